@@ -1,0 +1,214 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/**
+ * Every environment variable the bot reads. `.env.example` lists exactly these (a test keeps them in step).
+ * Secrets live only here: the YAML file names the variable that holds a password, never the password.
+ */
+const Environment = z.object({
+  CONFIG_FILE: z.string().min(1).optional(),
+  CONNECT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CONNECT_USERNAME: z.string().min(1).optional(),
+  CONNECT_PASSWORD: z.string().min(1).optional(),
+  CONNECT_CA_FILE: z.string().min(1).optional(),
+  KAFKA_BROKERS: z.string().min(1).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SLACK_BOT_TOKEN: z.string().startsWith("xoxb-").optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith("xapp-").optional(),
+  SLACK_API_URL: z.url().optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+});
+
+export const environmentVariables: readonly string[] = Object.keys(Environment.shape);
+
+const brokerList = z
+  .array(z.string().regex(/^[^\s:]+:\d+$/, "expected host:port"))
+  .min(1, "name at least one broker");
+
+const ClusterFile = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lower-case letters, digits, '.', '_' and '-'"),
+  default: z.boolean().default(false),
+  connect: z.strictObject({
+    url: z.url({ protocol: /^https?$/ }),
+    username: z.string().min(1).optional(),
+    /** The name of the environment variable that holds the password. */
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name")
+      .optional(),
+    caFile: z.string().min(1).optional(),
+    timeoutMs: z.number().int().positive().default(10_000),
+  }),
+  kafka: z.strictObject({ brokers: brokerList }),
+});
+
+const ConfigFile = z.strictObject({
+  clusters: z
+    .array(ClusterFile)
+    .min(1, "configure at least one cluster")
+    .refine((clusters) => new Set(clusters.map((cluster) => cluster.name)).size === clusters.length, {
+      message: "cluster names must be unique",
+    })
+    .refine((clusters) => clusters.filter((cluster) => cluster.default).length <= 1, {
+      message: "at most one cluster may be the default",
+    }),
+});
+
+export interface ClusterConfig {
+  readonly name: string;
+  readonly isDefault: boolean;
+  readonly connect: {
+    readonly url: string;
+    readonly username?: string;
+    readonly password?: string;
+    /** PEM text of the CA that signed the Connect worker's certificate. */
+    readonly caCertificate?: string;
+    readonly timeoutMs: number;
+  };
+  readonly kafka: { readonly brokers: readonly string[] };
+}
+
+export interface SlackConfig {
+  readonly botToken?: string;
+  readonly signingSecret?: string;
+  readonly appToken?: string;
+  readonly apiUrl?: string;
+}
+
+export interface Config {
+  readonly clusters: readonly ClusterConfig[];
+  readonly redisUrl: string;
+  readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
+  readonly port: number;
+  readonly slack: SlackConfig;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+type ReadText = (path: string) => string;
+const readText: ReadText = (path) => readFileSync(path, "utf8");
+
+/** Reads the environment (and `CONFIG_FILE` when set) once, at start, and fails with what to fix. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText = readText): Config {
+  const parsed = Environment.safeParse(withoutEmptyValues(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      `Invalid environment:\n${z.prettifyError(parsed.error)}\nSee .env.example for every variable and its format.`,
+    );
+  }
+  const vars = parsed.data;
+  return {
+    clusters:
+      vars.CONFIG_FILE === undefined
+        ? [singleCluster(vars, read)]
+        : clustersFromFile(vars.CONFIG_FILE, env, read),
+    redisUrl: vars.REDIS_URL,
+    logLevel: vars.LOG_LEVEL,
+    port: vars.PORT,
+    slack: definedOnly({
+      botToken: vars.SLACK_BOT_TOKEN,
+      signingSecret: vars.SLACK_SIGNING_SECRET,
+      appToken: vars.SLACK_APP_TOKEN,
+      apiUrl: vars.SLACK_API_URL,
+    }),
+  };
+}
+
+/** The shortcut for one cluster: CONNECT_URL and KAFKA_BROKERS, defaulting to a worker and broker on this host. */
+function singleCluster(vars: z.infer<typeof Environment>, read: ReadText): ClusterConfig {
+  const brokers = brokerList.safeParse(
+    (vars.KAFKA_BROKERS ?? "localhost:9092").split(",").map((b) => b.trim()),
+  );
+  if (!brokers.success) {
+    throw new ConfigError(
+      `Invalid KAFKA_BROKERS:\n${z.prettifyError(brokers.error)}\nUse a comma-separated list such as "kafka-1:9092,kafka-2:9092".`,
+    );
+  }
+  return {
+    name: "default",
+    isDefault: true,
+    connect: definedOnly({
+      url: vars.CONNECT_URL ?? "http://localhost:8083",
+      username: vars.CONNECT_USERNAME,
+      password: vars.CONNECT_PASSWORD,
+      caCertificate: vars.CONNECT_CA_FILE === undefined ? undefined : readCa(vars.CONNECT_CA_FILE, read),
+      timeoutMs: 10_000,
+    }),
+    kafka: { brokers: brokers.data },
+  };
+}
+
+function clustersFromFile(path: string, env: NodeJS.ProcessEnv, read: ReadText): ClusterConfig[] {
+  let document: unknown;
+  try {
+    document = parseYaml(read(path));
+  } catch (error) {
+    throw new ConfigError(`Cannot read CONFIG_FILE ${path}: ${(error as Error).message}`);
+  }
+  const parsed = ConfigFile.safeParse(document);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `Invalid CONFIG_FILE ${path}:\n${z.prettifyError(parsed.error)}\n` +
+        "Passwords never go in this file: set connect.passwordEnv to the name of a variable that holds one.",
+    );
+  }
+  const clusters = parsed.data.clusters;
+  const defaultName =
+    clusters.find((cluster) => cluster.default)?.name ??
+    (clusters.length === 1 ? clusters[0]?.name : undefined);
+  return clusters.map((cluster) => {
+    const passwordEnv = cluster.connect.passwordEnv;
+    const password = passwordEnv === undefined ? undefined : env[passwordEnv];
+    if (passwordEnv !== undefined && (password === undefined || password === "")) {
+      throw new ConfigError(
+        `Cluster "${cluster.name}": connect.passwordEnv names ${passwordEnv}, but that variable is not set.`,
+      );
+    }
+    return {
+      name: cluster.name,
+      isDefault: cluster.name === defaultName,
+      connect: definedOnly({
+        url: cluster.connect.url,
+        username: cluster.connect.username,
+        password,
+        caCertificate:
+          cluster.connect.caFile === undefined ? undefined : readCa(cluster.connect.caFile, read),
+        timeoutMs: cluster.connect.timeoutMs,
+      }),
+      kafka: { brokers: cluster.kafka.brokers },
+    };
+  });
+}
+
+function readCa(path: string, read: ReadText): string {
+  try {
+    return read(path);
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+}
+
+/** An empty variable (`FOO=` in a .env file) means "not set", as it does for most tools. */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== "",
+    ),
+  );
+}
+
+type DefinedOnly<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/** Drops undefined values, so optional properties are absent rather than undefined (exactOptionalPropertyTypes). */
+function definedOnly<T extends object>(value: T): DefinedOnly<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as DefinedOnly<T>;
+}

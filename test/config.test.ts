@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { ConfigError, environmentVariables, loadConfig } from "../src/config.js";
+
+const noFiles = (path: string): string => {
+  throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+};
+const files =
+  (contents: Record<string, string>) =>
+  (path: string): string =>
+    contents[path] ?? noFiles(path);
+
+describe("configuration", () => {
+  test("with nothing set, the bot targets Connect and Kafka on this host", () => {
+    const config = loadConfig({}, noFiles);
+    assert.equal(config.clusters.length, 1);
+    assert.equal(config.clusters[0]?.connect.url, "http://localhost:8083");
+    assert.deepEqual(config.clusters[0]?.kafka.brokers, ["localhost:9092"]);
+    assert.equal(config.redisUrl, "redis://127.0.0.1:6379");
+    assert.deepEqual(config.slack, {});
+  });
+
+  test("the one-cluster shortcut reads CONNECT_URL, KAFKA_BROKERS, auth and the CA file", () => {
+    const config = loadConfig(
+      {
+        CONNECT_URL: "https://connect:8443",
+        KAFKA_BROKERS: "k1:9092, k2:9092",
+        CONNECT_USERNAME: "ops",
+        CONNECT_PASSWORD: "s3cret",
+        CONNECT_CA_FILE: "/ca.pem",
+        SLACK_BOT_TOKEN: "",
+      },
+      files({ "/ca.pem": "-----BEGIN CERTIFICATE-----" }),
+    );
+    const cluster = config.clusters[0];
+    assert.deepEqual(cluster?.kafka.brokers, ["k1:9092", "k2:9092"]);
+    assert.equal(cluster?.connect.password, "s3cret");
+    assert.equal(cluster?.connect.caCertificate, "-----BEGIN CERTIFICATE-----");
+    assert.equal(config.slack.botToken, undefined, "an empty variable counts as unset");
+  });
+
+  test("an invalid variable fails at start with its name and what was expected", () => {
+    assert.throws(
+      () => loadConfig({ CONNECT_URL: "localhost:8083" }, noFiles),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /CONNECT_URL/.test(error.message) &&
+        /\.env\.example/.test(error.message),
+    );
+    assert.throws(() => loadConfig({ KAFKA_BROKERS: "kafka" }, noFiles), /KAFKA_BROKERS[\s\S]*host:port/);
+    assert.throws(() => loadConfig({ SLACK_BOT_TOKEN: "xoxp-user-token" }, noFiles), /SLACK_BOT_TOKEN/);
+  });
+
+  test("a YAML file names several clusters; passwords come from the variable it names", () => {
+    const yaml = [
+      "clusters:",
+      "  - name: prod",
+      "    connect: { url: 'https://connect.prod:8083', username: ops, passwordEnv: PROD_PASSWORD }",
+      "    kafka: { brokers: ['k1:9092'] }",
+      "  - name: staging",
+      "    default: true",
+      "    connect: { url: 'http://connect.staging:8083' }",
+      "    kafka: { brokers: ['k2:9092'] }",
+    ].join("\n");
+    const config = loadConfig({ CONFIG_FILE: "/c.yaml", PROD_PASSWORD: "pw" }, files({ "/c.yaml": yaml }));
+    assert.deepEqual(
+      config.clusters.map((c) => [c.name, c.isDefault, c.connect.password ?? null]),
+      [
+        ["prod", false, "pw"],
+        ["staging", true, null],
+      ],
+    );
+  });
+
+  test("a password written into the YAML file is refused, and so is a missing password variable", () => {
+    const yaml = (connect: string) =>
+      `clusters:\n  - name: prod\n    connect: ${connect}\n    kafka: { brokers: ['k1:9092'] }\n`;
+    assert.throws(
+      () =>
+        loadConfig(
+          { CONFIG_FILE: "/c.yaml" },
+          files({ "/c.yaml": yaml("{ url: 'http://c:8083', password: x }") }),
+        ),
+      /Unrecognized key: "password"[\s\S]*clusters\[0\]\.connect[\s\S]*passwordEnv/,
+    );
+    assert.throws(
+      () =>
+        loadConfig(
+          { CONFIG_FILE: "/c.yaml" },
+          files({ "/c.yaml": yaml("{ url: 'http://c:8083', passwordEnv: NOPE }") }),
+        ),
+      /NOPE.*not set/,
+    );
+    assert.throws(
+      () => loadConfig({ CONFIG_FILE: "/missing.yaml" }, noFiles),
+      /Cannot read CONFIG_FILE \/missing\.yaml/,
+    );
+  });
+
+  test(".env.example lists exactly the variables the bot reads", () => {
+    const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+    const listed = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
+    assert.deepEqual([...listed].sort(), [...environmentVariables].sort());
+  });
+});

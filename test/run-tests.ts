@@ -1,0 +1,54 @@
+/**
+ * `npm test`: starts one Kafka broker and one Connect worker for the whole run, runs every test file with
+ * node's test runner against them, and stops them. `npm test -- lag` runs only files whose path contains "lag".
+ * Set TEST_BED_CONNECT_URL and TEST_BED_BOOTSTRAP_SERVERS to reuse a test bed that is already running.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readdir } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { startTestBed, type TestBed } from "./kafka/test-bed.js";
+
+const root = join(import.meta.dirname, "..");
+const kafkaVersion = process.env.KAFKA_VERSION ?? "4.1.1";
+const filters = process.argv.slice(2);
+
+const files = (await readdir(join(root, "test"), { recursive: true }))
+  .filter((file) => file.endsWith(".test.ts"))
+  .map((file) => join("test", file))
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
+if (files.length === 0) {
+  console.error(`No test file matches ${filters.join(", ")}`);
+  process.exit(1);
+}
+
+let bed: TestBed | undefined;
+let env = process.env;
+if (process.env.TEST_BED_CONNECT_URL === undefined) {
+  console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
+  bed = await startTestBed({
+    kafkaVersion,
+    workDir: join(root, ".test-bed"),
+    log: (line) => console.log(`test bed: ${line}`),
+  });
+  env = { ...env, TEST_BED_CONNECT_URL: bed.connectUrl, TEST_BED_BOOTSTRAP_SERVERS: bed.bootstrapServers };
+}
+const stopBed = async () => {
+  await bed?.stop();
+  bed = undefined;
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void stopBed().then(() => process.exit(130)));
+}
+
+const runner = spawn(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=300000", ...files],
+  { cwd: root, env, stdio: "inherit" },
+);
+const [code] = (await once(runner, "exit")) as [number | null];
+const logs = bed?.logFiles.map((file) => relative(root, file)) ?? [];
+await stopBed();
+if (code !== 0 && logs.length > 0) console.error(`Test bed logs: ${logs.join(", ")}`);
+process.exit(code ?? 1);

@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import { Kafka, logLevel, Partitioners } from "kafkajs";
+
+/** The test bed that `npm test` started (test/run-tests.ts passes its addresses down). */
+export function testBed(): { connectUrl: string; bootstrapServers: string } {
+  const connectUrl = process.env.TEST_BED_CONNECT_URL;
+  const bootstrapServers = process.env.TEST_BED_BOOTSTRAP_SERVERS;
+  if (connectUrl === undefined || bootstrapServers === undefined) {
+    throw new Error(
+      "No test bed: run the suite with `npm test` (or export the variables `npm run test-bed` prints).",
+    );
+  }
+  return { connectUrl, bootstrapServers };
+}
+
+/** A name no other test (or earlier run) uses: topics and connectors outlive a test run on a reused bed. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({
+    clientId: "connect-ops-tests",
+    brokers: [testBed().bootstrapServers],
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+/** Creates a topic and writes `count` messages ("<topic>-<i>") round-robin over its partitions. */
+export async function createTopicWithMessages(
+  kafka: Kafka,
+  topic: string,
+  options: { partitions: number; count: number },
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: options.partitions }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  await produce(
+    kafka,
+    topic,
+    Array.from({ length: options.count }, (_, i) => ({
+      value: `${topic}-${i}`,
+      partition: i % options.partitions,
+    })),
+  );
+}
+
+export async function produce(
+  kafka: Kafka,
+  topic: string,
+  messages: readonly { value: string; partition: number }[],
+): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    for (let start = 0; start < messages.length; start += 500) {
+      await producer.send({ topic, messages: messages.slice(start, start + 500).map((m) => ({ ...m })) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Polls until `check` returns a value (not undefined), or fails with the last thing it saw. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 60_000, intervalMs = 250 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((done) => setTimeout(done, intervalMs));
+  }
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
+  );
+}
