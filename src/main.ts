@@ -3,6 +3,8 @@
  * probes each Connect worker, and exits.
  */
 import { ConfigError, loadConfig } from "./config.js";
+import { ConnectClient } from "./connect/connect-client.js";
+import { ConnectError } from "./connect/connect-errors.js";
 
 try {
   const config = loadConfig();
@@ -13,6 +15,18 @@ try {
     console.log(
       `  cluster ${cluster.name}${marker}: Connect ${cluster.connect.url}${auth}, Kafka ${cluster.kafka.brokers.join(",")}`,
     );
+    const connect = new ConnectClient({
+      cluster: cluster.name,
+      ...cluster.connect,
+      timeoutMs: 3000,
+      maxRetries: 0,
+    });
+    const answer = await connect.workerInfo().then(
+      (info) => `Kafka Connect ${info.version} (Kafka cluster ${info.kafka_cluster_id})`,
+      (error: unknown) => (error instanceof ConnectError ? `not reachable: ${error.reason}` : String(error)),
+    );
+    await connect.close();
+    console.log(`    ${answer}`);
   }
   console.log(`  Redis ${new URL(config.redisUrl).host}`);
   console.log(

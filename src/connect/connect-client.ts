@@ -1,0 +1,451 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Pool } from "undici";
+import type { z } from "zod";
+import { z as zod } from "zod";
+import {
+  ConnectBadRequest,
+  ConnectBadResponse,
+  ConnectConflict,
+  type ConnectError,
+  type ConnectErrorDetails,
+  ConnectNotFound,
+  ConnectNotStopped,
+  ConnectUnauthorized,
+  ConnectUnavailable,
+} from "./connect-errors.js";
+import {
+  ConnectErrorBody,
+  type ConnectorConfig,
+  ConnectorConfig as ConnectorConfigSchema,
+  ConnectorInfo,
+  type ConnectorOffset,
+  ConnectorOffsets,
+  ConnectorPlugin,
+  type ConnectorState,
+  ConnectorStatus,
+  type ConnectorType,
+  ExpandedConnectors,
+  LoggerLevel,
+  OffsetsChanged,
+  TaskInfo,
+  type TaskStatus,
+  WorkerInfo,
+} from "./connect-schemas.js";
+
+export interface ConnectClientOptions {
+  /** The cluster's name in the bot's config: every error names it. */
+  readonly cluster: string;
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** PEM text of the CA that signed the worker's certificate. */
+  readonly caCertificate?: string;
+  /** Bound on each attempt, connection to last byte. */
+  readonly timeoutMs?: number;
+  readonly maxRetries?: number;
+  readonly retryBaseDelayMs?: number;
+}
+
+export interface CallOptions {
+  /** Sent as X-Request-Id, so the worker's request log can be matched with the bot's audit trail. */
+  readonly requestId?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** One connector from the expanded list: its type, config and states in one call. */
+export interface ConnectorOverview {
+  readonly name: string;
+  readonly type: ConnectorType;
+  readonly config: ConnectorConfig;
+  readonly state: ConnectorState;
+  readonly workerId: string;
+  readonly trace?: string;
+  readonly tasks: readonly TaskStatus[];
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+interface Call<T> {
+  readonly method: Method;
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | boolean | undefined>>;
+  readonly body?: unknown;
+  /** Parses the response; absent for calls whose success has no body worth reading. */
+  readonly schema?: z.ZodType<T>;
+  readonly options?: CallOptions | undefined;
+}
+
+/**
+ * A typed client for one Kafka Connect cluster's REST API, over one undici connection pool. Every response is
+ * parsed; every failure is a {@link ConnectError} with a stable code.
+ */
+export class ConnectClient {
+  readonly cluster: string;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #authorization: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #retryBaseDelayMs: number;
+
+  constructor(options: ConnectClientOptions) {
+    const url = new URL(options.url);
+    this.cluster = options.cluster;
+    this.#basePath = url.pathname.replace(/\/+$/, "");
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#maxRetries = options.maxRetries ?? 3;
+    this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
+    this.#authorization =
+      options.username === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`;
+    this.#pool = new Pool(url.origin, {
+      connections: 8,
+      connectTimeout: this.#timeoutMs,
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+      ...(options.caCertificate === undefined ? {} : { connect: { ca: options.caCertificate } }),
+    });
+  }
+
+  workerInfo(options?: CallOptions): Promise<WorkerInfo> {
+    return this.#call({ method: "GET", path: "/", schema: WorkerInfo, options });
+  }
+
+  /** Every connector with its type, config and states, in one request. */
+  async listConnectors(options?: CallOptions): Promise<ConnectorOverview[]> {
+    const expanded = await this.#call({
+      method: "GET",
+      path: "/connectors?expand=status&expand=info",
+      schema: ExpandedConnectors,
+      options,
+    });
+    return Object.entries(expanded)
+      .map(([name, { info, status }]) => ({
+        name,
+        type: info.type,
+        config: info.config,
+        state: status.connector.state,
+        workerId: status.connector.worker_id,
+        ...(status.connector.trace === undefined ? {} : { trace: status.connector.trace }),
+        tasks: status.tasks,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  status(name: string, options?: CallOptions): Promise<ConnectorStatus> {
+    return this.#call({
+      method: "GET",
+      path: `${connectorPath(name)}/status`,
+      schema: ConnectorStatus,
+      options,
+    });
+  }
+
+  info(name: string, options?: CallOptions): Promise<ConnectorInfo> {
+    return this.#call({ method: "GET", path: connectorPath(name), schema: ConnectorInfo, options });
+  }
+
+  config(name: string, options?: CallOptions): Promise<ConnectorConfig> {
+    return this.#call({
+      method: "GET",
+      path: `${connectorPath(name)}/config`,
+      schema: ConnectorConfigSchema,
+      options,
+    });
+  }
+
+  tasks(name: string, options?: CallOptions): Promise<TaskInfo[]> {
+    return this.#call({
+      method: "GET",
+      path: `${connectorPath(name)}/tasks`,
+      schema: zod.array(TaskInfo),
+      options,
+    });
+  }
+
+  /** Creates the connector, or updates its config if it exists. */
+  putConfig(name: string, config: ConnectorConfig, options?: CallOptions): Promise<ConnectorInfo> {
+    return this.#call({
+      method: "PUT",
+      path: `${connectorPath(name)}/config`,
+      body: config,
+      schema: ConnectorInfo,
+      options,
+    });
+  }
+
+  async deleteConnector(name: string, options?: CallOptions): Promise<void> {
+    await this.#call({ method: "DELETE", path: connectorPath(name), options });
+  }
+
+  /** Asynchronous in Connect: poll {@link status} to see the connector PAUSED. */
+  async pause(name: string, options?: CallOptions): Promise<void> {
+    await this.#call({ method: "PUT", path: `${connectorPath(name)}/pause`, options });
+  }
+
+  /** Also starts a STOPPED connector again. Asynchronous in Connect. */
+  async resume(name: string, options?: CallOptions): Promise<void> {
+    await this.#call({ method: "PUT", path: `${connectorPath(name)}/resume`, options });
+  }
+
+  /** Shuts the tasks down and keeps the config (KIP-875): required before any offset change. */
+  async stop(name: string, options?: CallOptions): Promise<void> {
+    await this.#call({ method: "PUT", path: `${connectorPath(name)}/stop`, options });
+  }
+
+  /**
+   * Restarts the connector, and its tasks (or only the failed ones) when asked. With tasks included Connect
+   * answers with the status it is restarting from; without, there is nothing to return.
+   */
+  async restart(
+    name: string,
+    restart: { readonly includeTasks?: boolean; readonly onlyFailed?: boolean } = {},
+    options?: CallOptions,
+  ): Promise<ConnectorStatus | undefined> {
+    return this.#call({
+      method: "POST",
+      path: `${connectorPath(name)}/restart`,
+      query: { includeTasks: restart.includeTasks, onlyFailed: restart.onlyFailed },
+      schema: ConnectorStatus.optional(),
+      options,
+    });
+  }
+
+  async restartTask(name: string, task: number, options?: CallOptions): Promise<void> {
+    await this.#call({ method: "POST", path: `${connectorPath(name)}/tasks/${task}/restart`, options });
+  }
+
+  offsets(name: string, options?: CallOptions): Promise<ConnectorOffsets> {
+    return this.#call({
+      method: "GET",
+      path: `${connectorPath(name)}/offsets`,
+      schema: ConnectorOffsets,
+      options,
+    });
+  }
+
+  /** The connector must be STOPPED. An `offset` of null removes that partition's offset. */
+  alterOffsets(
+    name: string,
+    offsets: readonly ConnectorOffset[],
+    options?: CallOptions,
+  ): Promise<OffsetsChanged> {
+    return this.#call({
+      method: "PATCH",
+      path: `${connectorPath(name)}/offsets`,
+      body: { offsets },
+      schema: OffsetsChanged,
+      options,
+    });
+  }
+
+  /** Removes every offset of the connector, which must be STOPPED. */
+  resetOffsets(name: string, options?: CallOptions): Promise<OffsetsChanged> {
+    return this.#call({
+      method: "DELETE",
+      path: `${connectorPath(name)}/offsets`,
+      schema: OffsetsChanged,
+      options,
+    });
+  }
+
+  loggers(options?: CallOptions): Promise<Record<string, LoggerLevel>> {
+    return this.#call({
+      method: "GET",
+      path: "/admin/loggers",
+      schema: zod.record(zod.string(), LoggerLevel),
+      options,
+    });
+  }
+
+  logger(name: string, options?: CallOptions): Promise<LoggerLevel> {
+    return this.#call({
+      method: "GET",
+      path: `/admin/loggers/${encodeSegment(name)}`,
+      schema: LoggerLevel,
+      options,
+    });
+  }
+
+  /** Returns the loggers whose level changed; with `cluster` scope (3.7+) Connect does not say, so none are listed. */
+  async setLoggerLevel(
+    name: string,
+    level: string,
+    scope: "worker" | "cluster" = "worker",
+    options?: CallOptions,
+  ): Promise<string[]> {
+    const changed = await this.#call({
+      method: "PUT",
+      path: `/admin/loggers/${encodeSegment(name)}`,
+      query: { scope: scope === "cluster" ? "cluster" : undefined },
+      body: { level },
+      schema: zod.array(zod.string()).optional(),
+      options,
+    });
+    return changed ?? [];
+  }
+
+  connectorPlugins(options?: CallOptions): Promise<ConnectorPlugin[]> {
+    return this.#call({
+      method: "GET",
+      path: "/connector-plugins?connectorsOnly=true",
+      schema: zod.array(ConnectorPlugin),
+      options,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  async #call<T>(call: Call<T>): Promise<T> {
+    const requestId = call.options?.requestId ?? randomUUID();
+    const idempotent = call.method === "GET";
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#attempt(call, requestId);
+      } catch (error) {
+        const connectError = error as ConnectError;
+        // A mutation is repeated only when Connect certainly did not apply it: a 409 (it refused during a
+        // rebalance) or a refused connection. A timeout or a 5xx may have come after the change was made.
+        const safeToRepeat = idempotent
+          ? connectError.retriable
+          : connectError instanceof ConnectConflict || connectError.reason.startsWith("connection refused");
+        if (!safeToRepeat || attempt >= this.#maxRetries || call.options?.signal?.aborted) throw error;
+        const backoff = this.#retryBaseDelayMs * 2 ** attempt;
+        await sleep(backoff / 2 + Math.random() * backoff);
+      }
+    }
+  }
+
+  async #attempt<T>(call: Call<T>, requestId: string): Promise<T> {
+    const operation = `${call.method} ${call.path.split("?")[0]}`;
+    const fail = (details: Omit<ConnectErrorDetails, "cluster" | "operation">) => ({
+      cluster: this.cluster,
+      operation,
+      ...details,
+    });
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal =
+      call.options?.signal === undefined ? timeout : AbortSignal.any([timeout, call.options.signal]);
+    const headers: Record<string, string> = { accept: "application/json", "x-request-id": requestId };
+    if (this.#authorization !== undefined) headers.authorization = this.#authorization;
+    if (call.body !== undefined) headers["content-type"] = "application/json";
+
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.#pool.request({
+        method: call.method,
+        path: this.#basePath + withQuery(call.path, call.query),
+        headers,
+        body: call.body === undefined ? null : JSON.stringify(call.body),
+        signal,
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw new ConnectUnavailable(fail({ reason: networkReason(error, timeout.aborted, this.#timeoutMs) }));
+    }
+
+    if (status >= 200 && status < 300) {
+      if (call.schema === undefined) return undefined as T;
+      const parsed = call.schema.safeParse(text === "" ? undefined : safeJson(text));
+      if (!parsed.success) {
+        throw new ConnectBadResponse(
+          fail({
+            status,
+            reason: `unexpected response: ${zod.prettifyError(parsed.error).replaceAll("\n", " ")}`,
+          }),
+        );
+      }
+      return parsed.data;
+    }
+    throw errorFor(status, errorMessage(text), fail);
+  }
+}
+
+function errorFor(
+  status: number,
+  reason: string,
+  fail: (details: Omit<ConnectErrorDetails, "cluster" | "operation">) => ConnectErrorDetails,
+): ConnectError {
+  const details = fail({ status, reason });
+  if (status === 404) return new ConnectNotFound(details);
+  if (status === 409) return new ConnectConflict(details);
+  if (status === 401 || status === 403) return new ConnectUnauthorized(details);
+  if (status === 400 && /must be in the STOPPED state/i.test(reason)) return new ConnectNotStopped(details);
+  if (status >= 400 && status < 500) return new ConnectBadRequest(details);
+  return new ConnectUnavailable(details);
+}
+
+/** Connect's `{"error_code","message"}`, or the start of whatever else answered (a proxy page, a plain 401). */
+function errorMessage(text: string): string {
+  const parsed = ConnectErrorBody.safeParse(safeJson(text));
+  if (parsed.success) return parsed.data.message;
+  const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
+  return (title ?? text).trim().slice(0, 300) || "(no message)";
+}
+
+function networkReason(error: unknown, timedOut: boolean, timeoutMs: number): string {
+  if (timedOut) return `no answer within ${timeoutMs} ms`;
+  const code = (error as { code?: string }).code;
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (
+    code === "UND_ERR_CONNECT_TIMEOUT" ||
+    code === "UND_ERR_HEADERS_TIMEOUT" ||
+    code === "UND_ERR_BODY_TIMEOUT"
+  ) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  return `${code ?? "network error"}: ${(error as Error).message}`;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function withQuery(path: string, query: Call<unknown>["query"]): string {
+  const params = Object.entries(query ?? {}).filter(
+    (entry): entry is [string, string | boolean] => entry[1] !== undefined,
+  );
+  if (params.length === 0) return path;
+  return `${path}?${params.map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`).join("&")}`;
+}
+
+/**
+ * The path of one connector. The name is percent-encoded, so `?`, `#`, spaces and any letter reach exactly that
+ * connector. Connect accepts names that no path can reach, though: its web server (Jetty 12) rejects an encoded
+ * `/` or `%` and a `.` or `..` segment. Such a name is refused here, before anything is sent, so it can never
+ * address a different path.
+ */
+export function connectorPath(name: string): string {
+  return `/connectors/${encodeSegment(name)}`;
+}
+
+function encodeSegment(name: string): string {
+  if (name === "" || name === "." || name === ".." || /[/\\%]/.test(name)) {
+    throw new ConnectBadRequest({
+      cluster: "(not sent)",
+      operation: `address "${name}"`,
+      reason:
+        "this name cannot be addressed through Connect's REST API: its web server refuses '/', '\\' and '%' in " +
+        "a name, and the names '.' and '..'",
+    });
+  }
+  return encodeURIComponent(name);
+}
+
+/**
+ * Connect says only its own offsets changed when a connector manages offsets itself; the user must hear that
+ * the connector's external offsets were not touched.
+ */
+export function offsetsChangeWarning(message: string): string | undefined {
+  return /framework-managed offsets/i.test(message) ? message : undefined;
+}

@@ -1,0 +1,86 @@
+/** Stable codes: the Slack layer turns each into words, the audit trail records it, BullMQ jobs decide on retries. */
+export type ConnectErrorCode =
+  | "CONNECT_NOT_FOUND"
+  | "CONNECT_CONFLICT"
+  | "CONNECT_NOT_STOPPED"
+  | "CONNECT_BAD_REQUEST"
+  | "CONNECT_UNAUTHORIZED"
+  | "CONNECT_UNAVAILABLE"
+  | "CONNECT_BAD_RESPONSE";
+
+export interface ConnectErrorDetails {
+  readonly cluster: string;
+  /** The call, e.g. `PUT /connectors/orders-sink/pause`. */
+  readonly operation: string;
+  readonly status?: number;
+  /** What Connect (or the network) said. */
+  readonly reason: string;
+}
+
+export abstract class ConnectError extends Error {
+  abstract readonly code: ConnectErrorCode;
+  /** Whether the same call may succeed if repeated later (a rebalance, a restart, a network blip). */
+  abstract readonly retriable: boolean;
+  readonly cluster: string;
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly reason: string;
+
+  constructor(details: ConnectErrorDetails) {
+    const status = details.status === undefined ? "" : `${details.status} `;
+    super(`Connect cluster "${details.cluster}": ${details.operation} failed: ${status}${details.reason}`);
+    this.cluster = details.cluster;
+    this.operation = details.operation;
+    this.status = details.status;
+    this.reason = details.reason;
+  }
+}
+
+/** 404: no such connector, task or logger (on an old worker, also an unknown path). */
+export class ConnectNotFound extends ConnectError {
+  override readonly name = "ConnectNotFound";
+  readonly code = "CONNECT_NOT_FOUND";
+  readonly retriable = false;
+}
+
+/** 409: the worker cannot answer now (a rebalance, stale config, no known leader). */
+export class ConnectConflict extends ConnectError {
+  override readonly name = "ConnectConflict";
+  readonly code = "CONNECT_CONFLICT";
+  readonly retriable = true;
+}
+
+/** 400 for an offset change on a connector that is not STOPPED. */
+export class ConnectNotStopped extends ConnectError {
+  override readonly name = "ConnectNotStopped";
+  readonly code = "CONNECT_NOT_STOPPED";
+  readonly retriable = false;
+}
+
+/** 400 or 422: Connect refused the request as given (its message says why). */
+export class ConnectBadRequest extends ConnectError {
+  override readonly name = "ConnectBadRequest";
+  readonly code = "CONNECT_BAD_REQUEST";
+  readonly retriable = false;
+}
+
+/** 401 or 403: the bot's credentials for this worker are wrong or missing. */
+export class ConnectUnauthorized extends ConnectError {
+  override readonly name = "ConnectUnauthorized";
+  readonly code = "CONNECT_UNAUTHORIZED";
+  readonly retriable = false;
+}
+
+/** Refused connection, timeout, or a 5xx. */
+export class ConnectUnavailable extends ConnectError {
+  override readonly name = "ConnectUnavailable";
+  readonly code = "CONNECT_UNAVAILABLE";
+  readonly retriable = true;
+}
+
+/** Connect answered something the bot does not understand (a different API version, a proxy's page). */
+export class ConnectBadResponse extends ConnectError {
+  override readonly name = "ConnectBadResponse";
+  readonly code = "CONNECT_BAD_RESPONSE";
+  readonly retriable = false;
+}

@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+/** Connect's responses, holding only the fields the bot reads. */
+
+export const WorkerInfo = z.object({
+  version: z.string(),
+  commit: z.string(),
+  kafka_cluster_id: z.string(),
+});
+export type WorkerInfo = z.infer<typeof WorkerInfo>;
+
+export const ConnectorState = z.enum(["UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING"]);
+export type ConnectorState = z.infer<typeof ConnectorState>;
+
+/** "unknown" when the worker cannot load the connector's plugin. */
+export const ConnectorType = z.enum(["sink", "source", "unknown"]);
+export type ConnectorType = z.infer<typeof ConnectorType>;
+
+export const TaskStatus = z.object({
+  id: z.number().int(),
+  state: ConnectorState,
+  worker_id: z.string(),
+  trace: z.string().optional(),
+});
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const ConnectorStatus = z.object({
+  name: z.string(),
+  connector: z.object({ state: ConnectorState, worker_id: z.string(), trace: z.string().optional() }),
+  tasks: z.array(TaskStatus),
+  type: ConnectorType.optional(),
+});
+export type ConnectorStatus = z.infer<typeof ConnectorStatus>;
+
+export const ConnectorConfig = z.record(z.string(), z.string());
+export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
+
+export const ConnectorInfo = z.object({
+  name: z.string(),
+  config: ConnectorConfig,
+  tasks: z.array(z.object({ connector: z.string(), task: z.number().int() })),
+  type: ConnectorType.optional(),
+});
+export type ConnectorInfo = z.infer<typeof ConnectorInfo>;
+
+export const TaskInfo = z.object({
+  id: z.object({ connector: z.string(), task: z.number().int() }),
+  config: ConnectorConfig,
+});
+export type TaskInfo = z.infer<typeof TaskInfo>;
+
+/** `GET /connectors?expand=status&expand=info`: every connector keyed by name. */
+export const ExpandedConnectors = z.record(
+  z.string(),
+  z.object({
+    info: z.object({ config: ConnectorConfig, type: ConnectorType }),
+    status: ConnectorStatus,
+  }),
+);
+
+/** Sink partitions are `{kafka_topic, kafka_partition}`; source partitions and offsets are connector-defined. */
+export const ConnectorOffset = z.object({
+  partition: z.record(z.string(), z.unknown()),
+  offset: z.record(z.string(), z.unknown()).nullable(),
+});
+export type ConnectorOffset = z.infer<typeof ConnectorOffset>;
+
+export const ConnectorOffsets = z.object({ offsets: z.array(ConnectorOffset) });
+export type ConnectorOffsets = z.infer<typeof ConnectorOffsets>;
+
+export const OffsetsChanged = z.object({ message: z.string() });
+export type OffsetsChanged = z.infer<typeof OffsetsChanged>;
+
+export const LoggerLevel = z.object({ level: z.string(), last_modified: z.number().nullable().optional() });
+export type LoggerLevel = z.infer<typeof LoggerLevel>;
+
+export const ConnectorPlugin = z.object({
+  class: z.string(),
+  type: z.string(),
+  version: z.string().optional(),
+});
+export type ConnectorPlugin = z.infer<typeof ConnectorPlugin>;
+
+export const ConnectErrorBody = z.object({ error_code: z.number().optional(), message: z.string() });

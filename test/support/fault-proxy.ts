@@ -1,0 +1,87 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, request, type Server } from "node:http";
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** The raw request target, exactly as sent (still percent-encoded). */
+  readonly url: string;
+  readonly headers: IncomingMessage["headers"];
+}
+
+type Fault = { kind: "status"; status: number; body: string } | { kind: "hang" };
+
+/**
+ * An HTTP proxy in front of the real Connect worker. It forwards every request unchanged and records it, and can
+ * answer the next few requests with a fault instead: what a rebalance (409), an overloaded worker (500) or a dead
+ * network (no answer) looks like to the client, on demand.
+ */
+export class FaultProxy {
+  readonly requests: RecordedRequest[] = [];
+  readonly #faults: Fault[] = [];
+  readonly #server: Server;
+  readonly #target: URL;
+
+  private constructor(target: string) {
+    this.#target = new URL(target);
+    this.#server = createServer((incoming, outgoing) => {
+      this.requests.push({
+        method: incoming.method ?? "",
+        url: incoming.url ?? "",
+        headers: incoming.headers,
+      });
+      const fault = this.#faults.shift();
+      if (fault?.kind === "hang") return;
+      if (fault?.kind === "status") {
+        incoming.resume();
+        outgoing.writeHead(fault.status, { "content-type": "application/json" }).end(fault.body);
+        return;
+      }
+      const forwarded = request(
+        {
+          host: this.#target.hostname,
+          port: this.#target.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+        },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      forwarded.on("error", () => outgoing.destroy());
+      incoming.pipe(forwarded);
+    });
+  }
+
+  static async start(target: string): Promise<FaultProxy> {
+    const proxy = new FaultProxy(target);
+    proxy.#server.listen(0, "127.0.0.1");
+    await once(proxy.#server, "listening");
+    return proxy;
+  }
+
+  get url(): string {
+    const address = this.#server.address();
+    if (address === null || typeof address === "string") throw new Error("proxy is not listening");
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** The next `times` requests get this answer instead of reaching the worker. */
+  answerNext(times: number, status: number, message: string): void {
+    for (let i = 0; i < times; i++) {
+      this.#faults.push({ kind: "status", status, body: JSON.stringify({ error_code: status, message }) });
+    }
+  }
+
+  /** The next `times` requests get no answer at all. */
+  hangNext(times: number): void {
+    for (let i = 0; i < times; i++) this.#faults.push({ kind: "hang" });
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    this.#server.close();
+    await once(this.#server, "close");
+  }
+}
