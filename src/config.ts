@@ -1,11 +1,22 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { type RoleGrants, roles } from "./core/roles.js";
 
 /**
  * Every environment variable the bot reads. `.env.example` lists exactly these (a test keeps them in step).
  * Secrets live only here: the YAML file names the variable that holds a password, never the password.
  */
+const slackChannelId = /^[CGD][A-Z0-9]{2,}$/;
+const slackPrincipal = z.string().regex(/^[UWS][A-Z0-9]+$/, "a Slack user id (U…, W…) or user-group id (S…)");
+const roleList = z.array(slackPrincipal).default([]);
+const RoleGrantsFile = z.strictObject({
+  viewer: roleList,
+  operator: roleList,
+  approver: roleList,
+  admin: roleList,
+});
+
 const Environment = z.object({
   CONFIG_FILE: z.string().min(1).optional(),
   CONNECT_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -20,6 +31,12 @@ const Environment = z.object({
   SLACK_APP_TOKEN: z.string().startsWith("xapp-").optional(),
   SLACK_API_URL: z.url().optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  ROLE_VIEWERS: z.string().optional(),
+  ROLE_OPERATORS: z.string().optional(),
+  ROLE_APPROVERS: z.string().optional(),
+  ROLE_ADMINS: z.string().optional(),
+  UNKNOWN_USERS_ARE_VIEWERS: z.stringbool().default(false),
+  AUDIT_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
 });
 
 export const environmentVariables: readonly string[] = Object.keys(Environment.shape);
@@ -43,9 +60,16 @@ const ClusterFile = z.strictObject({
     timeoutMs: z.number().int().positive().default(10_000),
   }),
   kafka: z.strictObject({ brokers: brokerList }),
+  roles: RoleGrantsFile.default({ viewer: [], operator: [], approver: [], admin: [] }),
 });
 
 const ConfigFile = z.strictObject({
+  /** A channel's default cluster, by channel id. */
+  channels: z
+    .record(z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD"), z.string())
+    .default({}),
+  unknownUsersAreViewers: z.boolean().optional(),
+  auditChannel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   clusters: z
     .array(ClusterFile)
     .min(1, "configure at least one cluster")
@@ -69,6 +93,7 @@ export interface ClusterConfig {
     readonly timeoutMs: number;
   };
   readonly kafka: { readonly brokers: readonly string[] };
+  readonly roles: RoleGrants;
 }
 
 export interface SlackConfig {
@@ -80,6 +105,10 @@ export interface SlackConfig {
 
 export interface Config {
   readonly clusters: readonly ClusterConfig[];
+  /** Channel id → the cluster commands in that channel use when none is named. */
+  readonly channelClusters: Readonly<Record<string, string>>;
+  readonly unknownUsersAreViewers: boolean;
+  readonly auditChannel?: string;
   readonly redisUrl: string;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
   readonly port: number;
@@ -102,11 +131,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     );
   }
   const vars = parsed.data;
+  const file = vars.CONFIG_FILE === undefined ? undefined : readConfigFile(vars.CONFIG_FILE, read);
+  const auditChannel = file?.auditChannel ?? vars.AUDIT_CHANNEL;
   return {
-    clusters:
-      vars.CONFIG_FILE === undefined
-        ? [singleCluster(vars, read)]
-        : clustersFromFile(vars.CONFIG_FILE, env, read),
+    clusters: file === undefined ? [singleCluster(vars, read)] : clustersFromFile(file, env, read),
+    channelClusters: file?.channels ?? {},
+    unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
+    ...(auditChannel === undefined ? {} : { auditChannel }),
     redisUrl: vars.REDIS_URL,
     logLevel: vars.LOG_LEVEL,
     port: vars.PORT,
@@ -140,10 +171,38 @@ function singleCluster(vars: z.infer<typeof Environment>, read: ReadText): Clust
       timeoutMs: 10_000,
     }),
     kafka: { brokers: brokers.data },
+    roles: rolesFromEnvironment(vars),
   };
 }
 
-function clustersFromFile(path: string, env: NodeJS.ProcessEnv, read: ReadText): ClusterConfig[] {
+function rolesFromEnvironment(vars: z.infer<typeof Environment>): RoleGrants {
+  const variables = {
+    viewer: "ROLE_VIEWERS",
+    operator: "ROLE_OPERATORS",
+    approver: "ROLE_APPROVERS",
+    admin: "ROLE_ADMINS",
+  } as const;
+  const grants = { viewer: [], operator: [], approver: [], admin: [] } as Record<
+    (typeof roles)[number],
+    string[]
+  >;
+  for (const role of roles) {
+    const ids = (vars[variables[role]] ?? "")
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean);
+    const wrong = ids.find((id) => !slackPrincipal.safeParse(id).success);
+    if (wrong !== undefined) {
+      throw new ConfigError(
+        `Invalid ${variables[role]}: "${wrong}" is not a Slack user id (U…, W…) or user-group id (S…). List ids, comma-separated.`,
+      );
+    }
+    grants[role] = ids;
+  }
+  return grants;
+}
+
+function readConfigFile(path: string, read: ReadText): z.infer<typeof ConfigFile> {
   let document: unknown;
   try {
     document = parseYaml(read(path));
@@ -157,7 +216,22 @@ function clustersFromFile(path: string, env: NodeJS.ProcessEnv, read: ReadText):
         "Passwords never go in this file: set connect.passwordEnv to the name of a variable that holds one.",
     );
   }
-  const clusters = parsed.data.clusters;
+  const names = new Set(parsed.data.clusters.map((cluster) => cluster.name));
+  for (const [channel, cluster] of Object.entries(parsed.data.channels)) {
+    if (!names.has(cluster))
+      throw new ConfigError(
+        `Invalid CONFIG_FILE ${path}: channels.${channel} names an unknown cluster "${cluster}".`,
+      );
+  }
+  return parsed.data;
+}
+
+function clustersFromFile(
+  file: z.infer<typeof ConfigFile>,
+  env: NodeJS.ProcessEnv,
+  read: ReadText,
+): ClusterConfig[] {
+  const clusters = file.clusters;
   const defaultName =
     clusters.find((cluster) => cluster.default)?.name ??
     (clusters.length === 1 ? clusters[0]?.name : undefined);
@@ -181,6 +255,7 @@ function clustersFromFile(path: string, env: NodeJS.ProcessEnv, read: ReadText):
         timeoutMs: cluster.connect.timeoutMs,
       }),
       kafka: { brokers: cluster.kafka.brokers },
+      roles: cluster.roles,
     };
   });
 }

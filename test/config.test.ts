@@ -98,6 +98,44 @@ describe("configuration", () => {
     );
   });
 
+  test("roles come from ROLE_* for one cluster and per cluster from the file; channels pick a default cluster", () => {
+    const single = loadConfig(
+      { ROLE_OPERATORS: "U1, S2", ROLE_ADMINS: "U9", UNKNOWN_USERS_ARE_VIEWERS: "true" },
+      noFiles,
+    );
+    assert.deepEqual(single.clusters[0]?.roles, {
+      viewer: [],
+      operator: ["U1", "S2"],
+      approver: [],
+      admin: ["U9"],
+    });
+    assert.equal(single.unknownUsersAreViewers, true);
+    assert.throws(
+      () => loadConfig({ ROLE_ADMINS: "alice" }, noFiles),
+      /ROLE_ADMINS: "alice" is not a Slack user id/,
+    );
+
+    const yaml = [
+      "channels: { C0PROD: prod }",
+      "clusters:",
+      "  - name: prod",
+      "    connect: { url: 'http://c:8083' }",
+      "    kafka: { brokers: ['k:9092'] }",
+      "    roles: { approver: [U7] }",
+    ].join("\n");
+    const config = loadConfig({ CONFIG_FILE: "/c.yaml" }, files({ "/c.yaml": yaml }));
+    assert.deepEqual(config.clusters[0]?.roles.approver, ["U7"]);
+    assert.deepEqual(config.channelClusters, { C0PROD: "prod" });
+    assert.throws(
+      () =>
+        loadConfig(
+          { CONFIG_FILE: "/c.yaml" },
+          files({ "/c.yaml": yaml.replace("C0PROD: prod", "C0PROD: nope") }),
+        ),
+      /channels\.C0PROD names an unknown cluster "nope"/,
+    );
+  });
+
   test(".env.example lists exactly the variables the bot reads", () => {
     const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
     const listed = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);
