@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ConnectClient } from "../src/connect/connect-client.js";
 import {
-  ConnectBadRequest,
   ConnectNotFound,
   ConnectNotStopped,
+  ConnectUnaddressableName,
   ConnectUnavailable,
 } from "../src/connect/connect-errors.js";
 import type { ConnectorState } from "../src/connect/connect-schemas.js";
@@ -220,8 +220,9 @@ describe("Connect REST client against the real worker", () => {
     const before = await connect.listConnectors();
     for (const name of ["../..", "a/b", "100%", "..", ".", "%2E%2E", "back\\slash"]) {
       await assert.rejects(connect.deleteConnector(name), (error: unknown) => {
-        assert.ok(error instanceof ConnectBadRequest);
-        assert.match(error.message, /cannot be addressed/);
+        assert.ok(error instanceof ConnectUnaddressableName);
+        assert.match(error.message, /cannot reach this name/);
+        assert.equal(error.cluster, "test-bed");
         return true;
       });
     }

@@ -29,7 +29,7 @@ if (process.env.TEST_BED_CONNECT_URL === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
   bed = await startTestBed({
     kafkaVersion,
-    workDir: join(root, ".test-bed"),
+    workDir: join(root, ".test-bed", "run"),
     log: (line) => console.log(`test bed: ${line}`),
   });
   env = { ...env, TEST_BED_CONNECT_URL: bed.connectUrl, TEST_BED_BOOTSTRAP_SERVERS: bed.bootstrapServers };

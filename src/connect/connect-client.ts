@@ -11,6 +11,7 @@ import {
   type ConnectErrorDetails,
   ConnectNotFound,
   ConnectNotStopped,
+  ConnectUnaddressableName,
   ConnectUnauthorized,
   ConnectUnavailable,
 } from "./connect-errors.js";
@@ -137,20 +138,20 @@ export class ConnectClient {
   status(name: string, options?: CallOptions): Promise<ConnectorStatus> {
     return this.#call({
       method: "GET",
-      path: `${connectorPath(name)}/status`,
+      path: `${this.#connectorPath(name)}/status`,
       schema: ConnectorStatus,
       options,
     });
   }
 
   info(name: string, options?: CallOptions): Promise<ConnectorInfo> {
-    return this.#call({ method: "GET", path: connectorPath(name), schema: ConnectorInfo, options });
+    return this.#call({ method: "GET", path: this.#connectorPath(name), schema: ConnectorInfo, options });
   }
 
   config(name: string, options?: CallOptions): Promise<ConnectorConfig> {
     return this.#call({
       method: "GET",
-      path: `${connectorPath(name)}/config`,
+      path: `${this.#connectorPath(name)}/config`,
       schema: ConnectorConfigSchema,
       options,
     });
@@ -159,7 +160,7 @@ export class ConnectClient {
   tasks(name: string, options?: CallOptions): Promise<TaskInfo[]> {
     return this.#call({
       method: "GET",
-      path: `${connectorPath(name)}/tasks`,
+      path: `${this.#connectorPath(name)}/tasks`,
       schema: zod.array(TaskInfo),
       options,
     });
@@ -169,7 +170,7 @@ export class ConnectClient {
   putConfig(name: string, config: ConnectorConfig, options?: CallOptions): Promise<ConnectorInfo> {
     return this.#call({
       method: "PUT",
-      path: `${connectorPath(name)}/config`,
+      path: `${this.#connectorPath(name)}/config`,
       body: config,
       schema: ConnectorInfo,
       options,
@@ -177,22 +178,22 @@ export class ConnectClient {
   }
 
   async deleteConnector(name: string, options?: CallOptions): Promise<void> {
-    await this.#call({ method: "DELETE", path: connectorPath(name), options });
+    await this.#call({ method: "DELETE", path: this.#connectorPath(name), options });
   }
 
   /** Asynchronous in Connect: poll {@link status} to see the connector PAUSED. */
   async pause(name: string, options?: CallOptions): Promise<void> {
-    await this.#call({ method: "PUT", path: `${connectorPath(name)}/pause`, options });
+    await this.#call({ method: "PUT", path: `${this.#connectorPath(name)}/pause`, options });
   }
 
   /** Also starts a STOPPED connector again. Asynchronous in Connect. */
   async resume(name: string, options?: CallOptions): Promise<void> {
-    await this.#call({ method: "PUT", path: `${connectorPath(name)}/resume`, options });
+    await this.#call({ method: "PUT", path: `${this.#connectorPath(name)}/resume`, options });
   }
 
   /** Shuts the tasks down and keeps the config (KIP-875): required before any offset change. */
   async stop(name: string, options?: CallOptions): Promise<void> {
-    await this.#call({ method: "PUT", path: `${connectorPath(name)}/stop`, options });
+    await this.#call({ method: "PUT", path: `${this.#connectorPath(name)}/stop`, options });
   }
 
   /**
@@ -206,7 +207,7 @@ export class ConnectClient {
   ): Promise<ConnectorStatus | undefined> {
     return this.#call({
       method: "POST",
-      path: `${connectorPath(name)}/restart`,
+      path: `${this.#connectorPath(name)}/restart`,
       query: { includeTasks: restart.includeTasks, onlyFailed: restart.onlyFailed },
       schema: ConnectorStatus.optional(),
       options,
@@ -214,13 +215,13 @@ export class ConnectClient {
   }
 
   async restartTask(name: string, task: number, options?: CallOptions): Promise<void> {
-    await this.#call({ method: "POST", path: `${connectorPath(name)}/tasks/${task}/restart`, options });
+    await this.#call({ method: "POST", path: `${this.#connectorPath(name)}/tasks/${task}/restart`, options });
   }
 
   offsets(name: string, options?: CallOptions): Promise<ConnectorOffsets> {
     return this.#call({
       method: "GET",
-      path: `${connectorPath(name)}/offsets`,
+      path: `${this.#connectorPath(name)}/offsets`,
       schema: ConnectorOffsets,
       options,
     });
@@ -234,7 +235,7 @@ export class ConnectClient {
   ): Promise<OffsetsChanged> {
     return this.#call({
       method: "PATCH",
-      path: `${connectorPath(name)}/offsets`,
+      path: `${this.#connectorPath(name)}/offsets`,
       body: { offsets },
       schema: OffsetsChanged,
       options,
@@ -245,7 +246,7 @@ export class ConnectClient {
   resetOffsets(name: string, options?: CallOptions): Promise<OffsetsChanged> {
     return this.#call({
       method: "DELETE",
-      path: `${connectorPath(name)}/offsets`,
+      path: `${this.#connectorPath(name)}/offsets`,
       schema: OffsetsChanged,
       options,
     });
@@ -263,7 +264,7 @@ export class ConnectClient {
   logger(name: string, options?: CallOptions): Promise<LoggerLevel> {
     return this.#call({
       method: "GET",
-      path: `/admin/loggers/${encodeSegment(name)}`,
+      path: `/admin/loggers/${this.#segment(name)}`,
       schema: LoggerLevel,
       options,
     });
@@ -278,7 +279,7 @@ export class ConnectClient {
   ): Promise<string[]> {
     const changed = await this.#call({
       method: "PUT",
-      path: `/admin/loggers/${encodeSegment(name)}`,
+      path: `/admin/loggers/${this.#segment(name)}`,
       query: { scope: scope === "cluster" ? "cluster" : undefined },
       body: { level },
       schema: zod.array(zod.string()).optional(),
@@ -298,6 +299,28 @@ export class ConnectClient {
 
   close(): Promise<void> {
     return this.#pool.close();
+  }
+
+  /**
+   * The path of one connector. The name is percent-encoded, so `?`, `#`, spaces and any letter reach exactly
+   * that connector. Connect accepts names that no path can reach, though: its web server (Jetty 12) rejects an
+   * encoded `/` or `%` and a `.` or `..` segment. Such a name is refused here, before anything is sent, so it
+   * can never address a different path.
+   */
+  #connectorPath(name: string): string {
+    return `/connectors/${this.#segment(name)}`;
+  }
+
+  #segment(name: string): string {
+    if (name === "" || name === "." || name === ".." || /[/\\%]/.test(name)) {
+      throw new ConnectUnaddressableName({
+        cluster: this.cluster,
+        operation: `address "${name}"`,
+        reason:
+          "Connect's REST API cannot reach this name: its web server refuses '/', '\\' and '%' in a name, and the names '.' and '..'",
+      });
+    }
+    return encodeURIComponent(name);
   }
 
   async #call<T>(call: Call<T>): Promise<T> {
@@ -417,29 +440,6 @@ function withQuery(path: string, query: Call<unknown>["query"]): string {
   );
   if (params.length === 0) return path;
   return `${path}?${params.map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`).join("&")}`;
-}
-
-/**
- * The path of one connector. The name is percent-encoded, so `?`, `#`, spaces and any letter reach exactly that
- * connector. Connect accepts names that no path can reach, though: its web server (Jetty 12) rejects an encoded
- * `/` or `%` and a `.` or `..` segment. Such a name is refused here, before anything is sent, so it can never
- * address a different path.
- */
-export function connectorPath(name: string): string {
-  return `/connectors/${encodeSegment(name)}`;
-}
-
-function encodeSegment(name: string): string {
-  if (name === "" || name === "." || name === ".." || /[/\\%]/.test(name)) {
-    throw new ConnectBadRequest({
-      cluster: "(not sent)",
-      operation: `address "${name}"`,
-      reason:
-        "this name cannot be addressed through Connect's REST API: its web server refuses '/', '\\' and '%' in " +
-        "a name, and the names '.' and '..'",
-    });
-  }
-  return encodeURIComponent(name);
 }
 
 /**

@@ -6,7 +6,8 @@ export type ConnectErrorCode =
   | "CONNECT_BAD_REQUEST"
   | "CONNECT_UNAUTHORIZED"
   | "CONNECT_UNAVAILABLE"
-  | "CONNECT_BAD_RESPONSE";
+  | "CONNECT_BAD_RESPONSE"
+  | "CONNECT_UNADDRESSABLE_NAME";
 
 export interface ConnectErrorDetails {
   readonly cluster: string;
@@ -82,5 +83,12 @@ export class ConnectUnavailable extends ConnectError {
 export class ConnectBadResponse extends ConnectError {
   override readonly name = "ConnectBadResponse";
   readonly code = "CONNECT_BAD_RESPONSE";
+  readonly retriable = false;
+}
+
+/** A name Connect accepted at creation but that no REST path can reach; refused before anything is sent. */
+export class ConnectUnaddressableName extends ConnectError {
+  override readonly name = "ConnectUnaddressableName";
+  readonly code = "CONNECT_UNADDRESSABLE_NAME";
   readonly retriable = false;
 }

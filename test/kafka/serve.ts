@@ -7,7 +7,7 @@ import { startTestBed } from "./test-bed.js";
 
 const bed = await startTestBed({
   kafkaVersion: process.env.KAFKA_VERSION ?? "4.1.1",
-  workDir: join(import.meta.dirname, "..", "..", ".test-bed"),
+  workDir: join(import.meta.dirname, "..", "..", ".test-bed", "dev"),
   log: (line) => console.log(`test bed: ${line}`),
 });
 console.log(

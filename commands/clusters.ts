@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { ConnectError } from "../src/connect/connect-errors.js";
+import { defineCommand } from "../src/core/command-spec.js";
+import { reply } from "../src/core/reply.js";
+
+export const clusters = defineCommand({
+  name: "clusters",
+  summary: "The configured clusters, their Connect version and whether they answer.",
+  examples: ["clusters"],
+  positionals: [],
+  flags: {},
+  args: z.object({}),
+  role: "viewer",
+  risk: "read",
+  async run({ clusters: all, requestId }) {
+    const rows = await Promise.all(
+      all.map(async (cluster) => {
+        const reachability = await cluster.connect.workerInfo({ requestId }).then(
+          (info) => [info.version, "answers"],
+          (error: unknown) => [
+            "?",
+            error instanceof ConnectError ? `not answering: ${error.reason}` : String(error),
+          ],
+        );
+        return [cluster.isDefault ? `${cluster.name} (default)` : cluster.name, ...reachability];
+      }),
+    );
+    return reply(`${all.length} cluster(s)`, [
+      { kind: "table", columns: ["cluster", "Connect", "reachable"], rows },
+    ]);
+  },
+});

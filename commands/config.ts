@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command-spec.js";
+import { ConnectorName } from "../src/core/connector-args.js";
+import { redactConfig } from "../src/core/redact.js";
+import { reply } from "../src/core/reply.js";
+
+export const config = defineCommand({
+  name: "config",
+  summary: "The connector's config, with passwords, tokens and other secrets hidden.",
+  examples: ["config orders-sink"],
+  positionals: [{ name: "connector", description: "the connector's name" }],
+  flags: {},
+  args: z.object({ connector: ConnectorName }),
+  role: "viewer",
+  risk: "read",
+  connectorOf: (args) => args.connector,
+  async run({ cluster, requestId }, { connector }) {
+    const shown = redactConfig(await cluster.connect.config(connector, { requestId }));
+    const rows = Object.entries(shown)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]) => [key, value]);
+    return reply(`config of ${connector} on ${cluster.name}`, [
+      { kind: "heading", text: `${connector} on ${cluster.name}` },
+      { kind: "table", columns: ["key", "value"], rows },
+    ]);
+  },
+});

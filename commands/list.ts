@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command-spec.js";
+import { reply } from "../src/core/reply.js";
+
+const shownRows = 40;
+const states = ["running", "paused", "stopped", "failed", "unassigned", "restarting"] as const;
+
+export const list = defineCommand({
+  name: "list",
+  summary: "One row per connector: type, state, tasks running and failed, worker.",
+  examples: ["list", "list --state failed", "list orders-*"],
+  positionals: [{ name: "pattern", description: "a name or glob such as orders-*", optional: true }],
+  flags: {
+    state: {
+      type: "string",
+      valueName: "STATE",
+      description: `only connectors in this state, or with a task in it (${states.join(", ")})`,
+    },
+  },
+  args: z.object({ pattern: z.string().max(200).optional(), state: z.enum(states).optional() }),
+  role: "viewer",
+  risk: "read",
+  async run({ cluster, requestId }, { pattern, state }) {
+    const matches = globMatcher(pattern);
+    const wanted = state?.toUpperCase();
+    const connectors = (await cluster.connect.listConnectors({ requestId })).filter(
+      (c) =>
+        matches(c.name) &&
+        (wanted === undefined || c.state === wanted || c.tasks.some((t) => t.state === wanted)),
+    );
+    const rows = connectors.map((c) => [
+      c.name,
+      c.type,
+      c.state,
+      `${c.tasks.filter((t) => t.state === "RUNNING").length}/${c.tasks.length}`,
+      String(c.tasks.filter((t) => t.state === "FAILED").length),
+      c.workerId,
+    ]);
+    const filters = [
+      pattern === undefined ? "" : ` matching ${pattern}`,
+      state === undefined ? "" : ` (${state})`,
+    ].join("");
+    const summary = `${connectors.length} connector(s) on ${cluster.name}${filters}`;
+    if (rows.length === 0)
+      return reply(summary, [{ kind: "text", text: `No connectors on ${cluster.name}${filters}.` }]);
+    return reply(summary, [
+      { kind: "heading", text: summary },
+      {
+        kind: "table",
+        columns: ["connector", "type", "state", "tasks", "failed", "worker"],
+        rows: rows.slice(0, shownRows),
+        ...(rows.length > shownRows
+          ? {
+              omitted: {
+                count: rows.length - shownRows,
+                hint: "narrow with a pattern (list orders-*) or --state",
+              },
+            }
+          : {}),
+      },
+    ]);
+  },
+});
+
+/** `*` matches any run of characters; a pattern without `*` matches names that contain it. */
+function globMatcher(pattern: string | undefined): (name: string) => boolean {
+  if (pattern === undefined) return () => true;
+  if (!pattern.includes("*")) return (name) => name.toLowerCase().includes(pattern.toLowerCase());
+  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  const regex = new RegExp(`^${escaped.join(".*")}$`, "i");
+  return (name) => regex.test(name);
+}

@@ -1,0 +1,31 @@
+import type { Command } from "../src/core/command-spec.js";
+import { audit } from "./audit.js";
+import { auditVerify } from "./audit-verify.js";
+import { clusters } from "./clusters.js";
+import { config } from "./config.js";
+import { help } from "./help.js";
+import { lag } from "./lag.js";
+import { list } from "./list.js";
+import { offsetsGet } from "./offsets-get.js";
+import { pause } from "./pause.js";
+import { restart } from "./restart.js";
+import { resume } from "./resume.js";
+import { status } from "./status.js";
+import { whoami } from "./whoami.js";
+
+/** Every /connect command, in the order help lists them. A test fails if a file here is missing from the list. */
+export const commands: readonly Command[] = [
+  help,
+  clusters,
+  list,
+  status,
+  config,
+  offsetsGet,
+  lag,
+  pause,
+  resume,
+  restart,
+  whoami,
+  audit,
+  auditVerify,
+];

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command-spec.js";
+import { ConnectorName } from "../src/core/connector-args.js";
+import { type ReplyPart, reply } from "../src/core/reply.js";
+
+const traceLines = 8;
+
+export const status = defineCommand({
+  name: "status",
+  summary: "Connector and task states, their workers, and the start of a failed task's trace.",
+  examples: ["status orders-sink", "status orders-sink --cluster staging"],
+  positionals: [{ name: "connector", description: "the connector's name" }],
+  flags: {},
+  args: z.object({ connector: ConnectorName }),
+  role: "viewer",
+  risk: "read",
+  connectorOf: (args) => args.connector,
+  async run({ cluster, requestId }, { connector }) {
+    const current = await cluster.connect.status(connector, { requestId });
+    const summary = `${connector} on ${cluster.name}: ${current.connector.state}`;
+    const parts: ReplyPart[] = [
+      { kind: "heading", text: summary },
+      {
+        kind: "fields",
+        fields: [
+          ["type", current.type ?? "unknown"],
+          ["worker", current.connector.worker_id],
+          [
+            "tasks",
+            `${current.tasks.filter((t) => t.state === "RUNNING").length} of ${current.tasks.length} running`,
+          ],
+        ],
+      },
+    ];
+    if (current.tasks.length > 0) {
+      parts.push({
+        kind: "table",
+        columns: ["task", "state", "worker"],
+        rows: current.tasks.map((task) => [String(task.id), task.state, task.worker_id]),
+      });
+    }
+    const traces = [
+      ...(current.connector.trace === undefined ? [] : [["connector", current.connector.trace] as const]),
+      ...current.tasks.flatMap((task) =>
+        task.trace === undefined ? [] : [[`task ${task.id}`, task.trace] as const],
+      ),
+    ];
+    for (const [what, trace] of traces) {
+      parts.push({ kind: "text", text: `Trace of ${what} (first lines):` });
+      parts.push({ kind: "code", text: trace.split("\n").slice(0, traceLines).join("\n") });
+    }
+    return reply(summary, parts);
+  },
+});

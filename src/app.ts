@@ -1,0 +1,71 @@
+import { Redis } from "ioredis";
+import { commands } from "../commands/registry.js";
+import { AuditTrail } from "./audit/audit-trail.js";
+import type { Config } from "./config.js";
+import { ConnectClient } from "./connect/connect-client.js";
+import type { ClusterHandle } from "./core/command-spec.js";
+import { Dispatcher } from "./core/dispatcher.js";
+import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
+import { SinkLagReader } from "./kafka/sink-lag-reader.js";
+
+export interface AppOptions {
+  readonly config: Config;
+  /** Every Redis key starts with this; tests pass their own. */
+  readonly keyPrefix?: string;
+  readonly userGroups?: UserGroupDirectory;
+  readonly now?: () => Date;
+}
+
+export interface App {
+  readonly dispatcher: Dispatcher;
+  readonly clusters: readonly ClusterHandle[];
+  readonly roles: RoleResolver;
+  readonly audit: AuditTrail;
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  close(): Promise<void>;
+}
+
+/** Wires the core from the config: one Connect client and one lag reader per cluster, Redis, roles, audit. */
+export function createApp(options: AppOptions): App {
+  const { config } = options;
+  const keyPrefix = options.keyPrefix ?? "connect-ops:";
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+  const clusters: ClusterHandle[] = config.clusters.map((cluster) => ({
+    name: cluster.name,
+    isDefault: cluster.isDefault,
+    connect: new ConnectClient({ cluster: cluster.name, ...cluster.connect }),
+    lag: new SinkLagReader({ brokers: cluster.kafka.brokers, clientId: `connect-ops-${cluster.name}` }),
+  }));
+  const roles = new RoleResolver({
+    grants: new Map(config.clusters.map((cluster) => [cluster.name, cluster.roles])),
+    unknownUsersAreViewers: config.unknownUsersAreViewers,
+    ...(options.userGroups === undefined ? {} : { directory: options.userGroups }),
+  });
+  const audit = new AuditTrail({
+    redis,
+    keyPrefix,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const dispatcher = new Dispatcher({
+    commands,
+    clusters,
+    channelClusters: config.channelClusters,
+    roles,
+    audit,
+    localRole: "operator",
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  return {
+    dispatcher,
+    clusters,
+    roles,
+    audit,
+    redis,
+    keyPrefix,
+    async close() {
+      await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));
+      redis.disconnect();
+    },
+  };
+}

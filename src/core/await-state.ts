@@ -1,0 +1,28 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ConnectClient } from "../connect/connect-client.js";
+import type { ConnectorState, ConnectorStatus } from "../connect/connect-schemas.js";
+
+/**
+ * Connect applies pause, resume and stop asynchronously. Polls the status until the connector and its tasks reach
+ * `wanted`, or the time is up; returns the last status either way, so the reply can say where it stands.
+ */
+export async function awaitState(
+  connect: ConnectClient,
+  name: string,
+  wanted: ConnectorState,
+  {
+    timeoutMs = 5_000,
+    intervalMs = 250,
+    requestId,
+  }: { timeoutMs?: number; intervalMs?: number; requestId?: string } = {},
+): Promise<{ reached: boolean; status: ConnectorStatus }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await connect.status(name, requestId === undefined ? {} : { requestId });
+    const tasksAgree =
+      wanted === "STOPPED" ? status.tasks.length === 0 : status.tasks.every((task) => task.state === wanted);
+    if (status.connector.state === wanted && tasksAgree) return { reached: true, status };
+    if (Date.now() >= deadline) return { reached: false, status };
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+/** A connector name as typed: no control characters, and no longer than Kafka's topic-derived limit. */
+export const ConnectorName = z
+  .string()
+  .min(1)
+  .max(249, "a connector name is at most 249 characters")
+  .refine((name) => !/\p{Cc}/u.test(name), "a connector name cannot hold control characters");
+
+export const Duration = z.string().transform((text, context) => {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms === 0) {
+    context.addIssue({ code: "custom", message: `"${text}" is not a duration such as 30m, 24h or 7d` });
+    return z.NEVER;
+  }
+  return ms;
+});

@@ -1,0 +1,234 @@
+import type { AuditRecord, AuditTrail } from "../audit/audit-trail.js";
+import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
+import {
+  type Actor,
+  type ClusterHandle,
+  type Command,
+  type PreparedRun,
+  type RawArgs,
+  usage,
+} from "./command-spec.js";
+import { describeFailure } from "./error-words.js";
+import { redactText } from "./redact.js";
+import { errorReply, type Reply } from "./reply.js";
+import { hasRole, type Role, type RoleResolver } from "./roles.js";
+
+export interface Invocation {
+  readonly actor: Actor;
+  /** Everything after `/connect`. */
+  readonly text: string;
+  readonly channelId?: string;
+  readonly requestId: string;
+}
+
+export interface DispatcherOptions {
+  readonly commands: readonly Command[];
+  readonly clusters: readonly ClusterHandle[];
+  /** Channel id → cluster name. */
+  readonly channelClusters: Readonly<Record<string, string>>;
+  readonly roles: RoleResolver;
+  readonly audit: AuditTrail;
+  readonly now?: () => Date;
+  /** The role of actors who are not Slack users (the terminal shell's local operator). */
+  readonly localRole?: Role;
+}
+
+const clusterFlag: FlagSpec = {
+  type: "string",
+  short: "c",
+  valueName: "NAME",
+  description: "the cluster to act on (default: the channel's, else the default cluster)",
+};
+
+/** Control characters (other than white space) and bidirectional overrides, which can disguise a name. */
+const forbiddenCharacter = /(?![\t\n\r])[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** Longer than any sensible command line: a paste of a whole config or trace is refused before parsing. */
+const maxTextLength = 2000;
+
+/**
+ * The core of every adapter: from a line of text and a user to a reply, through parsing, cluster choice,
+ * permission check, the command itself, and one audit entry whatever happened.
+ */
+export class Dispatcher {
+  readonly #options: DispatcherOptions;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+  }
+
+  get commands(): readonly Command[] {
+    return this.#options.commands;
+  }
+
+  async dispatch(invocation: Invocation): Promise<Reply> {
+    const started = performance.now();
+    const text = invocation.text.trim();
+    const record = (fields: Pick<AuditRecord, "outcome" | "command"> & Partial<AuditRecord>) =>
+      this.#options.audit.append({
+        actorId: invocation.actor.id,
+        actorName: invocation.actor.name,
+        source: invocation.actor.source,
+        args: redactText(text).slice(0, 500),
+        durationMs: Math.round(performance.now() - started),
+        requestId: invocation.requestId,
+        ...fields,
+      });
+
+    const resolved = this.#resolve(text, invocation.channelId);
+    if ("refusal" in resolved) {
+      await record({
+        command: resolved.command ?? "(unknown)",
+        outcome: "refused",
+        errorCode: "USAGE",
+        detail: resolved.refusal,
+      });
+      return errorReply("refused", resolved.refusal);
+    }
+    const { command, prepared, cluster } = resolved;
+    const about = { command: command.name, cluster: cluster.name, ...definedConnector(prepared.connector) };
+
+    const roleOn = (clusterName: string, fresh = false) =>
+      invocation.actor.source === "slack"
+        ? this.#options.roles.roleOf(invocation.actor.id, clusterName, { fresh })
+        : Promise.resolve(this.#options.localRole);
+    if (command.role !== "anyone") {
+      // Anything that changes state asks Slack for group membership afresh.
+      const role = await roleOn(cluster.name, command.risk !== "read");
+      if (!hasRole(role, command.role)) {
+        const refusal = `\`${command.name}\` needs the ${command.role} role on cluster ${cluster.name}; you have ${
+          role === undefined ? "no role there" : `the ${role} role`
+        }. Ask an admin of connect-ops to grant it.`;
+        await record({
+          ...about,
+          outcome: "refused",
+          errorCode: "FORBIDDEN",
+          detail: `needs ${command.role}`,
+        });
+        return errorReply("refused", refusal);
+      }
+    }
+
+    try {
+      const reply = await prepared.run({
+        actor: invocation.actor,
+        cluster,
+        clusters: this.#options.clusters,
+        roleOn,
+        audit: this.#options.audit,
+        commands: this.#options.commands,
+        requestId: invocation.requestId,
+        now: this.#options.now ?? (() => new Date()),
+      });
+      await record({
+        ...about,
+        outcome: reply.outcome,
+        ...(reply.outcome === "succeeded" ? {} : { detail: reply.summary }),
+      });
+      return reply;
+    } catch (error) {
+      const failure = describeFailure(error, invocation.requestId);
+      await record({ ...about, outcome: "failed", errorCode: failure.code, detail: failure.summary });
+      return errorReply("failed", failure.summary);
+    }
+  }
+
+  #resolve(
+    text: string,
+    channelId: string | undefined,
+  ):
+    | { command: Command; prepared: PreparedInvocation; cluster: ClusterHandle }
+    | { refusal: string; command?: string } {
+    if (text.length > maxTextLength) {
+      return { refusal: `That command is ${text.length} characters long; the most is ${maxTextLength}.` };
+    }
+    const invisible = forbiddenCharacter.exec(text);
+    if (invisible !== null) {
+      const code = invisible[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, "0");
+      return {
+        refusal: `The command holds an invisible control character (U+${code}); type it again without it.`,
+      };
+    }
+    let words: string[];
+    try {
+      words = tokenize(text);
+    } catch (error) {
+      return { refusal: (error as Error).message };
+    }
+    const command = this.#find(words);
+    if (command === undefined) {
+      const typed = words.slice(0, 2).join(" ");
+      const names = this.#options.commands.map((c) => c.name);
+      const suggestion = closest(typed, names) ?? closest(words[0] ?? "", names);
+      return {
+        refusal: `Unknown command \`${typed}\`.${suggestion === undefined ? "" : ` Did you mean \`${suggestion}\`?`} Type \`help\` for the list.`,
+      };
+    }
+    const rest = words.slice(command.name.split(" ").length);
+    const prepared = prepare(command, rest);
+    if ("error" in prepared) {
+      return { command: command.name, refusal: `${prepared.error}\nUsage: \`${usage(command)}\`` };
+    }
+    const cluster = this.#cluster(prepared.clusterName, channelId);
+    if (typeof cluster === "string") return { command: command.name, refusal: cluster };
+    return { command, prepared, cluster };
+  }
+
+  #find(words: readonly string[]): Command | undefined {
+    const two = words.slice(0, 2).join(" ").toLowerCase();
+    const one = (words[0] ?? "").toLowerCase();
+    const commands = this.#options.commands;
+    return commands.find((c) => c.name === two) ?? commands.find((c) => c.name === one);
+  }
+
+  /** `--cluster`, else the channel's cluster, else the default (or only) one. */
+  #cluster(named: string | undefined, channelId: string | undefined): ClusterHandle | string {
+    const clusters = this.#options.clusters;
+    const wanted = named ?? (channelId === undefined ? undefined : this.#options.channelClusters[channelId]);
+    if (wanted !== undefined) {
+      return (
+        clusters.find((cluster) => cluster.name === wanted) ??
+        `Unknown cluster \`${wanted}\`. Configured: ${clusters.map((cluster) => cluster.name).join(", ")}.`
+      );
+    }
+    return (
+      clusters.find((cluster) => cluster.isDefault) ??
+      (clusters.length === 1 ? clusters[0] : undefined) ??
+      `Several clusters are configured and none is the default: name one with \`--cluster\` (${clusters
+        .map((cluster) => cluster.name)
+        .join(", ")}).`
+    );
+  }
+}
+
+interface PreparedInvocation extends PreparedRun {
+  readonly clusterName: string | undefined;
+}
+
+/** Matches the words to the command's positionals and flags, then lets the command's schema read them. */
+function prepare(command: Command, words: readonly string[]): PreparedInvocation | { error: string } {
+  let parsed: ReturnType<typeof parseWords>;
+  try {
+    parsed = parseWords(words, { ...command.flags, cluster: clusterFlag });
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+  const { cluster, ...flags } = parsed.flags;
+  const extra = parsed.positionals[command.positionals.length];
+  if (extra !== undefined) return { error: `Unexpected argument \`${extra}\`.` };
+  const raw: Record<string, string | true | undefined> = { ...flags };
+  command.positionals.forEach((positional, i) => {
+    raw[positional.name] = parsed.positionals[i];
+  });
+  const missing = command.positionals.find(
+    (positional) => !positional.optional && raw[positional.name] === undefined,
+  );
+  if (missing !== undefined) return { error: `Missing <${missing.name}>: ${missing.description}.` };
+  const prepared = command.prepare(raw as RawArgs);
+  if ("error" in prepared) return prepared;
+  return { ...prepared, clusterName: typeof cluster === "string" ? cluster : undefined };
+}
+
+function definedConnector(connector: string | undefined): { connector?: string } {
+  return connector === undefined ? {} : { connector };
+}

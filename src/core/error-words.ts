@@ -1,0 +1,48 @@
+import kafkajs from "kafkajs";
+import { ConnectError } from "../connect/connect-errors.js";
+import { CommandLineError } from "./command-line.js";
+
+export interface FailureWords {
+  /** A stable code for the audit trail. */
+  readonly code: string;
+  /** What happened and what to do, for the person who typed the command. */
+  readonly summary: string;
+}
+
+/** The one place that turns failures into words a user reads. */
+export function describeFailure(error: unknown, requestId: string): FailureWords {
+  if (error instanceof CommandLineError) return { code: "USAGE", summary: error.message };
+  if (error instanceof ConnectError) return { code: error.code, summary: connectWords(error) };
+  if (error instanceof kafkajs.KafkaJSError) {
+    return {
+      code: error.retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
+      summary: `Kafka did not answer as expected: ${error.message}.${error.retriable ? " Try again in a moment." : ""}`,
+    };
+  }
+  return {
+    code: "INTERNAL",
+    summary: `Something went wrong inside the bot. Nothing more is known here; the logs have it under request id ${requestId}.`,
+  };
+}
+
+function connectWords(error: ConnectError): string {
+  const cluster = `cluster ${error.cluster}`;
+  switch (error.code) {
+    case "CONNECT_NOT_FOUND":
+      return `Not found on ${cluster}: ${error.reason}. \`list\` shows the connectors there.`;
+    case "CONNECT_CONFLICT":
+      return `Connect on ${cluster} is rebalancing and could not answer: ${error.reason}. Try again in a few seconds.`;
+    case "CONNECT_NOT_STOPPED":
+      return `Connect changes offsets only on a STOPPED connector. Ask for the change with \`offsets reset\` or \`offsets set\`: once approved, the bot stops the connector, changes the offsets and resumes it.`;
+    case "CONNECT_BAD_REQUEST":
+      return `Connect on ${cluster} refused the request: ${error.reason}.`;
+    case "CONNECT_UNAUTHORIZED":
+      return `Connect on ${cluster} refused the bot's credentials (${error.status ?? "401"}). An admin must fix the cluster's username and password.`;
+    case "CONNECT_UNAVAILABLE":
+      return `Connect on ${cluster} is not answering (${error.reason}). If you asked for a change, \`status\` shows whether it took effect.`;
+    case "CONNECT_UNADDRESSABLE_NAME":
+      return `${error.reason}. Nothing was sent to ${cluster}; such a connector can only be managed by renaming it (delete and re-create from outside).`;
+    case "CONNECT_BAD_RESPONSE":
+      return `Connect on ${cluster} answered something the bot does not understand (${error.reason}). Is the URL a Connect worker?`;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * What a command answers, independent of where it is shown. Every string in a reply is literal text: the Slack
+ * adapter escapes it for mrkdwn and the shell prints it, so user-supplied names can never turn into markup.
+ */
+export type ReplyPart =
+  | { readonly kind: "heading"; readonly text: string }
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "fields"; readonly fields: readonly (readonly [label: string, value: string])[] }
+  | {
+      readonly kind: "table";
+      readonly columns: readonly string[];
+      readonly rows: readonly (readonly string[])[];
+      /** Rows the command left out, and how to narrow the question. */
+      readonly omitted?: { readonly count: number; readonly hint: string };
+    }
+  | { readonly kind: "code"; readonly text: string }
+  | { readonly kind: "note"; readonly text: string };
+
+export interface Reply {
+  /** One line that stands for the whole reply (notifications, the audit mirror, the shell's exit summary). */
+  readonly summary: string;
+  readonly parts: readonly ReplyPart[];
+  /** Replies to commands that change something go to the channel, so the team sees them. */
+  readonly visibility: "ephemeral" | "in_channel";
+  readonly outcome: "succeeded" | "refused" | "failed";
+}
+
+export function reply(
+  summary: string,
+  parts: readonly ReplyPart[] = [],
+  visibility: Reply["visibility"] = "ephemeral",
+): Reply {
+  return { summary, parts, visibility, outcome: "succeeded" };
+}
+
+export function errorReply(
+  outcome: "refused" | "failed",
+  summary: string,
+  parts: readonly ReplyPart[] = [],
+): Reply {
+  return { summary, parts, visibility: "ephemeral", outcome };
+}

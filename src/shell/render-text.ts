@@ -1,0 +1,45 @@
+import type { Reply, ReplyPart } from "../core/reply.js";
+
+/** A reply as terminal text: tables with aligned columns, headings underlined. */
+export function renderText(reply: Reply): string {
+  if (reply.parts.length === 0) return reply.summary;
+  return reply.parts.map(renderPart).join("\n\n");
+}
+
+function renderPart(part: ReplyPart): string {
+  switch (part.kind) {
+    case "heading":
+      return `${part.text}\n${"=".repeat(Math.min(part.text.length, 80))}`;
+    case "text":
+    case "code":
+      return part.text;
+    case "note":
+      return `(${part.text})`;
+    case "fields":
+      return part.fields.map(([label, value]) => `${label}: ${value}`).join("\n");
+    case "table": {
+      const table = alignColumns([part.columns, ...part.rows]);
+      return part.omitted === undefined
+        ? table
+        : `${table}\n… and ${part.omitted.count} more: ${part.omitted.hint}`;
+    }
+  }
+}
+
+/** Pads every column to its widest cell, so a table reads in a monospace font. */
+export function alignColumns(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+    });
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from "node:crypto";
+import { userInfo } from "node:os";
+import { createInterface } from "node:readline/promises";
+import type { Actor } from "../core/command-spec.js";
+import type { Dispatcher } from "../core/dispatcher.js";
+import type { Reply } from "../core/reply.js";
+import { renderText } from "./render-text.js";
+
+/** The local operator: the person at this terminal, audited under their login name. */
+function localActor(): Actor {
+  const name = userInfo().username;
+  return { id: `local:${name}`, name, source: "shell" };
+}
+
+/** Exit codes of `--command`: 0 done, 1 failed, 2 refused (bad input or missing role). */
+export function exitCodeOf(reply: Reply): number {
+  return reply.outcome === "succeeded" ? 0 : reply.outcome === "failed" ? 1 : 2;
+}
+
+export async function runOnce(
+  dispatcher: Dispatcher,
+  text: string,
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  const reply = await dispatcher.dispatch({ actor: localActor(), text, requestId: randomUUID() });
+  out.write(`${renderText(reply)}\n`);
+  return exitCodeOf(reply);
+}
+
+/** `connect> ` prompt: the same commands as Slack's /connect, against the configured clusters. */
+export async function runShell(
+  dispatcher: Dispatcher,
+  input: NodeJS.ReadableStream,
+  out: NodeJS.WritableStream,
+) {
+  const terminal = createInterface({
+    input,
+    output: out,
+    prompt: "connect> ",
+    terminal: process.stdin.isTTY === true,
+  });
+  out.write(
+    "connect-ops shell: the /connect commands, run as the local operator. `help` lists them, Ctrl-D leaves.\n",
+  );
+  terminal.prompt();
+  for await (const line of terminal) {
+    const text = line.trim();
+    if (text === "exit" || text === "quit") break;
+    if (text !== "") await runOnce(dispatcher, text, out);
+    terminal.prompt();
+  }
+  terminal.close();
+}
