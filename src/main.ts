@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { runOnce, runShell } from "./shell/shell.js";
+import { createSlackClient, SlackUserGroups, startSlackAdapter } from "./slack/slack-adapter.js";
 
 const { values } = parseArgs({ options: { command: { type: "string", short: "C" } } });
 
@@ -18,8 +19,15 @@ try {
   process.exit(2);
 }
 
-const app = createApp({ config });
+const { botToken, signingSecret } = config.slack;
+const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack);
+const app = createApp({
+  config,
+  ...(slackClient === undefined ? {} : { userGroups: new SlackUserGroups(slackClient) }),
+});
+let stopSlack: (() => Promise<void>) | undefined;
 const stop = async (code: number) => {
+  await stopSlack?.();
   await app.close();
   process.exit(code);
 };
@@ -28,6 +36,21 @@ process.once("SIGINT", () => void stop(130));
 
 if (values.command !== undefined) {
   await stop(await runOnce(app.dispatcher, values.command, process.stdout));
+} else if (slackClient !== undefined && botToken !== undefined) {
+  if (signingSecret === undefined && config.slack.appToken === undefined) {
+    console.error(
+      "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: the HTTP endpoint cannot check requests.",
+    );
+    await stop(2);
+  }
+  const slack = await startSlackAdapter({
+    app,
+    client: slackClient,
+    slack: { ...config.slack, botToken, signingSecret: signingSecret ?? "" },
+    port: config.port,
+    log: (line) => console.log(line),
+  });
+  stopSlack = slack.stop;
 } else {
   const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
   console.log(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`);

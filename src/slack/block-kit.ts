@@ -1,0 +1,106 @@
+import type { ContextBlock, KnownBlock, SectionBlock } from "@slack/web-api";
+import type { Reply, ReplyPart } from "../core/reply.js";
+import { alignColumns } from "../shell/render-text.js";
+
+/** Slack's limits: 50 blocks a message, 3,000 characters a section, 150 a header, 10 fields of 2,000. */
+const maxBlocks = 50;
+const maxSection = 3000;
+const maxHeader = 150;
+const maxFields = 10;
+const maxField = 2000;
+
+/** `&`, `<` and `>` are Slack's control characters: escaped, user text can never become a mention or a link. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function renderBlocks(reply: Reply): KnownBlock[] {
+  const blocks = reply.parts.flatMap(renderPart);
+  if (blocks.length <= maxBlocks) return blocks;
+  const kept = blocks.slice(0, maxBlocks - 1);
+  return [
+    ...kept,
+    context(`Cut short: ${blocks.length - kept.length} more blocks did not fit in one Slack message.`),
+  ];
+}
+
+/** The notification text: Slack shows it where blocks cannot be shown. */
+export function fallbackText(reply: Reply): string {
+  return truncate(escapeMrkdwn(reply.summary), maxSection);
+}
+
+function renderPart(part: ReplyPart): KnownBlock[] {
+  switch (part.kind) {
+    case "heading":
+      return [{ type: "header", text: { type: "plain_text", text: truncate(part.text, maxHeader) } }];
+    case "text":
+      return chunks(escapeMrkdwn(part.text), maxSection).map(section);
+    case "note":
+      return [context(escapeMrkdwn(part.text))];
+    case "code":
+      return codeBlocks(part.text.split("\n"));
+    case "fields": {
+      const blocks: KnownBlock[] = [];
+      for (let i = 0; i < part.fields.length; i += maxFields) {
+        blocks.push({
+          type: "section",
+          fields: part.fields.slice(i, i + maxFields).map(([label, value]) => ({
+            type: "mrkdwn",
+            text: truncate(`*${escapeMrkdwn(label)}*\n${escapeMrkdwn(value)}`, maxField),
+          })),
+        });
+      }
+      return blocks;
+    }
+    case "table": {
+      const blocks = codeBlocks(alignColumns([part.columns, ...part.rows]).split("\n"));
+      if (part.omitted !== undefined) {
+        blocks.push(
+          context(escapeMrkdwn(`…and ${part.omitted.count} more not shown: ${part.omitted.hint}.`)),
+        );
+      }
+      return blocks;
+    }
+  }
+}
+
+/** Monospace sections, split between lines so that none exceeds a section's limit. */
+function codeBlocks(lines: readonly string[]): KnownBlock[] {
+  const budget = maxSection - 8;
+  const blocks: KnownBlock[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const raw of lines) {
+    const line = truncate(escapeMrkdwn(raw), budget);
+    if (size + line.length + 1 > budget && current.length > 0) {
+      blocks.push(section(`\`\`\`${current.join("\n")}\`\`\``));
+      current = [];
+      size = 0;
+    }
+    current.push(line);
+    size += line.length + 1;
+  }
+  if (current.length > 0) blocks.push(section(`\`\`\`${current.join("\n")}\`\`\``));
+  return blocks;
+}
+
+function section(text: string): SectionBlock {
+  return { type: "section", text: { type: "mrkdwn", text } };
+}
+
+function context(text: string): ContextBlock {
+  return { type: "context", elements: [{ type: "mrkdwn", text: truncate(text, maxSection) }] };
+}
+
+function chunks(text: string, size: number): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+  return parts.length === 0 ? [" "] : parts;
+}
+
+/** Cuts at a character boundary, never inside an escape such as `&amp;`. */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, "");
+  return `${cut}…`;
+}

@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type App, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import { reply } from "../src/core/reply.js";
+import { renderBlocks } from "../src/slack/block-kit.js";
+import {
+  createSlackClient,
+  type RunningSlackAdapter,
+  SlackUserGroups,
+  startSlackAdapter,
+} from "../src/slack/slack-adapter.js";
+import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
+import { SlackSimulator, signSlackRequest } from "./slack/slack-signer.js";
+import { FaultProxy } from "./support/fault-proxy.js";
+import { testRedis } from "./support/redis-prefix.js";
+import { eventually, testBed, uniqueName } from "./support/test-bed-env.js";
+
+const botToken = "xoxb-test-token";
+const signingSecret = "test-signing-secret";
+const operator = "U0OPER";
+const groupMember = "U0INGROUP";
+const stranger = "U0STRANGER";
+
+interface Running {
+  app: App;
+  slack: RunningSlackAdapter;
+  simulator: SlackSimulator;
+}
+
+describe("/connect through Slack's protocol", () => {
+  const { prefix, cleanup } = testRedis("slack");
+  let standIn: SlackApiStandIn;
+  let proxy: FaultProxy;
+  let bot: Running;
+  const connector = uniqueName("slack-sink");
+
+  const start = async (connectUrl: string, keyPrefix: string): Promise<Running> => {
+    const config = loadConfig({
+      CONNECT_URL: connectUrl,
+      KAFKA_BROKERS: testBed().bootstrapServers,
+      ROLE_OPERATORS: `${operator},S0ONCALL`,
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: standIn.apiUrl,
+    });
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const app = createApp({ config, keyPrefix, userGroups: new SlackUserGroups(client) });
+    const slack = await startSlackAdapter({
+      app,
+      client,
+      slack: { botToken, signingSecret, apiUrl: standIn.apiUrl },
+      port: 0,
+    });
+    return { app, slack, simulator: new SlackSimulator(slack.url, signingSecret) };
+  };
+  const answerTo = async (responseUrl: string): Promise<RecordedCall> =>
+    standIn.waitForCall("response_url", (call) => call.url === responseUrl);
+
+  before(async () => {
+    standIn = await SlackApiStandIn.start({ botToken, userGroups: { S0ONCALL: [groupMember] } });
+    proxy = await FaultProxy.start(testBed().connectUrl);
+    bot = await start(proxy.url, `${prefix}main:`);
+    await bot.app.clusters[0]?.connect.putConfig(connector, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: uniqueName("slack-topic"),
+      file: "/tmp/connect-ops-slack-test.txt",
+    });
+    await eventually("the connector running", async () =>
+      (await bot.app.clusters[0]?.connect.status(connector))?.connector.state === "RUNNING"
+        ? true
+        : undefined,
+    );
+  });
+  after(async () => {
+    await bot.app.clusters[0]?.connect.deleteConnector(connector).catch(() => undefined);
+    await bot.slack.stop();
+    await bot.app.close();
+    await proxy.close();
+    await standIn.close();
+    await cleanup();
+  });
+
+  test("a slash command is acknowledged at once and answered through its response_url", async () => {
+    const responseUrl = standIn.responseUrl();
+    const sent = await bot.simulator.slashCommand({
+      text: `status ${connector}`,
+      userId: operator,
+      responseUrl,
+    });
+    assert.equal(sent.status, 200);
+    const answer = await answerTo(responseUrl);
+    assert.equal(answer.args.response_type, "ephemeral");
+    assert.match(JSON.stringify(answer.args.blocks), new RegExp(`${connector} on default: RUNNING`));
+  });
+
+  test("a change is answered in the channel; a user in an operator user group may make it", async () => {
+    const responseUrl = standIn.responseUrl();
+    await bot.simulator.slashCommand({ text: `pause ${connector}`, userId: groupMember, responseUrl });
+    const answer = await answerTo(responseUrl);
+    assert.equal(answer.args.response_type, "in_channel");
+    assert.match(String(answer.args.text), /is PAUSED/);
+    await bot.app.clusters[0]?.connect.resume(connector);
+  });
+
+  test("permissions follow the signed user id, never the user name", async () => {
+    const responseUrl = standIn.responseUrl();
+    const before = proxy.requests.length;
+    await bot.simulator.slashCommand({
+      text: `pause ${connector}`,
+      userId: stranger,
+      userName: operator.toLowerCase(),
+      responseUrl,
+    });
+    const answer = await answerTo(responseUrl);
+    assert.match(String(answer.args.text), /needs the operator role/);
+    assert.equal(proxy.requests.filter((r, i) => i >= before && r.method !== "GET").length, 0);
+  });
+
+  test("bad signature, stale or future timestamp, missing headers: 401 and nothing runs", async () => {
+    const responseUrl = standIn.responseUrl();
+    const body = new URLSearchParams({
+      command: "/connect",
+      text: `pause ${connector}`,
+      user_id: operator,
+      response_url: responseUrl,
+      trigger_id: "t-bad",
+    }).toString();
+    const now = Math.floor(Date.now() / 1000);
+    const attempts = [
+      signSlackRequest("wrong-secret", body),
+      signSlackRequest(signingSecret, body, now - 6 * 60),
+      signSlackRequest(signingSecret, body, now + 6 * 60),
+      { "content-type": "application/x-www-form-urlencoded" },
+    ];
+    for (const headers of attempts) {
+      const sent = await bot.simulator.raw(body, headers);
+      assert.equal(sent.status, 401, JSON.stringify(headers));
+    }
+    await new Promise((done) => setTimeout(done, 300));
+    assert.equal(standIn.calls.filter((c) => c.url === responseUrl).length, 0);
+  });
+
+  test("a retried request (same trigger id) runs once", async () => {
+    const responseUrl = standIn.responseUrl();
+    const triggerId = uniqueName("trigger");
+    const before = (await bot.app.audit.query({ limit: 200 })).length;
+    await bot.simulator.slashCommand({ text: "whoami", userId: operator, responseUrl, triggerId });
+    await bot.simulator.slashCommand({
+      text: "whoami",
+      userId: operator,
+      responseUrl,
+      triggerId,
+      retryNum: 1,
+    });
+    await answerTo(responseUrl);
+    await new Promise((done) => setTimeout(done, 500));
+    assert.equal(standIn.calls.filter((c) => c.url === responseUrl).length, 1);
+    assert.equal((await bot.app.audit.query({ limit: 200 })).length, before + 1);
+  });
+
+  test("user text is escaped: a connector name cannot mention the channel or make a link", async () => {
+    const responseUrl = standIn.responseUrl();
+    await bot.simulator.slashCommand({
+      text: 'status "<!channel> <mailto:a@evil.example|click> &"',
+      userId: operator,
+      responseUrl,
+    });
+    const answer = await answerTo(responseUrl);
+    const sentText = JSON.stringify([answer.args.text, answer.args.blocks]);
+    assert.doesNotMatch(sentText, /<!channel>|<mailto/);
+    assert.match(sentText, /&lt;!channel&gt;/);
+  });
+
+  test("a slash command is acknowledged within 3 s even when Connect does not answer", async () => {
+    const hanging = await FaultProxy.start(testBed().connectUrl);
+    hanging.hangNext(50);
+    const slow = await start(hanging.url, `${prefix}slow:`);
+    try {
+      const sent = await slow.simulator.slashCommand({
+        text: "list",
+        userId: operator,
+        responseUrl: standIn.responseUrl(),
+      });
+      assert.equal(sent.status, 200);
+      assert.ok(sent.elapsedMs < 3000, `acknowledged after ${Math.round(sent.elapsedMs)} ms`);
+    } finally {
+      await slow.slack.stop();
+      await slow.app.close();
+      await hanging.close();
+    }
+  });
+
+  test("a long reply fits Slack's limits: at most 50 blocks, each within its size, with a count of what was cut", async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => [
+      `connector-${i}`,
+      "sink",
+      "RUNNING",
+      "x".repeat(60),
+    ]);
+    const blocks = renderBlocks(
+      reply("many", [
+        { kind: "heading", text: "h".repeat(400) },
+        { kind: "table", columns: ["a", "b", "c", "d"], rows, omitted: { count: 10, hint: "narrow it" } },
+      ]),
+    );
+    const client = createSlackClient({ botToken, apiUrl: standIn.apiUrl }, { retryConfig: { retries: 0 } });
+    await client.chat.postMessage({ channel: "C0OPS", text: "many", blocks });
+    assert.ok(blocks.length <= 50);
+    assert.match(JSON.stringify(blocks.at(-1)), /more blocks did not fit/);
+  });
+
+  test("Slack never rejected anything the bot sent", () => {
+    assert.deepEqual(standIn.rejections(), []);
+  });
+});

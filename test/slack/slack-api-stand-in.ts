@@ -1,0 +1,279 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+export interface StandInUser {
+  readonly id: string;
+  readonly name: string;
+  readonly deleted?: boolean;
+  readonly isBot?: boolean;
+  /** A guest (single- or multi-channel). */
+  readonly isRestricted?: boolean;
+}
+
+export interface RecordedCall {
+  readonly method: string;
+  /** Where it was sent: tells one response_url from another. */
+  readonly url: string;
+  readonly args: Record<string, unknown>;
+  readonly rejected?: string;
+}
+
+/**
+ * Slack's documented message limits (api.slack.com/reference/block-kit/blocks, chat.postMessage): 50 blocks a
+ * message, 3,000 characters in a section's text, 10 fields of 2,000, 150 in a header, 40,000 in `text`.
+ */
+const limits = {
+  blocks: 50,
+  sectionText: 3000,
+  field: 2000,
+  fields: 10,
+  header: 150,
+  text: 40_000,
+  contextElements: 10,
+};
+const messageMethods = new Set(["chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"]);
+
+/**
+ * A local stand-in for Slack's Web API, reached through the WebClient's `slackApiUrl` and through the
+ * `response_url`s it hands out. It checks the bot token, records every call, refuses messages over Slack's limits
+ * as Slack does, and can answer 429 with Retry-After.
+ */
+export class SlackApiStandIn {
+  readonly calls: RecordedCall[] = [];
+  readonly #server: Server;
+  readonly #botToken: string;
+  readonly #users: ReadonlyMap<string, StandInUser>;
+  readonly #userGroups: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
+  readonly #rateLimited = new Map<string, { times: number; retryAfter: number }>();
+  readonly #waiters: (() => void)[] = [];
+  #ts = 1_764_000_000_000_000;
+  #responseUrls = 0;
+
+  private constructor(options: StandInOptions) {
+    this.#botToken = options.botToken;
+    this.#users = new Map((options.users ?? []).map((user) => [user.id, user]));
+    this.#userGroups = options.userGroups ?? {};
+    this.#server = createServer((request, response) => void this.#handle(request, response));
+  }
+
+  static async start(options: StandInOptions): Promise<SlackApiStandIn> {
+    const standIn = new SlackApiStandIn(options);
+    standIn.#server.listen(0, "127.0.0.1");
+    await once(standIn.#server, "listening");
+    return standIn;
+  }
+
+  get #origin(): string {
+    const address = this.#server.address();
+    if (address === null || typeof address === "string") throw new Error("stand-in is not listening");
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** What WebClient's `slackApiUrl` expects: the method name is appended to it. */
+  get apiUrl(): string {
+    return `${this.#origin}/api/`;
+  }
+
+  /** A fresh `response_url`, as Slack sends with each slash command. */
+  responseUrl(): string {
+    return `${this.#origin}/response/${++this.#responseUrls}`;
+  }
+
+  /** The next `times` calls of `method` answer 429 with this Retry-After. */
+  rateLimitNext(method: string, retryAfterSeconds: number, times = 1): void {
+    this.#rateLimited.set(method, { times, retryAfter: retryAfterSeconds });
+  }
+
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method && call.rejected === undefined);
+  }
+
+  rejections(): RecordedCall[] {
+    return this.calls.filter((call) => call.rejected !== undefined);
+  }
+
+  /** Resolves with the first accepted call of `method` (already recorded or still to come) that matches. */
+  async waitForCall(
+    method: string,
+    matches: (call: RecordedCall) => boolean = () => true,
+    timeoutMs = 15_000,
+  ): Promise<RecordedCall> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.callsOf(method).find(matches);
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`No ${method} call arrived within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    this.#server.close();
+    await once(this.#server, "close");
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const url = new URL(request.url ?? "/", this.#origin);
+    const method = url.pathname.startsWith("/response/")
+      ? "response_url"
+      : url.pathname.replace(/^\/api\//, "");
+    const args = parseArgs(body, request.headers["content-type"] ?? "");
+    const answer = (
+      status: number,
+      payload: object,
+      rejected?: string,
+      headers: Record<string, string> = {},
+    ) => {
+      this.calls.push({
+        method,
+        url: `${this.#origin}${url.pathname}`,
+        args,
+        ...(rejected === undefined ? {} : { rejected }),
+      });
+      for (const wake of this.#waiters.splice(0)) wake();
+      response
+        .writeHead(status, { "content-type": "application/json", ...headers })
+        .end(JSON.stringify(payload));
+    };
+
+    if (method !== "response_url" && request.headers.authorization !== `Bearer ${this.#botToken}`) {
+      return answer(200, { ok: false, error: "invalid_auth" }, "invalid_auth");
+    }
+    const limited = this.#rateLimited.get(method);
+    if (limited !== undefined && limited.times > 0) {
+      limited.times--;
+      return answer(429, { ok: false, error: "ratelimited" }, "ratelimited", {
+        "retry-after": String(limited.retryAfter),
+      });
+    }
+    if (messageMethods.has(method)) {
+      const problems = messageProblems(args);
+      if (problems.length > 0)
+        return answer(200, { ok: false, error: "invalid_blocks", errors: problems }, problems.join("; "));
+    }
+    answer(200, this.#result(method, args));
+  }
+
+  #result(method: string, args: Record<string, unknown>): object {
+    switch (method) {
+      case "auth.test":
+        return {
+          ok: true,
+          user_id: "U0BOT",
+          bot_id: "B0BOT",
+          team_id: "T0TEAM",
+          url: "https://example.slack.com/",
+        };
+      case "chat.postMessage":
+      case "chat.update": {
+        const ts = method === "chat.update" ? String(args.ts) : this.#nextTs();
+        return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
+      }
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: this.#nextTs() };
+      case "chat.getPermalink":
+        return {
+          ok: true,
+          permalink: `https://example.slack.com/archives/${args.channel}/p${String(args.message_ts).replace(".", "")}`,
+        };
+      case "response_url":
+        return { ok: true };
+      case "users.info": {
+        const user = this.#users.get(String(args.user));
+        if (user === undefined) return { ok: false, error: "user_not_found" };
+        return {
+          ok: true,
+          user: {
+            id: user.id,
+            name: user.name,
+            deleted: user.deleted ?? false,
+            is_bot: user.isBot ?? false,
+            is_restricted: user.isRestricted ?? false,
+            is_ultra_restricted: false,
+            profile: { display_name: user.name },
+          },
+        };
+      }
+      case "usergroups.users.list": {
+        if (this.#userGroups === "plan_upgrade_required")
+          return { ok: false, error: "plan_upgrade_required" };
+        const members = this.#userGroups[String(args.usergroup)];
+        return members === undefined ? { ok: false, error: "no_such_subteam" } : { ok: true, users: members };
+      }
+      default:
+        return { ok: false, error: "unknown_method" };
+    }
+  }
+
+  #nextTs(): string {
+    this.#ts += 100;
+    const text = String(this.#ts);
+    return `${text.slice(0, 10)}.${text.slice(10)}`;
+  }
+}
+
+export interface StandInOptions {
+  readonly botToken: string;
+  readonly users?: readonly StandInUser[];
+  readonly userGroups?: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** WebClient sends forms whose object fields (blocks, attachments) are JSON strings; response_url gets JSON. */
+function parseArgs(body: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes("application/json"))
+    return body === "" ? {} : (JSON.parse(body) as Record<string, unknown>);
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    args[key] = key === "blocks" || key === "attachments" ? JSON.parse(value) : value;
+  }
+  return args;
+}
+
+type Block = { type?: string; text?: { text?: string }; fields?: { text?: string }[]; elements?: unknown[] };
+
+function messageProblems(args: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (typeof args.text === "string" && args.text.length > limits.text) problems.push("msg_too_long");
+  const blocks = (args.blocks ?? []) as Block[];
+  if (!Array.isArray(blocks)) return ["blocks must be an array"];
+  if (blocks.length > limits.blocks)
+    problems.push(`no more than ${limits.blocks} items allowed [json-pointer:/blocks]`);
+  blocks.forEach((block, i) => {
+    const text = block.text?.text ?? "";
+    if (block.type === "section" && text.length > limits.sectionText) {
+      problems.push(
+        `must be less than ${limits.sectionText + 1} characters [json-pointer:/blocks/${i}/text/text]`,
+      );
+    }
+    if (block.type === "header" && text.length > limits.header) {
+      problems.push(
+        `must be less than ${limits.header + 1} characters [json-pointer:/blocks/${i}/text/text]`,
+      );
+    }
+    if ((block.fields?.length ?? 0) > limits.fields)
+      problems.push(`no more than 10 items allowed [json-pointer:/blocks/${i}/fields]`);
+    for (const field of block.fields ?? []) {
+      if ((field.text?.length ?? 0) > limits.field)
+        problems.push(`field too long [json-pointer:/blocks/${i}/fields]`);
+    }
+    if (block.type === "context" && (block.elements?.length ?? 0) > limits.contextElements) {
+      problems.push(`no more than 10 items allowed [json-pointer:/blocks/${i}/elements]`);
+    }
+  });
+  return problems;
+}

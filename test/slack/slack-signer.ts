@@ -1,0 +1,78 @@
+import { createHmac } from "node:crypto";
+
+/** Headers Slack puts on every request: `v0=` HMAC-SHA256 of `v0:<timestamp>:<body>` with the signing secret. */
+export function signSlackRequest(
+  signingSecret: string,
+  body: string,
+  timestampSeconds = Math.floor(Date.now() / 1000),
+) {
+  const signature = createHmac("sha256", signingSecret)
+    .update(`v0:${timestampSeconds}:${body}`)
+    .digest("hex");
+  return {
+    "content-type": "application/x-www-form-urlencoded",
+    "x-slack-request-timestamp": String(timestampSeconds),
+    "x-slack-signature": `v0=${signature}`,
+  };
+}
+
+export interface SlashCommand {
+  readonly text: string;
+  readonly userId: string;
+  readonly userName?: string;
+  readonly channelId?: string;
+  readonly responseUrl: string;
+  readonly triggerId?: string;
+  readonly retryNum?: number;
+  readonly timestampSeconds?: number;
+}
+
+export interface SentRequest {
+  readonly status: number;
+  readonly body: string;
+  readonly elapsedMs: number;
+}
+
+let triggers = 0;
+
+/** Sends requests to the bot's endpoint exactly as Slack does. */
+export class SlackSimulator {
+  constructor(
+    private readonly botUrl: string,
+    private readonly signingSecret: string,
+  ) {}
+
+  slashCommand(command: SlashCommand): Promise<SentRequest> {
+    const body = new URLSearchParams({
+      token: "deprecated-verification-token",
+      team_id: "T0TEAM",
+      team_domain: "example",
+      channel_id: command.channelId ?? "C0OPS",
+      channel_name: "ops",
+      user_id: command.userId,
+      user_name: command.userName ?? command.userId.toLowerCase(),
+      command: "/connect",
+      text: command.text,
+      api_app_id: "A0APP",
+      is_enterprise_install: "false",
+      response_url: command.responseUrl,
+      trigger_id: command.triggerId ?? `trigger-${Date.now()}-${++triggers}`,
+    }).toString();
+    const headers: Record<string, string> = signSlackRequest(
+      this.signingSecret,
+      body,
+      command.timestampSeconds,
+    );
+    if (command.retryNum !== undefined) {
+      headers["x-slack-retry-num"] = String(command.retryNum);
+      headers["x-slack-retry-reason"] = "http_timeout";
+    }
+    return this.raw(body, headers);
+  }
+
+  async raw(body: string, headers: Record<string, string>): Promise<SentRequest> {
+    const started = performance.now();
+    const response = await fetch(this.botUrl, { method: "POST", headers, body });
+    return { status: response.status, body: await response.text(), elapsedMs: performance.now() - started };
+  }
+}
