@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { commands } from "../commands/registry.js";
-import { AuditTrail } from "./audit/audit-trail.js";
+import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
 import type { ClusterHandle } from "./core/command-spec.js";
@@ -13,6 +13,8 @@ export interface AppOptions {
   /** Every Redis key starts with this; tests pass their own. */
   readonly keyPrefix?: string;
   readonly userGroups?: UserGroupDirectory;
+  /** Receives a copy of each audit entry once it is stored (the audit channel). */
+  readonly mirrorAudit?: (entry: AuditEntry) => Promise<void>;
   readonly now?: () => Date;
 }
 
@@ -46,6 +48,7 @@ export function createApp(options: AppOptions): App {
     redis,
     keyPrefix,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.mirrorAudit === undefined ? {} : { onAppend: options.mirrorAudit }),
   });
   const dispatcher = new Dispatcher({
     commands,

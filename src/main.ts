@@ -6,7 +6,12 @@ import { parseArgs } from "node:util";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { runOnce, runShell } from "./shell/shell.js";
-import { createSlackClient, SlackUserGroups, startSlackAdapter } from "./slack/slack-adapter.js";
+import {
+  auditChannelMirror,
+  createSlackClient,
+  SlackUserGroups,
+  startSlackAdapter,
+} from "./slack/slack-adapter.js";
 
 const { values } = parseArgs({ options: { command: { type: "string", short: "C" } } });
 
@@ -24,6 +29,9 @@ const slackClient = botToken === undefined ? undefined : createSlackClient(confi
 const app = createApp({
   config,
   ...(slackClient === undefined ? {} : { userGroups: new SlackUserGroups(slackClient) }),
+  ...(slackClient === undefined || config.auditChannel === undefined
+    ? {}
+    : { mirrorAudit: auditChannelMirror(slackClient, config.auditChannel) }),
 });
 let stopSlack: (() => Promise<void>) | undefined;
 const stop = async (code: number) => {

@@ -5,6 +5,7 @@ import { loadConfig } from "../src/config.js";
 import { reply } from "../src/core/reply.js";
 import { renderBlocks } from "../src/slack/block-kit.js";
 import {
+  auditChannelMirror,
   createSlackClient,
   type RunningSlackAdapter,
   SlackUserGroups,
@@ -45,7 +46,12 @@ describe("/connect through Slack's protocol", () => {
       SLACK_API_URL: standIn.apiUrl,
     });
     const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
-    const app = createApp({ config, keyPrefix, userGroups: new SlackUserGroups(client) });
+    const app = createApp({
+      config,
+      keyPrefix,
+      userGroups: new SlackUserGroups(client),
+      mirrorAudit: auditChannelMirror(client, "C0AUDIT"),
+    });
     const slack = await startSlackAdapter({
       app,
       client,
@@ -210,7 +216,33 @@ describe("/connect through Slack's protocol", () => {
     assert.match(JSON.stringify(blocks.at(-1)), /more blocks did not fit/);
   });
 
+  test("each audit entry is mirrored to the audit channel", async () => {
+    const responseUrl = standIn.responseUrl();
+    await bot.simulator.slashCommand({ text: `config ${connector}`, userId: operator, responseUrl });
+    const mirrored = await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => call.args.channel === "C0AUDIT" && String(call.args.text).includes(`config ${connector}`),
+    );
+    assert.match(String(mirrored.args.text), /u0oper \(slack\): `config .*` on default \/ .*: succeeded/);
+  });
+
+  test("the production Web API client waits out a 429's Retry-After and then delivers", async () => {
+    const client = createSlackClient({ botToken, apiUrl: standIn.apiUrl });
+    standIn.rateLimitNext("chat.postMessage", 1);
+    const started = Date.now();
+    await client.chat.postMessage({ channel: "C0RATE", text: "after the limit" });
+    assert.ok(Date.now() - started >= 1000, "waited for Retry-After");
+    const toChannel = standIn.calls.filter((call) => call.args.channel === "C0RATE");
+    assert.deepEqual(
+      toChannel.map((call) => call.rejected ?? "delivered"),
+      ["ratelimited", "delivered"],
+    );
+  });
+
   test("Slack never rejected anything the bot sent", () => {
-    assert.deepEqual(standIn.rejections(), []);
+    assert.deepEqual(
+      standIn.rejections().filter((call) => call.rejected !== "ratelimited"),
+      [],
+    );
   });
 });

@@ -5,9 +5,10 @@ import { App as BoltApp, HTTPReceiver, LogLevel } from "@slack/bolt";
 import { WebClient, type WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
 import type { App } from "../app.js";
+import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
 import type { UserGroupDirectory } from "../core/roles.js";
-import { fallbackText, renderBlocks } from "./block-kit.js";
+import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 
 /** The fields of a slash command the bot reads. Authorisation uses `user_id`, never `user_name` (names change). */
 const SlashCommand = z.object({
@@ -57,6 +58,16 @@ export class SlackUserGroups implements UserGroupDirectory {
       throw error;
     }
   }
+}
+
+/** Posts one line per audit entry to the audit channel; the entry is already stored whatever Slack answers. */
+export function auditChannelMirror(client: WebClient, channel: string): (entry: AuditEntry) => Promise<void> {
+  return async (entry) => {
+    const where = [entry.cluster, entry.connector].filter((part) => part !== undefined).join(" / ");
+    const outcome = entry.errorCode === undefined ? entry.outcome : `${entry.outcome} (${entry.errorCode})`;
+    const text = `${entry.actorName} (${entry.source}): \`${entry.args || entry.command}\`${where === "" ? "" : ` on ${where}`}: ${outcome}`;
+    await client.chat.postMessage({ channel, text: escapeMrkdwn(text).slice(0, 3000), unfurl_links: false });
+  };
 }
 
 /**
