@@ -1,6 +1,5 @@
-import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { ConnectorName } from "../src/core/connector-args.js";
+import { oneConnector } from "../src/core/connector-args.js";
 import { redactConfig } from "../src/core/redact.js";
 import { reply } from "../src/core/reply.js";
 
@@ -8,12 +7,9 @@ export const config = defineCommand({
   name: "config",
   summary: "The connector's config, with passwords, tokens and other secrets hidden.",
   examples: ["config orders-sink"],
-  positionals: [{ name: "connector", description: "the connector's name" }],
-  flags: {},
-  args: z.object({ connector: ConnectorName }),
+  ...oneConnector,
   role: "viewer",
   risk: "read",
-  connectorOf: (args) => args.connector,
   async run({ cluster, requestId }, { connector }) {
     const shown = redactConfig(await cluster.connect.config(connector, { requestId }));
     const rows = Object.entries(shown)

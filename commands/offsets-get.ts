@@ -1,6 +1,5 @@
-import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { ConnectorName } from "../src/core/connector-args.js";
+import { oneConnector } from "../src/core/connector-args.js";
 import { reply } from "../src/core/reply.js";
 
 const shownRows = 60;
@@ -9,12 +8,9 @@ export const offsetsGet = defineCommand({
   name: "offsets get",
   summary: "The connector's committed offsets (per topic-partition for a sink).",
   examples: ["offsets get orders-sink"],
-  positionals: [{ name: "connector", description: "the connector's name" }],
-  flags: {},
-  args: z.object({ connector: ConnectorName }),
+  ...oneConnector,
   role: "viewer",
   risk: "read",
-  connectorOf: (args) => args.connector,
   async run({ cluster, requestId }, { connector }) {
     const { offsets } = await cluster.connect.offsets(connector, { requestId });
     const summary = `${offsets.length} committed offset(s) of ${connector} on ${cluster.name}`;

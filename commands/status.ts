@@ -1,6 +1,5 @@
-import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { ConnectorName } from "../src/core/connector-args.js";
+import { oneConnector } from "../src/core/connector-args.js";
 import { type ReplyPart, reply } from "../src/core/reply.js";
 
 const traceLines = 8;
@@ -9,12 +8,9 @@ export const status = defineCommand({
   name: "status",
   summary: "Connector and task states, their workers, and the start of a failed task's trace.",
   examples: ["status orders-sink", "status orders-sink --cluster staging"],
-  positionals: [{ name: "connector", description: "the connector's name" }],
-  flags: {},
-  args: z.object({ connector: ConnectorName }),
+  ...oneConnector,
   role: "viewer",
   risk: "read",
-  connectorOf: (args) => args.connector,
   async run({ cluster, requestId }, { connector }) {
     const current = await cluster.connect.status(connector, { requestId });
     const summary = `${connector} on ${cluster.name}: ${current.connector.state}`;

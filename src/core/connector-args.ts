@@ -16,3 +16,11 @@ export const Duration = z.string().transform((text, context) => {
   }
   return ms;
 });
+
+/** The arguments of every command that takes exactly one connector and nothing else. */
+export const oneConnector = {
+  positionals: [{ name: "connector", description: "the connector's name" }],
+  flags: {},
+  args: z.object({ connector: ConnectorName }),
+  connectorOf: (args: { connector: string }) => args.connector,
+} as const;
