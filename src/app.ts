@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { type Logger, pino } from "pino";
 import { commands } from "../commands/registry.js";
 import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import type { Config } from "./config.js";
@@ -16,6 +17,7 @@ export interface AppOptions {
   /** Receives a copy of each audit entry once it is stored (the audit channel). */
   readonly mirrorAudit?: (entry: AuditEntry) => Promise<void>;
   readonly now?: () => Date;
+  readonly logger?: Logger;
 }
 
 export interface App {
@@ -25,6 +27,7 @@ export interface App {
   readonly audit: AuditTrail;
   readonly redis: Redis;
   readonly keyPrefix: string;
+  readonly logger: Logger;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const { config } = options;
   const keyPrefix = options.keyPrefix ?? "connect-ops:";
+  const logger = options.logger ?? createLogger(config.logLevel);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
   const clusters: ClusterHandle[] = config.clusters.map((cluster) => ({
     name: cluster.name,
@@ -57,6 +61,7 @@ export function createApp(options: AppOptions): App {
     roles,
     audit,
     localRole: "operator",
+    logger,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   return {
@@ -66,9 +71,19 @@ export function createApp(options: AppOptions): App {
     audit,
     redis,
     keyPrefix,
+    logger,
     async close() {
       await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));
       redis.disconnect();
     },
   };
+}
+
+/** JSON lines on stdout; anything that looks like a credential is censored before it is written. */
+export function createLogger(level: Config["logLevel"]): Logger {
+  return pino({
+    level,
+    base: { service: "connect-ops" },
+    redact: { paths: ["*.password", "*.token", "*.authorization", "password", "token"], censor: "[hidden]" },
+  });
 }

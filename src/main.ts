@@ -3,7 +3,7 @@
  * `npm start -- --command "status orders-sink"` runs one command and exits with its status.
  */
 import { parseArgs } from "node:util";
-import { createApp } from "./app.js";
+import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { runOnce, runShell } from "./shell/shell.js";
 import {
@@ -26,8 +26,13 @@ try {
 
 const { botToken, signingSecret } = config.slack;
 const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack);
+// The shell's output is for a person: log only warnings there, and everything when serving Slack.
+const logger = createLogger(
+  botToken === undefined || values.command !== undefined ? "warn" : config.logLevel,
+);
 const app = createApp({
   config,
+  logger,
   ...(slackClient === undefined ? {} : { userGroups: new SlackUserGroups(slackClient) }),
   ...(slackClient === undefined || config.auditChannel === undefined
     ? {}
@@ -56,7 +61,7 @@ if (values.command !== undefined) {
     client: slackClient,
     slack: { ...config.slack, botToken, signingSecret: signingSecret ?? "" },
     port: config.port,
-    log: (line) => console.log(line),
+    log: (line) => logger.info(line),
   });
   stopSlack = slack.stop;
 } else {

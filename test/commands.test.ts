@@ -48,6 +48,7 @@ describe("/connect commands against the real worker", () => {
     proxy = await FaultProxy.start(testBed().connectUrl);
     const config = loadConfig({
       CONNECT_URL: proxy.url,
+      LOG_LEVEL: "silent",
       KAFKA_BROKERS: testBed().bootstrapServers,
       ROLE_VIEWERS: users.viewer.id,
       ROLE_OPERATORS: users.operator.id,

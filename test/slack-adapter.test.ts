@@ -39,6 +39,7 @@ describe("/connect through Slack's protocol", () => {
   const start = async (connectUrl: string, keyPrefix: string): Promise<Running> => {
     const config = loadConfig({
       CONNECT_URL: connectUrl,
+      LOG_LEVEL: "silent",
       KAFKA_BROKERS: testBed().bootstrapServers,
       ROLE_OPERATORS: `${operator},S0ONCALL`,
       SLACK_BOT_TOKEN: botToken,

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { AuditRecord, AuditTrail } from "../audit/audit-trail.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import {
@@ -31,6 +32,7 @@ export interface DispatcherOptions {
   readonly now?: () => Date;
   /** The role of actors who are not Slack users (the terminal shell's local operator). */
   readonly localRole?: Role;
+  readonly logger?: Logger;
 }
 
 const clusterFlag: FlagSpec = {
@@ -64,8 +66,8 @@ export class Dispatcher {
   async dispatch(invocation: Invocation): Promise<Reply> {
     const started = performance.now();
     const text = invocation.text.trim();
-    const record = (fields: Pick<AuditRecord, "outcome" | "command"> & Partial<AuditRecord>) =>
-      this.#options.audit.append({
+    const record = async (fields: Pick<AuditRecord, "outcome" | "command"> & Partial<AuditRecord>) => {
+      const entry = await this.#options.audit.append({
         actorId: invocation.actor.id,
         actorName: invocation.actor.name,
         source: invocation.actor.source,
@@ -74,6 +76,9 @@ export class Dispatcher {
         requestId: invocation.requestId,
         ...fields,
       });
+      const { hash, prevHash, time, ...logged } = entry;
+      this.#options.logger?.info(logged, `${entry.command}: ${entry.outcome}`);
+    };
 
     const resolved = this.#resolve(text, invocation.channelId);
     if ("refusal" in resolved) {
