@@ -106,6 +106,13 @@ export class SinkLagReader {
     return { groupId, partitions, total: partitions.reduce((sum, partition) => sum + partition.lag, 0) };
   }
 
+  /** Per partition, the first offset whose message is at or after `timestamp` (the log end if there is none). */
+  async offsetsAt(topic: string, timestamp: Date): Promise<Map<number, number>> {
+    await this.#connect();
+    const found = await this.#admin.fetchTopicOffsetsByTimestamp(topic, timestamp.getTime());
+    return new Map(found.map((entry) => [entry.partition, Number(entry.offset)]));
+  }
+
   async close(): Promise<void> {
     if (this.#connected !== undefined) await this.#admin.disconnect();
     this.#connected = undefined;

@@ -1,0 +1,201 @@
+import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import type { SinkLag, SinkLagReader } from "../src/kafka/sink-lag-reader.js";
+
+/** Where to move a sink's offsets: the targets of `kafka-consumer-groups --reset-offsets`, plus explicit ones. */
+export type ResetTarget =
+  | { readonly kind: "earliest" }
+  | { readonly kind: "latest" }
+  | { readonly kind: "datetime"; readonly at: Date }
+  | { readonly kind: "shift"; readonly by: number }
+  | { readonly kind: "offset"; readonly offset: number }
+  /** `offsets set orders:0=1200`: one offset per named partition. */
+  | { readonly kind: "explicit"; readonly offsets: ReadonlyMap<string, number> }
+  /** Every committed offset removed (Connect's DELETE): on resume the sink starts at its auto.offset.reset. */
+  | { readonly kind: "remove" };
+
+/** Which partitions a reset touches: topic → its partitions, or every partition of the topic. */
+export type ResetScope = ReadonlyMap<string, readonly number[] | "all">;
+
+export interface PartitionChange {
+  readonly topic: string;
+  readonly partition: number;
+  /** Committed now; null when the group has never committed here. */
+  readonly current: number | null;
+  /** After the change; null when the committed offset is removed. */
+  readonly next: number | null;
+  readonly logStart: number;
+  readonly logEnd: number;
+  /** Messages the sink will read again. */
+  readonly replay: number;
+  /** Messages the sink will never read. */
+  readonly skip: number;
+}
+
+export interface OffsetPlan {
+  readonly connector: string;
+  readonly groupId: string;
+  readonly target: ResetTarget;
+  readonly changes: readonly PartitionChange[];
+  readonly replay: number;
+  readonly skip: number;
+  /** What Connect is asked to do: PATCH these offsets, or DELETE them all. */
+  readonly request:
+    | { readonly method: "PATCH"; readonly offsets: readonly ConnectorOffset[] }
+    | { readonly method: "DELETE" };
+  /** Facts the approver must read before deciding. */
+  readonly warnings: readonly string[];
+}
+
+export class OffsetPlanError extends Error {
+  override readonly name = "OffsetPlanError";
+}
+
+const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/**
+ * Computes a sink connector's offset change from real offsets: its group's committed offsets and each partition's
+ * log start and end, so the plan shows exactly how many messages the change replays or skips. Absolute offsets
+ * are fixed here, at request time: executing the plan twice sets the same offsets, never shifts twice.
+ */
+export async function planSinkOffsets(options: {
+  readonly connector: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly target: ResetTarget;
+  readonly scope?: ResetScope;
+  readonly kafka: SinkLagReader;
+}): Promise<OffsetPlan> {
+  const { connector, config, target, kafka } = options;
+  const lag = await kafka.lag(connector, config);
+  const partitions = inScope(lag, options.scope, target);
+  const atTime = target.kind === "datetime" ? await offsetsAtTime(kafka, partitions, target.at) : undefined;
+
+  const changes = partitions.map((p): PartitionChange => {
+    // A partition without a commit is where a Connect sink would start: its log start (auto.offset.reset=earliest).
+    const position = p.committed ?? p.logStart;
+    const next = nextOffset(target, p, position, atTime);
+    const effective = next ?? restartPosition(config, p);
+    return {
+      topic: p.topic,
+      partition: p.partition,
+      current: p.committed,
+      next,
+      logStart: p.logStart,
+      logEnd: p.logEnd,
+      replay: Math.max(0, position - effective),
+      skip: Math.max(0, effective - position),
+    };
+  });
+
+  const warnings: string[] = [];
+  if (target.kind === "remove") {
+    const resetTo = config["consumer.override.auto.offset.reset"] ?? "earliest";
+    warnings.push(
+      `Every committed offset of ${lag.groupId} is removed. On resume the sink starts from auto.offset.reset (${resetTo})` +
+        (resetTo === "earliest" ? ": it reads each partition again from its first retained message." : "."),
+    );
+  }
+  const belowStart = changes.filter((c) => c.next !== null && c.next < c.logStart);
+  if (belowStart.length > 0) {
+    warnings.push(
+      `${belowStart.length} partition(s) would point below their log start (retention deleted those messages).`,
+    );
+  }
+
+  return {
+    connector,
+    groupId: lag.groupId,
+    target,
+    changes,
+    replay: changes.reduce((sum, c) => sum + c.replay, 0),
+    skip: changes.reduce((sum, c) => sum + c.skip, 0),
+    request:
+      target.kind === "remove"
+        ? { method: "DELETE" }
+        : {
+            method: "PATCH",
+            offsets: changes.map((c) => ({
+              partition: { kafka_topic: c.topic, kafka_partition: c.partition },
+              offset: c.next === null ? null : { kafka_offset: c.next },
+            })),
+          },
+    warnings,
+  };
+}
+
+function inScope(lag: SinkLag, scope: ResetScope | undefined, target: ResetTarget): SinkLag["partitions"] {
+  const known = new Set(lag.partitions.map((p) => partitionKey(p.topic, p.partition)));
+  const wanted = (topic: string, partition: number) => {
+    if (target.kind === "explicit") return target.offsets.has(partitionKey(topic, partition));
+    if (scope === undefined) return true;
+    const partitions = scope.get(topic);
+    return partitions === "all" || (partitions?.includes(partition) ?? false);
+  };
+  const named =
+    target.kind === "explicit"
+      ? [...target.offsets.keys()]
+      : [...(scope ?? new Map())].flatMap(([topic, parts]) =>
+          parts === "all" ? [] : (parts as readonly number[]).map((p) => partitionKey(topic, p)),
+        );
+  const unknown = named.filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new OffsetPlanError(
+      `${unknown.join(", ")} ${unknown.length === 1 ? "is not a partition" : "are not partitions"} this connector reads. It reads ${[
+        ...new Set(lag.partitions.map((p) => p.topic)),
+      ].join(", ")}.`,
+    );
+  }
+  const topics =
+    scope === undefined
+      ? []
+      : [...scope.keys()].filter((topic) => !lag.partitions.some((p) => p.topic === topic));
+  if (topics.length > 0) throw new OffsetPlanError(`This connector does not read ${topics.join(", ")}.`);
+  const selected = lag.partitions.filter((p) => wanted(p.topic, p.partition));
+  if (selected.length === 0) throw new OffsetPlanError("No partition matches: nothing to change.");
+  return selected;
+}
+
+function nextOffset(
+  target: ResetTarget,
+  partition: SinkLag["partitions"][number],
+  position: number,
+  atTime: ReadonlyMap<string, number> | undefined,
+): number | null {
+  const clamp = (offset: number) => Math.min(Math.max(offset, partition.logStart), partition.logEnd);
+  switch (target.kind) {
+    case "earliest":
+      return partition.logStart;
+    case "latest":
+      return partition.logEnd;
+    case "datetime":
+      return clamp(atTime?.get(partitionKey(partition.topic, partition.partition)) ?? partition.logEnd);
+    case "shift":
+      return clamp(position + target.by);
+    case "offset":
+      return clamp(target.offset);
+    case "explicit":
+      return target.offsets.get(partitionKey(partition.topic, partition.partition)) ?? null;
+    case "remove":
+      return null;
+  }
+}
+
+/** Where a sink resumes on a partition with no committed offset. */
+function restartPosition(
+  config: Readonly<Record<string, string>>,
+  partition: SinkLag["partitions"][number],
+): number {
+  return config["consumer.override.auto.offset.reset"] === "latest" ? partition.logEnd : partition.logStart;
+}
+
+async function offsetsAtTime(
+  kafka: SinkLagReader,
+  partitions: SinkLag["partitions"],
+  at: Date,
+): Promise<Map<string, number>> {
+  const offsets = new Map<string, number>();
+  for (const topic of new Set(partitions.map((p) => p.topic))) {
+    for (const [partition, offset] of await kafka.offsetsAt(topic, at))
+      offsets.set(partitionKey(topic, partition), offset);
+  }
+  return offsets;
+}
