@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { AuditError } from "./audit-error.js";
 
 export const auditOutcomes = [
   "succeeded",
@@ -12,31 +14,42 @@ export const auditOutcomes = [
   "expired",
   "cancelled",
 ] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
+
+export const auditSources = ["slack", "shell", "system"] as const;
+export type AuditSource = (typeof auditSources)[number];
 
 /** What a caller records. Arguments arrive with secrets already hidden. */
 export interface AuditRecord {
   readonly actorId: string;
   readonly actorName: string;
-  readonly source: "slack" | "shell" | "system";
+  readonly source: AuditSource;
   readonly cluster?: string;
   readonly connector?: string;
   readonly command: string;
   readonly args: string;
-  readonly outcome: (typeof auditOutcomes)[number];
+  readonly outcome: AuditOutcome;
   readonly errorCode?: string;
-  /** Why it was refused or failed, in words. */
+  /** Why it was refused or failed, in words (e.g. the missing role). */
   readonly detail?: string;
+  /** Stored rounded to whole milliseconds. */
   readonly durationMs: number;
   readonly requestId: string;
 }
 
-/** A stored entry, as read back from the stream. */
-export const AuditEntry = z.object({
-  id: z.string(),
-  time: z.string(),
+const StreamId = z.string().regex(/^\d+-\d+$/, "a stream id such as 1732-0");
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 in lowercase hex");
+
+/**
+ * A stored entry, parsed from the stream's field/value pairs. Strict: a field the trail never writes makes the
+ * entry malformed, so nothing can ride along in an entry without `verify` noticing.
+ */
+export const AuditEntry = z.strictObject({
+  id: StreamId,
+  time: z.iso.datetime(),
   actorId: z.string(),
   actorName: z.string(),
-  source: z.enum(["slack", "shell", "system"]),
+  source: z.enum(auditSources),
   cluster: z.string().optional(),
   connector: z.string().optional(),
   command: z.string(),
@@ -44,12 +57,12 @@ export const AuditEntry = z.object({
   outcome: z.enum(auditOutcomes),
   errorCode: z.string().optional(),
   detail: z.string().optional(),
-  durationMs: z.coerce.number(),
+  durationMs: z.string().regex(/^\d+$/, "a whole number of milliseconds").transform(Number),
   requestId: z.string(),
-  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  prevHash: Sha256,
+  hash: Sha256,
 });
-export type AuditEntry = z.infer<typeof AuditEntry>;
+export type AuditEntry = z.output<typeof AuditEntry>;
 
 export type AuditVerification =
   | { readonly ok: true; readonly entries: number }
@@ -58,12 +71,35 @@ export type AuditVerification =
 export interface AuditQuery {
   readonly connector?: string;
   readonly actorId?: string;
+  /** Compared with the stream ids, which carry Redis's clock. */
   readonly since?: Date;
+  /** Default 20, at most 200. */
   readonly limit?: number;
 }
 
-const genesis = "0".repeat(64);
-/** Fields in hashing order: a fixed order, so the same entry always hashes the same. */
+export interface AuditTrailOptions {
+  /** Owned by the caller: the trail never connects or disconnects it. */
+  readonly redis: Redis;
+  /** e.g. "connect-ops:"; the keys are `${keyPrefix}audit` (the stream) and `${keyPrefix}audit:head`. */
+  readonly keyPrefix: string;
+  /** The source of each entry's `time`. */
+  readonly now?: () => Date;
+  /**
+   * Called with each entry after it is stored, one at a time and in order (the audit channel mirror). It runs
+   * in the background, so a slow or failing mirror neither delays nor fails an append.
+   */
+  readonly onAppend?: (entry: AuditEntry) => void | Promise<void>;
+  /** Told when `onAppend` throws; the entry itself is already stored. */
+  readonly onMirrorError?: (error: unknown, entry: AuditEntry) => void;
+}
+
+/** The prevHash of the first entry. */
+export const auditGenesisHash = "0".repeat(64);
+
+/**
+ * The fields an entry's hash covers, in hashing order. Changing this list or the serialisation in
+ * {@link entryHash} makes every stored trail fail verification.
+ */
 const hashedFields = [
   "time",
   "actorId",
@@ -79,160 +115,314 @@ const hashedFields = [
   "durationMs",
   "requestId",
 ] as const;
+type HashedField = (typeof hashedFields)[number];
+type HashedFields = Partial<Record<HashedField, string>>;
+
+const maxAttempts = 20;
+const pageSize = 500;
 
 /**
  * Appends only if the chain's head is still the one the entry was hashed against, so concurrent writers (several
- * bot replicas) can never fork the chain: the loser re-reads the head and tries again.
+ * bot replicas) never fork the chain. A writer that lost the race gets the current head back and tries again.
+ * KEYS: stream, head. ARGV: the prevHash the entry was hashed against, its hash, then its field/value pairs.
  */
 const appendScript = `
-local head = redis.call('HGET', KEYS[2], 'hash')
-if (head or '${genesis}') ~= ARGV[1] then return false end
+local head = redis.call('HGET', KEYS[2], 'hash') or '${auditGenesisHash}'
+if head ~= ARGV[1] then return {'stale', head} end
 local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
 redis.call('HSET', KEYS[2], 'hash', ARGV[2], 'id', id)
-return id
+return {'appended', id}
 `;
+const AppendReply = z.union([
+  z.tuple([z.literal("appended"), StreamId]),
+  z.tuple([z.literal("stale"), Sha256]),
+]);
+
+/** The head record and the stream's newest id, read at one instant. KEYS: stream, head. */
+const snapshotScript = `
+local head = redis.call('HMGET', KEYS[2], 'hash', 'id')
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+return {head[1], head[2], newest and newest[1] or false}
+`;
+const Snapshot = z.tuple([z.string().nullable(), z.string().nullable(), StreamId.nullable()]);
+const AuditHead = z.object({ hash: Sha256, id: StreamId });
 
 /**
- * The append-only audit trail: one Redis stream, each entry carrying the SHA-256 of the one before it, and a
- * head record naming the newest entry, so {@link verify} finds a changed, deleted or truncated entry.
+ * The append-only audit trail: one Redis stream whose entries each carry the SHA-256 of the entry before, plus a
+ * head record naming the newest entry, so {@link AuditTrail.verify} finds a changed, deleted or truncated entry.
+ * Appends from one trail are written one at a time, in call order; several trails (replicas) may share the keys.
  */
 export class AuditTrail {
   readonly #redis: Redis;
   readonly #stream: string;
-  readonly #head: string;
+  readonly #headKey: string;
   readonly #now: () => Date;
-  readonly #onAppend: ((entry: AuditEntry) => Promise<void>) | undefined;
+  readonly #onAppend: AuditTrailOptions["onAppend"];
+  readonly #onMirrorError: AuditTrailOptions["onMirrorError"];
+  /** The head as this trail last saw it: right unless another replica appended since. */
+  #knownHead = auditGenesisHash;
+  #appending: Promise<unknown> = Promise.resolve();
+  #mirrored: Promise<void> = Promise.resolve();
 
-  constructor(options: {
-    redis: Redis;
-    keyPrefix: string;
-    now?: () => Date;
-    /** Called after each append (the audit channel mirror); its failures never lose the entry. */
-    onAppend?: (entry: AuditEntry) => Promise<void>;
-  }) {
+  constructor(options: AuditTrailOptions) {
     this.#redis = options.redis;
     this.#stream = `${options.keyPrefix}audit`;
-    this.#head = `${options.keyPrefix}audit:head`;
+    this.#headKey = `${options.keyPrefix}audit:head`;
     this.#now = options.now ?? (() => new Date());
     this.#onAppend = options.onAppend;
+    this.#onMirrorError = options.onMirrorError;
   }
 
+  /** Stores one entry at the end of the chain and returns it as stored. */
   async append(record: AuditRecord): Promise<AuditEntry> {
-    const fields: Record<string, string> = { time: this.#now().toISOString() };
-    for (const [key, value] of Object.entries(record)) {
-      if (value !== undefined) fields[key] = String(value);
+    const fields = storedFields(record, this.#now());
+    // Checked before anything is written, so a stored entry always parses back.
+    const draft = AuditEntry.safeParse({
+      ...fields,
+      id: "0-0",
+      prevHash: auditGenesisHash,
+      hash: auditGenesisHash,
+    });
+    if (!draft.success) {
+      throw new AuditError(
+        "AUDIT_INVALID_RECORD",
+        `The audit record cannot be stored: ${firstIssue(draft.error)}`,
+      );
     }
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const prevHash = (await this.#redis.hget(this.#head, "hash")) ?? genesis;
-      const hash = entryHash(prevHash, fields);
-      const flat = Object.entries({ ...fields, prevHash, hash }).flat();
-      const id = (await this.#redis.eval(
-        appendScript,
-        2,
-        this.#stream,
-        this.#head,
-        prevHash,
-        hash,
-        ...flat,
-      )) as string | null;
-      if (id !== null) {
-        const entry = AuditEntry.parse({ ...fields, prevHash, hash, id });
-        await this.#onAppend?.(entry).catch(() => undefined);
-        return entry;
-      }
-    }
-    throw new Error("The audit trail is too busy to append to: 50 concurrent writers won in a row.");
+    const stored = this.#appending.then(() => this.#store(fields));
+    this.#appending = stored.catch(() => undefined);
+    const entry: AuditEntry = { ...draft.data, ...(await stored) };
+    this.#mirror(entry);
+    return entry;
   }
 
-  /** Newest first, at most `limit` (default 20, at most 200). */
+  /** Resolves once `onAppend` has finished (or failed) for every entry appended so far; for orderly shutdown. */
+  whenMirrored(): Promise<void> {
+    return this.#mirrored;
+  }
+
+  /** Newest first, at most `limit` (default 20, at most 200). Entries that do not parse are left out. */
   async query(query: AuditQuery = {}): Promise<AuditEntry[]> {
-    const limit = Math.min(Math.max(query.limit ?? 20, 1), 200);
-    const floor = query.since === undefined ? "-" : `${query.since.getTime()}-0`;
+    const limit = Math.min(Math.max(Math.trunc(query.limit ?? 20), 1), 200);
+    const floor = query.since === undefined ? "-" : `${Math.max(query.since.getTime(), 0)}-0`;
     const found: AuditEntry[] = [];
     let upper = "+";
     while (found.length < limit) {
-      const page = await this.#redis.xrevrange(this.#stream, upper, floor, "COUNT", 500);
+      const page = await this.#redis.xrevrange(this.#stream, upper, floor, "COUNT", pageSize);
       for (const [id, values] of page) {
-        const entry = parseEntry(id, values);
-        if (entry === undefined) continue;
+        const read = readEntry(id, values);
+        if (!read.ok) continue;
+        const { entry } = read;
         if (query.connector !== undefined && entry.connector !== query.connector) continue;
         if (query.actorId !== undefined && entry.actorId !== query.actorId) continue;
         found.push(entry);
         if (found.length === limit) break;
       }
-      const last = page.at(-1);
-      if (page.length < 500 || last === undefined) break;
-      upper = `(${last[0]}`;
+      const oldest = page.at(-1);
+      if (page.length < pageSize || oldest === undefined) break;
+      upper = `(${oldest[0]}`;
     }
     return found;
   }
 
-  /** Walks the whole chain, oldest first, and names the first entry that does not fit. */
+  /**
+   * Walks the chain oldest first, as it stood when the walk began (entries appended meanwhile are not counted),
+   * and names the first entry that does not fit.
+   */
   async verify(): Promise<AuditVerification> {
-    let prevHash = genesis;
-    let lastId: string | undefined;
+    const [headHash, headId, newestId] = Snapshot.parse(
+      await this.#redis.eval(snapshotScript, 2, this.#stream, this.#headKey),
+    );
     let entries = 0;
+    let prevHash = auditGenesisHash;
+    let previousId: string | undefined;
     let lower = "-";
-    for (;;) {
-      const page = await this.#redis.xrange(this.#stream, lower, "+", "COUNT", 500);
+    while (newestId !== null) {
+      const page = await this.#redis.xrange(this.#stream, lower, newestId, "COUNT", pageSize);
       for (const [id, values] of page) {
-        const entry = parseEntry(id, values);
-        if (entry === undefined)
-          return { ok: false, entries, problem: `entry ${id} is malformed`, entryId: id };
-        if (entry.prevHash !== prevHash) {
-          return {
-            ok: false,
-            entries,
-            problem: `an entry before ${id} was deleted or changed: its link to the previous entry is broken`,
-            entryId: id,
-          };
+        const read = readEntry(id, values);
+        if (!read.ok)
+          return { ok: false, entries, problem: `entry ${id} is malformed (${read.problem})`, entryId: id };
+        const { entry, fields } = read;
+        if (entryHash(entry.prevHash, fields) !== entry.hash) {
+          const problem = `entry ${id} was changed (its hash does not match its contents)`;
+          return { ok: false, entries, problem, entryId: id };
         }
-        if (entryHash(entry.prevHash, fieldsOf(entry)) !== entry.hash) {
-          return {
-            ok: false,
-            entries,
-            problem: `entry ${id} was changed: its hash does not match its contents`,
-            entryId: id,
-          };
+        if (entry.prevHash !== prevHash) {
+          const problem =
+            previousId === undefined
+              ? `the oldest entries were deleted: ${id} is the first entry, but its prevHash names an earlier one`
+              : `an entry before ${id} was deleted or rewritten (its prevHash does not match the hash of ${previousId})`;
+          return { ok: false, entries, problem, entryId: id };
         }
         prevHash = entry.hash;
-        lastId = id;
+        previousId = id;
         entries++;
       }
-      const last = page.at(-1);
-      if (page.length < 500 || last === undefined) break;
-      lower = `(${last[0]}`;
+      if (page.length < pageSize || previousId === undefined) break;
+      lower = `(${previousId}`;
     }
-    const head = await this.#redis.hgetall(this.#head);
-    if ((head.hash ?? genesis) !== prevHash) {
-      return {
-        ok: false,
-        entries,
-        problem: `the newest entries were deleted: the trail should end at ${head.id ?? "(nothing)"} but ends at ${lastId ?? "(nothing)"}`,
-      };
+    return checkHead(headHash, headId, previousId, prevHash, entries, this.#headKey);
+  }
+
+  async #store(fields: HashedFields): Promise<Pick<AuditEntry, "id" | "prevHash" | "hash">> {
+    const pairs = Object.entries(fields).flatMap(([name, value]) =>
+      value === undefined ? [] : [name, value],
+    );
+    let prevHash = this.#knownHead;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const hash = entryHash(prevHash, fields);
+      const args = [prevHash, hash, ...pairs, "prevHash", prevHash, "hash", hash];
+      const reply = AppendReply.safeParse(
+        await this.#redis.eval(appendScript, 2, this.#stream, this.#headKey, ...args),
+      );
+      if (!reply.success) {
+        throw new AuditError(
+          "AUDIT_CORRUPT",
+          `The audit trail's head record ${this.#headKey} is not one the trail wrote (${firstIssue(reply.error)}), so nothing can be appended; \`audit verify\` says more.`,
+        );
+      }
+      const [status, value] = reply.data;
+      if (status === "appended") {
+        this.#knownHead = hash;
+        return { id: value, prevHash, hash };
+      }
+      prevHash = value;
+      // A random, growing pause: retrying at once lets the same faster writers win every race.
+      await sleep(Math.random() * Math.min(2 ** attempt, 100));
     }
-    return { ok: true, entries };
+    this.#knownHead = prevHash;
+    throw new AuditError(
+      "AUDIT_CONTENDED",
+      `Other writers appended to the audit trail first on each of ${maxAttempts} tries; try again.`,
+    );
+  }
+
+  #mirror(entry: AuditEntry): void {
+    const onAppend = this.#onAppend;
+    if (onAppend === undefined) return;
+    this.#mirrored = this.#mirrored
+      .then(() => onAppend(entry))
+      .catch((error: unknown) => {
+        try {
+          this.#onMirrorError?.(error, entry);
+        } catch {
+          // A failing error reporter must not break the mirror chain for later entries.
+        }
+      });
   }
 }
 
-function entryHash(prevHash: string, fields: Readonly<Record<string, string>>): string {
-  const hash = createHash("sha256").update(prevHash);
-  for (const key of hashedFields) hash.update(`\u0000${key}=${fields[key] ?? "\u0001"}`);
-  return hash.digest("hex");
-}
-
-function fieldsOf(entry: AuditEntry): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const key of hashedFields) {
-    const value = entry[key];
-    if (value !== undefined) fields[key] = String(value);
+/** The entry's fields as stored in the stream: strings, absent ones left out. */
+function storedFields(record: AuditRecord, time: Date): HashedFields {
+  const all: Record<HashedField, string | undefined> = {
+    time: time.toISOString(),
+    actorId: record.actorId,
+    actorName: record.actorName,
+    source: record.source,
+    cluster: record.cluster,
+    connector: record.connector,
+    command: record.command,
+    args: record.args,
+    outcome: record.outcome,
+    errorCode: record.errorCode,
+    detail: record.detail,
+    durationMs: String(Math.round(record.durationMs)),
+    requestId: record.requestId,
+  };
+  const stored: HashedFields = {};
+  for (const name of hashedFields) {
+    const value = all[name];
+    if (value !== undefined) stored[name] = value;
   }
-  return fields;
+  return stored;
 }
 
-function parseEntry(id: string, values: readonly string[]): AuditEntry | undefined {
-  const record: Record<string, string> = { id };
-  for (let i = 0; i + 1 < values.length; i += 2) record[values[i] ?? ""] = values[i + 1] ?? "";
-  const parsed = AuditEntry.safeParse(record);
-  return parsed.success ? parsed.data : undefined;
+/**
+ * sha256, in hex, of the JSON object `{"prevHash":…,"time":…,…,"requestId":…}`: prevHash, then the hashed
+ * fields in their fixed order, each as the string stored in the stream, an absent field as null. JSON keeps field
+ * boundaries unambiguous, so text cannot be moved from one field into its neighbour without changing the hash.
+ */
+function entryHash(prevHash: string, fields: HashedFields): string {
+  const canonical = JSON.stringify(
+    Object.fromEntries([["prevHash", prevHash], ...hashedFields.map((name) => [name, fields[name] ?? null])]),
+  );
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+type ReadEntry =
+  | { readonly ok: true; readonly entry: AuditEntry; readonly fields: HashedFields }
+  | { readonly ok: false; readonly problem: string };
+
+/** Parses one stream entry; `fields` are the raw stored strings its hash was computed over. */
+function readEntry(id: string, values: readonly string[]): ReadEntry {
+  const raw: Record<string, string> = {};
+  for (let i = 0; i < values.length; i += 2) {
+    const name = values[i] ?? "";
+    if (Object.hasOwn(raw, name)) return { ok: false, problem: `the field ${name} appears twice` };
+    raw[name] = values[i + 1] ?? "";
+  }
+  const parsed = AuditEntry.safeParse({ ...raw, id });
+  if (!parsed.success) return { ok: false, problem: firstIssue(parsed.error) };
+  const fields: HashedFields = {};
+  for (const name of hashedFields) {
+    const value = raw[name];
+    if (value !== undefined) fields[name] = value;
+  }
+  return { ok: true, entry: parsed.data, fields };
+}
+
+function checkHead(
+  headHash: string | null,
+  headId: string | null,
+  newestId: string | undefined,
+  newestHash: string,
+  entries: number,
+  headKey: string,
+): AuditVerification {
+  if (headHash === null && headId === null) {
+    if (newestId === undefined) return { ok: true, entries };
+    const problem = `the head record ${headKey} was deleted, so deleted newest entries cannot be ruled out`;
+    return { ok: false, entries, problem };
+  }
+  const head = AuditHead.safeParse({ hash: headHash, id: headId });
+  if (!head.success) {
+    return {
+      ok: false,
+      entries,
+      problem: `the head record ${headKey} is malformed (${firstIssue(head.error)})`,
+    };
+  }
+  const { id, hash } = head.data;
+  if (newestId === undefined || compareStreamIds(id, newestId) > 0) {
+    const end = newestId === undefined ? "the stream is empty" : `the stream ends at ${newestId}`;
+    return {
+      ok: false,
+      entries,
+      problem: `the newest entries were deleted: the head names ${id} but ${end}`,
+      entryId: id,
+    };
+  }
+  if (id !== newestId) {
+    const problem = `entries were added without the audit trail: the head names ${id} but the stream ends at ${newestId}`;
+    return { ok: false, entries, problem, entryId: newestId };
+  }
+  if (hash !== newestHash) {
+    const problem = `the head record ${headKey} was changed (its hash does not match entry ${id})`;
+    return { ok: false, entries, problem, entryId: id };
+  }
+  return { ok: true, entries };
+}
+
+function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split("-").map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split("-").map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
+}
+
+function firstIssue(error: z.ZodError): string {
+  const [issue] = error.issues;
+  if (issue === undefined) return "invalid";
+  return issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`;
 }
