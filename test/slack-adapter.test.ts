@@ -215,6 +215,8 @@ describe("/connect through Slack's protocol", () => {
     await client.chat.postMessage({ channel: "C0OPS", text: "many", blocks });
     assert.ok(blocks.length <= 50);
     assert.match(JSON.stringify(blocks.at(-1)), /more blocks did not fit/);
+    const text = JSON.stringify(blocks).length;
+    assert.ok(text < 16_000, `the whole message stays small (${text} characters of JSON)`);
   });
 
   test("each audit entry is mirrored to the audit channel", async () => {

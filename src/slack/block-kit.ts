@@ -14,14 +14,39 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+/**
+ * Slack also refuses a message whose blocks carry too much text in all (`msg_blocks_too_long`): undocumented,
+ * observed near 12,000–13,200 characters (slackapi/bolt-js#2509, #2867). This budget stays under it.
+ */
+const maxTotalText = 11_000;
+
 export function renderBlocks(reply: Reply): KnownBlock[] {
   const blocks = reply.parts.flatMap(renderPart);
-  if (blocks.length <= maxBlocks) return blocks;
-  const kept = blocks.slice(0, maxBlocks - 1);
+  const kept: KnownBlock[] = [];
+  let used = 0;
+  for (const block of blocks) {
+    const size = textLength(block);
+    if (kept.length === maxBlocks - 1 || used + size > maxTotalText) break;
+    kept.push(block);
+    used += size;
+  }
+  if (kept.length === blocks.length) return kept;
   return [
     ...kept,
     context(`Cut short: ${blocks.length - kept.length} more blocks did not fit in one Slack message.`),
   ];
+}
+
+/** The characters of text a block carries, as Slack counts them towards a message's total. */
+function textLength(block: KnownBlock): number {
+  const texts: string[] = [];
+  if ("text" in block && block.text !== undefined && typeof block.text === "object")
+    texts.push(block.text.text);
+  if ("fields" in block) texts.push(...(block.fields ?? []).map((field) => field.text));
+  if (block.type === "context") {
+    texts.push(...block.elements.map((element) => ("text" in element ? element.text : "")));
+  }
+  return texts.reduce((sum, text) => sum + text.length, 0);
 }
 
 /** The notification text: Slack shows it where blocks cannot be shown. */

@@ -31,6 +31,11 @@ const limits = {
   text: 40_000,
   contextElements: 10,
 };
+/**
+ * Not documented: Slack refuses a message whose blocks carry too much text in all with `msg_blocks_too_long`,
+ * observed from about 12,000 to 13,200 characters (slackapi/bolt-js#2509, #2867). The stand-in takes the low end.
+ */
+const maxBlocksText = 12_000;
 const messageMethods = new Set(["chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"]);
 
 /**
@@ -253,6 +258,18 @@ function messageProblems(args: Record<string, unknown>): string[] {
   if (!Array.isArray(blocks)) return ["blocks must be an array"];
   if (blocks.length > limits.blocks)
     problems.push(`no more than ${limits.blocks} items allowed [json-pointer:/blocks]`);
+  const total = blocks.reduce(
+    (sum, block) =>
+      sum +
+      (block.text?.text?.length ?? 0) +
+      (block.fields ?? []).reduce((n, field) => n + (field.text?.length ?? 0), 0) +
+      (block.elements ?? []).reduce(
+        (n: number, element) => n + String((element as { text?: unknown }).text ?? "").length,
+        0,
+      ),
+    0,
+  );
+  if (total > maxBlocksText) problems.push("msg_blocks_too_long");
   blocks.forEach((block, i) => {
     const text = block.text?.text ?? "";
     if (block.type === "section" && text.length > limits.sectionText) {
