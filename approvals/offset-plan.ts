@@ -199,3 +199,19 @@ async function offsetsAtTime(
   }
   return offsets;
 }
+
+const shownPartitions = 20;
+
+/** The plan as the approver reads it: one line per partition (the first 20), totals and warnings. */
+export function describePlan(plan: OffsetPlan): string {
+  const rows = plan.changes.slice(0, shownPartitions).map((c) => {
+    const current = c.current === null ? "none" : String(c.current);
+    const next = c.next === null ? "removed" : String(c.next);
+    const effect = c.replay > 0 ? `replays ${c.replay}` : c.skip > 0 ? `skips ${c.skip}` : "no change";
+    return `${c.topic}:${c.partition}  ${current} → ${next}  (${effect})`;
+  });
+  if (plan.changes.length > shownPartitions)
+    rows.push(`… and ${plan.changes.length - shownPartitions} more partitions`);
+  const totals = `In all: ${plan.replay} message(s) replayed, ${plan.skip} skipped, over ${plan.changes.length} partition(s) of group ${plan.groupId}.`;
+  return [...rows, totals, ...plan.warnings].join("\n");
+}

@@ -1,4 +1,4 @@
-import { announceStateChange } from "../src/core/await-state.js";
+import { announceStateChange } from "../src/core/announce-state-change.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnector } from "../src/core/connector-args.js";
 

@@ -1,12 +1,17 @@
 import type { Command } from "../src/core/command-spec.js";
+import { approvalsList } from "./approvals.js";
+import { approve } from "./approve.js";
 import { audit } from "./audit.js";
 import { auditVerify } from "./audit-verify.js";
+import { cancel } from "./cancel.js";
 import { clusters } from "./clusters.js";
 import { config } from "./config.js";
+import { deny } from "./deny.js";
 import { help } from "./help.js";
 import { lag } from "./lag.js";
 import { list } from "./list.js";
 import { offsetsGet } from "./offsets-get.js";
+import { offsetsReset } from "./offsets-reset.js";
 import { pause } from "./pause.js";
 import { restart } from "./restart.js";
 import { resume } from "./resume.js";
@@ -25,6 +30,11 @@ export const commands: readonly Command[] = [
   pause,
   resume,
   restart,
+  offsetsReset,
+  approvalsList,
+  approve,
+  deny,
+  cancel,
   whoami,
   audit,
   auditVerify,

@@ -1,5 +1,7 @@
 import { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
+import { ApprovalStore } from "../approvals/approval-store.js";
+import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
 import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import type { Config } from "./config.js";
@@ -18,6 +20,9 @@ export interface AppOptions {
   readonly mirrorAudit?: (entry: AuditEntry) => Promise<void>;
   readonly now?: () => Date;
   readonly logger?: Logger;
+  readonly approvalNotifier?: ApprovalNotifier;
+  /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
+  readonly approvalOptions?: Partial<Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep">>;
 }
 
 export interface App {
@@ -28,6 +33,7 @@ export interface App {
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly logger: Logger;
+  readonly approvals: Approvals;
   close(): Promise<void>;
 }
 
@@ -54,7 +60,20 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.mirrorAudit === undefined ? {} : { onAppend: options.mirrorAudit }),
   });
+  // BullMQ's workers block on Redis: they need a connection of their own that retries without limit.
+  const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const approvals = new Approvals({
+    connection: queueConnection,
+    keyPrefix,
+    store: new ApprovalStore(redis, keyPrefix),
+    audit,
+    connectFor: (name) => clusters.find((cluster) => cluster.name === name)?.connect,
+    ...(options.approvalNotifier === undefined ? {} : { notifier: options.approvalNotifier }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...options.approvalOptions,
+  });
   const dispatcher = new Dispatcher({
+    approvals,
     commands,
     clusters,
     channelClusters: config.channelClusters,
@@ -72,7 +91,10 @@ export function createApp(options: AppOptions): App {
     redis,
     keyPrefix,
     logger,
+    approvals,
     async close() {
+      await approvals.close();
+      queueConnection.disconnect();
       await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));
       redis.disconnect();
     },

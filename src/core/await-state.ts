@@ -1,8 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConnectClient } from "../connect/connect-client.js";
 import type { ConnectorState, ConnectorStatus } from "../connect/connect-schemas.js";
-import type { CommandContext } from "./command-spec.js";
-import { type Reply, reply } from "./reply.js";
 
 /**
  * Connect applies pause, resume and stop asynchronously. Polls the status until the connector and its tasks reach
@@ -27,18 +25,4 @@ export async function awaitState(
     if (Date.now() >= deadline) return { reached: false, status };
     await sleep(intervalMs);
   }
-}
-
-/** After asking Connect for a state change: waits briefly for it, and tells the channel where it stands. */
-export async function announceStateChange(
-  { cluster, actor, requestId }: CommandContext,
-  connector: string,
-  change: { readonly verb: string; readonly wanted: ConnectorState },
-): Promise<Reply> {
-  const { reached, status } = await awaitState(cluster.connect, connector, change.wanted, { requestId });
-  const outcome = reached
-    ? `is ${change.wanted}`
-    : `was asked to ${change.verb}; it is ${status.connector.state} so far (Connect applies it asynchronously)`;
-  const text = `${actor.name} asked to ${change.verb} ${connector} on ${cluster.name}: it ${outcome}.`;
-  return reply(`${connector} on ${cluster.name} ${outcome}`, [{ kind: "text", text }], "in_channel");
 }

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Approvals } from "../../approvals/approvals.js";
 import type { AuditTrail } from "../audit/audit-trail.js";
 import type { ConnectClient } from "../connect/connect-client.js";
 import type { SinkLagReader } from "../kafka/sink-lag-reader.js";
@@ -28,7 +29,8 @@ export interface CommandContext {
   readonly cluster: ClusterHandle;
   readonly clusters: readonly ClusterHandle[];
   /** The actor's role on a cluster, as the permission check sees it. */
-  readonly roleOn: (cluster: string) => Promise<Role | undefined>;
+  readonly roleOn: (cluster: string, fresh?: boolean) => Promise<Role | undefined>;
+  readonly approvals: Approvals;
   readonly audit: AuditTrail;
   readonly commands: readonly Command[];
   readonly requestId: string;
@@ -39,6 +41,8 @@ export interface PositionalSpec {
   readonly name: string;
   readonly description: string;
   readonly optional?: boolean;
+  /** The last positional may take all remaining words (`offsets set c t:0=1 t:1=2`). */
+  readonly variadic?: boolean;
 }
 
 /** The words of an invocation, keyed by positional and flag names, before the command's schema reads them. */
@@ -113,7 +117,10 @@ function describeField(positionals: readonly PositionalSpec[], field: string): s
 
 /** `status <connector> [--cluster NAME]`, from the spec, so help and errors never drift from the parser. */
 export function usage(command: Command): string {
-  const positionals = command.positionals.map((p) => (p.optional ? `[${p.name}]` : `<${p.name}>`));
+  const positionals = command.positionals.map((p) => {
+    const name = p.variadic ? `${p.name}…` : p.name;
+    return p.optional ? `[${name}]` : `<${name}>`;
+  });
   const flags = Object.entries(command.flags).map(([name, flag]) =>
     flag.type === "boolean" ? `[--${name}]` : `[--${name} ${flag.valueName ?? "VALUE"}]`,
   );

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Approvals } from "../../approvals/approvals.js";
 import type { AuditRecord, AuditTrail } from "../audit/audit-trail.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import {
@@ -33,6 +34,7 @@ export interface DispatcherOptions {
   /** The role of actors who are not Slack users (the terminal shell's local operator). */
   readonly localRole?: Role;
   readonly logger?: Logger;
+  readonly approvals: Approvals;
 }
 
 const clusterFlag: FlagSpec = {
@@ -120,6 +122,7 @@ export class Dispatcher {
         cluster,
         clusters: this.#options.clusters,
         roleOn,
+        approvals: this.#options.approvals,
         audit: this.#options.audit,
         commands: this.#options.commands,
         requestId: invocation.requestId,
@@ -219,11 +222,16 @@ function prepare(command: Command, words: readonly string[]): PreparedInvocation
     return { error: (error as Error).message };
   }
   const { cluster, ...flags } = parsed.flags;
+  const variadic = command.positionals.at(-1)?.variadic === true;
   const extra = parsed.positionals[command.positionals.length];
-  if (extra !== undefined) return { error: `Unexpected argument \`${extra}\`.` };
+  if (extra !== undefined && !variadic) return { error: `Unexpected argument \`${extra}\`.` };
   const raw: Record<string, string | true | undefined> = { ...flags };
   command.positionals.forEach((positional, i) => {
-    raw[positional.name] = parsed.positionals[i];
+    const isLast = i === command.positionals.length - 1;
+    raw[positional.name] =
+      isLast && variadic && parsed.positionals.length > i
+        ? parsed.positionals.slice(i).join(" ")
+        : parsed.positionals[i];
   });
   const missing = command.positionals.find(
     (positional) => !positional.optional && raw[positional.name] === undefined,

@@ -1,4 +1,5 @@
 import kafkajs from "kafkajs";
+import { OffsetPlanError } from "../../approvals/offset-plan.js";
 import { ConnectError } from "../connect/connect-errors.js";
 import { CommandLineError } from "./command-line.js";
 
@@ -12,6 +13,7 @@ export interface FailureWords {
 /** The one place that turns failures into words a user reads. */
 export function describeFailure(error: unknown, requestId: string): FailureWords {
   if (error instanceof CommandLineError) return { code: "USAGE", summary: error.message };
+  if (error instanceof OffsetPlanError) return { code: "PLAN_REFUSED", summary: error.message };
   if (error instanceof ConnectError) return { code: error.code, summary: connectWords(error) };
   if (error instanceof kafkajs.KafkaJSError) {
     return {

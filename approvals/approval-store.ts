@@ -1,0 +1,139 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { ConnectorOffset, ConnectorState } from "../src/connect/connect-schemas.js";
+
+export const approvalStates = [
+  "pending",
+  "approved",
+  "executing",
+  "succeeded",
+  "failed",
+  "denied",
+  "expired",
+  "cancelled",
+] as const;
+export type ApprovalState = (typeof approvalStates)[number];
+
+/** The steps of an execution, in order; the request records the last one completed. */
+export const executionSteps = ["snapshot", "stopped", "changed", "verified", "restored"] as const;
+export type ExecutionStep = (typeof executionSteps)[number];
+
+const Person = z.object({ id: z.string(), name: z.string() });
+
+/** What Connect is asked to do once the request is approved. */
+export const Operation = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("alter-offsets"), offsets: z.array(ConnectorOffset) }),
+  z.object({ kind: z.literal("reset-offsets") }),
+]);
+export type Operation = z.infer<typeof Operation>;
+
+/** One request, as stored in Redis and read back by the worker (parsed: job data is an edge). */
+export const ApprovalRequest = z.object({
+  id: z.string(),
+  cluster: z.string(),
+  connector: z.string(),
+  command: z.string(),
+  reason: z.string(),
+  requester: Person,
+  operation: Operation,
+  /** The plan as the approver saw it: a rendered summary, kept with the request. */
+  planSummary: z.string(),
+  state: z.enum(approvalStates),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  decidedBy: Person.optional(),
+  decidedAt: z.iso.datetime().optional(),
+  decisionNote: z.string().optional(),
+  /** Filled in as the execution goes. */
+  step: z.enum(executionSteps).optional(),
+  priorState: ConnectorState.optional(),
+  snapshot: z.array(ConnectorOffset).optional(),
+  outcome: z.string().optional(),
+  finishedAt: z.iso.datetime().optional(),
+  requestId: z.string(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
+export type Transition =
+  | { readonly ok: true; readonly request: ApprovalRequest }
+  | { readonly ok: false; readonly request: ApprovalRequest | undefined };
+
+/**
+ * Moves a request from one state to the next only if it is still in the expected state; the whole request is
+ * one JSON value, so a transition is one atomic compare-and-set however many replicas click at once.
+ */
+const transitionScript = `
+local current = redis.call('GET', KEYS[1])
+if not current then return {0, false} end
+local state = cjson.decode(current)['state']
+for i = 2, #ARGV do
+  if state == ARGV[i] then
+    redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+    return {1, ARGV[1]}
+  end
+end
+return {0, current}
+`;
+
+/** Requests live in Redis as one JSON value each, plus an index of open ones. */
+export class ApprovalStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, keyPrefix: string) {
+    this.#redis = redis;
+    this.#prefix = `${keyPrefix}approval:`;
+  }
+
+  /** A short id people can type: `<cluster>-<n>`. */
+  async nextId(cluster: string): Promise<string> {
+    return `${cluster}-${await this.#redis.incr(`${this.#prefix}counter`)}`;
+  }
+
+  async create(request: ApprovalRequest): Promise<void> {
+    const created = await this.#redis.set(this.#key(request.id), JSON.stringify(request), "NX");
+    if (created === null) throw new Error(`Request ${request.id} exists already`);
+    await this.#redis.zadd(`${this.#prefix}index`, Date.parse(request.createdAt), request.id);
+  }
+
+  async get(id: string): Promise<ApprovalRequest | undefined> {
+    const stored = await this.#redis.get(this.#key(id));
+    return stored === null ? undefined : ApprovalRequest.parse(JSON.parse(stored));
+  }
+
+  /**
+   * Applies `change` if the request is in one of `from`. Returns the new request, or the one that stands
+   * (so a loser learns who decided first).
+   */
+  async transition(
+    id: string,
+    from: readonly ApprovalState[],
+    change: (request: ApprovalRequest) => ApprovalRequest,
+  ): Promise<Transition> {
+    const current = await this.get(id);
+    if (current === undefined) return { ok: false, request: undefined };
+    if (!from.includes(current.state)) return { ok: false, request: current };
+    const next = ApprovalRequest.parse(change(current));
+    // The script says who won: comparing JSON would call two identical clicks in one millisecond both winners.
+    const [won, stored] = (await this.#redis.eval(
+      transitionScript,
+      1,
+      this.#key(id),
+      JSON.stringify(next),
+      ...from,
+    )) as [number, string | null];
+    const request = stored === null ? undefined : ApprovalRequest.parse(JSON.parse(stored));
+    return won === 1 && request !== undefined ? { ok: true, request } : { ok: false, request };
+  }
+
+  /** Newest first. */
+  async recent(limit = 20): Promise<ApprovalRequest[]> {
+    const ids = await this.#redis.zrevrange(`${this.#prefix}index`, 0, limit - 1);
+    const requests = await Promise.all(ids.map((id) => this.get(id)));
+    return requests.filter((request): request is ApprovalRequest => request !== undefined);
+  }
+
+  #key(id: string): string {
+    return `${this.#prefix}${id}`;
+  }
+}

@@ -1,0 +1,240 @@
+import { type Job, Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
+import type { ConnectClient } from "../src/connect/connect-client.js";
+import type { ApprovalRequest, ApprovalStore, ExecutionStep, Operation } from "./approval-store.js";
+import { executeApproval } from "./execute-approval.js";
+
+/** Where people hear about a request: the Slack adapter posts and updates messages, the shell prints. */
+export interface ApprovalNotifier {
+  /** A request was made, decided, expired, cancelled, started or finished. */
+  changed(request: ApprovalRequest): Promise<void>;
+}
+
+export interface NewRequest {
+  readonly cluster: string;
+  readonly connector: string;
+  readonly command: string;
+  readonly reason: string;
+  readonly requester: { readonly id: string; readonly name: string };
+  readonly operation: Operation;
+  readonly planSummary: string;
+  readonly requestId: string;
+}
+
+export type Decision =
+  | { readonly ok: true; readonly request: ApprovalRequest }
+  | { readonly ok: false; readonly refusal: string };
+
+export interface ApprovalsOptions {
+  /** Redis for BullMQ: a connection of its own, with maxRetriesPerRequest null as BullMQ's workers require. */
+  readonly connection: Redis;
+  readonly keyPrefix: string;
+  readonly store: ApprovalStore;
+  readonly connectFor: (cluster: string) => ConnectClient | undefined;
+  readonly notifier?: ApprovalNotifier;
+  /** Every change of a request's state, and every execution step, is recorded here. */
+  readonly audit: AuditTrail;
+  readonly expiryMs?: number;
+  readonly now?: () => Date;
+  /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
+  readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
+  readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
+}
+
+const JobData = z.object({ id: z.string() });
+
+const outcomeOf: Readonly<Record<ApprovalRequest["state"], AuditRecord["outcome"]>> = {
+  pending: "requested",
+  approved: "approved",
+  executing: "succeeded",
+  succeeded: "succeeded",
+  failed: "failed",
+  denied: "denied",
+  expired: "expired",
+  cancelled: "cancelled",
+};
+const queueName = "approvals";
+
+/**
+ * Destructive changes wait here for a second person. Each request is a BullMQ job with the request's id, delayed
+ * until the request expires: approving promotes it to run now; if nobody decides, the delay runs out and the
+ * worker marks it expired. Decisions are compare-and-set transitions in the store, so one click wins.
+ */
+export class Approvals {
+  readonly #options: ApprovalsOptions;
+  readonly #queue: Queue;
+  #worker: Worker | undefined;
+
+  constructor(options: ApprovalsOptions) {
+    this.#options = options;
+    this.#queue = new Queue(queueName, {
+      connection: options.connection,
+      prefix: `${options.keyPrefix}bull`,
+    });
+  }
+
+  get expiryMs(): number {
+    return this.#options.expiryMs ?? 30 * 60_000;
+  }
+
+  async request(input: NewRequest): Promise<ApprovalRequest> {
+    const now = this.#now();
+    const request: ApprovalRequest = {
+      ...input,
+      id: await this.#options.store.nextId(input.cluster),
+      requester: { ...input.requester },
+      state: "pending",
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.expiryMs).toISOString(),
+    };
+    await this.#options.store.create(request);
+    await this.#queue.add(
+      "approval",
+      { id: request.id },
+      { jobId: request.id, delay: this.expiryMs, removeOnComplete: 1000 },
+    );
+    await this.#notify(request);
+    return request;
+  }
+
+  get(id: string): Promise<ApprovalRequest | undefined> {
+    return this.#options.store.get(id);
+  }
+
+  recent(limit?: number): Promise<ApprovalRequest[]> {
+    return this.#options.store.recent(limit);
+  }
+
+  /** The caller has checked the approver role on the request's cluster; this checks everything else. */
+  async decide(
+    id: string,
+    decider: { readonly id: string; readonly name: string },
+    decision: "approve" | "deny",
+    note?: string,
+  ): Promise<Decision> {
+    const request = await this.#options.store.get(id);
+    if (request === undefined)
+      return { ok: false, refusal: `There is no request ${id}. \`approvals\` lists them.` };
+    if (decision === "approve" && request.requester.id === decider.id) {
+      return { ok: false, refusal: `You asked for ${id} yourself: another approver must approve it.` };
+    }
+    if (decision === "approve") {
+      const ineligible = await this.#options.ineligibleApprover?.(decider.id);
+      if (ineligible !== undefined) return { ok: false, refusal: `You cannot approve: ${ineligible}.` };
+    }
+    const result = await this.#options.store.transition(id, ["pending"], (r) => ({
+      ...r,
+      state: decision === "approve" ? "approved" : "denied",
+      decidedBy: { ...decider },
+      decidedAt: this.#now().toISOString(),
+      ...(note === undefined ? {} : { decisionNote: note }),
+    }));
+    if (!result.ok || result.request === undefined)
+      return { ok: false, refusal: alreadyDecided(id, result.request) };
+    const job = await this.#queue.getJob(id);
+    if (decision === "approve") await job?.promote().catch(() => undefined);
+    else await job?.remove().catch(() => undefined);
+    await this.#notify(result.request);
+    return { ok: true, request: result.request };
+  }
+
+  /** Only the requester cancels, and only while the request waits. */
+  async cancel(id: string, actor: { readonly id: string }): Promise<Decision> {
+    const request = await this.#options.store.get(id);
+    if (request === undefined) return { ok: false, refusal: `There is no request ${id}.` };
+    if (request.requester.id !== actor.id)
+      return { ok: false, refusal: `Only ${request.requester.name}, who asked, can cancel ${id}.` };
+    const result = await this.#options.store.transition(id, ["pending"], (r) => ({
+      ...r,
+      state: "cancelled",
+    }));
+    if (!result.ok || result.request === undefined)
+      return { ok: false, refusal: alreadyDecided(id, result.request) };
+    await (await this.#queue.getJob(id))?.remove().catch(() => undefined);
+    await this.#notify(result.request);
+    return { ok: true, request: result.request };
+  }
+
+  /** Runs approved requests and expires forgotten ones. Several replicas may run one each: a job runs once. */
+  startWorker(): void {
+    this.#worker ??= new Worker(queueName, (job) => this.#process(job), {
+      connection: this.#options.connection,
+      prefix: `${this.#options.keyPrefix}bull`,
+      concurrency: 4,
+      lockDuration: 60_000,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#worker?.close();
+    await this.#queue.close();
+  }
+
+  async #process(job: Job): Promise<void> {
+    const { id } = JobData.parse(job.data);
+    const request = await this.#options.store.get(id);
+    if (request?.state === "pending") {
+      const expired = await this.#options.store.transition(id, ["pending"], (r) => ({
+        ...r,
+        state: "expired",
+      }));
+      if (expired.ok) await this.#notify(expired.request);
+      return;
+    }
+    if (request?.state !== "approved" && request?.state !== "executing") return;
+    const connect = this.#options.connectFor(request.cluster);
+    if (connect === undefined) throw new Error(`Cluster ${request.cluster} is no longer configured`);
+    await this.#notify({ ...request, state: "executing" });
+    const finished = await executeApproval(id, {
+      store: this.#options.store,
+      connect,
+      now: () => this.#now(),
+      afterStep: async (step, progress) => {
+        await this.#record(progress, "succeeded", `step ${step} done`);
+        await this.#options.afterStep?.(step, progress);
+      },
+    });
+    await this.#notify(finished);
+  }
+
+  async #notify(request: ApprovalRequest): Promise<void> {
+    if (request.state !== "executing") await this.#record(request, outcomeOf[request.state], request.outcome);
+    await this.#options.notifier?.changed(request).catch(() => undefined);
+  }
+
+  async #record(
+    request: ApprovalRequest,
+    outcome: AuditRecord["outcome"],
+    detail: string | undefined,
+  ): Promise<void> {
+    const actor =
+      request.state === "pending" || request.state === "cancelled"
+        ? request.requester
+        : (request.decidedBy ?? { id: "connect-ops", name: "connect-ops" });
+    await this.#options.audit.append({
+      actorId: actor.id,
+      actorName: actor.name,
+      source: "system",
+      cluster: request.cluster,
+      connector: request.connector,
+      command: `${request.command} (${request.id})`,
+      args: request.reason,
+      outcome,
+      ...(detail === undefined ? {} : { detail }),
+      durationMs: Date.now() - Date.parse(request.createdAt),
+      requestId: request.requestId,
+    });
+  }
+
+  #now(): Date {
+    return (this.#options.now ?? (() => new Date()))();
+  }
+}
+
+function alreadyDecided(id: string, request: ApprovalRequest | undefined): string {
+  if (request === undefined) return `There is no request ${id}.`;
+  const by = request.decidedBy === undefined ? "" : ` by ${request.decidedBy.name}`;
+  return `${id} is already ${request.state}${by}.`;
+}

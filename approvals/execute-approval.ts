@@ -1,0 +1,195 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ConnectClient } from "../src/connect/connect-client.js";
+import { offsetsChangeWarning } from "../src/connect/connect-client.js";
+import { ConnectError } from "../src/connect/connect-errors.js";
+import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import { awaitState } from "../src/core/await-state.js";
+import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
+
+export interface ExecutionOptions {
+  readonly store: ApprovalStore;
+  readonly connect: ConnectClient;
+  readonly now: () => Date;
+  /** Called after each saved step: tests stop the process here to prove a restart resumes. */
+  readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
+  /** How long a stop may take before the execution gives up. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** Connect's 500 right after a stop, while the sink's tasks are still leaving their group, says this. */
+const safelyRetriable = /can be safely retried|rebalance|not fully|momentarily/i;
+
+/**
+ * Carries out an approved request as saved steps: snapshot → stop → change → verify → restore the prior state.
+ * Each step is recorded before the next begins, so after a crash the same call continues where it stopped;
+ * the change itself sets absolute offsets, so repeating it after a crash sets the same offsets again.
+ */
+export async function executeApproval(id: string, options: ExecutionOptions): Promise<ApprovalRequest> {
+  const { store, connect } = options;
+  const started = await store.transition(id, ["approved", "executing"], (r) => ({
+    ...r,
+    state: "executing",
+  }));
+  if (!started.ok || started.request === undefined) {
+    throw new Error(`Request ${id} is not approved (it is ${started.request?.state ?? "missing"})`);
+  }
+  let request = started.request;
+  const save = async (step: ExecutionStep, fields: Partial<ApprovalRequest> = {}) => {
+    const saved = await store.transition(id, ["executing"], (r) => ({ ...r, ...fields, step }));
+    if (!saved.ok || saved.request === undefined) throw new Error(`Request ${id} left the executing state`);
+    request = saved.request;
+    await options.afterStep?.(step, request);
+  };
+  const call = { requestId: request.requestId };
+
+  try {
+    if (request.step === undefined) {
+      const status = await connect.status(request.connector, call);
+      const { offsets } = await connect.offsets(request.connector, call);
+      await save("snapshot", { priorState: status.connector.state, snapshot: offsets });
+    }
+    if (request.step === "snapshot") {
+      await connect.stop(request.connector, call);
+      const stopped = await awaitState(connect, request.connector, "STOPPED", {
+        timeoutMs: options.stopTimeoutMs ?? 60_000,
+        requestId: request.requestId,
+      });
+      if (!stopped.reached) {
+        throw new Error(`it did not stop within ${Math.round((options.stopTimeoutMs ?? 60_000) / 1000)} s`);
+      }
+      await save("stopped");
+    }
+    let warning: string | undefined;
+    if (request.step === "stopped") {
+      const operation = request.operation;
+      const answer = await retryWhileSafe(() =>
+        operation.kind === "alter-offsets"
+          ? connect.alterOffsets(request.connector, operation.offsets, call)
+          : connect.resetOffsets(request.connector, call),
+      );
+      warning = offsetsChangeWarning(answer.message);
+      await save("changed", warning === undefined ? {} : { outcome: warning });
+    }
+    if (request.step === "changed") {
+      const { offsets } = await connect.offsets(request.connector, call);
+      const mismatch = verify(request, offsets);
+      if (mismatch !== undefined) throw new Error(`the offsets read back differ: ${mismatch}`);
+      await save("verified");
+    }
+    if (request.step === "verified") {
+      await restore(connect, request);
+      await save("restored");
+    }
+    return await finish(store, id, "succeeded", options.now, warning ?? request.outcome);
+  } catch (error) {
+    const reason = error instanceof ConnectError ? error.message : (error as Error).message;
+    const leftAs = await leaveSafely(connect, request);
+    return finish(
+      store,
+      id,
+      "failed",
+      options.now,
+      `Failed while ${describeStep(request.step)}: ${reason}. ${leftAs}`,
+    );
+  }
+}
+
+/** Repeats the change while Connect says it can be safely retried (a 409, or the 500 right after a stop). */
+async function retryWhileSafe<T>(change: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await change();
+    } catch (error) {
+      const retriable =
+        error instanceof ConnectError &&
+        (error.code === "CONNECT_CONFLICT" || (error.status === 500 && safelyRetriable.test(error.reason)));
+      if (!retriable || attempt >= attempts) throw error;
+      await sleep(Math.min(250 * 2 ** attempt, 5_000));
+    }
+  }
+}
+
+function verify(request: ApprovalRequest, offsets: readonly ConnectorOffset[]): string | undefined {
+  const operation = request.operation;
+  if (operation.kind === "reset-offsets") {
+    return offsets.length === 0 ? undefined : `${offsets.length} offset(s) remain after the reset`;
+  }
+  const key = (offset: ConnectorOffset) => canonical(offset.partition);
+  const found = new Map(offsets.map((offset) => [key(offset), canonical(offset.offset)]));
+  const wrong = operation.offsets.filter((wanted) =>
+    wanted.offset === null ? found.has(key(wanted)) : found.get(key(wanted)) !== canonical(wanted.offset),
+  );
+  return wrong.length === 0 ? undefined : `${wrong.length} partition(s) do not show the new offset`;
+}
+
+/** JSON with keys in a fixed order: Connect does not keep the order in which partition maps were sent. */
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+}
+
+/** RUNNING resumes; PAUSED resumes and pauses again (Connect's way out of STOPPED); STOPPED stays. */
+async function restore(connect: ConnectClient, request: ApprovalRequest): Promise<void> {
+  const call = { requestId: request.requestId };
+  if (request.priorState === "STOPPED") return;
+  await connect.resume(request.connector, call);
+  if (request.priorState === "PAUSED") await connect.pause(request.connector, call);
+}
+
+/**
+ * After a failure: before the change, putting the connector back as it was is safe; after an unconfirmed change
+ * it stays STOPPED, so that no data moves on offsets nobody checked.
+ */
+async function leaveSafely(connect: ConnectClient, request: ApprovalRequest): Promise<string> {
+  switch (request.step) {
+    case undefined:
+      return "Nothing was changed.";
+    case "snapshot":
+    case "stopped":
+      try {
+        await restore(connect, request);
+        return `The offsets were not changed, and the connector was returned to ${request.priorState ?? "its prior state"}.`;
+      } catch {
+        return "The offsets were not changed, but the connector could not be returned to its prior state: it may still be STOPPED.";
+      }
+    case "changed":
+      return `The connector was left STOPPED on purpose: its offsets changed but could not be confirmed. Check \`offsets get ${request.connector}\`, then resume it.`;
+    case "verified":
+    case "restored":
+      return `The offsets were changed and confirmed, but the connector could not be returned to ${request.priorState ?? "its prior state"}: it is STOPPED; resume it by hand.`;
+  }
+}
+
+function describeStep(step: ExecutionStep | undefined): string {
+  switch (step) {
+    case undefined:
+      return "taking the snapshot";
+    case "snapshot":
+      return "stopping the connector";
+    case "stopped":
+      return "changing the offsets";
+    case "changed":
+      return "verifying the offsets";
+    case "verified":
+    case "restored":
+      return "returning the connector to its prior state";
+  }
+}
+
+async function finish(
+  store: ApprovalStore,
+  id: string,
+  state: "succeeded" | "failed",
+  now: () => Date,
+  outcome: string | undefined,
+): Promise<ApprovalRequest> {
+  const done = await store.transition(id, ["executing"], (r) => ({
+    ...r,
+    state,
+    finishedAt: now().toISOString(),
+    ...(outcome === undefined ? {} : { outcome }),
+  }));
+  if (done.request === undefined) throw new Error(`Request ${id} disappeared`);
+  return done.request;
+}

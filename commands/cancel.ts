@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command-spec.js";
+import { errorReply, reply } from "../src/core/reply.js";
+
+export const cancel = defineCommand({
+  name: "cancel",
+  summary: "Withdraw a request you made, while it waits.",
+  examples: ["cancel prod-17"],
+  positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
+  flags: {},
+  args: z.object({ request: z.string().regex(/^[a-z0-9._-]+-\d+$/, "a request id such as prod-17") }),
+  role: "anyone",
+  risk: "safe",
+  async run({ actor, approvals }, { request: id }) {
+    const decision = await approvals.cancel(id, actor);
+    if (!decision.ok) return errorReply("refused", decision.refusal);
+    const text = `${actor.name} cancelled ${id}.`;
+    return reply(text, [{ kind: "text", text }], "in_channel");
+  },
+});

@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command-spec.js";
+import { errorReply, reply } from "../src/core/reply.js";
+import { hasRole } from "../src/core/roles.js";
+
+export const deny = defineCommand({
+  name: "deny",
+  summary: "Deny a waiting request, saying why (approver role on its cluster).",
+  examples: ['deny prod-17 --reason "not during the sale"'],
+  positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
+  flags: { reason: { type: "string", valueName: '"WHY"', description: "why (required)" } },
+  args: z.object({
+    request: z.string().regex(/^[a-z0-9._-]+-\d+$/, "a request id such as prod-17"),
+    reason: z.string().trim().min(3, "say why, in a few words"),
+  }),
+  role: "anyone",
+  risk: "safe",
+  async run({ actor, approvals, roleOn }, { request: id, reason }) {
+    const request = await approvals.get(id);
+    if (request === undefined)
+      return errorReply("refused", `There is no request ${id}. \`approvals\` lists them.`);
+    const role = await roleOn(request.cluster, true);
+    if (!hasRole(role, "approver")) {
+      return errorReply("refused", `Denying needs the approver role on cluster ${request.cluster}.`);
+    }
+    const decision = await approvals.decide(id, { id: actor.id, name: actor.name }, "deny", reason);
+    if (!decision.ok) return errorReply("refused", decision.refusal);
+    const text = `${actor.name} denied ${id} (${request.command} ${request.connector}): ${reason}`;
+    return reply(text, [{ kind: "text", text }], "in_channel");
+  },
+});
