@@ -24,6 +24,8 @@ const Person = z.object({ id: z.string(), name: z.string() });
 export const Operation = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("alter-offsets"), offsets: z.array(ConnectorOffset) }),
   z.object({ kind: z.literal("reset-offsets") }),
+  z.object({ kind: z.literal("stop") }),
+  z.object({ kind: z.literal("delete") }),
 ]);
 export type Operation = z.infer<typeof Operation>;
 
@@ -41,6 +43,11 @@ export const ApprovalRequest = z.object({
   state: z.enum(approvalStates),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
+  /** How many distinct approvers the cluster's policy asks for; 0 when the policy needs none. */
+  approversNeeded: z.number().int().min(0).default(1),
+  /** Approvals so far, in order; the request is approved when there are `approversNeeded`. */
+  approvedBy: z.array(Person).default([]),
+  /** Who approved last, or denied. */
   decidedBy: Person.optional(),
   decidedAt: z.iso.datetime().optional(),
   decisionNote: z.string().optional(),
@@ -48,6 +55,8 @@ export const ApprovalRequest = z.object({
   step: z.enum(executionSteps).optional(),
   priorState: ConnectorState.optional(),
   snapshot: z.array(ConnectorOffset).optional(),
+  /** A deleted connector's config, so it can be created again. */
+  snapshotConfig: z.record(z.string(), z.string()).optional(),
   outcome: z.string().optional(),
   finishedAt: z.iso.datetime().optional(),
   requestId: z.string(),
@@ -59,20 +68,14 @@ export type Transition =
   | { readonly ok: false; readonly request: ApprovalRequest | undefined };
 
 /**
- * Moves a request from one state to the next only if it is still in the expected state; the whole request is
- * one JSON value, so a transition is one atomic compare-and-set however many replicas click at once.
+ * Replaces a request only if it is still exactly the version the change was computed from: the whole request is
+ * one JSON value, so every transition is an atomic compare-and-set however many replicas click at once.
  */
-const transitionScript = `
+const compareAndSetScript = `
 local current = redis.call('GET', KEYS[1])
-if not current then return {0, false} end
-local state = cjson.decode(current)['state']
-for i = 2, #ARGV do
-  if state == ARGV[i] then
-    redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
-    return {1, ARGV[1]}
-  end
-end
-return {0, current}
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 1
 `;
 
 /** Requests live in Redis as one JSON value each, plus an index of open ones. */
@@ -102,28 +105,26 @@ export class ApprovalStore {
   }
 
   /**
-   * Applies `change` if the request is in one of `from`. Returns the new request, or the one that stands
-   * (so a loser learns who decided first).
+   * Applies `change` if the request is in one of `from` and `change` returns a new version (undefined: no
+   * change). Returns the new request, or the one that stands, so a loser learns who decided first.
    */
   async transition(
     id: string,
     from: readonly ApprovalState[],
-    change: (request: ApprovalRequest) => ApprovalRequest,
+    change: (request: ApprovalRequest) => ApprovalRequest | undefined,
   ): Promise<Transition> {
-    const current = await this.get(id);
-    if (current === undefined) return { ok: false, request: undefined };
-    if (!from.includes(current.state)) return { ok: false, request: current };
-    const next = ApprovalRequest.parse(change(current));
-    // The script says who won: comparing JSON would call two identical clicks in one millisecond both winners.
-    const [won, stored] = (await this.#redis.eval(
-      transitionScript,
-      1,
-      this.#key(id),
-      JSON.stringify(next),
-      ...from,
-    )) as [number, string | null];
-    const request = stored === null ? undefined : ApprovalRequest.parse(JSON.parse(stored));
-    return won === 1 && request !== undefined ? { ok: true, request } : { ok: false, request };
+    for (;;) {
+      const stored = await this.#redis.get(this.#key(id));
+      if (stored === null) return { ok: false, request: undefined };
+      const current = ApprovalRequest.parse(JSON.parse(stored));
+      if (!from.includes(current.state)) return { ok: false, request: current };
+      const changed = change(current);
+      if (changed === undefined) return { ok: false, request: current };
+      const next = ApprovalRequest.parse(changed);
+      const won = await this.#redis.eval(compareAndSetScript, 1, this.#key(id), stored, JSON.stringify(next));
+      if (won === 1) return { ok: true, request: next };
+      // Somebody else changed it in between: decide again on what they left.
+    }
   }
 
   /** Newest first. */

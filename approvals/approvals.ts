@@ -1,8 +1,9 @@
-import { type Job, Queue, Worker } from "bullmq";
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
 import type { ConnectClient } from "../src/connect/connect-client.js";
+import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
 import type { ApprovalRequest, ApprovalStore, ExecutionStep, Operation } from "./approval-store.js";
 import { executeApproval } from "./execute-approval.js";
 
@@ -23,6 +24,9 @@ export interface NewRequest {
   readonly requestId: string;
 }
 
+/** Who decided when the cluster's policy needs nobody. */
+const policyDecider = { id: "policy", name: "policy (no approval needed on this cluster)" };
+
 export type Decision =
   | { readonly ok: true; readonly request: ApprovalRequest }
   | { readonly ok: false; readonly refusal: string };
@@ -37,6 +41,9 @@ export interface ApprovalsOptions {
   /** Every change of a request's state, and every execution step, is recorded here. */
   readonly audit: AuditTrail;
   readonly expiryMs?: number;
+  readonly policyFor?: (cluster: string) => ApprovalPolicy;
+  /** How long a worker may hold a job without renewing its lock; a crashed worker's job resumes after it. */
+  readonly lockDurationMs?: number;
   readonly now?: () => Date;
   /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
   readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
@@ -81,22 +88,31 @@ export class Approvals {
 
   async request(input: NewRequest): Promise<ApprovalRequest> {
     const now = this.#now();
+    const policy = this.policyFor(input.cluster);
+    const needed = policy.required.has(input.command) ? policy.approvers : 0;
     const request: ApprovalRequest = {
       ...input,
       id: await this.#options.store.nextId(input.cluster),
       requester: { ...input.requester },
-      state: "pending",
+      state: needed === 0 ? "approved" : "pending",
+      approversNeeded: needed,
+      approvedBy: [],
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.expiryMs).toISOString(),
+      ...(needed === 0 ? { decidedBy: policyDecider, decidedAt: now.toISOString() } : {}),
     };
     await this.#options.store.create(request);
     await this.#queue.add(
       "approval",
       { id: request.id },
-      { jobId: request.id, delay: this.expiryMs, removeOnComplete: 1000 },
+      { jobId: request.id, delay: needed === 0 ? 0 : this.expiryMs, removeOnComplete: 1000 },
     );
     await this.#notify(request);
     return request;
+  }
+
+  policyFor(cluster: string): ApprovalPolicy {
+    return this.#options.policyFor?.(cluster) ?? defaultPolicy;
   }
 
   get(id: string): Promise<ApprovalRequest | undefined> {
@@ -124,18 +140,27 @@ export class Approvals {
       const ineligible = await this.#options.ineligibleApprover?.(decider.id);
       if (ineligible !== undefined) return { ok: false, refusal: `You cannot approve: ${ineligible}.` };
     }
-    const result = await this.#options.store.transition(id, ["pending"], (r) => ({
-      ...r,
-      state: decision === "approve" ? "approved" : "denied",
-      decidedBy: { ...decider },
-      decidedAt: this.#now().toISOString(),
-      ...(note === undefined ? {} : { decisionNote: note }),
-    }));
-    if (!result.ok || result.request === undefined)
-      return { ok: false, refusal: alreadyDecided(id, result.request) };
+    const at = this.#now().toISOString();
+    const person = { ...decider };
+    const result = await this.#options.store.transition(id, ["pending"], (r) => {
+      if (decision === "deny") {
+        return { ...r, state: "denied", decidedBy: person, decidedAt: at, ...definedNote(note) };
+      }
+      if (r.approvedBy.some((earlier) => earlier.id === decider.id)) return undefined;
+      const approvedBy = [...r.approvedBy, person];
+      const enough = approvedBy.length >= r.approversNeeded;
+      return { ...r, state: enough ? "approved" : "pending", approvedBy, decidedBy: person, decidedAt: at };
+    });
+    if (!result.ok || result.request === undefined) {
+      const standing = result.request;
+      if (standing?.state === "pending" && standing.approvedBy.some((earlier) => earlier.id === decider.id)) {
+        return { ok: false, refusal: `You approved ${id} already; it needs another approver.` };
+      }
+      return { ok: false, refusal: alreadyDecided(id, standing) };
+    }
     const job = await this.#queue.getJob(id);
-    if (decision === "approve") await job?.promote().catch(() => undefined);
-    else await job?.remove().catch(() => undefined);
+    if (result.request.state === "approved") await job?.promote().catch(() => undefined);
+    if (result.request.state === "denied") await job?.remove().catch(() => undefined);
     await this.#notify(result.request);
     return { ok: true, request: result.request };
   }
@@ -163,7 +188,8 @@ export class Approvals {
       connection: this.#options.connection,
       prefix: `${this.#options.keyPrefix}bull`,
       concurrency: 4,
-      lockDuration: 60_000,
+      lockDuration: this.#options.lockDurationMs ?? 60_000,
+      stalledInterval: Math.min(this.#options.lockDurationMs ?? 30_000, 30_000),
     });
   }
 
@@ -185,7 +211,10 @@ export class Approvals {
     }
     if (request?.state !== "approved" && request?.state !== "executing") return;
     const connect = this.#options.connectFor(request.cluster);
-    if (connect === undefined) throw new Error(`Cluster ${request.cluster} is no longer configured`);
+    if (connect === undefined) {
+      // Retrying cannot help until someone edits the config; the request stays approved for a later restart.
+      throw new UnrecoverableError(`Cluster ${request.cluster} is no longer configured`);
+    }
     await this.#notify({ ...request, state: "executing" });
     const finished = await executeApproval(id, {
       store: this.#options.store,
@@ -200,7 +229,16 @@ export class Approvals {
   }
 
   async #notify(request: ApprovalRequest): Promise<void> {
-    if (request.state !== "executing") await this.#record(request, outcomeOf[request.state], request.outcome);
+    if (request.state !== "executing") {
+      const partlyApproved = request.state === "pending" && request.approvedBy.length > 0;
+      await this.#record(
+        request,
+        partlyApproved ? "approved" : outcomeOf[request.state],
+        partlyApproved
+          ? `${request.approvedBy.length} of ${request.approversNeeded} approvals`
+          : request.outcome,
+      );
+    }
     await this.#options.notifier?.changed(request).catch(() => undefined);
   }
 
@@ -210,7 +248,7 @@ export class Approvals {
     detail: string | undefined,
   ): Promise<void> {
     const actor =
-      request.state === "pending" || request.state === "cancelled"
+      (request.state === "pending" && request.approvedBy.length === 0) || request.state === "cancelled"
         ? request.requester
         : (request.decidedBy ?? { id: "connect-ops", name: "connect-ops" });
     await this.#options.audit.append({
@@ -231,6 +269,10 @@ export class Approvals {
   #now(): Date {
     return (this.#options.now ?? (() => new Date()))();
   }
+}
+
+function definedNote(note: string | undefined): { decisionNote?: string } {
+  return note === undefined ? {} : { decisionNote: note };
 }
 
 function alreadyDecided(id: string, request: ApprovalRequest | undefined): string {

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConnectClient } from "../src/connect/connect-client.js";
 import { offsetsChangeWarning } from "../src/connect/connect-client.js";
-import { ConnectError } from "../src/connect/connect-errors.js";
+import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
-import { awaitState } from "../src/core/await-state.js";
-import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
+import { awaitGone, awaitState } from "../src/core/await-state.js";
+import type { ApprovalRequest, ApprovalStore, ExecutionStep, Operation } from "./approval-store.js";
 
 export interface ExecutionOptions {
   readonly store: ApprovalStore;
@@ -19,10 +19,18 @@ export interface ExecutionOptions {
 /** Connect's 500 right after a stop, while the sink's tasks are still leaving their group, says this. */
 const safelyRetriable = /can be safely retried|rebalance|not fully|momentarily/i;
 
+/** The steps each kind of operation goes through, in order; the request records the last one completed. */
+const stepsOf: Readonly<Record<Operation["kind"], readonly ExecutionStep[]>> = {
+  "alter-offsets": ["snapshot", "stopped", "changed", "verified", "restored"],
+  "reset-offsets": ["snapshot", "stopped", "changed", "verified", "restored"],
+  stop: ["snapshot", "stopped"],
+  delete: ["snapshot", "changed", "verified"],
+};
+
 /**
- * Carries out an approved request as saved steps: snapshot → stop → change → verify → restore the prior state.
- * Each step is recorded before the next begins, so after a crash the same call continues where it stopped;
- * the change itself sets absolute offsets, so repeating it after a crash sets the same offsets again.
+ * Carries out an approved request as saved steps (for offsets: snapshot → stop → change → verify → restore the
+ * prior state). Each step is recorded before the next begins, so after a crash the same call continues where it
+ * stopped; a change sets absolute offsets (or deletes), so repeating an unrecorded one does the same again.
  */
 export async function executeApproval(id: string, options: ExecutionOptions): Promise<ApprovalRequest> {
   const { store, connect } = options;
@@ -34,51 +42,69 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
     throw new Error(`Request ${id} is not approved (it is ${started.request?.state ?? "missing"})`);
   }
   let request = started.request;
-  const save = async (step: ExecutionStep, fields: Partial<ApprovalRequest> = {}) => {
-    const saved = await store.transition(id, ["executing"], (r) => ({ ...r, ...fields, step }));
-    if (!saved.ok || saved.request === undefined) throw new Error(`Request ${id} left the executing state`);
-    request = saved.request;
-    await options.afterStep?.(step, request);
-  };
   const call = { requestId: request.requestId };
+  const stopTimeoutMs = options.stopTimeoutMs ?? 60_000;
+  let warning: string | undefined;
 
-  try {
-    if (request.step === undefined) {
+  const perform: Record<ExecutionStep, () => Promise<Partial<ApprovalRequest>>> = {
+    async snapshot() {
       const status = await connect.status(request.connector, call);
       const { offsets } = await connect.offsets(request.connector, call);
-      await save("snapshot", { priorState: status.connector.state, snapshot: offsets });
-    }
-    if (request.step === "snapshot") {
+      const config =
+        request.operation.kind === "delete"
+          ? { snapshotConfig: await connect.config(request.connector, call) }
+          : {};
+      return { priorState: status.connector.state, snapshot: offsets, ...config };
+    },
+    async stopped() {
       await connect.stop(request.connector, call);
       const stopped = await awaitState(connect, request.connector, "STOPPED", {
-        timeoutMs: options.stopTimeoutMs ?? 60_000,
+        timeoutMs: stopTimeoutMs,
         requestId: request.requestId,
       });
-      if (!stopped.reached) {
-        throw new Error(`it did not stop within ${Math.round((options.stopTimeoutMs ?? 60_000) / 1000)} s`);
-      }
-      await save("stopped");
-    }
-    let warning: string | undefined;
-    if (request.step === "stopped") {
+      if (!stopped.reached) throw new Error(`it did not stop within ${Math.round(stopTimeoutMs / 1000)} s`);
+      return {};
+    },
+    async changed() {
       const operation = request.operation;
+      if (operation.kind === "delete") {
+        // A delete repeated after a crash finds the connector gone already: that is the wanted outcome.
+        await connect.deleteConnector(request.connector, call).catch(ignoreNotFound);
+        return {};
+      }
       const answer = await retryWhileSafe(() =>
         operation.kind === "alter-offsets"
           ? connect.alterOffsets(request.connector, operation.offsets, call)
           : connect.resetOffsets(request.connector, call),
       );
       warning = offsetsChangeWarning(answer.message);
-      await save("changed", warning === undefined ? {} : { outcome: warning });
-    }
-    if (request.step === "changed") {
+      return warning === undefined ? {} : { outcome: warning };
+    },
+    async verified() {
+      if (request.operation.kind === "delete") {
+        const gone = await awaitGone(connect, request.connector, { requestId: request.requestId });
+        if (!gone) throw new Error("the connector still answers 30 s after the delete");
+        return {};
+      }
       const { offsets } = await connect.offsets(request.connector, call);
-      const mismatch = verify(request, offsets);
+      const mismatch = verify(request.operation, offsets);
       if (mismatch !== undefined) throw new Error(`the offsets read back differ: ${mismatch}`);
-      await save("verified");
-    }
-    if (request.step === "verified") {
+      return {};
+    },
+    async restored() {
       await restore(connect, request);
-      await save("restored");
+      return {};
+    },
+  };
+
+  try {
+    const steps = stepsOf[request.operation.kind];
+    for (const step of steps.slice(request.step === undefined ? 0 : steps.indexOf(request.step) + 1)) {
+      const fields = await perform[step]();
+      const saved = await store.transition(id, ["executing"], (r) => ({ ...r, ...fields, step }));
+      if (!saved.ok || saved.request === undefined) throw new Error(`Request ${id} left the executing state`);
+      request = saved.request;
+      await options.afterStep?.(step, request);
     }
     return await finish(store, id, "succeeded", options.now, warning ?? request.outcome);
   } catch (error) {
@@ -89,9 +115,13 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
       id,
       "failed",
       options.now,
-      `Failed while ${describeStep(request.step)}: ${reason}. ${leftAs}`,
+      `Failed while ${describeStep(request)}: ${reason}. ${leftAs}`,
     );
   }
+}
+
+function ignoreNotFound(error: unknown): void {
+  if (!(error instanceof ConnectNotFound)) throw error;
 }
 
 /** Repeats the change while Connect says it can be safely retried (a 409, or the 500 right after a stop). */
@@ -109,11 +139,11 @@ async function retryWhileSafe<T>(change: () => Promise<T>, attempts = 8): Promis
   }
 }
 
-function verify(request: ApprovalRequest, offsets: readonly ConnectorOffset[]): string | undefined {
-  const operation = request.operation;
+function verify(operation: Operation, offsets: readonly ConnectorOffset[]): string | undefined {
   if (operation.kind === "reset-offsets") {
     return offsets.length === 0 ? undefined : `${offsets.length} offset(s) remain after the reset`;
   }
+  if (operation.kind !== "alter-offsets") return undefined;
   const key = (offset: ConnectorOffset) => canonical(offset.partition);
   const found = new Map(offsets.map((offset) => [key(offset), canonical(offset.offset)]));
   const wrong = operation.offsets.filter((wanted) =>
@@ -142,6 +172,12 @@ async function restore(connect: ConnectClient, request: ApprovalRequest): Promis
  * it stays STOPPED, so that no data moves on offsets nobody checked.
  */
 async function leaveSafely(connect: ConnectClient, request: ApprovalRequest): Promise<string> {
+  const kind = request.operation.kind;
+  if (kind === "delete") {
+    return request.step === undefined || request.step === "snapshot"
+      ? "Nothing was deleted."
+      : "The delete was sent but not confirmed: check `list`.";
+  }
   switch (request.step) {
     case undefined:
       return "Nothing was changed.";
@@ -161,18 +197,21 @@ async function leaveSafely(connect: ConnectClient, request: ApprovalRequest): Pr
   }
 }
 
-function describeStep(step: ExecutionStep | undefined): string {
-  switch (step) {
-    case undefined:
-      return "taking the snapshot";
+/** What the execution was doing when it failed: the step after the last one saved. */
+function describeStep(request: ApprovalRequest): string {
+  const steps = stepsOf[request.operation.kind];
+  const failed = steps[request.step === undefined ? 0 : steps.indexOf(request.step) + 1];
+  const kind = request.operation.kind;
+  switch (failed) {
     case "snapshot":
-      return "stopping the connector";
+      return "taking the snapshot";
     case "stopped":
-      return "changing the offsets";
+      return "stopping the connector";
     case "changed":
-      return "verifying the offsets";
+      return kind === "delete" ? "deleting the connector" : "changing the offsets";
     case "verified":
-    case "restored":
+      return kind === "delete" ? "confirming the delete" : "verifying the offsets";
+    default:
       return "returning the connector to its prior state";
   }
 }

@@ -1,5 +1,6 @@
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import type { SinkLag, SinkLagReader } from "../src/kafka/sink-lag-reader.js";
+import type { Operation } from "./approval-store.js";
 
 /** Where to move a sink's offsets: the targets of `kafka-consumer-groups --reset-offsets`, plus explicit ones. */
 export type ResetTarget =
@@ -8,8 +9,8 @@ export type ResetTarget =
   | { readonly kind: "datetime"; readonly at: Date }
   | { readonly kind: "shift"; readonly by: number }
   | { readonly kind: "offset"; readonly offset: number }
-  /** `offsets set orders:0=1200`: one offset per named partition. */
-  | { readonly kind: "explicit"; readonly offsets: ReadonlyMap<string, number> }
+  /** `offsets set orders:0=1200`: one offset per named `topic:partition`; null removes the committed offset. */
+  | { readonly kind: "explicit"; readonly offsets: ReadonlyMap<string, number | null> }
   /** Every committed offset removed (Connect's DELETE): on resume the sink starts at its auto.offset.reset. */
   | { readonly kind: "remove" };
 
@@ -198,6 +199,13 @@ async function offsetsAtTime(
       offsets.set(partitionKey(topic, partition), offset);
   }
   return offsets;
+}
+
+/** What the approved request asks Connect to do for this plan. */
+export function operationOf(plan: OffsetPlan): Operation {
+  return plan.request.method === "PATCH"
+    ? { kind: "alter-offsets", offsets: [...plan.request.offsets] }
+    : { kind: "reset-offsets" };
 }
 
 const shownPartitions = 20;

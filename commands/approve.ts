@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
+import { RequestId } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 import { hasRole } from "../src/core/roles.js";
 
@@ -9,9 +10,10 @@ export const approve = defineCommand({
   examples: ["approve prod-17"],
   positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
   flags: {},
-  args: z.object({ request: z.string().regex(/^[a-z0-9._-]+-\d+$/, "a request id such as prod-17") }),
+  args: z.object({ request: RequestId }),
   // The role that counts is the one on the request's cluster, checked afresh when deciding.
   role: "anyone",
+  anyCluster: true,
   risk: "destructive",
   async run({ actor, approvals, roleOn }, { request: id }) {
     const request = await approvals.get(id);
@@ -26,7 +28,10 @@ export const approve = defineCommand({
     }
     const decision = await approvals.decide(id, { id: actor.id, name: actor.name }, "approve");
     if (!decision.ok) return errorReply("refused", decision.refusal);
-    const text = `${actor.name} approved ${id}: the bot now stops ${request.connector}, changes its offsets, verifies them and resumes it.`;
+    const text =
+      decision.request.state === "approved"
+        ? `${actor.name} approved ${id}: the bot now carries out \`${request.command}\` on ${request.connector}.`
+        : `${actor.name} approved ${id}; it needs ${decision.request.approversNeeded - decision.request.approvedBy.length} more approver(s).`;
     return reply(text, [{ kind: "text", text }], "in_channel");
   },
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
+import { RequestId } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 
 export const cancel = defineCommand({
@@ -8,8 +9,9 @@ export const cancel = defineCommand({
   examples: ["cancel prod-17"],
   positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
   flags: {},
-  args: z.object({ request: z.string().regex(/^[a-z0-9._-]+-\d+$/, "a request id such as prod-17") }),
+  args: z.object({ request: RequestId }),
   role: "anyone",
+  anyCluster: true,
   risk: "safe",
   async run({ actor, approvals }, { request: id }) {
     const decision = await approvals.cancel(id, actor);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
+import { Reason, RequestId } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 import { hasRole } from "../src/core/roles.js";
 
@@ -10,10 +11,11 @@ export const deny = defineCommand({
   positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
   flags: { reason: { type: "string", valueName: '"WHY"', description: "why (required)" } },
   args: z.object({
-    request: z.string().regex(/^[a-z0-9._-]+-\d+$/, "a request id such as prod-17"),
-    reason: z.string().trim().min(3, "say why, in a few words"),
+    request: RequestId,
+    reason: Reason,
   }),
   role: "anyone",
+  anyCluster: true,
   risk: "safe",
   async run({ actor, approvals, roleOn }, { request: id, reason }) {
     const request = await approvals.get(id);

@@ -11,6 +11,7 @@ export const help = defineCommand({
   flags: {},
   args: z.object({ command: z.string().optional() }),
   role: "anyone",
+  anyCluster: true,
   risk: "read",
   async run({ commands }, { command: wanted }) {
     if (wanted === undefined) {

@@ -1,13 +1,15 @@
 import { z } from "zod";
 import {
   describePlan,
+  operationOf,
   planSinkOffsets,
   type ResetScope,
   type ResetTarget,
 } from "../approvals/offset-plan.js";
+import { askForApproval } from "../src/core/ask-for-approval.js";
 import { defineCommand } from "../src/core/command-spec.js";
-import { ConnectorName, Duration } from "../src/core/connector-args.js";
-import { errorReply, reply } from "../src/core/reply.js";
+import { ConnectorName, Duration, Reason, reasonFlag } from "../src/core/connector-args.js";
+import { errorReply } from "../src/core/reply.js";
 
 const targets = [
   "to-earliest",
@@ -35,7 +37,7 @@ const Scope = z.string().transform((text, context): ResetScope => {
 const Args = z
   .object({
     connector: ConnectorName,
-    reason: z.string().trim().min(3, "say why, in a few words"),
+    reason: Reason,
     "to-earliest": z.literal(true).optional(),
     "to-latest": z.literal(true).optional(),
     "to-datetime": z.iso
@@ -77,11 +79,7 @@ export const offsetsReset = defineCommand({
   ],
   positionals: [{ name: "connector", description: "the connector's name" }],
   flags: {
-    reason: {
-      type: "string",
-      valueName: '"WHY"',
-      description: "why (required; shown to the approver and kept in the audit)",
-    },
+    ...reasonFlag,
     "to-earliest": { type: "boolean", description: "to the first retained message" },
     "to-latest": { type: "boolean", description: "to the end: skip everything not yet read" },
     "to-datetime": {
@@ -110,7 +108,8 @@ export const offsetsReset = defineCommand({
   role: "operator",
   risk: "destructive",
   connectorOf: (args) => args.connector,
-  async run({ cluster, actor, approvals, requestId, now }, args) {
+  async run(context, args) {
+    const { cluster, requestId, now } = context;
     const info = await cluster.connect.info(args.connector, { requestId });
     const target = targetOf(args, now());
     if (info.type !== "sink" && target.kind !== "remove") {
@@ -133,34 +132,16 @@ export const offsetsReset = defineCommand({
       plan === undefined
         ? `Every committed offset of source connector ${args.connector} is removed (${(await cluster.connect.offsets(args.connector, { requestId })).offsets.length} partition(s) now).`
         : describePlan(plan);
-    const request = await approvals.request({
-      cluster: cluster.name,
-      connector: args.connector,
-      command: "offsets reset",
-      reason: args.reason,
-      requester: { id: actor.id, name: actor.name },
-      operation:
-        plan?.request.method === "PATCH"
-          ? { kind: "alter-offsets", offsets: [...plan.request.offsets] }
-          : { kind: "reset-offsets" },
-      planSummary: summary,
-      requestId,
-    });
-    const text = `${actor.name} asks to reset the offsets of ${args.connector} on ${cluster.name}: request ${request.id}, waiting for an approver until ${request.expiresAt.slice(11, 16)} UTC.`;
-    return reply(
-      text,
-      [
-        { kind: "text", text },
-        {
-          kind: "fields",
-          fields: [
-            ["reason", args.reason],
-            ["approve with", `approve ${request.id}`],
-          ],
-        },
-        { kind: "code", text: summary },
-      ],
-      "in_channel",
+    return askForApproval(
+      context,
+      {
+        connector: args.connector,
+        command: "offsets reset",
+        reason: args.reason,
+        operation: plan === undefined ? { kind: "reset-offsets" } : operationOf(plan),
+        planSummary: summary,
+      },
+      `reset the offsets of ${args.connector}`,
     );
   },
 });

@@ -6,16 +6,20 @@ import { auditVerify } from "./audit-verify.js";
 import { cancel } from "./cancel.js";
 import { clusters } from "./clusters.js";
 import { config } from "./config.js";
+import { deleteConnector } from "./delete.js";
 import { deny } from "./deny.js";
 import { help } from "./help.js";
 import { lag } from "./lag.js";
 import { list } from "./list.js";
 import { offsetsGet } from "./offsets-get.js";
 import { offsetsReset } from "./offsets-reset.js";
+import { offsetsRestore } from "./offsets-restore.js";
+import { offsetsSet } from "./offsets-set.js";
 import { pause } from "./pause.js";
 import { restart } from "./restart.js";
 import { resume } from "./resume.js";
 import { status } from "./status.js";
+import { stop } from "./stop.js";
 import { whoami } from "./whoami.js";
 
 /** Every /connect command, in the order help lists them. A test fails if a file here is missing from the list. */
@@ -30,7 +34,11 @@ export const commands: readonly Command[] = [
   pause,
   resume,
   restart,
+  stop,
+  deleteConnector,
   offsetsReset,
+  offsetsSet,
+  offsetsRestore,
   approvalsList,
   approve,
   deny,

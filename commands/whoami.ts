@@ -10,6 +10,7 @@ export const whoami = defineCommand({
   flags: {},
   args: z.object({}),
   role: "anyone",
+  anyCluster: true,
   risk: "read",
   async run({ actor, clusters, roleOn }) {
     const rows = await Promise.all(

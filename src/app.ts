@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
+import { defaultPolicy } from "../approvals/approval-policy.js";
 import { ApprovalStore } from "../approvals/approval-store.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
@@ -22,7 +23,9 @@ export interface AppOptions {
   readonly logger?: Logger;
   readonly approvalNotifier?: ApprovalNotifier;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
-  readonly approvalOptions?: Partial<Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep">>;
+  readonly approvalOptions?: Partial<
+    Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs">
+  >;
 }
 
 export interface App {
@@ -68,6 +71,8 @@ export function createApp(options: AppOptions): App {
     store: new ApprovalStore(redis, keyPrefix),
     audit,
     connectFor: (name) => clusters.find((cluster) => cluster.name === name)?.connect,
+    expiryMs: config.approvalExpiryMs,
+    policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
     ...(options.approvalNotifier === undefined ? {} : { notifier: options.approvalNotifier }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.approvalOptions,

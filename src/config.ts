@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { type ApprovalPolicy, destructiveCommands } from "../approvals/approval-policy.js";
+import { parseDuration } from "./core/duration.js";
 import { type RoleGrants, roles } from "./core/roles.js";
 
 /**
@@ -37,6 +39,10 @@ const Environment = z.object({
   ROLE_ADMINS: z.string().optional(),
   UNKNOWN_USERS_ARE_VIEWERS: z.stringbool().default(false),
   AUDIT_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
+  APPROVALS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
+  APPROVAL_EXPIRY: z.string().optional(),
+  APPROVALS_REQUIRED: z.string().optional(),
+  APPROVERS_NEEDED: z.coerce.number().int().min(1).max(5).default(1),
 });
 
 export const environmentVariables: readonly string[] = Object.keys(Environment.shape);
@@ -61,6 +67,13 @@ const ClusterFile = z.strictObject({
   }),
   kafka: z.strictObject({ brokers: brokerList }),
   roles: RoleGrantsFile.default({ viewer: [], operator: [], approver: [], admin: [] }),
+  /** Which destructive commands wait for approval here, and how many approvers they need. */
+  approvals: z
+    .strictObject({
+      required: z.array(z.enum(destructiveCommands)).default([...destructiveCommands]),
+      approvers: z.number().int().min(1).max(5).default(1),
+    })
+    .optional(),
 });
 
 const ConfigFile = z.strictObject({
@@ -70,6 +83,9 @@ const ConfigFile = z.strictObject({
     .default({}),
   unknownUsersAreViewers: z.boolean().optional(),
   auditChannel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
+  approvalsChannel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
+  /** How long a request waits for approvers, as a duration (`30m`). */
+  approvalExpiry: z.string().optional(),
   clusters: z
     .array(ClusterFile)
     .min(1, "configure at least one cluster")
@@ -94,6 +110,7 @@ export interface ClusterConfig {
   };
   readonly kafka: { readonly brokers: readonly string[] };
   readonly roles: RoleGrants;
+  readonly approvals: ApprovalPolicy;
 }
 
 export interface SlackConfig {
@@ -109,6 +126,9 @@ export interface Config {
   readonly channelClusters: Readonly<Record<string, string>>;
   readonly unknownUsersAreViewers: boolean;
   readonly auditChannel?: string;
+  /** Where approval requests are posted; without it, in the channel where they were asked. */
+  readonly approvalsChannel?: string;
+  readonly approvalExpiryMs: number;
   readonly redisUrl: string;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
   readonly port: number;
@@ -133,8 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
   const vars = parsed.data;
   const file = vars.CONFIG_FILE === undefined ? undefined : readConfigFile(vars.CONFIG_FILE, read);
   const auditChannel = file?.auditChannel ?? vars.AUDIT_CHANNEL;
+  const approvalsChannel = file?.approvalsChannel ?? vars.APPROVALS_CHANNEL;
   return {
     clusters: file === undefined ? [singleCluster(vars, read)] : clustersFromFile(file, env, read),
+    ...(approvalsChannel === undefined ? {} : { approvalsChannel }),
+    approvalExpiryMs: approvalExpiry(file?.approvalExpiry ?? vars.APPROVAL_EXPIRY),
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
     ...(auditChannel === undefined ? {} : { auditChannel }),
@@ -172,7 +195,38 @@ function singleCluster(vars: z.infer<typeof Environment>, read: ReadText): Clust
     }),
     kafka: { brokers: brokers.data },
     roles: rolesFromEnvironment(vars),
+    approvals: policyFromEnvironment(vars),
   };
+}
+
+/** APPROVALS_REQUIRED: "none", or the commands that wait (`stop,delete`); unset: every destructive command. */
+function policyFromEnvironment(vars: z.infer<typeof Environment>): ApprovalPolicy {
+  const text = vars.APPROVALS_REQUIRED?.trim();
+  const names =
+    text === undefined
+      ? [...destructiveCommands]
+      : text === "none"
+        ? []
+        : text.split(",").map((name) => name.trim().replace(/\s+/g, " "));
+  const known = new Set<string>(destructiveCommands);
+  const wrong = names.find((name) => !known.has(name));
+  if (wrong !== undefined) {
+    throw new ConfigError(
+      `Invalid APPROVALS_REQUIRED: "${wrong}" is not a destructive command. Use "none" or a comma-separated list of: ${destructiveCommands.join(", ")}.`,
+    );
+  }
+  return { required: new Set(names), approvers: vars.APPROVERS_NEEDED };
+}
+
+function approvalExpiry(text: string | undefined): number {
+  if (text === undefined) return 30 * 60_000;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 60_000) {
+    throw new ConfigError(
+      `Invalid approval expiry "${text}": use a duration of at least a minute, such as 30m or 2h.`,
+    );
+  }
+  return ms;
 }
 
 function rolesFromEnvironment(vars: z.infer<typeof Environment>): RoleGrants {
@@ -256,6 +310,10 @@ function clustersFromFile(
       }),
       kafka: { brokers: cluster.kafka.brokers },
       roles: cluster.roles,
+      approvals: {
+        required: new Set(cluster.approvals?.required ?? destructiveCommands),
+        approvers: cluster.approvals?.approvers ?? 1,
+      },
     };
   });
 }

@@ -136,6 +136,42 @@ describe("configuration", () => {
     );
   });
 
+  test("approvals: every destructive command waits for one approver unless the config says otherwise", () => {
+    const plain = loadConfig({}, noFiles);
+    assert.deepEqual(
+      [...(plain.clusters[0]?.approvals.required ?? [])],
+      ["offsets reset", "offsets set", "offsets restore", "stop", "delete"],
+    );
+    assert.equal(plain.clusters[0]?.approvals.approvers, 1);
+    assert.equal(plain.approvalExpiryMs, 30 * 60_000);
+
+    const relaxed = loadConfig(
+      { APPROVALS_REQUIRED: "stop, offsets   reset", APPROVERS_NEEDED: "2", APPROVAL_EXPIRY: "2h" },
+      noFiles,
+    );
+    assert.deepEqual([...(relaxed.clusters[0]?.approvals.required ?? [])], ["stop", "offsets reset"]);
+    assert.equal(relaxed.clusters[0]?.approvals.approvers, 2);
+    assert.equal(relaxed.approvalExpiryMs, 2 * 3_600_000);
+    assert.equal(loadConfig({ APPROVALS_REQUIRED: "none" }, noFiles).clusters[0]?.approvals.required.size, 0);
+
+    assert.throws(
+      () => loadConfig({ APPROVALS_REQUIRED: "stop,restart" }, noFiles),
+      /APPROVALS_REQUIRED: "restart" is not a destructive command/,
+    );
+    assert.throws(() => loadConfig({ APPROVAL_EXPIRY: "soon" }, noFiles), /approval expiry "soon"/);
+    assert.throws(
+      () =>
+        loadConfig(
+          { CONFIG_FILE: "c.yaml" },
+          files({
+            "c.yaml":
+              "clusters:\n  - name: a\n    connect: { url: 'http://c:8083' }\n    kafka: { brokers: ['k:9092'] }\n    approvals: { required: [pause] }\n",
+          }),
+        ),
+      /clusters\[0\]\.approvals\.required\[0\]|approvals/,
+    );
+  });
+
   test(".env.example lists exactly the variables the bot reads", () => {
     const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
     const listed = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);

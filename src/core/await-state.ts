@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConnectClient } from "../connect/connect-client.js";
+import { ConnectNotFound } from "../connect/connect-errors.js";
 import type { ConnectorState, ConnectorStatus } from "../connect/connect-schemas.js";
 
 /**
@@ -23,6 +24,31 @@ export async function awaitState(
       wanted === "STOPPED" ? status.tasks.length === 0 : status.tasks.every((task) => task.state === wanted);
     if (status.connector.state === wanted && tasksAgree) return { reached: true, status };
     if (Date.now() >= deadline) return { reached: false, status };
+    await sleep(intervalMs);
+  }
+}
+
+/** Connect forgets a deleted connector's status a moment after the DELETE returns: polls until it answers 404. */
+export async function awaitGone(
+  connect: ConnectClient,
+  name: string,
+  {
+    timeoutMs = 30_000,
+    intervalMs = 250,
+    requestId,
+  }: { timeoutMs?: number; intervalMs?: number; requestId?: string } = {},
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const gone = await connect.status(name, requestId === undefined ? {} : { requestId }).then(
+      () => false,
+      (error: unknown) => {
+        if (error instanceof ConnectNotFound) return true;
+        throw error;
+      },
+    );
+    if (gone) return true;
+    if (Date.now() >= deadline) return false;
     await sleep(intervalMs);
   }
 }

@@ -59,6 +59,11 @@ export interface CommandSpec<Args> {
   /** The least role needed on the cluster the invocation targets; "anyone" for help. */
   readonly role: Role | "anyone";
   readonly risk: Risk;
+  /**
+   * The command does not act on the chosen cluster (help, or a request found by its id): it runs even when no
+   * cluster can be chosen, with the first configured one standing in.
+   */
+  readonly anyCluster?: true;
   /** The connector the invocation is about, for the audit trail. */
   readonly connectorOf?: (args: Args) => string | undefined;
   readonly run: (context: CommandContext, args: Args) => Promise<Reply>;
@@ -73,6 +78,7 @@ export interface Command {
   readonly flags: Readonly<Record<string, FlagSpec>>;
   readonly role: Role | "anyone";
   readonly risk: Risk;
+  readonly anyCluster: boolean;
   /** Reads the raw words with the command's schema: a prepared run, or what is wrong with the words. */
   prepare(raw: RawArgs): PreparedRun | { readonly error: string };
 }
@@ -91,6 +97,7 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
     flags: spec.flags,
     role: spec.role,
     risk: spec.risk,
+    anyCluster: spec.anyCluster === true,
     prepare(raw) {
       const parsed = spec.args.safeParse(raw);
       if (!parsed.success) {

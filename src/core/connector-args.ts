@@ -24,3 +24,18 @@ export const oneConnector = {
   args: z.object({ connector: ConnectorName }),
   connectorOf: (args: { connector: string }) => args.connector,
 } as const;
+
+/** Why a change is asked for or refused: shown to the approver and kept in the audit. */
+export const Reason = z.string().trim().min(3, "say why, in a few words");
+
+/** An approval request's id as people type it: `<cluster>-<n>`. */
+export const RequestId = z.string().regex(/^[a-z0-9._-]+-\d+$/, "a request id such as prod-17");
+
+/** The `--reason` flag every destructive command takes. */
+export const reasonFlag = {
+  reason: {
+    type: "string",
+    valueName: '"WHY"',
+    description: "why (required; shown to the approver and kept in the audit)",
+  },
+} as const;

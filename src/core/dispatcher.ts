@@ -177,8 +177,16 @@ export class Dispatcher {
     if ("error" in prepared) {
       return { command: command.name, refusal: `${prepared.error}\nUsage: \`${usage(command)}\`` };
     }
-    const cluster = this.#cluster(prepared.clusterName, channelId);
-    if (typeof cluster === "string") return { command: command.name, refusal: cluster };
+    const chosen = this.#cluster(prepared.clusterName, channelId);
+    const cluster =
+      typeof chosen === "string" && command.anyCluster && prepared.clusterName === undefined
+        ? this.#options.clusters[0]
+        : chosen;
+    if (cluster === undefined || typeof cluster === "string")
+      return {
+        command: command.name,
+        refusal: typeof chosen === "string" ? chosen : "No cluster is configured.",
+      };
     return { command, prepared, cluster };
   }
 

@@ -8,7 +8,10 @@ export interface RecordedRequest {
   readonly headers: IncomingMessage["headers"];
 }
 
-type Fault = { kind: "status"; status: number; body: string } | { kind: "hang" };
+type Fault = ({ kind: "status"; status: number; body: string } | { kind: "hang" }) & {
+  /** Only a request with this method and a path matching this pattern gets the fault; others pass. */
+  readonly only?: { readonly method: string; readonly path: RegExp };
+};
 
 /**
  * An HTTP proxy in front of the real Connect worker. It forwards every request unchanged and records it, and can
@@ -20,6 +23,7 @@ export class FaultProxy {
   readonly #faults: Fault[] = [];
   readonly #server: Server;
   readonly #target: URL;
+  #down = false;
 
   private constructor(target: string) {
     this.#target = new URL(target);
@@ -29,7 +33,15 @@ export class FaultProxy {
         url: incoming.url ?? "",
         headers: incoming.headers,
       });
-      const fault = this.#faults.shift();
+      if (this.#down) {
+        incoming.socket.destroy();
+        return;
+      }
+      const index = this.#faults.findIndex(
+        (f) =>
+          f.only === undefined || (f.only.method === incoming.method && f.only.path.test(incoming.url ?? "")),
+      );
+      const fault = index === -1 ? undefined : this.#faults.splice(index, 1)[0];
       if (fault?.kind === "hang") return;
       if (fault?.kind === "status") {
         incoming.resume();
@@ -72,6 +84,28 @@ export class FaultProxy {
     for (let i = 0; i < times; i++) {
       this.#faults.push({ kind: "status", status, body: JSON.stringify({ error_code: status, message }) });
     }
+  }
+
+  /** The next `times` requests with this method to a matching path get this answer; other requests pass. */
+  answerNextMatching(
+    only: { readonly method: string; readonly path: RegExp },
+    times: number,
+    status: number,
+    message: string,
+  ): void {
+    for (let i = 0; i < times; i++) {
+      this.#faults.push({
+        kind: "status",
+        status,
+        body: JSON.stringify({ error_code: status, message }),
+        only,
+      });
+    }
+  }
+
+  /** Down: every connection is cut at once, as when the worker's host is gone. */
+  setDown(down: boolean): void {
+    this.#down = down;
   }
 
   /** The next `times` requests get no answer at all. */

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { askForApproval } from "../src/core/ask-for-approval.js";
+import { defineCommand } from "../src/core/command-spec.js";
+import { ConnectorName, Reason, reasonFlag } from "../src/core/connector-args.js";
+
+export const deleteConnector = defineCommand({
+  name: "delete",
+  summary:
+    "Ask to delete a connector (approved by a second person; its config and offsets are kept with the request).",
+  examples: ['delete old-orders-sink --reason "replaced by orders-sink-v2"'],
+  positionals: [{ name: "connector", description: "the connector's name" }],
+  flags: reasonFlag,
+  args: z.object({ connector: ConnectorName, reason: Reason }),
+  role: "operator",
+  risk: "destructive",
+  connectorOf: (args) => args.connector,
+  async run(context, { connector, reason }) {
+    const call = { requestId: context.requestId };
+    const [status, { offsets }] = await Promise.all([
+      context.cluster.connect.status(connector, call),
+      context.cluster.connect.offsets(connector, call),
+    ]);
+    const summary = `${connector} (${status.type ?? "connector"}, ${status.connector.state}, ${status.tasks.length} task(s), ${offsets.length} committed offset(s)) is deleted. Its config and offsets are saved with the request.`;
+    return askForApproval(
+      context,
+      { connector, command: "delete", reason, operation: { kind: "delete" }, planSummary: summary },
+      `delete ${connector}`,
+    );
+  },
+});

@@ -1,0 +1,132 @@
+import { z } from "zod";
+import type { Operation } from "../approvals/approval-store.js";
+import { describePlan, operationOf, planSinkOffsets } from "../approvals/offset-plan.js";
+import { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import { askForApproval } from "../src/core/ask-for-approval.js";
+import { defineCommand } from "../src/core/command-spec.js";
+import { ConnectorName, Reason, reasonFlag } from "../src/core/connector-args.js";
+import { errorReply } from "../src/core/reply.js";
+
+/** `orders:0=1200 orders:1=900` → `orders:0` → 1200, … */
+const SinkOffsets = z.string().transform((text, context) => {
+  const offsets = new Map<string, number>();
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const match = /^([^:\s=]+):(\d+)=(\d+)$/.exec(word);
+    if (match === null) {
+      context.addIssue({
+        code: "custom",
+        message: `"${word}" is not topic:partition=offset, such as orders:0=1200`,
+      });
+      return z.NEVER;
+    }
+    const key = `${match[1]}:${Number(match[2])}`;
+    if (offsets.has(key)) {
+      context.addIssue({ code: "custom", message: `${key} is named twice` });
+      return z.NEVER;
+    }
+    offsets.set(key, Number(match[3]));
+  }
+  return offsets;
+});
+
+/** A source connector's offsets, exactly as `offsets get` shows them: `[{"partition": {…}, "offset": {…}}]`. */
+const SourceOffsets = z.string().transform((text, context) => {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    context.addIssue({
+      code: "custom",
+      message: "is not JSON: paste the list `offsets get` shows, then edit it",
+    });
+    return z.NEVER;
+  }
+  const parsed = z.array(ConnectorOffset).min(1, "name at least one partition").safeParse(document);
+  if (!parsed.success) {
+    context.addIssue({ code: "custom", message: 'expected [{"partition": {…}, "offset": {…}}, …]' });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
+const Args = z
+  .object({
+    connector: ConnectorName,
+    offsets: SinkOffsets.optional(),
+    json: SourceOffsets.optional(),
+    reason: Reason,
+  })
+  .refine((args) => (args.offsets === undefined) !== (args.json === undefined), {
+    message: "give either topic:partition=offset words (sink connectors) or --json (source connectors)",
+  });
+
+export const offsetsSet = defineCommand({
+  name: "offsets set",
+  summary: "Ask to set explicit offsets (approved by a second person, then stop → change → verify → resume).",
+  examples: [
+    'offsets set orders-sink orders:0=1200 orders:1=900 --reason "skip the bad batch"',
+    `offsets set db-source --json '[{"partition":{"table":"orders"},"offset":{"id":1200}}]' --reason "re-read orders"`,
+  ],
+  positionals: [
+    { name: "connector", description: "the connector's name" },
+    {
+      name: "offsets",
+      description: "topic:partition=offset, one per partition (sink connectors)",
+      optional: true,
+      variadic: true,
+    },
+  ],
+  flags: {
+    json: {
+      type: "string",
+      valueName: "JSON",
+      description: "a source connector's partitions and offsets, as `offsets get` shows them",
+    },
+    ...reasonFlag,
+  },
+  args: Args,
+  role: "operator",
+  risk: "destructive",
+  connectorOf: (args) => args.connector,
+  async run(context, args) {
+    const { cluster, requestId } = context;
+    const info = await cluster.connect.info(args.connector, { requestId });
+    const ask = (operation: Operation, planSummary: string) =>
+      askForApproval(
+        context,
+        { connector: args.connector, command: "offsets set", reason: args.reason, operation, planSummary },
+        `set offsets of ${args.connector}`,
+      );
+    if (args.offsets !== undefined) {
+      if (info.type !== "sink") {
+        return errorReply(
+          "refused",
+          `${args.connector} is a ${info.type ?? "unknown"} connector: topic:partition=offset applies to sinks; give its offsets with --json.`,
+        );
+      }
+      const plan = await planSinkOffsets({
+        connector: args.connector,
+        config: info.config,
+        target: { kind: "explicit", offsets: args.offsets },
+        kafka: cluster.lag,
+      });
+      return ask(operationOf(plan), describePlan(plan));
+    }
+    const offsets = args.json ?? [];
+    if (info.type === "sink") {
+      return errorReply(
+        "refused",
+        `${args.connector} is a sink connector: name its partitions as topic:partition=offset, such as orders:0=1200.`,
+      );
+    }
+    const current = (await cluster.connect.offsets(args.connector, { requestId })).offsets;
+    const lines = offsets.map((offset) => {
+      const before = current.find((c) => JSON.stringify(c.partition) === JSON.stringify(offset.partition));
+      return `${JSON.stringify(offset.partition)}  ${JSON.stringify(before?.offset ?? null)} → ${JSON.stringify(offset.offset)}`;
+    });
+    return ask(
+      { kind: "alter-offsets", offsets },
+      [...lines, `${offsets.length} source partition(s) of ${args.connector} change.`].join("\n"),
+    );
+  },
+});

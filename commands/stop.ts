@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { askForApproval } from "../src/core/ask-for-approval.js";
+import { defineCommand } from "../src/core/command-spec.js";
+import { ConnectorName, Reason, reasonFlag } from "../src/core/connector-args.js";
+
+export const stop = defineCommand({
+  name: "stop",
+  summary:
+    "Ask to stop a connector: its tasks shut down and release their partitions (approved by a second person).",
+  examples: ['stop orders-sink --reason "downstream database maintenance"'],
+  positionals: [{ name: "connector", description: "the connector's name" }],
+  flags: reasonFlag,
+  args: z.object({ connector: ConnectorName, reason: Reason }),
+  role: "operator",
+  risk: "destructive",
+  connectorOf: (args) => args.connector,
+  async run(context, { connector, reason }) {
+    const status = await context.cluster.connect.status(connector, { requestId: context.requestId });
+    const running = status.tasks.filter((task) => task.state === "RUNNING").length;
+    const summary = `${connector} is ${status.connector.state} with ${status.tasks.length} task(s), ${running} running. Stopping shuts its tasks down until \`resume\`.`;
+    return askForApproval(
+      context,
+      { connector, command: "stop", reason, operation: { kind: "stop" }, planSummary: summary },
+      `stop ${connector}`,
+    );
+  },
+});

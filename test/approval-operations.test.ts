@@ -1,0 +1,241 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { ApprovalRequest } from "../approvals/approval-store.js";
+import type { ApprovalsOptions } from "../approvals/approvals.js";
+import { type App, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import { ConnectNotFound } from "../src/connect/connect-errors.js";
+import type { Actor } from "../src/core/command-spec.js";
+import type { Reply } from "../src/core/reply.js";
+import { renderText } from "../src/shell/render-text.js";
+import { FaultProxy } from "./support/fault-proxy.js";
+import { testRedis } from "./support/redis-prefix.js";
+import {
+  createTopicWithMessages,
+  eventually,
+  testBed,
+  testKafka,
+  uniqueName,
+} from "./support/test-bed-env.js";
+
+const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
+const operator = person("U0OPER", "otto");
+const approver = person("U0APPR", "anna");
+const secondApprover = person("U0APPR2", "abel");
+
+/** Three clusters on the one test bed, differing only in their approval policy. */
+function configFile(connectUrl: string): string {
+  const cluster = (name: string, approvals: string) => `
+  - name: ${name}
+    connect: { url: "${connectUrl}" }
+    kafka: { brokers: ["${testBed().bootstrapServers}"] }
+    roles: { operator: [${operator.id}], approver: [${approver.id}, ${secondApprover.id}] }
+    ${approvals}`;
+  return `clusters:${cluster("one", "")}${cluster("two", "approvals: { approvers: 2 }")}${cluster("free", "approvals: { required: [] }")}
+`;
+}
+
+describe("approvals: stop, delete, offsets set and restore; per-cluster policy; faults during execution", () => {
+  const { prefix, cleanup } = testRedis("approval-operations");
+  const kafka = testKafka();
+  let proxy: FaultProxy;
+  let app: App;
+  let dir: string;
+  let calls = 0;
+
+  const start = (keyPrefix: string, approvalOptions: Partial<ApprovalsOptions> = {}) => {
+    const started = createApp({
+      config: loadConfig({ CONFIG_FILE: "clusters.yaml", LOG_LEVEL: "silent" }, () => configFile(proxy.url)),
+      keyPrefix,
+      approvalOptions,
+    });
+    started.approvals.startWorker();
+    return started;
+  };
+  const run = (a: App, actor: Actor, text: string): Promise<Reply> =>
+    a.dispatcher.dispatch({ actor, text, requestId: `r${++calls}` });
+  const idOf = (reply: Reply) =>
+    /request ([a-z0-9._-]+-\d+)/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
+  const finished = (a: App, id: string) =>
+    eventually(`${id} to finish`, async () => {
+      const request = await a.approvals.get(id);
+      return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+    });
+  const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
+
+  async function sinkThatRead(count: number) {
+    const topic = uniqueName("ops-topic");
+    const connector = uniqueName("ops-sink");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count });
+    await connect().putConfig(connector, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: topic,
+      file: join(dir, `${connector}.txt`),
+    });
+    await eventually("all committed", async () =>
+      (await connect().offsets(connector)).offsets[0]?.offset?.kafka_offset === count ? true : undefined,
+    );
+    return { connector, topic };
+  }
+  const committed = async (connector: string) =>
+    (await connect().offsets(connector)).offsets.map((o) => o.offset?.kafka_offset);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "approval-operations-"));
+    proxy = await FaultProxy.start(testBed().connectUrl);
+    app = start(`${prefix}main:`);
+  });
+  after(async () => {
+    await app.close();
+    await proxy.close();
+    await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("stop waits for an approver, then leaves the connector STOPPED", async () => {
+    const { connector } = await sinkThatRead(3);
+    const asked = await run(app, operator, `stop ${connector} -c one --reason "database maintenance"`);
+    assert.match(asked.summary, /waiting for an approver/);
+    assert.match(renderText(asked), /is RUNNING with 1 task\(s\), 1 running/);
+    assert.equal(
+      (await connect().status(connector)).connector.state,
+      "RUNNING",
+      "nothing happens before approval",
+    );
+    await run(app, approver, `approve ${idOf(asked)}`);
+    const done = await finished(app, idOf(asked));
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.equal((await connect().status(connector)).connector.state, "STOPPED");
+  });
+
+  test("delete keeps the connector's config with the request, and a repeated delete is not an error", async () => {
+    const { connector, topic } = await sinkThatRead(2);
+    const asked = await run(app, operator, `delete ${connector} -c one --reason "replaced by v2"`);
+    assert.match(renderText(asked), /1 committed offset\(s\)\) is deleted/);
+    await run(app, approver, `approve ${idOf(asked)}`);
+    const done = await finished(app, idOf(asked));
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.equal(done.snapshotConfig?.topics, topic);
+    await assert.rejects(connect().status(connector), ConnectNotFound);
+  });
+
+  test("offsets set moves one partition; offsets restore puts the snapshot back", async () => {
+    const { connector, topic } = await sinkThatRead(10);
+    assert.match(
+      (await run(app, operator, `offsets set ${connector} ${topic}:0=x --reason "typo"`)).summary,
+      /is not topic:partition=offset/,
+    );
+    assert.match(
+      (await run(app, operator, `offsets set ${connector} ${topic}:7=1 -c one --reason "no such partition"`))
+        .summary,
+      new RegExp(`${topic}:7 is not a partition this connector reads`),
+    );
+    assert.match(
+      (await run(app, operator, `offsets set ${connector} --json '[{"partition":{}}]' --reason "sink"`))
+        .summary,
+      /--json: expected \[\{"partition"/,
+    );
+    const asked = await run(
+      app,
+      operator,
+      `offsets set ${connector} ${topic}:0=3 -c one --reason "skip back"`,
+    );
+    assert.match(renderText(asked), new RegExp(`${topic}:0  10 → 3  \\(replays 7\\)`));
+    const set = idOf(asked);
+    await run(app, approver, `approve ${set}`);
+    assert.equal((await finished(app, set)).state, "succeeded");
+    // The sink re-reads 3..9 and commits 10 again: stop it so the restore has something to undo.
+    await connect().pause(connector);
+
+    const restore = await run(app, operator, `offsets restore ${set} -c one --reason "undo"`);
+    assert.match(renderText(restore), new RegExp(`Back to the snapshot taken by ${set}`));
+    assert.match(
+      (await run(app, operator, `offsets restore ${set} -c two --reason "wrong cluster"`)).summary,
+      /ran on cluster one: add `--cluster one`/,
+    );
+    const restored = idOf(restore);
+    await run(app, approver, `approve ${restored}`);
+    const done = await finished(app, restored);
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.deepEqual(await committed(connector), [10]);
+    assert.equal(done.priorState, "PAUSED");
+    assert.equal(
+      (await connect().status(connector)).connector.state,
+      "PAUSED",
+      "returned to its prior state",
+    );
+  });
+
+  test("a cluster that needs no approval runs at once; one that needs two waits for two different people", async () => {
+    const { connector, topic } = await sinkThatRead(4);
+    const free = await run(app, operator, `offsets set ${connector} ${topic}:0=1 -c free --reason "staging"`);
+    assert.match(free.summary, /no approval is needed there/);
+    assert.equal((await finished(app, idOf(free))).state, "succeeded");
+
+    const asked = await run(app, operator, `stop ${connector} -c two --reason "needs two"`);
+    assert.match(asked.summary, /waiting for 2 approvers/);
+    const id = idOf(asked);
+    assert.match((await run(app, approver, `approve ${id}`)).summary, /needs 1 more approver/);
+    assert.match((await run(app, approver, `approve ${id}`)).summary, /You approved .* already/);
+    assert.equal((await app.approvals.get(id))?.state, "pending");
+    assert.equal((await connect().status(connector)).connector.state, "RUNNING");
+    await run(app, secondApprover, `approve ${id}`);
+    const done = await finished(app, id);
+    assert.equal(done.state, "succeeded");
+    assert.deepEqual(
+      done.approvedBy.map((p) => p.name),
+      ["anna", "abel"],
+    );
+  });
+
+  test("a rebalance (409) while changing offsets is retried: the change lands once", async () => {
+    const { connector, topic } = await sinkThatRead(6);
+    const id = idOf(
+      await run(app, operator, `offsets set ${connector} ${topic}:0=2 -c one --reason "rebalance"`),
+    );
+    const before = proxy.requests.length;
+    proxy.answerNextMatching(
+      { method: "PATCH", path: /\/offsets$/ },
+      2,
+      409,
+      "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)",
+    );
+    await run(app, approver, `approve ${id}`);
+    const done = await finished(app, id);
+    assert.equal(done.state, "succeeded", done.outcome);
+    const patches = proxy.requests.slice(before).filter((r) => r.method === "PATCH");
+    assert.equal(patches.length, 3, "two refused, one applied");
+    assert.equal((await connect().status(connector)).connector.state, "RUNNING");
+  });
+
+  test("Connect down in the middle of an execution ends in a failed state that says where the connector was left", async () => {
+    const faulty = start(`${prefix}down:`, {
+      afterStep: async (step: string) => {
+        if (step === "stopped") proxy.setDown(true);
+      },
+    });
+    try {
+      const { connector, topic } = await sinkThatRead(5);
+      const id = idOf(
+        await run(faulty, operator, `offsets set ${connector} ${topic}:0=1 -c one --reason "down"`),
+      );
+      await run(faulty, approver, `approve ${id}`);
+      const done: ApprovalRequest = await finished(faulty, id);
+      proxy.setDown(false);
+      assert.equal(done.state, "failed");
+      assert.match(done.outcome ?? "", /^Failed while changing the offsets: /);
+      assert.match(
+        done.outcome ?? "",
+        /The offsets were not changed, but the connector could not be returned/,
+      );
+      assert.equal((await connect().status(connector)).connector.state, "STOPPED");
+      assert.deepEqual(await committed(connector), [5]);
+    } finally {
+      proxy.setDown(false);
+      await faulty.close();
+    }
+  });
+});
