@@ -60,6 +60,8 @@ export const ApprovalRequest = z.object({
   outcome: z.string().optional(),
   finishedAt: z.iso.datetime().optional(),
   requestId: z.string(),
+  /** Where it was asked (a Slack channel id): the approval message goes there when no approvals channel is set. */
+  channelId: z.string().optional(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 

@@ -22,6 +22,7 @@ export interface NewRequest {
   readonly operation: Operation;
   readonly planSummary: string;
   readonly requestId: string;
+  readonly channelId?: string;
 }
 
 /** Who decided when the cluster's policy needs nobody. */

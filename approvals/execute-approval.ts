@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { canonicalJson } from "../src/connect/canonical-json.js";
 import type { ConnectClient } from "../src/connect/connect-client.js";
 import { offsetsChangeWarning } from "../src/connect/connect-client.js";
 import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
@@ -144,19 +145,12 @@ function verify(operation: Operation, offsets: readonly ConnectorOffset[]): stri
     return offsets.length === 0 ? undefined : `${offsets.length} offset(s) remain after the reset`;
   }
   if (operation.kind !== "alter-offsets") return undefined;
-  const key = (offset: ConnectorOffset) => canonical(offset.partition);
-  const found = new Map(offsets.map((offset) => [key(offset), canonical(offset.offset)]));
+  const key = (offset: ConnectorOffset) => canonicalJson(offset.partition);
+  const found = new Map(offsets.map((offset) => [key(offset), canonicalJson(offset.offset)]));
   const wrong = operation.offsets.filter((wanted) =>
-    wanted.offset === null ? found.has(key(wanted)) : found.get(key(wanted)) !== canonical(wanted.offset),
+    wanted.offset === null ? found.has(key(wanted)) : found.get(key(wanted)) !== canonicalJson(wanted.offset),
   );
   return wrong.length === 0 ? undefined : `${wrong.length} partition(s) do not show the new offset`;
-}
-
-/** JSON with keys in a fixed order: Connect does not keep the order in which partition maps were sent. */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
 }
 
 /** RUNNING resumes; PAUSED resumes and pauses again (Connect's way out of STOPPED); STOPPED stays. */

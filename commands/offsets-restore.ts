@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Operation } from "../approvals/approval-store.js";
 import { describePlan, operationOf, planSinkOffsets } from "../approvals/offset-plan.js";
+import { canonicalJson } from "../src/connect/canonical-json.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { askForApproval } from "../src/core/ask-for-approval.js";
 import { defineCommand } from "../src/core/command-spec.js";
@@ -85,9 +86,9 @@ function withRemovals(
   snapshot: readonly ConnectorOffset[],
   now: readonly ConnectorOffset[],
 ): ConnectorOffset[] {
-  const held = new Set(snapshot.map((offset) => JSON.stringify(offset.partition)));
+  const held = new Set(snapshot.map((offset) => canonicalJson(offset.partition)));
   const added = now
-    .filter((offset) => !held.has(JSON.stringify(offset.partition)))
+    .filter((offset) => !held.has(canonicalJson(offset.partition)))
     .map((offset) => ({ partition: offset.partition, offset: null }));
   return [...snapshot, ...added];
 }

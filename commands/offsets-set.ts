@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Operation } from "../approvals/approval-store.js";
 import { describePlan, operationOf, planSinkOffsets } from "../approvals/offset-plan.js";
+import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { askForApproval } from "../src/core/ask-for-approval.js";
 import { defineCommand } from "../src/core/command-spec.js";
@@ -121,7 +122,7 @@ export const offsetsSet = defineCommand({
     }
     const current = (await cluster.connect.offsets(args.connector, { requestId })).offsets;
     const lines = offsets.map((offset) => {
-      const before = current.find((c) => JSON.stringify(c.partition) === JSON.stringify(offset.partition));
+      const before = current.find((c) => canonicalJson(c.partition) === canonicalJson(offset.partition));
       return `${JSON.stringify(offset.partition)}  ${JSON.stringify(before?.offset ?? null)} → ${JSON.stringify(offset.offset)}`;
     });
     return ask(

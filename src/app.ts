@@ -21,7 +21,11 @@ export interface AppOptions {
   readonly mirrorAudit?: (entry: AuditEntry) => Promise<void>;
   readonly now?: () => Date;
   readonly logger?: Logger;
-  readonly approvalNotifier?: ApprovalNotifier;
+  /** Tells people about approval requests (the Slack adapter's messages); made once Redis is connected. */
+  readonly approvalNotifier?: (shared: {
+    readonly redis: Redis;
+    readonly keyPrefix: string;
+  }) => ApprovalNotifier;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   readonly approvalOptions?: Partial<
     Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs">
@@ -73,7 +77,9 @@ export function createApp(options: AppOptions): App {
     connectFor: (name) => clusters.find((cluster) => cluster.name === name)?.connect,
     expiryMs: config.approvalExpiryMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
-    ...(options.approvalNotifier === undefined ? {} : { notifier: options.approvalNotifier }),
+    ...(options.approvalNotifier === undefined
+      ? {}
+      : { notifier: options.approvalNotifier({ redis, keyPrefix }) }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.approvalOptions,
   });

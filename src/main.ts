@@ -12,6 +12,7 @@ import {
   SlackUserGroups,
   startSlackAdapter,
 } from "./slack/slack-adapter.js";
+import { SlackApprovalNotifier, slackApproverEligibility } from "./slack/slack-approvals.js";
 
 const { values } = parseArgs({ options: { command: { type: "string", short: "C" } } });
 
@@ -37,6 +38,18 @@ const app = createApp({
   ...(slackClient === undefined || config.auditChannel === undefined
     ? {}
     : { mirrorAudit: auditChannelMirror(slackClient, config.auditChannel) }),
+  ...(slackClient === undefined
+    ? {}
+    : {
+        approvalNotifier: ({ redis, keyPrefix }) =>
+          new SlackApprovalNotifier({
+            client: slackClient,
+            redis,
+            keyPrefix,
+            ...(config.approvalsChannel === undefined ? {} : { channel: config.approvalsChannel }),
+          }),
+        approvalOptions: { ineligibleApprover: slackApproverEligibility(slackClient) },
+      }),
 });
 let stopSlack: (() => Promise<void>) | undefined;
 const stop = async (code: number) => {

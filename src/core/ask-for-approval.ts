@@ -18,6 +18,7 @@ export async function askForApproval(
     cluster: cluster.name,
     requester: { id: actor.id, name: actor.name },
     requestId,
+    ...(context.channelId === undefined ? {} : { channelId: context.channelId }),
   });
   const text =
     request.state === "approved"

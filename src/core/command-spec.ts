@@ -34,6 +34,8 @@ export interface CommandContext {
   readonly audit: AuditTrail;
   readonly commands: readonly Command[];
   readonly requestId: string;
+  /** The Slack channel the command was typed in; absent in the shell. */
+  readonly channelId?: string;
   readonly now: () => Date;
 }
 

@@ -126,6 +126,7 @@ export class Dispatcher {
         audit: this.#options.audit,
         commands: this.#options.commands,
         requestId: invocation.requestId,
+        ...(invocation.channelId === undefined ? {} : { channelId: invocation.channelId }),
         now: this.#options.now ?? (() => new Date()),
       });
       await record({

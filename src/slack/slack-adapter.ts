@@ -9,6 +9,7 @@ import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
 import type { UserGroupDirectory } from "../core/roles.js";
 import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
+import { handleApprovalButtons } from "./slack-approvals.js";
 
 /** The fields of a slash command the bot reads. Authorisation uses `user_id`, never `user_name` (names change). */
 const SlashCommand = z.object({
@@ -117,6 +118,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     });
   });
 
+  handleApprovalButtons(bolt, app);
   await warnWithoutUserGroups(app, new SlackUserGroups(client), log);
 
   if (appToken !== undefined) {

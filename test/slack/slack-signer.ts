@@ -27,6 +27,17 @@ export interface SlashCommand {
   readonly timestampSeconds?: number;
 }
 
+export interface ButtonClick {
+  readonly userId: string;
+  readonly userName?: string;
+  readonly actionId: string;
+  readonly value: string;
+  readonly channelId: string;
+  readonly messageTs: string;
+  readonly responseUrl: string;
+  readonly triggerId?: string;
+}
+
 export interface SentRequest {
   readonly status: number;
   readonly body: string;
@@ -68,6 +79,33 @@ export class SlackSimulator {
       headers["x-slack-retry-reason"] = "http_timeout";
     }
     return this.raw(body, headers);
+  }
+
+  /** A click on a message button: Slack posts `payload=<JSON>` of a block_actions interaction. */
+  buttonClick(click: ButtonClick): Promise<SentRequest> {
+    const payload = {
+      type: "block_actions",
+      token: "deprecated-verification-token",
+      api_app_id: "A0APP",
+      team: { id: "T0TEAM", domain: "example" },
+      user: { id: click.userId, username: click.userName ?? click.userId.toLowerCase(), team_id: "T0TEAM" },
+      container: { type: "message", message_ts: click.messageTs, channel_id: click.channelId },
+      channel: { id: click.channelId, name: "approvals" },
+      message: { type: "message", ts: click.messageTs, text: "" },
+      trigger_id: click.triggerId ?? `trigger-${Date.now()}-${++triggers}`,
+      response_url: click.responseUrl,
+      actions: [
+        {
+          type: "button",
+          action_id: click.actionId,
+          block_id: "approval",
+          value: click.value,
+          action_ts: String(Date.now() / 1000),
+        },
+      ],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.raw(body, signSlackRequest(this.signingSecret, body));
   }
 
   async raw(body: string, headers: Record<string, string>): Promise<SentRequest> {

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type App, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import type { Reply } from "../src/core/reply.js";
+import { FaultProxy } from "./support/fault-proxy.js";
+import { testRedis } from "./support/redis-prefix.js";
+import {
+  createTopicWithMessages,
+  eventually,
+  testBed,
+  testKafka,
+  uniqueName,
+} from "./support/test-bed-env.js";
+
+const operator = { id: "U0OPER", name: "otto", source: "slack" } as const;
+const approver = { id: "U0APPR", name: "anna", source: "slack" } as const;
+
+describe("approvals survive a killed bot: the change is applied once and the connector ends RUNNING", () => {
+  const { prefix, cleanup } = testRedis("approvals-crash");
+  const kafka = testKafka();
+  const keyPrefix = `${prefix}crash:`;
+  let proxy: FaultProxy;
+  let app: App;
+  let dir: string;
+  const children = new Set<ChildProcess>();
+  let calls = 0;
+
+  /** A separate bot process running only the approvals worker; resolves once it says `until`. */
+  async function startWorker(crashAt?: string): Promise<{ child: ChildProcess; reached: Promise<void> }> {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "support", "approval-worker.ts")],
+      {
+        env: {
+          ...process.env,
+          TEST_KEY_PREFIX: keyPrefix,
+          CONNECT_URL: proxy.url,
+          KAFKA_BROKERS: testBed().bootstrapServers,
+          ...(crashAt === undefined ? {} : { CRASH_AT: crashAt }),
+        },
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
+    children.add(child);
+    child.once("exit", () => children.delete(child));
+    const said = (wanted: string) =>
+      new Promise<void>((resolve, reject) => {
+        child.on("message", (message) => message === wanted && resolve());
+        child.once("exit", (code) => reject(new Error(`the worker exited (${code}) before "${wanted}"`)));
+      });
+    await said("ready");
+    return { child, reached: crashAt === undefined ? Promise.resolve() : said(`at ${crashAt}`) };
+  }
+
+  const run = (actor: typeof operator | typeof approver, text: string): Promise<Reply> =>
+    app.dispatcher.dispatch({ actor, text, requestId: `crash-${++calls}` });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "approvals-crash-"));
+    proxy = await FaultProxy.start(testBed().connectUrl);
+    // This process asks and approves, as a Slack-facing replica would; it runs no worker.
+    app = createApp({
+      config: loadConfig({
+        CONNECT_URL: proxy.url,
+        KAFKA_BROKERS: testBed().bootstrapServers,
+        LOG_LEVEL: "silent",
+        ROLE_OPERATORS: operator.id,
+        ROLE_APPROVERS: approver.id,
+      }),
+      keyPrefix,
+    });
+  });
+  after(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    await app.close();
+    await proxy.close();
+    await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const crashAt of ["stopped", "changed"] as const) {
+    const when =
+      crashAt === "stopped" ? "after the stop, before the change" : "after the change, before the resume";
+    test(`SIGKILL ${when}: a restarted bot finishes the job without changing the offsets twice`, async () => {
+      const topic = uniqueName("crash-topic");
+      const connector = uniqueName("crash-sink");
+      await createTopicWithMessages(kafka, topic, { partitions: 1, count: 30 });
+      const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+      await connect.putConfig(connector, {
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        topics: topic,
+        file: join(dir, `${connector}.txt`),
+      });
+      await eventually("all committed", async () =>
+        (await connect.offsets(connector)).offsets[0]?.offset?.kafka_offset === 30 ? true : undefined,
+      );
+      const asked = await run(operator, `offsets reset ${connector} --to-offset 12 --reason "crash test"`);
+      const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+
+      const doomed = await startWorker(crashAt);
+      const before = proxy.requests.length;
+      assert.equal((await run(approver, `approve ${id}`)).outcome, "succeeded");
+      await doomed.reached;
+      doomed.child.kill("SIGKILL");
+      await once(doomed.child, "exit");
+      const atCrash = await app.approvals.get(id);
+      assert.equal(atCrash?.state, "executing");
+      assert.equal(atCrash?.step, crashAt);
+      assert.equal(
+        (await connect.status(connector)).connector.state,
+        "STOPPED",
+        "killed with the connector stopped",
+      );
+
+      const { child } = await startWorker();
+      const done = await eventually("the restarted worker to finish", async () => {
+        const request = await app.approvals.get(id);
+        return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+      });
+      child.kill("SIGTERM");
+      assert.equal(done.state, "succeeded", done.outcome);
+      const patches = proxy.requests
+        .slice(before)
+        .filter((r) => r.method === "PATCH" && r.url.includes("/offsets"));
+      assert.equal(patches.length, 1, "the offsets were changed exactly once");
+      await eventually("the connector RUNNING", async () =>
+        (await connect.status(connector)).connector.state === "RUNNING" ? true : undefined,
+      );
+      const steps = (await app.audit.query({ connector, limit: 50 }))
+        .filter((entry) => entry.detail?.startsWith("step "))
+        .map((entry) => entry.detail)
+        .reverse();
+      assert.deepEqual(
+        steps,
+        ["snapshot", "stopped", "changed", "verified", "restored"].map((s) => `step ${s} done`),
+      );
+    });
+  }
+});

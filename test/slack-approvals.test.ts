@@ -1,0 +1,237 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type App, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import {
+  createSlackClient,
+  type RunningSlackAdapter,
+  startSlackAdapter,
+} from "../src/slack/slack-adapter.js";
+import {
+  approveAction,
+  denyAction,
+  SlackApprovalNotifier,
+  slackApproverEligibility,
+} from "../src/slack/slack-approvals.js";
+import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
+import { SlackSimulator } from "./slack/slack-signer.js";
+import { testRedis } from "./support/redis-prefix.js";
+import {
+  createTopicWithMessages,
+  eventually,
+  testBed,
+  testKafka,
+  uniqueName,
+} from "./support/test-bed-env.js";
+
+const botToken = "xoxb-approvals-token";
+const signingSecret = "approvals-signing-secret";
+const approvalsChannel = "C0APPROVALS";
+const operator = { id: "U0OPER", name: "otto" };
+const approver = { id: "U0APPR", name: "anna" };
+const guest = { id: "U0GUEST", name: "gus" };
+
+interface Bot {
+  app: App;
+  slack: RunningSlackAdapter;
+  simulator: SlackSimulator;
+  stop(): Promise<void>;
+}
+
+const textOf = (call: RecordedCall) => `${String(call.args.text)} ${JSON.stringify(call.args.blocks ?? [])}`;
+const hasButtons = (call: RecordedCall) => JSON.stringify(call.args.blocks ?? []).includes(approveAction);
+
+describe("approvals in Slack: the message, its buttons, and what the requester hears", () => {
+  const { prefix, cleanup } = testRedis("slack-approvals");
+  const kafka = testKafka();
+  let standIn: SlackApiStandIn;
+  let dir: string;
+  let bot: Bot;
+
+  const start = async (): Promise<Bot> => {
+    const config = loadConfig({
+      CONNECT_URL: testBed().connectUrl,
+      KAFKA_BROKERS: testBed().bootstrapServers,
+      LOG_LEVEL: "silent",
+      ROLE_OPERATORS: operator.id,
+      // The guest has the role in the config; Slack says it is a guest account, and that wins.
+      ROLE_APPROVERS: `${approver.id},${guest.id}`,
+      APPROVALS_CHANNEL: approvalsChannel,
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: standIn.apiUrl,
+    });
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const app = createApp({
+      config,
+      keyPrefix: `${prefix}bot:`,
+      approvalNotifier: ({ redis, keyPrefix }) =>
+        new SlackApprovalNotifier({ client, redis, keyPrefix, channel: approvalsChannel }),
+      approvalOptions: { ineligibleApprover: slackApproverEligibility(client) },
+    });
+    app.approvals.startWorker();
+    const slack = await startSlackAdapter({ app, client, slack: { botToken, signingSecret }, port: 0 });
+    return {
+      app,
+      slack,
+      simulator: new SlackSimulator(slack.url, signingSecret),
+      async stop() {
+        await slack.stop();
+        await app.close();
+      },
+    };
+  };
+
+  async function sinkThatRead(count: number) {
+    const topic = uniqueName("slack-appr-topic");
+    const connector = uniqueName("slack-appr-sink");
+    const file = join(dir, `${connector}.txt`);
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count });
+    const connect = bot.app.clusters[0]?.connect ?? assert.fail("no cluster");
+    await connect.putConfig(connector, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: topic,
+      file,
+    });
+    await eventually("all committed", async () =>
+      (await connect.offsets(connector)).offsets[0]?.offset?.kafka_offset === count ? true : undefined,
+    );
+    return { connector, topic, file };
+  }
+
+  /** Asks through the slash command; returns the approval message as posted. */
+  async function ask(text: string): Promise<{ id: string; message: RecordedCall }> {
+    const responseUrl = standIn.responseUrl();
+    await bot.simulator.slashCommand({ text, userId: operator.id, userName: operator.name, responseUrl });
+    const answer = await standIn.waitForCall("response_url", (call) => call.url === responseUrl);
+    const id =
+      /request ([a-z0-9._-]+-\d+)/.exec(String(answer.args.text))?.[1] ??
+      assert.fail(String(answer.args.text));
+    const message = await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => call.args.channel === approvalsChannel && textOf(call).includes(id),
+    );
+    return { id, message };
+  }
+
+  /** Clicks a button of the request's message as `user`; returns the click's response_url. */
+  async function click(user: { id: string; name: string }, actionId: string, id: string) {
+    const responseUrl = standIn.responseUrl();
+    const sent = await bot.simulator.buttonClick({
+      userId: user.id,
+      userName: user.name,
+      actionId,
+      value: id,
+      channelId: approvalsChannel,
+      messageTs: "1764000000.000100",
+      responseUrl,
+    });
+    assert.equal(sent.status, 200);
+    return responseUrl;
+  }
+  const refusalTo = async (user: { id: string; name: string }, id: string) => {
+    const responseUrl = await click(user, approveAction, id);
+    return standIn.waitForCall("response_url", (call) => call.url === responseUrl);
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "slack-approvals-"));
+    standIn = await SlackApiStandIn.start({
+      botToken,
+      users: [
+        { id: operator.id, name: operator.name },
+        { id: approver.id, name: approver.name },
+        { id: guest.id, name: guest.name, isRestricted: true },
+      ],
+    });
+    bot = await start();
+  });
+  after(async () => {
+    await bot.stop();
+    await standIn.close();
+    await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("request → message with buttons; refusals go to the clicker alone; approval after a bot restart with the original button runs it", async () => {
+    const { connector, topic, file } = await sinkThatRead(10);
+    const { id, message } = await ask(
+      `offsets reset ${connector} --to-offset 4 --reason "replay the bad batch"`,
+    );
+    assert.ok(hasButtons(message), "the message carries Approve and Deny");
+    assert.match(textOf(message), /replay the bad batch/);
+    assert.match(textOf(message), new RegExp(`${topic}:0  10 → 4  \\(replays 6\\)`));
+    const link = await standIn.waitForCall("chat.postMessage", (call) => call.args.channel === operator.id);
+    assert.match(String(link.args.text), new RegExp(`Your request ${id} waits for approval here: https://`));
+
+    const own = await refusalTo(operator, id);
+    assert.equal(own.args.response_type, "ephemeral");
+    assert.match(String(own.args.text), /needs the approver role/);
+    assert.match(String((await refusalTo(guest, id)).args.text), /guests never approve/);
+    assert.equal((await bot.app.approvals.get(id))?.state, "pending");
+
+    // The bot restarts while the request waits; the button in the old message still works.
+    await bot.stop();
+    bot = await start();
+    await click(approver, approveAction, id);
+    const done = await eventually("the request to finish", async () => {
+      const request = await bot.app.approvals.get(id);
+      return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+    });
+    assert.equal(done.state, "succeeded", done.outcome);
+
+    const final = await standIn.waitForCall(
+      "chat.update",
+      (call) => call.args.channel === approvalsChannel && /Done: offsets reset/.test(textOf(call)),
+    );
+    assert.ok(!hasButtons(final), "the buttons are gone once decided");
+    assert.match(textOf(final), /approved by anna/);
+    const thread = await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => call.args.thread_ts === final.args.ts,
+    );
+    assert.match(textOf(thread), new RegExp(`${topic}:0 +10 +4`));
+    assert.match(textOf(thread), new RegExp(`offsets restore ${id}`));
+    const news = standIn
+      .callsOf("chat.postMessage")
+      .filter((call) => call.args.channel === operator.id)
+      .map((call) => String(call.args.text));
+    assert.ok(news.some((text) => text.includes(`${id}`) && text.includes("was approved by anna")));
+    assert.ok(news.some((text) => text.includes(`${id}`) && text.includes("is done")));
+    assert.equal(standIn.rejections().length, 0, JSON.stringify(standIn.rejections()));
+
+    const lines = await eventually("messages 4-9 again", async () => {
+      const text = (await readFile(file, "utf8")).split("\n").filter(Boolean);
+      return text.length >= 16 ? text : undefined;
+    });
+    assert.deepEqual(
+      lines.slice(10),
+      Array.from({ length: 6 }, (_, i) => `${topic}-${4 + i}`),
+    );
+  });
+
+  test("Deny edits the message with who denied, and the requester hears it; a second click is told it is decided", async () => {
+    const { connector } = await sinkThatRead(3);
+    const { id } = await ask(`stop ${connector} --reason "maintenance"`);
+    await click(approver, denyAction, id);
+    const denied = await standIn.waitForCall(
+      "chat.update",
+      (call) => textOf(call).includes(id) && /Denied by anna/.test(textOf(call)),
+    );
+    assert.ok(!hasButtons(denied));
+    assert.match(textOf(denied), /denied with the button in Slack/);
+    await standIn.waitForCall(
+      "chat.postMessage",
+      (call) =>
+        call.args.channel === operator.id &&
+        String(call.args.text).includes(`${id}`) &&
+        /was denied by anna/.test(String(call.args.text)),
+    );
+    const answer = await refusalTo(approver, id);
+    assert.match(String(answer.args.text), new RegExp(`${id} is already denied by anna`));
+    assert.equal((await bot.app.clusters[0]?.connect.status(connector))?.connector.state, "RUNNING");
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * A bot process that only runs the approvals worker, for the crash tests: started as a child with the test's
+ * Connect proxy, Kafka and Redis key prefix. With CRASH_AT set, it tells its parent when that execution step is
+ * saved and then waits to be killed there.
+ */
+import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+
+const keyPrefix = process.env.TEST_KEY_PREFIX ?? "";
+const crashAt = process.env.CRASH_AT;
+if (keyPrefix === "" || process.send === undefined) {
+  console.error("approval-worker runs as a child of a test, with TEST_KEY_PREFIX set");
+  process.exit(2);
+}
+const tellParent = (message: string) => process.send?.(message);
+
+const app = createApp({
+  config: loadConfig({
+    CONNECT_URL: process.env.CONNECT_URL,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    LOG_LEVEL: "silent",
+  }),
+  keyPrefix,
+  approvalOptions: {
+    // A killed worker's lock runs out quickly, so the next process takes its job over within seconds.
+    lockDurationMs: 2_000,
+    afterStep: async (step) => {
+      if (step !== crashAt) return;
+      tellParent(`at ${step}`);
+      await new Promise(() => {});
+    },
+  },
+});
+app.approvals.startWorker();
+tellParent("ready");
