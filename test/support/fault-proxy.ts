@@ -6,6 +6,9 @@ export interface RecordedRequest {
   /** The raw request target, exactly as sent (still percent-encoded). */
   readonly url: string;
   readonly headers: IncomingMessage["headers"];
+  /** performance.now() when it arrived, and when its answer was sent (undefined until then). */
+  readonly startedMs: number;
+  finishedMs?: number;
 }
 
 type Fault = ({ kind: "status"; status: number; body: string } | { kind: "hang" }) & {
@@ -28,10 +31,15 @@ export class FaultProxy {
   private constructor(target: string) {
     this.#target = new URL(target);
     this.#server = createServer((incoming, outgoing) => {
-      this.requests.push({
+      const recorded: RecordedRequest = {
         method: incoming.method ?? "",
         url: incoming.url ?? "",
         headers: incoming.headers,
+        startedMs: performance.now(),
+      };
+      this.requests.push(recorded);
+      outgoing.once("finish", () => {
+        recorded.finishedMs = performance.now();
       });
       if (this.#down) {
         incoming.socket.destroy();
