@@ -65,9 +65,12 @@ export const lag = defineCommand({
       ]);
     }
     const sinks = (await cluster.connect.listConnectors({ requestId })).filter((c) => c.type === "sink");
-    const lags = await Promise.all(
-      sinks.map(async (sink) => ({ sink, lag: await cluster.lag.lag(sink.name, sink.config) })),
-    );
+    const read = await cluster.lag.lagOfSinks(sinks);
+    const lags = sinks.map((sink) => {
+      const lag = read.get(sink.name);
+      if (lag === undefined || lag instanceof Error) throw lag ?? new Error(`No lag was read for ${sink.name}`);
+      return { sink, lag };
+    });
     lags.sort((a, b) => b.lag.total - a.lag.total);
     const summary = `lag of ${sinks.length} sink connector(s) on ${cluster.name}`;
     if (lags.length === 0)

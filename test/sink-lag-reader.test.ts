@@ -114,6 +114,65 @@ describe("sink lag, read from Kafka", () => {
       ],
     );
   });
+
+  test("the age of the oldest unread message: the timestamp of the message at the committed offset, to the second", async () => {
+    const topic = uniqueName("lag-times");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
+    const hourAgo = Date.now() - 3_600_000;
+    // One message a minute for an hour, written with their own timestamps.
+    await produce(
+      kafka,
+      topic,
+      Array.from({ length: 60 }, (_, i) => ({
+        value: `m${i}`,
+        partition: 0,
+        timestamp: String(hourAgo + i * 60_000),
+      })),
+    );
+    const sent: string[] = [];
+    const counting = new SinkLagReader({
+      brokers: [testBed().bootstrapServers],
+      onRequest: (api) => sent.push(api),
+    });
+    try {
+      const at = await counting.timestampAt(topic, 0, 42);
+      assert.ok(Math.abs(at - (hourAgo + 42 * 60_000)) <= 1_000, `${at} is the 43rd message's time`);
+      const asked = sent.length;
+      assert.equal(await counting.timestampAt(topic, 0, 42), at);
+      assert.equal(sent.length, asked, "a known answer costs no request");
+    } finally {
+      await counting.close();
+    }
+  });
+
+  test("many sinks in one pass: each topic's offsets are read once, however many sinks read it", async () => {
+    const topic = uniqueName("lag-shared");
+    await createTopicWithMessages(kafka, topic, { partitions: 2, count: 10 });
+    const sent: string[] = [];
+    const counting = new SinkLagReader({
+      brokers: [testBed().bootstrapServers],
+      onRequest: (api) => sent.push(api),
+    });
+    try {
+      const sinks = Array.from({ length: 5 }, (_, i) => ({
+        name: `never-ran-${topic}-${i}`,
+        config: { topics: topic },
+      }));
+      const lags = await counting.lagOfSinks(sinks);
+      for (const sink of sinks) {
+        const lag = lags.get(sink.name);
+        assert.ok(lag !== undefined && !(lag instanceof Error));
+        assert.equal(lag.total, 10, "a sink that never committed lags by everything retained");
+      }
+      assert.equal(
+        sent.filter((api) => api === "ListOffsets").length,
+        2,
+        "earliest and latest, once for the topic",
+      );
+    } finally {
+      await counting.close();
+    }
+  });
 });
 
 test("the group id follows Connect's rule", () => {

@@ -44,7 +44,14 @@ export interface SinkLagReaderOptions {
   readonly brokers: readonly string[];
   readonly clientId?: string;
   readonly requestTimeoutMs?: number;
+  /** How many groups or topics are read at once. */
+  readonly concurrency?: number;
+  /** Called for every request sent to Kafka, with its API name (benchmarks count them). */
+  readonly onRequest?: (apiName: string) => void;
 }
+
+/** How far back the search for a message's timestamp goes. */
+const timestampHorizonMs = 7 * 86_400_000;
 
 /**
  * Reads sink-connector lag straight from Kafka: the group's committed offsets and the partitions' log-start and
@@ -54,6 +61,8 @@ export interface SinkLagReaderOptions {
  */
 export class SinkLagReader {
   readonly #admin: Admin;
+  readonly #concurrency: number;
+  readonly #timestamps = new Map<string, number>();
   #connected: Promise<void> | undefined;
 
   constructor(options: SinkLagReaderOptions) {
@@ -66,44 +75,124 @@ export class SinkLagReader {
       logLevel: logLevel.NOTHING,
     });
     this.#admin = kafka.admin();
+    this.#concurrency = options.concurrency ?? 16;
+    const onRequest = options.onRequest;
+    if (onRequest !== undefined)
+      this.#admin.on(this.#admin.events.REQUEST, (event) => onRequest(event.payload.apiName));
   }
 
   async lag(connectorName: string, config: Readonly<Record<string, string>>): Promise<SinkLag> {
+    const result = (await this.lagOfSinks([{ name: connectorName, config }])).get(connectorName);
+    if (result === undefined) throw new Error(`No lag was read for ${connectorName}`);
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  /**
+   * Lag of many sinks in one pass: every group's committed offsets first, then each topic's log start and end
+   * once, however many sinks read it. A sink whose group or topics cannot be read gets the error instead, so
+   * one broken sink does not hide the others.
+   */
+  async lagOfSinks(
+    sinks: readonly { readonly name: string; readonly config: Readonly<Record<string, string>> }[],
+  ): Promise<Map<string, SinkLag | Error>> {
     await this.#connect();
-    const groupId = sinkGroupId(connectorName, config);
-    const needsTopicList = config.topics === undefined || config.topics.trim() === "";
-    const topics = sinkTopics(config, needsTopicList ? await this.#admin.listTopics() : []);
-    if (topics.length === 0) return { groupId, partitions: [], total: 0 };
+    const needsTopicList = sinks.some(
+      (sink) => sink.config.topics === undefined || sink.config.topics.trim() === "",
+    );
+    const allTopics = needsTopicList ? await this.#admin.listTopics() : [];
+    const reads = sinks.map((sink) => ({
+      name: sink.name,
+      groupId: sinkGroupId(sink.name, sink.config),
+      topics: sinkTopics(sink.config, allTopics),
+    }));
 
     // Committed offsets first, log ends second: read the other way round, a commit that lands in between
     // could make lag look negative.
-    const committed = await this.#admin.fetchOffsets({ groupId, topics });
-    const committedByPartition = new Map<string, number>();
-    for (const topic of committed) {
-      for (const partition of topic.partitions) {
-        const offset = Number(partition.offset);
-        if (offset >= 0) committedByPartition.set(`${topic.topic}:${partition.partition}`, offset);
-      }
-    }
+    const committed = await inBatches(reads, this.#concurrency, async (read) =>
+      read.topics.length === 0
+        ? []
+        : this.#admin.fetchOffsets({ groupId: read.groupId, topics: read.topics }),
+    );
+    const topics = [...new Set(reads.flatMap((read) => read.topics))];
+    const fetched = await inBatches(topics, this.#concurrency, (topic) =>
+      this.#admin.fetchTopicOffsets(topic),
+    );
+    const logOffsets = new Map(topics.map((topic, i) => [topic, fetched[i]]));
 
-    const partitions: PartitionLag[] = [];
-    for (const topic of topics) {
-      for (const offsets of await this.#admin.fetchTopicOffsets(topic)) {
-        const logStart = Number(offsets.low);
-        const logEnd = Number(offsets.high);
-        const committedOffset = committedByPartition.get(`${topic}:${offsets.partition}`) ?? null;
-        partitions.push({
-          topic,
-          partition: offsets.partition,
-          committed: committedOffset,
-          logStart,
-          logEnd,
-          lag: Math.max(0, logEnd - (committedOffset ?? logStart)),
-        });
+    const results = new Map<string, SinkLag | Error>();
+    reads.forEach((read, i) => {
+      const groupOffsets = committed[i];
+      if (groupOffsets instanceof Error || groupOffsets === undefined) {
+        results.set(read.name, groupOffsets ?? new Error(`No committed offsets read for ${read.groupId}`));
+        return;
       }
+      const committedByPartition = new Map<string, number>();
+      for (const topic of groupOffsets) {
+        for (const partition of topic.partitions) {
+          const offset = Number(partition.offset);
+          if (offset >= 0) committedByPartition.set(`${topic.topic}:${partition.partition}`, offset);
+        }
+      }
+      const partitions: PartitionLag[] = [];
+      for (const topic of read.topics) {
+        const offsets = logOffsets.get(topic);
+        if (offsets instanceof Error || offsets === undefined) {
+          results.set(read.name, offsets ?? new Error(`No offsets read for topic ${topic}`));
+          return;
+        }
+        for (const partition of offsets) {
+          const logStart = Number(partition.low);
+          const logEnd = Number(partition.high);
+          const committedOffset = committedByPartition.get(`${topic}:${partition.partition}`) ?? null;
+          partitions.push({
+            topic,
+            partition: partition.partition,
+            committed: committedOffset,
+            logStart,
+            logEnd,
+            lag: Math.max(0, logEnd - (committedOffset ?? logStart)),
+          });
+        }
+      }
+      partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      results.set(read.name, {
+        groupId: read.groupId,
+        partitions,
+        total: partitions.reduce((sum, partition) => sum + partition.lag, 0),
+      });
+    });
+    return results;
+  }
+
+  /**
+   * The timestamp of the message at `offset`: the age of a sink's oldest unread message. Kafka answers "first
+   * offset at or after time T" (ListOffsets by timestamp), so this searches T to the second, over the last
+   * `horizonMs` (older is reported as the horizon's start). Answers are remembered: a stuck sink costs nothing.
+   */
+  async timestampAt(topic: string, partition: number, offset: number, now = Date.now()): Promise<number> {
+    const key = `${topic}:${partition}:${offset}`;
+    const known = this.#timestamps.get(key);
+    if (known !== undefined) return known;
+    await this.#connect();
+    const firstOffsetAt = async (time: number) => {
+      const found = await this.#admin.fetchTopicOffsetsByTimestamp(topic, time);
+      const entry = found.find((candidate) => candidate.partition === partition);
+      const value = Number(entry?.offset ?? -1);
+      return value < 0 ? Number.POSITIVE_INFINITY : value;
+    };
+    // Invariant: the message at `offset` was written at or after `low` and before `high`.
+    let low = now - timestampHorizonMs;
+    let high = now;
+    if ((await firstOffsetAt(low)) > offset) return low;
+    while (high - low > 1_000) {
+      const middle = Math.floor((low + high) / 2);
+      if ((await firstOffsetAt(middle)) <= offset) low = middle;
+      else high = middle;
     }
-    partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    return { groupId, partitions, total: partitions.reduce((sum, partition) => sum + partition.lag, 0) };
+    if (this.#timestamps.size >= 10_000) this.#timestamps.clear();
+    this.#timestamps.set(key, low);
+    return low;
   }
 
   /** Per partition, the first offset whose message is at or after `timestamp` (the log end if there is none). */
@@ -125,4 +214,24 @@ export class SinkLagReader {
     });
     return this.#connected;
   }
+}
+
+/** Runs `read` over `items`, at most `concurrency` at a time; each result is the value or the error it threw. */
+async function inBatches<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  read: (item: T) => Promise<R>,
+): Promise<(R | Error)[]> {
+  const results: (R | Error)[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      const item = items[i] as T;
+      results[i] = await read(item).catch((error: unknown) =>
+        error instanceof Error ? error : new Error(String(error)),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  return results;
 }

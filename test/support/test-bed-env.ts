@@ -55,7 +55,7 @@ export async function createTopicWithMessages(
 export async function produce(
   kafka: Kafka,
   topic: string,
-  messages: readonly { value: string; partition: number }[],
+  messages: readonly { value: string; partition: number; timestamp?: string }[],
 ): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
