@@ -68,7 +68,8 @@ export const lag = defineCommand({
     const read = await cluster.lag.lagOfSinks(sinks);
     const lags = sinks.map((sink) => {
       const lag = read.get(sink.name);
-      if (lag === undefined || lag instanceof Error) throw lag ?? new Error(`No lag was read for ${sink.name}`);
+      if (lag === undefined || lag instanceof Error)
+        throw lag ?? new Error(`No lag was read for ${sink.name}`);
       return { sink, lag };
     });
     lags.sort((a, b) => b.lag.total - a.lag.total);
