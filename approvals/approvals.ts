@@ -124,6 +124,16 @@ export class Approvals {
     return this.#options.store.recent(limit);
   }
 
+  /** Connectors an approved request is working on now: their stop is expected, not an alert. */
+  async busyConnectors(cluster: string): Promise<Set<string>> {
+    const requests = await this.#options.store.recent(200);
+    return new Set(
+      requests
+        .filter((r) => r.cluster === cluster && (r.state === "approved" || r.state === "executing"))
+        .map((r) => r.connector),
+    );
+  }
+
   /** The caller has checked the approver role on the request's cluster; this checks everything else. */
   async decide(
     id: string,

@@ -1,4 +1,9 @@
 import type { Command } from "../src/core/command-spec.js";
+import { alerts } from "./alerts.js";
+import { alertsAck } from "./alerts-ack.js";
+import { alertsSilence } from "./alerts-silence.js";
+import { alertsSnooze } from "./alerts-snooze.js";
+import { alertsUnsnooze } from "./alerts-unsnooze.js";
 import { approvalsList } from "./approvals.js";
 import { approve } from "./approve.js";
 import { audit } from "./audit.js";
@@ -40,6 +45,11 @@ export const commands: readonly Command[] = [
   offsetsSet,
   offsetsRestore,
   approvalsList,
+  alerts,
+  alertsSnooze,
+  alertsUnsnooze,
+  alertsAck,
+  alertsSilence,
   approve,
   deny,
   cancel,

@@ -4,10 +4,11 @@ import { defaultPolicy } from "../approvals/approval-policy.js";
 import { ApprovalStore } from "../approvals/approval-store.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
+import { type AlertNotifier, Alerts } from "./alerts/alerts.js";
 import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
-import type { ClusterHandle } from "./core/command-spec.js";
+import type { ClusterHandle } from "./core/cluster-handle.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
@@ -26,6 +27,8 @@ export interface AppOptions {
     readonly redis: Redis;
     readonly keyPrefix: string;
   }) => ApprovalNotifier;
+  /** Shows alerts (the Slack adapter's messages); made once Redis is connected. */
+  readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   readonly approvalOptions?: Partial<
     Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs">
@@ -41,6 +44,7 @@ export interface App {
   readonly keyPrefix: string;
   readonly logger: Logger;
   readonly approvals: Approvals;
+  readonly alerts: Alerts;
   close(): Promise<void>;
 }
 
@@ -83,8 +87,20 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.approvalOptions,
   });
+  const alerts = new Alerts({
+    connection: queueConnection,
+    redis,
+    keyPrefix,
+    clusters,
+    config: config.alerts,
+    busyConnectors: (cluster) => approvals.busyConnectors(cluster),
+    logger,
+    ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
+    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
+  });
   const dispatcher = new Dispatcher({
     approvals,
+    alerts,
     commands,
     clusters,
     channelClusters: config.channelClusters,
@@ -103,7 +119,9 @@ export function createApp(options: AppOptions): App {
     keyPrefix,
     logger,
     approvals,
+    alerts,
     async close() {
+      await alerts.close();
       await approvals.close();
       queueConnection.disconnect();
       await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type ApprovalPolicy, destructiveCommands } from "../approvals/approval-policy.js";
+import { type AlertThresholds, defaultThresholds, type ThresholdOverride } from "./alerts/alert-rules.js";
 import { parseDuration } from "./core/duration.js";
 import { type RoleGrants, roles } from "./core/roles.js";
 
@@ -43,6 +44,8 @@ const Environment = z.object({
   APPROVAL_EXPIRY: z.string().optional(),
   APPROVALS_REQUIRED: z.string().optional(),
   APPROVERS_NEEDED: z.coerce.number().int().min(1).max(5).default(1),
+  ALERTS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
+  ALERT_POLL_INTERVAL: z.string().optional(),
 });
 
 export const environmentVariables: readonly string[] = Object.keys(Environment.shape);
@@ -76,7 +79,54 @@ const ClusterFile = z.strictObject({
     .optional(),
 });
 
+const duration = (what: string, atLeastMs: number) =>
+  z.string().transform((text, context) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms < atLeastMs) {
+      context.addIssue({
+        code: "custom",
+        message: `${what}: a duration such as 30s, 5m or 4h (at least ${atLeastMs / 1000} s)`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** Alert thresholds as written in the file: counts of messages and minutes, windows as durations. */
+const ThresholdsFile = z.strictObject({
+  lagMessages: z.number().int().positive().optional(),
+  lagClearMessages: z.number().int().min(0).optional(),
+  lagMinutes: z.number().positive().optional(),
+  lagClearMinutes: z.number().min(0).optional(),
+  sustain: duration("sustain", 1_000).optional(),
+  stalled: duration("stalled", 1_000).optional(),
+  fallingBehind: duration("fallingBehind", 1_000).optional(),
+  paused: duration("paused", 1_000).optional(),
+});
+
+const AlertsFile = z.strictObject({
+  /** Where alerts go when no route matches. */
+  channel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
+  pollInterval: duration("pollInterval", 1_000).optional(),
+  /** A firing alert nobody acknowledged is mentioned again in its thread this often. */
+  repeatInterval: duration("repeatInterval", 60_000).optional(),
+  thresholds: ThresholdsFile.default({}),
+  /** Per-connector thresholds by glob (`orders-*`); later entries win. */
+  overrides: z.array(ThresholdsFile.extend({ connector: z.string().min(1) })).default([]),
+  /** The first route whose cluster and connector globs match names the channel. */
+  routes: z
+    .array(
+      z.strictObject({
+        cluster: z.string().min(1).default("*"),
+        connector: z.string().min(1).default("*"),
+        channel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD"),
+      }),
+    )
+    .default([]),
+});
+
 const ConfigFile = z.strictObject({
+  alerts: AlertsFile.optional(),
   /** A channel's default cluster, by channel id. */
   channels: z
     .record(z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD"), z.string())
@@ -129,10 +179,26 @@ export interface Config {
   /** Where approval requests are posted; without it, in the channel where they were asked. */
   readonly approvalsChannel?: string;
   readonly approvalExpiryMs: number;
+  readonly alerts: AlertsConfig;
   readonly redisUrl: string;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
   readonly port: number;
   readonly slack: SlackConfig;
+}
+
+export interface AlertRoute {
+  readonly cluster: string;
+  readonly connector: string;
+  readonly channel: string;
+}
+
+export interface AlertsConfig {
+  readonly channel?: string;
+  readonly pollIntervalMs: number;
+  readonly repeatIntervalMs: number;
+  readonly thresholds: AlertThresholds;
+  readonly overrides: readonly ThresholdOverride[];
+  readonly routes: readonly AlertRoute[];
 }
 
 export class ConfigError extends Error {
@@ -158,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     clusters: file === undefined ? [singleCluster(vars, read)] : clustersFromFile(file, env, read),
     ...(approvalsChannel === undefined ? {} : { approvalsChannel }),
     approvalExpiryMs: approvalExpiry(file?.approvalExpiry ?? vars.APPROVAL_EXPIRY),
+    alerts: alertsConfig(file?.alerts, vars),
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
     ...(auditChannel === undefined ? {} : { auditChannel }),
@@ -216,6 +283,42 @@ function policyFromEnvironment(vars: z.infer<typeof Environment>): ApprovalPolic
     );
   }
   return { required: new Set(names), approvers: vars.APPROVERS_NEEDED };
+}
+
+function alertsConfig(
+  file: z.infer<typeof AlertsFile> | undefined,
+  vars: z.infer<typeof Environment>,
+): AlertsConfig {
+  const interval =
+    vars.ALERT_POLL_INTERVAL === undefined ? undefined : parseDuration(vars.ALERT_POLL_INTERVAL);
+  if (vars.ALERT_POLL_INTERVAL !== undefined && (interval === undefined || interval < 1_000)) {
+    throw new ConfigError(
+      `Invalid ALERT_POLL_INTERVAL "${vars.ALERT_POLL_INTERVAL}": use a duration such as 30s or 1m.`,
+    );
+  }
+  const channel = file?.channel ?? vars.ALERTS_CHANNEL;
+  return {
+    ...(channel === undefined ? {} : { channel }),
+    pollIntervalMs: file?.pollInterval ?? interval ?? 30_000,
+    repeatIntervalMs: file?.repeatInterval ?? 4 * 3_600_000,
+    thresholds: { ...defaultThresholds, ...thresholdsOf(file?.thresholds ?? {}) },
+    overrides: (file?.overrides ?? []).map(({ connector, ...thresholds }) => ({
+      pattern: connector,
+      thresholds: thresholdsOf(thresholds),
+    })),
+    routes: file?.routes ?? [],
+  };
+}
+
+function thresholdsOf(file: z.infer<typeof ThresholdsFile>): Partial<AlertThresholds> {
+  const { sustain, stalled, fallingBehind, paused, ...counts } = file;
+  return definedOnly({
+    ...counts,
+    sustainMs: sustain,
+    stalledMs: stalled,
+    fallingBehindMs: fallingBehind,
+    pausedMs: paused,
+  });
 }
 
 function approvalExpiry(text: string | undefined): number {

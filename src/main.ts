@@ -12,6 +12,7 @@ import {
   SlackUserGroups,
   startSlackAdapter,
 } from "./slack/slack-adapter.js";
+import { SlackAlertNotifier } from "./slack/slack-alerts.js";
 import { SlackApprovalNotifier, slackApproverEligibility } from "./slack/slack-approvals.js";
 
 const { values } = parseArgs({ options: { command: { type: "string", short: "C" } } });
@@ -49,6 +50,7 @@ const app = createApp({
             ...(config.approvalsChannel === undefined ? {} : { channel: config.approvalsChannel }),
           }),
         approvalOptions: { ineligibleApprover: slackApproverEligibility(slackClient) },
+        alertNotifier: () => new SlackAlertNotifier(slackClient),
       }),
 });
 let stopSlack: (() => Promise<void>) | undefined;
@@ -80,6 +82,8 @@ if (values.command !== undefined) {
     log: (line) => logger.info(line),
   });
   stopSlack = slack.stop;
+  // Polls run on a shared schedule: with several replicas, one of them polls each time.
+  await app.alerts.start();
 } else {
   const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
   console.log(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`);

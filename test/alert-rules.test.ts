@@ -243,9 +243,13 @@ describe("inhibition", () => {
     assert.deepEqual(rules(history), ["task-failed"]);
   });
 
-  it("reports no lag rule while the connector is PAUSED", () => {
+  it("a PAUSED sink still raises lag-high, but never stalled or falling-behind: it reads nothing by intent", () => {
     const history = lagSeries([50_000, 50_000, 50_000, 50_000, 50_000, 50_000], { state: "PAUSED" });
-    assert.deepEqual(rules(history, { firing: ["lag-high"] }), []);
+    assert.deepEqual(rules(history), ["lag-high"]);
+    const growing = lagSeries([1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 9_000, 9_500, 9_900], {
+      state: "STOPPED",
+    });
+    assert.deepEqual(rules(growing), []);
   });
 
   it("still reports data-loss-risk on a FAILED connector", () => {
@@ -256,9 +260,9 @@ describe("inhibition", () => {
     ]);
   });
 
-  it("measures lag only since the connector was last healthy, so a resumed connector gets a full window", () => {
+  it("measures lag only since the connector last failed, so a restarted connector gets a full window", () => {
     const history = [
-      ...lagSeries([20_000, 20_000, 20_000, 20_000], { state: "PAUSED" }),
+      ...lagSeries([20_000, 20_000, 20_000, 20_000], { state: "FAILED" }),
       sample({ minute: 4, lag: 20_000 }),
       sample({ minute: 5, lag: 20_000 }),
     ];

@@ -172,6 +172,40 @@ describe("configuration", () => {
     );
   });
 
+  test("alerts: defaults, thresholds and overrides from the file, and a clear error for a bad duration", () => {
+    const plain = loadConfig({}, noFiles).alerts;
+    assert.equal(plain.pollIntervalMs, 30_000);
+    assert.equal(plain.thresholds.lagMessages, 10_000);
+    assert.equal(plain.channel, undefined);
+    assert.equal(
+      loadConfig({ ALERTS_CHANNEL: "C0ALERTS", ALERT_POLL_INTERVAL: "10s" }, noFiles).alerts.pollIntervalMs,
+      10_000,
+    );
+
+    const cluster =
+      "clusters:\n  - name: a\n    connect: { url: 'http://c:8083' }\n    kafka: { brokers: ['k:9092'] }\n";
+    const fromFile = loadConfig(
+      { CONFIG_FILE: "c.yaml" },
+      files({
+        "c.yaml": `alerts:\n  channel: C0ALERTS\n  thresholds: { lagMessages: 500, sustain: 2m }\n  overrides:\n    - { connector: "orders-*", lagMinutes: 10 }\n  routes:\n    - { connector: "payments-*", channel: C0PAY }\n${cluster}`,
+      }),
+    ).alerts;
+    assert.equal(fromFile.thresholds.lagMessages, 500);
+    assert.equal(fromFile.thresholds.sustainMs, 120_000);
+    assert.equal(fromFile.thresholds.stalledMs, 10 * 60_000, "unnamed thresholds keep their defaults");
+    assert.deepEqual(fromFile.overrides, [{ pattern: "orders-*", thresholds: { lagMinutes: 10 } }]);
+    assert.deepEqual(fromFile.routes, [{ cluster: "*", connector: "payments-*", channel: "C0PAY" }]);
+    assert.throws(
+      () =>
+        loadConfig(
+          { CONFIG_FILE: "c.yaml" },
+          files({ "c.yaml": `alerts:\n  thresholds: { sustain: forever }\n${cluster}` }),
+        ),
+      /sustain: a duration such as 30s/,
+    );
+    assert.throws(() => loadConfig({ ALERT_POLL_INTERVAL: "often" }, noFiles), /ALERT_POLL_INTERVAL "often"/);
+  });
+
   test(".env.example lists exactly the variables the bot reads", () => {
     const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
     const listed = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]);

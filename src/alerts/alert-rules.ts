@@ -9,7 +9,7 @@ export interface PartitionSample {
   logStart: number;
   logEnd: number;
   /** Timestamp (ms) of the record at the committed offset, when lag > 0 and it was read; the age of the oldest unread message. */
-  oldestUnreadAt?: number;
+  oldestUnreadAt?: number | undefined;
 }
 
 export interface ConnectorSample {
@@ -17,11 +17,11 @@ export interface ConnectorSample {
   at: number;
   state: ConnectorState;
   type: "sink" | "source" | "unknown";
-  tasks: readonly { id: number; state: ConnectorState; trace?: string }[];
+  tasks: readonly { id: number; state: ConnectorState; trace?: string | undefined }[];
   /** Connector-level trace when FAILED. */
-  trace?: string;
+  trace?: string | undefined;
   /** Sinks only, when lag could be read. */
-  partitions?: readonly PartitionSample[];
+  partitions?: readonly PartitionSample[] | undefined;
   /** An approved operation (offset reset, stop…) is running on this connector right now. */
   underApprovedOperation: boolean;
 }
@@ -206,7 +206,9 @@ function offsetFindings(
   if (lastRead?.partitions === undefined) return [];
   const findings = [
     dataLossRisk(lastRead.partitions),
-    ...(isHealthy(newest) ? lagFindings(lagReadings(healthyStretch(history)), thresholds, firing) : []),
+    ...(isHealthy(newest)
+      ? lagFindings(lagReadings(healthyStretch(history)), thresholds, firing, isHalted(newest))
+      : []),
   ].filter((finding) => finding !== undefined);
   if (lastRead === newest) return findings;
   const staleNote = `lag could not be read in the latest sample; figures are from ${formatDuration(newest.at - lastRead.at)} earlier`;
@@ -215,9 +217,12 @@ function offsetFindings(
     .map((finding) => ({ ...finding, details: [...finding.details, staleNote] }));
 }
 
-/** Lag rules are inhibited while the connector or a task is down: the lag is a symptom, not the news. */
+/**
+ * Lag rules are inhibited while the connector or a task has failed: the lag is a symptom, not the news. A paused
+ * or stopped sink is not failed: the lag it builds up is exactly what the team must hear about.
+ */
 function isHealthy(sample: ConnectorSample): boolean {
-  return sample.state === "RUNNING" && sample.tasks.every((task) => task.state !== "FAILED");
+  return sample.state !== "FAILED" && sample.tasks.every((task) => task.state !== "FAILED");
 }
 
 /**
@@ -244,15 +249,16 @@ function lagReadings(samples: readonly ConnectorSample[]): LagReading[] {
   );
 }
 
+/** A halted sink reads nothing by intent: only its lag counts, not that it makes no progress. */
 function lagFindings(
   readings: readonly LagReading[],
   thresholds: AlertThresholds,
   firing: ReadonlySet<AlertRule>,
+  halted: boolean,
 ): Finding[] {
   return [
     lagHigh(readings, thresholds, firing),
-    stalled(readings, thresholds, firing),
-    fallingBehind(readings, thresholds, firing),
+    ...(halted ? [] : [stalled(readings, thresholds, firing), fallingBehind(readings, thresholds, firing)]),
   ].filter((finding) => finding !== undefined);
 }
 

@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import type { Approvals } from "../../approvals/approvals.js";
+import type { Alerts } from "../alerts/alerts.js";
 import type { AuditTrail } from "../audit/audit-trail.js";
-import type { ConnectClient } from "../connect/connect-client.js";
-import type { SinkLagReader } from "../kafka/sink-lag-reader.js";
+import type { ClusterHandle } from "./cluster-handle.js";
 import type { FlagSpec } from "./command-line.js";
 import type { Reply } from "./reply.js";
 import type { Role } from "./roles.js";
@@ -16,14 +16,6 @@ export interface Actor {
   readonly source: "slack" | "shell";
 }
 
-/** One configured cluster and the clients that reach it. */
-export interface ClusterHandle {
-  readonly name: string;
-  readonly isDefault: boolean;
-  readonly connect: ConnectClient;
-  readonly lag: SinkLagReader;
-}
-
 export interface CommandContext {
   readonly actor: Actor;
   readonly cluster: ClusterHandle;
@@ -31,6 +23,7 @@ export interface CommandContext {
   /** The actor's role on a cluster, as the permission check sees it. */
   readonly roleOn: (cluster: string, fresh?: boolean) => Promise<Role | undefined>;
   readonly approvals: Approvals;
+  readonly alerts: Alerts;
   readonly audit: AuditTrail;
   readonly commands: readonly Command[];
   readonly requestId: string;

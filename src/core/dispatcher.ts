@@ -1,15 +1,10 @@
 import type { Logger } from "pino";
 import type { Approvals } from "../../approvals/approvals.js";
+import type { Alerts } from "../alerts/alerts.js";
 import type { AuditRecord, AuditTrail } from "../audit/audit-trail.js";
+import type { ClusterHandle } from "./cluster-handle.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
-import {
-  type Actor,
-  type ClusterHandle,
-  type Command,
-  type PreparedRun,
-  type RawArgs,
-  usage,
-} from "./command-spec.js";
+import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { describeFailure } from "./error-words.js";
 import { redactText } from "./redact.js";
 import { errorReply, type Reply } from "./reply.js";
@@ -35,6 +30,7 @@ export interface DispatcherOptions {
   readonly localRole?: Role;
   readonly logger?: Logger;
   readonly approvals: Approvals;
+  readonly alerts: Alerts;
 }
 
 const clusterFlag: FlagSpec = {
@@ -123,6 +119,7 @@ export class Dispatcher {
         clusters: this.#options.clusters,
         roleOn,
         approvals: this.#options.approvals,
+        alerts: this.#options.alerts,
         audit: this.#options.audit,
         commands: this.#options.commands,
         requestId: invocation.requestId,

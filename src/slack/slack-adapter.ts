@@ -9,6 +9,7 @@ import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
 import type { UserGroupDirectory } from "../core/roles.js";
 import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
+import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons } from "./slack-approvals.js";
 
 /** The fields of a slash command the bot reads. Authorisation uses `user_id`, never `user_name` (names change). */
@@ -119,6 +120,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   });
 
   handleApprovalButtons(bolt, app);
+  handleAlertButtons(bolt, app);
   await warnWithoutUserGroups(app, new SlackUserGroups(client), log);
 
   if (appToken !== undefined) {

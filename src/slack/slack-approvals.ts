@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, WebClient } from "@slack/web-api";
@@ -12,6 +11,7 @@ import type { ConnectorOffset } from "../connect/connect-schemas.js";
 import { formatDuration } from "../core/duration.js";
 import { type Reply, type ReplyPart, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
+import { handleButtons } from "./button-clicks.js";
 
 export const approveAction = "approval_approve";
 export const denyAction = "approval_deny";
@@ -341,50 +341,11 @@ export function slackApproverEligibility(client: WebClient): (userId: string) =>
   };
 }
 
-/** The fields of a button click the bot reads. */
-const ButtonClick = z.object({
-  user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
-  trigger_id: z.string().min(1),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string() })).length(1),
-  channel: z.object({ id: z.string() }).optional(),
-});
-
-/**
- * Approve / Deny clicks run `approve <id>` or `deny <id>` through the dispatcher as the person who clicked, so roles,
- * eligibility and the audit apply exactly as for the typed command. A refusal is told to the clicker alone.
- */
+/** Approve / Deny run `approve <id>` or `deny <id>` as the person who clicked. */
 export function handleApprovalButtons(bolt: BoltApp, app: App): void {
-  bolt.action(
-    { action_id: new RegExp(`^(${approveAction}|${denyAction})$`) },
-    async ({ ack, body, respond }) => {
-      await ack();
-      const parsed = ButtonClick.safeParse(body);
-      if (!parsed.success) {
-        await respond({
-          response_type: "ephemeral",
-          replace_original: false,
-          text: "Slack sent a click the bot could not read.",
-        });
-        return;
-      }
-      const { user, trigger_id, actions, channel } = parsed.data;
-      const first = await app.redis.set(`${app.keyPrefix}slack:action:${trigger_id}`, "1", "EX", 3600, "NX");
-      if (first === null) return;
-      const [action] = actions;
-      if (action === undefined) return;
-      const text =
-        action.action_id === approveAction
-          ? `approve ${action.value}`
-          : `deny ${action.value} --reason "denied with the button in Slack"`;
-      const answer = await app.dispatcher.dispatch({
-        actor: { id: user.id, name: user.username ?? user.name ?? user.id, source: "slack" },
-        text,
-        ...(channel === undefined ? {} : { channelId: channel.id }),
-        requestId: randomUUID(),
-      });
-      if (answer.outcome !== "succeeded") {
-        await respond({ response_type: "ephemeral", replace_original: false, text: fallbackText(answer) });
-      }
-    },
+  handleButtons(bolt, app, new RegExp(`^(${approveAction}|${denyAction})$`), (click) =>
+    click.actionId === approveAction
+      ? `approve ${click.value}`
+      : `deny ${click.value} --reason "denied with the button in Slack"`,
   );
 }

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { ruleName } from "../src/alerts/alerts.js";
+import { defineCommand } from "../src/core/command-spec.js";
+import { formatDuration } from "../src/core/duration.js";
+import { type ReplyPart, reply } from "../src/core/reply.js";
+
+export const alerts = defineCommand({
+  name: "alerts",
+  summary: "Alerts firing on the cluster (lag, stalled or failed connectors), with snoozes and silences.",
+  examples: ["alerts", "alerts --cluster prod"],
+  positionals: [],
+  flags: {},
+  args: z.object({}),
+  role: "viewer",
+  risk: "read",
+  async run({ cluster, alerts: service, now }) {
+    const at = now().getTime();
+    const [firing, silences] = await Promise.all([service.firing(cluster.name), service.silences()]);
+    const mine = silences.filter((silence) => silence.cluster === cluster.name);
+    const summary =
+      firing.length === 0
+        ? `No alert is firing on ${cluster.name}.`
+        : `${firing.length} alert(s) firing on ${cluster.name}.`;
+    const parts: ReplyPart[] = [{ kind: "text", text: summary }];
+    if (firing.length > 0) {
+      parts.push({
+        kind: "table",
+        columns: ["connector", "alert", "for", "state", "what"],
+        rows: firing.map((alert) => [
+          alert.connector,
+          ruleName(alert.rule),
+          formatDuration(at - alert.firedAt),
+          alert.snoozedUntil !== undefined && alert.snoozedUntil > at
+            ? `snoozed ${formatDuration(alert.snoozedUntil - at)}`
+            : alert.acknowledgedBy === undefined
+              ? "firing"
+              : `acked by ${alert.acknowledgedBy.name}`,
+          alert.summary,
+        ]),
+      });
+    }
+    if (mine.length > 0) {
+      parts.push({
+        kind: "table",
+        columns: ["silence", "pattern", "ends in", "by", "reason"],
+        rows: mine.map((silence) => [
+          silence.id,
+          silence.pattern,
+          formatDuration(silence.until - at),
+          silence.by.name,
+          silence.reason,
+        ]),
+      });
+    }
+    return reply(summary, parts);
+  },
+});

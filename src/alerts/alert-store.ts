@@ -1,0 +1,226 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { ConnectorState } from "../connect/connect-schemas.js";
+import type { ConnectorSample } from "./alert-rules.js";
+import { globMatches } from "./glob.js";
+
+const Person = z.object({ id: z.string(), name: z.string() });
+
+export const alertRules = [
+  "lag-high",
+  "stalled",
+  "falling-behind",
+  "task-failed",
+  "connector-failed",
+  "unexpected-pause",
+  "data-loss-risk",
+] as const;
+
+/** Where an alert's Slack message is; several alerts that started together share one. */
+export const MessageRef = z.object({ channel: z.string(), ts: z.string() });
+export type MessageRef = z.infer<typeof MessageRef>;
+
+/** One alert, firing or resolved, as stored and as its message shows it. */
+export const Alert = z.object({
+  /** `<cluster>/<connector>/<rule>`. */
+  key: z.string(),
+  cluster: z.string(),
+  connector: z.string(),
+  rule: z.enum(alertRules),
+  summary: z.string(),
+  details: z.array(z.string()),
+  value: z.number(),
+  firedAt: z.number(),
+  resolvedAt: z.number().optional(),
+  remindedAt: z.number().optional(),
+  acknowledgedBy: Person.optional(),
+  snoozedUntil: z.number().optional(),
+  /** The value last told in the thread: small changes edit the message without a thread reply. */
+  announcedValue: z.number(),
+  message: MessageRef.optional(),
+});
+export type Alert = z.infer<typeof Alert>;
+
+const Sample = z.object({
+  at: z.number(),
+  state: ConnectorState,
+  type: z.enum(["sink", "source", "unknown"]),
+  tasks: z.array(z.object({ id: z.number(), state: ConnectorState, trace: z.string().optional() })),
+  trace: z.string().optional(),
+  partitions: z
+    .array(
+      z.object({
+        topic: z.string(),
+        partition: z.number(),
+        committed: z.number().nullable(),
+        logStart: z.number(),
+        logEnd: z.number(),
+        oldestUnreadAt: z.number().optional(),
+      }),
+    )
+    .optional(),
+  underApprovedOperation: z.boolean(),
+});
+
+const Snooze = z.object({ until: z.number(), by: Person });
+export type Snooze = z.infer<typeof Snooze>;
+
+export const Silence = z.object({
+  id: z.string(),
+  /** A glob over connector names (`orders-*`). */
+  pattern: z.string(),
+  cluster: z.string(),
+  until: z.number(),
+  reason: z.string(),
+  by: Person,
+});
+export type Silence = z.infer<typeof Silence>;
+
+/** A message and the alerts it shows, resolved ones included, so it can be drawn again whole. */
+const MessageAlerts = z.array(Alert);
+
+/**
+ * Alert state in Redis: a short sample history per connector (the rules' windows), the firing alerts per cluster,
+ * what each alert message shows, snoozes and silences. Every value is JSON parsed on the way in.
+ */
+export class AlertStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, keyPrefix: string) {
+    this.#redis = redis;
+    this.#prefix = `${keyPrefix}alerts:`;
+  }
+
+  /** Appends a sample and returns the history, oldest first, keeping the newest `keep`. */
+  async recordSample(
+    cluster: string,
+    connector: string,
+    sample: ConnectorSample,
+    keep: number,
+  ): Promise<ConnectorSample[]> {
+    const key = this.#key("history", cluster, connector);
+    const [, , , [, stored]] = (await this.#redis
+      .multi()
+      .rpush(key, JSON.stringify(sample))
+      .ltrim(key, -keep, -1)
+      .pexpire(key, 86_400_000)
+      .lrange(key, 0, -1)
+      .exec()) as [unknown, unknown, unknown, [unknown, string[]]];
+    return stored.map((line) => Sample.parse(JSON.parse(line)));
+  }
+
+  /** Connectors that have a history, so ones that disappeared from Connect can be resolved. */
+  async connectorsWithHistory(cluster: string): Promise<string[]> {
+    return this.#redis.smembers(this.#key("known", cluster));
+  }
+
+  async rememberConnectors(cluster: string, connectors: readonly string[]): Promise<void> {
+    const key = this.#key("known", cluster);
+    await this.#redis
+      .multi()
+      .del(key)
+      .sadd(key, "", ...connectors)
+      .srem(key, "")
+      .exec();
+  }
+
+  async firing(cluster: string): Promise<Map<string, Alert>> {
+    const stored = await this.#redis.hgetall(this.#key("firing", cluster));
+    return new Map(Object.entries(stored).map(([key, value]) => [key, Alert.parse(JSON.parse(value))]));
+  }
+
+  async saveFiring(alert: Alert): Promise<void> {
+    await this.#redis.hset(this.#key("firing", alert.cluster), alert.key, JSON.stringify(alert));
+  }
+
+  async removeFiring(alert: Alert): Promise<void> {
+    await this.#redis.hdel(this.#key("firing", alert.cluster), alert.key);
+  }
+
+  async messageAlerts(message: MessageRef): Promise<Alert[]> {
+    const stored = await this.#redis.get(this.#key("message", message.channel, message.ts));
+    return stored === null ? [] : MessageAlerts.parse(JSON.parse(stored));
+  }
+
+  /** Stores the alerts a message shows, replacing older copies of the same alerts. */
+  async saveMessageAlerts(message: MessageRef, alerts: readonly Alert[]): Promise<Alert[]> {
+    const current = await this.messageAlerts(message);
+    const merged = current.map((old) => alerts.find((alert) => alert.key === old.key) ?? old);
+    for (const alert of alerts) if (!merged.some((old) => old.key === alert.key)) merged.push(alert);
+    await this.#redis.set(
+      this.#key("message", message.channel, message.ts),
+      JSON.stringify(merged),
+      "EX",
+      30 * 86_400,
+    );
+    return merged;
+  }
+
+  async snooze(cluster: string, connector: string, snooze: Snooze): Promise<void> {
+    await this.#redis.set(
+      this.#key("snooze", cluster, connector),
+      JSON.stringify(snooze),
+      "PXAT",
+      snooze.until,
+    );
+  }
+
+  /** True when there was a snooze to remove. */
+  async unsnooze(cluster: string, connector: string): Promise<boolean> {
+    return (await this.#redis.del(this.#key("snooze", cluster, connector))) === 1;
+  }
+
+  async snoozeOf(cluster: string, connector: string): Promise<Snooze | undefined> {
+    const stored = await this.#redis.get(this.#key("snooze", cluster, connector));
+    return stored === null ? undefined : Snooze.parse(JSON.parse(stored));
+  }
+
+  async addSilence(silence: Silence): Promise<void> {
+    await this.#redis.hset(this.#key("silences"), silence.id, JSON.stringify(silence));
+  }
+
+  /** Silences still in force; expired ones are dropped as they are met. */
+  async silences(now: number): Promise<Silence[]> {
+    const stored = Object.values(await this.#redis.hgetall(this.#key("silences"))).map((value) =>
+      Silence.parse(JSON.parse(value)),
+    );
+    const expired = stored.filter((silence) => silence.until <= now);
+    if (expired.length > 0)
+      await this.#redis.hdel(this.#key("silences"), ...expired.map((silence) => silence.id));
+    return stored.filter((silence) => silence.until > now);
+  }
+
+  async nextSilenceId(): Promise<string> {
+    return `silence-${await this.#redis.incr(this.#key("silence-counter"))}`;
+  }
+
+  /**
+   * One poll at a time across replicas: a poll that outlasts the interval must not overlap the next one, or both
+   * would post the same new alert.
+   */
+  async claimPoll(holder: string, forMs: number): Promise<boolean> {
+    return (await this.#redis.set(this.#key("poll-lock"), holder, "PX", forMs, "NX")) !== null;
+  }
+
+  async releasePoll(holder: string): Promise<void> {
+    await this.#redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+      1,
+      this.#key("poll-lock"),
+      holder,
+    );
+  }
+
+  #key(...parts: string[]): string {
+    return `${this.#prefix}${parts.join(":")}`;
+  }
+}
+
+export function isSilenced(
+  silences: readonly Silence[],
+  cluster: string,
+  connector: string,
+): Silence | undefined {
+  return silences.find((silence) => silence.cluster === cluster && globMatches(silence.pattern, connector));
+}

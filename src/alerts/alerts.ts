@@ -1,0 +1,371 @@
+import { randomUUID } from "node:crypto";
+import { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { AlertRoute, AlertsConfig } from "../config.js";
+import type { ClusterHandle } from "../core/cluster-handle.js";
+import { formatDuration } from "../core/duration.js";
+import { type AlertRule, evaluateConnector, type Finding, thresholdsFor } from "./alert-rules.js";
+import {
+  type Alert,
+  AlertStore,
+  isSilenced,
+  type MessageRef,
+  type Silence,
+  type Snooze,
+} from "./alert-store.js";
+import { collectSamples } from "./collect-samples.js";
+import { globMatches } from "./glob.js";
+
+/** Where alerts are shown: the Slack adapter posts and edits messages. */
+export interface AlertNotifier {
+  /** Posts alerts that started together as one message; undefined when nothing was posted. */
+  post(channel: string, alerts: readonly Alert[]): Promise<MessageRef | undefined>;
+  /** Draws the message again from all its alerts; each line of `news` goes into its thread. */
+  update(message: MessageRef, alerts: readonly Alert[], news: readonly string[]): Promise<void>;
+}
+
+export interface AlertsOptions {
+  /** Redis for BullMQ: a connection of its own, with maxRetriesPerRequest null. */
+  readonly connection: Redis;
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  readonly clusters: readonly ClusterHandle[];
+  readonly config: AlertsConfig;
+  readonly notifier?: AlertNotifier;
+  /** Connectors an approved operation is changing now, per cluster. */
+  readonly busyConnectors: (cluster: string) => Promise<ReadonlySet<string>>;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
+
+export interface Person {
+  readonly id: string;
+  readonly name: string;
+}
+
+const queueName = "alerts";
+/** More alerts than this in one message would crowd it; the rest go into another. */
+const alertsPerMessage = 10;
+const ruleNames: Readonly<Record<AlertRule, string>> = {
+  "lag-high": "lag high",
+  stalled: "stalled",
+  "falling-behind": "falling behind",
+  "task-failed": "task failed",
+  "connector-failed": "connector failed",
+  "unexpected-pause": "unexpectedly halted",
+  "data-loss-risk": "data-loss risk",
+};
+
+export function ruleName(rule: AlertRule): string {
+  return ruleNames[rule];
+}
+
+/** The changes one poll makes to one message. */
+interface MessageChange {
+  readonly message: MessageRef;
+  readonly alerts: Alert[];
+  readonly news: string[];
+}
+
+/**
+ * Polls every cluster on a BullMQ job scheduler (so several replicas poll once, not once each), runs the rules
+ * on each connector's recent samples, and keeps one Slack message per group of alerts up to date: posted when they
+ * start, edited as they change (with thread replies for real news), edited to resolved when they clear.
+ */
+export class Alerts {
+  readonly store: AlertStore;
+  readonly #options: AlertsOptions;
+  readonly #queue: Queue;
+  #worker: Worker | undefined;
+
+  constructor(options: AlertsOptions) {
+    this.#options = options;
+    this.store = new AlertStore(options.redis, options.keyPrefix);
+    this.#queue = new Queue(queueName, {
+      connection: options.connection,
+      prefix: `${options.keyPrefix}bull`,
+    });
+  }
+
+  /** Starts polling on the configured interval; every replica may call this: the scheduler is shared. */
+  async start(): Promise<void> {
+    await this.#queue.upsertJobScheduler(
+      "poll",
+      { every: this.#options.config.pollIntervalMs },
+      { name: "poll", opts: { removeOnComplete: 10, removeOnFail: 50 } },
+    );
+    this.#worker ??= new Worker(queueName, () => this.poll(), {
+      connection: this.#options.connection,
+      prefix: `${this.#options.keyPrefix}bull`,
+      concurrency: 1,
+    });
+    this.#worker.on("failed", (_job, error) =>
+      this.#options.logger?.warn({ err: error }, "alert poll failed"),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#worker?.close();
+    await this.#queue.close();
+  }
+
+  /** One poll of every cluster; skipped when another replica's poll still runs. */
+  async poll(): Promise<void> {
+    const holder = randomUUID();
+    if (!(await this.store.claimPoll(holder, Math.max(60_000, this.#options.config.pollIntervalMs * 4))))
+      return;
+    try {
+      for (const cluster of this.#options.clusters) {
+        await this.#pollCluster(cluster).catch((error: unknown) =>
+          this.#options.logger?.warn({ err: error, cluster: cluster.name }, "alert poll of a cluster failed"),
+        );
+      }
+    } finally {
+      await this.store.releasePoll(holder);
+    }
+  }
+
+  async #pollCluster(cluster: ClusterHandle): Promise<void> {
+    const now = this.#now();
+    const { config } = this.#options;
+    const samples = await collectSamples(cluster, await this.#options.busyConnectors(cluster.name), now);
+    const firing = await this.store.firing(cluster.name);
+    const silences = await this.store.silences(now);
+    const keep = historyLength(config);
+    const toPost = new Map<string, Alert[]>();
+    const changes = new Map<string, MessageChange>();
+    const change = (alert: Alert, news?: string) => {
+      if (alert.message === undefined) return;
+      const id = `${alert.message.channel}:${alert.message.ts}`;
+      const entry = changes.get(id) ?? { message: alert.message, alerts: [], news: [] };
+      entry.alerts.push(alert);
+      if (news !== undefined) entry.news.push(news);
+      changes.set(id, entry);
+    };
+
+    for (const [connector, sample] of samples) {
+      const history = await this.store.recordSample(cluster.name, connector, sample, keep);
+      const mine = [...firing.values()].filter((alert) => alert.connector === connector);
+      const findings = evaluateConnector(
+        connector,
+        history,
+        thresholdsFor(connector, config.thresholds, config.overrides),
+        new Set(mine.map((alert) => alert.rule)),
+      );
+      const quiet = await this.#quiet(cluster.name, connector, silences, now);
+      for (const finding of findings) {
+        const key = `${cluster.name}/${connector}/${finding.rule}`;
+        const before = firing.get(key);
+        const alert = before === undefined ? started(key, cluster.name, connector, finding, now) : before;
+        const updated: Alert = {
+          ...alert,
+          summary: finding.summary,
+          details: [...finding.details],
+          value: finding.value,
+        };
+        const news = before === undefined || quiet ? undefined : this.#newsOf(updated, now);
+        const told =
+          news === undefined ? updated : { ...updated, announcedValue: updated.value, remindedAt: now };
+        await this.store.saveFiring(told);
+        if (told.message === undefined && !quiet) {
+          const channel = routeOf(config.routes, cluster.name, connector) ?? config.channel;
+          if (channel !== undefined) toPost.set(channel, [...(toPost.get(channel) ?? []), told]);
+        } else if (before !== undefined && (news !== undefined || before.summary !== told.summary)) {
+          change(told, news);
+        }
+      }
+      for (const alert of mine.filter((a) => !findings.some((finding) => finding.rule === a.rule))) {
+        await this.#resolve(
+          alert,
+          now,
+          `${ruleName(alert.rule)} resolved after ${formatDuration(now - alert.firedAt)}.`,
+          change,
+        );
+      }
+    }
+    for (const alert of firing.values()) {
+      if (!samples.has(alert.connector)) {
+        await this.#resolve(alert, now, `${alert.connector} no longer exists on ${alert.cluster}.`, change);
+      }
+    }
+
+    for (const [channel, alerts] of toPost) await this.#post(channel, alerts);
+    for (const { message, alerts, news } of changes.values()) {
+      const shown = await this.store.saveMessageAlerts(message, alerts);
+      await this.#options.notifier?.update(message, shown, news);
+    }
+  }
+
+  /** A thread reply is due when the value moved by a quarter or more, or a reminder is due. */
+  #newsOf(alert: Alert, now: number): string | undefined {
+    const moved = Math.abs(alert.value - alert.announcedValue) >= Math.max(1, alert.announcedValue / 4);
+    if (moved) return `${ruleName(alert.rule)}: ${alert.summary}`;
+    const since = alert.remindedAt ?? alert.firedAt;
+    if (alert.acknowledgedBy === undefined && now - since >= this.#options.config.repeatIntervalMs) {
+      return `Still firing after ${formatDuration(now - alert.firedAt)}: ${ruleName(alert.rule)}, ${alert.summary}`;
+    }
+    return undefined;
+  }
+
+  async #resolve(alert: Alert, now: number, news: string, change: (alert: Alert, news?: string) => void) {
+    await this.store.removeFiring(alert);
+    change({ ...alert, resolvedAt: now }, news);
+  }
+
+  async #post(channel: string, alerts: readonly Alert[]): Promise<void> {
+    const notifier = this.#options.notifier;
+    if (notifier === undefined) return;
+    for (let start = 0; start < alerts.length; start += alertsPerMessage) {
+      const group = alerts.slice(start, start + alertsPerMessage);
+      const message = await notifier.post(channel, group);
+      if (message === undefined) continue;
+      const placed = group.map((alert) => ({ ...alert, message }));
+      for (const alert of placed) await this.store.saveFiring(alert);
+      await this.store.saveMessageAlerts(message, placed);
+    }
+  }
+
+  /** Snoozed connectors and silenced patterns keep their alerts, but nobody is told. */
+  async #quiet(
+    cluster: string,
+    connector: string,
+    silences: readonly Silence[],
+    now: number,
+  ): Promise<boolean> {
+    if (isSilenced(silences, cluster, connector) !== undefined) return true;
+    const snooze = await this.store.snoozeOf(cluster, connector);
+    return snooze !== undefined && snooze.until > now;
+  }
+
+  /** Firing alerts of a cluster, newest first. */
+  async firing(cluster: string): Promise<Alert[]> {
+    return [...(await this.store.firing(cluster)).values()].sort((a, b) => b.firedAt - a.firedAt);
+  }
+
+  silences(): Promise<Silence[]> {
+    return this.store.silences(this.#now());
+  }
+
+  async snooze(cluster: string, connector: string, forMs: number, by: Person): Promise<Snooze> {
+    const snooze = { until: this.#now() + forMs, by: { ...by } };
+    await this.store.snooze(cluster, connector, snooze);
+    await this.#touch(
+      cluster,
+      connector,
+      (alert) => ({ ...alert, snoozedUntil: snooze.until }),
+      `Snoozed by ${by.name} for ${formatDuration(forMs)}.`,
+    );
+    return snooze;
+  }
+
+  async unsnooze(cluster: string, connector: string, by: Person): Promise<boolean> {
+    const removed = await this.store.unsnooze(cluster, connector);
+    if (removed) {
+      await this.#touch(
+        cluster,
+        connector,
+        ({ snoozedUntil, ...alert }) => alert,
+        `Snooze ended by ${by.name}.`,
+      );
+    }
+    return removed;
+  }
+
+  /** Marks the connector's firing alerts acknowledged; returns how many. */
+  async acknowledge(cluster: string, connector: string, by: Person): Promise<number> {
+    return this.#touch(
+      cluster,
+      connector,
+      (alert) => ({ ...alert, acknowledgedBy: { ...by } }),
+      `Acknowledged by ${by.name}.`,
+    );
+  }
+
+  async silence(
+    cluster: string,
+    pattern: string,
+    forMs: number,
+    reason: string,
+    by: Person,
+  ): Promise<Silence> {
+    const silence = {
+      id: await this.store.nextSilenceId(),
+      pattern,
+      cluster,
+      until: this.#now() + forMs,
+      reason,
+      by: { ...by },
+    };
+    await this.store.addSilence(silence);
+    return silence;
+  }
+
+  /** Says something in the thread of a connector's alert messages (a restart's result). */
+  async tell(cluster: string, connector: string, news: string): Promise<void> {
+    await this.#touch(cluster, connector, (alert) => alert, news);
+  }
+
+  /** Changes the connector's firing alerts and redraws their messages, with `news` in each thread. */
+  async #touch(
+    cluster: string,
+    connector: string,
+    edit: (alert: Alert) => Alert,
+    news: string,
+  ): Promise<number> {
+    const alerts = [...(await this.store.firing(cluster)).values()].filter(
+      (alert) => alert.connector === connector,
+    );
+    const messages = new Map<string, { message: MessageRef; alerts: Alert[] }>();
+    for (const alert of alerts) {
+      const edited = edit(alert);
+      await this.store.saveFiring(edited);
+      if (edited.message === undefined) continue;
+      const id = `${edited.message.channel}:${edited.message.ts}`;
+      const entry = messages.get(id) ?? { message: edited.message, alerts: [] };
+      entry.alerts.push(edited);
+      messages.set(id, entry);
+    }
+    for (const { message, alerts: changed } of messages.values()) {
+      const shown = await this.store.saveMessageAlerts(message, changed);
+      await this.#options.notifier?.update(message, shown, [news]);
+    }
+    return alerts.length;
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+}
+
+function started(key: string, cluster: string, connector: string, finding: Finding, now: number): Alert {
+  return {
+    key,
+    cluster,
+    connector,
+    rule: finding.rule,
+    summary: finding.summary,
+    details: [...finding.details],
+    value: finding.value,
+    firedAt: now,
+    announcedValue: finding.value,
+  };
+}
+
+function routeOf(routes: readonly AlertRoute[], cluster: string, connector: string): string | undefined {
+  return routes.find(
+    (route) => globMatches(route.cluster, cluster) && globMatches(route.connector, connector),
+  )?.channel;
+}
+
+/** Enough samples to cover the longest window of any rule, and a few more. */
+function historyLength(config: AlertsConfig): number {
+  const windows = [
+    config.thresholds,
+    ...config.overrides.map((override) => ({ ...config.thresholds, ...override.thresholds })),
+  ];
+  const longest = Math.max(
+    ...windows.flatMap((t) => [t.sustainMs, t.stalledMs, t.fallingBehindMs, t.pausedMs]),
+  );
+  return Math.min(500, Math.ceil(longest / config.pollIntervalMs) + 3);
+}

@@ -1,0 +1,170 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { App as BoltApp } from "@slack/bolt";
+import type { KnownBlock, WebClient } from "@slack/web-api";
+import type { Alert, MessageRef } from "../alerts/alert-store.js";
+import { type AlertNotifier, ruleName } from "../alerts/alerts.js";
+import type { App } from "../app.js";
+import { formatDuration } from "../core/duration.js";
+import { type ReplyPart, reply } from "../core/reply.js";
+import { fallbackText, renderBlocks } from "./block-kit.js";
+import { handleButtons } from "./button-clicks.js";
+
+export const snoozeActions = {
+  alert_snooze_1h: "1h",
+  alert_snooze_4h: "4h",
+  alert_snooze_24h: "24h",
+} as const;
+export const acknowledgeAction = "alert_ack";
+export const restartAction = "alert_restart";
+
+/** Slack accepts about one message a second per channel; posts and thread replies wait their turn, none dropped. */
+const postSpacingMs = 1_100;
+
+/** Alert messages: one per group of alerts that started together, edited as they change and when they clear. */
+export class SlackAlertNotifier implements AlertNotifier {
+  readonly #client: WebClient;
+  readonly #nextPostAt = new Map<string, number>();
+
+  constructor(client: WebClient) {
+    this.#client = client;
+  }
+
+  async post(channel: string, alerts: readonly Alert[]): Promise<MessageRef | undefined> {
+    await this.#turn(channel);
+    const posted = await this.#client.chat.postMessage({
+      channel,
+      ...alertMessage(alerts),
+      unfurl_links: false,
+    });
+    return posted.ts === undefined ? undefined : { channel, ts: posted.ts };
+  }
+
+  async update(message: MessageRef, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
+    await this.#client.chat.update({ channel: message.channel, ts: message.ts, ...alertMessage(alerts) });
+    for (const line of news) {
+      await this.#turn(message.channel);
+      const text = reply(line, [{ kind: "text", text: line }]);
+      await this.#client.chat.postMessage({
+        channel: message.channel,
+        thread_ts: message.ts,
+        text: fallbackText(text),
+        blocks: renderBlocks(text),
+      });
+    }
+  }
+
+  async #turn(channel: string): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.#nextPostAt.get(channel) ?? now);
+    this.#nextPostAt.set(channel, at + postSpacingMs);
+    if (at > now) await sleep(at - now);
+  }
+}
+
+/** The whole message: each alert with its state, details and buttons while it fires. */
+export function alertMessage(
+  alerts: readonly Alert[],
+  now = Date.now(),
+): { text: string; blocks: KnownBlock[] } {
+  const firing = alerts.filter((alert) => alert.resolvedAt === undefined);
+  const summary =
+    firing.length === 0
+      ? `Resolved: ${alerts.map((alert) => `${ruleName(alert.rule)} on ${alert.connector}`).join(", ")}`
+      : `${firing.length} alert(s) firing: ${firing.map((alert) => `${ruleName(alert.rule)} on ${alert.connector}`).join(", ")}`;
+  const blocks = alerts.flatMap((alert) => [
+    ...renderBlocks(reply(summary, alertParts(alert, now))),
+    ...buttons(alert),
+  ]);
+  return { text: fallbackText(reply(summary)), blocks };
+}
+
+function alertParts(alert: Alert, now: number): ReplyPart[] {
+  const at = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+  const where = `${alert.connector} on ${alert.cluster}`;
+  if (alert.resolvedAt !== undefined) {
+    return [
+      {
+        kind: "text",
+        text: `RESOLVED: ${ruleName(alert.rule)}, ${where} (was: ${alert.summary})`,
+      },
+      {
+        kind: "note",
+        text: `Fired at ${at(alert.firedAt)}, resolved at ${at(alert.resolvedAt)} after ${formatDuration(alert.resolvedAt - alert.firedAt)}.`,
+      },
+    ];
+  }
+  const state = [
+    `Firing since ${at(alert.firedAt)}`,
+    ...(alert.acknowledgedBy === undefined ? [] : [`acknowledged by ${alert.acknowledgedBy.name}`]),
+    ...(alert.snoozedUntil !== undefined && alert.snoozedUntil > now
+      ? [`snoozed until ${at(alert.snoozedUntil)}`]
+      : []),
+  ].join(" · ");
+  return [
+    { kind: "text", text: `FIRING: ${ruleName(alert.rule)}, ${where}: ${alert.summary}` },
+    ...(alert.details.length === 0 ? [] : [{ kind: "code" as const, text: alert.details.join("\n") }]),
+    { kind: "note", text: `${state}.` },
+  ];
+}
+
+function buttons(alert: Alert): KnownBlock[] {
+  if (alert.resolvedAt !== undefined) return [];
+  const button = (actionId: string, text: string) => ({
+    type: "button" as const,
+    action_id: actionId,
+    text: { type: "plain_text" as const, text },
+    value: alert.key,
+  });
+  return [
+    {
+      type: "actions",
+      block_id: `alert:${alert.key}`.slice(0, 255),
+      elements: [
+        ...Object.entries(snoozeActions).map(([actionId, duration]) =>
+          button(actionId, `Snooze ${duration}`),
+        ),
+        ...(alert.acknowledgedBy === undefined ? [button(acknowledgeAction, "Acknowledge")] : []),
+        ...(alert.rule === "task-failed" || alert.rule === "connector-failed"
+          ? [button(restartAction, "Restart failed tasks")]
+          : []),
+      ],
+    },
+  ];
+}
+
+/** `<cluster>/<connector>/<rule>`: cluster names and connector names cannot hold a `/` (Connect refuses them). */
+function alertOf(key: string): { cluster: string; connector: string } {
+  const parts = key.split("/");
+  return { cluster: parts[0] ?? "", connector: parts.slice(1, -1).join("/") };
+}
+
+/** A connector name as one word of a command line, whatever it holds. */
+function quoted(name: string): string {
+  return `"${name.replace(/"/g, "")}"`;
+}
+
+/**
+ * Snooze, Acknowledge and Restart run `alerts snooze`, `alerts ack` and `restart --failed-only` as the person who
+ * clicked; the restart's outcome is told in the alert's thread.
+ */
+export function handleAlertButtons(bolt: BoltApp, app: App): void {
+  const ids = [...Object.keys(snoozeActions), acknowledgeAction, restartAction];
+  handleButtons(
+    bolt,
+    app,
+    new RegExp(`^(${ids.join("|")})$`),
+    (click) => {
+      const { cluster, connector } = alertOf(click.value);
+      if (click.actionId === restartAction)
+        return `restart ${quoted(connector)} --failed-only --include-tasks --cluster ${cluster}`;
+      if (click.actionId === acknowledgeAction) return `alerts ack ${quoted(connector)} --cluster ${cluster}`;
+      const duration = snoozeActions[click.actionId as keyof typeof snoozeActions];
+      return `alerts snooze ${quoted(connector)} ${duration} --cluster ${cluster}`;
+    },
+    async (click, answer) => {
+      if (click.actionId !== restartAction || answer.outcome !== "succeeded") return;
+      const { cluster, connector } = alertOf(click.value);
+      await app.alerts.tell(cluster, connector, `${click.user.name}: ${answer.summary}`);
+    },
+  );
+}
