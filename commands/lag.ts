@@ -1,9 +1,13 @@
 import { z } from "zod";
+import { type LagTrend, lagTrend } from "../src/alerts/lag-trend.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
+import { formatDuration } from "../src/core/duration.js";
 import { reply } from "../src/core/reply.js";
+import type { PartitionLag } from "../src/kafka/sink-lag-reader.js";
 
 const shownRows = 40;
+const timedRows = 10;
 const count = (n: number) => n.toLocaleString("en-US");
 
 export const lag = defineCommand({
@@ -18,7 +22,7 @@ export const lag = defineCommand({
   role: "viewer",
   risk: "read",
   connectorOf: (args) => args.connector,
-  async run({ cluster, requestId }, { connector }) {
+  async run({ cluster, requestId, alerts, now }, { connector }) {
     if (connector !== undefined) {
       const info = await cluster.connect.info(connector, { requestId });
       if (info.type === "source") {
@@ -30,6 +34,19 @@ export const lag = defineCommand({
         ]);
       }
       const result = await cluster.lag.lag(connector, info.config);
+      const rows = [...result.partitions].sort((a, b) => b.lag - a.lag).slice(0, shownRows);
+      // The age of the oldest unread message costs a short search per partition: only for the most lagging ones.
+      const at = now().getTime();
+      const behind = await Promise.all(
+        rows.map((p, i) =>
+          p.lag === 0 || i >= timedRows
+            ? undefined
+            : cluster.lag
+                .timestampAt(p.topic, p.partition, p.committed ?? p.logStart, at)
+                .catch(() => undefined),
+        ),
+      );
+      const trend = lagTrend(await alerts.history(cluster.name, connector));
       const summary = `${connector} on ${cluster.name}: lag ${count(result.total)} message(s)`;
       return reply(summary, [
         { kind: "heading", text: summary },
@@ -38,21 +55,24 @@ export const lag = defineCommand({
           fields: [
             ["consumer group", result.groupId],
             ["partitions", String(result.partitions.length)],
+            ["trend", describeTrend(trend, result.total)],
           ],
         },
         {
           kind: "table",
-          columns: ["topic", "partition", "committed", "log end", "lag"],
-          rows: [...result.partitions]
-            .sort((a, b) => b.lag - a.lag)
-            .slice(0, shownRows)
-            .map((p) => [
+          columns: ["topic", "partition", "committed", "log end", "lag", "behind", "retention margin"],
+          rows: rows.map((p, i) => {
+            const oldestUnread = behind[i];
+            return [
               p.topic,
               String(p.partition),
               p.committed === null ? "none" : count(p.committed),
               count(p.logEnd),
               count(p.lag),
-            ]),
+              oldestUnread === undefined ? "" : formatDuration(Math.max(0, at - oldestUnread)),
+              retentionMargin(p),
+            ];
+          }),
           ...(result.partitions.length > shownRows
             ? {
                 omitted: {
@@ -91,3 +111,22 @@ export const lag = defineCommand({
     ]);
   },
 });
+
+/**
+ * How many unread messages stand between the sink and retention: retention deletes from the log start, so a
+ * committed offset close to it is about to lose data; below it, it has.
+ */
+function retentionMargin(p: PartitionLag): string {
+  if (p.lag === 0) return "";
+  const next = p.committed ?? p.logStart;
+  return next < p.logStart ? `LOST ${count(p.logStart - next)}` : `${count(next - p.logStart)} message(s)`;
+}
+
+function describeTrend(trend: LagTrend | undefined, total: number): string {
+  if (trend === undefined) return "not known yet (alert polls record it)";
+  const rate = `${count(Math.round(Math.abs(trend.catchUpPerSecond)))}/s over ${formatDuration(trend.overMs)}`;
+  if (trend.etaMs !== undefined)
+    return `catching up at ${rate}: lag 0 in about ${formatDuration(trend.etaMs)}`;
+  if (trend.catchUpPerSecond < 0) return `falling behind by ${rate}`;
+  return total === 0 ? "up to date" : "not moving";
+}

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { renderText } from "../src/shell/render-text.js";
 import type { RunningSlackAdapter } from "../src/slack/slack-adapter.js";
 import { createSlackClient, startSlackAdapter } from "../src/slack/slack-adapter.js";
 import { acknowledgeAction, restartAction, SlackAlertNotifier } from "../src/slack/slack-alerts.js";
@@ -142,6 +143,17 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     assert.doesNotMatch(textOf(fired), /unexpectedly halted/, "the pause window (1h) has not passed");
     assert.ok(JSON.stringify(fired.args.blocks).includes(acknowledgeAction));
 
+    const lag = await first.dispatcher.dispatch({
+      actor: { ...operator, source: "slack" },
+      text: `lag ${connector}`,
+      requestId: "lag-while-stopped",
+    });
+    // 80 unread, the oldest written seconds ago; 5 read messages stand between the sink and retention.
+    assert.match(
+      renderText(lag),
+      new RegExp(`${topic} +0 +5 +85 +80 +\\d+(\\.\\d)? (ms|s) +5 message\\(s\\)`),
+    );
+    assert.match(renderText(lag), /trend/);
     await produce(
       kafka,
       topic,

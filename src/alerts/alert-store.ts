@@ -110,6 +110,11 @@ export class AlertStore {
     return stored.map((line) => Sample.parse(JSON.parse(line)));
   }
 
+  async history(cluster: string, connector: string): Promise<ConnectorSample[]> {
+    const stored = await this.#redis.lrange(this.#key("history", cluster, connector), 0, -1);
+    return stored.map((line) => Sample.parse(JSON.parse(line)));
+  }
+
   /** Connectors that have a history, so ones that disappeared from Connect can be resolved. */
   async connectorsWithHistory(cluster: string): Promise<string[]> {
     return this.#redis.smembers(this.#key("known", cluster));

@@ -5,7 +5,13 @@ import type { Logger } from "pino";
 import type { AlertRoute, AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { formatDuration } from "../core/duration.js";
-import { type AlertRule, evaluateConnector, type Finding, thresholdsFor } from "./alert-rules.js";
+import {
+  type AlertRule,
+  type ConnectorSample,
+  evaluateConnector,
+  type Finding,
+  thresholdsFor,
+} from "./alert-rules.js";
 import {
   type Alert,
   AlertStore,
@@ -127,9 +133,11 @@ export class Alerts {
   }
 
   async #pollCluster(cluster: ClusterHandle): Promise<void> {
-    const now = this.#now();
     const { config } = this.#options;
-    const samples = await collectSamples(cluster, await this.#options.busyConnectors(cluster.name), now);
+    const samples = await collectSamples(cluster, await this.#options.busyConnectors(cluster.name), () =>
+      this.#now(),
+    );
+    const now = this.#now();
     const firing = await this.store.firing(cluster.name);
     const silences = await this.store.silences(now);
     const keep = historyLength(config);
@@ -241,6 +249,11 @@ export class Alerts {
   /** Firing alerts of a cluster, newest first. */
   async firing(cluster: string): Promise<Alert[]> {
     return [...(await this.store.firing(cluster)).values()].sort((a, b) => b.firedAt - a.firedAt);
+  }
+
+  /** The connector's recent samples, oldest first, as the polls recorded them. */
+  history(cluster: string, connector: string): Promise<ConnectorSample[]> {
+    return this.store.history(cluster, connector);
   }
 
   silences(): Promise<Silence[]> {

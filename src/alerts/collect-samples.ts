@@ -12,12 +12,14 @@ const timestampReadsPerPoll = 20;
 export async function collectSamples(
   cluster: ClusterHandle,
   busy: ReadonlySet<string>,
-  now: number,
+  clock: () => number,
 ): Promise<Map<string, ConnectorSample>> {
   const connectors = await cluster.connect.listConnectors();
   const sinks = connectors.filter((connector) => connector.type === "sink");
   // Lag that cannot be read leaves the samples without it; the rules then hold their state.
   const lags = sinks.length === 0 ? new Map() : await cluster.lag.lagOfSinks(sinks).catch(() => new Map());
+  // The sample is dated when its offsets were read, not when the poll began: windows are measured in this time.
+  const now = clock();
   const partitionsOf = new Map<string, PartitionSample[]>();
   for (const sink of sinks) {
     const lag: SinkLag | Error | undefined = lags.get(sink.name);
