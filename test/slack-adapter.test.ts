@@ -19,6 +19,7 @@ import { eventually, testBed, uniqueName } from "./support/test-bed-env.js";
 
 const botToken = "xoxb-test-token";
 const signingSecret = "test-signing-secret";
+const appToken = "xapp-test-app-token";
 const operator = "U0OPER";
 const groupMember = "U0INGROUP";
 const stranger = "U0STRANGER";
@@ -65,7 +66,7 @@ describe("/connect through Slack's protocol", () => {
     standIn.waitForCall("response_url", (call) => call.url === responseUrl);
 
   before(async () => {
-    standIn = await SlackApiStandIn.start({ botToken, userGroups: { S0ONCALL: [groupMember] } });
+    standIn = await SlackApiStandIn.start({ botToken, appToken, userGroups: { S0ONCALL: [groupMember] } });
     proxy = await FaultProxy.start(testBed().connectUrl);
     bot = await start(proxy.url, `${prefix}main:`);
     await bot.app.clusters[0]?.connect.putConfig(connector, {
@@ -99,6 +100,47 @@ describe("/connect through Slack's protocol", () => {
     const answer = await answerTo(responseUrl);
     assert.equal(answer.args.response_type, "ephemeral");
     assert.match(JSON.stringify(answer.args.blocks), new RegExp(`${connector} on default: RUNNING`));
+  });
+
+  test("Socket Mode: a command arrives over the socket, is acknowledged at once and answered the same way", async () => {
+    const config = loadConfig({
+      CONNECT_URL: testBed().connectUrl,
+      LOG_LEVEL: "silent",
+      KAFKA_BROKERS: testBed().bootstrapServers,
+      ROLE_OPERATORS: operator,
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_APP_TOKEN: appToken,
+      SLACK_API_URL: standIn.apiUrl,
+    });
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const app = createApp({ config, keyPrefix: `${prefix}socket:` });
+    const socket = await startSlackAdapter({
+      app,
+      client,
+      slack: { botToken, signingSecret: "", appToken, apiUrl: standIn.apiUrl },
+      port: 0,
+    });
+    try {
+      assert.equal(socket.url, "socket-mode");
+      assert.ok(standIn.socketConnected);
+      const responseUrl = standIn.responseUrl();
+      await standIn.deliverOverSocket("slash_commands", {
+        team_id: "T0TEAM",
+        channel_id: "C0OPS",
+        user_id: operator,
+        user_name: "otto",
+        command: "/connect",
+        text: `status ${connector}`,
+        api_app_id: "A0APP",
+        response_url: responseUrl,
+        trigger_id: "socket-trigger-1",
+      });
+      const answer = await answerTo(responseUrl);
+      assert.match(JSON.stringify(answer.args.blocks), new RegExp(`${connector} on default: RUNNING`));
+    } finally {
+      await socket.stop();
+      await app.close();
+    }
   });
 
   test("a change is answered in the channel; a user in an operator user group may make it", async () => {

@@ -11,6 +11,7 @@ import type { UserGroupDirectory } from "../core/roles.js";
 import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons } from "./slack-approvals.js";
+import { SocketModeReceiver } from "./socket-mode-receiver.js";
 
 /** The fields of a slash command the bot reads. Authorisation uses `user_id`, never `user_name` (names change). */
 const SlashCommand = z.object({
@@ -89,11 +90,11 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     logLevel: LogLevel.ERROR,
   };
   const appToken = slack.appToken;
-  const receiver = new HTTPReceiver({ signingSecret: slack.signingSecret, logLevel: LogLevel.ERROR });
-  const bolt =
+  const receiver =
     appToken === undefined
-      ? new BoltApp({ ...authorization, receiver })
-      : new BoltApp({ ...authorization, signingSecret: slack.signingSecret, socketMode: true, appToken });
+      ? new HTTPReceiver({ signingSecret: slack.signingSecret, logLevel: LogLevel.ERROR })
+      : new SocketModeReceiver({ appToken, clientOptions: authorization.clientOptions });
+  const bolt = new BoltApp({ ...authorization, receiver });
 
   bolt.command(options.command ?? "/connect", async ({ command, ack, respond }) => {
     await ack();
@@ -123,7 +124,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   handleAlertButtons(bolt, app);
   await warnWithoutUserGroups(app, new SlackUserGroups(client), log);
 
-  if (appToken !== undefined) {
+  if (receiver instanceof SocketModeReceiver) {
     await bolt.start();
     log("Slack: connected in Socket Mode");
     return { url: "socket-mode", stop: () => bolt.stop().then(() => undefined) };

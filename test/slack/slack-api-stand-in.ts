@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { WebSocketServer } from "ws";
 
 export interface StandInUser {
   readonly id: string;
@@ -47,6 +48,10 @@ export class SlackApiStandIn {
   readonly calls: RecordedCall[] = [];
   readonly #server: Server;
   readonly #botToken: string;
+  readonly #appToken: string | undefined;
+  readonly #sockets: WebSocketServer;
+  readonly #acks = new Map<string, (payload: unknown) => void>();
+  #envelopes = 0;
   readonly #users: ReadonlyMap<string, StandInUser>;
   readonly #userGroups: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
   readonly #rateLimited = new Map<string, { times: number; retryAfter: number }>();
@@ -56,9 +61,23 @@ export class SlackApiStandIn {
 
   private constructor(options: StandInOptions) {
     this.#botToken = options.botToken;
+    this.#appToken = options.appToken;
     this.#users = new Map((options.users ?? []).map((user) => [user.id, user]));
     this.#userGroups = options.userGroups ?? {};
     this.#server = createServer((request, response) => void this.#handle(request, response));
+    this.#sockets = new WebSocketServer({ server: this.#server, path: "/socket" });
+    this.#sockets.on("connection", (socket) => {
+      socket.on("message", (data) => {
+        const { envelope_id: id, payload } = JSON.parse(String(data)) as {
+          envelope_id?: string;
+          payload?: unknown;
+        };
+        if (id !== undefined) this.#acks.get(id)?.(payload);
+      });
+      socket.send(
+        JSON.stringify({ type: "hello", num_connections: 1, connection_info: { app_id: "A0APP" } }),
+      );
+    });
   }
 
   static async start(options: StandInOptions): Promise<SlackApiStandIn> {
@@ -119,7 +138,40 @@ export class SlackApiStandIn {
     }
   }
 
+  /** Whether a Socket Mode client is connected. */
+  get socketConnected(): boolean {
+    return this.#sockets.clients.size > 0;
+  }
+
+  /**
+   * Delivers an envelope over Socket Mode, as Slack does (`slash_commands`, `interactive`, `events_api`); resolves
+   * with the ack's payload once the app acknowledges it.
+   */
+  deliverOverSocket(type: string, payload: object, timeoutMs = 3_000): Promise<unknown> {
+    const id = `envelope-${++this.#envelopes}`;
+    const acked = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`envelope ${id} was not acknowledged within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.#acks.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+    });
+    const envelope = JSON.stringify({
+      envelope_id: id,
+      type,
+      payload,
+      accepts_response_payload: type !== "events_api",
+    });
+    for (const socket of this.#sockets.clients) socket.send(envelope);
+    return acked;
+  }
+
   async close(): Promise<void> {
+    for (const socket of this.#sockets.clients) socket.terminate();
+    this.#sockets.close();
     this.#server.closeAllConnections();
     this.#server.close();
     await once(this.#server, "close");
@@ -150,7 +202,9 @@ export class SlackApiStandIn {
         .end(JSON.stringify(payload));
     };
 
-    if (method !== "response_url" && request.headers.authorization !== `Bearer ${this.#botToken}`) {
+    // apps.connections.open takes the app-level token (xapp-…); every other method the bot token.
+    const token = method === "apps.connections.open" ? this.#appToken : this.#botToken;
+    if (method !== "response_url" && request.headers.authorization !== `Bearer ${token}`) {
       return answer(200, { ok: false, error: "invalid_auth" }, "invalid_auth");
     }
     const limited = this.#rateLimited.get(method);
@@ -170,6 +224,8 @@ export class SlackApiStandIn {
 
   #result(method: string, args: Record<string, unknown>): object {
     switch (method) {
+      case "apps.connections.open":
+        return { ok: true, url: `${this.#origin.replace("http", "ws")}/socket` };
       case "auth.test":
         return {
           ok: true,
@@ -228,6 +284,8 @@ export class SlackApiStandIn {
 
 export interface StandInOptions {
   readonly botToken: string;
+  /** The app-level token Socket Mode opens its connection with. */
+  readonly appToken?: string;
   readonly users?: readonly StandInUser[];
   readonly userGroups?: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
 }
