@@ -1,0 +1,445 @@
+/**
+ * One lag-poll cycle at scale: many sink connectors' consumer groups, each with committed offsets on its own
+ * topic. It measures the wall time of `SinkLagReader.lagOfSinks` and the Kafka requests it sends, and does the
+ * same for `kafka-consumer-groups --describe --all-groups` run from the test bed's own Kafka jars, so the two sit
+ * side by side. The lower bound is what a client batching per broker would send: one OffsetFetch (v8 carries
+ * many groups) per group coordinator and one ListOffsets per partition leader and timestamp (latest, plus
+ * earliest because the reader also reports log starts).
+ *
+ * Everything it creates carries a throwaway prefix and is deleted at the end: the broker is shared. Deletion is
+ * asynchronous on the broker: it keeps about one open file per partition until file.delete.delay.ms (60 s) after
+ * the topics are deleted, so two runs back to back hold ~2 × 10,000 files for a minute or so, which is the
+ * whole open-files limit of a broker started under `ulimit -n 20000`. Leave a minute and a half between runs.
+ */
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { type Admin, Kafka, logLevel, Partitioners } from "kafkajs";
+import { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
+import { uniqueName } from "../test/support/test-bed-env.js";
+
+const run = promisify(execFile);
+const toolClass = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+
+/** Requests by Kafka API name, spelled as in the protocol docs (OffsetFetch, ListOffsets, …). */
+export type RequestCounts = Readonly<Record<string, number>>;
+
+export interface LagPollOptions {
+  /** The test bed's Kafka version: the CLI runs from the same jars. */
+  readonly kafkaVersion: string;
+  readonly sinks?: number;
+  readonly partitionsPerTopic?: number;
+  readonly messagesPerPartition?: number;
+  /** Timed cycles (and timed CLI runs), each after one untimed one. */
+  readonly runs?: number;
+  /** Topic creation stops here and the benchmark runs at the scale reached, which the figures then say. */
+  readonly creationBudgetMs?: number;
+}
+
+export interface Cycle {
+  readonly ms: number;
+  readonly requests: RequestCounts;
+}
+
+export interface CliFigures {
+  /** `--list`: JVM start, Admin client bootstrap and one ListGroups; what the describe runs pay before working. */
+  readonly listMs: readonly number[];
+  readonly describeMs: readonly number[];
+  /** Counted on one more (untimed) run with the client's NetworkClient logging at DEBUG. */
+  readonly requests: RequestCounts;
+  /** `--all-groups` takes every group on the broker, not only ours. */
+  readonly groupsOnBroker: number;
+  /** Rows the CLI printed for our groups' partitions, and the lag it summed over them: a cross-check. */
+  readonly ourRows: number;
+  readonly ourLag: number;
+}
+
+export interface LagPollFigures {
+  readonly scale: {
+    readonly sinksAsked: number;
+    readonly sinks: number;
+    readonly partitionsPerTopic: number;
+    readonly partitions: number;
+    readonly messagesPerPartition: number;
+  };
+  readonly setupMs: { readonly topics: number; readonly produce: number; readonly commits: number };
+  readonly concurrency: number;
+  /** A new reader's first cycle: it also connects and loads metadata for every topic. Untimed warm-up. */
+  readonly firstCycle: Cycle;
+  /** Later cycles of the same reader, as the app's long-lived reader polls. */
+  readonly warmCycles: readonly Cycle[];
+  readonly lag: { readonly expected: number; readonly read: number; readonly errors: number };
+  readonly cli: CliFigures | { readonly unavailable: string };
+  readonly brokers: number;
+  readonly bound: RequestCounts;
+}
+
+export async function measureLagPoll(
+  bed: { bootstrapServers: string },
+  options: LagPollOptions,
+): Promise<LagPollFigures> {
+  const sinksAsked = options.sinks ?? 1000;
+  const partitionsPerTopic = options.partitionsPerTopic ?? 10;
+  const messagesPerPartition = options.messagesPerPartition ?? 4;
+  const runs = options.runs ?? 3;
+  const creationBudgetMs = options.creationBudgetMs ?? 180_000;
+  const concurrency = 16; // SinkLagReader's default, which the app uses
+
+  const prefix = uniqueName("bench-lag");
+  const kafka = new Kafka({
+    clientId: "connect-ops-bench",
+    brokers: [bed.bootstrapServers],
+    logLevel: logLevel.NOTHING,
+    requestTimeout: 60_000,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics: string[] = [];
+  const groups: string[] = [];
+  try {
+    // 1. Topics, in batches, until all exist or the budget is spent.
+    let started = performance.now();
+    for (let i = 0; i < sinksAsked && performance.now() - started < creationBudgetMs; i += 50) {
+      const batch = Array.from({ length: Math.min(50, sinksAsked - i) }, (_, j) => `${prefix}-t-${i + j}`);
+      topics.push(...batch);
+      await admin.createTopics({
+        topics: batch.map((topic) => ({ topic, numPartitions: partitionsPerTopic })),
+        // kafkajs's own wait retries only LEADER_NOT_AVAILABLE, but a KRaft broker first answers
+        // UNKNOWN_TOPIC_OR_PARTITION until its metadata catches up: wait here instead.
+        waitForLeaders: false,
+        timeout: 60_000,
+      });
+      await waitForLeaders(admin, batch);
+    }
+    const topicsMs = performance.now() - started;
+    const sinks = topics.map((topic, i) => ({ name: `${prefix}-sink-${i}`, config: { topics: topic } }));
+
+    // 2. A few messages per partition, many topics per Produce request. Idempotent: without it, kafkajs resent
+    // Produce requests to the freshly created partitions and wrote ~1.7× the messages planned (seen at 100
+    // topics), so log ends, and the lag, were not the ones planned; the broker drops such duplicates.
+    started = performance.now();
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    try {
+      for (let i = 0; i < topics.length; i += 50) {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: topics.slice(i, i + 50).map((topic) => ({
+            topic,
+            messages: Array.from({ length: partitionsPerTopic * messagesPerPartition }, (_, m) => ({
+              value: "x",
+              partition: m % partitionsPerTopic,
+            })),
+          })),
+        });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const produceMs = performance.now() - started;
+
+    // 3. Committed offsets, partition p behind the log end by p % 3: lag is non-zero and known in advance.
+    // admin.setOffsets would do, but it waits ~5 s per group for an idle fetch (1,000 groups: minutes); a
+    // consumer that joins, commits and leaves takes ~0.2 s and leaves an Empty "consumer" group, as a
+    // stopped Connect sink does.
+    const committedOffset = (partition: number) => messagesPerPartition - (partition % 3);
+    started = performance.now();
+    await inLanes(sinks, 16, async (sink) => {
+      const groupId = `connect-${sink.name}`;
+      groups.push(groupId);
+      await commitOffsets(kafka, groupId, sink.config.topics, partitionsPerTopic, committedOffset);
+    });
+    const commitsMs = performance.now() - started;
+    const expectedLag =
+      topics.length *
+      Array.from({ length: partitionsPerTopic }, (_, p) => messagesPerPartition - committedOffset(p)).reduce(
+        (sum, lag) => sum + lag,
+        0,
+      );
+
+    // 4. Our cycle: the first on a new reader (warm-up, reported apart), then `runs` timed ones.
+    let counts = new Map<string, number>();
+    const reader = new SinkLagReader({
+      brokers: [bed.bootstrapServers],
+      concurrency,
+      onRequest: (name) => {
+        // kafkajs still calls FindCoordinator by its pre-0.11 name.
+        const api = name === "GroupCoordinator" ? "FindCoordinator" : name;
+        counts.set(api, (counts.get(api) ?? 0) + 1);
+      },
+    });
+    const cycles: Cycle[] = [];
+    let lag = { expected: expectedLag, read: 0, errors: 0 };
+    try {
+      for (let i = 0; i <= runs; i++) {
+        counts = new Map();
+        const cycleStart = performance.now();
+        const result = await reader.lagOfSinks(sinks);
+        cycles.push({ ms: performance.now() - cycleStart, requests: Object.fromEntries(counts) });
+        const values = [...result.values()];
+        lag = {
+          expected: expectedLag,
+          read: values.reduce((sum, value) => sum + (value instanceof Error ? 0 : value.total), 0),
+          errors: values.filter((value) => value instanceof Error).length,
+        };
+      }
+    } finally {
+      await reader.close();
+    }
+    const [firstCycle, ...warmCycles] = cycles;
+    if (firstCycle === undefined) throw new Error("no cycle ran");
+
+    // 5. The CLI, from the same jars.
+    const cli = await measureCli(bed.bootstrapServers, options.kafkaVersion, prefix, runs).catch(
+      (error: unknown) => ({ unavailable: error instanceof Error ? error.message : String(error) }),
+    );
+
+    // 6. The bound. Every partition has one leader and every group one coordinator, both among the brokers:
+    // with one broker (the test bed) that is exactly one OffsetFetch and two ListOffsets.
+    const brokers = (await admin.describeCluster()).brokers.length;
+    return {
+      scale: {
+        sinksAsked,
+        sinks: sinks.length,
+        partitionsPerTopic,
+        partitions: sinks.length * partitionsPerTopic,
+        messagesPerPartition,
+      },
+      setupMs: { topics: topicsMs, produce: produceMs, commits: commitsMs },
+      concurrency,
+      firstCycle,
+      warmCycles,
+      lag,
+      cli,
+      brokers,
+      bound: { OffsetFetch: brokers, ListOffsets: 2 * brokers },
+    };
+  } finally {
+    // Groups first: deleting a group needs no topic, and a failure here must not keep the topics around.
+    for (let i = 0; i < groups.length; i += 100) {
+      await admin.deleteGroups(groups.slice(i, i + 100)).catch((error: unknown) => {
+        console.warn(`lag-poll: could not delete groups ${prefix}-*: ${String(error)}`);
+      });
+    }
+    for (let i = 0; i < topics.length; i += 100) {
+      await admin
+        .deleteTopics({ topics: topics.slice(i, i + 100), timeout: 60_000 })
+        .catch((error: unknown) => {
+          console.warn(`lag-poll: could not delete topics ${prefix}-*: ${String(error)}`);
+        });
+    }
+    await admin.disconnect();
+  }
+}
+
+/** Until every partition of `topics` has a leader (a newly created topic takes a moment to appear). */
+async function waitForLeaders(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const led = await admin
+      .fetchTopicMetadata({ topics: [...topics] })
+      .then((metadata) => metadata.topics.every((topic) => topic.partitions.every((p) => p.leader >= 0)))
+      .catch((error: unknown) => {
+        if (Date.now() > deadline) throw error;
+        return false;
+      });
+    if (led) return;
+    if (Date.now() > deadline) throw new Error(`no leaders for ${topics[0]} … after 60 s`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+/** The total of a request tally. */
+export function requestTotal(counts: RequestCounts): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+/** Joins group `groupId` with a consumer, commits `offsetOf(partition)` on every partition of `topic`, leaves. */
+async function commitOffsets(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  partitions: number,
+  offsetOf: (partition: number) => number,
+): Promise<void> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, retry: { retries: 5 } });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => {} });
+    consumer.pause([{ topic }]); // nothing is read: only the group membership is needed to commit
+    await joined;
+    await consumer.commitOffsets(
+      Array.from({ length: partitions }, (_, partition) => ({
+        topic,
+        partition,
+        offset: String(offsetOf(partition)),
+      })),
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/**
+ * `kafka-consumer-groups` is a shell wrapper around one Java class; running the class with the test bed's
+ * classpath (which includes kafka-tools) is the same program from the same jars, minus the script.
+ */
+async function measureCli(bootstrapServers: string, kafkaVersion: string, prefix: string, runs: number) {
+  const dir = await mkdtemp(join(tmpdir(), "bench-lag-poll-"));
+  try {
+    const classpath = await toolsClasspath(kafkaVersion, dir);
+    // The script's own logging: warnings only, to stderr. The counting run adds the NetworkClient's DEBUG
+    // line "Sending <API> request …", written once per request sent (ApiVersions included).
+    const quiet = join(dir, "quiet.properties");
+    const counting = join(dir, "counting.properties");
+    const base = [
+      "status = warn",
+      "appender.err.type = Console",
+      "appender.err.name = STDERR",
+      "appender.err.target = SYSTEM_ERR",
+      "appender.err.layout.type = PatternLayout",
+      "appender.err.layout.pattern = %m%n",
+      "rootLogger.level = WARN",
+      "rootLogger.appenderRef.err.ref = STDERR",
+    ];
+    await writeFile(quiet, `${base.join("\n")}\n`);
+    await writeFile(
+      counting,
+      `${[...base, "logger.net.name = org.apache.kafka.clients.NetworkClient", "logger.net.level = DEBUG"].join("\n")}\n`,
+    );
+    const tool = (logConfig: string, ...args: string[]) =>
+      runTool(classpath, logConfig, ["--bootstrap-server", bootstrapServers, ...args]);
+
+    const listMs: number[] = [];
+    let groupsOnBroker = 0;
+    for (let i = 0; i < runs; i++) {
+      const list = await tool(quiet, "--list");
+      listMs.push(list.ms);
+      groupsOnBroker = list.stdout.split("\n").filter((line) => line.trim() !== "").length;
+    }
+    // The counting run also warms the page cache for the timed runs.
+    const counted = await tool(counting, "--describe", "--all-groups");
+    const describeMs: number[] = [];
+    let stdout = counted.stdout;
+    for (let i = 0; i < runs; i++) {
+      const described = await tool(quiet, "--describe", "--all-groups");
+      describeMs.push(described.ms);
+      stdout = described.stdout;
+    }
+    // Rows: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID.
+    const ourRows = stdout
+      .split("\n")
+      .filter((line) => line.startsWith(`connect-${prefix}-`))
+      .map((line) => line.trim().split(/\s+/));
+    const ourLag = ourRows.reduce((sum, columns) => sum + (Number(columns[5]) || 0), 0);
+    return {
+      listMs,
+      describeMs,
+      requests: counted.requests,
+      groupsOnBroker,
+      ourRows: ourRows.length,
+      ourLag,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The test bed's classpath, resolved by Maven as test/kafka/test-bed.ts does (the jars are cached by then). */
+async function toolsClasspath(kafkaVersion: string, dir: string): Promise<string> {
+  const output = join(dir, "classpath.txt");
+  await run(
+    "mvn",
+    [
+      "-q",
+      "-B",
+      "-f",
+      join(import.meta.dirname, "..", "test", "kafka", "pom.xml"),
+      "dependency:build-classpath",
+      `-Dkafka.version=${kafkaVersion}`,
+      `-Dmdep.outputFile=${output}`,
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const jars = (await readFile(output, "utf8")).trim().split(":");
+  if (!jars.some((jar) => /[/\\]kafka-tools-[^/\\]+\.jar$/.test(jar))) {
+    throw new Error(`kafka-tools ${kafkaVersion} is not on the test bed's classpath`);
+  }
+  return jars.join(":");
+}
+
+/** Runs the tool in a new JVM (as the script does: its default -Xmx256m), timing it from spawn to exit. */
+async function runTool(classpath: string, logConfig: string, args: readonly string[]) {
+  const started = performance.now();
+  const child = spawn("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${logConfig}`, toolClass, ...args], {
+    env: { ...process.env, CLASSPATH: classpath },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const killer = setTimeout(() => child.kill("SIGKILL"), 180_000);
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  const requests = new Map<string, number>();
+  const lastLines: string[] = [];
+  createInterface({ input: child.stderr }).on("line", (line) => {
+    const sent = / Sending ([A-Z_]+) request with header /.exec(line)?.[1];
+    if (sent !== undefined) {
+      const api = apiName(sent);
+      requests.set(api, (requests.get(api) ?? 0) + 1);
+    } else {
+      lastLines.push(line);
+      if (lastLines.length > 20) lastLines.shift();
+    }
+  });
+  const [code] = (await once(child, "close")) as [number | null];
+  clearTimeout(killer);
+  const ms = performance.now() - started;
+  if (code !== 0)
+    throw new Error(`${toolClass} ${args.join(" ")} exited with ${code}: ${lastLines.join("\n")}`);
+  return { ms, stdout, requests: Object.fromEntries(requests) as RequestCounts };
+}
+
+/** OFFSET_FETCH → OffsetFetch: the Java client's enum names, spelled as kafkajs and the protocol docs do. */
+function apiName(javaName: string): string {
+  return javaName
+    .toLowerCase()
+    .split("_")
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+}
+
+/**
+ * Runs `work` over `items`, at most `lanes` at a time. A failure stops every lane after its current item, and
+ * the first error is thrown only once all have stopped, so that cleanup does not race with work in flight.
+ */
+async function inLanes<T>(
+  items: readonly T[],
+  lanes: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        await work(items[i] as T);
+      } catch (error) {
+        next = items.length;
+        throw error;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(lanes, items.length) }, lane));
+  const failed = settled.find((outcome) => outcome.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
