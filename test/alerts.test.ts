@@ -209,17 +209,38 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     });
     assert.match(JSON.stringify(listed.parts), new RegExp(`${connector}.*task failed`));
 
-    await mkdir(missing);
     const alertKey = `main/${connector}/task-failed`;
-    await simulator.buttonClick({
-      userId: operator.id,
-      userName: operator.name,
-      actionId: restartAction,
-      value: alertKey,
-      channelId: alertsChannel,
-      messageTs: "1764000000.000100",
-      responseUrl: standIn.responseUrl(),
-    });
+    const clickAs = (actionId: string) =>
+      simulator.buttonClick({
+        userId: operator.id,
+        userName: operator.name,
+        actionId,
+        value: alertKey,
+        channelId: alertsChannel,
+        messageTs: "1764000000.000100",
+        responseUrl: standIn.responseUrl(),
+      });
+    await clickAs(acknowledgeAction);
+    const acknowledged = await standIn.waitForCall(
+      "chat.update",
+      (call) => textOf(call).includes(connector) && /acknowledged by otto/.test(textOf(call)),
+    );
+    assert.ok(
+      !JSON.stringify(acknowledged.args.blocks).includes(acknowledgeAction),
+      "Acknowledge is gone once used",
+    );
+    await clickAs("alert_snooze_1h");
+    await standIn.waitForCall(
+      "chat.update",
+      (call) => textOf(call).includes(connector) && /snoozed until \d\d:\d\d UTC/.test(textOf(call)),
+    );
+    await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => call.args.thread_ts !== undefined && /Snoozed by otto for 60 min/.test(textOf(call)),
+    );
+
+    await mkdir(missing);
+    await clickAs(restartAction);
     await eventually("the task RUNNING again", async () =>
       (await connect().status(connector)).tasks[0]?.state === "RUNNING" ? true : undefined,
     );
