@@ -7,7 +7,7 @@ export const help = defineCommand({
   name: "help",
   summary: "What each command does, with examples.",
   examples: ["help", "help offsets get"],
-  positionals: [{ name: "command", description: "a command to explain", optional: true }],
+  positionals: [{ name: "command", description: "a command to explain", optional: true, variadic: true }],
   flags: {},
   args: z.object({ command: z.string().optional() }),
   role: "anyone",

@@ -261,5 +261,10 @@ describe("/connect commands against the real worker", () => {
     assert.equal(commands.length, files.length, `files: ${files.join(", ")}`);
     const helpText = text(await run(users.stranger, "help"));
     for (const command of commands) assert.ok(helpText.includes(command.name), `help lists ${command.name}`);
+    for (const command of commands) {
+      const explained = await run(users.stranger, `help ${command.name}`);
+      assert.equal(explained.outcome, "succeeded", `help ${command.name}: ${explained.summary}`);
+      for (const example of command.examples) assert.ok(text(explained).includes(example.slice(0, 30)));
+    }
   });
 });

@@ -195,12 +195,17 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     );
     assert.match(textOf(thread), new RegExp(`${topic}:0 +10 +4`));
     assert.match(textOf(thread), new RegExp(`offsets restore ${id}`));
-    const news = standIn
-      .callsOf("chat.postMessage")
-      .filter((call) => call.args.channel === operator.id)
-      .map((call) => String(call.args.text));
-    assert.ok(news.some((text) => text.includes(`${id}`) && text.includes("was approved by anna")));
-    assert.ok(news.some((text) => text.includes(`${id}`) && text.includes("is done")));
+    // The requester's direct messages come after the thread reply: wait for them rather than look once.
+    const toldRequester = (words: string) =>
+      standIn.waitForCall(
+        "chat.postMessage",
+        (call) =>
+          call.args.channel === operator.id &&
+          String(call.args.text).includes(`${id}`) &&
+          String(call.args.text).includes(words),
+      );
+    await toldRequester("was approved by anna");
+    await toldRequester("is done");
     assert.equal(standIn.rejections().length, 0, JSON.stringify(standIn.rejections()));
 
     const lines = await eventually("messages 4-9 again", async () => {
