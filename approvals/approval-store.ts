@@ -53,6 +53,8 @@ export const ApprovalRequest = z.object({
   decisionNote: z.string().optional(),
   /** Filled in as the execution goes. */
   step: z.enum(executionSteps).optional(),
+  /** The change was sent to Connect; without a saved "changed" step, its outcome is unknown. */
+  changeSent: z.boolean().optional(),
   priorState: ConnectorState.optional(),
   snapshot: z.array(ConnectorOffset).optional(),
   /** A deleted connector's config, so it can be created again. */

@@ -102,12 +102,22 @@ export class Approvals {
       expiresAt: new Date(now.getTime() + this.expiryMs).toISOString(),
       ...(needed === 0 ? { decidedBy: policyDecider, decidedAt: now.toISOString() } : {}),
     };
-    await this.#options.store.create(request);
-    await this.#queue.add(
+    // The job first: a crash before the request is stored leaves a job that finds nothing, never a request
+    // that no job will ever expire or run.
+    const job = await this.#queue.add(
       "approval",
       { id: request.id },
-      { jobId: request.id, delay: needed === 0 ? 0 : this.expiryMs, removeOnComplete: 1000 },
+      {
+        jobId: request.id,
+        delay: this.expiryMs,
+        removeOnComplete: 1000,
+        // Execution resumes from its saved step, so a retry after an error outside the steps is safe.
+        attempts: 5,
+        backoff: { type: "exponential", delay: 5_000 },
+      },
     );
+    await this.#options.store.create(request);
+    if (needed === 0) await job.promote();
     await this.#notify(request);
     return request;
   }
@@ -124,14 +134,19 @@ export class Approvals {
     return this.#options.store.recent(limit);
   }
 
-  /** Connectors an approved request is working on now: their stop is expected, not an alert. */
-  async busyConnectors(cluster: string): Promise<Set<string>> {
-    const requests = await this.#options.store.recent(200);
-    return new Set(
-      requests
-        .filter((r) => r.cluster === cluster && (r.state === "approved" || r.state === "executing"))
-        .map((r) => r.connector),
-    );
+  /**
+   * Connectors whose halt an approved request explains: one is working on them now ("operating"), or their latest
+   * request was a `stop` that succeeded ("stopped"), which explains a STOPPED state until they run again.
+   */
+  async explainedHalts(cluster: string): Promise<Map<string, "operating" | "stopped">> {
+    const explained = new Map<string, "operating" | "stopped">();
+    // Newest first: the first request seen for a connector is its latest.
+    for (const r of await this.#options.store.recent(200)) {
+      if (r.cluster !== cluster || explained.has(r.connector)) continue;
+      if (r.state === "approved" || r.state === "executing") explained.set(r.connector, "operating");
+      else if (r.state === "succeeded" && r.operation.kind === "stop") explained.set(r.connector, "stopped");
+    }
+    return explained;
   }
 
   /** The caller has checked the approver role on the request's cluster; this checks everything else. */
@@ -144,6 +159,12 @@ export class Approvals {
     const request = await this.#options.store.get(id);
     if (request === undefined)
       return { ok: false, refusal: `There is no request ${id}. \`approvals\` lists them.` };
+    if (request.state === "pending" && Date.parse(request.expiresAt) <= this.#now().getTime()) {
+      return {
+        ok: false,
+        refusal: `${id} expired at ${request.expiresAt.slice(11, 16)} UTC; ask again if it is still needed.`,
+      };
+    }
     if (decision === "approve" && request.requester.id === decider.id) {
       return { ok: false, refusal: `You asked for ${id} yourself: another approver must approve it.` };
     }
@@ -200,6 +221,8 @@ export class Approvals {
       prefix: `${this.#options.keyPrefix}bull`,
       concurrency: 4,
       lockDuration: this.#options.lockDurationMs ?? 60_000,
+      // A job whose worker died twice (a crash loop) is still resumed, not failed.
+      maxStalledCount: 5,
       stalledInterval: Math.min(this.#options.lockDurationMs ?? 30_000, 30_000),
     });
   }
@@ -211,19 +234,29 @@ export class Approvals {
 
   async #process(job: Job): Promise<void> {
     const { id } = JobData.parse(job.data);
-    const request = await this.#options.store.get(id);
+    let request = await this.#options.store.get(id);
     if (request?.state === "pending") {
       const expired = await this.#options.store.transition(id, ["pending"], (r) => ({
         ...r,
         state: "expired",
       }));
-      if (expired.ok) await this.#notify(expired.request);
-      return;
+      if (expired.ok) {
+        await this.#notify(expired.request);
+        return;
+      }
+      // Approved in the same instant the expiry came due: the approval won, so carry it out.
+      request = expired.request;
     }
     if (request?.state !== "approved" && request?.state !== "executing") return;
     const connect = this.#options.connectFor(request.cluster);
     if (connect === undefined) {
-      // Retrying cannot help until someone edits the config; the request stays approved for a later restart.
+      const failed = await this.#options.store.transition(id, ["approved", "executing"], (r) => ({
+        ...r,
+        state: "failed",
+        finishedAt: this.#now().toISOString(),
+        outcome: `Cluster ${r.cluster} is no longer configured, so nothing ${r.step === undefined ? "was changed" : `ran after step ${r.step}`}.`,
+      }));
+      if (failed.ok) await this.#notify(failed.request);
       throw new UnrecoverableError(`Cluster ${request.cluster} is no longer configured`);
     }
     await this.#notify({ ...request, state: "executing" });

@@ -68,6 +68,8 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
     },
     async changed() {
       const operation = request.operation;
+      const marked = await store.transition(id, ["executing"], (r) => ({ ...r, changeSent: true }));
+      if (marked.ok) request = marked.request;
       if (operation.kind === "delete") {
         // A delete repeated after a crash finds the connector gone already: that is the wanted outcome.
         await connect.deleteConnector(request.connector, call).catch(ignoreNotFound);
@@ -110,7 +112,13 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
     return await finish(store, id, "succeeded", options.now, warning ?? request.outcome);
   } catch (error) {
     const reason = error instanceof ConnectError ? error.message : (error as Error).message;
-    const leftAs = await leaveSafely(connect, request);
+    // Connect refusing the change (a 4xx) means it was not applied; a timeout or 5xx after sending leaves it unknown.
+    const refused =
+      error instanceof ConnectError &&
+      error.status !== undefined &&
+      error.status >= 400 &&
+      error.status < 500;
+    const leftAs = await leaveSafely(connect, request, request.changeSent === true && !refused);
     return finish(
       store,
       id,
@@ -165,12 +173,19 @@ async function restore(connect: ConnectClient, request: ApprovalRequest): Promis
  * After a failure: before the change, putting the connector back as it was is safe; after an unconfirmed change
  * it stays STOPPED, so that no data moves on offsets nobody checked.
  */
-async function leaveSafely(connect: ConnectClient, request: ApprovalRequest): Promise<string> {
+async function leaveSafely(
+  connect: ConnectClient,
+  request: ApprovalRequest,
+  changeUncertain: boolean,
+): Promise<string> {
   const kind = request.operation.kind;
   if (kind === "delete") {
-    return request.step === undefined || request.step === "snapshot"
+    return (request.step === undefined || request.step === "snapshot") && !changeUncertain
       ? "Nothing was deleted."
       : "The delete was sent but not confirmed: check `list`.";
+  }
+  if (changeUncertain && (request.step === "snapshot" || request.step === "stopped")) {
+    return `The change was sent but Connect's answer was lost, so the connector was left STOPPED on purpose. Check \`offsets get ${request.connector}\`, then resume it.`;
   }
   switch (request.step) {
     case undefined:

@@ -87,6 +87,13 @@ export async function planSinkOffsets(options: {
     };
   });
 
+  // Past the log end the sink's consumer gets "offset out of range" and falls back to auto.offset.reset: refuse.
+  const pastEnd = changes.filter((c) => c.next !== null && c.next > c.logEnd);
+  if (pastEnd.length > 0) {
+    throw new OffsetPlanError(
+      `${pastEnd.map((c) => `${c.topic}:${c.partition}=${c.next} is past the log end (${c.logEnd})`).join("; ")}: the sink would fall back to auto.offset.reset. The highest offset you can set is the log end.`,
+    );
+  }
   const warnings: string[] = [];
   if (target.kind === "remove") {
     const resetTo = config["consumer.override.auto.offset.reset"] ?? "earliest";

@@ -4,7 +4,7 @@ import { defineCommand } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
 import { reply } from "../src/core/reply.js";
-import type { PartitionLag } from "../src/kafka/sink-lag-reader.js";
+import type { PartitionLag, SinkLag } from "../src/kafka/sink-lag-reader.js";
 
 const shownRows = 40;
 const timedRows = 10;
@@ -86,13 +86,13 @@ export const lag = defineCommand({
     }
     const sinks = (await cluster.connect.listConnectors({ requestId })).filter((c) => c.type === "sink");
     const read = await cluster.lag.lagOfSinks(sinks);
+    // A sink whose lag cannot be read (its topic deleted, say) is listed as such; the others still show.
     const lags = sinks.map((sink) => {
       const lag = read.get(sink.name);
-      if (lag === undefined || lag instanceof Error)
-        throw lag ?? new Error(`No lag was read for ${sink.name}`);
-      return { sink, lag };
+      return { sink, lag: lag === undefined ? new Error("not read") : lag };
     });
-    lags.sort((a, b) => b.lag.total - a.lag.total);
+    const total = (lag: SinkLag | Error) => (lag instanceof Error ? -1 : lag.total);
+    lags.sort((a, b) => total(b.lag) - total(a.lag));
     const summary = `lag of ${sinks.length} sink connector(s) on ${cluster.name}`;
     if (lags.length === 0)
       return reply(summary, [{ kind: "text", text: `No sink connectors on ${cluster.name}.` }]);
@@ -103,7 +103,11 @@ export const lag = defineCommand({
         columns: ["connector", "state", "partitions", "lag"],
         rows: lags
           .slice(0, shownRows)
-          .map(({ sink, lag: l }) => [sink.name, sink.state, String(l.partitions.length), count(l.total)]),
+          .map(({ sink, lag: l }) =>
+            l instanceof Error
+              ? [sink.name, sink.state, "", `unreadable: ${l.message.slice(0, 80)}`]
+              : [sink.name, sink.state, String(l.partitions.length), count(l.total)],
+          ),
         ...(lags.length > shownRows
           ? { omitted: { count: lags.length - shownRows, hint: "the sinks shown lag the most" } }
           : {}),

@@ -93,7 +93,7 @@ export function createApp(options: AppOptions): App {
     keyPrefix,
     clusters,
     config: config.alerts,
-    busyConnectors: (cluster) => approvals.busyConnectors(cluster),
+    explainedHalts: (cluster) => approvals.explainedHalts(cluster),
     logger,
     ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),

@@ -50,12 +50,30 @@ const Environment = z.object({
 
 export const environmentVariables: readonly string[] = Object.keys(Environment.shape);
 
+/** The one-cluster shortcut's variables: a config file replaces them, so setting both is a mistake. */
+const replacedByFile = [
+  "CONNECT_URL",
+  "CONNECT_USERNAME",
+  "CONNECT_PASSWORD",
+  "CONNECT_CA_FILE",
+  "KAFKA_BROKERS",
+  "ROLE_VIEWERS",
+  "ROLE_OPERATORS",
+  "ROLE_APPROVERS",
+  "ROLE_ADMINS",
+  "APPROVALS_REQUIRED",
+  "APPROVERS_NEEDED",
+] as const;
+
 const brokerList = z
   .array(z.string().regex(/^[^\s:]+:\d+$/, "expected host:port"))
   .min(1, "name at least one broker");
 
 const ClusterFile = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lower-case letters, digits, '.', '_' and '-'"),
+  name: z
+    .string()
+    .max(64, "at most 64 characters")
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, "lower-case letters, digits, '.', '_' and '-'"),
   default: z.boolean().default(false),
   connect: z.strictObject({
     url: z.url({ protocol: /^https?$/ }),
@@ -218,6 +236,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
   }
   const vars = parsed.data;
   const file = vars.CONFIG_FILE === undefined ? undefined : readConfigFile(vars.CONFIG_FILE, read);
+  const replaced = replacedByFile.filter((name) => withoutEmptyValues(env)[name] !== undefined);
+  if (file !== undefined && replaced.length > 0) {
+    throw new ConfigError(
+      `CONFIG_FILE is set, so ${replaced.join(", ")} would be ignored: the file sets clusters, their roles and approval policies. Move ${replaced.length === 1 ? "it" : "them"} into the file, or unset ${replaced.length === 1 ? "it" : "them"}.`,
+    );
+  }
   const auditChannel = file?.auditChannel ?? vars.AUDIT_CHANNEL;
   const approvalsChannel = file?.approvalsChannel ?? vars.APPROVALS_CHANNEL;
   return {
@@ -297,7 +321,7 @@ function alertsConfig(
     );
   }
   const channel = file?.channel ?? vars.ALERTS_CHANNEL;
-  return {
+  const config = {
     ...(channel === undefined ? {} : { channel }),
     pollIntervalMs: file?.pollInterval ?? interval ?? 30_000,
     repeatIntervalMs: file?.repeatInterval ?? 4 * 3_600_000,
@@ -308,6 +332,25 @@ function alertsConfig(
     })),
     routes: file?.routes ?? [],
   };
+  const samples = Math.ceil(longestAlertWindowMs(config) / config.pollIntervalMs);
+  if (samples > maxAlertSamples) {
+    throw new ConfigError(
+      `Invalid alerts: the longest window needs ${samples} polls of ${config.pollIntervalMs / 1000} s, and the bot keeps ${maxAlertSamples} samples per connector. Shorten the window or poll less often.`,
+    );
+  }
+  return config;
+}
+
+/** Samples kept per connector (each holds its partitions' offsets): an 8 h window at the default 30 s poll. */
+export const maxAlertSamples = 1_000;
+
+/** The longest window any rule looks back over, with every override applied. */
+export function longestAlertWindowMs(config: Pick<AlertsConfig, "thresholds" | "overrides">): number {
+  const all = [
+    config.thresholds,
+    ...config.overrides.map((o) => ({ ...config.thresholds, ...o.thresholds })),
+  ];
+  return Math.max(...all.flatMap((t) => [t.sustainMs, t.stalledMs, t.fallingBehindMs, t.pausedMs]));
 }
 
 function thresholdsOf(file: z.infer<typeof ThresholdsFile>): Partial<AlertThresholds> {

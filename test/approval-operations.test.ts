@@ -134,6 +134,11 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
       new RegExp(`${topic}:7 is not a partition this connector reads`),
     );
     assert.match(
+      (await run(app, operator, `offsets set ${connector} ${topic}:0=99999 -c one --reason "too far"`))
+        .summary,
+      new RegExp(`${topic}:0=99999 is past the log end \\(10\\)`),
+    );
+    assert.match(
       (await run(app, operator, `offsets set ${connector} --json '[{"partition":{}}]' --reason "sink"`))
         .summary,
       /--json: expected \[\{"partition"/,
@@ -229,7 +234,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
       assert.match(done.outcome ?? "", /^Failed while changing the offsets: /);
       assert.match(
         done.outcome ?? "",
-        /The offsets were not changed, but the connector could not be returned/,
+        /The change was sent but Connect.s answer was lost, so the connector was left STOPPED on purpose/,
       );
       assert.equal((await connect().status(connector)).connector.state, "STOPPED");
       assert.deepEqual(await committed(connector), [5]);

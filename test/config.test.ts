@@ -204,6 +204,27 @@ describe("configuration", () => {
       /sustain: a duration such as 30s/,
     );
     assert.throws(() => loadConfig({ ALERT_POLL_INTERVAL: "often" }, noFiles), /ALERT_POLL_INTERVAL "often"/);
+    assert.equal(loadConfig({ ALERT_POLL_INTERVAL: "1s" }, noFiles).alerts.pollIntervalMs, 1_000);
+    assert.throws(
+      () =>
+        loadConfig(
+          { CONFIG_FILE: "c.yaml" },
+          files({ "c.yaml": `alerts:\n  pollInterval: 1s\n  thresholds: { paused: 1h }\n${cluster}` }),
+        ),
+      /the longest window needs 3600 polls of 1 s, and the bot keeps 1000 samples/,
+    );
+  });
+
+  test("a config file with the one-cluster variables set too is refused, naming them", () => {
+    const file = files({
+      "c.yaml":
+        "clusters:\n  - name: a\n    connect: { url: 'http://c:8083' }\n    kafka: { brokers: ['k:9092'] }\n",
+    });
+    assert.throws(
+      () => loadConfig({ CONFIG_FILE: "c.yaml", APPROVERS_NEEDED: "2", KAFKA_BROKERS: "x:9092" }, file),
+      /KAFKA_BROKERS, APPROVERS_NEEDED would be ignored/,
+    );
+    assert.equal(loadConfig({ CONFIG_FILE: "c.yaml", APPROVERS_NEEDED: "" }, file).clusters.length, 1);
   });
 
   test(".env.example lists exactly the variables the bot reads", () => {

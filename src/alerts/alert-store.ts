@@ -76,6 +76,14 @@ export const Silence = z.object({
 });
 export type Silence = z.infer<typeof Silence>;
 
+/** Sets a hash field only if it still holds what the change was computed from ("" for absent). */
+const compareAndSetField = `
+local current = redis.call('HGET', KEYS[1], ARGV[1]) or ''
+if current ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`;
+
 /** A message and the alerts it shows, resolved ones included, so it can be drawn again whole. */
 const MessageAlerts = z.array(Alert);
 
@@ -133,6 +141,32 @@ export class AlertStore {
   async firing(cluster: string): Promise<Map<string, Alert>> {
     const stored = await this.#redis.hgetall(this.#key("firing", cluster));
     return new Map(Object.entries(stored).map(([key, value]) => [key, Alert.parse(JSON.parse(value))]));
+  }
+
+  /**
+   * Changes a firing alert against its latest stored version (a click may have acknowledged it while a poll ran);
+   * `change` gets undefined when the alert is no longer firing and may return undefined to leave it so.
+   */
+  async updateFiring(
+    cluster: string,
+    key: string,
+    change: (fresh: Alert | undefined) => Alert | undefined,
+  ): Promise<Alert | undefined> {
+    const hash = this.#key("firing", cluster);
+    for (;;) {
+      const stored = await this.#redis.hget(hash, key);
+      const next = change(stored === null ? undefined : Alert.parse(JSON.parse(stored)));
+      if (next === undefined) return undefined;
+      const won = await this.#redis.eval(
+        compareAndSetField,
+        1,
+        hash,
+        key,
+        stored ?? "",
+        JSON.stringify(next),
+      );
+      if (won === 1) return next;
+    }
   }
 
   async saveFiring(alert: Alert): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { AlertRoute, AlertsConfig } from "../config.js";
+import { type AlertRoute, type AlertsConfig, longestAlertWindowMs, maxAlertSamples } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { formatDuration } from "../core/duration.js";
 import {
@@ -39,8 +39,8 @@ export interface AlertsOptions {
   readonly clusters: readonly ClusterHandle[];
   readonly config: AlertsConfig;
   readonly notifier?: AlertNotifier;
-  /** Connectors an approved operation is changing now, per cluster. */
-  readonly busyConnectors: (cluster: string) => Promise<ReadonlySet<string>>;
+  /** Connectors whose halt an approved request explains, per cluster (see Approvals.explainedHalts). */
+  readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -51,8 +51,8 @@ export interface Person {
 }
 
 const queueName = "alerts";
-/** More alerts than this in one message would crowd it; the rest go into another. */
-const alertsPerMessage = 10;
+/** With their traces, more alerts than this would crowd a message past Slack's limits; the rest go into another. */
+const alertsPerMessage = 5;
 const ruleNames: Readonly<Record<AlertRule, string>> = {
   "lag-high": "lag high",
   stalled: "stalled",
@@ -134,7 +134,7 @@ export class Alerts {
 
   async #pollCluster(cluster: ClusterHandle): Promise<void> {
     const { config } = this.#options;
-    const samples = await collectSamples(cluster, await this.#options.busyConnectors(cluster.name), () =>
+    const samples = await collectSamples(cluster, await this.#options.explainedHalts(cluster.name), () =>
       this.#now(),
     );
     const now = this.#now();
@@ -165,17 +165,20 @@ export class Alerts {
       for (const finding of findings) {
         const key = `${cluster.name}/${connector}/${finding.rule}`;
         const before = firing.get(key);
-        const alert = before === undefined ? started(key, cluster.name, connector, finding, now) : before;
-        const updated: Alert = {
-          ...alert,
-          summary: finding.summary,
-          details: [...finding.details],
-          value: finding.value,
-        };
-        const news = before === undefined || quiet ? undefined : this.#newsOf(updated, now);
+        let news: string | undefined;
+        const fresh = { summary: finding.summary, details: [...finding.details], value: finding.value };
         const told =
-          news === undefined ? updated : { ...updated, announcedValue: updated.value, remindedAt: now };
-        await this.store.saveFiring(told);
+          before === undefined
+            ? started(key, cluster.name, connector, finding, now)
+            : await this.store.updateFiring(cluster.name, key, (latest) => {
+                const updated = { ...(latest ?? before), ...fresh };
+                news = quiet ? undefined : this.#newsOf(updated, now);
+                return news === undefined
+                  ? updated
+                  : { ...updated, announcedValue: updated.value, remindedAt: now };
+              });
+        if (told === undefined) continue;
+        if (before === undefined) await this.store.saveFiring(told);
         if (told.message === undefined && !quiet) {
           const channel = routeOf(config.routes, cluster.name, connector) ?? config.channel;
           if (channel !== undefined) toPost.set(channel, [...(toPost.get(channel) ?? []), told]);
@@ -199,9 +202,16 @@ export class Alerts {
     }
 
     for (const [channel, alerts] of toPost) await this.#post(channel, alerts);
-    for (const { message, alerts, news } of changes.values()) {
+    for (const { message, alerts, news } of changes.values()) await this.#redraw(message, alerts, news);
+  }
+
+  /** One message's failure (Slack refused it, or it was deleted) must not stop the others or the next poll. */
+  async #redraw(message: MessageRef, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
+    try {
       const shown = await this.store.saveMessageAlerts(message, alerts);
       await this.#options.notifier?.update(message, shown, news);
+    } catch (error) {
+      this.#options.logger?.warn({ err: error, message }, "an alert message could not be updated");
     }
   }
 
@@ -226,10 +236,19 @@ export class Alerts {
     if (notifier === undefined) return;
     for (let start = 0; start < alerts.length; start += alertsPerMessage) {
       const group = alerts.slice(start, start + alertsPerMessage);
-      const message = await notifier.post(channel, group);
+      // Unposted alerts stay without a message, so the next poll tries again.
+      const message = await notifier.post(channel, group).catch((error: unknown) => {
+        this.#options.logger?.warn({ err: error, channel }, "alerts could not be posted");
+        return undefined;
+      });
       if (message === undefined) continue;
-      const placed = group.map((alert) => ({ ...alert, message }));
-      for (const alert of placed) await this.store.saveFiring(alert);
+      const placed: Alert[] = [];
+      for (const alert of group) {
+        const saved = await this.store.updateFiring(alert.cluster, alert.key, (latest) =>
+          latest === undefined ? undefined : { ...latest, message },
+        );
+        placed.push(saved ?? { ...alert, message });
+      }
       await this.store.saveMessageAlerts(message, placed);
     }
   }
@@ -331,18 +350,17 @@ export class Alerts {
     );
     const messages = new Map<string, { message: MessageRef; alerts: Alert[] }>();
     for (const alert of alerts) {
-      const edited = edit(alert);
-      await this.store.saveFiring(edited);
-      if (edited.message === undefined) continue;
+      const edited = await this.store.updateFiring(cluster, alert.key, (latest) =>
+        latest === undefined ? undefined : edit(latest),
+      );
+      if (edited?.message === undefined) continue;
       const id = `${edited.message.channel}:${edited.message.ts}`;
       const entry = messages.get(id) ?? { message: edited.message, alerts: [] };
       entry.alerts.push(edited);
       messages.set(id, entry);
     }
-    for (const { message, alerts: changed } of messages.values()) {
-      const shown = await this.store.saveMessageAlerts(message, changed);
-      await this.#options.notifier?.update(message, shown, [news]);
-    }
+    for (const { message, alerts: changed } of messages.values())
+      await this.#redraw(message, changed, [news]);
     return alerts.length;
   }
 
@@ -373,12 +391,5 @@ function routeOf(routes: readonly AlertRoute[], cluster: string, connector: stri
 
 /** Enough samples to cover the longest window of any rule, and a few more. */
 function historyLength(config: AlertsConfig): number {
-  const windows = [
-    config.thresholds,
-    ...config.overrides.map((override) => ({ ...config.thresholds, ...override.thresholds })),
-  ];
-  const longest = Math.max(
-    ...windows.flatMap((t) => [t.sustainMs, t.stalledMs, t.fallingBehindMs, t.pausedMs]),
-  );
-  return Math.min(500, Math.ceil(longest / config.pollIntervalMs) + 3);
+  return Math.min(maxAlertSamples, Math.ceil(longestAlertWindowMs(config) / config.pollIntervalMs) + 3);
 }

@@ -11,7 +11,7 @@ const timestampReadsPerPoll = 20;
  */
 export async function collectSamples(
   cluster: ClusterHandle,
-  busy: ReadonlySet<string>,
+  explained: ReadonlyMap<string, "operating" | "stopped">,
   clock: () => number,
 ): Promise<Map<string, ConnectorSample>> {
   const connectors = await cluster.connect.listConnectors();
@@ -50,7 +50,9 @@ export async function collectSamples(
         })),
         ...(connector.trace === undefined ? {} : { trace: connector.trace }),
         ...(partitions === undefined ? {} : { partitions }),
-        underApprovedOperation: busy.has(connector.name),
+        underApprovedOperation:
+          explained.get(connector.name) === "operating" ||
+          (explained.get(connector.name) === "stopped" && connector.state === "STOPPED"),
       };
       return [connector.name, sample];
     }),

@@ -95,24 +95,23 @@ export class Dispatcher {
       invocation.actor.source === "slack"
         ? this.#options.roles.roleOf(invocation.actor.id, clusterName, { fresh })
         : Promise.resolve(this.#options.localRole);
-    if (command.role !== "anyone") {
-      // Anything that changes state asks Slack for group membership afresh.
-      const role = await roleOn(cluster.name, command.risk !== "read");
-      if (!hasRole(role, command.role)) {
-        const refusal = `\`${command.name}\` needs the ${command.role} role on cluster ${cluster.name}; you have ${
-          role === undefined ? "no role there" : `the ${role} role`
-        }. Ask an admin of connect-ops to grant it.`;
-        await record({
-          ...about,
-          outcome: "refused",
-          errorCode: "FORBIDDEN",
-          detail: `needs ${command.role}`,
-        });
-        return errorReply("refused", refusal);
-      }
-    }
-
     try {
+      if (command.role !== "anyone") {
+        // Anything that changes state asks Slack for group membership afresh.
+        const role = await roleOn(cluster.name, command.risk !== "read");
+        if (!hasRole(role, command.role)) {
+          const refusal = `\`${command.name}\` needs the ${command.role} role on cluster ${cluster.name}; you have ${
+            role === undefined ? "no role there" : `the ${role} role`
+          }. Ask an admin of connect-ops to grant it.`;
+          await record({
+            ...about,
+            outcome: "refused",
+            errorCode: "FORBIDDEN",
+            detail: `needs ${command.role}`,
+          });
+          return errorReply("refused", refusal);
+        }
+      }
       const reply = await prepared.run({
         actor: invocation.actor,
         cluster,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, WebClient } from "@slack/web-api";
@@ -16,6 +17,12 @@ export const snoozeActions = {
 } as const;
 export const acknowledgeAction = "alert_ack";
 export const restartAction = "alert_restart";
+
+/** Five alerts with this many detail lines of this length stay well inside a message's 12,000-character budget. */
+const detailLines = 8;
+const detailLineLength = 200;
+const clipped = (line: string) =>
+  line.length > detailLineLength ? `${line.slice(0, detailLineLength - 1)}…` : line;
 
 /** Slack accepts about one message a second per channel; posts and thread replies wait their turn, none dropped. */
 const postSpacingMs = 1_100;
@@ -102,7 +109,9 @@ function alertParts(alert: Alert, now: number): ReplyPart[] {
   ].join(" · ");
   return [
     { kind: "text", text: `FIRING: ${ruleName(alert.rule)}, ${where}: ${alert.summary}` },
-    ...(alert.details.length === 0 ? [] : [{ kind: "code" as const, text: alert.details.join("\n") }]),
+    ...(alert.details.length === 0
+      ? []
+      : [{ kind: "code" as const, text: alert.details.slice(0, detailLines).map(clipped).join("\n") }]),
     { kind: "note", text: `${state}.` },
   ];
 }
@@ -118,7 +127,8 @@ function buttons(alert: Alert): KnownBlock[] {
   return [
     {
       type: "actions",
-      block_id: `alert:${alert.key}`.slice(0, 255),
+      // Block ids must be unique in a message and at most 255 characters; connector names can be longer.
+      block_id: `alert:${createHash("sha256").update(alert.key).digest("hex")}`,
       elements: [
         ...Object.entries(snoozeActions).map(([actionId, duration]) =>
           button(actionId, `Snooze ${duration}`),

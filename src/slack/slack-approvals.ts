@@ -73,16 +73,25 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     const place = await this.#place(request);
     if (place === "post") {
       const channel = this.#options.channel ?? request.channelId;
-      if (channel === undefined) return;
-      const posted = await client.chat
-        .postMessage({ channel, ...content, unfurl_links: false })
-        .catch(async (error: unknown) => {
-          await this.#options.redis.del(this.#key(request.id));
-          throw error;
-        });
-      if (posted.ts === undefined) return;
-      await this.#remember(request, { channel, ts: posted.ts, rank: rankOf[request.state] });
-      if (channel !== request.channelId) await this.#sendLink(request, channel, posted.ts);
+      const posted =
+        channel === undefined
+          ? undefined
+          : await client.chat
+              .postMessage({ channel, ...content, unfurl_links: false })
+              .catch(() => undefined);
+      if (channel === undefined || posted?.ts === undefined) {
+        // No message to keep up to date: free the claim, and tell the requester how the request can be decided.
+        await this.#options.redis.del(this.#key(request.id));
+        if (request.state === "pending") {
+          await client.chat.postMessage({
+            channel: request.requester.id,
+            text: `Your request ${request.id} could not be posted${channel === undefined ? "" : ` to <#${channel}>`} (is the bot in that channel?). Approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`,
+          });
+        }
+      } else {
+        await this.#remember(request, { channel, ts: posted.ts, rank: rankOf[request.state] });
+        if (channel !== request.channelId) await this.#sendLink(request, channel, posted.ts);
+      }
     } else if (place !== "stale") {
       await client.chat.update({ channel: place.channel, ts: place.ts, ...content });
       if (request.state === "succeeded" || request.state === "failed") {
