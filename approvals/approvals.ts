@@ -64,6 +64,12 @@ const outcomeOf: Readonly<Record<ApprovalRequest["state"], AuditRecord["outcome"
   cancelled: "cancelled",
 };
 const queueName = "approvals";
+const jobOptions = {
+  removeOnComplete: 1000,
+  // Execution resumes from its saved step, so a retry after an error outside the steps is safe.
+  attempts: 5,
+  backoff: { type: "exponential", delay: 5_000 },
+} as const;
 
 /**
  * Destructive changes wait here for a second person. Each request is a BullMQ job with the request's id, delayed
@@ -107,14 +113,7 @@ export class Approvals {
     const job = await this.#queue.add(
       "approval",
       { id: request.id },
-      {
-        jobId: request.id,
-        delay: this.expiryMs,
-        removeOnComplete: 1000,
-        // Execution resumes from its saved step, so a retry after an error outside the steps is safe.
-        attempts: 5,
-        backoff: { type: "exponential", delay: 5_000 },
-      },
+      { jobId: request.id, delay: this.expiryMs, ...jobOptions },
     );
     await this.#options.store.create(request);
     if (needed === 0) await job.promote();
@@ -215,7 +214,8 @@ export class Approvals {
   }
 
   /** Runs approved requests and expires forgotten ones. Several replicas may run one each: a job runs once. */
-  startWorker(): void {
+  async startWorker(): Promise<void> {
+    await this.#requeueOrphans();
     this.#worker ??= new Worker(queueName, (job) => this.#process(job), {
       connection: this.#options.connection,
       prefix: `${this.#options.keyPrefix}bull`,
@@ -225,6 +225,26 @@ export class Approvals {
       maxStalledCount: 5,
       stalledInterval: Math.min(this.#options.lockDurationMs ?? 30_000, 30_000),
     });
+  }
+
+  /**
+   * An open request whose job is gone (lost with a Redis failover) or failed for good (its retries spent while
+   * Redis was down) would wait for ever: give it a job again, due when it expires, or now if it was approved.
+   */
+  async #requeueOrphans(): Promise<void> {
+    for (const request of await this.#options.store.recent(500)) {
+      if (request.state !== "pending" && request.state !== "approved" && request.state !== "executing")
+        continue;
+      const job = await this.#queue.getJob(request.id);
+      if (job !== undefined && !(await job.isFailed())) continue;
+      await job?.remove();
+      const due = request.state === "pending" ? Date.parse(request.expiresAt) - this.#now().getTime() : 0;
+      await this.#queue.add(
+        "approval",
+        { id: request.id },
+        { jobId: request.id, delay: Math.max(0, due), ...jobOptions },
+      );
+    }
   }
 
   async close(): Promise<void> {

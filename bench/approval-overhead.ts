@@ -47,7 +47,7 @@ export async function measureApprovalOverhead(
       },
     }),
   });
-  app.approvals.startWorker();
+  await app.approvals.startWorker();
   const connect = app.clusters[0]?.connect;
   if (connect === undefined) throw new Error("no cluster");
   const topic = uniqueName("bench-topic");

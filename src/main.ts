@@ -63,7 +63,7 @@ process.once("SIGTERM", () => void stop(0));
 process.once("SIGINT", () => void stop(130));
 
 // Any running bot executes approved requests and expires forgotten ones; BullMQ runs each job on one of them.
-if (values.command === undefined) app.approvals.startWorker();
+if (values.command === undefined) await app.approvals.startWorker();
 
 if (values.command !== undefined) {
   await stop(await runOnce(app.dispatcher, values.command, process.stdout));

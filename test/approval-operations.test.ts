@@ -46,13 +46,13 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
   let dir: string;
   let calls = 0;
 
-  const start = (keyPrefix: string, approvalOptions: Partial<ApprovalsOptions> = {}) => {
+  const start = async (keyPrefix: string, approvalOptions: Partial<ApprovalsOptions> = {}) => {
     const started = createApp({
       config: loadConfig({ CONFIG_FILE: "clusters.yaml", LOG_LEVEL: "silent" }, () => configFile(proxy.url)),
       keyPrefix,
       approvalOptions,
     });
-    started.approvals.startWorker();
+    await started.approvals.startWorker();
     return started;
   };
   const run = (a: App, actor: Actor, text: string): Promise<Reply> =>
@@ -86,7 +86,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "approval-operations-"));
     proxy = await FaultProxy.start(testBed().connectUrl);
-    app = start(`${prefix}main:`);
+    app = await start(`${prefix}main:`);
   });
   after(async () => {
     await app.close();
@@ -217,7 +217,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
   });
 
   test("Connect down in the middle of an execution ends in a failed state that says where the connector was left", async () => {
-    const faulty = start(`${prefix}down:`, {
+    const faulty = await start(`${prefix}down:`, {
       afterStep: async (step: string) => {
         if (step === "stopped") proxy.setDown(true);
       },

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Queue } from "bullmq";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { Actor } from "../src/core/command-spec.js";
@@ -72,7 +73,7 @@ describe("approvals: destructive changes wait for a second person", () => {
     dir = await mkdtemp(join(tmpdir(), "approvals-"));
     proxy = await FaultProxy.start(testBed().connectUrl);
     app = start(`${prefix}main:`);
-    app.approvals.startWorker();
+    await app.approvals.startWorker();
   });
   after(async () => {
     await app.close();
@@ -172,7 +173,7 @@ describe("approvals: destructive changes wait for a second person", () => {
 
   test("a request nobody decides expires", async () => {
     const short = start(`${prefix}expiry:`, 1500);
-    short.approvals.startWorker();
+    await short.approvals.startWorker();
     try {
       const { connector } = await sinkThatRead(5);
       const id = idOf(
@@ -186,6 +187,34 @@ describe("approvals: destructive changes wait for a second person", () => {
       assert.match((await run(short, approver, `approve ${id}`)).summary, /already expired/);
     } finally {
       await short.close();
+    }
+  });
+
+  test("an approved request whose job was lost is given a new one when a worker starts", async () => {
+    const orphans = start(`${prefix}orphans:`);
+    const queue = new Queue("approvals", { connection: orphans.redis, prefix: `${prefix}orphans:bull` });
+    try {
+      const { connector, file } = await sinkThatRead(8);
+      const id = idOf(
+        await run(orphans, operator, `offsets reset ${connector} --to-offset 3 --reason "orphan"`),
+      );
+      assert.equal((await run(orphans, approver, `approve ${id}`)).outcome, "succeeded");
+      // No worker ran it, and its job is gone, as after losing Redis data: nothing would ever carry it out.
+      await (await queue.getJob(id))?.remove();
+      assert.equal(await queue.getJob(id), undefined);
+      await orphans.approvals.startWorker();
+      const done = await eventually("the orphan to run", async () => {
+        const request = await orphans.approvals.get(id);
+        return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+      });
+      assert.equal(done.state, "succeeded", done.outcome);
+      // The sink reads messages 3 to 7 a second time.
+      await eventually("the replay", async () =>
+        (await readFile(file, "utf8")).split("\n").filter(Boolean).length === 13 ? true : undefined,
+      );
+    } finally {
+      await queue.close();
+      await orphans.close();
     }
   });
 

@@ -72,7 +72,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
         new SlackApprovalNotifier({ client, redis, keyPrefix, channel: approvalsChannel }),
       approvalOptions: { ineligibleApprover: slackApproverEligibility(client) },
     });
-    app.approvals.startWorker();
+    await app.approvals.startWorker();
     const slack = await startSlackAdapter({ app, client, slack: { botToken, signingSecret }, port: 0 });
     return {
       app,

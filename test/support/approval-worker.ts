@@ -31,5 +31,5 @@ const app = createApp({
     },
   },
 });
-app.approvals.startWorker();
+await app.approvals.startWorker();
 tellParent("ready");
