@@ -13,13 +13,7 @@ import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
-import {
-  createTopicWithMessages,
-  eventually,
-  testBed,
-  testKafka,
-  uniqueName,
-} from "./support/test-bed-env.js";
+import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
 const operator = person("U0OPER", "otto");
@@ -66,20 +60,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
     });
   const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
 
-  async function sinkThatRead(count: number) {
-    const topic = uniqueName("ops-topic");
-    const connector = uniqueName("ops-sink");
-    await createTopicWithMessages(kafka, topic, { partitions: 1, count });
-    await connect().putConfig(connector, {
-      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-      topics: topic,
-      file: join(dir, `${connector}.txt`),
-    });
-    await eventually("all committed", async () =>
-      (await connect().offsets(connector)).offsets[0]?.offset?.kafka_offset === count ? true : undefined,
-    );
-    return { connector, topic };
-  }
+  const sinkThatRead = (count: number) => fileSinkThatRead(connect(), kafka, dir, count);
   const committed = async (connector: string) =>
     (await connect().offsets(connector)).offsets.map((o) => o.offset?.kafka_offset);
 

@@ -10,13 +10,7 @@ import { loadConfig } from "../src/config.js";
 import type { Reply } from "../src/core/reply.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
-import {
-  createTopicWithMessages,
-  eventually,
-  testBed,
-  testKafka,
-  uniqueName,
-} from "./support/test-bed-env.js";
+import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const operator = { id: "U0OPER", name: "otto", source: "slack" } as const;
 const approver = { id: "U0APPR", name: "anna", source: "slack" } as const;
@@ -88,18 +82,8 @@ describe("approvals survive a killed bot: the change is applied once and the con
     const when =
       crashAt === "stopped" ? "after the stop, before the change" : "after the change, before the resume";
     test(`SIGKILL ${when}: a restarted bot finishes the job without changing the offsets twice`, async () => {
-      const topic = uniqueName("crash-topic");
-      const connector = uniqueName("crash-sink");
-      await createTopicWithMessages(kafka, topic, { partitions: 1, count: 30 });
       const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
-      await connect.putConfig(connector, {
-        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-        topics: topic,
-        file: join(dir, `${connector}.txt`),
-      });
-      await eventually("all committed", async () =>
-        (await connect.offsets(connector)).offsets[0]?.offset?.kafka_offset === 30 ? true : undefined,
-      );
+      const { connector } = await fileSinkThatRead(connect, kafka, dir, 30);
       const asked = await run(operator, `offsets reset ${connector} --to-offset 12 --reason "crash test"`);
       const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
 

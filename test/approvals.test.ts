@@ -11,13 +11,7 @@ import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
-import {
-  createTopicWithMessages,
-  eventually,
-  testBed,
-  testKafka,
-  uniqueName,
-} from "./support/test-bed-env.js";
+import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
 const viewer = person("U0VIEW", "vera");
@@ -53,20 +47,8 @@ describe("approvals: destructive changes wait for a second person", () => {
 
   /** A FileStreamSink that has read `count` messages from a one-partition topic. */
   async function sinkThatRead(count: number) {
-    const topic = uniqueName("appr-topic");
-    const connector = uniqueName("appr-sink");
-    const file = join(dir, `${connector}.txt`);
-    await createTopicWithMessages(kafka, topic, { partitions: 1, count });
     const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
-    await connect.putConfig(connector, {
-      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-      topics: topic,
-      file,
-    });
-    await eventually("all committed", async () =>
-      (await connect.offsets(connector)).offsets[0]?.offset?.kafka_offset === count ? true : undefined,
-    );
-    return { connector, topic, file, connect };
+    return { ...(await fileSinkThatRead(connect, kafka, dir, count)), connect };
   }
 
   before(async () => {

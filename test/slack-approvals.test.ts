@@ -19,13 +19,7 @@ import {
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { testRedis } from "./support/redis-prefix.js";
-import {
-  createTopicWithMessages,
-  eventually,
-  testBed,
-  testKafka,
-  uniqueName,
-} from "./support/test-bed-env.js";
+import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const botToken = "xoxb-approvals-token";
 const signingSecret = "approvals-signing-secret";
@@ -85,22 +79,8 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     };
   };
 
-  async function sinkThatRead(count: number) {
-    const topic = uniqueName("slack-appr-topic");
-    const connector = uniqueName("slack-appr-sink");
-    const file = join(dir, `${connector}.txt`);
-    await createTopicWithMessages(kafka, topic, { partitions: 1, count });
-    const connect = bot.app.clusters[0]?.connect ?? assert.fail("no cluster");
-    await connect.putConfig(connector, {
-      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-      topics: topic,
-      file,
-    });
-    await eventually("all committed", async () =>
-      (await connect.offsets(connector)).offsets[0]?.offset?.kafka_offset === count ? true : undefined,
-    );
-    return { connector, topic, file };
-  }
+  const sinkThatRead = (count: number) =>
+    fileSinkThatRead(bot.app.clusters[0]?.connect ?? assert.fail("no cluster"), kafka, dir, count);
 
   /** Asks through the slash command; returns the approval message as posted. */
   async function ask(text: string): Promise<{ id: string; message: RecordedCall }> {

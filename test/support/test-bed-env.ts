@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
+import type { ConnectClient } from "../../src/connect/connect-client.js";
 
 /** The test bed that `npm test` started (test/run-tests.ts passes its addresses down). */
 export function testBed(): { connectUrl: string; bootstrapServers: string } {
@@ -88,4 +90,29 @@ export async function eventually<T>(
   throw new Error(
     `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
   );
+}
+
+/**
+ * A FileStreamSink on a new one-partition topic of `count` messages, once it has read and committed them all:
+ * the starting point of every offset-change test. It writes to `<dir>/<connector>.txt`.
+ */
+export async function fileSinkThatRead(
+  connect: ConnectClient,
+  kafka: Kafka,
+  dir: string,
+  count: number,
+): Promise<{ connector: string; topic: string; file: string }> {
+  const topic = uniqueName("topic");
+  const connector = uniqueName("sink");
+  const file = join(dir, `${connector}.txt`);
+  await createTopicWithMessages(kafka, topic, { partitions: 1, count });
+  await connect.putConfig(connector, {
+    "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+    topics: topic,
+    file,
+  });
+  await eventually(`${connector} to commit all ${count} messages`, async () =>
+    (await connect.offsets(connector)).offsets[0]?.offset?.kafka_offset === count ? true : undefined,
+  );
+  return { connector, topic, file };
 }
