@@ -242,6 +242,17 @@ export class AlertStore {
     return (await this.#redis.set(this.#key("poll-lock"), holder, "PX", forMs, "NX")) !== null;
   }
 
+  /** Keeps a long poll's claim alive, so a slow poll is never overlapped by the next one. */
+  async renewPoll(holder: string, forMs: number): Promise<void> {
+    await this.#redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+      1,
+      this.#key("poll-lock"),
+      holder,
+      String(forMs),
+    );
+  }
+
   async releasePoll(holder: string): Promise<void> {
     await this.#redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",

@@ -119,8 +119,12 @@ export class Alerts {
   /** One poll of every cluster; skipped when another replica's poll still runs. */
   async poll(): Promise<void> {
     const holder = randomUUID();
-    if (!(await this.store.claimPoll(holder, Math.max(60_000, this.#options.config.pollIntervalMs * 4))))
-      return;
+    const claimMs = Math.max(60_000, this.#options.config.pollIntervalMs * 4);
+    if (!(await this.store.claimPoll(holder, claimMs))) return;
+    const renewal = setInterval(
+      () => void this.store.renewPoll(holder, claimMs).catch(() => undefined),
+      claimMs / 3,
+    );
     try {
       for (const cluster of this.#options.clusters) {
         await this.#pollCluster(cluster).catch((error: unknown) =>
@@ -128,6 +132,7 @@ export class Alerts {
         );
       }
     } finally {
+      clearInterval(renewal);
       await this.store.releasePoll(holder);
     }
   }
