@@ -53,6 +53,8 @@ export const ApprovalRequest = z.object({
   decisionNote: z.string().optional(),
   /** Filled in as the execution goes. */
   step: z.enum(executionSteps).optional(),
+  /** Which execution owns the request: one that finds another here was taken over and stops. */
+  executor: z.string().optional(),
   /** The change was sent to Connect; without a saved "changed" step, its outcome is unknown. */
   changeSent: z.boolean().optional(),
   priorState: ConnectorState.optional(),

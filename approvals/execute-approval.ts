@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import type { ConnectClient } from "../src/connect/connect-client.js";
@@ -35,10 +36,21 @@ const stepsOf: Readonly<Record<Operation["kind"], readonly ExecutionStep[]>> = {
  */
 export async function executeApproval(id: string, options: ExecutionOptions): Promise<ApprovalRequest> {
   const { store, connect } = options;
+  // BullMQ may hand a job whose worker it thinks dead to another worker while the first still runs: each run
+  // owns the request under its own token and stops at its next save once another has taken over.
+  const executor = randomUUID();
   const started = await store.transition(id, ["approved", "executing"], (r) => ({
     ...r,
     state: "executing",
+    executor,
   }));
+  const save = async (change: Partial<ApprovalRequest>) => {
+    const saved = await store.transition(id, ["executing"], (r) =>
+      r.executor === executor ? { ...r, ...change } : undefined,
+    );
+    if (!saved.ok || saved.request === undefined) throw new TakenOver(id);
+    return saved.request;
+  };
   if (!started.ok || started.request === undefined) {
     throw new Error(`Request ${id} is not approved (it is ${started.request?.state ?? "missing"})`);
   }
@@ -68,8 +80,7 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
     },
     async changed() {
       const operation = request.operation;
-      const marked = await store.transition(id, ["executing"], (r) => ({ ...r, changeSent: true }));
-      if (marked.ok) request = marked.request;
+      request = await save({ changeSent: true });
       if (operation.kind === "delete") {
         // A delete repeated after a crash finds the connector gone already: that is the wanted outcome.
         await connect.deleteConnector(request.connector, call).catch(ignoreNotFound);
@@ -104,13 +115,14 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
     const steps = stepsOf[request.operation.kind];
     for (const step of steps.slice(request.step === undefined ? 0 : steps.indexOf(request.step) + 1)) {
       const fields = await perform[step]();
-      const saved = await store.transition(id, ["executing"], (r) => ({ ...r, ...fields, step }));
-      if (!saved.ok || saved.request === undefined) throw new Error(`Request ${id} left the executing state`);
-      request = saved.request;
+      request = await save({ ...fields, step });
       await options.afterStep?.(step, request);
     }
-    return await finish(store, id, "succeeded", options.now, warning ?? request.outcome);
+    return await finish(store, id, executor, "succeeded", options.now, warning ?? request.outcome);
   } catch (error) {
+    const current = await store.get(id);
+    // Taken over: the new owner carries on, and must not find its connector resumed or its request failed.
+    if (error instanceof TakenOver || current?.executor !== executor) return current ?? request;
     const reason = error instanceof ConnectError ? error.message : (error as Error).message;
     // Connect refusing the change (a 4xx) means it was not applied; a timeout or 5xx after sending leaves it unknown.
     const refused =
@@ -122,6 +134,7 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
     return finish(
       store,
       id,
+      executor,
       "failed",
       options.now,
       `Failed while ${describeStep(request)}: ${reason}. ${leftAs}`,
@@ -225,19 +238,26 @@ function describeStep(request: ApprovalRequest): string {
   }
 }
 
+class TakenOver extends Error {
+  constructor(id: string) {
+    super(`Request ${id} is carried on by another execution`);
+  }
+}
+
 async function finish(
   store: ApprovalStore,
   id: string,
+  executor: string,
   state: "succeeded" | "failed",
   now: () => Date,
   outcome: string | undefined,
 ): Promise<ApprovalRequest> {
-  const done = await store.transition(id, ["executing"], (r) => ({
-    ...r,
-    state,
-    finishedAt: now().toISOString(),
-    ...(outcome === undefined ? {} : { outcome }),
-  }));
+  // Only the owner finishes; a run that was taken over leaves the request to its new owner.
+  const done = await store.transition(id, ["executing"], (r) =>
+    r.executor === executor
+      ? { ...r, state, finishedAt: now().toISOString(), ...(outcome === undefined ? {} : { outcome }) }
+      : undefined,
+  );
   if (done.request === undefined) throw new Error(`Request ${id} disappeared`);
   return done.request;
 }

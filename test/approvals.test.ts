@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Queue } from "bullmq";
+import { ApprovalStore } from "../approvals/approval-store.js";
+import { executeApproval } from "../approvals/execute-approval.js";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { Actor } from "../src/core/command-spec.js";
@@ -197,6 +199,27 @@ describe("approvals: destructive changes wait for a second person", () => {
     } finally {
       await queue.close();
       await orphans.close();
+    }
+  });
+
+  test("two executions of one request at once (a job wrongly thought stalled): the later owns it, the change runs once", async () => {
+    const idle = start(`${prefix}twice:`);
+    try {
+      const { connector } = await sinkThatRead(6);
+      const id = idOf(await run(idle, operator, `offsets reset ${connector} --to-offset 2 --reason "twice"`));
+      await run(idle, approver, `approve ${id}`);
+      const before = proxy.requests.length;
+      const store = new ApprovalStore(idle.redis, `${prefix}twice:`);
+      const connect = idle.clusters[0]?.connect ?? assert.fail("no cluster");
+      const execute = () => executeApproval(id, { store, connect, now: () => new Date() });
+      await Promise.all([execute(), execute()]);
+      const done = await store.get(id);
+      assert.equal(done?.state, "succeeded", done?.outcome);
+      const sent = proxy.requests.slice(before);
+      assert.equal(sent.filter((r) => r.method === "PATCH").length, 1, "one change");
+      assert.equal(sent.filter((r) => r.method === "PUT" && r.url.endsWith("/stop")).length, 1, "one stop");
+    } finally {
+      await idle.close();
     }
   });
 
