@@ -11,6 +11,7 @@ import { createSlackClient, startSlackAdapter } from "../src/slack/slack-adapter
 import { acknowledgeAction, restartAction, SlackAlertNotifier } from "../src/slack/slack-alerts.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
+import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
 import {
   createTopicWithMessages,
@@ -257,6 +258,55 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     const trail = await first.audit.query({ connector, limit: 20 });
     assert.ok(trail.some((entry) => entry.command === "restart" && entry.actorId === operator.id));
     await connect().deleteConnector(connector);
+  });
+
+  test("Connect unreachable for two polls in a row is one alert for the cluster, resolved when it answers again", async () => {
+    const proxy = await FaultProxy.start(testBed().connectUrl);
+    const config = loadConfig(
+      {
+        CONFIG_FILE: "alerts.yaml",
+        LOG_LEVEL: "silent",
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_API_URL: standIn.apiUrl,
+      },
+      () => configFile(proxy.url).replace("name: main", "name: behind-proxy"),
+    );
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const watched = createApp({
+      config,
+      keyPrefix: `${prefix}proxy:`,
+      alertNotifier: () => new SlackAlertNotifier(client),
+    });
+    try {
+      proxy.setDown(true);
+      await watched.alerts.start();
+      const fired = await standIn.waitForCall(
+        "chat.postMessage",
+        (call) => /FIRING: Connect unreachable, cluster behind-proxy/.test(textOf(call)),
+        60_000,
+      );
+      proxy.setDown(false);
+      await standIn.waitForCall(
+        "chat.update",
+        (call) =>
+          call.args.ts !== undefined &&
+          /RESOLVED: Connect unreachable, cluster behind-proxy/.test(textOf(call)),
+        60_000,
+      );
+      await standIn.waitForCall(
+        "chat.postMessage",
+        (call) => call.args.thread_ts !== undefined && /Connect answers again/.test(textOf(call)),
+      );
+      assert.equal(
+        standIn.callsOf("chat.postMessage").filter((call) => /FIRING: Connect unreachable/.test(textOf(call)))
+          .length,
+        1,
+        `posted once: ${String(fired.args.text)}`,
+      );
+    } finally {
+      await watched.close();
+      await proxy.close();
+    }
   });
 
   test("snooze and silence are refused with bad input and change nothing", async () => {

@@ -84,7 +84,9 @@ export type AlertRule =
   | "task-failed"
   | "connector-failed"
   | "unexpected-pause"
-  | "data-loss-risk";
+  | "data-loss-risk"
+  /** Raised for a whole cluster by the poller, not by these rules: its connector is `*`. */
+  | "connect-unreachable";
 
 export interface Finding {
   rule: AlertRule;

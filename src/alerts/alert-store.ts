@@ -14,6 +14,7 @@ export const alertRules = [
   "connector-failed",
   "unexpected-pause",
   "data-loss-risk",
+  "connect-unreachable",
 ] as const;
 
 /** Where an alert's Slack message is; several alerts that started together share one. */
@@ -251,6 +252,19 @@ export class AlertStore {
       holder,
       String(forMs),
     );
+  }
+
+  /** Counts polls in a row that could not reach a cluster's Connect; a reachable poll resets it. */
+  async countUnreachable(cluster: string, reachable: boolean): Promise<number> {
+    const key = this.#key("unreachable", cluster);
+    if (reachable) {
+      await this.#redis.del(key);
+      return 0;
+    }
+    const [[, count]] = (await this.#redis.multi().incr(key).pexpire(key, 86_400_000).exec()) as [
+      [unknown, number],
+    ];
+    return count;
   }
 
   async releasePoll(holder: string): Promise<void> {

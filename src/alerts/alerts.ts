@@ -61,6 +61,7 @@ const ruleNames: Readonly<Record<AlertRule, string>> = {
   "connector-failed": "connector failed",
   "unexpected-pause": "unexpectedly halted",
   "data-loss-risk": "data-loss risk",
+  "connect-unreachable": "Connect unreachable",
 };
 
 export function ruleName(rule: AlertRule): string {
@@ -139,11 +140,31 @@ export class Alerts {
 
   async #pollCluster(cluster: ClusterHandle): Promise<void> {
     const { config } = this.#options;
-    const samples = await collectSamples(cluster, await this.#options.explainedHalts(cluster.name), () =>
-      this.#now(),
+    const explained = await this.#options.explainedHalts(cluster.name);
+    const collected = await collectSamples(cluster, explained, () => this.#now()).catch((error: unknown) =>
+      error instanceof Error ? error : new Error(String(error)),
     );
     const now = this.#now();
     const firing = await this.store.firing(cluster.name);
+    const unreachableKey = `${cluster.name}/*/connect-unreachable`;
+    const failures = await this.store.countUnreachable(cluster.name, !(collected instanceof Error));
+    if (collected instanceof Error) {
+      // One failed poll can be a blip; two in a row are news. Nothing else is judged without samples.
+      if (failures >= 2 && !firing.has(unreachableKey)) {
+        const finding: Finding = {
+          rule: "connect-unreachable",
+          summary: `Connect does not answer: ${collected.message}`,
+          details: [],
+          value: failures,
+        };
+        const alert = started(unreachableKey, cluster.name, "*", finding, now);
+        await this.store.saveFiring(alert);
+        const channel = routeOf(config.routes, cluster.name, "*") ?? config.channel;
+        if (channel !== undefined) await this.#post(channel, [alert]);
+      }
+      return;
+    }
+    const samples = collected;
     const silences = await this.store.silences(now);
     const keep = historyLength(config);
     const toPost = new Map<string, Alert[]>();
@@ -200,8 +221,17 @@ export class Alerts {
         );
       }
     }
+    const unreachable = firing.get(unreachableKey);
+    if (unreachable !== undefined) {
+      await this.#resolve(
+        unreachable,
+        now,
+        `Connect answers again, after ${formatDuration(now - unreachable.firedAt)}.`,
+        change,
+      );
+    }
     for (const alert of firing.values()) {
-      if (!samples.has(alert.connector)) {
+      if (alert.rule !== "connect-unreachable" && !samples.has(alert.connector)) {
         await this.#resolve(alert, now, `${alert.connector} no longer exists on ${alert.cluster}.`, change);
       }
     }

@@ -76,8 +76,8 @@ export function alertMessage(
   const firing = alerts.filter((alert) => alert.resolvedAt === undefined);
   const summary =
     firing.length === 0
-      ? `Resolved: ${alerts.map((alert) => `${ruleName(alert.rule)} on ${alert.connector}`).join(", ")}`
-      : `${firing.length} alert(s) firing: ${firing.map((alert) => `${ruleName(alert.rule)} on ${alert.connector}`).join(", ")}`;
+      ? `Resolved: ${alerts.map((alert) => `${ruleName(alert.rule)}: ${placeOf(alert)}`).join(", ")}`
+      : `${firing.length} alert(s) firing: ${firing.map((alert) => `${ruleName(alert.rule)}: ${placeOf(alert)}`).join(", ")}`;
   const blocks = alerts.flatMap((alert) => [
     ...renderBlocks(reply(summary, alertParts(alert, now))),
     ...buttons(alert),
@@ -87,7 +87,7 @@ export function alertMessage(
 
 function alertParts(alert: Alert, now: number): ReplyPart[] {
   const at = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-  const where = `${alert.connector} on ${alert.cluster}`;
+  const where = placeOf(alert);
   if (alert.resolvedAt !== undefined) {
     return [
       {
@@ -114,6 +114,11 @@ function alertParts(alert: Alert, now: number): ReplyPart[] {
       : [{ kind: "code" as const, text: alert.details.slice(0, detailLines).map(clipped).join("\n") }]),
     { kind: "note", text: `${state}.` },
   ];
+}
+
+/** A connector on its cluster; a cluster-wide alert (connector `*`) names the cluster alone. */
+function placeOf(alert: Alert): string {
+  return alert.connector === "*" ? `cluster ${alert.cluster}` : `${alert.connector} on ${alert.cluster}`;
 }
 
 function buttons(alert: Alert): KnownBlock[] {
