@@ -26,6 +26,13 @@ export const Operation = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("reset-offsets") }),
   z.object({ kind: z.literal("stop") }),
   z.object({ kind: z.literal("delete") }),
+  /** A deleted connector created again from its saved config and offsets, then returned to its state. */
+  z.object({
+    kind: z.literal("recreate"),
+    config: z.record(z.string(), z.string()),
+    offsets: z.array(ConnectorOffset),
+    priorState: ConnectorState,
+  }),
 ]);
 export type Operation = z.infer<typeof Operation>;
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import type { ConnectClient } from "../src/connect/connect-client.js";
 import { offsetsChangeWarning } from "../src/connect/connect-client.js";
-import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
+import { ConnectConflict, ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { awaitGone, awaitState } from "../src/core/await-state.js";
 import type { ApprovalRequest, ApprovalStore, ExecutionStep, Operation } from "./approval-store.js";
@@ -27,6 +27,7 @@ const stepsOf: Readonly<Record<Operation["kind"], readonly ExecutionStep[]>> = {
   "reset-offsets": ["snapshot", "stopped", "changed", "verified", "restored"],
   stop: ["snapshot", "stopped"],
   delete: ["snapshot", "changed", "verified"],
+  recreate: ["changed", "verified", "restored"],
 };
 
 /**
@@ -80,7 +81,27 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
     },
     async changed() {
       const operation = request.operation;
+      const resumed = request.changeSent === true;
       request = await save({ changeSent: true });
+      if (operation.kind === "recreate") {
+        // Created STOPPED so that its offsets are in place before it reads anything; after a crash the connector
+        // found already there is the one this request created.
+        await connect
+          .createConnector(request.connector, operation.config, "STOPPED", call)
+          .catch((error: unknown) => {
+            if (!(resumed && error instanceof ConnectConflict)) throw error;
+          });
+        const stopped = await awaitState(connect, request.connector, "STOPPED", {
+          timeoutMs: stopTimeoutMs,
+          requestId: request.requestId,
+          justCreated: true,
+        });
+        if (!stopped.reached) throw new Error("the new connector did not report STOPPED");
+        if (operation.offsets.length > 0) {
+          await retryWhileSafe(() => connect.alterOffsets(request.connector, operation.offsets, call));
+        }
+        return { priorState: operation.priorState };
+      }
       if (operation.kind === "delete") {
         // A delete repeated after a crash finds the connector gone already: that is the wanted outcome.
         await connect.deleteConnector(request.connector, call).catch(ignoreNotFound);
@@ -165,7 +186,7 @@ function verify(operation: Operation, offsets: readonly ConnectorOffset[]): stri
   if (operation.kind === "reset-offsets") {
     return offsets.length === 0 ? undefined : `${offsets.length} offset(s) remain after the reset`;
   }
-  if (operation.kind !== "alter-offsets") return undefined;
+  if (operation.kind !== "alter-offsets" && operation.kind !== "recreate") return undefined;
   const key = (offset: ConnectorOffset) => canonicalJson(offset.partition);
   const found = new Map(offsets.map((offset) => [key(offset), canonicalJson(offset.offset)]));
   const wrong = operation.offsets.filter((wanted) =>
@@ -192,6 +213,12 @@ async function leaveSafely(
   changeUncertain: boolean,
 ): Promise<string> {
   const kind = request.operation.kind;
+  if (kind === "recreate") {
+    if (request.changeSent !== true) return "Nothing was created.";
+    return request.step === "verified" || request.step === "restored"
+      ? `The connector was created with its offsets confirmed, but could not be returned to ${request.priorState ?? "its prior state"}: it is STOPPED; resume it by hand.`
+      : `The connector may have been created STOPPED, without confirmed offsets: check \`status ${request.connector}\` and \`offsets get ${request.connector}\` before resuming it.`;
+  }
   if (kind === "delete") {
     return (request.step === undefined || request.step === "snapshot") && !changeUncertain
       ? "Nothing was deleted."
@@ -230,7 +257,11 @@ function describeStep(request: ApprovalRequest): string {
     case "stopped":
       return "stopping the connector";
     case "changed":
-      return kind === "delete" ? "deleting the connector" : "changing the offsets";
+      return kind === "delete"
+        ? "deleting the connector"
+        : kind === "recreate"
+          ? "re-creating the connector"
+          : "changing the offsets";
     case "verified":
       return kind === "delete" ? "confirming the delete" : "verifying the offsets";
     default:

@@ -1,17 +1,18 @@
 import { z } from "zod";
-import type { Operation } from "../approvals/approval-store.js";
+import type { ApprovalRequest, Operation } from "../approvals/approval-store.js";
 import { describePlan, operationOf, planSinkOffsets } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/connect/canonical-json.js";
+import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { askForApproval } from "../src/core/ask-for-approval.js";
-import { defineCommand } from "../src/core/command-spec.js";
+import { type CommandContext, defineCommand } from "../src/core/command-spec.js";
 import { Reason, RequestId, reasonFlag } from "../src/core/connector-args.js";
-import { errorReply } from "../src/core/reply.js";
+import { errorReply, type Reply } from "../src/core/reply.js";
 
 export const offsetsRestore = defineCommand({
   name: "offsets restore",
   summary:
-    "Ask to put back the offsets an earlier request replaced, from its snapshot (approved like any reset).",
+    "Ask to undo an earlier request from its snapshot: its offsets put back, or a deleted connector created again with its config and offsets.",
   examples: ['offsets restore prod-17 --reason "the replay was not needed"'],
   positionals: [{ name: "request", description: "the id of the request whose snapshot to restore" }],
   flags: reasonFlag,
@@ -29,6 +30,7 @@ export const offsetsRestore = defineCommand({
         `${earlier.id} ran on cluster ${earlier.cluster}: add \`--cluster ${earlier.cluster}\`.`,
       );
     }
+    if (earlier.operation.kind === "delete") return recreate(context, earlier, args.reason);
     if (earlier.operation.kind !== "alter-offsets" && earlier.operation.kind !== "reset-offsets") {
       return errorReply(
         "refused",
@@ -103,5 +105,42 @@ function sinkTargets(offsets: readonly ConnectorOffset[]): Map<string, number | 
         typeof value === "number" ? value : null,
       ];
     }),
+  );
+}
+
+/** Undoing a delete: the connector is created again, STOPPED, from the saved config and offsets. */
+async function recreate(context: CommandContext, earlier: ApprovalRequest, reason: string): Promise<Reply> {
+  const { snapshotConfig, snapshot, priorState } = earlier;
+  if (earlier.state !== "succeeded" || snapshotConfig === undefined) {
+    return errorReply(
+      "refused",
+      `${earlier.id} is ${earlier.state}: no connector was deleted, so none is created again.`,
+    );
+  }
+  const exists = await context.cluster.connect.info(earlier.connector, { requestId: context.requestId }).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof ConnectNotFound) return false;
+      throw error;
+    },
+  );
+  if (exists) {
+    return errorReply(
+      "refused",
+      `A connector named ${earlier.connector} exists again on ${earlier.cluster}: delete it first, or restore offsets onto it with \`offsets set\`.`,
+    );
+  }
+  const offsets = snapshot ?? [];
+  const state = priorState ?? "RUNNING";
+  return askForApproval(
+    context,
+    {
+      connector: earlier.connector,
+      command: "offsets restore",
+      reason,
+      operation: { kind: "recreate", config: snapshotConfig, offsets, priorState: state },
+      planSummary: `${earlier.connector} is created again from the config saved by ${earlier.id} (${Object.keys(snapshotConfig).length} settings, ${snapshotConfig["connector.class"] ?? "unknown class"}), STOPPED; its ${offsets.length} saved offset(s) are set; then it is returned to ${state}.`,
+    },
+    `create ${earlier.connector} again from ${earlier.id}`,
   );
 }

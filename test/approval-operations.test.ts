@@ -92,7 +92,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
     assert.equal((await connect().status(connector)).connector.state, "STOPPED");
   });
 
-  test("delete keeps the connector's config with the request, and a repeated delete is not an error", async () => {
+  test("delete keeps the connector's config and offsets with the request; offsets restore creates it again", async () => {
     const { connector, topic } = await sinkThatRead(2);
     const asked = await run(app, operator, `delete ${connector} -c one --reason "replaced by v2"`);
     assert.match(renderText(asked), /1 committed offset\(s\)\) is deleted/);
@@ -101,6 +101,26 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
     assert.equal(done.state, "succeeded", done.outcome);
     assert.equal(done.snapshotConfig?.topics, topic);
     await assert.rejects(connect().status(connector), ConnectNotFound);
+
+    // Undo: created again from the saved config, its offsets set before it reads anything, and RUNNING as before.
+    const undo = await run(
+      app,
+      operator,
+      `offsets restore ${idOf(asked)} -c one --reason "deleted the wrong one"`,
+    );
+    assert.match(renderText(undo), /created again from the config saved by/);
+    await run(app, approver, `approve ${idOf(undo)}`);
+    const recreated = await finished(app, idOf(undo));
+    assert.equal(recreated.state, "succeeded", recreated.outcome);
+    assert.equal((await connect().config(connector)).topics, topic);
+    assert.deepEqual(await committed(connector), [2]);
+    await eventually("RUNNING again", async () =>
+      (await connect().status(connector)).connector.state === "RUNNING" ? true : undefined,
+    );
+    assert.match(
+      (await run(app, operator, `offsets restore ${idOf(asked)} -c one --reason "twice"`)).summary,
+      /exists again/,
+    );
   });
 
   test("offsets set moves one partition; offsets restore puts the snapshot back", async () => {

@@ -177,6 +177,22 @@ export class ConnectClient {
     });
   }
 
+  /** Creates a connector, in the given state (KIP-980, Connect 3.7+): STOPPED lets offsets be set before it runs. */
+  createConnector(
+    name: string,
+    config: ConnectorConfig,
+    initialState: "RUNNING" | "PAUSED" | "STOPPED",
+    options?: CallOptions,
+  ): Promise<ConnectorInfo> {
+    return this.#call({
+      method: "POST",
+      path: "/connectors",
+      body: { name, config, initial_state: initialState },
+      schema: ConnectorInfo,
+      options,
+    });
+  }
+
   async deleteConnector(name: string, options?: CallOptions): Promise<void> {
     await this.#call({ method: "DELETE", path: this.#connectorPath(name), options });
   }

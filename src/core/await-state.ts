@@ -15,11 +15,22 @@ export async function awaitState(
     timeoutMs = 5_000,
     intervalMs = 250,
     requestId,
-  }: { timeoutMs?: number; intervalMs?: number; requestId?: string } = {},
+    justCreated = false,
+  }: { timeoutMs?: number; intervalMs?: number; requestId?: string; justCreated?: boolean } = {},
 ): Promise<{ reached: boolean; status: ConnectorStatus }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await connect.status(name, requestId === undefined ? {} : { requestId });
+    // A connector created a moment ago has no status yet: Connect answers 404 until its first one is written.
+    const status = await connect
+      .status(name, requestId === undefined ? {} : { requestId })
+      .catch((error: unknown) => {
+        if (justCreated && error instanceof ConnectNotFound && Date.now() < deadline) return undefined;
+        throw error;
+      });
+    if (status === undefined) {
+      await sleep(intervalMs);
+      continue;
+    }
     const tasksAgree =
       wanted === "STOPPED" ? status.tasks.length === 0 : status.tasks.every((task) => task.state === wanted);
     if (status.connector.state === wanted && tasksAgree) return { reached: true, status };

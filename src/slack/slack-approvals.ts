@@ -292,11 +292,17 @@ function outcomeReply(request: ApprovalRequest): Reply {
     });
     parts.push({ kind: "note", text: `Undo with \`offsets restore ${request.id} --reason "…"\`.` });
   } else if (request.state === "succeeded") {
-    const now = operation.kind === "delete" ? "deleted (its config is kept with the request)" : "STOPPED";
+    const [before, now] =
+      operation.kind === "recreate"
+        ? ["deleted", `created again, ${operation.priorState}, with ${operation.offsets.length} offset(s)`]
+        : [
+            request.priorState ?? "unknown",
+            operation.kind === "delete" ? "deleted (its config is kept with the request)" : "STOPPED",
+          ];
     parts.push({
       kind: "fields",
       fields: [
-        ["before", request.priorState ?? "unknown"],
+        ["before", before],
         ["after", now],
       ],
     });
