@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { renderText } from "../src/shell/render-text.js";
@@ -33,7 +34,7 @@ alerts:
   channel: ${alertsChannel}
   pollInterval: 1s
   repeatInterval: 1h
-  thresholds: { lagMessages: 50, lagClearMessages: 10, sustain: 3s, stalled: 10m, fallingBehind: 10m, paused: 10m }
+  thresholds: { lagMessages: 50, lagClearMessages: 10, sustain: 5s, stalled: 10m, fallingBehind: 10m, paused: 10m }
 clusters:
   - name: main
     connect: { url: "${connectUrl}" }
@@ -136,7 +137,7 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
       30_000,
     );
     assert.ok(
-      Date.now() - stoppedAt >= 3_000,
+      Date.now() - stoppedAt >= 5_000,
       `not before the sustain window: ${Date.now() - stoppedAt} ms ${textOf(fired)}`,
     );
     assert.match(textOf(fired), /lag 80 messages/);
@@ -257,6 +258,50 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     assert.equal(postsAbout(connector).length, 1, "two bot instances, one message");
     const trail = await first.audit.query({ connector, limit: 20 });
     assert.ok(trail.some((entry) => entry.command === "restart" && entry.actorId === operator.id));
+    await connect().deleteConnector(connector);
+  });
+
+  test("lag flapping around the threshold: no fire while it never stays high, and once fired no resolve until under the clear level", async () => {
+    const topic = uniqueName("alert-flap-topic");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 100 });
+    const connector = await runningSink(topic, join(dir, "flapping.txt"));
+    await eventually("the sink to read everything", async () =>
+      (await connect().offsets(connector)).offsets[0]?.offset?.kafka_offset === 100 ? true : undefined,
+    );
+    await connect().stop(connector);
+    await eventually("STOPPED", async () =>
+      (await connect().status(connector)).connector.state === "STOPPED" ? true : undefined,
+    );
+    // Lag is log end (100) minus the committed offset: 45 is under the threshold (50), 55 over it.
+    const lagOf = async (lag: number) => {
+      await connect().alterOffsets(connector, [
+        { partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 100 - lag } },
+      ]);
+    };
+    const flap = async (rounds: number) => {
+      for (let i = 0; i < rounds; i++) {
+        await lagOf(i % 2 === 0 ? 55 : 45);
+        await sleep(1_000);
+      }
+    };
+    const fired = () => postsAbout(connector).filter((call) => /FIRING: lag high/.test(textOf(call)));
+    const resolved = () =>
+      standIn
+        .callsOf("chat.update")
+        .filter((call) => textOf(call).includes(connector) && /RESOLVED/.test(textOf(call)));
+
+    await flap(8);
+    assert.equal(fired().length, 0, "high for a second or two at a time never covers the 5 s sustain window");
+
+    await lagOf(55);
+    await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => textOf(call).includes(connector) && /FIRING: lag high/.test(textOf(call)),
+      30_000,
+    );
+    await flap(8);
+    assert.equal(fired().length, 1, "one message");
+    assert.equal(resolved().length, 0, "45 is above the clear level (10): no resolve, no fire again");
     await connect().deleteConnector(connector);
   });
 
