@@ -14,6 +14,5 @@ export const destructiveCommands = [
   "stop",
   "delete",
 ] as const;
-export type DestructiveCommand = (typeof destructiveCommands)[number];
 
 export const defaultPolicy: ApprovalPolicy = { required: new Set(destructiveCommands), approvers: 1 };

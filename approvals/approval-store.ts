@@ -143,8 +143,10 @@ export class ApprovalStore {
   /** Newest first. */
   async recent(limit = 20): Promise<ApprovalRequest[]> {
     const ids = await this.#redis.zrevrange(`${this.#prefix}index`, 0, limit - 1);
-    const requests = await Promise.all(ids.map((id) => this.get(id)));
-    return requests.filter((request): request is ApprovalRequest => request !== undefined);
+    if (ids.length === 0) return [];
+    // One MGET: the alert poll reads these every cycle.
+    const stored = await this.#redis.mget(ids.map((id) => this.#key(id)));
+    return stored.flatMap((value) => (value === null ? [] : [ApprovalRequest.parse(JSON.parse(value))]));
   }
 
   #key(id: string): string {

@@ -1,19 +1,15 @@
-import { z } from "zod";
 import { askForApproval } from "../src/core/ask-for-approval.js";
 import { defineCommand } from "../src/core/command-spec.js";
-import { ConnectorName, Reason, reasonFlag } from "../src/core/connector-args.js";
+import { oneConnectorWithReason } from "../src/core/connector-args.js";
 
 export const deleteConnector = defineCommand({
   name: "delete",
   summary:
     "Ask to delete a connector (approved by a second person; its config and offsets are kept with the request).",
   examples: ['delete old-orders-sink --reason "replaced by orders-sink-v2"'],
-  positionals: [{ name: "connector", description: "the connector's name" }],
-  flags: reasonFlag,
-  args: z.object({ connector: ConnectorName, reason: Reason }),
+  ...oneConnectorWithReason,
   role: "operator",
   risk: "destructive",
-  connectorOf: (args) => args.connector,
   async run(context, { connector, reason }) {
     const call = { requestId: context.requestId };
     const [status, { offsets }] = await Promise.all([

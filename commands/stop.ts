@@ -1,19 +1,15 @@
-import { z } from "zod";
 import { askForApproval } from "../src/core/ask-for-approval.js";
 import { defineCommand } from "../src/core/command-spec.js";
-import { ConnectorName, Reason, reasonFlag } from "../src/core/connector-args.js";
+import { oneConnectorWithReason } from "../src/core/connector-args.js";
 
 export const stop = defineCommand({
   name: "stop",
   summary:
     "Ask to stop a connector: its tasks shut down and release their partitions (approved by a second person).",
   examples: ['stop orders-sink --reason "downstream database maintenance"'],
-  positionals: [{ name: "connector", description: "the connector's name" }],
-  flags: reasonFlag,
-  args: z.object({ connector: ConnectorName, reason: Reason }),
+  ...oneConnectorWithReason,
   role: "operator",
   risk: "destructive",
-  connectorOf: (args) => args.connector,
   async run(context, { connector, reason }) {
     const status = await context.cluster.connect.status(connector, { requestId: context.requestId });
     const running = status.tasks.filter((task) => task.state === "RUNNING").length;

@@ -101,42 +101,40 @@ export class AlertStore {
     this.#prefix = `${keyPrefix}alerts:`;
   }
 
-  /** Appends a sample and returns the history, oldest first, keeping the newest `keep`. */
-  async recordSample(
+  /**
+   * Appends each connector's sample and returns its history, oldest first, keeping the newest `keep`: one
+   * pipeline for the whole cluster, not a round trip per connector.
+   */
+  async recordSamples(
     cluster: string,
-    connector: string,
-    sample: ConnectorSample,
+    samples: ReadonlyMap<string, ConnectorSample>,
     keep: number,
-  ): Promise<ConnectorSample[]> {
-    const key = this.#key("history", cluster, connector);
-    const [, , , [, stored]] = (await this.#redis
-      .multi()
-      .rpush(key, JSON.stringify(sample))
-      .ltrim(key, -keep, -1)
-      .pexpire(key, 86_400_000)
-      .lrange(key, 0, -1)
-      .exec()) as [unknown, unknown, unknown, [unknown, string[]]];
-    return stored.map((line) => Sample.parse(JSON.parse(line)));
+  ): Promise<Map<string, ConnectorSample[]>> {
+    const pipeline = this.#redis.pipeline();
+    for (const [connector, sample] of samples) {
+      const key = this.#key("history", cluster, connector);
+      pipeline
+        .rpush(key, JSON.stringify(sample))
+        .ltrim(key, -keep, -1)
+        .pexpire(key, 86_400_000)
+        .lrange(key, 0, -1);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const histories = new Map<string, ConnectorSample[]>();
+    [...samples.keys()].forEach((connector, i) => {
+      const [error, stored] = replies[i * 4 + 3] ?? [new Error("no reply"), []];
+      if (error) throw error;
+      histories.set(
+        connector,
+        (stored as string[]).map((line) => Sample.parse(JSON.parse(line))),
+      );
+    });
+    return histories;
   }
 
   async history(cluster: string, connector: string): Promise<ConnectorSample[]> {
     const stored = await this.#redis.lrange(this.#key("history", cluster, connector), 0, -1);
     return stored.map((line) => Sample.parse(JSON.parse(line)));
-  }
-
-  /** Connectors that have a history, so ones that disappeared from Connect can be resolved. */
-  async connectorsWithHistory(cluster: string): Promise<string[]> {
-    return this.#redis.smembers(this.#key("known", cluster));
-  }
-
-  async rememberConnectors(cluster: string, connectors: readonly string[]): Promise<void> {
-    const key = this.#key("known", cluster);
-    await this.#redis
-      .multi()
-      .del(key)
-      .sadd(key, "", ...connectors)
-      .srem(key, "")
-      .exec();
   }
 
   async firing(cluster: string): Promise<Map<string, Alert>> {
@@ -211,9 +209,18 @@ export class AlertStore {
     return (await this.#redis.del(this.#key("snooze", cluster, connector))) === 1;
   }
 
-  async snoozeOf(cluster: string, connector: string): Promise<Snooze | undefined> {
-    const stored = await this.#redis.get(this.#key("snooze", cluster, connector));
-    return stored === null ? undefined : Snooze.parse(JSON.parse(stored));
+  /** The snoozes of these connectors, in one round trip. */
+  async snoozes(cluster: string, connectors: readonly string[]): Promise<Map<string, Snooze>> {
+    if (connectors.length === 0) return new Map();
+    const stored = await this.#redis.mget(
+      connectors.map((connector) => this.#key("snooze", cluster, connector)),
+    );
+    return new Map(
+      connectors.flatMap((connector, i) => {
+        const value = stored[i];
+        return value === null || value === undefined ? [] : [[connector, Snooze.parse(JSON.parse(value))]];
+      }),
+    );
   }
 
   async addSilence(silence: Silence): Promise<void> {

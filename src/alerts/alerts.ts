@@ -167,6 +167,8 @@ export class Alerts {
     const samples = collected;
     const silences = await this.store.silences(now);
     const keep = historyLength(config);
+    const histories = await this.store.recordSamples(cluster.name, samples, keep);
+    const snoozes = await this.store.snoozes(cluster.name, [...samples.keys()]);
     const toPost = new Map<string, Alert[]>();
     const changes = new Map<string, MessageChange>();
     const change = (alert: Alert, news?: string) => {
@@ -179,7 +181,7 @@ export class Alerts {
     };
 
     for (const [connector, sample] of samples) {
-      const history = await this.store.recordSample(cluster.name, connector, sample, keep);
+      const history = histories.get(connector) ?? [sample];
       const mine = [...firing.values()].filter((alert) => alert.connector === connector);
       const findings = evaluateConnector(
         connector,
@@ -187,7 +189,10 @@ export class Alerts {
         thresholdsFor(connector, config.thresholds, config.overrides),
         new Set(mine.map((alert) => alert.rule)),
       );
-      const quiet = await this.#quiet(cluster.name, connector, silences, now);
+      // Snoozed connectors and silenced patterns keep their alerts, but nobody is told.
+      const quiet =
+        isSilenced(silences, cluster.name, connector) !== undefined ||
+        (snoozes.get(connector)?.until ?? 0) > now;
       for (const finding of findings) {
         const key = `${cluster.name}/${connector}/${finding.rule}`;
         const before = firing.get(key);
@@ -286,18 +291,6 @@ export class Alerts {
       }
       await this.store.saveMessageAlerts(message, placed);
     }
-  }
-
-  /** Snoozed connectors and silenced patterns keep their alerts, but nobody is told. */
-  async #quiet(
-    cluster: string,
-    connector: string,
-    silences: readonly Silence[],
-    now: number,
-  ): Promise<boolean> {
-    if (isSilenced(silences, cluster, connector) !== undefined) return true;
-    const snooze = await this.store.snoozeOf(cluster, connector);
-    return snooze !== undefined && snooze.until > now;
   }
 
   /** Firing alerts of a cluster, newest first. */

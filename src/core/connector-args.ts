@@ -39,3 +39,11 @@ export const reasonFlag = {
     description: "why (required; shown to the approver and kept in the audit)",
   },
 } as const;
+
+/** The arguments of every command that takes one connector and a reason (`stop`, `delete`). */
+export const oneConnectorWithReason = {
+  positionals: oneConnector.positionals,
+  flags: reasonFlag,
+  args: z.object({ connector: ConnectorName, reason: Reason }),
+  connectorOf: oneConnector.connectorOf,
+} as const;

@@ -10,7 +10,7 @@ import { type ReplyPart, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 
-export const snoozeActions = {
+const snoozeActions = {
   alert_snooze_1h: "1h",
   alert_snooze_4h: "4h",
   alert_snooze_24h: "24h",

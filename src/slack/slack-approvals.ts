@@ -156,7 +156,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
 }
 
 /** What the approval message says in each state: the request, its plan, and who decided what, when. */
-export function approvalMessage(request: ApprovalRequest): Reply {
+function approvalMessage(request: ApprovalRequest): Reply {
   const title = `${request.command} ${request.connector} on ${request.cluster}`;
   const fields: [string, string][] = [
     ["Requested by", request.requester.name],
