@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -13,7 +13,7 @@ import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
-import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
+import { eventually, fileSinkThatRead, testBed, testKafka, uniqueName } from "./support/test-bed-env.js";
 
 const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
 const operator = person("U0OPER", "otto");
@@ -173,6 +173,51 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
       "PAUSED",
       "returned to its prior state",
     );
+  });
+
+  test("a source connector's offsets: set from the JSON `offsets get` shows, then restored from the snapshot", async () => {
+    const input = join(dir, "source-input.txt");
+    await writeFile(input, "one\ntwo\nthree\n");
+    const connector = uniqueName("ops-source");
+    await connect().putConfig(connector, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+      file: input,
+      topic: uniqueName("ops-source-topic"),
+    });
+    const position = async () =>
+      (await connect().offsets(connector)).offsets.find((o) => o.partition.filename === input)?.offset
+        ?.position;
+    await eventually("the source to read the file", async () =>
+      (await position()) === 14 ? true : undefined,
+    );
+
+    assert.match(
+      (await run(app, operator, `offsets set ${connector} ${connector}:0=1 -c one --reason "wrong form"`))
+        .summary,
+      /is a source connector: .*--json/,
+    );
+    const json = JSON.stringify([{ partition: { filename: input }, offset: { position: 4 } }]);
+    const asked = await run(
+      app,
+      operator,
+      `offsets set ${connector} --json '${json}' -c one --reason "re-read two and three"`,
+    );
+    assert.match(renderText(asked), /\{"position":14\} → \{"position":4\}/);
+    await run(app, approver, `approve ${idOf(asked)}`);
+    const set = await finished(app, idOf(asked));
+    assert.equal(set.state, "succeeded", set.outcome);
+    // Resumed, the source reads "two" and "three" again and moves back to the end of the file.
+    await eventually("the source to read from byte 4 to the end again", async () =>
+      (await position()) === 14 ? true : undefined,
+    );
+
+    await connect().pause(connector);
+    const undo = await run(app, operator, `offsets restore ${idOf(asked)} -c one --reason "undo"`);
+    assert.match(renderText(undo), /\{"filename":.*\} {2}→ \{"position":14\}/);
+    await run(app, approver, `approve ${idOf(undo)}`);
+    assert.equal((await finished(app, idOf(undo))).state, "succeeded");
+    assert.equal(await position(), 14);
+    await connect().deleteConnector(connector);
   });
 
   test("a cluster that needs no approval runs at once; one that needs two waits for two different people", async () => {
