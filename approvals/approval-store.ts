@@ -1,5 +1,7 @@
+import { createHash, randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectorOffset, ConnectorState } from "../src/connect/connect-schemas.js";
 
 export const approvalStates = [
@@ -14,14 +16,58 @@ export const approvalStates = [
 ] as const;
 export type ApprovalState = (typeof approvalStates)[number];
 
+/** A request in one of these holds its connector: no other request on it may be asked until it ends. */
+export const openStates: readonly ApprovalState[] = ["pending", "approved", "executing"];
+
 /** The steps of an execution, in order; the request records the last one completed. */
-export const executionSteps = ["snapshot", "stopped", "changed", "verified", "restored"] as const;
+export const executionSteps = ["snapshot", "stopped", "resolved", "changed", "verified", "restored"] as const;
 export type ExecutionStep = (typeof executionSteps)[number];
 
 const Person = z.object({ id: z.string(), name: z.string() });
 
+/**
+ * Where a sink's offsets go, as asked: relative targets (earliest, latest, a time, a duration ago, a shift) are
+ * resolved when the change runs, after the connector is STOPPED; `offset` and `explicit` are absolute.
+ */
+export const SinkTarget = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("earliest") }),
+  z.object({ kind: z.literal("latest") }),
+  z.object({ kind: z.literal("datetime"), at: z.iso.datetime({ offset: true }) }),
+  /** `--by-duration`: this many milliseconds before the moment the change runs. */
+  z.object({ kind: z.literal("duration"), ms: z.number().int().positive() }),
+  z.object({ kind: z.literal("shift"), by: z.number().int() }),
+  z.object({ kind: z.literal("offset"), offset: z.number().int().min(0) }),
+  z.object({
+    kind: z.literal("explicit"),
+    offsets: z.array(
+      z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().nullable() }),
+    ),
+  }),
+  z.object({ kind: z.literal("remove") }),
+]);
+export type SinkTarget = z.infer<typeof SinkTarget>;
+
+/** `--topic orders:0,1`: the topics a reset touches, each with its partitions or all of them. */
+export const SinkScope = z.array(
+  z.object({ topic: z.string(), partitions: z.union([z.array(z.number().int()), z.literal("all")]) }),
+);
+export type SinkScope = z.infer<typeof SinkScope>;
+
+/** One partition of a sink's offset change: committed before → after, and what the sink reads again or skips. */
+export const OffsetMove = z.object({
+  /** `topic:partition`. */
+  partition: z.string(),
+  before: z.number().nullable(),
+  after: z.number().nullable(),
+  replay: z.number(),
+  skip: z.number(),
+});
+export type OffsetMove = z.infer<typeof OffsetMove>;
+
 /** What Connect is asked to do once the request is approved. */
 export const Operation = z.discriminatedUnion("kind", [
+  /** A sink's offsets moved to a target, resolved into offsets when the change runs. */
+  z.object({ kind: z.literal("sink-offsets"), target: SinkTarget, scope: SinkScope.optional() }),
   z.object({ kind: z.literal("alter-offsets"), offsets: z.array(ConnectorOffset) }),
   z.object({ kind: z.literal("reset-offsets") }),
   z.object({ kind: z.literal("stop") }),
@@ -47,6 +93,8 @@ export const ApprovalRequest = z.object({
   operation: Operation,
   /** The plan as the approver saw it: a rendered summary, kept with the request. */
   planSummary: z.string(),
+  /** A sink plan's per-partition numbers as previewed when asked (createdAt), to compare with what ran. */
+  preview: z.array(OffsetMove).optional(),
   state: z.enum(approvalStates),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
@@ -66,6 +114,13 @@ export const ApprovalRequest = z.object({
   changeSent: z.boolean().optional(),
   priorState: ConnectorState.optional(),
   snapshot: z.array(ConnectorOffset).optional(),
+  /**
+   * Saved at step "resolved", after the stop and before the change: the offsets the change sets (null: DELETE all)
+   * and, for sinks, each partition's real move. A resumed execution sends these, never resolving twice.
+   */
+  resolved: z
+    .object({ offsets: z.array(ConnectorOffset).nullable(), moves: z.array(OffsetMove).optional() })
+    .optional(),
   /** A deleted connector's config, so it can be created again. */
   snapshotConfig: z.record(z.string(), z.string()).optional(),
   outcome: z.string().optional(),
@@ -81,17 +136,66 @@ export type Transition =
   | { readonly ok: false; readonly request: ApprovalRequest | undefined };
 
 /**
+ * What a request does, as a short digest: its cluster, connector, command and operation (with its targets). A
+ * button carries it, so a click on an old message whose id now names another request is refused.
+ */
+export function digestOf(
+  request: Pick<ApprovalRequest, "cluster" | "connector" | "command" | "operation">,
+): string {
+  const { cluster, connector, command, operation } = request;
+  return createHash("sha256")
+    .update(canonicalJson({ cluster, connector, command, operation }))
+    .digest("hex")
+    .slice(0, 12);
+}
+
+/** Letters and digits nobody misreads (no 0/o, 1/l/i): the random tail of an id stays easy to type. */
+const idAlphabet = "23456789abcdefghjkmnpqrstuvwxyz";
+
+/**
  * Replaces a request only if it is still exactly the version the change was computed from: the whole request is
- * one JSON value, so every transition is an atomic compare-and-set however many replicas click at once.
+ * one JSON value, so every transition is an atomic compare-and-set however many replicas click at once. A request
+ * that ends frees its connector (KEYS[2]) for the next request, if it still holds it.
  */
 const compareAndSetScript = `
 local current = redis.call('GET', KEYS[1])
 if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+if ARGV[4] == '1' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return 1
 `;
 
-/** Requests live in Redis as one JSON value each, plus an index of open ones. */
+/**
+ * Stores a new request unless its connector has an open one: returns '' when stored, else the open request's id.
+ * A connector held by a request that is gone or ended (its release lost with a crash) is free.
+ * KEYS: request, connector's holder, index. ARGV: request JSON, id, created (ms), the request keys' prefix.
+ */
+const createScript = `
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[2] then
+  local standing = redis.call('GET', ARGV[4] .. holder)
+  if standing then
+    local state = cjson.decode(standing).state
+    if state == 'pending' or state == 'approved' or state == 'executing' then return holder end
+  end
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return redis.error_reply('request exists already') end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+return ''
+`;
+
+/** Renews (ARGV[2] = ms) or, with ARGV[2] = 0, releases a lock, only for its owner (ARGV[1]). */
+const ownLockScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
+
+/**
+ * Requests live in Redis as one JSON value each, plus an index, the open request of each connector, and the
+ * execution lock of each connector. Every key name is here.
+ */
 export class ApprovalStore {
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -101,15 +205,30 @@ export class ApprovalStore {
     this.#prefix = `${keyPrefix}approval:`;
   }
 
-  /** A short id people can type: `<cluster>-<n>`. */
+  /**
+   * A short id people can type, `<cluster>-<n>-<4 random characters>` (`prod-17-k3mx`). The counter restarts if
+   * Redis loses its data; the random tail keeps a new request from taking an old one's id (about one in 920,000
+   * for the same counter value), and the digest on every button refuses the rest.
+   */
   async nextId(cluster: string): Promise<string> {
-    return `${cluster}-${await this.#redis.incr(`${this.#prefix}counter`)}`;
+    const tail = Array.from({ length: 4 }, () => idAlphabet[randomInt(idAlphabet.length)]).join("");
+    return `${cluster}-${await this.#redis.incr(`${this.#prefix}counter`)}-${tail}`;
   }
 
-  async create(request: ApprovalRequest): Promise<void> {
-    const created = await this.#redis.set(this.#key(request.id), JSON.stringify(request), "NX");
-    if (created === null) throw new Error(`Request ${request.id} exists already`);
-    await this.#redis.zadd(`${this.#prefix}index`, Date.parse(request.createdAt), request.id);
+  /** Stores a new request; returns the id of the connector's open request instead when it has one. */
+  async create(request: ApprovalRequest): Promise<{ readonly openId: string } | undefined> {
+    const holder = await this.#redis.eval(
+      createScript,
+      3,
+      this.#key(request.id),
+      this.#holderKey(request),
+      `${this.#prefix}index`,
+      JSON.stringify(request),
+      request.id,
+      String(Date.parse(request.createdAt)),
+      this.#prefix,
+    );
+    return typeof holder === "string" && holder !== "" ? { openId: holder } : undefined;
   }
 
   async get(id: string): Promise<ApprovalRequest | undefined> {
@@ -134,7 +253,16 @@ export class ApprovalStore {
       const changed = change(current);
       if (changed === undefined) return { ok: false, request: current };
       const next = ApprovalRequest.parse(changed);
-      const won = await this.#redis.eval(compareAndSetScript, 1, this.#key(id), stored, JSON.stringify(next));
+      const won = await this.#redis.eval(
+        compareAndSetScript,
+        2,
+        this.#key(id),
+        this.#holderKey(next),
+        stored,
+        JSON.stringify(next),
+        id,
+        openStates.includes(next.state) ? "0" : "1",
+      );
       if (won === 1) return { ok: true, request: next };
       // Somebody else changed it in between: decide again on what they left.
     }
@@ -149,7 +277,36 @@ export class ApprovalStore {
     return stored.flatMap((value) => (value === null ? [] : [ApprovalRequest.parse(JSON.parse(value))]));
   }
 
+  /** Takes a connector's execution lock for `owner` for `ttlMs`, if nobody holds it. */
+  async lock(place: ConnectorPlace, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.set(this.#lockKey(place), owner, "PX", ttlMs, "NX")) === "OK";
+  }
+
+  /** Extends the lock by `ttlMs` if `owner` still holds it; false when it was lost (expired, taken). */
+  async renewLock(place: ConnectorPlace, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.eval(ownLockScript, 1, this.#lockKey(place), owner, String(ttlMs))) === 1;
+  }
+
+  async unlock(place: ConnectorPlace, owner: string): Promise<void> {
+    await this.#redis.eval(ownLockScript, 1, this.#lockKey(place), owner, "0");
+  }
+
   #key(id: string): string {
     return `${this.#prefix}${id}`;
   }
+
+  /** Holds the id of the connector's open request. */
+  #holderKey(place: ConnectorPlace): string {
+    return `${this.#prefix}open:${JSON.stringify([place.cluster, place.connector])}`;
+  }
+
+  #lockKey(place: ConnectorPlace): string {
+    return `${this.#prefix}lock:${JSON.stringify([place.cluster, place.connector])}`;
+  }
+}
+
+/** A connector on its cluster. */
+export interface ConnectorPlace {
+  readonly cluster: string;
+  readonly connector: string;
 }

@@ -2,9 +2,18 @@ import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
-import type { ConnectClient } from "../src/connect/connect-client.js";
+import type { ClusterHandle } from "../src/core/cluster-handle.js";
+import { formatDuration } from "../src/core/duration.js";
 import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
-import type { ApprovalRequest, ApprovalStore, ExecutionStep, Operation } from "./approval-store.js";
+import {
+  type ApprovalRequest,
+  type ApprovalStore,
+  digestOf,
+  type ExecutionStep,
+  type OffsetMove,
+  type Operation,
+  openStates,
+} from "./approval-store.js";
 import { executeApproval } from "./execute-approval.js";
 
 /** Where people hear about a request: the Slack adapter posts and updates messages, the shell prints. */
@@ -21,6 +30,8 @@ export interface NewRequest {
   readonly requester: { readonly id: string; readonly name: string };
   readonly operation: Operation;
   readonly planSummary: string;
+  /** A sink plan's per-partition numbers at the time of asking. */
+  readonly preview?: readonly OffsetMove[];
   readonly requestId: string;
   readonly channelId?: string;
 }
@@ -30,21 +41,38 @@ const policyDecider = { id: "policy", name: "policy (no approval needed on this 
 
 export type Decision =
   | { readonly ok: true; readonly request: ApprovalRequest }
-  | { readonly ok: false; readonly refusal: string };
+  | {
+      readonly ok: false;
+      readonly refusal: string;
+      /** The request the refusal is about, when there is one (the audit files the refusal under its connector). */
+      readonly request?: ApprovalRequest;
+      /** The click or command named what an older request did, not what this one does. */
+      readonly stale?: true;
+    };
 
 export interface ApprovalsOptions {
   /** Redis for BullMQ: a connection of its own, with maxRetriesPerRequest null as BullMQ's workers require. */
   readonly connection: Redis;
   readonly keyPrefix: string;
   readonly store: ApprovalStore;
-  readonly connectFor: (cluster: string) => ConnectClient | undefined;
+  /** The Connect client and Kafka reader of a configured cluster. */
+  readonly clusterFor: (cluster: string) => Pick<ClusterHandle, "connect" | "lag"> | undefined;
   readonly notifier?: ApprovalNotifier;
   /** Every change of a request's state, and every execution step, is recorded here. */
   readonly audit: AuditTrail;
   readonly expiryMs?: number;
   readonly policyFor?: (cluster: string) => ApprovalPolicy;
-  /** How long a worker may hold a job without renewing its lock; a crashed worker's job resumes after it. */
+  /**
+   * How long a worker may hold a job without renewing its lock (BullMQ renews it every half of this); a killed
+   * worker's job is seen stalled and resumed by another process within this plus the stalled-check interval
+   * (a half of it). @defaultValue 6,000 ms: a kill costs about 10 s.
+   */
   readonly lockDurationMs?: number;
+  /**
+   * An approved request that no process has started this long after its approval fails as stale instead of
+   * running late on old numbers. @defaultValue 5 minutes
+   */
+  readonly startWithinMs?: number;
   readonly now?: () => Date;
   /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
   readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
@@ -80,6 +108,7 @@ export class Approvals {
   readonly #options: ApprovalsOptions;
   readonly #queue: Queue;
   #worker: Worker | undefined;
+  readonly #notifying = new Set<Promise<void>>();
 
   constructor(options: ApprovalsOptions) {
     this.#options = options;
@@ -93,12 +122,18 @@ export class Approvals {
     return this.#options.expiryMs ?? 30 * 60_000;
   }
 
-  async request(input: NewRequest): Promise<ApprovalRequest> {
+  /**
+   * Queues a request, approved at once where the policy needs nobody. Refused while the connector has another
+   * open request (pending, approved or executing): one change per connector at a time.
+   */
+  async request(input: NewRequest): Promise<Decision> {
     const now = this.#now();
     const policy = this.policyFor(input.cluster);
     const needed = policy.required.has(input.command) ? policy.approvers : 0;
+    const { preview, ...fields } = input;
     const request: ApprovalRequest = {
-      ...input,
+      ...fields,
+      ...(preview === undefined ? {} : { preview: [...preview] }),
       id: await this.#options.store.nextId(input.cluster),
       requester: { ...input.requester },
       state: needed === 0 ? "approved" : "pending",
@@ -115,10 +150,36 @@ export class Approvals {
       { id: request.id },
       { jobId: request.id, delay: this.expiryMs, ...jobOptions },
     );
-    await this.#options.store.create(request);
+    const open = await this.#options.store.create(request);
+    if (open !== undefined) {
+      await job.remove();
+      return { ok: false, refusal: await this.#openRefusal(input.connector, open.openId) };
+    }
     if (needed === 0) await job.promote();
     await this.#notify(request);
-    return request;
+    return { ok: true, request };
+  }
+
+  async #openRefusal(connector: string, openId: string): Promise<string> {
+    const open = await this.#options.store.get(openId);
+    const what =
+      open === undefined ? "" : ` (${open.state}: \`${open.command}\` asked by ${open.requester.name})`;
+    const then =
+      open?.state === "pending"
+        ? `Its requester can withdraw it with \`cancel ${openId}\`, or an approver can \`deny ${openId} --reason "…"\`; then ask again.`
+        : "Wait for it to finish (`approvals` shows where it stands), then ask again.";
+    return `${connector} already has an open request, ${openId}${what}: one change per connector at a time. ${then}`;
+  }
+
+  /** Waits until the request has ended, polling the store; undefined if it is still open after `timeoutMs`. */
+  async awaitOutcome(id: string, timeoutMs: number): Promise<ApprovalRequest | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const request = await this.#options.store.get(id);
+      if (request !== undefined && !openStates.includes(request.state)) return request;
+      if (Date.now() > deadline) return undefined;
+      await new Promise((done) => setTimeout(done, 200));
+    }
   }
 
   policyFor(cluster: string): ApprovalPolicy {
@@ -148,16 +209,35 @@ export class Approvals {
     return explained;
   }
 
-  /** The caller has checked the approver role on the request's cluster; this checks everything else. */
+  /**
+   * The caller has checked the approver role on the request's cluster; this checks everything else. With a
+   * `digest` (a button's), the request must still do what the digest says: an id that names another request now
+   * (Redis lost its data and the id was given again) is refused as stale.
+   */
   async decide(
     id: string,
     decider: { readonly id: string; readonly name: string },
     decision: "approve" | "deny",
     note?: string,
+    digest?: string,
   ): Promise<Decision> {
-    const request = await this.#options.store.get(id);
-    if (request === undefined)
-      return { ok: false, refusal: `There is no request ${id}. \`approvals\` lists them.` };
+    const found = await this.#options.store.get(id);
+    if (found === undefined) {
+      return {
+        ok: false,
+        refusal: `There is no request ${id}. \`approvals\` lists them.`,
+        ...(digest === undefined ? {} : { stale: true as const }),
+      };
+    }
+    const request = found;
+    if (digest !== undefined && digest !== digestOf(request)) {
+      return {
+        ok: false,
+        request,
+        stale: true,
+        refusal: `Stale: the message you clicked does not show what ${id} does now (\`${request.command}\` ${request.connector} on ${request.cluster}, asked by ${request.requester.name}). Nothing was decided; decide ${id} from its own message or with \`${decision} ${id}\`.`,
+      };
+    }
     if (request.state === "pending" && Date.parse(request.expiresAt) <= this.#now().getTime()) {
       return {
         ok: false,
@@ -185,14 +265,15 @@ export class Approvals {
     if (!result.ok || result.request === undefined) {
       const standing = result.request;
       if (standing?.state === "pending" && standing.approvedBy.some((earlier) => earlier.id === decider.id)) {
-        return { ok: false, refusal: `You approved ${id} already; it needs another approver.` };
+        return { ok: false, request, refusal: `You approved ${id} already; it needs another approver.` };
       }
-      return { ok: false, refusal: alreadyDecided(id, standing) };
+      return { ok: false, request, refusal: alreadyDecided(id, standing) };
     }
     const job = await this.#queue.getJob(id);
     if (result.request.state === "approved") await job?.promote().catch(() => undefined);
     if (result.request.state === "denied") await job?.remove().catch(() => undefined);
-    await this.#notify(result.request);
+    // The decision is saved and audited; the messages follow without holding up the answer (Slack's 3 s ack).
+    await this.#notify(result.request, "later");
     return { ok: true, request: result.request };
   }
 
@@ -201,13 +282,13 @@ export class Approvals {
     const request = await this.#options.store.get(id);
     if (request === undefined) return { ok: false, refusal: `There is no request ${id}.` };
     if (request.requester.id !== actor.id)
-      return { ok: false, refusal: `Only ${request.requester.name}, who asked, can cancel ${id}.` };
+      return { ok: false, request, refusal: `Only ${request.requester.name}, who asked, can cancel ${id}.` };
     const result = await this.#options.store.transition(id, ["pending"], (r) => ({
       ...r,
       state: "cancelled",
     }));
     if (!result.ok || result.request === undefined)
-      return { ok: false, refusal: alreadyDecided(id, result.request) };
+      return { ok: false, request, refusal: alreadyDecided(id, result.request) };
     await (await this.#queue.getJob(id))?.remove().catch(() => undefined);
     await this.#notify(result.request);
     return { ok: true, request: result.request };
@@ -220,10 +301,11 @@ export class Approvals {
       connection: this.#options.connection,
       prefix: `${this.#options.keyPrefix}bull`,
       concurrency: 4,
-      lockDuration: this.#options.lockDurationMs ?? 60_000,
+      lockDuration: this.#lockDurationMs,
       // A job whose worker died twice (a crash loop) is still resumed, not failed.
       maxStalledCount: 5,
-      stalledInterval: Math.min(this.#options.lockDurationMs ?? 30_000, 30_000),
+      // A job whose lock ran out is found at the next check: a killed execution resumes within ~1.5 locks.
+      stalledInterval: Math.round(this.#lockDurationMs / 2),
     });
   }
 
@@ -247,8 +329,17 @@ export class Approvals {
     }
   }
 
+  get #lockDurationMs(): number {
+    return this.#options.lockDurationMs ?? 6_000;
+  }
+
+  get startWithinMs(): number {
+    return this.#options.startWithinMs ?? 5 * 60_000;
+  }
+
   async close(): Promise<void> {
     await this.#worker?.close();
+    await Promise.allSettled(this.#notifying);
     await this.#queue.close();
   }
 
@@ -268,8 +359,24 @@ export class Approvals {
       request = expired.request;
     }
     if (request?.state !== "approved" && request?.state !== "executing") return;
-    const connect = this.#options.connectFor(request.cluster);
-    if (connect === undefined) {
+    const approvedAt = Date.parse(request.decidedAt ?? request.createdAt);
+    if (request.state === "approved" && this.#now().getTime() - approvedAt > this.startWithinMs) {
+      // Nobody ran it in time (no bot process was up): its numbers are old, so it never runs late.
+      const stale = await this.#options.store.transition(id, ["approved"], (r) => ({
+        ...r,
+        state: "failed",
+        finishedAt: this.#now().toISOString(),
+        outcome: `Not run: no bot process started it within ${formatDuration(this.startWithinMs)} of its approval (${r.decidedAt?.slice(11, 16) ?? "?"} UTC), so it failed as stale rather than run late on old numbers. Nothing was changed; ask again if it is still needed.`,
+      }));
+      if (stale.ok) {
+        await this.#notify(stale.request);
+        return;
+      }
+      request = stale.request;
+      if (request?.state !== "executing") return;
+    }
+    const cluster = this.#options.clusterFor(request.cluster);
+    if (cluster === undefined) {
       const failed = await this.#options.store.transition(id, ["approved", "executing"], (r) => ({
         ...r,
         state: "failed",
@@ -282,7 +389,8 @@ export class Approvals {
     await this.#notify({ ...request, state: "executing" });
     const finished = await executeApproval(id, {
       store: this.#options.store,
-      connect,
+      connect: cluster.connect,
+      kafka: cluster.lag,
       now: () => this.#now(),
       afterStep: async (step, progress) => {
         await this.#record(progress, "succeeded", `step ${step} done`);
@@ -292,7 +400,8 @@ export class Approvals {
     await this.#notify(finished);
   }
 
-  async #notify(request: ApprovalRequest): Promise<void> {
+  /** Audits the change, then tells the notifier: at once, or "later" (in the background, awaited by close). */
+  async #notify(request: ApprovalRequest, when: "now" | "later" = "now"): Promise<void> {
     if (request.state !== "executing") {
       const partlyApproved = request.state === "pending" && request.approvedBy.length > 0;
       await this.#record(
@@ -303,7 +412,11 @@ export class Approvals {
           : request.outcome,
       );
     }
-    await this.#options.notifier?.changed(request).catch(() => undefined);
+    const told = this.#options.notifier?.changed(request).catch(() => undefined);
+    if (told === undefined) return;
+    if (when === "now") return told;
+    this.#notifying.add(told);
+    void told.finally(() => this.#notifying.delete(told));
   }
 
   async #record(

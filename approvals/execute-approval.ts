@@ -6,46 +6,108 @@ import { offsetsChangeWarning } from "../src/connect/connect-client.js";
 import { ConnectConflict, ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { awaitGone, awaitState } from "../src/core/await-state.js";
-import type { ApprovalRequest, ApprovalStore, ExecutionStep, Operation } from "./approval-store.js";
+import type { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
+import {
+  type ApprovalRequest,
+  type ApprovalStore,
+  type ExecutionStep,
+  type Operation,
+  openStates,
+} from "./approval-store.js";
+import { movesOf, planSinkOffsets, resetScopeOf, resetTargetOf } from "./offset-plan.js";
 
 export interface ExecutionOptions {
   readonly store: ApprovalStore;
   readonly connect: ConnectClient;
+  /** Reads a sink's committed and log offsets, to resolve its target after the stop. */
+  readonly kafka: SinkLagReader;
   readonly now: () => Date;
   /** Called after each saved step: tests stop the process here to prove a restart resumes. */
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** How long a stop may take before the execution gives up. */
   readonly stopTimeoutMs?: number;
+  /**
+   * The connector's execution lock expires this long after its owner last renewed it (every third of it), so a
+   * killed execution's lock frees itself within this time. @defaultValue 5,000 ms
+   */
+  readonly lockTtlMs?: number;
+  /** How long to wait for another execution on the same connector to end. @defaultValue 120,000 ms */
+  readonly lockWaitMs?: number;
+}
+
+/** Another execution holds the connector past the wait: retriable, the job runs again later. */
+export class ConnectorBusy extends Error {
+  constructor(connector: string) {
+    super(`Another execution is working on ${connector}; this one waits its turn`);
+  }
 }
 
 /** Connect's 500 right after a stop, while the sink's tasks are still leaving their group, says this. */
 const safelyRetriable = /can be safely retried|rebalance|not fully|momentarily/i;
 
 /** The steps each kind of operation goes through, in order; the request records the last one completed. */
+const offsetSteps = ["snapshot", "stopped", "resolved", "changed", "verified", "restored"] as const;
 const stepsOf: Readonly<Record<Operation["kind"], readonly ExecutionStep[]>> = {
-  "alter-offsets": ["snapshot", "stopped", "changed", "verified", "restored"],
-  "reset-offsets": ["snapshot", "stopped", "changed", "verified", "restored"],
+  "sink-offsets": offsetSteps,
+  "alter-offsets": offsetSteps,
+  "reset-offsets": offsetSteps,
   stop: ["snapshot", "stopped"],
   delete: ["snapshot", "changed", "verified"],
   recreate: ["changed", "verified", "restored"],
 };
 
 /**
- * Carries out an approved request as saved steps (for offsets: snapshot → stop → change → verify → restore the
- * prior state). Each step is recorded before the next begins, so after a crash the same call continues where it
- * stopped; a change sets absolute offsets (or deletes), so repeating an unrecorded one does the same again.
+ * Carries out an approved request as saved steps (for offsets: snapshot → stop → resolve → change → verify →
+ * restore the prior state). Each step is recorded before the next begins, so after a crash the same call continues
+ * where it stopped. The target is resolved into absolute offsets after the stop and saved before the change is
+ * sent, so repeating an unrecorded change sets the same offsets again, never shifts twice. The whole run holds the
+ * connector's lock in Redis (owner token, renewed, expiring), so two executions on one connector never interleave.
+ * Throws {@link ConnectorBusy} when the lock stays taken for `lockWaitMs`.
  */
 export async function executeApproval(id: string, options: ExecutionOptions): Promise<ApprovalRequest> {
-  const { store, connect } = options;
-  // BullMQ may hand a job whose worker it thinks dead to another worker while the first still runs: each run
-  // owns the request under its own token and stops at its next save once another has taken over.
+  const { store } = options;
+  const first = await store.get(id);
+  if (first === undefined) throw new Error(`Request ${id} disappeared`);
+  // Each run owns the request and the connector's lock under its own token.
   const executor = randomUUID();
+  const ttlMs = options.lockTtlMs ?? 5_000;
+  const deadline = Date.now() + (options.lockWaitMs ?? 120_000);
+  while (!(await store.lock(first, executor, ttlMs))) {
+    if (Date.now() > deadline) throw new ConnectorBusy(first.connector);
+    await sleep(Math.min(250, ttlMs / 4));
+  }
+  let lockLost = false;
+  const renewal = setInterval(() => {
+    store.renewLock(first, executor, ttlMs).then(
+      (held) => {
+        lockLost ||= !held;
+      },
+      () => undefined,
+    );
+  }, ttlMs / 3);
+  try {
+    return await executeLocked(id, executor, options, () => lockLost);
+  } finally {
+    clearInterval(renewal);
+    await store.unlock(first, executor);
+  }
+}
+
+async function executeLocked(
+  id: string,
+  executor: string,
+  options: ExecutionOptions,
+  lockLost: () => boolean,
+): Promise<ApprovalRequest> {
+  const { store, connect } = options;
   const started = await store.transition(id, ["approved", "executing"], (r) => ({
     ...r,
     state: "executing",
     executor,
   }));
   const save = async (change: Partial<ApprovalRequest>) => {
+    // An execution whose lock ran out (the process was frozen) may no longer be alone: it stops here.
+    if (lockLost()) throw new TakenOver(id);
     const saved = await store.transition(id, ["executing"], (r) =>
       r.executor === executor ? { ...r, ...change } : undefined,
     );
@@ -53,6 +115,8 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
     return saved.request;
   };
   if (!started.ok || started.request === undefined) {
+    // Another run of the same request finished it while this one waited for the lock.
+    if (started.request !== undefined && !openStates.includes(started.request.state)) return started.request;
     throw new Error(`Request ${id} is not approved (it is ${started.request?.state ?? "missing"})`);
   }
   let request = started.request;
@@ -78,6 +142,25 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
       });
       if (!stopped.reached) throw new Error(`it did not stop within ${Math.round(stopTimeoutMs / 1000)} s`);
       return {};
+    },
+    async resolved() {
+      // Stopped, the connector has committed its last offsets: these are the ones the change replaces.
+      const { offsets } = await connect.offsets(request.connector, call);
+      const operation = request.operation;
+      if (operation.kind !== "sink-offsets") {
+        const wanted = operation.kind === "alter-offsets" ? operation.offsets : null;
+        return { snapshot: offsets, resolved: { offsets: wanted } };
+      }
+      const info = await connect.info(request.connector, call);
+      const plan = await planSinkOffsets({
+        connector: request.connector,
+        config: info.config,
+        target: resetTargetOf(operation.target, options.now()),
+        kafka: options.kafka,
+        ...(operation.scope === undefined ? {} : { scope: resetScopeOf(operation.scope) }),
+      });
+      const wanted = plan.request.method === "PATCH" ? [...plan.request.offsets] : null;
+      return { snapshot: offsets, resolved: { offsets: wanted, moves: movesOf(plan) } };
     },
     async changed() {
       const operation = request.operation;
@@ -107,10 +190,11 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
         await connect.deleteConnector(request.connector, call).catch(ignoreNotFound);
         return {};
       }
+      const wanted = resolvedOffsets(request);
       const answer = await retryWhileSafe(() =>
-        operation.kind === "alter-offsets"
-          ? connect.alterOffsets(request.connector, operation.offsets, call)
-          : connect.resetOffsets(request.connector, call),
+        wanted === null
+          ? connect.resetOffsets(request.connector, call)
+          : connect.alterOffsets(request.connector, wanted, call),
       );
       warning = offsetsChangeWarning(answer.message);
       return warning === undefined ? {} : { outcome: warning };
@@ -122,7 +206,11 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
         return {};
       }
       const { offsets } = await connect.offsets(request.connector, call);
-      const mismatch = verify(request.operation, offsets);
+      const wanted = resolvedOffsets(request);
+      const mismatch = verify(
+        wanted === null ? { kind: "reset-offsets" } : { kind: "alter-offsets", offsets: wanted },
+        offsets,
+      );
       if (mismatch !== undefined) throw new Error(`the offsets read back differ: ${mismatch}`);
       return {};
     },
@@ -161,6 +249,12 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
       `Failed while ${describeStep(request)}: ${reason}. ${leftAs}`,
     );
   }
+}
+
+/** The offsets an offset change sets, as resolved after the stop; null: every offset removed (DELETE). */
+function resolvedOffsets(request: ApprovalRequest): ConnectorOffset[] | null {
+  if (request.resolved === undefined) throw new Error("the target was not resolved before the change");
+  return request.resolved.offsets;
 }
 
 function ignoreNotFound(error: unknown): void {
@@ -224,7 +318,10 @@ async function leaveSafely(
       ? "Nothing was deleted."
       : "The delete was sent but not confirmed: check `list`.";
   }
-  if (changeUncertain && (request.step === "snapshot" || request.step === "stopped")) {
+  if (
+    changeUncertain &&
+    (request.step === "snapshot" || request.step === "stopped" || request.step === "resolved")
+  ) {
     return `The change was sent but Connect's answer was lost, so the connector was left STOPPED on purpose. Check \`offsets get ${request.connector}\`, then resume it.`;
   }
   switch (request.step) {
@@ -232,6 +329,7 @@ async function leaveSafely(
       return "Nothing was changed.";
     case "snapshot":
     case "stopped":
+    case "resolved":
       try {
         await restore(connect, request);
         return `The offsets were not changed, and the connector was returned to ${request.priorState ?? "its prior state"}.`;
@@ -256,6 +354,8 @@ function describeStep(request: ApprovalRequest): string {
       return "taking the snapshot";
     case "stopped":
       return "stopping the connector";
+    case "resolved":
+      return "resolving the target offsets";
     case "changed":
       return kind === "delete"
         ? "deleting the connector"

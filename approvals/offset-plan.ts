@@ -1,6 +1,6 @@
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import type { SinkLag, SinkLagReader } from "../src/kafka/sink-lag-reader.js";
-import type { Operation } from "./approval-store.js";
+import type { ApprovalRequest, OffsetMove, SinkScope, SinkTarget } from "./approval-store.js";
 
 /** Where to move a sink's offsets: the targets of `kafka-consumer-groups --reset-offsets`, plus explicit ones. */
 export type ResetTarget =
@@ -55,8 +55,9 @@ const partitionKey = (topic: string, partition: number) => `${topic}:${partition
 
 /**
  * Computes a sink connector's offset change from real offsets: its group's committed offsets and each partition's
- * log start and end, so the plan shows exactly how many messages the change replays or skips. Absolute offsets
- * are fixed here, at request time: executing the plan twice sets the same offsets, never shifts twice.
+ * log start and end, so the plan shows exactly how many messages the change replays or skips. It runs twice per
+ * request: as a preview when asked, and again after the connector is STOPPED, where the offsets it resolves are
+ * saved before the change is sent, so a resumed execution never resolves or shifts twice.
  */
 export async function planSinkOffsets(options: {
   readonly connector: string;
@@ -179,7 +180,8 @@ function nextOffset(
     case "shift":
       return clamp(position + target.by);
     case "offset":
-      return clamp(target.offset);
+      // Past the log end is refused by the caller, with the log end; below the start, the first retained message.
+      return Math.max(target.offset, partition.logStart);
     case "explicit":
       return target.offsets.get(partitionKey(partition.topic, partition.partition)) ?? null;
     case "remove":
@@ -208,11 +210,68 @@ async function offsetsAtTime(
   return offsets;
 }
 
-/** What the approved request asks Connect to do for this plan. */
-export function operationOf(plan: OffsetPlan): Operation {
-  return plan.request.method === "PATCH"
-    ? { kind: "alter-offsets", offsets: [...plan.request.offsets] }
-    : { kind: "reset-offsets" };
+/** The stored target as the planner reads it; a `--by-duration` counts back from `now`. */
+export function resetTargetOf(target: SinkTarget, now: Date): ResetTarget {
+  switch (target.kind) {
+    case "datetime":
+      return { kind: "datetime", at: new Date(target.at) };
+    case "duration":
+      return { kind: "datetime", at: new Date(now.getTime() - target.ms) };
+    case "explicit":
+      return {
+        kind: "explicit",
+        offsets: new Map(target.offsets.map((o) => [partitionKey(o.topic, o.partition), o.offset])),
+      };
+    default:
+      return target;
+  }
+}
+
+/** `offsets set` and `offsets restore` offsets (`topic:partition` → offset) as a stored target. */
+export function explicitTarget(offsets: ReadonlyMap<string, number | null>): SinkTarget {
+  return {
+    kind: "explicit",
+    offsets: [...offsets].map(([key, offset]) => {
+      const at = key.lastIndexOf(":");
+      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset };
+    }),
+  };
+}
+
+export function resetScopeOf(scope: SinkScope): ResetScope {
+  return new Map(scope.map((entry) => [entry.topic, entry.partitions]));
+}
+
+/** Earliest, latest, a time, a duration ago and a shift mean "from wherever the sink is when the change runs". */
+export function isRelative(target: SinkTarget): boolean {
+  return target.kind !== "offset" && target.kind !== "explicit" && target.kind !== "remove";
+}
+
+/** The plan's per-partition numbers, as kept with the request. */
+export function movesOf(plan: OffsetPlan): OffsetMove[] {
+  return plan.changes.map((c) => ({
+    partition: partitionKey(c.topic, c.partition),
+    before: c.current,
+    after: c.next,
+    replay: c.replay,
+    skip: c.skip,
+  }));
+}
+
+/** True when running the plan would leave every committed offset as it is. */
+export function changesNothing(plan: OffsetPlan): boolean {
+  return plan.changes.every((c) => c.next === c.current);
+}
+
+/**
+ * What the approver reads under the plan: its numbers are a preview as of `at`; relative targets are resolved
+ * again after the stop, absolute ones are set as shown.
+ */
+export function previewNote(target: SinkTarget, at: Date): string {
+  const time = `${at.toISOString().slice(11, 19)} UTC`;
+  return isRelative(target)
+    ? `Preview as of ${time}. The target is resolved again when the change runs, after the connector is stopped, from its offsets at that moment.`
+    : `Preview as of ${time}. These offsets are absolute and are set as shown; if the sink moves before the change runs, the done message says by how much.`;
 }
 
 const shownPartitions = 20;
@@ -229,4 +288,43 @@ export function describePlan(plan: OffsetPlan): string {
     rows.push(`… and ${plan.changes.length - shownPartitions} more partitions`);
   const totals = `In all: ${plan.replay} message(s) replayed, ${plan.skip} skipped, over ${plan.changes.length} partition(s) of group ${plan.groupId}.`;
   return [...rows, totals, ...plan.warnings].join("\n");
+}
+
+/**
+ * What a sink offset change really did, against its preview: replayed and skipped counts, and how far the offsets
+ * it replaced had moved between the preview (asked) and the change (after the stop). Undefined before it ran.
+ */
+export function describeExecution(
+  request: Pick<ApprovalRequest, "operation" | "preview" | "resolved" | "createdAt">,
+): string | undefined {
+  const moves = request.resolved?.moves;
+  if (moves === undefined || request.operation.kind !== "sink-offsets") return undefined;
+  const sum = (list: readonly OffsetMove[], pick: (m: OffsetMove) => number) =>
+    list.reduce((total, m) => total + pick(m), 0);
+  const preview = request.preview ?? [];
+  const done = `Replayed ${sum(moves, (m) => m.replay)}, skipped ${sum(moves, (m) => m.skip)} over ${moves.length} partition(s)`;
+  if (preview.length === 0) return `${done}.`;
+  const previewed = new Map(preview.map((m) => [m.partition, m]));
+  const moved = moves.flatMap((m) => {
+    const before = previewed.get(m.partition)?.before;
+    return before === undefined || before === null || m.before === null || m.before === before
+      ? []
+      : [{ partition: m.partition, from: before, to: m.before }];
+  });
+  const at = `${request.createdAt.slice(11, 19)} UTC`;
+  const said = `(the preview at ${at} said ${sum(preview, (m) => m.replay)} and ${sum(preview, (m) => m.skip)})`;
+  if (moved.length === 0) return `${done} ${said}. The offsets had not moved since the preview.`;
+  const by = moved.reduce((total, m) => total + m.to - m.from, 0);
+  const where = moved
+    .slice(0, 3)
+    .map((m) => `${m.partition} ${m.from} → ${m.to}`)
+    .join(", ");
+  const more = moved.length > 3 ? ` and ${moved.length - 3} more` : "";
+  return isRelative(request.operation.target)
+    ? `${done} ${said}. The sink had moved by ${signed(by)} since the preview (${where}${more}), so the target was resolved from where it stood after the stop.`
+    : `${done} ${said}. The offsets it replaced had moved by ${signed(by)} since the preview (${where}${more}); the offsets set are the ones approved.`;
+}
+
+function signed(n: number): string {
+  return n > 0 ? `+${n}` : String(n);
 }

@@ -73,7 +73,7 @@ export async function measureApprovalOverhead(
         text: `offsets reset ${connector} --to-earliest --reason "benchmark"`,
         requestId: `bench-${run}`,
       });
-      const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1];
+      const id = /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(asked.summary)?.[1];
       if (id === undefined) throw new Error(asked.summary);
       const done = new Promise<ApprovalRequest>((resolve) => finished.set(id, resolve));
       const firstCall = proxy.requests.length;

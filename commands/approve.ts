@@ -1,37 +1,59 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { RequestId } from "../src/core/connector-args.js";
+import { digestFlag, RequestDigest, RequestId } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 import { hasRole } from "../src/core/roles.js";
 
 export const approve = defineCommand({
   name: "approve",
-  summary: "Approve a waiting request (approver role on its cluster; never your own).",
-  examples: ["approve prod-17"],
-  positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
-  flags: {},
-  args: z.object({ request: RequestId }),
+  summary:
+    "Approve a waiting request (approver role on its cluster; never your own). Shows what it approves.",
+  examples: ["approve prod-17-k3mx"],
+  positionals: [{ name: "request", description: "the request's id, e.g. prod-17-k3mx" }],
+  flags: digestFlag,
+  args: z.object({ request: RequestId, digest: RequestDigest.optional() }),
   // The role that counts is the one on the request's cluster, checked afresh when deciding.
   role: "anyone",
   anyCluster: true,
   risk: "destructive",
-  async run({ actor, approvals, roleOn }, { request: id }) {
+  async run({ actor, approvals, roleOn }, { request: id, digest }) {
     const request = await approvals.get(id);
     if (request === undefined)
       return errorReply("refused", `There is no request ${id}. \`approvals\` lists them.`);
+    const about = { cluster: request.cluster, connector: request.connector };
     const role = await roleOn(request.cluster, true);
     if (!hasRole(role, "approver")) {
-      return errorReply(
-        "refused",
-        `Approving needs the approver role on cluster ${request.cluster}; you have ${role === undefined ? "no role there" : `the ${role} role`}.`,
-      );
+      return {
+        ...errorReply(
+          "refused",
+          `Approving needs the approver role on cluster ${request.cluster}; you have ${role === undefined ? "no role there" : `the ${role} role`}.`,
+        ),
+        about,
+      };
     }
-    const decision = await approvals.decide(id, { id: actor.id, name: actor.name }, "approve");
-    if (!decision.ok) return errorReply("refused", decision.refusal);
+    const decision = await approvals.decide(
+      id,
+      { id: actor.id, name: actor.name },
+      "approve",
+      undefined,
+      digest,
+    );
+    if (!decision.ok) return { ...errorReply("refused", decision.refusal), about };
+    const what = `\`${request.command}\` ${request.connector} on ${request.cluster}, asked by ${request.requester.name} ("${request.reason}")`;
     const text =
       decision.request.state === "approved"
-        ? `${actor.name} approved ${id}: the bot now carries out \`${request.command}\` on ${request.connector}.`
-        : `${actor.name} approved ${id}; it needs ${decision.request.approversNeeded - decision.request.approvedBy.length} more approver(s).`;
-    return reply(text, [{ kind: "text", text }], "in_channel");
+        ? `${actor.name} approved ${id}: ${what}. The bot now carries it out.`
+        : `${actor.name} approved ${id}: ${what}. It needs ${decision.request.approversNeeded - decision.request.approvedBy.length} more approver(s).`;
+    return {
+      ...reply(
+        text,
+        [
+          { kind: "text", text },
+          { kind: "code", text: request.planSummary },
+        ],
+        "in_channel",
+      ),
+      about,
+    };
   },
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AuditEntry } from "../src/audit/audit-trail.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { ConnectorName, Duration } from "../src/core/connector-args.js";
 import { reply } from "../src/core/reply.js";
@@ -58,9 +59,17 @@ export const audit = defineCommand({
           e.actorName,
           e.cluster ?? "",
           `${e.command} ${e.args.slice(e.command.length).trim()}`.trim().slice(0, 80),
-          e.errorCode === undefined ? e.outcome : `${e.outcome} (${e.errorCode})`,
+          outcomeOf(e),
         ]),
       },
     ]);
   },
 });
+
+/** The bot's own entries (an execution's steps, its outcome) carry what happened in their detail: show it. */
+function outcomeOf(entry: AuditEntry): string {
+  if (entry.errorCode !== undefined) return `${entry.outcome} (${entry.errorCode})`;
+  if (entry.source !== "system" || entry.detail === undefined) return entry.outcome;
+  const detail = entry.detail.length > 60 ? `${entry.detail.slice(0, 59)}…` : entry.detail;
+  return `${entry.outcome}: ${detail}`;
+}

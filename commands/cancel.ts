@@ -6,8 +6,8 @@ import { errorReply, reply } from "../src/core/reply.js";
 export const cancel = defineCommand({
   name: "cancel",
   summary: "Withdraw a request you made, while it waits.",
-  examples: ["cancel prod-17"],
-  positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
+  examples: ["cancel prod-17-k3mx"],
+  positionals: [{ name: "request", description: "the request's id, e.g. prod-17-k3mx" }],
   flags: {},
   args: z.object({ request: RequestId }),
   role: "anyone",
@@ -15,8 +15,11 @@ export const cancel = defineCommand({
   risk: "safe",
   async run({ actor, approvals }, { request: id }) {
     const decision = await approvals.cancel(id, actor);
-    if (!decision.ok) return errorReply("refused", decision.refusal);
+    const { request } = decision;
+    const about =
+      request === undefined ? {} : { about: { cluster: request.cluster, connector: request.connector } };
+    if (!decision.ok) return { ...errorReply("refused", decision.refusal), ...about };
     const text = `${actor.name} cancelled ${id}.`;
-    return reply(text, [{ kind: "text", text }], "in_channel");
+    return { ...reply(text, [{ kind: "text", text }], "in_channel"), ...about };
   },
 });

@@ -1,12 +1,6 @@
 import { z } from "zod";
-import {
-  describePlan,
-  operationOf,
-  planSinkOffsets,
-  type ResetScope,
-  type ResetTarget,
-} from "../approvals/offset-plan.js";
-import { askForApproval } from "../src/core/ask-for-approval.js";
+import type { SinkScope, SinkTarget } from "../approvals/approval-store.js";
+import { askForApproval, askForSinkChange, nothingToChange } from "../src/core/ask-for-approval.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { ConnectorName, Duration, Reason, reasonFlag } from "../src/core/connector-args.js";
 import { errorReply } from "../src/core/reply.js";
@@ -22,7 +16,7 @@ const targets = [
 ] as const;
 
 /** `orders` or `orders:0,1`. */
-const Scope = z.string().transform((text, context): ResetScope => {
+const Scope = z.string().transform((text, context): SinkScope => {
   const match = /^([^:\s]+)(?::(\d+(?:,\d+)*))?$/.exec(text);
   if (match?.[1] === undefined) {
     context.addIssue({
@@ -31,7 +25,7 @@ const Scope = z.string().transform((text, context): ResetScope => {
     });
     return z.NEVER;
   }
-  return new Map([[match[1], match[2] === undefined ? "all" : match[2].split(",").map(Number)]]);
+  return [{ topic: match[1], partitions: match[2] === undefined ? "all" : match[2].split(",").map(Number) }];
 });
 
 const Args = z
@@ -56,12 +50,12 @@ const Args = z
     message: "--all removes every offset: it cannot be scoped with --topic",
   });
 
-function targetOf(args: z.infer<typeof Args>, now: Date): ResetTarget {
+/** The target as asked; relative ones (all but --to-offset and --all) are resolved when the change runs. */
+function targetOf(args: z.infer<typeof Args>): SinkTarget {
   if (args["to-earliest"]) return { kind: "earliest" };
   if (args["to-latest"]) return { kind: "latest" };
-  if (args["to-datetime"] !== undefined) return { kind: "datetime", at: new Date(args["to-datetime"]) };
-  if (args["by-duration"] !== undefined)
-    return { kind: "datetime", at: new Date(now.getTime() - args["by-duration"]) };
+  if (args["to-datetime"] !== undefined) return { kind: "datetime", at: args["to-datetime"] };
+  if (args["by-duration"] !== undefined) return { kind: "duration", ms: args["by-duration"] };
   if (args["shift-by"] !== undefined) return { kind: "shift", by: args["shift-by"] };
   if (args["to-offset"] !== undefined) return { kind: "offset", offset: args["to-offset"] };
   return { kind: "remove" };
@@ -109,37 +103,39 @@ export const offsetsReset = defineCommand({
   risk: "destructive",
   connectorOf: (args) => args.connector,
   async run(context, args) {
-    const { cluster, requestId, now } = context;
+    const { cluster, requestId } = context;
     const info = await cluster.connect.info(args.connector, { requestId });
-    const target = targetOf(args, now());
-    if (info.type !== "sink" && target.kind !== "remove") {
+    const target = targetOf(args);
+    if (info.type === "sink") {
+      return askForSinkChange(
+        context,
+        {
+          connector: args.connector,
+          command: "offsets reset",
+          reason: args.reason,
+          config: info.config,
+          target,
+          ...(args.topic === undefined ? {} : { scope: args.topic }),
+        },
+        `reset the offsets of ${args.connector}`,
+      );
+    }
+    if (target.kind !== "remove") {
       return errorReply(
         "refused",
         `${args.connector} is a ${info.type ?? "unknown"} connector: its offsets are its own, so only --all (remove them) or \`offsets set\` with its partition JSON applies.`,
       );
     }
-    const plan =
-      info.type === "sink"
-        ? await planSinkOffsets({
-            connector: args.connector,
-            config: info.config,
-            target,
-            kafka: cluster.lag,
-            ...(args.topic === undefined ? {} : { scope: args.topic }),
-          })
-        : undefined;
-    const summary =
-      plan === undefined
-        ? `Every committed offset of source connector ${args.connector} is removed (${(await cluster.connect.offsets(args.connector, { requestId })).offsets.length} partition(s) now).`
-        : describePlan(plan);
+    const current = (await cluster.connect.offsets(args.connector, { requestId })).offsets;
+    if (current.length === 0) return nothingToChange(args.connector, []);
     return askForApproval(
       context,
       {
         connector: args.connector,
         command: "offsets reset",
         reason: args.reason,
-        operation: plan === undefined ? { kind: "reset-offsets" } : operationOf(plan),
-        planSummary: summary,
+        operation: { kind: "reset-offsets" },
+        planSummary: `Every committed offset of source connector ${args.connector} is removed (${current.length} partition(s) now).`,
       },
       `reset the offsets of ${args.connector}`,
     );

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { ApprovalRequest, Operation } from "../approvals/approval-store.js";
-import { describePlan, operationOf, planSinkOffsets } from "../approvals/offset-plan.js";
+import { explicitTarget } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
-import { askForApproval } from "../src/core/ask-for-approval.js";
+import { askForApproval, askForSinkChange, nothingToChange } from "../src/core/ask-for-approval.js";
 import { type CommandContext, defineCommand } from "../src/core/command-spec.js";
 import { Reason, RequestId, reasonFlag } from "../src/core/connector-args.js";
 import { errorReply, type Reply } from "../src/core/reply.js";
@@ -13,7 +13,7 @@ export const offsetsRestore = defineCommand({
   name: "offsets restore",
   summary:
     "Ask to undo an earlier request from its snapshot: its offsets put back, or a deleted connector created again with its config and offsets.",
-  examples: ['offsets restore prod-17 --reason "the replay was not needed"'],
+  examples: ['offsets restore prod-17-k3mx --reason "the replay was not needed"'],
   positionals: [{ name: "request", description: "the id of the request whose snapshot to restore" }],
   flags: reasonFlag,
   args: z.object({ request: RequestId, reason: Reason }),
@@ -31,7 +31,8 @@ export const offsetsRestore = defineCommand({
       );
     }
     if (earlier.operation.kind === "delete") return recreate(context, earlier, args.reason);
-    if (earlier.operation.kind !== "alter-offsets" && earlier.operation.kind !== "reset-offsets") {
+    const kind = earlier.operation.kind;
+    if (kind !== "sink-offsets" && kind !== "alter-offsets" && kind !== "reset-offsets") {
       return errorReply(
         "refused",
         `${earlier.id} was a \`${earlier.command}\`, which changed no offsets: there is nothing to restore.`,
@@ -56,21 +57,32 @@ export const offsetsRestore = defineCommand({
         `restore the offsets of ${connector} from ${earlier.id}`,
       );
     if (info.type === "sink") {
-      const plan = await planSinkOffsets({
-        connector,
-        config: info.config,
-        target:
-          earlier.snapshot.length === 0
-            ? { kind: "remove" }
-            : { kind: "explicit", offsets: sinkTargets(offsets) },
-        kafka: cluster.lag,
-      });
-      return ask(operationOf(plan), `Back to the snapshot taken by ${earlier.id}:\n${describePlan(plan)}`);
+      return askForSinkChange(
+        context,
+        {
+          connector,
+          command: "offsets restore",
+          reason: args.reason,
+          config: info.config,
+          target: earlier.snapshot.length === 0 ? { kind: "remove" } : explicitTarget(sinkTargets(offsets)),
+          heading: `Back to the snapshot taken by ${earlier.id}:`,
+        },
+        `restore the offsets of ${connector} from ${earlier.id}`,
+      );
     }
+    if (earlier.snapshot.length === 0 && current.length === 0) return nothingToChange(connector, []);
     if (earlier.snapshot.length === 0) {
       return ask(
         { kind: "reset-offsets" },
         `The snapshot of ${earlier.id} held no offsets: every committed offset of ${connector} is removed.`,
+      );
+    }
+    const currentOf = (offset: ConnectorOffset) =>
+      current.find((c) => canonicalJson(c.partition) === canonicalJson(offset.partition))?.offset ?? null;
+    if (offsets.every((offset) => canonicalJson(offset.offset) === canonicalJson(currentOf(offset)))) {
+      return nothingToChange(
+        connector,
+        offsets.map((offset) => [JSON.stringify(offset.partition), JSON.stringify(currentOf(offset))]),
       );
     }
     const lines = offsets.map(

@@ -1,9 +1,8 @@
 import { z } from "zod";
-import type { Operation } from "../approvals/approval-store.js";
-import { describePlan, operationOf, planSinkOffsets } from "../approvals/offset-plan.js";
+import { explicitTarget } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectorOffset } from "../src/connect/connect-schemas.js";
-import { askForApproval } from "../src/core/ask-for-approval.js";
+import { askForApproval, askForSinkChange, nothingToChange } from "../src/core/ask-for-approval.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { ConnectorName, Reason, reasonFlag } from "../src/core/connector-args.js";
 import { errorReply } from "../src/core/reply.js";
@@ -92,12 +91,6 @@ export const offsetsSet = defineCommand({
   async run(context, args) {
     const { cluster, requestId } = context;
     const info = await cluster.connect.info(args.connector, { requestId });
-    const ask = (operation: Operation, planSummary: string) =>
-      askForApproval(
-        context,
-        { connector: args.connector, command: "offsets set", reason: args.reason, operation, planSummary },
-        `set offsets of ${args.connector}`,
-      );
     if (args.offsets !== undefined) {
       if (info.type !== "sink") {
         return errorReply(
@@ -105,13 +98,17 @@ export const offsetsSet = defineCommand({
           `${args.connector} is a ${info.type ?? "unknown"} connector: topic:partition=offset applies to sinks; give its offsets with --json.`,
         );
       }
-      const plan = await planSinkOffsets({
-        connector: args.connector,
-        config: info.config,
-        target: { kind: "explicit", offsets: args.offsets },
-        kafka: cluster.lag,
-      });
-      return ask(operationOf(plan), describePlan(plan));
+      return askForSinkChange(
+        context,
+        {
+          connector: args.connector,
+          command: "offsets set",
+          reason: args.reason,
+          config: info.config,
+          target: explicitTarget(args.offsets),
+        },
+        `set offsets of ${args.connector}`,
+      );
     }
     const offsets = args.json ?? [];
     if (info.type === "sink") {
@@ -121,13 +118,33 @@ export const offsetsSet = defineCommand({
       );
     }
     const current = (await cluster.connect.offsets(args.connector, { requestId })).offsets;
-    const lines = offsets.map((offset) => {
-      const before = current.find((c) => canonicalJson(c.partition) === canonicalJson(offset.partition));
-      return `${JSON.stringify(offset.partition)}  ${JSON.stringify(before?.offset ?? null)} → ${JSON.stringify(offset.offset)}`;
-    });
-    return ask(
-      { kind: "alter-offsets", offsets },
-      [...lines, `${offsets.length} source partition(s) of ${args.connector} change.`].join("\n"),
+    const befores = offsets.map(
+      (offset) =>
+        current.find((c) => canonicalJson(c.partition) === canonicalJson(offset.partition))?.offset ?? null,
+    );
+    if (offsets.every((offset, i) => canonicalJson(offset.offset) === canonicalJson(befores[i] ?? null))) {
+      return nothingToChange(
+        args.connector,
+        offsets.map((offset, i) => [JSON.stringify(offset.partition), JSON.stringify(befores[i] ?? null)]),
+      );
+    }
+    const lines = offsets.map(
+      (offset, i) =>
+        `${JSON.stringify(offset.partition)}  ${JSON.stringify(befores[i] ?? null)} → ${JSON.stringify(offset.offset)}`,
+    );
+    return askForApproval(
+      context,
+      {
+        connector: args.connector,
+        command: "offsets set",
+        reason: args.reason,
+        operation: { kind: "alter-offsets", offsets },
+        planSummary: [
+          ...lines,
+          `${offsets.length} source partition(s) of ${args.connector} change. Preview as of ${context.now().toISOString().slice(11, 19)} UTC: these offsets are set as shown.`,
+        ].join("\n"),
+      },
+      `set offsets of ${args.connector}`,
     );
   },
 });

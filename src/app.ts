@@ -31,7 +31,10 @@ export interface AppOptions {
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   readonly approvalOptions?: Partial<
-    Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs">
+    Pick<
+      ApprovalsOptions,
+      "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs" | "startWithinMs"
+    >
   >;
 }
 
@@ -78,8 +81,9 @@ export function createApp(options: AppOptions): App {
     keyPrefix,
     store: new ApprovalStore(redis, keyPrefix),
     audit,
-    connectFor: (name) => clusters.find((cluster) => cluster.name === name)?.connect,
+    clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
+    startWithinMs: config.approvalStartWithinMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
     ...(options.approvalNotifier === undefined
       ? {}

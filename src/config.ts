@@ -42,6 +42,7 @@ const Environment = z.object({
   AUDIT_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   APPROVALS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   APPROVAL_EXPIRY: z.string().optional(),
+  APPROVAL_START_WITHIN: z.string().optional(),
   APPROVALS_REQUIRED: z.string().optional(),
   APPROVERS_NEEDED: z.coerce.number().int().min(1).max(5).default(1),
   ALERTS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
@@ -154,6 +155,8 @@ const ConfigFile = z.strictObject({
   approvalsChannel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   /** How long a request waits for approvers, as a duration (`30m`). */
   approvalExpiry: z.string().optional(),
+  /** An approved request no bot process starts within this fails as stale instead of running late (`5m`). */
+  approvalStartWithin: z.string().optional(),
   clusters: z
     .array(ClusterFile)
     .min(1, "configure at least one cluster")
@@ -197,6 +200,8 @@ export interface Config {
   /** Where approval requests are posted; without it, in the channel where they were asked. */
   readonly approvalsChannel?: string;
   readonly approvalExpiryMs: number;
+  /** An approved request that no bot process starts within this fails as stale; it never runs late. */
+  readonly approvalStartWithinMs: number;
   readonly alerts: AlertsConfig;
   readonly redisUrl: string;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
@@ -248,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     clusters: file === undefined ? [singleCluster(vars, read)] : clustersFromFile(file, env, read),
     ...(approvalsChannel === undefined ? {} : { approvalsChannel }),
     approvalExpiryMs: approvalExpiry(file?.approvalExpiry ?? vars.APPROVAL_EXPIRY),
+    approvalStartWithinMs: approvalStartWithin(file?.approvalStartWithin ?? vars.APPROVAL_START_WITHIN),
     alerts: alertsConfig(file?.alerts, vars),
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
@@ -370,6 +376,17 @@ function approvalExpiry(text: string | undefined): number {
   if (ms === undefined || ms < 60_000) {
     throw new ConfigError(
       `Invalid approval expiry "${text}": use a duration of at least a minute, such as 30m or 2h.`,
+    );
+  }
+  return ms;
+}
+
+function approvalStartWithin(text: string | undefined): number {
+  if (text === undefined) return 5 * 60_000;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 10_000) {
+    throw new ConfigError(
+      `Invalid approval start bound "${text}": use a duration of at least 10 s, such as 5m (how long an approved request may wait for a bot process to start it).`,
     );
   }
   return ms;

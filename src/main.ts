@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { runOnce, runShell } from "./shell/shell.js";
+import { runCommandOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
   createSlackClient,
@@ -63,10 +63,11 @@ process.once("SIGTERM", () => void stop(0));
 process.once("SIGINT", () => void stop(130));
 
 // Any running bot executes approved requests and expires forgotten ones; BullMQ runs each job on one of them.
+// A one-shot command starts the worker only to carry out (and wait for) a change it started itself.
 if (values.command === undefined) await app.approvals.startWorker();
 
 if (values.command !== undefined) {
-  await stop(await runOnce(app.dispatcher, values.command, process.stdout));
+  await stop(await runCommandOnce(app, values.command, process.stdout));
 } else if (slackClient !== undefined && botToken !== undefined) {
   if (signingSecret === undefined && config.slack.appToken === undefined) {
     console.error(

@@ -52,7 +52,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
   const run = (a: App, actor: Actor, text: string): Promise<Reply> =>
     a.dispatcher.dispatch({ actor, text, requestId: `r${++calls}` });
   const idOf = (reply: Reply) =>
-    /request ([a-z0-9._-]+-\d+)/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
+    /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
   const finished = (a: App, id: string) =>
     eventually(`${id} to finish`, async () => {
       const request = await a.approvals.get(id);

@@ -85,7 +85,8 @@ describe("approvals survive a killed bot: the change is applied once and the con
       const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
       const { connector } = await fileSinkThatRead(connect, kafka, dir, 30);
       const asked = await run(operator, `offsets reset ${connector} --to-offset 12 --reason "crash test"`);
-      const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+      const id =
+        /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
 
       const doomed = await startWorker(crashAt);
       const before = proxy.requests.length;
@@ -122,7 +123,7 @@ describe("approvals survive a killed bot: the change is applied once and the con
         .reverse();
       assert.deepEqual(
         steps,
-        ["snapshot", "stopped", "changed", "verified", "restored"].map((s) => `step ${s} done`),
+        ["snapshot", "stopped", "resolved", "changed", "verified", "restored"].map((s) => `step ${s} done`),
       );
     });
   }

@@ -45,7 +45,7 @@ describe("approvals: destructive changes wait for a second person", () => {
   const run = (a: App, actor: Actor, text: string): Promise<Reply> =>
     a.dispatcher.dispatch({ actor, text, requestId: `r${++calls}` });
   const idOf = (reply: Reply) =>
-    /request ([a-z0-9._-]+-\d+)/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
+    /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
 
   /** A FileStreamSink that has read `count` messages from a one-partition topic. */
   async function sinkThatRead(count: number) {
@@ -81,11 +81,10 @@ describe("approvals: destructive changes wait for a second person", () => {
 
     assert.match((await run(app, operator, `approve ${id}`)).summary, /approver role/);
     assert.match((await run(app, viewer, `approve ${id}`)).summary, /approver role/);
-    const self = await run(app, operator, `offsets reset ${connector} --to-latest --reason "mine"`);
     // An approver who asked cannot approve their own request either.
-    const own = await run(app, approver, `offsets reset ${connector} --to-latest --reason "mine too"`);
+    const other = await sinkThatRead(3);
+    const own = await run(app, approver, `offsets reset ${other.connector} --to-earliest --reason "mine"`);
     assert.match((await run(app, approver, `approve ${idOf(own)}`)).summary, /yourself/);
-    await run(app, operator, `cancel ${idOf(self)}`);
     await run(app, approver, `cancel ${idOf(own)}`);
 
     const approved = await run(app, approver, `approve ${id}`);
@@ -119,7 +118,7 @@ describe("approvals: destructive changes wait for a second person", () => {
       [
         ["requested", "otto", ""],
         ["approved", "anna", ""],
-        ...["snapshot", "stopped", "changed", "verified", "restored"].map((step) => [
+        ...["snapshot", "stopped", "resolved", "changed", "verified", "restored"].map((step) => [
           "succeeded",
           "anna",
           `step ${step} done`,
@@ -202,7 +201,7 @@ describe("approvals: destructive changes wait for a second person", () => {
     }
   });
 
-  test("two executions of one request at once (a job wrongly thought stalled): the later owns it, the change runs once", async () => {
+  test("two executions of one request at once (a job wrongly thought stalled): the connector's lock lets one run, the other finds it done", async () => {
     const idle = start(`${prefix}twice:`);
     try {
       const { connector } = await sinkThatRead(6);
@@ -211,8 +210,10 @@ describe("approvals: destructive changes wait for a second person", () => {
       const before = proxy.requests.length;
       const store = new ApprovalStore(idle.redis, `${prefix}twice:`);
       const connect = idle.clusters[0]?.connect ?? assert.fail("no cluster");
-      const execute = () => executeApproval(id, { store, connect, now: () => new Date() });
-      await Promise.all([execute(), execute()]);
+      const kafka = idle.clusters[0]?.lag ?? assert.fail("no cluster");
+      const execute = () => executeApproval(id, { store, connect, kafka, now: () => new Date() });
+      const [one, two] = await Promise.all([execute(), execute()]);
+      assert.deepEqual([one.state, two.state], ["succeeded", "succeeded"]);
       const done = await store.get(id);
       assert.equal(done?.state, "succeeded", done?.outcome);
       const sent = proxy.requests.slice(before);

@@ -88,7 +88,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     await bot.simulator.slashCommand({ text, userId: operator.id, userName: operator.name, responseUrl });
     const answer = await standIn.waitForCall("response_url", (call) => call.url === responseUrl);
     const id =
-      /request ([a-z0-9._-]+-\d+)/.exec(String(answer.args.text))?.[1] ??
+      /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(String(answer.args.text))?.[1] ??
       assert.fail(String(answer.args.text));
     const message = await standIn.waitForCall(
       "chat.postMessage",

@@ -1,44 +1,144 @@
-import type { NewRequest } from "../../approvals/approvals.js";
+import type { SinkScope, SinkTarget } from "../../approvals/approval-store.js";
+import type { Approvals, NewRequest } from "../../approvals/approvals.js";
+import {
+  changesNothing,
+  describeExecution,
+  describePlan,
+  movesOf,
+  planSinkOffsets,
+  previewNote,
+  resetScopeOf,
+  resetTargetOf,
+} from "../../approvals/offset-plan.js";
 import type { CommandContext } from "./command-spec.js";
-import { type Reply, reply } from "./reply.js";
+import { errorReply, type Reply, reply } from "./reply.js";
 
 /**
  * Queues a destructive command as an approval request and says what happens next: who must approve and until
- * when, or, where the cluster's policy needs nobody, that it runs now.
+ * when, or, where the cluster's policy needs nobody, that it runs now. Refused while the connector has another
+ * open request.
  */
 export async function askForApproval(
   context: CommandContext,
-  input: Pick<NewRequest, "connector" | "command" | "reason" | "operation" | "planSummary">,
+  input: Pick<NewRequest, "connector" | "command" | "reason" | "operation" | "planSummary" | "preview">,
   /** What is asked, as a verb phrase: `stop orders-sink`. */
   what: string,
 ): Promise<Reply> {
   const { actor, cluster, approvals, requestId } = context;
-  const request = await approvals.request({
+  const asked = await approvals.request({
     ...input,
     cluster: cluster.name,
     requester: { id: actor.id, name: actor.name },
     requestId,
     ...(context.channelId === undefined ? {} : { channelId: context.channelId }),
   });
+  if (!asked.ok) return errorReply("refused", asked.refusal);
+  const { request } = asked;
   const text =
     request.state === "approved"
       ? `${actor.name} asked to ${what} on ${cluster.name}: no approval is needed there, so request ${request.id} runs now.`
       : `${actor.name} asks to ${what} on ${cluster.name}: request ${request.id}, waiting for ${request.approversNeeded === 1 ? "an approver" : `${request.approversNeeded} approvers`} until ${request.expiresAt.slice(11, 16)} UTC.`;
-  return reply(
-    text,
-    [
-      { kind: "text", text },
-      {
-        kind: "fields",
-        fields: [
-          ["reason", input.reason],
-          request.state === "approved"
-            ? ["follow with", "approvals"]
-            : ["approve with", `approve ${request.id}`],
-        ],
-      },
-      { kind: "code", text: input.planSummary },
-    ],
-    "in_channel",
+  return {
+    ...reply(
+      text,
+      [
+        { kind: "text", text },
+        {
+          kind: "fields",
+          fields: [
+            ["reason", input.reason],
+            request.state === "approved"
+              ? ["follow with", "approvals"]
+              : ["approve with", `approve ${request.id}`],
+          ],
+        },
+        { kind: "code", text: input.planSummary },
+      ],
+      "in_channel",
+    ),
+    queued: request.id,
+  };
+}
+
+/**
+ * A sink's offset change: previews the plan from real offsets, and asks for it unless it would change nothing.
+ * The request keeps the target, not the previewed offsets: it is resolved again after the connector is stopped.
+ */
+export async function askForSinkChange(
+  context: CommandContext,
+  input: Pick<NewRequest, "connector" | "command" | "reason"> & {
+    readonly config: Readonly<Record<string, string>>;
+    readonly target: SinkTarget;
+    readonly scope?: SinkScope;
+    /** A line above the plan, e.g. which snapshot it restores. */
+    readonly heading?: string;
+  },
+  what: string,
+): Promise<Reply> {
+  const { connector, command, reason, config, target, scope, heading } = input;
+  const now = context.now();
+  const plan = await planSinkOffsets({
+    connector,
+    config,
+    target: resetTargetOf(target, now),
+    kafka: context.cluster.lag,
+    ...(scope === undefined ? {} : { scope: resetScopeOf(scope) }),
+  });
+  if (changesNothing(plan)) {
+    return nothingToChange(
+      connector,
+      plan.changes.map((c) => [`${c.topic}:${c.partition}`, c.current === null ? "none" : String(c.current)]),
+    );
+  }
+  return askForApproval(
+    context,
+    {
+      connector,
+      command,
+      reason,
+      operation: { kind: "sink-offsets", target, ...(scope === undefined ? {} : { scope }) },
+      planSummary: [
+        ...(heading === undefined ? [] : [heading]),
+        describePlan(plan),
+        previewNote(target, now),
+      ].join("\n"),
+      preview: movesOf(plan),
+    },
+    what,
   );
+}
+
+/** A change that would leave every offset as it is: nothing is queued, and the current offsets are shown. */
+export function nothingToChange(connector: string, current: readonly (readonly [string, string])[]): Reply {
+  const text = `Nothing would change: ${connector}'s offsets are already there, so no request was queued.`;
+  return reply(text, [
+    { kind: "text", text },
+    { kind: "table", columns: ["partition", "committed now"], rows: current },
+  ]);
+}
+
+/**
+ * Waits (at most `timeoutMs`) for a request that runs at once, where the policy needs no approver, and answers
+ * with how it really ended; undefined for a request that waits for approvers (nothing runs yet).
+ */
+export async function awaitExecution(
+  approvals: Approvals,
+  id: string,
+  timeoutMs: number,
+): Promise<Reply | undefined> {
+  const asked = await approvals.get(id);
+  if (asked === undefined || asked.state === "pending") return undefined;
+  const done = await approvals.awaitOutcome(id, timeoutMs);
+  if (done === undefined) {
+    return errorReply(
+      "failed",
+      `${id} has not finished after ${Math.round(timeoutMs / 1000)} s; \`approvals\` shows how it ends.`,
+    );
+  }
+  const what = `${id} (\`${done.command}\` ${done.connector} on ${done.cluster})`;
+  if (done.state !== "succeeded") {
+    return errorReply("failed", `${what} ${done.state}: ${done.outcome ?? "no reason recorded"}`);
+  }
+  const text = [`${what} is done.`, describeExecution(done), done.outcome].filter(Boolean).join(" ");
+  return reply(text, [{ kind: "text", text }]);
 }

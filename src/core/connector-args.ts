@@ -28,8 +28,22 @@ export const oneConnector = {
 /** Why a change is asked for or refused: shown to the approver and kept in the audit. */
 export const Reason = z.string().trim().min(3, "say why, in a few words");
 
-/** An approval request's id as people type it: `<cluster>-<n>`. */
-export const RequestId = z.string().regex(/^[a-z0-9._-]+-\d+$/, "a request id such as prod-17");
+/** An approval request's id as people type it: `<cluster>-<n>-<tail>` (`<cluster>-<n>` before the tail existed). */
+export const RequestId = z
+  .string()
+  .regex(/^[a-z0-9._-]+-\d+(-[a-z0-9]{4})?$/, "a request id such as prod-17-k3mx");
+
+/** The digest of what a request does, as its buttons carry it (12 hex digits). */
+export const RequestDigest = z.string().regex(/^[0-9a-f]{12}$/, "12 hex digits, as the buttons send");
+
+/** `--digest`: approve or deny only if the request still does what the message showed. */
+export const digestFlag = {
+  digest: {
+    type: "string",
+    valueName: "DIGEST",
+    description: "only if the request still does what this digest names (the Slack buttons send it)",
+  },
+} as const;
 
 /** The `--reason` flag every destructive command takes. */
 export const reasonFlag = {

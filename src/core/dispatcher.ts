@@ -127,6 +127,8 @@ export class Dispatcher {
       });
       await record({
         ...about,
+        // `approve <id>` names no connector: the request it was about does.
+        ...(prepared.connector === undefined ? reply.about : {}),
         outcome: reply.outcome,
         ...(reply.outcome === "succeeded" ? {} : { detail: reply.summary }),
       });

@@ -23,6 +23,13 @@ export interface Reply {
   /** Replies to commands that change something go to the channel, so the team sees them. */
   readonly visibility: "ephemeral" | "in_channel";
   readonly outcome: "succeeded" | "refused" | "failed";
+  /**
+   * The connector the answer turned out to be about when the command line named none (`approve <id>`): the audit
+   * files the entry under it.
+   */
+  readonly about?: { readonly cluster: string; readonly connector: string };
+  /** The approval request this answer queued, by id: a one-shot command waits for one that runs at once. */
+  readonly queued?: string;
 }
 
 export function reply(

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
+import type { App } from "../app.js";
+import { awaitExecution } from "../core/ask-for-approval.js";
 import type { Actor } from "../core/command-spec.js";
 import type { Dispatcher } from "../core/dispatcher.js";
 import type { Reply } from "../core/reply.js";
@@ -25,6 +27,23 @@ export async function runOnce(
   const reply = await dispatcher.dispatch({ actor: localActor(), text, requestId: randomUUID() });
   out.write(`${renderText(reply)}\n`);
   return exitCodeOf(reply);
+}
+
+/**
+ * `npm start -- --command "…"`: runs one command. One that starts a change at once (a cluster whose policy needs
+ * no approver) waits for that execution, bounded by the stale bound plus five minutes, runs it in this process
+ * if no other does, and exits with its real outcome: 0 done, 1 failed.
+ */
+export async function runCommandOnce(app: App, text: string, out: NodeJS.WritableStream): Promise<number> {
+  const reply = await app.dispatcher.dispatch({ actor: localActor(), text, requestId: randomUUID() });
+  out.write(`${renderText(reply)}\n`);
+  if (reply.queued === undefined || (await app.approvals.get(reply.queued))?.state === "pending")
+    return exitCodeOf(reply);
+  await app.approvals.startWorker();
+  const outcome = await awaitExecution(app.approvals, reply.queued, app.approvals.startWithinMs + 5 * 60_000);
+  if (outcome === undefined) return exitCodeOf(reply);
+  out.write(`${renderText(outcome)}\n`);
+  return exitCodeOf(outcome);
 }
 
 /** `connect> ` prompt: the same commands as Slack's /connect, against the configured clusters. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { App as BoltApp } from "@slack/bolt";
+import type { App as BoltApp, RespondFn } from "@slack/bolt";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { Reply } from "../core/reply.js";
@@ -11,55 +11,102 @@ const ButtonClick = z.object({
   trigger_id: z.string().min(1),
   actions: z.array(z.object({ action_id: z.string(), value: z.string() })).length(1),
   channel: z.object({ id: z.string() }).optional(),
+  container: z.object({ channel_id: z.string(), message_ts: z.string() }).optional(),
 });
+
+/** Slack wants an answer to a click within 3 s; the decision is saved first, but never past this. */
+const ackDeadlineMs = 2_500;
 
 export interface Click {
   readonly actionId: string;
   readonly value: string;
   readonly user: { readonly id: string; readonly name: string };
+  /** The message the button sits in. */
+  readonly message?: { readonly channel: string; readonly ts: string };
 }
 
 /**
  * A button runs a `/connect` command line through the dispatcher as the person who clicked, so roles, the audit
  * and every check apply exactly as for the typed command. `commandFor` turns the click into that line;
  * `afterwards` sees the answer. A refusal is told to the clicker alone; a repeated delivery runs nothing.
+ * The click is acknowledged only once the command has run (its decision saved), or after 2.5 s at the latest:
+ * a process that dies before saving a click leaves it unacknowledged, so Slack shows the clicker an error rather
+ * than a success nobody acted on.
  */
 export function handleButtons(
   bolt: BoltApp,
   app: App,
   actionIds: RegExp,
-  commandFor: (click: Click) => string,
+  /** The command line for a click; undefined when the button's value is not one this bot writes. */
+  commandFor: (click: Click) => string | undefined,
   afterwards?: (click: Click, answer: Reply) => Promise<void>,
 ): void {
   bolt.action({ action_id: actionIds }, async ({ ack, body, respond }) => {
-    await ack();
-    const parsed = ButtonClick.safeParse(body);
-    const action = parsed.data?.actions[0];
-    if (!parsed.success || action === undefined) {
-      await respond({
-        response_type: "ephemeral",
-        replace_original: false,
-        text: "Slack sent a click the bot could not read.",
-      });
-      return;
-    }
-    const { user, trigger_id, channel } = parsed.data;
-    const first = await app.redis.set(`${app.keyPrefix}slack:action:${trigger_id}`, "1", "EX", 3600, "NX");
-    if (first === null) return;
-    const click = {
-      actionId: action.action_id,
-      value: action.value,
-      user: { id: user.id, name: user.username ?? user.name ?? user.id },
+    let acknowledged: Promise<void> | undefined;
+    const acknowledge = () => {
+      acknowledged ??= ack();
+      return acknowledged;
     };
-    const answer = await app.dispatcher.dispatch({
-      actor: { ...click.user, source: "slack" },
-      text: commandFor(click),
-      ...(channel === undefined ? {} : { channelId: channel.id }),
-      requestId: randomUUID(),
-    });
-    if (answer.outcome !== "succeeded") {
-      await respond({ response_type: "ephemeral", replace_original: false, text: fallbackText(answer) });
+    const deadline = setTimeout(() => void acknowledge(), ackDeadlineMs);
+    try {
+      await handleClick(app, body, respond, acknowledge, commandFor, afterwards);
+    } finally {
+      clearTimeout(deadline);
+      await acknowledge();
     }
-    await afterwards?.(click, answer);
   });
+}
+
+async function handleClick(
+  app: App,
+  body: unknown,
+  respond: RespondFn,
+  acknowledge: () => Promise<void>,
+  commandFor: (click: Click) => string | undefined,
+  afterwards: ((click: Click, answer: Reply) => Promise<void>) | undefined,
+): Promise<void> {
+  const parsed = ButtonClick.safeParse(body);
+  const action = parsed.data?.actions[0];
+  if (!parsed.success || action === undefined) {
+    await acknowledge();
+    await respond({
+      response_type: "ephemeral",
+      replace_original: false,
+      text: "Slack sent a click the bot could not read.",
+    });
+    return;
+  }
+  const { user, trigger_id, channel, container } = parsed.data;
+  const first = await app.redis.set(`${app.keyPrefix}slack:action:${trigger_id}`, "1", "EX", 3600, "NX");
+  if (first === null) return;
+  const click: Click = {
+    actionId: action.action_id,
+    value: action.value,
+    user: { id: user.id, name: user.username ?? user.name ?? user.id },
+    ...(container === undefined
+      ? {}
+      : { message: { channel: container.channel_id, ts: container.message_ts } }),
+  };
+  const text = commandFor(click);
+  if (text === undefined) {
+    await acknowledge();
+    await respond({
+      response_type: "ephemeral",
+      replace_original: false,
+      text: "This button carries a value the bot does not recognise; nothing was done.",
+    });
+    return;
+  }
+  const answer = await app.dispatcher.dispatch({
+    actor: { ...click.user, source: "slack" },
+    text,
+    ...(channel === undefined ? {} : { channelId: channel.id }),
+    requestId: randomUUID(),
+  });
+  // Saved and audited: now Slack may hear that the click arrived.
+  await acknowledge();
+  if (answer.outcome !== "succeeded") {
+    await respond({ response_type: "ephemeral", replace_original: false, text: fallbackText(answer) });
+  }
+  await afterwards?.(click, answer);
 }

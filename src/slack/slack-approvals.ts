@@ -3,8 +3,9 @@ import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import type { ApprovalRequest } from "../../approvals/approval-store.js";
+import { type ApprovalRequest, digestOf } from "../../approvals/approval-store.js";
 import type { ApprovalNotifier } from "../../approvals/approvals.js";
+import { describeExecution } from "../../approvals/offset-plan.js";
 import type { App } from "../app.js";
 import { canonicalJson } from "../connect/canonical-json.js";
 import type { ConnectorOffset } from "../connect/connect-schemas.js";
@@ -218,8 +219,10 @@ function statusLine(request: ApprovalRequest): string {
     case "approved":
     case "executing":
       return `${capitalised(approved)}${at(request.decidedAt)}; running${request.step === undefined ? "" : ` (done: ${request.step})`}.`;
-    case "succeeded":
-      return `Succeeded${took}, ${approved}.${request.outcome === undefined ? "" : ` ${request.outcome}`}`;
+    case "succeeded": {
+      const result = describeExecution(request);
+      return `Succeeded${took}, ${approved}.${result === undefined ? "" : ` ${result}`}${request.outcome === undefined ? "" : ` ${request.outcome}`}`;
+    }
     case "failed":
       return `${request.outcome ?? "Failed."} (${approved})`;
     case "denied":
@@ -239,6 +242,9 @@ function capitalised(text: string): string {
 function messageBlocks(request: ApprovalRequest, message: Reply): KnownBlock[] {
   const blocks = renderBlocks(message);
   if (request.state !== "pending") return blocks;
+  // Each button names the request and what it does: a click on an old message whose id now names another
+  // request is refused as stale.
+  const value = `${request.id}:${digestOf(request)}`;
   return [
     ...blocks,
     {
@@ -250,14 +256,14 @@ function messageBlocks(request: ApprovalRequest, message: Reply): KnownBlock[] {
           action_id: approveAction,
           style: "primary",
           text: { type: "plain_text", text: "Approve" },
-          value: request.id,
+          value,
         },
         {
           type: "button",
           action_id: denyAction,
           style: "danger",
           text: { type: "plain_text", text: "Deny" },
-          value: request.id,
+          value,
         },
       ],
     },
@@ -273,7 +279,29 @@ function outcomeReply(request: ApprovalRequest): Reply {
   const parts: ReplyPart[] = [{ kind: "text", text: summary }];
   const before = request.snapshot ?? [];
   const { operation } = request;
-  if (
+  const moves = request.resolved?.moves;
+  if (request.state === "succeeded" && moves !== undefined) {
+    const previewed = new Map((request.preview ?? []).map((m) => [m.partition, m]));
+    const number = (n: number | null) => (n === null ? "none" : String(n));
+    parts.push({
+      kind: "table",
+      columns: ["partition", "before", "after", "replayed", "skipped", "preview"],
+      rows: moves.map((m) => {
+        const p = previewed.get(m.partition);
+        return [
+          m.partition,
+          number(m.before),
+          number(m.after),
+          String(m.replay),
+          String(m.skip),
+          p === undefined ? "" : `${number(p.before)} → ${number(p.after)}`,
+        ];
+      }),
+    });
+    const result = describeExecution(request);
+    if (result !== undefined) parts.push({ kind: "text", text: result });
+    parts.push({ kind: "note", text: `Undo with \`offsets restore ${request.id} --reason "…"\`.` });
+  } else if (
     request.state === "succeeded" &&
     (operation.kind === "alter-offsets" || operation.kind === "reset-offsets")
   ) {
@@ -356,11 +384,55 @@ export function slackApproverEligibility(client: WebClient): (userId: string) =>
   };
 }
 
-/** Approve / Deny run `approve <id>` or `deny <id>` as the person who clicked. */
+/** A button's value: `<id>:<digest>`; messages posted before digests existed carry the id alone. */
+function buttonTarget(value: string): { id: string; digest?: string } | undefined {
+  const match = /^([a-z0-9._-]+-\d+(?:-[a-z0-9]{4})?)(?::([0-9a-f]{12}))?$/.exec(value);
+  if (match?.[1] === undefined) return undefined;
+  return match[2] === undefined ? { id: match[1] } : { id: match[1], digest: match[2] };
+}
+
+/** What a stale approval message says instead of its plan and buttons. */
+function staleMessage(id: string, current: ApprovalRequest | undefined): Reply {
+  const now =
+    current === undefined
+      ? `${id} no longer exists (the bot's store lost it)`
+      : `${id} now names another request (\`${current.command}\` ${current.connector} on ${current.cluster}, asked by ${current.requester.name})`;
+  const text = `Stale: this message no longer shows a request the bot holds. ${now}. Nothing was approved or denied; ask again if the change is still needed.`;
+  return reply(`Stale request ${id}`, [
+    { kind: "heading", text: `Stale: request ${id}` },
+    { kind: "text", text },
+  ]);
+}
+
+/**
+ * Approve / Deny run `approve <id> --digest <d>` or `deny <id> --digest <d>` as the person who clicked. A click
+ * refused because the request is gone or does something else now turns its message into a stale notice.
+ */
 export function handleApprovalButtons(bolt: BoltApp, app: App): void {
-  handleButtons(bolt, app, new RegExp(`^(${approveAction}|${denyAction})$`), (click) =>
-    click.actionId === approveAction
-      ? `approve ${click.value}`
-      : `deny ${click.value} --reason "denied with the button in Slack"`,
+  handleButtons(
+    bolt,
+    app,
+    new RegExp(`^(${approveAction}|${denyAction})$`),
+    (click) => {
+      const target = buttonTarget(click.value);
+      if (target === undefined) return undefined;
+      const digest = target.digest === undefined ? "" : ` --digest ${target.digest}`;
+      return click.actionId === approveAction
+        ? `approve ${target.id}${digest}`
+        : `deny ${target.id}${digest} --reason "denied with the button in Slack"`;
+    },
+    async (click, answer) => {
+      const target = buttonTarget(click.value);
+      if (answer.outcome !== "refused" || target?.digest === undefined || click.message === undefined) return;
+      const current = await app.approvals.get(target.id);
+      if (current !== undefined && digestOf(current) === target.digest) return;
+      const stale = staleMessage(target.id, current);
+      await bolt.client.chat.update({
+        channel: click.message.channel,
+        ts: click.message.ts,
+        text: fallbackText(stale),
+        blocks: renderBlocks(stale),
+      });
+    },
   );
 }

@@ -21,9 +21,8 @@ const app = createApp({
     LOG_LEVEL: "silent",
   }),
   keyPrefix,
+  // The production lock settings: the crash test measures how soon another process resumes a killed execution.
   approvalOptions: {
-    // A killed worker's lock runs out quickly, so the next process takes its job over within seconds.
-    lockDurationMs: 2_000,
     afterStep: async (step) => {
       if (step !== crashAt) return;
       tellParent(`at ${step}`);
