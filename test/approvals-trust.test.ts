@@ -1,0 +1,332 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { after, before, describe, test } from "node:test";
+import { type ApprovalRequest, ApprovalStore } from "../approvals/approval-store.js";
+import type { ApprovalsOptions } from "../approvals/approvals.js";
+import { executeApproval } from "../approvals/execute-approval.js";
+import { describeExecution } from "../approvals/offset-plan.js";
+import { type App, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import type { Actor } from "../src/core/command-spec.js";
+import type { Reply } from "../src/core/reply.js";
+import { renderText } from "../src/shell/render-text.js";
+import { runCommandOnce } from "../src/shell/shell.js";
+import { FaultProxy } from "./support/fault-proxy.js";
+import { testRedis } from "./support/redis-prefix.js";
+import { eventually, fileSinkThatRead, produce, testBed, testKafka } from "./support/test-bed-env.js";
+
+const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
+const viewer = person("U0VIEW", "vera");
+const operator = person("U0OPER", "otto");
+const approver = person("U0APPR", "anna");
+
+/** Two clusters on the one test bed: `one` waits for an approver, `free` needs none. */
+function configFile(connectUrl: string): string {
+  const cluster = (name: string, approvals: string) => `
+  - name: ${name}
+    connect: { url: "${connectUrl}" }
+    kafka: { brokers: ["${testBed().bootstrapServers}"] }
+    roles: { viewer: [${viewer.id}], operator: [${operator.id}], approver: [${approver.id}] }
+    ${approvals}`;
+  return `clusters:${cluster("one", "default: true")}${cluster("free", "approvals: { required: [] }")}
+`;
+}
+
+describe("approvals you can trust: the change that runs is the change that was approved", () => {
+  const { prefix, cleanup } = testRedis("approvals-trust");
+  const kafka = testKafka();
+  let proxy: FaultProxy;
+  let app: App;
+  let dir: string;
+  let calls = 0;
+  let apps = 0;
+
+  const start = (options: { worker?: boolean; approvalOptions?: Partial<ApprovalsOptions> } = {}) => {
+    const started = createApp({
+      config: loadConfig({ CONFIG_FILE: "clusters.yaml", LOG_LEVEL: "silent" }, () => configFile(proxy.url)),
+      keyPrefix: `${prefix}${++apps}:`,
+      ...(options.approvalOptions === undefined ? {} : { approvalOptions: options.approvalOptions }),
+    });
+    return options.worker === false ? started : started.approvals.startWorker().then(() => started);
+  };
+  const run = (a: App, actor: Actor, text: string): Promise<Reply> =>
+    a.dispatcher.dispatch({ actor, text, requestId: `t${++calls}` });
+  const idOf = (reply: Reply) =>
+    /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
+  const finished = (a: App, id: string) =>
+    eventually(`${id} to finish`, async () => {
+      const request = await a.approvals.get(id);
+      return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+    });
+  const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
+  const committed = async (connector: string) =>
+    (await connect().offsets(connector)).offsets.map((o) => o.offset?.kafka_offset);
+  const fileLines = async (file: string) => (await readFile(file, "utf8")).split("\n").filter(Boolean);
+  /** Writes `count` more messages, numbered on from `from`, and waits for the running sink to commit them. */
+  async function sinkReads(connector: string, topic: string, from: number, count: number) {
+    await produce(
+      kafka,
+      topic,
+      Array.from({ length: count }, (_, i) => ({ value: `${topic}-${from + i}`, partition: 0 })),
+    );
+    await eventually(`${connector} to commit ${from + count}`, async () =>
+      (await committed(connector))[0] === from + count ? true : undefined,
+    );
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "approvals-trust-"));
+    proxy = await FaultProxy.start(testBed().connectUrl);
+    app = await start();
+  });
+  after(async () => {
+    await app.close();
+    await proxy.close();
+    await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("--to-latest is resolved after the stop: a sink that read 200 more since the preview replays nothing", async () => {
+    const { connector, topic, file } = await fileSinkThatRead(connect(), kafka, dir, 100);
+    // Behind by 50 when asked, so the preview has something to skip.
+    await connect().pause(connector);
+    await produce(
+      kafka,
+      topic,
+      Array.from({ length: 50 }, (_, i) => ({ value: `${topic}-${100 + i}`, partition: 0 })),
+    );
+    const asked = await run(
+      app,
+      operator,
+      `offsets reset ${connector} --to-latest --reason "skip the backlog"`,
+    );
+    const text = renderText(asked);
+    assert.match(text, new RegExp(`${topic}:0  100 → 150  \\(skips 50\\)`));
+    assert.match(
+      text,
+      /Preview as of \d\d:\d\d:\d\d UTC\. The target is resolved again when the change runs/,
+    );
+    // The sink reads the 50 and 200 more before anybody approves.
+    await connect().resume(connector);
+    await sinkReads(connector, topic, 150, 200);
+
+    await run(app, approver, `approve ${idOf(asked)}`);
+    const done = await finished(app, idOf(asked));
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.deepEqual(done.resolved?.moves, [
+      { partition: `${topic}:0`, before: 350, after: 350, replay: 0, skip: 0 },
+    ]);
+    assert.deepEqual(await committed(connector), [350]);
+    await eventually("the sink RUNNING again", async () =>
+      (await connect().status(connector)).connector.state === "RUNNING" ? true : undefined,
+    );
+    await produce(kafka, topic, [{ value: `${topic}-350`, partition: 0 }]);
+    const lines = await eventually("message 350 delivered", async () => {
+      const read = await fileLines(file);
+      return read.includes(`${topic}-350`) ? read : undefined;
+    });
+    assert.equal(lines.length, 351, "every message delivered once: nothing replayed");
+  });
+
+  test("--shift-by -50 replays exactly 50 from where the sink is when the change runs, and the done text says how far it moved", async () => {
+    const { connector, topic, file } = await fileSinkThatRead(connect(), kafka, dir, 100);
+    const asked = await run(
+      app,
+      operator,
+      `offsets reset ${connector} --shift-by -50 --reason "redo the last 50"`,
+    );
+    assert.match(renderText(asked), new RegExp(`${topic}:0  100 → 50  \\(replays 50\\)`));
+    await sinkReads(connector, topic, 100, 20);
+
+    await run(app, approver, `approve ${idOf(asked)}`);
+    const done = await finished(app, idOf(asked));
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.deepEqual(done.resolved?.moves, [
+      { partition: `${topic}:0`, before: 120, after: 70, replay: 50, skip: 0 },
+    ]);
+    assert.match(
+      describeExecution(done) ?? "",
+      new RegExp(`The sink had moved by \\+20 since the preview \\(${topic}:0 100 → 120\\), so the target was resolved`),
+    );
+    const lines = await eventually("the replay", async () => {
+      const read = await fileLines(file);
+      return read.length >= 170 ? read : undefined;
+    });
+    assert.deepEqual(
+      lines.slice(120),
+      Array.from({ length: 50 }, (_, i) => `${topic}-${70 + i}`),
+    );
+    await new Promise((done) => setTimeout(done, 1500));
+    assert.equal((await fileLines(file)).length, 170, "exactly 50 replayed");
+  });
+
+  test("an absolute --to-offset stays absolute; the done text says how far the replaced offsets moved", async () => {
+    const { connector, topic } = await fileSinkThatRead(connect(), kafka, dir, 40);
+    const asked = await run(app, operator, `offsets reset ${connector} --to-offset 10 --reason "absolute"`);
+    assert.match(renderText(asked), /These offsets are absolute and are set as shown/);
+    await sinkReads(connector, topic, 40, 15);
+    await run(app, approver, `approve ${idOf(asked)}`);
+    const done = await finished(app, idOf(asked));
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.deepEqual(done.resolved?.moves, [
+      { partition: `${topic}:0`, before: 55, after: 10, replay: 45, skip: 0 },
+    ]);
+    assert.match(
+      describeExecution(done) ?? "",
+      new RegExp(
+        `Replayed 45, skipped 0 over 1 partition\\(s\\) \\(the preview at .* said 30 and 0\\)\\. The offsets it replaced had moved by \\+15 since the preview \\(${topic}:0 40 → 55\\)`,
+      ),
+    );
+  });
+
+  test("a one-shot command on a cluster that needs no approval waits for the execution and exits with its real outcome", async () => {
+    const oneShot = (await start({ worker: false })) as App;
+    try {
+      const { connector } = await fileSinkThatRead(connect(), kafka, dir, 12);
+      let output = "";
+      const out = new Writable({
+        write(chunk, _encoding, done) {
+          output += String(chunk);
+          done();
+        },
+      });
+      const code = await runCommandOnce(
+        oneShot,
+        `offsets reset ${connector} --to-offset 5 -c free --reason "one-shot"`,
+        out,
+      );
+      assert.match(output, /runs now/);
+      assert.match(output, /is done\. Replayed 7, skipped 0/);
+      assert.equal(code, 0);
+      assert.deepEqual(await committed(connector), [5], "changed before the process exits");
+      const asked = (await oneShot.approvals.recent(5)).find((r) => r.connector === connector);
+      assert.equal(asked?.state, "succeeded");
+    } finally {
+      await oneShot.close();
+    }
+  });
+
+  test("an approved request that no process starts in time fails as stale and never runs late", async () => {
+    const told: ApprovalRequest[] = [];
+    const late = createApp({
+      config: loadConfig({ CONFIG_FILE: "clusters.yaml", LOG_LEVEL: "silent" }, () => configFile(proxy.url)),
+      keyPrefix: `${prefix}late:`,
+      approvalNotifier: () => ({
+        async changed(request) {
+          told.push(request);
+        },
+      }),
+      approvalOptions: { startWithinMs: 1_000 },
+    });
+    try {
+      const { connector } = await fileSinkThatRead(connect(), kafka, dir, 9);
+      const asked = await run(
+        late,
+        operator,
+        `offsets reset ${connector} --to-earliest -c free --reason "late"`,
+      );
+      assert.match(asked.summary, /runs now/);
+      // No process runs it for longer than the bound; then a bot starts.
+      await new Promise((done) => setTimeout(done, 1_500));
+      await late.approvals.startWorker();
+      const done = await finished(late, idOf(asked));
+      assert.equal(done.state, "failed");
+      assert.match(done.outcome ?? "", /^Not run: no bot process started it within 1\.0 s of its approval/);
+      assert.match(done.outcome ?? "", /Nothing was changed/);
+      assert.ok(
+        told.some((r) => r.id === done.id && r.state === "failed"),
+        "the requester and message are told",
+      );
+      assert.deepEqual(await committed(connector), [9], "the offsets are untouched");
+      assert.equal((await connect().status(connector)).connector.state, "RUNNING");
+    } finally {
+      await late.close();
+    }
+  });
+
+  test("one open request per connector: asked twice in the same instant, one is queued and the other names it", async () => {
+    const { connector } = await fileSinkThatRead(connect(), kafka, dir, 6);
+    const both = await Promise.all([
+      run(app, operator, `offsets reset ${connector} --to-earliest --reason "first"`),
+      run(app, operator, `stop ${connector} --reason "second"`),
+    ]);
+    const queued = both.filter((r) => r.outcome === "succeeded");
+    const refused = both.filter((r) => r.outcome === "refused");
+    assert.equal(queued.length, 1, both.map((r) => r.summary).join(" | "));
+    assert.equal(refused.length, 1);
+    const id = idOf(queued[0] ?? assert.fail());
+    assert.match(
+      refused[0]?.summary ?? "",
+      new RegExp(
+        `${connector} already has an open request, ${id} \\(pending: .*: one change per connector at a time. Its requester can withdraw it with \`cancel ${id}\``,
+      ),
+    );
+    // Once it ends, the connector takes a new request.
+    await run(app, operator, `cancel ${id}`);
+    const next = await run(app, operator, `stop ${connector} --reason "now"`);
+    assert.equal(next.outcome, "succeeded", next.summary);
+    await run(app, operator, `cancel ${idOf(next)}`);
+  });
+
+  test("an execution waits for the connector's lock: nothing reaches Connect while another owner holds it", async () => {
+    const idle = (await start({ worker: false })) as App;
+    try {
+      const { connector } = await fileSinkThatRead(connect(), kafka, dir, 8);
+      const id = idOf(
+        await run(idle, operator, `offsets reset ${connector} --to-offset 2 -c free --reason "lock"`),
+      );
+      const store = new ApprovalStore(idle.redis, idle.keyPrefix);
+      // Another execution (a killed one, say) holds the lock and never renews it: it expires after 1.5 s.
+      assert.ok(await store.lock({ cluster: "free", connector }, "another-execution", 1_500));
+      const startedAt = performance.now();
+      const before = proxy.requests.length;
+      const done = await executeApproval(id, {
+        store,
+        connect: idle.clusters[1]?.connect ?? assert.fail(),
+        kafka: idle.clusters[1]?.lag ?? assert.fail(),
+        now: () => new Date(),
+      });
+      assert.equal(done.state, "succeeded", done.outcome);
+      const first = proxy.requests[before] ?? assert.fail("no Connect call");
+      assert.ok(
+        first.startedMs - startedAt >= 1_300,
+        `the first call came ${first.startedMs - startedAt} ms in`,
+      );
+    } finally {
+      await idle.close();
+    }
+  });
+
+  test("a change that moves nothing is not queued; --to-offset past the log end is refused with the log end", async () => {
+    const { connector } = await fileSinkThatRead(connect(), kafka, dir, 7);
+    const atPosition = await run(app, operator, `offsets reset ${connector} --to-offset 7 --reason "no-op"`);
+    assert.equal(atPosition.outcome, "succeeded");
+    assert.match(atPosition.summary, /Nothing would change: .* no request was queued/);
+    assert.match(renderText(atPosition), /:0 +7/);
+    const future = await run(
+      app,
+      operator,
+      `offsets reset ${connector} --to-datetime 2099-01-01T00:00:00Z --reason "future"`,
+    );
+    assert.match(future.summary, /Nothing would change/);
+    const pastEnd = await run(app, operator, `offsets reset ${connector} --to-offset 500 --reason "too far"`);
+    assert.equal(pastEnd.outcome, "failed");
+    assert.match(pastEnd.summary, /=500 is past the log end \(7\)/);
+    assert.equal((await app.approvals.recent(100)).filter((r) => r.connector === connector).length, 0);
+  });
+
+  test("audit <connector> reads as what happened: each step by name, and a refused approval under the connector", async () => {
+    const { connector } = await fileSinkThatRead(connect(), kafka, dir, 5);
+    const id = idOf(await run(app, operator, `offsets reset ${connector} --to-offset 1 --reason "audit"`));
+    assert.equal((await run(app, viewer, `approve ${id}`)).outcome, "refused");
+    await run(app, approver, `approve ${id}`);
+    assert.equal((await finished(app, id)).state, "succeeded");
+    const trail = renderText(await run(app, viewer, `audit ${connector} --limit 50`));
+    for (const step of ["snapshot", "stopped", "resolved", "changed", "verified", "restored"])
+      assert.match(trail, new RegExp(`succeeded: step ${step} done`));
+    assert.match(trail, new RegExp(`vera .*approve ${id} .*refused`));
+  });
+});
