@@ -149,7 +149,9 @@ describe("approvals you can trust: the change that runs is the change that was a
     ]);
     assert.match(
       describeExecution(done) ?? "",
-      new RegExp(`The sink had moved by \\+20 since the preview \\(${topic}:0 100 → 120\\), so the target was resolved`),
+      new RegExp(
+        `The sink had moved by \\+20 since the preview \\(${topic}:0 100 → 120\\), so the target was resolved`,
+      ),
     );
     const lines = await eventually("the replay", async () => {
       const read = await fileLines(file);

@@ -37,9 +37,18 @@ interface Bot {
 
 const textOf = (call: RecordedCall) => `${String(call.args.text)} ${JSON.stringify(call.args.blocks ?? [])}`;
 const hasButtons = (call: RecordedCall) => JSON.stringify(call.args.blocks ?? []).includes(approveAction);
+/** The value the message's Approve button carries: the request's id and the digest of what it does. */
+function buttonValue(call: RecordedCall): string {
+  const raw = call.args.blocks;
+  const blocks = (typeof raw === "string" ? JSON.parse(raw) : raw) as {
+    elements?: { action_id?: string; value?: string }[];
+  }[];
+  const button = blocks.flatMap((block) => block.elements ?? []).find((e) => e.action_id === approveAction);
+  return button?.value ?? assert.fail("no Approve button");
+}
 
 describe("approvals in Slack: the message, its buttons, and what the requester hears", () => {
-  const { prefix, cleanup } = testRedis("slack-approvals");
+  const { prefix, cleanup, redis } = testRedis("slack-approvals");
   const kafka = testKafka();
   let standIn: SlackApiStandIn;
   let dir: string;
@@ -98,15 +107,20 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
   }
 
   /** Clicks a button of the request's message as `user`; returns the click's response_url. */
-  async function click(user: { id: string; name: string }, actionId: string, id: string) {
+  async function click(
+    user: { id: string; name: string },
+    actionId: string,
+    value: string,
+    messageTs = "1764000000.000100",
+  ) {
     const responseUrl = standIn.responseUrl();
     const sent = await bot.simulator.buttonClick({
       userId: user.id,
       userName: user.name,
       actionId,
-      value: id,
+      value,
       channelId: approvalsChannel,
-      messageTs: "1764000000.000100",
+      messageTs,
       responseUrl,
     });
     assert.equal(sent.status, 200);
@@ -142,6 +156,11 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
       `offsets reset ${connector} --to-offset 4 --reason "replay the bad batch"`,
     );
     assert.ok(hasButtons(message), "the message carries Approve and Deny");
+    assert.match(
+      buttonValue(message),
+      new RegExp(`^${id}:[0-9a-f]{12}$`),
+      "each button names what it approves",
+    );
     assert.match(textOf(message), /replay the bad batch/);
     assert.match(textOf(message), new RegExp(`${topic}:0  10 → 4  \\(replays 6\\)`));
     const link = await standIn.waitForCall("chat.postMessage", (call) => call.args.channel === operator.id);
@@ -156,7 +175,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     // The bot restarts while the request waits; the button in the old message still works.
     await bot.stop();
     bot = await start();
-    await click(approver, approveAction, id);
+    await click(approver, approveAction, buttonValue(message));
     const done = await eventually("the request to finish", async () => {
       const request = await bot.app.approvals.get(id);
       return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
@@ -218,5 +237,80 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     const answer = await refusalTo(approver, id);
     assert.match(String(answer.args.text), new RegExp(`${id} is already denied by anna`));
     assert.equal((await bot.app.clusters[0]?.connect.status(connector))?.connector.state, "RUNNING");
+  });
+
+  test("Redis loses its data: Approve on an old message is refused as stale, the new request is untouched, the old message says so", async () => {
+    const a = await sinkThatRead(3);
+    const b = await sinkThatRead(3);
+    const old = await ask(`stop ${a.connector} --reason "maintenance"`);
+    const oldValue = buttonValue(old.message);
+    const counter = Number(/-(\d+)-[a-z0-9]{4}$/.exec(old.id)?.[1]);
+    // Redis loses every key of this bot (only this test's prefix), and its counter comes round to the same number.
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}bot:*`, "COUNT", 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+    await redis.set(`${prefix}bot:approval:counter`, String(counter - 1));
+    const fresh = await ask(`delete ${b.connector} --reason "replaced by v2"`);
+    assert.match(fresh.id, new RegExp(`-${counter}-[a-z0-9]{4}$`), "the counter gave the same number again");
+    assert.notEqual(fresh.id, old.id, "the random tail keeps the two ids apart");
+
+    const staleTs = "1764000000.000200";
+    const clicked = await click(approver, approveAction, oldValue, staleTs);
+    const refusal = await standIn.waitForCall("response_url", (call) => call.url === clicked);
+    assert.match(String(refusal.args.text), new RegExp(`There is no request ${old.id}`));
+    const marked = await standIn.waitForCall("chat.update", (call) => call.args.ts === staleTs);
+    assert.match(textOf(marked), new RegExp(`Stale: .*${old.id} no longer exists`));
+    assert.ok(!hasButtons(marked), "the stale message loses its buttons");
+
+    // Had the ids collided too, the digest tells the two requests apart.
+    const collidedTs = "1764000000.000300";
+    const collided = `${fresh.id}:${oldValue.split(":")[1]}`;
+    const second = await click(approver, approveAction, collided, collidedTs);
+    const refused = await standIn.waitForCall("response_url", (call) => call.url === second);
+    assert.match(
+      String(refused.args.text),
+      new RegExp(
+        `Stale: the message you clicked does not show what ${fresh.id} does now \\(.delete. ${b.connector}`,
+      ),
+    );
+    const marked2 = await standIn.waitForCall("chat.update", (call) => call.args.ts === collidedTs);
+    assert.match(
+      textOf(marked2),
+      new RegExp(`${fresh.id} now names another request \\(.delete. ${b.connector}`),
+    );
+
+    assert.equal((await bot.app.approvals.get(fresh.id))?.state, "pending", "B is not approved");
+    assert.equal((await bot.app.clusters[0]?.connect.status(b.connector))?.connector.state, "RUNNING");
+    const trail = await bot.app.audit.query({ connector: b.connector, limit: 20 });
+    assert.ok(
+      trail.some((e) => e.outcome === "refused" && e.command === "approve" && /^Stale/.test(e.detail ?? "")),
+      "the refused click is audited under the connector",
+    );
+  });
+
+  test("a click's decision is saved before Slack hears back, well inside its 3 s", async () => {
+    const { connector } = await sinkThatRead(3);
+    const { id, message } = await ask(`stop ${connector} --reason "ack after save"`);
+    const sent = await bot.simulator.buttonClick({
+      userId: approver.id,
+      userName: approver.name,
+      actionId: approveAction,
+      value: buttonValue(message),
+      channelId: approvalsChannel,
+      messageTs: "1764000000.000400",
+      responseUrl: standIn.responseUrl(),
+    });
+    assert.equal(sent.status, 200);
+    const state = (await bot.app.approvals.get(id))?.state;
+    assert.ok(sent.elapsedMs < 3_000, `answered in ${sent.elapsedMs} ms`);
+    assert.notEqual(state, "pending", "the approval was saved before the HTTP answer");
+    const done = await eventually("the stop", async () => {
+      const request = await bot.app.approvals.get(id);
+      return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+    });
+    assert.equal(done.state, "succeeded", done.outcome);
   });
 });
