@@ -78,13 +78,16 @@ describe("approvals survive a killed bot: the change is applied once and the con
     await rm(dir, { recursive: true, force: true });
   });
 
-  for (const crashAt of ["stopped", "changed"] as const) {
-    const when =
-      crashAt === "stopped" ? "after the stop, before the change" : "after the change, before the resume";
-    test(`SIGKILL ${when}: a restarted bot finishes the job without changing the offsets twice`, async () => {
+  for (const crashAt of ["stopped", "resolved", "changed"] as const) {
+    const when = {
+      stopped: "after the stop, before the target is resolved",
+      resolved: "after the target is resolved, before the change",
+      changed: "after the change, before the resume",
+    }[crashAt];
+    test(`SIGKILL ${when}: another running bot finishes the job within 15 s, resolving and changing the offsets once`, async () => {
       const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
-      const { connector } = await fileSinkThatRead(connect, kafka, dir, 30);
-      const asked = await run(operator, `offsets reset ${connector} --to-offset 12 --reason "crash test"`);
+      const { connector, topic } = await fileSinkThatRead(connect, kafka, dir, 30);
+      const asked = await run(operator, `offsets reset ${connector} --shift-by -18 --reason "crash test"`);
       const id =
         /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
 
@@ -92,7 +95,10 @@ describe("approvals survive a killed bot: the change is applied once and the con
       const before = proxy.requests.length;
       assert.equal((await run(approver, `approve ${id}`)).outcome, "succeeded");
       await doomed.reached;
+      // A second bot is already running when the first dies, as with two replicas.
+      const { child } = await startWorker();
       doomed.child.kill("SIGKILL");
+      const killedAt = performance.now();
       await once(doomed.child, "exit");
       const atCrash = await app.approvals.get(id);
       assert.equal(atCrash?.state, "executing");
@@ -103,13 +109,22 @@ describe("approvals survive a killed bot: the change is applied once and the con
         "killed with the connector stopped",
       );
 
-      const { child } = await startWorker();
-      const done = await eventually("the restarted worker to finish", async () => {
-        const request = await app.approvals.get(id);
-        return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
-      });
+      const done = await eventually(
+        "the other worker to finish",
+        async () => {
+          const request = await app.approvals.get(id);
+          return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+        },
+        { intervalMs: 100 },
+      );
+      const killToDoneMs = performance.now() - killedAt;
       child.kill("SIGTERM");
       assert.equal(done.state, "succeeded", done.outcome);
+      assert.ok(killToDoneMs < 15_000, `kill → done took ${Math.round(killToDoneMs)} ms`);
+      // Resolved once, from the offsets after the stop: 30 − 18, whichever process resolved it.
+      assert.deepEqual(done.resolved?.moves, [
+        { partition: `${topic}:0`, before: 30, after: 12, replay: 18, skip: 0 },
+      ]);
       const patches = proxy.requests
         .slice(before)
         .filter((r) => r.method === "PATCH" && r.url.includes("/offsets"));
