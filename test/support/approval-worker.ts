@@ -1,7 +1,7 @@
 /**
  * A bot process that only runs the approvals worker, for the crash tests: started as a child with the test's
  * Connect proxy, Kafka and Redis key prefix. With CRASH_AT set, it tells its parent when that execution step is
- * saved and then waits to be killed there.
+ * saved and then waits to be killed there. LOCK_DURATION_MS overrides BullMQ's job lock (default: the app's).
  */
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
@@ -21,8 +21,12 @@ const app = createApp({
     LOG_LEVEL: "silent",
   }),
   keyPrefix,
-  // The production lock settings: the crash test measures how soon another process resumes a killed execution.
+  // The production lock settings unless LOCK_DURATION_MS says otherwise (the bench measures the former ones too):
+  // the crash test measures how soon another process resumes a killed execution.
   approvalOptions: {
+    ...(process.env.LOCK_DURATION_MS === undefined
+      ? {}
+      : { lockDurationMs: Number(process.env.LOCK_DURATION_MS) }),
     afterStep: async (step) => {
       if (step !== crashAt) return;
       tellParent(`at ${step}`);
