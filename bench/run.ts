@@ -168,11 +168,22 @@ try {
 async function spliced(fresh: string): Promise<string> {
   const old = await readFile(join(root, "bench", "RESULTS.md"), "utf8").catch(() => "");
   const sections = (text: string) => text.split(/^(?=## )/m).map((part) => part.trimEnd());
-  const [, ...kept] = sections(old);
+  const [oldHeader = "", ...kept] = sections(old);
   const [header = "", ...measured] = sections(fresh);
-  const parts = Object.values(headings).flatMap((heading) => {
-    const part = measured.find((p) => p.startsWith(heading)) ?? kept.find((p) => p.startsWith(heading));
-    return part === undefined ? [] : [part];
+  const reused: string[] = [];
+  const parts = Object.entries(headings).flatMap(([name, heading]) => {
+    const part = measured.find((p) => p.startsWith(heading));
+    if (part !== undefined) return [part];
+    const earlier = kept.find((p) => p.startsWith(heading));
+    if (earlier !== undefined) reused.push(name);
+    return earlier === undefined ? [] : [earlier];
   });
-  return [header, ...parts].join("\n\n");
+  const machine = oldHeader.split("\n").find((line) => /^\d{4}-\d\d-\d\d, Node/.test(line));
+  const note =
+    reused.length === 0 || machine === undefined
+      ? []
+      : [
+          `Not repeated in this run, kept from an earlier one (${machine.replace(/\.$/, "")}): ${reused.join(", ")}.`,
+        ];
+  return [[header, ...note].join("\n"), ...parts].join("\n\n");
 }

@@ -159,6 +159,12 @@ describe("configuration", () => {
       /APPROVALS_REQUIRED: "restart" is not a destructive command/,
     );
     assert.throws(() => loadConfig({ APPROVAL_EXPIRY: "soon" }, noFiles), /approval expiry "soon"/);
+    assert.equal(plain.approvalStartWithinMs, 5 * 60_000, "an approved request waits 5 min for a process");
+    assert.equal(loadConfig({ APPROVAL_START_WITHIN: "2m" }, noFiles).approvalStartWithinMs, 120_000);
+    assert.throws(
+      () => loadConfig({ APPROVAL_START_WITHIN: "1s" }, noFiles),
+      /approval start bound "1s": use a duration of at least 10 s/,
+    );
     assert.throws(
       () =>
         loadConfig(
