@@ -206,11 +206,9 @@ async function executeLocked(
         return {};
       }
       const { offsets } = await connect.offsets(request.connector, call);
-      const wanted = resolvedOffsets(request);
-      const mismatch = verify(
-        wanted === null ? { kind: "reset-offsets" } : { kind: "alter-offsets", offsets: wanted },
-        offsets,
-      );
+      const operation = request.operation;
+      const wanted = operation.kind === "recreate" ? operation.offsets : resolvedOffsets(request);
+      const mismatch = verify(wanted, offsets);
       if (mismatch !== undefined) throw new Error(`the offsets read back differ: ${mismatch}`);
       return {};
     },
@@ -276,15 +274,18 @@ async function retryWhileSafe<T>(change: () => Promise<T>, attempts = 8): Promis
   }
 }
 
-function verify(operation: Operation, offsets: readonly ConnectorOffset[]): string | undefined {
-  if (operation.kind === "reset-offsets") {
+/** The offsets read back against those the change set; null: every offset removed. */
+function verify(
+  wanted: readonly ConnectorOffset[] | null,
+  offsets: readonly ConnectorOffset[],
+): string | undefined {
+  if (wanted === null) {
     return offsets.length === 0 ? undefined : `${offsets.length} offset(s) remain after the reset`;
   }
-  if (operation.kind !== "alter-offsets" && operation.kind !== "recreate") return undefined;
   const key = (offset: ConnectorOffset) => canonicalJson(offset.partition);
   const found = new Map(offsets.map((offset) => [key(offset), canonicalJson(offset.offset)]));
-  const wrong = operation.offsets.filter((wanted) =>
-    wanted.offset === null ? found.has(key(wanted)) : found.get(key(wanted)) !== canonicalJson(wanted.offset),
+  const wrong = wanted.filter((one) =>
+    one.offset === null ? found.has(key(one)) : found.get(key(one)) !== canonicalJson(one.offset),
   );
   return wrong.length === 0 ? undefined : `${wrong.length} partition(s) do not show the new offset`;
 }

@@ -144,6 +144,8 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
         .summary,
       /--json: expected \[\{"partition"/,
     );
+    // Paused, the sink stays where the change puts it, so the restore below has something to undo.
+    await connect().pause(connector);
     const asked = await run(
       app,
       operator,
@@ -153,8 +155,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
     const set = idOf(asked);
     await run(app, approver, `approve ${set}`);
     assert.equal((await finished(app, set)).state, "succeeded");
-    // The sink re-reads 3..9 and commits 10 again: stop it so the restore has something to undo.
-    await connect().pause(connector);
+    assert.deepEqual(await committed(connector), [3]);
 
     const restore = await run(app, operator, `offsets restore ${set} -c one --reason "undo"`);
     assert.match(renderText(restore), new RegExp(`Back to the snapshot taken by ${set}`));
@@ -211,8 +212,20 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
       (await position()) === 14 ? true : undefined,
     );
 
+    // Back at the end of the file, the snapshot's offsets are the current ones: restoring changes nothing.
+    const noop = await run(app, operator, `offsets restore ${idOf(asked)} -c one --reason "undo"`);
+    assert.match(noop.summary, /Nothing would change/);
+    // Paused and set back to byte 4 again, there is something to undo.
     await connect().pause(connector);
-    const undo = await run(app, operator, `offsets restore ${idOf(asked)} -c one --reason "undo"`);
+    const again = await run(
+      app,
+      operator,
+      `offsets set ${connector} --json '${json}' -c one --reason "again"`,
+    );
+    await run(app, approver, `approve ${idOf(again)}`);
+    assert.equal((await finished(app, idOf(again))).state, "succeeded");
+    assert.equal(await position(), 4);
+    const undo = await run(app, operator, `offsets restore ${idOf(again)} -c one --reason "undo"`);
     assert.match(renderText(undo), /\{"filename":.*\} {2}→ \{"position":14\}/);
     await run(app, approver, `approve ${idOf(undo)}`);
     assert.equal((await finished(app, idOf(undo))).state, "succeeded");
@@ -265,7 +278,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
   test("Connect down in the middle of an execution ends in a failed state that says where the connector was left", async () => {
     const faulty = await start(`${prefix}down:`, {
       afterStep: async (step: string) => {
-        if (step === "stopped") proxy.setDown(true);
+        if (step === "resolved") proxy.setDown(true);
       },
     });
     try {
