@@ -324,7 +324,14 @@ describe("approvals you can trust: the change that runs is the change that was a
     const { connector } = await fileSinkThatRead(connect(), kafka, dir, 5);
     const id = idOf(await run(app, operator, `offsets reset ${connector} --to-offset 1 --reason "audit"`));
     assert.equal((await run(app, viewer, `approve ${id}`)).outcome, "refused");
-    await run(app, approver, `approve ${id}`);
+    const approved = await run(app, approver, `approve ${id}`);
+    // The typed approval says what it approved.
+    assert.match(
+      renderText(approved),
+      new RegExp(
+        `anna approved ${id}: \`offsets reset\` ${connector} on one, asked by otto \\("audit"\\)[^]*:0  5 → 1  \\(replays 4\\)`,
+      ),
+    );
     assert.equal((await finished(app, id)).state, "succeeded");
     const trail = renderText(await run(app, viewer, `audit ${connector} --limit 50`));
     for (const step of ["snapshot", "stopped", "resolved", "changed", "verified", "restored"])
