@@ -95,6 +95,8 @@ export const ApprovalRequest = z.object({
   planSummary: z.string(),
   /** A sink plan's per-partition numbers as previewed when asked (createdAt), to compare with what ran. */
   preview: z.array(OffsetMove).optional(),
+  /** A source change's offsets, as they were when asked: the done message says if they moved before it ran. */
+  previewOffsets: z.array(ConnectorOffset).optional(),
   state: z.enum(approvalStates),
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),

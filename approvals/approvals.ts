@@ -2,6 +2,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
+import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import type { ClusterHandle } from "../src/core/cluster-handle.js";
 import { formatDuration } from "../src/core/duration.js";
 import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
@@ -32,6 +33,8 @@ export interface NewRequest {
   readonly planSummary: string;
   /** A sink plan's per-partition numbers at the time of asking. */
   readonly preview?: readonly OffsetMove[];
+  /** A source change's offsets as they were when asked. */
+  readonly previewOffsets?: readonly ConnectorOffset[];
   readonly requestId: string;
   readonly channelId?: string;
 }
@@ -130,10 +133,11 @@ export class Approvals {
     const now = this.#now();
     const policy = this.policyFor(input.cluster);
     const needed = policy.required.has(input.command) ? policy.approvers : 0;
-    const { preview, ...fields } = input;
+    const { preview, previewOffsets, ...fields } = input;
     const request: ApprovalRequest = {
       ...fields,
       ...(preview === undefined ? {} : { preview: [...preview] }),
+      ...(previewOffsets === undefined ? {} : { previewOffsets: [...previewOffsets] }),
       id: await this.#options.store.nextId(input.cluster),
       requester: { ...input.requester },
       state: needed === 0 ? "approved" : "pending",

@@ -1,3 +1,4 @@
+import { canonicalJson } from "../src/connect/canonical-json.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import type { SinkLag, SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import type { ApprovalRequest, OffsetMove, SinkScope, SinkTarget } from "./approval-store.js";
@@ -295,8 +296,12 @@ export function describePlan(plan: OffsetPlan): string {
  * it replaced had moved between the preview (asked) and the change (after the stop). Undefined before it ran.
  */
 export function describeExecution(
-  request: Pick<ApprovalRequest, "operation" | "preview" | "resolved" | "createdAt">,
+  request: Pick<
+    ApprovalRequest,
+    "operation" | "preview" | "previewOffsets" | "resolved" | "snapshot" | "createdAt"
+  >,
 ): string | undefined {
+  if (request.operation.kind === "alter-offsets") return sourceMoved(request);
   const moves = request.resolved?.moves;
   if (moves === undefined || request.operation.kind !== "sink-offsets") return undefined;
   const sum = (list: readonly OffsetMove[], pick: (m: OffsetMove) => number) =>
@@ -323,6 +328,41 @@ export function describeExecution(
   return isRelative(request.operation.target)
     ? `${done} ${said}. The sink had moved by ${signed(by)} since the preview (${where}${more}), so the target was resolved from where it stood after the stop.`
     : `${done} ${said}. The offsets it replaced had moved by ${signed(by)} since the preview (${where}${more}); the offsets set are the ones approved.`;
+}
+
+/** A source change sets absolute offsets: whether, and by how much, the ones it replaced moved since the preview. */
+function sourceMoved(
+  request: Pick<ApprovalRequest, "operation" | "previewOffsets" | "resolved" | "snapshot" | "createdAt">,
+): string | undefined {
+  const { previewOffsets, snapshot } = request;
+  if (previewOffsets === undefined || snapshot === undefined || request.resolved === undefined)
+    return undefined;
+  const find = (list: readonly ConnectorOffset[], partition: ConnectorOffset["partition"]) =>
+    list.find((o) => canonicalJson(o.partition) === canonicalJson(partition))?.offset ?? null;
+  const moved = previewOffsets.flatMap((was) => {
+    const now = find(snapshot, was.partition);
+    return canonicalJson(was.offset) === canonicalJson(now)
+      ? []
+      : [`${JSON.stringify(was.partition)} ${offsetDelta(was.offset, now)}`];
+  });
+  const at = `${request.createdAt.slice(11, 19)} UTC`;
+  if (moved.length === 0) return `The offsets it replaced had not moved since the preview at ${at}.`;
+  const more = moved.length > 3 ? ` and ${moved.length - 3} more` : "";
+  return `The offsets it replaced had moved since the preview at ${at}: ${moved.slice(0, 3).join("; ")}${more}. The offsets set are the ones approved.`;
+}
+
+/** `{"position":14} → {"position":20} (+6)`: the difference when both hold the same single number. */
+function offsetDelta(was: ConnectorOffset["offset"], now: ConnectorOffset["offset"]): string {
+  const shown = `${JSON.stringify(was)} → ${JSON.stringify(now)}`;
+  const [key, ...others] = Object.keys(was ?? {});
+  const before = key === undefined ? undefined : was?.[key];
+  const after = key === undefined ? undefined : now?.[key];
+  return others.length === 0 &&
+    Object.keys(now ?? {}).length === 1 &&
+    typeof before === "number" &&
+    typeof after === "number"
+    ? `${shown} (${signed(after - before)})`
+    : shown;
 }
 
 function signed(n: number): string {

@@ -50,10 +50,17 @@ export const offsetsRestore = defineCommand({
       cluster.connect.offsets(connector, { requestId }),
     ]);
     const offsets = withRemovals(earlier.snapshot, current);
-    const ask = (operation: Operation, planSummary: string) =>
+    const ask = (operation: Operation, previewOffsets: ConnectorOffset[], planSummary: string) =>
       askForApproval(
         context,
-        { connector, command: "offsets restore", reason: args.reason, operation, planSummary },
+        {
+          connector,
+          command: "offsets restore",
+          reason: args.reason,
+          operation,
+          previewOffsets,
+          planSummary,
+        },
         `restore the offsets of ${connector} from ${earlier.id}`,
       );
     if (info.type === "sink") {
@@ -74,6 +81,7 @@ export const offsetsRestore = defineCommand({
     if (earlier.snapshot.length === 0) {
       return ask(
         { kind: "reset-offsets" },
+        current,
         `The snapshot of ${earlier.id} held no offsets: every committed offset of ${connector} is removed.`,
       );
     }
@@ -90,6 +98,7 @@ export const offsetsRestore = defineCommand({
     );
     return ask(
       { kind: "alter-offsets", offsets },
+      offsets.map((offset) => ({ partition: offset.partition, offset: currentOf(offset) })),
       [`Back to the snapshot taken by ${earlier.id}:`, ...lines].join("\n"),
     );
   },

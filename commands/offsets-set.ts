@@ -139,6 +139,10 @@ export const offsetsSet = defineCommand({
         command: "offsets set",
         reason: args.reason,
         operation: { kind: "alter-offsets", offsets },
+        previewOffsets: offsets.map((offset, i) => ({
+          partition: offset.partition,
+          offset: befores[i] ?? null,
+        })),
         planSummary: [
           ...lines,
           `${offsets.length} source partition(s) of ${args.connector} change. Preview as of ${context.now().toISOString().slice(11, 19)} UTC: these offsets are set as shown.`,

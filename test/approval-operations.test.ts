@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { ApprovalRequest } from "../approvals/approval-store.js";
 import type { ApprovalsOptions } from "../approvals/approvals.js";
+import { describeExecution } from "../approvals/offset-plan.js";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
@@ -204,12 +205,21 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
       `offsets set ${connector} --json '${json}' -c one --reason "re-read two and three"`,
     );
     assert.match(renderText(asked), /\{"position":14\} → \{"position":4\}/);
+    // The source reads one more line before the approval: the absolute offset stays, the done text says it moved.
+    await appendFile(input, "four\n");
+    await eventually("the source to read the new line", async () =>
+      (await position()) === 19 ? true : undefined,
+    );
     await run(app, approver, `approve ${idOf(asked)}`);
     const set = await finished(app, idOf(asked));
     assert.equal(set.state, "succeeded", set.outcome);
-    // Resumed, the source reads "two" and "three" again and moves back to the end of the file.
+    assert.match(
+      describeExecution(set) ?? "",
+      /had moved since the preview at .*: \{"filename":".*"\} \{"position":14\} → \{"position":19\} \(\+5\)\. The offsets set are the ones approved/,
+    );
+    // Resumed, the source reads "two", "three" and "four" again and moves back to the end of the file.
     await eventually("the source to read from byte 4 to the end again", async () =>
-      (await position()) === 14 ? true : undefined,
+      (await position()) === 19 ? true : undefined,
     );
 
     // Back at the end of the file, the snapshot's offsets are the current ones: restoring changes nothing.
@@ -226,10 +236,10 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
     assert.equal((await finished(app, idOf(again))).state, "succeeded");
     assert.equal(await position(), 4);
     const undo = await run(app, operator, `offsets restore ${idOf(again)} -c one --reason "undo"`);
-    assert.match(renderText(undo), /\{"filename":.*\} {2}→ \{"position":14\}/);
+    assert.match(renderText(undo), /\{"filename":.*\} {2}→ \{"position":19\}/);
     await run(app, approver, `approve ${idOf(undo)}`);
     assert.equal((await finished(app, idOf(undo))).state, "succeeded");
-    assert.equal(await position(), 14);
+    assert.equal(await position(), 19);
     await connect().deleteConnector(connector);
   });
 

@@ -20,7 +20,10 @@ import { errorReply, type Reply, reply } from "./reply.js";
  */
 export async function askForApproval(
   context: CommandContext,
-  input: Pick<NewRequest, "connector" | "command" | "reason" | "operation" | "planSummary" | "preview">,
+  input: Pick<
+    NewRequest,
+    "connector" | "command" | "reason" | "operation" | "planSummary" | "preview" | "previewOffsets"
+  >,
   /** What is asked, as a verb phrase: `stop orders-sink`. */
   what: string,
 ): Promise<Reply> {

@@ -318,6 +318,8 @@ function outcomeReply(request: ApprovalRequest): Reply {
         offsetLabel(change.offset),
       ]),
     });
+    const moved = describeExecution(request);
+    if (moved !== undefined) parts.push({ kind: "text", text: moved });
     parts.push({ kind: "note", text: `Undo with \`offsets restore ${request.id} --reason "…"\`.` });
   } else if (request.state === "succeeded") {
     const [before, now] =
