@@ -49,8 +49,6 @@ export type Decision =
       readonly refusal: string;
       /** The request the refusal is about, when there is one (the audit files the refusal under its connector). */
       readonly request?: ApprovalRequest;
-      /** The click or command named what an older request did, not what this one does. */
-      readonly stale?: true;
     };
 
 export interface ApprovalsOptions {
@@ -225,20 +223,13 @@ export class Approvals {
     note?: string,
     digest?: string,
   ): Promise<Decision> {
-    const found = await this.#options.store.get(id);
-    if (found === undefined) {
-      return {
-        ok: false,
-        refusal: `There is no request ${id}. \`approvals\` lists them.`,
-        ...(digest === undefined ? {} : { stale: true as const }),
-      };
-    }
-    const request = found;
+    const request = await this.#options.store.get(id);
+    if (request === undefined)
+      return { ok: false, refusal: `There is no request ${id}. \`approvals\` lists them.` };
     if (digest !== undefined && digest !== digestOf(request)) {
       return {
         ok: false,
         request,
-        stale: true,
         refusal: `Stale: the message you clicked does not show what ${id} does now (\`${request.command}\` ${request.connector} on ${request.cluster}, asked by ${request.requester.name}). Nothing was decided; decide ${id} from its own message or with \`${decision} ${id}\`.`,
       };
     }
