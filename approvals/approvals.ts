@@ -49,6 +49,8 @@ export interface ApprovalsOptions {
   /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
   readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
+  /** Told when the queue loses Redis (a failover, a restart); BullMQ reconnects by itself. */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 const JobData = z.object({ id: z.string() });
@@ -225,6 +227,8 @@ export class Approvals {
       maxStalledCount: 5,
       stalledInterval: Math.min(this.#options.lockDurationMs ?? 30_000, 30_000),
     });
+    // Without a listener BullMQ prints every lost connection to stderr; the bot logs them once, as a warning.
+    this.#worker.on("error", (error) => this.#options.onConnectionError?.(error));
   }
 
   /**
