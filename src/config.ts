@@ -6,6 +6,7 @@ import { type AlertThresholds, defaultThresholds, type ThresholdOverride } from 
 import { parseDuration } from "./core/duration.js";
 import { type RoleGrants, roles } from "./core/roles.js";
 import {
+  type KafkaSasl,
   type KafkaSecurity,
   type SaslMechanism,
   type SecurityProtocol,
@@ -738,26 +739,28 @@ function kafkaSecurity(
         ),
       })
     : undefined;
-  return definedOnly({ protocol, sasl: usesSasl ? sasl(name, settings) : undefined, tls });
+  return definedOnly({
+    protocol,
+    sasl: usesSasl && mechanism !== undefined ? sasl(mechanism, name, settings) : undefined,
+    tls,
+  });
 }
 
 function sasl(
+  mechanism: SaslMechanism,
   name: (variable: string, field: string) => string,
   settings: Parameters<typeof kafkaSecurity>[1],
-): KafkaSecurity["sasl"] {
-  if (settings.mechanism === "OAUTHBEARER") {
+): KafkaSasl {
+  if (mechanism === "OAUTHBEARER") {
     const { tokenFile, tokenCommand } = settings;
-    if ((tokenFile === undefined) === (tokenCommand === undefined)) {
-      throw new ConfigError(
-        `OAUTHBEARER needs exactly one of ${name("OAUTH_TOKEN_FILE", "sasl.tokenFile")} and ${name("OAUTH_TOKEN_COMMAND", "sasl.tokenCommand")}.`,
-      );
-    }
-    return {
-      mechanism: "OAUTHBEARER",
-      token: tokenFile === undefined ? { command: tokenCommand ?? "" } : { file: tokenFile },
-    };
+    if (tokenFile !== undefined && tokenCommand === undefined)
+      return { mechanism, token: { file: tokenFile } };
+    if (tokenCommand !== undefined && tokenFile === undefined)
+      return { mechanism, token: { command: tokenCommand } };
+    throw new ConfigError(
+      `OAUTHBEARER needs exactly one of ${name("OAUTH_TOKEN_FILE", "sasl.tokenFile")} and ${name("OAUTH_TOKEN_COMMAND", "sasl.tokenCommand")}.`,
+    );
   }
-  const mechanism = settings.mechanism ?? "PLAIN";
   if (settings.username === undefined || settings.password === undefined) {
     throw new ConfigError(
       `${mechanism} needs ${name("SASL_USERNAME", "sasl.username")} and ${name("SASL_PASSWORD", "sasl.passwordEnv")}.`,

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Partitioners } from "kafkajs";
+import { pino } from "pino";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { ConnectClient } from "../src/connect/connect-client.js";
@@ -37,6 +38,7 @@ describe("secured clusters: Kafka over SASL_SSL, Connect over mTLS and basic aut
     connect: string,
     env: Record<string, string> = {},
     brokers = bed.saslSslBootstrapServers,
+    logged: string[] = [],
   ): App => {
     const { caFile, clientCertFile, clientKeyFile } = bed.certificates;
     const file = `
@@ -69,6 +71,7 @@ clusters:
         (path) => (path === "secure.yaml" ? file : readFileSync(path, "utf8")),
       ),
       keyPrefix: `${prefix}${++calls}:`,
+      logger: pino({ level: "trace" }, { write: (line: string) => void logged.push(line) }),
     });
     apps.push(app);
     return app;
@@ -177,10 +180,16 @@ clusters:
 
   test("a wrong Kafka password: authentication failed, with the mechanism and user, never the password", async () => {
     const wrong = "not-the-password-1234";
-    const app = startBot(withCa(scram), basicAuth, { SECURE_KAFKA_PASSWORD: wrong });
+    const logged: string[] = [];
+    const app = startBot(withCa(scram), basicAuth, { SECURE_KAFKA_PASSWORD: wrong }, undefined, logged);
     const reply = await say(app, "lag");
     assert.match(reply, /authentication failed for SCRAM-SHA-512 user "connect-ops"/, reply);
     assert.ok(!reply.includes(wrong) && !reply.includes(bed.user.password), reply);
+    assert.ok(logged.length > 0, "the failure was logged");
+    assert.ok(
+      !logged.some((line) => line.includes(wrong) || line.includes(bed.user.password)),
+      logged.join(""),
+    );
   });
 
   test("a CA that did not sign the broker's certificate: not trusted, naming the CA file", async () => {
@@ -221,6 +230,26 @@ clusters:
       /requires a client certificate/.test(error.message),
     );
     await noCertificate.close();
+
+    const otherCa = client({
+      caCertificate: await pem(bed.certificates.otherCaFile),
+      certificate: await pem(clientCertFile),
+      key: await pem(clientKeyFile),
+    });
+    await assert.rejects(otherCa.workerInfo(), /the worker's TLS certificate is not trusted/);
+    await otherCa.close();
+
+    // The client certificate gets through TLS; the basic-auth extension still wants a user.
+    const certificateOnly = client({
+      caCertificate: await pem(caFile),
+      certificate: await pem(clientCertFile),
+      key: await pem(clientKeyFile),
+    });
+    await assert.rejects(
+      certificateOnly.workerInfo(),
+      (error: Error & { code?: string }) => error.code === "CONNECT_UNAUTHORIZED",
+    );
+    await certificateOnly.close();
 
     const app = startBot(withCa(scram), "username: connect-ops\n      passwordEnv: SECURE_CONNECT_PASSWORD", {
       SECURE_CONNECT_PASSWORD: "wrong-connect-password",
