@@ -247,7 +247,7 @@ function clusterId(): string {
  * PKCS12 key store; the CA in a PKCS12 trust store (made by the JDK's keytool, which Jetty and Kafka both read);
  * a client certificate signed by the CA; and a second CA that signed nothing.
  */
-async function makeCertificates(dir: string): Promise<TestCertificates> {
+export async function makeCertificates(dir: string): Promise<TestCertificates> {
   await mkdir(dir, { recursive: true });
   const file = (name: string) => join(dir, name);
   const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
