@@ -156,7 +156,7 @@ clusters:
     );
   });
 
-  test("PLAIN and OAUTHBEARER (a token file, and a token command) open a session too", async () => {
+  test("SCRAM-SHA-256, PLAIN and OAUTHBEARER (a token file, and a token command) open a session too", async () => {
     const token = join(dir, "token.jwt");
     const claims = {
       sub: "connect-ops",
@@ -167,6 +167,7 @@ clusters:
     await writeFile(token, `${part({ alg: "none" })}.${part(claims)}.\n`);
     const ca = `tls: { caFile: ${bed.certificates.caFile} }`;
     for (const kafka of [
+      `sasl: { mechanism: SCRAM-SHA-256, username: connect-ops, passwordEnv: SECURE_KAFKA_PASSWORD }\n      ${ca}`,
       `sasl: { mechanism: PLAIN, username: connect-ops, passwordEnv: SECURE_KAFKA_PASSWORD }\n      ${ca}`,
       `sasl: { mechanism: OAUTHBEARER, tokenFile: ${token} }\n      ${ca}`,
       `sasl: { mechanism: OAUTHBEARER, tokenCommand: "cat ${token}" }\n      ${ca}`,

@@ -34,8 +34,8 @@ export interface TestCertificates {
 }
 
 /**
- * A single-node broker with a SASL_SSL listener (SCRAM-SHA-512, PLAIN and OAUTHBEARER, the SCRAM user created at
- * format time) next to its PLAINTEXT one, and a Connect worker whose REST API is served over HTTPS that requires
+ * A single-node broker with a SASL_SSL listener (SCRAM-SHA-512 and -256, PLAIN and OAUTHBEARER; the SCRAM user is
+ * created at format time) next to its PLAINTEXT one, and a Connect worker whose REST API is served over HTTPS that requires
  * a client certificate and, on both its listeners, Connect's basic-auth extension (`BasicAuthSecurityRestExtension`
  * with a JAAS `PropertyFileLoginModule`). The worker itself reaches Kafka over PLAINTEXT: what is under test is
  * how the bot reaches each of them.
@@ -49,7 +49,7 @@ export interface SecuredTestBed {
   /** HTTP with basic auth only. */
   readonly connectHttpUrl: string;
   readonly certificates: TestCertificates;
-  /** The SCRAM-SHA-512 and PLAIN user on the broker, and Connect's basic-auth user. */
+  /** The SCRAM and PLAIN user on the broker, and Connect's basic-auth user. */
   readonly user: { readonly name: string; readonly password: string };
   readonly logFiles: readonly string[];
   stop(): Promise<void>;
@@ -97,8 +97,10 @@ export async function startSecuredTestBed(options: {
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
-        "listener.name.sasl_ssl.sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN,OAUTHBEARER",
+        "listener.name.sasl_ssl.sasl.enabled.mechanisms": "SCRAM-SHA-512,SCRAM-SHA-256,PLAIN,OAUTHBEARER",
         "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config":
+          "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config":
           "org.apache.kafka.common.security.scram.ScramLoginModule required;",
         "listener.name.sasl_ssl.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_${user.name}="${user.password}";`,
         // Kafka's unsecured OAUTHBEARER validator accepts an unsigned JWT with a `sub`: enough to test the token plumbing.
@@ -128,6 +130,8 @@ export async function startSecuredTestBed(options: {
       brokerConfig,
       "--add-scram",
       `SCRAM-SHA-512=[name=${user.name},password=${user.password}]`,
+      "--add-scram",
+      `SCRAM-SHA-256=[name=${user.name},password=${user.password}]`,
     ]);
     const brokerLog = join(workDir, "broker.log");
     logFiles.push(brokerLog);
