@@ -78,6 +78,8 @@ export interface ApprovalsOptions {
   /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
   readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
+  /** Told when the queue loses Redis (a failover, a restart); BullMQ reconnects by itself. */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 const JobData = z.object({ id: z.string() });
@@ -302,6 +304,8 @@ export class Approvals {
       // A job whose lock ran out is found at the next check: a killed execution resumes within ~1.5 locks.
       stalledInterval: Math.round(this.#lockDurationMs / 2),
     });
+    // Without a listener BullMQ prints every lost connection to stderr; the bot logs them once, as a warning.
+    this.#worker.on("error", (error) => this.#options.onConnectionError?.(error));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
 import { defaultPolicy } from "../approvals/approval-policy.js";
 import { ApprovalStore } from "../approvals/approval-store.js";
@@ -12,6 +12,7 @@ import type { ClusterHandle } from "./core/cluster-handle.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
+import { createRedis } from "./redis-connection.js";
 
 export interface AppOptions {
   readonly config: Config;
@@ -56,12 +57,15 @@ export function createApp(options: AppOptions): App {
   const { config } = options;
   const keyPrefix = options.keyPrefix ?? "connect-ops:";
   const logger = options.logger ?? createLogger(config.logLevel);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+  const redis = createRedis(config.redis, { maxRetriesPerRequest: 3, lazyConnect: false });
+  // ioredis reconnects by itself (through the sentinels after a failover); a lost connection is only worth a warning.
+  const warnRedis = (error: Error) => logger.warn({ err: error }, "Redis connection lost; reconnecting");
+  redis.on("error", warnRedis);
   const clusters: ClusterHandle[] = config.clusters.map((cluster) => ({
     name: cluster.name,
     isDefault: cluster.isDefault,
     connect: new ConnectClient({ cluster: cluster.name, ...cluster.connect }),
-    lag: new SinkLagReader({ brokers: cluster.kafka.brokers, clientId: `connect-ops-${cluster.name}` }),
+    lag: new SinkLagReader({ ...cluster.kafka, clientId: `connect-ops-${cluster.name}` }),
   }));
   const roles = new RoleResolver({
     grants: new Map(config.clusters.map((cluster) => [cluster.name, cluster.roles])),
@@ -75,12 +79,14 @@ export function createApp(options: AppOptions): App {
     ...(options.mirrorAudit === undefined ? {} : { onAppend: options.mirrorAudit }),
   });
   // BullMQ's workers block on Redis: they need a connection of their own that retries without limit.
-  const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const queueConnection = createRedis(config.redis, { maxRetriesPerRequest: null });
+  queueConnection.on("error", warnRedis);
   const approvals = new Approvals({
     connection: queueConnection,
     keyPrefix,
     store: new ApprovalStore(redis, keyPrefix),
     audit,
+    onConnectionError: warnRedis,
     clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,

@@ -5,6 +5,14 @@ import { type ApprovalPolicy, destructiveCommands } from "../approvals/approval-
 import { type AlertThresholds, defaultThresholds, type ThresholdOverride } from "./alerts/alert-rules.js";
 import { parseDuration } from "./core/duration.js";
 import { type RoleGrants, roles } from "./core/roles.js";
+import {
+  type KafkaSasl,
+  type KafkaSecurity,
+  type SaslMechanism,
+  type SecurityProtocol,
+  saslMechanisms,
+  securityProtocols,
+} from "./kafka/kafka-connection.js";
 
 /**
  * Every environment variable the bot reads. `.env.example` lists exactly these (a test keeps them in step).
@@ -26,8 +34,24 @@ const Environment = z.object({
   CONNECT_USERNAME: z.string().min(1).optional(),
   CONNECT_PASSWORD: z.string().min(1).optional(),
   CONNECT_CA_FILE: z.string().min(1).optional(),
+  CONNECT_CERT_FILE: z.string().min(1).optional(),
+  CONNECT_KEY_FILE: z.string().min(1).optional(),
+  CONNECT_TOKEN: z.string().min(1).optional(),
   KAFKA_BROKERS: z.string().min(1).optional(),
+  KAFKA_SECURITY_PROTOCOL: z.enum(securityProtocols).optional(),
+  KAFKA_SASL_MECHANISM: z.enum(saslMechanisms).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_OAUTH_TOKEN_FILE: z.string().min(1).optional(),
+  KAFKA_OAUTH_TOKEN_COMMAND: z.string().min(1).optional(),
+  KAFKA_CA_FILE: z.string().min(1).optional(),
+  KAFKA_CERT_FILE: z.string().min(1).optional(),
+  KAFKA_KEY_FILE: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  REDIS_CA_FILE: z.string().min(1).optional(),
+  REDIS_SENTINELS: z.string().min(1).optional(),
+  REDIS_MASTER_NAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SLACK_BOT_TOKEN: z.string().startsWith("xoxb-").optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
@@ -57,7 +81,19 @@ const replacedByFile = [
   "CONNECT_USERNAME",
   "CONNECT_PASSWORD",
   "CONNECT_CA_FILE",
+  "CONNECT_CERT_FILE",
+  "CONNECT_KEY_FILE",
+  "CONNECT_TOKEN",
   "KAFKA_BROKERS",
+  "KAFKA_SECURITY_PROTOCOL",
+  "KAFKA_SASL_MECHANISM",
+  "KAFKA_SASL_USERNAME",
+  "KAFKA_SASL_PASSWORD",
+  "KAFKA_OAUTH_TOKEN_FILE",
+  "KAFKA_OAUTH_TOKEN_COMMAND",
+  "KAFKA_CA_FILE",
+  "KAFKA_CERT_FILE",
+  "KAFKA_KEY_FILE",
   "ROLE_VIEWERS",
   "ROLE_OPERATORS",
   "ROLE_APPROVERS",
@@ -70,6 +106,32 @@ const brokerList = z
   .array(z.string().regex(/^[^\s:]+:\d+$/, "expected host:port"))
   .min(1, "name at least one broker");
 
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name");
+
+/** Kafka's security settings in the file: the protocol, SASL (secrets named by variable), TLS files. */
+const KafkaFile = z.strictObject({
+  brokers: brokerList,
+  securityProtocol: z.enum(securityProtocols).default("PLAINTEXT"),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(saslMechanisms),
+      username: z.string().min(1).optional(),
+      /** The name of the environment variable that holds the password (PLAIN, SCRAM). */
+      passwordEnv: envName.optional(),
+      /** OAUTHBEARER: a file holding the token, re-read when it expires, or a command that prints one. */
+      tokenFile: z.string().min(1).optional(),
+      tokenCommand: z.string().min(1).optional(),
+    })
+    .optional(),
+  tls: z
+    .strictObject({
+      caFile: z.string().min(1).optional(),
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+    })
+    .optional(),
+});
+
 const ClusterFile = z.strictObject({
   name: z
     .string()
@@ -80,14 +142,16 @@ const ClusterFile = z.strictObject({
     url: z.url({ protocol: /^https?$/ }),
     username: z.string().min(1).optional(),
     /** The name of the environment variable that holds the password. */
-    passwordEnv: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name")
-      .optional(),
+    passwordEnv: envName.optional(),
+    /** The name of the environment variable that holds a bearer token (for a gateway in front of Connect). */
+    tokenEnv: envName.optional(),
     caFile: z.string().min(1).optional(),
+    /** A client certificate and its key (PEM), for a worker that requires one (mTLS). */
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
     timeoutMs: z.number().int().positive().default(10_000),
   }),
-  kafka: z.strictObject({ brokers: brokerList }),
+  kafka: KafkaFile,
   roles: RoleGrantsFile.default({ viewer: [], operator: [], approver: [], admin: [] }),
   /** Which destructive commands wait for approval here, and how many approvers they need. */
   approvals: z
@@ -168,6 +232,27 @@ const ConfigFile = z.strictObject({
     }),
 });
 
+/**
+ * Every field path the config file accepts (`clusters.kafka.sasl.tokenFile`; arrays add no segment, records end
+ * the path): config.example.yaml must show each, and a test keeps them in step.
+ */
+export const configFileFields: readonly string[] = fieldPaths(ConfigFile, "");
+
+function fieldPaths(schema: z.core.$ZodType, path: string): string[] {
+  const def = schema._zod.def;
+  if (def.type === "object") {
+    return Object.entries((def as z.core.$ZodObjectDef).shape).flatMap(([key, inner]) =>
+      fieldPaths(inner, path === "" ? key : `${path}.${key}`),
+    );
+  }
+  if (def.type === "optional" || def.type === "default" || def.type === "nullable") {
+    return fieldPaths((def as z.core.$ZodOptionalDef).innerType, path);
+  }
+  if (def.type === "array") return fieldPaths((def as z.core.$ZodArrayDef).element, path);
+  if (def.type === "pipe") return fieldPaths((def as z.core.$ZodPipeDef).in, path);
+  return [path];
+}
+
 export interface ClusterConfig {
   readonly name: string;
   readonly isDefault: boolean;
@@ -175,11 +260,16 @@ export interface ClusterConfig {
     readonly url: string;
     readonly username?: string;
     readonly password?: string;
+    /** Sent as `Authorization: Bearer …` instead of basic auth. */
+    readonly token?: string;
     /** PEM text of the CA that signed the Connect worker's certificate. */
     readonly caCertificate?: string;
+    /** PEM text of the client certificate and key the worker asks for (mTLS). */
+    readonly certificate?: string;
+    readonly key?: string;
     readonly timeoutMs: number;
   };
-  readonly kafka: { readonly brokers: readonly string[] };
+  readonly kafka: { readonly brokers: readonly string[]; readonly security?: KafkaSecurity };
   readonly roles: RoleGrants;
   readonly approvals: ApprovalPolicy;
 }
@@ -203,10 +293,26 @@ export interface Config {
   /** An approved request that no bot process starts within this fails as stale; it never runs late. */
   readonly approvalStartWithinMs: number;
   readonly alerts: AlertsConfig;
-  readonly redisUrl: string;
+  readonly redis: RedisConfig;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
   readonly port: number;
   readonly slack: SlackConfig;
+}
+
+/**
+ * Where Redis is: one server (`redis://` or `rediss://` for TLS, user and password in the URL), or a primary found
+ * through Redis Sentinel, where the URL still gives the scheme, user, password and database but not the host.
+ */
+export interface RedisConfig {
+  readonly url: string;
+  /** PEM text of the CA that signed the Redis (and sentinels') certificate, for `rediss://`. */
+  readonly ca?: string;
+  readonly sentinel?: {
+    readonly sentinels: readonly { readonly host: string; readonly port: number }[];
+    /** The name the sentinels monitor the primary under (`sentinel monitor <name> …`). */
+    readonly masterName: string;
+    readonly password?: string;
+  };
 }
 
 export interface AlertRoute {
@@ -258,7 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
     ...(auditChannel === undefined ? {} : { auditChannel }),
-    redisUrl: vars.REDIS_URL,
+    redis: redisConfig(vars, read),
     logLevel: vars.LOG_LEVEL,
     port: vars.PORT,
     slack: definedOnly({
@@ -283,14 +389,38 @@ function singleCluster(vars: z.infer<typeof Environment>, read: ReadText): Clust
   return {
     name: "default",
     isDefault: true,
-    connect: definedOnly({
-      url: vars.CONNECT_URL ?? "http://localhost:8083",
-      username: vars.CONNECT_USERNAME,
-      password: vars.CONNECT_PASSWORD,
-      caCertificate: vars.CONNECT_CA_FILE === undefined ? undefined : readCa(vars.CONNECT_CA_FILE, read),
-      timeoutMs: 10_000,
+    connect: connectAccess(
+      "CONNECT_",
+      {
+        url: vars.CONNECT_URL ?? "http://localhost:8083",
+        username: vars.CONNECT_USERNAME,
+        password: vars.CONNECT_PASSWORD,
+        token: vars.CONNECT_TOKEN,
+        caFile: vars.CONNECT_CA_FILE,
+        certFile: vars.CONNECT_CERT_FILE,
+        keyFile: vars.CONNECT_KEY_FILE,
+        timeoutMs: 10_000,
+      },
+      read,
+    ),
+    kafka: definedOnly({
+      brokers: brokers.data,
+      security: kafkaSecurity(
+        "KAFKA_",
+        {
+          protocol: vars.KAFKA_SECURITY_PROTOCOL ?? "PLAINTEXT",
+          mechanism: vars.KAFKA_SASL_MECHANISM,
+          username: vars.KAFKA_SASL_USERNAME,
+          password: vars.KAFKA_SASL_PASSWORD,
+          tokenFile: vars.KAFKA_OAUTH_TOKEN_FILE,
+          tokenCommand: vars.KAFKA_OAUTH_TOKEN_COMMAND,
+          caFile: vars.KAFKA_CA_FILE,
+          certFile: vars.KAFKA_CERT_FILE,
+          keyFile: vars.KAFKA_KEY_FILE,
+        },
+        read,
+      ),
     }),
-    kafka: { brokers: brokers.data },
     roles: rolesFromEnvironment(vars),
     approvals: policyFromEnvironment(vars),
   };
@@ -453,25 +583,48 @@ function clustersFromFile(
     clusters.find((cluster) => cluster.default)?.name ??
     (clusters.length === 1 ? clusters[0]?.name : undefined);
   return clusters.map((cluster) => {
-    const passwordEnv = cluster.connect.passwordEnv;
-    const password = passwordEnv === undefined ? undefined : env[passwordEnv];
-    if (passwordEnv !== undefined && (password === undefined || password === "")) {
-      throw new ConfigError(
-        `Cluster "${cluster.name}": connect.passwordEnv names ${passwordEnv}, but that variable is not set.`,
-      );
-    }
+    const secret = (field: string, name: string | undefined): string | undefined => {
+      const value = name === undefined ? undefined : env[name];
+      if (name !== undefined && (value === undefined || value === "")) {
+        throw new ConfigError(
+          `Cluster "${cluster.name}": ${field} names ${name}, but that variable is not set.`,
+        );
+      }
+      return value;
+    };
+    const { passwordEnv, tokenEnv, ...connect } = cluster.connect;
+    const where = `Cluster "${cluster.name}": `;
+    const { brokers, securityProtocol, sasl, tls } = cluster.kafka;
     return {
       name: cluster.name,
       isDefault: cluster.name === defaultName,
-      connect: definedOnly({
-        url: cluster.connect.url,
-        username: cluster.connect.username,
-        password,
-        caCertificate:
-          cluster.connect.caFile === undefined ? undefined : readCa(cluster.connect.caFile, read),
-        timeoutMs: cluster.connect.timeoutMs,
+      connect: connectAccess(
+        `${where}connect.`,
+        {
+          ...connect,
+          password: secret("connect.passwordEnv", passwordEnv),
+          token: secret("connect.tokenEnv", tokenEnv),
+        },
+        read,
+      ),
+      kafka: definedOnly({
+        brokers,
+        security: kafkaSecurity(
+          `${where}kafka.`,
+          {
+            protocol: securityProtocol,
+            mechanism: sasl?.mechanism,
+            username: sasl?.username,
+            password: secret("kafka.sasl.passwordEnv", sasl?.passwordEnv),
+            tokenFile: sasl?.tokenFile,
+            tokenCommand: sasl?.tokenCommand,
+            caFile: tls?.caFile,
+            certFile: tls?.certFile,
+            keyFile: tls?.keyFile,
+          },
+          read,
+        ),
       }),
-      kafka: { brokers: cluster.kafka.brokers },
       roles: cluster.roles,
       approvals: {
         required: new Set(cluster.approvals?.required ?? destructiveCommands),
@@ -481,14 +634,194 @@ function clustersFromFile(
   });
 }
 
-function readCa(path: string, read: ReadText): string {
+/** Reads a PEM file (a CA, a certificate or a key) at start, so a wrong path stops the bot with its name. */
+function readPem(what: string, path: string, read: ReadText): string {
   try {
     return read(path);
   } catch (error) {
     throw new ConfigError(
-      `Cannot read the CA file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      `Cannot read the ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
     );
   }
+}
+
+/** A client certificate goes with its key: one without the other is a mistake in the config. */
+function clientCertificate(
+  prefix: string,
+  names: { readonly cert: string; readonly key: string },
+  files: { readonly certFile?: string | undefined; readonly keyFile?: string | undefined },
+  read: ReadText,
+): { certificate?: string; key?: string } {
+  if ((files.certFile === undefined) !== (files.keyFile === undefined)) {
+    throw new ConfigError(
+      `${prefix}${names.cert} and ${prefix}${names.key} go together: a client certificate needs its key.`,
+    );
+  }
+  if (files.certFile === undefined || files.keyFile === undefined) return {};
+  return {
+    certificate: readPem("client certificate", files.certFile, read),
+    key: readPem("client key", files.keyFile, read),
+  };
+}
+
+/** The Connect REST API's address and credentials: basic auth or a bearer token, TLS with an optional client certificate. */
+function connectAccess(
+  prefix: string,
+  access: {
+    readonly url: string;
+    readonly username?: string | undefined;
+    readonly password?: string | undefined;
+    readonly token?: string | undefined;
+    readonly caFile?: string | undefined;
+    readonly certFile?: string | undefined;
+    readonly keyFile?: string | undefined;
+    readonly timeoutMs: number;
+  },
+  read: ReadText,
+): ClusterConfig["connect"] {
+  const env = prefix === "CONNECT_";
+  const name = (variable: string, field: string) => (env ? variable : field);
+  if (access.token !== undefined && access.username !== undefined) {
+    throw new ConfigError(
+      `${prefix}${name("TOKEN", "tokenEnv")} and ${prefix}${name("USERNAME", "username")} are both set: use a bearer token or basic auth, not both.`,
+    );
+  }
+  return definedOnly({
+    url: access.url,
+    username: access.username,
+    password: access.password,
+    token: access.token,
+    caCertificate: access.caFile === undefined ? undefined : readPem("CA", access.caFile, read),
+    ...clientCertificate(
+      prefix,
+      { cert: name("CERT_FILE", "certFile"), key: name("KEY_FILE", "keyFile") },
+      access,
+      read,
+    ),
+    timeoutMs: access.timeoutMs,
+  });
+}
+
+/**
+ * Kafka's security settings, checked together: SASL only with a SASL protocol and always with one, a user and
+ * password for PLAIN and SCRAM, exactly one token source for OAUTHBEARER, TLS files only with an SSL protocol.
+ * `prefix` is how the user wrote them (`KAFKA_…` variables or `Cluster "x": kafka.…` in the file).
+ */
+function kafkaSecurity(
+  prefix: string,
+  settings: {
+    readonly protocol: SecurityProtocol;
+    readonly mechanism: SaslMechanism | undefined;
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+    readonly tokenFile: string | undefined;
+    readonly tokenCommand: string | undefined;
+    readonly caFile: string | undefined;
+    readonly certFile: string | undefined;
+    readonly keyFile: string | undefined;
+  },
+  read: ReadText,
+): KafkaSecurity | undefined {
+  const env = prefix === "KAFKA_";
+  const name = (variable: string, field: string) => `${prefix}${env ? variable : field}`;
+  const { protocol, mechanism } = settings;
+  const usesSasl = protocol === "SASL_PLAINTEXT" || protocol === "SASL_SSL";
+  const usesTls = protocol === "SSL" || protocol === "SASL_SSL";
+  const protocolName = name("SECURITY_PROTOCOL", "securityProtocol");
+  const mechanismName = name("SASL_MECHANISM", "sasl.mechanism");
+  if (usesSasl && mechanism === undefined) {
+    throw new ConfigError(`${protocolName} is ${protocol}: set ${mechanismName} too.`);
+  }
+  if (!usesSasl && mechanism !== undefined) {
+    throw new ConfigError(
+      `${mechanismName} is set but ${protocolName} is ${protocol}: use SASL_SSL (or SASL_PLAINTEXT) for SASL.`,
+    );
+  }
+  const tlsFiles = [settings.caFile, settings.certFile, settings.keyFile].some((file) => file !== undefined);
+  if (!usesTls && tlsFiles) {
+    throw new ConfigError(
+      `TLS files are set but ${protocolName} is ${protocol}: use SSL or SASL_SSL to connect with TLS.`,
+    );
+  }
+  if (protocol === "PLAINTEXT") return undefined;
+  const tls = usesTls
+    ? definedOnly({
+        caFile: settings.caFile,
+        ca: settings.caFile === undefined ? undefined : readPem("CA", settings.caFile, read),
+        ...clientCertificate(
+          prefix,
+          { cert: env ? "CERT_FILE" : "tls.certFile", key: env ? "KEY_FILE" : "tls.keyFile" },
+          settings,
+          read,
+        ),
+      })
+    : undefined;
+  return definedOnly({
+    protocol,
+    sasl: usesSasl && mechanism !== undefined ? sasl(mechanism, name, settings) : undefined,
+    tls,
+  });
+}
+
+function sasl(
+  mechanism: SaslMechanism,
+  name: (variable: string, field: string) => string,
+  settings: Parameters<typeof kafkaSecurity>[1],
+): KafkaSasl {
+  if (mechanism === "OAUTHBEARER") {
+    const { tokenFile, tokenCommand } = settings;
+    if (tokenFile !== undefined && tokenCommand === undefined)
+      return { mechanism, token: { file: tokenFile } };
+    if (tokenCommand !== undefined && tokenFile === undefined)
+      return { mechanism, token: { command: tokenCommand } };
+    throw new ConfigError(
+      `OAUTHBEARER needs exactly one of ${name("OAUTH_TOKEN_FILE", "sasl.tokenFile")} and ${name("OAUTH_TOKEN_COMMAND", "sasl.tokenCommand")}.`,
+    );
+  }
+  if (settings.username === undefined || settings.password === undefined) {
+    throw new ConfigError(
+      `${mechanism} needs ${name("SASL_USERNAME", "sasl.username")} and ${name("SASL_PASSWORD", "sasl.passwordEnv")}.`,
+    );
+  }
+  return { mechanism, username: settings.username, password: settings.password };
+}
+
+/** REDIS_URL alone, or with REDIS_SENTINELS and REDIS_MASTER_NAME for a primary that Sentinel fails over. */
+function redisConfig(vars: z.infer<typeof Environment>, read: ReadText): RedisConfig {
+  const tls = vars.REDIS_URL.startsWith("rediss:");
+  if (vars.REDIS_CA_FILE !== undefined && !tls) {
+    throw new ConfigError("REDIS_CA_FILE is set but REDIS_URL is not rediss://: use rediss:// for TLS.");
+  }
+  if ((vars.REDIS_SENTINELS === undefined) !== (vars.REDIS_MASTER_NAME === undefined)) {
+    throw new ConfigError(
+      "REDIS_SENTINELS and REDIS_MASTER_NAME go together: the sentinels, and the name they monitor the primary under.",
+    );
+  }
+  const sentinels = (vars.REDIS_SENTINELS ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^([^\s:]+):(\d+)$/.exec(entry);
+      if (match === null) {
+        throw new ConfigError(
+          `Invalid REDIS_SENTINELS: "${entry}" is not host:port. Use a comma-separated list such as "s1:26379,s2:26379".`,
+        );
+      }
+      return { host: match[1] ?? "", port: Number(match[2]) };
+    });
+  return definedOnly({
+    url: vars.REDIS_URL,
+    ca: vars.REDIS_CA_FILE === undefined ? undefined : readPem("CA", vars.REDIS_CA_FILE, read),
+    sentinel:
+      vars.REDIS_MASTER_NAME === undefined
+        ? undefined
+        : definedOnly({
+            sentinels,
+            masterName: vars.REDIS_MASTER_NAME,
+            password: vars.REDIS_SENTINEL_PASSWORD,
+          }),
+  });
 }
 
 /** An empty variable (`FOO=` in a .env file) means "not set", as it does for most tools. */

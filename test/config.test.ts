@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { ConfigError, environmentVariables, loadConfig } from "../src/config.js";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, configFileFields, environmentVariables, loadConfig } from "../src/config.js";
 
 const noFiles = (path: string): string => {
   throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
@@ -17,7 +18,7 @@ describe("configuration", () => {
     assert.equal(config.clusters.length, 1);
     assert.equal(config.clusters[0]?.connect.url, "http://localhost:8083");
     assert.deepEqual(config.clusters[0]?.kafka.brokers, ["localhost:9092"]);
-    assert.equal(config.redisUrl, "redis://127.0.0.1:6379");
+    assert.deepEqual(config.redis, { url: "redis://127.0.0.1:6379" });
     assert.deepEqual(config.slack, {});
   });
 
@@ -231,6 +232,111 @@ describe("configuration", () => {
       /KAFKA_BROKERS, APPROVERS_NEEDED would be ignored/,
     );
     assert.equal(loadConfig({ CONFIG_FILE: "c.yaml", APPROVERS_NEEDED: "" }, file).clusters.length, 1);
+  });
+
+  test("Kafka, Connect and Redis security settings: read from the environment, refused when they contradict", () => {
+    const pem = files({ "/ca.pem": "CA", "/client.pem": "CERT", "/client.key": "KEY" });
+    const config = loadConfig(
+      {
+        KAFKA_SECURITY_PROTOCOL: "SASL_SSL",
+        KAFKA_SASL_MECHANISM: "SCRAM-SHA-256",
+        KAFKA_SASL_USERNAME: "ops",
+        KAFKA_SASL_PASSWORD: "pw",
+        KAFKA_CA_FILE: "/ca.pem",
+        KAFKA_CERT_FILE: "/client.pem",
+        KAFKA_KEY_FILE: "/client.key",
+        CONNECT_URL: "https://connect:8443",
+        CONNECT_TOKEN: "tok",
+        CONNECT_CERT_FILE: "/client.pem",
+        CONNECT_KEY_FILE: "/client.key",
+        REDIS_URL: "rediss://bot:pw@ignored:6380/2",
+        REDIS_CA_FILE: "/ca.pem",
+        REDIS_SENTINELS: "s1:26379, s2:26379",
+        REDIS_MASTER_NAME: "main",
+      },
+      pem,
+    );
+    const cluster = config.clusters[0];
+    assert.deepEqual(cluster?.kafka.security, {
+      protocol: "SASL_SSL",
+      sasl: { mechanism: "SCRAM-SHA-256", username: "ops", password: "pw" },
+      tls: { caFile: "/ca.pem", ca: "CA", certificate: "CERT", key: "KEY" },
+    });
+    assert.equal(cluster?.connect.token, "tok");
+    assert.equal(cluster?.connect.certificate, "CERT");
+    assert.deepEqual(config.redis.sentinel, {
+      sentinels: [
+        { host: "s1", port: 26379 },
+        { host: "s2", port: 26379 },
+      ],
+      masterName: "main",
+    });
+    const refused = (env: Record<string, string>, message: RegExp) =>
+      assert.throws(
+        () => loadConfig(env, pem),
+        (error: Error) => error instanceof ConfigError && message.test(error.message),
+      );
+    refused(
+      { KAFKA_SECURITY_PROTOCOL: "SASL_SSL" },
+      /KAFKA_SECURITY_PROTOCOL is SASL_SSL: set KAFKA_SASL_MECHANISM/,
+    );
+    refused({ KAFKA_SASL_MECHANISM: "PLAIN" }, /KAFKA_SECURITY_PROTOCOL is PLAINTEXT/);
+    refused({ KAFKA_CA_FILE: "/ca.pem" }, /TLS files are set but KAFKA_SECURITY_PROTOCOL is PLAINTEXT/);
+    refused(
+      { KAFKA_SECURITY_PROTOCOL: "SSL", KAFKA_CERT_FILE: "/client.pem" },
+      /KAFKA_CERT_FILE and KAFKA_KEY_FILE go together/,
+    );
+    refused(
+      { KAFKA_SECURITY_PROTOCOL: "SASL_SSL", KAFKA_SASL_MECHANISM: "OAUTHBEARER" },
+      /exactly one of KAFKA_OAUTH_TOKEN_FILE and KAFKA_OAUTH_TOKEN_COMMAND/,
+    );
+    refused({ CONNECT_TOKEN: "t", CONNECT_USERNAME: "u" }, /bearer token or basic auth, not both/);
+    refused({ REDIS_SENTINELS: "s1:26379" }, /REDIS_SENTINELS and REDIS_MASTER_NAME go together/);
+    refused({ REDIS_CA_FILE: "/ca.pem" }, /REDIS_URL is not rediss/);
+    const yaml = (kafka: string) =>
+      files({
+        "/c.yaml": `clusters:\n  - name: prod\n    connect: { url: 'http://c:8083' }\n    kafka: ${kafka}\n`,
+      });
+    assert.throws(
+      () =>
+        loadConfig(
+          { CONFIG_FILE: "/c.yaml" },
+          yaml(
+            "{ brokers: ['k:9093'], securityProtocol: SASL_SSL, sasl: { mechanism: PLAIN, username: u, passwordEnv: KAFKA_PW } }",
+          ),
+        ),
+      /Cluster "prod": kafka.sasl.passwordEnv names KAFKA_PW, but that variable is not set/,
+    );
+  });
+
+  test("config.example.yaml loads, and shows every setting the file accepts", () => {
+    const example = readFileSync(new URL("../config.example.yaml", import.meta.url), "utf8");
+    const shown = new Set<string>();
+    const walk = (value: unknown, path: string): void => {
+      if (Array.isArray(value)) for (const item of value) walk(item, path);
+      else if (value !== null && typeof value === "object" && path !== "channels") {
+        for (const [key, inner] of Object.entries(value)) walk(inner, path === "" ? key : `${path}.${key}`);
+      } else shown.add(path);
+    };
+    walk(parseYaml(example), "");
+    // An override takes the same fields as the thresholds: showing them once is enough.
+    const sameAsThresholds = (field: string) =>
+      field.replace(/^alerts\.overrides\.(?!connector$)/, "alerts.thresholds.");
+    assert.deepEqual(
+      configFileFields.filter((field) => !shown.has(field) && !shown.has(sameAsThresholds(field))),
+      [],
+      "settings missing from config.example.yaml",
+    );
+    const env = Object.fromEntries(
+      [...example.matchAll(/(?:passwordEnv|tokenEnv): ([A-Z_][A-Z0-9_]*)/g)].map((match) => [
+        match[1],
+        "secret",
+      ]),
+    );
+    const config = loadConfig({ CONFIG_FILE: "example.yaml", ...env }, (path) =>
+      path === "example.yaml" ? example : "-----BEGIN CERTIFICATE-----",
+    );
+    assert.ok(config.clusters.some((cluster) => cluster.kafka.security?.sasl?.mechanism === "SCRAM-SHA-512"));
   });
 
   test(".env.example lists exactly the variables the bot reads", () => {

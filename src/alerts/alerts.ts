@@ -110,6 +110,9 @@ export class Alerts {
     this.#worker.on("failed", (_job, error) =>
       this.#options.logger?.warn({ err: error }, "alert poll failed"),
     );
+    this.#worker.on("error", (error) =>
+      this.#options.logger?.warn({ err: error }, "the alert poller lost its Redis connection"),
+    );
   }
 
   async close(): Promise<void> {

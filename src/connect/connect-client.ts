@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { z } from "zod";
 import { z as zod } from "zod";
+import { isUntrustedCertificate } from "../tls-certificate-errors.js";
 import {
   ConnectBadRequest,
   ConnectBadResponse,
@@ -40,8 +41,13 @@ export interface ConnectClientOptions {
   readonly url: string;
   readonly username?: string;
   readonly password?: string;
+  /** A bearer token (for a gateway in front of Connect), sent instead of basic auth. */
+  readonly token?: string;
   /** PEM text of the CA that signed the worker's certificate. */
   readonly caCertificate?: string;
+  /** PEM text of the client certificate and key, for a worker whose HTTPS listener requires one (mTLS). */
+  readonly certificate?: string;
+  readonly key?: string;
   /** Bound on each attempt, connection to last byte. */
   readonly timeoutMs?: number;
   readonly maxRetries?: number;
@@ -89,6 +95,8 @@ export class ConnectClient {
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #retryBaseDelayMs: number;
+  /** HTTPS with no client certificate configured: a hang-up may mean the worker wants one. */
+  readonly #tlsWithoutCertificate: boolean;
 
   constructor(options: ConnectClientOptions) {
     const url = new URL(options.url);
@@ -97,16 +105,24 @@ export class ConnectClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#maxRetries = options.maxRetries ?? 3;
     this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
+    this.#tlsWithoutCertificate = url.protocol === "https:" && options.certificate === undefined;
     this.#authorization =
-      options.username === undefined
-        ? undefined
-        : `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`;
+      options.token !== undefined
+        ? `Bearer ${options.token}`
+        : options.username === undefined
+          ? undefined
+          : `Basic ${Buffer.from(`${options.username}:${options.password ?? ""}`).toString("base64")}`;
+    const tls = {
+      ...(options.caCertificate === undefined ? {} : { ca: options.caCertificate }),
+      ...(options.certificate === undefined ? {} : { cert: options.certificate }),
+      ...(options.key === undefined ? {} : { key: options.key }),
+    };
     this.#pool = new Pool(url.origin, {
       connections: 8,
       connectTimeout: this.#timeoutMs,
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
-      ...(options.caCertificate === undefined ? {} : { connect: { ca: options.caCertificate } }),
+      ...(Object.keys(tls).length === 0 ? {} : { connect: tls }),
     });
   }
 
@@ -386,7 +402,9 @@ export class ConnectClient {
       status = response.statusCode;
       text = await response.body.text();
     } catch (error) {
-      throw new ConnectUnavailable(fail({ reason: networkReason(error, timeout.aborted, this.#timeoutMs) }));
+      throw new ConnectUnavailable(
+        fail({ reason: networkReason(error, timeout.aborted, this.#timeoutMs, this.#tlsWithoutCertificate) }),
+      );
     }
 
     if (status >= 200 && status < 300) {
@@ -428,7 +446,12 @@ function errorMessage(text: string): string {
   return (title ?? text).trim().slice(0, 300) || "(no message)";
 }
 
-function networkReason(error: unknown, timedOut: boolean, timeoutMs: number): string {
+function networkReason(
+  error: unknown,
+  timedOut: boolean,
+  timeoutMs: number,
+  tlsWithoutCertificate: boolean,
+): string {
   if (timedOut) return `no answer within ${timeoutMs} ms`;
   const code = (error as { code?: string }).code;
   if (code === "ECONNREFUSED") return "connection refused";
@@ -438,6 +461,19 @@ function networkReason(error: unknown, timedOut: boolean, timeoutMs: number): st
     code === "UND_ERR_BODY_TIMEOUT"
   ) {
     return `no answer within ${timeoutMs} ms`;
+  }
+  if (isUntrustedCertificate(code)) {
+    return `the worker's TLS certificate is not trusted (${code}): check the CA file`;
+  }
+  if (
+    code === "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" ||
+    code === "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE"
+  ) {
+    return `the worker refused the TLS connection: it requires a client certificate it trusts (${code})`;
+  }
+  // Over TLS 1.3 a worker that requires a client certificate checks it after the handshake and just hangs up.
+  if (code === "UND_ERR_SOCKET" && tlsWithoutCertificate) {
+    return "the worker closed the TLS connection: if its HTTPS listener requires a client certificate, configure one (certFile and keyFile)";
   }
   return `${code ?? "network error"}: ${(error as Error).message}`;
 }

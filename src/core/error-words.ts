@@ -1,6 +1,7 @@
 import kafkajs from "kafkajs";
 import { OffsetPlanError } from "../../approvals/offset-plan.js";
 import { ConnectError } from "../connect/connect-errors.js";
+import { KafkaConnectionError } from "../kafka/kafka-connection-error.js";
 import { CommandLineError } from "./command-line.js";
 
 export interface FailureWords {
@@ -15,6 +16,8 @@ export function describeFailure(error: unknown, requestId: string): FailureWords
   if (error instanceof CommandLineError) return { code: "USAGE", summary: error.message };
   if (error instanceof OffsetPlanError) return { code: "PLAN_REFUSED", summary: error.message };
   if (error instanceof ConnectError) return { code: error.code, summary: connectWords(error) };
+  if (error instanceof KafkaConnectionError)
+    return { code: error.code, summary: kafkaConnectionWords(error) };
   if (error instanceof kafkajs.KafkaJSError) {
     return {
       code: error.retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
@@ -39,12 +42,25 @@ function connectWords(error: ConnectError): string {
     case "CONNECT_BAD_REQUEST":
       return `Connect on ${cluster} refused the request: ${error.reason}.`;
     case "CONNECT_UNAUTHORIZED":
-      return `Connect on ${cluster} refused the bot's credentials (${error.status ?? "401"}). An admin must fix the cluster's username and password.`;
+      return `Connect on ${cluster} answered unauthorised (${error.status ?? "401"}): it refused the bot's credentials. An admin must fix the cluster's Connect username and password (or token).`;
     case "CONNECT_UNAVAILABLE":
       return `Connect on ${cluster} is not answering (${error.reason}). If you asked for a change, \`status\` shows whether it took effect.`;
     case "CONNECT_UNADDRESSABLE_NAME":
       return `${error.reason}. Nothing was sent to ${cluster}; such a connector can only be managed by renaming it (delete and re-create from outside).`;
     case "CONNECT_BAD_RESPONSE":
       return `Connect on ${cluster} answered something the bot does not understand (${error.reason}). Is the URL a Connect worker?`;
+  }
+}
+
+/** Credentials, certificates, reachability: what failed when the bot opened its Kafka session. Never a secret. */
+function kafkaConnectionWords(error: KafkaConnectionError): string {
+  const brokers = error.brokers.join(", ");
+  switch (error.code) {
+    case "KAFKA_AUTH_FAILED":
+      return `Kafka (${brokers}) refused the bot's login: authentication failed for ${error.mechanism ?? "SASL"}${error.username === undefined ? "" : ` user "${error.username}"`}. An admin must fix the cluster's Kafka credentials.`;
+    case "KAFKA_TLS_UNTRUSTED":
+      return `The Kafka brokers' certificate is not trusted (${brokers}): it is not signed by ${error.caFile === undefined ? "a CA this machine trusts (no CA file is configured)" : `the CA in ${error.caFile}`}, or does not name the broker. An admin must fix the cluster's Kafka TLS settings.`;
+    case "KAFKA_UNREACHABLE":
+      return `No Kafka broker answered (${brokers}): ${error.reason}. Try again in a moment; if it persists, check the brokers' addresses and the security protocol.`;
   }
 }

@@ -1,4 +1,6 @@
-import { type Admin, Kafka, logLevel } from "kafkajs";
+import type { Admin } from "kafkajs";
+import { createKafka, type KafkaConnection } from "./kafka-connection.js";
+import { asKafkaConnectionError } from "./kafka-connection-error.js";
 
 export interface PartitionLag {
   readonly topic: string;
@@ -40,8 +42,8 @@ export function sinkTopics(config: Readonly<Record<string, string>>, allTopics: 
   return allTopics.filter((topic) => pattern.test(topic));
 }
 
-export interface SinkLagReaderOptions {
-  readonly brokers: readonly string[];
+/** The brokers and their security settings, and how this reader's client behaves. */
+export interface SinkLagReaderOptions extends KafkaConnection {
   readonly clientId?: string;
   readonly requestTimeoutMs?: number;
   /** How many groups or topics are read at once. */
@@ -61,20 +63,20 @@ const timestampHorizonMs = 7 * 86_400_000;
  */
 export class SinkLagReader {
   readonly #admin: Admin;
+  readonly #connection: KafkaConnection;
   readonly #concurrency: number;
   readonly #timestamps = new Map<string, number>();
   #connected: Promise<void> | undefined;
 
   constructor(options: SinkLagReaderOptions) {
-    const kafka = new Kafka({
+    this.#connection = {
+      brokers: options.brokers,
+      ...(options.security ? { security: options.security } : {}),
+    };
+    this.#admin = createKafka(this.#connection, {
       clientId: options.clientId ?? "connect-ops",
-      brokers: [...options.brokers],
-      requestTimeout: options.requestTimeoutMs ?? 10_000,
-      connectionTimeout: 3_000,
-      retry: { retries: 3 },
-      logLevel: logLevel.NOTHING,
-    });
-    this.#admin = kafka.admin();
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    }).admin();
     this.#concurrency = options.concurrency ?? 16;
     const onRequest = options.onRequest;
     if (onRequest !== undefined)
@@ -210,7 +212,8 @@ export class SinkLagReader {
   #connect(): Promise<void> {
     this.#connected ??= this.#admin.connect().catch((error: unknown) => {
       this.#connected = undefined;
-      throw error;
+      // Credentials, certificates and reachability are checked when the session opens: say which failed.
+      throw asKafkaConnectionError(error, this.#connection);
     });
     return this.#connected;
   }

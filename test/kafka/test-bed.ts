@@ -27,6 +27,12 @@ export interface TestBedOptions {
   log?: (line: string) => void;
 }
 
+/** The JVM flags that point Kafka 4.x (Log4j2) and 3.x (reload4j) at the test bed's quiet logging config. */
+export const logging = [
+  `-Dlog4j2.configurationFile=${join(here, "log4j2.properties")}`,
+  `-Dlog4j.configuration=file:${join(here, "log4j.properties")}`,
+];
+
 /** Small heaps and a serial collector: the machine has 2 cores and also runs the Node test processes. */
 const jvmFlags = ["-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-Djava.awt.headless=true"];
 
@@ -47,10 +53,6 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
   ]);
   const bootstrapServers = `127.0.0.1:${brokerPort}`;
   const connectUrl = `http://127.0.0.1:${connectPort}`;
-  const logging = [
-    `-Dlog4j2.configurationFile=${join(here, "log4j2.properties")}`,
-    `-Dlog4j.configuration=file:${join(here, "log4j.properties")}`,
-  ];
   const processes: ChildProcess[] = [];
   const logFiles: string[] = [];
   const stop = async () => {
@@ -103,7 +105,7 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
  * Maven resolves the jars (downloading them on the first run only). connect-file is a plugin: it goes on
  * plugin.path in its own folder, not on the worker's classpath, as in a real deployment.
  */
-async function resolveJars(kafkaVersion: string, workDir: string) {
+export async function resolveJars(kafkaVersion: string, workDir: string) {
   const classpathFile = join(workDir, "classpath.txt");
   await run(
     "mvn",
@@ -175,13 +177,13 @@ function workerProperties(bootstrapServers: string, port: number, pluginDir: str
   });
 }
 
-function properties(entries: Record<string, string>): string {
+export function properties(entries: Record<string, string>): string {
   return `${Object.entries(entries)
     .map(([key, value]) => `${key}=${value}`)
     .join("\n")}\n`;
 }
 
-function startJava(args: string[], classpath: string, logFile: string): ChildProcess {
+export function startJava(args: string[], classpath: string, logFile: string): ChildProcess {
   const out = createWriteStream(logFile);
   // The classpath goes through the environment: it is longer than is comfortable on a command line.
   const child = spawn("java", [...jvmFlags, ...args], {
@@ -193,7 +195,7 @@ function startJava(args: string[], classpath: string, logFile: string): ChildPro
   return child;
 }
 
-async function waitFor(
+export async function waitFor(
   what: string,
   logFile: string,
   ready: () => Promise<boolean>,
@@ -211,7 +213,7 @@ async function waitFor(
   throw new Error(`${what} was not ready after ${timeoutMs / 1000} s; see ${logFile}`);
 }
 
-function canConnect(port: number): Promise<boolean> {
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolveConnect) => {
     const socket = new Socket();
     socket.once("connect", () => {
@@ -235,7 +237,7 @@ async function connectReady(connectUrl: string): Promise<boolean> {
   }
 }
 
-async function terminate(child: ChildProcess): Promise<void> {
+export async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, "exit");
   child.kill("SIGTERM");
@@ -245,7 +247,7 @@ async function terminate(child: ChildProcess): Promise<void> {
 }
 
 /** Ports the kernel has just handed out, all held open at once so that no two names get the same port. */
-async function freePorts<Name extends string>(names: readonly Name[]): Promise<Record<Name, number>> {
+export async function freePorts<Name extends string>(names: readonly Name[]): Promise<Record<Name, number>> {
   const servers = await Promise.all(
     names.map(async () => {
       const server = createServer();

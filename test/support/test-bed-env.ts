@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { type Kafka, Partitioners } from "kafkajs";
 import type { ConnectClient } from "../../src/connect/connect-client.js";
+import { createKafka } from "../../src/kafka/kafka-connection.js";
 
 /** The test bed that `npm test` started (test/run-tests.ts passes its addresses down). */
 export function testBed(): { connectUrl: string; bootstrapServers: string } {
@@ -21,11 +22,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export function testKafka(): Kafka {
-  return new Kafka({
-    clientId: "connect-ops-tests",
-    brokers: [testBed().bootstrapServers],
-    logLevel: logLevel.NOTHING,
-  });
+  return createKafka({ brokers: [testBed().bootstrapServers] }, { clientId: "connect-ops-tests" });
 }
 
 /** Creates a topic and writes `count` messages ("<topic>-<i>") round-robin over its partitions. */

@@ -1,0 +1,56 @@
+import kafkajs from "kafkajs";
+import { isUntrustedCertificate } from "../tls-certificate-errors.js";
+import type { KafkaConnection } from "./kafka-connection.js";
+
+export type KafkaConnectionErrorCode = "KAFKA_AUTH_FAILED" | "KAFKA_TLS_UNTRUSTED" | "KAFKA_UNREACHABLE";
+
+/**
+ * The bot could not open a session with the brokers: the credentials were refused, the brokers' certificate is
+ * not trusted, or no broker answered. It carries what an operator needs to fix it (the mechanism and user, the
+ * CA file, the brokers) and never the password or token.
+ */
+export class KafkaConnectionError extends Error {
+  override readonly name = "KafkaConnectionError";
+  readonly code: KafkaConnectionErrorCode;
+  /** Only an unreachable broker may answer later; wrong credentials or certificates stay wrong. */
+  readonly retriable: boolean;
+  readonly brokers: readonly string[];
+  readonly mechanism: string | undefined;
+  readonly username: string | undefined;
+  readonly caFile: string | undefined;
+  /** What the client library said (no secret is ever part of it). */
+  readonly reason: string;
+
+  constructor(code: KafkaConnectionErrorCode, connection: KafkaConnection, reason: string) {
+    super(`Kafka ${connection.brokers.join(",")}: ${code}: ${reason}`);
+    this.code = code;
+    this.retriable = code === "KAFKA_UNREACHABLE";
+    this.brokers = connection.brokers;
+    const sasl = connection.security?.sasl;
+    this.mechanism = sasl?.mechanism;
+    this.username = sasl !== undefined && "username" in sasl ? sasl.username : undefined;
+    this.caFile = connection.security?.tls?.caFile;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Turns a failure to connect (kafkajs's SASL and connection errors, possibly wrapped in its retry error) into a
+ * {@link KafkaConnectionError}; anything else is returned as it was.
+ */
+export function asKafkaConnectionError(error: unknown, connection: KafkaConnection): unknown {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof kafkajs.KafkaJSSASLAuthenticationError) {
+      return new KafkaConnectionError("KAFKA_AUTH_FAILED", connection, cause.message);
+    }
+    if (cause instanceof kafkajs.KafkaJSConnectionError) {
+      const code = (cause as { code?: string }).code;
+      return new KafkaConnectionError(
+        isUntrustedCertificate(code) ? "KAFKA_TLS_UNTRUSTED" : "KAFKA_UNREACHABLE",
+        connection,
+        cause.message,
+      );
+    }
+  }
+  return error;
+}

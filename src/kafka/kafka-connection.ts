@@ -1,0 +1,145 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
+
+const run = promisify(execFile);
+
+/** Kafka's `security.protocol`: whether the connection is encrypted (SSL) and whether it authenticates (SASL). */
+export const securityProtocols = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
+export type SecurityProtocol = (typeof securityProtocols)[number];
+
+export const saslMechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"] as const;
+export type SaslMechanism = (typeof saslMechanisms)[number];
+
+/** SASL with a user and password (PLAIN, SCRAM), or an OAuth bearer token read from a file or a command. */
+export type KafkaSasl =
+  | {
+      readonly mechanism: "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
+      readonly username: string;
+      readonly password: string;
+    }
+  | {
+      readonly mechanism: "OAUTHBEARER";
+      /** A file holding the token (re-read when it expires), or a command that prints one. */
+      readonly token: { readonly file: string } | { readonly command: string };
+    };
+
+export interface KafkaTls {
+  /** Where the CA came from, for error messages. */
+  readonly caFile?: string;
+  /** PEM text of the CA(s) that signed the brokers' certificates; without it, the system's CAs. */
+  readonly ca?: string;
+  /** PEM text of the client certificate and its key, for brokers that require one (mTLS). */
+  readonly certificate?: string;
+  readonly key?: string;
+}
+
+export interface KafkaSecurity {
+  readonly protocol: SecurityProtocol;
+  /** Required with SASL_PLAINTEXT and SASL_SSL, refused otherwise (the config checks it). */
+  readonly sasl?: KafkaSasl;
+  /** Used with SSL and SASL_SSL. */
+  readonly tls?: KafkaTls;
+}
+
+/** How to reach one cluster's brokers. Every Kafka client the bot makes is made from this, by {@link createKafka}. */
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  /** Absent: PLAINTEXT. */
+  readonly security?: KafkaSecurity;
+}
+
+export interface KafkaClientOptions {
+  readonly clientId: string;
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * The one place a kafkajs client is made, so lag, plans, alerts and the time-lag search all connect with the
+ * same TLS and SASL settings. TLS is kafkajs's own (Node's `tls.connect`, which checks the broker's name against
+ * its certificate); SASL is kafkajs's PLAIN, SCRAM and OAUTHBEARER.
+ */
+export function createKafka(connection: KafkaConnection, client: KafkaClientOptions): Kafka {
+  const security = connection.security ?? { protocol: "PLAINTEXT" };
+  const encrypted = security.protocol === "SSL" || security.protocol === "SASL_SSL";
+  const authenticated = security.protocol === "SASL_PLAINTEXT" || security.protocol === "SASL_SSL";
+  const config: KafkaConfig = {
+    clientId: client.clientId,
+    brokers: [...connection.brokers],
+    requestTimeout: client.requestTimeoutMs ?? 10_000,
+    connectionTimeout: 3_000,
+    retry: { retries: 3 },
+    logLevel: logLevel.NOTHING,
+  };
+  if (encrypted) config.ssl = tlsOptions(security.tls);
+  if (authenticated && security.sasl !== undefined) config.sasl = saslOptions(security.sasl);
+  return new Kafka(config);
+}
+
+function tlsOptions(tls: KafkaTls | undefined) {
+  if (tls === undefined) return true;
+  return {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.certificate === undefined ? {} : { cert: tls.certificate }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+  };
+}
+
+function saslOptions(sasl: KafkaSasl): SASLOptions {
+  switch (sasl.mechanism) {
+    case "PLAIN":
+      return { mechanism: "plain", username: sasl.username, password: sasl.password };
+    case "SCRAM-SHA-256":
+      return { mechanism: "scram-sha-256", username: sasl.username, password: sasl.password };
+    case "SCRAM-SHA-512":
+      return { mechanism: "scram-sha-512", username: sasl.username, password: sasl.password };
+    case "OAUTHBEARER": {
+      const token = bearerTokenSource(sasl.token);
+      return { mechanism: "oauthbearer", oauthBearerProvider: async () => ({ value: await token() }) };
+    }
+  }
+}
+
+/** Tokens are renewed this long before their `exp`, so a connection never authenticates with one about to lapse. */
+const renewBeforeMs = 60_000;
+
+/**
+ * kafkajs asks for a token each time a connection authenticates. The token is kept until shortly before the
+ * `exp` claim of its JWT payload (RFC 7519 §4.1.4) and then read again: a file rewritten by a sidecar, or the
+ * command run again. A token that is not a JWT, or has no `exp`, is read afresh every time.
+ */
+export function bearerTokenSource(
+  source: { readonly file: string } | { readonly command: string },
+  now: () => number = Date.now,
+): () => Promise<string> {
+  let kept: { readonly value: string; readonly expiresAt: number } | undefined;
+  return async () => {
+    if (kept !== undefined && now() < kept.expiresAt - renewBeforeMs) return kept.value;
+    const text =
+      "file" in source
+        ? await readFile(source.file, "utf8")
+        : (await run("/bin/sh", ["-c", source.command], { timeout: 30_000 })).stdout;
+    const value = text.trim();
+    if (value === "") {
+      throw new Error(
+        "file" in source ? `The token file ${source.file} is empty` : "The token command printed nothing",
+      );
+    }
+    const expiresAt = jwtExpiry(value);
+    kept = expiresAt === undefined ? undefined : { value, expiresAt };
+    return value;
+  };
+}
+
+/** The `exp` claim of a JWT, in ms since the epoch; undefined for anything else. */
+function jwtExpiry(token: string): number | undefined {
+  const payload = token.split(".")[1];
+  if (payload === undefined) return undefined;
+  try {
+    const exp: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")).exp;
+    return typeof exp === "number" ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
