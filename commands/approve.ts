@@ -1,16 +1,15 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { RequestId } from "../src/core/connector-args.js";
+import { requestArg } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 import { hasRole } from "../src/core/roles.js";
 
 export const approve = defineCommand({
   name: "approve",
-  summary: "Approve a waiting request (approver role on its cluster; never your own).",
+  summary: "Approve a waiting request.",
+  details: "Approve a waiting request (approver role on its cluster; never your own).",
   examples: ["approve prod-17"],
-  positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
-  flags: {},
-  args: z.object({ request: RequestId }),
+  args: z.object({ request: requestArg }),
   // The role that counts is the one on the request's cluster, checked afresh when deciding.
   role: "anyone",
   anyCluster: true,

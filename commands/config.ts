@@ -5,7 +5,8 @@ import { reply } from "../src/core/reply.js";
 
 export const config = defineCommand({
   name: "config",
-  summary: "The connector's config, with passwords, tokens and other secrets hidden.",
+  summary: "A connector's config, secrets hidden.",
+  details: "The connector's config, with passwords, tokens and other secrets hidden.",
   examples: ["config orders-sink"],
   ...oneConnector,
   role: "viewer",

@@ -4,7 +4,8 @@ import { oneConnectorWithReason } from "../src/core/connector-args.js";
 
 export const deleteConnector = defineCommand({
   name: "delete",
-  summary:
+  summary: "Ask to delete a connector (needs approval).",
+  details:
     "Ask to delete a connector (approved by a second person; its config and offsets are kept with the request).",
   examples: ['delete old-orders-sink --reason "replaced by orders-sink-v2"'],
   ...oneConnectorWithReason,

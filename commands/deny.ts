@@ -1,18 +1,20 @@
 import { z } from "zod";
-import { defineCommand } from "../src/core/command-spec.js";
-import { Reason, RequestId } from "../src/core/connector-args.js";
+import { defineCommand, flag } from "../src/core/command-spec.js";
+import { Reason, requestArg } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 import { hasRole } from "../src/core/roles.js";
 
 export const deny = defineCommand({
   name: "deny",
-  summary: "Deny a waiting request, saying why (approver role on its cluster).",
+  summary: "Deny a waiting request, saying why.",
+  details: "Deny a waiting request, saying why (approver role on its cluster).",
   examples: ['deny prod-17 --reason "not during the sale"'],
-  positionals: [{ name: "request", description: "the request's id, e.g. prod-17" }],
-  flags: { reason: { type: "string", valueName: '"WHY"', description: "why (required)" } },
   args: z.object({
-    request: RequestId,
-    reason: Reason,
+    request: requestArg,
+    reason: flag(Reason, "why (told to the requester and kept in the audit)", {
+      valueName: '"WHY"',
+      why: "it is told to the requester and kept in the audit",
+    }),
   }),
   role: "anyone",
   anyCluster: true,

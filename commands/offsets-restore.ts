@@ -5,18 +5,20 @@ import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { askForApproval } from "../src/core/ask-for-approval.js";
-import { type CommandContext, defineCommand } from "../src/core/command-spec.js";
-import { Reason, RequestId, reasonFlag } from "../src/core/connector-args.js";
+import { type CommandContext, defineCommand, positional } from "../src/core/command-spec.js";
+import { RequestId, reasonArg } from "../src/core/connector-args.js";
 import { errorReply, type Reply } from "../src/core/reply.js";
 
 export const offsetsRestore = defineCommand({
   name: "offsets restore",
-  summary:
+  summary: "Ask to undo a request from its snapshot.",
+  details:
     "Ask to undo an earlier request from its snapshot: its offsets put back, or a deleted connector created again with its config and offsets.",
   examples: ['offsets restore prod-17 --reason "the replay was not needed"'],
-  positionals: [{ name: "request", description: "the id of the request whose snapshot to restore" }],
-  flags: reasonFlag,
-  args: z.object({ request: RequestId, reason: Reason }),
+  args: z.object({
+    request: positional(RequestId, "the id of the request whose snapshot to restore"),
+    reason: reasonArg,
+  }),
   role: "operator",
   risk: "destructive",
   async run(context, args) {

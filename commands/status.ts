@@ -6,7 +6,8 @@ const traceLines = 8;
 
 export const status = defineCommand({
   name: "status",
-  summary: "Connector and task states, their workers, and the start of a failed task's trace.",
+  summary: "A connector's state, tasks and traces.",
+  details: "Connector and task states, their workers, and the start of a failed task's trace.",
   examples: ["status orders-sink", "status orders-sink --cluster staging"],
   ...oneConnector,
   role: "viewer",

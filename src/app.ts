@@ -12,6 +12,7 @@ import type { ClusterHandle } from "./core/cluster-handle.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
+import { RedisWatch } from "./redis-watch.js";
 
 export interface AppOptions {
   readonly config: Config;
@@ -29,6 +30,8 @@ export interface AppOptions {
   }) => ApprovalNotifier;
   /** Shows alerts (the Slack adapter's messages); made once Redis is connected. */
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
+  /** Told once when Redis stops answering and once when it is back (default: a warning in the log). */
+  readonly reportRedis?: (line: string) => void;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   readonly approvalOptions?: Partial<
     Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs">
@@ -45,6 +48,8 @@ export interface App {
   readonly logger: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
+  /** Why Redis cannot be used right now (what, where, how to start it), or undefined while it answers. */
+  redisOutage(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -73,6 +78,10 @@ export function createApp(options: AppOptions): App {
   });
   // BullMQ's workers block on Redis: they need a connection of their own that retries without limit.
   const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const redisWatch = new RedisWatch([redis, queueConnection], {
+    url: config.redisUrl,
+    report: options.reportRedis ?? ((line) => logger.warn(line)),
+  });
   const approvals = new Approvals({
     connection: queueConnection,
     keyPrefix,
@@ -108,6 +117,7 @@ export function createApp(options: AppOptions): App {
     audit,
     localRole: "operator",
     logger,
+    storeOutage: () => redisWatch.outage,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   return {
@@ -120,6 +130,7 @@ export function createApp(options: AppOptions): App {
     logger,
     approvals,
     alerts,
+    redisOutage: () => redisWatch.outage,
     async close() {
       await alerts.close();
       await approvals.close();

@@ -71,6 +71,8 @@ export type AuditVerification =
 export interface AuditQuery {
   readonly connector?: string;
   readonly actorId?: string;
+  /** The name the entry recorded, compared without case (Slack names are lower case; people type either). */
+  readonly actorName?: string;
   /** Compared with the stream ids, which carry Redis's clock. */
   readonly since?: Date;
   /** Default 20, at most 200. */
@@ -215,6 +217,8 @@ export class AuditTrail {
         const { entry } = read;
         if (query.connector !== undefined && entry.connector !== query.connector) continue;
         if (query.actorId !== undefined && entry.actorId !== query.actorId) continue;
+        if (query.actorName !== undefined && entry.actorName.toLowerCase() !== query.actorName.toLowerCase())
+          continue;
         found.push(entry);
         if (found.length === limit) break;
       }

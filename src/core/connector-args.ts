@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { flag, positional } from "./command-spec.js";
 import { parseDuration } from "./duration.js";
 
 /** A connector name as typed: no control characters, and no longer than Kafka's topic-derived limit. */
@@ -17,33 +18,31 @@ export const Duration = z.string().transform((text, context) => {
   return ms;
 });
 
-/** The arguments of every command that takes exactly one connector and nothing else. */
-export const oneConnector = {
-  positionals: [{ name: "connector", description: "the connector's name" }],
-  flags: {},
-  args: z.object({ connector: ConnectorName }),
-  connectorOf: (args: { connector: string }) => args.connector,
-} as const;
-
 /** Why a change is asked for or refused: shown to the approver and kept in the audit. */
 export const Reason = z.string().trim().min(3, "say why, in a few words");
 
 /** An approval request's id as people type it: `<cluster>-<n>`. */
 export const RequestId = z.string().regex(/^[a-z0-9._-]+-\d+$/, "a request id such as prod-17");
 
+/** The connector an invocation is about, as its first word. */
+export const connectorArg = positional(ConnectorName, "the connector's name");
+
+const connectorOf = (args: { connector: string }) => args.connector;
+
+/** The arguments of every command that takes exactly one connector and nothing else. */
+export const oneConnector = { args: z.object({ connector: connectorArg }), connectorOf } as const;
+
 /** The `--reason` flag every destructive command takes. */
-export const reasonFlag = {
-  reason: {
-    type: "string",
-    valueName: '"WHY"',
-    description: "why (required; shown to the approver and kept in the audit)",
-  },
-} as const;
+export const reasonArg = flag(Reason, "why (shown to the approver and kept in the audit)", {
+  valueName: '"WHY"',
+  why: "it is shown to the approver and kept in the audit",
+});
 
 /** The arguments of every command that takes one connector and a reason (`stop`, `delete`). */
 export const oneConnectorWithReason = {
-  positionals: oneConnector.positionals,
-  flags: reasonFlag,
-  args: z.object({ connector: ConnectorName, reason: Reason }),
-  connectorOf: oneConnector.connectorOf,
+  args: z.object({ connector: connectorArg, reason: reasonArg }),
+  connectorOf,
 } as const;
+
+/** A request id as the command's one word (`approve prod-17`). */
+export const requestArg = positional(RequestId, "the request's id, e.g. prod-17");

@@ -42,12 +42,17 @@ export async function runShell(
   out.write(
     "connect-ops shell: the /connect commands, run as the local operator. `help` lists them, Ctrl-D leaves.\n",
   );
+  // Piped input closes the reader while its last lines still wait to be run: no prompt after that.
+  let closed = false;
+  terminal.once("close", () => {
+    closed = true;
+  });
   terminal.prompt();
   for await (const line of terminal) {
     const text = line.trim();
     if (text === "exit" || text === "quit") break;
     if (text !== "") await runOnce(dispatcher, text, out);
-    terminal.prompt();
+    if (!closed) terminal.prompt();
   }
   terminal.close();
 }
