@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import { App as BoltApp, HTTPReceiver, LogLevel } from "@slack/bolt";
+import { App as BoltApp, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
 import { WebClient, type WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
 import type { App } from "../app.js";
@@ -24,6 +24,29 @@ const SlashCommand = z.object({
 
 /** Slack's replay window: Bolt refuses older requests; a timestamp this far in the future is refused here. */
 const maxClockSkewSeconds = 5 * 60;
+
+/**
+ * Larger than any real Slack request: a slash command's text is at most a few KB, and the largest interactive
+ * payload (a click on a 50-block message of 3,000-character sections, form-encoded) stays under 600 KB. Anything
+ * bigger is refused with 413 before it is read (Bolt's own default is 4 MB, read whole).
+ */
+export const maxSlackBodyBytes = 1024 * 1024;
+
+/** Bolt's log, reduced to what the bot acts on: its warnings (a body over the limit, a bad signature). */
+function boltLogger(warn: (message: string) => void): BoltLogger {
+  let level = LogLevel.WARN;
+  return {
+    debug: () => {},
+    info: () => {},
+    warn: (...parts: unknown[]) => warn(`Slack: ${parts.map(String).join(" ")}`),
+    error: (...parts: unknown[]) => warn(`Slack: ${parts.map(String).join(" ")}`),
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
 
 export interface SlackAdapterOptions {
   readonly app: App;
@@ -92,7 +115,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   const appToken = slack.appToken;
   const receiver =
     appToken === undefined
-      ? new HTTPReceiver({ signingSecret: slack.signingSecret, logLevel: LogLevel.ERROR })
+      ? new HTTPReceiver({
+          signingSecret: slack.signingSecret,
+          // Bodies sent without a length (chunked) are counted as they stream in and cut at the limit.
+          bodyLimit: maxSlackBodyBytes,
+          logger: boltLogger((line) => app.logger.warn(line)),
+        })
       : new SocketModeReceiver({ appToken, clientOptions: authorization.clientOptions });
   const bolt = new BoltApp({ ...authorization, receiver });
 
@@ -130,6 +158,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     return { url: "socket-mode", stop: () => bolt.stop().then(() => undefined) };
   }
   const server = createServer((request, response) => {
+    const declared = Number(request.headers["content-length"]);
+    if (declared > maxSlackBodyBytes) {
+      app.logger.warn(
+        { contentLength: declared, limit: maxSlackBodyBytes, remote: request.socket.remoteAddress },
+        "Slack endpoint: refused a request body over the limit (413), unread",
+      );
+      response.writeHead(413, { connection: "close" }).end();
+      return;
+    }
     const timestamp = Number(request.headers["x-slack-request-timestamp"]);
     if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > maxClockSkewSeconds) {
       response.writeHead(401).end("Request timestamp is in the future");
