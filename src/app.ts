@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { defaultPolicy } from "../approvals/approval-policy.js";
 import { ApprovalStore } from "../approvals/approval-store.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
 import type { ClusterHandle } from "./core/cluster-handle.js";
 import { Dispatcher } from "./core/dispatcher.js";
+import { redactText } from "./core/redact.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
 import { RedisWatch } from "./redis-watch.js";
@@ -141,11 +142,21 @@ export function createApp(options: AppOptions): App {
   };
 }
 
-/** JSON lines on stdout; anything that looks like a credential is censored before it is written. */
-export function createLogger(level: Config["logLevel"]): Logger {
-  return pino({
-    level,
-    base: { service: "connect-ops" },
-    redact: { paths: ["*.password", "*.token", "*.authorization", "password", "token"], censor: "[hidden]" },
-  });
+/**
+ * JSON lines on stdout (or `destination`). Fields named like credentials are censored, and every line passes
+ * through the free-text patterns of `redactText` as it is written, so a trace or URL logged anywhere is hidden too.
+ */
+export function createLogger(level: Config["logLevel"], destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "connect-ops" },
+      redact: {
+        paths: ["*.password", "*.token", "*.authorization", "password", "token"],
+        censor: "[hidden]",
+      },
+      hooks: { streamWrite: redactText },
+    },
+    destination,
+  );
 }

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { redactText } from "./core/redact.js";
 import { runOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
@@ -40,7 +41,7 @@ const app = createApp({
     botToken !== undefined
       ? (line) => logger.warn(line)
       : values.command === undefined
-        ? (line) => console.error(line)
+        ? (line) => console.error(redactText(line))
         : () => {},
   ...(slackClient === undefined ? {} : { userGroups: new SlackUserGroups(slackClient) }),
   ...(slackClient === undefined || config.auditChannel === undefined
@@ -105,7 +106,7 @@ if (values.command !== undefined) {
   startWhenRedisAnswers("the alert polls", () => app.alerts.start());
 } else {
   const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
-  console.log(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`);
+  console.log(redactText(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`));
   await runShell(app.dispatcher, process.stdin, process.stdout);
   await stop(0);
 }

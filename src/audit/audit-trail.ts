@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { redactDeep } from "../core/redact.js";
 import { AuditError } from "./audit-error.js";
 
 export const auditOutcomes = [
@@ -175,9 +176,12 @@ export class AuditTrail {
     this.#onMirrorError = options.onMirrorError;
   }
 
-  /** Stores one entry at the end of the chain and returns it as stored. */
+  /**
+   * Stores one entry at the end of the chain and returns it as stored. Credentials in its text (a command line
+   * holding a URL with a password, a failure quoting a trace) are hidden first: the trail keeps no secret.
+   */
   async append(record: AuditRecord): Promise<AuditEntry> {
-    const fields = storedFields(record, this.#now());
+    const fields = storedFields(redactDeep(record), this.#now());
     // Checked before anything is written, so a stored entry always parses back.
     const draft = AuditEntry.safeParse({
       ...fields,

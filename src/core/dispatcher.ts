@@ -6,7 +6,7 @@ import type { ClusterHandle } from "./cluster-handle.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { describeFailure } from "./error-words.js";
-import { redactText } from "./redact.js";
+import { redactDeep, redactText } from "./redact.js";
 import { errorReply, type Reply } from "./reply.js";
 import { hasRole, type Role, type RoleResolver } from "./roles.js";
 
@@ -72,7 +72,8 @@ export class Dispatcher {
     const outage = this.#options.storeOutage?.();
     if (outage !== undefined) return this.#storeDown(invocation, outage);
     try {
-      return await this.#dispatch(invocation);
+      // Hidden before any adapter renders it (escaping for Slack could split a secret past the patterns).
+      return redactDeep(await this.#dispatch(invocation));
     } catch (error) {
       const down = this.#options.storeOutage?.();
       if (down === undefined) throw error;

@@ -3,6 +3,7 @@ import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
 import type { Actor } from "../core/command-spec.js";
 import type { Dispatcher } from "../core/dispatcher.js";
+import { redactText } from "../core/redact.js";
 import type { Reply } from "../core/reply.js";
 import { renderText } from "./render-text.js";
 
@@ -23,7 +24,7 @@ export async function runOnce(
   out: NodeJS.WritableStream,
 ): Promise<number> {
   const reply = await dispatcher.dispatch({ actor: localActor(), text, requestId: randomUUID() });
-  out.write(`${renderText(reply)}\n`);
+  out.write(`${redactText(renderText(reply))}\n`);
   return exitCodeOf(reply);
 }
 

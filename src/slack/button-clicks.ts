@@ -3,7 +3,7 @@ import type { App as BoltApp } from "@slack/bolt";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { Reply } from "../core/reply.js";
-import { fallbackText } from "./block-kit.js";
+import { fallbackText, redactingRespond } from "./block-kit.js";
 
 /** The fields of a button click the bot reads. */
 const ButtonClick = z.object({
@@ -31,8 +31,9 @@ export function handleButtons(
   commandFor: (click: Click) => string,
   afterwards?: (click: Click, answer: Reply) => Promise<void>,
 ): void {
-  bolt.action({ action_id: actionIds }, async ({ ack, body, respond }) => {
+  bolt.action({ action_id: actionIds }, async ({ ack, body, respond: send }) => {
     await ack();
+    const respond = redactingRespond(send);
     const parsed = ButtonClick.safeParse(body);
     const action = parsed.data?.actions[0];
     if (!parsed.success || action === undefined) {

@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { App as BoltApp, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
-import { WebClient, type WebClientOptions } from "@slack/web-api";
+import { type WebAPICallResult, WebClient, type WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
+import { redactDeep } from "../core/redact.js";
 import type { UserGroupDirectory } from "../core/roles.js";
-import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
+import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons } from "./slack-approvals.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
@@ -63,8 +64,19 @@ export interface RunningSlackAdapter {
   stop(): Promise<void>;
 }
 
+/**
+ * The Web API client whose every call is redacted on its way out: whatever method and whatever field (text,
+ * blocks, attachments), a credential in it is hidden. Approvals, alerts, threads, DMs and the audit mirror all
+ * post through it.
+ */
+class RedactingWebClient extends WebClient {
+  override apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    return super.apiCall(method, options === undefined ? undefined : redactDeep(options));
+  }
+}
+
 export function createSlackClient(slack: SlackConfig, options: WebClientOptions = {}): WebClient {
-  return new WebClient(slack.botToken, {
+  return new RedactingWebClient(slack.botToken, {
     ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }),
     ...options,
   });
@@ -124,8 +136,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       : new SocketModeReceiver({ appToken, clientOptions: authorization.clientOptions });
   const bolt = new BoltApp({ ...authorization, receiver });
 
-  bolt.command(options.command ?? "/connect", async ({ command, ack, respond }) => {
+  bolt.command(options.command ?? "/connect", async ({ command, ack, respond: send }) => {
     await ack();
+    const respond = redactingRespond(send);
     const parsed = SlashCommand.safeParse(command);
     if (!parsed.success) {
       await respond({ response_type: "ephemeral", text: "Slack sent a command the bot could not read." });
