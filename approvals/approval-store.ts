@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ConnectorOffset, ConnectorState } from "../src/connect/connect-schemas.js";
+import { ConfigSealer } from "../src/core/config-sealer.js";
 
 export const approvalStates = [
   "pending",
@@ -32,6 +33,8 @@ export const Operation = z.discriminatedUnion("kind", [
     config: z.record(z.string(), z.string()),
     offsets: z.array(ConnectorOffset),
     priorState: ConnectorState,
+    /** The settings of `config` that are secret: sealed in Redis. */
+    secretKeys: z.array(z.string()).default([]),
   }),
 ]);
 export type Operation = z.infer<typeof Operation>;
@@ -68,6 +71,8 @@ export const ApprovalRequest = z.object({
   snapshot: z.array(ConnectorOffset).optional(),
   /** A deleted connector's config, so it can be created again. */
   snapshotConfig: z.record(z.string(), z.string()).optional(),
+  /** The settings of `snapshotConfig` that are secret: sealed in Redis, or left out when no key is set. */
+  snapshotSecretKeys: z.array(z.string()).optional(),
   outcome: z.string().optional(),
   finishedAt: z.iso.datetime().optional(),
   requestId: z.string(),
@@ -91,14 +96,45 @@ redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 return 1
 `;
 
-/** Requests live in Redis as one JSON value each, plus an index of open ones. */
+/**
+ * Requests live in Redis as one JSON value each, plus an index of open ones. The secret settings of the configs
+ * a request carries (a delete's snapshot, a re-creation) are sealed as they are written and opened as they are
+ * read, so nothing past this class sees a sealed value and Redis never holds a secret in clear.
+ */
 export class ApprovalStore {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #sealer: ConfigSealer;
 
-  constructor(redis: Redis, keyPrefix: string) {
+  constructor(redis: Redis, keyPrefix: string, sealer: ConfigSealer = new ConfigSealer()) {
     this.#redis = redis;
     this.#prefix = `${keyPrefix}approval:`;
+    this.#sealer = sealer;
+  }
+
+  #encode(request: ApprovalRequest): string {
+    const { operation, snapshotConfig, snapshotSecretKeys } = request;
+    return JSON.stringify({
+      ...request,
+      ...(snapshotConfig === undefined
+        ? {}
+        : { snapshotConfig: this.#sealer.seal(snapshotConfig, snapshotSecretKeys ?? []) }),
+      ...(operation.kind === "recreate"
+        ? { operation: { ...operation, config: this.#sealer.seal(operation.config, operation.secretKeys) } }
+        : {}),
+    });
+  }
+
+  #decode(stored: string): ApprovalRequest {
+    const request = ApprovalRequest.parse(JSON.parse(stored));
+    const { operation, snapshotConfig } = request;
+    return {
+      ...request,
+      ...(snapshotConfig === undefined ? {} : { snapshotConfig: this.#sealer.open(snapshotConfig) }),
+      ...(operation.kind === "recreate"
+        ? { operation: { ...operation, config: this.#sealer.open(operation.config) } }
+        : {}),
+    };
   }
 
   /** A short id people can type: `<cluster>-<n>`. */
@@ -107,14 +143,14 @@ export class ApprovalStore {
   }
 
   async create(request: ApprovalRequest): Promise<void> {
-    const created = await this.#redis.set(this.#key(request.id), JSON.stringify(request), "NX");
+    const created = await this.#redis.set(this.#key(request.id), this.#encode(request), "NX");
     if (created === null) throw new Error(`Request ${request.id} exists already`);
     await this.#redis.zadd(`${this.#prefix}index`, Date.parse(request.createdAt), request.id);
   }
 
   async get(id: string): Promise<ApprovalRequest | undefined> {
     const stored = await this.#redis.get(this.#key(id));
-    return stored === null ? undefined : ApprovalRequest.parse(JSON.parse(stored));
+    return stored === null ? undefined : this.#decode(stored);
   }
 
   /**
@@ -129,12 +165,12 @@ export class ApprovalStore {
     for (;;) {
       const stored = await this.#redis.get(this.#key(id));
       if (stored === null) return { ok: false, request: undefined };
-      const current = ApprovalRequest.parse(JSON.parse(stored));
+      const current = this.#decode(stored);
       if (!from.includes(current.state)) return { ok: false, request: current };
       const changed = change(current);
       if (changed === undefined) return { ok: false, request: current };
       const next = ApprovalRequest.parse(changed);
-      const won = await this.#redis.eval(compareAndSetScript, 1, this.#key(id), stored, JSON.stringify(next));
+      const won = await this.#redis.eval(compareAndSetScript, 1, this.#key(id), stored, this.#encode(next));
       if (won === 1) return { ok: true, request: next };
       // Somebody else changed it in between: decide again on what they left.
     }
@@ -146,7 +182,7 @@ export class ApprovalStore {
     if (ids.length === 0) return [];
     // One MGET: the alert poll reads these every cycle.
     const stored = await this.#redis.mget(ids.map((id) => this.#key(id)));
-    return stored.flatMap((value) => (value === null ? [] : [ApprovalRequest.parse(JSON.parse(value))]));
+    return stored.flatMap((value) => (value === null ? [] : [this.#decode(value)]));
   }
 
   #key(id: string): string {

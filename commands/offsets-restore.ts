@@ -132,6 +132,15 @@ async function recreate(context: CommandContext, earlier: ApprovalRequest, reaso
       `A connector named ${earlier.connector} exists again on ${earlier.cluster}: delete it first, or restore offsets onto it with \`offsets set\`.`,
     );
   }
+  // Secret settings were sealed with the snapshot, or left out when no key was set (or its key is gone since).
+  const secretKeys = earlier.snapshotSecretKeys ?? [];
+  const missing = secretKeys.filter((key) => snapshotConfig[key] === undefined);
+  if (missing.length > 0) {
+    return errorReply(
+      "refused",
+      `${earlier.id} saved the config of ${earlier.connector} without its secret settings (no SNAPSHOT_KEYS was set when it ran, or its key is no longer configured): ${missing.join(", ")}. Create the connector again from outside with them, then \`offsets set\` its saved offsets.`,
+    );
+  }
   const offsets = snapshot ?? [];
   const state = priorState ?? "RUNNING";
   return askForApproval(
@@ -140,7 +149,7 @@ async function recreate(context: CommandContext, earlier: ApprovalRequest, reaso
       connector: earlier.connector,
       command: "offsets restore",
       reason,
-      operation: { kind: "recreate", config: snapshotConfig, offsets, priorState: state },
+      operation: { kind: "recreate", config: snapshotConfig, offsets, priorState: state, secretKeys },
       planSummary: `${earlier.connector} is created again from the config saved by ${earlier.id} (${Object.keys(snapshotConfig).length} settings, ${snapshotConfig["connector.class"] ?? "unknown class"}), STOPPED; its ${offsets.length} saved offset(s) are set; then it is returned to ${state}.`,
     },
     `create ${earlier.connector} again from ${earlier.id}`,

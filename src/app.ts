@@ -9,6 +9,7 @@ import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
 import type { ClusterHandle } from "./core/cluster-handle.js";
+import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { redactText } from "./core/redact.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
@@ -77,6 +78,7 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.mirrorAudit === undefined ? {} : { onAppend: options.mirrorAudit }),
   });
+  const sealer = new ConfigSealer(config.snapshotKeys);
   // BullMQ's workers block on Redis: they need a connection of their own that retries without limit.
   const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const redisWatch = new RedisWatch([redis, queueConnection], {
@@ -86,7 +88,7 @@ export function createApp(options: AppOptions): App {
   const approvals = new Approvals({
     connection: queueConnection,
     keyPrefix,
-    store: new ApprovalStore(redis, keyPrefix),
+    store: new ApprovalStore(redis, keyPrefix, sealer),
     audit,
     connectFor: (name) => clusters.find((cluster) => cluster.name === name)?.connect,
     expiryMs: config.approvalExpiryMs,
@@ -119,6 +121,7 @@ export function createApp(options: AppOptions): App {
     localRole: "operator",
     logger,
     storeOutage: () => redisWatch.outage,
+    sealsSecrets: sealer.canSeal,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   return {

@@ -27,6 +27,8 @@ export interface CommandContext {
   readonly audit: AuditTrail;
   readonly commands: readonly Command[];
   readonly requestId: string;
+  /** Whether saved configs keep their secret settings (sealed under SNAPSHOT_KEYS) or leave them out. */
+  readonly sealsSecrets: boolean;
   /** The Slack channel the command was typed in; absent in the shell. */
   readonly channelId?: string;
   readonly now: () => Date;

@@ -31,6 +31,8 @@ export interface DispatcherOptions {
   readonly logger?: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
+  /** Whether saved configs keep their secret settings, sealed (a key is set), or leave them out. */
+  readonly sealsSecrets?: boolean;
   /** Why the store (Redis) cannot be used right now, or undefined while it answers. */
   readonly storeOutage?: () => string | undefined;
 }
@@ -151,6 +153,7 @@ export class Dispatcher {
         audit: this.#options.audit,
         commands: this.#options.commands,
         requestId: invocation.requestId,
+        sealsSecrets: this.#options.sealsSecrets === true,
         ...(invocation.channelId === undefined ? {} : { channelId: invocation.channelId }),
         now: this.#options.now ?? (() => new Date()),
       });

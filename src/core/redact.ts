@@ -129,6 +129,20 @@ export function secretSettings(
     .map(([key]) => key);
 }
 
+/**
+ * The settings a saved config must not keep in clear: the secret ones, and those whose value holds a credential
+ * the text patterns catch (a database URL with its password), whole.
+ */
+export function settingsToSeal(
+  config: Readonly<Record<string, string>>,
+  passwordKeys: ReadonlySet<string> = new Set(),
+): string[] {
+  const secret = new Set(secretSettings(config, passwordKeys));
+  return Object.entries(config)
+    .filter(([key, value]) => secret.has(key) || (!isProviderReference(value) && redactText(value) !== value))
+    .map(([key]) => key);
+}
+
 /** A config as it may be shown: secret settings hidden whole, credentials inside the others hidden too. */
 export function redactConfig(
   config: Readonly<Record<string, string>>,
