@@ -342,6 +342,41 @@ describe("/connect through Slack's protocol", () => {
     await answerTo(responseUrl);
   });
 
+  test("with Redis down, a command is answered with what is down and how to start it", async () => {
+    const config = loadConfig({
+      CONNECT_URL: testBed().connectUrl,
+      LOG_LEVEL: "silent",
+      KAFKA_BROKERS: testBed().bootstrapServers,
+      ROLE_OPERATORS: operator,
+      // Port 1: nothing listens there.
+      REDIS_URL: "redis://127.0.0.1:1",
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: standIn.apiUrl,
+    });
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const app = createApp({ config, keyPrefix: `${prefix}down:`, reportRedis: () => {} });
+    const slack = await startSlackAdapter({
+      app,
+      client,
+      slack: { botToken, signingSecret, apiUrl: standIn.apiUrl },
+      port: 0,
+    });
+    try {
+      const simulator = new SlackSimulator(slack.url, signingSecret);
+      const responseUrl = standIn.responseUrl();
+      assert.equal(
+        (await simulator.slashCommand({ text: "whoami", userId: operator, responseUrl })).status,
+        200,
+      );
+      const answer = await answerTo(responseUrl);
+      assert.match(String(answer.args.text), /Redis at 127\.0\.0\.1:1 is not answering/);
+    } finally {
+      await slack.stop();
+      await app.close();
+    }
+  });
+
   test("Slack never rejected anything the bot sent", () => {
     assert.deepEqual(
       standIn.rejections().filter((call) => call.rejected !== "ratelimited"),

@@ -3,7 +3,7 @@ import type { App as BoltApp } from "@slack/bolt";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { Reply } from "../core/reply.js";
-import { fallbackText, redactingRespond } from "./block-kit.js";
+import { escapeMrkdwn, fallbackText, redactingRespond } from "./block-kit.js";
 
 /** The fields of a button click the bot reads. */
 const ButtonClick = z.object({
@@ -45,8 +45,12 @@ export function handleButtons(
       return;
     }
     const { user, trigger_id, channel } = parsed.data;
-    const first = await app.redis.set(`${app.keyPrefix}slack:action:${trigger_id}`, "1", "EX", 3600, "NX");
-    if (first === null) return;
+    const first = await firstDelivery(app, `slack:action:${trigger_id}`);
+    if (typeof first === "string") {
+      await respond({ response_type: "ephemeral", replace_original: false, text: escapeMrkdwn(first) });
+      return;
+    }
+    if (!first) return;
     const click = {
       actionId: action.action_id,
       value: action.value,
@@ -63,4 +67,20 @@ export function handleButtons(
     }
     await afterwards?.(click, answer);
   });
+}
+
+/**
+ * Whether this is the first delivery of a request (Slack retries with the same trigger id); while Redis is down,
+ * what to answer instead (the bot cannot tell, nor audit, and keeps reconnecting in the background).
+ */
+export async function firstDelivery(app: App, key: string): Promise<boolean | string> {
+  const down = app.redisOutage();
+  if (down !== undefined) return down;
+  try {
+    return (await app.redis.set(`${app.keyPrefix}${key}`, "1", "EX", 3600, "NX")) !== null;
+  } catch (error) {
+    const outage = app.redisOutage();
+    if (outage === undefined) throw error;
+    return outage;
+  }
 }

@@ -10,6 +10,7 @@ import type { SlackConfig } from "../config.js";
 import { redactDeep } from "../core/redact.js";
 import type { UserGroupDirectory } from "../core/roles.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
+import { firstDelivery } from "./button-clicks.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons } from "./slack-approvals.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
@@ -146,8 +147,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     }
     const { user_id, user_name, channel_id, text, trigger_id } = parsed.data;
     // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
-    const first = await app.redis.set(`${app.keyPrefix}slack:command:${trigger_id}`, "1", "EX", 3600, "NX");
-    if (first === null) return;
+    const first = await firstDelivery(app, `slack:command:${trigger_id}`);
+    if (typeof first === "string") {
+      await respond({ response_type: "ephemeral", text: escapeMrkdwn(first) });
+      return;
+    }
+    if (!first) return;
     const reply = await app.dispatcher.dispatch({
       actor: { id: user_id, name: user_name, source: "slack" },
       text,
