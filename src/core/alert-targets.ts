@@ -8,10 +8,7 @@ import type { CommandContext } from "./command-spec.js";
  */
 async function alertTargets({ cluster, alerts, requestId }: CommandContext): Promise<Set<string>> {
   const [listed, firing] = await Promise.all([
-    cluster.connect.listConnectors({ requestId }).then(
-      (connectors) => connectors.map((c) => c.name),
-      () => [],
-    ),
+    cluster.connect.connectorNames({ requestId }).catch(() => []),
     alerts.firing(cluster.name),
   ]);
   return new Set([...listed, ...firing.map((alert) => alert.connector)]);
