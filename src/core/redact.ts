@@ -23,7 +23,7 @@ const providerReference = /^\$\{[a-zA-Z0-9_.-]+:[^}]*\}$/;
 
 /** Words that name a secret in `name=value` or `"name": "value"` text. */
 const secretWord =
-  "(?:[A-Za-z0-9_.-]*(?:password|passwd|passphrase|pwd|secret|token|credentials?|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key(?:[_.-]?id)?|client[_.-]?secret|user[_.-]?info|customer[_.-]?key|account[_.-]?key|sig|signature))";
+  "(?<![A-Za-z0-9_.-])(?:[A-Za-z0-9_.-]*(?:password|passwd|passphrase|pwd|secret|token|credentials?|api[_.-]?key|apikey|access[_.-]?key|private[_.-]?key(?:[_.-]?id)?|client[_.-]?secret|user[_.-]?info|customer[_.-]?key|account[_.-]?key|sig|signature))";
 
 interface TextPattern {
   readonly name: string;
@@ -44,7 +44,7 @@ export const textPatterns: readonly TextPattern[] = [
     // `scheme://user:password@host`, any scheme (jdbc:mysql://, mongodb+srv://, redis://:password@…), and with
     // one slash: Java's file paths fold `//`, so a trace can show `postgres:/admin:password@db`.
     name: "URL user and password",
-    pattern: /(\b[a-z][a-z0-9+.-]*:\/\/?[^\s:/@?#"'<>]*:)[^\s@"'<>]+@/gi,
+    pattern: /((?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/?[^\s:/@?#"'<>]*:)[^\s@"'<>]+@/gi,
     replace: `$1${hidden}@`,
   },
   {
