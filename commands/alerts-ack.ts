@@ -1,4 +1,4 @@
-import { unknownConnector } from "../src/core/alert-targets.js";
+import { unknownConnector } from "../src/alerts/alert-targets.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnector } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { connectorsMatching } from "../src/core/alert-targets.js";
+import { connectorsMatching } from "../src/alerts/alert-targets.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { Duration, Reason } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { unknownConnector } from "../src/core/alert-targets.js";
+import { unknownConnector } from "../src/alerts/alert-targets.js";
 import { defineCommand, positional } from "../src/core/command-spec.js";
 import { connectorArg, Duration } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
