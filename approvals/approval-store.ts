@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ConnectorOffset, ConnectorState } from "../src/connect/connect-schemas.js";
 import { ConfigSealer } from "../src/core/config-sealer.js";
+import { redactDeep } from "../src/core/redact.js";
 
 export const approvalStates = [
   "pending",
@@ -113,9 +114,12 @@ export class ApprovalStore {
   }
 
   #encode(request: ApprovalRequest): string {
-    const { operation, snapshotConfig, snapshotSecretKeys } = request;
+    const { operation, snapshotConfig, snapshotSecretKeys, reason, planSummary, outcome, decisionNote } =
+      request;
     return JSON.stringify({
       ...request,
+      // Free text can quote a failure or a URL: stored with its credentials hidden, as everything that leaves.
+      ...redactDeep({ reason, planSummary, outcome, decisionNote }),
       ...(snapshotConfig === undefined
         ? {}
         : { snapshotConfig: this.#sealer.seal(snapshotConfig, snapshotSecretKeys ?? []) }),
