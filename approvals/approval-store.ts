@@ -3,6 +3,8 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectorOffset, ConnectorState } from "../src/connect/connect-schemas.js";
+import { ConfigSealer } from "../src/core/config-sealer.js";
+import { redactDeep } from "../src/core/redact.js";
 
 export const approvalStates = [
   "pending",
@@ -78,6 +80,8 @@ export const Operation = z.discriminatedUnion("kind", [
     config: z.record(z.string(), z.string()),
     offsets: z.array(ConnectorOffset),
     priorState: ConnectorState,
+    /** The settings of `config` that are secret: sealed in Redis. */
+    secretKeys: z.array(z.string()).default([]),
   }),
 ]);
 export type Operation = z.infer<typeof Operation>;
@@ -125,6 +129,8 @@ export const ApprovalRequest = z.object({
     .optional(),
   /** A deleted connector's config, so it can be created again. */
   snapshotConfig: z.record(z.string(), z.string()).optional(),
+  /** The settings of `snapshotConfig` that are secret: sealed in Redis, or left out when no key is set. */
+  snapshotSecretKeys: z.array(z.string()).optional(),
   outcome: z.string().optional(),
   finishedAt: z.iso.datetime().optional(),
   requestId: z.string(),
@@ -168,6 +174,7 @@ return 1
 `;
 
 /**
+/**
  * Stores a new request unless its connector has an open one: returns '' when stored, else the open request's id.
  * A connector held by a request that is gone or ended (its release lost with a crash) is free.
  * KEYS: request, connector's holder, index. ARGV: request JSON, id, created (ms), the request keys' prefix.
@@ -196,15 +203,47 @@ return 1
 
 /**
  * Requests live in Redis as one JSON value each, plus an index, the open request of each connector, and the
- * execution lock of each connector. Every key name is here.
+ * execution lock of each connector. Every key name is here. The secret settings of the configs a request
+ * carries (a delete's snapshot, a re-creation) are sealed as they are written and opened as they are read, so
+ * nothing past this class sees a sealed value and Redis never holds a secret in clear.
  */
 export class ApprovalStore {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #sealer: ConfigSealer;
 
-  constructor(redis: Redis, keyPrefix: string) {
+  constructor(redis: Redis, keyPrefix: string, sealer: ConfigSealer = new ConfigSealer()) {
     this.#redis = redis;
     this.#prefix = `${keyPrefix}approval:`;
+    this.#sealer = sealer;
+  }
+
+  #encode(request: ApprovalRequest): string {
+    const { operation, snapshotConfig, snapshotSecretKeys, reason, planSummary, outcome, decisionNote } =
+      request;
+    return JSON.stringify({
+      ...request,
+      // Free text can quote a failure or a URL: stored with its credentials hidden, as everything that leaves.
+      ...redactDeep({ reason, planSummary, outcome, decisionNote }),
+      ...(snapshotConfig === undefined
+        ? {}
+        : { snapshotConfig: this.#sealer.seal(snapshotConfig, snapshotSecretKeys ?? []) }),
+      ...(operation.kind === "recreate"
+        ? { operation: { ...operation, config: this.#sealer.seal(operation.config, operation.secretKeys) } }
+        : {}),
+    });
+  }
+
+  #decode(stored: string): ApprovalRequest {
+    const request = ApprovalRequest.parse(JSON.parse(stored));
+    const { operation, snapshotConfig } = request;
+    return {
+      ...request,
+      ...(snapshotConfig === undefined ? {} : { snapshotConfig: this.#sealer.open(snapshotConfig) }),
+      ...(operation.kind === "recreate"
+        ? { operation: { ...operation, config: this.#sealer.open(operation.config) } }
+        : {}),
+    };
   }
 
   /**
@@ -225,7 +264,7 @@ export class ApprovalStore {
       this.#key(request.id),
       this.#holderKey(request),
       `${this.#prefix}index`,
-      JSON.stringify(request),
+      this.#encode(request),
       request.id,
       String(Date.parse(request.createdAt)),
       this.#prefix,
@@ -235,7 +274,7 @@ export class ApprovalStore {
 
   async get(id: string): Promise<ApprovalRequest | undefined> {
     const stored = await this.#redis.get(this.#key(id));
-    return stored === null ? undefined : ApprovalRequest.parse(JSON.parse(stored));
+    return stored === null ? undefined : this.#decode(stored);
   }
 
   /**
@@ -250,7 +289,7 @@ export class ApprovalStore {
     for (;;) {
       const stored = await this.#redis.get(this.#key(id));
       if (stored === null) return { ok: false, request: undefined };
-      const current = ApprovalRequest.parse(JSON.parse(stored));
+      const current = this.#decode(stored);
       if (!from.includes(current.state)) return { ok: false, request: current };
       const changed = change(current);
       if (changed === undefined) return { ok: false, request: current };
@@ -261,7 +300,7 @@ export class ApprovalStore {
         this.#key(id),
         this.#holderKey(next),
         stored,
-        JSON.stringify(next),
+        this.#encode(next),
         id,
         openStates.includes(next.state) ? "0" : "1",
       );
@@ -276,7 +315,7 @@ export class ApprovalStore {
     if (ids.length === 0) return [];
     // One MGET: the alert poll reads these every cycle.
     const stored = await this.#redis.mget(ids.map((id) => this.#key(id)));
-    return stored.flatMap((value) => (value === null ? [] : [ApprovalRequest.parse(JSON.parse(value))]));
+    return stored.flatMap((value) => (value === null ? [] : [this.#decode(value)]));
   }
 
   /** Takes a connector's execution lock for `owner` for `ttlMs`, if nobody holds it. */

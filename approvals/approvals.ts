@@ -119,6 +119,8 @@ export class Approvals {
       connection: options.connection,
       prefix: `${options.keyPrefix}bull`,
     });
+    // A lost Redis connection is reported once by the app's RedisWatch; BullMQ would print every retry.
+    this.#queue.on("error", () => {});
   }
 
   get expiryMs(): number {

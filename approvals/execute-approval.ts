@@ -6,6 +6,7 @@ import { offsetsChangeWarning } from "../src/connect/connect-client.js";
 import { ConnectConflict, ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { awaitGone, awaitState } from "../src/core/await-state.js";
+import { settingsToSeal } from "../src/core/redact.js";
 import type { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import {
   type ApprovalRequest,
@@ -128,11 +129,13 @@ async function executeLocked(
     async snapshot() {
       const status = await connect.status(request.connector, call);
       const { offsets } = await connect.offsets(request.connector, call);
-      const config =
-        request.operation.kind === "delete"
-          ? { snapshotConfig: await connect.config(request.connector, call) }
-          : {};
-      return { priorState: status.connector.state, snapshot: offsets, ...config };
+      if (request.operation.kind !== "delete")
+        return { priorState: status.connector.state, snapshot: offsets };
+      // Its secret settings are named here and sealed (or left out) by the store: never kept in clear.
+      const snapshotConfig = await connect.config(request.connector, call);
+      const passwordKeys = await connect.passwordKeys(snapshotConfig, call);
+      const snapshotSecretKeys = settingsToSeal(snapshotConfig, passwordKeys);
+      return { priorState: status.connector.state, snapshot: offsets, snapshotConfig, snapshotSecretKeys };
     },
     async stopped() {
       await connect.stop(request.connector, call);

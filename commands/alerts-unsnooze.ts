@@ -4,7 +4,8 @@ import { errorReply, reply } from "../src/core/reply.js";
 
 export const alertsUnsnooze = defineCommand({
   name: "alerts unsnooze",
-  summary: "End a connector's snooze: its alerts are posted again.",
+  summary: "End a connector's snooze.",
+  details: "End a connector's snooze: its alerts are posted again.",
   examples: ["alerts unsnooze orders-sink"],
   ...oneConnector,
   role: "operator",

@@ -6,10 +6,9 @@ import { type ReplyPart, reply } from "../src/core/reply.js";
 
 export const alerts = defineCommand({
   name: "alerts",
-  summary: "Alerts firing on the cluster (lag, stalled or failed connectors), with snoozes and silences.",
+  summary: "Firing alerts, snoozes and silences.",
+  details: "Alerts firing on the cluster (lag, stalled or failed connectors), with snoozes and silences.",
   examples: ["alerts", "alerts --cluster prod"],
-  positionals: [],
-  flags: {},
   args: z.object({}),
   role: "viewer",
   risk: "read",

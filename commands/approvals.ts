@@ -4,10 +4,9 @@ import { reply } from "../src/core/reply.js";
 
 export const approvalsList = defineCommand({
   name: "approvals",
-  summary: "Recent requests for destructive changes and where each stands.",
+  summary: "Recent change requests and their state.",
+  details: "Recent requests for destructive changes and where each stands.",
   examples: ["approvals"],
-  positionals: [],
-  flags: {},
   args: z.object({}),
   role: "viewer",
   risk: "read",

@@ -1,17 +1,16 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { digestFlag, RequestDigest, RequestId } from "../src/core/connector-args.js";
+import { digestArg, requestArg } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 import { hasRole } from "../src/core/roles.js";
 
 export const approve = defineCommand({
   name: "approve",
-  summary:
+  summary: "Approve a waiting request; shows what it approves.",
+  details:
     "Approve a waiting request (approver role on its cluster; never your own). Shows what it approves.",
   examples: ["approve prod-17-k3mx"],
-  positionals: [{ name: "request", description: "the request's id, e.g. prod-17-k3mx" }],
-  flags: digestFlag,
-  args: z.object({ request: RequestId, digest: RequestDigest.optional() }),
+  args: z.object({ request: requestArg, digest: digestArg }),
   // The role that counts is the one on the request's cluster, checked afresh when deciding.
   role: "anyone",
   anyCluster: true,

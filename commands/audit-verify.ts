@@ -4,10 +4,9 @@ import { errorReply, reply } from "../src/core/reply.js";
 
 export const auditVerify = defineCommand({
   name: "audit verify",
-  summary: "Check the whole audit trail's hash chain: finds any changed or deleted entry.",
+  summary: "Check the audit trail's hash chain.",
+  details: "Check the whole audit trail's hash chain: finds any changed or deleted entry.",
   examples: ["audit verify"],
-  positionals: [],
-  flags: {},
   args: z.object({}),
   role: "viewer",
   risk: "read",

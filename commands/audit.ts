@@ -1,42 +1,43 @@
 import { z } from "zod";
 import type { AuditEntry } from "../src/audit/audit-trail.js";
-import { defineCommand } from "../src/core/command-spec.js";
+import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { ConnectorName, Duration } from "../src/core/connector-args.js";
 import { reply } from "../src/core/reply.js";
 
-/** Slack sends a mention as `<@U123|name>` (with escaping on) and the shell takes a plain id. */
-const UserId = z.string().transform((text, context) => {
-  const id =
-    /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(text)?.[1] ?? (/^[UW][A-Z0-9]+$/.test(text) ? text : undefined);
-  if (id === undefined) {
-    context.addIssue({
-      code: "custom",
-      message: `"${text}" is not a user: mention them (@name) or give their id (U…)`,
-    });
-    return z.NEVER;
-  }
-  return id;
+/**
+ * A user as people type one: Slack's mention `<@U123>` or `<@U123|name>` (commands with escaping on), a user id
+ * (`U123`, or the shell's `local:name`), or `@name` as typed in a slash command, which Slack passes as plain text
+ * and which is matched against the name the audit recorded.
+ */
+const User = z.string().transform((text, context): { actorId: string } | { actorName: string } => {
+  const mentioned = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(text)?.[1];
+  if (mentioned !== undefined) return { actorId: mentioned };
+  if (/^[UW][A-Z0-9]+$/.test(text) || /^local:\S+$/.test(text)) return { actorId: text };
+  const name = /^@([\w.-]+)$/.exec(text)?.[1];
+  if (name !== undefined) return { actorName: name };
+  context.addIssue({
+    code: "custom",
+    message: `"${text}" is not a user: type @name, mention them, or give their id (U…)`,
+  });
+  return z.NEVER;
 });
 
 export const audit = defineCommand({
   name: "audit",
-  summary: "Recent audit entries, newest first: who did what, and how it ended.",
+  summary: "Recent audit entries, newest first.",
+  details: "Recent audit entries, newest first: who did what, and how it ended.",
   examples: ["audit", "audit orders-sink --since 24h", "audit --user @alice --limit 50"],
-  positionals: [{ name: "connector", description: "only entries about this connector", optional: true }],
-  flags: {
-    user: { type: "string", valueName: "@USER", description: "only this user's entries" },
-    since: {
-      type: "string",
-      valueName: "DURATION",
-      description: "only this recent, e.g. 30m, 24h, 7d (default 24h)",
-    },
-    limit: { type: "string", valueName: "N", description: "at most N entries (default 20, at most 100)" },
-  },
   args: z.object({
-    connector: ConnectorName.optional(),
-    user: UserId.optional(),
-    since: Duration.default(86_400_000),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    connector: positional(ConnectorName.optional(), "only entries about this connector"),
+    user: flag(User.optional(), "only this user's entries: @name, <@U…> or U…", { valueName: "@USER" }),
+    since: flag(Duration.default(86_400_000), "only this recent, e.g. 30m, 24h, 7d (default 24h)", {
+      valueName: "DURATION",
+    }),
+    limit: flag(
+      z.coerce.number().int().min(1).max(100).default(20),
+      "at most N entries (default 20, at most 100)",
+      { valueName: "N" },
+    ),
   }),
   role: "viewer",
   risk: "read",
@@ -44,7 +45,7 @@ export const audit = defineCommand({
   async run({ audit: trail, now }, args) {
     const entries = await trail.query({
       ...(args.connector === undefined ? {} : { connector: args.connector }),
-      ...(args.user === undefined ? {} : { actorId: args.user }),
+      ...args.user,
       since: new Date(now().getTime() - args.since),
       limit: args.limit,
     });

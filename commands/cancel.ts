@@ -1,15 +1,14 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { RequestId } from "../src/core/connector-args.js";
+import { requestArg } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 
 export const cancel = defineCommand({
   name: "cancel",
-  summary: "Withdraw a request you made, while it waits.",
+  summary: "Withdraw a request you made.",
+  details: "Withdraw a request you made, while it waits.",
   examples: ["cancel prod-17-k3mx"],
-  positionals: [{ name: "request", description: "the request's id, e.g. prod-17-k3mx" }],
-  flags: {},
-  args: z.object({ request: RequestId }),
+  args: z.object({ request: requestArg }),
   role: "anyone",
   anyCluster: true,
   risk: "safe",

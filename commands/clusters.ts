@@ -5,10 +5,9 @@ import { reply } from "../src/core/reply.js";
 
 export const clusters = defineCommand({
   name: "clusters",
-  summary: "The configured clusters, their Connect version and whether they answer.",
+  summary: "Configured clusters, versions, reachability.",
+  details: "The configured clusters, their Connect version and whether they answer.",
   examples: ["clusters"],
-  positionals: [],
-  flags: {},
   args: z.object({}),
   role: "viewer",
   risk: "read",

@@ -1,19 +1,21 @@
 import { z } from "zod";
-import { defineCommand } from "../src/core/command-spec.js";
-import { digestFlag, Reason, RequestDigest, RequestId } from "../src/core/connector-args.js";
+import { defineCommand, flag } from "../src/core/command-spec.js";
+import { digestArg, Reason, requestArg } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
 import { hasRole } from "../src/core/roles.js";
 
 export const deny = defineCommand({
   name: "deny",
-  summary: "Deny a waiting request, saying why (approver role on its cluster).",
+  summary: "Deny a waiting request, saying why.",
+  details: "Deny a waiting request, saying why (approver role on its cluster).",
   examples: ['deny prod-17-k3mx --reason "not during the sale"'],
-  positionals: [{ name: "request", description: "the request's id, e.g. prod-17-k3mx" }],
-  flags: { reason: { type: "string", valueName: '"WHY"', description: "why (required)" }, ...digestFlag },
   args: z.object({
-    request: RequestId,
-    reason: Reason,
-    digest: RequestDigest.optional(),
+    request: requestArg,
+    reason: flag(Reason, "why (told to the requester and kept in the audit)", {
+      valueName: '"WHY"',
+      why: "it is told to the requester and kept in the audit",
+    }),
+    digest: digestArg,
   }),
   role: "anyone",
   anyCluster: true,

@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { closest } from "../src/core/command-line.js";
-import { defineCommand, usage } from "../src/core/command-spec.js";
+import { type Command, defineCommand, positional, usageLines } from "../src/core/command-spec.js";
 import { errorReply, type ReplyPart, reply } from "../src/core/reply.js";
 
 export const help = defineCommand({
   name: "help",
   summary: "What each command does, with examples.",
+  details: "What each command does, with examples.",
   examples: ["help", "help offsets get"],
-  positionals: [{ name: "command", description: "a command to explain", optional: true, variadic: true }],
-  flags: {},
-  args: z.object({ command: z.string().optional() }),
+  args: z.object({
+    command: positional(z.string().optional(), "a command to explain", { variadic: true }),
+  }),
   role: "anyone",
   anyCluster: true,
   risk: "read",
@@ -20,15 +21,16 @@ export const help = defineCommand({
         {
           kind: "table",
           columns: ["command", "role", "what it does"],
-          rows: commands.map((command) => [usage(command), command.role, command.summary]),
+          rows: commands.map((command) => [command.name, command.role, command.summary]),
         },
-        { kind: "note", text: "Every command takes --cluster NAME (-c). `help <command>` shows examples." },
+        { kind: "note", text: "`help <command>` shows its usage and examples; `-c NAME` picks a cluster." },
       ]);
     }
-    const command =
-      commands.find((c) => c.name === wanted.toLowerCase()) ??
-      commands.find((c) => c.name.startsWith(`${wanted.toLowerCase()} `));
-    if (command === undefined) {
+    const asked = wanted.toLowerCase();
+    const command = commands.find((c) => c.name === asked);
+    // `help offsets` is about the whole family: every `offsets …` command, each with its usage.
+    const family = commands.filter((c) => c.name.startsWith(`${asked} `));
+    if (command === undefined && family.length === 0) {
       const suggestion = closest(
         wanted,
         commands.map((c) => c.name),
@@ -38,21 +40,38 @@ export const help = defineCommand({
         `There is no command \`${wanted}\`.${suggestion === undefined ? "" : ` Did you mean \`${suggestion}\`?`}`,
       );
     }
-    const parts: ReplyPart[] = [
-      { kind: "heading", text: command.name },
-      { kind: "text", text: command.summary },
-      { kind: "code", text: usage(command) },
-      {
-        kind: "fields",
-        fields: [
-          ["needs role", command.role],
-          ["risk", command.risk],
-          ...command.positionals.map((p) => [`<${p.name}>`, p.description] as const),
-          ...Object.entries(command.flags).map(([name, flag]) => [`--${name}`, flag.description] as const),
-        ],
-      },
-      { kind: "code", text: command.examples.map((example) => `/connect ${example}`).join("\n") },
-    ];
-    return reply(`help for ${command.name}`, parts);
+    const parts: ReplyPart[] = command === undefined ? [] : explain(command);
+    if (family.length > 0) {
+      parts.push(
+        { kind: "heading", text: `${asked} …` },
+        ...family.flatMap((c): ReplyPart[] => [
+          { kind: "text", text: `${c.name}: ${c.summary}` },
+          { kind: "code", text: usageLines(c).join("\n") },
+        ]),
+        { kind: "note", text: `\`help ${family[0]?.name}\` shows one in full.` },
+      );
+    }
+    return reply(`help for ${command?.name ?? `${asked} …`}`, parts);
   },
 });
+
+function explain(command: Command): ReplyPart[] {
+  return [
+    { kind: "heading", text: command.name },
+    { kind: "text", text: command.details ?? command.summary },
+    { kind: "code", text: usageLines(command).join("\n") },
+    {
+      kind: "fields",
+      fields: [
+        ["needs role", command.role],
+        ["risk", command.risk],
+        ...command.positionals.map((p) => [`<${p.name}>`, p.description] as const),
+        ...Object.entries(command.flags).map(
+          ([name, flag]) =>
+            [`--${name}`, `${flag.description}${flag.required ? " (required)" : ""}`] as const,
+        ),
+      ],
+    },
+    { kind: "code", text: command.examples.map((example) => `/connect ${example}`).join("\n") },
+  ];
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { type LagTrend, lagTrend } from "../src/alerts/lag-trend.js";
-import { defineCommand } from "../src/core/command-spec.js";
+import { defineCommand, positional } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
 import { reply } from "../src/core/reply.js";
@@ -12,13 +12,12 @@ const count = (n: number) => n.toLocaleString("en-US");
 
 export const lag = defineCommand({
   name: "lag",
-  summary: "Consumer lag of sink connectors: per partition for one, totals for all.",
+  summary: "Consumer lag of sink connectors.",
+  details: "Consumer lag of sink connectors: per partition for one, totals for all.",
   examples: ["lag", "lag orders-sink"],
-  positionals: [
-    { name: "connector", description: "one sink connector (default: every sink)", optional: true },
-  ],
-  flags: {},
-  args: z.object({ connector: ConnectorName.optional() }),
+  args: z.object({
+    connector: positional(ConnectorName.optional(), "one sink connector (default: every sink)"),
+  }),
   role: "viewer",
   risk: "read",
   connectorOf: (args) => args.connector,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineCommand } from "../src/core/command-spec.js";
+import { globMatches } from "../src/alerts/glob.js";
+import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { reply } from "../src/core/reply.js";
 
 const shownRows = 40;
@@ -7,25 +8,27 @@ const states = ["running", "paused", "stopped", "failed", "unassigned", "restart
 
 export const list = defineCommand({
   name: "list",
-  summary: "One row per connector: type, state, tasks running and failed, worker.",
+  summary: "Connectors with type, state and tasks.",
+  details: "One row per connector: type, state, tasks running and failed, worker.",
   examples: ["list", "list --state failed", "list orders-*"],
-  positionals: [{ name: "pattern", description: "a name or glob such as orders-*", optional: true }],
-  flags: {
-    state: {
-      type: "string",
-      valueName: "STATE",
-      description: `only connectors in this state, or with a task in it (${states.join(", ")})`,
-    },
-  },
-  args: z.object({ pattern: z.string().max(200).optional(), state: z.enum(states).optional() }),
+  args: z.object({
+    pattern: positional(
+      z.string().max(200).optional(),
+      "a name, or a glob: * any characters, ? one (orders-*)",
+    ),
+    state: flag(
+      z.enum(states).optional(),
+      `only connectors in this state, or with a task in it (${states.join(", ")})`,
+      { valueName: "STATE" },
+    ),
+  }),
   role: "viewer",
   risk: "read",
   async run({ cluster, requestId }, { pattern, state }) {
-    const matches = globMatcher(pattern);
     const wanted = state?.toUpperCase();
     const connectors = (await cluster.connect.listConnectors({ requestId })).filter(
       (c) =>
-        matches(c.name) &&
+        (pattern === undefined || globMatches(pattern, c.name)) &&
         (wanted === undefined || c.state === wanted || c.tasks.some((t) => t.state === wanted)),
     );
     const rows = connectors.map((c) => [
@@ -61,12 +64,3 @@ export const list = defineCommand({
     ]);
   },
 });
-
-/** `*` matches any run of characters; a pattern without `*` matches names that contain it. */
-function globMatcher(pattern: string | undefined): (name: string) => boolean {
-  if (pattern === undefined) return () => true;
-  if (!pattern.includes("*")) return (name) => name.toLowerCase().includes(pattern.toLowerCase());
-  const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-  const regex = new RegExp(`^${escaped.join(".*")}$`, "i");
-  return (name) => regex.test(name);
-}

@@ -6,7 +6,8 @@ const shownRows = 60;
 
 export const offsetsGet = defineCommand({
   name: "offsets get",
-  summary: "The connector's committed offsets (per topic-partition for a sink).",
+  summary: "A connector's committed offsets.",
+  details: "The connector's committed offsets (per topic-partition for a sink).",
   examples: ["offsets get orders-sink"],
   ...oneConnector,
   role: "viewer",

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { SinkScope, SinkTarget } from "../approvals/approval-store.js";
 import { askForApproval, askForSinkChange, nothingToChange } from "../src/core/ask-for-approval.js";
-import { defineCommand } from "../src/core/command-spec.js";
-import { ConnectorName, Duration, Reason, reasonFlag } from "../src/core/connector-args.js";
+import { defineCommand, flag } from "../src/core/command-spec.js";
+import { connectorArg, Duration, reasonArg } from "../src/core/connector-args.js";
 import { errorReply } from "../src/core/reply.js";
 
 const targets = [
@@ -30,18 +30,27 @@ const Scope = z.string().transform((text, context): SinkScope => {
 
 const Args = z
   .object({
-    connector: ConnectorName,
-    reason: Reason,
-    "to-earliest": z.literal(true).optional(),
-    "to-latest": z.literal(true).optional(),
-    "to-datetime": z.iso
-      .datetime({ offset: true, message: "an ISO time such as 2026-11-24T10:00:00Z" })
-      .optional(),
-    "by-duration": Duration.optional(),
-    "shift-by": z.coerce.number().int().optional(),
-    "to-offset": z.coerce.number().int().min(0).optional(),
-    all: z.literal(true).optional(),
-    topic: Scope.optional(),
+    connector: connectorArg,
+    reason: reasonArg,
+    "to-earliest": flag(z.literal(true).optional(), "to the first retained message"),
+    "to-latest": flag(z.literal(true).optional(), "to the end: skip everything not yet read"),
+    "to-datetime": flag(
+      z.iso.datetime({ offset: true, message: "an ISO time such as 2026-11-24T10:00:00Z" }).optional(),
+      "to the first message at or after this time",
+      { valueName: "ISO-TIME" },
+    ),
+    "by-duration": flag(Duration.optional(), "to the first message of this long ago (1h)", {
+      valueName: "DURATION",
+    }),
+    "shift-by": flag(z.coerce.number().int().optional(), "move by N messages (negative replays)", {
+      valueName: "N",
+    }),
+    "to-offset": flag(z.coerce.number().int().min(0).optional(), "to this offset", { valueName: "N" }),
+    all: flag(
+      z.literal(true).optional(),
+      "remove every committed offset (sinks restart at auto.offset.reset)",
+    ),
+    topic: flag(Scope.optional(), "only this topic (and these partitions)", { valueName: "TOPIC[:P,P]" }),
   })
   .refine((args) => targets.filter((target) => args[target] !== undefined).length === 1, {
     message: `name exactly one target: ${targets.map((t) => `--${t}`).join(", ")}`,
@@ -63,7 +72,8 @@ function targetOf(args: z.infer<typeof Args>): SinkTarget {
 
 export const offsetsReset = defineCommand({
   name: "offsets reset",
-  summary:
+  summary: "Ask to move offsets (needs approval).",
+  details:
     "Ask to move a connector's offsets (approved by a second person, then stop → change → verify → resume).",
   examples: [
     'offsets reset orders-sink --to-latest --reason "poison message"',
@@ -71,33 +81,6 @@ export const offsetsReset = defineCommand({
     'offsets reset orders-sink --shift-by -500 --reason "re-deliver the last 500"',
     'offsets reset orders-sink --all --reason "start over"',
   ],
-  positionals: [{ name: "connector", description: "the connector's name" }],
-  flags: {
-    ...reasonFlag,
-    "to-earliest": { type: "boolean", description: "to the first retained message" },
-    "to-latest": { type: "boolean", description: "to the end: skip everything not yet read" },
-    "to-datetime": {
-      type: "string",
-      valueName: "ISO-TIME",
-      description: "to the first message at or after this time",
-    },
-    "by-duration": {
-      type: "string",
-      valueName: "DURATION",
-      description: "to the first message of this long ago (1h)",
-    },
-    "shift-by": { type: "string", valueName: "N", description: "move by N messages (negative replays)" },
-    "to-offset": { type: "string", valueName: "N", description: "to this offset" },
-    all: {
-      type: "boolean",
-      description: "remove every committed offset (sinks restart at auto.offset.reset)",
-    },
-    topic: {
-      type: "string",
-      valueName: "TOPIC[:P,P]",
-      description: "only this topic (and these partitions)",
-    },
-  },
   args: Args,
   role: "operator",
   risk: "destructive",

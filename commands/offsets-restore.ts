@@ -5,18 +5,20 @@ import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { askForApproval, askForSinkChange, nothingToChange } from "../src/core/ask-for-approval.js";
-import { type CommandContext, defineCommand } from "../src/core/command-spec.js";
-import { Reason, RequestId, reasonFlag } from "../src/core/connector-args.js";
+import { type CommandContext, defineCommand, positional } from "../src/core/command-spec.js";
+import { RequestId, reasonArg } from "../src/core/connector-args.js";
 import { errorReply, type Reply } from "../src/core/reply.js";
 
 export const offsetsRestore = defineCommand({
   name: "offsets restore",
-  summary:
+  summary: "Ask to undo a request from its snapshot.",
+  details:
     "Ask to undo an earlier request from its snapshot: its offsets put back, or a deleted connector created again with its config and offsets.",
   examples: ['offsets restore prod-17-k3mx --reason "the replay was not needed"'],
-  positionals: [{ name: "request", description: "the id of the request whose snapshot to restore" }],
-  flags: reasonFlag,
-  args: z.object({ request: RequestId, reason: Reason }),
+  args: z.object({
+    request: positional(RequestId, "the id of the request whose snapshot to restore"),
+    reason: reasonArg,
+  }),
   role: "operator",
   risk: "destructive",
   async run(context, args) {
@@ -151,6 +153,15 @@ async function recreate(context: CommandContext, earlier: ApprovalRequest, reaso
       `A connector named ${earlier.connector} exists again on ${earlier.cluster}: delete it first, or restore offsets onto it with \`offsets set\`.`,
     );
   }
+  // Secret settings were sealed with the snapshot, or left out when no key was set (or its key is gone since).
+  const secretKeys = earlier.snapshotSecretKeys ?? [];
+  const missing = secretKeys.filter((key) => snapshotConfig[key] === undefined);
+  if (missing.length > 0) {
+    return errorReply(
+      "refused",
+      `${earlier.id} saved the config of ${earlier.connector} without its secret settings (no SNAPSHOT_KEYS was set when it ran, or its key is no longer configured): ${missing.join(", ")}. Create the connector again from outside with them, then \`offsets set\` its saved offsets.`,
+    );
+  }
   const offsets = snapshot ?? [];
   const state = priorState ?? "RUNNING";
   return askForApproval(
@@ -159,7 +170,7 @@ async function recreate(context: CommandContext, earlier: ApprovalRequest, reaso
       connector: earlier.connector,
       command: "offsets restore",
       reason,
-      operation: { kind: "recreate", config: snapshotConfig, offsets, priorState: state },
+      operation: { kind: "recreate", config: snapshotConfig, offsets, priorState: state, secretKeys },
       planSummary: `${earlier.connector} is created again from the config saved by ${earlier.id} (${Object.keys(snapshotConfig).length} settings, ${snapshotConfig["connector.class"] ?? "unknown class"}), STOPPED; its ${offsets.length} saved offset(s) are set; then it is returned to ${state}.`,
     },
     `create ${earlier.connector} again from ${earlier.id}`,

@@ -3,8 +3,8 @@ import { explicitTarget } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { askForApproval, askForSinkChange, nothingToChange } from "../src/core/ask-for-approval.js";
-import { defineCommand } from "../src/core/command-spec.js";
-import { ConnectorName, Reason, reasonFlag } from "../src/core/connector-args.js";
+import { defineCommand, flag, positional } from "../src/core/command-spec.js";
+import { connectorArg, reasonArg } from "../src/core/connector-args.js";
 import { errorReply } from "../src/core/reply.js";
 
 /** `orders:0=1200 orders:1=900` → `orders:0` → 1200, … */
@@ -51,10 +51,18 @@ const SourceOffsets = z.string().transform((text, context) => {
 
 const Args = z
   .object({
-    connector: ConnectorName,
-    offsets: SinkOffsets.optional(),
-    json: SourceOffsets.optional(),
-    reason: Reason,
+    connector: connectorArg,
+    offsets: positional(
+      SinkOffsets.optional(),
+      "topic:partition=offset, one per partition (sink connectors)",
+      { variadic: true },
+    ),
+    json: flag(
+      SourceOffsets.optional(),
+      "a source connector's partitions and offsets, as `offsets get` shows them",
+      { valueName: "JSON" },
+    ),
+    reason: reasonArg,
   })
   .refine((args) => (args.offsets === undefined) !== (args.json === undefined), {
     message: "give either topic:partition=offset words (sink connectors) or --json (source connectors)",
@@ -62,28 +70,12 @@ const Args = z
 
 export const offsetsSet = defineCommand({
   name: "offsets set",
-  summary: "Ask to set explicit offsets (approved by a second person, then stop → change → verify → resume).",
+  summary: "Ask to set explicit offsets (needs approval).",
+  details: "Ask to set explicit offsets (approved by a second person, then stop → change → verify → resume).",
   examples: [
     'offsets set orders-sink orders:0=1200 orders:1=900 --reason "skip the bad batch"',
     `offsets set db-source --json '[{"partition":{"table":"orders"},"offset":{"id":1200}}]' --reason "re-read orders"`,
   ],
-  positionals: [
-    { name: "connector", description: "the connector's name" },
-    {
-      name: "offsets",
-      description: "topic:partition=offset, one per partition (sink connectors)",
-      optional: true,
-      variadic: true,
-    },
-  ],
-  flags: {
-    json: {
-      type: "string",
-      valueName: "JSON",
-      description: "a source connector's partitions and offsets, as `offsets get` shows them",
-    },
-    ...reasonFlag,
-  },
   args: Args,
   role: "operator",
   risk: "destructive",

@@ -4,7 +4,8 @@ import { oneConnector } from "../src/core/connector-args.js";
 
 export const pause = defineCommand({
   name: "pause",
-  summary: "Pause a connector and its tasks (they stay assigned; resume picks up where they were).",
+  summary: "Pause a connector and its tasks.",
+  details: "Pause a connector and its tasks (they stay assigned; resume picks up where they were).",
   examples: ["pause orders-sink"],
   ...oneConnector,
   role: "operator",

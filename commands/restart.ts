@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineCommand } from "../src/core/command-spec.js";
+import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
 import { reply } from "../src/core/reply.js";
 
@@ -19,23 +19,22 @@ const Target = z.string().transform((text, context) => {
 
 export const restart = defineCommand({
   name: "restart",
-  summary:
+  summary: "Restart a connector, its tasks, or one task.",
+  details:
     "Restart a connector (optionally its tasks, or only the failed ones), or one task as <connector>/<task>.",
   examples: [
     "restart orders-sink",
     "restart orders-sink --include-tasks --failed-only",
     "restart orders-sink/0",
   ],
-  positionals: [{ name: "target", description: "a connector, or <connector>/<task number>" }],
-  flags: {
-    "include-tasks": { type: "boolean", description: "restart the tasks too" },
-    "failed-only": { type: "boolean", description: "restart only what has FAILED (implies --include-tasks)" },
-  },
   args: z
     .object({
-      target: Target,
-      "include-tasks": z.literal(true).optional(),
-      "failed-only": z.literal(true).optional(),
+      target: positional(Target, "a connector, or <connector>/<task number>"),
+      "include-tasks": flag(z.literal(true).optional(), "restart the tasks too"),
+      "failed-only": flag(
+        z.literal(true).optional(),
+        "restart only what has FAILED (implies --include-tasks)",
+      ),
     })
     .refine(
       (args) =>

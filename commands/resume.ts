@@ -5,6 +5,7 @@ import { oneConnector } from "../src/core/connector-args.js";
 export const resume = defineCommand({
   name: "resume",
   summary: "Resume a paused or stopped connector.",
+  details: "Resume a paused or stopped connector.",
   examples: ["resume orders-sink"],
   ...oneConnector,
   role: "operator",

@@ -1,12 +1,14 @@
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnector } from "../src/core/connector-args.js";
+import { redactText } from "../src/core/redact.js";
 import { type ReplyPart, reply } from "../src/core/reply.js";
 
 const traceLines = 8;
 
 export const status = defineCommand({
   name: "status",
-  summary: "Connector and task states, their workers, and the start of a failed task's trace.",
+  summary: "A connector's state, tasks and traces.",
+  details: "Connector and task states, their workers, and the start of a failed task's trace.",
   examples: ["status orders-sink", "status orders-sink --cluster staging"],
   ...oneConnector,
   role: "viewer",
@@ -43,7 +45,8 @@ export const status = defineCommand({
     ];
     for (const [what, trace] of traces) {
       parts.push({ kind: "text", text: `Trace of ${what} (first lines):` });
-      parts.push({ kind: "code", text: trace.split("\n").slice(0, traceLines).join("\n") });
+      // Hidden before it is cut: a private key's lines, or a URL, must not be split past the patterns.
+      parts.push({ kind: "code", text: redactText(trace).split("\n").slice(0, traceLines).join("\n") });
     }
     return reply(summary, parts);
   },

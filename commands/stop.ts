@@ -4,7 +4,8 @@ import { oneConnectorWithReason } from "../src/core/connector-args.js";
 
 export const stop = defineCommand({
   name: "stop",
-  summary:
+  summary: "Ask to stop a connector (needs approval).",
+  details:
     "Ask to stop a connector: its tasks shut down and release their partitions (approved by a second person).",
   examples: ['stop orders-sink --reason "downstream database maintenance"'],
   ...oneConnectorWithReason,

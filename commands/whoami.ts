@@ -5,9 +5,8 @@ import { reply } from "../src/core/reply.js";
 export const whoami = defineCommand({
   name: "whoami",
   summary: "Your role on each cluster.",
+  details: "Your role on each cluster.",
   examples: ["whoami"],
-  positionals: [],
-  flags: {},
   args: z.object({}),
   role: "anyone",
   anyCluster: true,

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 import { defaultPolicy } from "../approvals/approval-policy.js";
 import { ApprovalStore } from "../approvals/approval-store.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
@@ -9,10 +9,13 @@ import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
 import type { ClusterHandle } from "./core/cluster-handle.js";
+import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";
+import { redactText } from "./core/redact.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
-import { createRedis } from "./redis-connection.js";
+import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
+import { RedisWatch } from "./redis-watch.js";
 
 export interface AppOptions {
   readonly config: Config;
@@ -30,6 +33,8 @@ export interface AppOptions {
   }) => ApprovalNotifier;
   /** Shows alerts (the Slack adapter's messages); made once Redis is connected. */
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
+  /** Told once when Redis stops answering and once when it is back (default: a warning in the log). */
+  readonly reportRedis?: (line: string) => void;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   readonly approvalOptions?: Partial<
     Pick<
@@ -49,6 +54,8 @@ export interface App {
   readonly logger: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
+  /** Why Redis cannot be used right now (what, where, how to start it), or undefined while it answers. */
+  redisOutage(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -58,9 +65,6 @@ export function createApp(options: AppOptions): App {
   const keyPrefix = options.keyPrefix ?? "connect-ops:";
   const logger = options.logger ?? createLogger(config.logLevel);
   const redis = createRedis(config.redis, { maxRetriesPerRequest: 3, lazyConnect: false });
-  // ioredis reconnects by itself (through the sentinels after a failover); a lost connection is only worth a warning.
-  const warnRedis = (error: Error) => logger.warn({ err: error }, "Redis connection lost; reconnecting");
-  redis.on("error", warnRedis);
   const clusters: ClusterHandle[] = config.clusters.map((cluster) => ({
     name: cluster.name,
     isDefault: cluster.isDefault,
@@ -78,15 +82,21 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.mirrorAudit === undefined ? {} : { onAppend: options.mirrorAudit }),
   });
+  const sealer = new ConfigSealer(config.snapshotKeys);
   // BullMQ's workers block on Redis: they need a connection of their own that retries without limit.
   const queueConnection = createRedis(config.redis, { maxRetriesPerRequest: null });
-  queueConnection.on("error", warnRedis);
+  // ioredis reconnects by itself (through the sentinels after a failover): an outage is one line, not a stack a try.
+  const redisWatch = new RedisWatch([redis, queueConnection], {
+    where: describeRedis(config.redis),
+    howToFix: redisFixHint(config.redis),
+    report: options.reportRedis ?? ((line) => logger.warn(line)),
+  });
   const approvals = new Approvals({
     connection: queueConnection,
     keyPrefix,
-    store: new ApprovalStore(redis, keyPrefix),
+    store: new ApprovalStore(redis, keyPrefix, sealer),
     audit,
-    onConnectionError: warnRedis,
+    onConnectionError: (error) => redisWatch.notice(error),
     clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
@@ -118,6 +128,8 @@ export function createApp(options: AppOptions): App {
     audit,
     localRole: "operator",
     logger,
+    storeOutage: () => redisWatch.outage,
+    sealsSecrets: sealer.canSeal,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   return {
@@ -130,6 +142,7 @@ export function createApp(options: AppOptions): App {
     logger,
     approvals,
     alerts,
+    redisOutage: () => redisWatch.outage,
     async close() {
       await alerts.close();
       await approvals.close();
@@ -140,11 +153,21 @@ export function createApp(options: AppOptions): App {
   };
 }
 
-/** JSON lines on stdout; anything that looks like a credential is censored before it is written. */
-export function createLogger(level: Config["logLevel"]): Logger {
-  return pino({
-    level,
-    base: { service: "connect-ops" },
-    redact: { paths: ["*.password", "*.token", "*.authorization", "password", "token"], censor: "[hidden]" },
-  });
+/**
+ * JSON lines on stdout (or `destination`). Fields named like credentials are censored, and every line passes
+ * through the free-text patterns of `redactText` as it is written, so a trace or URL logged anywhere is hidden too.
+ */
+export function createLogger(level: Config["logLevel"], destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "connect-ops" },
+      redact: {
+        paths: ["*.password", "*.token", "*.authorization", "password", "token"],
+        censor: "[hidden]",
+      },
+      hooks: { streamWrite: redactText },
+    },
+    destination,
+  );
 }

@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type ApprovalPolicy, destructiveCommands } from "../approvals/approval-policy.js";
 import { type AlertThresholds, defaultThresholds, type ThresholdOverride } from "./alerts/alert-rules.js";
+import type { SealingKey } from "./core/config-sealer.js";
 import { parseDuration } from "./core/duration.js";
 import { type RoleGrants, roles } from "./core/roles.js";
 import {
@@ -71,6 +72,25 @@ const Environment = z.object({
   APPROVERS_NEEDED: z.coerce.number().int().min(1).max(5).default(1),
   ALERTS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   ALERT_POLL_INTERVAL: z.string().optional(),
+  SNAPSHOT_KEYS: z
+    .string()
+    .transform((text, context) => {
+      const keys: SealingKey[] = [];
+      for (const entry of text.split(",").map((part) => part.trim())) {
+        const match = /^([A-Za-z0-9._-]+):([A-Za-z0-9+/]{43}=)$/.exec(entry);
+        if (match?.[1] === undefined || match[2] === undefined) {
+          context.addIssue({
+            code: "custom",
+            message:
+              "expected id:key pairs separated by commas, each key 32 random bytes in base64 (`openssl rand -base64 32`)",
+          });
+          return z.NEVER;
+        }
+        keys.push({ id: match[1], key: Buffer.from(match[2], "base64") });
+      }
+      return keys;
+    })
+    .optional(),
 });
 
 export const environmentVariables: readonly string[] = Object.keys(Environment.shape);
@@ -297,6 +317,8 @@ export interface Config {
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
   readonly port: number;
   readonly slack: SlackConfig;
+  /** Keys that seal the secret settings of saved configs; the first seals, all open. Empty: none kept. */
+  readonly snapshotKeys: readonly SealingKey[];
 }
 
 /**
@@ -367,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     redis: redisConfig(vars, read),
     logLevel: vars.LOG_LEVEL,
     port: vars.PORT,
+    snapshotKeys: vars.SNAPSHOT_KEYS ?? [],
     slack: definedOnly({
       botToken: vars.SLACK_BOT_TOKEN,
       signingSecret: vars.SLACK_SIGNING_SECRET,

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { redactText } from "./core/redact.js";
 import { runCommandOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
@@ -35,6 +36,13 @@ const logger = createLogger(
 const app = createApp({
   config,
   logger,
+  // The shell tells a person, in one plain line; `--command` says it in its answer; a bot logs it.
+  reportRedis:
+    botToken !== undefined
+      ? (line) => logger.warn(line)
+      : values.command === undefined
+        ? (line) => console.error(redactText(line))
+        : () => {},
   ...(slackClient === undefined ? {} : { userGroups: new SlackUserGroups(slackClient) }),
   ...(slackClient === undefined || config.auditChannel === undefined
     ? {}
@@ -62,9 +70,21 @@ const stop = async (code: number) => {
 process.once("SIGTERM", () => void stop(0));
 process.once("SIGINT", () => void stop(130));
 
+/**
+ * Starts something that needs Redis; while Redis is down (already told, once, by the app's watch) it is tried
+ * again every few seconds in the background, so the bot comes up and answers instead of dying at start.
+ */
+function startWhenRedisAnswers(what: string, start: () => Promise<void>): void {
+  start().catch((error: unknown) => {
+    if (app.redisOutage() === undefined) logger.warn({ err: error }, `${what} did not start; trying again`);
+    setTimeout(() => startWhenRedisAnswers(what, start), 5_000).unref();
+  });
+}
+
 // Any running bot executes approved requests and expires forgotten ones; BullMQ runs each job on one of them.
 // A one-shot command starts the worker only to carry out (and wait for) a change it started itself.
-if (values.command === undefined) await app.approvals.startWorker();
+if (values.command === undefined)
+  startWhenRedisAnswers("the approvals worker", () => app.approvals.startWorker());
 
 if (values.command !== undefined) {
   await stop(await runCommandOnce(app, values.command, process.stdout));
@@ -84,10 +104,10 @@ if (values.command !== undefined) {
   });
   stopSlack = slack.stop;
   // Polls run on a shared schedule: with several replicas, one of them polls each time.
-  await app.alerts.start();
+  startWhenRedisAnswers("the alert polls", () => app.alerts.start());
 } else {
   const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
-  console.log(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`);
+  console.log(redactText(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`));
   await runShell(app.dispatcher, process.stdin, process.stdout);
   await stop(0);
 }

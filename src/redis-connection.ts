@@ -30,3 +30,21 @@ export function createRedis(
     ...options,
   });
 }
+
+/** Where Redis is, for messages: `host:port`, or the sentinels and the primary's name; never credentials. */
+export function describeRedis(config: RedisConfig): string {
+  if (config.sentinel !== undefined) {
+    const sentinels = config.sentinel.sentinels.map(({ host, port }) => `${host}:${port}`).join(", ");
+    return `the primary "${config.sentinel.masterName}" of sentinels ${sentinels}`;
+  }
+  const url = new URL(config.url);
+  return `${url.hostname}:${url.port || "6379"}`;
+}
+
+/** What an operator does when Redis does not answer: start the local server, or check the sentinels. */
+export function redisFixHint(config: RedisConfig): string {
+  if (config.sentinel !== undefined)
+    return "Check the sentinels and the servers they monitor, or set REDIS_SENTINELS";
+  const port = new URL(config.url).port || "6379";
+  return `Start it (\`redis-server --daemonize yes --port ${port}\`) or set REDIS_URL`;
+}

@@ -360,12 +360,19 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     assert.match((await run("alerts snooze some-sink 30d")).summary, /at most 7d/);
     assert.match((await run('alerts silence "orders-*" 2h')).summary, /--reason/);
     assert.match((await run("alerts unsnooze some-sink")).summary, /is not snoozed/);
+    // A pattern that matches no connector silences nothing and is refused.
+    assert.match(
+      (await run(`alerts silence "${uniqueName("nothing")}-*" 2h --reason "planned migration"`)).summary,
+      /matches no connector/,
+    );
     assert.equal((await first.alerts.silences()).length, 0);
-    const silenced = await run('alerts silence "orders-*" 2h --reason "planned migration"');
-    assert.equal(silenced.outcome, "succeeded");
+    const connector = await runningSink(uniqueName("alert-topic"), join(dir, "silenced.txt"));
+    const silenced = await run(`alerts silence "${connector}*" 2h --reason "planned migration"`);
+    assert.equal(silenced.outcome, "succeeded", silenced.summary);
     assert.deepEqual(
       (await first.alerts.silences()).map((silence) => silence.pattern),
-      ["orders-*"],
+      [`${connector}*`],
     );
+    await connect().deleteConnector(connector);
   });
 });

@@ -91,7 +91,7 @@ describe("/connect commands against the real worker", () => {
   });
 
   test("list shows type, state and tasks, and --state failed narrows to the broken connector", async () => {
-    const all = text(await run(users.viewer, "list cmd-"));
+    const all = text(await run(users.viewer, "list cmd-*"));
     assert.match(all, new RegExp(`${sink}\\s+sink\\s+RUNNING\\s+1/1\\s+0`));
     const failed = await run(users.viewer, "list --state failed");
     assert.match(text(failed), new RegExp(broken));

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
+import { pino } from "pino";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { reply } from "../src/core/reply.js";
@@ -36,6 +38,7 @@ describe("/connect through Slack's protocol", () => {
   let proxy: FaultProxy;
   let bot: Running;
   const connector = uniqueName("slack-sink");
+  const logLines: string[] = [];
 
   const start = async (connectUrl: string, keyPrefix: string): Promise<Running> => {
     const config = loadConfig({
@@ -51,6 +54,7 @@ describe("/connect through Slack's protocol", () => {
     const app = createApp({
       config,
       keyPrefix,
+      logger: pino({ level: "warn" }, { write: (line: string) => void logLines.push(line) }),
       userGroups: new SlackUserGroups(client),
       mirrorAudit: auditChannelMirror(client, "C0AUDIT"),
     });
@@ -282,6 +286,95 @@ describe("/connect through Slack's protocol", () => {
       toChannel.map((call) => call.rejected ?? "delivered"),
       ["ratelimited", "delivered"],
     );
+  });
+
+  test("a body larger than any Slack request gets 413 before it is read, with or without a length, and is logged", async () => {
+    const url = new URL(bot.slack.url);
+    const oversized = 2 * 1024 * 1024;
+    /** Sends at most `sendBytes` of the body, 64 KB at a time, and stops as soon as the bot answers. */
+    const send = (headers: Record<string, string>, sendBytes: number) =>
+      new Promise<{ status: number; sent: number }>((resolve, reject) => {
+        let sent = 0;
+        let answered = false;
+        const request = httpRequest({
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers,
+        });
+        request.on("response", (response) => {
+          answered = true;
+          response.resume();
+          resolve({ status: response.statusCode ?? 0, sent });
+          request.destroy();
+        });
+        request.on("error", (error) => {
+          if (!answered) reject(error);
+        });
+        const chunk = Buffer.alloc(64 * 1024, "x");
+        const pump = () => {
+          while (!answered && sent < sendBytes) {
+            sent += chunk.length;
+            if (!request.write(chunk)) return void request.once("drain", pump);
+          }
+        };
+        pump();
+      });
+    const signed = signSlackRequest(signingSecret, "x".repeat(oversized));
+    // A declared 2 MB: answered after the first 64 KB, without waiting for the rest.
+    const declared = await send({ ...signed, "content-length": String(oversized) }, 64 * 1024);
+    assert.equal(declared.status, 413);
+    // No length (chunked): counted as it streams and cut at the limit, long before an endless body ends.
+    const endless = 64 * 1024 * 1024;
+    const chunked = await send({ ...signed, "transfer-encoding": "chunked" }, endless);
+    assert.equal(chunked.status, 413);
+    assert.ok(chunked.sent < endless / 4, `sent ${chunked.sent} bytes before the answer`);
+    await eventually("both refusals logged", async () =>
+      logLines.filter((line) => /413|maximum allowed size/.test(line)).length >= 2 ? true : undefined,
+    );
+    // A normal command still runs.
+    const responseUrl = standIn.responseUrl();
+    assert.equal(
+      (await bot.simulator.slashCommand({ text: "whoami", userId: operator, responseUrl })).status,
+      200,
+    );
+    await answerTo(responseUrl);
+  });
+
+  test("with Redis down, a command is answered with what is down and how to start it", async () => {
+    const config = loadConfig({
+      CONNECT_URL: testBed().connectUrl,
+      LOG_LEVEL: "silent",
+      KAFKA_BROKERS: testBed().bootstrapServers,
+      ROLE_OPERATORS: operator,
+      // Port 1: nothing listens there.
+      REDIS_URL: "redis://127.0.0.1:1",
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: standIn.apiUrl,
+    });
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const app = createApp({ config, keyPrefix: `${prefix}down:`, reportRedis: () => {} });
+    const slack = await startSlackAdapter({
+      app,
+      client,
+      slack: { botToken, signingSecret, apiUrl: standIn.apiUrl },
+      port: 0,
+    });
+    try {
+      const simulator = new SlackSimulator(slack.url, signingSecret);
+      const responseUrl = standIn.responseUrl();
+      assert.equal(
+        (await simulator.slashCommand({ text: "whoami", userId: operator, responseUrl })).status,
+        200,
+      );
+      const answer = await answerTo(responseUrl);
+      assert.match(String(answer.args.text), /Redis at 127\.0\.0\.1:1 is not answering/);
+    } finally {
+      await slack.stop();
+      await app.close();
+    }
   });
 
   test("Slack never rejected anything the bot sent", () => {

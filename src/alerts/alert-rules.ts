@@ -1,5 +1,6 @@
 import type { ConnectorState } from "../connect/connect-schemas.js";
 import { formatDuration } from "../core/duration.js";
+import { redactText } from "../core/redact.js";
 import { globMatches } from "./glob.js";
 
 export interface PartitionSample {
@@ -392,8 +393,9 @@ function partitionLagLines(partitions: readonly PartitionSample[]): string[] {
   return hidden > 0 ? [...lines, `… and ${count(hidden, "more partition")} behind`] : lines;
 }
 
+/** Credentials hidden before the trace is cut into lines, so none is split past the patterns. */
 function traceHead(trace: string | undefined): string[] {
-  return (trace ?? "")
+  return redactText(trace ?? "")
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== "")

@@ -93,6 +93,8 @@ export class Alerts {
       connection: options.connection,
       prefix: `${options.keyPrefix}bull`,
     });
+    // A lost Redis connection is reported once by the app's RedisWatch; BullMQ would print every retry.
+    this.#queue.on("error", () => {});
   }
 
   /** Starts polling on the configured interval; every replica may call this: the scheduler is shared. */

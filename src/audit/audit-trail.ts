@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { redactDeep } from "../core/redact.js";
 import { AuditError } from "./audit-error.js";
 
 export const auditOutcomes = [
@@ -71,6 +72,8 @@ export type AuditVerification =
 export interface AuditQuery {
   readonly connector?: string;
   readonly actorId?: string;
+  /** The name the entry recorded, compared without case (Slack names are lower case; people type either). */
+  readonly actorName?: string;
   /** Compared with the stream ids, which carry Redis's clock. */
   readonly since?: Date;
   /** Default 20, at most 200. */
@@ -173,9 +176,12 @@ export class AuditTrail {
     this.#onMirrorError = options.onMirrorError;
   }
 
-  /** Stores one entry at the end of the chain and returns it as stored. */
+  /**
+   * Stores one entry at the end of the chain and returns it as stored. Credentials in its text (a command line
+   * holding a URL with a password, a failure quoting a trace) are hidden first: the trail keeps no secret.
+   */
   async append(record: AuditRecord): Promise<AuditEntry> {
-    const fields = storedFields(record, this.#now());
+    const fields = storedFields(redactDeep(record), this.#now());
     // Checked before anything is written, so a stored entry always parses back.
     const draft = AuditEntry.safeParse({
       ...fields,
@@ -215,6 +221,8 @@ export class AuditTrail {
         const { entry } = read;
         if (query.connector !== undefined && entry.connector !== query.connector) continue;
         if (query.actorId !== undefined && entry.actorId !== query.actorId) continue;
+        if (query.actorName !== undefined && entry.actorName.toLowerCase() !== query.actorName.toLowerCase())
+          continue;
         found.push(entry);
         if (found.length === limit) break;
       }

@@ -17,6 +17,7 @@ import {
   ConnectUnavailable,
 } from "./connect-errors.js";
 import {
+  ConfigValidation,
   ConnectErrorBody,
   type ConnectorConfig,
   ConnectorConfig as ConnectorConfigSchema,
@@ -83,6 +84,13 @@ interface Call<T> {
   readonly options?: CallOptions | undefined;
 }
 
+/** The keys that decide which definitions a validation returns: the plugin, its version, transforms, converters. */
+const structuralKey =
+  /^(connector\.class|connector\.plugin\.version|transforms|predicates|(transforms|predicates)\.[^.]+\.(type|plugin\.version)|(key|value|header)\.converter(\.plugin\.version)?)$/;
+
+/** A worker upgrade can change a plugin's definitions: answers are asked again after this long. */
+const passwordKeysTtlMs = 10 * 60_000;
+
 /**
  * A typed client for one Kafka Connect cluster's REST API, over one undici connection pool. Every response is
  * parsed; every failure is a {@link ConnectError} with a stable code.
@@ -97,6 +105,7 @@ export class ConnectClient {
   readonly #retryBaseDelayMs: number;
   /** HTTPS with no client certificate configured: a hang-up may mean the worker wants one. */
   readonly #tlsWithoutCertificate: boolean;
+  readonly #passwordKeys = new Map<string, { readonly keys: ReadonlySet<string>; readonly until: number }>();
 
   constructor(options: ConnectClientOptions) {
     const url = new URL(options.url);
@@ -128,6 +137,11 @@ export class ConnectClient {
 
   workerInfo(options?: CallOptions): Promise<WorkerInfo> {
     return this.#call({ method: "GET", path: "/", schema: WorkerInfo, options });
+  }
+
+  /** The names of every connector: one cheap request, answered even for a connector created a moment ago. */
+  connectorNames(options?: CallOptions): Promise<string[]> {
+    return this.#call({ method: "GET", path: "/connectors", schema: zod.array(zod.string()), options });
   }
 
   /** Every connector with its type, config and states, in one request. */
@@ -327,6 +341,57 @@ export class ConnectClient {
       schema: zod.array(ConnectorPlugin),
       options,
     });
+  }
+
+  /**
+   * Asks the worker to validate a config against its plugin: the answer lists every key the plugin, its
+   * transforms and predicates declare, with its type. Connect itself hides `PASSWORD` values in the answer.
+   */
+  validateConfig(
+    pluginClass: string,
+    config: ConnectorConfig,
+    options?: CallOptions,
+  ): Promise<ConfigValidation> {
+    return this.#call({
+      method: "PUT",
+      path: `/connector-plugins/${this.#segment(pluginClass)}/config/validate`,
+      body: config,
+      schema: ConfigValidation,
+      options,
+    });
+  }
+
+  /**
+   * The keys of a connector's config that its plugin declares as secret (type `PASSWORD`), or undefined when the
+   * worker cannot say (an old or unreachable worker, an unknown class): callers then fall back to key names.
+   * Only the config's structure is sent (class, version, transforms, predicates, converters), never its values,
+   * so validating reaches no external system; answers are kept per class, version and structure for 10 min.
+   */
+  async passwordKeys(
+    config: ConnectorConfig,
+    options?: CallOptions,
+  ): Promise<ReadonlySet<string> | undefined> {
+    const pluginClass = config["connector.class"];
+    if (pluginClass === undefined) return undefined;
+    const structure = Object.fromEntries(
+      Object.entries(config).filter(([key]) => structuralKey.test(key)),
+    ) as ConnectorConfig;
+    const cacheKey = JSON.stringify(Object.entries(structure).sort(([a], [b]) => a.localeCompare(b)));
+    const cached = this.#passwordKeys.get(cacheKey);
+    if (cached !== undefined && cached.until > Date.now()) return cached.keys;
+    const keys = await this.validateConfig(
+      pluginClass,
+      { ...structure, name: "connect-ops-probe" },
+      options,
+    ).then(
+      (validation) =>
+        new Set(
+          validation.configs.filter((c) => c.definition.type === "PASSWORD").map((c) => c.definition.name),
+        ),
+      () => undefined,
+    );
+    if (keys !== undefined) this.#passwordKeys.set(cacheKey, { keys, until: Date.now() + passwordKeysTtlMs });
+    return keys;
   }
 
   close(): Promise<void> {

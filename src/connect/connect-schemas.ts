@@ -81,4 +81,10 @@ export const ConnectorPlugin = z.object({
 });
 export type ConnectorPlugin = z.infer<typeof ConnectorPlugin>;
 
+/** `PUT /connector-plugins/{class}/config/validate`: every key the plugin (and the framework) declares. */
+export const ConfigValidation = z.object({
+  configs: z.array(z.object({ definition: z.object({ name: z.string(), type: z.string() }) })),
+});
+export type ConfigValidation = z.infer<typeof ConfigValidation>;
+
 export const ConnectErrorBody = z.object({ error_code: z.number().optional(), message: z.string() });

@@ -42,6 +42,9 @@ export class CommandLineError extends Error {
 export interface FlagSpec {
   readonly type: "string" | "boolean";
   readonly description: string;
+  readonly required: boolean;
+  /** Why a required flag is required: `--reason is required: it is shown to the approver…`. */
+  readonly why?: string;
   /** A one-letter alias, used as `-c`. */
   readonly short?: string;
   /** Shown in help as the value's name: `--since DURATION`. */

@@ -27,6 +27,8 @@ export interface CommandContext {
   readonly audit: AuditTrail;
   readonly commands: readonly Command[];
   readonly requestId: string;
+  /** Whether saved configs keep their secret settings (sealed under SNAPSHOT_KEYS) or leave them out. */
+  readonly sealsSecrets: boolean;
   /** The Slack channel the command was typed in; absent in the shell. */
   readonly channelId?: string;
   readonly now: () => Date;
@@ -35,22 +37,66 @@ export interface CommandContext {
 export interface PositionalSpec {
   readonly name: string;
   readonly description: string;
-  readonly optional?: boolean;
+  readonly optional: boolean;
   /** The last positional may take all remaining words (`offsets set c t:0=1 t:1=2`). */
-  readonly variadic?: boolean;
+  readonly variadic: boolean;
 }
 
 /** The words of an invocation, keyed by positional and flag names, before the command's schema reads them. */
 export type RawArgs = Readonly<Record<string, string | true | undefined>>;
 
+/**
+ * How one field of a command's argument schema is typed on the command line. It rides on the field itself (zod's
+ * `.meta()`), so the schema is the one declaration from which parsing, usage, help and refusals are derived.
+ */
+export type ArgMeta =
+  | { readonly kind: "positional"; readonly description: string; readonly variadic?: true }
+  | {
+      readonly kind: "flag";
+      readonly description: string;
+      readonly valueName?: string;
+      readonly short?: string;
+      /** Why a required flag is required, for the refusal when it is missing. */
+      readonly why?: string;
+    };
+
+declare module "zod" {
+  interface GlobalMeta {
+    cli?: ArgMeta;
+  }
+}
+
+/** A field typed as a word in order: `status <connector>`. Optional when its schema accepts no value. */
+export function positional<T extends z.ZodType>(
+  schema: T,
+  description: string,
+  options: { readonly variadic?: true } = {},
+): T {
+  return schema.meta({ cli: { kind: "positional", description, ...options } });
+}
+
+/** A field typed as `--name VALUE` (or `--name` alone when its schema is `true`). */
+export function flag<T extends z.ZodType>(
+  schema: T,
+  description: string,
+  options: { readonly valueName?: string; readonly short?: string; readonly why?: string } = {},
+): T {
+  return schema.meta({ cli: { kind: "flag", description, ...options } });
+}
+
+/** An object schema whose fields each carry {@link ArgMeta}; refinements across fields are allowed. */
+export type ArgsSchema<Args> = z.ZodType<Args> & { readonly shape: Readonly<Record<string, z.ZodType>> };
+
 export interface CommandSpec<Args> {
   /** One or two words: `status`, `offsets get`. */
   readonly name: string;
+  /** One short line for `help` (about 50 characters, so the list fits a Slack message). */
   readonly summary: string;
+  /** More for `help <command>`. */
+  readonly details?: string;
   readonly examples: readonly string[];
-  readonly positionals: readonly PositionalSpec[];
-  readonly flags: Readonly<Record<string, FlagSpec>>;
-  readonly args: z.ZodType<Args>;
+  /** Every positional and flag, each field declared with {@link positional} or {@link flag}. */
+  readonly args: ArgsSchema<Args>;
   /** The least role needed on the cluster the invocation targets; "anyone" for help. */
   readonly role: Role | "anyone";
   readonly risk: Risk;
@@ -68,6 +114,7 @@ export interface CommandSpec<Args> {
 export interface Command {
   readonly name: string;
   readonly summary: string;
+  readonly details: string | undefined;
   readonly examples: readonly string[];
   readonly positionals: readonly PositionalSpec[];
   readonly flags: Readonly<Record<string, FlagSpec>>;
@@ -83,13 +130,20 @@ export interface PreparedRun {
   run(context: CommandContext): Promise<Reply>;
 }
 
+/**
+ * Seals a command's spec, deriving its positionals and flags from the fields of its argument schema.
+ * @throws Error when a field carries no {@link ArgMeta}, or a positional follows a variadic one: a programming
+ * error, seen as soon as the registry loads.
+ */
 export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
+  const { positionals, flags } = cliOf(spec.name, spec.args.shape);
   return {
     name: spec.name,
     summary: spec.summary,
+    details: spec.details,
     examples: spec.examples,
-    positionals: spec.positionals,
-    flags: spec.flags,
+    positionals,
+    flags,
     role: spec.role,
     risk: spec.risk,
     anyCluster: spec.anyCluster === true,
@@ -100,9 +154,7 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
           error: parsed.error.issues
             .map((issue) => {
               const field = issue.path.map(String).join(".");
-              return field === ""
-                ? issue.message
-                : `${describeField(spec.positionals, field)}: ${issue.message}`;
+              return field === "" ? issue.message : `${describeField(positionals, field)}: ${issue.message}`;
             })
             .join("; "),
         };
@@ -113,18 +165,78 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
   };
 }
 
+function cliOf(
+  command: string,
+  shape: Readonly<Record<string, z.ZodType>>,
+): { positionals: PositionalSpec[]; flags: Record<string, FlagSpec> } {
+  const positionals: PositionalSpec[] = [];
+  const flags: Record<string, FlagSpec> = {};
+  for (const [name, field] of Object.entries(shape)) {
+    const meta = field.meta()?.cli;
+    if (meta === undefined) throw new Error(`${command}: argument ${name} is neither positional nor flag`);
+    // Optional exactly when the schema accepts no value (`.optional()` or `.default()`).
+    const optional = field.safeParse(undefined).success;
+    if (meta.kind === "positional") {
+      if (positionals.at(-1)?.variadic === true) throw new Error(`${command}: ${name} follows a variadic`);
+      positionals.push({ name, description: meta.description, optional, variadic: meta.variadic === true });
+      continue;
+    }
+    flags[name] = {
+      type: isTrueOnly(field) ? "boolean" : "string",
+      description: meta.description,
+      required: !optional,
+      ...(meta.valueName === undefined ? {} : { valueName: meta.valueName }),
+      ...(meta.short === undefined ? {} : { short: meta.short }),
+      ...(meta.why === undefined ? {} : { why: meta.why }),
+    };
+  }
+  return { positionals, flags };
+}
+
+/** `z.literal(true)` or `z.boolean()`, optional or not: a flag that takes no value. */
+function isTrueOnly(field: z.ZodType): boolean {
+  let def = field._zod.def;
+  while ((def.type === "optional" || def.type === "default") && "innerType" in def) {
+    def = (def.innerType as z.ZodType)._zod.def;
+  }
+  return def.type === "boolean" || (def.type === "literal" && field.safeParse(true).success);
+}
+
 function describeField(positionals: readonly PositionalSpec[], field: string): string {
   return positionals.some((positional) => positional.name === field) ? `<${field}>` : `--${field}`;
 }
 
-/** `status <connector> [--cluster NAME]`, from the spec, so help and errors never drift from the parser. */
+/** `stop <connector> --reason "WHY"`: required flags bare, optional ones in brackets; from the schema, so help and errors never drift from the parser. */
 export function usage(command: Command): string {
+  return usageWords(command).join(" ");
+}
+
+/**
+ * The usage as lines of at most `width` characters (help must fit a Slack message unwrapped): words never split,
+ * continuation lines indented under the command's arguments.
+ */
+export function usageLines(command: Command, width = 78): string[] {
+  const indent = " ".repeat(command.name.length + 1);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of usageWords(command)) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+function usageWords(command: Command): string[] {
   const positionals = command.positionals.map((p) => {
     const name = p.variadic ? `${p.name}…` : p.name;
     return p.optional ? `[${name}]` : `<${name}>`;
   });
-  const flags = Object.entries(command.flags).map(([name, flag]) =>
-    flag.type === "boolean" ? `[--${name}]` : `[--${name} ${flag.valueName ?? "VALUE"}]`,
-  );
-  return [command.name, ...positionals, ...flags].join(" ");
+  const flags = Object.entries(command.flags).map(([name, flag]) => {
+    const words = flag.type === "boolean" ? `--${name}` : `--${name} ${flag.valueName ?? "VALUE"}`;
+    return flag.required ? words : `[${words}]`;
+  });
+  return [command.name, ...positionals, ...flags];
 }

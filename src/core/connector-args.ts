@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { flag, positional } from "./command-spec.js";
 import { parseDuration } from "./duration.js";
 
 /** A connector name as typed: no control characters, and no longer than Kafka's topic-derived limit. */
@@ -17,14 +18,6 @@ export const Duration = z.string().transform((text, context) => {
   return ms;
 });
 
-/** The arguments of every command that takes exactly one connector and nothing else. */
-export const oneConnector = {
-  positionals: [{ name: "connector", description: "the connector's name" }],
-  flags: {},
-  args: z.object({ connector: ConnectorName }),
-  connectorOf: (args: { connector: string }) => args.connector,
-} as const;
-
 /** Why a change is asked for or refused: shown to the approver and kept in the audit. */
 export const Reason = z.string().trim().min(3, "say why, in a few words");
 
@@ -37,27 +30,31 @@ export const RequestId = z
 export const RequestDigest = z.string().regex(/^[0-9a-f]{12}$/, "12 hex digits, as the buttons send");
 
 /** `--digest`: approve or deny only if the request still does what the message showed. */
-export const digestFlag = {
-  digest: {
-    type: "string",
-    valueName: "DIGEST",
-    description: "only if the request still does what this digest names (the Slack buttons send it)",
-  },
-} as const;
+export const digestArg = flag(
+  RequestDigest.optional(),
+  "only if the request still does what this digest names (the Slack buttons send it)",
+  { valueName: "DIGEST" },
+);
+
+/** The connector an invocation is about, as its first word. */
+export const connectorArg = positional(ConnectorName, "the connector's name");
+
+const connectorOf = (args: { connector: string }) => args.connector;
+
+/** The arguments of every command that takes exactly one connector and nothing else. */
+export const oneConnector = { args: z.object({ connector: connectorArg }), connectorOf } as const;
 
 /** The `--reason` flag every destructive command takes. */
-export const reasonFlag = {
-  reason: {
-    type: "string",
-    valueName: '"WHY"',
-    description: "why (required; shown to the approver and kept in the audit)",
-  },
-} as const;
+export const reasonArg = flag(Reason, "why (shown to the approver and kept in the audit)", {
+  valueName: '"WHY"',
+  why: "it is shown to the approver and kept in the audit",
+});
 
 /** The arguments of every command that takes one connector and a reason (`stop`, `delete`). */
 export const oneConnectorWithReason = {
-  positionals: oneConnector.positionals,
-  flags: reasonFlag,
-  args: z.object({ connector: ConnectorName, reason: Reason }),
-  connectorOf: oneConnector.connectorOf,
+  args: z.object({ connector: connectorArg, reason: reasonArg }),
+  connectorOf,
 } as const;
+
+/** A request id as the command's one word (`approve prod-17-k3mx`). */
+export const requestArg = positional(RequestId, "the request's id, e.g. prod-17-k3mx");

@@ -6,7 +6,7 @@ import type { ClusterHandle } from "./cluster-handle.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { describeFailure } from "./error-words.js";
-import { redactText } from "./redact.js";
+import { redactDeep, redactText } from "./redact.js";
 import { errorReply, type Reply } from "./reply.js";
 import { hasRole, type Role, type RoleResolver } from "./roles.js";
 
@@ -31,10 +31,15 @@ export interface DispatcherOptions {
   readonly logger?: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
+  /** Whether saved configs keep their secret settings, sealed (a key is set), or leave them out. */
+  readonly sealsSecrets?: boolean;
+  /** Why the store (Redis) cannot be used right now, or undefined while it answers. */
+  readonly storeOutage?: () => string | undefined;
 }
 
 const clusterFlag: FlagSpec = {
   type: "string",
+  required: false,
   short: "c",
   valueName: "NAME",
   description: "the cluster to act on (default: the channel's, else the default cluster)",
@@ -61,9 +66,35 @@ export class Dispatcher {
     return this.#options.commands;
   }
 
+  /**
+   * Runs one invocation. Every command needs the store (its audit entry at least): while the store is down the
+   * answer says so at once, and a store that fails midway turns into the same answer, never a stack trace.
+   */
   async dispatch(invocation: Invocation): Promise<Reply> {
+    const outage = this.#options.storeOutage?.();
+    if (outage !== undefined) return this.#storeDown(invocation, outage);
+    try {
+      // Hidden before any adapter renders it (escaping for Slack could split a secret past the patterns).
+      return redactDeep(await this.#dispatch(invocation));
+    } catch (error) {
+      const down = this.#options.storeOutage?.();
+      if (down === undefined) throw error;
+      return this.#storeDown(invocation, down);
+    }
+  }
+
+  #storeDown(invocation: Invocation, outage: string): Reply {
+    this.#options.logger?.info(
+      { actorId: invocation.actor.id, requestId: invocation.requestId },
+      "command not run: the store is down",
+    );
+    return errorReply("failed", outage);
+  }
+
+  async #dispatch(invocation: Invocation): Promise<Reply> {
     const started = performance.now();
-    const text = invocation.text.trim();
+    // `/connect` alone is a question: what can I type here?
+    const text = invocation.text.trim() === "" ? "help" : invocation.text.trim();
     const record = async (fields: Pick<AuditRecord, "outcome" | "command"> & Partial<AuditRecord>) => {
       const entry = await this.#options.audit.append({
         actorId: invocation.actor.id,
@@ -122,6 +153,7 @@ export class Dispatcher {
         audit: this.#options.audit,
         commands: this.#options.commands,
         requestId: invocation.requestId,
+        sealsSecrets: this.#options.sealsSecrets === true,
         ...(invocation.channelId === undefined ? {} : { channelId: invocation.channelId }),
         now: this.#options.now ?? (() => new Date()),
       });
@@ -244,6 +276,13 @@ function prepare(command: Command, words: readonly string[]): PreparedInvocation
     (positional) => !positional.optional && raw[positional.name] === undefined,
   );
   if (missing !== undefined) return { error: `Missing <${missing.name}>: ${missing.description}.` };
+  const missingFlag = Object.entries(command.flags).find(
+    ([name, flag]) => flag.required && raw[name] === undefined,
+  );
+  if (missingFlag !== undefined) {
+    const [name, flag] = missingFlag;
+    return { error: `--${name} is required: ${flag.why ?? flag.description}.` };
+  }
   const prepared = command.prepare(raw as RawArgs);
   if ("error" in prepared) return prepared;
   return { ...prepared, clusterName: typeof cluster === "string" ? cluster : undefined };

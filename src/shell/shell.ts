@@ -5,6 +5,7 @@ import type { App } from "../app.js";
 import { awaitExecution } from "../core/ask-for-approval.js";
 import type { Actor } from "../core/command-spec.js";
 import type { Dispatcher } from "../core/dispatcher.js";
+import { redactText } from "../core/redact.js";
 import type { Reply } from "../core/reply.js";
 import { renderText } from "./render-text.js";
 
@@ -25,7 +26,7 @@ export async function runOnce(
   out: NodeJS.WritableStream,
 ): Promise<number> {
   const reply = await dispatcher.dispatch({ actor: localActor(), text, requestId: randomUUID() });
-  out.write(`${renderText(reply)}\n`);
+  out.write(`${redactText(renderText(reply))}\n`);
   return exitCodeOf(reply);
 }
 
@@ -61,12 +62,17 @@ export async function runShell(
   out.write(
     "connect-ops shell: the /connect commands, run as the local operator. `help` lists them, Ctrl-D leaves.\n",
   );
+  // Piped input closes the reader while its last lines still wait to be run: no prompt after that.
+  let closed = false;
+  terminal.once("close", () => {
+    closed = true;
+  });
   terminal.prompt();
   for await (const line of terminal) {
     const text = line.trim();
     if (text === "exit" || text === "quit") break;
     if (text !== "") await runOnce(dispatcher, text, out);
-    terminal.prompt();
+    if (!closed) terminal.prompt();
   }
   terminal.close();
 }

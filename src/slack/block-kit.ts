@@ -1,4 +1,6 @@
+import type { RespondFn } from "@slack/bolt";
 import type { ContextBlock, KnownBlock, SectionBlock } from "@slack/web-api";
+import { redactDeep } from "../core/redact.js";
 import type { Reply, ReplyPart } from "../core/reply.js";
 import { alignColumns } from "../shell/render-text.js";
 
@@ -8,6 +10,11 @@ const maxSection = 3000;
 const maxHeader = 150;
 const maxFields = 10;
 const maxField = 2000;
+
+/** An answer through a response_url (Bolt's `respond`), redacted like every message the Web API client sends. */
+export function redactingRespond(respond: RespondFn): RespondFn {
+  return (message) => respond(redactDeep(message));
+}
 
 /** `&`, `<` and `>` are Slack's control characters: escaped, user text can never become a mention or a link. */
 export function escapeMrkdwn(text: string): string {

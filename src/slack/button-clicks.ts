@@ -3,7 +3,7 @@ import type { App as BoltApp, RespondFn } from "@slack/bolt";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { Reply } from "../core/reply.js";
-import { fallbackText } from "./block-kit.js";
+import { escapeMrkdwn, fallbackText, redactingRespond } from "./block-kit.js";
 
 /** The fields of a button click the bot reads. */
 const ButtonClick = z.object({
@@ -41,7 +41,8 @@ export function handleButtons(
   commandFor: (click: Click) => string | undefined,
   afterwards?: (click: Click, answer: Reply) => Promise<void>,
 ): void {
-  bolt.action({ action_id: actionIds }, async ({ ack, body, respond }) => {
+  bolt.action({ action_id: actionIds }, async ({ ack, body, respond: send }) => {
+    const respond = redactingRespond(send);
     let acknowledged: Promise<void> | undefined;
     const acknowledge = () => {
       acknowledged ??= ack();
@@ -77,8 +78,13 @@ async function handleClick(
     return;
   }
   const { user, trigger_id, channel, container } = parsed.data;
-  const first = await app.redis.set(`${app.keyPrefix}slack:action:${trigger_id}`, "1", "EX", 3600, "NX");
-  if (first === null) return;
+  const first = await firstDelivery(app, `slack:action:${trigger_id}`);
+  if (typeof first === "string") {
+    await acknowledge();
+    await respond({ response_type: "ephemeral", replace_original: false, text: escapeMrkdwn(first) });
+    return;
+  }
+  if (!first) return;
   const click: Click = {
     actionId: action.action_id,
     value: action.value,
@@ -109,4 +115,20 @@ async function handleClick(
     await respond({ response_type: "ephemeral", replace_original: false, text: fallbackText(answer) });
   }
   await afterwards?.(click, answer);
+}
+
+/**
+ * Whether this is the first delivery of a request (Slack retries with the same trigger id); while Redis is down,
+ * what to answer instead (the bot cannot tell, nor audit, and keeps reconnecting in the background).
+ */
+export async function firstDelivery(app: App, key: string): Promise<boolean | string> {
+  const down = app.redisOutage();
+  if (down !== undefined) return down;
+  try {
+    return (await app.redis.set(`${app.keyPrefix}${key}`, "1", "EX", 3600, "NX")) !== null;
+  } catch (error) {
+    const outage = app.redisOutage();
+    if (outage === undefined) throw error;
+    return outage;
+  }
 }

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
-import { App as BoltApp, HTTPReceiver, LogLevel } from "@slack/bolt";
-import { WebClient, type WebClientOptions } from "@slack/web-api";
+import { App as BoltApp, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
+import { type WebAPICallResult, WebClient, type WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
+import { redactDeep } from "../core/redact.js";
 import type { UserGroupDirectory } from "../core/roles.js";
-import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
+import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
+import { firstDelivery } from "./button-clicks.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons } from "./slack-approvals.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
@@ -25,6 +27,29 @@ const SlashCommand = z.object({
 /** Slack's replay window: Bolt refuses older requests; a timestamp this far in the future is refused here. */
 const maxClockSkewSeconds = 5 * 60;
 
+/**
+ * Larger than any real Slack request: a slash command's text is at most a few KB, and the largest interactive
+ * payload (a click on a 50-block message of 3,000-character sections, form-encoded) stays under 600 KB. Anything
+ * bigger is refused with 413 before it is read (Bolt's own default is 4 MB, read whole).
+ */
+export const maxSlackBodyBytes = 1024 * 1024;
+
+/** Bolt's log, reduced to what the bot acts on: its warnings (a body over the limit, a bad signature). */
+function boltLogger(warn: (message: string) => void): BoltLogger {
+  let level = LogLevel.WARN;
+  return {
+    debug: () => {},
+    info: () => {},
+    warn: (...parts: unknown[]) => warn(`Slack: ${parts.map(String).join(" ")}`),
+    error: (...parts: unknown[]) => warn(`Slack: ${parts.map(String).join(" ")}`),
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
 export interface SlackAdapterOptions {
   readonly app: App;
   readonly slack: Required<Pick<SlackConfig, "botToken" | "signingSecret">> & SlackConfig;
@@ -40,8 +65,19 @@ export interface RunningSlackAdapter {
   stop(): Promise<void>;
 }
 
+/**
+ * The Web API client whose every call is redacted on its way out: whatever method and whatever field (text,
+ * blocks, attachments), a credential in it is hidden. Approvals, alerts, threads, DMs and the audit mirror all
+ * post through it.
+ */
+class RedactingWebClient extends WebClient {
+  override apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    return super.apiCall(method, options === undefined ? undefined : redactDeep(options));
+  }
+}
+
 export function createSlackClient(slack: SlackConfig, options: WebClientOptions = {}): WebClient {
-  return new WebClient(slack.botToken, {
+  return new RedactingWebClient(slack.botToken, {
     ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }),
     ...options,
   });
@@ -92,12 +128,18 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   const appToken = slack.appToken;
   const receiver =
     appToken === undefined
-      ? new HTTPReceiver({ signingSecret: slack.signingSecret, logLevel: LogLevel.ERROR })
+      ? new HTTPReceiver({
+          signingSecret: slack.signingSecret,
+          // Bodies sent without a length (chunked) are counted as they stream in and cut at the limit.
+          bodyLimit: maxSlackBodyBytes,
+          logger: boltLogger((line) => app.logger.warn(line)),
+        })
       : new SocketModeReceiver({ appToken, clientOptions: authorization.clientOptions });
   const bolt = new BoltApp({ ...authorization, receiver });
 
-  bolt.command(options.command ?? "/connect", async ({ command, ack, respond }) => {
+  bolt.command(options.command ?? "/connect", async ({ command, ack, respond: send }) => {
     await ack();
+    const respond = redactingRespond(send);
     const parsed = SlashCommand.safeParse(command);
     if (!parsed.success) {
       await respond({ response_type: "ephemeral", text: "Slack sent a command the bot could not read." });
@@ -105,8 +147,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     }
     const { user_id, user_name, channel_id, text, trigger_id } = parsed.data;
     // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
-    const first = await app.redis.set(`${app.keyPrefix}slack:command:${trigger_id}`, "1", "EX", 3600, "NX");
-    if (first === null) return;
+    const first = await firstDelivery(app, `slack:command:${trigger_id}`);
+    if (typeof first === "string") {
+      await respond({ response_type: "ephemeral", text: escapeMrkdwn(first) });
+      return;
+    }
+    if (!first) return;
     const reply = await app.dispatcher.dispatch({
       actor: { id: user_id, name: user_name, source: "slack" },
       text,
@@ -130,6 +176,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     return { url: "socket-mode", stop: () => bolt.stop().then(() => undefined) };
   }
   const server = createServer((request, response) => {
+    const declared = Number(request.headers["content-length"]);
+    if (declared > maxSlackBodyBytes) {
+      app.logger.warn(
+        { contentLength: declared, limit: maxSlackBodyBytes, remote: request.socket.remoteAddress },
+        "Slack endpoint: refused a request body over the limit (413), unread",
+      );
+      response.writeHead(413, { connection: "close" }).end();
+      return;
+    }
     const timestamp = Number(request.headers["x-slack-request-timestamp"]);
     if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > maxClockSkewSeconds) {
       response.writeHead(401).end("Request timestamp is in the future");

@@ -111,6 +111,15 @@ export class FaultProxy {
     }
   }
 
+  /** The next request with this method to a matching path gets this JSON body (a worker's answer, rewritten). */
+  answerNextWithBody(
+    only: { readonly method: string; readonly path: RegExp },
+    status: number,
+    body: unknown,
+  ): void {
+    this.#faults.push({ kind: "status", status, body: JSON.stringify(body), only });
+  }
+
   /** Down: every connection is cut at once, as when the worker's host is gone. */
   setDown(down: boolean): void {
     this.#down = down;
