@@ -62,7 +62,8 @@ const stepsOf: Readonly<Record<Operation["kind"], readonly ExecutionStep[]>> = {
  * where it stopped. The target is resolved into absolute offsets after the stop and saved before the change is
  * sent, so repeating an unrecorded change sets the same offsets again, never shifts twice. The whole run holds the
  * connector's lock in Redis (owner token, renewed, expiring), so two executions on one connector never interleave.
- * Throws {@link ConnectorBusy} when the lock stays taken for `lockWaitMs`.
+ * Throws {@link ConnectorBusy} when the lock stays taken for `lockWaitMs`, and {@link LockLost} when the lock ran out
+ * under the run before another took it over; both are retriable.
  */
 export async function executeApproval(id: string, options: ExecutionOptions): Promise<ApprovalRequest> {
   const { store } = options;
@@ -229,7 +230,12 @@ async function executeLocked(
   } catch (error) {
     const current = await store.get(id);
     // Taken over: the new owner carries on, and must not find its connector resumed or its request failed.
-    if (error instanceof TakenOver || current?.executor !== executor) return current ?? request;
+    if (current?.executor !== executor) return current ?? request;
+    // The lock ran out (a stall) but nobody has taken the request over yet: acting on the connector now could
+    // interleave with a run that takes the lock next, and returning would leave the request executing, holding its
+    // connector, with no job left to finish it. The queue runs it again, under a new lock, from the last saved step.
+    if ((error instanceof TakenOver || lockLost()) && current.state === "executing") throw new LockLost(id);
+    if (error instanceof TakenOver) return current;
     const reason = error instanceof ConnectError ? error.message : (error as Error).message;
     // Connect refusing the change (a 4xx) means it was not applied; a timeout or 5xx after sending leaves it unknown.
     const refused =
@@ -373,6 +379,16 @@ function describeStep(request: ApprovalRequest): string {
 class TakenOver extends Error {
   constructor(id: string) {
     super(`Request ${id} is carried on by another execution`);
+  }
+}
+
+/**
+ * The connector's lock ran out under a running execution (its process stalled longer than the lock's TTL) and no
+ * other run has taken the request over. Retriable: the job runs again and resumes from the last saved step.
+ */
+export class LockLost extends Error {
+  constructor(id: string) {
+    super(`Request ${id} lost its connector's lock; it resumes from its last saved step`);
   }
 }
 

@@ -302,6 +302,40 @@ describe("approvals you can trust: the change that runs is the change that was a
     }
   });
 
+  test("a run whose connector lock ran out under it (a stall) is resumed from its saved step, never left holding the connector", async () => {
+    const { connector } = await fileSinkThatRead(connect(), kafka, dir, 8);
+    let stalled = false;
+    const stalling = (await start({
+      approvalOptions: {
+        afterStep: async (step, request) => {
+          if (step !== "stopped" || stalled) return;
+          stalled = true;
+          // As if the process froze past the lock's TTL: the lock is gone, and nobody else has taken it.
+          await stalling.redis.del(
+            `${stalling.keyPrefix}approval:lock:${JSON.stringify([request.cluster, request.connector])}`,
+          );
+          await new Promise((done) => setTimeout(done, 2_500));
+        },
+      },
+    })) as App;
+    try {
+      const asked = await run(
+        stalling,
+        operator,
+        `offsets reset ${connector} --to-offset 2 -c free --reason "stall"`,
+      );
+      const done = await finished(stalling, idOf(asked));
+      assert.ok(stalled, "the lock was taken away mid-run");
+      assert.equal(done.state, "succeeded", done.outcome);
+      assert.deepEqual(await committed(connector), [2]);
+      const next = await run(stalling, operator, `stop ${connector} -c free --reason "free again"`);
+      assert.equal(next.outcome, "succeeded", next.summary);
+      assert.equal((await finished(stalling, idOf(next))).state, "succeeded");
+    } finally {
+      await stalling.close();
+    }
+  });
+
   test("a change that moves nothing is not queued; --to-offset past the log end is refused with the log end", async () => {
     const { connector } = await fileSinkThatRead(connect(), kafka, dir, 7);
     const atPosition = await run(app, operator, `offsets reset ${connector} --to-offset 7 --reason "no-op"`);
