@@ -273,6 +273,27 @@ describe("approvals you can trust: the change that runs is the change that was a
     await run(app, operator, `cancel ${idOf(next)}`);
   });
 
+  test("a pending request past its expiry no longer holds its connector, even if its expiry job never ran", async () => {
+    // No worker: the job that would mark it expired never runs (lost, or no bot is up).
+    const idle = (await start({ worker: false, approvalOptions: { expiryMs: 1_500 } })) as App;
+    try {
+      const { connector } = await fileSinkThatRead(connect(), kafka, dir, 3);
+      const first = idOf(await run(idle, operator, `stop ${connector} --reason "forgotten"`));
+      const refused = await run(idle, operator, `stop ${connector} --reason "too soon"`);
+      assert.match(refused.summary, new RegExp(`already has an open request, ${first}`));
+      await new Promise((done) => setTimeout(done, 1_700));
+      const late = await run(idle, approver, `approve ${first}`);
+      assert.equal(late.outcome, "refused");
+      assert.match(late.summary, new RegExp(`${first} expired at`));
+      const next = await run(idle, operator, `stop ${connector} --reason "asked again"`);
+      assert.equal(next.outcome, "succeeded", next.summary);
+      assert.notEqual(idOf(next), first);
+      await run(idle, operator, `cancel ${idOf(next)}`);
+    } finally {
+      await idle.close();
+    }
+  });
+
   test("an execution waits for the connector's lock: nothing reaches Connect while another owner holds it", async () => {
     const idle = (await start({ worker: false })) as App;
     try {
