@@ -387,6 +387,7 @@ export class Approvals {
       connect: cluster.connect,
       kafka: cluster.lag,
       now: () => this.#now(),
+      startBy: new Date(approvedAt + this.startWithinMs),
       afterStep: async (step, progress) => {
         await this.#record(progress, "succeeded", `step ${step} done`);
         await this.#options.afterStep?.(step, progress);

@@ -33,6 +33,12 @@ export interface ExecutionOptions {
   readonly lockTtlMs?: number;
   /** How long to wait for another execution on the same connector to end. @defaultValue 120,000 ms */
   readonly lockWaitMs?: number;
+  /**
+   * A run that starts after this without the change sent yet (approved long ago, or resumed late after its process
+   * died before the change) does not act: it fails as stale and returns the connector to its prior state, so no
+   * change runs later by surprise. Unset: no bound.
+   */
+  readonly startBy?: Date;
 }
 
 /** Another execution holds the connector past the wait: retriable, the job runs again later. */
@@ -221,7 +227,13 @@ async function executeLocked(
 
   try {
     const steps = stepsOf[request.operation.kind];
-    for (const step of steps.slice(request.step === undefined ? 0 : steps.indexOf(request.step) + 1)) {
+    const left = steps.slice(request.step === undefined ? 0 : steps.indexOf(request.step) + 1);
+    // Checked once the lock is held: a run that waited for it, or resumes a dead one's work, may be late too.
+    const { startBy } = options;
+    if (left.length > 0 && request.changeSent !== true && startBy !== undefined && options.now() > startBy) {
+      throw new StartedLate(startBy);
+    }
+    for (const step of left) {
       const fields = await perform[step]();
       request = await save({ ...fields, step });
       await options.afterStep?.(step, request);
@@ -244,14 +256,9 @@ async function executeLocked(
       error.status >= 400 &&
       error.status < 500;
     const leftAs = await leaveSafely(connect, request, request.changeSent === true && !refused);
-    return finish(
-      store,
-      id,
-      executor,
-      "failed",
-      options.now,
-      `Failed while ${describeStep(request)}: ${reason}. ${leftAs}`,
-    );
+    const failure =
+      error instanceof StartedLate ? reason : `Failed while ${describeStep(request)}: ${reason}.`;
+    return finish(store, id, executor, "failed", options.now, `${failure} ${leftAs}`);
   }
 }
 
@@ -373,6 +380,15 @@ function describeStep(request: ApprovalRequest): string {
       return kind === "delete" ? "confirming the delete" : "verifying the offsets";
     default:
       return "returning the connector to its prior state";
+  }
+}
+
+/** A run that would begin (or carry on) its change after the request's start bound. */
+class StartedLate extends Error {
+  constructor(startBy: Date) {
+    super(
+      `Not run: it was still not carried out at ${startBy.toISOString().slice(11, 16)} UTC, the latest it could start (a bot process died or waited before the change), so it failed as stale rather than run late.`,
+    );
   }
 }
 

@@ -249,6 +249,44 @@ describe("approvals you can trust: the change that runs is the change that was a
     }
   });
 
+  test("an execution whose bot died before the change and that is resumed after the start bound fails as stale; the connector runs again, untouched", async () => {
+    const idle = (await start({ worker: false, approvalOptions: { startWithinMs: 1_000 } })) as App;
+    try {
+      const { connector } = await fileSinkThatRead(connect(), kafka, dir, 6);
+      const id = idOf(
+        await run(idle, operator, `offsets reset ${connector} --to-offset 1 -c free --reason "died"`),
+      );
+      // A bot took it, stopped the connector and died there; no other bot runs until well past the bound.
+      await connect().stop(connector);
+      await eventually("the sink STOPPED", async () =>
+        (await connect().status(connector)).connector.state === "STOPPED" ? true : undefined,
+      );
+      const store = new ApprovalStore(idle.redis, idle.keyPrefix);
+      const died = await store.transition(id, ["approved"], (r) => ({
+        ...r,
+        state: "executing",
+        executor: "a-bot-that-died",
+        step: "stopped",
+        priorState: "RUNNING",
+      }));
+      assert.ok(died.ok);
+      await new Promise((done) => setTimeout(done, 1_500));
+      await idle.approvals.startWorker();
+      const done = await finished(idle, id);
+      assert.equal(done.state, "failed", done.outcome);
+      assert.match(
+        done.outcome ?? "",
+        /^Not run: .* failed as stale rather than run late\. The offsets were not changed, and the connector was returned to RUNNING\./,
+      );
+      assert.deepEqual(await committed(connector), [6], "the offsets are untouched");
+      await eventually("the sink RUNNING again", async () =>
+        (await connect().status(connector)).connector.state === "RUNNING" ? true : undefined,
+      );
+    } finally {
+      await idle.close();
+    }
+  });
+
   test("one open request per connector: asked twice in the same instant, one is queued and the other names it", async () => {
     const { connector } = await fileSinkThatRead(connect(), kafka, dir, 6);
     const both = await Promise.all([
