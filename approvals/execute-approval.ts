@@ -14,7 +14,7 @@ import {
   type Operation,
   openStates,
 } from "./approval-store.js";
-import { movesOf, planSinkOffsets, resetScopeOf, resetTargetOf } from "./offset-plan.js";
+import { movesOf, planSinkOffsets, previewedScope, resetScopeOf, resetTargetOf } from "./offset-plan.js";
 
 export interface ExecutionOptions {
   readonly store: ApprovalStore;
@@ -159,12 +159,20 @@ async function executeLocked(
         return { snapshot: offsets, resolved: { offsets: wanted } };
       }
       const info = await connect.info(request.connector, call);
+      // The numbers are resolved now, but only on the partitions the approver saw: a topic or partition the sink
+      // took on since the preview is left alone, and one it no longer reads fails the run before the change.
+      const scope =
+        request.preview === undefined
+          ? operation.scope === undefined
+            ? undefined
+            : resetScopeOf(operation.scope)
+          : previewedScope(request.preview);
       const plan = await planSinkOffsets({
         connector: request.connector,
         config: info.config,
         target: resetTargetOf(operation.target, options.now()),
         kafka: options.kafka,
-        ...(operation.scope === undefined ? {} : { scope: resetScopeOf(operation.scope) }),
+        ...(scope === undefined ? {} : { scope }),
       });
       const wanted = plan.request.method === "PATCH" ? [...plan.request.offsets] : null;
       return { snapshot: offsets, resolved: { offsets: wanted, moves: movesOf(plan) } };

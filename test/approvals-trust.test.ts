@@ -16,7 +16,15 @@ import { renderText } from "../src/shell/render-text.js";
 import { runCommandOnce } from "../src/shell/shell.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
-import { eventually, fileSinkThatRead, produce, testBed, testKafka } from "./support/test-bed-env.js";
+import {
+  createTopicWithMessages,
+  eventually,
+  fileSinkThatRead,
+  produce,
+  testBed,
+  testKafka,
+  uniqueName,
+} from "./support/test-bed-env.js";
 
 const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
 const viewer = person("U0VIEW", "vera");
@@ -163,6 +171,36 @@ describe("approvals you can trust: the change that runs is the change that was a
     );
     await new Promise((done) => setTimeout(done, 1500));
     assert.equal((await fileLines(file)).length, 170, "exactly 50 replayed");
+  });
+
+  test("a relative target is resolved only on the partitions the approver saw: a topic the sink took on since is left alone", async () => {
+    const { connector, topic, file } = await fileSinkThatRead(connect(), kafka, dir, 10);
+    const asked = await run(app, operator, `offsets reset ${connector} --to-earliest --reason "redo all"`);
+    assert.match(renderText(asked), new RegExp(`${topic}:0  10 → 0  \\(replays 10\\)`));
+    // Before anybody approves, the sink is given a second topic, and reads it.
+    const added = uniqueName("topic");
+    await createTopicWithMessages(kafka, added, { partitions: 1, count: 6 });
+    await connect().putConfig(connector, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: `${topic},${added}`,
+      file,
+    });
+    const offsetOf = async (wanted: string) =>
+      (await connect().offsets(connector)).offsets.find((o) => o.partition.kafka_topic === wanted)?.offset
+        ?.kafka_offset;
+    await eventually(`${connector} to read ${added}`, async () =>
+      (await offsetOf(added)) === 6 ? true : undefined,
+    );
+
+    await run(app, approver, `approve ${idOf(asked)}`);
+    const done = await finished(app, idOf(asked));
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.deepEqual(
+      done.resolved?.moves?.map((m) => m.partition),
+      [`${topic}:0`],
+    );
+    assert.equal(await offsetOf(topic), 0);
+    assert.equal(await offsetOf(added), 6, "the topic nobody saw in the plan is not replayed");
   });
 
   test("an absolute --to-offset stays absolute; the done text says how far the replaced offsets moved", async () => {
