@@ -293,6 +293,7 @@ export class ApprovalStore {
     return (await this.#redis.eval(ownLockScript, 1, this.#lockKey(place), owner, String(ttlMs))) === 1;
   }
 
+  /** Releases the lock if `owner` still holds it; a lock that ran out and was taken by another is left to it. */
   async unlock(place: ConnectorPlace, owner: string): Promise<void> {
     await this.#redis.eval(ownLockScript, 1, this.#lockKey(place), owner, "0");
   }

@@ -328,6 +328,7 @@ export class Approvals {
     return this.#options.lockDurationMs ?? 6_000;
   }
 
+  /** How long an approved request may wait for a process to start it, in ms (see the option). */
   get startWithinMs(): number {
     return this.#options.startWithinMs ?? 5 * 60_000;
   }

@@ -242,6 +242,7 @@ export function explicitTarget(offsets: ReadonlyMap<string, number | null>): Sin
   };
 }
 
+/** A stored `--topic` scope as the planner reads it: topic → its partitions, or all of them. */
 export function resetScopeOf(scope: SinkScope): ResetScope {
   return new Map(scope.map((entry) => [entry.topic, entry.partitions]));
 }
