@@ -176,16 +176,19 @@ return 1
 /**
 /**
  * Stores a new request unless its connector has an open one: returns '' when stored, else the open request's id.
- * A connector held by a request that is gone or ended (its release lost with a crash) is free.
- * KEYS: request, connector's holder, index. ARGV: request JSON, id, created (ms), the request keys' prefix.
+ * A connector held by a request that is gone or ended (its release lost with a crash), or still pending past its
+ * expiry (its expiry job lost or not yet run: nobody can approve it any more), is free.
+ * KEYS: request, connector's holder, index. ARGV: request JSON, id, created (ms), the request keys' prefix, now
+ * (ISO 8601 UTC, as toISOString writes it: such timestamps order as strings).
  */
 const createScript = `
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[2] then
   local standing = redis.call('GET', ARGV[4] .. holder)
   if standing then
-    local state = cjson.decode(standing).state
-    if state == 'pending' or state == 'approved' or state == 'executing' then return holder end
+    local open = cjson.decode(standing)
+    if open.state == 'approved' or open.state == 'executing' then return holder end
+    if open.state == 'pending' and open.expiresAt > ARGV[5] then return holder end
   end
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return redis.error_reply('request exists already') end
@@ -268,6 +271,7 @@ export class ApprovalStore {
       request.id,
       String(Date.parse(request.createdAt)),
       this.#prefix,
+      request.createdAt,
     );
     return typeof holder === "string" && holder !== "" ? { openId: holder } : undefined;
   }
@@ -328,6 +332,7 @@ export class ApprovalStore {
     return (await this.#redis.eval(ownLockScript, 1, this.#lockKey(place), owner, String(ttlMs))) === 1;
   }
 
+  /** Releases the lock if `owner` still holds it; a lock that ran out and was taken by another is left to it. */
   async unlock(place: ConnectorPlace, owner: string): Promise<void> {
     await this.#redis.eval(ownLockScript, 1, this.#lockKey(place), owner, "0");
   }

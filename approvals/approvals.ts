@@ -237,12 +237,9 @@ export class Approvals {
         refusal: `Stale: the message you clicked does not show what ${id} does now (\`${request.command}\` ${request.connector} on ${request.cluster}, asked by ${request.requester.name}). Nothing was decided; decide ${id} from its own message or with \`${decision} ${id}\`.`,
       };
     }
-    if (request.state === "pending" && Date.parse(request.expiresAt) <= this.#now().getTime()) {
-      return {
-        ok: false,
-        refusal: `${id} expired at ${request.expiresAt.slice(11, 16)} UTC; ask again if it is still needed.`,
-      };
-    }
+    const expired = (r: ApprovalRequest) => Date.parse(r.expiresAt) <= this.#now().getTime();
+    const expiredRefusal = `${id} expired at ${request.expiresAt.slice(11, 16)} UTC; ask again if it is still needed.`;
+    if (request.state === "pending" && expired(request)) return { ok: false, refusal: expiredRefusal };
     if (decision === "approve" && request.requester.id === decider.id) {
       return { ok: false, refusal: `You asked for ${id} yourself: another approver must approve it.` };
     }
@@ -253,6 +250,8 @@ export class Approvals {
     const at = this.#now().toISOString();
     const person = { ...decider };
     const result = await this.#options.store.transition(id, ["pending"], (r) => {
+      // Checked again in the compare-and-set: past its expiry, the connector takes new requests (see the store).
+      if (expired(r)) return undefined;
       if (decision === "deny") {
         return { ...r, state: "denied", decidedBy: person, decidedAt: at, ...definedNote(note) };
       }
@@ -263,6 +262,7 @@ export class Approvals {
     });
     if (!result.ok || result.request === undefined) {
       const standing = result.request;
+      if (standing?.state === "pending" && expired(standing)) return { ok: false, refusal: expiredRefusal };
       if (standing?.state === "pending" && standing.approvedBy.some((earlier) => earlier.id === decider.id)) {
         return { ok: false, request, refusal: `You approved ${id} already; it needs another approver.` };
       }
@@ -334,6 +334,7 @@ export class Approvals {
     return this.#options.lockDurationMs ?? 6_000;
   }
 
+  /** How long an approved request may wait for a process to start it, in ms (see the option). */
   get startWithinMs(): number {
     return this.#options.startWithinMs ?? 5 * 60_000;
   }
@@ -393,6 +394,7 @@ export class Approvals {
       connect: cluster.connect,
       kafka: cluster.lag,
       now: () => this.#now(),
+      startBy: new Date(approvedAt + this.startWithinMs),
       afterStep: async (step, progress) => {
         await this.#record(progress, "succeeded", `step ${step} done`);
         await this.#options.afterStep?.(step, progress);

@@ -15,7 +15,7 @@ import {
   type Operation,
   openStates,
 } from "./approval-store.js";
-import { movesOf, planSinkOffsets, resetScopeOf, resetTargetOf } from "./offset-plan.js";
+import { movesOf, planSinkOffsets, previewedScope, resetScopeOf, resetTargetOf } from "./offset-plan.js";
 
 export interface ExecutionOptions {
   readonly store: ApprovalStore;
@@ -34,6 +34,12 @@ export interface ExecutionOptions {
   readonly lockTtlMs?: number;
   /** How long to wait for another execution on the same connector to end. @defaultValue 120,000 ms */
   readonly lockWaitMs?: number;
+  /**
+   * A run that starts after this without the change sent yet (approved long ago, or resumed late after its process
+   * died before the change) does not act: it fails as stale and returns the connector to its prior state, so no
+   * change runs later by surprise. Unset: no bound.
+   */
+  readonly startBy?: Date;
 }
 
 /** Another execution holds the connector past the wait: retriable, the job runs again later. */
@@ -63,7 +69,8 @@ const stepsOf: Readonly<Record<Operation["kind"], readonly ExecutionStep[]>> = {
  * where it stopped. The target is resolved into absolute offsets after the stop and saved before the change is
  * sent, so repeating an unrecorded change sets the same offsets again, never shifts twice. The whole run holds the
  * connector's lock in Redis (owner token, renewed, expiring), so two executions on one connector never interleave.
- * Throws {@link ConnectorBusy} when the lock stays taken for `lockWaitMs`.
+ * Throws {@link ConnectorBusy} when the lock stays taken for `lockWaitMs`, and {@link LockLost} when the lock ran out
+ * under the run before another took it over; both are retriable.
  */
 export async function executeApproval(id: string, options: ExecutionOptions): Promise<ApprovalRequest> {
   const { store } = options;
@@ -155,12 +162,20 @@ async function executeLocked(
         return { snapshot: offsets, resolved: { offsets: wanted } };
       }
       const info = await connect.info(request.connector, call);
+      // The numbers are resolved now, but only on the partitions the approver saw: a topic or partition the sink
+      // took on since the preview is left alone, and one it no longer reads fails the run before the change.
+      const scope =
+        request.preview === undefined
+          ? operation.scope === undefined
+            ? undefined
+            : resetScopeOf(operation.scope)
+          : previewedScope(request.preview);
       const plan = await planSinkOffsets({
         connector: request.connector,
         config: info.config,
         target: resetTargetOf(operation.target, options.now()),
         kafka: options.kafka,
-        ...(operation.scope === undefined ? {} : { scope: resetScopeOf(operation.scope) }),
+        ...(scope === undefined ? {} : { scope }),
       });
       const wanted = plan.request.method === "PATCH" ? [...plan.request.offsets] : null;
       return { snapshot: offsets, resolved: { offsets: wanted, moves: movesOf(plan) } };
@@ -223,7 +238,13 @@ async function executeLocked(
 
   try {
     const steps = stepsOf[request.operation.kind];
-    for (const step of steps.slice(request.step === undefined ? 0 : steps.indexOf(request.step) + 1)) {
+    const left = steps.slice(request.step === undefined ? 0 : steps.indexOf(request.step) + 1);
+    // Checked once the lock is held: a run that waited for it, or resumes a dead one's work, may be late too.
+    const { startBy } = options;
+    if (left.length > 0 && request.changeSent !== true && startBy !== undefined && options.now() > startBy) {
+      throw new StartedLate(startBy);
+    }
+    for (const step of left) {
       const fields = await perform[step]();
       request = await save({ ...fields, step });
       await options.afterStep?.(step, request);
@@ -232,7 +253,12 @@ async function executeLocked(
   } catch (error) {
     const current = await store.get(id);
     // Taken over: the new owner carries on, and must not find its connector resumed or its request failed.
-    if (error instanceof TakenOver || current?.executor !== executor) return current ?? request;
+    if (current?.executor !== executor) return current ?? request;
+    // The lock ran out (a stall) but nobody has taken the request over yet: acting on the connector now could
+    // interleave with a run that takes the lock next, and returning would leave the request executing, holding its
+    // connector, with no job left to finish it. The queue runs it again, under a new lock, from the last saved step.
+    if ((error instanceof TakenOver || lockLost()) && current.state === "executing") throw new LockLost(id);
+    if (error instanceof TakenOver) return current;
     const reason = error instanceof ConnectError ? error.message : (error as Error).message;
     // Connect refusing the change (a 4xx) means it was not applied; a timeout or 5xx after sending leaves it unknown.
     const refused =
@@ -241,14 +267,9 @@ async function executeLocked(
       error.status >= 400 &&
       error.status < 500;
     const leftAs = await leaveSafely(connect, request, request.changeSent === true && !refused);
-    return finish(
-      store,
-      id,
-      executor,
-      "failed",
-      options.now,
-      `Failed while ${describeStep(request)}: ${reason}. ${leftAs}`,
-    );
+    const failure =
+      error instanceof StartedLate ? reason : `Failed while ${describeStep(request)}: ${reason}.`;
+    return finish(store, id, executor, "failed", options.now, `${failure} ${leftAs}`);
   }
 }
 
@@ -373,9 +394,28 @@ function describeStep(request: ApprovalRequest): string {
   }
 }
 
+/** A run that would begin (or carry on) its change after the request's start bound. */
+class StartedLate extends Error {
+  constructor(startBy: Date) {
+    super(
+      `Not run: it was still not carried out at ${startBy.toISOString().slice(11, 16)} UTC, the latest it could start (a bot process died or waited before the change), so it failed as stale rather than run late.`,
+    );
+  }
+}
+
 class TakenOver extends Error {
   constructor(id: string) {
     super(`Request ${id} is carried on by another execution`);
+  }
+}
+
+/**
+ * The connector's lock ran out under a running execution (its process stalled longer than the lock's TTL) and no
+ * other run has taken the request over. Retriable: the job runs again and resumes from the last saved step.
+ */
+export class LockLost extends Error {
+  constructor(id: string) {
+    super(`Request ${id} lost its connector's lock; it resumes from its last saved step`);
   }
 }
 

@@ -54,6 +54,12 @@ export class OffsetPlanError extends Error {
 
 const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
+/** `orders:3` → orders, 3 (a topic name may itself hold a `:`). */
+function ofPartitionKey(key: string): { topic: string; partition: number } {
+  const at = key.lastIndexOf(":");
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
+}
+
 /**
  * Computes a sink connector's offset change from real offsets: its group's committed offsets and each partition's
  * log start and end, so the plan shows exactly how many messages the change replays or skips. It runs twice per
@@ -232,15 +238,23 @@ export function resetTargetOf(target: SinkTarget, now: Date): ResetTarget {
 export function explicitTarget(offsets: ReadonlyMap<string, number | null>): SinkTarget {
   return {
     kind: "explicit",
-    offsets: [...offsets].map(([key, offset]) => {
-      const at = key.lastIndexOf(":");
-      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset };
-    }),
+    offsets: [...offsets].map(([key, offset]) => ({ ...ofPartitionKey(key), offset })),
   };
 }
 
+/** A stored `--topic` scope as the planner reads it: topic → its partitions, or all of them. */
 export function resetScopeOf(scope: SinkScope): ResetScope {
   return new Map(scope.map((entry) => [entry.topic, entry.partitions]));
+}
+
+/** The partitions a preview showed (`topic:partition` each), as the scope the change is held to when it runs. */
+export function previewedScope(preview: readonly OffsetMove[]): ResetScope {
+  const scope = new Map<string, number[]>();
+  for (const move of preview) {
+    const { topic, partition } = ofPartitionKey(move.partition);
+    scope.set(topic, [...(scope.get(topic) ?? []), partition]);
+  }
+  return scope;
 }
 
 /** Earliest, latest, a time, a duration ago and a shift mean "from wherever the sink is when the change runs". */

@@ -16,7 +16,15 @@ import { renderText } from "../src/shell/render-text.js";
 import { runCommandOnce } from "../src/shell/shell.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
-import { eventually, fileSinkThatRead, produce, testBed, testKafka } from "./support/test-bed-env.js";
+import {
+  createTopicWithMessages,
+  eventually,
+  fileSinkThatRead,
+  produce,
+  testBed,
+  testKafka,
+  uniqueName,
+} from "./support/test-bed-env.js";
 
 const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
 const viewer = person("U0VIEW", "vera");
@@ -165,6 +173,36 @@ describe("approvals you can trust: the change that runs is the change that was a
     assert.equal((await fileLines(file)).length, 170, "exactly 50 replayed");
   });
 
+  test("a relative target is resolved only on the partitions the approver saw: a topic the sink took on since is left alone", async () => {
+    const { connector, topic, file } = await fileSinkThatRead(connect(), kafka, dir, 10);
+    const asked = await run(app, operator, `offsets reset ${connector} --to-earliest --reason "redo all"`);
+    assert.match(renderText(asked), new RegExp(`${topic}:0  10 → 0  \\(replays 10\\)`));
+    // Before anybody approves, the sink is given a second topic, and reads it.
+    const added = uniqueName("topic");
+    await createTopicWithMessages(kafka, added, { partitions: 1, count: 6 });
+    await connect().putConfig(connector, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: `${topic},${added}`,
+      file,
+    });
+    const offsetOf = async (wanted: string) =>
+      (await connect().offsets(connector)).offsets.find((o) => o.partition.kafka_topic === wanted)?.offset
+        ?.kafka_offset;
+    await eventually(`${connector} to read ${added}`, async () =>
+      (await offsetOf(added)) === 6 ? true : undefined,
+    );
+
+    await run(app, approver, `approve ${idOf(asked)}`);
+    const done = await finished(app, idOf(asked));
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.deepEqual(
+      done.resolved?.moves?.map((m) => m.partition),
+      [`${topic}:0`],
+    );
+    assert.equal(await offsetOf(topic), 0);
+    assert.equal(await offsetOf(added), 6, "the topic nobody saw in the plan is not replayed");
+  });
+
   test("an absolute --to-offset stays absolute; the done text says how far the replaced offsets moved", async () => {
     const { connector, topic } = await fileSinkThatRead(connect(), kafka, dir, 40);
     const asked = await run(app, operator, `offsets reset ${connector} --to-offset 10 --reason "absolute"`);
@@ -249,6 +287,44 @@ describe("approvals you can trust: the change that runs is the change that was a
     }
   });
 
+  test("an execution whose bot died before the change and that is resumed after the start bound fails as stale; the connector runs again, untouched", async () => {
+    const idle = (await start({ worker: false, approvalOptions: { startWithinMs: 1_000 } })) as App;
+    try {
+      const { connector } = await fileSinkThatRead(connect(), kafka, dir, 6);
+      const id = idOf(
+        await run(idle, operator, `offsets reset ${connector} --to-offset 1 -c free --reason "died"`),
+      );
+      // A bot took it, stopped the connector and died there; no other bot runs until well past the bound.
+      await connect().stop(connector);
+      await eventually("the sink STOPPED", async () =>
+        (await connect().status(connector)).connector.state === "STOPPED" ? true : undefined,
+      );
+      const store = new ApprovalStore(idle.redis, idle.keyPrefix);
+      const died = await store.transition(id, ["approved"], (r) => ({
+        ...r,
+        state: "executing",
+        executor: "a-bot-that-died",
+        step: "stopped",
+        priorState: "RUNNING",
+      }));
+      assert.ok(died.ok);
+      await new Promise((done) => setTimeout(done, 1_500));
+      await idle.approvals.startWorker();
+      const done = await finished(idle, id);
+      assert.equal(done.state, "failed", done.outcome);
+      assert.match(
+        done.outcome ?? "",
+        /^Not run: .* failed as stale rather than run late\. The offsets were not changed, and the connector was returned to RUNNING\./,
+      );
+      assert.deepEqual(await committed(connector), [6], "the offsets are untouched");
+      await eventually("the sink RUNNING again", async () =>
+        (await connect().status(connector)).connector.state === "RUNNING" ? true : undefined,
+      );
+    } finally {
+      await idle.close();
+    }
+  });
+
   test("one open request per connector: asked twice in the same instant, one is queued and the other names it", async () => {
     const { connector } = await fileSinkThatRead(connect(), kafka, dir, 6);
     const both = await Promise.all([
@@ -271,6 +347,27 @@ describe("approvals you can trust: the change that runs is the change that was a
     const next = await run(app, operator, `stop ${connector} --reason "now"`);
     assert.equal(next.outcome, "succeeded", next.summary);
     await run(app, operator, `cancel ${idOf(next)}`);
+  });
+
+  test("a pending request past its expiry no longer holds its connector, even if its expiry job never ran", async () => {
+    // No worker: the job that would mark it expired never runs (lost, or no bot is up).
+    const idle = (await start({ worker: false, approvalOptions: { expiryMs: 1_500 } })) as App;
+    try {
+      const { connector } = await fileSinkThatRead(connect(), kafka, dir, 3);
+      const first = idOf(await run(idle, operator, `stop ${connector} --reason "forgotten"`));
+      const refused = await run(idle, operator, `stop ${connector} --reason "too soon"`);
+      assert.match(refused.summary, new RegExp(`already has an open request, ${first}`));
+      await new Promise((done) => setTimeout(done, 1_700));
+      const late = await run(idle, approver, `approve ${first}`);
+      assert.equal(late.outcome, "refused");
+      assert.match(late.summary, new RegExp(`${first} expired at`));
+      const next = await run(idle, operator, `stop ${connector} --reason "asked again"`);
+      assert.equal(next.outcome, "succeeded", next.summary);
+      assert.notEqual(idOf(next), first);
+      await run(idle, operator, `cancel ${idOf(next)}`);
+    } finally {
+      await idle.close();
+    }
   });
 
   test("an execution waits for the connector's lock: nothing reaches Connect while another owner holds it", async () => {
@@ -299,6 +396,40 @@ describe("approvals you can trust: the change that runs is the change that was a
       );
     } finally {
       await idle.close();
+    }
+  });
+
+  test("a run whose connector lock ran out under it (a stall) is resumed from its saved step, never left holding the connector", async () => {
+    const { connector } = await fileSinkThatRead(connect(), kafka, dir, 8);
+    let stalled = false;
+    const stalling = (await start({
+      approvalOptions: {
+        afterStep: async (step, request) => {
+          if (step !== "stopped" || stalled) return;
+          stalled = true;
+          // As if the process froze past the lock's TTL: the lock is gone, and nobody else has taken it.
+          await stalling.redis.del(
+            `${stalling.keyPrefix}approval:lock:${JSON.stringify([request.cluster, request.connector])}`,
+          );
+          await new Promise((done) => setTimeout(done, 2_500));
+        },
+      },
+    })) as App;
+    try {
+      const asked = await run(
+        stalling,
+        operator,
+        `offsets reset ${connector} --to-offset 2 -c free --reason "stall"`,
+      );
+      const done = await finished(stalling, idOf(asked));
+      assert.ok(stalled, "the lock was taken away mid-run");
+      assert.equal(done.state, "succeeded", done.outcome);
+      assert.deepEqual(await committed(connector), [2]);
+      const next = await run(stalling, operator, `stop ${connector} -c free --reason "free again"`);
+      assert.equal(next.outcome, "succeeded", next.summary);
+      assert.equal((await finished(stalling, idOf(next))).state, "succeeded");
+    } finally {
+      await stalling.close();
     }
   });
 
