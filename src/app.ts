@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
 import type { ClusterHandle } from "./core/cluster-handle.js";
 import { Dispatcher } from "./core/dispatcher.js";
+import { everyoneHolds, type Identities } from "./core/identity.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
 
@@ -18,6 +19,11 @@ export interface AppOptions {
   /** Every Redis key starts with this; tests pass their own. */
   readonly keyPrefix?: string;
   readonly userGroups?: UserGroupDirectory;
+  /**
+   * Identities of further adapters, by source name (see `Identity`); Slack's (the configured roles) and the
+   * shell's (operator everywhere) are always there. An adapter missing here gets no role for its users.
+   */
+  readonly identities?: Identities;
   /** Receives a copy of each audit entry once it is stored (the audit channel). */
   readonly mirrorAudit?: (entry: AuditEntry) => Promise<void>;
   readonly now?: () => Date;
@@ -104,9 +110,8 @@ export function createApp(options: AppOptions): App {
     commands,
     clusters,
     channelClusters: config.channelClusters,
-    roles,
+    identities: { ...options.identities, slack: roles, shell: everyoneHolds("operator") },
     audit,
-    localRole: "operator",
     logger,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
