@@ -49,6 +49,8 @@ export interface ApprovalsOptions {
   /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
   readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
+  /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 const JobData = z.object({ id: z.string() });
@@ -87,6 +89,7 @@ export class Approvals {
       connection: options.connection,
       prefix: `${options.keyPrefix}bull`,
     });
+    if (options.onConnectionError !== undefined) this.#queue.on("error", options.onConnectionError);
   }
 
   get expiryMs(): number {
@@ -225,6 +228,8 @@ export class Approvals {
       maxStalledCount: 5,
       stalledInterval: Math.min(this.#options.lockDurationMs ?? 30_000, 30_000),
     });
+    const onError = this.#options.onConnectionError;
+    if (onError !== undefined) this.#worker.on("error", onError);
   }
 
   /**
@@ -245,6 +250,16 @@ export class Approvals {
         { jobId: request.id, delay: Math.max(0, due), ...jobOptions },
       );
     }
+  }
+
+  /** Whether this process's worker runs (started, not closed, not stopped by an error). */
+  get workerRunning(): boolean {
+    return this.#worker?.isRunning() === true;
+  }
+
+  /** The approvals queue's jobs by state: waiting, active, delayed (requests waiting to expire), failed. */
+  jobCounts(): Promise<Record<string, number>> {
+    return this.#queue.getJobCounts("waiting", "active", "delayed", "failed");
   }
 
   async close(): Promise<void> {

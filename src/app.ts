@@ -13,6 +13,10 @@ import { Dispatcher } from "./core/dispatcher.js";
 import { everyoneHolds, type Identities } from "./core/identity.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
+import { observeApprovals } from "./ops/approval-metrics.js";
+import { Metrics } from "./ops/metrics.js";
+import type { Operations } from "./ops/operations-endpoints.js";
+import { Readiness } from "./ops/readiness.js";
 
 export interface AppOptions {
   readonly config: Config;
@@ -36,6 +40,8 @@ export interface AppOptions {
   /** Shows alerts (the Slack adapter's messages); made once Redis is connected. */
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
+  /** Where the app counts what it does; tests pass their own. Default: a new registry. */
+  readonly metrics?: Metrics;
   readonly approvalOptions?: Partial<
     Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs">
   >;
@@ -51,6 +57,8 @@ export interface App {
   readonly logger: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
+  /** What `/healthz`, `/readyz` and `/metrics` read. */
+  readonly operations: Operations;
   close(): Promise<void>;
 }
 
@@ -59,12 +67,28 @@ export function createApp(options: AppOptions): App {
   const { config } = options;
   const keyPrefix = options.keyPrefix ?? "connect-ops:";
   const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = options.metrics ?? new Metrics();
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
+  const redisError = throttledWarning(logger, "Redis connection error (reconnecting)");
+  redis.on("error", redisError);
   const clusters: ClusterHandle[] = config.clusters.map((cluster) => ({
     name: cluster.name,
     isDefault: cluster.isDefault,
-    connect: new ConnectClient({ cluster: cluster.name, ...cluster.connect }),
-    lag: new SinkLagReader({ brokers: cluster.kafka.brokers, clientId: `connect-ops-${cluster.name}` }),
+    connect: new ConnectClient({
+      cluster: cluster.name,
+      ...cluster.connect,
+      onRequest: (failure) =>
+        metrics.connectRequests.inc({
+          cluster: cluster.name,
+          outcome: failure === undefined ? "ok" : "error",
+          code: failure ?? "",
+        }),
+    }),
+    lag: new SinkLagReader({
+      brokers: cluster.kafka.brokers,
+      clientId: `connect-ops-${cluster.name}`,
+      onRequest: (api) => metrics.kafkaRequests.inc({ cluster: cluster.name, api }),
+    }),
   }));
   const roles = new RoleResolver({
     grants: new Map(config.clusters.map((cluster) => [cluster.name, cluster.roles])),
@@ -79,6 +103,12 @@ export function createApp(options: AppOptions): App {
   });
   // BullMQ's workers block on Redis: they need a connection of their own that retries without limit.
   const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  queueConnection.on("error", redisError);
+  const observed = observeApprovals(
+    metrics,
+    options.approvalNotifier?.({ redis, keyPrefix }),
+    options.approvalOptions?.afterStep,
+  );
   const approvals = new Approvals({
     connection: queueConnection,
     keyPrefix,
@@ -87,11 +117,11 @@ export function createApp(options: AppOptions): App {
     connectFor: (name) => clusters.find((cluster) => cluster.name === name)?.connect,
     expiryMs: config.approvalExpiryMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
-    ...(options.approvalNotifier === undefined
-      ? {}
-      : { notifier: options.approvalNotifier({ redis, keyPrefix }) }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.approvalOptions,
+    onConnectionError: redisError,
+    notifier: observed.notifier,
+    afterStep: observed.afterStep,
   });
   const alerts = new Alerts({
     connection: queueConnection,
@@ -101,6 +131,7 @@ export function createApp(options: AppOptions): App {
     config: config.alerts,
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
     logger,
+    onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
     ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
@@ -113,7 +144,24 @@ export function createApp(options: AppOptions): App {
     identities: { ...options.identities, slack: roles, shell: everyoneHolds("operator") },
     audit,
     logger,
+    observe: (command, outcome, seconds) => {
+      metrics.commands.inc({ command, outcome });
+      metrics.commandDuration.observe({ command }, seconds);
+    },
     ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  metrics.readFrom({
+    queueCounts: async () => ({ approvals: await approvals.jobCounts(), alerts: await alerts.jobCounts() }),
+    firingAlerts: async () =>
+      (await Promise.all(clusters.map((cluster) => alerts.firing(cluster.name)))).flat(),
+  });
+  const readiness = new Readiness({
+    redis,
+    approvals,
+    alerts,
+    pollIntervalMs: config.alerts.pollIntervalMs,
+    clusters,
+    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
   return {
     dispatcher,
@@ -125,6 +173,7 @@ export function createApp(options: AppOptions): App {
     logger,
     approvals,
     alerts,
+    operations: { metrics, readiness },
     async close() {
       await alerts.close();
       await approvals.close();
@@ -132,6 +181,16 @@ export function createApp(options: AppOptions): App {
       await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));
       redis.disconnect();
     },
+  };
+}
+
+/** Logs an error at most once a minute: a Redis outage makes every reconnect attempt fail. */
+function throttledWarning(logger: Logger, message: string): (error: Error) => void {
+  let last = 0;
+  return (error) => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    logger.warn({ err: error }, message);
   };
 }
 

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { Metrics } from "./ops/metrics.js";
 import { runOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
@@ -27,7 +28,8 @@ try {
 }
 
 const { botToken, signingSecret } = config.slack;
-const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack);
+const metrics = new Metrics();
+const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack, {}, metrics);
 // The shell's output is for a person: log only warnings there, and everything when serving Slack.
 const logger = createLogger(
   botToken === undefined || values.command !== undefined ? "warn" : config.logLevel,
@@ -35,6 +37,7 @@ const logger = createLogger(
 const app = createApp({
   config,
   logger,
+  metrics,
   ...(slackClient === undefined ? {} : { userGroups: new SlackUserGroups(slackClient) }),
   ...(slackClient === undefined || config.auditChannel === undefined
     ? {}

@@ -43,6 +43,8 @@ export interface AlertsOptions {
   readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Told how long each cluster's part of a poll took, in seconds (metrics). */
+  readonly onClusterPolled?: (cluster: string, seconds: number) => void;
 }
 
 export interface Person {
@@ -85,6 +87,7 @@ export class Alerts {
   readonly #options: AlertsOptions;
   readonly #queue: Queue;
   #worker: Worker | undefined;
+  #lastConnectionError = 0;
 
   constructor(options: AlertsOptions) {
     this.#options = options;
@@ -93,6 +96,15 @@ export class Alerts {
       connection: options.connection,
       prefix: `${options.keyPrefix}bull`,
     });
+    this.#queue.on("error", (error) => this.#connectionError(error));
+  }
+
+  /** Queue and worker reconnect by themselves; one line a minute says Redis is away while it is. */
+  #connectionError(error: Error): void {
+    const now = Date.now();
+    if (now - this.#lastConnectionError < 60_000) return;
+    this.#lastConnectionError = now;
+    this.#options.logger?.warn({ err: error }, "alerts: Redis connection error (reconnecting)");
   }
 
   /** Starts polling on the configured interval; every replica may call this: the scheduler is shared. */
@@ -107,9 +119,25 @@ export class Alerts {
       prefix: `${this.#options.keyPrefix}bull`,
       concurrency: 1,
     });
+    this.#worker.on("error", (error) => this.#connectionError(error));
     this.#worker.on("failed", (_job, error) =>
       this.#options.logger?.warn({ err: error }, "alert poll failed"),
     );
+  }
+
+  /** Whether this process polls: `start` was called and its worker runs. */
+  get polling(): boolean {
+    return this.#worker?.isRunning() === true;
+  }
+
+  /** When the last poll of every cluster ended, on any replica (epoch ms), or undefined if none has yet. */
+  lastPollAt(): Promise<number | undefined> {
+    return this.store.lastPolledAt();
+  }
+
+  /** The alerts queue's jobs by state (the poll scheduler's next run is delayed). */
+  jobCounts(): Promise<Record<string, number>> {
+    return this.#queue.getJobCounts("waiting", "active", "delayed", "failed");
   }
 
   async close(): Promise<void> {
@@ -128,10 +156,13 @@ export class Alerts {
     );
     try {
       for (const cluster of this.#options.clusters) {
+        const started = performance.now();
         await this.#pollCluster(cluster).catch((error: unknown) =>
           this.#options.logger?.warn({ err: error, cluster: cluster.name }, "alert poll of a cluster failed"),
         );
+        this.#options.onClusterPolled?.(cluster.name, (performance.now() - started) / 1000);
       }
+      await this.store.markPolled(this.#now());
     } finally {
       clearInterval(renewal);
       await this.store.releasePoll(holder);

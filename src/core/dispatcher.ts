@@ -31,6 +31,8 @@ export interface DispatcherOptions {
   readonly logger?: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
+  /** Told of every invocation once it is audited: its command, outcome and duration in seconds (metrics). */
+  readonly observe?: (command: string, outcome: AuditRecord["outcome"], seconds: number) => void;
 }
 
 const clusterFlag: FlagSpec = {
@@ -74,6 +76,7 @@ export class Dispatcher {
         requestId: invocation.requestId,
         ...fields,
       });
+      this.#options.observe?.(entry.command, entry.outcome, entry.durationMs / 1000);
       const { hash, prevHash, time, ...logged } = entry;
       this.#options.logger?.info(logged, `${entry.command}: ${entry.outcome}`);
     };

@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { App as BoltApp, HTTPReceiver, LogLevel } from "@slack/bolt";
-import { WebClient, type WebClientOptions } from "@slack/web-api";
+import { type WebAPICallResult, WebClient, WebClientEvent, type WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
 import type { UserGroupDirectory } from "../core/roles.js";
+import type { Metrics } from "../ops/metrics.js";
+import { closeServer, portOf, serveOperations, startOperationsServer } from "../ops/operations-endpoints.js";
 import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons } from "./slack-approvals.js";
@@ -35,16 +37,51 @@ export interface SlackAdapterOptions {
 }
 
 export interface RunningSlackAdapter {
-  /** The events endpoint, e.g. http://127.0.0.1:3000/slack/events. */
+  /** The events endpoint, e.g. http://127.0.0.1:3000/slack/events, or "socket-mode". */
   readonly url: string;
+  /** Where `/healthz`, `/readyz` and `/metrics` answer, e.g. http://127.0.0.1:3000 (the same port either way). */
+  readonly operationsUrl: string;
   stop(): Promise<void>;
 }
 
-export function createSlackClient(slack: SlackConfig, options: WebClientOptions = {}): WebClient {
-  return new WebClient(slack.botToken, {
-    ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }),
-    ...options,
+/** The bot's Web API client; with `metrics`, every failed call and every 429 is counted by method. */
+export function createSlackClient(
+  slack: SlackConfig,
+  options: WebClientOptions = {},
+  metrics?: Metrics,
+): WebClient {
+  const clientOptions = { ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }), ...options };
+  if (metrics === undefined) return new WebClient(slack.botToken, clientOptions);
+  const client = new ObservedWebClient(slack.botToken, clientOptions, metrics);
+  client.on(WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, { url }: { url: string }) => {
+    const method = url.slice(url.lastIndexOf("/") + 1);
+    metrics.slackRateLimited.inc({ method });
+    metrics.slackRateLimitWait.inc({ method }, retryAfterSeconds);
   });
+  return client;
+}
+
+/** Every Web API method goes through `apiCall`, so one override sees each call's failure and Slack's code. */
+class ObservedWebClient extends WebClient {
+  readonly #metrics: Metrics;
+
+  constructor(token: string | undefined, options: WebClientOptions, metrics: Metrics) {
+    super(token, options);
+    this.#metrics = metrics;
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      const code = (error as { data?: { error?: unknown }; code?: unknown }).data?.error;
+      this.#metrics.slackApiErrors.inc({
+        method,
+        error: typeof code === "string" ? code : String((error as { code?: unknown }).code ?? "unknown"),
+      });
+      throw error;
+    }
+  }
 }
 
 /** User-group membership from Slack; a workspace without user groups (free plan) answers "unsupported". */
@@ -125,11 +162,22 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   await warnWithoutUserGroups(app, new SlackUserGroups(client), log);
 
   if (receiver instanceof SocketModeReceiver) {
+    // Socket Mode needs no HTTP server for Slack; the operations endpoints get one of their own on the port.
+    const operations = await startOperationsServer(app.operations, options.port);
     await bolt.start();
-    log("Slack: connected in Socket Mode");
-    return { url: "socket-mode", stop: () => bolt.stop().then(() => undefined) };
+    log(`Slack: connected in Socket Mode; /healthz, /readyz and /metrics on ${operations.url}`);
+    return {
+      url: "socket-mode",
+      operationsUrl: operations.url,
+      stop: async () => {
+        await bolt.stop();
+        await operations.close();
+      },
+    };
   }
   const server = createServer((request, response) => {
+    // Probes and scrapes are not Slack's: they are answered before the signature check.
+    if (serveOperations(app.operations, request, response)) return;
     const timestamp = Number(request.headers["x-slack-request-timestamp"]);
     if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > maxClockSkewSeconds) {
       response.writeHead(401).end("Request timestamp is in the future");
@@ -139,10 +187,13 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   });
   server.listen(options.port);
   await once(server, "listening");
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
-  log(`Slack: listening for /connect on port ${port} (POST /slack/events)`);
-  return { url: `http://127.0.0.1:${port}/slack/events`, stop: () => closeServer(server) };
+  const port = portOf(server, options.port);
+  log(`Slack: listening for /connect on port ${port} (POST /slack/events; /healthz, /readyz, /metrics)`);
+  return {
+    url: `http://127.0.0.1:${port}/slack/events`,
+    operationsUrl: `http://127.0.0.1:${port}`,
+    stop: () => closeServer(server),
+  };
 }
 
 async function warnWithoutUserGroups(app: App, groups: UserGroupDirectory, log: (message: string) => void) {
@@ -154,10 +205,4 @@ async function warnWithoutUserGroups(app: App, groups: UserGroupDirectory, log: 
       "Slack: this workspace has no user groups (plan_upgrade_required); roles apply to the user ids listed only.",
     );
   }
-}
-
-async function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  server.close();
-  await once(server, "close");
 }
