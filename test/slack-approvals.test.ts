@@ -45,7 +45,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
   let dir: string;
   let bot: Bot;
 
-  const start = async (): Promise<Bot> => {
+  const start = async (channel = approvalsChannel, keyPrefix = `${prefix}bot:`): Promise<Bot> => {
     const config = loadConfig({
       CONNECT_URL: testBed().connectUrl,
       KAFKA_BROKERS: testBed().bootstrapServers,
@@ -53,7 +53,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
       ROLE_OPERATORS: operator.id,
       // The guest has the role in the config; Slack says it is a guest account, and that wins.
       ROLE_APPROVERS: `${approver.id},${guest.id}`,
-      APPROVALS_CHANNEL: approvalsChannel,
+      APPROVALS_CHANNEL: channel,
       SLACK_BOT_TOKEN: botToken,
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_API_URL: standIn.apiUrl,
@@ -61,9 +61,9 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
     const app = createApp({
       config,
-      keyPrefix: `${prefix}bot:`,
+      keyPrefix,
       approvalNotifier: ({ redis, keyPrefix }) =>
-        new SlackApprovalNotifier({ client, redis, keyPrefix, channel: approvalsChannel }),
+        new SlackApprovalNotifier({ client, redis, keyPrefix, channel }),
       approvalOptions: { ineligibleApprover: slackApproverEligibility(client) },
     });
     await app.approvals.startWorker();
@@ -97,10 +97,10 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     return { id, message };
   }
 
-  /** Clicks a button of the request's message as `user`; returns the click's response_url. */
-  async function click(user: { id: string; name: string }, actionId: string, id: string) {
+  /** Clicks a button of the request's message as `user` (on `on`, one replica); returns the click's response_url. */
+  async function click(user: { id: string; name: string }, actionId: string, id: string, on = bot) {
     const responseUrl = standIn.responseUrl();
-    const sent = await bot.simulator.buttonClick({
+    const sent = await on.simulator.buttonClick({
       userId: user.id,
       userName: user.name,
       actionId,
@@ -121,6 +121,8 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     dir = await mkdtemp(join(tmpdir(), "slack-approvals-"));
     standIn = await SlackApiStandIn.start({
       botToken,
+      channelsWithoutBot: ["C0NOTIN"],
+      missingChannels: ["C0GONE"],
       users: [
         { id: operator.id, name: operator.name },
         { id: approver.id, name: approver.name },
@@ -219,4 +221,70 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     assert.match(String(answer.args.text), new RegExp(`${id} is already denied by anna`));
     assert.equal((await bot.app.clusters[0]?.connect.status(connector))?.connector.state, "RUNNING");
   });
+
+  test("two replicas on one Redis: asked on one, approved by a click on the other, it runs once and one message tells it", async () => {
+    const other = await start();
+    try {
+      const { connector } = await sinkThatRead(3);
+      const { id } = await ask(`stop ${connector} --reason "replica test"`);
+      await click(approver, approveAction, id, other);
+      const done = await eventually("the request to finish", async () => {
+        const request = await bot.app.approvals.get(id);
+        return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+      });
+      assert.equal(done.state, "succeeded", done.outcome);
+      assert.equal((await other.app.clusters[0]?.connect.status(connector))?.connector.state, "STOPPED");
+      const final = await standIn.waitForCall(
+        "chat.update",
+        (call) =>
+          call.args.channel === approvalsChannel &&
+          textOf(call).includes(`(${id})`) &&
+          /Done: stop/.test(textOf(call)),
+      );
+      // Let late updates from either replica arrive, then count: one message, one outcome in its thread.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const posted = standIn
+        .callsOf("chat.postMessage")
+        .filter((call) => call.args.channel === approvalsChannel && textOf(call).includes(id));
+      assert.equal(posted.filter((call) => call.args.thread_ts === undefined).length, 1, "one message");
+      assert.equal(posted.filter((call) => call.args.thread_ts === final.args.ts).length, 1, "one outcome");
+      const steps = (await bot.app.audit.query({ connector, limit: 50 }))
+        .map((entry) => entry.detail ?? "")
+        .filter((detail) => detail.startsWith("step "));
+      assert.ok(steps.includes("step stopped done"), steps.join(", "));
+      assert.equal(new Set(steps).size, steps.length, `each step ran once: ${steps.join(", ")}`);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  for (const [channel, words] of [
+    ["C0NOTIN", /I am not a member of <#C0NOTIN>.*\/invite @connect-ops/],
+    ["C0GONE", /Slack knows no channel C0GONE that I can see/],
+  ] as const) {
+    test(`an approvals channel Slack refuses (${channel}): the requester is told plainly why, and how to decide`, async () => {
+      const elsewhere = await start(channel, `${prefix}${channel}:`);
+      try {
+        const { connector } = await sinkThatRead(1);
+        const asked = await elsewhere.app.dispatcher.dispatch({
+          actor: { ...operator, source: "slack" },
+          text: `stop ${connector} --reason "nowhere to post"`,
+          requestId: `refused-channel-${channel}`,
+        });
+        const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+        const told = await standIn.waitForCall(
+          "chat.postMessage",
+          (call) => call.args.channel === operator.id && words.test(String(call.args.text)),
+        );
+        assert.match(
+          String(told.args.text),
+          new RegExp(`Your request ${id} could not be posted for approval`),
+        );
+        assert.match(String(told.args.text), words);
+        assert.match(String(told.args.text), new RegExp(`approve ${id}`));
+      } finally {
+        await elsewhere.stop();
+      }
+    });
+  }
 });

@@ -11,6 +11,7 @@ import type { UserGroupDirectory } from "../core/roles.js";
 import type { Metrics } from "../ops/metrics.js";
 import { closeServer, portOf, serveOperations, startOperationsServer } from "../ops/operations-endpoints.js";
 import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
+import { slackErrorCode } from "./delivery-words.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons } from "./slack-approvals.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
@@ -74,10 +75,9 @@ class ObservedWebClient extends WebClient {
     try {
       return await super.apiCall(method, options);
     } catch (error) {
-      const code = (error as { data?: { error?: unknown }; code?: unknown }).data?.error;
       this.#metrics.slackApiErrors.inc({
         method,
-        error: typeof code === "string" ? code : String((error as { code?: unknown }).code ?? "unknown"),
+        error: slackErrorCode(error) ?? String((error as { code?: unknown }).code ?? "unknown"),
       });
       throw error;
     }
@@ -93,8 +93,7 @@ export class SlackUserGroups implements UserGroupDirectory {
       const result = await this.client.usergroups.users.list({ usergroup: groupId });
       return result.users ?? [];
     } catch (error) {
-      if ((error as { data?: { error?: string } }).data?.error === "plan_upgrade_required")
-        return "unsupported";
+      if (slackErrorCode(error) === "plan_upgrade_required") return "unsupported";
       throw error;
     }
   }

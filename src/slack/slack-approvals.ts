@@ -12,6 +12,7 @@ import { formatDuration } from "../core/duration.js";
 import { type Reply, type ReplyPart, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
+import { whyNotPosted } from "./delivery-words.js";
 
 export const approveAction = "approval_approve";
 export const denyAction = "approval_deny";
@@ -73,19 +74,25 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     const place = await this.#place(request);
     if (place === "post") {
       const channel = this.#options.channel ?? request.channelId;
+      let problem: unknown;
       const posted =
         channel === undefined
           ? undefined
           : await client.chat
               .postMessage({ channel, ...content, unfurl_links: false })
-              .catch(() => undefined);
+              .catch((error: unknown) => {
+                problem = error;
+                return undefined;
+              });
       if (channel === undefined || posted?.ts === undefined) {
-        // No message to keep up to date: free the claim, and tell the requester how the request can be decided.
+        // No message to keep up to date: free the claim, and tell the requester why and how it can be decided.
         await this.#options.redis.del(this.#key(request.id));
         if (request.state === "pending") {
+          const why =
+            channel === undefined ? "no approvals channel is configured." : whyNotPosted(problem, channel);
           await client.chat.postMessage({
             channel: request.requester.id,
-            text: `Your request ${request.id} could not be posted${channel === undefined ? "" : ` to <#${channel}>`} (is the bot in that channel?). Approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`,
+            text: `Your request ${request.id} could not be posted for approval: ${why} Meanwhile approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`,
           });
         }
       } else {

@@ -56,6 +56,7 @@ export class SlackApiStandIn {
   readonly #userGroups: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
   readonly #rateLimited = new Map<string, { times: number; retryAfter: number }>();
   readonly #waiters: (() => void)[] = [];
+  readonly #channelErrors: ReadonlyMap<string, string>;
   #ts = 1_764_000_000_000_000;
   #responseUrls = 0;
 
@@ -64,6 +65,10 @@ export class SlackApiStandIn {
     this.#appToken = options.appToken;
     this.#users = new Map((options.users ?? []).map((user) => [user.id, user]));
     this.#userGroups = options.userGroups ?? {};
+    this.#channelErrors = new Map([
+      ...(options.channelsWithoutBot ?? []).map((channel) => [channel, "not_in_channel"] as const),
+      ...(options.missingChannels ?? []).map((channel) => [channel, "channel_not_found"] as const),
+    ]);
     this.#server = createServer((request, response) => void this.#handle(request, response));
     this.#sockets = new WebSocketServer({ server: this.#server, path: "/socket" });
     this.#sockets.on("connection", (socket) => {
@@ -214,6 +219,10 @@ export class SlackApiStandIn {
         "retry-after": String(limited.retryAfter),
       });
     }
+    const channelError = this.#channelErrors.get(String(args.channel));
+    if (method === "chat.postMessage" && channelError !== undefined) {
+      return answer(200, { ok: false, error: channelError }, channelError);
+    }
     if (messageMethods.has(method)) {
       const problems = messageProblems(args);
       if (problems.length > 0)
@@ -288,6 +297,10 @@ export interface StandInOptions {
   readonly appToken?: string;
   readonly users?: readonly StandInUser[];
   readonly userGroups?: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
+  /** Channels the bot is not a member of: posting there answers `not_in_channel`. */
+  readonly channelsWithoutBot?: readonly string[];
+  /** Channels that do not exist (or are private without the bot): posting answers `channel_not_found`. */
+  readonly missingChannels?: readonly string[];
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
