@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
 import { defaultPolicy } from "../approvals/approval-policy.js";
-import { ApprovalStore } from "../approvals/approval-store.js";
+import { type ApprovalRequest, ApprovalStore } from "../approvals/approval-store.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
 import { type AlertNotifier, Alerts } from "./alerts/alerts.js";
@@ -59,6 +59,11 @@ export interface App {
   readonly alerts: Alerts;
   /** What `/healthz`, `/readyz` and `/metrics` read. */
   readonly operations: Operations;
+  /**
+   * Calls `listener` after every change of an approval request this process makes (after the notifier), e.g. to
+   * refresh the Slack Home tab of those it concerns. Returns the unsubscribe function.
+   */
+  onRequestChanged(listener: (request: ApprovalRequest) => Promise<void>): () => void;
   close(): Promise<void>;
 }
 
@@ -104,9 +109,19 @@ export function createApp(options: AppOptions): App {
   // BullMQ's workers block on Redis: they need a connection of their own that retries without limit.
   const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   queueConnection.on("error", redisError);
+  const notifier = options.approvalNotifier?.({ redis, keyPrefix });
+  const requestListeners = new Set<(request: ApprovalRequest) => Promise<void>>();
   const observed = observeApprovals(
     metrics,
-    options.approvalNotifier?.({ redis, keyPrefix }),
+    {
+      async changed(request) {
+        try {
+          await notifier?.changed(request);
+        } finally {
+          for (const listener of requestListeners) await listener(request).catch(() => undefined);
+        }
+      },
+    },
     options.approvalOptions?.afterStep,
   );
   const approvals = new Approvals({
@@ -174,6 +189,10 @@ export function createApp(options: AppOptions): App {
     approvals,
     alerts,
     operations: { metrics, readiness },
+    onRequestChanged(listener) {
+      requestListeners.add(listener);
+      return () => requestListeners.delete(listener);
+    },
     async close() {
       await alerts.close();
       await approvals.close();

@@ -31,8 +31,19 @@ export function handleButtons(
   commandFor: (click: Click) => string,
   afterwards?: (click: Click, answer: Reply) => Promise<void>,
 ): void {
-  bolt.action({ action_id: actionIds }, async ({ ack, body, respond }) => {
+  bolt.action({ action_id: actionIds }, async ({ ack, body, respond: respondInPlace, client }) => {
     await ack();
+    // A click in the Home tab comes with no response_url: its answer goes to the clicker as a direct message.
+    const respond = async (message: {
+      text: string;
+      response_type: "ephemeral";
+      replace_original: false;
+    }) => {
+      const userId = (body as { user?: { id?: unknown } }).user?.id;
+      if (respondInPlace !== undefined) await respondInPlace(message);
+      else if (typeof userId === "string")
+        await client.chat.postMessage({ channel: userId, text: message.text });
+    };
     const parsed = ButtonClick.safeParse(body);
     const action = parsed.data?.actions[0];
     if (!parsed.success || action === undefined) {

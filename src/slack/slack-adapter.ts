@@ -10,6 +10,7 @@ import type { SlackConfig } from "../config.js";
 import type { UserGroupDirectory } from "../core/roles.js";
 import type { Metrics } from "../ops/metrics.js";
 import { closeServer, portOf, serveOperations, startOperationsServer } from "../ops/operations-endpoints.js";
+import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 import { slackErrorCode } from "./delivery-words.js";
 import { handleAlertButtons } from "./slack-alerts.js";
@@ -157,6 +158,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   });
 
   handleApprovalButtons(bolt, app);
+  const home = new AppHome(app, client);
+  handleAppHome(bolt, home, log);
+  const stopRefreshingHomes = app.onRequestChanged((request) => home.requestChanged(request));
   handleAlertButtons(bolt, app);
   await warnWithoutUserGroups(app, new SlackUserGroups(client), log);
 
@@ -169,6 +173,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       url: "socket-mode",
       operationsUrl: operations.url,
       stop: async () => {
+        stopRefreshingHomes();
         await bolt.stop();
         await operations.close();
       },
@@ -191,7 +196,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   return {
     url: `http://127.0.0.1:${port}/slack/events`,
     operationsUrl: `http://127.0.0.1:${port}`,
-    stop: () => closeServer(server),
+    stop: async () => {
+      stopRefreshingHomes();
+      await closeServer(server);
+    },
   };
 }
 
