@@ -64,7 +64,11 @@ export interface App {
    * refresh the Slack Home tab of those it concerns. Returns the unsubscribe function.
    */
   onRequestChanged(listener: (request: ApprovalRequest) => Promise<void>): () => void;
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs at once, lets a running execution or poll finish for up to `drainMs` (default 20 s), then
+   * closes every connection.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
 }
 
 /** Wires the core from the config: one Connect client and one lag reader per cluster, Redis, roles, audit. */
@@ -193,9 +197,8 @@ export function createApp(options: AppOptions): App {
       requestListeners.add(listener);
       return () => requestListeners.delete(listener);
     },
-    async close() {
-      await alerts.close();
-      await approvals.close();
+    async close(closeOptions) {
+      await Promise.all([alerts.close(closeOptions), approvals.close(closeOptions)]);
       queueConnection.disconnect();
       await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));
       redis.disconnect();

@@ -10,6 +10,7 @@ import { runOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
   createSlackClient,
+  type RunningSlackAdapter,
   SlackUserGroups,
   startSlackAdapter,
 } from "./slack/slack-adapter.js";
@@ -56,10 +57,29 @@ const app = createApp({
         alertNotifier: () => new SlackAlertNotifier(slackClient),
       }),
 });
-let stopSlack: (() => Promise<void>) | undefined;
+/** Kubernetes waits 30 s after SIGTERM by default; everything below ends well before that. */
+const shutdownBoundMs = 25_000;
+const drainMs = 20_000;
+let slackAdapter: RunningSlackAdapter | undefined;
+let stopping = false;
+/**
+ * SIGTERM: unready at once (Kubernetes stops routing to this replica), no new Slack request and no new job, a
+ * running execution finishes (or, past `drainMs`, is left at its last saved step for another replica), every
+ * connection closes, exit. `/readyz` answers 503 until the very end.
+ */
 const stop = async (code: number) => {
-  await stopSlack?.();
-  await app.close();
+  if (stopping) return;
+  stopping = true;
+  app.operations.readiness.stopping();
+  const started = performance.now();
+  setTimeout(() => {
+    logger.error(`shutdown took longer than ${shutdownBoundMs / 1000} s; leaving anyway`);
+    process.exit(1);
+  }, shutdownBoundMs).unref();
+  await slackAdapter?.drain();
+  await app.close({ drainMs });
+  await slackAdapter?.stop();
+  logger.info(`shut down in ${Math.round(performance.now() - started)} ms`);
   process.exit(code);
 };
 process.once("SIGTERM", () => void stop(0));
@@ -84,7 +104,7 @@ if (values.command !== undefined) {
     port: config.port,
     log: (line) => logger.info(line),
   });
-  stopSlack = slack.stop;
+  slackAdapter = slack;
   // Polls run on a shared schedule: with several replicas, one of them polls each time.
   await app.alerts.start();
 } else {

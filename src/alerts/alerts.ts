@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { type AlertRoute, type AlertsConfig, longestAlertWindowMs, maxAlertSamples } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
+import { drained } from "../core/drained.js";
 import { formatDuration } from "../core/duration.js";
 import {
   type AlertRule,
@@ -140,8 +141,9 @@ export class Alerts {
     return this.#queue.getJobCounts("waiting", "active", "delayed", "failed");
   }
 
-  async close(): Promise<void> {
-    await this.#worker?.close();
+  /** Stops polling at once, and waits up to `drainMs` for a running poll to end (and release its claim). */
+  async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
+    await drained(this.#worker?.close(), drainMs);
     await this.#queue.close();
   }
 

@@ -43,6 +43,11 @@ export interface RunningSlackAdapter {
   readonly url: string;
   /** Where `/healthz`, `/readyz` and `/metrics` answer, e.g. http://127.0.0.1:3000 (the same port either way). */
   readonly operationsUrl: string;
+  /**
+   * Takes no new command, click or event from now on (HTTP: 503 to Slack; Socket Mode: the socket closes), while
+   * `/healthz`, `/readyz` and `/metrics` still answer, until `stop`.
+   */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -169,19 +174,31 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     const operations = await startOperationsServer(app.operations, options.port);
     await bolt.start();
     log(`Slack: connected in Socket Mode; /healthz, /readyz and /metrics on ${operations.url}`);
+    let socketOpen = true;
+    const closeSocket = async () => {
+      if (!socketOpen) return;
+      socketOpen = false;
+      stopRefreshingHomes();
+      await bolt.stop();
+    };
     return {
       url: "socket-mode",
       operationsUrl: operations.url,
+      drain: closeSocket,
       stop: async () => {
-        stopRefreshingHomes();
-        await bolt.stop();
+        await closeSocket();
         await operations.close();
       },
     };
   }
+  let draining = false;
   const server = createServer((request, response) => {
     // Probes and scrapes are not Slack's: they are answered before the signature check.
     if (serveOperations(app.operations, request, response)) return;
+    if (draining) {
+      response.writeHead(503, { "retry-after": "1" }).end("Shutting down");
+      return;
+    }
     const timestamp = Number(request.headers["x-slack-request-timestamp"]);
     if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > maxClockSkewSeconds) {
       response.writeHead(401).end("Request timestamp is in the future");
@@ -196,7 +213,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   return {
     url: `http://127.0.0.1:${port}/slack/events`,
     operationsUrl: `http://127.0.0.1:${port}`,
+    drain: async () => {
+      draining = true;
+      stopRefreshingHomes();
+    },
     stop: async () => {
+      draining = true;
       stopRefreshingHomes();
       await closeServer(server);
     },
