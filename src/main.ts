@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { Metrics } from "./ops/metrics.js";
+import { shutdownBounds } from "./ops/shutdown-bounds.js";
 import { runOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
@@ -57,14 +58,11 @@ const app = createApp({
         alertNotifier: () => new SlackAlertNotifier(slackClient),
       }),
 });
-/** Kubernetes waits 30 s after SIGTERM by default; everything below ends well before that. */
-const shutdownBoundMs = 25_000;
-const drainMs = 20_000;
 let slackAdapter: RunningSlackAdapter | undefined;
 let stopping = false;
 /**
  * SIGTERM: unready at once (Kubernetes stops routing to this replica), no new Slack request and no new job, a
- * running execution finishes (or, past `drainMs`, is left at its last saved step for another replica), every
+ * running execution finishes (or, past `shutdownBounds.drainMs`, is left at its last saved step for another replica), every
  * connection closes, exit. `/readyz` answers 503 until the very end.
  */
 const stop = async (code: number) => {
@@ -73,11 +71,11 @@ const stop = async (code: number) => {
   app.operations.readiness.stopping();
   const started = performance.now();
   setTimeout(() => {
-    logger.error(`shutdown took longer than ${shutdownBoundMs / 1000} s; leaving anyway`);
+    logger.error(`shutdown took longer than ${shutdownBounds.exitMs / 1000} s; leaving anyway`);
     process.exit(1);
-  }, shutdownBoundMs).unref();
+  }, shutdownBounds.exitMs).unref();
   await slackAdapter?.drain();
-  await app.close({ drainMs });
+  await app.close({ drainMs: shutdownBounds.drainMs });
   await slackAdapter?.stop();
   logger.info(`shut down in ${Math.round(performance.now() - started)} ms`);
   process.exit(code);
