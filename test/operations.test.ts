@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { Metrics } from "../src/ops/metrics.js";
-import type { ReadinessReport } from "../src/ops/readiness.js";
+import { Readiness, type ReadinessReport } from "../src/ops/readiness.js";
 import {
   createSlackClient,
   type RunningSlackAdapter,
@@ -12,12 +15,13 @@ import {
 import { SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { OwnRedis } from "./support/own-redis.js";
-import { eventually, testBed } from "./support/test-bed-env.js";
+import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const botToken = "xoxb-operations-secret-token";
 const signingSecret = "operations-signing-secret";
 const appToken = "xapp-operations-app-token";
 const operator = "U0OPER";
+const approver = "U0APPR";
 const stranger = "U0STRANGER";
 const connectPassword = "hunter2-connect-password";
 
@@ -37,6 +41,8 @@ describe("operations endpoints: /healthz, /readyz and /metrics, with no Slack si
   let app: App;
   let slack: RunningSlackAdapter;
   let simulator: SlackSimulator;
+  let dir: string;
+  const kafka = testKafka();
   const get = async (path: string) => {
     const response = await fetch(`${slack.operationsUrl}${path}`);
     return {
@@ -51,6 +57,7 @@ describe("operations endpoints: /healthz, /readyz and /metrics, with no Slack si
   };
 
   before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "operations-"));
     redis = await OwnRedis.start();
     standIn = await SlackApiStandIn.start({ botToken });
     // Two clusters: the test bed, and one whose Connect and Kafka are down (nothing listens on port 9).
@@ -60,7 +67,7 @@ clusters:
     default: true
     connect: { url: "${testBed().connectUrl}", username: ops, passwordEnv: BED_PASSWORD }
     kafka: { brokers: [${testBed().bootstrapServers.split(",").join(", ")}] }
-    roles: { operator: [${operator}] }
+    roles: { operator: [${operator}], approver: [${approver}] }
   - name: gone
     connect: { url: "http://127.0.0.1:9" }
     kafka: { brokers: ["127.0.0.1:9"] }
@@ -94,6 +101,7 @@ clusters:
     await app.close();
     await standIn.close();
     await redis.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   test("/healthz answers 200 without any Slack header; other methods are refused", async () => {
@@ -154,6 +162,87 @@ clusters:
     assert.match(after, /# TYPE connect_ops_lag_poll_duration_seconds histogram/);
     assert.match(after, /# TYPE connect_ops_kafka_requests_total counter/);
     assert.match(after, /connect_ops_process_resident_memory_bytes \d+/);
+  });
+
+  test("/metrics counts approval requests by state, executions and their steps, lag reads, polls and firing alerts", async () => {
+    const before = (await get("/metrics")).text;
+    const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+    const { connector } = await fileSinkThatRead(connect, kafka, dir, 2);
+    const run = (id: string, text: string) =>
+      app.dispatcher.dispatch({
+        actor: { id, name: id, source: "slack" },
+        text,
+        requestId: `metrics-${text}`,
+      });
+    assert.equal((await run(operator, `lag ${connector}`)).outcome, "succeeded");
+    const asked = await run(operator, `stop ${connector} --reason "metrics"`);
+    const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+    assert.equal((await run(approver, `approve ${id}`)).outcome, "succeeded");
+    await eventually("the stop to be done", async () =>
+      (await app.approvals.get(id))?.state === "succeeded" ? true : undefined,
+    );
+    await app.alerts.store.saveFiring({
+      key: `bed/${connector}/task-failed`,
+      cluster: "bed",
+      connector,
+      rule: "task-failed",
+      summary: "task 0 FAILED",
+      details: [],
+      value: 1,
+      firedAt: Date.now(),
+      announcedValue: 1,
+    });
+    await app.alerts.poll();
+
+    const after = (await get("/metrics")).text;
+    const moved = (name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels);
+    for (const state of ["pending", "approved", "executing", "succeeded"]) {
+      assert.equal(moved("connect_ops_approval_requests_total", { state }), 1, state);
+    }
+    assert.equal(moved("connect_ops_executions_total", { kind: "stop", outcome: "succeeded" }), 1);
+    assert.equal(
+      moved("connect_ops_execution_step_duration_seconds_count", { kind: "stop", step: "stopped" }),
+      1,
+    );
+    assert.ok(moved("connect_ops_kafka_requests_total", { cluster: "bed", api: "OffsetFetch" }) >= 1);
+    assert.equal(moved("connect_ops_lag_poll_duration_seconds_count", { cluster: "bed" }), 1);
+    assert.equal(moved("connect_ops_lag_poll_duration_seconds_count", { cluster: "gone" }), 1);
+    assert.equal(sample(after, "connect_ops_alerts_firing", { cluster: "bed", rule: "task-failed" }), 1);
+    await connect.deleteConnector(connector);
+  });
+
+  test("readiness: the alert poll is stale after three intervals and a minute without one, only where polling", async () => {
+    let now = 1_000_000_000;
+    let lastPollAt: number | undefined;
+    let polling = true;
+    const readiness = new Readiness({
+      redis: { ping: async () => "PONG" },
+      approvals: { workerRunning: true },
+      alerts: {
+        get polling() {
+          return polling;
+        },
+        lastPollAt: async () => lastPollAt,
+      },
+      pollIntervalMs: 30_000,
+      clusters: [],
+      now: () => now,
+    });
+    assert.equal(
+      (await readiness.check()).ready,
+      true,
+      "a bot that just started has time for its first poll",
+    );
+    now += 151_000;
+    const stale = await readiness.check();
+    assert.equal(stale.ready, false);
+    assert.deepEqual(stale.checks.alertPoll, { problem: "no alert poll ended for 151 s (allowed 150 s)" });
+    lastPollAt = now - 1_000;
+    assert.equal((await readiness.check()).ready, true);
+    now += 10 * 60_000;
+    polling = false;
+    assert.equal((await readiness.check()).ready, true, "a bot that does not poll does not wait for polls");
   });
 
   test("/readyz: ready with a cluster down, that cluster's Connect and Kafka listed; nothing secret shown", async () => {
