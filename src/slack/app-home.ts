@@ -123,7 +123,7 @@ export function handleAppHome(bolt: BoltApp, home: AppHome, log: (message: strin
 }
 
 /** The Home tab's Block Kit, from what the person may see. Pure: tests and the README's picture render it. */
-export function homeView(content: HomeContent): HomeView {
+export function homeView(content: HomeContent): HomeView & { readonly blocks: KnownBlock[] } {
   const at = new Date(content.now).toISOString().slice(11, 16);
   const blocks: KnownBlock[] = [
     ...renderBlocks(
