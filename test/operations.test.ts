@@ -270,6 +270,11 @@ clusters:
     assert.equal(down.ready, false);
     assert.notEqual(down.checks.redis, "ok");
     assert.equal((await get("/healthz")).status, 200, "the process still serves");
+    const started = performance.now();
+    const scrape = await get("/metrics");
+    assert.equal(scrape.status, 200);
+    assert.ok(performance.now() - started < 3_000, "a scrape does not wait for Redis");
+    assert.match(scrape.text, /connect_ops_commands_total\{/);
     await redis.start();
     const up = await eventually("readiness true again", async () => {
       const answer = await ready();

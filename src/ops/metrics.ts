@@ -11,6 +11,25 @@ export interface MetricSources {
 const queueStates = ["waiting", "active", "delayed", "failed"] as const;
 
 /**
+ * A gauge's source gets this long at scrape time. While Redis is down its reads would wait for the reconnection,
+ * and a scrape that times out loses every metric just when they matter; the gauge is left out instead.
+ */
+const sourceTimeoutMs = 1_000;
+
+async function within<T>(read: (() => Promise<T>) | undefined): Promise<T | undefined> {
+  if (read === undefined) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), sourceTimeoutMs);
+  });
+  try {
+    return await Promise.race([read().catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Every metric the bot exports, in one registry of its own (made here, never at import time, so tests and several
  * apps in one process do not share counters). Names follow Prometheus' conventions
  * (prometheus.io/docs/practices/naming): `connect_ops_` prefix, `_total` for counters, base units (`_seconds`).
@@ -99,7 +118,8 @@ export class Metrics {
       labelNames: ["queue", "state"] as const,
       registers: [this.registry],
       async collect() {
-        const counts = (await sources()?.queueCounts()) ?? {};
+        this.reset();
+        const counts = (await within(sources()?.queueCounts)) ?? {};
         for (const [queue, byState] of Object.entries(counts)) {
           for (const state of queueStates) this.set({ queue, state }, byState[state] ?? 0);
         }
@@ -112,7 +132,8 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const { cluster, rule } of (await sources()?.firingAlerts()) ?? []) this.inc({ cluster, rule });
+        for (const { cluster, rule } of (await within(sources()?.firingAlerts)) ?? [])
+          this.inc({ cluster, rule });
       },
     });
     // The process's CPU, memory, event-loop lag and file descriptors, under the same prefix.
