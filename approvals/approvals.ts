@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
 import type { ConnectClient } from "../src/connect/connect-client.js";
-import { drained } from "../src/core/drained.js";
+import { timeLimit } from "../src/core/time-limit.js";
 import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
 import type { ApprovalRequest, ApprovalStore, ExecutionStep, Operation } from "./approval-store.js";
 import { executeApproval } from "./execute-approval.js";
@@ -268,7 +268,7 @@ export class Approvals {
    * leaves anyway: the job keeps its last saved step, and another process resumes it once its lock lapses.
    */
   async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
-    await drained(this.#worker?.close(), drainMs);
+    if (this.#worker !== undefined) await timeLimit(this.#worker.close(), drainMs);
     await this.#queue.close();
   }
 

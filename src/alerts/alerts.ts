@@ -4,8 +4,8 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { type AlertRoute, type AlertsConfig, longestAlertWindowMs, maxAlertSamples } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
-import { drained } from "../core/drained.js";
 import { formatDuration } from "../core/duration.js";
+import { timeLimit } from "../core/time-limit.js";
 import {
   type AlertRule,
   type ConnectorSample,
@@ -143,7 +143,7 @@ export class Alerts {
 
   /** Stops polling at once, and waits up to `drainMs` for a running poll to end (and release its claim). */
   async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
-    await drained(this.#worker?.close(), drainMs);
+    if (this.#worker !== undefined) await timeLimit(this.#worker.close(), drainMs);
     await this.#queue.close();
   }
 

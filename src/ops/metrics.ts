@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { timedOut, timeLimit } from "../core/time-limit.js";
 
 /** What the gauges read when Prometheus scrapes: they are counted then, not kept up to date in between. */
 export interface MetricSources {
@@ -18,15 +19,11 @@ const sourceTimeoutMs = 1_000;
 
 async function within<T>(read: (() => Promise<T>) | undefined): Promise<T | undefined> {
   if (read === undefined) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), sourceTimeoutMs);
-  });
-  try {
-    return await Promise.race([read().catch(() => undefined), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const value = await timeLimit(
+    read().catch(() => undefined),
+    sourceTimeoutMs,
+  );
+  return value === timedOut ? undefined : value;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { redactText } from "../core/redact.js";
+import { timedOut, timeLimit } from "../core/time-limit.js";
 
 /** "ok", or why not, in a few words with anything credential-like hidden. */
 export type CheckResult = "ok" | { readonly problem: string };
@@ -108,22 +109,14 @@ export class Readiness {
 
   async #bounded(check: (signal: AbortSignal) => Promise<unknown>): Promise<CheckResult> {
     const timeoutMs = this.#options.timeoutMs ?? 2_000;
-    const signal = AbortSignal.timeout(timeoutMs);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<CheckResult>((resolve) => {
-      timer = setTimeout(() => resolve({ problem: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    });
-    const answered = check(signal).then(
+    const answered = check(AbortSignal.timeout(timeoutMs)).then(
       (): CheckResult => "ok",
       (error: unknown): CheckResult => ({
         problem: redactText(error instanceof Error ? error.message : String(error)).slice(0, 300),
       }),
     );
-    try {
-      return await Promise.race([answered, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const result = await timeLimit(answered, timeoutMs);
+    return result === timedOut ? { problem: `no answer within ${timeoutMs} ms` } : result;
   }
 
   #now(): number {
