@@ -266,12 +266,22 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
       const elsewhere = await start(channel, `${prefix}${channel}:`);
       try {
         const { connector } = await sinkThatRead(1);
-        const asked = await elsewhere.app.dispatcher.dispatch({
-          actor: { ...operator, source: "slack" },
+        const responseUrl = standIn.responseUrl();
+        await elsewhere.simulator.slashCommand({
           text: `stop ${connector} --reason "nowhere to post"`,
-          requestId: `refused-channel-${channel}`,
+          userId: operator.id,
+          userName: operator.name,
+          responseUrl,
         });
-        const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+        const asked = await standIn.waitForCall("response_url", (call) => call.url === responseUrl);
+        const id = /request ([a-z0-9._-]+-\d+)/.exec(String(asked.args.text))?.[1] ?? assert.fail("no id");
+        // In reply to the command, to the person who asked alone…
+        const reply = await standIn.waitForCall(
+          "response_url",
+          (call) => call.url === responseUrl && call.args.response_type === "ephemeral",
+        );
+        assert.match(String(reply.args.text), words);
+        // …and in a direct message that stays.
         const told = await standIn.waitForCall(
           "chat.postMessage",
           (call) => call.args.channel === operator.id && words.test(String(call.args.text)),

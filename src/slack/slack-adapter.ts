@@ -14,7 +14,7 @@ import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 import { slackErrorCode } from "./delivery-words.js";
 import { handleAlertButtons } from "./slack-alerts.js";
-import { handleApprovalButtons } from "./slack-approvals.js";
+import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
 
 /** The fields of a slash command the bot reads. Authorisation uses `user_id`, never `user_name` (names change). */
@@ -149,17 +149,20 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
     const first = await app.redis.set(`${app.keyPrefix}slack:command:${trigger_id}`, "1", "EX", 3600, "NX");
     if (first === null) return;
+    const requestId = randomUUID();
     const reply = await app.dispatcher.dispatch({
       actor: { id: user_id, name: user_name, source: "slack" },
       text,
       channelId: channel_id,
-      requestId: randomUUID(),
+      requestId,
     });
     await respond({
       response_type: reply.visibility,
       text: fallbackText(reply),
       blocks: renderBlocks(reply),
     });
+    const undelivered = await takeUndeliveredNotice(app.redis, app.keyPrefix, requestId);
+    if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
   });
 
   handleApprovalButtons(bolt, app);

@@ -90,10 +90,16 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
         if (request.state === "pending") {
           const why =
             channel === undefined ? "no approvals channel is configured." : whyNotPosted(problem, channel);
-          await client.chat.postMessage({
-            channel: request.requester.id,
-            text: `Your request ${request.id} could not be posted for approval: ${why} Meanwhile approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`,
-          });
+          const text = `Your request ${request.id} could not be posted for approval: ${why} Meanwhile approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`;
+          // Told twice: in reply to the command that asked (the adapter picks this up), and in a direct message
+          // that stays.
+          await this.#options.redis.set(
+            undeliveredKey(this.#options.keyPrefix, request.requestId),
+            text,
+            "EX",
+            300,
+          );
+          await client.chat.postMessage({ channel: request.requester.id, text });
         }
       } else {
         await this.#remember(request, { channel, ts: posted.ts, rank: rankOf[request.state] });
@@ -160,6 +166,22 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   #key(id: string): string {
     return `${this.#options.keyPrefix}slack:approval-message:${id}`;
   }
+}
+
+function undeliveredKey(keyPrefix: string, requestId: string): string {
+  return `${keyPrefix}slack:undelivered:${requestId}`;
+}
+
+/**
+ * Why the approval request made by the command `requestId` could not be posted (the bot is not in the channel,
+ * the channel is gone), once: the command's reply tells the person who asked.
+ */
+export async function takeUndeliveredNotice(
+  redis: Redis,
+  keyPrefix: string,
+  requestId: string,
+): Promise<string | undefined> {
+  return (await redis.getdel(undeliveredKey(keyPrefix, requestId))) ?? undefined;
 }
 
 /** What the approval message says in each state: the request, its plan, and who decided what, when. */
