@@ -39,9 +39,9 @@ export interface AppOptions {
   }) => ApprovalNotifier;
   /** Shows alerts (the Slack adapter's messages); made once Redis is connected. */
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
-  /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   /** Where the app counts what it does; tests pass their own. Default: a new registry. */
   readonly metrics?: Metrics;
+  /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   readonly approvalOptions?: Partial<
     Pick<ApprovalsOptions, "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs">
   >;
