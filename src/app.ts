@@ -171,6 +171,7 @@ export function createApp(options: AppOptions): App {
   });
   metrics.readFrom({
     queueCounts: async () => ({ approvals: await approvals.jobCounts(), alerts: await alerts.jobCounts() }),
+    approvalStates: async () => (await approvals.recent(500)).map((request) => request.state),
     firingAlerts: async () =>
       (await Promise.all(clusters.map((cluster) => alerts.firing(cluster.name)))).flat(),
   });

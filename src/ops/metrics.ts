@@ -5,6 +5,8 @@ import { timedOut, timeLimit } from "../core/time-limit.js";
 export interface MetricSources {
   /** BullMQ job counts per queue (`approvals`, `alerts`), by state. */
   readonly queueCounts: () => Promise<Readonly<Record<string, Readonly<Record<string, number>>>>>;
+  /** The states of recent approval requests, one entry per request. */
+  readonly approvalStates: () => Promise<readonly string[]>;
   /** Firing alerts, one entry per alert: its cluster and rule. */
   readonly firingAlerts: () => Promise<readonly { readonly cluster: string; readonly rule: string }[]>;
 }
@@ -120,6 +122,16 @@ export class Metrics {
         for (const [queue, byState] of Object.entries(counts)) {
           for (const state of queueStates) this.set({ queue, state }, byState[state] ?? 0);
         }
+      },
+    });
+    new Gauge({
+      name: "connect_ops_approval_requests",
+      help: "Recent approval requests (the last 500) by their state now, counted at scrape time",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const state of (await within(sources()?.approvalStates)) ?? []) this.inc({ state });
       },
     });
     new Gauge({
