@@ -30,7 +30,7 @@ try {
 }
 
 const { botToken, signingSecret } = config.slack;
-const metrics = new Metrics();
+const metrics = new Metrics({ processMetrics: true });
 const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack, {}, metrics);
 // The shell's output is for a person: log only warnings there, and everything when serving Slack.
 const logger = createLogger(

@@ -84,7 +84,7 @@ clusters:
       },
       () => file,
     );
-    const metrics = new Metrics();
+    const metrics = new Metrics({ processMetrics: true });
     const client = createSlackClient(config.slack, { retryConfig: { retries: 1 } }, metrics);
     app = createApp({ config, metrics, keyPrefix: "operations-test:" });
     await app.approvals.startWorker();

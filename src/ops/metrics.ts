@@ -109,7 +109,12 @@ export class Metrics {
   });
   #sources: MetricSources | undefined;
 
-  constructor({ processMetrics = true }: { readonly processMetrics?: boolean } = {}) {
+  /**
+   * `processMetrics`: also the process's CPU, memory, event-loop lag and file descriptors (prom-client's default
+   * metrics, which sample the event loop every 10 ms): the bot's one registry wants them, a test's apps do not.
+   * @defaultValue false
+   */
+  constructor({ processMetrics = false }: { readonly processMetrics?: boolean } = {}) {
     const sources = () => this.#sources;
     new Gauge({
       name: "connect_ops_queue_jobs",
@@ -145,7 +150,6 @@ export class Metrics {
           this.inc({ cluster, rule });
       },
     });
-    // The process's CPU, memory, event-loop lag and file descriptors, under the same prefix.
     if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "connect_ops_" });
   }
 
