@@ -136,6 +136,9 @@ describe("SIGTERM with an execution in flight: unready at once, exits 0 in time,
 
     // Finished on this process before it left, or on the next one from its last saved step; either way, once.
     let request = await asker.approvals.get(id);
+    console.log(
+      `the execution ${request?.state === "succeeded" ? "finished before the bot left" : `was left at step ${request?.step}`}`,
+    );
     if (request?.state !== "succeeded") {
       const next = await startBot();
       request = await eventually("the next bot to finish it", async () => {
