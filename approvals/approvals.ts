@@ -5,6 +5,7 @@ import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import type { ClusterHandle } from "../src/core/cluster-handle.js";
 import { formatDuration } from "../src/core/duration.js";
+import { timeLimit } from "../src/core/time-limit.js";
 import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
 import {
   type ApprovalRequest,
@@ -78,7 +79,7 @@ export interface ApprovalsOptions {
   /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
   readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
-  /** Told when the queue loses Redis (a failover, a restart); BullMQ reconnects by itself. */
+  /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
   readonly onConnectionError?: (error: Error) => void;
 }
 
@@ -120,7 +121,7 @@ export class Approvals {
       prefix: `${options.keyPrefix}bull`,
     });
     // A lost Redis connection is reported once by the app's RedisWatch; BullMQ would print every retry.
-    this.#queue.on("error", () => {});
+    this.#queue.on("error", (error) => options.onConnectionError?.(error));
   }
 
   get expiryMs(): number {
@@ -306,7 +307,7 @@ export class Approvals {
       // A job whose lock ran out is found at the next check: a killed execution resumes within ~1.5 locks.
       stalledInterval: Math.round(this.#lockDurationMs / 2),
     });
-    // Without a listener BullMQ prints every lost connection to stderr; the bot logs them once, as a warning.
+    // Without a listener BullMQ prints every lost connection to stderr; the app reports an outage once.
     this.#worker.on("error", (error) => this.#options.onConnectionError?.(error));
   }
 
@@ -339,9 +340,23 @@ export class Approvals {
     return this.#options.startWithinMs ?? 5 * 60_000;
   }
 
-  async close(): Promise<void> {
-    await this.#worker?.close();
-    await Promise.allSettled(this.#notifying);
+  /** Whether this process's worker runs (started, not closed, not stopped by an error). */
+  get workerRunning(): boolean {
+    return this.#worker?.isRunning() === true;
+  }
+
+  /** The approvals queue's jobs by state: waiting, active, delayed (requests waiting to expire), failed. */
+  jobCounts(): Promise<Record<string, number>> {
+    return this.#queue.getJobCounts("waiting", "active", "delayed", "failed");
+  }
+
+  /**
+   * Stops taking jobs at once, and waits up to `drainMs` for a running execution to finish. Past that the caller
+   * leaves anyway: the job keeps its last saved step, and another process resumes it once its lock lapses.
+   */
+  async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
+    if (this.#worker !== undefined) await timeLimit(this.#worker.close(), drainMs);
+    await timeLimit(Promise.allSettled(this.#notifying), drainMs);
     await this.#queue.close();
   }
 

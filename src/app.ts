@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { type DestinationStream, type Logger, pino } from "pino";
 import { defaultPolicy } from "../approvals/approval-policy.js";
-import { ApprovalStore } from "../approvals/approval-store.js";
+import { type ApprovalRequest, ApprovalStore } from "../approvals/approval-store.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
 import { type AlertNotifier, Alerts } from "./alerts/alerts.js";
@@ -11,9 +11,14 @@ import { ConnectClient } from "./connect/connect-client.js";
 import type { ClusterHandle } from "./core/cluster-handle.js";
 import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";
+import { everyoneHolds, type Identities } from "./core/identity.js";
 import { redactText } from "./core/redact.js";
 import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
+import { observeApprovals } from "./ops/approval-metrics.js";
+import { Metrics } from "./ops/metrics.js";
+import type { Operations } from "./ops/operations-endpoints.js";
+import { Readiness } from "./ops/readiness.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
 import { RedisWatch } from "./redis-watch.js";
 
@@ -22,6 +27,11 @@ export interface AppOptions {
   /** Every Redis key starts with this; tests pass their own. */
   readonly keyPrefix?: string;
   readonly userGroups?: UserGroupDirectory;
+  /**
+   * Identities of further adapters, by source name (see `Identity`); Slack's (the configured roles) and the
+   * shell's (operator everywhere) are always there. An adapter missing here gets no role for its users.
+   */
+  readonly identities?: Identities;
   /** Receives a copy of each audit entry once it is stored (the audit channel). */
   readonly mirrorAudit?: (entry: AuditEntry) => Promise<void>;
   readonly now?: () => Date;
@@ -35,6 +45,8 @@ export interface AppOptions {
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
   /** Told once when Redis stops answering and once when it is back (default: a warning in the log). */
   readonly reportRedis?: (line: string) => void;
+  /** Where the app counts what it does; tests pass their own. Default: a new registry. */
+  readonly metrics?: Metrics;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   readonly approvalOptions?: Partial<
     Pick<
@@ -56,7 +68,18 @@ export interface App {
   readonly alerts: Alerts;
   /** Why Redis cannot be used right now (what, where, how to start it), or undefined while it answers. */
   redisOutage(): string | undefined;
-  close(): Promise<void>;
+  /** What `/healthz`, `/readyz` and `/metrics` read. */
+  readonly operations: Operations;
+  /**
+   * Calls `listener` after every change of an approval request this process makes (after the notifier), e.g. to
+   * refresh the Slack Home tab of those it concerns. Returns the unsubscribe function.
+   */
+  onRequestChanged(listener: (request: ApprovalRequest) => Promise<void>): () => void;
+  /**
+   * Stops taking jobs at once, lets a running execution or poll finish for up to `drainMs` (default 20 s), then
+   * closes every connection.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
 }
 
 /** Wires the core from the config: one Connect client and one lag reader per cluster, Redis, roles, audit. */
@@ -64,12 +87,26 @@ export function createApp(options: AppOptions): App {
   const { config } = options;
   const keyPrefix = options.keyPrefix ?? "connect-ops:";
   const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = options.metrics ?? new Metrics();
   const redis = createRedis(config.redis, { maxRetriesPerRequest: 3, lazyConnect: false });
   const clusters: ClusterHandle[] = config.clusters.map((cluster) => ({
     name: cluster.name,
     isDefault: cluster.isDefault,
-    connect: new ConnectClient({ cluster: cluster.name, ...cluster.connect }),
-    lag: new SinkLagReader({ ...cluster.kafka, clientId: `connect-ops-${cluster.name}` }),
+    connect: new ConnectClient({
+      cluster: cluster.name,
+      ...cluster.connect,
+      onRequest: (failure) =>
+        metrics.connectRequests.inc({
+          cluster: cluster.name,
+          outcome: failure === undefined ? "ok" : "error",
+          code: failure ?? "",
+        }),
+    }),
+    lag: new SinkLagReader({
+      ...cluster.kafka,
+      clientId: `connect-ops-${cluster.name}`,
+      onRequest: (api) => metrics.kafkaRequests.inc({ cluster: cluster.name, api }),
+    }),
   }));
   const roles = new RoleResolver({
     grants: new Map(config.clusters.map((cluster) => [cluster.name, cluster.roles])),
@@ -91,6 +128,21 @@ export function createApp(options: AppOptions): App {
     howToFix: redisFixHint(config.redis),
     report: options.reportRedis ?? ((line) => logger.warn(line)),
   });
+  const notifier = options.approvalNotifier?.({ redis, keyPrefix });
+  const requestListeners = new Set<(request: ApprovalRequest) => Promise<void>>();
+  const observed = observeApprovals(
+    metrics,
+    {
+      async changed(request) {
+        try {
+          await notifier?.changed(request);
+        } finally {
+          for (const listener of requestListeners) await listener(request).catch(() => undefined);
+        }
+      },
+    },
+    options.approvalOptions?.afterStep,
+  );
   const approvals = new Approvals({
     connection: queueConnection,
     keyPrefix,
@@ -101,11 +153,10 @@ export function createApp(options: AppOptions): App {
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
-    ...(options.approvalNotifier === undefined
-      ? {}
-      : { notifier: options.approvalNotifier({ redis, keyPrefix }) }),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.approvalOptions,
+    notifier: observed.notifier,
+    afterStep: observed.afterStep,
   });
   const alerts = new Alerts({
     connection: queueConnection,
@@ -115,6 +166,7 @@ export function createApp(options: AppOptions): App {
     config: config.alerts,
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
     logger,
+    onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
     ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
@@ -124,13 +176,30 @@ export function createApp(options: AppOptions): App {
     commands,
     clusters,
     channelClusters: config.channelClusters,
-    roles,
+    identities: { ...options.identities, slack: roles, shell: everyoneHolds("operator") },
     audit,
-    localRole: "operator",
     logger,
     storeOutage: () => redisWatch.outage,
     sealsSecrets: sealer.canSeal,
+    observe: (command, outcome, seconds) => {
+      metrics.commands.inc({ command, outcome });
+      metrics.commandDuration.observe({ command }, seconds);
+    },
     ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  metrics.readFrom({
+    queueCounts: async () => ({ approvals: await approvals.jobCounts(), alerts: await alerts.jobCounts() }),
+    approvalStates: async () => (await approvals.recent(500)).map((request) => request.state),
+    firingAlerts: async () =>
+      (await Promise.all(clusters.map((cluster) => alerts.firing(cluster.name)))).flat(),
+  });
+  const readiness = new Readiness({
+    redis,
+    approvals,
+    alerts,
+    pollIntervalMs: config.alerts.pollIntervalMs,
+    clusters,
+    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
   return {
     dispatcher,
@@ -143,9 +212,13 @@ export function createApp(options: AppOptions): App {
     approvals,
     alerts,
     redisOutage: () => redisWatch.outage,
-    async close() {
-      await alerts.close();
-      await approvals.close();
+    operations: { metrics, readiness },
+    onRequestChanged(listener) {
+      requestListeners.add(listener);
+      return () => requestListeners.delete(listener);
+    },
+    async close(closeOptions) {
+      await Promise.all([alerts.close(closeOptions), approvals.close(closeOptions)]);
       queueConnection.disconnect();
       await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));
       redis.disconnect();

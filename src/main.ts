@@ -6,10 +6,13 @@ import { parseArgs } from "node:util";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { redactText } from "./core/redact.js";
+import { Metrics } from "./ops/metrics.js";
+import { shutdownBounds } from "./ops/shutdown-bounds.js";
 import { runCommandOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
   createSlackClient,
+  type RunningSlackAdapter,
   SlackUserGroups,
   startSlackAdapter,
 } from "./slack/slack-adapter.js";
@@ -28,7 +31,8 @@ try {
 }
 
 const { botToken, signingSecret } = config.slack;
-const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack);
+const metrics = new Metrics({ processMetrics: true });
+const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack, {}, metrics);
 // The shell's output is for a person: log only warnings there, and everything when serving Slack.
 const logger = createLogger(
   botToken === undefined || values.command !== undefined ? "warn" : config.logLevel,
@@ -43,6 +47,7 @@ const app = createApp({
       : values.command === undefined
         ? (line) => console.error(redactText(line))
         : () => {},
+  metrics,
   ...(slackClient === undefined ? {} : { userGroups: new SlackUserGroups(slackClient) }),
   ...(slackClient === undefined || config.auditChannel === undefined
     ? {}
@@ -61,10 +66,26 @@ const app = createApp({
         alertNotifier: () => new SlackAlertNotifier(slackClient),
       }),
 });
-let stopSlack: (() => Promise<void>) | undefined;
+let slackAdapter: RunningSlackAdapter | undefined;
+let stopping = false;
+/**
+ * SIGTERM: unready at once (Kubernetes stops routing to this replica), no new Slack request and no new job, a
+ * running execution finishes (or, past `shutdownBounds.drainMs`, is left at its last saved step for another replica), every
+ * connection closes, exit. `/readyz` answers 503 until the very end.
+ */
 const stop = async (code: number) => {
-  await stopSlack?.();
-  await app.close();
+  if (stopping) return;
+  stopping = true;
+  app.operations.readiness.stopping();
+  const started = performance.now();
+  setTimeout(() => {
+    logger.error(`shutdown took longer than ${shutdownBounds.exitMs / 1000} s; leaving anyway`);
+    process.exit(1);
+  }, shutdownBounds.exitMs).unref();
+  await slackAdapter?.drain();
+  await app.close({ drainMs: shutdownBounds.drainMs });
+  await slackAdapter?.stop();
+  logger.info(`shut down in ${Math.round(performance.now() - started)} ms`);
   process.exit(code);
 };
 process.once("SIGTERM", () => void stop(0));
@@ -102,7 +123,7 @@ if (values.command !== undefined) {
     port: config.port,
     log: (line) => logger.info(line),
   });
-  stopSlack = slack.stop;
+  slackAdapter = slack;
   // Polls run on a shared schedule: with several replicas, one of them polls each time.
   startWhenRedisAnswers("the alert polls", () => app.alerts.start());
 } else {

@@ -54,7 +54,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
   let dir: string;
   let bot: Bot;
 
-  const start = async (): Promise<Bot> => {
+  const start = async (channel = approvalsChannel, keyPrefix = `${prefix}bot:`): Promise<Bot> => {
     const config = loadConfig({
       CONNECT_URL: testBed().connectUrl,
       KAFKA_BROKERS: testBed().bootstrapServers,
@@ -62,7 +62,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
       ROLE_OPERATORS: operator.id,
       // The guest has the role in the config; Slack says it is a guest account, and that wins.
       ROLE_APPROVERS: `${approver.id},${guest.id}`,
-      APPROVALS_CHANNEL: approvalsChannel,
+      APPROVALS_CHANNEL: channel,
       SLACK_BOT_TOKEN: botToken,
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_API_URL: standIn.apiUrl,
@@ -70,9 +70,9 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
     const app = createApp({
       config,
-      keyPrefix: `${prefix}bot:`,
+      keyPrefix,
       approvalNotifier: ({ redis, keyPrefix }) =>
-        new SlackApprovalNotifier({ client, redis, keyPrefix, channel: approvalsChannel }),
+        new SlackApprovalNotifier({ client, redis, keyPrefix, channel }),
       approvalOptions: { ineligibleApprover: slackApproverEligibility(client) },
     });
     await app.approvals.startWorker();
@@ -106,15 +106,16 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     return { id, message };
   }
 
-  /** Clicks a button of the request's message as `user`; returns the click's response_url. */
+  /** Clicks a button of the request's message as `user` (on `on`, one replica); returns the click's response_url. */
   async function click(
     user: { id: string; name: string },
     actionId: string,
     value: string,
     messageTs = "1764000000.000100",
+    on = bot,
   ) {
     const responseUrl = standIn.responseUrl();
-    const sent = await bot.simulator.buttonClick({
+    const sent = await on.simulator.buttonClick({
       userId: user.id,
       userName: user.name,
       actionId,
@@ -135,6 +136,8 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     dir = await mkdtemp(join(tmpdir(), "slack-approvals-"));
     standIn = await SlackApiStandIn.start({
       botToken,
+      channelsWithoutBot: ["C0NOTIN"],
+      missingChannels: ["C0GONE"],
       users: [
         { id: operator.id, name: operator.name },
         { id: approver.id, name: approver.name },
@@ -313,4 +316,80 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     });
     assert.equal(done.state, "succeeded", done.outcome);
   });
+
+  test("two replicas on one Redis: asked on one, approved by a click on the other, it runs once and one message tells it", async () => {
+    const other = await start();
+    try {
+      const { connector } = await sinkThatRead(3);
+      const { id, message } = await ask(`stop ${connector} --reason "replica test"`);
+      await click(approver, approveAction, buttonValue(message), undefined, other);
+      const done = await eventually("the request to finish", async () => {
+        const request = await bot.app.approvals.get(id);
+        return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+      });
+      assert.equal(done.state, "succeeded", done.outcome);
+      assert.equal((await other.app.clusters[0]?.connect.status(connector))?.connector.state, "STOPPED");
+      const final = await standIn.waitForCall(
+        "chat.update",
+        (call) =>
+          call.args.channel === approvalsChannel &&
+          textOf(call).includes(`(${id})`) &&
+          /Done: stop/.test(textOf(call)),
+      );
+      // Let late updates from either replica arrive, then count: one message, one outcome in its thread.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const posted = standIn
+        .callsOf("chat.postMessage")
+        .filter((call) => call.args.channel === approvalsChannel && textOf(call).includes(id));
+      assert.equal(posted.filter((call) => call.args.thread_ts === undefined).length, 1, "one message");
+      assert.equal(posted.filter((call) => call.args.thread_ts === final.args.ts).length, 1, "one outcome");
+      const steps = (await bot.app.audit.query({ connector, limit: 50 }))
+        .map((entry) => entry.detail ?? "")
+        .filter((detail) => detail.startsWith("step "));
+      assert.ok(steps.includes("step stopped done"), steps.join(", "));
+      assert.equal(new Set(steps).size, steps.length, `each step ran once: ${steps.join(", ")}`);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  for (const [channel, words] of [
+    ["C0NOTIN", /I am not a member of <#C0NOTIN>.*\/invite @connect-ops/],
+    ["C0GONE", /Slack knows no channel C0GONE that I can see/],
+  ] as const) {
+    test(`an approvals channel Slack refuses (${channel}): the requester is told plainly why, and how to decide`, async () => {
+      const elsewhere = await start(channel, `${prefix}${channel}:`);
+      try {
+        const { connector } = await sinkThatRead(1);
+        const responseUrl = standIn.responseUrl();
+        await elsewhere.simulator.slashCommand({
+          text: `stop ${connector} --reason "nowhere to post"`,
+          userId: operator.id,
+          userName: operator.name,
+          responseUrl,
+        });
+        const asked = await standIn.waitForCall("response_url", (call) => call.url === responseUrl);
+        const id = /request ([a-z0-9._-]+-\d+)/.exec(String(asked.args.text))?.[1] ?? assert.fail("no id");
+        // In reply to the command, to the person who asked alone…
+        const reply = await standIn.waitForCall(
+          "response_url",
+          (call) => call.url === responseUrl && call.args.response_type === "ephemeral",
+        );
+        assert.match(String(reply.args.text), words);
+        // …and in a direct message that stays.
+        const told = await standIn.waitForCall(
+          "chat.postMessage",
+          (call) => call.args.channel === operator.id && words.test(String(call.args.text)),
+        );
+        assert.match(
+          String(told.args.text),
+          new RegExp(`Your request ${id} could not be posted for approval`),
+        );
+        assert.match(String(told.args.text), words);
+        assert.match(String(told.args.text), new RegExp(`approve ${id}`));
+      } finally {
+        await elsewhere.stop();
+      }
+    });
+  }
 });

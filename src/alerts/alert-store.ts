@@ -283,6 +283,16 @@ export class AlertStore {
     );
   }
 
+  /** Notes that a poll of every cluster ended at `at` (epoch ms): readiness checks the poll is fresh. */
+  async markPolled(at: number): Promise<void> {
+    await this.#redis.set(this.#key("last-poll"), String(at), "EX", 7 * 86_400);
+  }
+
+  async lastPolledAt(): Promise<number | undefined> {
+    const stored = await this.#redis.get(this.#key("last-poll"));
+    return stored === null ? undefined : Number(stored);
+  }
+
   #key(...parts: string[]): string {
     return `${this.#prefix}${parts.join(":")}`;
   }

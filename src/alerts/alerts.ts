@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { type AlertRoute, type AlertsConfig, longestAlertWindowMs, maxAlertSamples } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { formatDuration } from "../core/duration.js";
+import { timeLimit } from "../core/time-limit.js";
 import {
   type AlertRule,
   type ConnectorSample,
@@ -43,6 +44,8 @@ export interface AlertsOptions {
   readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Told how long each cluster's part of a poll took, in seconds (metrics). */
+  readonly onClusterPolled?: (cluster: string, seconds: number) => void;
 }
 
 export interface Person {
@@ -85,6 +88,7 @@ export class Alerts {
   readonly #options: AlertsOptions;
   readonly #queue: Queue;
   #worker: Worker | undefined;
+  #lastConnectionError = 0;
 
   constructor(options: AlertsOptions) {
     this.#options = options;
@@ -93,8 +97,15 @@ export class Alerts {
       connection: options.connection,
       prefix: `${options.keyPrefix}bull`,
     });
-    // A lost Redis connection is reported once by the app's RedisWatch; BullMQ would print every retry.
-    this.#queue.on("error", () => {});
+    this.#queue.on("error", (error) => this.#connectionError(error));
+  }
+
+  /** Queue and worker reconnect by themselves; one line a minute says Redis is away while it is. */
+  #connectionError(error: Error): void {
+    const now = Date.now();
+    if (now - this.#lastConnectionError < 60_000) return;
+    this.#lastConnectionError = now;
+    this.#options.logger?.warn({ err: error }, "alerts: Redis connection error (reconnecting)");
   }
 
   /** Starts polling on the configured interval; every replica may call this: the scheduler is shared. */
@@ -109,16 +120,31 @@ export class Alerts {
       prefix: `${this.#options.keyPrefix}bull`,
       concurrency: 1,
     });
+    this.#worker.on("error", (error) => this.#connectionError(error));
     this.#worker.on("failed", (_job, error) =>
       this.#options.logger?.warn({ err: error }, "alert poll failed"),
     );
-    this.#worker.on("error", (error) =>
-      this.#options.logger?.warn({ err: error }, "the alert poller lost its Redis connection"),
-    );
+    this.#worker.on("error", (error) => this.#connectionError(error));
   }
 
-  async close(): Promise<void> {
-    await this.#worker?.close();
+  /** Whether this process polls: `start` was called and its worker runs. */
+  get polling(): boolean {
+    return this.#worker?.isRunning() === true;
+  }
+
+  /** When the last poll of every cluster ended, on any replica (epoch ms), or undefined if none has yet. */
+  lastPollAt(): Promise<number | undefined> {
+    return this.store.lastPolledAt();
+  }
+
+  /** The alerts queue's jobs by state (the poll scheduler's next run is delayed). */
+  jobCounts(): Promise<Record<string, number>> {
+    return this.#queue.getJobCounts("waiting", "active", "delayed", "failed");
+  }
+
+  /** Stops polling at once, and waits up to `drainMs` for a running poll to end (and release its claim). */
+  async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
+    if (this.#worker !== undefined) await timeLimit(this.#worker.close(), drainMs);
     await this.#queue.close();
   }
 
@@ -133,10 +159,13 @@ export class Alerts {
     );
     try {
       for (const cluster of this.#options.clusters) {
+        const started = performance.now();
         await this.#pollCluster(cluster).catch((error: unknown) =>
           this.#options.logger?.warn({ err: error, cluster: cluster.name }, "alert poll of a cluster failed"),
         );
+        this.#options.onClusterPolled?.(cluster.name, (performance.now() - started) / 1000);
       }
+      await this.store.markPolled(this.#now());
     } finally {
       clearInterval(renewal);
       await this.store.releasePoll(holder);

@@ -17,8 +17,9 @@ export const auditOutcomes = [
 ] as const;
 export type AuditOutcome = (typeof auditOutcomes)[number];
 
-export const auditSources = ["slack", "shell", "system"] as const;
-export type AuditSource = (typeof auditSources)[number];
+/** Who acted: an adapter's name (an actor's `source`, e.g. "slack", "shell") or "system" (the bot itself). */
+const AuditSource = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "an adapter name such as slack");
+export type AuditSource = string;
 
 /** What a caller records. Arguments arrive with secrets already hidden. */
 export interface AuditRecord {
@@ -50,7 +51,7 @@ export const AuditEntry = z.strictObject({
   time: z.iso.datetime(),
   actorId: z.string(),
   actorName: z.string(),
-  source: z.enum(auditSources),
+  source: AuditSource,
   cluster: z.string().optional(),
   connector: z.string().optional(),
   command: z.string(),

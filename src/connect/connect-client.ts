@@ -9,6 +9,7 @@ import {
   ConnectBadResponse,
   ConnectConflict,
   type ConnectError,
+  type ConnectErrorCode,
   type ConnectErrorDetails,
   ConnectNotFound,
   ConnectNotStopped,
@@ -53,6 +54,8 @@ export interface ConnectClientOptions {
   readonly timeoutMs?: number;
   readonly maxRetries?: number;
   readonly retryBaseDelayMs?: number;
+  /** Told of every HTTP attempt's end: undefined when it succeeded, else the error's stable code (metrics). */
+  readonly onRequest?: (failure: ConnectErrorCode | undefined) => void;
 }
 
 export interface CallOptions {
@@ -106,6 +109,7 @@ export class ConnectClient {
   /** HTTPS with no client certificate configured: a hang-up may mean the worker wants one. */
   readonly #tlsWithoutCertificate: boolean;
   readonly #passwordKeys = new Map<string, { readonly keys: ReadonlySet<string>; readonly until: number }>();
+  readonly #onRequest: ((failure: ConnectErrorCode | undefined) => void) | undefined;
 
   constructor(options: ConnectClientOptions) {
     const url = new URL(options.url);
@@ -115,6 +119,7 @@ export class ConnectClient {
     this.#maxRetries = options.maxRetries ?? 3;
     this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
     this.#tlsWithoutCertificate = url.protocol === "https:" && options.certificate === undefined;
+    this.#onRequest = options.onRequest;
     this.#authorization =
       options.token !== undefined
         ? `Bearer ${options.token}`
@@ -425,9 +430,12 @@ export class ConnectClient {
     const idempotent = call.method === "GET";
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#attempt(call, requestId);
+        const result = await this.#attempt(call, requestId);
+        this.#onRequest?.(undefined);
+        return result;
       } catch (error) {
         const connectError = error as ConnectError;
+        this.#onRequest?.(connectError.code);
         // A mutation is repeated only when Connect certainly did not apply it: a 409 (it refused during a
         // rebalance) or a refused connection. A timeout or a 5xx may have come after the change was made.
         const safeToRepeat = idempotent

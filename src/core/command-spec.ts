@@ -10,10 +10,12 @@ import type { Role } from "./roles.js";
 /** read: looks only. safe: changes state in a way that is easy to undo. destructive: needs a second person. */
 export type Risk = "read" | "safe" | "destructive";
 
+/** A person as an adapter knows them: `id` is opaque to the core, `source` names the adapter (and its identity). */
 export interface Actor {
   readonly id: string;
   readonly name: string;
-  readonly source: "slack" | "shell";
+  /** The adapter's name, e.g. "slack" or "shell": lower-case letters, digits and '-'. */
+  readonly source: string;
 }
 
 export interface CommandContext {

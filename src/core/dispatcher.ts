@@ -6,9 +6,10 @@ import type { ClusterHandle } from "./cluster-handle.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { describeFailure } from "./error-words.js";
+import { type Identities, roleThrough } from "./identity.js";
 import { redactDeep, redactText } from "./redact.js";
 import { errorReply, type Reply } from "./reply.js";
-import { hasRole, type Role, type RoleResolver } from "./roles.js";
+import { hasRole } from "./roles.js";
 
 export interface Invocation {
   readonly actor: Actor;
@@ -23,11 +24,10 @@ export interface DispatcherOptions {
   readonly clusters: readonly ClusterHandle[];
   /** Channel id → cluster name. */
   readonly channelClusters: Readonly<Record<string, string>>;
-  readonly roles: RoleResolver;
+  /** How each adapter's principals map to roles; an actor whose source is missing here has no role. */
+  readonly identities: Identities;
   readonly audit: AuditTrail;
   readonly now?: () => Date;
-  /** The role of actors who are not Slack users (the terminal shell's local operator). */
-  readonly localRole?: Role;
   readonly logger?: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
@@ -35,6 +35,8 @@ export interface DispatcherOptions {
   readonly sealsSecrets?: boolean;
   /** Why the store (Redis) cannot be used right now, or undefined while it answers. */
   readonly storeOutage?: () => string | undefined;
+  /** Told of every invocation once it is audited: its command, outcome and duration in seconds (metrics). */
+  readonly observe?: (command: string, outcome: AuditRecord["outcome"], seconds: number) => void;
 }
 
 const clusterFlag: FlagSpec = {
@@ -105,6 +107,7 @@ export class Dispatcher {
         requestId: invocation.requestId,
         ...fields,
       });
+      this.#options.observe?.(entry.command, entry.outcome, entry.durationMs / 1000);
       const { hash, prevHash, time, ...logged } = entry;
       this.#options.logger?.info(logged, `${entry.command}: ${entry.outcome}`);
     };
@@ -123,9 +126,7 @@ export class Dispatcher {
     const about = { command: command.name, cluster: cluster.name, ...definedConnector(prepared.connector) };
 
     const roleOn = (clusterName: string, fresh = false) =>
-      invocation.actor.source === "slack"
-        ? this.#options.roles.roleOf(invocation.actor.id, clusterName, { fresh })
-        : Promise.resolve(this.#options.localRole);
+      roleThrough(this.#options.identities, invocation.actor.source, invocation.actor.id, clusterName, fresh);
     try {
       if (command.role !== "anyone") {
         // Anything that changes state asks Slack for group membership afresh.

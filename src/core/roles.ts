@@ -26,7 +26,10 @@ export interface RoleResolverOptions {
 
 const isGroupId = (id: string) => id.startsWith("S");
 
-/** Answers "which role does this user hold on this cluster", from user ids and (cached) user-group membership. */
+/**
+ * Slack's identity (an `Identity`, see identity.ts): answers "which role does this user hold on this cluster", from user ids and (cached)
+ * user-group membership. A user no grant names has no role (unless `unknownUsersAreViewers`).
+ */
 export class RoleResolver {
   readonly #options: RoleResolverOptions;
   readonly #groupCache = new Map<string, { members: readonly string[] | "unsupported"; at: number }>();

@@ -204,6 +204,12 @@ export class SinkLagReader {
     return new Map(found.map((entry) => [entry.partition, Number(entry.offset)]));
   }
 
+  /** Whether a broker answers: one Metadata request for the cluster (readiness), or the error. */
+  async ping(): Promise<void> {
+    await this.#connect();
+    await this.#admin.describeCluster();
+  }
+
   async close(): Promise<void> {
     if (this.#connected !== undefined) await this.#admin.disconnect();
     this.#connected = undefined;

@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { App as BoltApp, RespondFn } from "@slack/bolt";
+import type { App as BoltApp, RespondArguments } from "@slack/bolt";
 import { z } from "zod";
 import type { App } from "../app.js";
+import { redactDeep } from "../core/redact.js";
 import type { Reply } from "../core/reply.js";
-import { escapeMrkdwn, fallbackText, redactingRespond } from "./block-kit.js";
+import { escapeMrkdwn, fallbackText } from "./block-kit.js";
+
+/** Answers the clicker, redacted: in place of the click, or by direct message from the Home tab. */
+type Respond = (message: RespondArguments) => Promise<unknown>;
 
 /** The fields of a button click the bot reads. */
 const ButtonClick = z.object({
@@ -41,8 +45,16 @@ export function handleButtons(
   commandFor: (click: Click) => string | undefined,
   afterwards?: (click: Click, answer: Reply) => Promise<void>,
 ): void {
-  bolt.action({ action_id: actionIds }, async ({ ack, body, respond: send }) => {
-    const respond = redactingRespond(send);
+  bolt.action({ action_id: actionIds }, async ({ ack, body, respond: respondInPlace, client }) => {
+    // A click in the Home tab comes with no response_url: its answer goes to the clicker as a direct message.
+    const userId = (body as { user?: { id?: unknown } }).user?.id;
+    const respond: Respond = async (message) => {
+      const safe = redactDeep(message);
+      if (respondInPlace !== undefined) return respondInPlace(safe);
+      if (typeof userId === "string" && safe.text !== undefined) {
+        return client.chat.postMessage({ channel: userId, text: safe.text });
+      }
+    };
     let acknowledged: Promise<void> | undefined;
     const acknowledge = () => {
       acknowledged ??= ack();
@@ -61,7 +73,7 @@ export function handleButtons(
 async function handleClick(
   app: App,
   body: unknown,
-  respond: RespondFn,
+  respond: Respond,
   acknowledge: () => Promise<void>,
   commandFor: (click: Click) => string | undefined,
   afterwards: ((click: Click, answer: Reply) => Promise<void>) | undefined,

@@ -1,18 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import { App as BoltApp, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
-import { type WebAPICallResult, WebClient, type WebClientOptions } from "@slack/web-api";
+import { type WebAPICallResult, WebClient, WebClientEvent, type WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
 import { redactDeep } from "../core/redact.js";
 import type { UserGroupDirectory } from "../core/roles.js";
+import type { Metrics } from "../ops/metrics.js";
+import { closeServer, portOf, serveOperations, startOperationsServer } from "../ops/operations-endpoints.js";
+import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
+import { slackErrorCode } from "./delivery-words.js";
 import { handleAlertButtons } from "./slack-alerts.js";
-import { handleApprovalButtons } from "./slack-approvals.js";
+import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
 
 /** The fields of a slash command the bot reads. Authorisation uses `user_id`, never `user_name` (names change). */
@@ -60,8 +64,15 @@ export interface SlackAdapterOptions {
 }
 
 export interface RunningSlackAdapter {
-  /** The events endpoint, e.g. http://127.0.0.1:3000/slack/events. */
+  /** The events endpoint, e.g. http://127.0.0.1:3000/slack/events, or "socket-mode". */
   readonly url: string;
+  /** Where `/healthz`, `/readyz` and `/metrics` answer, e.g. http://127.0.0.1:3000 (the same port either way). */
+  readonly operationsUrl: string;
+  /**
+   * Takes no new command, click or event from now on (HTTP: 503 to Slack; Socket Mode: the socket closes), while
+   * `/healthz`, `/readyz` and `/metrics` still answer, until `stop`.
+   */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,11 +87,46 @@ class RedactingWebClient extends WebClient {
   }
 }
 
-export function createSlackClient(slack: SlackConfig, options: WebClientOptions = {}): WebClient {
-  return new RedactingWebClient(slack.botToken, {
-    ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }),
-    ...options,
+/**
+ * The bot's Web API client, redacting every call; with `metrics`, every failed call and every 429 is counted by
+ * method.
+ */
+export function createSlackClient(
+  slack: SlackConfig,
+  options: WebClientOptions = {},
+  metrics?: Metrics,
+): WebClient {
+  const clientOptions = { ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }), ...options };
+  if (metrics === undefined) return new RedactingWebClient(slack.botToken, clientOptions);
+  const client = new ObservedWebClient(slack.botToken, clientOptions, metrics);
+  client.on(WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, { url }: { url: string }) => {
+    const method = url.slice(url.lastIndexOf("/") + 1);
+    metrics.slackRateLimited.inc({ method });
+    metrics.slackRateLimitWait.inc({ method }, retryAfterSeconds);
   });
+  return client;
+}
+
+/** Every Web API method goes through `apiCall`, so one override sees each call's failure and Slack's code. */
+class ObservedWebClient extends RedactingWebClient {
+  readonly #metrics: Metrics;
+
+  constructor(token: string | undefined, options: WebClientOptions, metrics: Metrics) {
+    super(token, options);
+    this.#metrics = metrics;
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      this.#metrics.slackApiErrors.inc({
+        method,
+        error: slackErrorCode(error) ?? String((error as { code?: unknown }).code ?? "unknown"),
+      });
+      throw error;
+    }
+  }
 }
 
 /** User-group membership from Slack; a workspace without user groups (free plan) answers "unsupported". */
@@ -92,8 +138,7 @@ export class SlackUserGroups implements UserGroupDirectory {
       const result = await this.client.usergroups.users.list({ usergroup: groupId });
       return result.users ?? [];
     } catch (error) {
-      if ((error as { data?: { error?: string } }).data?.error === "plan_upgrade_required")
-        return "unsupported";
+      if (slackErrorCode(error) === "plan_upgrade_required") return "unsupported";
       throw error;
     }
   }
@@ -153,29 +198,59 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       return;
     }
     if (!first) return;
+    const requestId = randomUUID();
     const reply = await app.dispatcher.dispatch({
       actor: { id: user_id, name: user_name, source: "slack" },
       text,
       channelId: channel_id,
-      requestId: randomUUID(),
+      requestId,
     });
     await respond({
       response_type: reply.visibility,
       text: fallbackText(reply),
       blocks: renderBlocks(reply),
     });
+    const undelivered = await takeUndeliveredNotice(app.redis, app.keyPrefix, requestId);
+    if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
   });
 
   handleApprovalButtons(bolt, app);
+  const home = new AppHome(app, client);
+  handleAppHome(bolt, home, log);
+  const stopRefreshingHomes = app.onRequestChanged((request) => home.requestChanged(request));
   handleAlertButtons(bolt, app);
   await warnWithoutUserGroups(app, new SlackUserGroups(client), log);
 
   if (receiver instanceof SocketModeReceiver) {
+    // Socket Mode needs no HTTP server for Slack; the operations endpoints get one of their own on the port.
+    const operations = await startOperationsServer(app.operations, options.port);
     await bolt.start();
-    log("Slack: connected in Socket Mode");
-    return { url: "socket-mode", stop: () => bolt.stop().then(() => undefined) };
+    log(`Slack: connected in Socket Mode; /healthz, /readyz and /metrics on ${operations.url}`);
+    let socketOpen = true;
+    const closeSocket = async () => {
+      if (!socketOpen) return;
+      socketOpen = false;
+      stopRefreshingHomes();
+      await bolt.stop();
+    };
+    return {
+      url: "socket-mode",
+      operationsUrl: operations.url,
+      drain: closeSocket,
+      stop: async () => {
+        await closeSocket();
+        await operations.close();
+      },
+    };
   }
+  let draining = false;
   const server = createServer((request, response) => {
+    // Probes and scrapes are not Slack's: they are answered before the signature check.
+    if (serveOperations(app.operations, request, response)) return;
+    if (draining) {
+      response.writeHead(503, { "retry-after": "1" }).end("Shutting down");
+      return;
+    }
     const declared = Number(request.headers["content-length"]);
     if (declared > maxSlackBodyBytes) {
       app.logger.warn(
@@ -194,10 +269,21 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   });
   server.listen(options.port);
   await once(server, "listening");
-  const address = server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
-  log(`Slack: listening for /connect on port ${port} (POST /slack/events)`);
-  return { url: `http://127.0.0.1:${port}/slack/events`, stop: () => closeServer(server) };
+  const port = portOf(server, options.port);
+  log(`Slack: listening for /connect on port ${port} (POST /slack/events; /healthz, /readyz, /metrics)`);
+  return {
+    url: `http://127.0.0.1:${port}/slack/events`,
+    operationsUrl: `http://127.0.0.1:${port}`,
+    drain: async () => {
+      draining = true;
+      stopRefreshingHomes();
+    },
+    stop: async () => {
+      draining = true;
+      stopRefreshingHomes();
+      await closeServer(server);
+    },
+  };
 }
 
 async function warnWithoutUserGroups(app: App, groups: UserGroupDirectory, log: (message: string) => void) {
@@ -209,10 +295,4 @@ async function warnWithoutUserGroups(app: App, groups: UserGroupDirectory, log: 
       "Slack: this workspace has no user groups (plan_upgrade_required); roles apply to the user ids listed only.",
     );
   }
-}
-
-async function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  server.close();
-  await once(server, "close");
 }

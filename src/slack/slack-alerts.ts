@@ -9,6 +9,7 @@ import { formatDuration } from "../core/duration.js";
 import { type ReplyPart, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
+import { whyNotPosted } from "./delivery-words.js";
 
 const snoozeActions = {
   alert_snooze_1h: "1h",
@@ -38,11 +39,12 @@ export class SlackAlertNotifier implements AlertNotifier {
 
   async post(channel: string, alerts: readonly Alert[]): Promise<MessageRef | undefined> {
     await this.#turn(channel);
-    const posted = await this.#client.chat.postMessage({
-      channel,
-      ...alertMessage(alerts),
-      unfurl_links: false,
-    });
+    const posted = await this.#client.chat
+      .postMessage({ channel, ...alertMessage(alerts), unfurl_links: false })
+      .catch((error: unknown) => {
+        // The log line an operator reads says what to do (invite the bot), not only Slack's code.
+        throw new Error(whyNotPosted(error, channel), { cause: error });
+      });
     return posted.ts === undefined ? undefined : { channel, ts: posted.ts };
   }
 

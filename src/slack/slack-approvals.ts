@@ -13,6 +13,7 @@ import { formatDuration } from "../core/duration.js";
 import { type Reply, type ReplyPart, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
+import { whyNotPosted } from "./delivery-words.js";
 
 export const approveAction = "approval_approve";
 export const denyAction = "approval_deny";
@@ -74,20 +75,32 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     const place = await this.#place(request);
     if (place === "post") {
       const channel = this.#options.channel ?? request.channelId;
+      let problem: unknown;
       const posted =
         channel === undefined
           ? undefined
           : await client.chat
               .postMessage({ channel, ...content, unfurl_links: false })
-              .catch(() => undefined);
+              .catch((error: unknown) => {
+                problem = error;
+                return undefined;
+              });
       if (channel === undefined || posted?.ts === undefined) {
-        // No message to keep up to date: free the claim, and tell the requester how the request can be decided.
+        // No message to keep up to date: free the claim, and tell the requester why and how it can be decided.
         await this.#options.redis.del(this.#key(request.id));
         if (request.state === "pending") {
-          await client.chat.postMessage({
-            channel: request.requester.id,
-            text: `Your request ${request.id} could not be posted${channel === undefined ? "" : ` to <#${channel}>`} (is the bot in that channel?). Approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`,
-          });
+          const why =
+            channel === undefined ? "no approvals channel is configured." : whyNotPosted(problem, channel);
+          const text = `Your request ${request.id} could not be posted for approval: ${why} Meanwhile approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`;
+          // Told twice: in reply to the command that asked (the adapter picks this up), and in a direct message
+          // that stays.
+          await this.#options.redis.set(
+            undeliveredKey(this.#options.keyPrefix, request.requestId),
+            text,
+            "EX",
+            300,
+          );
+          await client.chat.postMessage({ channel: request.requester.id, text });
         }
       } else {
         await this.#remember(request, { channel, ts: posted.ts, rank: rankOf[request.state] });
@@ -154,6 +167,22 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   #key(id: string): string {
     return `${this.#options.keyPrefix}slack:approval-message:${id}`;
   }
+}
+
+function undeliveredKey(keyPrefix: string, requestId: string): string {
+  return `${keyPrefix}slack:undelivered:${requestId}`;
+}
+
+/**
+ * Why the approval request made by the command `requestId` could not be posted (the bot is not in the channel,
+ * the channel is gone), once: the command's reply tells the person who asked.
+ */
+export async function takeUndeliveredNotice(
+  redis: Redis,
+  keyPrefix: string,
+  requestId: string,
+): Promise<string | undefined> {
+  return (await redis.getdel(undeliveredKey(keyPrefix, requestId))) ?? undefined;
 }
 
 /** What the approval message says in each state: the request, its plan, and who decided what, when. */

@@ -56,6 +56,7 @@ export class SlackApiStandIn {
   readonly #userGroups: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
   readonly #rateLimited = new Map<string, { times: number; retryAfter: number }>();
   readonly #waiters: (() => void)[] = [];
+  readonly #channelErrors: ReadonlyMap<string, string>;
   #ts = 1_764_000_000_000_000;
   #responseUrls = 0;
 
@@ -64,6 +65,10 @@ export class SlackApiStandIn {
     this.#appToken = options.appToken;
     this.#users = new Map((options.users ?? []).map((user) => [user.id, user]));
     this.#userGroups = options.userGroups ?? {};
+    this.#channelErrors = new Map([
+      ...(options.channelsWithoutBot ?? []).map((channel) => [channel, "not_in_channel"] as const),
+      ...(options.missingChannels ?? []).map((channel) => [channel, "channel_not_found"] as const),
+    ]);
     this.#server = createServer((request, response) => void this.#handle(request, response));
     this.#sockets = new WebSocketServer({ server: this.#server, path: "/socket" });
     this.#sockets.on("connection", (socket) => {
@@ -214,6 +219,15 @@ export class SlackApiStandIn {
         "retry-after": String(limited.retryAfter),
       });
     }
+    const channelError = this.#channelErrors.get(String(args.channel));
+    if (method === "chat.postMessage" && channelError !== undefined) {
+      return answer(200, { ok: false, error: channelError }, channelError);
+    }
+    if (method === "views.publish") {
+      const problems = homeViewProblems(args.view);
+      if (problems.length > 0)
+        return answer(200, { ok: false, error: "invalid_arguments", errors: problems }, problems.join("; "));
+    }
     if (messageMethods.has(method)) {
       const problems = messageProblems(args);
       if (problems.length > 0)
@@ -239,6 +253,8 @@ export class SlackApiStandIn {
         const ts = method === "chat.update" ? String(args.ts) : this.#nextTs();
         return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
       }
+      case "views.publish":
+        return { ok: true, view: { id: `V${this.#nextTs().replace(".", "")}`, type: "home" } };
       case "chat.postEphemeral":
         return { ok: true, message_ts: this.#nextTs() };
       case "chat.getPermalink":
@@ -288,6 +304,10 @@ export interface StandInOptions {
   readonly appToken?: string;
   readonly users?: readonly StandInUser[];
   readonly userGroups?: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
+  /** Channels the bot is not a member of: posting there answers `not_in_channel`. */
+  readonly channelsWithoutBot?: readonly string[];
+  /** Channels that do not exist (or are private without the bot): posting answers `channel_not_found`. */
+  readonly missingChannels?: readonly string[];
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -302,9 +322,25 @@ function parseArgs(body: string, contentType: string): Record<string, unknown> {
     return body === "" ? {} : (JSON.parse(body) as Record<string, unknown>);
   const args: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(body)) {
-    args[key] = key === "blocks" || key === "attachments" ? JSON.parse(value) : value;
+    args[key] = key === "blocks" || key === "attachments" || key === "view" ? JSON.parse(value) : value;
   }
   return args;
+}
+
+/**
+ * views.publish (api.slack.com/methods/views.publish): a `home` view of at most 100 blocks
+ * (api.slack.com/reference/surfaces/views), each block within the same limits as a message's.
+ */
+function homeViewProblems(view: unknown): string[] {
+  const { type, blocks } = (view ?? {}) as { type?: unknown; blocks?: unknown };
+  if (type !== "home") return ["view.type must be home"];
+  if (!Array.isArray(blocks)) return ["view.blocks must be an array"];
+  const problems = blocks.length > 100 ? ["no more than 100 items allowed [json-pointer:/view/blocks]"] : [];
+  // Per-block limits as for messages; the message's 50-block and total-text limits do not apply to views.
+  return [
+    ...problems,
+    ...messageProblems({ blocks: blocks.slice(0, limits.blocks) }).filter((p) => p !== "msg_blocks_too_long"),
+  ];
 }
 
 type Block = { type?: string; text?: { text?: string }; fields?: { text?: string }[]; elements?: unknown[] };

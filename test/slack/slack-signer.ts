@@ -108,6 +108,47 @@ export class SlackSimulator {
     return this.raw(body, signSlackRequest(this.signingSecret, body));
   }
 
+  /** An Events API delivery (`event_callback`), e.g. `app_home_opened`. */
+  event(event: Record<string, unknown>): Promise<SentRequest> {
+    const body = JSON.stringify({
+      token: "deprecated-verification-token",
+      team_id: "T0TEAM",
+      api_app_id: "A0APP",
+      type: "event_callback",
+      event_id: `Ev${Date.now()}${++triggers}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event,
+    });
+    return this.raw(body, {
+      ...signSlackRequest(this.signingSecret, body),
+      "content-type": "application/json",
+    });
+  }
+
+  /** A click on a button in the Home tab: a block_actions interaction from a view, with no response_url. */
+  homeClick(click: Omit<ButtonClick, "channelId" | "messageTs" | "responseUrl">): Promise<SentRequest> {
+    const payload = {
+      type: "block_actions",
+      api_app_id: "A0APP",
+      team: { id: "T0TEAM", domain: "example" },
+      user: { id: click.userId, username: click.userName ?? click.userId.toLowerCase(), team_id: "T0TEAM" },
+      container: { type: "view", view_id: "V0HOME" },
+      view: { id: "V0HOME", type: "home", blocks: [] },
+      trigger_id: click.triggerId ?? `trigger-${Date.now()}-${++triggers}`,
+      actions: [
+        {
+          type: "button",
+          action_id: click.actionId,
+          block_id: "home-approval",
+          value: click.value,
+          action_ts: String(Date.now() / 1000),
+        },
+      ],
+    };
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.raw(body, signSlackRequest(this.signingSecret, body));
+  }
+
   async raw(body: string, headers: Record<string, string>): Promise<SentRequest> {
     const started = performance.now();
     const response = await fetch(this.botUrl, { method: "POST", headers, body });

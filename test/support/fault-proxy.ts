@@ -11,7 +11,11 @@ export interface RecordedRequest {
   finishedMs?: number;
 }
 
-type Fault = ({ kind: "status"; status: number; body: string } | { kind: "hang" }) & {
+type Fault = (
+  | { kind: "status"; status: number; body: string }
+  | { kind: "hang" }
+  | { kind: "delay"; ms: number }
+) & {
   /** Only a request with this method and a path matching this pattern gets the fault; others pass. */
   readonly only?: { readonly method: string; readonly path: RegExp };
 };
@@ -56,21 +60,25 @@ export class FaultProxy {
         outgoing.writeHead(fault.status, { "content-type": "application/json" }).end(fault.body);
         return;
       }
-      const forwarded = request(
-        {
-          host: this.#target.hostname,
-          port: this.#target.port,
-          method: incoming.method,
-          path: incoming.url,
-          headers: incoming.headers,
-        },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      forwarded.on("error", () => outgoing.destroy());
-      incoming.pipe(forwarded);
+      const forward = () => {
+        const forwarded = request(
+          {
+            host: this.#target.hostname,
+            port: this.#target.port,
+            method: incoming.method,
+            path: incoming.url,
+            headers: incoming.headers,
+          },
+          (answer) => {
+            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(outgoing);
+          },
+        );
+        forwarded.on("error", () => outgoing.destroy());
+        incoming.pipe(forwarded);
+      };
+      if (fault?.kind === "delay") setTimeout(forward, fault.ms);
+      else forward();
     });
   }
 
@@ -118,6 +126,11 @@ export class FaultProxy {
     body: unknown,
   ): void {
     this.#faults.push({ kind: "status", status, body: JSON.stringify(body), only });
+  }
+
+  /** The next request with this method to a matching path reaches the worker only after `ms`: a slow worker. */
+  delayNextMatching(only: { readonly method: string; readonly path: RegExp }, ms: number): void {
+    this.#faults.push({ kind: "delay", ms, only });
   }
 
   /** Down: every connection is cut at once, as when the worker's host is gone. */

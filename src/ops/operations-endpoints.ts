@@ -1,0 +1,90 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Metrics } from "./metrics.js";
+import type { Readiness } from "./readiness.js";
+
+/** What the operations endpoints read: the app's metrics registry and readiness checks. */
+export interface Operations {
+  readonly metrics: Metrics;
+  readonly readiness: Readiness;
+}
+
+/** The paths, shared with the Kubernetes manifests (a test checks they agree). */
+export const operationsPaths = { health: "/healthz", ready: "/readyz", metrics: "/metrics" } as const;
+
+/**
+ * Answers `GET /healthz` (the process serves: always 200), `GET /readyz` (200 or 503, with every check and each
+ * cluster's Connect and Kafka state as JSON) and `GET /metrics` (Prometheus' text format). None needs Slack's
+ * signature, and none shows a token, password or URL credential. Returns false for any other path, for the
+ * caller (the Slack receiver) to handle.
+ */
+export function serveOperations(
+  operations: Operations,
+  request: IncomingMessage,
+  response: ServerResponse,
+): boolean {
+  const path = (request.url ?? "/").split("?")[0];
+  const known = Object.values(operationsPaths).some((known) => known === path);
+  if (!known) return false;
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    response.writeHead(405, { allow: "GET, HEAD" }).end();
+    return true;
+  }
+  void answer(operations, path, response).catch((error: unknown) => {
+    if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+    response.end(`${path} failed: ${error instanceof Error ? error.name : "error"}\n`);
+  });
+  return true;
+}
+
+async function answer(
+  operations: Operations,
+  path: string | undefined,
+  response: ServerResponse,
+): Promise<void> {
+  if (path === operationsPaths.health) {
+    response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+  } else if (path === operationsPaths.ready) {
+    const report = await operations.readiness.check();
+    response
+      .writeHead(report.ready ? 200 : 503, { "content-type": "application/json" })
+      .end(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const { contentType, text } = await operations.metrics.exposition();
+    response.writeHead(200, { "content-type": contentType }).end(text);
+  }
+}
+
+export interface RunningOperationsServer {
+  /** e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The operations port on its own, for a bot with no HTTP server of its own (Socket Mode): only the three
+ * operations paths, 404 for anything else.
+ */
+export async function startOperationsServer(
+  operations: Operations,
+  port: number,
+): Promise<RunningOperationsServer> {
+  const server = createServer((request, response) => {
+    if (!serveOperations(operations, request, response)) response.writeHead(404).end();
+  });
+  server.listen(port);
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${portOf(server, port)}`, close: () => closeServer(server) };
+}
+
+export function portOf(server: Server, fallback: number): number {
+  const address = server.address();
+  return typeof address === "object" && address !== null ? address.port : fallback;
+}
+
+/** Stops accepting, drops idle keep-alive connections and resolves once the server is closed. */
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  server.close();
+  await once(server, "close");
+}

@@ -1,0 +1,125 @@
+import type { ClusterHandle } from "../core/cluster-handle.js";
+import { redactText } from "../core/redact.js";
+import { timedOut, timeLimit } from "../core/time-limit.js";
+
+/** "ok", or why not, in a few words with anything credential-like hidden. */
+export type CheckResult = "ok" | { readonly problem: string };
+
+/** The alert poll as readiness sees it; `Alerts` provides it. */
+export interface PollFreshness {
+  /** Whether this process takes part in polling (only a bot serving Slack polls). */
+  readonly polling: boolean;
+  /** When the last complete poll ended, on any replica (epoch ms). */
+  lastPollAt(): Promise<number | undefined>;
+}
+
+export interface ReadinessOptions {
+  /** Answers PING, or throws. */
+  readonly redis: { ping(): Promise<unknown> };
+  readonly approvals: { readonly workerRunning: boolean };
+  readonly alerts: PollFreshness;
+  readonly pollIntervalMs: number;
+  readonly clusters: readonly ClusterHandle[];
+  /** Bound on each check; a probe must answer well inside Kubernetes' default 1 s… 5 s timeouts. */
+  readonly timeoutMs?: number;
+  readonly now?: () => number;
+}
+
+/** What `GET /readyz` answers: `ready`, each check the decision rests on, and each cluster's state (advisory). */
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly checks: Readonly<Record<"redis" | "approvalWorker" | "alertPoll" | "shutdown", CheckResult>>;
+  /** Per cluster: whether Connect's REST API and Kafka answer. These never make the bot unready. */
+  readonly clusters: readonly {
+    readonly name: string;
+    readonly connect: CheckResult;
+    readonly kafka: CheckResult;
+  }[];
+}
+
+/**
+ * Readiness depends only on what the bot cannot work without: Redis (every request, decision and audit entry),
+ * this process's approval worker, a fresh alert poll (when this process polls), and not shutting down. A Connect
+ * cluster or Kafka that does not answer is listed but leaves the bot ready: it still answers every other cluster,
+ * and says plainly that this one is down, which an unready pod (taken out of the Service) could not.
+ */
+export class Readiness {
+  readonly #options: ReadinessOptions;
+  readonly #since: number;
+  #stopping = false;
+
+  constructor(options: ReadinessOptions) {
+    this.#options = options;
+    this.#since = this.#now();
+  }
+
+  /** From now on the bot reports unready (SIGTERM): Kubernetes stops sending it requests. */
+  stopping(): void {
+    this.#stopping = true;
+  }
+
+  get isStopping(): boolean {
+    return this.#stopping;
+  }
+
+  async check(): Promise<ReadinessReport> {
+    const { redis, approvals, clusters } = this.#options;
+    const [redisCheck, alertPoll, clusterChecks] = await Promise.all([
+      this.#bounded(() => redis.ping()),
+      this.#alertPoll(),
+      Promise.all(
+        clusters.map(async (cluster) => {
+          const [connect, kafka] = await Promise.all([
+            this.#bounded((signal) => cluster.connect.workerInfo({ signal })),
+            this.#bounded(() => cluster.lag.ping()),
+          ]);
+          return { name: cluster.name, connect, kafka };
+        }),
+      ),
+    ]);
+    const checks = {
+      redis: redisCheck,
+      approvalWorker: approvals.workerRunning ? "ok" : { problem: "the approval worker is not running" },
+      alertPoll,
+      shutdown: this.#stopping ? { problem: "shutting down" } : "ok",
+    } as const;
+    return {
+      ready: Object.values(checks).every((check) => check === "ok"),
+      checks,
+      clusters: clusterChecks,
+    };
+  }
+
+  /** Stale when no poll ended for three intervals and a minute (a slow poll, a lost scheduler, a stuck worker). */
+  async #alertPoll(): Promise<CheckResult> {
+    const { alerts, pollIntervalMs } = this.#options;
+    if (!alerts.polling) return "ok";
+    let lastPollAt: number | undefined;
+    const read = await this.#bounded(async () => {
+      lastPollAt = await alerts.lastPollAt();
+    });
+    if (read !== "ok") return read;
+    const allowedMs = 3 * pollIntervalMs + 60_000;
+    const since = Math.max(lastPollAt ?? 0, this.#since);
+    const age = this.#now() - since;
+    return age <= allowedMs
+      ? "ok"
+      : { problem: `no alert poll ended for ${Math.round(age / 1000)} s (allowed ${allowedMs / 1000} s)` };
+  }
+
+  async #bounded(check: (signal: AbortSignal) => Promise<unknown>): Promise<CheckResult> {
+    const timeoutMs = this.#options.timeoutMs ?? 2_000;
+    const answered = check(AbortSignal.timeout(timeoutMs)).then(
+      (): CheckResult => "ok",
+      (error: unknown): CheckResult => ({
+        problem: redactText(error instanceof Error ? error.message : String(error)).slice(0, 300),
+      }),
+    );
+    const result = await timeLimit(answered, timeoutMs);
+    return result === timedOut ? { problem: `no answer within ${timeoutMs} ms` } : result;
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+}

@@ -1,0 +1,244 @@
+import type { App as BoltApp } from "@slack/bolt";
+import type { HomeView, KnownBlock, WebClient } from "@slack/web-api";
+import { z } from "zod";
+import type { ApprovalRequest } from "../../approvals/approval-store.js";
+import type { Alert } from "../alerts/alert-store.js";
+import { ruleName } from "../alerts/alerts.js";
+import type { App } from "../app.js";
+import { formatDuration } from "../core/duration.js";
+import { type ReplyPart, reply } from "../core/reply.js";
+import { hasRole, type Role } from "../core/roles.js";
+import { renderBlocks } from "./block-kit.js";
+import { approveAction, denyAction } from "./slack-approvals.js";
+
+/** What one person's Home tab shows, gathered for them. */
+export interface HomeContent {
+  readonly userId: string;
+  /** Pending requests on clusters where they approve, asked by someone else, not yet approved by them. */
+  readonly waitingForYou: readonly ApprovalRequest[];
+  /** Their own requests that are not finished (pending, approved, executing). */
+  readonly yourOpenRequests: readonly ApprovalRequest[];
+  /** Alerts firing on the clusters where they have a role, newest first. */
+  readonly alerts: readonly Alert[];
+  /** Their role on each configured cluster; undefined for none. */
+  readonly roles: readonly { readonly cluster: string; readonly role: Role | undefined }[];
+  /** Epoch ms: shown as "updated at". */
+  readonly now: number;
+}
+
+/** Slack's limit for a Home tab is 100 blocks; each list stops short of it and says how many it left out. */
+const maxListed = 10;
+const homeViewersKeepMs = 30 * 86_400_000;
+const openStates = new Set<ApprovalRequest["state"]>(["pending", "approved", "executing"]);
+
+const HomeOpened = z.object({ user: z.string().min(1), tab: z.string().optional() });
+
+/**
+ * The bot's Home tab, for the person looking: requests waiting for them (with Approve / Deny, which run
+ * `approve`/`deny` as they do in the approvals channel), their own open requests, alerts firing on clusters they
+ * can see, and their role per cluster. Published on `app_home_opened` and again, for those who opened it, when a
+ * request they can act on (or asked for) changes. Roles come from Slack's identity (the configured grants).
+ */
+export class AppHome {
+  readonly #app: App;
+  readonly #client: WebClient;
+
+  constructor(app: App, client: WebClient) {
+    this.#app = app;
+    this.#client = client;
+  }
+
+  /** Gathers what `userId` may see and publishes it (views.publish, no scope needed). */
+  async publish(userId: string): Promise<void> {
+    const view = homeView(await this.contentFor(userId));
+    await this.#client.views.publish({ user_id: userId, view });
+  }
+
+  async contentFor(userId: string): Promise<HomeContent> {
+    const app = this.#app;
+    const roles = await Promise.all(
+      app.clusters.map(async (cluster) => ({
+        cluster: cluster.name,
+        role: await app.roles.roleOf(userId, cluster.name),
+      })),
+    );
+    const roleOn = (cluster: string) => roles.find((entry) => entry.cluster === cluster)?.role;
+    const now = Date.now();
+    const recent = await app.approvals.recent(200);
+    const waitingForYou = recent.filter(
+      (request) =>
+        request.state === "pending" &&
+        Date.parse(request.expiresAt) > now &&
+        request.requester.id !== userId &&
+        !request.approvedBy.some((person) => person.id === userId) &&
+        hasRole(roleOn(request.cluster), "approver"),
+    );
+    const yourOpenRequests = recent.filter(
+      (request) => request.requester.id === userId && openStates.has(request.state),
+    );
+    const visible = roles.filter((entry) => hasRole(entry.role, "viewer"));
+    const alerts = (await Promise.all(visible.map((entry) => app.alerts.firing(entry.cluster))))
+      .flat()
+      .sort((a, b) => b.firedAt - a.firedAt);
+    return { userId, waitingForYou, yourOpenRequests, alerts, roles, now };
+  }
+
+  /** Remembers who opened their Home, so a request's change refreshes it for those it concerns. */
+  async opened(userId: string): Promise<void> {
+    const key = this.#viewersKey();
+    await this.#app.redis.zadd(key, Date.now(), userId);
+    await this.#app.redis.zremrangebyscore(key, 0, Date.now() - homeViewersKeepMs);
+    await this.publish(userId);
+  }
+
+  /** Refreshes the Home of the requester and of every approver on the request's cluster who opened theirs. */
+  async requestChanged(request: ApprovalRequest): Promise<void> {
+    const viewers = await this.#app.redis.zrangebyscore(
+      this.#viewersKey(),
+      Date.now() - homeViewersKeepMs,
+      "+inf",
+    );
+    for (const userId of viewers) {
+      const concerned =
+        userId === request.requester.id ||
+        hasRole(await this.#app.roles.roleOf(userId, request.cluster), "approver");
+      if (concerned) await this.publish(userId);
+    }
+  }
+
+  #viewersKey(): string {
+    return `${this.#app.keyPrefix}slack:home-viewers`;
+  }
+}
+
+/** Publishes the Home tab whenever someone opens it. */
+export function handleAppHome(bolt: BoltApp, home: AppHome, log: (message: string) => void): void {
+  bolt.event("app_home_opened", async ({ event }) => {
+    const parsed = HomeOpened.safeParse(event);
+    if (!parsed.success || (parsed.data.tab !== undefined && parsed.data.tab !== "home")) return;
+    await home
+      .opened(parsed.data.user)
+      .catch((error: unknown) => log(`Slack: Home tab not published: ${String(error)}`));
+  });
+}
+
+/** The Home tab's Block Kit, from what the person may see. Pure: tests and the README's picture render it. */
+export function homeView(content: HomeContent): HomeView & { readonly blocks: KnownBlock[] } {
+  const at = new Date(content.now).toISOString().slice(11, 16);
+  const blocks: KnownBlock[] = [
+    ...renderBlocks(
+      reply("connect-ops", [
+        { kind: "heading", text: "connect-ops" },
+        {
+          kind: "note",
+          text: `Kafka Connect operations for you, updated ${at} UTC. Type /connect help anywhere for every command.`,
+        },
+      ]),
+    ),
+    { type: "divider" },
+    ...section("Waiting for you", content.waitingForYou.length, "Nothing waits for your approval."),
+    ...listed(content.waitingForYou).flatMap((request) => [
+      ...renderBlocks(reply(request.id, requestParts(request, content.now))),
+      approvalButtons(request),
+    ]),
+    ...omitted(content.waitingForYou.length, "approvals"),
+    { type: "divider" },
+    ...section("Your open requests", content.yourOpenRequests.length, "You have no open requests."),
+    ...listed(content.yourOpenRequests).flatMap((request) =>
+      renderBlocks(reply(request.id, requestParts(request, content.now))),
+    ),
+    ...omitted(content.yourOpenRequests.length, "approvals"),
+    { type: "divider" },
+    ...section(
+      "Alerts firing on your clusters",
+      content.alerts.length,
+      "No alert is firing where you can see.",
+    ),
+    ...renderBlocks(
+      reply(
+        "alerts",
+        listed(content.alerts).map((alert) => ({
+          kind: "text" as const,
+          text: `${alert.cluster} / ${alert.connector}: ${ruleName(alert.rule)}: ${alert.summary} (for ${formatDuration(content.now - alert.firedAt)})`,
+        })),
+      ),
+    ),
+    ...omitted(content.alerts.length, "alerts"),
+    { type: "divider" },
+    ...renderBlocks(
+      reply("roles", [
+        { kind: "heading", text: "Your roles" },
+        {
+          kind: "fields",
+          fields: content.roles.map(({ cluster, role }) => [
+            cluster,
+            role ?? "none (ask an admin of connect-ops)",
+          ]),
+        },
+      ]),
+    ),
+  ];
+  return { type: "home", blocks };
+}
+
+function requestParts(request: ApprovalRequest, now: number): ReplyPart[] {
+  const approvals =
+    request.approversNeeded > 1
+      ? `, ${request.approvedBy.length} of ${request.approversNeeded} approvals`
+      : "";
+  const state =
+    request.state === "pending"
+      ? `waiting, expires in ${formatDuration(Math.max(0, Date.parse(request.expiresAt) - now))}${approvals}`
+      : request.state === "executing"
+        ? `running${request.step === undefined ? "" : ` (done: ${request.step})`}`
+        : request.state;
+  return [
+    {
+      kind: "text",
+      text: `${request.id}: ${request.command} ${request.connector} on ${request.cluster}, asked by ${request.requester.name}: "${request.reason}"`,
+    },
+    { kind: "note", text: `${state}. Plan: ${request.planSummary.split("\n").slice(0, 3).join(" · ")}` },
+  ];
+}
+
+function approvalButtons(request: ApprovalRequest): KnownBlock {
+  return {
+    type: "actions",
+    block_id: `home-approval:${request.id}`,
+    elements: [
+      {
+        type: "button",
+        action_id: approveAction,
+        style: "primary",
+        text: { type: "plain_text", text: "Approve" },
+        value: request.id,
+      },
+      {
+        type: "button",
+        action_id: denyAction,
+        style: "danger",
+        text: { type: "plain_text", text: "Deny" },
+        value: request.id,
+      },
+    ],
+  };
+}
+
+function section(title: string, count: number, whenEmpty: string): KnownBlock[] {
+  const heading = `${title} (${count})`;
+  const empty: ReplyPart[] = count === 0 ? [{ kind: "note", text: whenEmpty }] : [];
+  return renderBlocks(reply(heading, [{ kind: "heading", text: heading }, ...empty]));
+}
+
+function listed<T>(items: readonly T[]): readonly T[] {
+  return items.slice(0, maxListed);
+}
+
+function omitted(count: number, command: string): KnownBlock[] {
+  if (count <= maxListed) return [];
+  return renderBlocks(
+    reply("more", [
+      { kind: "note", text: `…and ${count - maxListed} more: \`/connect ${command}\` lists them all.` },
+    ]),
+  );
+}
