@@ -15,6 +15,7 @@ import { approveAction, SlackApprovalNotifier } from "../src/slack/slack-approva
 import { SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const botToken = "xoxb-home-token";
@@ -144,8 +145,7 @@ clusters:
       responseUrl,
     });
     const answer = await standIn.waitForCall("response_url", (call) => call.url === responseUrl);
-    const id =
-      /request ([a-z0-9._-]+-\d+)/.exec(String(answer.args.text))?.[1] ?? assert.fail("no request id");
+    const id = requestIdIn(String(answer.args.text));
 
     const anna = await latestHome(standIn, approver.id, (text) => text.includes("Waiting for you (1)"));
     assert.match(anna, new RegExp(`${id}: stop ${connector} on prod, asked by otto: \\\\"home test\\\\"`));
@@ -185,7 +185,7 @@ clusters:
       text: `stop ${connector} --reason "refused click"`,
       requestId: "home-refused",
     });
-    const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+    const id = requestIdIn(asked.summary);
     await simulator.homeClick({ userId: stranger.id, actionId: approveAction, value: id });
     const told = await standIn.waitForCall("chat.postMessage", (call) => call.args.channel === stranger.id);
     assert.match(String(told.args.text), /needs the approver role/);

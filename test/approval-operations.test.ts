@@ -14,6 +14,7 @@ import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka, uniqueName } from "./support/test-bed-env.js";
 
 const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
@@ -52,8 +53,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
   };
   const run = (a: App, actor: Actor, text: string): Promise<Reply> =>
     a.dispatcher.dispatch({ actor, text, requestId: `r${++calls}` });
-  const idOf = (reply: Reply) =>
-    /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
+  const idOf = (reply: Reply) => requestIdIn(reply.summary);
   const finished = (a: App, id: string) =>
     eventually(`${id} to finish`, async () => {
       const request = await a.approvals.get(id);

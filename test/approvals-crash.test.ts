@@ -10,6 +10,7 @@ import { loadConfig } from "../src/config.js";
 import type { Reply } from "../src/core/reply.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const operator = { id: "U0OPER", name: "otto", source: "slack" } as const;
@@ -88,8 +89,7 @@ describe("approvals survive a killed bot: the change is applied once and the con
       const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
       const { connector, topic } = await fileSinkThatRead(connect, kafka, dir, 30);
       const asked = await run(operator, `offsets reset ${connector} --shift-by -18 --reason "crash test"`);
-      const id =
-        /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+      const id = requestIdIn(asked.summary);
 
       const doomed = await startWorker(crashAt);
       const before = proxy.requests.length;

@@ -16,6 +16,7 @@ import { renderText } from "../src/shell/render-text.js";
 import { runCommandOnce } from "../src/shell/shell.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
 import {
   createTopicWithMessages,
   eventually,
@@ -62,8 +63,7 @@ describe("approvals you can trust: the change that runs is the change that was a
   };
   const run = (a: App, actor: Actor, text: string): Promise<Reply> =>
     a.dispatcher.dispatch({ actor, text, requestId: `t${++calls}` });
-  const idOf = (reply: Reply) =>
-    /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
+  const idOf = (reply: Reply) => requestIdIn(reply.summary);
   const finished = (a: App, id: string) =>
     eventually(`${id} to finish`, async () => {
       const request = await a.approvals.get(id);

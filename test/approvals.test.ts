@@ -13,6 +13,7 @@ import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const person = (id: string, name: string): Actor => ({ id, name, source: "slack" });
@@ -44,8 +45,7 @@ describe("approvals: destructive changes wait for a second person", () => {
     });
   const run = (a: App, actor: Actor, text: string): Promise<Reply> =>
     a.dispatcher.dispatch({ actor, text, requestId: `r${++calls}` });
-  const idOf = (reply: Reply) =>
-    /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
+  const idOf = (reply: Reply) => requestIdIn(reply.summary);
 
   /** A FileStreamSink that has read `count` messages from a one-partition topic. */
   async function sinkThatRead(count: number) {

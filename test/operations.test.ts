@@ -15,6 +15,7 @@ import {
 import { SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { OwnRedis } from "./support/own-redis.js";
+import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const botToken = "xoxb-operations-secret-token";
@@ -176,7 +177,7 @@ clusters:
       });
     assert.equal((await run(operator, `lag ${connector}`)).outcome, "succeeded");
     const asked = await run(operator, `stop ${connector} --reason "metrics"`);
-    const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+    const id = requestIdIn(asked.summary);
     assert.equal((await run(approver, `approve ${id}`)).outcome, "succeeded");
     await eventually("the stop to be done", async () =>
       (await app.approvals.get(id))?.state === "succeeded" ? true : undefined,

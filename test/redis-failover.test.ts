@@ -10,6 +10,7 @@ import type { Actor } from "../src/core/command-spec.js";
 import type { Reply } from "../src/core/reply.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { type SentinelGroup, startSentinelGroup } from "./support/redis-sentinel-group.js";
+import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const operator: Actor = { id: "U0OPER", name: "otto", source: "slack" };
@@ -33,8 +34,7 @@ describe("Redis Sentinel: the bot survives a failover of its Redis", () => {
 
   const run = (actor: Actor, text: string): Promise<Reply> =>
     app.dispatcher.dispatch({ actor, text, requestId: `failover-${++calls}` });
-  const idOf = (reply: Reply) =>
-    /request ([a-z0-9._-]+-\d+)/.exec(reply.summary)?.[1] ?? assert.fail(reply.summary);
+  const idOf = (reply: Reply) => requestIdIn(reply.summary);
   const finished = (id: string) =>
     eventually(`${id} to finish`, async () => {
       const request = await app.approvals.get(id);

@@ -11,6 +11,7 @@ import { SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { freePort, OwnRedis } from "./support/own-redis.js";
+import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const botToken = "xoxb-shutdown-token";
@@ -97,7 +98,7 @@ describe("SIGTERM with an execution in flight: unready at once, exits 0 in time,
       text: `stop ${connector} --reason "shutdown test"`,
       requestId: "shutdown-ask",
     });
-    const id = /request ([a-z0-9._-]+-\d+)/.exec(asked.summary)?.[1] ?? assert.fail(asked.summary);
+    const id = requestIdIn(asked.summary);
     const stopPath = new RegExp(`/connectors/${connector}/stop$`);
     proxy.delayNextMatching({ method: "PUT", path: stopPath }, 3_000);
     const approved = await asker.dispatcher.dispatch({

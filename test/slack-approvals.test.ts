@@ -19,6 +19,7 @@ import {
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
 
 const botToken = "xoxb-approvals-token";
@@ -96,9 +97,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     const responseUrl = standIn.responseUrl();
     await bot.simulator.slashCommand({ text, userId: operator.id, userName: operator.name, responseUrl });
     const answer = await standIn.waitForCall("response_url", (call) => call.url === responseUrl);
-    const id =
-      /request ([a-z0-9._-]+-\d+-[a-z0-9]{4})/.exec(String(answer.args.text))?.[1] ??
-      assert.fail(String(answer.args.text));
+    const id = requestIdIn(String(answer.args.text));
     const message = await standIn.waitForCall(
       "chat.postMessage",
       (call) => call.args.channel === approvalsChannel && textOf(call).includes(id),
@@ -369,7 +368,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
           responseUrl,
         });
         const asked = await standIn.waitForCall("response_url", (call) => call.url === responseUrl);
-        const id = /request ([a-z0-9._-]+-\d+)/.exec(String(asked.args.text))?.[1] ?? assert.fail("no id");
+        const id = requestIdIn(String(asked.args.text));
         // In reply to the command, to the person who asked alone…
         const reply = await standIn.waitForCall(
           "response_url",

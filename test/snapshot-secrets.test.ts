@@ -11,6 +11,7 @@ import type { Actor } from "../src/core/command-spec.js";
 import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
 import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
 import {
   createTopicWithMessages,
   eventually,
@@ -77,8 +78,7 @@ describe("a delete's snapshot keeps no secret in clear in Redis", () => {
   };
   const run = (app: App, actor: Actor, text: string): Promise<Reply> =>
     app.dispatcher.dispatch({ actor, text, requestId: `r${++calls}` });
-  const idOf = (reply: Reply) =>
-    /request ([a-z0-9._-]+-\d+)/.exec(reply.summary)?.[1] ?? assert.fail(renderText(reply));
+  const idOf = (reply: Reply) => requestIdIn(reply.summary);
   const approved = async (app: App, asked: Reply) => {
     await run(app, approver, `approve ${idOf(asked)}`);
     const done = await eventually(`${idOf(asked)} to finish`, async () => {
