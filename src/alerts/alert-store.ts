@@ -56,10 +56,12 @@ const Sample = z.object({
         committed: z.number().nullable(),
         logStart: z.number(),
         logEnd: z.number(),
+        lag: z.number().optional(),
         oldestUnreadAt: z.number().optional(),
       }),
     )
     .optional(),
+  unreadTopics: z.array(z.string()).optional(),
   underApprovedOperation: z.boolean(),
 });
 
