@@ -58,7 +58,12 @@ export function createApp(options: AppOptions): App {
     name: cluster.name,
     isDefault: cluster.isDefault,
     connect: new ConnectClient({ cluster: cluster.name, ...cluster.connect }),
-    lag: new SinkLagReader({ brokers: cluster.kafka.brokers, clientId: `connect-ops-${cluster.name}` }),
+    lag: new SinkLagReader({
+      brokers: cluster.kafka.brokers,
+      clientId: `connect-ops-${cluster.name}`,
+      workerDefaults: cluster.kafka.workerConsumer,
+      logger: logger.child({ cluster: cluster.name }),
+    }),
   }));
   const roles = new RoleResolver({
     grants: new Map(config.clusters.map((cluster) => [cluster.name, cluster.roles])),

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { type ApprovalPolicy, destructiveCommands } from "../approvals/approval-policy.js";
 import { type AlertThresholds, defaultThresholds, type ThresholdOverride } from "./alerts/alert-rules.js";
 import { parseDuration } from "./core/duration.js";
+import type { WorkerConsumerDefaults } from "./kafka/sink-consumer.js";
 import { type RoleGrants, roles } from "./core/roles.js";
 
 /**
@@ -27,6 +28,8 @@ const Environment = z.object({
   CONNECT_PASSWORD: z.string().min(1).optional(),
   CONNECT_CA_FILE: z.string().min(1).optional(),
   KAFKA_BROKERS: z.string().min(1).optional(),
+  KAFKA_WORKER_AUTO_OFFSET_RESET: z.enum(["earliest", "latest", "none"]).optional(),
+  KAFKA_WORKER_ISOLATION_LEVEL: z.enum(["read_uncommitted", "read_committed"]).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SLACK_BOT_TOKEN: z.string().startsWith("xoxb-").optional(),
@@ -57,6 +60,8 @@ const replacedByFile = [
   "CONNECT_PASSWORD",
   "CONNECT_CA_FILE",
   "KAFKA_BROKERS",
+  "KAFKA_WORKER_AUTO_OFFSET_RESET",
+  "KAFKA_WORKER_ISOLATION_LEVEL",
   "ROLE_VIEWERS",
   "ROLE_OPERATORS",
   "ROLE_APPROVERS",
@@ -86,7 +91,16 @@ const ClusterFile = z.strictObject({
     caFile: z.string().min(1).optional(),
     timeoutMs: z.number().int().positive().default(10_000),
   }),
-  kafka: z.strictObject({ brokers: brokerList }),
+  kafka: z.strictObject({
+    brokers: brokerList,
+    /** The worker's `consumer.auto.offset.reset` / `consumer.isolation.level`, when its properties set them. */
+    workerConsumer: z
+      .strictObject({
+        autoOffsetReset: z.enum(["earliest", "latest", "none"]).optional(),
+        isolationLevel: z.enum(["read_uncommitted", "read_committed"]).optional(),
+      })
+      .default({}),
+  }),
   roles: RoleGrantsFile.default({ viewer: [], operator: [], approver: [], admin: [] }),
   /** Which destructive commands wait for approval here, and how many approvers they need. */
   approvals: z
@@ -176,7 +190,11 @@ export interface ClusterConfig {
     readonly caCertificate?: string;
     readonly timeoutMs: number;
   };
-  readonly kafka: { readonly brokers: readonly string[] };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    /** What the worker's properties say its sink consumers do, where a connector does not override it. */
+    readonly workerConsumer: WorkerConsumerDefaults;
+  };
   readonly roles: RoleGrants;
   readonly approvals: ApprovalPolicy;
 }
@@ -284,7 +302,13 @@ function singleCluster(vars: z.infer<typeof Environment>, read: ReadText): Clust
       caCertificate: vars.CONNECT_CA_FILE === undefined ? undefined : readCa(vars.CONNECT_CA_FILE, read),
       timeoutMs: 10_000,
     }),
-    kafka: { brokers: brokers.data },
+    kafka: {
+      brokers: brokers.data,
+      workerConsumer: definedOnly({
+        autoOffsetReset: vars.KAFKA_WORKER_AUTO_OFFSET_RESET,
+        isolationLevel: vars.KAFKA_WORKER_ISOLATION_LEVEL,
+      }),
+    },
     roles: rolesFromEnvironment(vars),
     approvals: policyFromEnvironment(vars),
   };
@@ -454,7 +478,7 @@ function clustersFromFile(
           cluster.connect.caFile === undefined ? undefined : readCa(cluster.connect.caFile, read),
         timeoutMs: cluster.connect.timeoutMs,
       }),
-      kafka: { brokers: cluster.kafka.brokers },
+      kafka: { brokers: cluster.kafka.brokers, workerConsumer: definedOnly(cluster.kafka.workerConsumer) },
       roles: cluster.roles,
       approvals: {
         required: new Set(cluster.approvals?.required ?? destructiveCommands),
