@@ -4,8 +4,8 @@ import { z } from "zod";
 import { type ApprovalPolicy, destructiveCommands } from "../approvals/approval-policy.js";
 import { type AlertThresholds, defaultThresholds, type ThresholdOverride } from "./alerts/alert-rules.js";
 import { parseDuration } from "./core/duration.js";
-import type { WorkerConsumerDefaults } from "./kafka/sink-consumer.js";
 import { type RoleGrants, roles } from "./core/roles.js";
+import type { WorkerConsumerDefaults } from "./kafka/sink-consumer.js";
 
 /**
  * Every environment variable the bot reads. `.env.example` lists exactly these (a test keeps them in step).

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { checkRedisDurability } from "./redis-durability.js";
 import { runOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
@@ -63,7 +64,10 @@ process.once("SIGTERM", () => void stop(0));
 process.once("SIGINT", () => void stop(130));
 
 // Any running bot executes approved requests and expires forgotten ones; BullMQ runs each job on one of them.
-if (values.command === undefined) await app.approvals.startWorker();
+if (values.command === undefined) {
+  for (const warning of (await checkRedisDurability(app.redis)).warnings) logger.warn(warning);
+  await app.approvals.startWorker();
+}
 
 if (values.command !== undefined) {
   await stop(await runOnce(app.dispatcher, values.command, process.stdout));

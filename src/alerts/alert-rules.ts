@@ -93,7 +93,9 @@ export type AlertRule =
   | "unexpected-pause"
   | "data-loss-risk"
   /** Raised for a whole cluster by the poller, not by these rules: its connector is `*`. */
-  | "connect-unreachable";
+  | "connect-unreachable"
+  /** Raised by a bot process when no poll has completed for three intervals: cluster and connector are `*`. */
+  | "alerting-stopped";
 
 export interface Finding {
   rule: AlertRule;

@@ -116,8 +116,9 @@ function alertParts(alert: Alert, now: number): ReplyPart[] {
   ];
 }
 
-/** A connector on its cluster; a cluster-wide alert (connector `*`) names the cluster alone. */
+/** A connector on its cluster; a cluster-wide alert (connector `*`) names the cluster alone, a bot-wide one neither. */
 function placeOf(alert: Alert): string {
+  if (alert.cluster === "*") return "every cluster";
   return alert.connector === "*" ? `cluster ${alert.cluster}` : `${alert.connector} on ${alert.cluster}`;
 }
 
