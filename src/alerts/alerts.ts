@@ -292,10 +292,11 @@ export class Alerts {
         await this.#pollCluster(cluster).catch((error: unknown) =>
           this.#options.logger?.warn({ err: error, cluster: cluster.name }, "alert poll of a cluster failed"),
         );
+        // Each cluster done is progress: a poll over many clusters is not taken for a stopped one.
+        this.#lastPollAt = this.#now();
+        await this.store.notePollActivity(this.#lastPollAt);
       }
       await this.#keepFiringCopy();
-      this.#lastPollAt = this.#now();
-      await this.store.notePollActivity(this.#lastPollAt);
     } finally {
       clearInterval(renewal);
       await this.store.releasePoll(holder);

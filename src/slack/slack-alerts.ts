@@ -123,7 +123,8 @@ function placeOf(alert: Alert): string {
 }
 
 function buttons(alert: Alert): KnownBlock[] {
-  if (alert.resolvedAt !== undefined) return [];
+  // The bot's own "alerting has stopped" is about no connector: nothing to snooze, acknowledge or restart.
+  if (alert.resolvedAt !== undefined || alert.rule === "alerting-stopped") return [];
   const button = (actionId: string, text: string) => ({
     type: "button" as const,
     action_id: actionId,
