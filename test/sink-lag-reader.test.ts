@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pino } from "pino";
+import { sinkConsumerSettings, sinkPosition } from "../src/kafka/sink-consumer.js";
 import { SinkLagReader, sinkGroupId, sinkTopics } from "../src/kafka/sink-lag-reader.js";
 import {
   createTopicWithMessages,
@@ -503,4 +504,31 @@ test("the group id follows Connect's rule", () => {
   assert.equal(sinkGroupId("orders", { "consumer.override.group.id": "legacy" }), "legacy");
   assert.deepEqual(sinkTopics({ topics: " a, b ,," }, []), ["a", "b"]);
   assert.deepEqual(sinkTopics({ "topics.regex": "x.*" }, ["x1", "ax1", "x2"]), ["x1", "x2"]);
+});
+
+test("where a sink reads next: its commit, unless retention overtook it; else where auto.offset.reset sends it", () => {
+  const earliest = sinkConsumerSettings({});
+  const latest = sinkConsumerSettings({ "consumer.override.auto.offset.reset": "latest" });
+  assert.equal(sinkPosition(earliest, 40, 10, 100), 40);
+  assert.equal(sinkPosition(earliest, null, 10, 100), 10);
+  assert.equal(sinkPosition(latest, null, 10, 100), 100);
+  assert.equal(sinkPosition(earliest, 5, 10, 100), 10, "below the log start: the consumer resets");
+  assert.equal(sinkPosition(latest, 5, 10, 100), 100);
+  assert.equal(
+    sinkPosition(earliest, 103, 10, 100),
+    103,
+    "past the last stable offset: inside an open transaction",
+  );
+  assert.deepEqual(
+    sinkConsumerSettings(
+      { "consumer.override.isolation.level": "read_committed" },
+      { isolationLevel: "read_uncommitted" },
+    ),
+    {
+      autoOffsetReset: "earliest",
+      autoOffsetResetFrom: "Connect default",
+      isolationLevel: "read_committed",
+      isolationLevelFrom: "connector",
+    },
+  );
 });

@@ -58,9 +58,11 @@ export function sinkConsumerSettings(
 }
 
 /**
- * Where the sink reads next on a partition: its committed offset while that is inside the log; with no commit,
- * or one retention has overtaken (the consumer's fetch is then out of range), where `auto.offset.reset` sends it.
- * `none` makes the task fail instead; it is counted from the log start, as everything retained is unread.
+ * Where the sink reads next on a partition: its committed offset, unless retention has overtaken it (the
+ * consumer's fetch is then out of range); with no commit, or an overtaken one, where `auto.offset.reset` sends it.
+ * `none` makes the task fail instead; it is counted from the log start, as everything retained is unread. A
+ * commit past `logEnd` is kept: log ends are read as the last stable offset, and a read_uncommitted sink may
+ * have read into a transaction still open.
  */
 export function sinkPosition(
   settings: Pick<SinkConsumerSettings, "autoOffsetReset">,
@@ -68,7 +70,7 @@ export function sinkPosition(
   logStart: number,
   logEnd: number,
 ): number {
-  if (committed !== null && committed >= logStart && committed <= logEnd) return committed;
+  if (committed !== null && committed >= logStart) return committed;
   return settings.autoOffsetReset === "latest" ? logEnd : logStart;
 }
 

@@ -298,7 +298,9 @@ export class SinkLagReader {
       const first = scan?.first ?? this.#firsts.get(firstKey(p));
       // Records past the scan are counted as they are: only the scanned stretch is known to hold control records.
       const lag =
-        scan === undefined ? Math.max(0, p.logEnd - p.next) : scan.deliverable + (p.logEnd - scan.scannedTo);
+        scan === undefined
+          ? Math.max(0, p.logEnd - p.next)
+          : scan.deliverable + Math.max(0, p.logEnd - scan.scannedTo);
       return {
         sink: p.sink,
         topic: p.topic,
