@@ -98,8 +98,12 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
       .filter((call) => call.args.channel === alertsChannel && call.args.thread_ts === undefined)
       .filter((call) => textOf(call).includes(connector));
 
+  /** Every connector a test creates, deleted after the suite even when a test failed half-way. */
+  const createdConnectors: string[] = [];
+
   async function runningSink(topic: string, file: string) {
     const connector = uniqueName("alert-sink");
+    createdConnectors.push(connector);
     await connect().putConfig(connector, {
       "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
       topics: topic,
@@ -118,6 +122,10 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     simulator = new SlackSimulator(slack.url, signingSecret);
   });
   after(async () => {
+    for (const connector of createdConnectors)
+      await connect()
+        .deleteConnector(connector)
+        .catch(() => undefined);
     await slack.stop();
     await first.close();
     await second.close();
@@ -451,6 +459,7 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     const topic = uniqueName("alert-latest");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 500 });
     const connector = uniqueName("alert-latest-sink");
+    createdConnectors.push(connector);
     // Created STOPPED (KIP-980): its group never commits, as a sink that has not run yet.
     const created = await fetch(`${testBed().connectUrl}/connectors`, {
       method: "POST",
@@ -526,9 +535,16 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
         (await connect().offsets(connector)).offsets[0]?.offset?.kafka_offset === 2 ? true : undefined,
       );
       await watching.alerts.start();
-      await sleep(8_000); // well past the 3 s stalled window
-      const samples = await watching.alerts.history("txn-bot", connector);
-      assert.ok(samples.length >= 4, `${samples.length} polls`);
+      // Polls covering well past the 3 s stalled window (a cold first poll of the shared bed can take a while).
+      const samples = await eventually(
+        "polls covering 6 s",
+        async () => {
+          const polled = await watching.alerts.history("txn-bot", connector);
+          const span = (polled.at(-1)?.at ?? 0) - (polled[0]?.at ?? 0);
+          return polled.length >= 4 && span >= 6_000 ? polled : undefined;
+        },
+        { timeoutMs: 90_000 },
+      );
       assert.deepEqual(
         samples.at(-1)?.partitions?.map((p) => [p.committed, p.logEnd, p.lag]),
         [[2, 3, 0]],
@@ -576,7 +592,7 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
       { timeoutMs: 30_000 },
     );
     assert.ok(resumed < 15_000, `three polls within ${resumed} ms of the flush`);
-    assert.equal(first.alerts.pollFreshness().fresh, true);
+    assert.ok((first.alerts.pollFreshness().lastPollAt ?? 0) > flushedAt, "readiness sees the polls");
 
     await connect().resume(connector);
     await standIn.waitForCall(
