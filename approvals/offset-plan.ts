@@ -1,5 +1,6 @@
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import { sinkPosition } from "../src/kafka/sink-consumer.js";
 import type { SinkLag, SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import type { ApprovalRequest, OffsetMove, SinkScope, SinkTarget } from "./approval-store.js";
 
@@ -79,10 +80,10 @@ export async function planSinkOffsets(options: {
   const atTime = target.kind === "datetime" ? await offsetsAtTime(kafka, partitions, target.at) : undefined;
 
   const changes = partitions.map((p): PartitionChange => {
-    // A partition without a commit is where a Connect sink would start: its log start (auto.offset.reset=earliest).
-    const position = p.committed ?? p.logStart;
+    // Where the sink reads next, by the rule lag uses too (a partition without a commit: auto.offset.reset).
+    const position = p.next;
     const next = nextOffset(target, p, position, atTime);
-    const effective = next ?? restartPosition(config, p);
+    const effective = next ?? sinkPosition(lag.settings, null, p.logStart, p.logEnd);
     return {
       topic: p.topic,
       partition: p.partition,
@@ -104,7 +105,7 @@ export async function planSinkOffsets(options: {
   }
   const warnings: string[] = [];
   if (target.kind === "remove") {
-    const resetTo = config["consumer.override.auto.offset.reset"] ?? "earliest";
+    const resetTo = lag.settings.autoOffsetReset;
     warnings.push(
       `Every committed offset of ${lag.groupId} is removed. On resume the sink starts from auto.offset.reset (${resetTo})` +
         (resetTo === "earliest" ? ": it reads each partition again from its first retained message." : "."),
@@ -194,14 +195,6 @@ function nextOffset(
     case "remove":
       return null;
   }
-}
-
-/** Where a sink resumes on a partition with no committed offset. */
-function restartPosition(
-  config: Readonly<Record<string, string>>,
-  partition: SinkLag["partitions"][number],
-): number {
-  return config["consumer.override.auto.offset.reset"] === "latest" ? partition.logEnd : partition.logStart;
 }
 
 async function offsetsAtTime(

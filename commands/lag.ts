@@ -4,10 +4,10 @@ import { defineCommand, positional } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
 import { reply } from "../src/core/reply.js";
+import type { SinkConsumerSettings } from "../src/kafka/sink-consumer.js";
 import type { PartitionLag, SinkLag } from "../src/kafka/sink-lag-reader.js";
 
 const shownRows = 40;
-const timedRows = 10;
 const count = (n: number) => n.toLocaleString("en-US");
 
 export const lag = defineCommand({
@@ -34,17 +34,7 @@ export const lag = defineCommand({
       }
       const result = await cluster.lag.lag(connector, info.config);
       const rows = [...result.partitions].sort((a, b) => b.lag - a.lag).slice(0, shownRows);
-      // The age of the oldest unread message costs a short search per partition: only for the most lagging ones.
       const at = now().getTime();
-      const behind = await Promise.all(
-        rows.map((p, i) =>
-          p.lag === 0 || i >= timedRows
-            ? undefined
-            : cluster.lag
-                .timestampAt(p.topic, p.partition, p.committed ?? p.logStart, at)
-                .catch(() => undefined),
-        ),
-      );
       const trend = lagTrend(await alerts.history(cluster.name, connector));
       const summary = `${connector} on ${cluster.name}: lag ${count(result.total)} message(s)`;
       return reply(summary, [
@@ -55,13 +45,25 @@ export const lag = defineCommand({
             ["consumer group", result.groupId],
             ["partitions", String(result.partitions.length)],
             ["trend", describeTrend(trend, result.total)],
+            ["with no commit", startsAt(result.settings)],
+            ...(result.lost > 0
+              ? [["lost", `${count(result.lost)} message(s) deleted by retention unread`] as [string, string]]
+              : []),
           ],
         },
+        ...(result.unread.length === 0
+          ? []
+          : [
+              {
+                kind: "text" as const,
+                text: `Not counted: ${result.unread.map((t) => `${t.topic} (${t.gone ? "gone: topic deleted" : `unreadable: ${t.reason}`})`).join(", ")}.`,
+              },
+            ]),
         {
           kind: "table",
           columns: ["topic", "partition", "committed", "log end", "lag", "behind", "retention margin"],
-          rows: rows.map((p, i) => {
-            const oldestUnread = behind[i];
+          rows: rows.map((p) => {
+            const oldestUnread = p.oldestUnreadAt;
             return [
               p.topic,
               String(p.partition),
@@ -105,7 +107,7 @@ export const lag = defineCommand({
           .map(({ sink, lag: l }) =>
             l instanceof Error
               ? [sink.name, sink.state, "", `unreadable: ${l.message.slice(0, 80)}`]
-              : [sink.name, sink.state, String(l.partitions.length), count(l.total)],
+              : [sink.name, sink.state, String(l.partitions.length), totalOf(l)],
           ),
         ...(lags.length > shownRows
           ? { omitted: { count: lags.length - shownRows, hint: "the sinks shown lag the most" } }
@@ -117,12 +119,27 @@ export const lag = defineCommand({
 
 /**
  * How many unread messages stand between the sink and retention: retention deletes from the log start, so a
- * committed offset close to it is about to lose data; below it, it has.
+ * position close to it is about to lose data; below it, it has (LOST: deleted before the sink read them).
  */
 function retentionMargin(p: PartitionLag): string {
+  if (p.lost > 0) return `LOST ${count(p.lost)}`;
   if (p.lag === 0) return "";
-  const next = p.committed ?? p.logStart;
-  return next < p.logStart ? `LOST ${count(p.logStart - next)}` : `${count(next - p.logStart)} message(s)`;
+  return `${count(p.next - p.logStart)} message(s)`;
+}
+
+/** A sink's total, with what it leaves out. */
+function totalOf(lag: SinkLag): string {
+  const parts = [
+    ...(lag.lost > 0 ? [`LOST ${count(lag.lost)}`] : []),
+    ...lag.unread.map((t) => `${t.topic} ${t.gone ? "gone" : "unreadable"}`),
+  ];
+  return parts.length === 0 ? count(lag.total) : `${count(lag.total)} (${parts.join(", ")})`;
+}
+
+/** Where the sink starts on a partition it has never committed on, and which setting says so. */
+function startsAt(settings: SinkConsumerSettings): string {
+  const where = settings.autoOffsetReset === "latest" ? "log end (new messages only)" : "log start";
+  return `${where}: auto.offset.reset=${settings.autoOffsetReset} (${settings.autoOffsetResetFrom})`;
 }
 
 function describeTrend(trend: LagTrend | undefined, total: number): string {

@@ -106,6 +106,8 @@ export function createApp(options: AppOptions): App {
       ...cluster.kafka,
       clientId: `connect-ops-${cluster.name}`,
       onRequest: (api) => metrics.kafkaRequests.inc({ cluster: cluster.name, api }),
+      workerDefaults: cluster.kafka.workerConsumer,
+      logger: logger.child({ cluster: cluster.name }),
     }),
   }));
   const roles = new RoleResolver({

@@ -14,6 +14,7 @@ import {
   saslMechanisms,
   securityProtocols,
 } from "./kafka/kafka-connection.js";
+import type { WorkerConsumerDefaults } from "./kafka/sink-consumer.js";
 
 /**
  * Every environment variable the bot reads. `.env.example` lists exactly these (a test keeps them in step).
@@ -48,6 +49,8 @@ const Environment = z.object({
   KAFKA_CA_FILE: z.string().min(1).optional(),
   KAFKA_CERT_FILE: z.string().min(1).optional(),
   KAFKA_KEY_FILE: z.string().min(1).optional(),
+  KAFKA_WORKER_AUTO_OFFSET_RESET: z.enum(["earliest", "latest", "none"]).optional(),
+  KAFKA_WORKER_ISOLATION_LEVEL: z.enum(["read_uncommitted", "read_committed"]).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   REDIS_CA_FILE: z.string().min(1).optional(),
   REDIS_SENTINELS: z.string().min(1).optional(),
@@ -114,6 +117,8 @@ const replacedByFile = [
   "KAFKA_CA_FILE",
   "KAFKA_CERT_FILE",
   "KAFKA_KEY_FILE",
+  "KAFKA_WORKER_AUTO_OFFSET_RESET",
+  "KAFKA_WORKER_ISOLATION_LEVEL",
   "ROLE_VIEWERS",
   "ROLE_OPERATORS",
   "ROLE_APPROVERS",
@@ -150,6 +155,13 @@ const KafkaFile = z.strictObject({
       keyFile: z.string().min(1).optional(),
     })
     .optional(),
+  /** The worker's `consumer.auto.offset.reset` / `consumer.isolation.level`, when its properties set them. */
+  workerConsumer: z
+    .strictObject({
+      autoOffsetReset: z.enum(["earliest", "latest", "none"]).optional(),
+      isolationLevel: z.enum(["read_uncommitted", "read_committed"]).optional(),
+    })
+    .default({}),
 });
 
 const ClusterFile = z.strictObject({
@@ -289,7 +301,12 @@ export interface ClusterConfig {
     readonly key?: string;
     readonly timeoutMs: number;
   };
-  readonly kafka: { readonly brokers: readonly string[]; readonly security?: KafkaSecurity };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly security?: KafkaSecurity;
+    /** What the worker's properties say its sink consumers do, where a connector does not override it. */
+    readonly workerConsumer: WorkerConsumerDefaults;
+  };
   readonly roles: RoleGrants;
   readonly approvals: ApprovalPolicy;
 }
@@ -443,6 +460,10 @@ function singleCluster(vars: z.infer<typeof Environment>, read: ReadText): Clust
         },
         read,
       ),
+      workerConsumer: definedOnly({
+        autoOffsetReset: vars.KAFKA_WORKER_AUTO_OFFSET_RESET,
+        isolationLevel: vars.KAFKA_WORKER_ISOLATION_LEVEL,
+      }),
     }),
     roles: rolesFromEnvironment(vars),
     approvals: policyFromEnvironment(vars),
@@ -617,7 +638,7 @@ function clustersFromFile(
     };
     const { passwordEnv, tokenEnv, ...connect } = cluster.connect;
     const where = `Cluster "${cluster.name}": `;
-    const { brokers, securityProtocol, sasl, tls } = cluster.kafka;
+    const { brokers, securityProtocol, sasl, tls, workerConsumer } = cluster.kafka;
     return {
       name: cluster.name,
       isDefault: cluster.name === defaultName,
@@ -647,6 +668,7 @@ function clustersFromFile(
           },
           read,
         ),
+        workerConsumer: definedOnly(workerConsumer),
       }),
       roles: cluster.roles,
       approvals: {

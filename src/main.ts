@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { redactText } from "./core/redact.js";
 import { Metrics } from "./ops/metrics.js";
 import { shutdownBounds } from "./ops/shutdown-bounds.js";
+import { checkRedisDurability } from "./redis-durability.js";
 import { runCommandOnce, runShell } from "./shell/shell.js";
 import {
   auditChannelMirror,
@@ -104,8 +105,12 @@ function startWhenRedisAnswers(what: string, start: () => Promise<void>): void {
 
 // Any running bot executes approved requests and expires forgotten ones; BullMQ runs each job on one of them.
 // A one-shot command starts the worker only to carry out (and wait for) a change it started itself.
-if (values.command === undefined)
-  startWhenRedisAnswers("the approvals worker", () => app.approvals.startWorker());
+if (values.command === undefined) {
+  startWhenRedisAnswers("the approvals worker", async () => {
+    for (const warning of (await checkRedisDurability(app.redis)).warnings) logger.warn(warning);
+    await app.approvals.startWorker();
+  });
+}
 
 if (values.command !== undefined) {
   await stop(await runCommandOnce(app, values.command, process.stdout));

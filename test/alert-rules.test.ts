@@ -368,6 +368,31 @@ describe("stalled", () => {
   });
 });
 
+describe("lag as the reader counts it", () => {
+  const markerOnly = (minuteIndex: number): ConnectorSample => ({
+    ...sample({ minute: minuteIndex, committed: 42 }),
+    // The committed offset sits on a transaction's commit marker: log end − committed is 1, nothing is unread.
+    partitions: [{ topic: "orders", partition: 0, committed: 42, logStart: 0, logEnd: 43, lag: 0 }],
+  });
+
+  it("a transaction marker left at the log end is not lag: no stalled, however long it stays", () => {
+    const history = Array.from({ length: 30 }, (_, index) => markerOnly(index));
+    assert.equal(totalLag(history.at(-1)?.partitions ?? []), 0);
+    assert.deepEqual(rules(history), []);
+  });
+
+  it("lag details name the sink's topics that could not be read", () => {
+    const history = lagSeries([20_000, 20_000, 20_000, 20_000, 20_000, 20_000]).map((s) => ({
+      ...s,
+      unreadTopics: ["orders-old: topic deleted"],
+    }));
+    assert.deepEqual(findingFor("lag-high", history).details, [
+      "orders:0 lag 20,000, committed 1,500",
+      "not counted: orders-old: topic deleted",
+    ]);
+  });
+});
+
 describe("falling-behind", () => {
   const rising = Array.from({ length: 11 }, (_, index) => 1_000 + index * 100);
 

@@ -4,8 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { pino } from "pino";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { checkRedisDurability } from "../src/redis-durability.js";
 import { renderText } from "../src/shell/render-text.js";
 import type { RunningSlackAdapter } from "../src/slack/slack-adapter.js";
 import { createSlackClient, startSlackAdapter } from "../src/slack/slack-adapter.js";
@@ -26,6 +30,7 @@ import {
 const botToken = "xoxb-alerts-token";
 const signingSecret = "alerts-signing-secret";
 const alertsChannel = "C0ALERTS";
+const stoppedChannel = "C0STOPPED";
 const operator = { id: "U0OPER", name: "otto" };
 
 /** Small windows so that a test sees a whole lifecycle in seconds; the rules are the production ones. */
@@ -45,7 +50,18 @@ clusters:
 const textOf = (call: RecordedCall) => `${String(call.args.text)} ${JSON.stringify(call.args.blocks ?? [])}`;
 
 describe("alerts: polled on a schedule, posted once, kept up to date in Slack", () => {
-  const { prefix, cleanup } = testRedis("alerts");
+  const { prefix, cleanup, redis } = testRedis("alerts");
+  /** Deletes every key under the pattern in one command: a flush of this bot's data, as one atomic moment. */
+  const deleteKeys = async (pattern: string) => {
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== "0");
+    if (keys.length > 0) await redis.del(...keys);
+  };
   const kafka = testKafka();
   let standIn: SlackApiStandIn;
   let dir: string;
@@ -82,8 +98,12 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
       .filter((call) => call.args.channel === alertsChannel && call.args.thread_ts === undefined)
       .filter((call) => textOf(call).includes(connector));
 
+  /** Every connector a test creates, deleted after the suite even when a test failed half-way. */
+  const createdConnectors: string[] = [];
+
   async function runningSink(topic: string, file: string) {
     const connector = uniqueName("alert-sink");
+    createdConnectors.push(connector);
     await connect().putConfig(connector, {
       "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
       topics: topic,
@@ -102,6 +122,10 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     simulator = new SlackSimulator(slack.url, signingSecret);
   });
   after(async () => {
+    for (const connector of createdConnectors)
+      await connect()
+        .deleteConnector(connector)
+        .catch(() => undefined);
     await slack.stop();
     await first.close();
     await second.close();
@@ -350,6 +374,325 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     } finally {
       await watched.close();
       await proxy.close();
+    }
+  });
+
+  async function stoppedSinkThatRead(topic: string, count: number, file: string) {
+    const connector = await runningSink(topic, file);
+    await eventually(`${connector} to read ${count} messages`, async () =>
+      (await connect().offsets(connector)).offsets[0]?.offset?.kafka_offset === count ? true : undefined,
+    );
+    await connect().stop(connector);
+    await eventually("STOPPED", async () =>
+      (await connect().status(connector)).connector.state === "STOPPED" ? true : undefined,
+    );
+    return connector;
+  }
+
+  /** The connector a FIRING post is about (the stand-in does not record the ts it answered with). */
+  const connectorOf = (call: RecordedCall) => /FIRING: [a-z ]+, (\S+) on main/.exec(textOf(call))?.[1] ?? "?";
+
+  /** Waits until a poll recorded lag for the connector that passes `check`, and returns that sample. */
+  const polledLag = (connector: string, check: (lag: number) => boolean) =>
+    eventually(`a poll to record the lag of ${connector}`, async () => {
+      const newest = (await first.alerts.history("main", connector)).at(-1);
+      const partitions = newest?.partitions;
+      if (partitions === undefined || partitions.length === 0) return undefined;
+      const lag = partitions.reduce((sum, p) => sum + (p.lag ?? p.logEnd - (p.committed ?? p.logStart)), 0);
+      return check(lag) ? newest : undefined;
+    });
+
+  test("one deleted topic blinds nothing: of two stopped sinks, the one whose topic was deleted is marked gone; the other's lag alert fires and resolves", async () => {
+    const [kept, deleted] = [uniqueName("alert-kept"), uniqueName("alert-deleted")];
+    await createTopicWithMessages(kafka, kept, { partitions: 1, count: 5 });
+    await createTopicWithMessages(kafka, deleted, { partitions: 1, count: 5 });
+    const watched = await stoppedSinkThatRead(kept, 5, join(dir, "kept.txt"));
+    const orphaned = await stoppedSinkThatRead(deleted, 5, join(dir, "deleted.txt"));
+    // The long-lived readers of both bot instances have read both topics before one goes.
+    await sleep(2_500);
+    await polledLag(orphaned, (lag) => lag === 0);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [deleted] });
+    await admin.disconnect();
+    await produce(
+      kafka,
+      kept,
+      Array.from({ length: 80 }, (_, i) => ({ value: `late-${i}`, partition: 0 })),
+    );
+
+    const fired = await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => /FIRING: lag high/.test(textOf(call)) && textOf(call).includes(watched),
+      30_000,
+    );
+    assert.match(textOf(fired), /lag 80 messages/);
+    const all = renderText(
+      await first.dispatcher.dispatch({
+        actor: { ...operator, source: "slack" },
+        text: "lag",
+        requestId: "lag-after-delete",
+      }),
+    );
+    assert.match(all, new RegExp(`${watched} +STOPPED +1 +80\\b`));
+    assert.match(all, new RegExp(`${orphaned} +STOPPED +0 +0 \\(${deleted} gone\\)`));
+    const one = renderText(
+      await first.dispatcher.dispatch({
+        actor: { ...operator, source: "slack" },
+        text: `lag ${orphaned}`,
+        requestId: "lag-of-orphan",
+      }),
+    );
+    assert.match(one, new RegExp(`Not counted: ${deleted} \\(gone: topic deleted\\)`));
+
+    await connect().resume(watched);
+    await standIn.waitForCall(
+      "chat.update",
+      (call) => textOf(call).includes(connectorOf(fired)) && /RESOLVED: lag high/.test(textOf(call)),
+      60_000,
+    );
+    await connect().deleteConnector(watched);
+    await connect().deleteConnector(orphaned);
+  });
+
+  test("nothing committed yet with auto.offset.reset=latest: lag 0, not the 500 old messages, and no lag alert", async () => {
+    const topic = uniqueName("alert-latest");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 500 });
+    const connector = uniqueName("alert-latest-sink");
+    createdConnectors.push(connector);
+    // Created STOPPED (KIP-980): its group never commits, as a sink that has not run yet.
+    const created = await fetch(`${testBed().connectUrl}/connectors`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        name: connector,
+        config: {
+          "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+          topics: topic,
+          file: join(dir, "latest.txt"),
+          "consumer.override.auto.offset.reset": "latest",
+        },
+        initial_state: "STOPPED",
+      }),
+    });
+    assert.equal(created.status, 201);
+    const sample = await polledLag(connector, () => true);
+    assert.deepEqual(
+      sample.partitions?.map((p) => [p.committed, p.logEnd, p.lag]),
+      [[null, 500, 0]],
+    );
+    await sleep(7_000); // past the 5 s sustain window
+    assert.deepEqual(
+      postsAbout(connector).map((call) => String(call.args.text)),
+      [],
+      "no lag high, no stalled",
+    );
+    await connect().deleteConnector(connector);
+  });
+
+  test("a sink that read a committed transaction: lag 0, and no stalled alert for the marker it can never read", async () => {
+    const config = loadConfig(
+      {
+        CONFIG_FILE: "alerts.yaml",
+        LOG_LEVEL: "silent",
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_API_URL: standIn.apiUrl,
+      },
+      () =>
+        configFile(testBed().connectUrl)
+          .replace("name: main", "name: txn-bot")
+          .replace("stalled: 10m", "stalled: 3s")
+          .replace(`channel: ${alertsChannel}`, "channel: C0TXN"),
+    );
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const watching = createApp({
+      config,
+      keyPrefix: `${prefix}txn:`,
+      alertNotifier: () => new SlackAlertNotifier(client),
+    });
+    const topic = uniqueName("alert-txn");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
+    const producer = kafka.producer({
+      transactionalId: uniqueName("alert-txn"),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({
+      topic,
+      messages: [
+        { value: "t0", partition: 0 },
+        { value: "t1", partition: 0 },
+      ],
+    });
+    await txn.commit();
+    await producer.disconnect();
+    const connector = await runningSink(topic, join(dir, "txn.txt"));
+    try {
+      // Records 0 and 1, the commit marker at 2: the sink commits 2 and the log ends at 3, for ever.
+      await eventually("the sink to read the transaction", async () =>
+        (await connect().offsets(connector)).offsets[0]?.offset?.kafka_offset === 2 ? true : undefined,
+      );
+      await watching.alerts.start();
+      // Polls covering well past the 3 s stalled window (a cold first poll of the shared bed can take a while).
+      const samples = await eventually(
+        "polls covering 6 s",
+        async () => {
+          const polled = await watching.alerts.history("txn-bot", connector);
+          const span = (polled.at(-1)?.at ?? 0) - (polled[0]?.at ?? 0);
+          return polled.length >= 4 && span >= 6_000 ? polled : undefined;
+        },
+        { timeoutMs: 90_000 },
+      );
+      assert.deepEqual(
+        samples.at(-1)?.partitions?.map((p) => [p.committed, p.logEnd, p.lag]),
+        [[2, 3, 0]],
+      );
+      assert.deepEqual(
+        postsAbout(connector).map((call) => String(call.args.text)),
+        [],
+        "no stalled alert",
+      );
+    } finally {
+      await watching.close();
+      await connect().deleteConnector(connector);
+    }
+  });
+
+  test("Redis loses the bot's keys while it polls: polling resumes by itself and the firing alert still resolves, in its own message", async () => {
+    const topic = uniqueName("alert-flush");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 5 });
+    const connector = await stoppedSinkThatRead(topic, 5, join(dir, "flushed.txt"));
+    await produce(
+      kafka,
+      topic,
+      Array.from({ length: 80 }, (_, i) => ({ value: `late-${i}`, partition: 0 })),
+    );
+    const fired = await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => /FIRING: lag high/.test(textOf(call)) && textOf(call).includes(connector),
+      30_000,
+    );
+    assert.ok(
+      (await redis.keys(`${prefix}bot:*bull:alerts:repeat*`)).length > 0,
+      "the poll schedule is in Redis",
+    );
+    const flushedAt = Date.now();
+    await deleteKeys(`${prefix}bot:*`);
+    // A poll under way when the keys went may still finish; polling resumed means several polls after it.
+    const resumed = await eventually(
+      "three polls after the flush",
+      async () => {
+        const samples = await first.alerts.history("main", connector);
+        return samples.filter((sample) => sample.at > flushedAt).length >= 3
+          ? Date.now() - flushedAt
+          : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.ok(resumed < 15_000, `three polls within ${resumed} ms of the flush`);
+    assert.ok((first.alerts.pollFreshness().lastPollAt ?? 0) > flushedAt, "readiness sees the polls");
+
+    await connect().resume(connector);
+    await standIn.waitForCall(
+      "chat.update",
+      (call) => textOf(call).includes(connectorOf(fired)) && /RESOLVED: lag high/.test(textOf(call)),
+      60_000,
+    );
+    assert.equal(
+      postsAbout(connector).filter((call) => /FIRING: lag high/.test(textOf(call))).length,
+      1,
+      "not posted again after the flush",
+    );
+    await connect().deleteConnector(connector);
+  });
+
+  test("no poll completes for three intervals: an error log line, readiness false, one 'alerting has stopped' message, resolved when polls run again", async () => {
+    const logs: string[] = [];
+    const config = loadConfig(
+      {
+        CONFIG_FILE: "alerts.yaml",
+        LOG_LEVEL: "info",
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_API_URL: standIn.apiUrl,
+      },
+      () =>
+        configFile(testBed().connectUrl)
+          .replace("name: main", "name: watched-bot")
+          .replace(`channel: ${alertsChannel}`, `channel: ${stoppedChannel}`),
+    );
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const keyPrefix = `${prefix}stopped:`;
+    const watchedBot = createApp({
+      config,
+      keyPrefix,
+      logger: pino({ level: "info" }, { write: (line: string) => void logs.push(line) }),
+      alertNotifier: () => new SlackAlertNotifier(client),
+    });
+    const queue = new Queue("alerts", { connection: redis, prefix: `${keyPrefix}bull` });
+    try {
+      assert.equal(watchedBot.alerts.pollFreshness().watching, false);
+      await watchedBot.alerts.start();
+      await eventually("a first poll", async () => watchedBot.alerts.pollFreshness().lastPollAt);
+      // The queue paused: jobs wait, no poll runs, as when the worker is wedged or Redis refuses it.
+      await queue.pause();
+      const stopped = await standIn.waitForCall(
+        "chat.postMessage",
+        (call) =>
+          call.args.channel === stoppedChannel &&
+          /FIRING: alerting has stopped, every cluster/.test(textOf(call)),
+        30_000,
+      );
+      assert.match(textOf(stopped), /no alert poll has completed for \d+(\.\d)? s \(polls every 1(\.0)? s\)/);
+      assert.equal(watchedBot.alerts.pollFreshness().fresh, false);
+      assert.ok(
+        logs.some((line) => line.includes('"level":50') && line.includes("alerting has stopped")),
+        "an error log line",
+      );
+      await queue.resume();
+      await standIn.waitForCall(
+        "chat.update",
+        (call) =>
+          call.args.channel === stoppedChannel &&
+          /RESOLVED: alerting has stopped, every cluster/.test(textOf(call)),
+        30_000,
+      );
+      assert.equal(watchedBot.alerts.pollFreshness().fresh, true);
+      // Only this bot's channel is asserted: with 1 s polls, the other bots' cold first poll over the shared test
+      // bed can outlast three intervals, and saying so is the rule.
+      const notices = standIn
+        .callsOf("chat.postMessage")
+        .filter((call) => call.args.channel === stoppedChannel && /alerting has stopped/.test(textOf(call)));
+      assert.equal(notices.length, 1, "one message");
+      assert.ok(
+        !textOf(stopped).includes(acknowledgeAction),
+        "no buttons: there is nothing to snooze or acknowledge",
+      );
+    } finally {
+      await queue.close();
+      await watchedBot.close();
+    }
+  });
+
+  test("Redis is checked at start: noeviction and persistence, or a clear note that the check was skipped", async () => {
+    const found = await checkRedisDurability(redis);
+    assert.equal(found.checked, true);
+    // The shared test Redis runs without persistence (--save "" --appendonly no) and with noeviction.
+    assert.deepEqual(
+      found.warnings.map((warning) => warning.slice(0, 35)),
+      ["Redis persistence is off (appendonl"],
+    );
+    const user = uniqueName("no-config").replace(/-/g, "_");
+    await redis.call("ACL", "SETUSER", user, "on", ">secret-pass", "~*", "&*", "+@all", "-config");
+    const managed = new Redis({ host: "127.0.0.1", port: 6379, username: user, password: "secret-pass" });
+    try {
+      const skipped = await checkRedisDurability(managed);
+      assert.equal(skipped.checked, false);
+      assert.match(skipped.warnings[0] ?? "", /^Redis durability check skipped: CONFIG GET was refused/);
+    } finally {
+      managed.disconnect();
+      await redis.call("ACL", "DELUSER", user);
     }
   });
 

@@ -133,6 +133,38 @@ describe("offset-change plans from real offsets", () => {
     assert.match(removal.warnings[0] ?? "", /auto\.offset\.reset \(earliest\).*first retained message/);
   });
 
+  test("where a sink with no commit starts is one rule for plans and lag: the worker's default, unless the connector overrides it", async () => {
+    const workerLatest = new SinkLagReader({
+      brokers: [testBed().bootstrapServers],
+      workerDefaults: { autoOffsetReset: "latest" },
+    });
+    try {
+      const removal = await planSinkOffsets({
+        connector,
+        config,
+        target: { kind: "remove" },
+        kafka: workerLatest,
+      });
+      assert.deepEqual(moves(removal.changes), [
+        [0, 50, null, 0, 10],
+        [1, 50, null, 0, 10],
+      ]);
+      assert.match(removal.warnings[0] ?? "", /auto\.offset\.reset \(latest\)\.$/);
+      const overridden = await planSinkOffsets({
+        connector,
+        config: { ...config, "consumer.override.auto.offset.reset": "earliest" },
+        target: { kind: "remove" },
+        kafka: workerLatest,
+      });
+      assert.deepEqual(moves(overridden.changes), [
+        [0, 50, null, 50, 0],
+        [1, 50, null, 50, 0],
+      ]);
+    } finally {
+      await workerLatest.close();
+    }
+  });
+
   test("a partition or topic the connector does not read is refused with what it does read", async () => {
     await assert.rejects(
       plan({ kind: "explicit", offsets: new Map([[`${topic}:7`, 1]]) }),

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { pino } from "pino";
+import { sinkConsumerSettings, sinkPosition } from "../src/kafka/sink-consumer.js";
 import { SinkLagReader, sinkGroupId, sinkTopics } from "../src/kafka/sink-lag-reader.js";
 import {
   createTopicWithMessages,
@@ -115,8 +117,9 @@ describe("sink lag, read from Kafka", () => {
     );
   });
 
-  test("the age of the oldest unread message: the timestamp of the message at the committed offset, to the second", async () => {
+  test("the age of the oldest unread message: the timestamp of the first record the sink will receive, read once", async () => {
     const topic = uniqueName("lag-times");
+    const groupId = uniqueName("times-group");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
     const hourAgo = Date.now() - 3_600_000;
     // One message a minute for an hour, written with their own timestamps.
@@ -129,17 +132,22 @@ describe("sink lag, read from Kafka", () => {
         timestamp: String(hourAgo + i * 60_000),
       })),
     );
+    await commit(groupId, topic, [[0, 42]]);
     const sent: string[] = [];
     const counting = new SinkLagReader({
       brokers: [testBed().bootstrapServers],
       onRequest: (api) => sent.push(api),
     });
     try {
-      const at = await counting.timestampAt(topic, 0, 42);
-      assert.ok(Math.abs(at - (hourAgo + 42 * 60_000)) <= 1_000, `${at} is the 43rd message's time`);
-      const asked = sent.length;
-      assert.equal(await counting.timestampAt(topic, 0, 42), at);
-      assert.equal(sent.length, asked, "a known answer costs no request");
+      const config = { topics: topic, "consumer.override.group.id": groupId };
+      const [partition] = (await counting.lag("timed-sink", config)).partitions;
+      assert.equal(partition?.oldestUnreadAt, hourAgo + 42 * 60_000, "the 43rd message's own timestamp");
+      const fetches = sent.filter((api) => api === "Fetch").length;
+      assert.equal(
+        (await counting.lag("timed-sink", config)).partitions[0]?.oldestUnreadAt,
+        hourAgo + 42 * 60_000,
+      );
+      assert.equal(sent.filter((api) => api === "Fetch").length, fetches, "a known answer costs no fetch");
     } finally {
       await counting.close();
     }
@@ -162,7 +170,11 @@ describe("sink lag, read from Kafka", () => {
       for (const sink of sinks) {
         const lag = lags.get(sink.name);
         assert.ok(lag !== undefined && !(lag instanceof Error));
-        assert.equal(lag.total, 10, "a sink that never committed lags by everything retained");
+        assert.equal(
+          lag.total,
+          10,
+          "a sink that never committed (auto.offset.reset=earliest) lags by everything retained",
+        );
       }
       assert.equal(
         sent.filter((api) => api === "ListOffsets").length,
@@ -173,6 +185,318 @@ describe("sink lag, read from Kafka", () => {
       await counting.close();
     }
   });
+
+  /** Commits offsets for a group, as a sink's consumer would. */
+  async function commit(groupId: string, topic: string, offsets: readonly [number, number][]) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: offsets.map(([partition, offset]) => ({ partition, offset: String(offset) })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async function transaction(topic: string, values: readonly string[], outcome: "commit" | "abort") {
+    const producer = kafka.producer({
+      transactionalId: uniqueName("lag-txn"),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    try {
+      const txn = await producer.transaction();
+      await txn.send({ topic, messages: values.map((value) => ({ value, partition: 0 })) });
+      await (outcome === "commit" ? txn.commit() : txn.abort());
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  async function fileSink(topic: string, extra: Record<string, string> = {}) {
+    const connector = uniqueName("lag-txn-sink");
+    const config = {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: topic,
+      file: join(dir, `${connector}.txt`),
+      ...extra,
+    };
+    await connectCall(`/connectors/${connector}/config`, "PUT", config);
+    return { connector, config, file: config.file };
+  }
+
+  async function connectCall(path: string, method: string, body?: unknown) {
+    const response = await fetch(`${testBed().connectUrl}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return text === "" ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  async function stopSink(connector: string) {
+    await connectCall(`/connectors/${connector}/stop`, "PUT");
+    await eventually("the connector to stop", async () => {
+      const status = (await connectCall(`/connectors/${connector}/status`, "GET")) as {
+        connector: { state: string };
+      };
+      return status.connector.state === "STOPPED" ? true : undefined;
+    });
+  }
+
+  test("a sink that read a committed transaction lags 0, not 1: the commit marker at the log end is never delivered", async () => {
+    const topic = uniqueName("lag-txn");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
+    await transaction(topic, ["t0", "t1", "t2", "t3", "t4"], "commit");
+    const { connector, config } = await fileSink(topic);
+    try {
+      // Records 0–4, the commit marker at 5: Connect commits 5 (the last record's offset + 1), the log ends at 6.
+      await eventually("the sink to commit the transaction's 5 records", async () => {
+        const lag = await reader.lag(connector, config);
+        return lag.partitions[0]?.committed === 5 ? lag : undefined;
+      });
+      const read = await reader.lag(connector, config);
+      assert.deepEqual(
+        read.partitions.map((p) => [p.committed, p.logEnd, p.lag]),
+        [[5, 6, 0]],
+      );
+      assert.equal(read.total, 0);
+      assert.equal(read.partitions[0]?.oldestUnreadAt, undefined, "nothing unread, so no age");
+
+      await stopSink(connector);
+      const writtenAfter = Date.now();
+      await produce(
+        kafka,
+        topic,
+        [0, 1, 2].map((i) => ({ value: `after-${i}`, partition: 0 })),
+      );
+      const after = await reader.lag(connector, config);
+      assert.deepEqual(
+        after.partitions.map((p) => [p.committed, p.logEnd, p.lag]),
+        [[5, 9, 3]],
+        "three real records after the marker: lag 3",
+      );
+      const oldest = after.partitions[0]?.oldestUnreadAt ?? 0;
+      assert.ok(
+        oldest >= writtenAfter - 1_000,
+        "behind is counted from the first real record, not the marker",
+      );
+    } finally {
+      await connectCall(`/connectors/${connector}`, "DELETE");
+    }
+  });
+
+  test("an alert poll's reader settles a transaction's marker on its second read, and never pays twice for it", async () => {
+    const topic = uniqueName("lag-txn-poll");
+    const groupId = uniqueName("txn-poll-group");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
+    await transaction(topic, ["a", "b"], "commit");
+    await commit(groupId, topic, [[0, 2]]);
+    const sent: string[] = [];
+    const polling = new SinkLagReader({
+      brokers: [testBed().bootstrapServers],
+      onRequest: (api) => sent.push(api),
+    });
+    const sinks = [{ name: "poll-sink", config: { topics: topic, "consumer.override.group.id": groupId } }];
+    const totalOf = async () => {
+      const lag = (await polling.lagOfSinks(sinks)).get("poll-sink");
+      assert.ok(lag !== undefined && !(lag instanceof Error));
+      return lag.total;
+    };
+    try {
+      assert.equal(await totalOf(), 1, "first sight: a lag that has not stood still yet is taken as read");
+      assert.equal(await totalOf(), 0, "unchanged since the last read: the marker is found and not counted");
+      const fetches = sent.filter((api) => api === "Fetch").length;
+      assert.equal(await totalOf(), 0);
+      assert.equal(
+        sent.filter((api) => api === "Fetch").length,
+        fetches,
+        "a settled partition costs no fetch",
+      );
+    } finally {
+      await polling.close();
+    }
+  });
+
+  test("an aborted transaction: Connect's sink (read_uncommitted) receives its records, so they are lag; read_committed skips them", async () => {
+    const topic = uniqueName("lag-abort");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 2 });
+    const { connector, config, file } = await fileSink(topic);
+    try {
+      await eventually("the sink to commit the first 2 records", async () =>
+        (await reader.lag(connector, config)).partitions[0]?.committed === 2 ? true : undefined,
+      );
+      await stopSink(connector);
+      // Records 2–5 in a transaction, aborted: its marker at 6, the log ends at 7.
+      await transaction(topic, ["x2", "x3", "x4", "x5"], "abort");
+
+      const uncommitted = await reader.lag(connector, config);
+      assert.equal(uncommitted.settings.isolationLevel, "read_uncommitted");
+      assert.equal(uncommitted.settings.isolationLevelFrom, "Connect default");
+      assert.deepEqual(
+        uncommitted.partitions.map((p) => [p.committed, p.logEnd, p.lag]),
+        [[2, 7, 4]],
+      );
+      const committedOnly = await reader.lag(connector, {
+        ...config,
+        "consumer.override.isolation.level": "read_committed",
+      });
+      assert.deepEqual(
+        committedOnly.partitions.map((p) => [p.lag]),
+        [[0]],
+      );
+
+      // What the worker does decides which is right: resumed, the sink writes the aborted records and commits 6.
+      await connectCall(`/connectors/${connector}/resume`, "PUT");
+      await eventually("the sink to pass the aborted transaction", async () =>
+        (await reader.lag(connector, config)).partitions[0]?.committed === 6 ? true : undefined,
+      );
+      const written = (await readFile(file, "utf8")).split("\n").filter((line) => line !== "");
+      assert.deepEqual(
+        written.slice(-4),
+        ["x2", "x3", "x4", "x5"],
+        "Connect's sink consumer reads uncommitted",
+      );
+      assert.equal((await reader.lag(connector, config)).total, 0, "the abort marker is not lag either");
+    } finally {
+      await connectCall(`/connectors/${connector}`, "DELETE");
+    }
+  });
+
+  test("nothing committed yet: the sink starts where auto.offset.reset says (override, else the worker's default, else earliest)", async () => {
+    const topic = uniqueName("lag-no-commit");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 500 });
+    const latest = await reader.lag("late-sink", {
+      topics: topic,
+      "consumer.override.auto.offset.reset": "latest",
+    });
+    assert.deepEqual(
+      latest.partitions.map((p) => [p.committed, p.next, p.lag]),
+      [[null, 500, 0]],
+    );
+    assert.equal(latest.settings.autoOffsetResetFrom, "connector");
+    assert.equal(
+      (await reader.lag("early-sink", { topics: topic })).total,
+      500,
+      "Connect's default: earliest",
+    );
+
+    const workerLatest = new SinkLagReader({
+      brokers: [testBed().bootstrapServers],
+      workerDefaults: { autoOffsetReset: "latest" },
+    });
+    try {
+      const fromWorker = await workerLatest.lag("worker-sink", { topics: topic });
+      assert.equal(fromWorker.total, 0);
+      assert.equal(fromWorker.settings.autoOffsetResetFrom, "worker");
+      const overridden = await workerLatest.lag("worker-sink", {
+        topics: topic,
+        "consumer.override.auto.offset.reset": "earliest",
+      });
+      assert.equal(overridden.total, 500, "the connector's override beats the worker's default");
+    } finally {
+      await workerLatest.close();
+    }
+  });
+
+  test("below the log start: LOST counts what retention deleted unread, and the age is the oldest retained record's own", async () => {
+    const topic = uniqueName("lag-lost");
+    const groupId = uniqueName("lost-group");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
+    const dayAgo = Date.now() - 86_400_000 * 9;
+    // 100 records a minute apart, nine days ago: older than any search horizon.
+    await produce(
+      kafka,
+      topic,
+      Array.from({ length: 100 }, (_, i) => ({
+        value: `r${i}`,
+        partition: 0,
+        timestamp: String(dayAgo + i * 60_000),
+      })),
+    );
+    await commit(groupId, topic, [[0, 10]]);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.fetchTopicOffsets(topic); // loads the topic's metadata, which deleteTopicRecords needs
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "60" }] });
+    await admin.disconnect();
+
+    const lag = await reader.lag("lost-sink", { topics: topic, "consumer.override.group.id": groupId });
+    assert.deepEqual(
+      lag.partitions.map((p) => [p.committed, p.logStart, p.next, p.lag, p.lost, p.oldestUnreadAt]),
+      [[10, 60, 60, 40, 50, dayAgo + 60 * 60_000]],
+    );
+    assert.equal(lag.lost, 50);
+  });
+
+  test("a deleted topic: only the sinks that read it lose it, marked gone; other topics and sinks, old and new, still read", async () => {
+    const [kept, deleted, added] = [
+      uniqueName("lag-kept"),
+      uniqueName("lag-deleted"),
+      uniqueName("lag-added"),
+    ];
+    await createTopicWithMessages(kafka, kept, { partitions: 2, count: 10 });
+    await createTopicWithMessages(kafka, deleted, { partitions: 1, count: 5 });
+    const logs: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
+    const longLived = new SinkLagReader({ brokers: [testBed().bootstrapServers], logger });
+    const sinks = [
+      { name: "keeps", config: { topics: kept } },
+      { name: "loses", config: { topics: deleted } },
+      { name: "both", config: { topics: `${kept},${deleted}` } },
+    ];
+    const read = async (which: readonly { name: string; config: Record<string, string> }[]) => {
+      const lags = await longLived.lagOfSinks(which);
+      return Object.fromEntries(
+        which.map(({ name }) => {
+          const lag = lags.get(name);
+          if (lag === undefined || lag instanceof Error) return [name, `error: ${lag?.message}`];
+          return [
+            name,
+            {
+              total: lag.total,
+              partitions: lag.partitions.length,
+              unread: lag.unread.map((t) => `${t.topic} ${t.gone ? "gone" : t.reason}`),
+            },
+          ];
+        }),
+      );
+    };
+    try {
+      assert.deepEqual(await read(sinks), {
+        keeps: { total: 10, partitions: 2, unread: [] },
+        loses: { total: 5, partitions: 1, unread: [] },
+        both: { total: 15, partitions: 3, unread: [] },
+      });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [deleted] });
+      await admin.disconnect();
+      await createTopicWithMessages(kafka, added, { partitions: 1, count: 7 });
+      const withNew = [...sinks, { name: "new", config: { topics: added } }];
+      for (let round = 0; round < 2; round++) {
+        assert.deepEqual(await read(withNew), {
+          keeps: { total: 10, partitions: 2, unread: [] },
+          loses: { total: 0, partitions: 0, unread: [`${deleted} gone`] },
+          both: { total: 10, partitions: 2, unread: [`${deleted} gone`] },
+          new: { total: 7, partitions: 1, unread: [] },
+        });
+      }
+      const warnings = logs.filter((line) => line.includes(deleted) && line.includes("could not be read"));
+      assert.equal(
+        warnings.length,
+        1,
+        `the unreadable topic is logged once, not every read: ${logs.join("")}`,
+      );
+    } finally {
+      await longLived.close();
+    }
+  });
 });
 
 test("the group id follows Connect's rule", () => {
@@ -180,4 +504,31 @@ test("the group id follows Connect's rule", () => {
   assert.equal(sinkGroupId("orders", { "consumer.override.group.id": "legacy" }), "legacy");
   assert.deepEqual(sinkTopics({ topics: " a, b ,," }, []), ["a", "b"]);
   assert.deepEqual(sinkTopics({ "topics.regex": "x.*" }, ["x1", "ax1", "x2"]), ["x1", "x2"]);
+});
+
+test("where a sink reads next: its commit, unless retention overtook it; else where auto.offset.reset sends it", () => {
+  const earliest = sinkConsumerSettings({});
+  const latest = sinkConsumerSettings({ "consumer.override.auto.offset.reset": "latest" });
+  assert.equal(sinkPosition(earliest, 40, 10, 100), 40);
+  assert.equal(sinkPosition(earliest, null, 10, 100), 10);
+  assert.equal(sinkPosition(latest, null, 10, 100), 100);
+  assert.equal(sinkPosition(earliest, 5, 10, 100), 10, "below the log start: the consumer resets");
+  assert.equal(sinkPosition(latest, 5, 10, 100), 100);
+  assert.equal(
+    sinkPosition(earliest, 103, 10, 100),
+    103,
+    "past the last stable offset: inside an open transaction",
+  );
+  assert.deepEqual(
+    sinkConsumerSettings(
+      { "consumer.override.isolation.level": "read_committed" },
+      { isolationLevel: "read_uncommitted" },
+    ),
+    {
+      autoOffsetReset: "earliest",
+      autoOffsetResetFrom: "Connect default",
+      isolationLevel: "read_committed",
+      isolationLevelFrom: "connector",
+    },
+  );
 });

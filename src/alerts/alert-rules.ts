@@ -9,7 +9,12 @@ export interface PartitionSample {
   committed: number | null;
   logStart: number;
   logEnd: number;
-  /** Timestamp (ms) of the record at the committed offset, when lag > 0 and it was read; the age of the oldest unread message. */
+  /**
+   * Records the sink will still receive (see SinkLagReader: control records at the end and the start rule taken
+   * into account); samples stored before it existed count log end − committed.
+   */
+  lag?: number | undefined;
+  /** Timestamp (ms) of the first record the sink will receive, when lag > 0 and it was read: the oldest unread one's age. */
   oldestUnreadAt?: number | undefined;
 }
 
@@ -23,6 +28,8 @@ export interface ConnectorSample {
   trace?: string | undefined;
   /** Sinks only, when lag could be read. */
   partitions?: readonly PartitionSample[] | undefined;
+  /** Topics of the sink whose lag could not be read (deleted, failing), as `topic: why`; not counted in its lag. */
+  unreadTopics?: readonly string[] | undefined;
   /** An approved operation (offset reset, stop…) is running on this connector right now. */
   underApprovedOperation: boolean;
 }
@@ -87,7 +94,9 @@ export type AlertRule =
   | "unexpected-pause"
   | "data-loss-risk"
   /** Raised for a whole cluster by the poller, not by these rules: its connector is `*`. */
-  | "connect-unreachable";
+  | "connect-unreachable"
+  /** Raised by a bot process when no poll has completed for three intervals: cluster and connector are `*`. */
+  | "alerting-stopped";
 
 export interface Finding {
   rule: AlertRule;
@@ -133,9 +142,8 @@ export function minutesBehind(sample: ConnectorSample): number | undefined {
   return Math.max(0, sample.at - Math.min(...unreadSince)) / minuteMs;
 }
 
-/** With nothing committed, a Connect sink starts at the log start; past the log end there is nothing to read. */
 function partitionLag(partition: PartitionSample): number {
-  return Math.max(0, partition.logEnd - (partition.committed ?? partition.logStart));
+  return partition.lag ?? Math.max(0, partition.logEnd - (partition.committed ?? partition.logStart));
 }
 
 function connectorFailed(connector: string, newest: ConnectorSample): Finding | undefined {
@@ -193,6 +201,7 @@ interface LagReading {
   /** Sum of committed offsets, a partition without a commit counting 0: it changes only when the sink commits. */
   committed: number;
   minutesBehind: number | undefined;
+  unreadTopics: readonly string[];
 }
 
 /**
@@ -247,6 +256,7 @@ function lagReadings(samples: readonly ConnectorSample[]): LagReading[] {
             lag: totalLag(sample.partitions),
             committed: sample.partitions.reduce((sum, partition) => sum + (partition.committed ?? 0), 0),
             minutesBehind: minutesBehind(sample),
+            unreadTopics: sample.unreadTopics ?? [],
           },
         ],
   );
@@ -281,7 +291,7 @@ function lagHigh(
   return {
     rule: "lag-high",
     summary: `lag ${count(newest.lag, "message")}${behind}`,
-    details: partitionLagLines(newest.partitions),
+    details: lagDetails(newest),
     value: newest.lag,
   };
 }
@@ -318,7 +328,7 @@ function stalled(
   return {
     rule: "stalled",
     summary: `no progress for ${formatDuration(spanMs(stuck))}: committed offsets unchanged, lag ${count(newest.lag, "message")}`,
-    details: partitionLagLines(newest.partitions),
+    details: lagDetails(newest),
     value: newest.lag,
   };
 }
@@ -342,7 +352,7 @@ function fallingBehind(
   return {
     rule: "falling-behind",
     summary: `lag rose on every sample for ${formatDuration(spanMs(rising))}: ${figure(first.lag)} → ${count(newest.lag, "message")}`,
-    details: partitionLagLines(newest.partitions),
+    details: lagDetails(newest),
     value: newest.lag,
   };
 }
@@ -377,6 +387,14 @@ function dataLossRisk(partitions: readonly PartitionSample[]): Finding | undefin
 }
 
 const detailLineLimit = 5;
+
+/** Where the lag is, and the sink's topics it leaves out because they could not be read. */
+function lagDetails(reading: LagReading): string[] {
+  return [
+    ...partitionLagLines(reading.partitions),
+    ...reading.unreadTopics.map((topic) => `not counted: ${topic}`),
+  ];
+}
 
 /** The most-lagging partitions first, so a long list still shows where the lag is. */
 function partitionLagLines(partitions: readonly PartitionSample[]): string[] {

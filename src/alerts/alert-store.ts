@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ConnectorState } from "../connect/connect-schemas.js";
@@ -15,6 +16,7 @@ export const alertRules = [
   "unexpected-pause",
   "data-loss-risk",
   "connect-unreachable",
+  "alerting-stopped",
 ] as const;
 
 /** Where an alert's Slack message is; several alerts that started together share one. */
@@ -56,10 +58,12 @@ const Sample = z.object({
         committed: z.number().nullable(),
         logStart: z.number(),
         logEnd: z.number(),
+        lag: z.number().optional(),
         oldestUnreadAt: z.number().optional(),
       }),
     )
     .optional(),
+  unreadTopics: z.array(z.string()).optional(),
   underApprovedOperation: z.boolean(),
 });
 
@@ -274,6 +278,45 @@ export class AlertStore {
     return count;
   }
 
+  /**
+   * Records that a poll started or completed, for every replica's watchdog; kept a day, so an old one still reads
+   * as old.
+   */
+  async notePollActivity(at: number): Promise<void> {
+    await this.#redis.set(this.#key("last-poll"), String(at), "PX", 86_400_000);
+  }
+
+  /** When any replica last started or completed a poll, if Redis still knows. */
+  async lastPollActivity(): Promise<number | undefined> {
+    const stored = await this.#redis.get(this.#key("last-poll"));
+    return stored === null ? undefined : Number(stored);
+  }
+
+  /**
+   * The id of the alert state Redis holds now: a marker set once, never expiring. When Redis loses its data (a
+   * flush, a failover to an empty replica, an eviction) the next caller sets a new one, so every process sees
+   * the change, however many noticed before it.
+   */
+  async stateEpoch(): Promise<string> {
+    const key = this.#key("state-epoch");
+    await this.#redis.set(key, randomUUID(), "NX");
+    return (await this.#redis.get(key)) ?? "";
+  }
+
+  /** Puts back an alert Redis lost, unless the alert is stored again already (a newer state wins). */
+  async restoreFiring(alert: Alert): Promise<void> {
+    await this.#redis.hsetnx(this.#key("firing", alert.cluster), alert.key, JSON.stringify(alert));
+  }
+
+  /** One replica tells the channel that alerting stopped; the claim lasts as long as the notice is up. */
+  async claimStoppedNotice(holder: string, forMs: number): Promise<boolean> {
+    return (await this.#redis.set(this.#key("stopped-notice"), holder, "PX", forMs, "NX")) !== null;
+  }
+
+  async releaseStoppedNotice(): Promise<void> {
+    await this.#redis.del(this.#key("stopped-notice"));
+  }
+
   async releasePoll(holder: string): Promise<void> {
     await this.#redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
@@ -284,15 +327,6 @@ export class AlertStore {
   }
 
   /** Notes that a poll of every cluster ended at `at` (epoch ms): readiness checks the poll is fresh. */
-  async markPolled(at: number): Promise<void> {
-    await this.#redis.set(this.#key("last-poll"), String(at), "EX", 7 * 86_400);
-  }
-
-  async lastPolledAt(): Promise<number | undefined> {
-    const stored = await this.#redis.get(this.#key("last-poll"));
-    return stored === null ? undefined : Number(stored);
-  }
-
   #key(...parts: string[]): string {
     return `${this.#prefix}${parts.join(":")}`;
   }

@@ -65,10 +65,27 @@ const ruleNames: Readonly<Record<AlertRule, string>> = {
   "unexpected-pause": "unexpectedly halted",
   "data-loss-risk": "data-loss risk",
   "connect-unreachable": "Connect unreachable",
+  "alerting-stopped": "alerting has stopped",
 };
 
 export function ruleName(rule: AlertRule): string {
   return ruleNames[rule];
+}
+
+/** Polls missed before the bot says alerting has stopped. */
+const missedPollsBeforeNotice = 3;
+
+/**
+ * Whether alert polls are running, for a readiness probe: `watching` once `start()` ran in this process, `fresh`
+ * while some replica started or completed a poll within the last three intervals (`staleAfterMs`). A poll that
+ * runs longer than that counts as stopped, as does one that never comes.
+ */
+export interface PollFreshness {
+  readonly watching: boolean;
+  readonly fresh: boolean;
+  /** ms epoch of the newest poll start or completion this process knows of (its own, or another replica's). */
+  readonly lastPollAt?: number;
+  readonly staleAfterMs: number;
 }
 
 /** The changes one poll makes to one message. */
@@ -89,6 +106,16 @@ export class Alerts {
   readonly #queue: Queue;
   #worker: Worker | undefined;
   #lastConnectionError = 0;
+  #watchdog: NodeJS.Timeout | undefined;
+  #startedAt: number | undefined;
+  #lastPollAt: number | undefined;
+  #stale = false;
+  /** The "alerting has stopped" message this process posted, until polls run again. */
+  #stoppedNotice: { readonly alert: Alert; readonly message: MessageRef | undefined } | undefined;
+  /** The firing alerts as last read from Redis, per cluster: restored if Redis loses its data. */
+  #firingCopy = new Map<string, Map<string, Alert>>();
+  /** The alert state's id when this process last copied it (see AlertStore.stateEpoch). */
+  #stateEpoch: string | undefined;
 
   constructor(options: AlertsOptions) {
     this.#options = options;
@@ -108,13 +135,15 @@ export class Alerts {
     this.#options.logger?.warn({ err: error }, "alerts: Redis connection error (reconnecting)");
   }
 
-  /** Starts polling on the configured interval; every replica may call this: the scheduler is shared. */
+  /**
+   * Starts polling on the configured interval; every replica may call this: the scheduler is shared. A watchdog
+   * then checks every interval that the schedule still exists (Redis may have lost it: a flush, a failover to an
+   * empty replica) and re-creates it, restores firing alerts Redis lost, and says so when no poll has completed
+   * for three intervals.
+   */
   async start(): Promise<void> {
-    await this.#queue.upsertJobScheduler(
-      "poll",
-      { every: this.#options.config.pollIntervalMs },
-      { name: "poll", opts: { removeOnComplete: 10, removeOnFail: 50 } },
-    );
+    this.#startedAt ??= this.#now();
+    await this.#assertSchedule();
     this.#worker ??= new Worker(queueName, () => this.poll(), {
       connection: this.#options.connection,
       prefix: `${this.#options.keyPrefix}bull`,
@@ -125,6 +154,13 @@ export class Alerts {
       this.#options.logger?.warn({ err: error }, "alert poll failed"),
     );
     this.#worker.on("error", (error) => this.#connectionError(error));
+    this.#watchdog ??= setInterval(
+      () =>
+        void this.#watch().catch((error: unknown) =>
+          this.#options.logger?.warn({ err: error }, "alert watchdog failed"),
+        ),
+      this.#options.config.pollIntervalMs,
+    );
   }
 
   /** Whether this process polls: `start` was called and its worker runs. */
@@ -132,9 +168,9 @@ export class Alerts {
     return this.#worker?.isRunning() === true;
   }
 
-  /** When the last poll of every cluster ended, on any replica (epoch ms), or undefined if none has yet. */
+  /** When a poll last started or ended a cluster, on any replica (epoch ms), or undefined if none has yet. */
   lastPollAt(): Promise<number | undefined> {
-    return this.store.lastPolledAt();
+    return this.store.lastPollActivity();
   }
 
   /** The alerts queue's jobs by state (the poll scheduler's next run is delayed). */
@@ -142,10 +178,128 @@ export class Alerts {
     return this.#queue.getJobCounts("waiting", "active", "delayed", "failed");
   }
 
+  /** See `PollFreshness`; synchronous, so a readiness probe never waits on Redis. */
+  pollFreshness(): PollFreshness {
+    const staleAfterMs = missedPollsBeforeNotice * this.#options.config.pollIntervalMs;
+    const since = this.#lastPollAt ?? this.#startedAt;
+    return {
+      watching: this.#startedAt !== undefined,
+      fresh: since !== undefined && this.#now() - since <= staleAfterMs,
+      ...(this.#lastPollAt === undefined ? {} : { lastPollAt: this.#lastPollAt }),
+      staleAfterMs,
+    };
+  }
+
   /** Stops polling at once, and waits up to `drainMs` for a running poll to end (and release its claim). */
   async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
     if (this.#worker !== undefined) await timeLimit(this.#worker.close(), drainMs);
     await this.#queue.close();
+  }
+
+  /** Creates the poll schedule when it is missing; an existing one is left alone, so its next run keeps its time. */
+  async #assertSchedule(): Promise<void> {
+    if ((await this.#queue.getJobScheduler("poll")) !== undefined) return;
+    if (this.#startedAt !== undefined && this.#worker !== undefined) {
+      this.#options.logger?.warn("the alert poll schedule was gone from Redis (data lost?): created again");
+    }
+    await this.#queue.upsertJobScheduler(
+      "poll",
+      { every: this.#options.config.pollIntervalMs },
+      { name: "poll", opts: { removeOnComplete: 10, removeOnFail: 50 } },
+    );
+  }
+
+  /** Runs every interval in each process that started alerting. */
+  async #watch(): Promise<void> {
+    await this.#assertSchedule().catch((error: unknown) =>
+      this.#options.logger?.warn({ err: error }, "the alert poll schedule could not be checked"),
+    );
+    await this.#keepFiringCopy().catch(() => undefined);
+    const shared = await this.store.lastPollActivity().catch(() => undefined);
+    if (shared !== undefined && shared > (this.#lastPollAt ?? 0)) this.#lastPollAt = shared;
+    const freshness = this.pollFreshness();
+    if (!freshness.fresh && !this.#stale) await this.#sayStopped(freshness);
+    else if (freshness.fresh && this.#stale) await this.#sayRunningAgain();
+  }
+
+  async #sayStopped(freshness: PollFreshness): Promise<void> {
+    this.#stale = true;
+    const now = this.#now();
+    const since = freshness.lastPollAt ?? this.#startedAt ?? now;
+    const summary = `no alert poll has completed for ${formatDuration(now - since)} (polls every ${formatDuration(this.#options.config.pollIntervalMs)}): lag and failures are not being watched`;
+    this.#options.logger?.error(
+      { lastPollAt: freshness.lastPollAt, staleAfterMs: freshness.staleAfterMs },
+      `alerting has stopped: ${summary}`,
+    );
+    // One replica tells the channel; if Redis cannot even be asked, each says it rather than none.
+    const claimed = await this.store.claimStoppedNotice(randomUUID(), 86_400_000).catch(() => true);
+    const channel = this.#options.config.channel;
+    if (!claimed || channel === undefined) return;
+    const alert = started(
+      "*/*/alerting-stopped",
+      "*",
+      "*",
+      {
+        rule: "alerting-stopped",
+        summary,
+        details: [],
+        value: Math.round((now - since) / 1000),
+      },
+      now,
+    );
+    const message = await this.#options.notifier?.post(channel, [alert]).catch((error: unknown) => {
+      this.#options.logger?.warn({ err: error }, "the alerting-stopped notice could not be posted");
+      return undefined;
+    });
+    this.#stoppedNotice = { alert, message };
+  }
+
+  async #sayRunningAgain(): Promise<void> {
+    this.#stale = false;
+    const now = this.#now();
+    this.#options.logger?.info("alerting runs again: polls complete on schedule");
+    const notice = this.#stoppedNotice;
+    this.#stoppedNotice = undefined;
+    if (notice === undefined) return;
+    await this.store.releaseStoppedNotice().catch(() => undefined);
+    if (notice.message === undefined) return;
+    await this.#options.notifier
+      ?.update(
+        notice.message,
+        [{ ...notice.alert, resolvedAt: now }],
+        [`Alert polls run again, after ${formatDuration(now - notice.alert.firedAt)} without.`],
+      )
+      .catch((error: unknown) =>
+        this.#options.logger?.warn({ err: error }, "the alerting-stopped notice could not be resolved"),
+      );
+  }
+
+  /**
+   * Keeps a copy of the firing alerts; when Redis has lost them, puts them back, so that alerts already in the
+   * channel still resolve instead of staying FIRING forever (and are not posted twice).
+   */
+  async #keepFiringCopy(): Promise<void> {
+    const epoch = await this.store.stateEpoch();
+    if (this.#stateEpoch !== undefined && epoch !== this.#stateEpoch) {
+      const lost = [...this.#firingCopy.values()].flatMap((alerts) => [...alerts.values()]);
+      for (const alert of lost) await this.store.restoreFiring(alert);
+      this.#options.logger?.warn(
+        { restored: lost.length },
+        "Redis lost the alert state: firing alerts put back from this process's copy",
+      );
+    }
+    this.#stateEpoch = epoch;
+    for (const cluster of this.#options.clusters)
+      this.#firingCopy.set(cluster.name, await this.store.firing(cluster.name));
+  }
+
+  /** Keeps this process's copy in step with what it writes, so an alert saved just before a loss is not lost. */
+  #copy(alert: Alert): void {
+    const alerts = this.#firingCopy.get(alert.cluster) ?? new Map<string, Alert>();
+    alerts.set(alert.key, alert);
+    this.#firingCopy.set(alert.cluster, alerts);
   }
 
   /** One poll of every cluster; skipped when another replica's poll still runs. */
@@ -158,14 +312,20 @@ export class Alerts {
       claimMs / 3,
     );
     try {
+      this.#lastPollAt = this.#now();
+      await this.store.notePollActivity(this.#lastPollAt);
+      await this.#keepFiringCopy();
       for (const cluster of this.#options.clusters) {
         const started = performance.now();
         await this.#pollCluster(cluster).catch((error: unknown) =>
           this.#options.logger?.warn({ err: error, cluster: cluster.name }, "alert poll of a cluster failed"),
         );
         this.#options.onClusterPolled?.(cluster.name, (performance.now() - started) / 1000);
+        // Each cluster done is progress: a poll over many clusters is not taken for a stopped one.
+        this.#lastPollAt = this.#now();
+        await this.store.notePollActivity(this.#lastPollAt);
       }
-      await this.store.markPolled(this.#now());
+      await this.#keepFiringCopy();
     } finally {
       clearInterval(renewal);
       await this.store.releasePoll(holder);
@@ -193,6 +353,7 @@ export class Alerts {
         };
         const alert = started(unreachableKey, cluster.name, "*", finding, now);
         await this.store.saveFiring(alert);
+        this.#copy(alert);
         const channel = routeOf(config.routes, cluster.name, "*") ?? config.channel;
         if (channel !== undefined) await this.#post(channel, [alert]);
       }
@@ -244,6 +405,7 @@ export class Alerts {
               });
         if (told === undefined) continue;
         if (before === undefined) await this.store.saveFiring(told);
+        this.#copy(told);
         if (told.message === undefined && !quiet) {
           const channel = routeOf(config.routes, cluster.name, connector) ?? config.channel;
           if (channel !== undefined) toPost.set(channel, [...(toPost.get(channel) ?? []), told]);
@@ -302,6 +464,7 @@ export class Alerts {
 
   async #resolve(alert: Alert, now: number, news: string, change: (alert: Alert, news?: string) => void) {
     await this.store.removeFiring(alert);
+    this.#firingCopy.get(alert.cluster)?.delete(alert.key);
     change({ ...alert, resolvedAt: now }, news);
   }
 
@@ -322,6 +485,8 @@ export class Alerts {
           latest === undefined ? undefined : { ...latest, message },
         );
         placed.push(saved ?? { ...alert, message });
+        // Kept with its message even if Redis lost it meanwhile: restored, it still resolves in this message.
+        this.#copy(saved ?? { ...alert, message });
       }
       await this.store.saveMessageAlerts(message, placed);
     }
@@ -415,6 +580,7 @@ export class Alerts {
       const edited = await this.store.updateFiring(cluster, alert.key, (latest) =>
         latest === undefined ? undefined : edit(latest),
       );
+      if (edited !== undefined) this.#copy(edited);
       if (edited?.message === undefined) continue;
       const id = `${edited.message.channel}:${edited.message.ts}`;
       const entry = messages.get(id) ?? { message: edited.message, alerts: [] };

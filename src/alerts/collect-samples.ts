@@ -1,13 +1,10 @@
 import type { ClusterHandle } from "../core/cluster-handle.js";
-import type { SinkLag } from "../kafka/sink-lag-reader.js";
+import type { PartitionLag, SinkLag } from "../kafka/sink-lag-reader.js";
 import type { ConnectorSample, PartitionSample } from "./alert-rules.js";
 
-/** Timestamps are searched for this many lagging partitions per cluster and poll, the most lagging first. */
-const timestampReadsPerPoll = 20;
-
 /**
- * One sample per connector of a cluster: one Connect request for every state, one batched Kafka pass for every
- * sink's lag, and the age of the oldest unread message for the partitions that lag most.
+ * One sample per connector of a cluster: one Connect request for every state, and one batched Kafka pass for
+ * every sink's lag, with the age of the oldest unread record for the partitions that lag most.
  */
 export async function collectSamples(
   cluster: ClusterHandle,
@@ -20,25 +17,14 @@ export async function collectSamples(
   const lags = sinks.length === 0 ? new Map() : await cluster.lag.lagOfSinks(sinks).catch(() => new Map());
   // The sample is dated when its offsets were read, not when the poll began: windows are measured in this time.
   const now = clock();
-  const partitionsOf = new Map<string, PartitionSample[]>();
+  const lagOf = new Map<string, SinkLag>();
   for (const sink of sinks) {
     const lag: SinkLag | Error | undefined = lags.get(sink.name);
-    if (lag === undefined || lag instanceof Error) continue;
-    partitionsOf.set(
-      sink.name,
-      lag.partitions.map(({ topic, partition, committed, logStart, logEnd }) => ({
-        topic,
-        partition,
-        committed,
-        logStart,
-        logEnd,
-      })),
-    );
+    if (lag !== undefined && !(lag instanceof Error)) lagOf.set(sink.name, lag);
   }
-  await addOldestUnread(cluster, [...partitionsOf.values()].flat(), now);
   return new Map(
     connectors.map((connector) => {
-      const partitions = partitionsOf.get(connector.name);
+      const lag = lagOf.get(connector.name);
       const sample: ConnectorSample = {
         at: now,
         state: connector.state,
@@ -49,7 +35,10 @@ export async function collectSamples(
           ...(task.trace === undefined ? {} : { trace: task.trace }),
         })),
         ...(connector.trace === undefined ? {} : { trace: connector.trace }),
-        ...(partitions === undefined ? {} : { partitions }),
+        ...(lag === undefined ? {} : { partitions: lag.partitions.map(partitionSample) }),
+        ...(lag === undefined || lag.unread.length === 0
+          ? {}
+          : { unreadTopics: lag.unread.map((topic) => `${topic.topic}: ${topic.reason}`) }),
         underApprovedOperation:
           explained.get(connector.name) === "operating" ||
           (explained.get(connector.name) === "stopped" && connector.state === "STOPPED"),
@@ -59,19 +48,15 @@ export async function collectSamples(
   );
 }
 
-async function addOldestUnread(
-  cluster: ClusterHandle,
-  partitions: PartitionSample[],
-  now: number,
-): Promise<void> {
-  const lagging = partitions
-    .map((partition) => ({ partition, next: partition.committed ?? partition.logStart }))
-    .filter(({ partition, next }) => partition.logEnd > next && next >= partition.logStart)
-    .sort((a, b) => b.partition.logEnd - b.next - (a.partition.logEnd - a.next))
-    .slice(0, timestampReadsPerPoll);
-  for (const { partition, next } of lagging) {
-    partition.oldestUnreadAt = await cluster.lag
-      .timestampAt(partition.topic, partition.partition, next, now)
-      .catch(() => undefined);
-  }
+function partitionSample(lag: PartitionLag): PartitionSample {
+  const { topic, partition, committed, logStart, logEnd, oldestUnreadAt } = lag;
+  return {
+    topic,
+    partition,
+    committed,
+    logStart,
+    logEnd,
+    lag: lag.lag,
+    ...(oldestUnreadAt === undefined ? {} : { oldestUnreadAt }),
+  };
 }

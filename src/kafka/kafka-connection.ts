@@ -61,6 +61,14 @@ export interface KafkaClientOptions {
  * its certificate); SASL is kafkajs's PLAIN, SCRAM and OAUTHBEARER.
  */
 export function createKafka(connection: KafkaConnection, client: KafkaClientOptions): Kafka {
+  return new Kafka(kafkajsConfig(connection, client));
+}
+
+/**
+ * The kafkajs client settings for a connection: brokers, timeouts, and kafkajs's own TLS and SASL options. Also
+ * what the lag reader's small fetches (kafkajs's cluster, with no consumer group) connect with.
+ */
+export function kafkajsConfig(connection: KafkaConnection, client: KafkaClientOptions): KafkaConfig {
   const security = connection.security ?? { protocol: "PLAINTEXT" };
   const encrypted = security.protocol === "SSL" || security.protocol === "SASL_SSL";
   const authenticated = security.protocol === "SASL_PLAINTEXT" || security.protocol === "SASL_SSL";
@@ -74,7 +82,7 @@ export function createKafka(connection: KafkaConnection, client: KafkaClientOpti
   };
   if (encrypted) config.ssl = tlsOptions(security.tls);
   if (authenticated && security.sasl !== undefined) config.sasl = saslOptions(security.sasl);
-  return new Kafka(config);
+  return config;
 }
 
 function tlsOptions(tls: KafkaTls | undefined) {

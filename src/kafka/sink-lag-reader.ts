@@ -1,6 +1,21 @@
-import type { Admin } from "kafkajs";
-import { createKafka, type KafkaConnection } from "./kafka-connection.js";
-import { asKafkaConnectionError } from "./kafka-connection-error.js";
+import type { Logger } from "pino";
+import type { KafkaConnection } from "./kafka-connection.js";
+import {
+  type DeliverableScan,
+  type IsolationLevel,
+  type KafkaOffsets,
+  type PartitionRange,
+  partitionKey,
+  type ScanRequest,
+  TopicGoneError,
+} from "./kafka-offsets.js";
+import { KafkajsOffsets } from "./kafkajs-offsets.js";
+import {
+  type SinkConsumerSettings,
+  sinkConsumerSettings,
+  sinkPosition,
+  type WorkerConsumerDefaults,
+} from "./sink-consumer.js";
 
 export interface PartitionLag {
   readonly topic: string;
@@ -9,14 +24,37 @@ export interface PartitionLag {
   readonly committed: number | null;
   readonly logStart: number;
   readonly logEnd: number;
-  /** Messages the sink has still to read; with no commit, a Connect sink starts at the log start (earliest). */
+  /** Where the sink reads next: see `sinkPosition` (committed, else where auto.offset.reset sends it). */
+  readonly next: number;
+  /** Records the sink will still receive: from `next` to the log end, less control records found at the end. */
   readonly lag: number;
+  /** Records retention deleted (or auto.offset.reset=latest will skip) that the sink never read. */
+  readonly lost: number;
+  /** Timestamp (ms) of the first record the sink will receive, when it was read: the age of the oldest unread one. */
+  readonly oldestUnreadAt?: number;
+}
+
+/** A topic the sink reads whose offsets could not be read: deleted, or failing. */
+export interface UnreadTopic {
+  readonly topic: string;
+  readonly gone: boolean;
+  readonly reason: string;
 }
 
 export interface SinkLag {
   readonly groupId: string;
+  readonly settings: SinkConsumerSettings;
+  /** The partitions that were read, by topic then partition. */
   readonly partitions: readonly PartitionLag[];
   readonly total: number;
+  readonly lost: number;
+  /** Topics left out of `partitions` and `total`, and why. */
+  readonly unread: readonly UnreadTopic[];
+}
+
+export interface SinkSpec {
+  readonly name: string;
+  readonly config: Readonly<Record<string, string>>;
 }
 
 /**
@@ -50,179 +88,350 @@ export interface SinkLagReaderOptions extends KafkaConnection {
   readonly concurrency?: number;
   /** Called for every request sent to Kafka, with its API name (benchmarks count them). */
   readonly onRequest?: (apiName: string) => void;
+  /** The worker's consumer defaults, when the cluster's config states them. */
+  readonly workerDefaults?: WorkerConsumerDefaults;
+  /** Where topics that cannot be read, and recoveries, are logged. */
+  readonly logger?: Logger;
+  /** The Kafka calls; by default kafkajs on `brokers`. */
+  readonly kafka?: KafkaOffsets;
 }
 
-/** How far back the search for a message's timestamp goes. */
-const timestampHorizonMs = 7 * 86_400_000;
+export interface LagReadOptions {
+  /**
+   * Which partitions with a small lag get a look for control records at the end: "unchanged" (default, for
+   * polls) only those whose position and log end have not moved since the previous read, "all" every one.
+   */
+  readonly settle?: "unchanged" | "all";
+  /** How many of the most lagging partitions get the age of their oldest unread record. */
+  readonly timed?: number;
+}
 
 /**
- * Reads sink-connector lag straight from Kafka: the group's committed offsets and the partitions' log-start and
- * log-end offsets. Reading Kafka rather than Connect's `GET /offsets` keeps lag polling off the Connect worker's
- * REST threads, still works while the worker is unreachable, and gives log-start offsets (retention) that Connect
- * does not report.
+ * A lag this small may be nothing but control records: transaction markers take offsets but are never delivered.
+ * Each transaction leaves one per partition, so a few hundred covers many transactions in a row.
+ */
+const smallLag = 500;
+const cacheLimit = 50_000;
+
+/**
+ * Reads sink-connector lag straight from Kafka: the group's committed offsets, the partitions' log start and end,
+ * and, where it matters, the first records the sink would receive. Reading Kafka rather than Connect's
+ * `GET /offsets` keeps lag polling off the worker's REST threads, still works while the worker is unreachable,
+ * and gives log-start offsets (retention) that Connect does not report.
+ *
+ * Lag counts records the sink can receive: transaction markers at the end of the range are not lag, a partition
+ * with no commit starts where `auto.offset.reset` says (`sink-consumer.ts`), and a deleted topic is reported as
+ * gone for the sinks that read it while their other topics, and other sinks, are read as usual.
  */
 export class SinkLagReader {
-  readonly #admin: Admin;
-  readonly #connection: KafkaConnection;
+  readonly #kafka: KafkaOffsets;
   readonly #concurrency: number;
-  readonly #timestamps = new Map<string, number>();
-  #connected: Promise<void> | undefined;
+  readonly #workerDefaults: WorkerConsumerDefaults;
+  readonly #logger: Logger | undefined;
+  /** First deliverable record at an offset: records never change, so an answer holds until retention removes it. */
+  readonly #firsts = new Map<string, { offset: number; timestamp: number }>();
+  /** Small-lag scans by position and log end. */
+  readonly #settled = new Map<string, DeliverableScan>();
+  /** Each group's partition position and log end at the previous read. */
+  readonly #previous = new Map<string, string>();
+  /** Topics that could not be read at the previous pass, with why: logged when that changes. */
+  #unreadable = new Map<string, string>();
 
   constructor(options: SinkLagReaderOptions) {
-    this.#connection = {
-      brokers: options.brokers,
-      ...(options.security ? { security: options.security } : {}),
-    };
-    this.#admin = createKafka(this.#connection, {
-      clientId: options.clientId ?? "connect-ops",
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    }).admin();
+    this.#kafka =
+      options.kafka ??
+      new KafkajsOffsets({
+        connection: { brokers: options.brokers, ...(options.security ? { security: options.security } : {}) },
+        ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+        ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
     this.#concurrency = options.concurrency ?? 16;
-    const onRequest = options.onRequest;
-    if (onRequest !== undefined)
-      this.#admin.on(this.#admin.events.REQUEST, (event) => onRequest(event.payload.apiName));
+    this.#workerDefaults = options.workerDefaults ?? {};
+    this.#logger = options.logger;
   }
 
+  /** The consumer settings this sink runs with, by the shared rule (`sinkConsumerSettings`). */
+  settingsOf(config: Readonly<Record<string, string>>): SinkConsumerSettings {
+    return sinkConsumerSettings(config, this.#workerDefaults);
+  }
+
+  /**
+   * One sink's lag, every small lag checked for control records, the ten most lagging partitions timed.
+   * @throws the error that kept its group from being read
+   */
   async lag(connectorName: string, config: Readonly<Record<string, string>>): Promise<SinkLag> {
-    const result = (await this.lagOfSinks([{ name: connectorName, config }])).get(connectorName);
+    const result = (
+      await this.lagOfSinks([{ name: connectorName, config }], { settle: "all", timed: 10 })
+    ).get(connectorName);
     if (result === undefined) throw new Error(`No lag was read for ${connectorName}`);
     if (result instanceof Error) throw result;
     return result;
   }
 
   /**
-   * Lag of many sinks in one pass: every group's committed offsets first, then each topic's log start and end
-   * once, however many sinks read it. A sink whose group or topics cannot be read gets the error instead, so
-   * one broken sink does not hide the others.
+   * Lag of many sinks in one pass: the topic list once, every group's committed offsets, then each topic's log
+   * start and end once, however many sinks read it. A topic that cannot be read is left out of the sinks that
+   * read it (listed in `unread`); a group that cannot be read gives its sink the error. Neither hides the others.
    */
   async lagOfSinks(
-    sinks: readonly { readonly name: string; readonly config: Readonly<Record<string, string>> }[],
+    sinks: readonly SinkSpec[],
+    options: LagReadOptions = {},
   ): Promise<Map<string, SinkLag | Error>> {
-    await this.#connect();
-    const needsTopicList = sinks.some(
-      (sink) => sink.config.topics === undefined || sink.config.topics.trim() === "",
-    );
-    const allTopics = needsTopicList ? await this.#admin.listTopics() : [];
-    const reads = sinks.map((sink) => ({
-      name: sink.name,
-      groupId: sinkGroupId(sink.name, sink.config),
-      topics: sinkTopics(sink.config, allTopics),
-    }));
+    const allTopics = await this.#kafka.listTopics();
+    const present = new Set(allTopics);
+    const reads = sinks.map((sink) => {
+      const topics = sinkTopics(sink.config, allTopics);
+      return {
+        name: sink.name,
+        groupId: sinkGroupId(sink.name, sink.config),
+        settings: this.settingsOf(sink.config),
+        topics: topics.filter((topic) => present.has(topic)),
+        gone: topics.filter((topic) => !present.has(topic)),
+      };
+    });
 
     // Committed offsets first, log ends second: read the other way round, a commit that lands in between
     // could make lag look negative.
-    const committed = await inBatches(reads, this.#concurrency, async (read) =>
-      read.topics.length === 0
-        ? []
-        : this.#admin.fetchOffsets({ groupId: read.groupId, topics: read.topics }),
+    const committed = await inBatches(reads, this.#concurrency, (read) =>
+      this.#kafka.committedOffsets(read.groupId, read.topics),
     );
     const topics = [...new Set(reads.flatMap((read) => read.topics))];
-    const fetched = await inBatches(topics, this.#concurrency, (topic) =>
-      this.#admin.fetchTopicOffsets(topic),
-    );
-    const logOffsets = new Map(topics.map((topic, i) => [topic, fetched[i]]));
+    const ranges = await inBatches(topics, this.#concurrency, (topic) => this.#kafka.logRange(topic));
+    const rangeOf = new Map(topics.map((topic, i) => [topic, ranges[i] ?? new Error("not read")]));
+    this.#noteUnreadable(reads, rangeOf);
 
     const results = new Map<string, SinkLag | Error>();
+    const positions: Position[] = [];
     reads.forEach((read, i) => {
       const groupOffsets = committed[i];
       if (groupOffsets instanceof Error || groupOffsets === undefined) {
         results.set(read.name, groupOffsets ?? new Error(`No committed offsets read for ${read.groupId}`));
         return;
       }
-      const committedByPartition = new Map<string, number>();
-      for (const topic of groupOffsets) {
-        for (const partition of topic.partitions) {
-          const offset = Number(partition.offset);
-          if (offset >= 0) committedByPartition.set(`${topic.topic}:${partition.partition}`, offset);
-        }
-      }
-      const partitions: PartitionLag[] = [];
+      const unread: UnreadTopic[] = read.gone.map((topic) => ({
+        topic,
+        gone: true,
+        reason: "topic deleted",
+      }));
       for (const topic of read.topics) {
-        const offsets = logOffsets.get(topic);
-        if (offsets instanceof Error || offsets === undefined) {
-          results.set(read.name, offsets ?? new Error(`No offsets read for topic ${topic}`));
-          return;
-        }
-        for (const partition of offsets) {
-          const logStart = Number(partition.low);
-          const logEnd = Number(partition.high);
-          const committedOffset = committedByPartition.get(`${topic}:${partition.partition}`) ?? null;
-          partitions.push({
+        const range = rangeOf.get(topic);
+        if (range instanceof Error || range === undefined) {
+          unread.push({
             topic,
-            partition: partition.partition,
-            committed: committedOffset,
+            gone: range instanceof TopicGoneError,
+            reason: range instanceof TopicGoneError ? "topic deleted" : (range?.message ?? "not read"),
+          });
+          continue;
+        }
+        for (const { partition, logStart, logEnd } of range) {
+          const offset = groupOffsets.get(partitionKey(topic, partition)) ?? null;
+          const next = sinkPosition(read.settings, offset, logStart, logEnd);
+          positions.push({
+            sink: read.name,
+            groupId: read.groupId,
+            isolation: read.settings.isolationLevel,
+            topic,
+            partition,
+            committed: offset,
             logStart,
             logEnd,
-            lag: Math.max(0, logEnd - (committedOffset ?? logStart)),
+            next,
           });
         }
       }
-      partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
       results.set(read.name, {
         groupId: read.groupId,
-        partitions,
-        total: partitions.reduce((sum, partition) => sum + partition.lag, 0),
+        settings: read.settings,
+        partitions: [],
+        total: 0,
+        lost: 0,
+        unread,
       });
     });
-    return results;
-  }
 
-  /**
-   * The timestamp of the message at `offset`: the age of a sink's oldest unread message. Kafka answers "first
-   * offset at or after time T" (ListOffsets by timestamp), so this searches T to the second, over the last
-   * `horizonMs` (older is reported as the horizon's start). Answers are remembered: a stuck sink costs nothing.
-   */
-  async timestampAt(topic: string, partition: number, offset: number, now = Date.now()): Promise<number> {
-    const key = `${topic}:${partition}:${offset}`;
-    const known = this.#timestamps.get(key);
-    if (known !== undefined) return known;
-    await this.#connect();
-    const firstOffsetAt = async (time: number) => {
-      const found = await this.#admin.fetchTopicOffsetsByTimestamp(topic, time);
-      const entry = found.find((candidate) => candidate.partition === partition);
-      const value = Number(entry?.offset ?? -1);
-      return value < 0 ? Number.POSITIVE_INFINITY : value;
-    };
-    // Invariant: the message at `offset` was written at or after `low` and before `high`.
-    let low = now - timestampHorizonMs;
-    let high = now;
-    if ((await firstOffsetAt(low)) > offset) return low;
-    while (high - low > 1_000) {
-      const middle = Math.floor((low + high) / 2);
-      if ((await firstOffsetAt(middle)) <= offset) low = middle;
-      else high = middle;
+    const lags = await this.#measure(positions, options);
+    for (const [name, result] of results) {
+      if (result instanceof Error) continue;
+      const partitions = lags
+        .filter((lag) => lag.sink === name)
+        .map(({ sink, ...lag }) => lag)
+        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      results.set(name, {
+        ...result,
+        partitions,
+        total: partitions.reduce((sum, p) => sum + p.lag, 0),
+        lost: partitions.reduce((sum, p) => sum + p.lost, 0),
+      });
     }
-    if (this.#timestamps.size >= 10_000) this.#timestamps.clear();
-    this.#timestamps.set(key, low);
-    return low;
+    return results;
   }
 
   /** Per partition, the first offset whose message is at or after `timestamp` (the log end if there is none). */
   async offsetsAt(topic: string, timestamp: Date): Promise<Map<number, number>> {
-    await this.#connect();
-    const found = await this.#admin.fetchTopicOffsetsByTimestamp(topic, timestamp.getTime());
-    return new Map(found.map((entry) => [entry.partition, Number(entry.offset)]));
+    return this.#kafka.offsetsAt(topic, timestamp.getTime());
   }
 
   /** Whether a broker answers: one Metadata request for the cluster (readiness), or the error. */
   async ping(): Promise<void> {
-    await this.#connect();
-    await this.#admin.describeCluster();
+    await this.#kafka.listTopics();
   }
 
   async close(): Promise<void> {
-    if (this.#connected !== undefined) await this.#admin.disconnect();
-    this.#connected = undefined;
+    await this.#kafka.close();
   }
 
-  #connect(): Promise<void> {
-    this.#connected ??= this.#admin.connect().catch((error: unknown) => {
-      this.#connected = undefined;
-      // Credentials, certificates and reachability are checked when the session opens: say which failed.
-      throw asKafkaConnectionError(error, this.#connection);
+  /**
+   * Lag per position. Small lags that may be only control records get a scan (see `LagReadOptions.settle`), and
+   * the most lagging partitions a scan for the timestamp of their first deliverable record.
+   */
+  async #measure(
+    positions: readonly Position[],
+    options: LagReadOptions,
+  ): Promise<(PartitionLag & { sink: string })[]> {
+    const settle = options.settle ?? "unchanged";
+    const toSettle = positions.filter((p) => {
+      const naive = p.logEnd - p.next;
+      if (naive <= 0 || naive > smallLag || this.#settled.has(settledKey(p))) return false;
+      return settle === "all" || this.#previous.get(previousKey(p)) === `${p.next}:${p.logEnd}`;
     });
-    return this.#connected;
+    for (const p of positions) this.#previous.set(previousKey(p), `${p.next}:${p.logEnd}`);
+    await this.#scan(toSettle, (p, scan) => this.#settled.set(settledKey(p), scan));
+
+    const measured = positions.map((p) => {
+      const scan = this.#settled.get(settledKey(p));
+      const first = scan?.first ?? this.#firsts.get(firstKey(p));
+      // Records past the scan are counted as they are: only the scanned stretch is known to hold control records.
+      const lag =
+        scan === undefined
+          ? Math.max(0, p.logEnd - p.next)
+          : scan.deliverable + Math.max(0, p.logEnd - scan.scannedTo);
+      return {
+        sink: p.sink,
+        topic: p.topic,
+        partition: p.partition,
+        committed: p.committed,
+        logStart: p.logStart,
+        logEnd: p.logEnd,
+        next: p.next,
+        lag,
+        lost: p.committed !== null && p.committed < p.logStart ? p.next - p.committed : 0,
+        ...(first !== undefined && lag > 0 ? { oldestUnreadAt: first.timestamp } : {}),
+      };
+    });
+
+    const untimed = measured
+      .filter((p) => p.lag > 0 && p.oldestUnreadAt === undefined)
+      .sort((a, b) => b.lag - a.lag)
+      .slice(0, options.timed ?? 20);
+    const byKey = new Map(positions.map((p) => [`${p.sink}|${p.topic}:${p.partition}`, p]));
+    const timing = untimed.flatMap((p) => byKey.get(`${p.sink}|${p.topic}:${p.partition}`) ?? []);
+    await this.#scan(timing, () => undefined);
+    return measured.map((p) => {
+      if (p.lag === 0 || p.oldestUnreadAt !== undefined) return p;
+      const position = byKey.get(`${p.sink}|${p.topic}:${p.partition}`);
+      const first = position === undefined ? undefined : this.#firsts.get(firstKey(position));
+      return first === undefined ? p : { ...p, oldestUnreadAt: first.timestamp };
+    });
   }
+
+  /** Scans from each position's next offset, per isolation level; failures leave positions unscanned. */
+  async #scan(
+    positions: readonly Position[],
+    found: (p: Position, scan: DeliverableScan) => void,
+  ): Promise<void> {
+    if (positions.length === 0) return;
+    trim(this.#settled);
+    trim(this.#firsts);
+    trim(this.#previous);
+    for (const isolation of ["read_uncommitted", "read_committed"] as const) {
+      const mine = positions.filter((p) => p.isolation === isolation);
+      if (mine.length === 0) continue;
+      const requests = [
+        ...new Map(
+          mine.map((p) => [
+            firstKey(p),
+            { topic: p.topic, partition: p.partition, from: p.next, to: p.logEnd },
+          ]),
+        ).values(),
+      ];
+      // Sinks at different offsets of one partition: a fetch names each partition once, so one round each.
+      const rounds: { requests: ScanRequest[]; partitions: Set<string> }[] = [];
+      for (const request of requests) {
+        const key = partitionKey(request.topic, request.partition);
+        const round = rounds.find((r) => !r.partitions.has(key));
+        if (round === undefined) rounds.push({ requests: [request], partitions: new Set([key]) });
+        else {
+          round.requests.push(request);
+          round.partitions.add(key);
+        }
+      }
+      const scans = new Map<string, DeliverableScan>();
+      for (const round of rounds) {
+        const fetched = await this.#kafka.scan(round.requests, isolation).catch((error: unknown) => {
+          this.#logger?.warn(
+            { err: error },
+            "Kafka records could not be read to look for transaction markers",
+          );
+          return new Map<string, DeliverableScan>();
+        });
+        for (const [key, scan] of fetched) scans.set(`${isolation}|${key}@${scan.from}`, scan);
+      }
+      for (const p of mine) {
+        const scan = scans.get(firstKey(p));
+        if (scan === undefined) continue;
+        if (scan.first !== undefined) this.#firsts.set(firstKey(p), scan.first);
+        found(p, scan);
+      }
+    }
+  }
+
+  /** Logs each topic that turned unreadable, and each that reads again: once per change, not once per poll. */
+  #noteUnreadable(
+    reads: readonly { name: string; topics: readonly string[]; gone: readonly string[] }[],
+    rangeOf: ReadonlyMap<string, readonly PartitionRange[] | Error>,
+  ): void {
+    const now = new Map<string, string>();
+    for (const read of reads) for (const topic of read.gone) now.set(topic, "topic deleted");
+    for (const [topic, range] of rangeOf) {
+      if (range instanceof Error)
+        now.set(topic, range instanceof TopicGoneError ? "topic deleted" : range.message);
+    }
+    for (const [topic, reason] of now) {
+      if (this.#unreadable.get(topic) === reason) continue;
+      const sinks = reads.filter((read) => read.topics.includes(topic) || read.gone.includes(topic));
+      this.#logger?.warn(
+        { topic, reason, sinks: sinks.map((read) => read.name) },
+        "lag of a topic could not be read; the sinks' other topics are still watched",
+      );
+    }
+    for (const topic of this.#unreadable.keys()) {
+      if (!now.has(topic) && rangeOf.has(topic))
+        this.#logger?.info({ topic }, "lag of a topic is read again");
+    }
+    this.#unreadable = now;
+  }
+}
+
+interface Position {
+  readonly sink: string;
+  readonly groupId: string;
+  readonly isolation: IsolationLevel;
+  readonly topic: string;
+  readonly partition: number;
+  readonly committed: number | null;
+  readonly logStart: number;
+  readonly logEnd: number;
+  readonly next: number;
+}
+
+const firstKey = (p: Position) => `${p.isolation}|${p.topic}:${p.partition}@${p.next}`;
+const settledKey = (p: Position) => `${firstKey(p)}-${p.logEnd}`;
+const previousKey = (p: Position) => `${p.groupId}|${p.topic}:${p.partition}`;
+
+function trim(cache: Map<string, unknown>): void {
+  if (cache.size > cacheLimit) cache.clear();
 }
 
 /** Runs `read` over `items`, at most `concurrency` at a time; each result is the value or the error it threw. */

@@ -118,13 +118,15 @@ function alertParts(alert: Alert, now: number): ReplyPart[] {
   ];
 }
 
-/** A connector on its cluster; a cluster-wide alert (connector `*`) names the cluster alone. */
+/** A connector on its cluster; a cluster-wide alert (connector `*`) names the cluster alone, a bot-wide one neither. */
 function placeOf(alert: Alert): string {
+  if (alert.cluster === "*") return "every cluster";
   return alert.connector === "*" ? `cluster ${alert.cluster}` : `${alert.connector} on ${alert.cluster}`;
 }
 
 function buttons(alert: Alert): KnownBlock[] {
-  if (alert.resolvedAt !== undefined) return [];
+  // The bot's own "alerting has stopped" is about no connector: nothing to snooze, acknowledge or restart.
+  if (alert.resolvedAt !== undefined || alert.rule === "alerting-stopped") return [];
   const button = (actionId: string, text: string) => ({
     type: "button" as const,
     action_id: actionId,
