@@ -5,12 +5,13 @@
 import { writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { startTestBed, type TestBed } from "../test/kafka/test-bed.js";
+import { stopOnSignalOrOrphan } from "../test/kafka/lifeline.js";
+import { defaultKafkaVersion, startTestBed, type TestBed } from "../test/kafka/test-bed.js";
 import { measureApprovalOverhead } from "./approval-overhead.js";
 import { type Cycle, measureLagPoll, type RequestCounts, requestTotal } from "./lag-poll.js";
 
 const root = join(import.meta.dirname, "..");
-const kafkaVersion = process.env.KAFKA_VERSION ?? "4.1.1";
+const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
 
 let bed: TestBed | undefined;
 if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTSTRAP_SERVERS === undefined) {
@@ -19,6 +20,9 @@ if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTS
   process.env.TEST_BED_CONNECT_URL = bed.connectUrl;
   process.env.TEST_BED_BOOTSTRAP_SERVERS = bed.bootstrapServers;
 }
+stopOnSignalOrOrphan(async () => {
+  await bed?.stop();
+});
 const addresses = {
   connectUrl: process.env.TEST_BED_CONNECT_URL ?? "",
   bootstrapServers: process.env.TEST_BED_BOOTSTRAP_SERVERS ?? "",

@@ -243,8 +243,7 @@ describe("Connect REST client against the real worker", () => {
     const down = new ConnectClient({
       cluster: "down",
       url: "http://127.0.0.1:9",
-      timeoutMs: 1000,
-      maxRetries: 1,
+      retry: { deadlineMs: 1000, maxAttempts: 2 },
     });
     const started = Date.now();
     await assert.rejects(down.listConnectors(), ConnectUnavailable);

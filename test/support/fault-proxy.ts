@@ -111,6 +111,18 @@ export class FaultProxy {
     }
   }
 
+  /** The next `times` requests with this method to a matching path get `body` as JSON (an old worker's `GET /`). */
+  answerNextWith(
+    only: { readonly method: string; readonly path: RegExp },
+    times: number,
+    status: number,
+    body: unknown,
+  ): void {
+    for (let i = 0; i < times; i++) {
+      this.#faults.push({ kind: "status", status, body: JSON.stringify(body), only });
+    }
+  }
+
   /** Down: every connection is cut at once, as when the worker's host is gone. */
   setDown(down: boolean): void {
     this.#down = down;
