@@ -132,9 +132,17 @@ export function createApp(options: AppOptions): App {
 
 /** JSON lines on stdout; anything that looks like a credential is censored before it is written. */
 export function createLogger(level: Config["logLevel"]): Logger {
-  return pino({
-    level,
-    base: { service: "connect-ops" },
-    redact: { paths: ["*.password", "*.token", "*.authorization", "password", "token"], censor: "[hidden]" },
-  });
+  return pino(
+    {
+      level,
+      base: { service: "connect-ops" },
+      redact: {
+        paths: ["*.password", "*.token", "*.authorization", "password", "token"],
+        censor: "[hidden]",
+      },
+    },
+    // Written asynchronously, off the request path: a synchronous write per line cost ~0.7 ms of the event loop
+    // per command in the ack benchmark. Lines are not held back (no minLength), and pino flushes on exit.
+    pino.destination({ dest: 1, sync: false }),
+  );
 }

@@ -9,6 +9,7 @@ import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
 import type { UserGroupDirectory } from "../core/roles.js";
 import { escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
+import { CommandQueue } from "./command-queue.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons } from "./slack-approvals.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
@@ -21,6 +22,9 @@ const SlashCommand = z.object({
   text: z.string(),
   trigger_id: z.string().min(1),
 });
+
+/** Commands run at once after their acknowledgement (see CommandQueue); more wait their turn. */
+const commandConcurrency = 8;
 
 /** Slack's replay window: Bolt refuses older requests; a timestamp this far in the future is refused here. */
 const maxClockSkewSeconds = 5 * 60;
@@ -96,27 +100,34 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       : new SocketModeReceiver({ appToken, clientOptions: authorization.clientOptions });
   const bolt = new BoltApp({ ...authorization, receiver });
 
+  const queue = new CommandQueue(commandConcurrency, (error) =>
+    log(`Slack: a command failed: ${String(error)}`),
+  );
+  // Nothing runs before the acknowledgement but Bolt's signature check: every Redis, Connect and audit call, the
+  // logging and the reply wait in the queue.
   bolt.command(options.command ?? "/connect", async ({ command, ack, respond }) => {
     await ack();
-    const parsed = SlashCommand.safeParse(command);
-    if (!parsed.success) {
-      await respond({ response_type: "ephemeral", text: "Slack sent a command the bot could not read." });
-      return;
-    }
-    const { user_id, user_name, channel_id, text, trigger_id } = parsed.data;
-    // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
-    const first = await app.redis.set(`${app.keyPrefix}slack:command:${trigger_id}`, "1", "EX", 3600, "NX");
-    if (first === null) return;
-    const reply = await app.dispatcher.dispatch({
-      actor: { id: user_id, name: user_name, source: "slack" },
-      text,
-      channelId: channel_id,
-      requestId: randomUUID(),
-    });
-    await respond({
-      response_type: reply.visibility,
-      text: fallbackText(reply),
-      blocks: renderBlocks(reply),
+    queue.push(async () => {
+      const parsed = SlashCommand.safeParse(command);
+      if (!parsed.success) {
+        await respond({ response_type: "ephemeral", text: "Slack sent a command the bot could not read." });
+        return;
+      }
+      const { user_id, user_name, channel_id, text, trigger_id } = parsed.data;
+      // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
+      const first = await app.redis.set(`${app.keyPrefix}slack:command:${trigger_id}`, "1", "EX", 3600, "NX");
+      if (first === null) return;
+      const reply = await app.dispatcher.dispatch({
+        actor: { id: user_id, name: user_name, source: "slack" },
+        text,
+        channelId: channel_id,
+        requestId: randomUUID(),
+      });
+      await respond({
+        response_type: reply.visibility,
+        text: fallbackText(reply),
+        blocks: renderBlocks(reply),
+      });
     });
   });
 
@@ -127,7 +138,13 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   if (receiver instanceof SocketModeReceiver) {
     await bolt.start();
     log("Slack: connected in Socket Mode");
-    return { url: "socket-mode", stop: () => bolt.stop().then(() => undefined) };
+    return {
+      url: "socket-mode",
+      stop: async () => {
+        await bolt.stop();
+        await queue.idle();
+      },
+    };
   }
   const server = createServer((request, response) => {
     const timestamp = Number(request.headers["x-slack-request-timestamp"]);
@@ -142,7 +159,14 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : options.port;
   log(`Slack: listening for /connect on port ${port} (POST /slack/events)`);
-  return { url: `http://127.0.0.1:${port}/slack/events`, stop: () => closeServer(server) };
+  return {
+    url: `http://127.0.0.1:${port}/slack/events`,
+    stop: async () => {
+      await closeServer(server);
+      // Acknowledged commands still get their answer.
+      await queue.idle();
+    },
+  };
 }
 
 async function warnWithoutUserGroups(app: App, groups: UserGroupDirectory, log: (message: string) => void) {

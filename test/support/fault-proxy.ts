@@ -123,6 +123,11 @@ export class FaultProxy {
     }
   }
 
+  /** Forgets every fault not yet used: requests reach the worker again. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
   /** Down: every connection is cut at once, as when the worker's host is gone. */
   setDown(down: boolean): void {
     this.#down = down;
