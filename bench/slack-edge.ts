@@ -1,6 +1,6 @@
 /**
  * The bot at its Slack edge, side by side with references in the same run: the acknowledgement of signed slash
- * commands and the RSS against a bare Bolt app that only acknowledges (bench/bare-bolt.ts), the time until a person
+ * commands and the RSS against a bare Bolt app that only acknowledges (bench/bare-bolt.js), the time until a person
  * hears about a Connect worker that never answers, and `list` of 1,000 connectors against one raw GET. The bot runs
  * as the Dockerfile runs it (`node dist/src/main.js`, built by `npm run build`), with Slack replaced by the
  * recording stand-in and Connect reached through a fault proxy.
@@ -81,7 +81,7 @@ export async function measureSlackEdge(
   const names = Array.from({ length: options.connectors }, (_, i) => `${prefix}-${i}`);
   const served: Served[] = [];
   try {
-    const bare = await serve(["bench/bare-bolt.ts"], {}, /^listening (\d+)$/);
+    const bare = await serve(["bench/bare-bolt.js"], {}, /^listening (\d+)$/);
     served.push(bare);
     const bot = await serve(
       ["dist/src/main.js"],

@@ -1,7 +1,8 @@
 /**
  * The reference for the acknowledgement and memory benchmarks: a Bolt app that does nothing but acknowledge
- * `/connect`, over the same HTTP receiver and signature check as the bot. Plain TypeScript that Node 24 runs as is
- * (`node bench/bare-bolt.ts`), so that no loader sits in its process. Prints `listening <port>` when ready.
+ * `/connect`, over the same HTTP receiver and signature check as the bot. Plain JavaScript, so that no loader or
+ * type stripper sits in its process (Node's own TypeScript stripping alone adds ~30 MiB of RSS). Prints
+ * `listening <port>` when ready.
  */
 import { App, LogLevel } from "@slack/bolt";
 
