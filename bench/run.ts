@@ -9,6 +9,7 @@ import { stopOnSignalOrOrphan } from "../test/kafka/lifeline.js";
 import { defaultKafkaVersion, startTestBed, type TestBed } from "../test/kafka/test-bed.js";
 import { measureApprovalOverhead } from "./approval-overhead.js";
 import { type Cycle, measureLagPoll, type RequestCounts, requestTotal } from "./lag-poll.js";
+import { type Measured, measureLagScale, type ScaleFigures } from "./lag-scale.js";
 import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
 
 const root = join(import.meta.dirname, "..");
@@ -37,7 +38,7 @@ const max = (values: readonly number[]) => Math.max(...values);
 const ms = (value: number) => `${Math.round(value)} ms`;
 const mib = (value: number) => `${Math.round(value)} MiB`;
 const n = (value: number) => value.toLocaleString("en-US");
-/** `npm run bench -- edge lag` runs only those parts: approvals, edge, lag, clients. */
+/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, lag. */
 const parts = process.argv.slice(2);
 const wanted = (part: string) => parts.length === 0 || parts.includes(part);
 
@@ -126,6 +127,75 @@ try {
         (r, i) =>
           `| ${i + 1} | ${ms(r.ackP99.bot)} / ${ms(r.ackP99.bare)} | ${ms(r.silenceMs)} | ${ms(r.list.bot)} / ${ms(r.list.rawGet)} | ${mib(r.rss.bot)} / ${mib(r.rss.bare)} (${mib(r.rss.botPeak)} / ${mib(r.rss.barePeak)}) |`,
       ),
+      "",
+      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8 heap, malloc) and ${mib(edge.botMemory.rssFile)} file-backed (code); a heap snapshot holds ${mib(edge.botMemory.heapLive)} of live objects, the largest by constructor: ${edge.botMemory.topConstructors.map((c) => `${c.name} ${c.mib.toFixed(1)} MiB (${n(c.count)})`).join(", ")}.`,
+      "",
+    );
+  }
+
+  if (wanted("scale")) {
+    const sizes = [100, 1000, 5000];
+    const scale = await measureLagScale(addresses.bootstrapServers, {
+      sizes,
+      rounds: 3,
+      partitionsPerTopic: 2,
+    });
+    const arrow = (pick: (figures: ScaleFigures) => string) => scale.map(pick).join(" → ");
+    const medianOf = (measured: readonly Measured[], pick: (m: Measured) => number) =>
+      median(measured.map(pick));
+    const first = scale[0];
+    const last = scale.at(-1);
+    const growth =
+      first === undefined || last === undefined
+        ? ""
+        : `time grows ${(medianOf(last.cycle, (m) => m.ms) / medianOf(first.cycle, (m) => m.ms)).toFixed(1)}× for ${last.sinks / first.sinks}× sinks`;
+    summary.push(
+      `| lag poll (the bot's cycle, kafkajs), ${arrow((f) => n(f.sinks))} sinks | ${arrow((f) =>
+        spread(
+          f.cycle.map((m) => m.ms),
+          ms,
+        ),
+      )} | requests ${arrow((f) => n(medianOf(f.cycle, (m) => m.requests)))}; lower bound ${first?.cycleBound ?? 3} | ${growth} |`,
+      `| the same reads through \`@platformatic/kafka\` (committed offsets, log start/end, offsets by time), ${arrow((f) => n(f.sinks))} sinks | ${arrow(
+        (f) =>
+          spread(
+            f.platformatic.map((m) => m.ms),
+            ms,
+          ),
+      )}; requests ${arrow((f) => n(medianOf(f.platformatic, (m) => m.requests)))} | kafkajs: ${arrow((f) =>
+        spread(
+          f.kafkajs.map((m) => m.ms),
+          ms,
+        ),
+      )}; requests ${arrow((f) => n(medianOf(f.kafkajs, (m) => m.requests)))}; lower bound ${first?.rawBound ?? 4} | ${arrow((f) => `${(medianOf(f.platformatic, (m) => m.ms) / medianOf(f.kafkajs, (m) => m.ms)).toFixed(2)}×`)} |`,
+    );
+    details.push(
+      "## Lag poll at scale, and the two Kafka clients side by side",
+      "",
+      `Per size: N topics × 2 partitions (2 rather than 10, so that 5,000 sinks' 10,000 partitions fit the broker's open-file limit of 20,000, which this machine does not let us raise), 4 messages per partition, one group \`connect-<sink>\` per topic committed 0–2 behind, made by admin OffsetCommits; earlier runs' \`bench-*\` topics and groups are deleted and waited out first. One warm-up round, then 3 timed rounds; CPU is this process's (user + system) during the round.`,
+      "",
+      "| sinks (partitions) | setup | reader | time, median (min–max) | Kafka requests | CPU | lag found / expected |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
+      ...scale.flatMap((f) =>
+        (
+          [
+            ["the bot's cycle (SinkLagReader, kafkajs 2.2.4)", f.cycle],
+            ["raw reads, kafkajs 2.2.4 admin", f.kafkajs],
+            ["raw reads, @platformatic/kafka 2.12.1", f.platformatic],
+          ] as const
+        ).map(
+          ([reader, measured]) =>
+            `| ${n(f.sinks)} (${n(f.partitions)}) | ${ms(f.setupMs)} | ${reader} | ${spread(
+              measured.map((m) => m.ms),
+              ms,
+            )} | ${n(medianOf(measured, (m) => m.requests))} | ${spread(
+              measured.map((m) => m.cpuMs),
+              ms,
+            )} | ${n(medianOf(measured, (m) => m.lag))} / ${n(f.expectedLag)} |`,
+        ),
+      ),
+      "",
+      `Lower bounds on one broker: the cycle ${first?.cycleBound ?? 3} requests (one OffsetFetch v8 for every group, ListOffsets latest and earliest for every partition), the raw reads ${first?.rawBound ?? 4} (plus ListOffsets by timestamp).`,
       "",
     );
   }

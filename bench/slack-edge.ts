@@ -7,8 +7,9 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
@@ -52,10 +53,25 @@ export interface EdgeRound {
   };
 }
 
+export interface BotMemory {
+  /** MiB, from /proc: anonymous memory (heap, malloc) and file-backed pages (code). */
+  readonly rssAnon: number;
+  readonly rssFile: number;
+  /** MiB of live objects in the heap snapshot, and the largest holders by constructor. */
+  readonly heapLive: number;
+  readonly topConstructors: readonly {
+    readonly name: string;
+    readonly mib: number;
+    readonly count: number;
+  }[];
+}
+
 export interface EdgeFigures {
   readonly rounds: readonly EdgeRound[];
   /** MiB: each process's high-water mark (VmHWM) over the whole run. */
   readonly highWater: { readonly bot: number; readonly bare: number };
+  /** What the bot's RSS was made of after the last round: its V8 heap (a heap snapshot) and the rest. */
+  readonly botMemory: BotMemory;
   readonly setupMs: { readonly build: number; readonly connectors: number; readonly pending: number };
   readonly options: EdgeOptions;
 }
@@ -70,6 +86,7 @@ export async function measureSlackEdge(
   bed: { connectUrl: string; bootstrapServers: string },
   options: EdgeOptions,
 ): Promise<EdgeFigures> {
+  const snapshots = await mkdtemp(join(tmpdir(), "bench-edge-"));
   let started = performance.now();
   await run("npm", ["run", "build"], { cwd: root });
   const buildMs = performance.now() - started;
@@ -84,7 +101,7 @@ export async function measureSlackEdge(
     const bare = await serve(["bench/bare-bolt.js"], {}, /^listening (\d+)$/);
     served.push(bare);
     const bot = await serve(
-      ["dist/src/main.js"],
+      [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${snapshots}`, "dist/src/main.js"],
       {
         CONNECT_URL: proxy.url,
         KAFKA_BROKERS: bed.bootstrapServers,
@@ -174,9 +191,11 @@ export async function measureSlackEdge(
       bot: await statusMiB(bot.child.pid ?? 0, "VmHWM"),
       bare: await statusMiB(bare.child.pid ?? 0, "VmHWM"),
     };
+    const botMemory = await memoryOf(bot.child.pid ?? 0);
     return {
       rounds,
       highWater,
+      botMemory,
       setupMs: { build: buildMs, connectors: connectorsMs, pending: pendingMs },
       options,
     };
@@ -187,7 +206,68 @@ export async function measureSlackEdge(
     await proxy.close();
     await standIn.close();
     await removeKeys(redisUrl, "connect-ops:*");
+    await rm(snapshots, { recursive: true, force: true });
   }
+
+  /** /proc's split of the RSS, then a heap snapshot (SIGUSR2) summed by constructor. */
+  async function memoryOf(pid: number): Promise<BotMemory> {
+    const rssAnon = await statusMiB(pid, "RssAnon");
+    const rssFile = await statusMiB(pid, "RssFile");
+    process.kill(pid, "SIGUSR2");
+    let file: string | undefined;
+    for (let i = 0; i < 240 && file === undefined; i++) {
+      await new Promise((done) => setTimeout(done, 500));
+      const written = (await readdir(snapshots)).find((name) => name.endsWith(".heapsnapshot"));
+      // The file is complete once its size stops changing.
+      if (written !== undefined) {
+        const size = (await stat(join(snapshots, written))).size;
+        await new Promise((done) => setTimeout(done, 1000));
+        if ((await stat(join(snapshots, written))).size === size && size > 0) file = join(snapshots, written);
+      }
+    }
+    if (file === undefined) throw new Error("the bot wrote no heap snapshot");
+    return {
+      rssAnon,
+      rssFile,
+      ...summarizeSnapshot(JSON.parse(await readFile(file, "utf8")) as HeapSnapshot),
+    };
+  }
+}
+
+interface HeapSnapshot {
+  readonly snapshot: { readonly meta: { readonly node_fields: string[]; readonly node_types: [string[]] } };
+  readonly nodes: number[];
+  readonly strings: string[];
+}
+
+/** Self sizes summed by constructor name (objects) or node type (strings, code, arrays…), largest first. */
+function summarizeSnapshot(heap: HeapSnapshot): Pick<BotMemory, "heapLive" | "topConstructors"> {
+  const fields = heap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const type = fields.indexOf("type");
+  const name = fields.indexOf("name");
+  const size = fields.indexOf("self_size");
+  const types = heap.snapshot.meta.node_types[0];
+  const totals = new Map<string, { bytes: number; count: number }>();
+  let live = 0;
+  for (let i = 0; i < heap.nodes.length; i += width) {
+    const bytes = heap.nodes[i + size] ?? 0;
+    const kind = types[heap.nodes[i + type] ?? 0] ?? "?";
+    const key =
+      kind === "object" || kind === "closure" ? `${heap.strings[heap.nodes[i + name] ?? 0]}` : `(${kind})`;
+    const total = totals.get(key) ?? { bytes: 0, count: 0 };
+    total.bytes += bytes;
+    total.count++;
+    totals.set(key, total);
+    live += bytes;
+  }
+  return {
+    heapLive: live / 2 ** 20,
+    topConstructors: [...totals]
+      .sort((a, b) => b[1].bytes - a[1].bytes)
+      .slice(0, 8)
+      .map(([key, total]) => ({ name: key, mib: total.bytes / 2 ** 20, count: total.count })),
+  };
 }
 
 /** Sends `count` signed `help` commands, `concurrency` at a time; the time until each is acknowledged (HTTP 200). */
@@ -280,7 +360,7 @@ async function sampleRss(pids: readonly number[], windowMs: number): Promise<num
 }
 
 /** A memory figure of /proc/<pid>/status (VmRSS, VmHWM), in MiB. */
-async function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> {
+async function statusMiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kib = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
   return kib / 1024;

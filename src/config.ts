@@ -84,7 +84,8 @@ const ClusterFile = z.strictObject({
       .regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name")
       .optional(),
     caFile: z.string().min(1).optional(),
-    timeoutMs: z.number().int().positive().default(10_000),
+    /** One Connect call, every retry included (a command's calls also end by its 8 s deadline). */
+    timeoutMs: z.number().int().positive().default(7_000),
   }),
   kafka: z.strictObject({ brokers: brokerList }),
   roles: RoleGrantsFile.default({ viewer: [], operator: [], approver: [], admin: [] }),
@@ -282,7 +283,7 @@ function singleCluster(vars: z.infer<typeof Environment>, read: ReadText): Clust
       username: vars.CONNECT_USERNAME,
       password: vars.CONNECT_PASSWORD,
       caCertificate: vars.CONNECT_CA_FILE === undefined ? undefined : readCa(vars.CONNECT_CA_FILE, read),
-      timeoutMs: 10_000,
+      timeoutMs: 7_000,
     }),
     kafka: { brokers: brokers.data },
     roles: rolesFromEnvironment(vars),

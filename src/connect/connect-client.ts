@@ -59,9 +59,9 @@ export interface ConnectClientOptions {
  * a timeout per attempt times the retries.
  */
 export interface RetryPolicy {
-  /** The whole call, all attempts and pauses included. @defaultValue 8,000 ms */
+  /** The whole call, all attempts and pauses included. @defaultValue 7,000 ms */
   readonly deadlineMs: number;
-  /** One attempt, connection to last byte; a later attempt gets what is left of the deadline if that is less. @defaultValue 5,000 ms */
+  /** One attempt, connection to last byte; a later attempt gets what is left of the deadline if that is less. @defaultValue 4,000 ms */
   readonly attemptTimeoutMs: number;
   /** @defaultValue 4 */
   readonly maxAttempts: number;
@@ -70,8 +70,8 @@ export interface RetryPolicy {
 }
 
 export const defaultRetryPolicy: RetryPolicy = {
-  deadlineMs: 8_000,
-  attemptTimeoutMs: 5_000,
+  deadlineMs: 7_000,
+  attemptTimeoutMs: 4_000,
   maxAttempts: 4,
   baseDelayMs: 200,
 };

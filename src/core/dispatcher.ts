@@ -34,7 +34,7 @@ export interface DispatcherOptions {
   readonly alerts: Alerts;
   /**
    * Every Connect call a command makes, retries included, ends by this time after the command starts, so that
-   * the person hears about a silent worker in seconds. @defaultValue 9,000 ms (Slack users should hear within 10 s)
+   * the person hears about a silent worker in seconds. @defaultValue 8,000 ms (people should hear within 10 s, with room for a loaded machine)
    */
   readonly commandDeadlineMs?: number;
 }
@@ -118,7 +118,7 @@ export class Dispatcher {
           return errorReply("refused", refusal);
         }
       }
-      const reply = await withCommandDeadline(this.#options.commandDeadlineMs ?? 9_000, () =>
+      const reply = await withCommandDeadline(this.#options.commandDeadlineMs ?? 8_000, () =>
         prepared.run({
           actor: invocation.actor,
           cluster,

@@ -220,6 +220,9 @@ export function brokerProperties(brokerPort: number, controllerPort: number, dat
     "share.coordinator.state.topic.replication.factor": "1",
     "share.coordinator.state.topic.min.isr": "1",
     "group.initial.rebalance.delay.ms": "0",
+    // A deleted topic's files stay open for a minute by default: a benchmark that deletes thousands of
+    // partitions and creates as many again would meet the open-file limit.
+    "file.delete.delay.ms": "1000",
   });
 }
 
