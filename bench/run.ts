@@ -128,7 +128,13 @@ try {
           `| ${i + 1} | ${ms(r.ackP99.bot)} / ${ms(r.ackP99.bare)} | ${ms(r.silenceMs)} | ${ms(r.list.bot)} / ${ms(r.list.rawGet)} | ${mib(r.rss.bot)} / ${mib(r.rss.bare)} (${mib(r.rss.botPeak)} / ${mib(r.rss.barePeak)}) |`,
       ),
       "",
-      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8 heap, malloc) and ${mib(edge.botMemory.rssFile)} file-backed (code); a heap snapshot holds ${mib(edge.botMemory.heapLive)} of live objects, the largest by constructor: ${edge.botMemory.topConstructors.map((c) => `${c.name} ${c.mib.toFixed(1)} MiB (${n(c.count)})`).join(", ")}.`,
+      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8 heap, malloc) and ${mib(edge.botMemory.rssFile)} file-backed (code); V8 heap ${Object.entries(
+        edge.botMemory.probe,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(
+          ", ",
+        )} (MiB, bench/memory-probe.js); a heap snapshot holds ${mib(edge.botMemory.heapLive)} of live objects, the largest by constructor: ${edge.botMemory.topConstructors.map((c) => `${c.name} ${c.mib.toFixed(1)} MiB (${n(c.count)})`).join(", ")}.`,
       "",
     );
   }

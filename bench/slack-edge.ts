@@ -57,6 +57,8 @@ export interface BotMemory {
   /** MiB, from /proc: anonymous memory (heap, malloc) and file-backed pages (code). */
   readonly rssAnon: number;
   readonly rssFile: number;
+  /** bench/memory-probe.js's last line: V8 heap total and used, its spaces, external and ArrayBuffers (MiB). */
+  readonly probe: Readonly<Record<string, number>>;
   /** MiB of live objects in the heap snapshot, and the largest holders by constructor. */
   readonly heapLive: number;
   readonly topConstructors: readonly {
@@ -101,7 +103,13 @@ export async function measureSlackEdge(
     const bare = await serve(["bench/bare-bolt.js"], {}, /^listening (\d+)$/);
     served.push(bare);
     const bot = await serve(
-      [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${snapshots}`, "dist/src/main.js"],
+      [
+        "--import",
+        "./bench/memory-probe.js",
+        "--heapsnapshot-signal=SIGUSR2",
+        `--diagnostic-dir=${snapshots}`,
+        "dist/src/main.js",
+      ],
       {
         CONNECT_URL: proxy.url,
         KAFKA_BROKERS: bed.bootstrapServers,
@@ -113,6 +121,7 @@ export async function measureSlackEdge(
         APPROVALS_CHANNEL: "C0APPROVALS",
         ALERTS_CHANNEL: "C0ALERTS",
         ALERT_POLL_INTERVAL: "30s",
+        MEMORY_PROBE_FILE: join(snapshots, "memory.jsonl"),
         LOG_LEVEL: "info",
       },
       /listening for \/connect on port (\d+)/,
@@ -213,6 +222,7 @@ export async function measureSlackEdge(
   async function memoryOf(pid: number): Promise<BotMemory> {
     const rssAnon = await statusMiB(pid, "RssAnon");
     const rssFile = await statusMiB(pid, "RssFile");
+    const probe = (await readFile(join(snapshots, "memory.jsonl"), "utf8")).trim().split("\n").at(-1) ?? "{}";
     process.kill(pid, "SIGUSR2");
     let file: string | undefined;
     for (let i = 0; i < 240 && file === undefined; i++) {
@@ -229,6 +239,7 @@ export async function measureSlackEdge(
     return {
       rssAnon,
       rssFile,
+      probe: JSON.parse(probe) as Record<string, number>,
       ...summarizeSnapshot(JSON.parse(await readFile(file, "utf8")) as HeapSnapshot),
     };
   }
