@@ -23,4 +23,7 @@ COPY package.json ./
 USER node
 EXPOSE 3000
 # node is PID 1 here: the bot handles SIGTERM itself and shuts down cleanly.
-CMD ["node", "dist/src/main.js"]
+# --max-semi-space-size: on a machine with many GiB V8 lets the young generation grow to 128 MiB under the alert
+# poll's churn and keeps it; live objects are ~40 MiB (bench/RESULTS.md, "The Slack edge"). 8 MiB semi-spaces
+# cap it at 16 MiB.
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]

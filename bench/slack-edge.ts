@@ -108,7 +108,7 @@ export async function measureSlackEdge(
         "./bench/memory-probe.js",
         "--heapsnapshot-signal=SIGUSR2",
         `--diagnostic-dir=${snapshots}`,
-        "dist/src/main.js",
+        ...(await dockerCommand()),
       ],
       {
         CONNECT_URL: proxy.url,
@@ -347,6 +347,16 @@ async function serve(args: readonly string[], env: Record<string, string>, ready
       clearTimeout(timer);
     },
   };
+}
+
+/** The Node flags and script of the Dockerfile's `CMD ["node", …]`: the bot runs here exactly as it runs there. */
+async function dockerCommand(): Promise<string[]> {
+  const dockerfile = await readFile(join(root, "Dockerfile"), "utf8");
+  const cmd = /^CMD (\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const [node, ...args] = cmd === undefined ? [] : (JSON.parse(cmd) as string[]);
+  if (node !== "node" || args.length === 0)
+    throw new Error(`the Dockerfile's CMD is not ["node", …]: ${cmd}`);
+  return args;
 }
 
 /** A port the kernel has just handed out (the bot's config refuses port 0). */
