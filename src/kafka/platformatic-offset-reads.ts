@@ -1,4 +1,4 @@
-import { Admin } from "@platformatic/kafka";
+import { Admin, type ConnectionOptions } from "@platformatic/kafka";
 
 /** Committed offsets of one group: topic → partition → offset (null: the group has none there). */
 export type GroupOffsets = ReadonlyMap<string, ReadonlyMap<number, number | null>>;
@@ -27,6 +27,8 @@ export interface PlatformaticOffsetReadsOptions {
   readonly clientId?: string;
   /** Per request, ms. @defaultValue 30,000 */
   readonly requestTimeoutMs?: number;
+  /** TLS (node:tls options) and SASL (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER) for secured listeners. */
+  readonly security?: Pick<ConnectionOptions, "tls" | "sasl">;
 }
 
 /** ListOffsets' special timestamps (Kafka protocol): the log end and the log start. */
@@ -47,6 +49,7 @@ export class PlatformaticOffsetReads implements OffsetReads {
       bootstrapBrokers: [...options.brokers],
       timeout: options.requestTimeoutMs ?? 30_000,
       retries: 3,
+      ...options.security,
     });
   }
 
