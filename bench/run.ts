@@ -15,6 +15,7 @@ import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
 const root = join(import.meta.dirname, "..");
 const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
 
+const benchStarted = performance.now();
 let bed: TestBed | undefined;
 if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTSTRAP_SERVERS === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
@@ -299,6 +300,8 @@ try {
     "| what | bot | reference | ratio |",
     "| --- | --- | --- | --- |",
     ...summary,
+    "",
+    `The whole \`npm run bench\` took ${Math.round((performance.now() - benchStarted) / 60_000)} min, the test bed's start included.`,
     "",
     ...details,
   );
