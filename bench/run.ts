@@ -141,7 +141,8 @@ try {
   }
 
   if (wanted("scale")) {
-    const sizes = [100, 1000, 5000];
+    // BENCH_LAG_SIZES=100,1000 for a shorter run while developing.
+    const sizes = (process.env.BENCH_LAG_SIZES ?? "100,1000,5000").split(",").map(Number);
     const scale = await measureLagScale(addresses.bootstrapServers, {
       sizes,
       rounds: 3,
