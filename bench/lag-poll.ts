@@ -22,6 +22,7 @@ import { type Admin, Kafka, logLevel, Partitioners } from "kafkajs";
 import { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import { uniqueName } from "../test/support/test-bed-env.js";
 import { inLanes } from "./in-lanes.js";
+import { waitOutEarlierRuns } from "./sink-fixture.js";
 
 const run = promisify(execFile);
 const toolClass = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
@@ -90,6 +91,7 @@ export async function measureLagPoll(
   const creationBudgetMs = options.creationBudgetMs ?? 180_000;
   const concurrency = 16; // SinkLagReader's default, which the app uses
 
+  await waitOutEarlierRuns(bed.bootstrapServers);
   const prefix = uniqueName("bench-lag");
   const kafka = new Kafka({
     clientId: "connect-ops-bench",
@@ -127,6 +129,8 @@ export async function measureLagPoll(
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
+      // A broker that has just created or deleted thousands of partitions answers NOT_LEADER for a while.
+      retry: { retries: 12, maxRetryTime: 30_000 },
     });
     await producer.connect();
     try {

@@ -71,6 +71,26 @@ try {
 
   const summary: string[] = [];
   const details: string[] = [];
+  /** Writes what is measured so far: a part that fails later does not lose the parts before it. */
+  const save = async () => {
+    const text = [
+      ...report.slice(0, 4),
+      "## The issue's table",
+      "",
+      "One run, 3 rounds: median (min–max) over the rounds; the ratio is taken per round, then its median.",
+      "",
+      "| what | bot | reference | ratio |",
+      "| --- | --- | --- | --- |",
+      ...summary,
+      "",
+      `The whole \`npm run bench\` took ${Math.round((performance.now() - benchStarted) / 60_000)} min, the test bed's start included.`,
+      "",
+      ...details,
+      ...report.slice(4),
+    ].join("\n");
+    await writeFile(join(root, "bench", "RESULTS.md"), `${text}\n`);
+    return text;
+  };
 
   if (wanted("edge")) {
     const edge = await measureSlackEdge(addresses, {
@@ -140,6 +160,8 @@ try {
     );
   }
 
+  await save();
+
   if (wanted("scale")) {
     // BENCH_LAG_SIZES=100,1000 for a shorter run while developing.
     const sizes = (process.env.BENCH_LAG_SIZES ?? "100,1000,5000").split(",").map(Number);
@@ -208,6 +230,8 @@ try {
     );
   }
 
+  await save();
+
   if (wanted("approvals")) {
     const runs = 10;
     const overhead = await measureApprovalOverhead(addresses, runs);
@@ -226,6 +250,8 @@ try {
       "",
     );
   }
+
+  await save();
 
   if (wanted("lag")) {
     const lagRuns = 3;
@@ -291,24 +317,7 @@ try {
     );
   }
 
-  report.splice(
-    4,
-    0,
-    "## The issue's table",
-    "",
-    `One run, ${summary.length > 0 ? "3 rounds" : "no rounds"}: median (min–max) over the rounds; the ratio is taken per round, then its median.`,
-    "",
-    "| what | bot | reference | ratio |",
-    "| --- | --- | --- | --- |",
-    ...summary,
-    "",
-    `The whole \`npm run bench\` took ${Math.round((performance.now() - benchStarted) / 60_000)} min, the test bed's start included.`,
-    "",
-    ...details,
-  );
-  const text = report.join("\n");
-  console.log(text);
-  await writeFile(join(root, "bench", "RESULTS.md"), `${text}\n`);
+  console.log(await save());
 } finally {
   await bed?.stop();
 }

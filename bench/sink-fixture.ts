@@ -71,6 +71,8 @@ export async function createSinkFixture(
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
+      // A broker that has just created or deleted thousands of partitions answers NOT_LEADER for a while.
+      retry: { retries: 12, maxRetryTime: 30_000 },
     });
     await producer.connect();
     try {
@@ -128,6 +130,16 @@ export async function createSinkFixture(
     await remove();
     throw error;
   }
+}
+
+/** Deletes, and waits out, every earlier benchmark's topics and groups (`bench-*`) on this broker. */
+export async function waitOutEarlierRuns(bootstrapServers: string): Promise<void> {
+  const admin = new Admin({
+    clientId: "connect-ops-bench",
+    bootstrapBrokers: [bootstrapServers],
+    timeout: 120_000,
+  });
+  await removeLeftovers(admin).finally(() => admin.close());
 }
 
 /**
