@@ -30,4 +30,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # node runs as PID 1 and handles SIGTERM itself (readiness off, jobs drained, exit 0 within 25 s): no shell
 # wrapper in between to swallow the signal.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js"]
+# --max-semi-space-size: on a machine with many GiB V8 lets the young generation grow to 128 MiB under the alert
+# poll's churn and keeps it; live objects are ~40 MiB (bench/RESULTS.md, "The Slack edge"). 8 MiB semi-spaces
+# cap it at 16 MiB.
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]

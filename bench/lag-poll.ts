@@ -21,6 +21,8 @@ import { promisify } from "node:util";
 import { type Admin, Kafka, logLevel, Partitioners } from "kafkajs";
 import { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import { uniqueName } from "../test/support/test-bed-env.js";
+import { inLanes } from "./in-lanes.js";
+import { waitOutEarlierRuns } from "./sink-fixture.js";
 
 const run = promisify(execFile);
 const toolClass = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
@@ -89,6 +91,7 @@ export async function measureLagPoll(
   const creationBudgetMs = options.creationBudgetMs ?? 180_000;
   const concurrency = 16; // SinkLagReader's default, which the app uses
 
+  await waitOutEarlierRuns(bed.bootstrapServers);
   const prefix = uniqueName("bench-lag");
   const kafka = new Kafka({
     clientId: "connect-ops-bench",
@@ -126,6 +129,8 @@ export async function measureLagPoll(
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
+      // A broker that has just created or deleted thousands of partitions answers NOT_LEADER for a while.
+      retry: { retries: 12, maxRetryTime: 30_000 },
     });
     await producer.connect();
     try {
@@ -417,29 +422,4 @@ function apiName(javaName: string): string {
     .split("_")
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join("");
-}
-
-/**
- * Runs `work` over `items`, at most `lanes` at a time. A failure stops every lane after its current item, and
- * the first error is thrown only once all have stopped, so that cleanup does not race with work in flight.
- */
-async function inLanes<T>(
-  items: readonly T[],
-  lanes: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      try {
-        await work(items[i] as T);
-      } catch (error) {
-        next = items.length;
-        throw error;
-      }
-    }
-  };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(lanes, items.length) }, lane));
-  const failed = settled.find((outcome) => outcome.status === "rejected");
-  if (failed !== undefined) throw failed.reason;
 }

@@ -1,19 +1,22 @@
 /**
  * `npm run bench`: starts the test bed (or reuses the one named by TEST_BED_* variables), runs each benchmark and
  * prints a Markdown report, also written to bench/RESULTS.md. Figures, not pass/fail: nothing here is a test.
- * `npm run bench -- kill` runs only the named benchmarks (approve, kill, lag) and replaces only their sections.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { startTestBed, type TestBed } from "../test/kafka/test-bed.js";
+import { stopOnSignalOrOrphan } from "../test/kafka/lifeline.js";
+import { defaultKafkaVersion, startTestBed, type TestBed } from "../test/kafka/test-bed.js";
 import { measureApprovalOverhead } from "./approval-overhead.js";
 import { measureKillResume } from "./kill-resume.js";
 import { type Cycle, measureLagPoll, type RequestCounts, requestTotal } from "./lag-poll.js";
+import { type Measured, measureLagScale, type ScaleFigures } from "./lag-scale.js";
+import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
 
 const root = join(import.meta.dirname, "..");
-const kafkaVersion = process.env.KAFKA_VERSION ?? "4.1.1";
+const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
 
+const benchStarted = performance.now();
 let bed: TestBed | undefined;
 if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTSTRAP_SERVERS === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
@@ -21,30 +24,44 @@ if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTS
   process.env.TEST_BED_CONNECT_URL = bed.connectUrl;
   process.env.TEST_BED_BOOTSTRAP_SERVERS = bed.bootstrapServers;
 }
+stopOnSignalOrOrphan(async () => {
+  await bed?.stop();
+});
 const addresses = {
   connectUrl: process.env.TEST_BED_CONNECT_URL ?? "",
   bootstrapServers: process.env.TEST_BED_BOOTSTRAP_SERVERS ?? "",
 };
 
-const median = (values: readonly number[]) => {
+function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
+}
 const max = (values: readonly number[]) => Math.max(...values);
 const ms = (value: number) => `${Math.round(value)} ms`;
 const seconds = (value: number) => `${(value / 1000).toFixed(1)} s`;
+const mib = (value: number) => `${Math.round(value)} MiB`;
+const n = (value: number) => value.toLocaleString("en-US");
+/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag. */
+const parts = process.argv.slice(2);
+const wanted = (part: string) => parts.length === 0 || parts.includes(part);
 
-/** Each benchmark's section starts with its heading; a partial run replaces only the sections it ran. */
-const headings = {
-  approve: "## Approve → done",
-  kill: "## Kill → done",
-  lag: "## One lag poll cycle",
-} as const;
-const only = process.argv.slice(2);
-const unknown = only.filter((name) => !(name in headings));
-if (unknown.length > 0)
-  throw new Error(`Unknown benchmark ${unknown.join(", ")}: name ${Object.keys(headings).join(", ")}`);
-const wanted = (name: keyof typeof headings) => only.length === 0 || only.includes(name);
+/** "median (min–max)" of a figure over the rounds. */
+function spread(values: readonly number[], unit: (value: number) => string): string {
+  return `${unit(median(values))} (${unit(Math.min(...values))}–${unit(Math.max(...values))})`;
+}
+
+/** A row of the issue's table: the bot, the reference and their ratio, each over the rounds. */
+function ratioRow(
+  what: string,
+  bot: readonly number[],
+  reference: string,
+  referenceValues: readonly number[],
+  unit: (value: number) => string,
+): string {
+  const ratios = bot.map((value, i) => value / (referenceValues[i] ?? Number.NaN));
+  const times = (value: number) => `${value.toFixed(2)}×`;
+  return `| ${what} | ${spread(bot, unit)} | ${reference}: ${spread(referenceValues, unit)} | ${spread(ratios, times)} |`;
+}
 
 try {
   const report: string[] = [
@@ -54,10 +71,173 @@ try {
     "",
   ];
 
-  const runs = 10;
-  const overhead = wanted("approve") ? await measureApprovalOverhead(addresses, runs) : [];
-  const column = (pick: (o: (typeof overhead)[number]) => number) => overhead.map(pick);
-  if (wanted("approve"))
+  const summary: string[] = [];
+  const details: string[] = [];
+  /** Writes what is measured so far: a part that fails later does not lose the parts before it. */
+  const save = async () => {
+    const text = [
+      ...report.slice(0, 4),
+      "## The issue's table",
+      "",
+      "One run, 3 rounds: median (min–max) over the rounds; the ratio is taken per round, then its median.",
+      "",
+      "| what | bot | reference | ratio |",
+      "| --- | --- | --- | --- |",
+      ...summary,
+      "",
+      `The whole \`npm run bench\` took ${Math.round((performance.now() - benchStarted) / 60_000)} min, the test bed's start included.`,
+      "",
+      ...details,
+      ...report.slice(4),
+    ].join("\n");
+    await writeFile(join(root, "bench", "RESULTS.md"), `${text}\n`);
+    return text;
+  };
+
+  if (wanted("edge")) {
+    const edge = await measureSlackEdge(addresses, {
+      rounds: 3,
+      commands: 200,
+      concurrency: 50,
+      connectors: 1000,
+      pendingRequests: 500,
+      rssWindowMs: 30_000,
+    });
+    const { rounds } = edge;
+    const per = (pick: (round: EdgeRound) => number) => rounds.map(pick);
+    summary.push(
+      ratioRow(
+        `ack of \`help\`, ${edge.options.commands} signed commands at concurrency ${edge.options.concurrency}, p99`,
+        per((r) => r.ackP99.bot),
+        "bare Bolt app that only acks",
+        per((r) => r.ackP99.bare),
+        ms,
+      ),
+      `| Connect accepts connections but never answers: time until the person hears | ${spread(
+        per((r) => r.silenceMs),
+        ms,
+      )} | — | — |`,
+      ratioRow(
+        `RSS with ${n(edge.options.connectors)} connectors watched (30 s polls) and ${edge.options.pendingRequests} pending requests, median of ${edge.options.rssWindowMs / 1000} s`,
+        per((r) => r.rss.bot),
+        "bare Bolt",
+        per((r) => r.rss.bare),
+        mib,
+      ),
+      `| RSS peak (highest sample per round; high-water mark over the run) | ${spread(
+        per((r) => r.rss.botPeak),
+        mib,
+      )}; ${mib(edge.highWater.bot)} | bare Bolt: ${spread(
+        per((r) => r.rss.barePeak),
+        mib,
+      )}; ${mib(edge.highWater.bare)} | |`,
+      ratioRow(
+        `\`list\`, ${n(edge.options.connectors)} connectors, slash command → reply`,
+        per((r) => r.list.bot),
+        "one raw `GET /connectors?expand=status&expand=info`",
+        per((r) => r.list.rawGet),
+        ms,
+      ),
+    );
+    details.push(
+      "## The Slack edge",
+      "",
+      `The bot runs as the Dockerfile's CMD runs it (\`node --max-semi-space-size=8 dist/src/main.js\`, built in ${ms(edge.setupMs.build)}), the reference is bench/bare-bolt.js (\`node\`, no loader); both get the same signed requests from this process, Slack's Web API and response_urls are the recording stand-in, Connect is reached through the fault proxy. Setup: ${n(edge.options.connectors)} STOPPED FileStreamSink connectors created in ${ms(edge.setupMs.connectors)}; ${edge.options.pendingRequests} \`stop\` requests left pending (asked over Slack) in ${ms(edge.setupMs.pending)}. Each round: ${edge.options.commands} \`help\` commands to each app (who goes first alternates), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${edge.options.rssWindowMs / 1000} s while the alert poll runs.`,
+      "",
+      "| round | ack p99 bot / bare | silence | list bot / raw GET | RSS bot / bare (peak) |",
+      "| --- | --- | --- | --- | --- |",
+      ...rounds.map(
+        (r, i) =>
+          `| ${i + 1} | ${ms(r.ackP99.bot)} / ${ms(r.ackP99.bare)} | ${ms(r.silenceMs)} | ${ms(r.list.bot)} / ${ms(r.list.rawGet)} | ${mib(r.rss.bot)} / ${mib(r.rss.bare)} (${mib(r.rss.botPeak)} / ${mib(r.rss.barePeak)}) |`,
+      ),
+      "",
+      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8 heap, malloc) and ${mib(edge.botMemory.rssFile)} file-backed (code); V8 heap ${Object.entries(
+        edge.botMemory.probe,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(
+          ", ",
+        )} (MiB, bench/memory-probe.js); a heap snapshot holds ${mib(edge.botMemory.heapLive)} of live objects, the largest by constructor: ${edge.botMemory.topConstructors.map((c) => `${c.name} ${c.mib.toFixed(1)} MiB (${n(c.count)})`).join(", ")}.`,
+      "",
+    );
+  }
+
+  await save();
+
+  if (wanted("scale")) {
+    // BENCH_LAG_SIZES=100,1000 for a shorter run while developing.
+    const sizes = (process.env.BENCH_LAG_SIZES ?? "100,1000,5000").split(",").map(Number);
+    const scale = await measureLagScale(addresses.bootstrapServers, {
+      sizes,
+      rounds: 3,
+      partitionsPerTopic: 2,
+    });
+    const arrow = (pick: (figures: ScaleFigures) => string) => scale.map(pick).join(" → ");
+    const medianOf = (measured: readonly Measured[], pick: (m: Measured) => number) =>
+      median(measured.map(pick));
+    const first = scale[0];
+    const last = scale.at(-1);
+    const growth =
+      first === undefined || last === undefined
+        ? ""
+        : `time grows ${(medianOf(last.cycle, (m) => m.ms) / medianOf(first.cycle, (m) => m.ms)).toFixed(1)}× for ${last.sinks / first.sinks}× sinks`;
+    summary.push(
+      `| lag poll (the bot's cycle, kafkajs), ${arrow((f) => n(f.sinks))} sinks | ${arrow((f) =>
+        spread(
+          f.cycle.map((m) => m.ms),
+          ms,
+        ),
+      )} | requests ${arrow((f) => n(medianOf(f.cycle, (m) => m.requests)))}; lower bound ${first?.cycleBound ?? 3} | ${growth} |`,
+      `| the same reads through \`@platformatic/kafka\` (committed offsets, log start/end, offsets by time), ${arrow((f) => n(f.sinks))} sinks | ${arrow(
+        (f) =>
+          spread(
+            f.platformatic.map((m) => m.ms),
+            ms,
+          ),
+      )}; requests ${arrow((f) => n(medianOf(f.platformatic, (m) => m.requests)))} | kafkajs: ${arrow((f) =>
+        spread(
+          f.kafkajs.map((m) => m.ms),
+          ms,
+        ),
+      )}; requests ${arrow((f) => n(medianOf(f.kafkajs, (m) => m.requests)))}; lower bound ${first?.rawBound ?? 4} | ${arrow((f) => `${(medianOf(f.platformatic, (m) => m.ms) / medianOf(f.kafkajs, (m) => m.ms)).toFixed(2)}×`)} |`,
+    );
+    details.push(
+      "## Lag poll at scale, and the two Kafka clients side by side",
+      "",
+      `Per size: N topics × 2 partitions (2 rather than 10, so that 5,000 sinks' 10,000 partitions fit the broker's open-file limit of 20,000, which this machine does not let us raise), 4 messages per partition, one group \`connect-<sink>\` per topic committed 0–2 behind, made by admin OffsetCommits; earlier runs' \`bench-*\` topics and groups are deleted and waited out first. One warm-up round, then 3 timed rounds; CPU is this process's (user + system) during the round.`,
+      "",
+      "| sinks (partitions) | setup | reader | time, median (min–max) | Kafka requests | CPU | lag found / expected |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
+      ...scale.flatMap((f) =>
+        (
+          [
+            ["the bot's cycle (SinkLagReader, kafkajs 2.2.4)", f.cycle],
+            ["raw reads, kafkajs 2.2.4 admin", f.kafkajs],
+            ["raw reads, @platformatic/kafka 2.12.1", f.platformatic],
+          ] as const
+        ).map(
+          ([reader, measured]) =>
+            `| ${n(f.sinks)} (${n(f.partitions)}) | ${ms(f.setupMs)} | ${reader} | ${spread(
+              measured.map((m) => m.ms),
+              ms,
+            )} | ${n(medianOf(measured, (m) => m.requests))} | ${spread(
+              measured.map((m) => m.cpuMs),
+              ms,
+            )} | ${n(medianOf(measured, (m) => m.lag))} / ${n(f.expectedLag)} |`,
+        ),
+      ),
+      "",
+      `Lower bounds on one broker: the cycle ${first?.cycleBound ?? 3} requests (one OffsetFetch v8 for every group, ListOffsets latest and earliest for every partition), the raw reads ${first?.rawBound ?? 4} (plus ListOffsets by timestamp).`,
+      "",
+    );
+  }
+
+  await save();
+
+  if (wanted("approvals")) {
+    const runs = 10;
+    const overhead = await measureApprovalOverhead(addresses, runs);
+    const column = (pick: (o: (typeof overhead)[number]) => number) => overhead.map(pick);
     report.push(
       "## Approve → done: `offsets reset --to-earliest` of a 4-partition sink",
       "",
@@ -71,6 +251,9 @@ try {
       `| **added by the bot** (BullMQ pickup, the target resolved from Kafka after the stop, Redis lock and step saves, audit appends) | **${ms(median(column((o) => o.botMs)))}** | ${ms(max(column((o) => o.botMs)))} |`,
       "",
     );
+  }
+
+  await save();
 
   if (wanted("kill")) {
     const killRuns = 5;
@@ -92,10 +275,11 @@ try {
     );
   }
 
-  const lagRuns = 3;
+  await save();
+
   if (wanted("lag")) {
+    const lagRuns = 3;
     const poll = await measureLagPoll(addresses, { kafkaVersion, runs: lagRuns });
-    const n = (value: number) => value.toLocaleString("en-US");
     const warmMs = poll.warmCycles.map((c) => c.ms);
     // The request tally shown for the warm reader is the median run's (the runs' tallies barely differ).
     const warm = poll.warmCycles.find((c) => c.ms === median(warmMs)) ?? (poll.warmCycles[0] as Cycle);
@@ -157,33 +341,7 @@ try {
     );
   }
 
-  const text = only.length === 0 ? report.join("\n") : await spliced(report.join("\n"));
-  console.log(text);
-  await writeFile(join(root, "bench", "RESULTS.md"), `${text}\n`);
+  console.log(await save());
 } finally {
   await bed?.stop();
-}
-
-/** The sections just measured put in place of their old ones in RESULTS.md (in the usual order); the rest kept. */
-async function spliced(fresh: string): Promise<string> {
-  const old = await readFile(join(root, "bench", "RESULTS.md"), "utf8").catch(() => "");
-  const sections = (text: string) => text.split(/^(?=## )/m).map((part) => part.trimEnd());
-  const [oldHeader = "", ...kept] = sections(old);
-  const [header = "", ...measured] = sections(fresh);
-  const reused: string[] = [];
-  const parts = Object.entries(headings).flatMap(([name, heading]) => {
-    const part = measured.find((p) => p.startsWith(heading));
-    if (part !== undefined) return [part];
-    const earlier = kept.find((p) => p.startsWith(heading));
-    if (earlier !== undefined) reused.push(name);
-    return earlier === undefined ? [] : [earlier];
-  });
-  const machine = oldHeader.split("\n").find((line) => /^\d{4}-\d\d-\d\d, Node/.test(line));
-  const note =
-    reused.length === 0 || machine === undefined
-      ? []
-      : [
-          `Not repeated in this run, kept from an earlier one (${machine.replace(/\.$/, "")}): ${reused.join(", ")}.`,
-        ];
-  return [[header, ...note].join("\n"), ...parts].join("\n\n");
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConnectError } from "../src/connect/connect-errors.js";
+import { isTooOld, minimumConnectVersion } from "../src/connect/worker-version.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { reply } from "../src/core/reply.js";
 
@@ -15,7 +16,12 @@ export const clusters = defineCommand({
     const rows = await Promise.all(
       all.map(async (cluster) => {
         const reachability = await cluster.connect.workerInfo({ requestId }).then(
-          (info) => [info.version, "answers"],
+          (info) => [
+            info.version,
+            isTooOld(info.version)
+              ? `answers, but needs Kafka Connect ${minimumConnectVersion} or newer`
+              : "answers",
+          ],
           (error: unknown) => [
             "?",
             error instanceof ConnectError ? `not answering: ${error.reason}` : String(error),

@@ -87,6 +87,8 @@ export const offsetsReset = defineCommand({
   connectorOf: (args) => args.connector,
   async run(context, args) {
     const { cluster, requestId } = context;
+    // Before anything else: on a worker older than 3.6 the plan would be made for a change it cannot apply.
+    await cluster.connect.requireSupportedVersion("offsets reset", { requestId });
     const info = await cluster.connect.info(args.connector, { requestId });
     const target = targetOf(args);
     if (info.type === "sink") {

@@ -82,6 +82,8 @@ export const offsetsSet = defineCommand({
   connectorOf: (args) => args.connector,
   async run(context, args) {
     const { cluster, requestId } = context;
+    // Before anything else: on a worker older than 3.6 the plan would be made for a change it cannot apply.
+    await cluster.connect.requireSupportedVersion("offsets set", { requestId });
     const info = await cluster.connect.info(args.connector, { requestId });
     if (args.offsets !== undefined) {
       if (info.type !== "sink") {

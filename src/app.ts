@@ -243,6 +243,8 @@ export function createLogger(level: Config["logLevel"], destination?: Destinatio
       },
       hooks: { streamWrite: redactText },
     },
-    destination,
+    // Written asynchronously, off the request path: a synchronous write per line cost ~0.7 ms of the event loop
+    // per command in the ack benchmark. Lines are not held back (no minLength), and pino flushes on exit.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -181,7 +181,8 @@ const ClusterFile = z.strictObject({
     /** A client certificate and its key (PEM), for a worker that requires one (mTLS). */
     certFile: z.string().min(1).optional(),
     keyFile: z.string().min(1).optional(),
-    timeoutMs: z.number().int().positive().default(10_000),
+    /** One Connect call, every retry included (a command's calls also end by its 8 s deadline). */
+    timeoutMs: z.number().int().positive().default(7_000),
   }),
   kafka: KafkaFile,
   roles: RoleGrantsFile.default({ viewer: [], operator: [], approver: [], admin: [] }),
@@ -439,7 +440,7 @@ function singleCluster(vars: z.infer<typeof Environment>, read: ReadText): Clust
         caFile: vars.CONNECT_CA_FILE,
         certFile: vars.CONNECT_CERT_FILE,
         keyFile: vars.CONNECT_KEY_FILE,
-        timeoutMs: 10_000,
+        timeoutMs: 7_000,
       },
       read,
     ),

@@ -45,8 +45,11 @@ describe("Connect REST client against the real worker", () => {
   const stateReaches = (name: string, state: ConnectorState) =>
     eventually(`${name} to be ${state}`, async () => {
       const status = await connect.status(name);
+      // A connector reports RUNNING before its tasks are assigned: settled means tasks there, all in the state.
       const tasksAgree =
-        state === "STOPPED" ? status.tasks.length === 0 : status.tasks.every((t) => t.state === state);
+        state === "STOPPED"
+          ? status.tasks.length === 0
+          : status.tasks.length > 0 && status.tasks.every((t) => t.state === state);
       return status.connector.state === state && tasksAgree ? status : undefined;
     });
 
@@ -243,8 +246,7 @@ describe("Connect REST client against the real worker", () => {
     const down = new ConnectClient({
       cluster: "down",
       url: "http://127.0.0.1:9",
-      timeoutMs: 1000,
-      maxRetries: 1,
+      retry: { deadlineMs: 1000, maxAttempts: 2 },
     });
     const started = Date.now();
     await assert.rejects(down.listConnectors(), ConnectUnavailable);

@@ -136,7 +136,7 @@ describe("the production build (npm run build → node dist/src/main.js) starts 
     assert.match(dockerfile, /^RUN npm run build$/m);
     assert.match(dockerfile, /^USER node$/m);
     assert.match(dockerfile, /^HEALTHCHECK .*\n?.*\/healthz/m);
-    assert.match(dockerfile, /^CMD \["node", "dist\/src\/main\.js"\]$/m);
+    assert.match(dockerfile, /^CMD \["node", (?:"--[^"]+", )*"dist\/src\/main\.js"\]$/m);
     assert.match(dockerfile, /^EXPOSE 3000$/m);
   });
 

@@ -7,10 +7,11 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { startTestBed, type TestBed } from "./kafka/test-bed.js";
+import { stopOnSignalOrOrphan } from "./kafka/lifeline.js";
+import { defaultKafkaVersion, startTestBed, type TestBed } from "./kafka/test-bed.js";
 
 const root = join(import.meta.dirname, "..");
-const kafkaVersion = process.env.KAFKA_VERSION ?? "4.1.1";
+const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
 const filters = process.argv.slice(2);
 
 const files = (await readdir(join(root, "test"), { recursive: true }))
@@ -38,16 +39,28 @@ const stopBed = async () => {
   await bed?.stop();
   bed = undefined;
 };
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void stopBed().then(() => process.exit(130)));
-}
-
+// The runner leads a process group of its own, with every test file and any process a test starts: stopping
+// the run signals that group, so nothing keeps running against a test bed that is gone.
 const runner = spawn(
   process.execPath,
   ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=300000", ...files],
-  { cwd: root, env, stdio: "inherit" },
+  { cwd: root, env, stdio: "inherit", detached: true },
 );
-const [code] = (await once(runner, "exit")) as [number | null];
+const exited = once(runner, "exit") as Promise<[number | null]>;
+const stopRunner = () => {
+  try {
+    if (runner.pid !== undefined && runner.exitCode === null) process.kill(-runner.pid, "SIGTERM");
+  } catch {
+    // ESRCH: the group has ended meanwhile.
+  }
+};
+process.once("exit", stopRunner);
+stopOnSignalOrOrphan(async () => {
+  stopRunner();
+  await exited;
+  await stopBed();
+});
+const [code] = await exited;
 const logs = bed?.logFiles.map((file) => relative(root, file)) ?? [];
 await stopBed();
 if (code !== 0 && logs.length > 0) console.error(`Test bed logs: ${logs.join(", ")}`);

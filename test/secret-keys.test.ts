@@ -79,7 +79,7 @@ describe("config hides what the connector's plugin declares as PASSWORD, as Conn
   test("a plugin that declares a key PASSWORD: that key is hidden whatever its name, and the answer is cached", async () => {
     // Another structure (a converter set) is another cache entry: this one is asked afresh.
     const name = await create({ "value.converter": "org.apache.kafka.connect.storage.StringConverter" });
-    proxy.answerNextWithBody({ method: "PUT", path: validatePath }, 200, {
+    proxy.answerNextWith({ method: "PUT", path: validatePath }, 1, 200, {
       name: fileSink,
       error_count: 0,
       groups: ["Common"],

@@ -210,7 +210,12 @@ clusters:
     const { caFile, clientCertFile, clientKeyFile } = bed.certificates;
     const pem = (path: string) => readFile(path, "utf8");
     const client = (options: Partial<ConstructorParameters<typeof ConnectClient>[0]>) =>
-      new ConnectClient({ cluster: "secure", url: bed.connectHttpsUrl, maxRetries: 0, ...options });
+      new ConnectClient({
+        cluster: "secure",
+        url: bed.connectHttpsUrl,
+        retry: { maxAttempts: 1 },
+        ...options,
+      });
 
     const good = client({
       caCertificate: await pem(caFile),

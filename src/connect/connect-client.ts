@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { z } from "zod";
 import { z as zod } from "zod";
+import { commandDeadline } from "../core/command-deadline.js";
 import { isUntrustedCertificate } from "../tls-certificate-errors.js";
 import {
   ConnectBadRequest,
@@ -13,6 +14,7 @@ import {
   type ConnectErrorDetails,
   ConnectNotFound,
   ConnectNotStopped,
+  ConnectTooOld,
   ConnectUnaddressableName,
   ConnectUnauthorized,
   ConnectUnavailable,
@@ -36,6 +38,7 @@ import {
   type TaskStatus,
   WorkerInfo,
 } from "./connect-schemas.js";
+import { isTooOld, minimumConnectVersion } from "./worker-version.js";
 
 export interface ConnectClientOptions {
   /** The cluster's name in the bot's config: every error names it. */
@@ -50,13 +53,38 @@ export interface ConnectClientOptions {
   /** PEM text of the client certificate and key, for a worker whose HTTPS listener requires one (mTLS). */
   readonly certificate?: string;
   readonly key?: string;
-  /** Bound on each attempt, connection to last byte. */
+  /** How long one call may take, every attempt and backoff included ({@link RetryPolicy.deadlineMs}). */
   readonly timeoutMs?: number;
-  readonly maxRetries?: number;
-  readonly retryBaseDelayMs?: number;
+  /** Overrides for the rest of the retry policy (tests shorten it). */
+  readonly retry?: Partial<RetryPolicy>;
   /** Told of every HTTP attempt's end: undefined when it succeeded, else the error's stable code (metrics). */
   readonly onRequest?: (failure: ConnectErrorCode | undefined) => void;
 }
+
+/**
+ * When a call is repeated, as data (undici's retry interceptor takes its policy the same way). Reads are retried
+ * on any retriable failure; a mutation only when Connect certainly did not apply it (a 409, a refused
+ * connection). Every attempt and every pause fits inside the call's deadline, which is also cut short by the
+ * deadline of the command it serves ({@link commandDeadline}): a silent worker is reported within it, not after
+ * a timeout per attempt times the retries.
+ */
+export interface RetryPolicy {
+  /** The whole call, all attempts and pauses included. @defaultValue 7,000 ms */
+  readonly deadlineMs: number;
+  /** One attempt, connection to last byte; a later attempt gets what is left of the deadline if that is less. @defaultValue 4,000 ms */
+  readonly attemptTimeoutMs: number;
+  /** @defaultValue 4 */
+  readonly maxAttempts: number;
+  /** The pause before retry n (from 0) is drawn from [½, 1½] × baseDelayMs × 2ⁿ. @defaultValue 200 ms */
+  readonly baseDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  deadlineMs: 7_000,
+  attemptTimeoutMs: 4_000,
+  maxAttempts: 4,
+  baseDelayMs: 200,
+};
 
 export interface CallOptions {
   /** Sent as X-Request-Id, so the worker's request log can be matched with the bot's audit trail. */
@@ -103,9 +131,8 @@ export class ConnectClient {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #authorization: string | undefined;
-  readonly #timeoutMs: number;
-  readonly #maxRetries: number;
-  readonly #retryBaseDelayMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #url: string;
   /** HTTPS with no client certificate configured: a hang-up may mean the worker wants one. */
   readonly #tlsWithoutCertificate: boolean;
   readonly #passwordKeys = new Map<string, { readonly keys: ReadonlySet<string>; readonly until: number }>();
@@ -115,9 +142,12 @@ export class ConnectClient {
     const url = new URL(options.url);
     this.cluster = options.cluster;
     this.#basePath = url.pathname.replace(/\/+$/, "");
-    this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#maxRetries = options.maxRetries ?? 3;
-    this.#retryBaseDelayMs = options.retryBaseDelayMs ?? 200;
+    this.#url = `${url.origin}${this.#basePath}`;
+    this.#retry = {
+      ...defaultRetryPolicy,
+      ...(options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs }),
+      ...options.retry,
+    };
     this.#tlsWithoutCertificate = url.protocol === "https:" && options.certificate === undefined;
     this.#onRequest = options.onRequest;
     this.#authorization =
@@ -133,9 +163,10 @@ export class ConnectClient {
     };
     this.#pool = new Pool(url.origin, {
       connections: 8,
-      connectTimeout: this.#timeoutMs,
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
+      // Each attempt is bounded by its own signal; these only stop undici's defaults (10 s, 300 s) from cutting in.
+      connectTimeout: this.#retry.deadlineMs,
+      headersTimeout: this.#retry.deadlineMs,
+      bodyTimeout: this.#retry.deadlineMs,
       ...(Object.keys(tls).length === 0 ? {} : { connect: tls }),
     });
   }
@@ -147,6 +178,24 @@ export class ConnectClient {
   /** The names of every connector: one cheap request, answered even for a connector created a moment ago. */
   connectorNames(options?: CallOptions): Promise<string[]> {
     return this.#call({ method: "GET", path: "/connectors", schema: zod.array(zod.string()), options });
+  }
+
+  /**
+   * Throws {@link ConnectTooOld} when the worker is older than Kafka Connect 3.6, the first with the offsets API
+   * the bot relies on (KIP-875). On an old worker an unknown path is a 404, which would read as "no such
+   * connector": the worker's version (`GET /`, one cheap call, asked each time so that an upgrade counts at once)
+   * is asked first.
+   */
+  async requireSupportedVersion(operation: string, options?: CallOptions): Promise<void> {
+    const info = await this.workerInfo(options);
+    if (isTooOld(info.version)) {
+      throw new ConnectTooOld({
+        cluster: this.cluster,
+        url: this.#url,
+        operation,
+        reason: `the worker runs Kafka Connect ${info.version}; this needs Kafka Connect ${minimumConnectVersion} or newer`,
+      });
+    }
   }
 
   /** Every connector with its type, config and states, in one request. */
@@ -269,7 +318,8 @@ export class ConnectClient {
     await this.#call({ method: "POST", path: `${this.#connectorPath(name)}/tasks/${task}/restart`, options });
   }
 
-  offsets(name: string, options?: CallOptions): Promise<ConnectorOffsets> {
+  async offsets(name: string, options?: CallOptions): Promise<ConnectorOffsets> {
+    await this.requireSupportedVersion("GET /connectors/{name}/offsets", options);
     return this.#call({
       method: "GET",
       path: `${this.#connectorPath(name)}/offsets`,
@@ -279,11 +329,12 @@ export class ConnectClient {
   }
 
   /** The connector must be STOPPED. An `offset` of null removes that partition's offset. */
-  alterOffsets(
+  async alterOffsets(
     name: string,
     offsets: readonly ConnectorOffset[],
     options?: CallOptions,
   ): Promise<OffsetsChanged> {
+    await this.requireSupportedVersion("PATCH /connectors/{name}/offsets", options);
     return this.#call({
       method: "PATCH",
       path: `${this.#connectorPath(name)}/offsets`,
@@ -294,7 +345,8 @@ export class ConnectClient {
   }
 
   /** Removes every offset of the connector, which must be STOPPED. */
-  resetOffsets(name: string, options?: CallOptions): Promise<OffsetsChanged> {
+  async resetOffsets(name: string, options?: CallOptions): Promise<OffsetsChanged> {
+    await this.requireSupportedVersion("DELETE /connectors/{name}/offsets", options);
     return this.#call({
       method: "DELETE",
       path: `${this.#connectorPath(name)}/offsets`,
@@ -417,6 +469,7 @@ export class ConnectClient {
     if (name === "" || name === "." || name === ".." || /[/\\%]/.test(name)) {
       throw new ConnectUnaddressableName({
         cluster: this.cluster,
+        url: this.#url,
         operation: `address "${name}"`,
         reason:
           "Connect's REST API cannot reach this name: its web server refuses '/', '\\' and '%' in a name, and the names '.' and '..'",
@@ -428,9 +481,16 @@ export class ConnectClient {
   async #call<T>(call: Call<T>): Promise<T> {
     const requestId = call.options?.requestId ?? randomUUID();
     const idempotent = call.method === "GET";
-    for (let attempt = 0; ; attempt++) {
+    const policy = this.#retry;
+    const started = performance.now();
+    const deadline = Math.min(started + policy.deadlineMs, commandDeadline() ?? Number.POSITIVE_INFINITY);
+    for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.#attempt(call, requestId);
+        const result = await this.#attempt(
+          call,
+          requestId,
+          Math.min(policy.attemptTimeoutMs, deadline - performance.now()),
+        );
         this.#onRequest?.(undefined);
         return result;
       } catch (error) {
@@ -441,21 +501,39 @@ export class ConnectClient {
         const safeToRepeat = idempotent
           ? connectError.retriable
           : connectError instanceof ConnectConflict || connectError.reason.startsWith("connection refused");
-        if (!safeToRepeat || attempt >= this.#maxRetries || call.options?.signal?.aborted) throw error;
-        const backoff = this.#retryBaseDelayMs * 2 ** attempt;
-        await sleep(backoff / 2 + Math.random() * backoff);
+        const backoff = policy.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+        const timeLeft = deadline - performance.now() - backoff;
+        if (
+          !safeToRepeat ||
+          attempt >= policy.maxAttempts ||
+          timeLeft <= 0 ||
+          call.options?.signal?.aborted
+        ) {
+          throw connectError.silent
+            ? new ConnectUnavailable({
+                cluster: this.cluster,
+                url: this.#url,
+                operation: connectError.operation,
+                reason: `no answer within ${seconds(performance.now() - started)} (${attempt} attempt${attempt === 1 ? "" : "s"})`,
+                waitedMs: Math.round(performance.now() - started),
+                attempts: attempt,
+              })
+            : error;
+        }
+        await sleep(backoff);
       }
     }
   }
 
-  async #attempt<T>(call: Call<T>, requestId: string): Promise<T> {
+  async #attempt<T>(call: Call<T>, requestId: string, timeoutMs: number): Promise<T> {
     const operation = `${call.method} ${call.path.split("?")[0]}`;
-    const fail = (details: Omit<ConnectErrorDetails, "cluster" | "operation">) => ({
+    const fail = (details: Omit<ConnectErrorDetails, "cluster" | "operation" | "url">) => ({
       cluster: this.cluster,
+      url: this.#url,
       operation,
       ...details,
     });
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
     const signal =
       call.options?.signal === undefined ? timeout : AbortSignal.any([timeout, call.options.signal]);
     const headers: Record<string, string> = { accept: "application/json", "x-request-id": requestId };
@@ -475,8 +553,12 @@ export class ConnectClient {
       status = response.statusCode;
       text = await response.body.text();
     } catch (error) {
+      const silent = timeout.aborted || isUndiciTimeout(error);
       throw new ConnectUnavailable(
-        fail({ reason: networkReason(error, timeout.aborted, this.#timeoutMs, this.#tlsWithoutCertificate) }),
+        fail({
+          reason: silent ? "no answer" : networkReason(error, this.#tlsWithoutCertificate),
+          ...(silent ? { silent } : {}),
+        }),
       );
     }
 
@@ -500,7 +582,7 @@ export class ConnectClient {
 function errorFor(
   status: number,
   reason: string,
-  fail: (details: Omit<ConnectErrorDetails, "cluster" | "operation">) => ConnectErrorDetails,
+  fail: (details: Omit<ConnectErrorDetails, "cluster" | "operation" | "url">) => ConnectErrorDetails,
 ): ConnectError {
   const details = fail({ status, reason });
   if (status === 404) return new ConnectNotFound(details);
@@ -519,22 +601,18 @@ function errorMessage(text: string): string {
   return (title ?? text).trim().slice(0, 300) || "(no message)";
 }
 
-function networkReason(
-  error: unknown,
-  timedOut: boolean,
-  timeoutMs: number,
-  tlsWithoutCertificate: boolean,
-): string {
-  if (timedOut) return `no answer within ${timeoutMs} ms`;
+function isUndiciTimeout(error: unknown): boolean {
   const code = (error as { code?: string }).code;
-  if (code === "ECONNREFUSED") return "connection refused";
-  if (
+  return (
     code === "UND_ERR_CONNECT_TIMEOUT" ||
     code === "UND_ERR_HEADERS_TIMEOUT" ||
     code === "UND_ERR_BODY_TIMEOUT"
-  ) {
-    return `no answer within ${timeoutMs} ms`;
-  }
+  );
+}
+
+function networkReason(error: unknown, tlsWithoutCertificate: boolean): string {
+  const code = (error as { code?: string }).code;
+  if (code === "ECONNREFUSED") return "connection refused";
   if (isUntrustedCertificate(code)) {
     return `the worker's TLS certificate is not trusted (${code}): check the CA file`;
   }
@@ -549,6 +627,11 @@ function networkReason(
     return "the worker closed the TLS connection: if its HTTPS listener requires a client certificate, configure one (certFile and keyFile)";
   }
   return `${code ?? "network error"}: ${(error as Error).message}`;
+}
+
+/** 8000 → "8.0 s". */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function safeJson(text: string): unknown {

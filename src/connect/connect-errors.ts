@@ -7,15 +7,23 @@ export type ConnectErrorCode =
   | "CONNECT_UNAUTHORIZED"
   | "CONNECT_UNAVAILABLE"
   | "CONNECT_BAD_RESPONSE"
-  | "CONNECT_UNADDRESSABLE_NAME";
+  | "CONNECT_UNADDRESSABLE_NAME"
+  | "CONNECT_TOO_OLD";
 
 export interface ConnectErrorDetails {
   readonly cluster: string;
+  /** The worker's REST URL as configured (never with credentials: they travel in a header). */
+  readonly url: string;
   /** The call, e.g. `PUT /connectors/orders-sink/pause`. */
   readonly operation: string;
   readonly status?: number;
   /** What Connect (or the network) said. */
   readonly reason: string;
+  /** The attempt got no answer in time: the worker took the connection but said nothing. */
+  readonly silent?: boolean;
+  /** For a call that gave up on a silent worker: how long it waited and how often it asked. */
+  readonly waitedMs?: number;
+  readonly attempts?: number;
 }
 
 export abstract class ConnectError extends Error {
@@ -23,14 +31,22 @@ export abstract class ConnectError extends Error {
   /** Whether the same call may succeed if repeated later (a rebalance, a restart, a network blip). */
   abstract readonly retriable: boolean;
   readonly cluster: string;
+  readonly url: string;
   readonly operation: string;
   readonly status: number | undefined;
   readonly reason: string;
+  readonly silent: boolean;
+  readonly waitedMs: number | undefined;
+  readonly attempts: number | undefined;
 
   constructor(details: ConnectErrorDetails) {
     const status = details.status === undefined ? "" : `${details.status} `;
     super(`Connect cluster "${details.cluster}": ${details.operation} failed: ${status}${details.reason}`);
     this.cluster = details.cluster;
+    this.url = details.url;
+    this.silent = details.silent === true || details.waitedMs !== undefined;
+    this.waitedMs = details.waitedMs;
+    this.attempts = details.attempts;
     this.operation = details.operation;
     this.status = details.status;
     this.reason = details.reason;
@@ -90,5 +106,12 @@ export class ConnectBadResponse extends ConnectError {
 export class ConnectUnaddressableName extends ConnectError {
   override readonly name = "ConnectUnaddressableName";
   readonly code = "CONNECT_UNADDRESSABLE_NAME";
+  readonly retriable = false;
+}
+
+/** The worker is older than the bot supports (Kafka Connect 3.6); `reason` names its version. */
+export class ConnectTooOld extends ConnectError {
+  override readonly name = "ConnectTooOld";
+  readonly code = "CONNECT_TOO_OLD";
   readonly retriable = false;
 }

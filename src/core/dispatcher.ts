@@ -3,6 +3,7 @@ import type { Approvals } from "../../approvals/approvals.js";
 import type { Alerts } from "../alerts/alerts.js";
 import type { AuditRecord, AuditTrail } from "../audit/audit-trail.js";
 import type { ClusterHandle } from "./cluster-handle.js";
+import { withCommandDeadline } from "./command-deadline.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { describeFailure } from "./error-words.js";
@@ -37,6 +38,11 @@ export interface DispatcherOptions {
   readonly storeOutage?: () => string | undefined;
   /** Told of every invocation once it is audited: its command, outcome and duration in seconds (metrics). */
   readonly observe?: (command: string, outcome: AuditRecord["outcome"], seconds: number) => void;
+  /**
+   * Every Connect call a command makes, retries included, ends by this time after the command starts, so that
+   * the person hears about a silent worker in seconds. @defaultValue 8,000 ms (people should hear within 10 s, with room for a loaded machine)
+   */
+  readonly commandDeadlineMs?: number;
 }
 
 const clusterFlag: FlagSpec = {
@@ -144,20 +150,22 @@ export class Dispatcher {
           return errorReply("refused", refusal);
         }
       }
-      const reply = await prepared.run({
-        actor: invocation.actor,
-        cluster,
-        clusters: this.#options.clusters,
-        roleOn,
-        approvals: this.#options.approvals,
-        alerts: this.#options.alerts,
-        audit: this.#options.audit,
-        commands: this.#options.commands,
-        requestId: invocation.requestId,
-        sealsSecrets: this.#options.sealsSecrets === true,
-        ...(invocation.channelId === undefined ? {} : { channelId: invocation.channelId }),
-        now: this.#options.now ?? (() => new Date()),
-      });
+      const reply = await withCommandDeadline(this.#options.commandDeadlineMs ?? 8_000, () =>
+        prepared.run({
+          actor: invocation.actor,
+          cluster,
+          clusters: this.#options.clusters,
+          roleOn,
+          approvals: this.#options.approvals,
+          alerts: this.#options.alerts,
+          audit: this.#options.audit,
+          commands: this.#options.commands,
+          requestId: invocation.requestId,
+          sealsSecrets: this.#options.sealsSecrets === true,
+          ...(invocation.channelId === undefined ? {} : { channelId: invocation.channelId }),
+          now: this.#options.now ?? (() => new Date()),
+        }),
+      );
       await record({
         ...about,
         // `approve <id>` names no connector: the request it was about does.

@@ -44,9 +44,15 @@ function connectWords(error: ConnectError): string {
     case "CONNECT_UNAUTHORIZED":
       return `Connect on ${cluster} answered unauthorised (${error.status ?? "401"}): it refused the bot's credentials. An admin must fix the cluster's Connect username and password (or token).`;
     case "CONNECT_UNAVAILABLE":
-      return `Connect on ${cluster} is not answering (${error.reason}). If you asked for a change, \`status\` shows whether it took effect.`;
+      if (error.waitedMs !== undefined) {
+        const attempts = error.attempts === 1 ? "one attempt" : `${error.attempts} attempts`;
+        return `Connect on ${cluster} (${error.url}) took the connection but did not answer \`${error.operation}\`: the bot waited ${(error.waitedMs / 1000).toFixed(1)} s (${attempts}). Check that the worker is alive and not stuck: its log, long GC pauses, a full REST thread pool, or a proxy or load balancer in between that holds requests. If you asked for a change, \`status\` shows whether it took effect.`;
+      }
+      return `Connect on ${cluster} (${error.url}) is not answering (${error.reason}). Check that the worker runs and that this URL reaches it. If you asked for a change, \`status\` shows whether it took effect.`;
     case "CONNECT_UNADDRESSABLE_NAME":
       return `${error.reason}. Nothing was sent to ${cluster}; such a connector can only be managed by renaming it (delete and re-create from outside).`;
+    case "CONNECT_TOO_OLD":
+      return `Connect on ${cluster} (${error.url}) is too old: ${error.reason}. Offsets are read and changed through Connect's REST API from 3.6 on (KIP-875); upgrade the workers.`;
     case "CONNECT_BAD_RESPONSE":
       return `Connect on ${cluster} answered something the bot does not understand (${error.reason}). Is the URL a Connect worker?`;
   }

@@ -14,6 +14,7 @@ import { closeServer, portOf, serveOperations, startOperationsServer } from "../
 import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
+import { CommandQueue } from "./command-queue.js";
 import { slackErrorCode } from "./delivery-words.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
@@ -27,6 +28,9 @@ const SlashCommand = z.object({
   text: z.string(),
   trigger_id: z.string().min(1),
 });
+
+/** Commands run at once after their acknowledgement (see CommandQueue); more wait their turn. */
+const commandConcurrency = 8;
 
 /** Slack's replay window: Bolt refuses older requests; a timestamp this far in the future is refused here. */
 const maxClockSkewSeconds = 5 * 60;
@@ -182,36 +186,43 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       : new SocketModeReceiver({ appToken, clientOptions: authorization.clientOptions });
   const bolt = new BoltApp({ ...authorization, receiver });
 
+  const queue = new CommandQueue(commandConcurrency, (error) =>
+    log(`Slack: a command failed: ${String(error)}`),
+  );
+  // Nothing runs before the acknowledgement but Bolt's signature check: every Redis, Connect and audit call, the
+  // logging and the reply wait in the queue.
   bolt.command(options.command ?? "/connect", async ({ command, ack, respond: send }) => {
     await ack();
     const respond = redactingRespond(send);
-    const parsed = SlashCommand.safeParse(command);
-    if (!parsed.success) {
-      await respond({ response_type: "ephemeral", text: "Slack sent a command the bot could not read." });
-      return;
-    }
-    const { user_id, user_name, channel_id, text, trigger_id } = parsed.data;
-    // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
-    const first = await firstDelivery(app, `slack:command:${trigger_id}`);
-    if (typeof first === "string") {
-      await respond({ response_type: "ephemeral", text: escapeMrkdwn(first) });
-      return;
-    }
-    if (!first) return;
-    const requestId = randomUUID();
-    const reply = await app.dispatcher.dispatch({
-      actor: { id: user_id, name: user_name, source: "slack" },
-      text,
-      channelId: channel_id,
-      requestId,
+    queue.push(async () => {
+      const parsed = SlashCommand.safeParse(command);
+      if (!parsed.success) {
+        await respond({ response_type: "ephemeral", text: "Slack sent a command the bot could not read." });
+        return;
+      }
+      const { user_id, user_name, channel_id, text, trigger_id } = parsed.data;
+      // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
+      const first = await firstDelivery(app, `slack:command:${trigger_id}`);
+      if (typeof first === "string") {
+        await respond({ response_type: "ephemeral", text: escapeMrkdwn(first) });
+        return;
+      }
+      if (!first) return;
+      const requestId = randomUUID();
+      const reply = await app.dispatcher.dispatch({
+        actor: { id: user_id, name: user_name, source: "slack" },
+        text,
+        channelId: channel_id,
+        requestId,
+      });
+      await respond({
+        response_type: reply.visibility,
+        text: fallbackText(reply),
+        blocks: renderBlocks(reply),
+      });
+      const undelivered = await takeUndeliveredNotice(app.redis, app.keyPrefix, requestId);
+      if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
     });
-    await respond({
-      response_type: reply.visibility,
-      text: fallbackText(reply),
-      blocks: renderBlocks(reply),
-    });
-    const undelivered = await takeUndeliveredNotice(app.redis, app.keyPrefix, requestId);
-    if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
   });
 
   handleApprovalButtons(bolt, app);
@@ -232,6 +243,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       socketOpen = false;
       stopRefreshingHomes();
       await bolt.stop();
+      // Acknowledged commands still get their answer.
+      await queue.idle();
     };
     return {
       url: "socket-mode",
@@ -282,6 +295,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       draining = true;
       stopRefreshingHomes();
       await closeServer(server);
+      // Acknowledged commands still get their answer.
+      await queue.idle();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -32,6 +32,11 @@ export const logging = [
   `-Dlog4j2.configurationFile=${join(here, "log4j2.properties")}`,
   `-Dlog4j.configuration=file:${join(here, "log4j.properties")}`,
 ];
+/** The newest Kafka release on Maven Central when this was written; KAFKA_VERSION picks another. */
+export const defaultKafkaVersion = "4.4.0";
+
+/** Releases whose connect-file jar Maven Central lacks → the newest connect-file published before them. */
+const connectFileVersions: Readonly<Record<string, string>> = { "4.4.0": "4.3.1" };
 
 /** Small heaps and a serial collector: the machine has 2 cores and also runs the Node test processes. */
 const jvmFlags = ["-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-Djava.awt.headless=true"];
@@ -58,22 +63,17 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
   const stop = async () => {
     for (const child of processes.reverse()) await terminate(child);
   };
+  // However this process ends (an uncaught error, process.exit in a signal handler), its JVMs end with it;
+  // a SIGKILL is covered by the watchdog in startJava.
+  const killOnExit = () => {
+    for (const child of processes) killGroup(child, "SIGTERM");
+  };
+  process.once("exit", killOnExit);
 
   try {
     const brokerConfig = join(workDir, "broker.properties");
     await writeFile(brokerConfig, brokerProperties(brokerPort, controllerPort, join(workDir, "kafka-data")));
-    const clusterId = randomBytes(16).toString("base64url");
-    await run("java", [
-      ...logging,
-      "-cp",
-      classpath,
-      "kafka.tools.StorageTool",
-      "format",
-      "-t",
-      clusterId,
-      "-c",
-      brokerConfig,
-    ]);
+    await formatStorage(classpath, kraftClusterId(), brokerConfig, logging);
 
     const brokerLog = join(workDir, "broker.log");
     logFiles.push(brokerLog);
@@ -98,7 +98,49 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
     throw error;
   }
 
-  return { kafkaVersion: options.kafkaVersion, bootstrapServers, connectUrl, workDir, logFiles, stop };
+  return {
+    kafkaVersion: options.kafkaVersion,
+    bootstrapServers,
+    connectUrl,
+    workDir,
+    logFiles,
+    stop: async () => {
+      await stop();
+      process.off("exit", killOnExit);
+    },
+  };
+}
+
+/**
+ * A random KRaft cluster id (16 bytes, base64url, as `kafka-storage random-uuid` prints). Like Kafka's own
+ * `Uuid.randomUuid`, it never starts with `-`: such an id is valid, but a command line reads it as an option.
+ */
+export function kraftClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
+}
+
+/**
+ * `kafka-storage format`. The id goes in `--cluster-id=<id>` form, so that no id, whatever it starts with, can be
+ * read as an option (with `-t <id>`, an id starting with `-` failed about one start in 64).
+ */
+export async function formatStorage(
+  classpath: string,
+  clusterId: string,
+  brokerConfig: string,
+  jvmArgs: readonly string[] = [],
+): Promise<void> {
+  await run("java", [
+    ...jvmArgs,
+    "-cp",
+    classpath,
+    "kafka.tools.StorageTool",
+    "format",
+    `--cluster-id=${clusterId}`,
+    `--config=${brokerConfig}`,
+  ]);
 }
 
 /**
@@ -115,7 +157,10 @@ export async function resolveJars(kafkaVersion: string, workDir: string) {
       "-f",
       join(here, "pom.xml"),
       "dependency:build-classpath",
+      // Kafka 3.x logs through reload4j, 4.x through Log4j2: the pom has one profile for each.
+      `-Pkafka-${kafkaVersion.split(".")[0]}`,
       `-Dkafka.version=${kafkaVersion}`,
+      `-Dconnect-file.version=${connectFileVersions[kafkaVersion] ?? kafkaVersion}`,
       `-Dmdep.outputFile=${classpathFile}`,
     ],
     { maxBuffer: 16 * 1024 * 1024 },
@@ -126,10 +171,37 @@ export async function resolveJars(kafkaVersion: string, workDir: string) {
   const fileConnectorDir = join(pluginDir, "connect-file");
   await mkdir(fileConnectorDir, { recursive: true });
   for (const jar of jars.filter(isFilePlugin)) await symlink(jar, join(fileConnectorDir, "connect-file.jar"));
-  return { classpath: jars.filter((jar) => !isFilePlugin(jar)).join(":"), pluginDir };
+  const classpath = jars.filter((jar) => !isFilePlugin(jar)).join(":");
+  if (connectFileVersions[kafkaVersion] !== undefined)
+    await addAppInfoShim(fileConnectorDir, workDir, classpath);
+  return { classpath, pluginDir };
 }
 
-function brokerProperties(brokerPort: number, controllerPort: number, dataDir: string): string {
+export /**
+ * Kafka 4.4 moved `AppInfoParser` to `org.apache.kafka.common.utils.internals`, and an older connect-file calls
+ * the old class from its `version()`: without it the worker answers 500 to any request that loads the plugin.
+ * The shim (the old name, delegating to the new one) goes in the plugin's own folder; Connect's plugin class
+ * loader finds it there once the worker's classpath has no such class.
+ */
+async function addAppInfoShim(pluginFolder: string, workDir: string, classpath: string): Promise<void> {
+  const sources = join(workDir, "shim-src", "org", "apache", "kafka", "common", "utils");
+  const classes = join(workDir, "shim-classes");
+  await mkdir(sources, { recursive: true });
+  await writeFile(
+    join(sources, "AppInfoParser.java"),
+    `package org.apache.kafka.common.utils;
+public final class AppInfoParser {
+  private AppInfoParser() {}
+  public static String getVersion() { return org.apache.kafka.common.utils.internals.AppInfoParser.getVersion(); }
+  public static String getCommitId() { return org.apache.kafka.common.utils.internals.AppInfoParser.getCommitId(); }
+}
+`,
+  );
+  await run("javac", ["-d", classes, "-cp", classpath, join(sources, "AppInfoParser.java")]);
+  await run("jar", ["cf", join(pluginFolder, "app-info-shim.jar"), "-C", classes, "."]);
+}
+
+export function brokerProperties(brokerPort: number, controllerPort: number, dataDir: string): string {
   return properties({
     "process.roles": "broker,controller",
     "node.id": "1",
@@ -149,6 +221,9 @@ function brokerProperties(brokerPort: number, controllerPort: number, dataDir: s
     "share.coordinator.state.topic.replication.factor": "1",
     "share.coordinator.state.topic.min.isr": "1",
     "group.initial.rebalance.delay.ms": "0",
+    // A deleted topic's files stay open for a minute by default: a benchmark that deletes thousands of
+    // partitions and creates as many again would meet the open-file limit.
+    "file.delete.delay.ms": "1000",
   });
 }
 
@@ -183,16 +258,40 @@ export function properties(entries: Record<string, string>): string {
     .join("\n")}\n`;
 }
 
+/**
+ * The JVM runs under a small shell watchdog, as the leader of its own process group: `terminate` signals the
+ * whole group, and when this Node process dies in any way (even SIGKILL) the watchdog sees its stdin pipe close
+ * and stops the JVM, so no broker or worker outlives the process that started it. (The pipe is kept as fd 3: a
+ * background job's stdin is /dev/null in a non-interactive shell.)
+ */
+const watchdog = `exec 3<&0
+java "$@" </dev/null 3<&- & pid=$!
+trap 'kill -TERM $pid 2>/dev/null' TERM INT HUP
+( cat <&3 >/dev/null; kill -TERM $pid 2>/dev/null ) &
+while kill -0 $pid 2>/dev/null; do wait $pid; status=$?; done
+exit $status`;
+
 export function startJava(args: string[], classpath: string, logFile: string): ChildProcess {
-  const out = createWriteStream(logFile);
+  // The JVM writes its log itself: it must not depend on this process being alive to read a pipe.
+  const out = openSync(logFile, "a");
   // The classpath goes through the environment: it is longer than is comfortable on a command line.
-  const child = spawn("java", [...jvmFlags, ...args], {
+  const child = spawn("sh", ["-c", watchdog, "java-watchdog", ...jvmFlags, ...args], {
     env: { ...process.env, CLASSPATH: classpath },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", out, out],
+    detached: true,
   });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  closeSync(out);
   return child;
+}
+
+/** Signals every process of the child's group (the watchdog, its JVM); a group already gone is not an error. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: the group has exited meanwhile.
+  }
 }
 
 export async function waitFor(
@@ -240,10 +339,12 @@ async function connectReady(connectUrl: string): Promise<boolean> {
 export async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  killGroup(child, "SIGTERM");
+  const timer = setTimeout(() => killGroup(child, "SIGKILL"), 15_000);
   await exited;
   clearTimeout(timer);
+  // The watchdog's stdin watcher ends with the pipe.
+  child.stdin?.destroy();
 }
 
 /** Ports the kernel has just handed out, all held open at once so that no two names get the same port. */

@@ -119,18 +119,26 @@ export class FaultProxy {
     }
   }
 
-  /** The next request with this method to a matching path gets this JSON body (a worker's answer, rewritten). */
-  answerNextWithBody(
-    only: { readonly method: string; readonly path: RegExp },
-    status: number,
-    body: unknown,
-  ): void {
-    this.#faults.push({ kind: "status", status, body: JSON.stringify(body), only });
-  }
-
   /** The next request with this method to a matching path reaches the worker only after `ms`: a slow worker. */
   delayNextMatching(only: { readonly method: string; readonly path: RegExp }, ms: number): void {
     this.#faults.push({ kind: "delay", ms, only });
+  }
+
+  /** The next `times` requests with this method to a matching path get `body` as JSON (an old worker's `GET /`). */
+  answerNextWith(
+    only: { readonly method: string; readonly path: RegExp },
+    times: number,
+    status: number,
+    body: unknown,
+  ): void {
+    for (let i = 0; i < times; i++) {
+      this.#faults.push({ kind: "status", status, body: JSON.stringify(body), only });
+    }
+  }
+
+  /** Forgets every fault not yet used: requests reach the worker again. */
+  clearFaults(): void {
+    this.#faults.length = 0;
   }
 
   /** Down: every connection is cut at once, as when the worker's host is gone. */

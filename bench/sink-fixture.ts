@@ -1,0 +1,174 @@
+/**
+ * N sinks' worth of Kafka state, made fast: N topics with a few messages per partition and, per topic, a group
+ * `connect-<sink>` whose committed offsets lag the log end by partition % 3. The groups are made by an admin
+ * OffsetCommit (an Empty group with offsets, as a stopped sink's), not by consumers joining: 5,000 joins take
+ * minutes. Earlier runs' leftovers (names starting with `bench-`) are deleted, and waited out, before anything is
+ * created: a broker still deleting them answers UNKNOWN_TOPIC_OR_PARTITION and keeps their files open.
+ */
+import { Admin } from "@platformatic/kafka";
+import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { uniqueName } from "../test/support/test-bed-env.js";
+import { inLanes } from "./in-lanes.js";
+
+export interface SinkFixture {
+  readonly topics: readonly string[];
+  readonly sinks: readonly { readonly name: string; readonly config: { readonly topics: string } }[];
+  readonly groups: readonly string[];
+  readonly partitionsPerTopic: number;
+  readonly expectedLag: number;
+  readonly setupMs: number;
+  remove(): Promise<void>;
+}
+
+/** Names every benchmark's topics and groups start with: what {@link removeLeftovers} clears. */
+const benchPrefix = "bench-";
+
+export async function createSinkFixture(
+  bootstrapServers: string,
+  options: {
+    readonly sinks: number;
+    readonly partitionsPerTopic: number;
+    readonly messagesPerPartition: number;
+  },
+): Promise<SinkFixture> {
+  const started = performance.now();
+  const admin = new Admin({
+    clientId: "connect-ops-bench",
+    bootstrapBrokers: [bootstrapServers],
+    timeout: 120_000,
+  });
+  await removeLeftovers(admin);
+  const prefix = uniqueName(`${benchPrefix}scale`);
+  const topics = Array.from({ length: options.sinks }, (_, i) => `${prefix}-t-${i}`);
+  const sinks = topics.map((topic, i) => ({ name: `${prefix}-sink-${i}`, config: { topics: topic } }));
+  const groups = sinks.map((sink) => `connect-${sink.name}`);
+  const remove = async () => {
+    await removeLeftovers(admin, prefix).finally(() => admin.close());
+  };
+  try {
+    for (let i = 0; i < topics.length; i += 250) {
+      await admin.createTopics({
+        topics: topics.slice(i, i + 250),
+        partitions: options.partitionsPerTopic,
+        replicas: 1,
+      });
+    }
+    await waitUntil(`leaders for ${topics.length} topics`, async () => {
+      const metadata = await admin
+        .metadata({ topics: [...topics], forceUpdate: true })
+        .catch(() => undefined);
+      return metadata !== undefined && topics.every((topic) => metadata.topics.has(topic));
+    });
+
+    const kafka = new Kafka({
+      clientId: "connect-ops-bench",
+      brokers: [bootstrapServers],
+      logLevel: logLevel.NOTHING,
+    });
+    // Idempotent: kafkajs otherwise resends Produce requests to freshly created partitions and writes more
+    // messages than planned (seen at 100 topics), so the lag would not be the one planned.
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // A broker that has just created or deleted thousands of partitions answers NOT_LEADER for a while.
+      retry: { retries: 12, maxRetryTime: 30_000 },
+    });
+    await producer.connect();
+    try {
+      for (let i = 0; i < topics.length; i += 100) {
+        await producer.sendBatch({
+          acks: -1,
+          topicMessages: topics.slice(i, i + 100).map((topic) => ({
+            topic,
+            messages: Array.from(
+              { length: options.partitionsPerTopic * options.messagesPerPartition },
+              (_, m) => ({
+                value: "x",
+                partition: m % options.partitionsPerTopic,
+              }),
+            ),
+          })),
+        });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+
+    const committed = (partition: number) => options.messagesPerPartition - (partition % 3);
+    await inLanes(
+      topics.map((topic, i) => ({ topic, groupId: groups[i] as string })),
+      32,
+      ({ topic, groupId }) =>
+        admin.alterConsumerGroupOffsets({
+          groupId,
+          topics: [
+            {
+              name: topic,
+              partitionOffsets: Array.from({ length: options.partitionsPerTopic }, (_, partition) => ({
+                partition,
+                offset: BigInt(committed(partition)),
+              })),
+            },
+          ],
+        }),
+    );
+    const perTopic = Array.from(
+      { length: options.partitionsPerTopic },
+      (_, p) => options.messagesPerPartition - committed(p),
+    ).reduce((sum, lag) => sum + lag, 0);
+    return {
+      topics,
+      sinks,
+      groups,
+      partitionsPerTopic: options.partitionsPerTopic,
+      expectedLag: perTopic * topics.length,
+      setupMs: performance.now() - started,
+      remove,
+    };
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+}
+
+/** Deletes, and waits out, every earlier benchmark's topics and groups (`bench-*`) on this broker. */
+export async function waitOutEarlierRuns(bootstrapServers: string): Promise<void> {
+  const admin = new Admin({
+    clientId: "connect-ops-bench",
+    bootstrapBrokers: [bootstrapServers],
+    timeout: 120_000,
+  });
+  await removeLeftovers(admin).finally(() => admin.close());
+}
+
+/**
+ * Deletes the groups and topics whose names start with `prefix` (by default, any benchmark's) and waits until the
+ * broker no longer lists the topics, so that the next run neither meets them half-deleted nor adds its files to
+ * theirs.
+ */
+async function removeLeftovers(admin: Admin, prefix = benchPrefix): Promise<void> {
+  const groups = [...(await admin.listGroups()).keys()].filter((group) =>
+    group.startsWith(`connect-${prefix}`),
+  );
+  for (let i = 0; i < groups.length; i += 500) {
+    await admin.deleteGroups({ groups: groups.slice(i, i + 500) }).catch(() => undefined);
+  }
+  const leftovers = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+  for (let i = 0; i < leftovers.length; i += 500) {
+    await admin.deleteTopics({ topics: leftovers.slice(i, i + 500) }).catch(() => undefined);
+  }
+  if (leftovers.length === 0) return;
+  await waitUntil(`${leftovers.length} topics of an earlier run deleted`, async () => {
+    const listed = await admin.listTopics().catch(() => undefined);
+    return listed !== undefined && !listed.some((topic) => topic.startsWith(prefix));
+  });
+}
+
+async function waitUntil(what: string, done: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * The bot at its Slack edge, side by side with references in the same run: the acknowledgement of signed slash
+ * commands and the RSS against a bare Bolt app that only acknowledges (bench/bare-bolt.js), the time until a person
+ * hears about a Connect worker that never answers, and `list` of 1,000 connectors against one raw GET. The bot runs
+ * as the Dockerfile runs it (`node dist/src/main.js`, built by `npm run build`), with Slack replaced by the
+ * recording stand-in and Connect reached through a fault proxy.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { ConnectClient } from "../src/connect/connect-client.js";
+import { SlackApiStandIn } from "../test/slack/slack-api-stand-in.js";
+import { SlackSimulator } from "../test/slack/slack-signer.js";
+import { FaultProxy } from "../test/support/fault-proxy.js";
+import { uniqueName } from "../test/support/test-bed-env.js";
+import { inLanes } from "./in-lanes.js";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "..");
+const botToken = "xoxb-bench-token";
+const signingSecret = "bench-signing-secret";
+const operator = "U0OPER";
+/** A database of its own on the shared Redis: the bot runs with its production key prefix. */
+const redisUrl = "redis://127.0.0.1:6379/11";
+
+export interface EdgeOptions {
+  readonly rounds: number;
+  /** Signed slash commands per round, and how many are in flight at once. */
+  readonly commands: number;
+  readonly concurrency: number;
+  readonly connectors: number;
+  readonly pendingRequests: number;
+  /** How long RSS is sampled per round (the alert poll runs every 30 s). */
+  readonly rssWindowMs: number;
+}
+
+export interface EdgeRound {
+  readonly ackP99: { readonly bot: number; readonly bare: number };
+  readonly silenceMs: number;
+  readonly list: { readonly bot: number; readonly rawGet: number };
+  /** MiB: the median of the window's samples, and the window's highest. */
+  readonly rss: {
+    readonly bot: number;
+    readonly bare: number;
+    readonly botPeak: number;
+    readonly barePeak: number;
+  };
+}
+
+export interface BotMemory {
+  /** MiB, from /proc: anonymous memory (heap, malloc) and file-backed pages (code). */
+  readonly rssAnon: number;
+  readonly rssFile: number;
+  /** bench/memory-probe.js's last line: V8 heap total and used, its spaces, external and ArrayBuffers (MiB). */
+  readonly probe: Readonly<Record<string, number>>;
+  /** MiB of live objects in the heap snapshot, and the largest holders by constructor. */
+  readonly heapLive: number;
+  readonly topConstructors: readonly {
+    readonly name: string;
+    readonly mib: number;
+    readonly count: number;
+  }[];
+}
+
+export interface EdgeFigures {
+  readonly rounds: readonly EdgeRound[];
+  /** MiB: each process's high-water mark (VmHWM) over the whole run. */
+  readonly highWater: { readonly bot: number; readonly bare: number };
+  /** What the bot's RSS was made of after the last round: its V8 heap (a heap snapshot) and the rest. */
+  readonly botMemory: BotMemory;
+  readonly setupMs: { readonly build: number; readonly connectors: number; readonly pending: number };
+  readonly options: EdgeOptions;
+}
+
+interface Served {
+  readonly child: ChildProcess;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function measureSlackEdge(
+  bed: { connectUrl: string; bootstrapServers: string },
+  options: EdgeOptions,
+): Promise<EdgeFigures> {
+  const snapshots = await mkdtemp(join(tmpdir(), "bench-edge-"));
+  let started = performance.now();
+  await run("npm", ["run", "build"], { cwd: root });
+  const buildMs = performance.now() - started;
+
+  const standIn = await SlackApiStandIn.start({ botToken });
+  const proxy = await FaultProxy.start(bed.connectUrl);
+  const connect = new ConnectClient({ cluster: "bench", url: bed.connectUrl, timeoutMs: 60_000 });
+  const prefix = uniqueName("bench-edge");
+  const names = Array.from({ length: options.connectors }, (_, i) => `${prefix}-${i}`);
+  const served: Served[] = [];
+  try {
+    const bare = await serve(["bench/bare-bolt.js"], {}, /^listening (\d+)$/);
+    served.push(bare);
+    const bot = await serve(
+      [
+        "--import",
+        "./bench/memory-probe.js",
+        "--heapsnapshot-signal=SIGUSR2",
+        `--diagnostic-dir=${snapshots}`,
+        ...(await dockerCommand()),
+      ],
+      {
+        CONNECT_URL: proxy.url,
+        KAFKA_BROKERS: bed.bootstrapServers,
+        REDIS_URL: redisUrl,
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_API_URL: standIn.apiUrl,
+        ROLE_OPERATORS: operator,
+        APPROVALS_CHANNEL: "C0APPROVALS",
+        ALERTS_CHANNEL: "C0ALERTS",
+        ALERT_POLL_INTERVAL: "30s",
+        MEMORY_PROBE_FILE: join(snapshots, "memory.jsonl"),
+        LOG_LEVEL: "info",
+      },
+      /listening for \/connect on port (\d+)/,
+    );
+    served.push(bot);
+    const botSlack = new SlackSimulator(bot.url, signingSecret);
+    const bareSlack = new SlackSimulator(bare.url, signingSecret);
+    const answered = async (slack: SlackSimulator, text: string) => {
+      const responseUrl = standIn.responseUrl();
+      const begun = performance.now();
+      await slack.slashCommand({ text, userId: operator, responseUrl });
+      await standIn.waitForCall("response_url", (call) => call.url === responseUrl, 60_000);
+      return performance.now() - begun;
+    };
+
+    // Warm-up: JIT, connection pools, Bolt's first-request work.
+    await acks(bareSlack, standIn, options.commands, options.concurrency);
+    await acks(botSlack, standIn, options.commands, options.concurrency);
+
+    started = performance.now();
+    const topic = `${prefix}-topic`;
+    await inLanes(names, 8, (name) =>
+      connect.createConnector(
+        name,
+        {
+          "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+          topics: topic,
+          file: "/dev/null",
+        },
+        "STOPPED",
+      ),
+    );
+    const connectorsMs = performance.now() - started;
+
+    started = performance.now();
+    await inLanes(names.slice(0, options.pendingRequests), 8, async (name) => {
+      await answered(botSlack, `stop ${name} --reason "benchmark"`);
+    });
+    const pendingMs = performance.now() - started;
+
+    const rounds: EdgeRound[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      // Alternate who goes first, so neither always meets a machine the other has just warmed or loaded.
+      const order = round % 2 === 0 ? (["bare", "bot"] as const) : (["bot", "bare"] as const);
+      const ackP99 = { bot: 0, bare: 0 };
+      for (const who of order) {
+        ackP99[who] = p99(
+          await acks(who === "bot" ? botSlack : bareSlack, standIn, options.commands, options.concurrency),
+        );
+      }
+
+      proxy.hangNext(100);
+      const silenceMs = await answered(botSlack, `status ${names[0] ?? "x"}`);
+      proxy.clearFaults();
+
+      const listMs = await answered(botSlack, "list");
+      const rawBegun = performance.now();
+      const raw = await fetch(`${proxy.url}/connectors?expand=status&expand=info`);
+      await raw.text();
+      const rawGet = performance.now() - rawBegun;
+
+      const rss = await sampleRss([bot.child.pid ?? 0, bare.child.pid ?? 0], options.rssWindowMs);
+      rounds.push({
+        ackP99,
+        silenceMs,
+        list: { bot: listMs, rawGet },
+        rss: {
+          bot: median(rss[0] ?? []),
+          bare: median(rss[1] ?? []),
+          botPeak: Math.max(...(rss[0] ?? [])),
+          barePeak: Math.max(...(rss[1] ?? [])),
+        },
+      });
+    }
+    const highWater = {
+      bot: await statusMiB(bot.child.pid ?? 0, "VmHWM"),
+      bare: await statusMiB(bare.child.pid ?? 0, "VmHWM"),
+    };
+    const botMemory = await memoryOf(bot.child.pid ?? 0);
+    return {
+      rounds,
+      highWater,
+      botMemory,
+      setupMs: { build: buildMs, connectors: connectorsMs, pending: pendingMs },
+      options,
+    };
+  } finally {
+    for (const process of served.reverse()) await process.stop();
+    await inLanes(names, 8, (name) => connect.deleteConnector(name).catch(() => undefined));
+    await connect.close();
+    await proxy.close();
+    await standIn.close();
+    await removeKeys(redisUrl, "connect-ops:*");
+    await rm(snapshots, { recursive: true, force: true });
+  }
+
+  /** /proc's split of the RSS, then a heap snapshot (SIGUSR2) summed by constructor. */
+  async function memoryOf(pid: number): Promise<BotMemory> {
+    const rssAnon = await statusMiB(pid, "RssAnon");
+    const rssFile = await statusMiB(pid, "RssFile");
+    const probe = (await readFile(join(snapshots, "memory.jsonl"), "utf8")).trim().split("\n").at(-1) ?? "{}";
+    process.kill(pid, "SIGUSR2");
+    let file: string | undefined;
+    for (let i = 0; i < 240 && file === undefined; i++) {
+      await new Promise((done) => setTimeout(done, 500));
+      const written = (await readdir(snapshots)).find((name) => name.endsWith(".heapsnapshot"));
+      // The file is complete once its size stops changing.
+      if (written !== undefined) {
+        const size = (await stat(join(snapshots, written))).size;
+        await new Promise((done) => setTimeout(done, 1000));
+        if ((await stat(join(snapshots, written))).size === size && size > 0) file = join(snapshots, written);
+      }
+    }
+    if (file === undefined) throw new Error("the bot wrote no heap snapshot");
+    return {
+      rssAnon,
+      rssFile,
+      probe: JSON.parse(probe) as Record<string, number>,
+      ...summarizeSnapshot(JSON.parse(await readFile(file, "utf8")) as HeapSnapshot),
+    };
+  }
+}
+
+interface HeapSnapshot {
+  readonly snapshot: { readonly meta: { readonly node_fields: string[]; readonly node_types: [string[]] } };
+  readonly nodes: number[];
+  readonly strings: string[];
+}
+
+/** Self sizes summed by constructor name (objects) or node type (strings, code, arrays…), largest first. */
+function summarizeSnapshot(heap: HeapSnapshot): Pick<BotMemory, "heapLive" | "topConstructors"> {
+  const fields = heap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const type = fields.indexOf("type");
+  const name = fields.indexOf("name");
+  const size = fields.indexOf("self_size");
+  const types = heap.snapshot.meta.node_types[0];
+  const totals = new Map<string, { bytes: number; count: number }>();
+  let live = 0;
+  for (let i = 0; i < heap.nodes.length; i += width) {
+    const bytes = heap.nodes[i + size] ?? 0;
+    const kind = types[heap.nodes[i + type] ?? 0] ?? "?";
+    const key =
+      kind === "object" || kind === "closure" ? `${heap.strings[heap.nodes[i + name] ?? 0]}` : `(${kind})`;
+    const total = totals.get(key) ?? { bytes: 0, count: 0 };
+    total.bytes += bytes;
+    total.count++;
+    totals.set(key, total);
+    live += bytes;
+  }
+  return {
+    heapLive: live / 2 ** 20,
+    topConstructors: [...totals]
+      .sort((a, b) => b[1].bytes - a[1].bytes)
+      .slice(0, 8)
+      .map(([key, total]) => ({ name: key, mib: total.bytes / 2 ** 20, count: total.count })),
+  };
+}
+
+/** Sends `count` signed `help` commands, `concurrency` at a time; the time until each is acknowledged (HTTP 200). */
+async function acks(
+  slack: SlackSimulator,
+  standIn: SlackApiStandIn,
+  count: number,
+  concurrency: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  await inLanes(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async () => {
+      const sent = await slack.slashCommand({
+        text: "help",
+        userId: operator,
+        responseUrl: standIn.responseUrl(),
+      });
+      if (sent.status !== 200) throw new Error(`slash command answered ${sent.status}: ${sent.body}`);
+      times.push(sent.elapsedMs);
+    },
+  );
+  return times;
+}
+
+/** Starts a Node program of this repository and waits for the log line that gives its port. */
+async function serve(args: readonly string[], env: Record<string, string>, ready: RegExp): Promise<Served> {
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_CHILD_NODE_ARGS?.split(" ").filter(Boolean) ?? []), ...args],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: String(await freePort()),
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_BOT_TOKEN: botToken,
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const port = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start within 60 s`)), 60_000);
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
+    // Every line is read, so that the child never blocks on a full pipe; the port comes from the first match.
+    lines.on("line", (line) => {
+      const port = ready.exec(line)?.[1];
+      if (port !== undefined) {
+        clearTimeout(timer);
+        resolve(port);
+      }
+    });
+  });
+  return {
+    child,
+    url: `http://127.0.0.1:${port}/slack/events`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The Node flags and script of the Dockerfile's `CMD ["node", …]`: the bot runs here exactly as it runs there. */
+async function dockerCommand(): Promise<string[]> {
+  const dockerfile = await readFile(join(root, "Dockerfile"), "utf8");
+  const cmd = /^CMD (\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const [node, ...args] = cmd === undefined ? [] : (JSON.parse(cmd) as string[]);
+  if (node !== "node" || args.length === 0)
+    throw new Error(`the Dockerfile's CMD is not ["node", …]: ${cmd}`);
+  return args;
+}
+
+/** A port the kernel has just handed out (the bot's config refuses port 0). */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") throw new Error("no TCP port assigned");
+  return address.port;
+}
+
+/** RSS of each process (MiB), sampled every 250 ms for `windowMs`. */
+async function sampleRss(pids: readonly number[], windowMs: number): Promise<number[][]> {
+  const samples = pids.map((): number[] => []);
+  const end = performance.now() + windowMs;
+  while (performance.now() < end) {
+    for (const [i, pid] of pids.entries()) samples[i]?.push(await statusMiB(pid, "VmRSS"));
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  return samples;
+}
+
+/** A memory figure of /proc/<pid>/status (VmRSS, VmHWM), in MiB. */
+async function statusMiB(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile"): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kib = Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return kib / 1024;
+}
+
+/** Deletes this benchmark's keys (its own database; never a FLUSHDB on the shared Redis). */
+async function removeKeys(url: string, pattern: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function p99(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? Number.NaN;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
