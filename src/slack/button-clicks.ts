@@ -15,7 +15,8 @@ const ButtonClick = z.object({
   trigger_id: z.string().min(1),
   actions: z.array(z.object({ action_id: z.string(), value: z.string() })).length(1),
   channel: z.object({ id: z.string() }).optional(),
-  container: z.object({ channel_id: z.string(), message_ts: z.string() }).optional(),
+  // A message's button names its message; a Home tab's names a view instead (no channel, no ts).
+  container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).optional(),
 });
 
 /** Slack wants an answer to a click within 3 s; the decision is saved first, but never past this. */
@@ -101,7 +102,7 @@ async function handleClick(
     actionId: action.action_id,
     value: action.value,
     user: { id: user.id, name: user.username ?? user.name ?? user.id },
-    ...(container === undefined
+    ...(container?.channel_id === undefined || container.message_ts === undefined
       ? {}
       : { message: { channel: container.channel_id, ts: container.message_ts } }),
   };
