@@ -35,8 +35,11 @@ export const logging = [
 /** The newest Kafka release on Maven Central when this was written; KAFKA_VERSION picks another. */
 export const defaultKafkaVersion = "4.4.0";
 
-/** Releases whose connect-file jar Maven Central lacks → the newest connect-file published before them. */
-const connectFileVersions: Readonly<Record<string, string>> = { "4.4.0": "4.3.1" };
+/**
+ * Releases whose connect-file and connect-basic-auth-extension jars Maven Central lacks → the newest release that
+ * has them.
+ */
+const pluginJarVersions: Readonly<Record<string, string>> = { "4.4.0": "4.3.1" };
 
 /** Small heaps and a serial collector: the machine has 2 cores and also runs the Node test processes. */
 const jvmFlags = ["-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-Djava.awt.headless=true"];
@@ -160,7 +163,8 @@ export async function resolveJars(kafkaVersion: string, workDir: string) {
       // Kafka 3.x logs through reload4j, 4.x through Log4j2: the pom has one profile for each.
       `-Pkafka-${kafkaVersion.split(".")[0]}`,
       `-Dkafka.version=${kafkaVersion}`,
-      `-Dconnect-file.version=${connectFileVersions[kafkaVersion] ?? kafkaVersion}`,
+      `-Dconnect-file.version=${pluginJarVersions[kafkaVersion] ?? kafkaVersion}`,
+      `-Dconnect-basic-auth.version=${pluginJarVersions[kafkaVersion] ?? kafkaVersion}`,
       `-Dmdep.outputFile=${classpathFile}`,
     ],
     { maxBuffer: 16 * 1024 * 1024 },
@@ -172,18 +176,19 @@ export async function resolveJars(kafkaVersion: string, workDir: string) {
   await mkdir(fileConnectorDir, { recursive: true });
   for (const jar of jars.filter(isFilePlugin)) await symlink(jar, join(fileConnectorDir, "connect-file.jar"));
   const classpath = jars.filter((jar) => !isFilePlugin(jar)).join(":");
-  if (connectFileVersions[kafkaVersion] !== undefined)
-    await addAppInfoShim(fileConnectorDir, workDir, classpath);
-  return { classpath, pluginDir };
+  if (pluginJarVersions[kafkaVersion] === undefined) return { classpath, pluginDir };
+  // The older basic-auth extension is on the worker's classpath: it needs the shim there too.
+  const shim = await addAppInfoShim(fileConnectorDir, workDir, classpath);
+  return { classpath: `${classpath}:${shim}`, pluginDir };
 }
 
-export /**
+/**
  * Kafka 4.4 moved `AppInfoParser` to `org.apache.kafka.common.utils.internals`, and an older connect-file calls
  * the old class from its `version()`: without it the worker answers 500 to any request that loads the plugin.
- * The shim (the old name, delegating to the new one) goes in the plugin's own folder; Connect's plugin class
- * loader finds it there once the worker's classpath has no such class.
+ * The shim (the old name, delegating to the new one) goes in the plugin's own folder, where Connect's plugin class
+ * loader finds it, and on the worker's classpath for the basic-auth extension; returns its path.
  */
-async function addAppInfoShim(pluginFolder: string, workDir: string, classpath: string): Promise<void> {
+async function addAppInfoShim(pluginFolder: string, workDir: string, classpath: string): Promise<string> {
   const sources = join(workDir, "shim-src", "org", "apache", "kafka", "common", "utils");
   const classes = join(workDir, "shim-classes");
   await mkdir(sources, { recursive: true });
@@ -198,7 +203,9 @@ public final class AppInfoParser {
 `,
   );
   await run("javac", ["-d", classes, "-cp", classpath, join(sources, "AppInfoParser.java")]);
-  await run("jar", ["cf", join(pluginFolder, "app-info-shim.jar"), "-C", classes, "."]);
+  const shim = join(pluginFolder, "app-info-shim.jar");
+  await run("jar", ["cf", shim, "-C", classes, "."]);
+  return shim;
 }
 
 export function brokerProperties(brokerPort: number, controllerPort: number, dataDir: string): string {
