@@ -169,6 +169,7 @@ export function createApp(options: AppOptions): App {
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
     logger,
     onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
+    onConnectionError: (error) => redisWatch.notice(error),
     ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });

@@ -46,6 +46,8 @@ export interface AlertsOptions {
   readonly logger?: Logger;
   /** Told how long each cluster's part of a poll took, in seconds (metrics). */
   readonly onClusterPolled?: (cluster: string, seconds: number) => void;
+  /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, a warning a minute. */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 export interface Person {
@@ -129,6 +131,10 @@ export class Alerts {
 
   /** Queue and worker reconnect by themselves; one line a minute says Redis is away while it is. */
   #connectionError(error: Error): void {
+    if (this.#options.onConnectionError !== undefined) {
+      this.#options.onConnectionError(error);
+      return;
+    }
     const now = Date.now();
     if (now - this.#lastConnectionError < 60_000) return;
     this.#lastConnectionError = now;
@@ -153,7 +159,6 @@ export class Alerts {
     this.#worker.on("failed", (_job, error) =>
       this.#options.logger?.warn({ err: error }, "alert poll failed"),
     );
-    this.#worker.on("error", (error) => this.#connectionError(error));
     this.#watchdog ??= setInterval(
       () =>
         void this.#watch().catch((error: unknown) =>
