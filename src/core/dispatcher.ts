@@ -1,6 +1,4 @@
 import type { Logger } from "pino";
-import type { Approvals } from "../../approvals/approvals.js";
-import type { Alerts } from "../alerts/alerts.js";
 import type { AuditRecord, AuditTrail } from "../audit/audit-trail.js";
 import type { ClusterHandle } from "./cluster-handle.js";
 import { withCommandDeadline } from "./command-deadline.js";
@@ -8,6 +6,7 @@ import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js"
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { describeFailure } from "./error-words.js";
 import { type Identities, roleThrough } from "./identity.js";
+import type { CommandServices } from "./ports.js";
 import { redactDeep, redactText } from "./redact.js";
 import { errorReply, type Reply } from "./reply.js";
 import { hasRole } from "./roles.js";
@@ -42,8 +41,8 @@ export interface DispatcherOptions {
   readonly audit: AuditTrail;
   readonly now?: () => Date;
   readonly logger?: Logger;
-  readonly approvals: Approvals;
-  readonly alerts: Alerts;
+  /** What commands reach beyond the core (approvals, alerts), passed on to each as it is. */
+  readonly services: CommandServices;
   /** Whether saved configs keep their secret settings, sealed (a key is set), or leave them out. */
   readonly sealsSecrets?: boolean;
   /** Why the store (Redis) cannot be used right now, or undefined while it answers. */
@@ -172,12 +171,11 @@ export class Dispatcher {
       }
       const reply = await withCommandDeadline(this.#options.commandDeadlineMs ?? 8_000, () =>
         prepared.run({
+          ...this.#options.services,
           actor: invocation.actor,
           cluster,
           clusters: this.#options.clusters,
           roleOn,
-          approvals: this.#options.approvals,
-          alerts: this.#options.alerts,
           audit: this.#options.audit,
           commands: this.#options.commands,
           requestId: invocation.requestId,

@@ -39,3 +39,16 @@ export interface ConnectorStates {
 export interface StatusReader<Status extends ConnectorStates> {
   status(name: string, options: { readonly requestId?: string }): Promise<Status>;
 }
+
+/**
+ * The services a command reaches beyond the core, by name (`approvals`, `alerts`). Empty here on purpose: each
+ * module that serves commands adds its entry by declaration merging, next to its implementation, naming only the
+ * methods commands call (`declare module "…/src/core/ports.js" { interface CommandServices { … } }`). The core
+ * thus imports none of them, and the compiler still checks that the app supplies every entry.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging, as described above
+export interface CommandServices {}
+
+/** The clients of one cluster (`connect`, `lag`), filled in the same way by the modules that implement them. */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging, as described above
+export interface ClusterClients {}
