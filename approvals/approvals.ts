@@ -108,6 +108,13 @@ const jobOptions = {
  * until the request expires: approving promotes it to run now; if nobody decides, the delay runs out and the
  * worker marks it expired. Decisions are compare-and-set transitions in the store, so one click wins.
  */
+declare module "../src/core/ports.js" {
+  /** What commands may do with approval requests. */
+  interface CommandServices {
+    readonly approvals: Pick<Approvals, "request" | "get" | "decide" | "cancel" | "recent" | "awaitOutcome">;
+  }
+}
+
 export class Approvals {
   readonly #options: ApprovalsOptions;
   readonly #queue: Queue;

@@ -51,6 +51,8 @@ export interface OffsetPlan {
 
 export class OffsetPlanError extends Error {
   override readonly name = "OffsetPlanError";
+  /** Worded by the core by this code alone (src/core/error-words.ts). */
+  readonly code = "PLAN_REFUSED";
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { ApprovalRequest, Operation } from "../approvals/approval-store.js";
+import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
 import { explicitTarget } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
-import { askForApproval, askForSinkChange, nothingToChange } from "../src/core/ask-for-approval.js";
 import { type CommandContext, defineCommand, positional } from "../src/core/command-spec.js";
 import { RequestId, reasonArg } from "../src/core/connector-args.js";
 import { errorReply, type Reply } from "../src/core/reply.js";

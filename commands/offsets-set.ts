@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
 import { explicitTarget } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectorOffset } from "../src/connect/connect-schemas.js";
-import { askForApproval, askForSinkChange, nothingToChange } from "../src/core/ask-for-approval.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { connectorArg, reasonArg } from "../src/core/connector-args.js";
 import { errorReply } from "../src/core/reply.js";

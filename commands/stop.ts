@@ -1,4 +1,4 @@
-import { askForApproval } from "../src/core/ask-for-approval.js";
+import { askForApproval } from "../approvals/ask-for-approval.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnectorWithReason } from "../src/core/connector-args.js";
 

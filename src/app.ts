@@ -174,8 +174,7 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
   const dispatcher = new Dispatcher({
-    approvals,
-    alerts,
+    services: { approvals, alerts },
     commands,
     clusters,
     channelClusters: config.channelClusters,

@@ -284,6 +284,48 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     await connect().deleteConnector(connector);
   });
 
+  test('a connector whose name holds a quote and a space (orders"v2 …): Restart acts on exactly that connector', async () => {
+    const topic = uniqueName("alert-quote-topic");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 1 });
+    const missing = join(dir, `not-yet-${topic}`);
+    // Connect accepts any name without a `/`; the button must carry this one whole, quote and space included.
+    const connector = uniqueName('orders"v2 sink');
+    createdConnectors.push(connector);
+    await connect().putConfig(connector, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: topic,
+      file: join(missing, "out.txt"),
+    });
+    await standIn.waitForCall(
+      "chat.postMessage",
+      (call) =>
+        call.args.channel === alertsChannel &&
+        /task failed/.test(textOf(call)) &&
+        textOf(call).includes(connector),
+      30_000,
+    );
+    await mkdir(missing);
+    await simulator.buttonClick({
+      userId: operator.id,
+      userName: operator.name,
+      actionId: restartAction,
+      value: `main/${connector}/task-failed`,
+      channelId: alertsChannel,
+      messageTs: "1764000000.000200",
+      responseUrl: standIn.responseUrl(),
+    });
+    await eventually("the quoted connector's task RUNNING again", async () =>
+      (await connect().status(connector)).tasks[0]?.state === "RUNNING" ? true : undefined,
+    );
+    const restarts = (await first.audit.query({ connector, limit: 20 })).filter(
+      (entry) => entry.command === "restart",
+    );
+    assert.equal(restarts.length, 1, "the restart is audited against the exact name");
+    assert.equal(restarts[0]?.outcome, "succeeded");
+    assert.equal(restarts[0]?.connector, connector);
+    await connect().deleteConnector(connector);
+  });
+
   test("lag flapping around the threshold: no fire while it never stays high, and once fired no resolve until under the clear level", async () => {
     const topic = uniqueName("alert-flap-topic");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 100 });

@@ -102,6 +102,16 @@ interface MessageChange {
  * on each connector's recent samples, and keeps one Slack message per group of alerts up to date: posted when they
  * start, edited as they change (with thread replies for real news), edited to resolved when they clear.
  */
+declare module "../core/ports.js" {
+  /** What commands may do with alerts. */
+  interface CommandServices {
+    readonly alerts: Pick<
+      Alerts,
+      "firing" | "silences" | "history" | "acknowledge" | "snooze" | "unsnooze" | "silence"
+    >;
+  }
+}
+
 export class Alerts {
   readonly store: AlertStore;
   readonly #options: AlertsOptions;

@@ -126,6 +126,13 @@ const passwordKeysTtlMs = 10 * 60_000;
  * A typed client for one Kafka Connect cluster's REST API, over one undici connection pool. Every response is
  * parsed; every failure is a {@link ConnectError} with a stable code.
  */
+declare module "../core/ports.js" {
+  interface ClusterClients {
+    /** The cluster's Connect workers. */
+    readonly connect: ConnectClient;
+  }
+}
+
 export class ConnectClient {
   readonly cluster: string;
   readonly #pool: Pool;

@@ -1,14 +1,7 @@
-/** Stable codes: the Slack layer turns each into words, the audit trail records it, BullMQ jobs decide on retries. */
-export type ConnectErrorCode =
-  | "CONNECT_NOT_FOUND"
-  | "CONNECT_CONFLICT"
-  | "CONNECT_NOT_STOPPED"
-  | "CONNECT_BAD_REQUEST"
-  | "CONNECT_UNAUTHORIZED"
-  | "CONNECT_UNAVAILABLE"
-  | "CONNECT_BAD_RESPONSE"
-  | "CONNECT_UNADDRESSABLE_NAME"
-  | "CONNECT_TOO_OLD";
+import type { ConnectErrorCode } from "../core/ports.js";
+
+/** Stable codes, declared with the core's ports: the core words each, the audit trail records it, BullMQ jobs decide on retries. */
+export type { ConnectErrorCode };
 
 export interface ConnectErrorDetails {
   readonly cluster: string;

@@ -1,6 +1,6 @@
-import type { ConnectorState } from "../connect/connect-schemas.js";
 import { awaitState } from "./await-state.js";
 import type { CommandContext } from "./command-spec.js";
+import type { ConnectorState } from "./ports.js";
 import { type Reply, reply } from "./reply.js";
 
 /** After asking Connect for a state change: waits briefly for it, and tells the channel where it stands. */

@@ -1,14 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ConnectClient } from "../connect/connect-client.js";
-import { ConnectNotFound } from "../connect/connect-errors.js";
-import type { ConnectorState, ConnectorStatus } from "../connect/connect-schemas.js";
+import type { ConnectorState, ConnectorStates, StatusReader } from "./ports.js";
+
+/** Connect's 404, read by its stable code (the core knows no client's error classes). */
+const isNotFound = (error: unknown) =>
+  typeof error === "object" && error !== null && "code" in error && error.code === "CONNECT_NOT_FOUND";
 
 /**
  * Connect applies pause, resume and stop asynchronously. Polls the status until the connector and its tasks reach
  * `wanted`, or the time is up; returns the last status either way, so the reply can say where it stands.
  */
-export async function awaitState(
-  connect: ConnectClient,
+export async function awaitState<Status extends ConnectorStates>(
+  connect: StatusReader<Status>,
   name: string,
   wanted: ConnectorState,
   {
@@ -17,14 +19,14 @@ export async function awaitState(
     requestId,
     justCreated = false,
   }: { timeoutMs?: number; intervalMs?: number; requestId?: string; justCreated?: boolean } = {},
-): Promise<{ reached: boolean; status: ConnectorStatus }> {
+): Promise<{ reached: boolean; status: Status }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // A connector created a moment ago has no status yet: Connect answers 404 until its first one is written.
     const status = await connect
       .status(name, requestId === undefined ? {} : { requestId })
       .catch((error: unknown) => {
-        if (justCreated && error instanceof ConnectNotFound && Date.now() < deadline) return undefined;
+        if (justCreated && isNotFound(error) && Date.now() < deadline) return undefined;
         throw error;
       });
     if (status === undefined) {
@@ -41,7 +43,7 @@ export async function awaitState(
 
 /** Connect forgets a deleted connector's status a moment after the DELETE returns: polls until it answers 404. */
 export async function awaitGone(
-  connect: ConnectClient,
+  connect: StatusReader<ConnectorStates>,
   name: string,
   {
     timeoutMs = 30_000,
@@ -54,7 +56,7 @@ export async function awaitGone(
     const gone = await connect.status(name, requestId === undefined ? {} : { requestId }).then(
       () => false,
       (error: unknown) => {
-        if (error instanceof ConnectNotFound) return true;
+        if (isNotFound(error)) return true;
         throw error;
       },
     );

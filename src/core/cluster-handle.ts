@@ -1,10 +1,7 @@
-import type { ConnectClient } from "../connect/connect-client.js";
-import type { SinkLagReader } from "../kafka/sink-lag-reader.js";
+import type { ClusterClients } from "./ports.js";
 
-/** One configured cluster and the clients that reach it. */
-export interface ClusterHandle {
+/** One configured cluster and the clients that reach it (see {@link ClusterClients}). */
+export interface ClusterHandle extends ClusterClients {
   readonly name: string;
   readonly isDefault: boolean;
-  readonly connect: ConnectClient;
-  readonly lag: SinkLagReader;
 }

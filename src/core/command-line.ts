@@ -37,6 +37,7 @@ const openingQuotes: Readonly<Record<string, string>> = { '"': '"', "'": "'", "â
 
 export class CommandLineError extends Error {
   override readonly name = "CommandLineError";
+  readonly code = "USAGE";
 }
 
 export interface FlagSpec {

@@ -1,9 +1,8 @@
 import type { z } from "zod";
-import type { Approvals } from "../../approvals/approvals.js";
-import type { Alerts } from "../alerts/alerts.js";
 import type { AuditTrail } from "../audit/audit-trail.js";
 import type { ClusterHandle } from "./cluster-handle.js";
 import type { FlagSpec } from "./command-line.js";
+import type { CommandServices } from "./ports.js";
 import type { Reply } from "./reply.js";
 import type { Role } from "./roles.js";
 
@@ -18,14 +17,13 @@ export interface Actor {
   readonly source: string;
 }
 
-export interface CommandContext {
+/** What a command is given: who asks, where, and the services of {@link CommandServices}. */
+export interface CommandContext extends CommandServices {
   readonly actor: Actor;
   readonly cluster: ClusterHandle;
   readonly clusters: readonly ClusterHandle[];
   /** The actor's role on a cluster, as the permission check sees it. */
   readonly roleOn: (cluster: string, fresh?: boolean) => Promise<Role | undefined>;
-  readonly approvals: Approvals;
-  readonly alerts: Alerts;
   readonly audit: AuditTrail;
   readonly commands: readonly Command[];
   readonly requestId: string;

@@ -1,6 +1,4 @@
 import type { Logger } from "pino";
-import type { Approvals } from "../../approvals/approvals.js";
-import type { Alerts } from "../alerts/alerts.js";
 import type { AuditRecord, AuditTrail } from "../audit/audit-trail.js";
 import type { ClusterHandle } from "./cluster-handle.js";
 import { withCommandDeadline } from "./command-deadline.js";
@@ -8,17 +6,30 @@ import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js"
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { describeFailure } from "./error-words.js";
 import { type Identities, roleThrough } from "./identity.js";
+import type { CommandServices } from "./ports.js";
 import { redactDeep, redactText } from "./redact.js";
 import { errorReply, type Reply } from "./reply.js";
 import { hasRole } from "./roles.js";
 
-export interface Invocation {
+/**
+ * A command named with its arguments already typed, as a button carries it: the arguments are read by the
+ * command's own schema, exactly as parsed words would be, and never printed and parsed again (so a connector
+ * name keeps every character, quotes included). Keys are the command's positional and flag names.
+ */
+export interface CommandCall {
+  /** The command's full name: `restart`, `alerts snooze`. */
+  readonly command: string;
+  readonly args: RawArgs;
+  /** The cluster to act on; absent: the channel's, else the default one, as for a typed command. */
+  readonly cluster?: string;
+}
+
+/** Who asked, where, and what: a typed line (everything after `/connect`), or a {@link CommandCall}. */
+export type Invocation = {
   readonly actor: Actor;
-  /** Everything after `/connect`. */
-  readonly text: string;
   readonly channelId?: string;
   readonly requestId: string;
-}
+} & ({ readonly text: string } | { readonly call: CommandCall });
 
 export interface DispatcherOptions {
   readonly commands: readonly Command[];
@@ -30,8 +41,8 @@ export interface DispatcherOptions {
   readonly audit: AuditTrail;
   readonly now?: () => Date;
   readonly logger?: Logger;
-  readonly approvals: Approvals;
-  readonly alerts: Alerts;
+  /** What commands reach beyond the core (approvals, alerts), passed on to each as it is. */
+  readonly services: CommandServices;
   /** Whether saved configs keep their secret settings, sealed (a key is set), or leave them out. */
   readonly sealsSecrets?: boolean;
   /** Why the store (Redis) cannot be used right now, or undefined while it answers. */
@@ -102,7 +113,12 @@ export class Dispatcher {
   async #dispatch(invocation: Invocation): Promise<Reply> {
     const started = performance.now();
     // `/connect` alone is a question: what can I type here?
-    const text = invocation.text.trim() === "" ? "help" : invocation.text.trim();
+    const text =
+      "call" in invocation
+        ? printedCall(invocation.call)
+        : invocation.text.trim() === ""
+          ? "help"
+          : invocation.text.trim();
     const record = async (fields: Pick<AuditRecord, "outcome" | "command"> & Partial<AuditRecord>) => {
       const entry = await this.#options.audit.append({
         actorId: invocation.actor.id,
@@ -118,7 +134,10 @@ export class Dispatcher {
       this.#options.logger?.info(logged, `${entry.command}: ${entry.outcome}`);
     };
 
-    const resolved = this.#resolve(text, invocation.channelId);
+    const resolved =
+      "call" in invocation
+        ? this.#resolveCall(invocation.call, invocation.channelId)
+        : this.#resolve(text, invocation.channelId);
     if ("refusal" in resolved) {
       await record({
         command: resolved.command ?? "(unknown)",
@@ -152,12 +171,11 @@ export class Dispatcher {
       }
       const reply = await withCommandDeadline(this.#options.commandDeadlineMs ?? 8_000, () =>
         prepared.run({
+          ...this.#options.services,
           actor: invocation.actor,
           cluster,
           clusters: this.#options.clusters,
           roleOn,
-          approvals: this.#options.approvals,
-          alerts: this.#options.alerts,
           audit: this.#options.audit,
           commands: this.#options.commands,
           requestId: invocation.requestId,
@@ -181,12 +199,7 @@ export class Dispatcher {
     }
   }
 
-  #resolve(
-    text: string,
-    channelId: string | undefined,
-  ):
-    | { command: Command; prepared: PreparedInvocation; cluster: ClusterHandle }
-    | { refusal: string; command?: string } {
+  #resolve(text: string, channelId: string | undefined): Resolved {
     if (text.length > maxTextLength) {
       return { refusal: `That command is ${text.length} characters long; the most is ${maxTextLength}.` };
     }
@@ -213,13 +226,35 @@ export class Dispatcher {
       };
     }
     const rest = words.slice(command.name.split(" ").length);
-    const prepared = prepare(command, rest);
-    if ("error" in prepared) {
-      return { command: command.name, refusal: `${prepared.error}\nUsage: \`${usage(command)}\`` };
-    }
-    const chosen = this.#cluster(prepared.clusterName, channelId);
+    const read = readWords(command, rest);
+    if ("error" in read) return refusedArgs(command, read.error);
+    return this.#settle(command, read.raw, read.clusterName, channelId);
+  }
+
+  /** The same checks as a typed line's, from the arguments as given: only the words are not there to split. */
+  #resolveCall(call: CommandCall, channelId: string | undefined): Resolved {
+    const command = this.#options.commands.find((c) => c.name === call.command);
+    if (command === undefined)
+      return { refusal: `Unknown command \`${call.command}\`. Type \`help\` for the list.` };
+    const known = new Set([...command.positionals.map((p) => p.name), ...Object.keys(command.flags)]);
+    const unknown = Object.keys(call.args).find((name) => !known.has(name));
+    if (unknown !== undefined)
+      return refusedArgs(command, `\`${command.name}\` takes no argument ${unknown}.`);
+    return this.#settle(command, call.args, call.cluster, channelId);
+  }
+
+  /** Lets the command's schema read the arguments, then chooses the cluster. */
+  #settle(
+    command: Command,
+    raw: RawArgs,
+    clusterName: string | undefined,
+    channelId: string | undefined,
+  ): Resolved {
+    const prepared = prepare(command, raw);
+    if ("error" in prepared) return refusedArgs(command, prepared.error);
+    const chosen = this.#cluster(clusterName, channelId);
     const cluster =
-      typeof chosen === "string" && command.anyCluster && prepared.clusterName === undefined
+      typeof chosen === "string" && command.anyCluster && clusterName === undefined
         ? this.#options.clusters[0]
         : chosen;
     if (cluster === undefined || typeof cluster === "string")
@@ -257,12 +292,19 @@ export class Dispatcher {
   }
 }
 
-interface PreparedInvocation extends PreparedRun {
-  readonly clusterName: string | undefined;
+type Resolved =
+  | { command: Command; prepared: PreparedRun; cluster: ClusterHandle }
+  | { refusal: string; command?: string };
+
+function refusedArgs(command: Command, error: string): Resolved {
+  return { command: command.name, refusal: `${error}\nUsage: \`${usage(command)}\`` };
 }
 
-/** Matches the words to the command's positionals and flags, then lets the command's schema read them. */
-function prepare(command: Command, words: readonly string[]): PreparedInvocation | { error: string } {
+/** Matches the words to the command's positionals and flags. */
+function readWords(
+  command: Command,
+  words: readonly string[],
+): { raw: RawArgs; clusterName: string | undefined } | { error: string } {
   let parsed: ReturnType<typeof parseWords>;
   try {
     parsed = parseWords(words, { ...command.flags, cluster: clusterFlag });
@@ -281,6 +323,11 @@ function prepare(command: Command, words: readonly string[]): PreparedInvocation
         ? parsed.positionals.slice(i).join(" ")
         : parsed.positionals[i];
   });
+  return { raw, clusterName: typeof cluster === "string" ? cluster : undefined };
+}
+
+/** Refuses missing arguments by name, then lets the command's schema read them. */
+function prepare(command: Command, raw: RawArgs): PreparedRun | { error: string } {
   const missing = command.positionals.find(
     (positional) => !positional.optional && raw[positional.name] === undefined,
   );
@@ -292,9 +339,19 @@ function prepare(command: Command, words: readonly string[]): PreparedInvocation
     const [name, flag] = missingFlag;
     return { error: `--${name} is required: ${flag.why ?? flag.description}.` };
   }
-  const prepared = command.prepare(raw as RawArgs);
-  if ("error" in prepared) return prepared;
-  return { ...prepared, clusterName: typeof cluster === "string" ? cluster : undefined };
+  return command.prepare(raw);
+}
+
+/**
+ * A call as the audit shows it: each value in JSON quotes, so what was acted on reads unambiguously. For people
+ * only; nothing parses it.
+ */
+function printedCall(call: CommandCall): string {
+  const args = Object.entries(call.args)
+    .filter((entry): entry is [string, string | true] => entry[1] !== undefined)
+    .map(([name, value]) => (value === true ? `--${name}` : `${name}=${JSON.stringify(value)}`));
+  const cluster = call.cluster === undefined ? [] : [`--cluster ${JSON.stringify(call.cluster)}`];
+  return [call.command, ...args, ...cluster].join(" ");
 }
 
 function definedConnector(connector: string | undefined): { connector?: string } {

@@ -1,8 +1,5 @@
-import kafkajs from "kafkajs";
-import { OffsetPlanError } from "../../approvals/offset-plan.js";
-import { ConnectError } from "../connect/connect-errors.js";
-import { KafkaConnectionError } from "../kafka/kafka-connection-error.js";
-import { CommandLineError } from "./command-line.js";
+import { z } from "zod";
+import { connectErrorCodes, kafkaConnectionErrorCodes } from "./ports.js";
 
 export interface FailureWords {
   /** A stable code for the audit trail. */
@@ -11,17 +8,58 @@ export interface FailureWords {
   readonly summary: string;
 }
 
-/** The one place that turns failures into words a user reads. */
+/** A failed Connect call, as src/connect's errors carry it. */
+const ConnectFailure = z.object({
+  code: z.enum(connectErrorCodes),
+  cluster: z.string(),
+  url: z.string(),
+  operation: z.string(),
+  reason: z.string(),
+  status: z.number().optional(),
+  waitedMs: z.number().optional(),
+  attempts: z.number().optional(),
+});
+type ConnectFailure = z.infer<typeof ConnectFailure>;
+
+/** A Kafka session that could not be opened, as src/kafka's `KafkaConnectionError` carries it. */
+const KafkaConnectionFailure = z.object({
+  code: z.enum(kafkaConnectionErrorCodes),
+  brokers: z.array(z.string()).readonly(),
+  mechanism: z.string().optional(),
+  username: z.string().optional(),
+  caFile: z.string().optional(),
+  reason: z.string(),
+});
+type KafkaConnectionFailure = z.infer<typeof KafkaConnectionFailure>;
+
+/** A refusal whose message is already meant for the person: bad command words, an offset plan that cannot be. */
+const WordedFailure = z.object({ code: z.enum(["USAGE", "PLAN_REFUSED"]), message: z.string() });
+
+/** Any other error of the Kafka client: its class name is its code (`KafkaJS…`), `retriable` says if trying again helps. */
+const KafkaClientFailure = z.object({
+  name: z.string().startsWith("KafkaJS"),
+  message: z.string(),
+  retriable: z.boolean(),
+});
+
+/**
+ * The one place that turns failures into words a user reads. An error is read by its stable `code` and the
+ * fields that go with it, never by its class, so the core needs none of the clients that throw them.
+ */
 export function describeFailure(error: unknown, requestId: string): FailureWords {
-  if (error instanceof CommandLineError) return { code: "USAGE", summary: error.message };
-  if (error instanceof OffsetPlanError) return { code: "PLAN_REFUSED", summary: error.message };
-  if (error instanceof ConnectError) return { code: error.code, summary: connectWords(error) };
-  if (error instanceof KafkaConnectionError)
-    return { code: error.code, summary: kafkaConnectionWords(error) };
-  if (error instanceof kafkajs.KafkaJSError) {
+  const worded = WordedFailure.safeParse(error);
+  if (worded.success) return { code: worded.data.code, summary: worded.data.message };
+  const connect = ConnectFailure.safeParse(error);
+  if (connect.success) return { code: connect.data.code, summary: connectWords(connect.data) };
+  const kafkaConnection = KafkaConnectionFailure.safeParse(error);
+  if (kafkaConnection.success)
+    return { code: kafkaConnection.data.code, summary: kafkaConnectionWords(kafkaConnection.data) };
+  const kafka = KafkaClientFailure.safeParse(error);
+  if (kafka.success) {
+    const { retriable, message } = kafka.data;
     return {
-      code: error.retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
-      summary: `Kafka did not answer as expected: ${error.message}.${error.retriable ? " Try again in a moment." : ""}`,
+      code: retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
+      summary: `Kafka did not answer as expected: ${message}.${retriable ? " Try again in a moment." : ""}`,
     };
   }
   return {
@@ -30,7 +68,7 @@ export function describeFailure(error: unknown, requestId: string): FailureWords
   };
 }
 
-function connectWords(error: ConnectError): string {
+function connectWords(error: ConnectFailure): string {
   const cluster = `cluster ${error.cluster}`;
   switch (error.code) {
     case "CONNECT_NOT_FOUND":
@@ -59,7 +97,7 @@ function connectWords(error: ConnectError): string {
 }
 
 /** Credentials, certificates, reachability: what failed when the bot opened its Kafka session. Never a secret. */
-function kafkaConnectionWords(error: KafkaConnectionError): string {
+function kafkaConnectionWords(error: KafkaConnectionFailure): string {
   const brokers = error.brokers.join(", ");
   switch (error.code) {
     case "KAFKA_AUTH_FAILED":

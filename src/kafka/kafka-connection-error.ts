@@ -1,8 +1,9 @@
 import kafkajs from "kafkajs";
+import type { KafkaConnectionErrorCode } from "../core/ports.js";
 import { isUntrustedCertificate } from "../tls-certificate-errors.js";
 import type { KafkaConnection } from "./kafka-connection.js";
 
-export type KafkaConnectionErrorCode = "KAFKA_AUTH_FAILED" | "KAFKA_TLS_UNTRUSTED" | "KAFKA_UNREACHABLE";
+export type { KafkaConnectionErrorCode };
 
 /**
  * The bot could not open a session with the brokers: the credentials were refused, the brokers' certificate is

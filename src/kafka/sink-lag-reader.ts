@@ -123,6 +123,13 @@ const cacheLimit = 50_000;
  * with no commit starts where `auto.offset.reset` says (`sink-consumer.ts`), and a deleted topic is reported as
  * gone for the sinks that read it while their other topics, and other sinks, are read as usual.
  */
+declare module "../core/ports.js" {
+  interface ClusterClients {
+    /** Reads sink connectors' consumer lag from the cluster's brokers. */
+    readonly lag: SinkLagReader;
+  }
+}
+
 export class SinkLagReader {
   readonly #kafka: KafkaOffsets;
   readonly #concurrency: number;

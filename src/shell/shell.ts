@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
+import { awaitExecution } from "../../approvals/ask-for-approval.js";
 import type { App } from "../app.js";
-import { awaitExecution } from "../core/ask-for-approval.js";
 import type { Actor } from "../core/command-spec.js";
 import type { Dispatcher } from "../core/dispatcher.js";
 import { redactText } from "../core/redact.js";

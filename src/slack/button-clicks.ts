@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { App as BoltApp, RespondArguments } from "@slack/bolt";
 import { z } from "zod";
 import type { App } from "../app.js";
+import type { CommandCall } from "../core/dispatcher.js";
 import { redactDeep } from "../core/redact.js";
 import type { Reply } from "../core/reply.js";
 import { escapeMrkdwn, fallbackText } from "./block-kit.js";
@@ -31,8 +32,9 @@ export interface Click {
 }
 
 /**
- * A button runs a `/connect` command line through the dispatcher as the person who clicked, so roles, the audit
- * and every check apply exactly as for the typed command. `commandFor` turns the click into that line;
+ * A button runs a command through the dispatcher as the person who clicked, so roles, the audit and every check
+ * apply exactly as for the typed command. `commandFor` turns the click into that command with its arguments
+ * typed (a {@link CommandCall}, never a line to parse again, so names keep their quotes);
  * `afterwards` sees the answer. A refusal is told to the clicker alone; a repeated delivery runs nothing.
  * The click is acknowledged only once the command has run (its decision saved), or after 2.5 s at the latest:
  * a process that dies before saving a click leaves it unacknowledged, so Slack shows the clicker an error rather
@@ -42,8 +44,8 @@ export function handleButtons(
   bolt: BoltApp,
   app: App,
   actionIds: RegExp,
-  /** The command line for a click; undefined when the button's value is not one this bot writes. */
-  commandFor: (click: Click) => string | undefined,
+  /** The command a click runs; undefined when the button's value is not one this bot writes. */
+  commandFor: (click: Click) => CommandCall | undefined,
   afterwards?: (click: Click, answer: Reply) => Promise<void>,
 ): void {
   bolt.action({ action_id: actionIds }, async ({ ack, body, respond: respondInPlace, client }) => {
@@ -76,7 +78,7 @@ async function handleClick(
   body: unknown,
   respond: Respond,
   acknowledge: () => Promise<void>,
-  commandFor: (click: Click) => string | undefined,
+  commandFor: (click: Click) => CommandCall | undefined,
   afterwards: ((click: Click, answer: Reply) => Promise<void>) | undefined,
 ): Promise<void> {
   const parsed = ButtonClick.safeParse(body);
@@ -106,8 +108,8 @@ async function handleClick(
       ? {}
       : { message: { channel: container.channel_id, ts: container.message_ts } }),
   };
-  const text = commandFor(click);
-  if (text === undefined) {
+  const call = commandFor(click);
+  if (call === undefined) {
     await acknowledge();
     await respond({
       response_type: "ephemeral",
@@ -118,7 +120,7 @@ async function handleClick(
   }
   const answer = await app.dispatcher.dispatch({
     actor: { ...click.user, source: "slack" },
-    text,
+    call,
     ...(channel === undefined ? {} : { channelId: channel.id }),
     requestId: randomUUID(),
   });

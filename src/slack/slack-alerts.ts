@@ -157,11 +157,6 @@ function alertOf(key: string): { cluster: string; connector: string } {
   return { cluster: parts[0] ?? "", connector: parts.slice(1, -1).join("/") };
 }
 
-/** A connector name as one word of a command line, whatever it holds. */
-function quoted(name: string): string {
-  return `"${name.replace(/"/g, "")}"`;
-}
-
 /**
  * Snooze, Acknowledge and Restart run `alerts snooze`, `alerts ack` and `restart --failed-only` as the person who
  * clicked; the restart's outcome is told in the alert's thread.
@@ -175,10 +170,15 @@ export function handleAlertButtons(bolt: BoltApp, app: App): void {
     (click) => {
       const { cluster, connector } = alertOf(click.value);
       if (click.actionId === restartAction)
-        return `restart ${quoted(connector)} --failed-only --include-tasks --cluster ${cluster}`;
-      if (click.actionId === acknowledgeAction) return `alerts ack ${quoted(connector)} --cluster ${cluster}`;
+        return {
+          command: "restart",
+          args: { target: connector, "failed-only": true, "include-tasks": true },
+          cluster,
+        };
+      if (click.actionId === acknowledgeAction)
+        return { command: "alerts ack", args: { connector }, cluster };
       const duration = snoozeActions[click.actionId as keyof typeof snoozeActions];
-      return `alerts snooze ${quoted(connector)} ${duration} --cluster ${cluster}`;
+      return { command: "alerts snooze", args: { connector, duration }, cluster };
     },
     async (click, answer) => {
       if (click.actionId !== restartAction || answer.outcome !== "succeeded") return;

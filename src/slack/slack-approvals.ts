@@ -447,10 +447,10 @@ export function handleApprovalButtons(bolt: BoltApp, app: App): void {
     (click) => {
       const target = buttonTarget(click.value);
       if (target === undefined) return undefined;
-      const digest = target.digest === undefined ? "" : ` --digest ${target.digest}`;
+      const args = { request: target.id, digest: target.digest };
       return click.actionId === approveAction
-        ? `approve ${target.id}${digest}`
-        : `deny ${target.id}${digest} --reason "denied with the button in Slack"`;
+        ? { command: "approve", args }
+        : { command: "deny", args: { ...args, reason: "denied with the button in Slack" } };
     },
     async (click, answer) => {
       const target = buttonTarget(click.value);

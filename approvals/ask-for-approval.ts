@@ -1,5 +1,7 @@
-import type { SinkScope, SinkTarget } from "../../approvals/approval-store.js";
-import type { Approvals, NewRequest } from "../../approvals/approvals.js";
+import type { CommandContext } from "../src/core/command-spec.js";
+import { errorReply, type Reply, reply } from "../src/core/reply.js";
+import type { SinkScope, SinkTarget } from "./approval-store.js";
+import type { Approvals, NewRequest } from "./approvals.js";
 import {
   changesNothing,
   describeExecution,
@@ -9,9 +11,7 @@ import {
   previewNote,
   resetScopeOf,
   resetTargetOf,
-} from "../../approvals/offset-plan.js";
-import type { CommandContext } from "./command-spec.js";
-import { errorReply, type Reply, reply } from "./reply.js";
+} from "./offset-plan.js";
 
 /**
  * Queues a destructive command as an approval request and says what happens next: who must approve and until
