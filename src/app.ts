@@ -150,7 +150,10 @@ export function createApp(options: AppOptions): App {
     keyPrefix,
     store: new ApprovalStore(redis, keyPrefix, sealer),
     audit,
-    onConnectionError: (error) => redisWatch.notice(error),
+    onConnectionError: (error) => {
+      const other = redisWatch.notice(error);
+      if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
+    },
     clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
@@ -169,7 +172,10 @@ export function createApp(options: AppOptions): App {
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
     logger,
     onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
-    onConnectionError: (error) => redisWatch.notice(error),
+    onConnectionError: (error) => {
+      const other = redisWatch.notice(error);
+      if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
+    },
     ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });

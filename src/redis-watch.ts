@@ -30,9 +30,15 @@ export class RedisWatch {
     }
   }
 
-  /** A connection error seen elsewhere (BullMQ's own connections): counted as the same outage. */
-  notice(error: Error): void {
+  /**
+   * An error from BullMQ's queue or worker. Only a lost connection counts as the outage (its own connections may
+   * notice first); anything else (a job whose keys vanished, a script error) is not Redis being down, and is
+   * returned to the caller to log.
+   */
+  notice(error: Error): Error | undefined {
+    if (!isConnectionError(error)) return error;
     this.#down(error);
+    return undefined;
   }
 
   /** What is down, where and how to bring it back, while Redis does not answer; undefined when it does. */
@@ -52,4 +58,11 @@ export class RedisWatch {
     this.#outage = undefined;
     this.#report(`Redis at ${this.#where} answers again.`);
   }
+}
+
+/** Node's socket errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT…) and ioredis's closed or retried-out connection. */
+function isConnectionError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return true;
+  return /Connection is closed|MaxRetriesPerRequest|Reached the max retries/i.test(error.message);
 }

@@ -101,6 +101,11 @@ describe("approvals you can trust: the change that runs is the change that was a
     const { connector, topic, file } = await fileSinkThatRead(connect(), kafka, dir, 100);
     // Behind by 50 when asked, so the preview has something to skip.
     await connect().pause(connector);
+    // Pausing is asynchronous: until the task says PAUSED it may still read what is produced next.
+    await eventually(`${connector} PAUSED`, async () => {
+      const { connector: state, tasks } = await connect().status(connector);
+      return state.state === "PAUSED" && tasks.every((task) => task.state === "PAUSED") ? true : undefined;
+    });
     await produce(
       kafka,
       topic,
