@@ -62,7 +62,7 @@ export async function startSecuredTestBed(options: {
   const workDir = resolve(options.workDir);
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
-  const { classpath, pluginDir } = await resolveJars(options.kafkaVersion, workDir);
+  const { classpath, pluginDir } = await resolveJars(options.kafkaVersion, workDir, { secured: true });
   const certificates = await makeCertificates(join(workDir, "tls"));
   const stores = join(workDir, "tls");
   const user = { name: "connect-ops", password: randomBytes(12).toString("hex") };

@@ -148,9 +148,14 @@ export async function formatStorage(
 
 /**
  * Maven resolves the jars (downloading them on the first run only). connect-file is a plugin: it goes on
- * plugin.path in its own folder, not on the worker's classpath, as in a real deployment.
+ * plugin.path in its own folder, not on the worker's classpath, as in a real deployment. `secured` adds Connect's
+ * basic-auth REST extension, for the secured bed's worker.
  */
-export async function resolveJars(kafkaVersion: string, workDir: string) {
+export async function resolveJars(
+  kafkaVersion: string,
+  workDir: string,
+  options: { secured?: boolean } = {},
+) {
   const classpathFile = join(workDir, "classpath.txt");
   await run(
     "mvn",
@@ -161,7 +166,7 @@ export async function resolveJars(kafkaVersion: string, workDir: string) {
       join(here, "pom.xml"),
       "dependency:build-classpath",
       // Kafka 3.x logs through reload4j, 4.x through Log4j2: the pom has one profile for each.
-      `-Pkafka-${kafkaVersion.split(".")[0]}`,
+      `-Pkafka-${kafkaVersion.split(".")[0]}${options.secured === true ? ",secured" : ""}`,
       `-Dkafka.version=${kafkaVersion}`,
       `-Dconnect-file.version=${pluginJarVersions[kafkaVersion] ?? kafkaVersion}`,
       `-Dconnect-basic-auth.version=${pluginJarVersions[kafkaVersion] ?? kafkaVersion}`,
