@@ -18,11 +18,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
-import { type Admin, Kafka, logLevel, Partitioners } from "kafkajs";
+import { type Admin, Kafka, logLevel } from "kafkajs";
 import { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import { uniqueName } from "../test/support/test-bed-env.js";
 import { inLanes } from "./in-lanes.js";
-import { waitOutEarlierRuns } from "./sink-fixture.js";
+import { produceEvenly, waitOutEarlierRuns } from "./sink-fixture.js";
 
 const run = promisify(execFile);
 const toolClass = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
@@ -121,34 +121,9 @@ export async function measureLagPoll(
     const topicsMs = performance.now() - started;
     const sinks = topics.map((topic, i) => ({ name: `${prefix}-sink-${i}`, config: { topics: topic } }));
 
-    // 2. A few messages per partition, many topics per Produce request. Idempotent: without it, kafkajs resent
-    // Produce requests to the freshly created partitions and wrote ~1.7× the messages planned (seen at 100
-    // topics), so log ends, and the lag, were not the ones planned; the broker drops such duplicates.
+    // 2. A few messages per partition, many topics per Produce request.
     started = performance.now();
-    const producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // A broker that has just created or deleted thousands of partitions answers NOT_LEADER for a while.
-      retry: { retries: 12, maxRetryTime: 30_000 },
-    });
-    await producer.connect();
-    try {
-      for (let i = 0; i < topics.length; i += 50) {
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: topics.slice(i, i + 50).map((topic) => ({
-            topic,
-            messages: Array.from({ length: partitionsPerTopic * messagesPerPartition }, (_, m) => ({
-              value: "x",
-              partition: m % partitionsPerTopic,
-            })),
-          })),
-        });
-      }
-    } finally {
-      await producer.disconnect();
-    }
+    await produceEvenly(kafka, topics, partitionsPerTopic, messagesPerPartition);
     const produceMs = performance.now() - started;
 
     // 3. Committed offsets, partition p behind the log end by p % 3: lag is non-zero and known in advance.
