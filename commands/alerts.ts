@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ruleName } from "../src/alerts/alerts.js";
+import { ruleName } from "../src/alerts/alert-rules.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { formatDuration } from "../src/core/duration.js";
 import { type ReplyPart, reply } from "../src/core/reply.js";

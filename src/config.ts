@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type ApprovalPolicy, destructiveCommands } from "../approvals/approval-policy.js";
-import { type AlertThresholds, defaultThresholds, type ThresholdOverride } from "./alerts/alert-rules.js";
+import { longestAlertWindowMs, maxAlertSamples } from "./alerts/alert-rules.js";
+import {
+  type AlertThresholds,
+  defaultThresholds,
+  type ThresholdOverride,
+} from "./alerts/alert-thresholds.js";
 import type { SealingKey } from "./core/config-sealer.js";
 import { parseDuration } from "./core/duration.js";
 import { type RoleGrants, roles } from "./core/roles.js";
@@ -520,18 +525,6 @@ function alertsConfig(
     );
   }
   return config;
-}
-
-/** Samples kept per connector (each holds its partitions' offsets): an 8 h window at the default 30 s poll. */
-export const maxAlertSamples = 1_000;
-
-/** The longest window any rule looks back over, with every override applied. */
-export function longestAlertWindowMs(config: Pick<AlertsConfig, "thresholds" | "overrides">): number {
-  const all = [
-    config.thresholds,
-    ...config.overrides.map((o) => ({ ...config.thresholds, ...o.thresholds })),
-  ];
-  return Math.max(...all.flatMap((t) => [t.sustainMs, t.stalledMs, t.fallingBehindMs, t.pausedMs]));
 }
 
 function thresholdsOf(file: z.infer<typeof ThresholdsFile>): Partial<AlertThresholds> {

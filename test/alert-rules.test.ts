@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { type AlertRule, evaluateConnector, type Finding } from "../src/alerts/alert-rules.js";
+import { type AlertThresholds, defaultThresholds, thresholdsFor } from "../src/alerts/alert-thresholds.js";
 import {
-  type AlertRule,
-  type AlertThresholds,
   type ConnectorSample,
-  defaultThresholds,
-  evaluateConnector,
-  type Finding,
   minutesBehind,
   type PartitionSample,
-  thresholdsFor,
   totalLag,
-} from "../src/alerts/alert-rules.js";
+} from "../src/alerts/connector-sample.js";
 import { globMatches } from "../src/alerts/glob.js";
 import type { ConnectorState } from "../src/connect/connect-schemas.js";
 

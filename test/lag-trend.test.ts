@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ConnectorSample } from "../src/alerts/alert-rules.js";
+import type { ConnectorSample } from "../src/alerts/connector-sample.js";
 import { lagTrend } from "../src/alerts/lag-trend.js";
 
 const sample = (second: number, lag: number | undefined): ConnectorSample => ({

@@ -2,22 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ConnectorState } from "../connect/connect-schemas.js";
-import type { ConnectorSample } from "./alert-rules.js";
+import { alertRules } from "./alert-rules.js";
+import type { ConnectorSample } from "./connector-sample.js";
 import { globMatches } from "./glob.js";
 
 const Person = z.object({ id: z.string(), name: z.string() });
-
-export const alertRules = [
-  "lag-high",
-  "stalled",
-  "falling-behind",
-  "task-failed",
-  "connector-failed",
-  "unexpected-pause",
-  "data-loss-risk",
-  "connect-unreachable",
-  "alerting-stopped",
-] as const;
 
 /** Where an alert's Slack message is; several alerts that started together share one. */
 export const MessageRef = z.object({ channel: z.string(), ts: z.string() });

@@ -2,17 +2,11 @@ import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { type AlertRoute, type AlertsConfig, longestAlertWindowMs, maxAlertSamples } from "../config.js";
+import type { AlertRoute, AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { formatDuration } from "../core/duration.js";
 import { timeLimit } from "../core/time-limit.js";
-import {
-  type AlertRule,
-  type ConnectorSample,
-  evaluateConnector,
-  type Finding,
-  thresholdsFor,
-} from "./alert-rules.js";
+import { evaluateConnector, type Finding, historySamples, ruleName } from "./alert-rules.js";
 import {
   type Alert,
   AlertStore,
@@ -21,7 +15,9 @@ import {
   type Silence,
   type Snooze,
 } from "./alert-store.js";
+import { thresholdsFor } from "./alert-thresholds.js";
 import { collectSamples } from "./collect-samples.js";
+import type { ConnectorSample } from "./connector-sample.js";
 import { globMatches } from "./glob.js";
 
 /** Where alerts are shown: the Slack adapter posts and edits messages. */
@@ -58,21 +54,6 @@ export interface Person {
 const queueName = "alerts";
 /** With their traces, more alerts than this would crowd a message past Slack's limits; the rest go into another. */
 const alertsPerMessage = 5;
-const ruleNames: Readonly<Record<AlertRule, string>> = {
-  "lag-high": "lag high",
-  stalled: "stalled",
-  "falling-behind": "falling behind",
-  "task-failed": "task failed",
-  "connector-failed": "connector failed",
-  "unexpected-pause": "unexpectedly halted",
-  "data-loss-risk": "data-loss risk",
-  "connect-unreachable": "Connect unreachable",
-  "alerting-stopped": "alerting has stopped",
-};
-
-export function ruleName(rule: AlertRule): string {
-  return ruleNames[rule];
-}
 
 /** Polls missed before the bot says alerting has stopped. */
 const missedPollsBeforeNotice = 3;
@@ -376,7 +357,7 @@ export class Alerts {
     }
     const samples = collected;
     const silences = await this.store.silences(now);
-    const keep = historyLength(config);
+    const keep = historySamples(config);
     const histories = await this.store.recordSamples(cluster.name, samples, keep);
     const snoozes = await this.store.snoozes(cluster.name, [...samples.keys()]);
     const toPost = new Map<string, Alert[]>();
@@ -630,9 +611,4 @@ function routeOf(routes: readonly AlertRoute[], cluster: string, connector: stri
   return routes.find(
     (route) => globMatches(route.cluster, cluster) && globMatches(route.connector, connector),
   )?.channel;
-}
-
-/** Enough samples to cover the longest window of any rule, and a few more. */
-function historyLength(config: AlertsConfig): number {
-  return Math.min(maxAlertSamples, Math.ceil(longestAlertWindowMs(config) / config.pollIntervalMs) + 3);
 }

@@ -1,6 +1,6 @@
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import type { PartitionLag, SinkLag } from "../kafka/sink-lag-reader.js";
-import type { ConnectorSample, PartitionSample } from "./alert-rules.js";
+import type { ConnectorSample, PartitionSample } from "./connector-sample.js";
 
 /**
  * One sample per connector of a cluster: one Connect request for every state, and one batched Kafka pass for

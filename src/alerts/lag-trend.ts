@@ -1,4 +1,4 @@
-import { type ConnectorSample, totalLag } from "./alert-rules.js";
+import { type ConnectorSample, totalLag } from "./connector-sample.js";
 
 export interface LagTrend {
   /** Messages a second by which lag shrinks (positive: catching up) or grows (negative). */

@@ -1,0 +1,54 @@
+import type { ConnectorState } from "../connect/connect-schemas.js";
+
+export interface PartitionSample {
+  topic: string;
+  partition: number;
+  committed: number | null;
+  logStart: number;
+  logEnd: number;
+  /**
+   * Records the sink will still receive (see SinkLagReader: control records at the end and the start rule taken
+   * into account); samples stored before it existed count log end − committed.
+   */
+  lag?: number | undefined;
+  /** Timestamp (ms) of the first record the sink will receive, when lag > 0 and it was read: the oldest unread one's age. */
+  oldestUnreadAt?: number | undefined;
+}
+
+/** What one poll saw of one connector; the rules read a short history of these. */
+export interface ConnectorSample {
+  /** ms epoch when sampled */
+  at: number;
+  state: ConnectorState;
+  type: "sink" | "source" | "unknown";
+  tasks: readonly { id: number; state: ConnectorState; trace?: string | undefined }[];
+  /** Connector-level trace when FAILED. */
+  trace?: string | undefined;
+  /** Sinks only, when lag could be read. */
+  partitions?: readonly PartitionSample[] | undefined;
+  /** Topics of the sink whose lag could not be read (deleted, failing), as `topic: why`; not counted in its lag. */
+  unreadTopics?: readonly string[] | undefined;
+  /** An approved operation (offset reset, stop…) is running on this connector right now. */
+  underApprovedOperation: boolean;
+}
+
+const minuteMs = 60_000;
+
+/** Messages the sink has still to read, over all its partitions. */
+export function totalLag(partitions: readonly PartitionSample[]): number {
+  return partitions.reduce((sum, partition) => sum + partitionLag(partition), 0);
+}
+
+/** Age in minutes of the oldest unread message across the lagging partitions, when their timestamps were read. */
+export function minutesBehind(sample: ConnectorSample): number | undefined {
+  const unreadSince = (sample.partitions ?? [])
+    .filter((partition) => partitionLag(partition) > 0)
+    .flatMap((partition) => (partition.oldestUnreadAt === undefined ? [] : [partition.oldestUnreadAt]));
+  if (unreadSince.length === 0) return undefined;
+  return Math.max(0, sample.at - Math.min(...unreadSince)) / minuteMs;
+}
+
+/** Messages of one partition the sink has still to read. */
+export function partitionLag(partition: PartitionSample): number {
+  return partition.lag ?? Math.max(0, partition.logEnd - (partition.committed ?? partition.logStart));
+}
