@@ -19,6 +19,7 @@ import { thresholdsFor } from "./alert-thresholds.js";
 import { collectSamples } from "./collect-samples.js";
 import type { ConnectorSample } from "./connector-sample.js";
 import { globMatches } from "./glob.js";
+import { pollAge } from "./poll-freshness.js";
 
 /** Where alerts are shown: the Slack adapter posts and edits messages. */
 export interface AlertNotifier {
@@ -55,12 +56,9 @@ const queueName = "alerts";
 /** With their traces, more alerts than this would crowd a message past Slack's limits; the rest go into another. */
 const alertsPerMessage = 5;
 
-/** Polls missed before the bot says alerting has stopped. */
-const missedPollsBeforeNotice = 3;
-
 /**
- * Whether alert polls are running, for a readiness probe: `watching` once `start()` ran in this process, `fresh`
- * while some replica started or completed a poll within the last three intervals (`staleAfterMs`). A poll that
+ * Whether alert polls are running: `watching` once `start()` ran in this process, `fresh` by the one rule of
+ * poll-freshness.ts (a poll started or completed on some replica within three intervals and a minute). A poll that
  * runs longer than that counts as stopped, as does one that never comes.
  */
 export interface PollFreshness {
@@ -135,8 +133,8 @@ export class Alerts {
   /**
    * Starts polling on the configured interval; every replica may call this: the scheduler is shared. A watchdog
    * then checks every interval that the schedule still exists (Redis may have lost it: a flush, a failover to an
-   * empty replica) and re-creates it, restores firing alerts Redis lost, and says so when no poll has completed
-   * for three intervals.
+   * empty replica) and re-creates it, restores firing alerts Redis lost, and says so when polls have stopped
+   * (poll-freshness.ts).
    */
   async start(): Promise<void> {
     this.#startedAt ??= this.#now();
@@ -176,11 +174,15 @@ export class Alerts {
 
   /** See `PollFreshness`; synchronous, so a readiness probe never waits on Redis. */
   pollFreshness(): PollFreshness {
-    const staleAfterMs = missedPollsBeforeNotice * this.#options.config.pollIntervalMs;
-    const since = this.#lastPollAt ?? this.#startedAt;
+    const { fresh, staleAfterMs } = pollAge({
+      lastPollAt: this.#lastPollAt,
+      watchingSince: this.#startedAt ?? 0,
+      now: this.#now(),
+      pollIntervalMs: this.#options.config.pollIntervalMs,
+    });
     return {
       watching: this.#startedAt !== undefined,
-      fresh: since !== undefined && this.#now() - since <= staleAfterMs,
+      fresh: this.#startedAt !== undefined && fresh,
       ...(this.#lastPollAt === undefined ? {} : { lastPollAt: this.#lastPollAt }),
       staleAfterMs,
     };

@@ -1,3 +1,4 @@
+import { pollAge } from "../alerts/poll-freshness.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { redactText } from "../core/redact.js";
 import { timedOut, timeLimit } from "../core/time-limit.js";
@@ -9,7 +10,7 @@ export type CheckResult = "ok" | { readonly problem: string };
 export interface PollFreshness {
   /** Whether this process takes part in polling (only a bot serving Slack polls). */
   readonly polling: boolean;
-  /** When the last complete poll ended, on any replica (epoch ms). */
+  /** When a poll last started or ended, on any replica (epoch ms). */
   lastPollAt(): Promise<number | undefined>;
 }
 
@@ -90,7 +91,7 @@ export class Readiness {
     };
   }
 
-  /** Stale when no poll ended for three intervals and a minute (a slow poll, a lost scheduler, a stuck worker). */
+  /** Stale by the rule the "alerting has stopped" notice uses too (poll-freshness.ts): a lost scheduler, a stuck worker. */
   async #alertPoll(): Promise<CheckResult> {
     const { alerts, pollIntervalMs } = this.#options;
     if (!alerts.polling) return "ok";
@@ -99,12 +100,17 @@ export class Readiness {
       lastPollAt = await alerts.lastPollAt();
     });
     if (read !== "ok") return read;
-    const allowedMs = 3 * pollIntervalMs + 60_000;
-    const since = Math.max(lastPollAt ?? 0, this.#since);
-    const age = this.#now() - since;
-    return age <= allowedMs
+    const { fresh, ageMs, staleAfterMs } = pollAge({
+      lastPollAt,
+      watchingSince: this.#since,
+      now: this.#now(),
+      pollIntervalMs,
+    });
+    return fresh
       ? "ok"
-      : { problem: `no alert poll ended for ${Math.round(age / 1000)} s (allowed ${allowedMs / 1000} s)` };
+      : {
+          problem: `no alert poll ended for ${Math.round(ageMs / 1000)} s (allowed ${staleAfterMs / 1000} s)`,
+        };
   }
 
   async #bounded(check: (signal: AbortSignal) => Promise<unknown>): Promise<CheckResult> {
