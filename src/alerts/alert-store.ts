@@ -8,9 +8,24 @@ import { globMatches } from "./glob.js";
 
 const Person = z.object({ id: z.string(), name: z.string() });
 
-/** Where an alert's Slack message is; several alerts that started together share one. */
-export const MessageRef = z.object({ channel: z.string(), ts: z.string() });
-export type MessageRef = z.infer<typeof MessageRef>;
+/**
+ * Alerts stored before message addresses were opaque hold Slack's `{ channel, ts }` (Slack was the only adapter):
+ * read as the address the Slack adapter writes now, `<channel>:<ts>`, so they still resolve in their own messages.
+ */
+function slackRefOfEarlierVersions(value: unknown): unknown {
+  const legacy = z.object({ channel: z.string(), ts: z.string() }).safeParse(value);
+  return legacy.success ? `${legacy.data.channel}:${legacy.data.ts}` : value;
+}
+
+/**
+ * Where an alert's message is, as the adapter that posted it wrote it down: only that adapter reads it (see
+ * src/slack/slack-alerts.ts). Several alerts that started together share one; the domain only compares them.
+ */
+export const MessageAddress = z.preprocess(
+  slackRefOfEarlierVersions,
+  z.string().min(1).brand<"MessageAddress">(),
+);
+export type MessageAddress = z.infer<typeof MessageAddress>;
 
 /** One alert, firing or resolved, as stored and as its message shows it. */
 export const Alert = z.object({
@@ -29,7 +44,7 @@ export const Alert = z.object({
   snoozedUntil: z.number().optional(),
   /** The value last told in the thread: small changes edit the message without a thread reply. */
   announcedValue: z.number(),
-  message: MessageRef.optional(),
+  message: MessageAddress.optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 
@@ -169,22 +184,17 @@ export class AlertStore {
     await this.#redis.hdel(this.#key("firing", alert.cluster), alert.key);
   }
 
-  async messageAlerts(message: MessageRef): Promise<Alert[]> {
-    const stored = await this.#redis.get(this.#key("message", message.channel, message.ts));
+  async messageAlerts(message: MessageAddress): Promise<Alert[]> {
+    const stored = await this.#redis.get(this.#key("message", message));
     return stored === null ? [] : MessageAlerts.parse(JSON.parse(stored));
   }
 
   /** Stores the alerts a message shows, replacing older copies of the same alerts. */
-  async saveMessageAlerts(message: MessageRef, alerts: readonly Alert[]): Promise<Alert[]> {
+  async saveMessageAlerts(message: MessageAddress, alerts: readonly Alert[]): Promise<Alert[]> {
     const current = await this.messageAlerts(message);
     const merged = current.map((old) => alerts.find((alert) => alert.key === old.key) ?? old);
     for (const alert of alerts) if (!merged.some((old) => old.key === alert.key)) merged.push(alert);
-    await this.#redis.set(
-      this.#key("message", message.channel, message.ts),
-      JSON.stringify(merged),
-      "EX",
-      30 * 86_400,
-    );
+    await this.#redis.set(this.#key("message", message), JSON.stringify(merged), "EX", 30 * 86_400);
     return merged;
   }
 

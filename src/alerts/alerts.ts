@@ -11,7 +11,7 @@ import {
   type Alert,
   AlertStore,
   isSilenced,
-  type MessageRef,
+  type MessageAddress,
   type Silence,
   type Snooze,
 } from "./alert-store.js";
@@ -24,9 +24,9 @@ import { pollAge } from "./poll-freshness.js";
 /** Where alerts are shown: the Slack adapter posts and edits messages. */
 export interface AlertNotifier {
   /** Posts alerts that started together as one message; undefined when nothing was posted. */
-  post(channel: string, alerts: readonly Alert[]): Promise<MessageRef | undefined>;
+  post(channel: string, alerts: readonly Alert[]): Promise<MessageAddress | undefined>;
   /** Draws the message again from all its alerts; each line of `news` goes into its thread. */
-  update(message: MessageRef, alerts: readonly Alert[], news: readonly string[]): Promise<void>;
+  update(message: MessageAddress, alerts: readonly Alert[], news: readonly string[]): Promise<void>;
 }
 
 export interface AlertsOptions {
@@ -71,7 +71,7 @@ export interface PollFreshness {
 
 /** The changes one poll makes to one message. */
 interface MessageChange {
-  readonly message: MessageRef;
+  readonly message: MessageAddress;
   readonly alerts: Alert[];
   readonly news: string[];
 }
@@ -102,7 +102,7 @@ export class Alerts {
   #lastPollAt: number | undefined;
   #stale = false;
   /** The "alerting has stopped" message this process posted, until polls run again. */
-  #stoppedNotice: { readonly alert: Alert; readonly message: MessageRef | undefined } | undefined;
+  #stoppedNotice: { readonly alert: Alert; readonly message: MessageAddress | undefined } | undefined;
   /** The firing alerts as last read from Redis, per cluster: restored if Redis loses its data. */
   #firingCopy = new Map<string, Map<string, Alert>>();
   /** The alert state's id when this process last copied it (see AlertStore.stateEpoch). */
@@ -363,14 +363,13 @@ export class Alerts {
     const histories = await this.store.recordSamples(cluster.name, samples, keep);
     const snoozes = await this.store.snoozes(cluster.name, [...samples.keys()]);
     const toPost = new Map<string, Alert[]>();
-    const changes = new Map<string, MessageChange>();
+    const changes = new Map<MessageAddress, MessageChange>();
     const change = (alert: Alert, news?: string) => {
       if (alert.message === undefined) return;
-      const id = `${alert.message.channel}:${alert.message.ts}`;
-      const entry = changes.get(id) ?? { message: alert.message, alerts: [], news: [] };
+      const entry = changes.get(alert.message) ?? { message: alert.message, alerts: [], news: [] };
       entry.alerts.push(alert);
       if (news !== undefined) entry.news.push(news);
-      changes.set(id, entry);
+      changes.set(alert.message, entry);
     };
 
     for (const [connector, sample] of samples) {
@@ -440,7 +439,7 @@ export class Alerts {
   }
 
   /** One message's failure (Slack refused it, or it was deleted) must not stop the others or the next poll. */
-  async #redraw(message: MessageRef, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
+  async #redraw(message: MessageAddress, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
     try {
       const shown = await this.store.saveMessageAlerts(message, alerts);
       await this.#options.notifier?.update(message, shown, news);
@@ -573,17 +572,16 @@ export class Alerts {
     const alerts = [...(await this.store.firing(cluster)).values()].filter(
       (alert) => alert.connector === connector,
     );
-    const messages = new Map<string, { message: MessageRef; alerts: Alert[] }>();
+    const messages = new Map<MessageAddress, { message: MessageAddress; alerts: Alert[] }>();
     for (const alert of alerts) {
       const edited = await this.store.updateFiring(cluster, alert.key, (latest) =>
         latest === undefined ? undefined : edit(latest),
       );
       if (edited !== undefined) this.#copy(edited);
       if (edited?.message === undefined) continue;
-      const id = `${edited.message.channel}:${edited.message.ts}`;
-      const entry = messages.get(id) ?? { message: edited.message, alerts: [] };
+      const entry = messages.get(edited.message) ?? { message: edited.message, alerts: [] };
       entry.alerts.push(edited);
-      messages.set(id, entry);
+      messages.set(edited.message, entry);
     }
     for (const { message, alerts: changed } of messages.values())
       await this.#redraw(message, changed, [news]);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, WebClient } from "@slack/web-api";
 import { ruleName } from "../alerts/alert-rules.js";
-import type { Alert, MessageRef } from "../alerts/alert-store.js";
+import { type Alert, MessageAddress } from "../alerts/alert-store.js";
 import type { AlertNotifier } from "../alerts/alerts.js";
 import type { App } from "../app.js";
 import { formatDuration } from "../core/duration.js";
@@ -38,7 +38,7 @@ export class SlackAlertNotifier implements AlertNotifier {
     this.#client = client;
   }
 
-  async post(channel: string, alerts: readonly Alert[]): Promise<MessageRef | undefined> {
+  async post(channel: string, alerts: readonly Alert[]): Promise<MessageAddress | undefined> {
     await this.#turn(channel);
     const posted = await this.#client.chat
       .postMessage({ channel, ...alertMessage(alerts), unfurl_links: false })
@@ -46,17 +46,18 @@ export class SlackAlertNotifier implements AlertNotifier {
         // The log line an operator reads says what to do (invite the bot), not only Slack's code.
         throw new Error(whyNotPosted(error, channel), { cause: error });
       });
-    return posted.ts === undefined ? undefined : { channel, ts: posted.ts };
+    return posted.ts === undefined ? undefined : addressOf({ channel, ts: posted.ts });
   }
 
-  async update(message: MessageRef, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
-    await this.#client.chat.update({ channel: message.channel, ts: message.ts, ...alertMessage(alerts) });
+  async update(address: MessageAddress, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
+    const { channel, ts } = messageAt(address);
+    await this.#client.chat.update({ channel, ts, ...alertMessage(alerts) });
     for (const line of news) {
-      await this.#turn(message.channel);
+      await this.#turn(channel);
       const text = reply(line, [{ kind: "text", text: line }]);
       await this.#client.chat.postMessage({
-        channel: message.channel,
-        thread_ts: message.ts,
+        channel,
+        thread_ts: ts,
         text: fallbackText(text),
         blocks: renderBlocks(text),
       });
@@ -69,6 +70,19 @@ export class SlackAlertNotifier implements AlertNotifier {
     this.#nextPostAt.set(channel, at + postSpacingMs);
     if (at > now) await sleep(at - now);
   }
+}
+
+/**
+ * A Slack message's address as alerts keep it: `<channel>:<ts>`. Channel ids hold no colon, and this is the form
+ * alerts of earlier versions are read into (alert-store.ts), with the same Redis key for the message's alerts.
+ */
+function addressOf(message: { readonly channel: string; readonly ts: string }): MessageAddress {
+  return MessageAddress.parse(`${message.channel}:${message.ts}`);
+}
+
+function messageAt(address: MessageAddress): { channel: string; ts: string } {
+  const colon = address.indexOf(":");
+  return { channel: address.slice(0, colon), ts: address.slice(colon + 1) };
 }
 
 /** The whole message: each alert with its state, details and buttons while it fires. */
