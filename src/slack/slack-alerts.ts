@@ -2,12 +2,11 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, WebClient } from "@slack/web-api";
-import { ruleName } from "../alerts/alert-rules.js";
+import { type AlertAction, alertReplies } from "../alerts/alert-replies.js";
 import { type Alert, MessageAddress } from "../alerts/alert-store.js";
 import type { AlertNotifier } from "../alerts/alerts.js";
 import type { App } from "../app.js";
-import { formatDuration } from "../core/duration.js";
-import { type ReplyPart, reply } from "../core/reply.js";
+import { reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
@@ -19,12 +18,6 @@ const snoozeActions = {
 } as const;
 export const acknowledgeAction = "alert_ack";
 export const restartAction = "alert_restart";
-
-/** Five alerts with this many detail lines of this length stay well inside a message's 12,000-character budget. */
-const detailLines = 8;
-const detailLineLength = 200;
-const clipped = (line: string) =>
-  line.length > detailLineLength ? `${line.slice(0, detailLineLength - 1)}…` : line;
 
 /** Slack accepts about one message a second per channel; posts and thread replies wait their turn, none dropped. */
 const postSpacingMs = 1_100;
@@ -85,85 +78,45 @@ function messageAt(address: MessageAddress): { channel: string; ts: string } {
   return { channel: address.slice(0, colon), ts: address.slice(colon + 1) };
 }
 
-/** The whole message: each alert with its state, details and buttons while it fires. */
+/** The whole message as Block Kit: each alert's reply (alert-replies.ts), then its actions as buttons. */
 export function alertMessage(
   alerts: readonly Alert[],
   now = Date.now(),
 ): { text: string; blocks: KnownBlock[] } {
-  const firing = alerts.filter((alert) => alert.resolvedAt === undefined);
-  const summary =
-    firing.length === 0
-      ? `Resolved: ${alerts.map((alert) => `${ruleName(alert.rule)}: ${placeOf(alert)}`).join(", ")}`
-      : `${firing.length} alert(s) firing: ${firing.map((alert) => `${ruleName(alert.rule)}: ${placeOf(alert)}`).join(", ")}`;
-  const blocks = alerts.flatMap((alert) => [
-    ...renderBlocks(reply(summary, alertParts(alert, now))),
-    ...buttons(alert),
+  const message = alertReplies(alerts, now);
+  const blocks = message.alerts.flatMap(({ alert, reply: shown, actions }) => [
+    ...renderBlocks(shown),
+    ...buttons(alert.key, actions),
   ]);
-  return { text: fallbackText(reply(summary)), blocks };
+  return { text: fallbackText(reply(message.summary)), blocks };
 }
 
-function alertParts(alert: Alert, now: number): ReplyPart[] {
-  const at = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-  const where = placeOf(alert);
-  if (alert.resolvedAt !== undefined) {
-    return [
-      {
-        kind: "text",
-        text: `RESOLVED: ${ruleName(alert.rule)}, ${where} (was: ${alert.summary})`,
-      },
-      {
-        kind: "note",
-        text: `Fired at ${at(alert.firedAt)}, resolved at ${at(alert.resolvedAt)} after ${formatDuration(alert.resolvedAt - alert.firedAt)}.`,
-      },
-    ];
-  }
-  const state = [
-    `Firing since ${at(alert.firedAt)}`,
-    ...(alert.acknowledgedBy === undefined ? [] : [`acknowledged by ${alert.acknowledgedBy.name}`]),
-    ...(alert.snoozedUntil !== undefined && alert.snoozedUntil > now
-      ? [`snoozed until ${at(alert.snoozedUntil)}`]
-      : []),
-  ].join(" · ");
-  return [
-    { kind: "text", text: `FIRING: ${ruleName(alert.rule)}, ${where}: ${alert.summary}` },
-    ...(alert.details.length === 0
-      ? []
-      : [{ kind: "code" as const, text: alert.details.slice(0, detailLines).map(clipped).join("\n") }]),
-    { kind: "note", text: `${state}.` },
-  ];
-}
-
-/** A connector on its cluster; a cluster-wide alert (connector `*`) names the cluster alone, a bot-wide one neither. */
-function placeOf(alert: Alert): string {
-  if (alert.cluster === "*") return "every cluster";
-  return alert.connector === "*" ? `cluster ${alert.cluster}` : `${alert.connector} on ${alert.cluster}`;
-}
-
-function buttons(alert: Alert): KnownBlock[] {
-  // The bot's own "alerting has stopped" is about no connector: nothing to snooze, acknowledge or restart.
-  if (alert.resolvedAt !== undefined || alert.rule === "alerting-stopped") return [];
-  const button = (actionId: string, text: string) => ({
-    type: "button" as const,
-    action_id: actionId,
-    text: { type: "plain_text" as const, text },
-    value: alert.key,
-  });
+function buttons(alertKey: string, actions: readonly AlertAction[]): KnownBlock[] {
+  if (actions.length === 0) return [];
   return [
     {
       type: "actions",
       // Block ids must be unique in a message and at most 255 characters; connector names can be longer.
-      block_id: `alert:${createHash("sha256").update(alert.key).digest("hex")}`,
-      elements: [
-        ...Object.entries(snoozeActions).map(([actionId, duration]) =>
-          button(actionId, `Snooze ${duration}`),
-        ),
-        ...(alert.acknowledgedBy === undefined ? [button(acknowledgeAction, "Acknowledge")] : []),
-        ...(alert.rule === "task-failed" || alert.rule === "connector-failed"
-          ? [button(restartAction, "Restart failed tasks")]
-          : []),
-      ],
+      block_id: `alert:${createHash("sha256").update(alertKey).digest("hex")}`,
+      elements: actions.map((action) => ({
+        type: "button" as const,
+        action_id: actionIdOf(action),
+        text: { type: "plain_text" as const, text: action.label },
+        value: alertKey,
+      })),
     },
   ];
+}
+
+function actionIdOf(action: AlertAction): string {
+  switch (action.kind) {
+    case "snooze":
+      return `alert_snooze_${action.duration}` satisfies keyof typeof snoozeActions;
+    case "acknowledge":
+      return acknowledgeAction;
+    case "restart-failed":
+      return restartAction;
+  }
 }
 
 /** `<cluster>/<connector>/<rule>`: cluster names and connector names cannot hold a `/` (Connect refuses them). */
