@@ -2,32 +2,19 @@ import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { AlertRoute, AlertsConfig } from "../config.js";
+import type { AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
-import { formatDuration } from "../core/duration.js";
 import { timeLimit } from "../core/time-limit.js";
-import { evaluateConnector, type Finding, historySamples, ruleName } from "./alert-rules.js";
-import {
-  type Alert,
-  AlertStore,
-  isSilenced,
-  type MessageAddress,
-  type Silence,
-  type Snooze,
-} from "./alert-store.js";
-import { thresholdsFor } from "./alert-thresholds.js";
-import { collectSamples } from "./collect-samples.js";
+import { AlertDelivery } from "./alert-delivery.js";
+import { alertNews } from "./alert-news.js";
+import type { AlertNotifier } from "./alert-notifier.js";
+import { AlertOutbox } from "./alert-outbox.js";
+import { type Alert, AlertStore, type Silence, type Snooze } from "./alert-store.js";
+import { ClusterPoll } from "./cluster-poll.js";
 import type { ConnectorSample } from "./connector-sample.js";
-import { globMatches } from "./glob.js";
+import { FiringCopy } from "./firing-copy.js";
 import { pollAge } from "./poll-freshness.js";
-
-/** Where alerts are shown: the Slack adapter posts and edits messages. */
-export interface AlertNotifier {
-  /** Posts alerts that started together as one message; undefined when nothing was posted. */
-  post(channel: string, alerts: readonly Alert[]): Promise<MessageAddress | undefined>;
-  /** Draws the message again from all its alerts; each line of `news` goes into its thread. */
-  update(message: MessageAddress, alerts: readonly Alert[], news: readonly string[]): Promise<void>;
-}
+import { StoppedNotice } from "./stopped-notice.js";
 
 export interface AlertsOptions {
   /** Redis for BullMQ: a connection of its own, with maxRetriesPerRequest null. */
@@ -53,8 +40,6 @@ export interface Person {
 }
 
 const queueName = "alerts";
-/** With their traces, more alerts than this would crowd a message past Slack's limits; the rest go into another. */
-const alertsPerMessage = 5;
 
 /**
  * Whether alert polls are running: `watching` once `start()` ran in this process, `fresh` by the one rule of
@@ -67,13 +52,6 @@ export interface PollFreshness {
   /** ms epoch of the newest poll start or completion this process knows of (its own, or another replica's). */
   readonly lastPollAt?: number;
   readonly staleAfterMs: number;
-}
-
-/** The changes one poll makes to one message. */
-interface MessageChange {
-  readonly message: MessageAddress;
-  readonly alerts: Alert[];
-  readonly news: string[];
 }
 
 /**
@@ -100,17 +78,41 @@ export class Alerts {
   #watchdog: NodeJS.Timeout | undefined;
   #startedAt: number | undefined;
   #lastPollAt: number | undefined;
-  #stale = false;
-  /** The "alerting has stopped" message this process posted, until polls run again. */
-  #stoppedNotice: { readonly alert: Alert; readonly message: MessageAddress | undefined } | undefined;
-  /** The firing alerts as last read from Redis, per cluster: restored if Redis loses its data. */
-  #firingCopy = new Map<string, Map<string, Alert>>();
-  /** The alert state's id when this process last copied it (see AlertStore.stateEpoch). */
-  #stateEpoch: string | undefined;
+  /** The firing alerts as last read from Redis: restored if Redis loses its data. */
+  readonly #firingCopy: FiringCopy;
+  readonly #delivery: AlertDelivery;
+  readonly #clusterPoll: ClusterPoll;
+  readonly #stoppedNotice: StoppedNotice;
 
   constructor(options: AlertsOptions) {
     this.#options = options;
     this.store = new AlertStore(options.redis, options.keyPrefix);
+    this.#firingCopy = new FiringCopy(
+      this.store,
+      options.clusters.map((cluster) => cluster.name),
+      options.logger,
+    );
+    this.#delivery = new AlertDelivery({
+      store: this.store,
+      notifier: options.notifier,
+      firingCopy: this.#firingCopy,
+      logger: options.logger,
+    });
+    this.#clusterPoll = new ClusterPoll({
+      store: this.store,
+      config: options.config,
+      firingCopy: this.#firingCopy,
+      delivery: this.#delivery,
+      explainedHalts: options.explainedHalts,
+      now: () => this.#now(),
+    });
+    this.#stoppedNotice = new StoppedNotice({
+      store: this.store,
+      notifier: options.notifier,
+      channel: options.config.channel,
+      pollIntervalMs: options.config.pollIntervalMs,
+      logger: options.logger,
+    });
     this.#queue = new Queue(queueName, {
       connection: options.connection,
       prefix: `${options.keyPrefix}bull`,
@@ -172,7 +174,7 @@ export class Alerts {
     return this.#queue.getJobCounts("waiting", "active", "delayed", "failed");
   }
 
-  /** See `PollFreshness`; synchronous, so a readiness probe never waits on Redis. */
+  /** See `PollFreshness`; synchronous: the watchdog brings `lastPollAt` from Redis every interval. */
   pollFreshness(): PollFreshness {
     const { fresh, staleAfterMs } = pollAge({
       lastPollAt: this.#lastPollAt,
@@ -214,94 +216,42 @@ export class Alerts {
     await this.#assertSchedule().catch((error: unknown) =>
       this.#options.logger?.warn({ err: error }, "the alert poll schedule could not be checked"),
     );
-    await this.#keepFiringCopy().catch(() => undefined);
+    await this.#firingCopy.refresh().catch(() => undefined);
     const shared = await this.store.lastPollActivity().catch(() => undefined);
     if (shared !== undefined && shared > (this.#lastPollAt ?? 0)) this.#lastPollAt = shared;
-    const freshness = this.pollFreshness();
-    if (!freshness.fresh && !this.#stale) await this.#sayStopped(freshness);
-    else if (freshness.fresh && this.#stale) await this.#sayRunningAgain();
-  }
-
-  async #sayStopped(freshness: PollFreshness): Promise<void> {
-    this.#stale = true;
     const now = this.#now();
-    const since = freshness.lastPollAt ?? this.#startedAt ?? now;
-    const summary = `no alert poll has completed for ${formatDuration(now - since)} (polls every ${formatDuration(this.#options.config.pollIntervalMs)}): lag and failures are not being watched`;
-    this.#options.logger?.error(
-      { lastPollAt: freshness.lastPollAt, staleAfterMs: freshness.staleAfterMs },
-      `alerting has stopped: ${summary}`,
-    );
-    // One replica tells the channel; if Redis cannot even be asked, each says it rather than none.
-    const claimed = await this.store.claimStoppedNotice(randomUUID(), 86_400_000).catch(() => true);
-    const channel = this.#options.config.channel;
-    if (!claimed || channel === undefined) return;
-    const alert = started(
-      "*/*/alerting-stopped",
-      "*",
-      "*",
-      {
-        rule: "alerting-stopped",
-        summary,
-        details: [],
-        value: Math.round((now - since) / 1000),
-      },
+    const { fresh, lastPollAt, staleAfterMs } = this.pollFreshness();
+    await this.#stoppedNotice.update({
+      fresh,
+      since: lastPollAt ?? this.#startedAt ?? now,
+      lastPollAt,
+      staleAfterMs,
       now,
-    );
-    const message = await this.#options.notifier?.post(channel, [alert]).catch((error: unknown) => {
-      this.#options.logger?.warn({ err: error }, "the alerting-stopped notice could not be posted");
-      return undefined;
     });
-    this.#stoppedNotice = { alert, message };
-  }
-
-  async #sayRunningAgain(): Promise<void> {
-    this.#stale = false;
-    const now = this.#now();
-    this.#options.logger?.info("alerting runs again: polls complete on schedule");
-    const notice = this.#stoppedNotice;
-    this.#stoppedNotice = undefined;
-    if (notice === undefined) return;
-    await this.store.releaseStoppedNotice().catch(() => undefined);
-    if (notice.message === undefined) return;
-    await this.#options.notifier
-      ?.update(
-        notice.message,
-        [{ ...notice.alert, resolvedAt: now }],
-        [`Alert polls run again, after ${formatDuration(now - notice.alert.firedAt)} without.`],
-      )
-      .catch((error: unknown) =>
-        this.#options.logger?.warn({ err: error }, "the alerting-stopped notice could not be resolved"),
-      );
   }
 
   /**
-   * Keeps a copy of the firing alerts; when Redis has lost them, puts them back, so that alerts already in the
-   * channel still resolve instead of staying FIRING forever (and are not posted twice).
+   * One poll of every cluster (see ClusterPoll for a cluster's steps); skipped when another replica's poll still
+   * runs.
    */
-  async #keepFiringCopy(): Promise<void> {
-    const epoch = await this.store.stateEpoch();
-    if (this.#stateEpoch !== undefined && epoch !== this.#stateEpoch) {
-      const lost = [...this.#firingCopy.values()].flatMap((alerts) => [...alerts.values()]);
-      for (const alert of lost) await this.store.restoreFiring(alert);
-      this.#options.logger?.warn(
-        { restored: lost.length },
-        "Redis lost the alert state: firing alerts put back from this process's copy",
-      );
-    }
-    this.#stateEpoch = epoch;
-    for (const cluster of this.#options.clusters)
-      this.#firingCopy.set(cluster.name, await this.store.firing(cluster.name));
-  }
-
-  /** Keeps this process's copy in step with what it writes, so an alert saved just before a loss is not lost. */
-  #copy(alert: Alert): void {
-    const alerts = this.#firingCopy.get(alert.cluster) ?? new Map<string, Alert>();
-    alerts.set(alert.key, alert);
-    this.#firingCopy.set(alert.cluster, alerts);
-  }
-
-  /** One poll of every cluster; skipped when another replica's poll still runs. */
   async poll(): Promise<void> {
+    await this.#whileClaimed(async () => {
+      await this.#notePollActivity();
+      await this.#firingCopy.refresh();
+      for (const cluster of this.#options.clusters) {
+        await this.#pollCluster(cluster);
+        // Each cluster done is progress: a poll over many clusters is not taken for a stopped one.
+        await this.#notePollActivity();
+      }
+      await this.#firingCopy.refresh();
+    });
+  }
+
+  /**
+   * Runs `poll` under the poll claim, renewed while it runs: a poll that outlasts the interval is never
+   * overlapped by the next one, which would post the same new alert.
+   */
+  async #whileClaimed(poll: () => Promise<void>): Promise<void> {
     const holder = randomUUID();
     const claimMs = Math.max(60_000, this.#options.config.pollIntervalMs * 4);
     if (!(await this.store.claimPoll(holder, claimMs))) return;
@@ -310,183 +260,27 @@ export class Alerts {
       claimMs / 3,
     );
     try {
-      this.#lastPollAt = this.#now();
-      await this.store.notePollActivity(this.#lastPollAt);
-      await this.#keepFiringCopy();
-      for (const cluster of this.#options.clusters) {
-        const started = performance.now();
-        await this.#pollCluster(cluster).catch((error: unknown) =>
-          this.#options.logger?.warn({ err: error, cluster: cluster.name }, "alert poll of a cluster failed"),
-        );
-        this.#options.onClusterPolled?.(cluster.name, (performance.now() - started) / 1000);
-        // Each cluster done is progress: a poll over many clusters is not taken for a stopped one.
-        this.#lastPollAt = this.#now();
-        await this.store.notePollActivity(this.#lastPollAt);
-      }
-      await this.#keepFiringCopy();
+      await poll();
     } finally {
       clearInterval(renewal);
       await this.store.releasePoll(holder);
     }
   }
 
+  /** One cluster's failure is logged and leaves the others polled; its duration goes to the metrics. */
   async #pollCluster(cluster: ClusterHandle): Promise<void> {
-    const { config } = this.#options;
-    const explained = await this.#options.explainedHalts(cluster.name);
-    const collected = await collectSamples(cluster, explained, () => this.#now()).catch((error: unknown) =>
-      error instanceof Error ? error : new Error(String(error)),
-    );
-    const now = this.#now();
-    const firing = await this.store.firing(cluster.name);
-    const unreachableKey = `${cluster.name}/*/connect-unreachable`;
-    const failures = await this.store.countUnreachable(cluster.name, !(collected instanceof Error));
-    if (collected instanceof Error) {
-      // One failed poll can be a blip; two in a row are news. Nothing else is judged without samples.
-      if (failures >= 2 && !firing.has(unreachableKey)) {
-        const finding: Finding = {
-          rule: "connect-unreachable",
-          summary: `Connect does not answer: ${collected.message}`,
-          details: [],
-          value: failures,
-        };
-        const alert = started(unreachableKey, cluster.name, "*", finding, now);
-        await this.store.saveFiring(alert);
-        this.#copy(alert);
-        const channel = routeOf(config.routes, cluster.name, "*") ?? config.channel;
-        if (channel !== undefined) await this.#post(channel, [alert]);
-      }
-      return;
-    }
-    const samples = collected;
-    const silences = await this.store.silences(now);
-    const keep = historySamples(config);
-    const histories = await this.store.recordSamples(cluster.name, samples, keep);
-    const snoozes = await this.store.snoozes(cluster.name, [...samples.keys()]);
-    const toPost = new Map<string, Alert[]>();
-    const changes = new Map<MessageAddress, MessageChange>();
-    const change = (alert: Alert, news?: string) => {
-      if (alert.message === undefined) return;
-      const entry = changes.get(alert.message) ?? { message: alert.message, alerts: [], news: [] };
-      entry.alerts.push(alert);
-      if (news !== undefined) entry.news.push(news);
-      changes.set(alert.message, entry);
-    };
-
-    for (const [connector, sample] of samples) {
-      const history = histories.get(connector) ?? [sample];
-      const mine = [...firing.values()].filter((alert) => alert.connector === connector);
-      const findings = evaluateConnector(
-        connector,
-        history,
-        thresholdsFor(connector, config.thresholds, config.overrides),
-        new Set(mine.map((alert) => alert.rule)),
+    const started = performance.now();
+    await this.#clusterPoll
+      .poll(cluster)
+      .catch((error: unknown) =>
+        this.#options.logger?.warn({ err: error, cluster: cluster.name }, "alert poll of a cluster failed"),
       );
-      // Snoozed connectors and silenced patterns keep their alerts, but nobody is told.
-      const quiet =
-        isSilenced(silences, cluster.name, connector) !== undefined ||
-        (snoozes.get(connector)?.until ?? 0) > now;
-      for (const finding of findings) {
-        const key = `${cluster.name}/${connector}/${finding.rule}`;
-        const before = firing.get(key);
-        let news: string | undefined;
-        const fresh = { summary: finding.summary, details: [...finding.details], value: finding.value };
-        const told =
-          before === undefined
-            ? started(key, cluster.name, connector, finding, now)
-            : await this.store.updateFiring(cluster.name, key, (latest) => {
-                const updated = { ...(latest ?? before), ...fresh };
-                news = quiet ? undefined : this.#newsOf(updated, now);
-                return news === undefined
-                  ? updated
-                  : { ...updated, announcedValue: updated.value, remindedAt: now };
-              });
-        if (told === undefined) continue;
-        if (before === undefined) await this.store.saveFiring(told);
-        this.#copy(told);
-        if (told.message === undefined && !quiet) {
-          const channel = routeOf(config.routes, cluster.name, connector) ?? config.channel;
-          if (channel !== undefined) toPost.set(channel, [...(toPost.get(channel) ?? []), told]);
-        } else if (before !== undefined && (news !== undefined || before.summary !== told.summary)) {
-          change(told, news);
-        }
-      }
-      for (const alert of mine.filter((a) => !findings.some((finding) => finding.rule === a.rule))) {
-        await this.#resolve(
-          alert,
-          now,
-          `${ruleName(alert.rule)} resolved after ${formatDuration(now - alert.firedAt)}.`,
-          change,
-        );
-      }
-    }
-    const unreachable = firing.get(unreachableKey);
-    if (unreachable !== undefined) {
-      await this.#resolve(
-        unreachable,
-        now,
-        `Connect answers again, after ${formatDuration(now - unreachable.firedAt)}.`,
-        change,
-      );
-    }
-    for (const alert of firing.values()) {
-      if (alert.rule !== "connect-unreachable" && !samples.has(alert.connector)) {
-        await this.#resolve(alert, now, `${alert.connector} no longer exists on ${alert.cluster}.`, change);
-      }
-    }
-
-    for (const [channel, alerts] of toPost) await this.#post(channel, alerts);
-    for (const { message, alerts, news } of changes.values()) await this.#redraw(message, alerts, news);
+    this.#options.onClusterPolled?.(cluster.name, (performance.now() - started) / 1000);
   }
 
-  /** One message's failure (Slack refused it, or it was deleted) must not stop the others or the next poll. */
-  async #redraw(message: MessageAddress, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
-    try {
-      const shown = await this.store.saveMessageAlerts(message, alerts);
-      await this.#options.notifier?.update(message, shown, news);
-    } catch (error) {
-      this.#options.logger?.warn({ err: error, message }, "an alert message could not be updated");
-    }
-  }
-
-  /** A thread reply is due when the value moved by a quarter or more, or a reminder is due. */
-  #newsOf(alert: Alert, now: number): string | undefined {
-    const moved = Math.abs(alert.value - alert.announcedValue) >= Math.max(1, alert.announcedValue / 4);
-    if (moved) return `${ruleName(alert.rule)}: ${alert.summary}`;
-    const since = alert.remindedAt ?? alert.firedAt;
-    if (alert.acknowledgedBy === undefined && now - since >= this.#options.config.repeatIntervalMs) {
-      return `Still firing after ${formatDuration(now - alert.firedAt)}: ${ruleName(alert.rule)}, ${alert.summary}`;
-    }
-    return undefined;
-  }
-
-  async #resolve(alert: Alert, now: number, news: string, change: (alert: Alert, news?: string) => void) {
-    await this.store.removeFiring(alert);
-    this.#firingCopy.get(alert.cluster)?.delete(alert.key);
-    change({ ...alert, resolvedAt: now }, news);
-  }
-
-  async #post(channel: string, alerts: readonly Alert[]): Promise<void> {
-    const notifier = this.#options.notifier;
-    if (notifier === undefined) return;
-    for (let start = 0; start < alerts.length; start += alertsPerMessage) {
-      const group = alerts.slice(start, start + alertsPerMessage);
-      // Unposted alerts stay without a message, so the next poll tries again.
-      const message = await notifier.post(channel, group).catch((error: unknown) => {
-        this.#options.logger?.warn({ err: error, channel }, "alerts could not be posted");
-        return undefined;
-      });
-      if (message === undefined) continue;
-      const placed: Alert[] = [];
-      for (const alert of group) {
-        const saved = await this.store.updateFiring(alert.cluster, alert.key, (latest) =>
-          latest === undefined ? undefined : { ...latest, message },
-        );
-        placed.push(saved ?? { ...alert, message });
-        // Kept with its message even if Redis lost it meanwhile: restored, it still resolves in this message.
-        this.#copy(saved ?? { ...alert, message });
-      }
-      await this.store.saveMessageAlerts(message, placed);
-    }
+  async #notePollActivity(): Promise<void> {
+    this.#lastPollAt = this.#now();
+    await this.store.notePollActivity(this.#lastPollAt);
   }
 
   /** Firing alerts of a cluster, newest first. */
@@ -510,7 +304,7 @@ export class Alerts {
       cluster,
       connector,
       (alert) => ({ ...alert, snoozedUntil: snooze.until }),
-      `Snoozed by ${by.name} for ${formatDuration(forMs)}.`,
+      alertNews.snoozed(by, forMs),
     );
     return snooze;
   }
@@ -518,12 +312,7 @@ export class Alerts {
   async unsnooze(cluster: string, connector: string, by: Person): Promise<boolean> {
     const removed = await this.store.unsnooze(cluster, connector);
     if (removed) {
-      await this.#touch(
-        cluster,
-        connector,
-        ({ snoozedUntil, ...alert }) => alert,
-        `Snooze ended by ${by.name}.`,
-      );
+      await this.#touch(cluster, connector, ({ snoozedUntil, ...alert }) => alert, alertNews.snoozeEnded(by));
     }
     return removed;
   }
@@ -534,7 +323,7 @@ export class Alerts {
       cluster,
       connector,
       (alert) => ({ ...alert, acknowledgedBy: { ...by } }),
-      `Acknowledged by ${by.name}.`,
+      alertNews.acknowledged(by),
     );
   }
 
@@ -572,43 +361,20 @@ export class Alerts {
     const alerts = [...(await this.store.firing(cluster)).values()].filter(
       (alert) => alert.connector === connector,
     );
-    const messages = new Map<MessageAddress, { message: MessageAddress; alerts: Alert[] }>();
+    const outbox = new AlertOutbox();
     for (const alert of alerts) {
       const edited = await this.store.updateFiring(cluster, alert.key, (latest) =>
         latest === undefined ? undefined : edit(latest),
       );
-      if (edited !== undefined) this.#copy(edited);
-      if (edited?.message === undefined) continue;
-      const entry = messages.get(edited.message) ?? { message: edited.message, alerts: [] };
-      entry.alerts.push(edited);
-      messages.set(edited.message, entry);
+      if (edited === undefined) continue;
+      this.#firingCopy.keep(edited);
+      outbox.change(edited, news);
     }
-    for (const { message, alerts: changed } of messages.values())
-      await this.#redraw(message, changed, [news]);
+    await this.#delivery.deliver(outbox);
     return alerts.length;
   }
 
   #now(): number {
     return (this.#options.now ?? Date.now)();
   }
-}
-
-function started(key: string, cluster: string, connector: string, finding: Finding, now: number): Alert {
-  return {
-    key,
-    cluster,
-    connector,
-    rule: finding.rule,
-    summary: finding.summary,
-    details: [...finding.details],
-    value: finding.value,
-    firedAt: now,
-    announcedValue: finding.value,
-  };
-}
-
-function routeOf(routes: readonly AlertRoute[], cluster: string, connector: string): string | undefined {
-  return routes.find(
-    (route) => globMatches(route.cluster, cluster) && globMatches(route.connector, connector),
-  )?.channel;
 }
