@@ -17,6 +17,7 @@ import {
   openStates,
 } from "./approval-store.js";
 import { executeApproval } from "./execute-approval.js";
+import { operationKind } from "./kinds/registry.js";
 
 /** Where people hear about a request: the Slack adapter posts and updates messages, the shell prints. */
 export interface ApprovalNotifier {
@@ -218,7 +219,8 @@ export class Approvals {
     for (const r of await this.#options.store.recent(200)) {
       if (r.cluster !== cluster || explained.has(r.connector)) continue;
       if (r.state === "approved" || r.state === "executing") explained.set(r.connector, "operating");
-      else if (r.state === "succeeded" && r.operation.kind === "stop") explained.set(r.connector, "stopped");
+      else if (r.state === "succeeded" && operationKind(r.operation).leavesStopped === true)
+        explained.set(r.connector, "stopped");
     }
     return explained;
   }

@@ -1,10 +1,10 @@
 import type { CommandContext } from "../src/core/command-spec.js";
 import { errorReply, type Reply, reply } from "../src/core/reply.js";
 import type { SinkScope, SinkTarget } from "./approval-store.js";
+import { describeExecution } from "./approval-words.js";
 import type { Approvals, NewRequest } from "./approvals.js";
 import {
   changesNothing,
-  describeExecution,
   describePlan,
   movesOf,
   planSinkOffsets,
