@@ -1,8 +1,9 @@
 import type { CommandContext } from "../src/core/command-spec.js";
 import { errorReply, type Reply, reply } from "../src/core/reply.js";
+import type { NewRequest } from "./approval-lifecycle.js";
 import type { SinkScope, SinkTarget } from "./approval-store.js";
+import type { ApprovalViews } from "./approval-views.js";
 import { outcomeReply } from "./approval-words.js";
-import type { Approvals, NewRequest } from "./approvals.js";
 import {
   changesNothing,
   describePlan,
@@ -126,7 +127,7 @@ export function nothingToChange(connector: string, current: readonly (readonly [
  * waits for approvers (nothing runs yet).
  */
 export async function awaitExecution(
-  approvals: Approvals,
+  approvals: Pick<ApprovalViews, "get" | "awaitOutcome">,
   id: string,
   timeoutMs: number,
 ): Promise<Reply | undefined> {
