@@ -10,7 +10,7 @@ import {
   openStates,
 } from "./approval-store.js";
 import { restoreStep } from "./kinds/connector-steps.js";
-import type { StepContext } from "./kinds/operation-kind.js";
+import type { OperationKind, StepContext } from "./kinds/operation-kind.js";
 import { operationKind } from "./kinds/registry.js";
 import type { ExecutionConnect, SinkOffsetsReader } from "./ports.js";
 
@@ -90,65 +90,117 @@ async function executeLocked(
   options: ExecutionOptions,
   lockLost: () => boolean,
 ): Promise<ApprovalRequest> {
-  const { store } = options;
-  const started = await store.transition(id, ["approved", "executing"], (r) => ({
+  const started = await options.store.transition(id, ["approved", "executing"], (r) => ({
     ...r,
     state: "executing",
     executor,
   }));
-  const save = async (change: Partial<ApprovalRequest>) => {
-    // An execution whose lock ran out (the process was frozen) may no longer be alone: it stops here.
-    if (lockLost()) throw new TakenOver(id);
-    const saved = await store.transition(id, ["executing"], (r) =>
-      r.executor === executor ? { ...r, ...change } : undefined,
-    );
-    if (!saved.ok || saved.request === undefined) throw new TakenOver(id);
-    return saved.request;
-  };
   if (!started.ok || started.request === undefined) {
     // Another run of the same request finished it while this one waited for the lock.
     if (started.request !== undefined && !openStates.includes(started.request.state)) return started.request;
     throw new Error(`Request ${id} is not approved (it is ${started.request?.state ?? "missing"})`);
   }
-  let request = started.request;
-  const kind = operationKind(request.operation);
-  const steps = executionSteps.filter((step) => kind.steps[step] !== undefined);
-  const context = (): StepContext<Operation["kind"]> => ({
-    request,
-    operation: request.operation,
-    connect: options.connect,
-    kafka: options.kafka,
-    now: options.now,
-    call: { requestId: request.requestId },
-    stopTimeoutMs: options.stopTimeoutMs ?? 60_000,
-    async sendingChange() {
-      const resumed = request.changeSent === true;
-      request = await save({ changeSent: true });
-      return resumed;
-    },
-  });
+  return new Execution(started.request, executor, options, lockLost).run();
+}
 
-  try {
-    const left = steps.slice(request.step === undefined ? 0 : steps.indexOf(request.step) + 1);
-    // Checked once the lock is held: a run that waited for it, or resumes a dead one's work, may be late too.
-    const { startBy } = options;
-    if (left.length > 0 && request.changeSent !== true && startBy !== undefined && options.now() > startBy) {
+/**
+ * One run of a request, owned by `executor` while it holds the connector's lock: the steps of its kind not saved
+ * yet, each saved as it ends; then the request succeeds, or fails with the connector left as its kind says.
+ */
+class Execution {
+  #request: ApprovalRequest;
+  readonly #kind: OperationKind<Operation["kind"]>;
+  /** The kind's steps, in the order of `executionSteps`. */
+  readonly #steps: readonly ExecutionStep[];
+  readonly #executor: string;
+  readonly #options: ExecutionOptions;
+  readonly #lockLost: () => boolean;
+
+  constructor(
+    request: ApprovalRequest,
+    executor: string,
+    options: ExecutionOptions,
+    lockLost: () => boolean,
+  ) {
+    this.#request = request;
+    this.#kind = operationKind(request.operation);
+    this.#steps = executionSteps.filter((step) => this.#kind.steps[step] !== undefined);
+    this.#executor = executor;
+    this.#options = options;
+    this.#lockLost = lockLost;
+  }
+
+  async run(): Promise<ApprovalRequest> {
+    try {
+      const left = this.#steps.slice(this.#next());
+      this.#refuseIfLate(left);
+      for (const step of left) await this.#perform(step);
+      return await this.#finish("succeeded", this.#request.outcome);
+    } catch (error) {
+      return this.#fail(error);
+    }
+  }
+
+  /** Index in `#steps` of the step after the last one saved. */
+  #next(): number {
+    const { step } = this.#request;
+    return step === undefined ? 0 : this.#steps.indexOf(step) + 1;
+  }
+
+  /** Checked once the lock is held: a run that waited for it, or resumes a dead one's work, may be late too. */
+  #refuseIfLate(left: readonly ExecutionStep[]): void {
+    const { startBy, now } = this.#options;
+    if (left.length > 0 && this.#request.changeSent !== true && startBy !== undefined && now() > startBy) {
       throw new StartedLate(startBy);
     }
-    for (const step of left) {
-      const fields = (await kind.steps[step]?.run(context())) ?? {};
-      request = await save({ ...fields, step });
-      await options.afterStep?.(step, request);
-    }
-    return await finish(store, id, executor, "succeeded", options.now, request.outcome);
-  } catch (error) {
-    const current = await store.get(id);
+  }
+
+  async #perform(step: ExecutionStep): Promise<void> {
+    const fields = (await this.#kind.steps[step]?.run(this.#context())) ?? {};
+    this.#request = await this.#save({ ...fields, step });
+    await this.#options.afterStep?.(step, this.#request);
+  }
+
+  async #save(change: Partial<ApprovalRequest>): Promise<ApprovalRequest> {
+    const id = this.#request.id;
+    // An execution whose lock ran out (the process was frozen) may no longer be alone: it stops here.
+    if (this.#lockLost()) throw new TakenOver(id);
+    const saved = await this.#options.store.transition(id, ["executing"], (r) =>
+      r.executor === this.#executor ? { ...r, ...change } : undefined,
+    );
+    if (!saved.ok || saved.request === undefined) throw new TakenOver(id);
+    return saved.request;
+  }
+
+  #context(): StepContext<Operation["kind"]> {
+    const request = this.#request;
+    return {
+      request,
+      operation: request.operation,
+      connect: this.#options.connect,
+      kafka: this.#options.kafka,
+      now: this.#options.now,
+      call: { requestId: request.requestId },
+      stopTimeoutMs: this.#options.stopTimeoutMs ?? 60_000,
+      sendingChange: async () => {
+        const resumed = this.#request.changeSent === true;
+        this.#request = await this.#save({ changeSent: true });
+        return resumed;
+      },
+    };
+  }
+
+  /** Ends the run after `error`: leaves the request to a new owner, retries under a new lock, or fails it. */
+  async #fail(error: unknown): Promise<ApprovalRequest> {
+    const id = this.#request.id;
+    const current = await this.#options.store.get(id);
     // Taken over: the new owner carries on, and must not find its connector resumed or its request failed.
-    if (current?.executor !== executor) return current ?? request;
+    if (current?.executor !== this.#executor) return current ?? this.#request;
     // The lock ran out (a stall) but nobody has taken the request over yet: acting on the connector now could
     // interleave with a run that takes the lock next, and returning would leave the request executing, holding its
     // connector, with no job left to finish it. The queue runs it again, under a new lock, from the last saved step.
-    if ((error instanceof TakenOver || lockLost()) && current.state === "executing") throw new LockLost(id);
+    if ((error instanceof TakenOver || this.#lockLost()) && current.state === "executing")
+      throw new LockLost(id);
     if (error instanceof TakenOver) return current;
     const reason = error instanceof ConnectError ? error.message : (error as Error).message;
     // Connect refusing the change (a 4xx) means it was not applied; a timeout or 5xx after sending leaves it unknown.
@@ -157,12 +209,26 @@ async function executeLocked(
       error.status !== undefined &&
       error.status >= 400 &&
       error.status < 500;
-    const leftAs = await kind.leaveSafely(context(), request.changeSent === true && !refused);
+    const changeUncertain = this.#request.changeSent === true && !refused;
+    const leftAs = await this.#kind.leaveSafely(this.#context(), changeUncertain);
+    if (error instanceof StartedLate) return this.#finish("failed", `${reason} ${leftAs}`);
     // What the run was doing: the step after the last one saved.
-    const failedStep = steps[request.step === undefined ? 0 : steps.indexOf(request.step) + 1];
-    const doing = (failedStep === undefined ? undefined : kind.steps[failedStep]?.doing) ?? restoreStep.doing;
-    const failure = error instanceof StartedLate ? reason : `Failed while ${doing}: ${reason}.`;
-    return finish(store, id, executor, "failed", options.now, `${failure} ${leftAs}`);
+    const failed = this.#steps[this.#next()];
+    const doing = (failed === undefined ? undefined : this.#kind.steps[failed]?.doing) ?? restoreStep.doing;
+    return this.#finish("failed", `Failed while ${doing}: ${reason}. ${leftAs}`);
+  }
+
+  async #finish(state: "succeeded" | "failed", outcome: string | undefined): Promise<ApprovalRequest> {
+    const { id } = this.#request;
+    const { store, now } = this.#options;
+    // Only the owner finishes; a run that was taken over leaves the request to its new owner.
+    const done = await store.transition(id, ["executing"], (r) =>
+      r.executor === this.#executor
+        ? { ...r, state, finishedAt: now().toISOString(), ...(outcome === undefined ? {} : { outcome }) }
+        : undefined,
+    );
+    if (done.request === undefined) throw new Error(`Request ${id} disappeared`);
+    return done.request;
   }
 }
 
@@ -189,22 +255,4 @@ export class LockLost extends Error {
   constructor(id: string) {
     super(`Request ${id} lost its connector's lock; it resumes from its last saved step`);
   }
-}
-
-async function finish(
-  store: ApprovalStore,
-  id: string,
-  executor: string,
-  state: "succeeded" | "failed",
-  now: () => Date,
-  outcome: string | undefined,
-): Promise<ApprovalRequest> {
-  // Only the owner finishes; a run that was taken over leaves the request to its new owner.
-  const done = await store.transition(id, ["executing"], (r) =>
-    r.executor === executor
-      ? { ...r, state, finishedAt: now().toISOString(), ...(outcome === undefined ? {} : { outcome }) }
-      : undefined,
-  );
-  if (done.request === undefined) throw new Error(`Request ${id} disappeared`);
-  return done.request;
 }

@@ -203,9 +203,11 @@ export function slackApproverEligibility(client: WebClient): (userId: string) =>
   };
 }
 
+const actionIds: Readonly<Record<string, string>> = { approve: approveAction, deny: denyAction };
+
 /** Approve / Deny as Slack buttons: their action ids, and the value `<id>:<digest>` that every message carries. */
 const approvalButton: ButtonEncoding = ({ call }) => {
-  const actionId = { approve: approveAction, deny: denyAction }[call.command];
+  const actionId = actionIds[call.command];
   const { request, digest } = call.args;
   return actionId === undefined || request === undefined || digest === undefined
     ? undefined
