@@ -1,12 +1,12 @@
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import type { ClusterHandle } from "../src/core/cluster-handle.js";
 import { formatDuration } from "../src/core/duration.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import type { ApprovalJobs, ApprovalLifecycle } from "./approval-lifecycle.js";
 import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
 import { executeApproval } from "./execute-approval.js";
+import type { ExecutionConnect, SinkOffsetsReader } from "./ports.js";
 
 export interface ApprovalQueueOptions {
   /** Redis for BullMQ: a connection of its own, with maxRetriesPerRequest null as BullMQ's workers require. */
@@ -14,7 +14,7 @@ export interface ApprovalQueueOptions {
   readonly keyPrefix: string;
   readonly store: ApprovalStore;
   /** The Connect client and Kafka reader of a configured cluster. */
-  readonly clusterFor: (cluster: string) => Pick<ClusterHandle, "connect" | "lag"> | undefined;
+  readonly clusterFor: (cluster: string) => ExecutionClients | undefined;
   /**
    * How long a worker may hold a job without renewing its lock (BullMQ renews it every half of this); a killed
    * worker's job is seen stalled and resumed by another process within this plus the stalled-check interval
@@ -30,6 +30,12 @@ export interface ApprovalQueueOptions {
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
   readonly onConnectionError?: (error: Error) => void;
+}
+
+/** A configured cluster's clients, as an execution uses them. */
+export interface ExecutionClients {
+  readonly connect: ExecutionConnect;
+  readonly lag: SinkOffsetsReader;
 }
 
 const JobData = z.object({ id: z.string() });

@@ -1,6 +1,5 @@
 import type { Redis } from "ioredis";
 import type { AuditTrail } from "../src/audit/audit-trail.js";
-import type { ClusterHandle } from "../src/core/cluster-handle.js";
 import {
   ApprovalLifecycle,
   type ApprovalNotifier,
@@ -8,7 +7,7 @@ import {
   type NewRequest,
 } from "./approval-lifecycle.js";
 import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
-import { ApprovalQueue } from "./approval-queue.js";
+import { ApprovalQueue, type ExecutionClients } from "./approval-queue.js";
 import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
 import { ApprovalViews } from "./approval-views.js";
 
@@ -21,7 +20,7 @@ export interface ApprovalsOptions {
   readonly keyPrefix: string;
   readonly store: ApprovalStore;
   /** The Connect client and Kafka reader of a configured cluster. */
-  readonly clusterFor: (cluster: string) => Pick<ClusterHandle, "connect" | "lag"> | undefined;
+  readonly clusterFor: (cluster: string) => ExecutionClients | undefined;
   readonly notifier?: ApprovalNotifier;
   /** Every change of a request's state, and every execution step, is recorded here. */
   readonly audit: AuditTrail;
