@@ -1,10 +1,11 @@
 import type { CommandContext } from "../src/core/command-spec.js";
 import { errorReply, type Reply, reply } from "../src/core/reply.js";
+import type { NewRequest } from "./approval-lifecycle.js";
 import type { SinkScope, SinkTarget } from "./approval-store.js";
-import type { Approvals, NewRequest } from "./approvals.js";
+import type { ApprovalViews } from "./approval-views.js";
+import { outcomeReply } from "./approval-words.js";
 import {
   changesNothing,
-  describeExecution,
   describePlan,
   movesOf,
   planSinkOffsets,
@@ -122,10 +123,11 @@ export function nothingToChange(connector: string, current: readonly (readonly [
 
 /**
  * Waits (at most `timeoutMs`) for a request that runs at once, where the policy needs no approver, and answers
- * with how it really ended; undefined for a request that waits for approvers (nothing runs yet).
+ * with how it really ended, in the words Slack posts under the request's message; undefined for a request that
+ * waits for approvers (nothing runs yet).
  */
 export async function awaitExecution(
-  approvals: Approvals,
+  approvals: Pick<ApprovalViews, "get" | "awaitOutcome">,
   id: string,
   timeoutMs: number,
 ): Promise<Reply | undefined> {
@@ -138,10 +140,5 @@ export async function awaitExecution(
       `${id} has not finished after ${Math.round(timeoutMs / 1000)} s; \`approvals\` shows how it ends.`,
     );
   }
-  const what = `${id} (\`${done.command}\` ${done.connector} on ${done.cluster})`;
-  if (done.state !== "succeeded") {
-    return errorReply("failed", `${what} ${done.state}: ${done.outcome ?? "no reason recorded"}`);
-  }
-  const text = [`${what} is done.`, describeExecution(done), done.outcome].filter(Boolean).join(" ");
-  return reply(text, [{ kind: "text", text }]);
+  return outcomeReply(done);
 }

@@ -1,8 +1,8 @@
-import { canonicalJson } from "../src/connect/canonical-json.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { sinkPosition } from "../src/kafka/sink-consumer.js";
-import type { SinkLag, SinkLagReader } from "../src/kafka/sink-lag-reader.js";
-import type { ApprovalRequest, OffsetMove, SinkScope, SinkTarget } from "./approval-store.js";
+import type { SinkLag } from "../src/kafka/sink-lag-reader.js";
+import type { OffsetMove, SinkScope, SinkTarget } from "./approval-store.js";
+import type { SinkOffsetsReader } from "./ports.js";
 
 /** Where to move a sink's offsets: the targets of `kafka-consumer-groups --reset-offsets`, plus explicit ones. */
 export type ResetTarget =
@@ -74,7 +74,7 @@ export async function planSinkOffsets(options: {
   readonly config: Readonly<Record<string, string>>;
   readonly target: ResetTarget;
   readonly scope?: ResetScope;
-  readonly kafka: SinkLagReader;
+  readonly kafka: SinkOffsetsReader;
 }): Promise<OffsetPlan> {
   const { connector, config, target, kafka } = options;
   const lag = await kafka.lag(connector, config);
@@ -200,7 +200,7 @@ function nextOffset(
 }
 
 async function offsetsAtTime(
-  kafka: SinkLagReader,
+  kafka: SinkOffsetsReader,
   partitions: SinkLag["partitions"],
   at: Date,
 ): Promise<Map<string, number>> {
@@ -298,82 +298,4 @@ export function describePlan(plan: OffsetPlan): string {
     rows.push(`… and ${plan.changes.length - shownPartitions} more partitions`);
   const totals = `In all: ${plan.replay} message(s) replayed, ${plan.skip} skipped, over ${plan.changes.length} partition(s) of group ${plan.groupId}.`;
   return [...rows, totals, ...plan.warnings].join("\n");
-}
-
-/**
- * What a sink offset change really did, against its preview: replayed and skipped counts, and how far the offsets
- * it replaced had moved between the preview (asked) and the change (after the stop). Undefined before it ran.
- */
-export function describeExecution(
-  request: Pick<
-    ApprovalRequest,
-    "operation" | "preview" | "previewOffsets" | "resolved" | "snapshot" | "createdAt"
-  >,
-): string | undefined {
-  if (request.operation.kind === "alter-offsets") return sourceMoved(request);
-  const moves = request.resolved?.moves;
-  if (moves === undefined || request.operation.kind !== "sink-offsets") return undefined;
-  const sum = (list: readonly OffsetMove[], pick: (m: OffsetMove) => number) =>
-    list.reduce((total, m) => total + pick(m), 0);
-  const preview = request.preview ?? [];
-  const done = `Replayed ${sum(moves, (m) => m.replay)}, skipped ${sum(moves, (m) => m.skip)} over ${moves.length} partition(s)`;
-  if (preview.length === 0) return `${done}.`;
-  const previewed = new Map(preview.map((m) => [m.partition, m]));
-  const moved = moves.flatMap((m) => {
-    const before = previewed.get(m.partition)?.before;
-    return before === undefined || before === null || m.before === null || m.before === before
-      ? []
-      : [{ partition: m.partition, from: before, to: m.before }];
-  });
-  const at = `${request.createdAt.slice(11, 19)} UTC`;
-  const said = `(the preview at ${at} said ${sum(preview, (m) => m.replay)} and ${sum(preview, (m) => m.skip)})`;
-  if (moved.length === 0) return `${done} ${said}. The offsets had not moved since the preview.`;
-  const by = moved.reduce((total, m) => total + m.to - m.from, 0);
-  const where = moved
-    .slice(0, 3)
-    .map((m) => `${m.partition} ${m.from} → ${m.to}`)
-    .join(", ");
-  const more = moved.length > 3 ? ` and ${moved.length - 3} more` : "";
-  return isRelative(request.operation.target)
-    ? `${done} ${said}. The sink had moved by ${signed(by)} since the preview (${where}${more}), so the target was resolved from where it stood after the stop.`
-    : `${done} ${said}. The offsets it replaced had moved by ${signed(by)} since the preview (${where}${more}); the offsets set are the ones approved.`;
-}
-
-/** A source change sets absolute offsets: whether, and by how much, the ones it replaced moved since the preview. */
-function sourceMoved(
-  request: Pick<ApprovalRequest, "operation" | "previewOffsets" | "resolved" | "snapshot" | "createdAt">,
-): string | undefined {
-  const { previewOffsets, snapshot } = request;
-  if (previewOffsets === undefined || snapshot === undefined || request.resolved === undefined)
-    return undefined;
-  const find = (list: readonly ConnectorOffset[], partition: ConnectorOffset["partition"]) =>
-    list.find((o) => canonicalJson(o.partition) === canonicalJson(partition))?.offset ?? null;
-  const moved = previewOffsets.flatMap((was) => {
-    const now = find(snapshot, was.partition);
-    return canonicalJson(was.offset) === canonicalJson(now)
-      ? []
-      : [`${JSON.stringify(was.partition)} ${offsetDelta(was.offset, now)}`];
-  });
-  const at = `${request.createdAt.slice(11, 19)} UTC`;
-  if (moved.length === 0) return `The offsets it replaced had not moved since the preview at ${at}.`;
-  const more = moved.length > 3 ? ` and ${moved.length - 3} more` : "";
-  return `The offsets it replaced had moved since the preview at ${at}: ${moved.slice(0, 3).join("; ")}${more}. The offsets set are the ones approved.`;
-}
-
-/** `{"position":14} → {"position":20} (+6)`: the difference when both hold the same single number. */
-function offsetDelta(was: ConnectorOffset["offset"], now: ConnectorOffset["offset"]): string {
-  const shown = `${JSON.stringify(was)} → ${JSON.stringify(now)}`;
-  const [key, ...others] = Object.keys(was ?? {});
-  const before = key === undefined ? undefined : was?.[key];
-  const after = key === undefined ? undefined : now?.[key];
-  return others.length === 0 &&
-    Object.keys(now ?? {}).length === 1 &&
-    typeof before === "number" &&
-    typeof after === "number"
-    ? `${shown} (${signed(after - before)})`
-    : shown;
-}
-
-function signed(n: number): string {
-  return n > 0 ? `+${n}` : String(n);
 }

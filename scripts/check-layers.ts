@@ -1,13 +1,15 @@
 /**
- * The layer rule, checked by `npm run lint`: `src/core` (the dispatcher, the command contract, the words for
- * failures) knows its neighbours only through the ports it declares. It imports nothing from the approval
- * domain, the alerts, the Slack adapter, the Kafka or Connect clients, nor any Kafka, Slack, Redis or queue
- * library; `import type` counts too, since a type names the module it comes from. Every import is read with
- * TypeScript's own pre-processor (static, re-exports and dynamic `import()`), so comments and strings never
- * pass for imports.
+ * The layer rules, checked by `npm run lint`:
+ * - `src/core` (the dispatcher, the command contract, the words for failures) knows its neighbours only through
+ *   the ports it declares. It imports nothing from the approval domain, the alerts, the Slack adapter, the Kafka
+ *   or Connect clients, nor any Kafka, Slack, Redis or queue library.
+ * - `approvals/` and `commands/` speak in domain terms: they import no Slack or Kafka library and nothing of the
+ *   Slack adapter, so any adapter can carry them (their wording is neutral `Reply`s, rendered by the adapter).
  *
+ * `import type` counts too, since a type names the module it comes from. Every import is read with TypeScript's
+ * own pre-processor (static, re-exports and dynamic `import()`), so comments and strings never pass for imports.
  * Exits 1 with each offending import (`file: specifier`). The clients' own types reach the core's users by
- * declaration merging into `src/core/ports.ts`, never by an import here.
+ * declaration merging into `src/core/ports.ts`, never by an import there.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -15,12 +17,31 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const core = join(root, "src", "core");
 
-/** Folders of this repository that `src/core` must not reach. */
-const forbiddenFolders = ["approvals", "src/alerts", "src/slack", "src/kafka", "src/connect"];
-/** Libraries that `src/core` must not reach (a package, or every package of a scope ending in `/`). */
-const forbiddenPackages = ["kafkajs", "@platformatic/kafka", "@slack/", "ioredis", "bullmq"];
+interface LayerRule {
+  /** The folders the rule holds for (every file under them). */
+  readonly folders: readonly string[];
+  /** Folders of this repository they must not reach. */
+  readonly forbiddenFolders: readonly string[];
+  /** Libraries they must not reach (a package, or every package of a scope ending in `/`). */
+  readonly forbiddenPackages: readonly string[];
+  readonly why: string;
+}
+
+const rules: readonly LayerRule[] = [
+  {
+    folders: ["src/core"],
+    forbiddenFolders: ["approvals", "src/alerts", "src/slack", "src/kafka", "src/connect"],
+    forbiddenPackages: ["kafkajs", "@platformatic/kafka", "@slack/", "ioredis", "bullmq"],
+    why: "src/core must reach this only through a port",
+  },
+  {
+    folders: ["approvals", "commands"],
+    forbiddenFolders: ["src/slack"],
+    forbiddenPackages: ["kafkajs", "@platformatic/kafka", "@slack/"],
+    why: "the domain must reach this only through a port or a neutral Reply",
+  },
+];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -30,29 +51,30 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-function isForbidden(file: string, specifier: string): boolean {
+function isForbidden(rule: LayerRule, file: string, specifier: string): boolean {
   if (specifier.startsWith(".")) {
     const target = relative(root, resolve(dirname(file), specifier))
       .split(sep)
       .join("/");
-    return forbiddenFolders.some((folder) => target === folder || target.startsWith(`${folder}/`));
+    return rule.forbiddenFolders.some((folder) => target === folder || target.startsWith(`${folder}/`));
   }
-  return forbiddenPackages.some((name) =>
+  return rule.forbiddenPackages.some((name) =>
     name.endsWith("/") ? specifier.startsWith(name) : specifier === name || specifier.startsWith(`${name}/`),
   );
 }
 
-const found: string[] = [];
-for (const file of filesUnder(core)) {
-  const { importedFiles } = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
-  for (const { fileName } of importedFiles) {
-    if (isForbidden(file, fileName)) found.push(`${relative(root, file).split(sep).join("/")}: ${fileName}`);
+let found = 0;
+for (const rule of rules) {
+  for (const file of rule.folders.flatMap((folder) => filesUnder(join(root, folder)))) {
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, "utf8"), true, true);
+    for (const { fileName } of importedFiles) {
+      if (!isForbidden(rule, file, fileName)) continue;
+      console.error(`layer rule: ${rule.why}: ${relative(root, file).split(sep).join("/")}: ${fileName}`);
+      found++;
+    }
   }
 }
-
-for (const entry of found)
-  console.error(`layer rule: src/core must reach this only through a port: ${entry}`);
-if (found.length > 0) process.exit(1);
+if (found > 0) process.exit(1);
 console.log(
-  "layer rule: src/core imports no approvals, alerts, Slack, Kafka or Connect module, nor their libraries",
+  "layer rule: src/core imports no approvals, alerts, Slack, Kafka or Connect module, nor their libraries; approvals/ and commands/ import no Slack or Kafka library, nor the Slack adapter",
 );

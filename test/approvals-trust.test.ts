@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { type ApprovalRequest, ApprovalStore } from "../approvals/approval-store.js";
+import { describeExecution } from "../approvals/approval-words.js";
 import type { ApprovalsOptions } from "../approvals/approvals.js";
 import { executeApproval } from "../approvals/execute-approval.js";
-import { describeExecution } from "../approvals/offset-plan.js";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { Actor } from "../src/core/command-spec.js";
@@ -245,6 +245,9 @@ describe("approvals you can trust: the change that runs is the change that was a
       );
       assert.match(output, /runs now/);
       assert.match(output, /is done\. Replayed 7, skipped 0/);
+      // The same outcome Slack posts under the request's message: each partition before and after, and the undo.
+      assert.match(output, /:0 +12 +5 +7 +0 +12 → 5/);
+      assert.match(output, /Undo with `offsets restore [a-z0-9-]+ --reason/);
       assert.equal(code, 0);
       assert.deepEqual(await committed(connector), [5], "changed before the process exits");
       const asked = (await oneShot.approvals.recent(5)).find((r) => r.connector === connector);

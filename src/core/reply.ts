@@ -14,7 +14,22 @@ export type ReplyPart =
       readonly omitted?: { readonly count: number; readonly hint: string };
     }
   | { readonly kind: "code"; readonly text: string }
-  | { readonly kind: "note"; readonly text: string };
+  | { readonly kind: "note"; readonly text: string }
+  | { readonly kind: "actions"; readonly actions: readonly ReplyAction[] };
+
+/**
+ * A button: clicked, it runs `call` through the dispatcher as the person who clicked, exactly as the typed
+ * command `typed` would. An adapter without buttons shows `typed`.
+ */
+export interface ReplyAction {
+  readonly label: string;
+  /** The main action, or one that refuses or destroys; adapters colour them (Slack's button styles). */
+  readonly style?: "primary" | "danger";
+  /** The command and its arguments, typed: never a line to parse again. */
+  readonly call: { readonly command: string; readonly args: Readonly<Record<string, string>> };
+  /** The same as a command line: `approve prod-17-k3mx`. */
+  readonly typed: string;
+}
 
 export interface Reply {
   /** One line that stands for the whole reply (notifications, the audit mirror, the shell's exit summary). */

@@ -15,6 +15,8 @@ function renderPart(part: ReplyPart): string {
       return part.text;
     case "note":
       return `(${part.text})`;
+    case "actions":
+      return part.actions.map((action) => `${action.label}: ${action.typed}`).join("\n");
     case "fields":
       return part.fields.map(([label, value]) => `${label}: ${value}`).join("\n");
     case "table": {

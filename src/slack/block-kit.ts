@@ -1,15 +1,19 @@
 import type { RespondFn } from "@slack/bolt";
-import type { ContextBlock, KnownBlock, SectionBlock } from "@slack/web-api";
+import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from "@slack/web-api";
 import { redactDeep } from "../core/redact.js";
-import type { Reply, ReplyPart } from "../core/reply.js";
+import type { Reply, ReplyAction, ReplyPart } from "../core/reply.js";
 import { alignColumns } from "../shell/render-text.js";
 
-/** Slack's limits: 50 blocks a message, 3,000 characters a section, 150 a header, 10 fields of 2,000. */
+/**
+ * Slack's limits: 50 blocks a message, 3,000 characters a section, 150 a header, 10 fields of 2,000, 75 a button's
+ * text.
+ */
 const maxBlocks = 50;
 const maxSection = 3000;
 const maxHeader = 150;
 const maxFields = 10;
 const maxField = 2000;
+const maxButtonText = 75;
 
 /** An answer through a response_url (Bolt's `respond`), redacted like every message the Web API client sends. */
 export function redactingRespond(respond: RespondFn): RespondFn {
@@ -27,21 +31,53 @@ export function escapeMrkdwn(text: string): string {
  */
 const maxTotalText = 11_000;
 
-export function renderBlocks(reply: Reply): KnownBlock[] {
-  const blocks = reply.parts.flatMap(renderPart);
+/**
+ * How a reply's button is written in Slack: its `action_id` (what the bot listens for) and `value` (at most 2,000
+ * characters); undefined leaves the button out. Each feature keeps its own encoding, so buttons already posted
+ * keep working.
+ */
+export type ButtonEncoding = (action: ReplyAction) => { actionId: string; value: string } | undefined;
+
+/** A reply as Block Kit; its buttons (encoded by `encodeButton`, else left out) come last and are never cut. */
+export function renderBlocks(reply: Reply, encodeButton?: ButtonEncoding): KnownBlock[] {
+  const buttons = reply.parts.flatMap((part) =>
+    part.kind === "actions" ? actionsBlock(part.actions, encodeButton) : [],
+  );
+  const blocks = reply.parts.flatMap((part) => (part.kind === "actions" ? [] : renderPart(part)));
   const kept: KnownBlock[] = [];
   let used = 0;
   for (const block of blocks) {
     const size = textLength(block);
-    if (kept.length === maxBlocks - 1 || used + size > maxTotalText) break;
+    if (kept.length === maxBlocks - 1 - buttons.length || used + size > maxTotalText) break;
     kept.push(block);
     used += size;
   }
-  if (kept.length === blocks.length) return kept;
+  if (kept.length === blocks.length) return [...kept, ...buttons];
   return [
     ...kept,
     context(`Cut short: ${blocks.length - kept.length} more blocks did not fit in one Slack message.`),
+    ...buttons,
   ];
+}
+
+function actionsBlock(
+  actions: readonly ReplyAction[],
+  encodeButton: ButtonEncoding | undefined,
+): ActionsBlock[] {
+  const elements = actions.flatMap((action): Button[] => {
+    const encoded = encodeButton?.(action);
+    if (encoded === undefined) return [];
+    return [
+      {
+        type: "button",
+        action_id: encoded.actionId,
+        text: { type: "plain_text", text: truncate(action.label, maxButtonText) },
+        value: encoded.value,
+        ...(action.style === undefined ? {} : { style: action.style }),
+      },
+    ];
+  });
+  return elements.length === 0 ? [] : [{ type: "actions", elements }];
 }
 
 /** The characters of text a block carries, as Slack counts them towards a message's total. */
@@ -63,6 +99,9 @@ export function fallbackText(reply: Reply): string {
 
 function renderPart(part: ReplyPart): KnownBlock[] {
   switch (part.kind) {
+    case "actions":
+      // Rendered apart by renderBlocks, so that a long message never loses its buttons.
+      return [];
     case "heading":
       return [{ type: "header", text: { type: "plain_text", text: truncate(part.text, maxHeader) } }];
     case "text":

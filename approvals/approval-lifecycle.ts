@@ -1,0 +1,298 @@
+import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
+import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import { timeLimit } from "../src/core/time-limit.js";
+import type { ApprovalPolicy } from "./approval-policy.js";
+import {
+  type ApprovalRequest,
+  type ApprovalStore,
+  digestOf,
+  type ExecutionStep,
+  type OffsetMove,
+  type Operation,
+} from "./approval-store.js";
+
+/** Where people hear about a request: the Slack adapter posts and updates messages, the shell prints. */
+export interface ApprovalNotifier {
+  /** A request was made, decided, expired, cancelled, started or finished. */
+  changed(request: ApprovalRequest): Promise<void>;
+}
+
+/** What the lifecycle asks of the queue: each request is a job with the request's id (approval-queue.ts). */
+export interface ApprovalJobs {
+  /** Adds the request's job, due in `delayMs` (when the request expires, or 0 to run now). */
+  add(id: string, delayMs: number): Promise<void>;
+  /** Makes the job due now: the request was approved. */
+  promote(id: string): Promise<void>;
+  /** Removes the job: the request ended before it ran, or was never stored. */
+  remove(id: string): Promise<void>;
+}
+
+export interface NewRequest {
+  readonly cluster: string;
+  readonly connector: string;
+  readonly command: string;
+  readonly reason: string;
+  readonly requester: { readonly id: string; readonly name: string };
+  readonly operation: Operation;
+  readonly planSummary: string;
+  /** A sink plan's per-partition numbers at the time of asking. */
+  readonly preview?: readonly OffsetMove[];
+  /** A source change's offsets as they were when asked. */
+  readonly previewOffsets?: readonly ConnectorOffset[];
+  readonly requestId: string;
+  readonly channelId?: string;
+}
+
+export type Decision =
+  | { readonly ok: true; readonly request: ApprovalRequest }
+  | {
+      readonly ok: false;
+      readonly refusal: string;
+      /** The request the refusal is about, when there is one (the audit files the refusal under its connector). */
+      readonly request?: ApprovalRequest;
+    };
+
+export interface ApprovalLifecycleOptions {
+  readonly store: ApprovalStore;
+  readonly jobs: ApprovalJobs;
+  /** Every change of a request's state, and every execution step, is recorded here. */
+  readonly audit: AuditTrail;
+  readonly notifier?: ApprovalNotifier;
+  /** How long a request waits for its approvers, in ms. */
+  readonly expiryMs: number;
+  readonly policyFor: (cluster: string) => ApprovalPolicy;
+  readonly now: () => Date;
+  /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
+  readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
+}
+
+/** Who decided when the cluster's policy needs nobody. */
+const policyDecider = { id: "policy", name: "policy (no approval needed on this cluster)" };
+
+const outcomeOf: Readonly<Record<ApprovalRequest["state"], AuditRecord["outcome"]>> = {
+  pending: "requested",
+  approved: "approved",
+  executing: "succeeded",
+  succeeded: "succeeded",
+  failed: "failed",
+  denied: "denied",
+  expired: "expired",
+  cancelled: "cancelled",
+};
+
+/**
+ * A request's life until it runs: asked, approved (by as many people as the cluster's policy says) or denied,
+ * cancelled by its requester, or expired. Every change is a compare-and-set in the store, so one click wins;
+ * each is audited, then told to the notifier.
+ */
+export class ApprovalLifecycle {
+  readonly #options: ApprovalLifecycleOptions;
+  readonly #notifying = new Set<Promise<void>>();
+
+  constructor(options: ApprovalLifecycleOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Queues a request, approved at once where the policy needs nobody. Refused while the connector has another
+   * open request (pending, approved or executing): one change per connector at a time.
+   */
+  async request(input: NewRequest): Promise<Decision> {
+    const { store, jobs, expiryMs } = this.#options;
+    const now = this.#options.now();
+    const policy = this.#options.policyFor(input.cluster);
+    const needed = policy.required.has(input.command) ? policy.approvers : 0;
+    const { preview, previewOffsets, ...fields } = input;
+    const request: ApprovalRequest = {
+      ...fields,
+      ...(preview === undefined ? {} : { preview: [...preview] }),
+      ...(previewOffsets === undefined ? {} : { previewOffsets: [...previewOffsets] }),
+      id: await store.nextId(input.cluster),
+      requester: { ...input.requester },
+      state: needed === 0 ? "approved" : "pending",
+      approversNeeded: needed,
+      approvedBy: [],
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + expiryMs).toISOString(),
+      ...(needed === 0 ? { decidedBy: policyDecider, decidedAt: now.toISOString() } : {}),
+    };
+    // The job first: a crash before the request is stored leaves a job that finds nothing, never a request
+    // that no job will ever expire or run.
+    await jobs.add(request.id, expiryMs);
+    const open = await store.create(request);
+    if (open !== undefined) {
+      await jobs.remove(request.id);
+      return { ok: false, refusal: await this.#openRefusal(input.connector, open.openId) };
+    }
+    if (needed === 0) await jobs.promote(request.id);
+    await this.announce(request);
+    return { ok: true, request };
+  }
+
+  async #openRefusal(connector: string, openId: string): Promise<string> {
+    const open = await this.#options.store.get(openId);
+    const what =
+      open === undefined ? "" : ` (${open.state}: \`${open.command}\` asked by ${open.requester.name})`;
+    const then =
+      open?.state === "pending"
+        ? `Its requester can withdraw it with \`cancel ${openId}\`, or an approver can \`deny ${openId} --reason "…"\`; then ask again.`
+        : "Wait for it to finish (`approvals` shows where it stands), then ask again.";
+    return `${connector} already has an open request, ${openId}${what}: one change per connector at a time. ${then}`;
+  }
+
+  /**
+   * The caller has checked the approver role on the request's cluster; this checks everything else. With a
+   * `digest` (a button's), the request must still do what the digest says: an id that names another request now
+   * (Redis lost its data and the id was given again) is refused as stale.
+   */
+  async decide(
+    id: string,
+    decider: { readonly id: string; readonly name: string },
+    decision: "approve" | "deny",
+    note?: string,
+    digest?: string,
+  ): Promise<Decision> {
+    const { store, jobs } = this.#options;
+    const request = await store.get(id);
+    if (request === undefined)
+      return { ok: false, refusal: `There is no request ${id}. \`approvals\` lists them.` };
+    if (digest !== undefined && digest !== digestOf(request)) {
+      return {
+        ok: false,
+        request,
+        refusal: `Stale: the message you clicked does not show what ${id} does now (\`${request.command}\` ${request.connector} on ${request.cluster}, asked by ${request.requester.name}). Nothing was decided; decide ${id} from its own message or with \`${decision} ${id}\`.`,
+      };
+    }
+    const expired = (r: ApprovalRequest) => Date.parse(r.expiresAt) <= this.#options.now().getTime();
+    const expiredRefusal = `${id} expired at ${request.expiresAt.slice(11, 16)} UTC; ask again if it is still needed.`;
+    if (request.state === "pending" && expired(request)) return { ok: false, refusal: expiredRefusal };
+    if (decision === "approve" && request.requester.id === decider.id) {
+      return { ok: false, refusal: `You asked for ${id} yourself: another approver must approve it.` };
+    }
+    if (decision === "approve") {
+      const ineligible = await this.#options.ineligibleApprover?.(decider.id);
+      if (ineligible !== undefined) return { ok: false, refusal: `You cannot approve: ${ineligible}.` };
+    }
+    const at = this.#options.now().toISOString();
+    const person = { ...decider };
+    const result = await store.transition(id, ["pending"], (r) => {
+      // Checked again in the compare-and-set: past its expiry, the connector takes new requests (see the store).
+      if (expired(r)) return undefined;
+      if (decision === "deny") {
+        return { ...r, state: "denied", decidedBy: person, decidedAt: at, ...definedNote(note) };
+      }
+      if (r.approvedBy.some((earlier) => earlier.id === decider.id)) return undefined;
+      const approvedBy = [...r.approvedBy, person];
+      const enough = approvedBy.length >= r.approversNeeded;
+      return { ...r, state: enough ? "approved" : "pending", approvedBy, decidedBy: person, decidedAt: at };
+    });
+    if (!result.ok || result.request === undefined) {
+      const standing = result.request;
+      if (standing?.state === "pending" && expired(standing)) return { ok: false, refusal: expiredRefusal };
+      if (standing?.state === "pending" && standing.approvedBy.some((earlier) => earlier.id === decider.id)) {
+        return { ok: false, request, refusal: `You approved ${id} already; it needs another approver.` };
+      }
+      return { ok: false, request, refusal: alreadyDecided(id, standing) };
+    }
+    // The decision stands whatever becomes of the job: a lost job is given again when a worker starts.
+    if (result.request.state === "approved") await jobs.promote(id).catch(() => undefined);
+    if (result.request.state === "denied") await jobs.remove(id).catch(() => undefined);
+    // The decision is saved and audited; the messages follow without holding up the answer (Slack's 3 s ack).
+    await this.announce(result.request, "later");
+    return { ok: true, request: result.request };
+  }
+
+  /** Only the requester cancels, and only while the request waits. */
+  async cancel(id: string, actor: { readonly id: string }): Promise<Decision> {
+    const { store, jobs } = this.#options;
+    const request = await store.get(id);
+    if (request === undefined) return { ok: false, refusal: `There is no request ${id}.` };
+    if (request.requester.id !== actor.id)
+      return { ok: false, request, refusal: `Only ${request.requester.name}, who asked, can cancel ${id}.` };
+    const result = await store.transition(id, ["pending"], (r) => ({ ...r, state: "cancelled" }));
+    if (!result.ok || result.request === undefined)
+      return { ok: false, request, refusal: alreadyDecided(id, result.request) };
+    await jobs.remove(id).catch(() => undefined);
+    await this.announce(result.request);
+    return { ok: true, request: result.request };
+  }
+
+  /**
+   * A request nobody decided in time expires. Returns the request as it stands: expired, or approved in the same
+   * instant its expiry came due (the approval wins, and the caller carries it out).
+   */
+  async expire(id: string): Promise<ApprovalRequest | undefined> {
+    const expired = await this.#options.store.transition(id, ["pending"], (r) => ({
+      ...r,
+      state: "expired",
+    }));
+    if (expired.ok) await this.announce(expired.request);
+    return expired.request;
+  }
+
+  /**
+   * Audits a change of the request, then tells the notifier: at once, or "later" (in the background, awaited by
+   * `close`). An execution's start is told, not audited: its steps are.
+   */
+  async announce(request: ApprovalRequest, when: "now" | "later" = "now"): Promise<void> {
+    if (request.state !== "executing") {
+      const partlyApproved = request.state === "pending" && request.approvedBy.length > 0;
+      await this.#record(
+        request,
+        partlyApproved ? "approved" : outcomeOf[request.state],
+        partlyApproved
+          ? `${request.approvedBy.length} of ${request.approversNeeded} approvals`
+          : request.outcome,
+      );
+    }
+    const told = this.#options.notifier?.changed(request).catch(() => undefined);
+    if (told === undefined) return;
+    if (when === "now") return told;
+    this.#notifying.add(told);
+    void told.finally(() => this.#notifying.delete(told));
+  }
+
+  /** Audits a saved execution step. */
+  recordStep(request: ApprovalRequest, step: ExecutionStep): Promise<void> {
+    return this.#record(request, "succeeded", `step ${step} done`);
+  }
+
+  async #record(
+    request: ApprovalRequest,
+    outcome: AuditRecord["outcome"],
+    detail: string | undefined,
+  ): Promise<void> {
+    const actor =
+      (request.state === "pending" && request.approvedBy.length === 0) || request.state === "cancelled"
+        ? request.requester
+        : (request.decidedBy ?? { id: "connect-ops", name: "connect-ops" });
+    await this.#options.audit.append({
+      actorId: actor.id,
+      actorName: actor.name,
+      source: "system",
+      cluster: request.cluster,
+      connector: request.connector,
+      command: `${request.command} (${request.id})`,
+      args: request.reason,
+      outcome,
+      ...(detail === undefined ? {} : { detail }),
+      durationMs: Date.now() - Date.parse(request.createdAt),
+      requestId: request.requestId,
+    });
+  }
+
+  /** Waits up to `drainMs` for the messages still being sent. */
+  async close(drainMs: number): Promise<void> {
+    await timeLimit(Promise.allSettled(this.#notifying), drainMs);
+  }
+}
+
+function definedNote(note: string | undefined): { decisionNote?: string } {
+  return note === undefined ? {} : { decisionNote: note };
+}
+
+function alreadyDecided(id: string, request: ApprovalRequest | undefined): string {
+  if (request === undefined) return `There is no request ${id}.`;
+  const by = request.decidedBy === undefined ? "" : ` by ${request.decidedBy.name}`;
+  return `${id} is already ${request.state}${by}.`;
+}

@@ -1,0 +1,47 @@
+import { type ApprovalRequest, type ApprovalStore, openStates } from "./approval-store.js";
+import { operationKind } from "./kinds/registry.js";
+
+/** What is read about requests, without changing them: one, the recent ones, and what they explain. */
+export class ApprovalViews {
+  readonly #store: ApprovalStore;
+
+  constructor(store: ApprovalStore) {
+    this.#store = store;
+  }
+
+  get(id: string): Promise<ApprovalRequest | undefined> {
+    return this.#store.get(id);
+  }
+
+  /** Newest first, at most `limit` (default 20). */
+  recent(limit?: number): Promise<ApprovalRequest[]> {
+    return this.#store.recent(limit);
+  }
+
+  /** Waits until the request has ended, polling the store; undefined if it is still open after `timeoutMs`. */
+  async awaitOutcome(id: string, timeoutMs: number): Promise<ApprovalRequest | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const request = await this.#store.get(id);
+      if (request !== undefined && !openStates.includes(request.state)) return request;
+      if (Date.now() > deadline) return undefined;
+      await new Promise((done) => setTimeout(done, 200));
+    }
+  }
+
+  /**
+   * Connectors whose halt an approved request explains: one is working on them now ("operating"), or their latest
+   * request succeeded in leaving them STOPPED on purpose (a `stop`), which explains that state until they run again.
+   */
+  async explainedHalts(cluster: string): Promise<Map<string, "operating" | "stopped">> {
+    const explained = new Map<string, "operating" | "stopped">();
+    // Newest first: the first request seen for a connector is its latest.
+    for (const r of await this.#store.recent(200)) {
+      if (r.cluster !== cluster || explained.has(r.connector)) continue;
+      if (r.state === "approved" || r.state === "executing") explained.set(r.connector, "operating");
+      else if (r.state === "succeeded" && operationKind(r.operation).leavesStopped === true)
+        explained.set(r.connector, "stopped");
+    }
+    return explained;
+  }
+}

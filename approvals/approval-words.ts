@@ -1,0 +1,193 @@
+import { formatDuration } from "../src/core/duration.js";
+import { errorReply, type Reply, type ReplyPart, reply } from "../src/core/reply.js";
+import { type ApprovalRequest, digestOf } from "./approval-store.js";
+import { operationKind } from "./kinds/registry.js";
+
+/**
+ * What approval messages say, built once as neutral replies: the Slack adapter renders them as Block Kit and keeps
+ * them up to date, the shell prints them. No adapter writes its own approval wording.
+ */
+
+/** The request's message in each state: what it does, its plan, who decided what and when; buttons while pending. */
+export function approvalMessage(request: ApprovalRequest): Reply {
+  const title = `${request.command} ${request.connector} on ${request.cluster}`;
+  const fields: [string, string][] = [
+    ["Requested by", request.requester.name],
+    ["Request", request.id],
+    ["Reason", request.reason],
+  ];
+  if (request.state === "pending") {
+    fields.push(["Expires", `${request.expiresAt.slice(0, 16).replace("T", " ")} UTC`]);
+    if (request.approversNeeded > 1) {
+      const names = request.approvedBy.map((person) => person.name).join(", ");
+      fields.push([
+        "Approvals",
+        `${request.approvedBy.length} of ${request.approversNeeded}${names ? `: ${names}` : ""}`,
+      ]);
+    }
+  }
+  const parts: ReplyPart[] = [
+    { kind: "heading", text: `${headingOf(request)}: ${title}` },
+    { kind: "fields", fields },
+    { kind: "code", text: request.planSummary },
+    { kind: "note", text: statusLine(request) },
+  ];
+  if (request.state === "pending") parts.push(decisionActions(request));
+  return reply(`${headingOf(request)}: ${title} (${request.id})`, parts);
+}
+
+/**
+ * Approve and Deny. Each names the request and the digest of what it does: a click on an old message whose id now
+ * names another request is refused as stale.
+ */
+function decisionActions(request: ApprovalRequest): ReplyPart {
+  const args = { request: request.id, digest: digestOf(request) };
+  return {
+    kind: "actions",
+    actions: [
+      {
+        label: "Approve",
+        style: "primary",
+        call: { command: "approve", args },
+        typed: `approve ${request.id}`,
+      },
+      {
+        label: "Deny",
+        style: "danger",
+        call: { command: "deny", args: { ...args, reason: "denied with the button" } },
+        typed: `deny ${request.id} --reason "…"`,
+      },
+    ],
+  };
+}
+
+function headingOf(request: ApprovalRequest): string {
+  switch (request.state) {
+    case "pending":
+      return "Approval needed";
+    case "approved":
+    case "executing":
+      return "Running";
+    case "succeeded":
+      return "Done";
+    case "failed":
+      return "Failed";
+    case "denied":
+      return "Denied";
+    case "expired":
+      return "Expired";
+    case "cancelled":
+      return "Cancelled";
+  }
+}
+
+function statusLine(request: ApprovalRequest): string {
+  const approved =
+    request.approvedBy.length > 0
+      ? `approved by ${request.approvedBy.map((person) => person.name).join(" and ")}`
+      : `approved by ${request.decidedBy?.name ?? "policy"}`;
+  const at = (iso: string | undefined) => (iso === undefined ? "" : ` at ${iso.slice(11, 19)} UTC`);
+  const took =
+    request.finishedAt === undefined || request.decidedAt === undefined
+      ? ""
+      : ` in ${formatDuration(Date.parse(request.finishedAt) - Date.parse(request.decidedAt))}`;
+  switch (request.state) {
+    case "pending":
+      return "Waiting for an approver. The requester cannot approve their own request.";
+    case "approved":
+    case "executing":
+      return `${capitalised(approved)}${at(request.decidedAt)}; running${request.step === undefined ? "" : ` (done: ${request.step})`}.`;
+    case "succeeded": {
+      const result = describeExecution(request);
+      return `Succeeded${took}, ${approved}.${result === undefined ? "" : ` ${result}`}${request.outcome === undefined ? "" : ` ${request.outcome}`}`;
+    }
+    case "failed":
+      return `${request.outcome ?? "Failed."} (${approved})`;
+    case "denied":
+      return `Denied by ${request.decidedBy?.name ?? "an approver"}${at(request.decidedAt)}: ${request.decisionNote ?? "no reason given"}.`;
+    case "expired":
+      return `Expired at ${request.expiresAt.slice(11, 16)} UTC: nobody decided in time. Ask again if it is still needed.`;
+    case "cancelled":
+      return `Cancelled by ${request.requester.name}.`;
+  }
+}
+
+function capitalised(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+/**
+ * How a run went against what the approver saw, in the words of its kind: replayed and skipped counts, how far
+ * the offsets had moved since the preview. Undefined before it ran, and for kinds that have nothing to compare.
+ */
+export function describeExecution(request: ApprovalRequest): string | undefined {
+  return operationKind(request.operation).describeExecution?.(request, request.operation);
+}
+
+/**
+ * How an execution ended (`succeeded` or `failed`): one line, then, when it succeeded, what it changed (before and
+ * after, in its kind's words) and how to undo it. Slack posts it in the request's thread; the shell prints it when
+ * a command it ran waits for the execution.
+ */
+export function outcomeReply(request: ApprovalRequest): Reply {
+  const what = `${request.id} (\`${request.command}\` ${request.connector} on ${request.cluster})`;
+  if (request.state !== "succeeded") {
+    const text = `${what} ${request.state}: ${request.outcome ?? "no reason recorded"}`;
+    return errorReply("failed", text, [{ kind: "text", text }]);
+  }
+  const text = [`${what} is done.`, describeExecution(request), request.outcome].filter(Boolean).join(" ");
+  const changed = operationKind(request.operation).outcomeParts(request, request.operation);
+  return reply(text, [{ kind: "text", text }, ...changed]);
+}
+
+/** What the requester hears of a change of their request, or nothing when the news is their own doing. */
+export function newsForRequester(request: ApprovalRequest): Reply | undefined {
+  const what = `Your request ${request.id} (\`${request.command} ${request.connector}\` on ${request.cluster})`;
+  const news = (text: string) => reply(text, [{ kind: "text", text }]);
+  switch (request.state) {
+    case "approved":
+      return request.decidedBy?.id === "policy"
+        ? undefined
+        : news(`${what} was approved by ${request.decidedBy?.name}.`);
+    case "denied":
+      return news(
+        `${what} was denied by ${request.decidedBy?.name}: ${request.decisionNote ?? "no reason given"}.`,
+      );
+    case "expired":
+      return news(`${what} expired: nobody decided in time.`);
+    case "succeeded":
+      return news(`${what} is done.`);
+    case "failed":
+      return news(`${what} failed. ${request.outcome ?? ""}`.trim());
+    default:
+      return undefined;
+  }
+}
+
+/** Tells the requester where their request's message is, when it was posted away from where they asked. */
+export function waitingAt(request: ApprovalRequest, link: string): Reply {
+  const text = `Your request ${request.id} waits for approval here: ${link}`;
+  return reply(text, [{ kind: "text", text }]);
+}
+
+/**
+ * The request's message could not be shown to approvers (`why`: no approvals channel, the bot is not in it…):
+ * the requester learns how it can still be decided.
+ */
+export function notShownNotice(request: ApprovalRequest, why: string): Reply {
+  const text = `Your request ${request.id} could not be posted for approval: ${why} Meanwhile approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`;
+  return reply(text, [{ kind: "text", text }]);
+}
+
+/** What a stale approval message says instead of its plan and buttons: its request is gone or does else now. */
+export function staleMessage(id: string, current: ApprovalRequest | undefined): Reply {
+  const now =
+    current === undefined
+      ? `${id} no longer exists (the bot's store lost it)`
+      : `${id} now names another request (\`${current.command}\` ${current.connector} on ${current.cluster}, asked by ${current.requester.name})`;
+  const text = `Stale: this message no longer shows a request the bot holds. ${now}. Nothing was approved or denied; ask again if the change is still needed.`;
+  return reply(`Stale request ${id}`, [
+    { kind: "heading", text: `Stale: request ${id}` },
+    { kind: "text", text },
+  ]);
+}

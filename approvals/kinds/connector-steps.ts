@@ -1,0 +1,74 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { ConnectError } from "../../src/connect/connect-errors.js";
+import { awaitState } from "../../src/core/await-state.js";
+import type { ExecutionContext, SharedStep } from "./operation-kind.js";
+
+/** Steps and undo shared by the kinds: snapshot the state and offsets, stop, return to the prior state. */
+
+/** Saves the connector's state and offsets before anything changes: the undo and `offsets restore` read them. */
+export const snapshotStep: SharedStep = {
+  doing: "taking the snapshot",
+  async run({ connect, request, call }) {
+    const status = await connect.status(request.connector, call);
+    const { offsets } = await connect.offsets(request.connector, call);
+    return { priorState: status.connector.state, snapshot: offsets };
+  },
+};
+
+/** Stops the connector and waits for STOPPED (KIP-875: offsets change only on a stopped connector). */
+export const stopStep: SharedStep = {
+  doing: "stopping the connector",
+  async run({ connect, request, call, stopTimeoutMs }) {
+    await connect.stop(request.connector, call);
+    const stopped = await awaitState(connect, request.connector, "STOPPED", {
+      timeoutMs: stopTimeoutMs,
+      requestId: request.requestId,
+    });
+    if (!stopped.reached) throw new Error(`it did not stop within ${Math.round(stopTimeoutMs / 1000)} s`);
+    return {};
+  },
+};
+
+/** Returns the connector to the state it had before the run. */
+export const restoreStep: SharedStep = {
+  doing: "returning the connector to its prior state",
+  async run(context) {
+    await restore(context);
+    return {};
+  },
+};
+
+/** RUNNING resumes; PAUSED resumes and pauses again (Connect's way out of STOPPED); STOPPED stays. */
+export async function restore({ connect, request, call }: ExecutionContext): Promise<void> {
+  if (request.priorState === "STOPPED") return;
+  await connect.resume(request.connector, call);
+  if (request.priorState === "PAUSED") await connect.pause(request.connector, call);
+}
+
+/** The undo before any change was sent: back to the prior state, and the words saying so. */
+export async function returnToPriorState(context: ExecutionContext): Promise<string> {
+  try {
+    await restore(context);
+    return `The offsets were not changed, and the connector was returned to ${context.request.priorState ?? "its prior state"}.`;
+  } catch {
+    return "The offsets were not changed, but the connector could not be returned to its prior state: it may still be STOPPED.";
+  }
+}
+
+/** Connect's 500 right after a stop, while the sink's tasks are still leaving their group, says this. */
+const safelyRetriable = /can be safely retried|rebalance|not fully|momentarily/i;
+
+/** Repeats the change while Connect says it can be safely retried (a 409, or the 500 right after a stop). */
+export async function retryWhileSafe<T>(change: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await change();
+    } catch (error) {
+      const retriable =
+        error instanceof ConnectError &&
+        (error.code === "CONNECT_CONFLICT" || (error.status === 500 && safelyRetriable.test(error.reason)));
+      if (!retriable || attempt >= attempts) throw error;
+      await sleep(Math.min(250 * 2 ** attempt, 5_000));
+    }
+  }
+}

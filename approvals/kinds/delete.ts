@@ -1,0 +1,57 @@
+import { ConnectNotFound } from "../../src/connect/connect-errors.js";
+import { awaitGone } from "../../src/core/await-state.js";
+import { settingsToSeal } from "../../src/core/redact.js";
+import { snapshotStep } from "./connector-steps.js";
+import type { OperationKind } from "./operation-kind.js";
+
+/** `delete`: the connector removed; its config and offsets are kept with the request for `offsets restore`. */
+export const deleteKind: OperationKind<"delete"> = {
+  steps: {
+    snapshot: {
+      doing: snapshotStep.doing,
+      async run(context) {
+        const { connect, request, call } = context;
+        // Its secret settings are named here and sealed (or left out) by the store: never kept in clear.
+        const snapshotConfig = await connect.config(request.connector, call);
+        const passwordKeys = await connect.passwordKeys(snapshotConfig, call);
+        const snapshotSecretKeys = settingsToSeal(snapshotConfig, passwordKeys);
+        return { ...(await snapshotStep.run(context)), snapshotConfig, snapshotSecretKeys };
+      },
+    },
+    changed: {
+      doing: "deleting the connector",
+      async run({ connect, request, call, sendingChange }) {
+        await sendingChange();
+        // A delete repeated after a crash finds the connector gone already: that is the wanted outcome.
+        await connect.deleteConnector(request.connector, call).catch((error: unknown) => {
+          if (!(error instanceof ConnectNotFound)) throw error;
+        });
+        return {};
+      },
+    },
+    verified: {
+      doing: "confirming the delete",
+      async run({ connect, request }) {
+        const gone = await awaitGone(connect, request.connector, { requestId: request.requestId });
+        if (!gone) throw new Error("the connector still answers 30 s after the delete");
+        return {};
+      },
+    },
+  },
+  async leaveSafely({ request }, changeUncertain) {
+    return (request.step === undefined || request.step === "snapshot") && !changeUncertain
+      ? "Nothing was deleted."
+      : "The delete was sent but not confirmed: check `list`.";
+  },
+  outcomeParts(request) {
+    return [
+      {
+        kind: "fields",
+        fields: [
+          ["before", request.priorState ?? "unknown"],
+          ["after", "deleted (its config is kept with the request)"],
+        ],
+      },
+    ];
+  },
+};

@@ -1,0 +1,54 @@
+import type {
+  ConnectorConfig,
+  ConnectorInfo,
+  ConnectorOffset,
+  ConnectorOffsets,
+  ConnectorStatus,
+  OffsetsChanged,
+} from "../src/connect/connect-schemas.js";
+import type { SinkLag } from "../src/kafka/sink-lag-reader.js";
+
+/** Every Connect call of an execution carries the request id (a header, the log, the audit). */
+export interface CallOptions {
+  readonly requestId?: string;
+}
+
+/**
+ * The Connect REST calls an execution makes, and nothing else: src/connect's `ConnectClient` implements it. Each
+ * method fails with a `ConnectError` (a stable `code`, and the HTTP `status` when Connect answered).
+ */
+export interface ExecutionConnect {
+  status(name: string, options?: CallOptions): Promise<ConnectorStatus>;
+  info(name: string, options?: CallOptions): Promise<ConnectorInfo>;
+  config(name: string, options?: CallOptions): Promise<ConnectorConfig>;
+  /** The settings Connect declares PASSWORD for this config's plugin; undefined when the worker cannot say. */
+  passwordKeys(config: ConnectorConfig, options?: CallOptions): Promise<ReadonlySet<string> | undefined>;
+  offsets(name: string, options?: CallOptions): Promise<ConnectorOffsets>;
+  stop(name: string, options?: CallOptions): Promise<void>;
+  resume(name: string, options?: CallOptions): Promise<void>;
+  pause(name: string, options?: CallOptions): Promise<void>;
+  /** KIP-980 (Connect 3.7+): created STOPPED, a connector reads nothing until its offsets are in place. */
+  createConnector(
+    name: string,
+    config: ConnectorConfig,
+    initialState: "RUNNING" | "PAUSED" | "STOPPED",
+    options?: CallOptions,
+  ): Promise<ConnectorInfo>;
+  deleteConnector(name: string, options?: CallOptions): Promise<void>;
+  /** KIP-875: PATCH /connectors/{name}/offsets, on a STOPPED connector; an offset of null removes it. */
+  alterOffsets(
+    name: string,
+    offsets: readonly ConnectorOffset[],
+    options?: CallOptions,
+  ): Promise<OffsetsChanged>;
+  /** KIP-875: DELETE /connectors/{name}/offsets, on a STOPPED connector. */
+  resetOffsets(name: string, options?: CallOptions): Promise<OffsetsChanged>;
+}
+
+/** What planning a sink's offsets reads from Kafka: src/kafka's `SinkLagReader` implements it. */
+export interface SinkOffsetsReader {
+  /** The sink's group, its committed offsets and each partition's log start and end. */
+  lag(connector: string, config: Readonly<Record<string, string>>): Promise<SinkLag>;
+  /** Each partition of `topic` → the first offset whose timestamp is at or after `at` (ListOffsets by time). */
+  offsetsAt(topic: string, at: Date): Promise<Map<number, number>>;
+}
