@@ -6,6 +6,7 @@ import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import type { ClusterHandle } from "../src/core/cluster-handle.js";
 import { formatDuration } from "../src/core/duration.js";
 import { timeLimit } from "../src/core/time-limit.js";
+import { RedisKeys } from "../src/redis-keys.js";
 import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
 import {
   type ApprovalRequest,
@@ -125,7 +126,7 @@ export class Approvals {
     this.#options = options;
     this.#queue = new Queue(queueName, {
       connection: options.connection,
-      prefix: `${options.keyPrefix}bull`,
+      prefix: new RedisKeys(options.keyPrefix).bullPrefix,
     });
     // A lost Redis connection is reported once by the app's RedisWatch; BullMQ would print every retry.
     this.#queue.on("error", (error) => options.onConnectionError?.(error));
@@ -306,7 +307,7 @@ export class Approvals {
     await this.#requeueOrphans();
     this.#worker ??= new Worker(queueName, (job) => this.#process(job), {
       connection: this.#options.connection,
-      prefix: `${this.#options.keyPrefix}bull`,
+      prefix: new RedisKeys(this.#options.keyPrefix).bullPrefix,
       concurrency: 4,
       lockDuration: this.#lockDurationMs,
       // A job whose worker died twice (a crash loop) is still resumed, not failed.

@@ -6,6 +6,7 @@ import { type AlertRoute, type AlertsConfig, longestAlertWindowMs, maxAlertSampl
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { formatDuration } from "../core/duration.js";
 import { timeLimit } from "../core/time-limit.js";
+import { RedisKeys } from "../redis-keys.js";
 import {
   type AlertRule,
   type ConnectorSample,
@@ -134,7 +135,7 @@ export class Alerts {
     this.store = new AlertStore(options.redis, options.keyPrefix);
     this.#queue = new Queue(queueName, {
       connection: options.connection,
-      prefix: `${options.keyPrefix}bull`,
+      prefix: new RedisKeys(options.keyPrefix).bullPrefix,
     });
     this.#queue.on("error", (error) => this.#connectionError(error));
   }
@@ -162,7 +163,7 @@ export class Alerts {
     await this.#assertSchedule();
     this.#worker ??= new Worker(queueName, () => this.poll(), {
       connection: this.#options.connection,
-      prefix: `${this.#options.keyPrefix}bull`,
+      prefix: new RedisKeys(this.#options.keyPrefix).bullPrefix,
       concurrency: 1,
     });
     this.#worker.on("error", (error) => this.#connectionError(error));

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { redactDeep } from "../core/redact.js";
+import { RedisKeys } from "../redis-keys.js";
 import { AuditError } from "./audit-error.js";
 
 export const auditOutcomes = [
@@ -84,7 +85,7 @@ export interface AuditQuery {
 export interface AuditTrailOptions {
   /** Owned by the caller: the trail never connects or disconnects it. */
   readonly redis: Redis;
-  /** e.g. "connect-ops:"; the keys are `${keyPrefix}audit` (the stream) and `${keyPrefix}audit:head`. */
+  /** e.g. "connect-ops:"; the stream and its head record are named by `RedisKeys`. */
   readonly keyPrefix: string;
   /** The source of each entry's `time`. */
   readonly now?: () => Date;
@@ -170,8 +171,9 @@ export class AuditTrail {
 
   constructor(options: AuditTrailOptions) {
     this.#redis = options.redis;
-    this.#stream = `${options.keyPrefix}audit`;
-    this.#headKey = `${options.keyPrefix}audit:head`;
+    const keys = new RedisKeys(options.keyPrefix);
+    this.#stream = keys.auditStream;
+    this.#headKey = keys.auditHead;
     this.#now = options.now ?? (() => new Date());
     this.#onAppend = options.onAppend;
     this.#onMirrorError = options.onMirrorError;

@@ -11,6 +11,7 @@ import { canonicalJson } from "../connect/canonical-json.js";
 import type { ConnectorOffset } from "../connect/connect-schemas.js";
 import { formatDuration } from "../core/duration.js";
 import { type Reply, type ReplyPart, reply } from "../core/reply.js";
+import { RedisKeys } from "../redis-keys.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
@@ -165,12 +166,12 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   }
 
   #key(id: string): string {
-    return `${this.#options.keyPrefix}slack:approval-message:${id}`;
+    return new RedisKeys(this.#options.keyPrefix).slackApprovalMessage(id);
   }
 }
 
 function undeliveredKey(keyPrefix: string, requestId: string): string {
-  return `${keyPrefix}slack:undelivered:${requestId}`;
+  return new RedisKeys(keyPrefix).slackUndelivered(requestId);
 }
 
 /**
