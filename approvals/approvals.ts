@@ -2,8 +2,8 @@ import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
+import type { Cluster } from "../src/cluster.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
-import type { ClusterHandle } from "../src/core/cluster-handle.js";
 import { formatDuration } from "../src/core/duration.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import { RedisKeys } from "../src/redis-keys.js";
@@ -59,7 +59,7 @@ export interface ApprovalsOptions {
   readonly keyPrefix: string;
   readonly store: ApprovalStore;
   /** The Connect client and Kafka reader of a configured cluster. */
-  readonly clusterFor: (cluster: string) => Pick<ClusterHandle, "connect" | "lag"> | undefined;
+  readonly clusterFor: (cluster: string) => Pick<Cluster, "connect" | "lag"> | undefined;
   readonly notifier?: ApprovalNotifier;
   /** Every change of a request's state, and every execution step, is recorded here. */
   readonly audit: AuditTrail;

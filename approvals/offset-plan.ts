@@ -74,7 +74,7 @@ export async function planSinkOffsets(options: {
   readonly config: Readonly<Record<string, string>>;
   readonly target: ResetTarget;
   readonly scope?: ResetScope;
-  readonly kafka: SinkLagReader;
+  readonly kafka: Pick<SinkLagReader, "lag" | "offsetsAt">;
 }): Promise<OffsetPlan> {
   const { connector, config, target, kafka } = options;
   const lag = await kafka.lag(connector, config);
@@ -200,7 +200,7 @@ function nextOffset(
 }
 
 async function offsetsAtTime(
-  kafka: SinkLagReader,
+  kafka: Pick<SinkLagReader, "offsetsAt">,
   partitions: SinkLag["partitions"],
   at: Date,
 ): Promise<Map<string, number>> {

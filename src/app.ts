@@ -6,9 +6,9 @@ import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../appr
 import { commands } from "../commands/registry.js";
 import { type AlertNotifier, Alerts } from "./alerts/alerts.js";
 import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
+import type { Cluster } from "./cluster.js";
 import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
-import type { ClusterHandle } from "./core/cluster-handle.js";
 import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { everyoneHolds, type Identities } from "./core/identity.js";
@@ -58,7 +58,7 @@ export interface AppOptions {
 
 export interface App {
   readonly dispatcher: Dispatcher;
-  readonly clusters: readonly ClusterHandle[];
+  readonly clusters: readonly Cluster[];
   readonly roles: RoleResolver;
   readonly audit: AuditTrail;
   readonly redis: Redis;
@@ -89,7 +89,7 @@ export function createApp(options: AppOptions): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? new Metrics();
   const redis = createRedis(config.redis, { maxRetriesPerRequest: 3, lazyConnect: false });
-  const clusters: ClusterHandle[] = config.clusters.map((cluster) => ({
+  const clusters: Cluster[] = config.clusters.map((cluster) => ({
     name: cluster.name,
     isDefault: cluster.isDefault,
     connect: new ConnectClient({
