@@ -21,6 +21,7 @@ import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
 import { RedisWatch } from "./redis-watch.js";
+import { slackGrants } from "./slack/slack-principals.js";
 
 export interface AppOptions {
   readonly config: Config;
@@ -111,7 +112,7 @@ export function createApp(options: AppOptions): App {
     }),
   }));
   const roles = new RoleResolver({
-    grants: new Map(config.clusters.map((cluster) => [cluster.name, cluster.roles])),
+    grants: new Map(config.clusters.map((cluster) => [cluster.name, slackGrants(cluster.roles)])),
     unknownUsersAreViewers: config.unknownUsersAreViewers,
     ...(options.userGroups === undefined ? {} : { directory: options.userGroups }),
   });

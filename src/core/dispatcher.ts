@@ -154,7 +154,7 @@ export class Dispatcher {
       roleThrough(this.#options.identities, invocation.actor.source, invocation.actor.id, clusterName, fresh);
     try {
       if (command.role !== "anyone") {
-        // Anything that changes state asks Slack for group membership afresh.
+        // Anything that changes state asks the adapter for group membership afresh.
         const role = await roleOn(cluster.name, command.risk !== "read");
         if (!hasRole(role, command.role)) {
           const refusal = `\`${command.name}\` needs the ${command.role} role on cluster ${cluster.name}; you have ${
