@@ -20,6 +20,7 @@ import { Metrics } from "./ops/metrics.js";
 import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
+import { RedisKeys } from "./redis-keys.js";
 import { RedisWatch } from "./redis-watch.js";
 import { slackGrants } from "./slack/slack-principals.js";
 
@@ -64,6 +65,8 @@ export interface App {
   readonly audit: AuditTrail;
   readonly redis: Redis;
   readonly keyPrefix: string;
+  /** Every Redis key, under `keyPrefix`. */
+  readonly keys: RedisKeys;
   readonly logger: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
@@ -217,6 +220,7 @@ export function createApp(options: AppOptions): App {
     audit,
     redis,
     keyPrefix,
+    keys: new RedisKeys(keyPrefix),
     logger,
     approvals,
     alerts,

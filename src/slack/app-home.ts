@@ -8,7 +8,6 @@ import type { App } from "../app.js";
 import { formatDuration } from "../core/duration.js";
 import { type ReplyPart, reply } from "../core/reply.js";
 import { hasRole, type Role } from "../core/roles.js";
-import { RedisKeys } from "../redis-keys.js";
 import { renderBlocks } from "./block-kit.js";
 import { approveAction, denyAction } from "./slack-approvals.js";
 
@@ -108,7 +107,7 @@ export class AppHome {
   }
 
   #viewersKey(): string {
-    return new RedisKeys(this.#app.keyPrefix).slackHomeViewers;
+    return this.#app.keys.slackHomeViewers;
   }
 }
 

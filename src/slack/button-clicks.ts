@@ -5,7 +5,6 @@ import type { App } from "../app.js";
 import type { CommandCall } from "../core/dispatcher.js";
 import { redactDeep } from "../core/redact.js";
 import type { Reply } from "../core/reply.js";
-import { RedisKeys } from "../redis-keys.js";
 import { escapeMrkdwn, fallbackText } from "./block-kit.js";
 
 /** Answers the clicker, redacted: in place of the click, or by direct message from the Home tab. */
@@ -145,15 +144,7 @@ export async function firstDelivery(
   const down = app.redisOutage();
   if (down !== undefined) return down;
   try {
-    return (
-      (await app.redis.set(
-        new RedisKeys(app.keyPrefix).slackDelivery(kind, triggerId),
-        "1",
-        "EX",
-        3600,
-        "NX",
-      )) !== null
-    );
+    return (await app.redis.set(app.keys.slackDelivery(kind, triggerId), "1", "EX", 3600, "NX")) !== null;
   } catch (error) {
     const outage = app.redisOutage();
     if (outage === undefined) throw error;

@@ -220,7 +220,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
         text: fallbackText(reply),
         blocks: renderBlocks(reply),
       });
-      const undelivered = await takeUndeliveredNotice(app.redis, app.keyPrefix, requestId);
+      const undelivered = await takeUndeliveredNotice(app.redis, app.keys, requestId);
       if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
     });
   });

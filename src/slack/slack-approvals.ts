@@ -64,9 +64,11 @@ export interface SlackApprovalNotifierOptions {
  */
 export class SlackApprovalNotifier implements ApprovalNotifier {
   readonly #options: SlackApprovalNotifierOptions;
+  readonly #keys: RedisKeys;
 
   constructor(options: SlackApprovalNotifierOptions) {
     this.#options = options;
+    this.#keys = new RedisKeys(options.keyPrefix);
   }
 
   async changed(request: ApprovalRequest): Promise<void> {
@@ -95,12 +97,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
           const text = `Your request ${request.id} could not be posted for approval: ${why} Meanwhile approvers can decide it with \`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`.`;
           // Told twice: in reply to the command that asked (the adapter picks this up), and in a direct message
           // that stays.
-          await this.#options.redis.set(
-            undeliveredKey(this.#options.keyPrefix, request.requestId),
-            text,
-            "EX",
-            300,
-          );
+          await this.#options.redis.set(this.#keys.slackUndelivered(request.requestId), text, "EX", 300);
           await client.chat.postMessage({ channel: request.requester.id, text });
         }
       } else {
@@ -166,12 +163,8 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   }
 
   #key(id: string): string {
-    return new RedisKeys(this.#options.keyPrefix).slackApprovalMessage(id);
+    return this.#keys.slackApprovalMessage(id);
   }
-}
-
-function undeliveredKey(keyPrefix: string, requestId: string): string {
-  return new RedisKeys(keyPrefix).slackUndelivered(requestId);
 }
 
 /**
@@ -180,10 +173,10 @@ function undeliveredKey(keyPrefix: string, requestId: string): string {
  */
 export async function takeUndeliveredNotice(
   redis: Redis,
-  keyPrefix: string,
+  keys: RedisKeys,
   requestId: string,
 ): Promise<string | undefined> {
-  return (await redis.getdel(undeliveredKey(keyPrefix, requestId))) ?? undefined;
+  return (await redis.getdel(keys.slackUndelivered(requestId))) ?? undefined;
 }
 
 /** What the approval message says in each state: the request, its plan, and who decided what, when. */
