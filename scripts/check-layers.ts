@@ -1,10 +1,10 @@
 /**
  * The layer rule, checked by `npm run lint`: `src/core` (the dispatcher, the command contract, the words for
  * failures) knows its neighbours only through the ports it declares. It imports nothing from the approval
- * domain, the alerts, the Slack adapter, the Kafka or Connect clients, nor any Kafka, Slack, Redis or queue
- * library; `import type` counts too, since a type names the module it comes from. Every import is read with
- * TypeScript's own pre-processor (static, re-exports and dynamic `import()`), so comments and strings never
- * pass for imports.
+ * domain, the alerts, the Slack adapter, the Kafka or Connect clients, the audit trail, nor any Kafka, Slack,
+ * Redis or queue library; `import type` counts too, since a type names the module it comes from. Every import is
+ * read with TypeScript's own pre-processor (static, re-exports and dynamic `import()`), so comments and strings
+ * never pass for imports.
  *
  * Exits 1 with each offending import (`file: specifier`). The clients' own types reach the core's users by
  * declaration merging into `src/core/ports.ts`, never by an import here.
@@ -18,7 +18,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const core = join(root, "src", "core");
 
 /** Folders of this repository that `src/core` must not reach. */
-const forbiddenFolders = ["approvals", "src/alerts", "src/slack", "src/kafka", "src/connect"];
+const forbiddenFolders = ["approvals", "src/alerts", "src/slack", "src/kafka", "src/connect", "src/audit"];
 /** Libraries that `src/core` must not reach (a package, or every package of a scope ending in `/`). */
 const forbiddenPackages = ["kafkajs", "@platformatic/kafka", "@slack/", "ioredis", "bullmq"];
 
@@ -54,5 +54,5 @@ for (const entry of found)
   console.error(`layer rule: src/core must reach this only through a port: ${entry}`);
 if (found.length > 0) process.exit(1);
 console.log(
-  "layer rule: src/core imports no approvals, alerts, Slack, Kafka or Connect module, nor their libraries",
+  "layer rule: src/core imports no approvals, alerts, Slack, Kafka, Connect or audit module, nor their libraries",
 );
