@@ -7,7 +7,7 @@ export function hasRole(granted: Role | undefined, needed: Role): boolean {
 }
 
 /**
- * Someone a grant names, as the adapter that owns the id classified it: one principal (`user`) or a group whose
+ * Someone a grant names, as the adapter that owns the id classified it: one person (`user`) or a group whose
  * members the adapter's {@link UserGroupDirectory} lists. The id is opaque here: only its adapter knows its shape.
  */
 export interface Principal {
