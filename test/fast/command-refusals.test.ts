@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ApprovalRequest } from "../../approvals/approval-store.js";
 import type { Alert } from "../../src/alerts/alert-store.js";
+import { ConnectNotFound } from "../../src/connect/connect-errors.js";
 import { actor, fakeBot } from "./fakes.js";
 import { assertRefused } from "./refusals.js";
 
@@ -332,6 +333,21 @@ describe("offsets reset / set / restore", () => {
     });
     await assertRefused(bot, otto, restore, {
       says: /^A connector named orders exists again on prod: delete it first, or restore offsets onto it with `offsets set`\.$/,
+      calls: ["approvals.get", "connect.info"],
+    });
+    const gone = async () => {
+      throw new ConnectNotFound({
+        cluster: "prod",
+        url: "http://connect:8083",
+        operation: "GET /connectors/orders",
+        reason: "Connector orders not found",
+        status: 404,
+      });
+    };
+    const withoutSecrets = { ...deleted, snapshotSecretKeys: ["connection.password"] };
+    const unsealed = fakeBot({ approvals: { get: async () => withoutSecrets }, connect: { info: gone } });
+    await assertRefused(unsealed, otto, restore, {
+      says: /^prod-1-abcd saved the config of orders without its secret settings .*: connection\.password\. Create the connector again from outside/,
       calls: ["approvals.get", "connect.info"],
     });
   });
