@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { formatDuration } from "../src/core/duration.js";
 import { timeLimit } from "../src/core/time-limit.js";
+import { RedisKeys } from "../src/redis-keys.js";
 import type { ApprovalJobs, ApprovalLifecycle } from "./approval-lifecycle.js";
 import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
 import { executeApproval } from "./execute-approval.js";
@@ -63,7 +64,7 @@ export class ApprovalQueue implements ApprovalJobs {
     this.#options = options;
     this.#queue = new Queue(queueName, {
       connection: options.connection,
-      prefix: `${options.keyPrefix}bull`,
+      prefix: new RedisKeys(options.keyPrefix).bullPrefix,
     });
     // A lost Redis connection is reported once by the app's RedisWatch; BullMQ would print every retry.
     this.#queue.on("error", (error) => options.onConnectionError?.(error));
@@ -86,7 +87,7 @@ export class ApprovalQueue implements ApprovalJobs {
     await this.#requeueOrphans();
     this.#worker ??= new Worker(queueName, (job) => this.#process(job, lifecycle), {
       connection: this.#options.connection,
-      prefix: `${this.#options.keyPrefix}bull`,
+      prefix: new RedisKeys(this.#options.keyPrefix).bullPrefix,
       concurrency: 4,
       lockDuration: this.#lockDurationMs,
       // A job whose worker died twice (a crash loop) is still resumed, not failed.

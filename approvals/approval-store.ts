@@ -5,6 +5,7 @@ import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectorOffset, ConnectorState } from "../src/connect/connect-schemas.js";
 import { ConfigSealer } from "../src/core/config-sealer.js";
 import { redactDeep } from "../src/core/redact.js";
+import { RedisKeys } from "../src/redis-keys.js";
 
 export const approvalStates = [
   "pending",
@@ -206,18 +207,18 @@ return 1
 
 /**
  * Requests live in Redis as one JSON value each, plus an index, the open request of each connector, and the
- * execution lock of each connector. Every key name is here. The secret settings of the configs a request
+ * execution lock of each connector, named by `RedisKeys`. The secret settings of the configs a request
  * carries (a delete's snapshot, a re-creation) are sealed as they are written and opened as they are read, so
  * nothing past this class sees a sealed value and Redis never holds a secret in clear.
  */
 export class ApprovalStore {
   readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #keys: RedisKeys;
   readonly #sealer: ConfigSealer;
 
   constructor(redis: Redis, keyPrefix: string, sealer: ConfigSealer = new ConfigSealer()) {
     this.#redis = redis;
-    this.#prefix = `${keyPrefix}approval:`;
+    this.#keys = new RedisKeys(keyPrefix);
     this.#sealer = sealer;
   }
 
@@ -256,7 +257,7 @@ export class ApprovalStore {
    */
   async nextId(cluster: string): Promise<string> {
     const tail = Array.from({ length: 4 }, () => idAlphabet[randomInt(idAlphabet.length)]).join("");
-    return `${cluster}-${await this.#redis.incr(`${this.#prefix}counter`)}-${tail}`;
+    return `${cluster}-${await this.#redis.incr(this.#keys.approvalCounter)}-${tail}`;
   }
 
   /** Stores a new request; returns the id of the connector's open request instead when it has one. */
@@ -266,11 +267,11 @@ export class ApprovalStore {
       3,
       this.#key(request.id),
       this.#holderKey(request),
-      `${this.#prefix}index`,
+      this.#keys.approvalIndex,
       this.#encode(request),
       request.id,
       String(Date.parse(request.createdAt)),
-      this.#prefix,
+      this.#keys.approvalRequestPrefix,
       request.createdAt,
     );
     return typeof holder === "string" && holder !== "" ? { openId: holder } : undefined;
@@ -315,7 +316,7 @@ export class ApprovalStore {
 
   /** Newest first. */
   async recent(limit = 20): Promise<ApprovalRequest[]> {
-    const ids = await this.#redis.zrevrange(`${this.#prefix}index`, 0, limit - 1);
+    const ids = await this.#redis.zrevrange(this.#keys.approvalIndex, 0, limit - 1);
     if (ids.length === 0) return [];
     // One MGET: the alert poll reads these every cycle.
     const stored = await this.#redis.mget(ids.map((id) => this.#key(id)));
@@ -338,16 +339,15 @@ export class ApprovalStore {
   }
 
   #key(id: string): string {
-    return `${this.#prefix}${id}`;
+    return this.#keys.approvalRequest(id);
   }
 
-  /** Holds the id of the connector's open request. */
   #holderKey(place: ConnectorPlace): string {
-    return `${this.#prefix}open:${JSON.stringify([place.cluster, place.connector])}`;
+    return this.#keys.approvalOpen(place.cluster, place.connector);
   }
 
   #lockKey(place: ConnectorPlace): string {
-    return `${this.#prefix}lock:${JSON.stringify([place.cluster, place.connector])}`;
+    return this.#keys.approvalLock(place.cluster, place.connector);
   }
 }
 

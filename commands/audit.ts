@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AuditEntry } from "../src/audit/audit-trail.js";
+import type { AuditLogEntry } from "../src/core/audit-log.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { ConnectorName, Duration } from "../src/core/connector-args.js";
 import { reply } from "../src/core/reply.js";
@@ -68,7 +68,7 @@ export const audit = defineCommand({
 });
 
 /** The bot's own entries (an execution's steps, its outcome) carry what happened in their detail: show it. */
-function outcomeOf(entry: AuditEntry): string {
+function outcomeOf(entry: AuditLogEntry): string {
   if (entry.errorCode !== undefined) return `${entry.outcome} (${entry.errorCode})`;
   if (entry.source !== "system" || entry.detail === undefined) return entry.outcome;
   const detail = entry.detail.length > 60 ? `${entry.detail.slice(0, 59)}…` : entry.detail;

@@ -2,7 +2,7 @@
  * The layer rules, checked by `npm run lint`:
  * - `src/core` (the dispatcher, the command contract, the words for failures) knows its neighbours only through
  *   the ports it declares. It imports nothing from the approval domain, the alerts, the Slack adapter, the Kafka
- *   or Connect clients, nor any Kafka, Slack, Redis or queue library.
+ *   or Connect clients, the audit trail, nor any Kafka, Slack, Redis or queue library.
  * - `approvals/` and `commands/` speak in domain terms: they import no Slack or Kafka library and nothing of the
  *   Slack adapter, so any adapter can carry them (their wording is neutral `Reply`s, rendered by the adapter).
  *
@@ -31,7 +31,7 @@ interface LayerRule {
 const rules: readonly LayerRule[] = [
   {
     folders: ["src/core"],
-    forbiddenFolders: ["approvals", "src/alerts", "src/slack", "src/kafka", "src/connect"],
+    forbiddenFolders: ["approvals", "src/alerts", "src/slack", "src/kafka", "src/connect", "src/audit"],
     forbiddenPackages: ["kafkajs", "@platformatic/kafka", "@slack/", "ioredis", "bullmq"],
     why: "src/core must reach this only through a port",
   },
@@ -76,5 +76,5 @@ for (const rule of rules) {
 }
 if (found > 0) process.exit(1);
 console.log(
-  "layer rule: src/core imports no approvals, alerts, Slack, Kafka or Connect module, nor their libraries; approvals/ and commands/ import no Slack or Kafka library, nor the Slack adapter",
+  "layer rule: src/core imports no approvals, alerts, Slack, Kafka, Connect or audit module, nor their libraries; approvals/ and commands/ import no Slack or Kafka library, nor the Slack adapter",
 );

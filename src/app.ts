@@ -7,9 +7,9 @@ import { commands } from "../commands/registry.js";
 import type { AlertNotifier } from "./alerts/alert-notifier.js";
 import { Alerts } from "./alerts/alerts.js";
 import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
+import type { Cluster } from "./cluster.js";
 import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
-import type { ClusterHandle } from "./core/cluster-handle.js";
 import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { everyoneHolds, type Identities } from "./core/identity.js";
@@ -21,7 +21,9 @@ import { Metrics } from "./ops/metrics.js";
 import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
+import { RedisKeys } from "./redis-keys.js";
 import { RedisWatch } from "./redis-watch.js";
+import { slackGrants } from "./slack/slack-principals.js";
 
 export interface AppOptions {
   readonly config: Config;
@@ -59,11 +61,13 @@ export interface AppOptions {
 
 export interface App {
   readonly dispatcher: Dispatcher;
-  readonly clusters: readonly ClusterHandle[];
+  readonly clusters: readonly Cluster[];
   readonly roles: RoleResolver;
   readonly audit: AuditTrail;
   readonly redis: Redis;
   readonly keyPrefix: string;
+  /** Every Redis key, under `keyPrefix`. */
+  readonly keys: RedisKeys;
   readonly logger: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
@@ -90,7 +94,7 @@ export function createApp(options: AppOptions): App {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? new Metrics();
   const redis = createRedis(config.redis, { maxRetriesPerRequest: 3, lazyConnect: false });
-  const clusters: ClusterHandle[] = config.clusters.map((cluster) => ({
+  const clusters: Cluster[] = config.clusters.map((cluster) => ({
     name: cluster.name,
     isDefault: cluster.isDefault,
     connect: new ConnectClient({
@@ -112,7 +116,7 @@ export function createApp(options: AppOptions): App {
     }),
   }));
   const roles = new RoleResolver({
-    grants: new Map(config.clusters.map((cluster) => [cluster.name, cluster.roles])),
+    grants: new Map(config.clusters.map((cluster) => [cluster.name, slackGrants(cluster.roles)])),
     unknownUsersAreViewers: config.unknownUsersAreViewers,
     ...(options.userGroups === undefined ? {} : { directory: options.userGroups }),
   });
@@ -217,6 +221,7 @@ export function createApp(options: AppOptions): App {
     audit,
     redis,
     keyPrefix,
+    keys: new RedisKeys(keyPrefix),
     logger,
     approvals,
     alerts,

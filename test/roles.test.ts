@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hasRole, RoleResolver, type UserGroupDirectory } from "../src/core/roles.js";
+import { hasRole, type Principal, RoleResolver, type UserGroupDirectory } from "../src/core/roles.js";
+import { slackGrants, slackPrincipal } from "../src/slack/slack-principals.js";
 
 const grants = new Map([
-  ["prod", { viewer: ["S0ENG"], operator: ["S0ONCALL"], approver: ["U0MGR"], admin: ["U0ADMIN"] }],
-  ["staging", { viewer: [], operator: ["U0MGR"], approver: [], admin: [] }],
+  [
+    "prod",
+    slackGrants({ viewer: ["S0ENG"], operator: ["S0ONCALL"], approver: ["U0MGR"], admin: ["U0ADMIN"] }),
+  ],
+  ["staging", slackGrants({ viewer: [], operator: ["U0MGR"], approver: [], admin: [] })],
 ]);
 
 function directory(groups: Record<string, string[]> | "unsupported") {
@@ -56,4 +60,33 @@ test("a workspace without user groups still grants roles by user id", async () =
   assert.equal(await roles.roleOf("U0ADMIN", "prod"), "admin");
   assert.equal(await roles.roleOf("U0ALICE", "prod"), undefined);
   assert.deepEqual(roles.groupIds().sort(), ["S0ENG", "S0ONCALL"]);
+});
+
+test("Slack's ids are classified by the Slack side: S… is a user group, U… and W… are users", () => {
+  assert.deepEqual(slackPrincipal("S0ENG"), { kind: "group", id: "S0ENG" });
+  assert.deepEqual(slackPrincipal("U0MGR"), { kind: "user", id: "U0MGR" });
+  assert.deepEqual(slackPrincipal("W0GRID"), { kind: "user", id: "W0GRID" });
+});
+
+test("the resolver knows no id shapes: it follows the kind its adapter gave each principal", async () => {
+  const user = (id: string): Principal => ({ kind: "user", id });
+  const group = (id: string): Principal => ({ kind: "group", id });
+  // Another adapter's ids: a group named by e-mail, and a user whose id happens to start with S.
+  const elsewhere = new Map([
+    ["prod", { viewer: [group("eng@example.com")], operator: [user("SAM")], approver: [], admin: [] }],
+  ]);
+  const { members, lookups } = directory({
+    "eng@example.com": ["ida@example.com"],
+    SAM: ["eve@example.com"],
+  });
+  const roles = new RoleResolver({ grants: elsewhere, unknownUsersAreViewers: false, directory: members });
+  assert.equal(await roles.roleOf("ida@example.com", "prod"), "viewer", "a member of the group");
+  assert.equal(await roles.roleOf("SAM", "prod"), "operator", "a user, though its id starts with S");
+  assert.equal(
+    await roles.roleOf("eve@example.com", "prod"),
+    undefined,
+    "SAM is no group: nobody is its member",
+  );
+  assert.deepEqual(roles.groupIds(), ["eng@example.com"]);
+  assert.ok(!lookups.includes("SAM"));
 });

@@ -2,11 +2,13 @@
  * `npm test`: starts one Kafka broker and one Connect worker for the whole run, runs every test file with
  * node's test runner against them, and stops them. `npm test -- lag` runs only files whose path contains "lag".
  * Set TEST_BED_CONNECT_URL and TEST_BED_BOOTSTRAP_SERVERS to reuse a test bed that is already running.
+ * The fast tier (test/fast/, fakes of our own ports, no Kafka, Connect or Redis) needs no bed: `npm test -- fast`
+ * runs only it, in seconds.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readdir } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import { stopOnSignalOrOrphan } from "./kafka/lifeline.js";
 import { defaultKafkaVersion, startTestBed, type TestBed } from "./kafka/test-bed.js";
 
@@ -24,9 +26,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const fastTier = join("test", "fast") + sep;
+const needsBed = files.some((file) => !file.startsWith(fastTier));
+
 let bed: TestBed | undefined;
 let env = process.env;
-if (process.env.TEST_BED_CONNECT_URL === undefined) {
+if (needsBed && process.env.TEST_BED_CONNECT_URL === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
   bed = await startTestBed({
     kafkaVersion,

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ConnectorState } from "../connect/connect-schemas.js";
+import { RedisKeys } from "../redis-keys.js";
 import { alertRules } from "./alert-rules.js";
 import type { ConnectorSample } from "./connector-sample.js";
 import { globMatches } from "./glob.js";
@@ -102,11 +103,11 @@ const MessageAlerts = z.array(Alert);
  */
 export class AlertStore {
   readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #keys: RedisKeys;
 
   constructor(redis: Redis, keyPrefix: string) {
     this.#redis = redis;
-    this.#prefix = `${keyPrefix}alerts:`;
+    this.#keys = new RedisKeys(keyPrefix);
   }
 
   /**
@@ -120,7 +121,7 @@ export class AlertStore {
   ): Promise<Map<string, ConnectorSample[]>> {
     const pipeline = this.#redis.pipeline();
     for (const [connector, sample] of samples) {
-      const key = this.#key("history", cluster, connector);
+      const key = this.#keys.alertHistory(cluster, connector);
       pipeline
         .rpush(key, JSON.stringify(sample))
         .ltrim(key, -keep, -1)
@@ -141,12 +142,12 @@ export class AlertStore {
   }
 
   async history(cluster: string, connector: string): Promise<ConnectorSample[]> {
-    const stored = await this.#redis.lrange(this.#key("history", cluster, connector), 0, -1);
+    const stored = await this.#redis.lrange(this.#keys.alertHistory(cluster, connector), 0, -1);
     return stored.map((line) => Sample.parse(JSON.parse(line)));
   }
 
   async firing(cluster: string): Promise<Map<string, Alert>> {
-    const stored = await this.#redis.hgetall(this.#key("firing", cluster));
+    const stored = await this.#redis.hgetall(this.#keys.alertFiring(cluster));
     return new Map(Object.entries(stored).map(([key, value]) => [key, Alert.parse(JSON.parse(value))]));
   }
 
@@ -159,7 +160,7 @@ export class AlertStore {
     key: string,
     change: (fresh: Alert | undefined) => Alert | undefined,
   ): Promise<Alert | undefined> {
-    const hash = this.#key("firing", cluster);
+    const hash = this.#keys.alertFiring(cluster);
     for (;;) {
       const stored = await this.#redis.hget(hash, key);
       const next = change(stored === null ? undefined : Alert.parse(JSON.parse(stored)));
@@ -177,15 +178,15 @@ export class AlertStore {
   }
 
   async saveFiring(alert: Alert): Promise<void> {
-    await this.#redis.hset(this.#key("firing", alert.cluster), alert.key, JSON.stringify(alert));
+    await this.#redis.hset(this.#keys.alertFiring(alert.cluster), alert.key, JSON.stringify(alert));
   }
 
   async removeFiring(alert: Alert): Promise<void> {
-    await this.#redis.hdel(this.#key("firing", alert.cluster), alert.key);
+    await this.#redis.hdel(this.#keys.alertFiring(alert.cluster), alert.key);
   }
 
   async messageAlerts(message: MessageAddress): Promise<Alert[]> {
-    const stored = await this.#redis.get(this.#key("message", message));
+    const stored = await this.#redis.get(this.#keys.alertMessage(message));
     return stored === null ? [] : MessageAlerts.parse(JSON.parse(stored));
   }
 
@@ -194,13 +195,13 @@ export class AlertStore {
     const current = await this.messageAlerts(message);
     const merged = current.map((old) => alerts.find((alert) => alert.key === old.key) ?? old);
     for (const alert of alerts) if (!merged.some((old) => old.key === alert.key)) merged.push(alert);
-    await this.#redis.set(this.#key("message", message), JSON.stringify(merged), "EX", 30 * 86_400);
+    await this.#redis.set(this.#keys.alertMessage(message), JSON.stringify(merged), "EX", 30 * 86_400);
     return merged;
   }
 
   async snooze(cluster: string, connector: string, snooze: Snooze): Promise<void> {
     await this.#redis.set(
-      this.#key("snooze", cluster, connector),
+      this.#keys.alertSnooze(cluster, connector),
       JSON.stringify(snooze),
       "PXAT",
       snooze.until,
@@ -209,14 +210,14 @@ export class AlertStore {
 
   /** True when there was a snooze to remove. */
   async unsnooze(cluster: string, connector: string): Promise<boolean> {
-    return (await this.#redis.del(this.#key("snooze", cluster, connector))) === 1;
+    return (await this.#redis.del(this.#keys.alertSnooze(cluster, connector))) === 1;
   }
 
   /** The snoozes of these connectors, in one round trip. */
   async snoozes(cluster: string, connectors: readonly string[]): Promise<Map<string, Snooze>> {
     if (connectors.length === 0) return new Map();
     const stored = await this.#redis.mget(
-      connectors.map((connector) => this.#key("snooze", cluster, connector)),
+      connectors.map((connector) => this.#keys.alertSnooze(cluster, connector)),
     );
     return new Map(
       connectors.flatMap((connector, i) => {
@@ -227,22 +228,22 @@ export class AlertStore {
   }
 
   async addSilence(silence: Silence): Promise<void> {
-    await this.#redis.hset(this.#key("silences"), silence.id, JSON.stringify(silence));
+    await this.#redis.hset(this.#keys.alertSilences, silence.id, JSON.stringify(silence));
   }
 
   /** Silences still in force; expired ones are dropped as they are met. */
   async silences(now: number): Promise<Silence[]> {
-    const stored = Object.values(await this.#redis.hgetall(this.#key("silences"))).map((value) =>
+    const stored = Object.values(await this.#redis.hgetall(this.#keys.alertSilences)).map((value) =>
       Silence.parse(JSON.parse(value)),
     );
     const expired = stored.filter((silence) => silence.until <= now);
     if (expired.length > 0)
-      await this.#redis.hdel(this.#key("silences"), ...expired.map((silence) => silence.id));
+      await this.#redis.hdel(this.#keys.alertSilences, ...expired.map((silence) => silence.id));
     return stored.filter((silence) => silence.until > now);
   }
 
   async nextSilenceId(): Promise<string> {
-    return `silence-${await this.#redis.incr(this.#key("silence-counter"))}`;
+    return `silence-${await this.#redis.incr(this.#keys.alertSilenceCounter)}`;
   }
 
   /**
@@ -250,7 +251,7 @@ export class AlertStore {
    * would post the same new alert.
    */
   async claimPoll(holder: string, forMs: number): Promise<boolean> {
-    return (await this.#redis.set(this.#key("poll-lock"), holder, "PX", forMs, "NX")) !== null;
+    return (await this.#redis.set(this.#keys.alertPollLock, holder, "PX", forMs, "NX")) !== null;
   }
 
   /** Keeps a long poll's claim alive, so a slow poll is never overlapped by the next one. */
@@ -258,7 +259,7 @@ export class AlertStore {
     await this.#redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
       1,
-      this.#key("poll-lock"),
+      this.#keys.alertPollLock,
       holder,
       String(forMs),
     );
@@ -266,7 +267,7 @@ export class AlertStore {
 
   /** Counts polls in a row that could not reach a cluster's Connect; a reachable poll resets it. */
   async countUnreachable(cluster: string, reachable: boolean): Promise<number> {
-    const key = this.#key("unreachable", cluster);
+    const key = this.#keys.alertUnreachable(cluster);
     if (reachable) {
       await this.#redis.del(key);
       return 0;
@@ -282,12 +283,12 @@ export class AlertStore {
    * as old.
    */
   async notePollActivity(at: number): Promise<void> {
-    await this.#redis.set(this.#key("last-poll"), String(at), "PX", 86_400_000);
+    await this.#redis.set(this.#keys.alertLastPoll, String(at), "PX", 86_400_000);
   }
 
   /** When any replica last started or completed a poll, if Redis still knows. */
   async lastPollActivity(): Promise<number | undefined> {
-    const stored = await this.#redis.get(this.#key("last-poll"));
+    const stored = await this.#redis.get(this.#keys.alertLastPoll);
     return stored === null ? undefined : Number(stored);
   }
 
@@ -297,37 +298,32 @@ export class AlertStore {
    * the change, however many noticed before it.
    */
   async stateEpoch(): Promise<string> {
-    const key = this.#key("state-epoch");
+    const key = this.#keys.alertStateEpoch;
     await this.#redis.set(key, randomUUID(), "NX");
     return (await this.#redis.get(key)) ?? "";
   }
 
   /** Puts back an alert Redis lost, unless the alert is stored again already (a newer state wins). */
   async restoreFiring(alert: Alert): Promise<void> {
-    await this.#redis.hsetnx(this.#key("firing", alert.cluster), alert.key, JSON.stringify(alert));
+    await this.#redis.hsetnx(this.#keys.alertFiring(alert.cluster), alert.key, JSON.stringify(alert));
   }
 
   /** One replica tells the channel that alerting stopped; the claim lasts as long as the notice is up. */
   async claimStoppedNotice(holder: string, forMs: number): Promise<boolean> {
-    return (await this.#redis.set(this.#key("stopped-notice"), holder, "PX", forMs, "NX")) !== null;
+    return (await this.#redis.set(this.#keys.alertStoppedNotice, holder, "PX", forMs, "NX")) !== null;
   }
 
   async releaseStoppedNotice(): Promise<void> {
-    await this.#redis.del(this.#key("stopped-notice"));
+    await this.#redis.del(this.#keys.alertStoppedNotice);
   }
 
   async releasePoll(holder: string): Promise<void> {
     await this.#redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
       1,
-      this.#key("poll-lock"),
+      this.#keys.alertPollLock,
       holder,
     );
-  }
-
-  /** Notes that a poll of every cluster ended at `at` (epoch ms): readiness checks the poll is fresh. */
-  #key(...parts: string[]): string {
-    return `${this.#prefix}${parts.join(":")}`;
   }
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { timeLimit } from "../core/time-limit.js";
+import { RedisKeys } from "../redis-keys.js";
 import { AlertDelivery } from "./alert-delivery.js";
 import { alertNews } from "./alert-news.js";
 import type { AlertNotifier } from "./alert-notifier.js";
@@ -115,7 +116,7 @@ export class Alerts {
     });
     this.#queue = new Queue(queueName, {
       connection: options.connection,
-      prefix: `${options.keyPrefix}bull`,
+      prefix: new RedisKeys(options.keyPrefix).bullPrefix,
     });
     this.#queue.on("error", (error) => this.#connectionError(error));
   }
@@ -143,7 +144,7 @@ export class Alerts {
     await this.#assertSchedule();
     this.#worker ??= new Worker(queueName, () => this.poll(), {
       connection: this.#options.connection,
-      prefix: `${this.#options.keyPrefix}bull`,
+      prefix: new RedisKeys(this.#options.keyPrefix).bullPrefix,
       concurrency: 1,
     });
     this.#worker.on("error", (error) => this.#connectionError(error));

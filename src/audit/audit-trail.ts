@@ -2,42 +2,21 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import {
+  type AuditLog,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditVerification,
+  auditOutcomes,
+} from "../core/audit-log.js";
 import { redactDeep } from "../core/redact.js";
+import { RedisKeys } from "../redis-keys.js";
 import { AuditError } from "./audit-error.js";
 
-export const auditOutcomes = [
-  "succeeded",
-  "refused",
-  "failed",
-  "requested",
-  "approved",
-  "denied",
-  "expired",
-  "cancelled",
-] as const;
-export type AuditOutcome = (typeof auditOutcomes)[number];
+export type { AuditRecord } from "../core/audit-log.js";
 
 /** Who acted: an adapter's name (an actor's `source`, e.g. "slack", "shell") or "system" (the bot itself). */
 const AuditSource = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "an adapter name such as slack");
-export type AuditSource = string;
-
-/** What a caller records. Arguments arrive with secrets already hidden. */
-export interface AuditRecord {
-  readonly actorId: string;
-  readonly actorName: string;
-  readonly source: AuditSource;
-  readonly cluster?: string;
-  readonly connector?: string;
-  readonly command: string;
-  readonly args: string;
-  readonly outcome: AuditOutcome;
-  readonly errorCode?: string;
-  /** Why it was refused or failed, in words (e.g. the missing role). */
-  readonly detail?: string;
-  /** Stored rounded to whole milliseconds. */
-  readonly durationMs: number;
-  readonly requestId: string;
-}
 
 const StreamId = z.string().regex(/^\d+-\d+$/, "a stream id such as 1732-0");
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a SHA-256 in lowercase hex");
@@ -66,25 +45,10 @@ export const AuditEntry = z.strictObject({
 });
 export type AuditEntry = z.output<typeof AuditEntry>;
 
-export type AuditVerification =
-  | { readonly ok: true; readonly entries: number }
-  | { readonly ok: false; readonly entries: number; readonly problem: string; readonly entryId?: string };
-
-export interface AuditQuery {
-  readonly connector?: string;
-  readonly actorId?: string;
-  /** The name the entry recorded, compared without case (Slack names are lower case; people type either). */
-  readonly actorName?: string;
-  /** Compared with the stream ids, which carry Redis's clock. */
-  readonly since?: Date;
-  /** Default 20, at most 200. */
-  readonly limit?: number;
-}
-
 export interface AuditTrailOptions {
   /** Owned by the caller: the trail never connects or disconnects it. */
   readonly redis: Redis;
-  /** e.g. "connect-ops:"; the keys are `${keyPrefix}audit` (the stream) and `${keyPrefix}audit:head`. */
+  /** e.g. "connect-ops:"; the stream and its head record are named by `RedisKeys`. */
   readonly keyPrefix: string;
   /** The source of each entry's `time`. */
   readonly now?: () => Date;
@@ -156,7 +120,7 @@ const AuditHead = z.object({ hash: Sha256, id: StreamId });
  * head record naming the newest entry, so {@link AuditTrail.verify} finds a changed, deleted or truncated entry.
  * Appends from one trail are written one at a time, in call order; several trails (replicas) may share the keys.
  */
-export class AuditTrail {
+export class AuditTrail implements AuditLog {
   readonly #redis: Redis;
   readonly #stream: string;
   readonly #headKey: string;
@@ -170,8 +134,9 @@ export class AuditTrail {
 
   constructor(options: AuditTrailOptions) {
     this.#redis = options.redis;
-    this.#stream = `${options.keyPrefix}audit`;
-    this.#headKey = `${options.keyPrefix}audit:head`;
+    const keys = new RedisKeys(options.keyPrefix);
+    this.#stream = keys.auditStream;
+    this.#headKey = keys.auditHead;
     this.#now = options.now ?? (() => new Date());
     this.#onAppend = options.onAppend;
     this.#onMirrorError = options.onMirrorError;

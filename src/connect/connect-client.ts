@@ -128,8 +128,23 @@ const passwordKeysTtlMs = 10 * 60_000;
  */
 declare module "../core/ports.js" {
   interface ClusterClients {
-    /** The cluster's Connect workers. */
-    readonly connect: ConnectClient;
+    /** The cluster's Connect workers, as commands call them (the app, approvals and alerts hold the whole client). */
+    readonly connect: Pick<
+      ConnectClient,
+      | "workerInfo"
+      | "listConnectors"
+      | "connectorNames"
+      | "info"
+      | "status"
+      | "config"
+      | "passwordKeys"
+      | "offsets"
+      | "requireSupportedVersion"
+      | "pause"
+      | "resume"
+      | "restart"
+      | "restartTask"
+    >;
   }
 }
 

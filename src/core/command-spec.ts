@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { AuditTrail } from "../audit/audit-trail.js";
+import type { AuditLog } from "./audit-log.js";
 import type { ClusterHandle } from "./cluster-handle.js";
 import type { FlagSpec } from "./command-line.js";
 import type { CommandServices } from "./ports.js";
@@ -24,7 +24,7 @@ export interface CommandContext extends CommandServices {
   readonly clusters: readonly ClusterHandle[];
   /** The actor's role on a cluster, as the permission check sees it. */
   readonly roleOn: (cluster: string, fresh?: boolean) => Promise<Role | undefined>;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly commands: readonly Command[];
   readonly requestId: string;
   /** Whether saved configs keep their secret settings (sealed under SNAPSHOT_KEYS) or leave them out. */

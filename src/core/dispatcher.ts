@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { AuditRecord, AuditTrail } from "../audit/audit-trail.js";
+import type { AuditLog, AuditRecord } from "./audit-log.js";
 import type { ClusterHandle } from "./cluster-handle.js";
 import { withCommandDeadline } from "./command-deadline.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
@@ -38,7 +38,7 @@ export interface DispatcherOptions {
   readonly channelClusters: Readonly<Record<string, string>>;
   /** How each adapter's principals map to roles; an actor whose source is missing here has no role. */
   readonly identities: Identities;
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly now?: () => Date;
   readonly logger?: Logger;
   /** What commands reach beyond the core (approvals, alerts), passed on to each as it is. */
@@ -154,7 +154,7 @@ export class Dispatcher {
       roleThrough(this.#options.identities, invocation.actor.source, invocation.actor.id, clusterName, fresh);
     try {
       if (command.role !== "anyone") {
-        // Anything that changes state asks Slack for group membership afresh.
+        // Anything that changes state asks the adapter for group membership afresh.
         const role = await roleOn(cluster.name, command.risk !== "read");
         if (!hasRole(role, command.role)) {
           const refusal = `\`${command.name}\` needs the ${command.role} role on cluster ${cluster.name}; you have ${

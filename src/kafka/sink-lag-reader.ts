@@ -125,8 +125,8 @@ const cacheLimit = 50_000;
  */
 declare module "../core/ports.js" {
   interface ClusterClients {
-    /** Reads sink connectors' consumer lag from the cluster's brokers. */
-    readonly lag: SinkLagReader;
+    /** Reads sink connectors' consumer lag from the cluster's brokers, as `lag` and the offset plans call it. */
+    readonly lag: Pick<SinkLagReader, "lag" | "lagOfSinks" | "offsetsAt">;
   }
 }
 

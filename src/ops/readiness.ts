@@ -1,5 +1,5 @@
 import { pollAge } from "../alerts/poll-freshness.js";
-import type { ClusterHandle } from "../core/cluster-handle.js";
+import type { Cluster } from "../cluster.js";
 import { redactText } from "../core/redact.js";
 import { timedOut, timeLimit } from "../core/time-limit.js";
 
@@ -20,7 +20,7 @@ export interface ReadinessOptions {
   readonly approvals: { readonly workerRunning: boolean };
   readonly alerts: PollFreshness;
   readonly pollIntervalMs: number;
-  readonly clusters: readonly ClusterHandle[];
+  readonly clusters: readonly Cluster[];
   /** Bound on each check; a probe must answer well inside Kubernetes' default 1 s… 5 s timeouts. */
   readonly timeoutMs?: number;
   readonly now?: () => number;

@@ -107,7 +107,7 @@ export class AppHome {
   }
 
   #viewersKey(): string {
-    return `${this.#app.keyPrefix}slack:home-viewers`;
+    return this.#app.keys.slackHomeViewers;
   }
 }
 

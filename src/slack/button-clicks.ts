@@ -93,7 +93,7 @@ async function handleClick(
     return;
   }
   const { user, trigger_id, channel, container } = parsed.data;
-  const first = await firstDelivery(app, `slack:action:${trigger_id}`);
+  const first = await firstDelivery(app, "action", trigger_id);
   if (typeof first === "string") {
     await acknowledge();
     await respond({ response_type: "ephemeral", replace_original: false, text: escapeMrkdwn(first) });
@@ -136,11 +136,15 @@ async function handleClick(
  * Whether this is the first delivery of a request (Slack retries with the same trigger id); while Redis is down,
  * what to answer instead (the bot cannot tell, nor audit, and keeps reconnecting in the background).
  */
-export async function firstDelivery(app: App, key: string): Promise<boolean | string> {
+export async function firstDelivery(
+  app: App,
+  kind: "command" | "action",
+  triggerId: string,
+): Promise<boolean | string> {
   const down = app.redisOutage();
   if (down !== undefined) return down;
   try {
-    return (await app.redis.set(`${app.keyPrefix}${key}`, "1", "EX", 3600, "NX")) !== null;
+    return (await app.redis.set(app.keys.slackDelivery(kind, triggerId), "1", "EX", 3600, "NX")) !== null;
   } catch (error) {
     const outage = app.redisOutage();
     if (outage === undefined) throw error;

@@ -202,7 +202,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       }
       const { user_id, user_name, channel_id, text, trigger_id } = parsed.data;
       // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
-      const first = await firstDelivery(app, `slack:command:${trigger_id}`);
+      const first = await firstDelivery(app, "command", trigger_id);
       if (typeof first === "string") {
         await respond({ response_type: "ephemeral", text: escapeMrkdwn(first) });
         return;
@@ -220,7 +220,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
         text: fallbackText(reply),
         blocks: renderBlocks(reply),
       });
-      const undelivered = await takeUndeliveredNotice(app.redis, app.keyPrefix, requestId);
+      const undelivered = await takeUndeliveredNotice(app.redis, app.keys, requestId);
       if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
     });
   });

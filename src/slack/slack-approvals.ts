@@ -14,6 +14,7 @@ import {
 } from "../../approvals/approval-words.js";
 import type { ApprovalNotifier } from "../../approvals/approvals.js";
 import type { App } from "../app.js";
+import { RedisKeys } from "../redis-keys.js";
 import { type ButtonEncoding, fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
@@ -66,9 +67,11 @@ export interface SlackApprovalNotifierOptions {
  */
 export class SlackApprovalNotifier implements ApprovalNotifier {
   readonly #options: SlackApprovalNotifierOptions;
+  readonly #keys: RedisKeys;
 
   constructor(options: SlackApprovalNotifierOptions) {
     this.#options = options;
+    this.#keys = new RedisKeys(options.keyPrefix);
   }
 
   async changed(request: ApprovalRequest): Promise<void> {
@@ -98,12 +101,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
           const text = notShownNotice(request, why).summary;
           // Told twice: in reply to the command that asked (the adapter picks this up), and in a direct message
           // that stays.
-          await this.#options.redis.set(
-            undeliveredKey(this.#options.keyPrefix, request.requestId),
-            text,
-            "EX",
-            300,
-          );
+          await this.#options.redis.set(this.#keys.slackUndelivered(request.requestId), text, "EX", 300);
           await client.chat.postMessage({ channel: request.requester.id, text });
         }
       } else {
@@ -170,12 +168,8 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   }
 
   #key(id: string): string {
-    return `${this.#options.keyPrefix}slack:approval-message:${id}`;
+    return this.#keys.slackApprovalMessage(id);
   }
-}
-
-function undeliveredKey(keyPrefix: string, requestId: string): string {
-  return `${keyPrefix}slack:undelivered:${requestId}`;
 }
 
 /**
@@ -184,10 +178,10 @@ function undeliveredKey(keyPrefix: string, requestId: string): string {
  */
 export async function takeUndeliveredNotice(
   redis: Redis,
-  keyPrefix: string,
+  keys: RedisKeys,
   requestId: string,
 ): Promise<string | undefined> {
-  return (await redis.getdel(undeliveredKey(keyPrefix, requestId))) ?? undefined;
+  return (await redis.getdel(keys.slackUndelivered(requestId))) ?? undefined;
 }
 
 /** Guests, bots and deactivated accounts never approve, whatever roles the config gives them. */

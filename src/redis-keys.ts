@@ -1,0 +1,157 @@
+/**
+ * Every Redis key the bot reads or writes, in one place (as BullMQ keeps its own in `src/classes/queue-keys.ts`):
+ * no other file joins the configured prefix to a name. The strings are stored data's addresses, so they never
+ * change between releases; test/fast/redis-keys.test.ts pins them and fails when a file builds a key elsewhere.
+ *
+ * Approval keys name a connector as the JSON array `["<cluster>","<connector>"]`, alert keys join the two with
+ * `:`; both stay as they are, so stored data is found after an upgrade.
+ */
+export class RedisKeys {
+  readonly #prefix: string;
+
+  /** `prefix` is the configured key prefix, e.g. "connect-ops:" (tests pass their own). */
+  constructor(prefix: string) {
+    this.#prefix = prefix;
+  }
+
+  /**
+   * BullMQ's `prefix` option for every queue (`approvals`, `alerts`): BullMQ names its own keys
+   * `<prefix>bull:<queue>:…` from it and keeps finished jobs as each queue's options say.
+   */
+  get bullPrefix(): string {
+    return `${this.#prefix}bull`;
+  }
+
+  /** Stream: the hash-chained audit trail, one entry per command, decision or execution step. No TTL, no trim. */
+  get auditStream(): string {
+    return `${this.#prefix}audit`;
+  }
+
+  /** Hash: the audit trail's head (newest entry's id and hash), so a deleted newest entry is noticed. No TTL. */
+  get auditHead(): string {
+    return `${this.#prefix}audit:head`;
+  }
+
+  /** String (counter): the `<n>` in approval request ids `<cluster>-<n>-<tail>`. No TTL. */
+  get approvalCounter(): string {
+    return `${this.#prefix}approval:counter`;
+  }
+
+  /** Sorted set: approval request ids scored by creation time (ms), for "newest first" reads. No TTL. */
+  get approvalIndex(): string {
+    return `${this.#prefix}approval:index`;
+  }
+
+  /**
+   * What {@link approvalRequest} puts before an id: the store's Lua script reads a connector's open request by
+   * joining it to the id it holds.
+   */
+  get approvalRequestPrefix(): string {
+    return `${this.#prefix}approval:`;
+  }
+
+  /** String (JSON): one approval request, its secrets sealed. No TTL (its state says when it ended). */
+  approvalRequest(id: string): string {
+    return `${this.approvalRequestPrefix}${id}`;
+  }
+
+  /** String: the id of the connector's open approval request (one per connector at a time). No TTL. */
+  approvalOpen(cluster: string, connector: string): string {
+    return `${this.#prefix}approval:open:${JSON.stringify([cluster, connector])}`;
+  }
+
+  /**
+   * String: the owner of the connector's execution lock. TTL: the lock duration (ms, `lockDurationMs`), renewed
+   * by its owner every third of it.
+   */
+  approvalLock(cluster: string, connector: string): string {
+    return `${this.#prefix}approval:lock:${JSON.stringify([cluster, connector])}`;
+  }
+
+  /** List (JSON samples): a connector's recent samples, newest last, as many as the rules' windows need. TTL 1 day. */
+  alertHistory(cluster: string, connector: string): string {
+    return `${this.#prefix}alerts:history:${cluster}:${connector}`;
+  }
+
+  /** Hash: the cluster's firing alerts, field `<cluster>/<connector>/<rule>`, value the alert's JSON. No TTL. */
+  alertFiring(cluster: string): string {
+    return `${this.#prefix}alerts:firing:${cluster}`;
+  }
+
+  /**
+   * String (JSON): the alerts one alert message shows, resolved ones included. TTL 30 days. `address` is the
+   * adapter's opaque message address (Slack's is `<channel>:<ts>`).
+   */
+  alertMessage(address: string): string {
+    return `${this.#prefix}alerts:message:${address}`;
+  }
+
+  /** String (JSON): a connector's snooze (until, by whom). Expires when the snooze ends (PXAT). */
+  alertSnooze(cluster: string, connector: string): string {
+    return `${this.#prefix}alerts:snooze:${cluster}:${connector}`;
+  }
+
+  /** Hash: silences by id, value the silence's JSON; ended ones are removed as they are read. No TTL. */
+  get alertSilences(): string {
+    return `${this.#prefix}alerts:silences`;
+  }
+
+  /** String (counter): the `<n>` in silence ids `silence-<n>`. No TTL. */
+  get alertSilenceCounter(): string {
+    return `${this.#prefix}alerts:silence-counter`;
+  }
+
+  /** String: the replica that holds the alert poll. TTL: the claim's length (ms), renewed by a long poll. */
+  get alertPollLock(): string {
+    return `${this.#prefix}alerts:poll-lock`;
+  }
+
+  /** String (counter): polls in a row that could not reach the cluster's Connect. TTL 1 day. */
+  alertUnreachable(cluster: string): string {
+    return `${this.#prefix}alerts:unreachable:${cluster}`;
+  }
+
+  /** String: when any replica last started or completed a poll (epoch ms). TTL 1 day. */
+  get alertLastPoll(): string {
+    return `${this.#prefix}alerts:last-poll`;
+  }
+
+  /** String: a random id of the alert state Redis holds; a new one means Redis lost its data. No TTL. */
+  get alertStateEpoch(): string {
+    return `${this.#prefix}alerts:state-epoch`;
+  }
+
+  /** String: the replica that posted "alerting stopped". TTL: as long as the notice is up (ms). */
+  get alertStoppedNotice(): string {
+    return `${this.#prefix}alerts:stopped-notice`;
+  }
+
+  /**
+   * String "1": a Slack slash command or button click already taken, by its `trigger_id` (Slack retries with
+   * the same one). TTL 1 hour.
+   */
+  slackDelivery(kind: "command" | "action", triggerId: string): string {
+    return `${this.#prefix}slack:${kind}:${triggerId}`;
+  }
+
+  /** Sorted set: Slack user ids scored by when they last opened the Home tab (ms); older than 30 days trimmed. */
+  get slackHomeViewers(): string {
+    return `${this.#prefix}slack:home-viewers`;
+  }
+
+  /**
+   * String (JSON `{channel, ts, rank}`, or "posting" while one process posts it): where an approval request's
+   * Slack message is. TTL 30 days (60 s while posting).
+   */
+  slackApprovalMessage(requestId: string): string {
+    return `${this.#prefix}slack:approval-message:${requestId}`;
+  }
+
+  /**
+   * String: why the approval request made by command `requestId` could not be posted, for that command's reply;
+   * read once. TTL 5 minutes.
+   */
+  slackUndelivered(requestId: string): string {
+    return `${this.#prefix}slack:undelivered:${requestId}`;
+  }
+}
