@@ -17,6 +17,13 @@ import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
 const root = join(import.meta.dirname, "..");
 const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
 
+/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag. */
+const parts = process.argv.slice(2);
+const unknown = parts.filter((part) => !(benchParts as readonly string[]).includes(part));
+if (unknown.length > 0)
+  throw new Error(`unknown bench part(s) ${unknown.join(", ")}; the parts: ${benchParts.join(", ")}`);
+const wanted = (part: BenchPart) => parts.length === 0 || parts.includes(part);
+
 let bed: TestBed | undefined;
 if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTSTRAP_SERVERS === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
@@ -41,12 +48,6 @@ const ms = (value: number) => `${Math.round(value)} ms`;
 const seconds = (value: number) => `${(value / 1000).toFixed(1)} s`;
 const mib = (value: number) => `${Math.round(value)} MiB`;
 const n = (value: number) => value.toLocaleString("en-US");
-/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag. */
-const parts = process.argv.slice(2);
-const unknown = parts.filter((part) => !(benchParts as readonly string[]).includes(part));
-if (unknown.length > 0)
-  throw new Error(`unknown bench part(s) ${unknown.join(", ")}; the parts: ${benchParts.join(", ")}`);
-const wanted = (part: BenchPart) => parts.length === 0 || parts.includes(part);
 
 /** "median (min–max)" of a figure over the rounds. */
 function spread(values: readonly number[], unit: (value: number) => string): string {
