@@ -141,7 +141,7 @@ try {
     details.push(
       "## The Slack edge",
       "",
-      `The bot runs as the Dockerfile's CMD runs it (\`node --max-semi-space-size=8 dist/src/main.js\`, built in ${ms(edge.setupMs.build)}), the reference is bench/bare-bolt.js (\`node\`, no loader); both get the same signed requests from this process, Slack's Web API and response_urls are the recording stand-in, Connect is reached through the fault proxy. Setup: ${n(edge.options.connectors)} STOPPED FileStreamSink connectors created in ${ms(edge.setupMs.connectors)}; ${edge.options.pendingRequests} \`stop\` requests left pending (asked over Slack) in ${ms(edge.setupMs.pending)}. Each round: ${edge.options.commands} \`help\` commands to each app (who goes first alternates), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${edge.options.rssWindowMs / 1000} s while the alert poll runs.`,
+      `The bot runs as the Dockerfile's CMD runs it (\`node --max-semi-space-size=8 dist/src/main.js\`, built in ${ms(edge.setupMs.build)}), the reference is bench/bare-bolt.js (\`node\`, no loader); both get the same signed requests from this process, Slack's Web API and response_urls are the recording stand-in, Connect is reached through the fault proxy. Setup: ${n(edge.options.connectors)} STOPPED FileStreamSink connectors created in ${ms(edge.setupMs.connectors)} (the worker had ${n(edge.connectorsOnWorker)} in all during the rounds, other users' of the test bed included, and the bot watches them all); ${edge.options.pendingRequests} \`stop\` requests left pending (asked over Slack) in ${ms(edge.setupMs.pending)}. Each round: ${edge.options.commands} \`help\` commands to each app (who goes first alternates), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${edge.options.rssWindowMs / 1000} s while the alert poll runs.`,
       "",
       "| round | ack p99 bot / bare | silence | list bot / raw GET | RSS bot / bare (peak) |",
       "| --- | --- | --- | --- | --- |",
@@ -150,7 +150,7 @@ try {
           `| ${i + 1} | ${ms(r.ackP99.bot)} / ${ms(r.ackP99.bare)} | ${ms(r.silenceMs)} | ${ms(r.list.bot)} / ${ms(r.list.rawGet)} | ${mib(r.rss.bot)} / ${mib(r.rss.bare)} (${mib(r.rss.botPeak)} / ${mib(r.rss.barePeak)}) |`,
       ),
       "",
-      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8 heap, malloc) and ${mib(edge.botMemory.rssFile)} file-backed (code); V8 heap ${Object.entries(
+      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8's heap pages ${mib(edge.botMemory.anonymous.v8Pages)}, malloc ${mib(edge.botMemory.anonymous.malloc)}, JIT code, stacks and the rest ${mib(edge.botMemory.anonymous.other)}; /proc/<pid>/smaps) and ${mib(edge.botMemory.rssFile)} file-backed (mostly the pages of the \`node\` binary it has touched; the bare Bolt app at the same moment: ${mib(edge.bareMemory.rssAnon)} anonymous, ${mib(edge.bareMemory.rssFile)} file-backed); V8 heap ${Object.entries(
         edge.botMemory.probe,
       )
         .map(([k, v]) => `${k} ${v}`)
