@@ -4,7 +4,10 @@
  * row and section names the run it came from (the parts asked for and when), so a table put together from
  * several runs says so.
  */
+import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
 
 /** The parts of `npm run bench`, in the order their rows and sections appear. */
 export const benchParts = ["edge", "scale", "approvals", "kill", "lag"] as const;
@@ -69,8 +72,8 @@ function isPart(name: string): name is BenchPart {
 
 /**
  * Writes `resultsPath` with this run's parts replacing their earlier rows and sections, and the same table into
- * the README between its markers (the README is left alone, with a warning, if they are missing). Returns the
- * text written to `resultsPath`.
+ * the README between its markers (the README is left alone, with a warning, if they are missing), formatted by the
+ * project's biome as `npm run lint` expects. Returns the text written to `resultsPath`.
  */
 export async function writeResults(
   resultsPath: string,
@@ -119,10 +122,16 @@ export async function writeResults(
   const begin = readme.indexOf(readmeBegin);
   const end = readme.indexOf(readmeEnd);
   if (begin < 0 || end < begin) console.warn(`${readmePath} has no bench table markers; left as it is`);
-  else
+  else {
     await writeFile(
       readmePath,
       `${readme.slice(0, begin + readmeBegin.length)}\n\n${table.join("\n")}\n\n${readme.slice(end)}`,
     );
+    await promisify(execFile)(join(import.meta.dirname, "..", "node_modules", ".bin", "biome"), [
+      "format",
+      "--write",
+      readmePath,
+    ]);
+  }
   return text;
 }
