@@ -4,10 +4,9 @@
  * row and section names the run it came from (the parts asked for and when), so a table put together from
  * several runs says so.
  */
-import { execFile } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 
 /** The parts of `npm run bench`, in the order their rows and sections appear. */
 export const benchParts = ["edge", "scale", "approvals", "kill", "lag"] as const;
@@ -66,6 +65,20 @@ function parseResults(text: string): Map<BenchPart, { rows: string[]; section: s
   return parts;
 }
 
+/** Markdown as the project's biome formats it (tables aligned), through its stdin: no path, no ignore rules. */
+function formatMarkdown(text: string): string {
+  const root = join(import.meta.dirname, "..");
+  return execFileSync(
+    join(root, "node_modules", ".bin", "biome"),
+    ["format", "--stdin-file-path=README.md"],
+    {
+      cwd: root,
+      input: text,
+      encoding: "utf8",
+    },
+  );
+}
+
 function isPart(name: string): name is BenchPart {
   return (benchParts as readonly string[]).includes(name);
 }
@@ -122,16 +135,12 @@ export async function writeResults(
   const begin = readme.indexOf(readmeBegin);
   const end = readme.indexOf(readmeEnd);
   if (begin < 0 || end < begin) console.warn(`${readmePath} has no bench table markers; left as it is`);
-  else {
+  else
     await writeFile(
       readmePath,
-      `${readme.slice(0, begin + readmeBegin.length)}\n\n${table.join("\n")}\n\n${readme.slice(end)}`,
+      formatMarkdown(
+        `${readme.slice(0, begin + readmeBegin.length)}\n\n${table.join("\n")}\n\n${readme.slice(end)}`,
+      ),
     );
-    await promisify(execFile)(join(import.meta.dirname, "..", "node_modules", ".bin", "biome"), [
-      "format",
-      "--write",
-      readmePath,
-    ]);
-  }
   return text;
 }
