@@ -79,6 +79,8 @@ export interface EdgeFigures {
   /** The bare Bolt app's split of its RSS at the same moment (MiB): the file-backed part is mostly Node itself. */
   readonly bareMemory: Pick<BotMemory, "rssAnon" | "rssFile">;
   readonly setupMs: { readonly build: number; readonly connectors: number; readonly pending: number };
+  /** How the Dockerfile runs the bot, and so the bench: its CMD's Node arguments and its final stage's ENV. */
+  readonly image: { readonly args: readonly string[]; readonly env: Readonly<Record<string, string>> };
   /** Connectors on the worker during the rounds: the bench's and any other user's of a shared test bed. */
   readonly connectorsOnWorker: number;
   readonly options: EdgeOptions;
@@ -222,6 +224,7 @@ export async function measureSlackEdge(
       bareMemory,
       setupMs: { build: buildMs, connectors: connectorsMs, pending: pendingMs },
       connectorsOnWorker,
+      image,
       options,
     };
   } finally {
