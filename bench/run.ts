@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: starts the test bed (or reuses the one named by TEST_BED_* variables), runs each benchmark and
- * prints a Markdown report, also written to bench/RESULTS.md. Figures, not pass/fail: nothing here is a test.
+ * prints a Markdown report, also written to bench/RESULTS.md and the README's Performance table. A run of some parts
+ * replaces only theirs there (bench/results-file.ts). Figures, not pass/fail: nothing here is a test.
  */
-import { writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { stopOnSignalOrOrphan } from "../test/kafka/lifeline.js";
@@ -11,12 +11,19 @@ import { measureApprovalOverhead } from "./approval-overhead.js";
 import { measureKillResume } from "./kill-resume.js";
 import { type Cycle, measureLagPoll, type RequestCounts, requestTotal } from "./lag-poll.js";
 import { type Measured, measureLagScale, type ScaleFigures } from "./lag-scale.js";
+import { type BenchPart, benchParts, type PartResult, type RunLabel, writeResults } from "./results-file.js";
 import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
 
 const root = join(import.meta.dirname, "..");
 const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
 
-const benchStarted = performance.now();
+/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag. */
+const parts = process.argv.slice(2);
+const unknown = parts.filter((part) => !(benchParts as readonly string[]).includes(part));
+if (unknown.length > 0)
+  throw new Error(`unknown bench part(s) ${unknown.join(", ")}; the parts: ${benchParts.join(", ")}`);
+const wanted = (part: BenchPart) => parts.length === 0 || parts.includes(part);
+
 let bed: TestBed | undefined;
 if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTSTRAP_SERVERS === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
@@ -41,9 +48,6 @@ const ms = (value: number) => `${Math.round(value)} ms`;
 const seconds = (value: number) => `${(value / 1000).toFixed(1)} s`;
 const mib = (value: number) => `${Math.round(value)} MiB`;
 const n = (value: number) => value.toLocaleString("en-US");
-/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag. */
-const parts = process.argv.slice(2);
-const wanted = (part: string) => parts.length === 0 || parts.includes(part);
 
 /** "median (min–max)" of a figure over the rounds. */
 function spread(values: readonly number[], unit: (value: number) => string): string {
@@ -64,34 +68,29 @@ function ratioRow(
 }
 
 try {
-  const report: string[] = [
-    `# Benchmarks`,
-    "",
-    `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Kafka ${kafkaVersion} test bed (one broker, one distributed Connect worker), Redis on localhost.`,
-    "",
-  ];
-
+  /** The current part's rows of the issue's table (without their "from" cell) and its section, heading first. */
   const summary: string[] = [];
   const details: string[] = [];
-  /** Writes what is measured so far: a part that fails later does not lose the parts before it. */
-  const save = async () => {
-    const text = [
-      ...report.slice(0, 4),
-      "## The issue's table",
-      "",
-      "One run, 3 rounds: median (min–max) over the rounds; the ratio is taken per round, then its median.",
-      "",
-      "| what | bot | reference | ratio |",
-      "| --- | --- | --- | --- |",
-      ...summary,
-      "",
-      `The whole \`npm run bench\` took ${Math.round((performance.now() - benchStarted) / 60_000)} min, the test bed's start included.`,
-      "",
-      ...details,
-      ...report.slice(4),
-    ].join("\n");
-    await writeFile(join(root, "bench", "RESULTS.md"), `${text}\n`);
-    return text;
+  const measured = new Map<BenchPart, { result: PartResult; label: RunLabel }>();
+  let partStarted = performance.now();
+  let written = "";
+  /**
+   * Files what the part just run measured (what `summary` and `details` hold), then writes the results: a part
+   * that fails later does not lose the parts before it, and parts not run keep their earlier rows and sections.
+   */
+  const record = async (part: BenchPart) => {
+    if (!wanted(part)) return;
+    measured.set(part, {
+      result: { rows: summary.splice(0), section: details.splice(0) },
+      label: {
+        command: `npm run bench${parts.length === 0 ? "" : ` -- ${parts.join(" ")}`}`,
+        finishedAt: new Date().toISOString(),
+        machine: `Node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Kafka ${kafkaVersion} test bed (one broker, one distributed Connect worker), Redis on localhost.`,
+        partMinutes: Math.round((performance.now() - partStarted) / 60_000),
+      },
+    });
+    partStarted = performance.now();
+    written = await writeResults(join(root, "bench", "RESULTS.md"), join(root, "README.md"), measured);
   };
 
   if (wanted("edge")) {
@@ -142,7 +141,7 @@ try {
     details.push(
       "## The Slack edge",
       "",
-      `The bot runs as the Dockerfile's CMD runs it (\`node --max-semi-space-size=8 dist/src/main.js\`, built in ${ms(edge.setupMs.build)}), the reference is bench/bare-bolt.js (\`node\`, no loader); both get the same signed requests from this process, Slack's Web API and response_urls are the recording stand-in, Connect is reached through the fault proxy. Setup: ${n(edge.options.connectors)} STOPPED FileStreamSink connectors created in ${ms(edge.setupMs.connectors)}; ${edge.options.pendingRequests} \`stop\` requests left pending (asked over Slack) in ${ms(edge.setupMs.pending)}. Each round: ${edge.options.commands} \`help\` commands to each app (who goes first alternates), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${edge.options.rssWindowMs / 1000} s while the alert poll runs.`,
+      `The bot runs as the Dockerfile runs it (\`${[...Object.entries(edge.image.env).map(([key, value]) => `${key}=${value}`), "node", ...edge.image.args].join(" ")}\`, built in ${ms(edge.setupMs.build)}), the reference is bench/bare-bolt.js (\`node\`, no loader); both get the same signed requests from this process, Slack's Web API and response_urls are the recording stand-in, Connect is reached through the fault proxy. Setup: ${n(edge.options.connectors)} STOPPED FileStreamSink connectors created in ${ms(edge.setupMs.connectors)} (the worker had ${n(edge.connectorsOnWorker)} in all during the rounds, other users' of the test bed included, and the bot watches them all); ${edge.options.pendingRequests} \`stop\` requests left pending (asked over Slack) in ${ms(edge.setupMs.pending)}. Each round: ${edge.options.commands} \`help\` commands to each app (who goes first alternates), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${edge.options.rssWindowMs / 1000} s while the alert poll runs.`,
       "",
       "| round | ack p99 bot / bare | silence | list bot / raw GET | RSS bot / bare (peak) |",
       "| --- | --- | --- | --- | --- |",
@@ -151,7 +150,7 @@ try {
           `| ${i + 1} | ${ms(r.ackP99.bot)} / ${ms(r.ackP99.bare)} | ${ms(r.silenceMs)} | ${ms(r.list.bot)} / ${ms(r.list.rawGet)} | ${mib(r.rss.bot)} / ${mib(r.rss.bare)} (${mib(r.rss.botPeak)} / ${mib(r.rss.barePeak)}) |`,
       ),
       "",
-      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8 heap, malloc) and ${mib(edge.botMemory.rssFile)} file-backed (code); V8 heap ${Object.entries(
+      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8's heap pages ${mib(edge.botMemory.anonymous.v8Pages)}, malloc ${mib(edge.botMemory.anonymous.malloc)}, JIT code, stacks and the rest ${mib(edge.botMemory.anonymous.other)}; /proc/<pid>/smaps) and ${mib(edge.botMemory.rssFile)} file-backed (mostly the pages of the \`node\` binary it has touched; the bare Bolt app at the same moment: ${mib(edge.bareMemory.rssAnon)} anonymous, ${mib(edge.bareMemory.rssFile)} file-backed); V8 heap ${Object.entries(
         edge.botMemory.probe,
       )
         .map(([k, v]) => `${k} ${v}`)
@@ -162,7 +161,7 @@ try {
     );
   }
 
-  await save();
+  await record("edge");
 
   if (wanted("scale")) {
     // BENCH_LAG_SIZES=100,1000 for a shorter run while developing.
@@ -232,13 +231,13 @@ try {
     );
   }
 
-  await save();
+  await record("scale");
 
   if (wanted("approvals")) {
     const runs = 10;
     const overhead = await measureApprovalOverhead(addresses, runs);
     const column = (pick: (o: (typeof overhead)[number]) => number) => overhead.map(pick);
-    report.push(
+    details.push(
       "## Approve → done: `offsets reset --to-earliest` of a 4-partition sink",
       "",
       `${runs} runs after one warm-up. Connect calls are timed at a proxy in front of the worker.`,
@@ -253,7 +252,7 @@ try {
     );
   }
 
-  await save();
+  await record("approvals");
 
   if (wanted("kill")) {
     const killRuns = 5;
@@ -261,7 +260,7 @@ try {
     const former = await measureKillResume(addresses, 1, 60_000);
     const pick = (list: readonly { doneMs: number; takenOverMs: number }[], key: "doneMs" | "takenOverMs") =>
       list.map((k) => k[key]);
-    report.push(
+    details.push(
       "## Kill → done: a bot SIGKILLed mid-execution, another bot running",
       "",
       `\`offsets reset --shift-by -10\` of a 1-partition sink; the executing bot is killed right after the connector is STOPPED (before the change) while a second bot process runs. ${killRuns} runs with the app's settings (BullMQ job lock 6 s, renewed every 3 s, stalled check every 3 s; per-connector lock 5 s), and 1 run with the former settings (job lock 60 s, stalled check 30 s).`,
@@ -275,7 +274,7 @@ try {
     );
   }
 
-  await save();
+  await record("kill");
 
   if (wanted("lag")) {
     const lagRuns = 3;
@@ -300,7 +299,7 @@ try {
     );
     const cell = (counts: RequestCounts, api: string) => n(counts[api] ?? 0);
     const { scale } = poll;
-    report.push(
+    details.push(
       `## One lag poll cycle: ${n(scale.sinks)} sink connectors' groups, ${n(scale.partitions)} partitions`,
       "",
       ...(scale.sinks < scale.sinksAsked
@@ -341,7 +340,8 @@ try {
     );
   }
 
-  console.log(await save());
+  await record("lag");
+  console.log(written);
 } finally {
   await bed?.stop();
 }

@@ -57,6 +57,8 @@ export interface BotMemory {
   /** MiB, from /proc: anonymous memory (heap, malloc) and file-backed pages (code). */
   readonly rssAnon: number;
   readonly rssFile: number;
+  /** The anonymous part by mapping (MiB, /proc/<pid>/smaps): see `anonymousByKind`. */
+  readonly anonymous: AnonymousMemory;
   /** bench/memory-probe.js's last line: V8 heap total and used, its spaces, external and ArrayBuffers (MiB). */
   readonly probe: Readonly<Record<string, number>>;
   /** MiB of live objects in the heap snapshot, and the largest holders by constructor. */
@@ -74,7 +76,13 @@ export interface EdgeFigures {
   readonly highWater: { readonly bot: number; readonly bare: number };
   /** What the bot's RSS was made of after the last round: its V8 heap (a heap snapshot) and the rest. */
   readonly botMemory: BotMemory;
+  /** The bare Bolt app's split of its RSS at the same moment (MiB): the file-backed part is mostly Node itself. */
+  readonly bareMemory: Pick<BotMemory, "rssAnon" | "rssFile">;
   readonly setupMs: { readonly build: number; readonly connectors: number; readonly pending: number };
+  /** How the Dockerfile runs the bot, and so the bench: its CMD's Node arguments and its final stage's ENV. */
+  readonly image: { readonly args: readonly string[]; readonly env: Readonly<Record<string, string>> };
+  /** Connectors on the worker during the rounds: the bench's and any other user's of a shared test bed. */
+  readonly connectorsOnWorker: number;
   readonly options: EdgeOptions;
 }
 
@@ -102,15 +110,17 @@ export async function measureSlackEdge(
   try {
     const bare = await serve(["bench/bare-bolt.js"], {}, /^listening (\d+)$/);
     served.push(bare);
+    const image = await dockerCommand();
     const bot = await serve(
       [
         "--import",
         "./bench/memory-probe.js",
         "--heapsnapshot-signal=SIGUSR2",
         `--diagnostic-dir=${snapshots}`,
-        ...(await dockerCommand()),
+        ...image.args,
       ],
       {
+        ...image.env,
         CONNECT_URL: proxy.url,
         KAFKA_BROKERS: bed.bootstrapServers,
         REDIS_URL: redisUrl,
@@ -162,6 +172,8 @@ export async function measureSlackEdge(
     });
     const pendingMs = performance.now() - started;
 
+    // The bot watches every connector of the worker, the bench's and those of anyone else sharing the test bed.
+    const connectorsOnWorker = (await connect.listConnectors()).length;
     const rounds: EdgeRound[] = [];
     for (let round = 0; round < options.rounds; round++) {
       // Alternate who goes first, so neither always meets a machine the other has just warmed or loaded.
@@ -200,12 +212,19 @@ export async function measureSlackEdge(
       bot: await statusMiB(bot.child.pid ?? 0, "VmHWM"),
       bare: await statusMiB(bare.child.pid ?? 0, "VmHWM"),
     };
+    const bareMemory = {
+      rssAnon: await statusMiB(bare.child.pid ?? 0, "RssAnon"),
+      rssFile: await statusMiB(bare.child.pid ?? 0, "RssFile"),
+    };
     const botMemory = await memoryOf(bot.child.pid ?? 0);
     return {
       rounds,
       highWater,
       botMemory,
+      bareMemory,
       setupMs: { build: buildMs, connectors: connectorsMs, pending: pendingMs },
+      connectorsOnWorker,
+      image,
       options,
     };
   } finally {
@@ -222,6 +241,7 @@ export async function measureSlackEdge(
   async function memoryOf(pid: number): Promise<BotMemory> {
     const rssAnon = await statusMiB(pid, "RssAnon");
     const rssFile = await statusMiB(pid, "RssFile");
+    const anonymous = anonymousByKind(await readFile(`/proc/${pid}/smaps`, "utf8"));
     const probe = (await readFile(join(snapshots, "memory.jsonl"), "utf8")).trim().split("\n").at(-1) ?? "{}";
     process.kill(pid, "SIGUSR2");
     let file: string | undefined;
@@ -239,10 +259,54 @@ export async function measureSlackEdge(
     return {
       rssAnon,
       rssFile,
+      anonymous,
       probe: JSON.parse(probe) as Record<string, number>,
       ...summarizeSnapshot(JSON.parse(await readFile(file, "utf8")) as HeapSnapshot),
     };
   }
+}
+
+export interface AnonymousMemory {
+  /** V8's heap pages, resident: the spaces' committed pages and the freed pages V8 keeps in its pool. */
+  readonly v8Pages: number;
+  /** glibc malloc: the main arena ([heap]) and the arenas of other threads (64 MiB-aligned mappings). */
+  readonly malloc: number;
+  /** JIT code (the executable mappings), thread stacks and the rest. */
+  readonly other: number;
+}
+
+/**
+ * Resident anonymous memory of a Linux process by kind, from its smaps. V8 on x64 allocates its heap in 256 KiB
+ * pages, each its own mapping; glibc gives each thread's arena a 64 MiB-aligned region (man 3 mallopt,
+ * M_ARENA_MAX).
+ */
+function anonymousByKind(smaps: string): AnonymousMemory {
+  const kib = { v8Pages: 0, malloc: 0, other: 0 };
+  let kind: keyof typeof kib | undefined;
+  for (const line of smaps.split("\n")) {
+    const mapping = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping !== null) {
+      const [, from = "0", to = "0", permissions = "", path = ""] = mapping;
+      const start = BigInt(`0x${from}`);
+      const size = BigInt(`0x${to}`) - start;
+      kind =
+        path === "[heap]"
+          ? "malloc"
+          : path !== ""
+            ? undefined
+            : permissions.includes("x")
+              ? "other"
+              : size === 256n << 10n
+                ? "v8Pages"
+                : start % (64n << 20n) === 0n && size <= 64n << 20n
+                  ? "malloc"
+                  : "other";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line)?.[1];
+    if (rss !== undefined && kind !== undefined) kib[kind] += Number(rss);
+  }
+  return { v8Pages: kib.v8Pages / 1024, malloc: kib.malloc / 1024, other: kib.other / 1024 };
 }
 
 interface HeapSnapshot {
@@ -349,14 +413,24 @@ async function serve(args: readonly string[], env: Record<string, string>, ready
   };
 }
 
-/** The Node flags and script of the Dockerfile's `CMD ["node", …]`: the bot runs here exactly as it runs there. */
-async function dockerCommand(): Promise<string[]> {
+/**
+ * The Node flags and script of the Dockerfile's `CMD ["node", …]` and the `ENV KEY=value …` of its final stage
+ * (but PORT, which the bench chooses): the bot runs here exactly as it runs there.
+ */
+async function dockerCommand(): Promise<{ args: string[]; env: Record<string, string> }> {
   const dockerfile = await readFile(join(root, "Dockerfile"), "utf8");
   const cmd = /^CMD (\[.*\])\s*$/m.exec(dockerfile)?.[1];
   const [node, ...args] = cmd === undefined ? [] : (JSON.parse(cmd) as string[]);
   if (node !== "node" || args.length === 0)
     throw new Error(`the Dockerfile's CMD is not ["node", …]: ${cmd}`);
-  return args;
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+  const env = Object.fromEntries(
+    [...finalStage.matchAll(/^ENV (.+)$/gm)]
+      .flatMap((line) => (line[1] ?? "").trim().split(/\s+/))
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])
+      .filter(([key]) => key !== "PORT"),
+  );
+  return { args, env };
 }
 
 /** A port the kernel has just handed out (the bot's config refuses port 0). */
