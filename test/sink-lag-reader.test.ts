@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pino } from "pino";
+import { kafkaClients } from "../src/kafka/kafka-offsets.js";
 import { sinkConsumerSettings, sinkPosition } from "../src/kafka/sink-consumer.js";
 import { SinkLagReader, sinkGroupId, sinkTopics } from "../src/kafka/sink-lag-reader.js";
 import {
@@ -15,13 +16,20 @@ import {
   uniqueName,
 } from "./support/test-bed-env.js";
 
+/** The default client, or the one KAFKA_CLIENT names (`KAFKA_CLIENT=kafkajs npm test -- sink-lag-reader`). */
+const client = kafkaClients.find((name) => name === process.env.KAFKA_CLIENT);
+const onTestBed = () => ({
+  brokers: [testBed().bootstrapServers],
+  ...(client === undefined ? {} : { client }),
+});
+
 describe("sink lag, read from Kafka", () => {
   const kafka = testKafka();
   let reader: SinkLagReader;
   let dir: string;
 
   before(async () => {
-    reader = new SinkLagReader({ brokers: [testBed().bootstrapServers] });
+    reader = new SinkLagReader({ ...onTestBed() });
     dir = await mkdtemp(join(tmpdir(), "lag-"));
   });
   after(async () => {
@@ -135,7 +143,7 @@ describe("sink lag, read from Kafka", () => {
     await commit(groupId, topic, [[0, 42]]);
     const sent: string[] = [];
     const counting = new SinkLagReader({
-      brokers: [testBed().bootstrapServers],
+      ...onTestBed(),
       onRequest: (api) => sent.push(api),
     });
     try {
@@ -158,7 +166,7 @@ describe("sink lag, read from Kafka", () => {
     await createTopicWithMessages(kafka, topic, { partitions: 2, count: 10 });
     const sent: string[] = [];
     const counting = new SinkLagReader({
-      brokers: [testBed().bootstrapServers],
+      ...onTestBed(),
       onRequest: (api) => sent.push(api),
     });
     try {
@@ -299,7 +307,7 @@ describe("sink lag, read from Kafka", () => {
     await commit(groupId, topic, [[0, 2]]);
     const sent: string[] = [];
     const polling = new SinkLagReader({
-      brokers: [testBed().bootstrapServers],
+      ...onTestBed(),
       onRequest: (api) => sent.push(api),
     });
     const sinks = [{ name: "poll-sink", config: { topics: topic, "consumer.override.group.id": groupId } }];
@@ -387,7 +395,7 @@ describe("sink lag, read from Kafka", () => {
     );
 
     const workerLatest = new SinkLagReader({
-      brokers: [testBed().bootstrapServers],
+      ...onTestBed(),
       workerDefaults: { autoOffsetReset: "latest" },
     });
     try {
@@ -444,7 +452,7 @@ describe("sink lag, read from Kafka", () => {
     await createTopicWithMessages(kafka, deleted, { partitions: 1, count: 5 });
     const logs: string[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
-    const longLived = new SinkLagReader({ brokers: [testBed().bootstrapServers], logger });
+    const longLived = new SinkLagReader({ ...onTestBed(), logger });
     const sinks = [
       { name: "keeps", config: { topics: kept } },
       { name: "loses", config: { topics: deleted } },
