@@ -161,7 +161,7 @@ describe("sink lag, read from Kafka", () => {
     }
   });
 
-  test("many sinks in one pass: each topic's offsets are read once, however many sinks read it", async () => {
+  test("many sinks in one pass: each topic's offsets are read once, however many sinks read it, and every group's commits at once", async () => {
     const topic = uniqueName("lag-shared");
     await createTopicWithMessages(kafka, topic, { partitions: 2, count: 10 });
     const sent: string[] = [];
@@ -188,6 +188,11 @@ describe("sink lag, read from Kafka", () => {
         sent.filter((api) => api === "ListOffsets").length,
         2,
         "earliest and latest, once for the topic",
+      );
+      assert.equal(
+        sent.filter((api) => api === "OffsetFetch").length,
+        client === "kafkajs" ? sinks.length : 1,
+        "every group's commits in one OffsetFetch (kafkajs asks one group at a time)",
       );
     } finally {
       await counting.close();

@@ -45,8 +45,8 @@ export interface KafkaSecurity {
 }
 
 /**
- * How to reach one cluster's brokers. Every Kafka client the bot makes is made from this: by {@link createKafka}
- * (kafkajs) or {@link platformaticOptions} (@platformatic/kafka).
+ * How to reach one cluster's brokers. Every Kafka client the bot makes is made from this, through
+ * {@link platformaticOptions} (@platformatic/kafka) or {@link kafkajsConfig} (kafkajs).
  */
 export interface KafkaConnection {
   readonly brokers: readonly string[];
@@ -60,9 +60,9 @@ export interface KafkaClientOptions {
 }
 
 /**
- * The one place a kafkajs client is made, so lag, plans, alerts and the time-lag search all connect with the
- * same TLS and SASL settings. TLS is kafkajs's own (Node's `tls.connect`, which checks the broker's name against
- * its certificate); SASL is kafkajs's PLAIN, SCRAM and OAUTHBEARER.
+ * A kafkajs client on a connection (kafkajs is still a choice of the lag reader, and tests write through it), with
+ * the same TLS and SASL settings as every other client. TLS is kafkajs's own (Node's `tls.connect`, which checks
+ * the broker's name against its certificate); SASL is kafkajs's PLAIN, SCRAM and OAUTHBEARER.
  */
 export function createKafka(connection: KafkaConnection, client: KafkaClientOptions): Kafka {
   return new Kafka(kafkajsConfig(connection, client));
