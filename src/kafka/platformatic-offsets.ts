@@ -14,6 +14,14 @@ import {
   IS_CONTROL,
   IS_TRANSACTIONAL,
   ListOffsetTimestamps,
+  listOffsetsV2,
+  listOffsetsV3,
+  listOffsetsV4,
+  listOffsetsV5,
+  listOffsetsV6,
+  listOffsetsV7,
+  listOffsetsV8,
+  listOffsetsV9,
   NetworkError,
   protocolAPIsById,
   ResponseError,
@@ -70,23 +78,39 @@ type FetchResponse = Awaited<ReturnType<FetchApi["async"]>>;
 type FetchedPartition = FetchResponse["responses"][number]["partitions"][number];
 type FetchRequestTopic = Parameters<FetchApi["async"]>[7][number];
 
+/** The ListOffsets versions the log reads speak, newest first; v2 is the first with an isolation level (KIP-98). */
+const listOffsetsApis: readonly (typeof listOffsetsV9.api)[] = [
+  listOffsetsV9.api,
+  listOffsetsV8.api,
+  listOffsetsV7.api,
+  listOffsetsV6.api,
+  listOffsetsV5.api,
+  listOffsetsV4.api,
+  listOffsetsV3.api,
+  listOffsetsV2.api,
+];
+type ListOffsetsApi = (typeof listOffsetsApis)[number];
+type ListOffsetsTopic = Parameters<ListOffsetsApi["async"]>[3][number];
+
 /** Fetch's `session_epoch` for a request outside any fetch session (KIP-227): the broker keeps no state for it. */
 const sessionlessEpoch = -1;
 
 /**
- * The `KafkaOffsets` port on `@platformatic/kafka` 2.x (pure JavaScript, maintained). Its admin client batches a
- * poll: one FindCoordinator and one OffsetFetch (v8+, many groups) per coordinator, one ListOffsets per leader
- * and timestamp, and a metadata cache, so a poll's requests grow with brokers rather than with sinks. The scan
- * sends Fetch itself (the library's exported Fetch API on a connection of the admin's pool): its consumer's
- * `fetch` keeps incremental fetch sessions (KIP-227), in which a broker leaves out partitions that did not
- * change, and a scan must see every partition it asks for. A batched read that fails for one item is read
- * again one item at a time, so that one bad topic or group does not fail the others.
+ * The `KafkaOffsets` port on `@platformatic/kafka` 2.x (pure JavaScript, maintained). A poll is a handful of
+ * requests however many sinks: the admin client's one FindCoordinator (v4) and one OffsetFetch (v8+, many groups)
+ * per coordinator, one Metadata for the topics, and one ListOffsets per leader and timestamp. ListOffsets and the
+ * scan's Fetch are sent here, through the library's exported protocol APIs on connections of the admin's pool,
+ * with the version negotiated from the broker's ApiVersions: the admin's `listOffsets` costs CPU quadratic in
+ * topics, and the consumer's `fetch` keeps incremental fetch sessions (KIP-227), in which a broker leaves out
+ * partitions that did not change, where a scan must see every partition it asks for. A batched read that fails for
+ * one item is read again one item at a time, so that one bad topic or group does not fail the others.
  */
 export class PlatformaticOffsets implements KafkaOffsets {
   readonly #options: PlatformaticOffsetsOptions;
   readonly #admin: Admin;
   readonly #countRequests: ((message: unknown) => void) | undefined;
-  #fetchApi: Promise<FetchApi> | undefined;
+  /** The broker's API versions, asked once per client. */
+  #apiVersions: Promise<readonly { apiKey: number; minVersion: number; maxVersion: number }[]> | undefined;
 
   constructor(options: PlatformaticOffsetsOptions) {
     this.#options = options;
@@ -124,11 +148,12 @@ export class PlatformaticOffsets implements KafkaOffsets {
     const read = (entries: readonly (readonly [string, readonly string[]])[]) =>
       this.#connected(async () => {
         const listed = await this.#admin.listConsumerGroupOffsets({ groups: entries.map(([id]) => id) });
+        const byGroup = new Map(listed.map((group) => [group.groupId, group.topics]));
         return new Map(
           entries.map(([groupId, topics]) => {
             const wanted = new Set(topics);
             const committed = new Map<string, number>();
-            for (const topic of listed.find((group) => group.groupId === groupId)?.topics ?? []) {
+            for (const topic of byGroup.get(groupId) ?? []) {
               if (!wanted.has(topic.name)) continue;
               for (const p of topic.partitions) {
                 if (p.committedOffset >= 0n)
@@ -217,7 +242,7 @@ export class PlatformaticOffsets implements KafkaOffsets {
     if (requests.length === 0) return scans;
     const topics = [...new Set(requests.map((request) => request.topic))];
     const metadata = await this.#connected(() => this.#admin.metadata({ topics: [...topics] }));
-    const api = await this.#negotiatedFetch();
+    const api = await this.#negotiated(fetchApis, "Fetch");
     const byLeader = new Map<number, ScanRequest[]>();
     for (const request of requests) {
       const leader = metadata.topics.get(request.topic)?.partitions[request.partition]?.leader;
@@ -309,43 +334,72 @@ export class PlatformaticOffsets implements KafkaOffsets {
     return scans;
   }
 
-  /** The newest Fetch version both the broker and the scan speak, asked once per client. */
-  #negotiatedFetch(): Promise<FetchApi> {
-    this.#fetchApi ??= this.#connected(() => this.#admin.listApis()).then((apis) => {
-      const range = apis.find((entry) => entry.apiKey === fetchV17.api.key);
-      const api = fetchApis.find(
-        (candidate) =>
-          range !== undefined &&
-          candidate.version <= range.maxVersion &&
-          candidate.version >= range.minVersion,
-      );
-      if (api === undefined)
-        throw new Error("the brokers speak no Fetch version from 12 to 17 (Kafka < 2.7)");
-      return api;
+  /** The newest of `candidates` (one API, newest first) the brokers speak. */
+  async #negotiated<Api extends { key: number; version: number }>(
+    candidates: readonly Api[],
+    what: string,
+  ): Promise<Api> {
+    this.#apiVersions ??= this.#connected(() => this.#admin.listApis());
+    this.#apiVersions.catch(() => {
+      this.#apiVersions = undefined;
     });
-    this.#fetchApi.catch(() => {
-      this.#fetchApi = undefined;
-    });
-    return this.#fetchApi;
+    const range = (await this.#apiVersions).find((entry) => entry.apiKey === candidates[0]?.key);
+    const api = candidates.find(
+      (candidate) =>
+        range !== undefined && candidate.version <= range.maxVersion && candidate.version >= range.minVersion,
+    );
+    if (api === undefined)
+      throw new Error(`the brokers speak none of the ${what} versions this client knows`);
+    return api;
   }
 
-  /** ListOffsets of every partition of `entries` (topic, partition count) at one timestamp, keyed `topic:partition`. */
+  /**
+   * ListOffsets of every partition of `entries` (topic, partition count) at one timestamp, keyed `topic:partition`:
+   * one request per leader, sent here rather than through the admin client's `listOffsets`, whose request and
+   * response assembly search a list per partition (half a second of CPU a poll at 5,000 topics) and which refreshes
+   * the metadata of every topic on each call.
+   * @throws the error of any partition (the caller then reads topic by topic)
+   */
   async #listOffsets(
     entries: readonly (readonly [string, number])[],
     timestamp: bigint,
   ): Promise<Map<string, number>> {
-    const listed = await this.#admin.listOffsets({
-      topics: entries.map(([name, count]) => ({
-        name,
-        partitions: Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp })),
-      })),
-      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-    });
-    return new Map(
-      listed.flatMap((topic) =>
-        topic.partitions.map((p) => [partitionKey(topic.name, p.partitionIndex), Number(p.offset)] as const),
-      ),
+    const api = await this.#negotiated(listOffsetsApis, "ListOffsets");
+    const metadata = await this.#admin.metadata({ topics: entries.map(([topic]) => topic) });
+    const byLeader = new Map<number, ListOffsetsTopic[]>();
+    for (const [name, count] of entries) {
+      const partitions = metadata.topics.get(name)?.partitions ?? [];
+      const mine = new Map<number, ListOffsetsTopic>();
+      for (let partitionIndex = 0; partitionIndex < count; partitionIndex++) {
+        const leader = partitions[partitionIndex]?.leader ?? -1;
+        if (leader < 0) throw new Error(`partition ${name}:${partitionIndex} has no leader`);
+        let topic = mine.get(leader);
+        if (topic === undefined) {
+          topic = { name, partitions: [] };
+          mine.set(leader, topic);
+          byLeader.set(leader, [...(byLeader.get(leader) ?? []), topic]);
+        }
+        topic.partitions.push({
+          partitionIndex,
+          currentLeaderEpoch: partitions[partitionIndex]?.leaderEpoch ?? -1,
+          timestamp,
+        });
+      }
+    }
+    const offsets = new Map<string, number>();
+    await Promise.all(
+      [...byLeader].map(async ([leader, topics]) => {
+        const connection = (await this.#admin.connectToBrokers([leader])).get(leader);
+        if (connection === undefined) throw new Error(`broker ${leader} is not in the cluster's metadata`);
+        // Replica id -1: a consumer's request; read_committed: the log end is the last stable offset.
+        const response = await api.async(connection, -1, FetchIsolationLevels.READ_COMMITTED, topics);
+        for (const topic of response.topics) {
+          for (const p of topic.partitions)
+            offsets.set(partitionKey(topic.name, p.partitionIndex), Number(p.offset));
+        }
+      }),
     );
+    return offsets;
   }
 
   /**
