@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import kafkajs from "kafkajs";
 import { pino } from "pino";
 import { kafkaClients } from "../src/kafka/kafka-offsets.js";
 import { sinkConsumerSettings, sinkPosition } from "../src/kafka/sink-consumer.js";
@@ -422,6 +423,21 @@ describe("sink lag, read from Kafka", () => {
     const groupId = uniqueName("lost-group");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
     const dayAgo = Date.now() - 86_400_000 * 9;
+    // Nine-day-old records breach the broker's default 7-day retention: its first retention check (30 s after it
+    // starts) would delete them all, and the test would race it. Here only deleteTopicRecords moves the log start.
+    const retainer = kafka.admin();
+    await retainer.connect();
+    await retainer.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: "retention.ms", value: "-1" }],
+        },
+      ],
+    });
+    await retainer.disconnect();
     // 100 records a minute apart, nine days ago: older than any search horizon.
     await produce(
       kafka,

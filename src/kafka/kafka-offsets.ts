@@ -18,7 +18,7 @@ export interface PartitionRange {
   readonly partition: number;
   /** The first retained offset: retention or a delete-records moved it past anything older. */
   readonly logStart: number;
-  /** The offset the next record will get (the high watermark, or the last stable offset under transactions). */
+  /** The offset the next record will get: the high watermark (ListOffsets latest at read_uncommitted). */
   readonly logEnd: number;
 }
 
@@ -69,8 +69,8 @@ export interface KafkaOffsets {
     groups: ReadonlyMap<string, readonly string[]>,
   ): Promise<Map<string, CommittedOffsets | Error>>;
   /**
-   * Log start and end of every partition of each topic, keyed by topic. The end is read at read_committed (the
-   * last stable offset), as a consumer sees it.
+   * Log start and end of every partition of each topic, keyed by topic. Both adapters read the end as the high
+   * watermark (kafkajs 2.2.4 sends ListOffsets at read_uncommitted), so lag counts an open transaction's records.
    */
   logRanges(topics: readonly string[]): Promise<Map<string, readonly PartitionRange[] | Error>>;
   /**

@@ -187,7 +187,6 @@ export class PlatformaticOffsets implements KafkaOffsets {
     }
     const read = (entries: readonly (readonly [string, number])[]) =>
       this.#connected(async () => {
-        // Latest at read_committed: the last stable offset, the end a consumer's lag is measured to.
         const [ends, starts] = await Promise.all([
           this.#listOffsets(entries, ListOffsetTimestamps.LATEST),
           this.#listOffsets(entries, ListOffsetTimestamps.EARLIEST),
@@ -391,8 +390,9 @@ export class PlatformaticOffsets implements KafkaOffsets {
       [...byLeader].map(async ([leader, topics]) => {
         const connection = (await this.#admin.connectToBrokers([leader])).get(leader);
         if (connection === undefined) throw new Error(`broker ${leader} is not in the cluster's metadata`);
-        // Replica id -1: a consumer's request; read_committed: the log end is the last stable offset.
-        const response = await api.async(connection, -1, FetchIsolationLevels.READ_COMMITTED, topics);
+        // Replica id -1: a consumer's request. read_uncommitted: the latest offset is the high watermark, what
+        // kafkajs 2.2.4 reads (it sends isolation level 0); records of open transactions are settled by the scan.
+        const response = await api.async(connection, -1, FetchIsolationLevels.READ_UNCOMMITTED, topics);
         for (const topic of response.topics) {
           for (const p of topic.partitions)
             offsets.set(partitionKey(topic.name, p.partitionIndex), Number(p.offset));
