@@ -1,7 +1,7 @@
 /**
  * One lag-poll cycle at scale: many sink connectors' consumer groups, each with committed offsets on its own
- * topic. It measures the wall time of `SinkLagReader.lagOfSinks` and the Kafka requests it sends, and does the
- * same for `kafka-consumer-groups --describe --all-groups` run from the test bed's own Kafka jars, so the two sit
+ * topic. It measures the wall time of `SinkLagReader.lagOfSinks` and the Kafka requests it sends, once per Kafka
+ * client (`@platformatic/kafka`, kafkajs) on the same state, and does the same for `kafka-consumer-groups --describe --all-groups` run from the test bed's own Kafka jars, so the two sit
  * side by side. The lower bound is what a client batching per broker would send: one OffsetFetch (v8 carries
  * many groups) per group coordinator and one ListOffsets per partition leader and timestamp (latest, plus
  * earliest because the reader also reports log starts).
@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { type Admin, Kafka, logLevel } from "kafkajs";
+import type { KafkaClientName } from "../src/kafka/kafka-offsets.js";
 import { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import { uniqueName } from "../test/support/test-bed-env.js";
 import { inLanes } from "./in-lanes.js";
@@ -69,16 +70,25 @@ export interface LagPollFigures {
     readonly messagesPerPartition: number;
   };
   readonly setupMs: { readonly topics: number; readonly produce: number; readonly commits: number };
+  /** kafkajs's reads at once (the reader's default); @platformatic/kafka batches instead. */
   readonly concurrency: number;
+  /** Our cycle, per client. */
+  readonly readers: Readonly<Record<KafkaClientName, ReaderFigures>>;
+  readonly cli: CliFigures | { readonly unavailable: string };
+  readonly brokers: number;
+  readonly bound: RequestCounts;
+}
+
+export interface ReaderFigures {
   /** A new reader's first cycle: it also connects and loads metadata for every topic. Untimed warm-up. */
   readonly firstCycle: Cycle;
   /** Later cycles of the same reader, as the app's long-lived reader polls. */
   readonly warmCycles: readonly Cycle[];
   readonly lag: { readonly expected: number; readonly read: number; readonly errors: number };
-  readonly cli: CliFigures | { readonly unavailable: string };
-  readonly brokers: number;
-  readonly bound: RequestCounts;
 }
+
+/** The clients measured, in this order. */
+export const pollClients: readonly KafkaClientName[] = ["platformatic", "kafkajs"];
 
 export async function measureLagPoll(
   bed: { bootstrapServers: string },
@@ -145,37 +155,18 @@ export async function measureLagPoll(
         0,
       );
 
-    // 4. Our cycle: the first on a new reader (warm-up, reported apart), then `runs` timed ones.
-    let counts = new Map<string, number>();
-    const reader = new SinkLagReader({
-      brokers: [bed.bootstrapServers],
-      concurrency,
-      onRequest: (name) => {
-        // kafkajs still calls FindCoordinator by its pre-0.11 name.
-        const api = name === "GroupCoordinator" ? "FindCoordinator" : name;
-        counts.set(api, (counts.get(api) ?? 0) + 1);
-      },
-    });
-    const cycles: Cycle[] = [];
-    let lag = { expected: expectedLag, read: 0, errors: 0 };
-    try {
-      for (let i = 0; i <= runs; i++) {
-        counts = new Map();
-        const cycleStart = performance.now();
-        const result = await reader.lagOfSinks(sinks);
-        cycles.push({ ms: performance.now() - cycleStart, requests: Object.fromEntries(counts) });
-        const values = [...result.values()];
-        lag = {
-          expected: expectedLag,
-          read: values.reduce((sum, value) => sum + (value instanceof Error ? 0 : value.total), 0),
-          errors: values.filter((value) => value instanceof Error).length,
-        };
-      }
-    } finally {
-      await reader.close();
+    // 4. Our cycle, per client: the first on a new reader (warm-up, reported apart), then `runs` timed ones.
+    const readers = {} as Record<KafkaClientName, ReaderFigures>;
+    for (const client of pollClients) {
+      readers[client] = await measureReader(
+        bed.bootstrapServers,
+        client,
+        sinks,
+        expectedLag,
+        runs,
+        concurrency,
+      );
     }
-    const [firstCycle, ...warmCycles] = cycles;
-    if (firstCycle === undefined) throw new Error("no cycle ran");
 
     // 5. The CLI, from the same jars.
     const cli = await measureCli(bed.bootstrapServers, options.kafkaVersion, prefix, runs).catch(
@@ -195,9 +186,7 @@ export async function measureLagPoll(
       },
       setupMs: { topics: topicsMs, produce: produceMs, commits: commitsMs },
       concurrency,
-      firstCycle,
-      warmCycles,
-      lag,
+      readers,
       cli,
       brokers,
       bound: { OffsetFetch: brokers, ListOffsets: 2 * brokers },
@@ -218,6 +207,49 @@ export async function measureLagPoll(
     }
     await admin.disconnect();
   }
+}
+
+/** One reader of `client` on the sinks: a first cycle, then `runs` more on the same reader. */
+async function measureReader(
+  bootstrapServers: string,
+  client: KafkaClientName,
+  sinks: readonly { name: string; config: { topics: string } }[],
+  expectedLag: number,
+  runs: number,
+  concurrency: number,
+): Promise<ReaderFigures> {
+  let counts = new Map<string, number>();
+  const reader = new SinkLagReader({
+    brokers: [bootstrapServers],
+    client,
+    concurrency,
+    onRequest: (name) => {
+      // kafkajs still calls FindCoordinator by its pre-0.11 name.
+      const api = name === "GroupCoordinator" ? "FindCoordinator" : name;
+      counts.set(api, (counts.get(api) ?? 0) + 1);
+    },
+  });
+  const cycles: Cycle[] = [];
+  let lag = { expected: expectedLag, read: 0, errors: 0 };
+  try {
+    for (let i = 0; i <= runs; i++) {
+      counts = new Map();
+      const cycleStart = performance.now();
+      const result = await reader.lagOfSinks(sinks);
+      cycles.push({ ms: performance.now() - cycleStart, requests: Object.fromEntries(counts) });
+      const values = [...result.values()];
+      lag = {
+        expected: expectedLag,
+        read: values.reduce((sum, value) => sum + (value instanceof Error ? 0 : value.total), 0),
+        errors: values.filter((value) => value instanceof Error).length,
+      };
+    }
+  } finally {
+    await reader.close();
+  }
+  const [firstCycle, ...warmCycles] = cycles;
+  if (firstCycle === undefined) throw new Error("no cycle ran");
+  return { firstCycle, warmCycles, lag };
 }
 
 /** Until every partition of `topics` has a leader (a newly created topic takes a moment to appear). */

@@ -66,6 +66,8 @@ clusters:
           LOG_LEVEL: "silent",
           SECURE_KAFKA_PASSWORD: bed.user.password,
           SECURE_CONNECT_PASSWORD: bed.user.password,
+          // The client the bot reads Kafka with: the default, or KAFKA_CLIENT's (both must pass here).
+          ...(process.env.KAFKA_CLIENT === undefined ? {} : { KAFKA_CLIENT: process.env.KAFKA_CLIENT }),
           ...env,
         },
         (path) => (path === "secure.yaml" ? file : readFileSync(path, "utf8")),

@@ -3,7 +3,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import kafkajs from "kafkajs";
 import { pino } from "pino";
+import { kafkaClients } from "../src/kafka/kafka-offsets.js";
 import { sinkConsumerSettings, sinkPosition } from "../src/kafka/sink-consumer.js";
 import { SinkLagReader, sinkGroupId, sinkTopics } from "../src/kafka/sink-lag-reader.js";
 import {
@@ -15,13 +17,20 @@ import {
   uniqueName,
 } from "./support/test-bed-env.js";
 
+/** The default client, or the one KAFKA_CLIENT names (`KAFKA_CLIENT=kafkajs npm test -- sink-lag-reader`). */
+const client = kafkaClients.find((name) => name === process.env.KAFKA_CLIENT);
+const onTestBed = () => ({
+  brokers: [testBed().bootstrapServers],
+  ...(client === undefined ? {} : { client }),
+});
+
 describe("sink lag, read from Kafka", () => {
   const kafka = testKafka();
   let reader: SinkLagReader;
   let dir: string;
 
   before(async () => {
-    reader = new SinkLagReader({ brokers: [testBed().bootstrapServers] });
+    reader = new SinkLagReader({ ...onTestBed() });
     dir = await mkdtemp(join(tmpdir(), "lag-"));
   });
   after(async () => {
@@ -135,7 +144,7 @@ describe("sink lag, read from Kafka", () => {
     await commit(groupId, topic, [[0, 42]]);
     const sent: string[] = [];
     const counting = new SinkLagReader({
-      brokers: [testBed().bootstrapServers],
+      ...onTestBed(),
       onRequest: (api) => sent.push(api),
     });
     try {
@@ -153,12 +162,12 @@ describe("sink lag, read from Kafka", () => {
     }
   });
 
-  test("many sinks in one pass: each topic's offsets are read once, however many sinks read it", async () => {
+  test("many sinks in one pass: each topic's offsets are read once, however many sinks read it, and every group's commits at once", async () => {
     const topic = uniqueName("lag-shared");
     await createTopicWithMessages(kafka, topic, { partitions: 2, count: 10 });
     const sent: string[] = [];
     const counting = new SinkLagReader({
-      brokers: [testBed().bootstrapServers],
+      ...onTestBed(),
       onRequest: (api) => sent.push(api),
     });
     try {
@@ -180,6 +189,11 @@ describe("sink lag, read from Kafka", () => {
         sent.filter((api) => api === "ListOffsets").length,
         2,
         "earliest and latest, once for the topic",
+      );
+      assert.equal(
+        sent.filter((api) => api === "OffsetFetch").length,
+        client === "kafkajs" ? sinks.length : 1,
+        "every group's commits in one OffsetFetch (kafkajs asks one group at a time)",
       );
     } finally {
       await counting.close();
@@ -299,7 +313,7 @@ describe("sink lag, read from Kafka", () => {
     await commit(groupId, topic, [[0, 2]]);
     const sent: string[] = [];
     const polling = new SinkLagReader({
-      brokers: [testBed().bootstrapServers],
+      ...onTestBed(),
       onRequest: (api) => sent.push(api),
     });
     const sinks = [{ name: "poll-sink", config: { topics: topic, "consumer.override.group.id": groupId } }];
@@ -387,7 +401,7 @@ describe("sink lag, read from Kafka", () => {
     );
 
     const workerLatest = new SinkLagReader({
-      brokers: [testBed().bootstrapServers],
+      ...onTestBed(),
       workerDefaults: { autoOffsetReset: "latest" },
     });
     try {
@@ -409,6 +423,21 @@ describe("sink lag, read from Kafka", () => {
     const groupId = uniqueName("lost-group");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
     const dayAgo = Date.now() - 86_400_000 * 9;
+    // Nine-day-old records breach the broker's default 7-day retention: its first retention check (30 s after it
+    // starts) would delete them all, and the test would race it. Here only deleteTopicRecords moves the log start.
+    const retainer = kafka.admin();
+    await retainer.connect();
+    await retainer.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: "retention.ms", value: "-1" }],
+        },
+      ],
+    });
+    await retainer.disconnect();
     // 100 records a minute apart, nine days ago: older than any search horizon.
     await produce(
       kafka,
@@ -444,7 +473,7 @@ describe("sink lag, read from Kafka", () => {
     await createTopicWithMessages(kafka, deleted, { partitions: 1, count: 5 });
     const logs: string[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
-    const longLived = new SinkLagReader({ brokers: [testBed().bootstrapServers], logger });
+    const longLived = new SinkLagReader({ ...onTestBed(), logger });
     const sinks = [
       { name: "keeps", config: { topics: kept } },
       { name: "loses", config: { topics: deleted } },

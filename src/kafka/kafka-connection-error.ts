@@ -1,6 +1,4 @@
-import kafkajs from "kafkajs";
 import type { KafkaConnectionErrorCode } from "../core/ports.js";
-import { isUntrustedCertificate } from "../tls-certificate-errors.js";
 import type { KafkaConnection } from "./kafka-connection.js";
 
 export type { KafkaConnectionErrorCode };
@@ -33,25 +31,4 @@ export class KafkaConnectionError extends Error {
     this.caFile = connection.security?.tls?.caFile;
     this.reason = reason;
   }
-}
-
-/**
- * Turns a failure to connect (kafkajs's SASL and connection errors, possibly wrapped in its retry error) into a
- * {@link KafkaConnectionError}; anything else is returned as it was.
- */
-export function asKafkaConnectionError(error: unknown, connection: KafkaConnection): unknown {
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    if (cause instanceof kafkajs.KafkaJSSASLAuthenticationError) {
-      return new KafkaConnectionError("KAFKA_AUTH_FAILED", connection, cause.message);
-    }
-    if (cause instanceof kafkajs.KafkaJSConnectionError) {
-      const code = (cause as { code?: string }).code;
-      return new KafkaConnectionError(
-        isUntrustedCertificate(code) ? "KAFKA_TLS_UNTRUSTED" : "KAFKA_UNREACHABLE",
-        connection,
-        cause.message,
-      );
-    }
-  }
-  return error;
 }

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
+import type { BaseOptions, SASLOptions as PlatformaticSasl } from "@platformatic/kafka";
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
 
 const run = promisify(execFile);
@@ -43,7 +44,10 @@ export interface KafkaSecurity {
   readonly tls?: KafkaTls;
 }
 
-/** How to reach one cluster's brokers. Every Kafka client the bot makes is made from this, by {@link createKafka}. */
+/**
+ * How to reach one cluster's brokers. Every Kafka client the bot makes is made from this, through
+ * {@link platformaticOptions} (@platformatic/kafka) or {@link kafkajsConfig} (kafkajs).
+ */
 export interface KafkaConnection {
   readonly brokers: readonly string[];
   /** Absent: PLAINTEXT. */
@@ -56,9 +60,9 @@ export interface KafkaClientOptions {
 }
 
 /**
- * The one place a kafkajs client is made, so lag, plans, alerts and the time-lag search all connect with the
- * same TLS and SASL settings. TLS is kafkajs's own (Node's `tls.connect`, which checks the broker's name against
- * its certificate); SASL is kafkajs's PLAIN, SCRAM and OAUTHBEARER.
+ * A kafkajs client on a connection (kafkajs is still a choice of the lag reader, and tests write through it), with
+ * the same TLS and SASL settings as every other client. TLS is kafkajs's own (Node's `tls.connect`, which checks
+ * the broker's name against its certificate); SASL is kafkajs's PLAIN, SCRAM and OAUTHBEARER.
  */
 export function createKafka(connection: KafkaConnection, client: KafkaClientOptions): Kafka {
   return new Kafka(kafkajsConfig(connection, client));
@@ -83,6 +87,52 @@ export function kafkajsConfig(connection: KafkaConnection, client: KafkaClientOp
   if (encrypted) config.ssl = tlsOptions(security.tls);
   if (authenticated && security.sasl !== undefined) config.sasl = saslOptions(security.sasl);
   return config;
+}
+
+/**
+ * The `@platformatic/kafka` client settings for a connection: brokers, timeouts (ms), and its TLS (Node's
+ * `tls.connect` options, which check the broker's name against its certificate) and SASL (PLAIN, SCRAM-SHA-256/512,
+ * OAUTHBEARER with a token provider) options, from the same settings as {@link kafkajsConfig}.
+ */
+export function platformaticOptions(
+  connection: KafkaConnection,
+  client: KafkaClientOptions,
+): Pick<
+  BaseOptions,
+  | "clientId"
+  | "bootstrapBrokers"
+  | "timeout"
+  | "connectTimeout"
+  | "requestTimeout"
+  | "retries"
+  | "retryDelay"
+  | "tls"
+  | "sasl"
+> {
+  const security = connection.security ?? { protocol: "PLAINTEXT" };
+  const encrypted = security.protocol === "SSL" || security.protocol === "SASL_SSL";
+  const authenticated = security.protocol === "SASL_PLAINTEXT" || security.protocol === "SASL_SSL";
+  const timeout = client.requestTimeoutMs ?? 10_000;
+  const tls = tlsOptions(security.tls);
+  return {
+    clientId: client.clientId,
+    bootstrapBrokers: [...connection.brokers],
+    timeout,
+    requestTimeout: timeout,
+    connectTimeout: 3_000,
+    // As kafkajsConfig: three retries, here a fixed 300 ms apart (kafkajs backs off from 300 ms).
+    retries: 3,
+    retryDelay: 300,
+    ...(encrypted ? { tls: tls === true ? {} : tls } : {}),
+    ...(authenticated && security.sasl !== undefined ? { sasl: platformaticSasl(security.sasl) } : {}),
+  };
+}
+
+function platformaticSasl(sasl: KafkaSasl): PlatformaticSasl {
+  if (sasl.mechanism !== "OAUTHBEARER") {
+    return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
+  }
+  return { mechanism: "OAUTHBEARER", token: bearerTokenSource(sasl.token) };
 }
 
 function tlsOptions(tls: KafkaTls | undefined) {

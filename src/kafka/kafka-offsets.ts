@@ -1,18 +1,24 @@
 /**
- * The Kafka calls lag reading needs, behind one small interface: committed offsets of a group, the log start and
- * end of each partition, offsets by time, and a look at the first records a consumer would receive from an offset.
- * The lag rules (control records, where a sink starts, gone topics) live above it in `sink-lag-reader.ts`, so
- * another client library replaces only the adapter (`kafkajs-offsets.ts`).
+ * The Kafka calls lag reading needs, behind one small interface shaped for a whole poll: committed offsets of many
+ * groups and log ranges of many topics in one call each, offsets by time, and a look at the first records a
+ * consumer would receive from an offset. A client that batches (one OffsetFetch per coordinator, one ListOffsets
+ * per leader) can then do so; one that cannot asks item by item behind the same call. The lag rules (control
+ * records, where a sink starts, gone topics) live above it in `sink-lag-reader.ts`, so another client library
+ * replaces only the adapter (`platformatic-offsets.ts`, `kafkajs-offsets.ts`).
  */
 
 /** How a consumer treats transactional records: Kafka's `isolation.level`. */
 export type IsolationLevel = "read_uncommitted" | "read_committed";
 
+/** The Kafka client libraries the port has adapters for. */
+export const kafkaClients = ["platformatic", "kafkajs"] as const;
+export type KafkaClientName = (typeof kafkaClients)[number];
+
 export interface PartitionRange {
   readonly partition: number;
   /** The first retained offset: retention or a delete-records moved it past anything older. */
   readonly logStart: number;
-  /** The offset the next record will get (the high watermark, or the last stable offset under transactions). */
+  /** The offset the next record will get: the high watermark (ListOffsets latest at read_uncommitted). */
   readonly logEnd: number;
 }
 
@@ -46,25 +52,44 @@ export class TopicGoneError extends Error {
   }
 }
 
+/** A group's committed offsets, keyed `topic:partition`; partitions without a commit are absent. */
+export type CommittedOffsets = ReadonlyMap<string, number>;
+
 /**
- * The port. Implementations recover from stale metadata by themselves (a deleted topic must not break reads of
- * other topics) and throw `TopicGoneError` for a topic that does not exist.
+ * The port. Reads of many items answer per item: an item that could not be read is an Error in the result and
+ * does not fail the others (a topic that does not exist is a `TopicGoneError`). A call throws only when nothing
+ * could be read at all (no broker answered, the credentials were refused: a `KafkaConnectionError`).
+ * Implementations recover from stale metadata by themselves: a deleted topic must not break reads of others.
  */
 export interface KafkaOffsets {
   /** Every topic of the cluster. */
   listTopics(): Promise<string[]>;
-  /** The group's committed offsets on these topics, keyed `topic:partition`; partitions without a commit are absent. */
-  committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, number>>;
-  /** Log start and end of every partition of the topic. */
-  logRange(topic: string): Promise<PartitionRange[]>;
-  /** Per partition, the first offset whose record is at or after `timestamp` (the log end when there is none). */
+  /** Each group's committed offsets on the topics given for it (group id → topics), keyed by group id. */
+  committedOffsets(
+    groups: ReadonlyMap<string, readonly string[]>,
+  ): Promise<Map<string, CommittedOffsets | Error>>;
+  /**
+   * Log start and end of every partition of each topic, keyed by topic. Both adapters read the end as the high
+   * watermark (kafkajs 2.2.4 sends ListOffsets at read_uncommitted), so lag counts an open transaction's records.
+   */
+  logRanges(topics: readonly string[]): Promise<Map<string, readonly PartitionRange[] | Error>>;
+  /**
+   * Per partition, the first offset whose record is at or after `timestamp` (ms; the log end when there is none).
+   * @throws TopicGoneError when the topic does not exist
+   */
   offsetsAt(topic: string, timestamp: number): Promise<Map<number, number>>;
   /**
    * One small fetch per request, batched per broker: what a consumer with this isolation level would receive from
-   * each `from`. Keyed `topic:partition`; a partition that could not be fetched is absent.
+   * each `from`. Keyed `topic:partition`; a partition that could not be fetched is absent. A topic names each
+   * partition once per call.
    */
   scan(requests: readonly ScanRequest[], isolation: IsolationLevel): Promise<Map<string, DeliverableScan>>;
   close(): Promise<void>;
 }
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+/** A thrown value as an Error, for per-item results. */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

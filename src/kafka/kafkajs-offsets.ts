@@ -4,9 +4,12 @@ import filterAbortedMessages from "kafkajs/src/consumer/filterAbortedMessages.js
 import { createLogger } from "kafkajs/src/loggers/index.js";
 import socketFactory from "kafkajs/src/network/socketFactory.js";
 import type { Logger } from "pino";
+import { isUntrustedCertificate } from "../tls-certificate-errors.js";
 import { type KafkaConnection, kafkajsConfig } from "./kafka-connection.js";
-import { asKafkaConnectionError } from "./kafka-connection-error.js";
+import { KafkaConnectionError } from "./kafka-connection-error.js";
 import {
+  asError,
+  type CommittedOffsets,
   type DeliverableScan,
   type IsolationLevel,
   type KafkaOffsets,
@@ -25,6 +28,8 @@ export interface KafkajsOffsetsOptions {
   readonly onRequest?: (apiName: string) => void;
   /** Where recoveries from stale metadata are logged. */
   readonly logger?: Logger;
+  /** How many groups or topics are read at once. @defaultValue 16 */
+  readonly concurrency?: number;
 }
 
 /** A scan reads this much per partition: a few batches, enough to step over the control records at a range's end. */
@@ -63,15 +68,18 @@ interface Client {
 
 /**
  * The `KafkaOffsets` port on kafkajs 2.2.4: the admin client for offsets and topics, kafkajs's cluster for the
- * small fetches. A read that fails on stale metadata replaces the clients and is tried once more; a topic that
+ * small fetches. kafkajs asks per group and per topic, so a poll's batched reads become one request (or two) per
+ * item, `concurrency` at a time: kept so that the two clients can be measured side by side (bench/lag-scale.ts). A read that fails on stale metadata replaces the clients and is tried once more; a topic that
  * no longer exists gives `TopicGoneError` for that topic alone.
  */
 export class KafkajsOffsets implements KafkaOffsets {
   readonly #options: KafkajsOffsetsOptions;
+  readonly #concurrency: number;
   #client: Client | undefined;
 
   constructor(options: KafkajsOffsetsOptions) {
     this.#options = options;
+    this.#concurrency = options.concurrency ?? 16;
   }
 
   async listTopics(): Promise<string[]> {
@@ -86,28 +94,39 @@ export class KafkajsOffsets implements KafkaOffsets {
     return topics;
   }
 
-  async committedOffsets(groupId: string, topics: readonly string[]): Promise<Map<string, number>> {
-    if (topics.length === 0) return new Map();
-    const fetched = await this.#run(topics, (client) =>
-      client.admin.fetchOffsets({ groupId, topics: [...topics] }),
-    );
-    const committed = new Map<string, number>();
-    for (const topic of fetched) {
-      for (const partition of topic.partitions) {
-        const offset = Number(partition.offset);
-        if (offset >= 0) committed.set(partitionKey(topic.topic, partition.partition), offset);
+  /** One OffsetFetch per group (kafkajs 2.2.4 has no batched form), `concurrency` at a time. */
+  async committedOffsets(
+    groups: ReadonlyMap<string, readonly string[]>,
+  ): Promise<Map<string, CommittedOffsets | Error>> {
+    const entries = [...groups];
+    const read = await inLanes(entries, this.#concurrency, async ([groupId, topics]) => {
+      const committed = new Map<string, number>();
+      if (topics.length === 0) return committed;
+      const fetched = await this.#run(topics, (client) =>
+        client.admin.fetchOffsets({ groupId, topics: [...topics] }),
+      );
+      for (const topic of fetched) {
+        for (const partition of topic.partitions) {
+          const offset = Number(partition.offset);
+          if (offset >= 0) committed.set(partitionKey(topic.topic, partition.partition), offset);
+        }
       }
-    }
-    return committed;
+      return committed;
+    });
+    return new Map(entries.map(([groupId], i) => [groupId, read[i] ?? new Error("not read")]));
   }
 
-  async logRange(topic: string): Promise<PartitionRange[]> {
-    const offsets = await this.#run([topic], (client) => client.admin.fetchTopicOffsets(topic));
-    return offsets.map((entry) => ({
-      partition: entry.partition,
-      logStart: Number(entry.low),
-      logEnd: Number(entry.high),
-    }));
+  /** Two ListOffsets per topic (latest, earliest: kafkajs asks one topic per call), `concurrency` topics at a time. */
+  async logRanges(topics: readonly string[]): Promise<Map<string, readonly PartitionRange[] | Error>> {
+    const read = await inLanes(topics, this.#concurrency, async (topic) => {
+      const offsets = await this.#run([topic], (client) => client.admin.fetchTopicOffsets(topic));
+      return offsets.map((entry) => ({
+        partition: entry.partition,
+        logStart: Number(entry.low),
+        logEnd: Number(entry.high),
+      }));
+    });
+    return new Map(topics.map((topic, i) => [topic, read[i] ?? new Error("not read")]));
   }
 
   async offsetsAt(topic: string, timestamp: number): Promise<Map<number, number>> {
@@ -347,4 +366,42 @@ function isStaleMetadata(error: unknown): boolean {
 async function disconnect(client: Client): Promise<void> {
   await client.ready.catch(() => undefined);
   await Promise.all([client.admin.disconnect(), client.fetcher.disconnect()]).catch(() => undefined);
+}
+
+/**
+ * Turns a failure to connect (kafkajs's SASL and connection errors, possibly wrapped in its retry error) into a
+ * {@link KafkaConnectionError}; anything else is returned as it was.
+ */
+function asKafkaConnectionError(error: unknown, connection: KafkaConnection): unknown {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof kafkajs.KafkaJSSASLAuthenticationError) {
+      return new KafkaConnectionError("KAFKA_AUTH_FAILED", connection, cause.message);
+    }
+    if (cause instanceof kafkajs.KafkaJSConnectionError) {
+      const code = (cause as { code?: string }).code;
+      return new KafkaConnectionError(
+        isUntrustedCertificate(code) ? "KAFKA_TLS_UNTRUSTED" : "KAFKA_UNREACHABLE",
+        connection,
+        cause.message,
+      );
+    }
+  }
+  return error;
+}
+
+/** Runs `read` over `items`, at most `concurrency` at a time; each result is the value or the error it threw. */
+async function inLanes<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  read: (item: T) => Promise<R>,
+): Promise<(R | Error)[]> {
+  const results: (R | Error)[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      results[i] = await read(items[i] as T).catch(asError);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  return results;
 }

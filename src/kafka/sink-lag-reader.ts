@@ -3,6 +3,7 @@ import type { KafkaConnection } from "./kafka-connection.js";
 import {
   type DeliverableScan,
   type IsolationLevel,
+  type KafkaClientName,
   type KafkaOffsets,
   type PartitionRange,
   partitionKey,
@@ -10,6 +11,7 @@ import {
   TopicGoneError,
 } from "./kafka-offsets.js";
 import { KafkajsOffsets } from "./kafkajs-offsets.js";
+import { PlatformaticOffsets } from "./platformatic-offsets.js";
 import {
   type SinkConsumerSettings,
   sinkConsumerSettings,
@@ -84,7 +86,12 @@ export function sinkTopics(config: Readonly<Record<string, string>>, allTopics: 
 export interface SinkLagReaderOptions extends KafkaConnection {
   readonly clientId?: string;
   readonly requestTimeoutMs?: number;
-  /** How many groups or topics are read at once. */
+  /**
+   * Which client library reads Kafka (see README, "Kafka client"). @defaultValue "platformatic": it batches a
+   * poll into a few requests per broker where kafkajs sends a few per sink (bench/lag-scale.ts).
+   */
+  readonly client?: KafkaClientName;
+  /** kafkajs only: how many groups or topics it reads at once (it asks one per request). */
   readonly concurrency?: number;
   /** Called for every request sent to Kafka, with its API name (benchmarks count them). */
   readonly onRequest?: (apiName: string) => void;
@@ -92,7 +99,7 @@ export interface SinkLagReaderOptions extends KafkaConnection {
   readonly workerDefaults?: WorkerConsumerDefaults;
   /** Where topics that cannot be read, and recoveries, are logged. */
   readonly logger?: Logger;
-  /** The Kafka calls; by default kafkajs on `brokers`. */
+  /** The Kafka calls; by default `client`'s adapter on `brokers`. */
   readonly kafka?: KafkaOffsets;
 }
 
@@ -132,7 +139,6 @@ declare module "../core/ports.js" {
 
 export class SinkLagReader {
   readonly #kafka: KafkaOffsets;
-  readonly #concurrency: number;
   readonly #workerDefaults: WorkerConsumerDefaults;
   readonly #logger: Logger | undefined;
   /** First deliverable record at an offset: records never change, so an answer holds until retention removes it. */
@@ -145,16 +151,7 @@ export class SinkLagReader {
   #unreadable = new Map<string, string>();
 
   constructor(options: SinkLagReaderOptions) {
-    this.#kafka =
-      options.kafka ??
-      new KafkajsOffsets({
-        connection: { brokers: options.brokers, ...(options.security ? { security: options.security } : {}) },
-        ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
-        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-        ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
-        ...(options.logger === undefined ? {} : { logger: options.logger }),
-      });
-    this.#concurrency = options.concurrency ?? 16;
+    this.#kafka = options.kafka ?? createKafkaOffsets(options);
     this.#workerDefaults = options.workerDefaults ?? {};
     this.#logger = options.logger;
   }
@@ -200,22 +197,27 @@ export class SinkLagReader {
     });
 
     // Committed offsets first, log ends second: read the other way round, a commit that lands in between
-    // could make lag look negative.
-    const committed = await inBatches(reads, this.#concurrency, (read) =>
-      this.#kafka.committedOffsets(read.groupId, read.topics),
+    // could make lag look negative. Each is one call for the whole poll, however many sinks and topics.
+    const topicsOfGroup = new Map<string, Set<string>>();
+    for (const read of reads) {
+      const topics = topicsOfGroup.get(read.groupId) ?? new Set();
+      for (const topic of read.topics) topics.add(topic);
+      topicsOfGroup.set(read.groupId, topics);
+    }
+    const committed = await this.#kafka.committedOffsets(
+      new Map([...topicsOfGroup].map(([groupId, topics]) => [groupId, [...topics]])),
     );
     const topics = [...new Set(reads.flatMap((read) => read.topics))];
-    const ranges = await inBatches(topics, this.#concurrency, (topic) => this.#kafka.logRange(topic));
-    const rangeOf = new Map(topics.map((topic, i) => [topic, ranges[i] ?? new Error("not read")]));
+    const rangeOf = await this.#kafka.logRanges(topics);
     this.#noteUnreadable(reads, rangeOf);
 
     const results = new Map<string, SinkLag | Error>();
     const positions: Position[] = [];
-    reads.forEach((read, i) => {
-      const groupOffsets = committed[i];
+    for (const read of reads) {
+      const groupOffsets = committed.get(read.groupId);
       if (groupOffsets instanceof Error || groupOffsets === undefined) {
         results.set(read.name, groupOffsets ?? new Error(`No committed offsets read for ${read.groupId}`));
-        return;
+        continue;
       }
       const unread: UnreadTopic[] = read.gone.map((topic) => ({
         topic,
@@ -256,15 +258,20 @@ export class SinkLagReader {
         lost: 0,
         unread,
       });
-    });
+    }
 
-    const lags = await this.#measure(positions, options);
+    // Grouped once: filtering every position per sink grows with sinks × partitions (25 M steps at 5,000 sinks).
+    const lagsOf = new Map<string, PartitionLag[]>();
+    for (const { sink, ...lag } of await this.#measure(positions, options)) {
+      const mine = lagsOf.get(sink);
+      if (mine === undefined) lagsOf.set(sink, [lag]);
+      else mine.push(lag);
+    }
     for (const [name, result] of results) {
       if (result instanceof Error) continue;
-      const partitions = lags
-        .filter((lag) => lag.sink === name)
-        .map(({ sink, ...lag }) => lag)
-        .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      const partitions = (lagsOf.get(name) ?? []).sort(
+        (a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition,
+      );
       results.set(name, {
         ...result,
         partitions,
@@ -441,22 +448,20 @@ function trim(cache: Map<string, unknown>): void {
   if (cache.size > cacheLimit) cache.clear();
 }
 
-/** Runs `read` over `items`, at most `concurrency` at a time; each result is the value or the error it threw. */
-async function inBatches<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  read: (item: T) => Promise<R>,
-): Promise<(R | Error)[]> {
-  const results: (R | Error)[] = new Array(items.length);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      const item = items[i] as T;
-      results[i] = await read(item).catch((error: unknown) =>
-        error instanceof Error ? error : new Error(String(error)),
-      );
-    }
+/** The adapter of the chosen client library on the reader's brokers. */
+function createKafkaOffsets(options: SinkLagReaderOptions): KafkaOffsets {
+  const common = {
+    connection: { brokers: options.brokers, ...(options.security ? { security: options.security } : {}) },
+    ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
-  return results;
+  if (options.client === "kafkajs") {
+    return new KafkajsOffsets({
+      ...common,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    });
+  }
+  return new PlatformaticOffsets(common);
 }
