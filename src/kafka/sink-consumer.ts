@@ -61,8 +61,7 @@ export function sinkConsumerSettings(
  * Where the sink reads next on a partition: its committed offset, unless retention has overtaken it (the
  * consumer's fetch is then out of range); with no commit, or an overtaken one, where `auto.offset.reset` sends it.
  * `none` makes the task fail instead; it is counted from the log start, as everything retained is unread. A
- * commit past `logEnd` is kept: log ends are read as the last stable offset, and a read_uncommitted sink may
- * have read into a transaction still open.
+ * commit past `logEnd` is kept: the commits and the log ends come from separate requests, not from one instant.
  */
 export function sinkPosition(
   settings: Pick<SinkConsumerSettings, "autoOffsetReset">,
