@@ -11,21 +11,20 @@
  * the topics are deleted, so two runs back to back hold ~2 × 10,000 files for a minute or so, which is the
  * whole open-files limit of a broker started under `ulimit -n 20000`. Leave a minute and a half between runs.
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { promisify } from "node:util";
 import { type Admin, Kafka, logLevel } from "kafkajs";
 import type { KafkaClientName } from "../src/kafka/kafka-offsets.js";
 import { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
+import { resolveJars } from "../test/kafka/test-bed.js";
 import { uniqueName } from "../test/support/test-bed-env.js";
 import { inLanes } from "./in-lanes.js";
 import { produceEvenly, waitOutEarlierRuns } from "./sink-fixture.js";
 
-const run = promisify(execFile);
 const toolClass = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
 
 /** Requests by Kafka API name, spelled as in the protocol docs (OffsetFetch, ListOffsets, …). */
@@ -367,27 +366,13 @@ async function measureCli(bootstrapServers: string, kafkaVersion: string, prefix
   }
 }
 
-/** The test bed's classpath, resolved by Maven as test/kafka/test-bed.ts does (the jars are cached by then). */
+/** The test bed's own classpath (its resolver, so the same jars and plugin versions; cached by then). */
 async function toolsClasspath(kafkaVersion: string, dir: string): Promise<string> {
-  const output = join(dir, "classpath.txt");
-  await run(
-    "mvn",
-    [
-      "-q",
-      "-B",
-      "-f",
-      join(import.meta.dirname, "..", "test", "kafka", "pom.xml"),
-      "dependency:build-classpath",
-      `-Dkafka.version=${kafkaVersion}`,
-      `-Dmdep.outputFile=${output}`,
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  const jars = (await readFile(output, "utf8")).trim().split(":");
-  if (!jars.some((jar) => /[/\\]kafka-tools-[^/\\]+\.jar$/.test(jar))) {
+  const { classpath } = await resolveJars(kafkaVersion, dir);
+  if (!classpath.split(":").some((jar) => /[/\\]kafka-tools-[^/\\]+\.jar$/.test(jar))) {
     throw new Error(`kafka-tools ${kafkaVersion} is not on the test bed's classpath`);
   }
-  return jars.join(":");
+  return classpath;
 }
 
 /** Runs the tool in a new JVM (as the script does: its default -Xmx256m), timing it from spawn to exit. */
