@@ -97,6 +97,9 @@ return 1
 /** A message and the alerts it shows, resolved ones included, so it can be drawn again whole. */
 const MessageAlerts = z.array(Alert);
 
+/** How long a history, and the id of its last writer, stay in Redis once no poll appends to it (ms). */
+const historyTtlMs = 86_400_000;
+
 /**
  * Alert state in Redis: a short sample history per connector (the rules' windows), the firing alerts per cluster,
  * what each alert message shows, snoozes and silences. Every value is JSON parsed on the way in.
@@ -104,6 +107,14 @@ const MessageAlerts = z.array(Alert);
 export class AlertStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  /** This store's id as a writer of sample histories (see recordSamples). */
+  readonly #writer = randomUUID();
+  /**
+   * Each cluster's histories as this store last wrote them, by connector, oldest first. Reading every history
+   * back each poll parsed `keep` samples per connector (JSON and zod): megabytes of garbage every 30 s, enough
+   * that V8 never ran its memory-reducing GC (README, "Performance").
+   */
+  readonly #written = new Map<string, ReadonlyMap<string, readonly ConnectorSample[]>>();
 
   constructor(redis: Redis, keyPrefix: string) {
     this.#redis = redis;
@@ -112,38 +123,52 @@ export class AlertStore {
 
   /**
    * Appends each connector's sample and returns its history, oldest first, keeping the newest `keep`: one
-   * pipeline for the whole cluster, not a round trip per connector.
+   * transaction for the whole cluster, not a round trip per connector. Redis stays the durable copy; a history is
+   * read back from it only when this store's own copy may differ: when another writer (a replica that held the
+   * poll, or this process before a restart) wrote the cluster's histories since this store did, when Redis lost
+   * them (the writer id is gone), or when a list's length after the append is not the copy's plus one (a history
+   * expired or evicted alone).
    */
   async recordSamples(
     cluster: string,
     samples: ReadonlyMap<string, ConnectorSample>,
     keep: number,
-  ): Promise<Map<string, ConnectorSample[]>> {
-    const pipeline = this.#redis.pipeline();
+  ): Promise<ReadonlyMap<string, readonly ConnectorSample[]>> {
+    // Not trusted again until this write is known to have landed.
+    const written = this.#written.get(cluster);
+    this.#written.delete(cluster);
+    const writerKey = this.#keys.alertHistoryWriter(cluster);
+    // The previous writer's id is swapped for ours in the same transaction as the appends: no write falls between.
+    const transaction = this.#redis.multi().get(writerKey).set(writerKey, this.#writer, "PX", historyTtlMs);
     for (const [connector, sample] of samples) {
       const key = this.#keys.alertHistory(cluster, connector);
-      pipeline
-        .rpush(key, JSON.stringify(sample))
-        .ltrim(key, -keep, -1)
-        .pexpire(key, 86_400_000)
-        .lrange(key, 0, -1);
+      transaction.rpush(key, JSON.stringify(sample)).ltrim(key, -keep, -1).pexpire(key, historyTtlMs);
     }
-    const replies = (await pipeline.exec()) ?? [];
-    const histories = new Map<string, ConnectorSample[]>();
-    [...samples.keys()].forEach((connector, i) => {
-      const [error, stored] = replies[i * 4 + 3] ?? [new Error("no reply"), []];
-      if (error) throw error;
-      histories.set(
-        connector,
-        (stored as string[]).map((line) => Sample.parse(JSON.parse(line))),
-      );
+    const replies = (await transaction.exec()) ?? [];
+    const own = replyOf(replies, 0) === this.#writer ? written : undefined;
+    const histories = new Map<string, readonly ConnectorSample[]>();
+    const toRead: string[] = [];
+    [...samples].forEach(([connector, sample], i) => {
+      const before = own?.get(connector) ?? [];
+      if (replyOf(replies, 2 + i * 3) === before.length + 1)
+        histories.set(connector, [...before, sample].slice(-keep));
+      else toRead.push(connector);
     });
+    if (toRead.length > 0) {
+      const pipeline = this.#redis.pipeline();
+      for (const connector of toRead) pipeline.lrange(this.#keys.alertHistory(cluster, connector), 0, -1);
+      const stored = (await pipeline.exec()) ?? [];
+      toRead.forEach((connector, i) => {
+        histories.set(connector, (replyOf(stored, i) as string[]).map(parseSample));
+      });
+    }
+    this.#written.set(cluster, histories);
     return histories;
   }
 
   async history(cluster: string, connector: string): Promise<ConnectorSample[]> {
     const stored = await this.#redis.lrange(this.#keys.alertHistory(cluster, connector), 0, -1);
-    return stored.map((line) => Sample.parse(JSON.parse(line)));
+    return stored.map(parseSample);
   }
 
   async firing(cluster: string): Promise<Map<string, Alert>> {
@@ -325,6 +350,17 @@ export class AlertStore {
       holder,
     );
   }
+}
+
+function parseSample(line: string): ConnectorSample {
+  return Sample.parse(JSON.parse(line));
+}
+
+/** The `i`th reply of a pipeline or transaction; @throws the command's error */
+function replyOf(replies: [error: Error | null, result: unknown][], i: number): unknown {
+  const [error, result] = replies[i] ?? [new Error(`no reply ${i} from Redis`), undefined];
+  if (error) throw error;
+  return result;
 }
 
 export function isSilenced(
