@@ -94,6 +94,25 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
+/**
+ * Appends one sample to each history (KEYS[2..], samples ARGV[4..]), keeps the newest ARGV[2] of each, and puts
+ * this writer's id (ARGV[1]) in KEYS[1], all with the TTL ARGV[3] (ms). Returns the previous writer's id ("" for
+ * none) and each list's length after its append. One command for a whole cluster: atomic, so no other writer's
+ * append falls between the id read and ours, and a few allocations where three commands per connector made
+ * thousands.
+ */
+const appendSamples = `
+local previous = redis.call('GET', KEYS[1]) or ''
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+local lengths = {}
+for i = 2, #KEYS do
+  lengths[i - 1] = redis.call('RPUSH', KEYS[i], ARGV[i + 2])
+  redis.call('LTRIM', KEYS[i], -tonumber(ARGV[2]), -1)
+  redis.call('PEXPIRE', KEYS[i], ARGV[3])
+end
+return {previous, lengths}
+`;
+
 /** A message and the alerts it shows, resolved ones included, so it can be drawn again whole. */
 const MessageAlerts = z.array(Alert);
 
@@ -123,7 +142,7 @@ export class AlertStore {
 
   /**
    * Appends each connector's sample and returns its history, oldest first, keeping the newest `keep`: one
-   * transaction for the whole cluster, not a round trip per connector. Redis stays the durable copy; a history is
+   * script for the whole cluster, not a round trip per connector. Redis stays the durable copy; a history is
    * read back from it only when this store's own copy may differ: when another writer (a replica that held the
    * poll, or this process before a restart) wrote the cluster's histories since this store did, when Redis lost
    * them (the writer id is gone), or when a list's length after the append is not the copy's plus one (a history
@@ -137,23 +156,26 @@ export class AlertStore {
     // Not trusted again until this write is known to have landed.
     const written = this.#written.get(cluster);
     this.#written.delete(cluster);
-    const writerKey = this.#keys.alertHistoryWriter(cluster);
-    // The previous writer's id is swapped for ours in the same transaction as the appends: no write falls between.
-    const transaction = this.#redis.multi().get(writerKey).set(writerKey, this.#writer, "PX", historyTtlMs);
-    for (const [connector, sample] of samples) {
-      const key = this.#keys.alertHistory(cluster, connector);
-      transaction.rpush(key, JSON.stringify(sample)).ltrim(key, -keep, -1).pexpire(key, historyTtlMs);
-    }
-    const replies = (await transaction.exec()) ?? [];
-    const own = replyOf(replies, 0) === this.#writer ? written : undefined;
+    const connectors = [...samples.keys()];
+    const [previousWriter, lengths] = (await this.#redis.eval(
+      appendSamples,
+      1 + connectors.length,
+      this.#keys.alertHistoryWriter(cluster),
+      ...connectors.map((connector) => this.#keys.alertHistory(cluster, connector)),
+      this.#writer,
+      keep,
+      historyTtlMs,
+      ...[...samples.values()].map((sample) => JSON.stringify(sample)),
+    )) as [string, number[]];
+    const own = previousWriter === this.#writer ? written : undefined;
     const histories = new Map<string, readonly ConnectorSample[]>();
     const toRead: string[] = [];
-    [...samples].forEach(([connector, sample], i) => {
+    let i = 0;
+    for (const [connector, sample] of samples) {
       const before = own?.get(connector) ?? [];
-      if (replyOf(replies, 2 + i * 3) === before.length + 1)
-        histories.set(connector, [...before, sample].slice(-keep));
+      if (lengths[i++] === before.length + 1) histories.set(connector, [...before, sample].slice(-keep));
       else toRead.push(connector);
-    });
+    }
     if (toRead.length > 0) {
       const pipeline = this.#redis.pipeline();
       for (const connector of toRead) pipeline.lrange(this.#keys.alertHistory(cluster, connector), 0, -1);
