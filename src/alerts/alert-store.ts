@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ConnectorState } from "../connect/connect-schemas.js";
 import { RedisKeys } from "../redis-keys.js";
 import { alertRules } from "./alert-rules.js";
-import type { ConnectorSample } from "./connector-sample.js";
+import { type ConnectorSample, sharingUnchanged } from "./connector-sample.js";
 import { globMatches } from "./glob.js";
 
 const Person = z.object({ id: z.string(), name: z.string() });
@@ -173,7 +173,8 @@ export class AlertStore {
     let i = 0;
     for (const [connector, sample] of samples) {
       const before = own?.get(connector) ?? [];
-      if (lengths[i++] === before.length + 1) histories.set(connector, [...before, sample].slice(-keep));
+      if (lengths[i++] === before.length + 1)
+        histories.set(connector, [...before, sharingUnchanged(sample, before.at(-1))].slice(-keep));
       else toRead.push(connector);
     }
     if (toRead.length > 0) {
@@ -181,7 +182,10 @@ export class AlertStore {
       for (const connector of toRead) pipeline.lrange(this.#keys.alertHistory(cluster, connector), 0, -1);
       const stored = (await pipeline.exec()) ?? [];
       toRead.forEach((connector, i) => {
-        histories.set(connector, (replyOf(stored, i) as string[]).map(parseSample));
+        const history: ConnectorSample[] = [];
+        for (const line of replyOf(stored, i) as string[])
+          history.push(sharingUnchanged(parseSample(line), history.at(-1)));
+        histories.set(connector, history);
       });
     }
     this.#written.set(cluster, histories);
