@@ -130,8 +130,8 @@ export class AlertStore {
   readonly #writer = randomUUID();
   /**
    * Each cluster's histories as this store last wrote them, by connector, oldest first. Reading every history
-   * back each poll parsed `keep` samples per connector (JSON and zod): megabytes of garbage every 30 s, enough
-   * that V8 never ran its memory-reducing GC (README, "Performance").
+   * back each poll parsed `keep` samples per connector (JSON and zod): megabytes of garbage every 30 s with 1,000
+   * connectors (README, "Performance").
    */
   readonly #written = new Map<string, ReadonlyMap<string, readonly ConnectorSample[]>>();
 
@@ -382,7 +382,7 @@ function parseSample(line: string): ConnectorSample {
   return Sample.parse(JSON.parse(line));
 }
 
-/** The `i`th reply of a pipeline or transaction; @throws the command's error */
+/** The `i`th reply of a pipeline; @throws the command's error */
 function replyOf(replies: [error: Error | null, result: unknown][], i: number): unknown {
   const [error, result] = replies[i] ?? [new Error(`no reply ${i} from Redis`), undefined];
   if (error) throw error;
