@@ -73,6 +73,14 @@ export class RedisKeys {
     return `${this.#prefix}alerts:history:${cluster}:${connector}`;
   }
 
+  /**
+   * String: the id of the process that last appended to the cluster's sample histories; the one that wrote last
+   * may trust its own copy of them. TTL 1 day, as the histories.
+   */
+  alertHistoryWriter(cluster: string): string {
+    return `${this.#prefix}alerts:history-writer:${cluster}`;
+  }
+
   /** Hash: the cluster's firing alerts, field `<cluster>/<connector>/<rule>`, value the alert's JSON. No TTL. */
   alertFiring(cluster: string): string {
     return `${this.#prefix}alerts:firing:${cluster}`;

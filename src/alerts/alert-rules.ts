@@ -71,12 +71,14 @@ export function evaluateConnector(
     lastRead === undefined || lastRead === newest
       ? undefined
       : `lag could not be read in the latest sample; figures are from ${formatDuration(newest.at - lastRead.at)} earlier`;
+  // Once per connector, not per rule: a poll evaluates every connector of every cluster.
+  const ruleThresholds = withoutWindows(thresholds);
   return ruleEntries.flatMap(([rule, spec]): Finding[] => {
     const input: RuleInput = {
       connector,
       history,
       newest,
-      thresholds: withoutWindows(thresholds),
+      thresholds: ruleThresholds,
       windowMs: spec.window === null ? 0 : thresholds[spec.window],
       firing: firing.has(rule),
     };

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ConnectorState } from "../connect/connect-schemas.js";
 import { RedisKeys } from "../redis-keys.js";
 import { alertRules } from "./alert-rules.js";
-import type { ConnectorSample } from "./connector-sample.js";
+import { type ConnectorSample, sharingUnchanged } from "./connector-sample.js";
 import { globMatches } from "./glob.js";
 
 const Person = z.object({ id: z.string(), name: z.string() });
@@ -94,8 +94,30 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
 
+/**
+ * Appends one sample to each history (KEYS[2..], samples ARGV[4..]), keeps the newest ARGV[2] of each, and puts
+ * this writer's id (ARGV[1]) in KEYS[1], all with the TTL ARGV[3] (ms). Returns the previous writer's id ("" for
+ * none) and each list's length after its append. One command for a whole cluster: atomic, so no other writer's
+ * append falls between the id read and ours, and a few allocations where three commands per connector made
+ * thousands.
+ */
+const appendSamples = `
+local previous = redis.call('GET', KEYS[1]) or ''
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+local lengths = {}
+for i = 2, #KEYS do
+  lengths[i - 1] = redis.call('RPUSH', KEYS[i], ARGV[i + 2])
+  redis.call('LTRIM', KEYS[i], -tonumber(ARGV[2]), -1)
+  redis.call('PEXPIRE', KEYS[i], ARGV[3])
+end
+return {previous, lengths}
+`;
+
 /** A message and the alerts it shows, resolved ones included, so it can be drawn again whole. */
 const MessageAlerts = z.array(Alert);
+
+/** How long a history, and the id of its last writer, stay in Redis once no poll appends to it (ms). */
+const historyTtlMs = 86_400_000;
 
 /**
  * Alert state in Redis: a short sample history per connector (the rules' windows), the firing alerts per cluster,
@@ -104,6 +126,14 @@ const MessageAlerts = z.array(Alert);
 export class AlertStore {
   readonly #redis: Redis;
   readonly #keys: RedisKeys;
+  /** This store's id as a writer of sample histories (see recordSamples). */
+  readonly #writer = randomUUID();
+  /**
+   * Each cluster's histories as this store last wrote them, by connector, oldest first. Reading every history
+   * back each poll parsed `keep` samples per connector (JSON and zod): megabytes of garbage every 30 s with 1,000
+   * connectors (README, "Performance").
+   */
+  readonly #written = new Map<string, ReadonlyMap<string, readonly ConnectorSample[]>>();
 
   constructor(redis: Redis, keyPrefix: string) {
     this.#redis = redis;
@@ -112,38 +142,59 @@ export class AlertStore {
 
   /**
    * Appends each connector's sample and returns its history, oldest first, keeping the newest `keep`: one
-   * pipeline for the whole cluster, not a round trip per connector.
+   * script for the whole cluster, not a round trip per connector. Redis stays the durable copy; a history is
+   * read back from it only when this store's own copy may differ: when another writer (a replica that held the
+   * poll, or this process before a restart) wrote the cluster's histories since this store did, when Redis lost
+   * them (the writer id is gone), or when a list's length after the append is not the copy's plus one (a history
+   * expired or evicted alone).
    */
   async recordSamples(
     cluster: string,
     samples: ReadonlyMap<string, ConnectorSample>,
     keep: number,
-  ): Promise<Map<string, ConnectorSample[]>> {
-    const pipeline = this.#redis.pipeline();
+  ): Promise<ReadonlyMap<string, readonly ConnectorSample[]>> {
+    // Not trusted again until this write is known to have landed.
+    const written = this.#written.get(cluster);
+    this.#written.delete(cluster);
+    const connectors = [...samples.keys()];
+    const [previousWriter, lengths] = (await this.#redis.eval(
+      appendSamples,
+      1 + connectors.length,
+      this.#keys.alertHistoryWriter(cluster),
+      ...connectors.map((connector) => this.#keys.alertHistory(cluster, connector)),
+      this.#writer,
+      keep,
+      historyTtlMs,
+      ...[...samples.values()].map((sample) => JSON.stringify(sample)),
+    )) as [string, number[]];
+    const own = previousWriter === this.#writer ? written : undefined;
+    const histories = new Map<string, readonly ConnectorSample[]>();
+    const toRead: string[] = [];
+    let i = 0;
     for (const [connector, sample] of samples) {
-      const key = this.#keys.alertHistory(cluster, connector);
-      pipeline
-        .rpush(key, JSON.stringify(sample))
-        .ltrim(key, -keep, -1)
-        .pexpire(key, 86_400_000)
-        .lrange(key, 0, -1);
+      const before = own?.get(connector) ?? [];
+      if (lengths[i++] === before.length + 1)
+        histories.set(connector, [...before, sharingUnchanged(sample, before.at(-1))].slice(-keep));
+      else toRead.push(connector);
     }
-    const replies = (await pipeline.exec()) ?? [];
-    const histories = new Map<string, ConnectorSample[]>();
-    [...samples.keys()].forEach((connector, i) => {
-      const [error, stored] = replies[i * 4 + 3] ?? [new Error("no reply"), []];
-      if (error) throw error;
-      histories.set(
-        connector,
-        (stored as string[]).map((line) => Sample.parse(JSON.parse(line))),
-      );
-    });
+    if (toRead.length > 0) {
+      const pipeline = this.#redis.pipeline();
+      for (const connector of toRead) pipeline.lrange(this.#keys.alertHistory(cluster, connector), 0, -1);
+      const stored = (await pipeline.exec()) ?? [];
+      toRead.forEach((connector, i) => {
+        const history: ConnectorSample[] = [];
+        for (const line of replyOf(stored, i) as string[])
+          history.push(sharingUnchanged(parseSample(line), history.at(-1)));
+        histories.set(connector, history);
+      });
+    }
+    this.#written.set(cluster, histories);
     return histories;
   }
 
   async history(cluster: string, connector: string): Promise<ConnectorSample[]> {
     const stored = await this.#redis.lrange(this.#keys.alertHistory(cluster, connector), 0, -1);
-    return stored.map((line) => Sample.parse(JSON.parse(line)));
+    return stored.map(parseSample);
   }
 
   async firing(cluster: string): Promise<Map<string, Alert>> {
@@ -325,6 +376,17 @@ export class AlertStore {
       holder,
     );
   }
+}
+
+function parseSample(line: string): ConnectorSample {
+  return Sample.parse(JSON.parse(line));
+}
+
+/** The `i`th reply of a pipeline; @throws the command's error */
+function replyOf(replies: [error: Error | null, result: unknown][], i: number): unknown {
+  const [error, result] = replies[i] ?? [new Error(`no reply ${i} from Redis`), undefined];
+  if (error) throw error;
+  return result;
 }
 
 export function isSilenced(

@@ -1,10 +1,13 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import type { BaseOptions, SASLOptions as PlatformaticSasl } from "@platformatic/kafka";
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
+import type { Kafka, KafkaConfig, SASLOptions } from "kafkajs";
 
 const run = promisify(execFile);
+/** kafkajs is required where a kafkajs client is made, not imported: with the default client it never loads. */
+const require = createRequire(import.meta.url);
 
 /** Kafka's `security.protocol`: whether the connection is encrypted (SSL) and whether it authenticates (SASL). */
 export const securityProtocols = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
@@ -65,7 +68,8 @@ export interface KafkaClientOptions {
  * the broker's name against its certificate); SASL is kafkajs's PLAIN, SCRAM and OAUTHBEARER.
  */
 export function createKafka(connection: KafkaConnection, client: KafkaClientOptions): Kafka {
-  return new Kafka(kafkajsConfig(connection, client));
+  const kafkajs: typeof import("kafkajs") = require("kafkajs");
+  return new kafkajs.Kafka(kafkajsConfig(connection, client));
 }
 
 /**
@@ -82,7 +86,8 @@ export function kafkajsConfig(connection: KafkaConnection, client: KafkaClientOp
     requestTimeout: client.requestTimeoutMs ?? 10_000,
     connectionTimeout: 3_000,
     retry: { retries: 3 },
-    logLevel: logLevel.NOTHING,
+    // kafkajs's logLevel.NOTHING: its enum is a value, which a type-only import cannot name.
+    logLevel: 0,
   };
   if (encrypted) config.ssl = tlsOptions(security.tls);
   if (authenticated && security.sasl !== undefined) config.sasl = saslOptions(security.sasl);

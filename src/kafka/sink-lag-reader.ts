@@ -10,7 +10,6 @@ import {
   type ScanRequest,
   TopicGoneError,
 } from "./kafka-offsets.js";
-import { KafkajsOffsets } from "./kafkajs-offsets.js";
 import { PlatformaticOffsets } from "./platformatic-offsets.js";
 import {
   type SinkConsumerSettings,
@@ -458,10 +457,35 @@ function createKafkaOffsets(options: SinkLagReaderOptions): KafkaOffsets {
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   };
   if (options.client === "kafkajs") {
-    return new KafkajsOffsets({
-      ...common,
-      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    return loadedOnFirstUse(async () => {
+      const { KafkajsOffsets } = await import("./kafkajs-offsets.js");
+      return new KafkajsOffsets({
+        ...common,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      });
     });
   }
   return new PlatformaticOffsets(common);
+}
+
+/**
+ * The port on an adapter loaded at its first call. The kafkajs adapter is, so that a bot on the default client never
+ * loads kafkajs: its modules stay out of the heap, and nothing of it runs (README, "Performance").
+ */
+function loadedOnFirstUse(load: () => Promise<KafkaOffsets>): KafkaOffsets {
+  let loaded: Promise<KafkaOffsets> | undefined;
+  const adapter = () => {
+    loaded ??= load();
+    return loaded;
+  };
+  return {
+    listTopics: async () => (await adapter()).listTopics(),
+    committedOffsets: async (groups) => (await adapter()).committedOffsets(groups),
+    logRanges: async (topics) => (await adapter()).logRanges(topics),
+    offsetsAt: async (topic, timestamp) => (await adapter()).offsetsAt(topic, timestamp),
+    scan: async (requests, isolation) => (await adapter()).scan(requests, isolation),
+    close: async () => {
+      if (loaded !== undefined) await (await loaded).close();
+    },
+  };
 }

@@ -18,6 +18,7 @@ test("key names stay as stored data knows them: a rename would lose every reques
   assert.equal(keys.approvalOpen("prod", "orders:v2"), 'connect-ops:approval:open:["prod","orders:v2"]');
   assert.equal(keys.approvalLock("prod", "orders"), 'connect-ops:approval:lock:["prod","orders"]');
   assert.equal(keys.alertHistory("prod", "orders"), "connect-ops:alerts:history:prod:orders");
+  assert.equal(keys.alertHistoryWriter("prod"), "connect-ops:alerts:history-writer:prod");
   assert.equal(keys.alertFiring("prod"), "connect-ops:alerts:firing:prod");
   assert.equal(keys.alertMessage("C1:1.2"), "connect-ops:alerts:message:C1:1.2");
   assert.equal(keys.alertSnooze("prod", "orders"), "connect-ops:alerts:snooze:prod:orders");
