@@ -113,6 +113,9 @@ end
 return {previous, lengths}
 `;
 
+/** What `appendSamples` returns: the previous writer's id ("" for none) and each list's length after its append. */
+const AppendReply = z.tuple([z.string(), z.array(z.number())]);
+
 /** A message and the alerts it shows, resolved ones included, so it can be drawn again whole. */
 const MessageAlerts = z.array(Alert);
 
@@ -157,16 +160,18 @@ export class AlertStore {
     const written = this.#written.get(cluster);
     this.#written.delete(cluster);
     const connectors = [...samples.keys()];
-    const [previousWriter, lengths] = (await this.#redis.eval(
-      appendSamples,
-      1 + connectors.length,
-      this.#keys.alertHistoryWriter(cluster),
-      ...connectors.map((connector) => this.#keys.alertHistory(cluster, connector)),
-      this.#writer,
-      keep,
-      historyTtlMs,
-      ...[...samples.values()].map((sample) => JSON.stringify(sample)),
-    )) as [string, number[]];
+    const [previousWriter, lengths] = AppendReply.parse(
+      await this.#redis.eval(
+        appendSamples,
+        1 + connectors.length,
+        this.#keys.alertHistoryWriter(cluster),
+        ...connectors.map((connector) => this.#keys.alertHistory(cluster, connector)),
+        this.#writer,
+        keep,
+        historyTtlMs,
+        ...[...samples.values()].map((sample) => JSON.stringify(sample)),
+      ),
+    );
     const own = previousWriter === this.#writer ? written : undefined;
     const histories = new Map<string, readonly ConnectorSample[]>();
     const toRead: string[] = [];
