@@ -26,7 +26,11 @@ export const openStates: readonly ApprovalState[] = ["pending", "approved", "exe
 export const executionSteps = ["snapshot", "stopped", "resolved", "changed", "verified", "restored"] as const;
 export type ExecutionStep = (typeof executionSteps)[number];
 
-const Person = z.object({ id: z.string(), name: z.string() });
+/**
+ * Someone a request names. `source` is the adapter they came through ("slack", "shell"), so their role can be
+ * checked again when the change runs; a request stored before it was recorded has none, and fails that check.
+ */
+const Person = z.object({ id: z.string(), name: z.string(), source: z.string().optional() });
 
 /**
  * Where a sink's offsets go, as asked: relative targets (earliest, latest, a time, a duration ago, a shift) are
@@ -113,6 +117,15 @@ export const ApprovalRequest = z.object({
   decidedBy: Person.optional(),
   decidedAt: z.iso.datetime().optional(),
   decisionNote: z.string().optional(),
+  /**
+   * Each time the change was about to run and approvals no longer counted (an approver lost the role or was
+   * deactivated): when, whose, and why (approvals/recheck-people.ts). The request went back to waiting.
+   */
+  setBacks: z
+    .array(
+      z.object({ at: z.iso.datetime(), dropped: z.array(z.object({ person: Person, why: z.string() })) }),
+    )
+    .optional(),
   /** Filled in as the execution goes. */
   step: z.enum(executionSteps).optional(),
   /** Which execution owns the request: one that finds another here was taken over and stops. */

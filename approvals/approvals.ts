@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { AuditTrail } from "../src/audit/audit-trail.js";
+import type { Identities } from "../src/core/identity.js";
 import {
   ApprovalLifecycle,
   type ApprovalNotifier,
@@ -38,8 +39,10 @@ export interface ApprovalsOptions {
    */
   readonly startWithinMs?: number;
   readonly now?: () => Date;
-  /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
-  readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
+  /** Each adapter's identity, by source: who may approve, and who still may when a change is about to run. */
+  readonly identities: Identities;
+  /** See `ApprovalLifecycleOptions.identityRetryMs`. @defaultValue 5,000 ms */
+  readonly identityRetryMs?: number;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
   readonly onConnectionError?: (error: Error) => void;
@@ -85,7 +88,8 @@ export class Approvals {
       policyFor: (cluster) => options.policyFor?.(cluster) ?? defaultPolicy,
       now,
       ...(options.notifier === undefined ? {} : { notifier: options.notifier }),
-      ...(options.ineligibleApprover === undefined ? {} : { ineligibleApprover: options.ineligibleApprover }),
+      identities: options.identities,
+      ...(options.identityRetryMs === undefined ? {} : { identityRetryMs: options.identityRetryMs }),
     });
     this.#views = new ApprovalViews(store);
   }

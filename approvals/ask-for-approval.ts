@@ -32,7 +32,7 @@ export async function askForApproval(
   const asked = await approvals.request({
     ...input,
     cluster: cluster.name,
-    requester: { id: actor.id, name: actor.name },
+    requester: { id: actor.id, name: actor.name, source: actor.source },
     requestId,
     ...(context.channelId === undefined ? {} : { channelId: context.channelId }),
   });
