@@ -353,6 +353,61 @@ describe("offsets reset / set / restore", () => {
   });
 });
 
+describe("offset changes on a consumer group another connector shares", () => {
+  const sink = (name: string, state: "RUNNING" | "PAUSED" | "STOPPED", group?: string) => ({
+    name,
+    type: "sink" as const,
+    state,
+    workerId: "w1:8083",
+    tasks: [],
+    config: {
+      "connector.class": "X",
+      topics: `${name}-topic`,
+      ...(group === undefined ? {} : { "consumer.override.group.id": group }),
+    },
+  });
+  const ordersInfo = async () => sink("orders", "RUNNING", "legacy");
+  const listing =
+    (...others: ReturnType<typeof sink>[]) =>
+    async () => [sink("orders", "RUNNING", "legacy"), ...others];
+
+  test("a sharer that is not STOPPED refuses every kind of change before Kafka is read or anything is queued", async () => {
+    // `billing` overrides its group to the same one; `audit-copy` names orders' group as its own default would be.
+    const connect = {
+      requireSupportedVersion: async () => {},
+      info: ordersInfo,
+      listConnectors: listing(
+        sink("billing", "RUNNING", "legacy"),
+        sink("refunds", "PAUSED", "legacy"),
+        sink("unrelated", "RUNNING"),
+        sink("stopped-one", "STOPPED", "legacy"),
+      ),
+    };
+    for (const line of [
+      'offsets reset orders --all --reason "start over"',
+      'offsets reset orders --to-latest --topic orders-topic --reason "skip"',
+      'offsets set orders orders-topic:0=5 --reason "skip"',
+    ]) {
+      await assertRefused(fakeBot({ connect }), otto, line, {
+        says: /^orders shares consumer group legacy with billing \(RUNNING\), refunds \(PAUSED\)\. Connect changes a group's offsets only while no other connector of the group has tasks in it, .* Stop billing and refunds first \(`stop billing`\) and ask again, or give orders a consumer group of its own \(consumer\.override\.group\.id\)\.$/,
+        calls: ["connect.requireSupportedVersion", "connect.info", "connect.listConnectors"],
+      });
+    }
+  });
+
+  test("a sink whose default group another sink names is found too", async () => {
+    const connect = {
+      requireSupportedVersion: async () => {},
+      info: async () => sink("orders", "RUNNING"),
+      listConnectors: async () => [sink("orders", "RUNNING"), sink("shadow", "RUNNING", "connect-orders")],
+    };
+    await assertRefused(fakeBot({ connect }), otto, 'offsets reset orders --all --reason "start over"', {
+      says: /^orders shares consumer group connect-orders with shadow \(RUNNING\)\./,
+      calls: ["connect.requireSupportedVersion", "connect.info", "connect.listConnectors"],
+    });
+  });
+});
+
 describe("the other commands' words", () => {
   test("restart: a single task takes no --include-tasks", async () => {
     await assertRefused(fakeBot(), otto, "restart orders/1 --include-tasks", {
