@@ -226,10 +226,12 @@ async function topicsOfSharers(
   connector: string,
   sharing: GroupSharing,
 ): Promise<Sharer[]> {
-  const read = await kafka.lagOfSinks(
-    sharing.others.map((c) => ({ name: c.name, config: c.config })),
-    { timed: 0 },
-  );
+  const specs = sharing.others.map((c) => ({ name: c.name, config: c.config }));
+  // One sharer's config the reader cannot resolve must refuse this change, not fail it with the reader's error.
+  const read = await kafka.lagOfSinks(specs, { timed: 0 }).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Map(specs.map((c) => [c.name, new Error(reason)]));
+  });
   const unknown: string[] = [];
   const sharers = sharing.others.map((c): Sharer => {
     const lag = read.get(c.name);
@@ -242,7 +244,7 @@ async function topicsOfSharers(
   });
   if (unknown.length > 0) {
     throw new OffsetPlanError(
-      `${connector} shares consumer group ${sharing.groupId} with ${unknown.join(", ")}, whose topics could not be read: which partitions are ${connector}'s alone cannot be told, so none is changed.`,
+      `${connector} shares consumer group ${sharing.groupId} with ${unknown.join(", ")}, whose topics could not be read: which partitions only ${connector} reads cannot be told, so none is changed.`,
     );
   }
   return sharers;

@@ -395,6 +395,56 @@ describe("offset changes on a consumer group another connector shares", () => {
     }
   });
 
+  test("a sharer whose topics cannot be told refuses the change, naming it, instead of failing it", async () => {
+    const ordersLag = {
+      groupId: "legacy",
+      settings: {
+        autoOffsetReset: "earliest" as const,
+        autoOffsetResetFrom: "Connect default" as const,
+        isolationLevel: "read_uncommitted" as const,
+        isolationLevelFrom: "Connect default" as const,
+      },
+      partitions: [
+        {
+          topic: "orders-topic",
+          partition: 0,
+          committed: 5,
+          logStart: 0,
+          logEnd: 9,
+          next: 5,
+          lag: 4,
+          lost: 0,
+        },
+      ],
+      total: 4,
+      lost: 0,
+      unread: [],
+    };
+    const bot = fakeBot({
+      connect: {
+        requireSupportedVersion: async () => {},
+        info: ordersInfo,
+        listConnectors: listing(sink("billing", "STOPPED", "legacy")),
+      },
+      lag: {
+        lag: async () => ordersLag,
+        lagOfSinks: async () => {
+          throw new SyntaxError("Invalid regular expression: /^(?:(?<x>a)++)$/: Nothing to repeat");
+        },
+      },
+    });
+    await assertRefused(bot, otto, 'offsets reset orders --to-latest --reason "skip"', {
+      says: /^orders shares consumer group legacy with billing \(Invalid regular expression: .*\), whose topics could not be read: which partitions only orders reads cannot be told, so none is changed\.$/,
+      calls: [
+        "connect.requireSupportedVersion",
+        "connect.info",
+        "connect.listConnectors",
+        "lag.lag",
+        "lag.lagOfSinks",
+      ],
+    });
+  });
+
   test("a sink whose default group another sink names is found too", async () => {
     const connect = {
       requireSupportedVersion: async () => {},
