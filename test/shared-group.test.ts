@@ -234,6 +234,10 @@ describe("two sinks sharing one consumer group: a change to one never touches th
     const first = await run(operator, `offsets reset ${a.connector} --to-earliest -c one --reason "replay"`);
     const id = requestIdIn(first.reply.summary);
     await setState(b.connector, "RUNNING");
+    // A restore asked now is refused up front like every other change.
+    const restore = await run(operator, `offsets restore ${removedAll} -c one --reason "undo"`);
+    assert.equal(restore.reply.outcome, "refused", restore.text);
+    assert.match(restore.text, new RegExp(`with ${literal(b.connector)} \\(RUNNING\\)`));
     await run(approver, `approve ${id}`);
     const refused = await finished(id);
     assert.equal(refused.state, "failed");
