@@ -40,8 +40,8 @@ const checkedSnapshot: Step<"sink-offsets"> = {
  * resolved into offsets after the stop, from what the sink committed then, on the partitions the approver saw.
  */
 export const sinkOffsets: OperationKind<"sink-offsets"> = {
-  steps: {
-    ...offsetSteps<"sink-offsets">({
+  steps: offsetSteps<"sink-offsets">(
+    {
       doing: "resolving the target offsets",
       async run({ connect, kafka, request, operation, call, now }) {
         // Stopped, the connector has committed its last offsets: these are the ones the change replaces.
@@ -69,9 +69,9 @@ export const sinkOffsets: OperationKind<"sink-offsets"> = {
         const wanted = plan.request.method === "PATCH" ? [...plan.request.offsets] : null;
         return { snapshot: offsets, resolved: { offsets: wanted, moves: movesOf(plan) } };
       },
-    }),
-    snapshot: checkedSnapshot,
-  },
+    },
+    checkedSnapshot,
+  ),
   leaveSafely: leaveOffsetsSafely,
 
   /**
