@@ -74,7 +74,16 @@ export type OffsetMove = z.infer<typeof OffsetMove>;
 /** What Connect is asked to do once the request is approved. */
 export const Operation = z.discriminatedUnion("kind", [
   /** A sink's offsets moved to a target, resolved into offsets when the change runs. */
-  z.object({ kind: z.literal("sink-offsets"), target: SinkTarget, scope: SinkScope.optional() }),
+  z.object({
+    kind: z.literal("sink-offsets"),
+    target: SinkTarget,
+    scope: SinkScope.optional(),
+    /**
+     * The other connectors of the sink's consumer group when it was asked, as the plan showed them (absent: none).
+     * Part of the digest; a connector not among them that shares the group when the change runs refuses it.
+     */
+    sharedWith: z.array(z.string()).optional(),
+  }),
   z.object({ kind: z.literal("alter-offsets"), offsets: z.array(ConnectorOffset) }),
   z.object({ kind: z.literal("reset-offsets") }),
   z.object({ kind: z.literal("stop") }),

@@ -75,6 +75,7 @@ export const offsetsRestore = defineCommand({
           config: info.config,
           target: earlier.snapshot.length === 0 ? { kind: "remove" } : explicitTarget(sinkTargets(offsets)),
           heading: `Back to the snapshot taken by ${earlier.id}:`,
+          fromSnapshot: true,
         },
         `restore the offsets of ${connector} from ${earlier.id}`,
       );
