@@ -35,10 +35,12 @@ const detailLineLength = 200;
 const snoozeDurations = ["1h", "4h", "24h"] as const;
 
 /**
- * A summary lists this many firing connectors at most, one line each of at most `detailLineLength`: with its other
- * lines well inside Slack's 50 blocks and 12,000 characters, whatever the storm's size.
+ * A summary lists this many firing connectors at most, in at most `summaryListBudget` characters (names are never
+ * cut, summaries are): with its other lines well inside Slack's 50 blocks and 12,000 characters, whatever the
+ * storm's size.
  */
 const summaryListLines = 30;
+const summaryListBudget = 6_000;
 /** Characters of lines per thread reply: inside Slack's ~12,000 per message with room for escaping. */
 const threadReplyBudget = 8_000;
 
@@ -134,7 +136,7 @@ export function isSummary(alerts: readonly Alert[]): boolean {
 
 /**
  * A storm's one message: how many connectors of the cluster the rule hit, how many still fire, the firing ones
- * listed (at most `summaryListLines`), and how to act on one. No buttons: 25 a message was the noise this
+ * listed (at most `summaryListLines` in `summaryListBudget` characters), and how to act on one. No buttons: 25 a message was the noise this
  * replaces; the commands act on a connector, and each connector's details are in the thread (summaryThread).
  */
 export function alertSummary(alerts: readonly Alert[], now = Date.now()): Reply {
@@ -150,7 +152,11 @@ export function alertSummary(alerts: readonly Alert[], now = Date.now()): Reply 
       : resolved.length === 0
         ? `FIRING: ${rule} on ${total}${where}`
         : `FIRING: ${rule} on ${figure(firing.length)} of ${total}${where} (${figure(resolved.length)} resolved)`;
-  const listed = firing.slice(0, summaryListLines);
+  const listed =
+    linesWithin(
+      firing.slice(0, summaryListLines).map((alert) => `${alert.connector}: ${clipped(alert.summary)}`),
+      summaryListBudget,
+    )[0] ?? [];
   const acknowledged = firing.filter((alert) => alert.acknowledgedBy !== undefined).length;
   const snoozed = firing.filter((alert) => (alert.snoozedUntil ?? 0) > now).length;
   const flapping = alerts.filter((alert) => alert.flaps !== undefined).length;
@@ -172,7 +178,7 @@ export function alertSummary(alerts: readonly Alert[], now = Date.now()): Reply 
       : [
           {
             kind: "code" as const,
-            text: listed.map((alert) => clipped(`${alert.connector}: ${alert.summary}`)).join("\n"),
+            text: listed.join("\n"),
           },
         ]),
     ...(firing.length > listed.length
@@ -202,7 +208,8 @@ export function alertSummary(alerts: readonly Alert[], now = Date.now()): Reply 
 export function summaryThread(alerts: readonly Alert[]): Reply[] {
   const lines = alerts.map((alert) => {
     const detail = alert.details[0];
-    return clipped(`${alert.connector}: ${alert.summary}${detail === undefined ? "" : ` | ${detail}`}`);
+    // The name whole, however long: it is what a reader looks for; its summary and trace line are cut.
+    return `${alert.connector}: ${clipped(`${alert.summary}${detail === undefined ? "" : ` | ${detail}`}`)}`;
   });
   const chunks = linesWithin(lines, threadReplyBudget);
   let from = 1;
