@@ -233,6 +233,16 @@ const AlertsFile = z.strictObject({
   pollInterval: duration("pollInterval", 1_000).optional(),
   /** A firing alert nobody acknowledged is mentioned again in its thread this often. */
   repeatInterval: duration("repeatInterval", 60_000).optional(),
+  /**
+   * More new alerts than this of one rule in one poll (and channel) are one summary message, with each connector
+   * in its thread, instead of a message per five. @defaultValue 5
+   */
+  summariseAbove: z.number().int().min(1).default(5),
+  /**
+   * An alert that fires again within this long after it resolved is the same alert, flapping: its one message
+   * goes back to FIRING with a flap count, and the return is told in its thread. @defaultValue 30m
+   */
+  flapWindow: duration("flapWindow", 0).default(30 * 60_000),
   thresholds: ThresholdsFile.default({}),
   /** Per-connector thresholds by glob (`orders-*`); later entries win. */
   overrides: z.array(ThresholdsFile.extend({ connector: z.string().min(1) })).default([]),
@@ -374,6 +384,10 @@ export interface AlertsConfig {
   readonly channel?: string;
   readonly pollIntervalMs: number;
   readonly repeatIntervalMs: number;
+  /** See the file's `alerts.summariseAbove`: a rule's new alerts in one poll beyond this are one summary message. */
+  readonly summariseAbove: number;
+  /** See the file's `alerts.flapWindow` (ms): an alert back within this after resolving is the same one, flapping. */
+  readonly flapWindowMs: number;
   readonly thresholds: AlertThresholds;
   readonly overrides: readonly ThresholdOverride[];
   readonly routes: readonly AlertRoute[];
@@ -516,6 +530,9 @@ function alertsConfig(
     ...(channel === undefined ? {} : { channel }),
     pollIntervalMs: file?.pollInterval ?? interval ?? 30_000,
     repeatIntervalMs: file?.repeatInterval ?? 4 * 3_600_000,
+    // Without an `alerts` section, the schema's defaults: they live there once.
+    summariseAbove: (file ?? AlertsFile.parse({})).summariseAbove,
+    flapWindowMs: (file ?? AlertsFile.parse({})).flapWindow,
     thresholds: { ...defaultThresholds, ...thresholdsOf(file?.thresholds ?? {}) },
     overrides: (file?.overrides ?? []).map(({ connector, ...thresholds }) => ({
       pattern: connector,
