@@ -11,6 +11,8 @@ import type { SinkLag } from "../src/kafka/sink-lag-reader.js";
 /** Every Connect call of an execution carries the request id (a header, the log, the audit). */
 export interface CallOptions {
   readonly requestId?: string;
+  /** How long a 409 (a rebalance) is waited out before the call fails, in ms; the client's only 409 retry. */
+  readonly rebalanceWaitMs?: number;
 }
 
 /**

@@ -54,7 +54,7 @@ export interface AppOptions {
   readonly approvalOptions?: Partial<
     Pick<
       ApprovalsOptions,
-      "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs" | "startWithinMs"
+      "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs" | "startWithinMs" | "rebalanceWaitMs"
     >
   >;
 }
@@ -163,6 +163,7 @@ export function createApp(options: AppOptions): App {
     clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
+    rebalanceWaitMs: config.approvalRebalanceWaitMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.approvalOptions,

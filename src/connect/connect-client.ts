@@ -90,6 +90,13 @@ export interface CallOptions {
   /** Sent as X-Request-Id, so the worker's request log can be matched with the bot's audit trail. */
   readonly requestId?: string;
   readonly signal?: AbortSignal;
+  /**
+   * How long a 409 (the group is rebalancing, or the worker's config is stale) is waited out, in ms from the
+   * call's start: the call is repeated with backoff (up to 5 s apart) until Connect answers otherwise or this
+   * passes. Beyond the call's own deadline, which bounds every other retry; still cut by a command's deadline.
+   * This is the only place a 409 is retried. @defaultValue 0: a 409 is retried only within the deadline.
+   */
+  readonly rebalanceWaitMs?: number;
 }
 
 /** One connector from the expanded list: its type, config and states in one call. */
@@ -505,32 +512,35 @@ export class ConnectClient {
     const idempotent = call.method === "GET";
     const policy = this.#retry;
     const started = performance.now();
-    const deadline = Math.min(started + policy.deadlineMs, commandDeadline() ?? Number.POSITIVE_INFINITY);
+    const commandEnd = commandDeadline() ?? Number.POSITIVE_INFINITY;
+    const deadline = Math.min(started + policy.deadlineMs, commandEnd);
+    // A rebalance is weather: a caller that says so waits a 409 out for its own bound, however many attempts.
+    const rebalanceWaitMs = call.options?.rebalanceWaitMs ?? 0;
+    const conflictDeadline = rebalanceWaitMs > 0 ? Math.min(started + rebalanceWaitMs, commandEnd) : deadline;
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.#attempt(
           call,
           requestId,
-          Math.min(policy.attemptTimeoutMs, deadline - performance.now()),
+          Math.min(policy.attemptTimeoutMs, Math.max(deadline, conflictDeadline) - performance.now()),
         );
         this.#onRequest?.(undefined);
         return result;
       } catch (error) {
         const connectError = error as ConnectError;
         this.#onRequest?.(connectError.code);
+        // Connect's 409 for a connector that already exists is an answer, not a rebalance.
+        const conflict =
+          connectError instanceof ConnectConflict && !/already exists/i.test(connectError.reason);
         // A mutation is repeated only when Connect certainly did not apply it: a 409 (it refused during a
         // rebalance) or a refused connection. A timeout or a 5xx may have come after the change was made.
         const safeToRepeat = idempotent
           ? connectError.retriable
-          : connectError instanceof ConnectConflict || connectError.reason.startsWith("connection refused");
-        const backoff = policy.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-        const timeLeft = deadline - performance.now() - backoff;
-        if (
-          !safeToRepeat ||
-          attempt >= policy.maxAttempts ||
-          timeLeft <= 0 ||
-          call.options?.signal?.aborted
-        ) {
+          : conflict || connectError.reason.startsWith("connection refused");
+        const backoff = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random());
+        const timeLeft = (conflict ? conflictDeadline : deadline) - performance.now() - backoff;
+        const attemptsLeft = (conflict && rebalanceWaitMs > 0) || attempt < policy.maxAttempts;
+        if (!safeToRepeat || !attemptsLeft || timeLeft <= 0 || call.options?.signal?.aborted) {
           throw connectError.silent
             ? new ConnectUnavailable({
                 cluster: this.cluster,
@@ -540,7 +550,15 @@ export class ConnectClient {
                 waitedMs: Math.round(performance.now() - started),
                 attempts: attempt,
               })
-            : error;
+            : conflict && attempt > 1
+              ? new ConnectConflict({
+                  cluster: this.cluster,
+                  url: this.#url,
+                  operation: connectError.operation,
+                  ...(connectError.status === undefined ? {} : { status: connectError.status }),
+                  reason: `${connectError.reason} (still so after ${seconds(performance.now() - started)} and ${attempt} attempts)`,
+                })
+              : error;
         }
         await sleep(backoff);
       }
