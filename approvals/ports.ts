@@ -6,6 +6,7 @@ import type {
   ConnectorStatus,
   OffsetsChanged,
 } from "../src/connect/connect-schemas.js";
+import type { ConnectFeature } from "../src/connect/worker-version.js";
 import type { SinkLag } from "../src/kafka/sink-lag-reader.js";
 
 /** Every Connect call of an execution carries the request id (a header, the log, the audit). */
@@ -37,6 +38,8 @@ export interface ExecutionConnect {
     options?: CallOptions,
   ): Promise<ConnectorInfo>;
   deleteConnector(name: string, options?: CallOptions): Promise<void>;
+  /** Throws `ConnectTooOld` when the worker predates a REST feature (KIP-980's initial_state…) the step needs. */
+  requireFeature(feature: ConnectFeature, operation: string, options?: CallOptions): Promise<void>;
   /** KIP-875: PATCH /connectors/{name}/offsets, on a STOPPED connector; an offset of null removes it. */
   alterOffsets(
     name: string,

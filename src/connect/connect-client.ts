@@ -38,7 +38,13 @@ import {
   type TaskStatus,
   WorkerInfo,
 } from "./connect-schemas.js";
-import { isTooOld, minimumConnectVersion } from "./worker-version.js";
+import {
+  type ConnectFeature,
+  connectFeatures,
+  isOlderThan,
+  isTooOld,
+  minimumConnectVersion,
+} from "./worker-version.js";
 
 export interface ConnectClientOptions {
   /** The cluster's name in the bot's config: every error names it. */
@@ -147,6 +153,7 @@ declare module "../core/ports.js" {
       | "passwordKeys"
       | "offsets"
       | "requireSupportedVersion"
+      | "requireFeature"
       | "pause"
       | "resume"
       | "restart"
@@ -222,7 +229,25 @@ export class ConnectClient {
         cluster: this.cluster,
         url: this.#url,
         operation,
-        reason: `the worker runs Kafka Connect ${info.version}; this needs Kafka Connect ${minimumConnectVersion} or newer`,
+        reason: `the worker runs Kafka Connect ${info.version}; this needs Kafka Connect ${minimumConnectVersion} or newer (offsets are read and changed over REST from ${minimumConnectVersion}, KIP-875)`,
+      });
+    }
+  }
+
+  /**
+   * Throws {@link ConnectTooOld}, naming the release it needs, when the worker is older than the one that brought
+   * `feature` ({@link connectFeatures}): asked before a version-dependent call, so an older worker is never sent a
+   * field or path it does not know. `operation` is what the user asked for (`offsets restore`).
+   */
+  async requireFeature(feature: ConnectFeature, operation: string, options?: CallOptions): Promise<void> {
+    const { since, what } = connectFeatures[feature];
+    const info = await this.workerInfo(options);
+    if (isOlderThan(info.version, since)) {
+      throw new ConnectTooOld({
+        cluster: this.cluster,
+        url: this.#url,
+        operation,
+        reason: `the worker runs Kafka Connect ${info.version}; ${what} needs Kafka Connect ${since} or newer`,
       });
     }
   }
@@ -290,17 +315,24 @@ export class ConnectClient {
     });
   }
 
-  /** Creates a connector, in the given state (KIP-980, Connect 3.7+): STOPPED lets offsets be set before it runs. */
-  createConnector(
+  /**
+   * Creates a connector, in the given state: STOPPED lets offsets be set before it runs. A state other than
+   * RUNNING needs KIP-980 (Connect 3.7+): on an older worker it throws {@link ConnectTooOld} before sending
+   * anything; RUNNING is sent without the field, which every version takes.
+   */
+  async createConnector(
     name: string,
     config: ConnectorConfig,
     initialState: "RUNNING" | "PAUSED" | "STOPPED",
     options?: CallOptions,
   ): Promise<ConnectorInfo> {
+    if (initialState !== "RUNNING") {
+      await this.requireFeature("initialState", `create ${name} ${initialState}`, options);
+    }
     return this.#call({
       method: "POST",
       path: "/connectors",
-      body: { name, config, initial_state: initialState },
+      body: initialState === "RUNNING" ? { name, config } : { name, config, initial_state: initialState },
       schema: ConnectorInfo,
       options,
     });
@@ -402,13 +434,17 @@ export class ConnectClient {
     });
   }
 
-  /** Returns the loggers whose level changed; with `cluster` scope (3.7+) Connect does not say, so none are listed. */
+  /**
+   * Returns the loggers whose level changed; with `cluster` scope (KIP-976, 3.7+; {@link ConnectTooOld} before
+   * that, where Connect would ignore the scope and change one worker only) Connect does not say, so none are listed.
+   */
   async setLoggerLevel(
     name: string,
     level: string,
     scope: "worker" | "cluster" = "worker",
     options?: CallOptions,
   ): Promise<string[]> {
+    if (scope === "cluster") await this.requireFeature("clusterLoggerScope", `set logger ${name}`, options);
     const changed = await this.#call({
       method: "PUT",
       path: `/admin/loggers/${this.#segment(name)}`,
@@ -537,9 +573,12 @@ export class ConnectClient {
         const safeToRepeat = idempotent
           ? connectError.retriable
           : conflict || connectError.reason.startsWith("connection refused");
-        const backoff = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random());
-        const timeLeft = (conflict ? conflictDeadline : deadline) - performance.now() - backoff;
-        const attemptsLeft = (conflict && rebalanceWaitMs > 0) || attempt < policy.maxAttempts;
+        const drawn = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random());
+        // Waiting a rebalance out, the last pause ends at the bound rather than giving up one pause early.
+        const waitingOut = conflict && rebalanceWaitMs > 0;
+        const backoff = waitingOut ? Math.min(drawn, conflictDeadline - performance.now() - 50) : drawn;
+        const timeLeft = waitingOut ? backoff : deadline - performance.now() - backoff;
+        const attemptsLeft = waitingOut || attempt < policy.maxAttempts;
         if (!safeToRepeat || !attemptsLeft || timeLeft <= 0 || call.options?.signal?.aborted) {
           throw connectError.silent
             ? new ConnectUnavailable({
