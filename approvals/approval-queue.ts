@@ -27,6 +27,11 @@ export interface ApprovalQueueOptions {
    * running late on old numbers. @defaultValue 5 minutes
    */
   readonly startWithinMs?: number;
+  /**
+   * How long each Connect call of an approved change waits out a 409 (a rebalance) before the change fails.
+   * @defaultValue 5 minutes (Connect's default `scheduled.rebalance.max.delay.ms`)
+   */
+  readonly rebalanceWaitMs?: number;
   readonly now: () => Date;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
@@ -205,6 +210,9 @@ export class ApprovalQueue implements ApprovalJobs {
       kafka: cluster.lag,
       now,
       startBy,
+      ...(this.#options.rebalanceWaitMs === undefined
+        ? {}
+        : { rebalanceWaitMs: this.#options.rebalanceWaitMs }),
       afterStep: async (step, progress) => {
         await lifecycle.recordStep(progress, step);
         await this.#options.afterStep?.(step, progress);

@@ -155,6 +155,11 @@ export const ApprovalRequest = z.object({
   /** The settings of `snapshotConfig` that are secret: sealed in Redis, or left out when no key is set. */
   snapshotSecretKeys: z.array(z.string()).optional(),
   outcome: z.string().optional(),
+  /**
+   * After a failed run that left the connector away from its prior state: the command that puts it back
+   * (`resume` for RUNNING, `pause` for PAUSED), offered with the outcome.
+   */
+  wayBack: z.enum(["resume", "pause"]).optional(),
   finishedAt: z.iso.datetime().optional(),
   requestId: z.string(),
   /** Where it was asked (a Slack channel id): the approval message goes there when no approvals channel is set. */

@@ -134,11 +134,35 @@ export function outcomeReply(request: ApprovalRequest): Reply {
   const what = `${request.id} (\`${request.command}\` ${request.connector} on ${request.cluster})`;
   if (request.state !== "succeeded") {
     const text = `${what} ${request.state}: ${request.outcome ?? "no reason recorded"}`;
-    return errorReply("failed", text, [{ kind: "text", text }]);
+    return errorReply("failed", text, [{ kind: "text", text }, ...wayBackParts(request)]);
   }
   const text = [`${what} is done.`, describeExecution(request), request.outcome].filter(Boolean).join(" ");
   const changed = operationKind(request.operation).outcomeParts(request, request.operation);
   return reply(text, [{ kind: "text", text }, ...changed]);
+}
+
+/**
+ * After a failed run that left the connector away from its prior state: the command that puts it back, as a
+ * button (the shell shows the command line).
+ */
+function wayBackParts(request: ApprovalRequest): ReplyPart[] {
+  const { wayBack, connector, cluster } = request;
+  if (wayBack === undefined) return [];
+  const typed = `${wayBack} ${connector} --cluster ${cluster}`;
+  return [
+    { kind: "note", text: `Put it back as it was with \`${typed}\`.` },
+    {
+      kind: "actions",
+      actions: [
+        {
+          label: wayBack === "resume" ? `Resume ${connector}` : `Pause ${connector}`,
+          style: "primary",
+          call: { command: wayBack, args: { connector } },
+          typed,
+        },
+      ],
+    },
+  ];
 }
 
 /** What the requester hears of a change of their request, or nothing when the news is their own doing. */

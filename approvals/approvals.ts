@@ -38,6 +38,11 @@ export interface ApprovalsOptions {
    * running late on old numbers. @defaultValue 5 minutes
    */
   readonly startWithinMs?: number;
+  /**
+   * How long each Connect call of an approved change waits out a 409 (a rebalance) before the change fails.
+   * @defaultValue 5 minutes (Connect's default `scheduled.rebalance.max.delay.ms`)
+   */
+  readonly rebalanceWaitMs?: number;
   readonly now?: () => Date;
   /** Each adapter's identity, by source: who may approve, and who still may when a change is about to run. */
   readonly identities: Identities;
@@ -77,6 +82,7 @@ export class Approvals {
       now,
       ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
       ...(options.startWithinMs === undefined ? {} : { startWithinMs: options.startWithinMs }),
+      ...(options.rebalanceWaitMs === undefined ? {} : { rebalanceWaitMs: options.rebalanceWaitMs }),
       ...(options.afterStep === undefined ? {} : { afterStep: options.afterStep }),
       ...(options.onConnectionError === undefined ? {} : { onConnectionError: options.onConnectionError }),
     });

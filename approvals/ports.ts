@@ -8,11 +8,14 @@ import type {
   ConnectorType,
   OffsetsChanged,
 } from "../src/connect/connect-schemas.js";
+import type { ConnectFeature } from "../src/connect/worker-version.js";
 import type { LagReadOptions, SinkLag, SinkSpec } from "../src/kafka/sink-lag-reader.js";
 
 /** Every Connect call of an execution carries the request id (a header, the log, the audit). */
 export interface CallOptions {
   readonly requestId?: string;
+  /** How long a 409 (a rebalance) is waited out before the call fails, in ms; the client's only 409 retry. */
+  readonly rebalanceWaitMs?: number;
 }
 
 /** One connector of the expanded listing (`GET /connectors?expand=status&expand=info`): what the group rule reads. */
@@ -47,6 +50,8 @@ export interface ExecutionConnect {
     options?: CallOptions,
   ): Promise<ConnectorInfo>;
   deleteConnector(name: string, options?: CallOptions): Promise<void>;
+  /** Throws `ConnectTooOld` when the worker predates a REST feature (KIP-980's initial_state…) the step needs. */
+  requireFeature(feature: ConnectFeature, operation: string, options?: CallOptions): Promise<void>;
   /** KIP-875: PATCH /connectors/{name}/offsets, on a STOPPED connector; an offset of null removes it. */
   alterOffsets(
     name: string,

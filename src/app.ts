@@ -54,7 +54,10 @@ export interface AppOptions {
   readonly metrics?: Metrics;
   /** Overrides for approvals (expiry, eligibility of approvers, a hook after each execution step). */
   readonly approvalOptions?: Partial<
-    Pick<ApprovalsOptions, "expiryMs" | "afterStep" | "lockDurationMs" | "startWithinMs" | "identityRetryMs">
+    Pick<
+      ApprovalsOptions,
+      "expiryMs" | "afterStep" | "lockDurationMs" | "startWithinMs" | "identityRetryMs" | "rebalanceWaitMs"
+    >
   >;
 }
 
@@ -166,6 +169,7 @@ export function createApp(options: AppOptions): App {
     clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
+    rebalanceWaitMs: config.approvalRebalanceWaitMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.approvalOptions,

@@ -78,6 +78,7 @@ const Environment = z.object({
   APPROVALS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   APPROVAL_EXPIRY: z.string().optional(),
   APPROVAL_START_WITHIN: z.string().optional(),
+  APPROVAL_REBALANCE_WAIT: z.string().optional(),
   APPROVALS_REQUIRED: z.string().optional(),
   APPROVERS_NEEDED: z.coerce.number().int().min(1).max(5).default(1),
   ALERTS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
@@ -271,6 +272,8 @@ const ConfigFile = z.strictObject({
   approvalExpiry: z.string().optional(),
   /** An approved request no bot process starts within this fails as stale instead of running late (`5m`). */
   approvalStartWithin: z.string().optional(),
+  /** How long an approved change waits out Connect's 409 (a rebalance) on each call before it fails (`5m`). */
+  approvalRebalanceWait: z.string().optional(),
   clusters: z
     .array(ClusterFile)
     .min(1, "configure at least one cluster")
@@ -347,6 +350,8 @@ export interface Config {
   readonly approvalExpiryMs: number;
   /** An approved request that no bot process starts within this fails as stale; it never runs late. */
   readonly approvalStartWithinMs: number;
+  /** How long each Connect call of an approved change waits out a 409 (a rebalance). @defaultValue 5 minutes */
+  readonly approvalRebalanceWaitMs: number;
   readonly alerts: AlertsConfig;
   readonly redis: RedisConfig;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
@@ -423,6 +428,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     ...(approvalsChannel === undefined ? {} : { approvalsChannel }),
     approvalExpiryMs: approvalExpiry(file?.approvalExpiry ?? vars.APPROVAL_EXPIRY),
     approvalStartWithinMs: approvalStartWithin(file?.approvalStartWithin ?? vars.APPROVAL_START_WITHIN),
+    approvalRebalanceWaitMs: approvalRebalanceWait(
+      file?.approvalRebalanceWait ?? vars.APPROVAL_REBALANCE_WAIT,
+    ),
     alerts: alertsConfig(file?.alerts, vars),
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
@@ -577,6 +585,18 @@ function approvalStartWithin(text: string | undefined): number {
   if (ms === undefined || ms < 10_000) {
     throw new ConfigError(
       `Invalid approval start bound "${text}": use a duration of at least 10 s, such as 5m (how long an approved request may wait for a bot process to start it).`,
+    );
+  }
+  return ms;
+}
+
+/** Connect's default `scheduled.rebalance.max.delay.ms` is 5 min: a dead worker's connectors wait that long. */
+function approvalRebalanceWait(text: string | undefined): number {
+  if (text === undefined) return 5 * 60_000;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 1_000) {
+    throw new ConfigError(
+      `Invalid rebalance wait "${text}": use a duration of at least 1 s, such as 5m (how long an approved change waits out Connect's 409 while its group rebalances; match the workers' scheduled.rebalance.max.delay.ms).`,
     );
   }
   return ms;

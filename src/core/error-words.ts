@@ -108,7 +108,7 @@ function connectWords(error: ConnectFailure): string {
     case "CONNECT_UNADDRESSABLE_NAME":
       return `${error.reason}. Nothing was sent to ${cluster}; such a connector can only be managed by renaming it (delete and re-create from outside).`;
     case "CONNECT_TOO_OLD":
-      return `Connect on ${cluster} (${error.url}) is too old: ${error.reason}. Offsets are read and changed through Connect's REST API from 3.6 on (KIP-875); upgrade the workers.`;
+      return `Connect on ${cluster} (${error.url}) is too old: ${error.reason}. Nothing was sent; upgrade the workers.`;
     case "CONNECT_BAD_RESPONSE":
       return `Connect on ${cluster} answered something the bot does not understand (${error.reason}). Is the URL a Connect worker?`;
   }
