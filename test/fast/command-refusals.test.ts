@@ -329,11 +329,11 @@ describe("offsets reset / set / restore", () => {
     });
     const bot = fakeBot({
       approvals: { get: async () => deleted },
-      connect: { info: connectorInfo("sink") },
+      connect: { info: connectorInfo("sink"), requireFeature: async () => {} },
     });
     await assertRefused(bot, otto, restore, {
       says: /^A connector named orders exists again on prod: delete it first, or restore offsets onto it with `offsets set`\.$/,
-      calls: ["approvals.get", "connect.info"],
+      calls: ["approvals.get", "connect.info", "connect.requireFeature"],
     });
     const gone = async () => {
       throw new ConnectNotFound({
@@ -345,10 +345,13 @@ describe("offsets reset / set / restore", () => {
       });
     };
     const withoutSecrets = { ...deleted, snapshotSecretKeys: ["connection.password"] };
-    const unsealed = fakeBot({ approvals: { get: async () => withoutSecrets }, connect: { info: gone } });
+    const unsealed = fakeBot({
+      approvals: { get: async () => withoutSecrets },
+      connect: { info: gone, requireFeature: async () => {} },
+    });
     await assertRefused(unsealed, otto, restore, {
       says: /^prod-1-abcd saved the config of orders without its secret settings .*: connection\.password\. Create the connector again from outside/,
-      calls: ["approvals.get", "connect.info"],
+      calls: ["approvals.get", "connect.info", "connect.requireFeature"],
     });
   });
 });
