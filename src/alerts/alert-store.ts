@@ -77,11 +77,14 @@ const Sample = z.object({
         logStart: z.number(),
         logEnd: z.number(),
         lag: z.number().optional(),
+        uncounted: z.number().optional(),
+        held: z.number().optional(),
         oldestUnreadAt: z.number().optional(),
       }),
     )
     .optional(),
   unreadTopics: z.array(z.string()).optional(),
+  topicsUnknown: z.string().optional(),
   underApprovedOperation: z.boolean(),
 });
 

@@ -35,7 +35,11 @@ export async function collectSamples(
           ...(task.trace === undefined ? {} : { trace: task.trace }),
         })),
         ...(connector.trace === undefined ? {} : { trace: connector.trace }),
-        ...(lag === undefined ? {} : { partitions: lag.partitions.map(partitionSample) }),
+        // Topics not known: no partitions, so the lag rules hold their state rather than read a lag of 0.
+        ...(lag === undefined || lag.topicsUnknown !== undefined
+          ? {}
+          : { partitions: lag.partitions.map(partitionSample) }),
+        ...(lag?.topicsUnknown === undefined ? {} : { topicsUnknown: lag.topicsUnknown }),
         ...(lag === undefined || lag.unread.length === 0
           ? {}
           : { unreadTopics: lag.unread.map((topic) => `${topic.topic}: ${topic.reason}`) }),
@@ -49,7 +53,7 @@ export async function collectSamples(
 }
 
 function partitionSample(lag: PartitionLag): PartitionSample {
-  const { topic, partition, committed, logStart, logEnd, oldestUnreadAt } = lag;
+  const { topic, partition, committed, logStart, logEnd, uncounted, held, oldestUnreadAt } = lag;
   return {
     topic,
     partition,
@@ -57,6 +61,9 @@ function partitionSample(lag: PartitionLag): PartitionSample {
     logStart,
     logEnd,
     lag: lag.lag,
+    // Kept only when there are some: a stored sample of a plain topic stays as small as before.
+    ...(uncounted === 0 ? {} : { uncounted }),
+    ...(held === 0 ? {} : { held }),
     ...(oldestUnreadAt === undefined ? {} : { oldestUnreadAt }),
   };
 }

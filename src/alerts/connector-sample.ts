@@ -11,6 +11,13 @@ export interface PartitionSample {
    * into account); samples stored before it existed count log end − committed.
    */
   lag?: number | undefined;
+  /**
+   * Compacted topics: offsets past the records counted in `lag`. The rules never page on them: offsets are not
+   * messages there.
+   */
+  uncounted?: number | undefined;
+  /** read_committed sinks: offsets behind a transaction still open, which the sink cannot read yet (not lag). */
+  held?: number | undefined;
   /** Timestamp (ms) of the first record the sink will receive, when lag > 0 and it was read: the oldest unread one's age. */
   oldestUnreadAt?: number | undefined;
 }
@@ -28,6 +35,8 @@ export interface ConnectorSample {
   partitions?: readonly PartitionSample[] | undefined;
   /** Topics of the sink whose lag could not be read (deleted, failing), as `topic: why`; not counted in its lag. */
   unreadTopics?: readonly string[] | undefined;
+  /** Why the sink's topics are not known (a `topics.regex` sink with no task consuming): its lag was not read. */
+  topicsUnknown?: string | undefined;
   /** An approved operation (offset reset, stop…) is running on this connector right now. */
   underApprovedOperation: boolean;
 }
@@ -48,6 +57,8 @@ const partitionFields = Object.keys({
   logStart: true,
   logEnd: true,
   lag: true,
+  uncounted: true,
+  held: true,
   oldestUnreadAt: true,
 } satisfies Record<keyof PartitionSample, true>) as (keyof PartitionSample)[];
 

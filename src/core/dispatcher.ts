@@ -198,6 +198,13 @@ export class Dispatcher {
       return reply;
     } catch (error) {
       const failure = describeFailure(error, invocation.requestId);
+      // The person is told the logs have it under this request id: they must. Known failures are worded in
+      // full for the person and the audit line carries them; an unexpected one is logged with its cause and stack.
+      if (failure.code === "INTERNAL")
+        this.#options.logger?.error(
+          { err: error, requestId: invocation.requestId, command: command.name, cluster: cluster.name },
+          `${command.name}: failed inside the bot`,
+        );
       await record({ ...about, outcome: "failed", errorCode: failure.code, detail: failure.summary });
       return errorReply("failed", failure.summary);
     }
