@@ -14,8 +14,9 @@ import { wellFormed } from "./cut-text.js";
  *
  * A pattern's match never leaves its value: it stops at the end of the line, and a quoted value's closing quote
  * counts only in the same table cell (cells are set apart by a tab, two spaces or ` |`, as `alignColumns` and
- * Markdown tables draw them); a value starts at most one space after its name, separator or scheme. An opening quote that is not closed there hides only up to the next whitespace or
- * separator, so a quote typed in a reason cannot hide the rows of `audit` that follow it.
+ * Markdown tables draw them); a value starts at most one space after its name, separator or scheme. An opening
+ * quote that is not closed there hides only up to the next whitespace or separator, so a quote typed in a reason
+ * cannot hide the rows of `audit` that follow it.
  */
 
 export const hidden = "••••••";
