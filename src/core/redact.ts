@@ -72,9 +72,11 @@ export const textPatterns: readonly TextPattern[] = [
   },
   {
     // `scheme://user:password@host`, any scheme (jdbc:mysql://, mongodb+srv://, redis://:password@…), and with
-    // one slash: Java's file paths fold `//`, so a trace can show `postgres:/admin:password@db`.
+    // one slash: Java's file paths fold `//`, so a trace can show `postgres:/admin:password@db`. A password may
+    // hold `@` itself: the user info ends at the last `@` before the path.
     name: "URL user and password",
-    pattern: /((?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/?[^\s:/@?#"'<>]*:)[^\s@"'<>]+@/gi,
+    pattern:
+      /((?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/?[^\s:/@?#"'<>]*:)(?:[^\s@"'<>]|@(?=[^\s/?#@"'<>]*@))+@/gi,
     replace: `$1${hidden}@`,
   },
   {

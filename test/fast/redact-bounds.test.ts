@@ -73,6 +73,7 @@ describe("credentials in map form and in headers: the value hidden, the scheme k
       ["Authorization: Bearer abc.def.ghi", "Authorization: Bearer ••••••"],
       ["x-api-key: [k3y-value]", "x-api-key: [••••••]"],
       ["http://u:p4ss@host:8080/path", `http://u:${hidden}@host:8080/path`],
+      ["https://u:p@ss@host/x?mail=a@b.example", `https://u:${hidden}@host/x?mail=a@b.example`],
     ];
     for (const [text, expected] of cases) assert.equal(redactText(text), expected, text);
   });
