@@ -2,7 +2,7 @@ import { groupSharing, sharedGroupNote } from "../approvals/shared-group.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnector } from "../src/core/connector-args.js";
 import type { ClusterClients } from "../src/core/ports.js";
-import { redactText, secretValues } from "../src/core/redact.js";
+import { hideSecretValues, redactText, secretValues } from "../src/core/redact.js";
 import { type ReplyPart, reply } from "../src/core/reply.js";
 
 const traceLines = 8;
@@ -59,7 +59,7 @@ export const status = defineCommand({
       // Hidden before it is cut: a private key's lines, or a URL, must not be split past the patterns.
       parts.push({
         kind: "code",
-        text: redactText(trace, secrets).split("\n").slice(0, traceLines).join("\n"),
+        text: redactText(hideSecretValues(trace, secrets)).split("\n").slice(0, traceLines).join("\n"),
       });
     }
     return reply(summary, parts);

@@ -115,12 +115,12 @@ export const textPatterns: readonly TextPattern[] = [
 ];
 
 /**
- * Hides credentials inside free text: each of `secrets` (values known to be secret, e.g. a connector's from
- * {@link secretValues}) wherever it appears, then URLs, headers, PEM blocks, JSON keys, `password=` pairs. The
- * result is well-formed Unicode, as every exit needs it (see `wellFormed`).
+ * Hides credentials inside free text: URLs, headers, PEM blocks, JSON keys, `password=` pairs. The result is
+ * well-formed Unicode, as every exit needs it (see `wellFormed`). Where the connector is known, hide its secret
+ * values first with {@link hideSecretValues}.
  */
-export function redactText(text: string, secrets: readonly string[] = []): string {
-  let result = hideKnown(wellFormed(text), secrets);
+export function redactText(text: string): string {
+  let result = wellFormed(text);
   for (const { name, pattern, replace } of textPatterns) {
     result =
       name === "secret name and value"
@@ -143,8 +143,12 @@ function hideValue(value: string): string {
  */
 const shortSecret = 6;
 
-/** Each secret, as written raw, inside a JSON string and in a URL, replaced by `hidden`; longest first. */
-function hideKnown(text: string, secrets: readonly string[]): string {
+/**
+ * Each of `secrets` (values known to be secret, a connector's from {@link secretValues}) replaced by `hidden`
+ * wherever it appears in `text`: as written, inside a JSON string and URL-encoded; longest first. A value shorter
+ * than 6 characters only where it stands alone.
+ */
+export function hideSecretValues(text: string, secrets: readonly string[]): string {
   const forms = new Set(
     secrets
       .map((secret) => wellFormed(secret))
@@ -163,7 +167,7 @@ function hideKnown(text: string, secrets: readonly string[]): string {
 
 /**
  * The values a connector's config holds that are secret, as {@link secretSettings} decides: what
- * {@link redactText} hides wherever it appears in that connector's traces and settings.
+ * {@link hideSecretValues} hides wherever they appear in that connector's traces and settings.
  */
 export function secretValues(
   config: Readonly<Record<string, string>>,
@@ -229,6 +233,9 @@ export function redactConfig(
   const secret = new Set(secretSettings(config, passwordKeys));
   const known = secretValues(config, passwordKeys);
   return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [key, secret.has(key) ? hidden : redactText(value, known)]),
+    Object.entries(config).map(([key, value]) => [
+      key,
+      secret.has(key) ? hidden : redactText(hideSecretValues(value, known)),
+    ]),
   );
 }
