@@ -3,6 +3,7 @@ import { groupSharing, sharedGroupNote, sharedGroupsLine } from "../approvals/sh
 import { type LagTrend, lagTrend } from "../src/alerts/lag-trend.js";
 import { defineCommand, positional } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
+import { cutText } from "../src/core/cut-text.js";
 import { formatDuration } from "../src/core/duration.js";
 import { reply } from "../src/core/reply.js";
 import type { SinkConsumerSettings } from "../src/kafka/sink-consumer.js";
@@ -129,7 +130,7 @@ export const lag = defineCommand({
           .slice(0, shownRows)
           .map(({ sink, lag: l }) =>
             l instanceof Error
-              ? [sink.name, sink.state, "", `unreadable: ${l.message.slice(0, 80)}`]
+              ? [sink.name, sink.state, "", `unreadable: ${cutText(l.message, 80)}`]
               : [sink.name, sink.state, String(l.partitions.length), totalOf(l)],
           ),
         ...(lags.length > shownRows

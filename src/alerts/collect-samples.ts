@@ -1,4 +1,5 @@
 import type { ClusterHandle } from "../core/cluster-handle.js";
+import { hideSecretValues, secretValues } from "../core/redact.js";
 import type { PartitionLag, SinkLag } from "../kafka/sink-lag-reader.js";
 import type { ConnectorSample, PartitionSample } from "./connector-sample.js";
 
@@ -17,6 +18,14 @@ export async function collectSamples(
   const lags = sinks.length === 0 ? new Map() : await cluster.lag.lagOfSinks(sinks).catch(() => new Map());
   // The sample is dated when its offsets were read, not when the poll began: windows are measured in this time.
   const now = clock();
+  // A trace may repeat one of its connector's secret settings alone: hidden before the sample is kept anywhere
+  // (the alert store then applies the patterns to what is left).
+  // The plugin's PASSWORD keys are cached per plugin, so this asks Connect once per plugin, not per connector.
+  const secretsOf = new Map<string, string[]>();
+  for (const { name, config, trace, tasks } of connectors) {
+    if (trace !== undefined || tasks.some((task) => task.trace !== undefined))
+      secretsOf.set(name, secretValues(config, await cluster.connect.passwordKeys(config)));
+  }
   const lagOf = new Map<string, SinkLag>();
   for (const sink of sinks) {
     const lag: SinkLag | Error | undefined = lags.get(sink.name);
@@ -32,9 +41,13 @@ export async function collectSamples(
         tasks: connector.tasks.map((task) => ({
           id: task.id,
           state: task.state,
-          ...(task.trace === undefined ? {} : { trace: task.trace }),
+          ...(task.trace === undefined
+            ? {}
+            : { trace: hideSecretValues(task.trace, secretsOf.get(connector.name) ?? []) }),
         })),
-        ...(connector.trace === undefined ? {} : { trace: connector.trace }),
+        ...(connector.trace === undefined
+          ? {}
+          : { trace: hideSecretValues(connector.trace, secretsOf.get(connector.name) ?? []) }),
         // Topics not known: no partitions, so the lag rules hold their state rather than read a lag of 0.
         ...(lag === undefined || lag.topicsUnknown !== undefined
           ? {}

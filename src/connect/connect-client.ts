@@ -4,6 +4,7 @@ import { Pool } from "undici";
 import type { z } from "zod";
 import { z as zod } from "zod";
 import { commandDeadline } from "../core/command-deadline.js";
+import { cutText } from "../core/cut-text.js";
 import { isUntrustedCertificate } from "../tls-certificate-errors.js";
 import {
   ConnectBadRequest,
@@ -677,7 +678,7 @@ function errorMessage(text: string): string {
   const parsed = ConnectErrorBody.safeParse(safeJson(text));
   if (parsed.success) return parsed.data.message;
   const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
-  return (title ?? text).trim().slice(0, 300) || "(no message)";
+  return cutText((title ?? text).trim(), 300) || "(no message)";
 }
 
 function isUndiciTimeout(error: unknown): boolean {

@@ -4,6 +4,7 @@ import type { ClusterHandle } from "./cluster-handle.js";
 import { withCommandDeadline } from "./command-deadline.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
+import { cutText } from "./cut-text.js";
 import { describeFailure } from "./error-words.js";
 import { type Identities, identityOf, roleThrough } from "./identity.js";
 import type { CommandServices } from "./ports.js";
@@ -124,7 +125,7 @@ export class Dispatcher {
         actorId: invocation.actor.id,
         actorName: invocation.actor.name,
         source: invocation.actor.source,
-        args: redactText(text).slice(0, 500),
+        args: cutText(redactText(text), 500),
         durationMs: Math.round(performance.now() - started),
         requestId: invocation.requestId,
         ...fields,
