@@ -135,6 +135,8 @@ const structuralKey =
 
 /** A worker upgrade can change a plugin's definitions: answers are asked again after this long. */
 const passwordKeysTtlMs = 10 * 60_000;
+/** How long a plugin whose validation failed is not asked again, in ms. */
+const unvalidatedRetryMs = 60_000;
 
 /**
  * A typed client for one Kafka Connect cluster's REST API, over one undici connection pool. Every response is
@@ -172,7 +174,10 @@ export class ConnectClient {
   readonly #url: string;
   /** HTTPS with no client certificate configured: a hang-up may mean the worker wants one. */
   readonly #tlsWithoutCertificate: boolean;
-  readonly #passwordKeys = new Map<string, { readonly keys: ReadonlySet<string>; readonly until: number }>();
+  readonly #passwordKeys = new Map<
+    string,
+    { readonly keys: ReadonlySet<string> | undefined; readonly until: number }
+  >();
   readonly #onRequest: ((failure: ConnectErrorCode | undefined) => void) | undefined;
 
   constructor(options: ConnectClientOptions) {
@@ -488,7 +493,8 @@ export class ConnectClient {
    * The keys of a connector's config that its plugin declares as secret (type `PASSWORD`), or undefined when the
    * worker cannot say (an old or unreachable worker, an unknown class): callers then fall back to key names.
    * Only the config's structure is sent (class, version, transforms, predicates, converters), never its values,
-   * so validating reaches no external system; answers are kept per class, version and structure for 10 min.
+   * so validating reaches no external system; answers are kept per class, version and structure for 10 min, and
+   * "cannot say" for 1 min.
    */
   async passwordKeys(
     config: ConnectorConfig,
@@ -513,7 +519,10 @@ export class ConnectClient {
         ),
       () => undefined,
     );
-    if (keys !== undefined) this.#passwordKeys.set(cacheKey, { keys, until: Date.now() + passwordKeysTtlMs });
+    // A plugin that cannot validate (its class gone, a worker timing out) is asked again only after a while: every
+    // alert poll asks this for each failing connector, and a storm of them must not wait on Connect each time.
+    const ttl = keys === undefined ? unvalidatedRetryMs : passwordKeysTtlMs;
+    this.#passwordKeys.set(cacheKey, { keys, until: Date.now() + ttl });
     return keys;
   }
 
