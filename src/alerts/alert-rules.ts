@@ -115,6 +115,7 @@ const windowThresholds: Readonly<Record<WindowThreshold, true>> = {
   stalledMs: true,
   fallingBehindMs: true,
   pausedMs: true,
+  unassignedMs: true,
 };
 
 /** The thresholds a rule may read directly: its window comes only through `windowMs`. */

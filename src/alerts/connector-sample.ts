@@ -22,13 +22,24 @@ export interface PartitionSample {
   oldestUnreadAt?: number | undefined;
 }
 
+/**
+ * Where Connect says a connector or a task is: the `worker_id` of its status (`host:port`, the worker's advertised
+ * REST address; for UNASSIGNED, the worker that last had it), and whether that worker did not answer at it.
+ */
+export interface Placement {
+  /** Absent in samples stored before placements were kept. */
+  workerId?: string | undefined;
+  /** The worker did not answer `GET /` at its address in this poll while another worker of the cluster did. */
+  workerGone?: true | undefined;
+}
+
 /** What one poll saw of one connector; the rules read a short history of these. */
-export interface ConnectorSample {
+export interface ConnectorSample extends Placement {
   /** ms epoch when sampled */
   at: number;
   state: ConnectorState;
   type: "sink" | "source" | "unknown";
-  tasks: readonly { id: number; state: ConnectorState; trace?: string | undefined }[];
+  tasks: readonly ({ id: number; state: ConnectorState; trace?: string | undefined } & Placement)[];
   /** Connector-level trace when FAILED. */
   trace?: string | undefined;
   /** Sinks only, when lag could be read. */
@@ -46,10 +57,13 @@ const minuteMs = 60_000;
 type TaskSample = ConnectorSample["tasks"][number];
 
 /** Every field of each, so that a field added to the type is compared too (the compiler asks for it here). */
-const taskFields = Object.keys({ id: true, state: true, trace: true } satisfies Record<
-  keyof TaskSample,
-  true
->) as (keyof TaskSample)[];
+const taskFields = Object.keys({
+  id: true,
+  state: true,
+  trace: true,
+  workerId: true,
+  workerGone: true,
+} satisfies Record<keyof TaskSample, true>) as (keyof TaskSample)[];
 const partitionFields = Object.keys({
   topic: true,
   partition: true,
