@@ -33,7 +33,7 @@ const scenarios: Partial<Record<AlertRule, (m: number) => ConnectorSample>> = {
   "falling-behind": (m) => sink(m, 100 + m * 10, 1_000 + m * 100),
   unassigned: (m) => ({
     ...sink(m, 0, 1_000),
-    tasks: [{ id: 0, state: "UNASSIGNED", workerId: "10.0.0.7:8083" }],
+    tasks: [{ id: 0, state: "UNASSIGNED", workerId: "127.0.0.1:8083" }],
   }),
 };
 

@@ -42,6 +42,8 @@ class ConnectStatuses {
   /** Each listed connector's task state, by name; a connector not in the map does not exist. */
   tasks = new Map<string, "RUNNING" | "FAILED">();
   readonly #server: Server;
+  /** This stand-in's own address: the poll probes each worker a status names, and only loopback is ours to call. */
+  #workerId = "";
 
   constructor(readonly topic: string) {
     this.#server = createServer((request, response) => {
@@ -62,12 +64,12 @@ class ConnectStatuses {
             status: {
               name,
               type: "sink",
-              connector: { state: "RUNNING", worker_id: "10.0.0.7:8083" },
+              connector: { state: "RUNNING", worker_id: this.#workerId },
               tasks: [
                 {
                   id: 0,
                   state,
-                  worker_id: "10.0.0.7:8083",
+                  worker_id: this.#workerId,
                   ...(state === "FAILED" ? { trace: traceOf(name) } : {}),
                 },
               ],
@@ -82,7 +84,8 @@ class ConnectStatuses {
   async listen(): Promise<string> {
     this.#server.listen(0, "127.0.0.1");
     await once(this.#server, "listening");
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#workerId = `127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return `http://${this.#workerId}`;
   }
 
   async close(): Promise<void> {

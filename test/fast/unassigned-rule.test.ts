@@ -6,8 +6,8 @@ import type { ConnectorSample } from "../../src/alerts/connector-sample.js";
 
 const minute = 60_000;
 const start = Date.UTC(2025, 0, 6, 9, 0);
-const dead = "10.0.0.7:8083";
-const live = "10.0.0.8:8083";
+const dead = "worker-1:8083";
+const live = "worker-2:8083";
 
 type Part = Pick<ConnectorSample, "state" | "workerId" | "workerGone">;
 const running = (workerId: string): Part => ({ state: "RUNNING", workerId });
