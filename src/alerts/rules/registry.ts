@@ -4,6 +4,7 @@ import { connectorFailed } from "./connector-failed.js";
 import { dataLossRisk } from "./data-loss-risk.js";
 import { fallingBehind } from "./falling-behind.js";
 import { lagHigh } from "./lag-high.js";
+import { offsetsMoved } from "./offsets-moved.js";
 import type { AlertRuleSpec } from "./rule.js";
 import { stalled } from "./stalled.js";
 import { taskFailed } from "./task-failed.js";
@@ -18,6 +19,7 @@ export const alertRuleTable = {
   "task-failed": taskFailed,
   "unexpected-pause": unexpectedPause,
   "data-loss-risk": dataLossRisk,
+  "offsets-moved": offsetsMoved,
   "lag-high": lagHigh,
   stalled,
   "falling-behind": fallingBehind,
