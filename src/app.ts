@@ -221,7 +221,7 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
   const dispatcher = new Dispatcher({
-    services: { approvals, alerts },
+    services: { approvals, alerts, automation },
     commands,
     clusters,
     channelClusters: config.channelClusters,

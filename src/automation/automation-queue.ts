@@ -19,6 +19,7 @@ export const AutomationJob = z.discriminatedUnion("kind", [
     attempt: z.number().int().min(1),
     episode: z.number().int().min(0),
   }),
+  z.object({ kind: z.literal("logger-revert"), id: z.string() }),
 ]);
 export type AutomationJob = z.infer<typeof AutomationJob>;
 
@@ -125,6 +126,8 @@ export class AutomationQueue {
     switch (data.kind) {
       case "restart":
         return handlers.restart(data);
+      case "logger-revert":
+        return handlers["logger-revert"](data);
     }
   }
 }

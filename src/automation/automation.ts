@@ -5,6 +5,7 @@ import type { AutomationConfig } from "../config.js";
 import type { AuditLog } from "../core/audit-log.js";
 import { AutoRestart, type RestartConnect } from "./auto-restart.js";
 import { AutomationQueue } from "./automation-queue.js";
+import { type LoggerConnect, LogLevels } from "./log-levels.js";
 import { Stories } from "./stories.js";
 import type { StoryNotifier } from "./story-notifier.js";
 
@@ -14,7 +15,7 @@ export interface AutomationOptions {
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly config: AutomationConfig;
-  readonly clusters: readonly { readonly name: string; readonly connect: RestartConnect }[];
+  readonly clusters: readonly { readonly name: string; readonly connect: RestartConnect & LoggerConnect }[];
   readonly audit: AuditLog;
   /** Says a line in the thread of a connector's alert messages (Alerts.tell). */
   readonly tellAlert: (cluster: string, connector: string, news: string) => Promise<void>;
@@ -29,13 +30,26 @@ export interface AutomationOptions {
 }
 
 /**
- * Work the bot does by itself, on one BullMQ queue (`automation`): auto-restart of transient failures. Every
+ * Work the bot does by itself, on one BullMQ queue (`automation`): auto-restart of transient failures, log levels
+ * that put themselves back. Every
  * process may start the worker; each due job runs once, on one of them, on time after a restart of the bot.
  */
+declare module "../core/ports.js" {
+  /** What commands may do with the bot's own scheduled work. */
+  interface CommandServices {
+    readonly automation: {
+      readonly logLevels: Pick<LogLevels, "list" | "set" | "revert" | "openChange">;
+      /** The longest `--for` of a log level change (automation.loggers.maxFor), ms. */
+      readonly loggerMaxForMs: number;
+    };
+  }
+}
+
 export class Automation {
   readonly queue: AutomationQueue;
   readonly autoRestart: AutoRestart;
   readonly stories: Stories;
+  readonly logLevels: LogLevels;
   readonly #options: AutomationOptions;
 
   constructor(options: AutomationOptions) {
@@ -65,11 +79,25 @@ export class Automation {
       heldBy: (cluster, connector) => this.heldBy(cluster, connector),
       now,
     });
+    this.logLevels = new LogLevels({
+      redis: options.redis,
+      keyPrefix: options.keyPrefix,
+      queue: this.queue,
+      stories: this.stories,
+      audit: options.audit,
+      connectOf: (cluster) => options.clusters.find((each) => each.name === cluster)?.connect,
+      now,
+    });
   }
 
   /** Starts this process's worker. */
   start(): void {
-    this.queue.start({ restart: (job) => this.autoRestart.run(job) });
+    this.queue.start({
+      restart: (job) => this.autoRestart.run(job),
+      "logger-revert": async (job) => {
+        await this.logLevels.revert(job.id);
+      },
+    });
   }
 
   /** Called after each alert poll of a cluster (see AutoRestart.afterPoll). */
@@ -84,6 +112,11 @@ export class Automation {
     if ((await this.#options.approvalHolds(cluster)).get(connector) === "operating")
       return "an approved change";
     return undefined;
+  }
+
+  /** See CommandServices.automation. */
+  get loggerMaxForMs(): number {
+    return this.#options.config.loggers.maxFor;
   }
 
   async close(drainMs: number): Promise<void> {
