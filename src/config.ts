@@ -275,7 +275,7 @@ const TraceRuleFile = z.strictObject({
 
 /**
  * Work the bot does by itself (README, "Work that runs by itself"): auto-restart per connector pattern, the trace
- * rules that decide it, log levels that revert, bulk actions. Nothing here is on until it is configured.
+ * rules that decide it, log levels that revert. Nothing here is on until it is configured.
  */
 const AutomationFile = z.strictObject({
   /** Where the stories of windows, log levels and bulk actions are told; without it, the alerts channel. */
@@ -314,14 +314,6 @@ const AutomationFile = z.strictObject({
       maxFor: duration("loggers.maxFor", 60_000).default(4 * 3_600_000),
     })
     .default({ maxFor: 4 * 3_600_000 }),
-  bulk: z
-    .strictObject({
-      /** A bulk action on more connectors than this is one approval request. @defaultValue 10 */
-      approvalAbove: z.number().int().min(1).default(10),
-      /** Connect calls a bulk action has in flight at once. @defaultValue 4 */
-      concurrency: z.number().int().min(1).max(32).default(4),
-    })
-    .default({ approvalAbove: 10, concurrency: 4 }),
 });
 
 /** The `automation` section, parsed (durations in ms); see the file's schema for each setting's default. */
