@@ -278,7 +278,7 @@ const TraceRuleFile = z.strictObject({
  * rules that decide it, log levels that revert. Nothing here is on until it is configured.
  */
 const AutomationFile = z.strictObject({
-  /** Where the stories of windows, log levels and bulk actions are told; without it, the alerts channel. */
+  /** Where the stories of log level changes are told; without it, the alerts channel. */
   channel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   /** Auto-restart, opted in per connector pattern: the first entry whose globs match applies. */
   autoRestart: z
