@@ -1,6 +1,9 @@
 import { type ApprovalRequest, type ApprovalStore, openStates } from "./approval-store.js";
 import { operationKind } from "./kinds/registry.js";
 
+/** How long after an approved run ends its connector counts as under it (longer than a default poll, 30 s). */
+const justEndedMs = 2 * 60_000;
+
 /** What is read about requests, without changing them: one, the recent ones, and what they explain. */
 export class ApprovalViews {
   readonly #store: ApprovalStore;
@@ -30,15 +33,19 @@ export class ApprovalViews {
   }
 
   /**
-   * Connectors whose halt an approved request explains: one is working on them now ("operating"), or their latest
-   * request succeeded in leaving them STOPPED on purpose (a `stop`), which explains that state until they run again.
+   * Connectors whose halt an approved request explains: one is working on them now ("operating"), or ended its
+   * run less than `justEndedMs` ago (a poll may not have seen it run: what it moved is still its doing, and the
+   * offsets-moved alert stays quiet), or their latest request succeeded in leaving them STOPPED on purpose (a
+   * `stop`), which explains that state until they run again.
    */
-  async explainedHalts(cluster: string): Promise<Map<string, "operating" | "stopped">> {
+  async explainedHalts(cluster: string, now = Date.now()): Promise<Map<string, "operating" | "stopped">> {
     const explained = new Map<string, "operating" | "stopped">();
     // Newest first: the first request seen for a connector is its latest.
     for (const r of await this.#store.recent(200)) {
       if (r.cluster !== cluster || explained.has(r.connector)) continue;
-      if (r.state === "approved" || r.state === "executing") explained.set(r.connector, "operating");
+      const justEnded = r.finishedAt !== undefined && now - Date.parse(r.finishedAt) < justEndedMs;
+      if (r.state === "approved" || r.state === "executing" || (r.step !== undefined && justEnded))
+        explained.set(r.connector, "operating");
       else if (r.state === "succeeded" && operationKind(r.operation).leavesStopped === true)
         explained.set(r.connector, "stopped");
     }

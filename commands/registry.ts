@@ -16,6 +16,9 @@ import { deny } from "./deny.js";
 import { help } from "./help.js";
 import { lag } from "./lag.js";
 import { list } from "./list.js";
+import { loggers } from "./loggers.js";
+import { loggersReset } from "./loggers-reset.js";
+import { loggersSet } from "./loggers-set.js";
 import { offsetsGet } from "./offsets-get.js";
 import { offsetsReset } from "./offsets-reset.js";
 import { offsetsRestore } from "./offsets-restore.js";
@@ -40,6 +43,9 @@ export const commands: readonly Command[] = [
   resume,
   restart,
   stop,
+  loggers,
+  loggersSet,
+  loggersReset,
   deleteConnector,
   offsetsReset,
   offsetsSet,

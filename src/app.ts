@@ -7,6 +7,8 @@ import { commands } from "../commands/registry.js";
 import type { AlertNotifier } from "./alerts/alert-notifier.js";
 import { Alerts } from "./alerts/alerts.js";
 import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
+import { Automation } from "./automation/automation.js";
+import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { Cluster } from "./cluster.js";
 import type { Config } from "./config.js";
 import { ConnectClient } from "./connect/connect-client.js";
@@ -48,6 +50,8 @@ export interface AppOptions {
   }) => ApprovalNotifier;
   /** Shows alerts (the Slack adapter's messages); made once Redis is connected. */
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
+  /** Tells the stories of work the bot does by itself (Slack threads); without it, they are logged. */
+  readonly storyNotifier?: StoryNotifier;
   /** Told once when Redis stops answering and once when it is back (default: a warning in the log). */
   readonly reportRedis?: (line: string) => void;
   /** Where the app counts what it does; tests pass their own. Default: a new registry. */
@@ -73,6 +77,8 @@ export interface App {
   readonly logger: Logger;
   readonly approvals: Approvals;
   readonly alerts: Alerts;
+  /** Work the bot does by itself: auto-restart, reverting log levels, maintenance windows. */
+  readonly automation: Automation;
   /** Why Redis cannot be used right now (what, where, how to start it), or undefined while it answers. */
   redisOutage(): string | undefined;
   /** What `/healthz`, `/readyz` and `/metrics` read. */
@@ -177,13 +183,34 @@ export function createApp(options: AppOptions): App {
     notifier: observed.notifier,
     afterStep: observed.afterStep,
   });
-  const alerts = new Alerts({
+  const onQueueError = (error: Error) => {
+    const other = redisWatch.notice(error);
+    if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
+  };
+  const automation: Automation = new Automation({
+    connection: queueConnection,
+    redis,
+    keyPrefix,
+    config: config.automation,
+    clusters,
+    audit,
+    // Called only once polls run, after `alerts` below exists: the two need each other.
+    tellAlert: (cluster, connector, news) => alerts.tell(cluster, connector, news),
+    approvalHolds: (cluster) => approvals.explainedHalts(cluster),
+    notifier: options.storyNotifier,
+    channel: config.automation.channel ?? config.alerts.channel,
+    logger,
+    onConnectionError: onQueueError,
+    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
+  });
+  const alerts: Alerts = new Alerts({
     connection: queueConnection,
     redis,
     keyPrefix,
     clusters,
     config: config.alerts,
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
+    afterPoll: (cluster, samples) => automation.afterPoll(cluster, samples),
     logger,
     onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
     onConnectionError: (error) => {
@@ -194,7 +221,7 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
   const dispatcher = new Dispatcher({
-    services: { approvals, alerts },
+    services: { approvals, alerts, automation },
     commands,
     clusters,
     channelClusters: config.channelClusters,
@@ -234,6 +261,7 @@ export function createApp(options: AppOptions): App {
     logger,
     approvals,
     alerts,
+    automation,
     redisOutage: () => redisWatch.outage,
     operations: { metrics, readiness },
     onRequestChanged(listener) {
@@ -241,7 +269,11 @@ export function createApp(options: AppOptions): App {
       return () => requestListeners.delete(listener);
     },
     async close(closeOptions) {
-      await Promise.all([alerts.close(closeOptions), approvals.close(closeOptions)]);
+      await Promise.all([
+        alerts.close(closeOptions),
+        approvals.close(closeOptions),
+        automation.close(closeOptions?.drainMs ?? 20_000),
+      ]);
       queueConnection.disconnect();
       await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));
       redis.disconnect();

@@ -264,8 +264,69 @@ const AlertsFile = z.strictObject({
     .default([]),
 });
 
+/** One trace rule as written in the file: a regular expression over the whole trace, its verdict and why. */
+const TraceRuleFile = z.strictObject({
+  match: z.string().refine((text) => {
+    try {
+      new RegExp(text, "i");
+      return true;
+    } catch {
+      return false;
+    }
+  }, "a regular expression (JavaScript syntax)"),
+  verdict: z.enum(["transient", "persistent"]),
+  why: z.string().min(1),
+});
+
+/**
+ * Work the bot does by itself (README, "Work that runs by itself"): auto-restart per connector pattern, the trace
+ * rules that decide it, log levels that revert. Nothing here is on until it is configured.
+ */
+const AutomationFile = z.strictObject({
+  /** Where the stories of log level changes are told; without it, the alerts channel. */
+  channel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
+  /** Auto-restart, opted in per connector pattern: the first entry whose globs match applies. */
+  autoRestart: z
+    .array(
+      z.strictObject({
+        cluster: z.string().min(1).default("*"),
+        connector: z.string().min(1),
+        /** Restarts tried before the bot gives up and leaves the failure to a human. @defaultValue 3 */
+        attempts: z.number().int().min(1).max(20).default(3),
+        backoff: z
+          .strictObject({
+            /** The wait before the first restart. @defaultValue 30s */
+            first: duration("backoff.first", 1_000).default(30_000),
+            /** Each next wait is the last one times this. @defaultValue 2 */
+            factor: z.number().min(1).max(10).default(2),
+            /** No wait is longer than this. @defaultValue 10m */
+            cap: duration("backoff.cap", 1_000).default(10 * 60_000),
+          })
+          .default({ first: 30_000, factor: 2, cap: 10 * 60_000 }),
+        /**
+         * Healthy this long after a restart resets the count; failing again sooner counts as a failed attempt.
+         * @defaultValue 10m
+         */
+        healthyFor: duration("healthyFor", 1_000).default(10 * 60_000),
+      }),
+    )
+    .default([]),
+  /** Trace rules checked before the built-in table (src/automation/trace-classes.ts), first match wins. */
+  traceRules: z.array(TraceRuleFile).default([]),
+  loggers: z
+    .strictObject({
+      /** The longest `--for` a log level may be changed for; DEBUG and TRACE always need one. @defaultValue 4h */
+      maxFor: duration("loggers.maxFor", 60_000).default(4 * 3_600_000),
+    })
+    .default({ maxFor: 4 * 3_600_000 }),
+});
+
+/** The `automation` section, parsed (durations in ms); see the file's schema for each setting's default. */
+export type AutomationConfig = z.infer<typeof AutomationFile>;
+
 const ConfigFile = z.strictObject({
   alerts: AlertsFile.optional(),
+  automation: AutomationFile.default(AutomationFile.parse({})),
   /** A channel's default cluster, by channel id. */
   channels: z
     .record(z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD"), z.string())
@@ -358,6 +419,7 @@ export interface Config {
   /** How long each Connect call of an approved change waits out a 409 (a rebalance). @defaultValue 5 minutes */
   readonly approvalRebalanceWaitMs: number;
   readonly alerts: AlertsConfig;
+  readonly automation: AutomationConfig;
   readonly redis: RedisConfig;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
   /** The library every cluster's lag reader reads Kafka with (README, "Kafka client"). */
@@ -437,6 +499,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
       file?.approvalRebalanceWait ?? vars.APPROVAL_REBALANCE_WAIT,
     ),
     alerts: alertsConfig(file?.alerts, vars),
+    automation: file?.automation ?? AutomationFile.parse({}),
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
     ...(auditChannel === undefined ? {} : { auditChannel }),

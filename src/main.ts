@@ -20,6 +20,7 @@ import {
 import { SlackAlertNotifier } from "./slack/slack-alerts.js";
 import { SlackApprovalNotifier } from "./slack/slack-approvals.js";
 import { SlackAccounts } from "./slack/slack-principals.js";
+import { SlackStoryNotifier } from "./slack/slack-stories.js";
 
 const { values } = parseArgs({ options: { command: { type: "string", short: "C" } } });
 
@@ -67,6 +68,7 @@ const app = createApp({
             ...(config.approvalsChannel === undefined ? {} : { channel: config.approvalsChannel }),
           }),
         alertNotifier: () => new SlackAlertNotifier(slackClient),
+        storyNotifier: new SlackStoryNotifier(slackClient),
       }),
 });
 let slackAdapter: RunningSlackAdapter | undefined;
@@ -111,6 +113,7 @@ if (values.command === undefined) {
   startWhenRedisAnswers("the approvals worker", async () => {
     for (const warning of (await checkRedisDurability(app.redis)).warnings) logger.warn(warning);
     await app.approvals.startWorker();
+    app.automation.start();
   });
 }
 

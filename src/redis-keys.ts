@@ -15,7 +15,7 @@ export class RedisKeys {
   }
 
   /**
-   * BullMQ's `prefix` option for every queue (`approvals`, `alerts`): BullMQ names its own keys
+   * BullMQ's `prefix` option for every queue (`approvals`, `alerts`, `automation`): BullMQ names its own keys
    * `<prefix>bull:<queue>:…` from it and keeps finished jobs as each queue's options say.
    */
   get bullPrefix(): string {
@@ -140,6 +140,48 @@ export class RedisKeys {
   /** String: the replica that posted "alerting stopped". TTL: as long as the notice is up (ms). */
   get alertStoppedNotice(): string {
     return `${this.#prefix}alerts:stopped-notice`;
+  }
+
+  /**
+   * Hash: a connector's auto-restart count (src/automation/auto-restart.ts): `attempts` made, `lastRestartAt` (ms),
+   * `episode` (raised when a healthy stretch resets the count), `told` (the verdict last said in the alert thread).
+   * TTL 1 day, renewed at each write.
+   */
+  autoRestart(cluster: string, connector: string): string {
+    return `${this.#prefix}automation:restart:${JSON.stringify([cluster, connector])}`;
+  }
+
+  /** String (JSON): a log level the bot changed for a while, by its id (src/automation/log-levels.ts). No TTL. */
+  logLevelChange(id: string): string {
+    return `${this.#prefix}automation:logger:${id}`;
+  }
+
+  /** Hash: the open log level changes, field `<cluster>/<logger>`, value the change's id. No TTL. */
+  get logLevelOpen(): string {
+    return `${this.#prefix}automation:logger-open`;
+  }
+
+  /** String (JSON): a maintenance window, by its id (src/automation/windows.ts). Kept 30 days after it ends. */
+  maintenanceWindow(id: string): string {
+    return `${this.#prefix}automation:window:${id}`;
+  }
+
+  /** Sorted set: maintenance window ids scored by their end (ms), for `windows` and the alerts' hold. No TTL. */
+  get maintenanceWindowIndex(): string {
+    return `${this.#prefix}automation:windows`;
+  }
+
+  /** String (counter): the `<n>` in automation ids (`log-<n>`, `window-<n>`, `bulk-<n>`). No TTL. */
+  get automationCounter(): string {
+    return `${this.#prefix}automation:counter`;
+  }
+
+  /**
+   * String: a story's Slack thread address (`<channel>:<ts>`), or "posting" while one process posts it, by the
+   * story's id (a window, a log level change, a bulk action). TTL 30 days (60 s while posting).
+   */
+  automationStory(id: string): string {
+    return `${this.#prefix}automation:story:${id}`;
   }
 
   /**

@@ -481,3 +481,34 @@ describe("data-loss-risk", () => {
     assert.deepEqual(rules([sample({ minute: 0, partitions })]), []);
   });
 });
+
+describe("offsets-moved", () => {
+  const moved = (history: readonly ConnectorSample[]) =>
+    evaluate(history).find((finding) => finding.rule === "offsets-moved")?.summary;
+
+  it("a rewind between two polls is an alert naming the partition and how far, in millions", () => {
+    const history = [sample({ minute: 0, committed: 1_250_000 }), sample({ minute: 1, committed: 50_000 })];
+    assert.equal(
+      moved(history),
+      "pg-sink: offsets on orders:0 moved back 1.2M, no approved request did this",
+    );
+  });
+
+  it("a stopped sink skipping past records that did not exist when it stopped is an alert; its late commit is not", () => {
+    const partitions = (committed: number, logEnd: number) => [
+      { topic: "orders", partition: 0, committed, logStart: 0, logEnd },
+    ];
+    const stopped = (minute: number, committed: number, logEnd: number) =>
+      sample({ minute, state: "STOPPED", partitions: partitions(committed, logEnd) });
+    assert.equal(moved([stopped(0, 100, 150), stopped(1, 140, 400)]), undefined, "read before the stop");
+    assert.match(moved([stopped(0, 100, 150), stopped(1, 400, 400)]) ?? "", /moved forward 300/);
+  });
+
+  it("stays quiet when an approved request of the bot's was on the connector in either sample", () => {
+    const history = [
+      sample({ minute: 0, committed: 1_250_000 }),
+      sample({ minute: 1, committed: 50_000, underApprovedOperation: true }),
+    ];
+    assert.equal(moved(history), undefined);
+  });
+});

@@ -11,7 +11,7 @@ import { alertNews } from "./alert-news.js";
 import type { AlertNotifier } from "./alert-notifier.js";
 import { AlertOutbox } from "./alert-outbox.js";
 import { type Alert, AlertStore, type Silence, type Snooze } from "./alert-store.js";
-import { ClusterPoll } from "./cluster-poll.js";
+import { ClusterPoll, type ClusterPollOptions } from "./cluster-poll.js";
 import type { ConnectorSample } from "./connector-sample.js";
 import { FiringCopy } from "./firing-copy.js";
 import { pollAge } from "./poll-freshness.js";
@@ -27,6 +27,9 @@ export interface AlertsOptions {
   readonly notifier?: AlertNotifier;
   /** Connectors whose halt an approved request explains, per cluster (see Approvals.explainedHalts). */
   readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
+  /** See ClusterPollOptions: each cluster's samples after its poll, and the connectors whose alerts are held. */
+  readonly afterPoll?: ClusterPollOptions["afterPoll"];
+  readonly held?: ClusterPollOptions["held"];
   readonly now?: () => number;
   readonly logger?: Logger;
   /** Told how long each cluster's part of a poll took, in seconds (metrics). */
@@ -107,6 +110,8 @@ export class Alerts {
       delivery: this.#delivery,
       explainedHalts: options.explainedHalts,
       now: () => this.#now(),
+      ...(options.afterPoll === undefined ? {} : { afterPoll: options.afterPoll }),
+      ...(options.held === undefined ? {} : { held: options.held }),
     });
     this.#stoppedNotice = new StoppedNotice({
       store: this.store,

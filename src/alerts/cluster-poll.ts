@@ -32,6 +32,10 @@ export interface ClusterPollOptions {
   /** Connectors whose halt an approved request explains (see Approvals.explainedHalts). */
   readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
   readonly now: () => number;
+  /** Told each cluster's samples once its alerts are delivered (auto-restart reads the failures). */
+  readonly afterPoll?: (cluster: string, samples: ReadonlyMap<string, ConnectorSample>) => Promise<void>;
+  /** Connectors whose alerts are held (a maintenance window): kept up to date, told to nobody, halts explained. */
+  readonly held?: (cluster: string) => Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -50,6 +54,8 @@ export class ClusterPoll {
   readonly #delivery: AlertDelivery;
   readonly #explainedHalts: ClusterPollOptions["explainedHalts"];
   readonly #now: () => number;
+  readonly #afterPoll: ClusterPollOptions["afterPoll"];
+  readonly #held: ClusterPollOptions["held"];
 
   constructor(options: ClusterPollOptions) {
     this.#store = options.store;
@@ -58,6 +64,8 @@ export class ClusterPoll {
     this.#delivery = options.delivery;
     this.#explainedHalts = options.explainedHalts;
     this.#now = options.now;
+    this.#afterPoll = options.afterPoll;
+    this.#held = options.held;
   }
 
   /** One cluster's part of a poll: collect samples, evaluate the rules, reconcile with what fires, tell. */
@@ -76,11 +84,14 @@ export class ClusterPoll {
       await this.#resolveClusterWide(cluster.name, collected, firing, now, outbox);
     }
     await this.#delivery.deliver(outbox);
+    if (!(collected instanceof Error)) await this.#afterPoll?.(cluster.name, collected);
   }
 
   /** Each connector's sample, or why Connect could not be read. */
   async #collect(cluster: ClusterHandle): Promise<Map<string, ConnectorSample> | Error> {
-    const explained = await this.#explainedHalts(cluster.name);
+    const explained = new Map(await this.#explainedHalts(cluster.name));
+    // A connector in a maintenance window is halted on purpose, as under an approved operation.
+    for (const connector of (await this.#held?.(cluster.name)) ?? []) explained.set(connector, "operating");
     return collectSamples(cluster, explained, () => this.#now()).catch((error: unknown) =>
       error instanceof Error ? error : new Error(String(error)),
     );
@@ -121,6 +132,7 @@ export class ClusterPoll {
     const silences = await this.#store.silences(now);
     const histories = await this.#store.recordSamples(cluster, samples, historySamples(config));
     const snoozes = await this.#store.snoozes(cluster, [...samples.keys()]);
+    const held = (await this.#held?.(cluster)) ?? new Set<string>();
     const byConnector = new Map<string, Alert[]>();
     for (const alert of firing.values())
       byConnector.set(alert.connector, [...(byConnector.get(alert.connector) ?? []), alert]);
@@ -157,7 +169,9 @@ export class ClusterPoll {
         }),
       ),
       quiet:
-        isSilenced(silences, cluster, connector) !== undefined || (snoozes.get(connector)?.until ?? 0) > now,
+        isSilenced(silences, cluster, connector) !== undefined ||
+        (snoozes.get(connector)?.until ?? 0) > now ||
+        held.has(connector),
     }));
   }
 

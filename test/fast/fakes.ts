@@ -95,6 +95,7 @@ export interface FakeAnswers {
   readonly lag?: Partial<ClusterClients["lag"]>;
   readonly approvals?: Partial<CommandServices["approvals"]>;
   readonly alerts?: Partial<CommandServices["alerts"]>;
+  readonly logLevels?: Partial<CommandServices["automation"]["logLevels"]>;
 }
 
 export interface FakeBot {
@@ -133,6 +134,10 @@ export function fakeBot(
     services: {
       approvals: recorded("approvals", answers.approvals ?? {}, calls),
       alerts: recorded("alerts", answers.alerts ?? {}, calls),
+      automation: {
+        logLevels: recorded("logLevels", answers.logLevels ?? {}, calls),
+        loggerMaxForMs: 4 * 3_600_000,
+      },
     },
     now: () => new Date("2026-11-29T12:00:00Z"),
     ...(options.storeOutage === undefined ? {} : { storeOutage: () => options.storeOutage }),

@@ -34,6 +34,13 @@ test("key names stay as stored data knows them: a rename would lose every reques
   assert.equal(keys.slackHomeViewers, "connect-ops:slack:home-viewers");
   assert.equal(keys.slackApprovalMessage("prod-1-abcd"), "connect-ops:slack:approval-message:prod-1-abcd");
   assert.equal(keys.slackUndelivered("r-1"), "connect-ops:slack:undelivered:r-1");
+  assert.equal(keys.autoRestart("prod", "orders"), 'connect-ops:automation:restart:["prod","orders"]');
+  assert.equal(keys.logLevelChange("log-3"), "connect-ops:automation:logger:log-3");
+  assert.equal(keys.logLevelOpen, "connect-ops:automation:logger-open");
+  assert.equal(keys.maintenanceWindow("window-4"), "connect-ops:automation:window:window-4");
+  assert.equal(keys.maintenanceWindowIndex, "connect-ops:automation:windows");
+  assert.equal(keys.automationCounter, "connect-ops:automation:counter");
+  assert.equal(keys.automationStory("window-4"), "connect-ops:automation:story:window-4");
 });
 
 /** Joining the key prefix to a name, in a template (`${keyPrefix}…`, `${this.#prefix}…`) or with `+`. */

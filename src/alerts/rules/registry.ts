@@ -4,6 +4,7 @@ import { connectorFailed } from "./connector-failed.js";
 import { dataLossRisk } from "./data-loss-risk.js";
 import { fallingBehind } from "./falling-behind.js";
 import { lagHigh } from "./lag-high.js";
+import { offsetsMoved } from "./offsets-moved.js";
 import type { AlertRuleSpec } from "./rule.js";
 import { stalled } from "./stalled.js";
 import { taskFailed } from "./task-failed.js";
@@ -20,6 +21,7 @@ export const alertRuleTable = {
   "unexpected-pause": unexpectedPause,
   unassigned,
   "data-loss-risk": dataLossRisk,
+  "offsets-moved": offsetsMoved,
   "lag-high": lagHigh,
   stalled,
   "falling-behind": fallingBehind,

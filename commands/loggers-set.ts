@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { defineCommand, flag, positional } from "../src/core/command-spec.js";
+import { Duration, reasonArg } from "../src/core/connector-args.js";
+import { formatDuration } from "../src/core/duration.js";
+import { errorReply, reply } from "../src/core/reply.js";
+
+const levels = ["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"] as const;
+
+export const loggersSet = defineCommand({
+  name: "loggers set",
+  summary: "Change a log level for a while; it goes back by itself.",
+  details:
+    "Change a logger's level (KIP-495) until --for runs out, then the bot puts back the level the worker had, says so and audits it. DEBUG and TRACE need --for. Worker scope reaches one worker and is lost when it restarts; --cluster-wide (Connect 3.7+, KIP-976) reaches every worker and outlives restarts.",
+  examples: [
+    'loggers set org.apache.kafka.connect.runtime.WorkerSinkTask DEBUG --for 30m --reason "why are commits slow"',
+    'loggers set io.debezium TRACE --cluster-wide --for 15m --reason "snapshot stuck"',
+  ],
+  args: z
+    .object({
+      logger: positional(z.string().min(1), "the logger's name, e.g. org.apache.kafka.connect"),
+      level: positional(
+        z
+          .string()
+          .transform((text) => text.toUpperCase())
+          .pipe(z.enum(levels)),
+        `the level: ${levels.join(", ")}`,
+      ),
+      for: flag(Duration.optional(), "how long, e.g. 30m (needed for DEBUG and TRACE)", {
+        valueName: "DURATION",
+      }),
+      "cluster-wide": flag(z.literal(true).optional(), "every worker (scope=cluster, Connect 3.7+)"),
+      reason: reasonArg,
+    })
+    .refine((args) => args.for !== undefined || (args.level !== "DEBUG" && args.level !== "TRACE"), {
+      message: "DEBUG and TRACE fill disks: say how long with --for, e.g. --for 30m",
+    }),
+  role: "operator",
+  risk: "safe",
+  async run({ cluster, automation, actor, requestId }, args) {
+    const forMs = args.for ?? automation.loggerMaxForMs;
+    if (forMs > automation.loggerMaxForMs) {
+      return errorReply(
+        "refused",
+        `--for ${formatDuration(forMs)} is longer than the ${formatDuration(automation.loggerMaxForMs)} allowed (automation.loggers.maxFor); nothing was changed.`,
+      );
+    }
+    const change = await automation.logLevels.set({
+      cluster: cluster.name,
+      logger: args.logger,
+      level: args.level,
+      scope: args["cluster-wide"] === true ? "cluster" : "worker",
+      forMs,
+      reason: args.reason,
+      by: actor,
+      requestId,
+    });
+    const text = `${actor.name} set ${change.logger} to ${change.level} on ${cluster.name} for ${formatDuration(forMs)}; it goes back to ${change.before} at ${new Date(change.until).toISOString().slice(11, 16)} UTC (${change.id}).`;
+    return reply(
+      text,
+      [
+        { kind: "text", text },
+        {
+          kind: "note",
+          text:
+            change.scope === "cluster"
+              ? "Cluster scope (KIP-976): every worker, new ones too; it outlives a worker restart until the bot puts it back."
+              : "Worker scope: only the worker the bot reaches; a restart of that worker loses it (its log4j config applies again).",
+        },
+        { kind: "fields", fields: [["end it early", `loggers reset ${change.logger}`]] },
+      ],
+      "in_channel",
+    );
+  },
+});

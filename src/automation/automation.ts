@@ -1,0 +1,125 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { ConnectorSample } from "../alerts/connector-sample.js";
+import type { AutomationConfig } from "../config.js";
+import type { AuditLog } from "../core/audit-log.js";
+import { AutoRestart, type RestartConnect } from "./auto-restart.js";
+import { AutomationQueue } from "./automation-queue.js";
+import { type LoggerConnect, LogLevels } from "./log-levels.js";
+import { Stories } from "./stories.js";
+import type { StoryNotifier } from "./story-notifier.js";
+
+export interface AutomationOptions {
+  /** Redis for BullMQ: a connection of its own, with maxRetriesPerRequest null. */
+  readonly connection: Redis;
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  readonly config: AutomationConfig;
+  readonly clusters: readonly { readonly name: string; readonly connect: RestartConnect & LoggerConnect }[];
+  readonly audit: AuditLog;
+  /** Says a line in the thread of a connector's alert messages (Alerts.tell). */
+  readonly tellAlert: (cluster: string, connector: string, news: string) => Promise<void>;
+  /** Connectors an approved request holds right now, per cluster (Approvals.explainedHalts). */
+  readonly approvalHolds: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
+  readonly notifier?: StoryNotifier | undefined;
+  /** Where stories are told (automation.channel, else the alerts channel). */
+  readonly channel?: string | undefined;
+  readonly now?: () => number;
+  readonly logger?: Logger | undefined;
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+/**
+ * Work the bot does by itself, on one BullMQ queue (`automation`): auto-restart of transient failures, log levels
+ * that put themselves back. Every
+ * process may start the worker; each due job runs once, on one of them, on time after a restart of the bot.
+ */
+declare module "../core/ports.js" {
+  /** What commands may do with the bot's own scheduled work. */
+  interface CommandServices {
+    readonly automation: {
+      readonly logLevels: Pick<LogLevels, "list" | "set" | "revert" | "openChange">;
+      /** The longest `--for` of a log level change (automation.loggers.maxFor), ms. */
+      readonly loggerMaxForMs: number;
+    };
+  }
+}
+
+export class Automation {
+  readonly queue: AutomationQueue;
+  readonly autoRestart: AutoRestart;
+  readonly stories: Stories;
+  readonly logLevels: LogLevels;
+  readonly #options: AutomationOptions;
+
+  constructor(options: AutomationOptions) {
+    this.#options = options;
+    const now = options.now ?? Date.now;
+    this.queue = new AutomationQueue({
+      connection: options.connection,
+      keyPrefix: options.keyPrefix,
+      logger: options.logger,
+      onConnectionError: options.onConnectionError,
+    });
+    this.stories = new Stories({
+      redis: options.redis,
+      keyPrefix: options.keyPrefix,
+      notifier: options.notifier,
+      channel: options.channel,
+      logger: options.logger,
+    });
+    this.autoRestart = new AutoRestart({
+      redis: options.redis,
+      keyPrefix: options.keyPrefix,
+      config: options.config,
+      queue: this.queue,
+      connectOf: (cluster) => options.clusters.find((each) => each.name === cluster)?.connect,
+      tell: options.tellAlert,
+      audit: options.audit,
+      heldBy: (cluster, connector) => this.heldBy(cluster, connector),
+      now,
+    });
+    this.logLevels = new LogLevels({
+      redis: options.redis,
+      keyPrefix: options.keyPrefix,
+      queue: this.queue,
+      stories: this.stories,
+      audit: options.audit,
+      connectOf: (cluster) => options.clusters.find((each) => each.name === cluster)?.connect,
+      now,
+    });
+  }
+
+  /** Starts this process's worker. */
+  start(): void {
+    this.queue.start({
+      restart: (job) => this.autoRestart.run(job),
+      "logger-revert": async (job) => {
+        await this.logLevels.revert(job.id);
+      },
+    });
+  }
+
+  /** Called after each alert poll of a cluster (see AutoRestart.afterPoll). */
+  async afterPoll(cluster: string, samples: ReadonlyMap<string, ConnectorSample>): Promise<void> {
+    await this.autoRestart.afterPoll(cluster, samples).catch((error: unknown) => {
+      this.#options.logger?.warn({ err: error, cluster }, "auto-restart could not judge a poll");
+    });
+  }
+
+  /** What holds a connector so that nothing automatic touches it: an approved change, or undefined. */
+  async heldBy(cluster: string, connector: string): Promise<string | undefined> {
+    if ((await this.#options.approvalHolds(cluster)).get(connector) === "operating")
+      return "an approved change";
+    return undefined;
+  }
+
+  /** See CommandServices.automation. */
+  get loggerMaxForMs(): number {
+    return this.#options.config.loggers.maxFor;
+  }
+
+  async close(drainMs: number): Promise<void> {
+    await this.queue.close(drainMs);
+  }
+}
