@@ -47,13 +47,27 @@ export async function restore({ connect, request, call }: ExecutionContext): Pro
 
 /** The undo before any change was sent: back to the prior state, and the words saying so. */
 export async function returnToPriorState(context: ExecutionContext): Promise<string> {
+  const { connect, request } = context;
   try {
     await restore(context);
-    return `The offsets were not changed, and the connector was returned to ${context.request.priorState ?? "its prior state"}.`;
   } catch {
     return "The offsets were not changed, but the connector could not be returned to its prior state: it may still be STOPPED.";
   }
+  const prior = request.priorState;
+  if (prior === undefined || prior === "STOPPED")
+    return `The offsets were not changed, and the connector was left ${prior ?? "as it was"}.`;
+  // Resume and pause are asynchronous: say "returned" only once Connect reports it, never on the call's 204 alone.
+  const back = await awaitState(connect, request.connector, prior, {
+    timeoutMs: priorStateWaitMs,
+    requestId: request.requestId,
+  }).catch(() => ({ reached: false }));
+  return back.reached
+    ? `The offsets were not changed, and the connector was returned to ${prior}.`
+    : `The offsets were not changed; Connect was asked to return the connector to ${prior}, and had not reported it ${prior} within ${priorStateWaitMs / 1000} s.`;
 }
+
+/** How long an undo waits for Connect to report the prior state before it says only that it asked, in ms. */
+const priorStateWaitMs = 10_000;
 
 /** Connect's 500 right after a stop, while the sink's tasks are still leaving their group, says this. */
 const safelyRetriable = /can be safely retried|not fully/i;
