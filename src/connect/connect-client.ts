@@ -318,8 +318,13 @@ export class ConnectClient {
       schema: ExpandedConnectors,
       options,
     });
+    // A connector half created or half deleted has no info or status yet: it is left out of this listing (as Connect
+    // itself leaves out one that vanished while it answered), rather than failing the listing of every other one.
     return Object.entries(expanded)
-      .map(([name, { info, status }]) => ({
+      .flatMap(([name, { info, status }]) =>
+        info === null || status === null ? [] : [{ name, info, status }],
+      )
+      .map(({ name, info, status }) => ({
         name,
         type: info.type,
         config: info.config,

@@ -49,12 +49,16 @@ export const TaskInfo = z.object({
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;
 
-/** `GET /connectors?expand=status&expand=info`: every connector keyed by name. */
+/**
+ * `GET /connectors?expand=status&expand=info`: every connector keyed by name. A connector being deleted or created
+ * while the worker builds the answer is listed with a `null` info (its config already or not yet gone from the
+ * worker's config snapshot: `connectorInfo` in Connect's herder answers null for it), so either part may be null.
+ */
 export const ExpandedConnectors = z.record(
   z.string(),
   z.object({
-    info: z.object({ config: ConnectorConfig, type: ConnectorType }),
-    status: ConnectorStatus,
+    info: z.object({ config: ConnectorConfig, type: ConnectorType }).nullable(),
+    status: ConnectorStatus.nullable(),
   }),
 );
 
