@@ -10,7 +10,7 @@ export const plugins = defineCommand({
   name: "plugins",
   summary: "Installed connector plugins, or one's config keys.",
   details:
-    "Without a class: the connector plugins the workers have installed, with every version they offer (several per plugin from Connect 4.1, KIP-891). With a class (full name, or short as FileStreamSink): its config definition, each key's type, default, importance and the first line of its documentation, so `config set` gets the keys right. --version picks one of its versions (Connect 4.1+).",
+    "Without a class: the connector plugins the workers have installed, with every version they offer (several per plugin from Connect 4.1, KIP-891). With a class (full name, or short as FileStreamSink): its config definition, each key's type, default, importance and the first line of its documentation: the keys a config may set. --version picks one of its versions (Connect 4.1+).",
   examples: [
     "plugins",
     "plugins --type sink",

@@ -179,7 +179,9 @@ describe("the rest of Connect's REST API as reads: plugins, tasks, topics, plugi
     assert.equal(reset.visibility, "in_channel");
     assert.match(
       renderText(reset),
-      new RegExp(`otto reset the list of topics ${sink} on default has used \\(it held ${topic}\\)`),
+      new RegExp(
+        `otto reset the list of topics ${sink} on default has used \\(it held ${topic}\\)\\..*Reason: "orders moved"$`,
+      ),
     );
     // Connect applies the reset asynchronously (202): the list is empty once the worker has read it back.
     await eventually("the list to be empty", async () =>

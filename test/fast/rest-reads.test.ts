@@ -98,7 +98,7 @@ describe("plugins / topics reset refusals", () => {
 
   test("topics reset needs a reason, and the operator role", async () => {
     await assertRefused(fakeBot(), otto, "topics reset orders", {
-      says: /^--reason is required: it is shown to the approver and kept in the audit\./,
+      says: /^--reason is required: it is shown in the channel and kept in the audit\./,
       errorCode: "USAGE",
     });
     await assertRefused(fakeBot(), vera, 'topics reset orders --reason "migrated"', {
