@@ -241,6 +241,12 @@ describe("the rest of Connect's REST API as reads: plugins, tasks, topics, plugi
       kafka_cluster_id: "older",
     });
     assert.match(await text(viewer, "clusters"), /3\.8\.1\s+answers\s+not reported \(needs 3\.9\)/);
+    // A worker holds /health while it cannot answer: the command's own deadline (8 s) ends the wait, and says so.
+    proxy.hangNextMatching({ method: "GET", path: /^\/health$/ });
+    assert.match(
+      await text(viewer, "clusters"),
+      /answers\s+no verdict \(held [78]\.\d s without an answer \(a worker holds it while starting or unhealthy\)\)/,
+    );
   });
 
   test("readiness lists Connect as not answering, or answering but starting or unhealthy, as the alert says it", async () => {
