@@ -129,7 +129,7 @@ describe("the rest of Connect's REST API as reads: plugins, tasks, topics, plugi
     assert.equal(reply.outcome, "failed");
     assert.match(
       reply.summary,
-      /runs Kafka Connect 4\.0\.2; this needs Kafka Connect 4\.1 or newer \(KIP-891\)/,
+      /runs Kafka Connect 4\.0\.2; picking one of a plugin's versions \(\?version=, KIP-891\) needs Kafka Connect 4\.1 or newer/,
     );
     assert.doesNotMatch(reply.summary, /not found/i);
   });
