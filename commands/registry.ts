@@ -24,10 +24,14 @@ import { offsetsReset } from "./offsets-reset.js";
 import { offsetsRestore } from "./offsets-restore.js";
 import { offsetsSet } from "./offsets-set.js";
 import { pause } from "./pause.js";
+import { plugins } from "./plugins.js";
 import { restart } from "./restart.js";
 import { resume } from "./resume.js";
 import { status } from "./status.js";
 import { stop } from "./stop.js";
+import { tasks } from "./tasks.js";
+import { topics } from "./topics.js";
+import { topicsReset } from "./topics-reset.js";
 import { whoami } from "./whoami.js";
 
 /** Every /connect command, in the order help lists them. A test fails if a file here is missing from the list. */
@@ -37,11 +41,15 @@ export const commands: readonly Command[] = [
   list,
   status,
   config,
+  tasks,
+  topics,
+  plugins,
   offsetsGet,
   lag,
   pause,
   resume,
   restart,
+  topicsReset,
   stop,
   loggers,
   loggersSet,

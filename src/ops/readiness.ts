@@ -3,6 +3,7 @@ import type { Cluster } from "../cluster.js";
 import { cutText } from "../core/cut-text.js";
 import { redactText } from "../core/redact.js";
 import { timedOut, timeLimit } from "../core/time-limit.js";
+import { healthWords, workerHealth } from "../core/worker-health.js";
 
 /** "ok", or why not, in a few words with anything credential-like hidden. */
 export type CheckResult = "ok" | { readonly problem: string };
@@ -72,7 +73,7 @@ export class Readiness {
       Promise.all(
         clusters.map(async (cluster) => {
           const [connect, kafka] = await Promise.all([
-            this.#bounded((signal) => cluster.connect.workerInfo({ signal })),
+            this.#bounded((signal) => connectCheck(cluster.connect, signal, this.#timeoutMs() - 250)),
             this.#bounded(() => cluster.lag.ping()),
           ]);
           return { name: cluster.name, connect, kafka };
@@ -114,8 +115,12 @@ export class Readiness {
         };
   }
 
+  #timeoutMs(): number {
+    return this.#options.timeoutMs ?? 2_000;
+  }
+
   async #bounded(check: (signal: AbortSignal) => Promise<unknown>): Promise<CheckResult> {
-    const timeoutMs = this.#options.timeoutMs ?? 2_000;
+    const timeoutMs = this.#timeoutMs();
     const answered = check(AbortSignal.timeout(timeoutMs)).then(
       (): CheckResult => "ok",
       (error: unknown): CheckResult => ({
@@ -129,4 +134,28 @@ export class Readiness {
   #now(): number {
     return (this.#options.now ?? Date.now)();
   }
+}
+
+/**
+ * Connect as readiness lists it, in the words of the Connect-unreachable alert: not answering, or answering but
+ * starting or unhealthy by its own `GET /health` (KIP-1017). A worker holds that request for up to 10 s while
+ * starting or unhealthy, so no verdict within `withinMs` (ms) is listed as such. Throws the problem in words.
+ */
+async function connectCheck(
+  connect: Cluster["connect"],
+  signal: AbortSignal,
+  withinMs: number,
+): Promise<void> {
+  try {
+    await connect.workerInfo({ signal });
+  } catch (error) {
+    throw new Error(`not answering: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const verdict = await timeLimit(workerHealth(connect, { signal }), withinMs);
+  if (verdict === timedOut) {
+    throw new Error(
+      `answering, but GET /health gave no verdict within ${withinMs} ms (a worker holds it while starting or unhealthy)`,
+    );
+  }
+  if (verdict.kind === "unhealthy") throw new Error(`answering, but ${healthWords(verdict)}`);
 }
