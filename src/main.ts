@@ -19,6 +19,7 @@ import {
 } from "./slack/slack-adapter.js";
 import { SlackAlertNotifier } from "./slack/slack-alerts.js";
 import { SlackApprovalNotifier, slackApproverEligibility } from "./slack/slack-approvals.js";
+import { SlackTokenRejectedError } from "./slack/slack-web-client.js";
 
 const { values } = parseArgs({ options: { command: { type: "string", short: "C" } } });
 
@@ -33,11 +34,20 @@ try {
 
 const { botToken, signingSecret } = config.slack;
 const metrics = new Metrics({ processMetrics: true });
-const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack, {}, metrics);
 // The shell's output is for a person: log only warnings there, and everything when serving Slack.
 const logger = createLogger(
   botToken === undefined || values.command !== undefined ? "warn" : config.logLevel,
 );
+/** A token Slack refuses can never work: one clear line, then the usual orderly stop, with a failure status. */
+const tokenRejected = (error: SlackTokenRejectedError) => {
+  if (stopping) return;
+  logger.error({ code: error.code, method: error.method, reason: error.reason }, error.message);
+  void stop(1);
+};
+const slackClient =
+  botToken === undefined
+    ? undefined
+    : createSlackClient(config.slack, {}, { metrics, onTokenRejected: tokenRejected });
 const app = createApp({
   config,
   logger,
@@ -62,6 +72,7 @@ const app = createApp({
             redis,
             keyPrefix,
             ...(config.approvalsChannel === undefined ? {} : { channel: config.approvalsChannel }),
+            warn: (line, error) => logger.warn({ err: error }, line),
           }),
         approvalOptions: { ineligibleApprover: slackApproverEligibility(slackClient) },
         alertNotifier: () => new SlackAlertNotifier(slackClient),
@@ -127,10 +138,15 @@ if (values.command !== undefined) {
     slack: { ...config.slack, botToken, signingSecret: signingSecret ?? "" },
     port: config.port,
     log: (line) => logger.info(line),
+    onTokenRejected: tokenRejected,
+  }).catch((error: unknown) => {
+    if (!(error instanceof SlackTokenRejectedError)) throw error;
+    tokenRejected(error);
+    return undefined;
   });
   slackAdapter = slack;
   // Polls run on a shared schedule: with several replicas, one of them polls each time.
-  startWhenRedisAnswers("the alert polls", () => app.alerts.start());
+  if (slack !== undefined) startWhenRedisAnswers("the alert polls", () => app.alerts.start());
 } else {
   const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
   console.log(redactText(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`));

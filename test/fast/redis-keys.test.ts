@@ -34,6 +34,9 @@ test("key names stay as stored data knows them: a rename would lose every reques
   assert.equal(keys.slackHomeViewers, "connect-ops:slack:home-viewers");
   assert.equal(keys.slackApprovalMessage("prod-1-abcd"), "connect-ops:slack:approval-message:prod-1-abcd");
   assert.equal(keys.slackUndelivered("r-1"), "connect-ops:slack:undelivered:r-1");
+  assert.equal(keys.slackOutbox("C1"), "connect-ops:slack:outbox:C1");
+  assert.equal(keys.slackOutboxChannels, "connect-ops:slack:outbox-channels");
+  assert.equal(keys.slackOutboxSender("C1"), "connect-ops:slack:outbox-sender:C1");
 });
 
 /** Joining the key prefix to a name, in a template (`${keyPrefix}…`, `${this.#prefix}…`) or with `+`. */
