@@ -1,5 +1,7 @@
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import type { Identities } from "../src/core/identity.js";
+import { IdentityError } from "../src/core/identity-error.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import type { ApprovalPolicy } from "./approval-policy.js";
 import {
@@ -10,6 +12,8 @@ import {
   type OffsetMove,
   type Operation,
 } from "./approval-store.js";
+import { lostWords, requesterGoneOutcome, setBackDetail, unconfirmedOutcome } from "./approval-words.js";
+import { accountBar, type RequestPerson, verdictOf, whyNoLonger } from "./recheck-people.js";
 
 /** Where people hear about a request: the Slack adapter posts and updates messages, the shell prints. */
 export interface ApprovalNotifier {
@@ -32,7 +36,7 @@ export interface NewRequest {
   readonly connector: string;
   readonly command: string;
   readonly reason: string;
-  readonly requester: { readonly id: string; readonly name: string };
+  readonly requester: RequestPerson;
   readonly operation: Operation;
   readonly planSummary: string;
   /** A sink plan's per-partition numbers at the time of asking. */
@@ -62,9 +66,25 @@ export interface ApprovalLifecycleOptions {
   readonly expiryMs: number;
   readonly policyFor: (cluster: string) => ApprovalPolicy;
   readonly now: () => Date;
-  /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
-  readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
+  /**
+   * Each adapter's identity, by source: who may approve (guests, bots and deactivated accounts never do), and
+   * whether the requester and approvers still may when the change is about to run.
+   */
+  readonly identities: Identities;
+  /**
+   * While the identity source cannot answer that re-check (an outage), the run is tried again this often, as
+   * long as the next try still falls before the request's start bound. @defaultValue 5,000 ms
+   */
+  readonly identityRetryMs?: number;
 }
+
+/** What the re-check before a run decided (see `ApprovalLifecycle.recheck`). */
+export type Recheck =
+  | { readonly kind: "runs" }
+  /** Failed (the requester may no longer ask, or nobody could be confirmed in time), or set back to `pending`. */
+  | { readonly kind: "settled"; readonly request: ApprovalRequest }
+  /** The identity source could not answer: try again after this long. */
+  | { readonly kind: "retry"; readonly afterMs: number; readonly reason: string };
 
 /** Who decided when the cluster's policy needs nobody. */
 const policyDecider = { id: "policy", name: "policy (no approval needed on this cluster)" };
@@ -147,7 +167,7 @@ export class ApprovalLifecycle {
    */
   async decide(
     id: string,
-    decider: { readonly id: string; readonly name: string },
+    decider: RequestPerson,
     decision: "approve" | "deny",
     note?: string,
     digest?: string,
@@ -170,8 +190,10 @@ export class ApprovalLifecycle {
       return { ok: false, refusal: `You asked for ${id} yourself: another approver must approve it.` };
     }
     if (decision === "approve") {
-      const ineligible = await this.#options.ineligibleApprover?.(decider.id);
-      if (ineligible !== undefined) return { ok: false, refusal: `You cannot approve: ${ineligible}.` };
+      // Slack's "no such account" is a verdict here; its failing to answer throws, and is worded as its failure.
+      const barred = await accountBar(this.#options.identities, decider, "approver");
+      if (barred !== undefined && barred.kind !== "no-source")
+        return { ok: false, refusal: `You cannot approve: ${lostWords(barred)}.` };
     }
     const at = this.#options.now().toISOString();
     const person = { ...decider };
@@ -200,6 +222,92 @@ export class ApprovalLifecycle {
     // The decision is saved and audited; the messages follow without holding up the answer (Slack's 3 s ack).
     await this.announce(result.request, "later");
     return { ok: true, request: result.request };
+  }
+
+  /**
+   * Asks afresh, just before an approved request runs, whether its requester and each approver still may (role and
+   * account, of their own adapter's identity; approvals/recheck-people.ts has the rule). A requester who may not
+   * fails the request; approvals that no longer count are dropped and the request waits again, with a new expiry,
+   * saying whose and why. Each is audited and told. When the identity source cannot answer, nothing is decided:
+   * "retry" while another try fits before `startBy`, else the request fails unrun, saying the source did not
+   * answer. A request already running (a step saved) is not checked again: its people were checked when it began.
+   */
+  async recheck(request: ApprovalRequest, startBy: Date): Promise<Recheck> {
+    const { identities, store, now } = this.#options;
+    if (request.state !== "approved" || request.step !== undefined) return { kind: "runs" };
+    let verdict: ReturnType<typeof verdictOf>;
+    try {
+      const requester = await whyNoLonger(identities, request.requester, request.cluster, "requester");
+      const approvals =
+        requester === undefined
+          ? await Promise.all(
+              request.approvedBy.map((person) =>
+                whyNoLonger(identities, person, request.cluster, "approver"),
+              ),
+            )
+          : [];
+      verdict = verdictOf(request, requester, approvals);
+    } catch (error) {
+      if (!(error instanceof IdentityError) || error.code !== "IDENTITY_UNAVAILABLE") throw error;
+      const afterMs = this.#options.identityRetryMs ?? 5_000;
+      if (now().getTime() + afterMs < startBy.getTime())
+        return { kind: "retry", afterMs, reason: error.message };
+      return this.#settle(request, "failed", {
+        outcome: unconfirmedOutcome(error.service, error.reason, startBy),
+        errorCode: error.code,
+      });
+    }
+    if (verdict.kind === "runs") return verdict;
+    if (verdict.kind === "requester-gone") {
+      return this.#settle(request, "failed", {
+        outcome: requesterGoneOutcome(request, verdict.lost),
+        errorCode: "REQUESTER_GONE",
+      });
+    }
+    const at = now();
+    const setBack = await store.transition(request.id, ["approved"], (r) => {
+      const { decidedBy, decidedAt, ...rest } = r;
+      const last = verdict.kept.at(-1);
+      return {
+        ...rest,
+        state: "pending",
+        approvedBy: [...verdict.kept],
+        ...(last === undefined ? {} : { decidedBy: last, decidedAt: decidedAt ?? at.toISOString() }),
+        expiresAt: new Date(at.getTime() + this.#options.expiryMs).toISOString(),
+        setBacks: [
+          ...(r.setBacks ?? []),
+          {
+            at: at.toISOString(),
+            dropped: verdict.dropped.map(({ person, lost }) => ({
+              person: { ...person },
+              why: lostWords(lost),
+            })),
+          },
+        ],
+      };
+    });
+    if (!setBack.ok || setBack.request === undefined) return { kind: "runs" };
+    await this.#record(setBack.request, "refused", setBackDetail(setBack.request), "APPROVAL_WITHDRAWN");
+    await this.#tell(setBack.request);
+    return { kind: "settled", request: setBack.request };
+  }
+
+  /** Ends an approved request unrun, audited under `errorCode` and told. */
+  async #settle(
+    request: ApprovalRequest,
+    state: "failed",
+    { outcome, errorCode }: { readonly outcome: string; readonly errorCode: string },
+  ): Promise<Recheck> {
+    const ended = await this.#options.store.transition(request.id, ["approved"], (r) => ({
+      ...r,
+      state,
+      finishedAt: this.#options.now().toISOString(),
+      outcome,
+    }));
+    if (!ended.ok || ended.request === undefined) return { kind: "runs" };
+    await this.#record(ended.request, "failed", outcome, errorCode);
+    await this.#tell(ended.request);
+    return { kind: "settled", request: ended.request };
   }
 
   /** Only the requester cancels, and only while the request waits. */
@@ -245,6 +353,11 @@ export class ApprovalLifecycle {
           : request.outcome,
       );
     }
+    return this.#tell(request, when);
+  }
+
+  /** Tells the notifier of a change already audited: at once, or "later" (see `announce`). */
+  async #tell(request: ApprovalRequest, when: "now" | "later" = "now"): Promise<void> {
     const told = this.#options.notifier?.changed(request).catch(() => undefined);
     if (told === undefined) return;
     if (when === "now") return told;
@@ -261,11 +374,16 @@ export class ApprovalLifecycle {
     request: ApprovalRequest,
     outcome: AuditRecord["outcome"],
     detail: string | undefined,
+    /** Set for what the bot itself decided (a re-check): filed under the bot, with this code. */
+    errorCode?: string,
   ): Promise<void> {
+    const bot = { id: "connect-ops", name: "connect-ops" };
     const actor =
-      (request.state === "pending" && request.approvedBy.length === 0) || request.state === "cancelled"
-        ? request.requester
-        : (request.decidedBy ?? { id: "connect-ops", name: "connect-ops" });
+      errorCode !== undefined
+        ? bot
+        : (request.state === "pending" && request.approvedBy.length === 0) || request.state === "cancelled"
+          ? request.requester
+          : (request.decidedBy ?? bot);
     await this.#options.audit.append({
       actorId: actor.id,
       actorName: actor.name,
@@ -276,6 +394,7 @@ export class ApprovalLifecycle {
       args: request.reason,
       outcome,
       ...(detail === undefined ? {} : { detail }),
+      ...(errorCode === undefined ? {} : { errorCode }),
       durationMs: Date.now() - Date.parse(request.createdAt),
       requestId: request.requestId,
     });

@@ -1,4 +1,4 @@
-import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { formatDuration } from "../src/core/duration.js";
@@ -27,6 +27,11 @@ export interface ApprovalQueueOptions {
    * running late on old numbers. @defaultValue 5 minutes
    */
   readonly startWithinMs?: number;
+  /**
+   * How long each Connect call of an approved change waits out a 409 (a rebalance) before the change fails.
+   * @defaultValue 5 minutes (Connect's default `scheduled.rebalance.max.delay.ms`)
+   */
+  readonly rebalanceWaitMs?: number;
   readonly now: () => Date;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
@@ -85,7 +90,7 @@ export class ApprovalQueue implements ApprovalJobs {
   /** Starts this process's worker, which moves requests along through `lifecycle`. */
   async startWorker(lifecycle: ApprovalLifecycle): Promise<void> {
     await this.#requeueOrphans();
-    this.#worker ??= new Worker(queueName, (job) => this.#process(job, lifecycle), {
+    this.#worker ??= new Worker(queueName, (job, token) => this.#process(job, lifecycle, token), {
       connection: this.#options.connection,
       prefix: new RedisKeys(this.#options.keyPrefix).bullPrefix,
       concurrency: 4,
@@ -147,8 +152,14 @@ export class ApprovalQueue implements ApprovalJobs {
     await this.#queue.close();
   }
 
+  /** Puts the running job back, delayed until `at` (epoch ms): BullMQ's way for a processor to delay its job. */
+  async #delayUntil(job: Job, token: string | undefined, at: number): Promise<never> {
+    await job.moveToDelayed(at, token);
+    throw new DelayedError();
+  }
+
   /** A due job: a request to expire, to fail as stale, or to carry out. */
-  async #process(job: Job, lifecycle: ApprovalLifecycle): Promise<void> {
+  async #process(job: Job, lifecycle: ApprovalLifecycle, token: string | undefined): Promise<void> {
     const { store, now } = this.#options;
     const { id } = JobData.parse(job.data);
     let request = await store.get(id);
@@ -184,13 +195,24 @@ export class ApprovalQueue implements ApprovalJobs {
       if (failed.ok) await lifecycle.announce(failed.request);
       throw new UnrecoverableError(`Cluster ${request.cluster} is no longer configured`);
     }
+    const startBy = new Date(approvedAt + this.startWithinMs);
+    // Its people are asked again first: set back to waiting, the job waits for the new expiry (an approval
+    // promotes it); while Slack cannot answer, it comes back after a while.
+    const checked = await lifecycle.recheck(request, startBy);
+    if (checked.kind === "settled" && checked.request.state === "pending")
+      return this.#delayUntil(job, token, Date.parse(checked.request.expiresAt));
+    if (checked.kind === "settled") return;
+    if (checked.kind === "retry") return this.#delayUntil(job, token, now().getTime() + checked.afterMs);
     await lifecycle.announce({ ...request, state: "executing" });
     const finished = await executeApproval(id, {
       store,
       connect: cluster.connect,
       kafka: cluster.lag,
       now,
-      startBy: new Date(approvedAt + this.startWithinMs),
+      startBy,
+      ...(this.#options.rebalanceWaitMs === undefined
+        ? {}
+        : { rebalanceWaitMs: this.#options.rebalanceWaitMs }),
       afterStep: async (step, progress) => {
         await lifecycle.recordStep(progress, step);
         await this.#options.afterStep?.(step, progress);

@@ -26,7 +26,11 @@ export const openStates: readonly ApprovalState[] = ["pending", "approved", "exe
 export const executionSteps = ["snapshot", "stopped", "resolved", "changed", "verified", "restored"] as const;
 export type ExecutionStep = (typeof executionSteps)[number];
 
-const Person = z.object({ id: z.string(), name: z.string() });
+/**
+ * Someone a request names. `source` is the adapter they came through ("slack", "shell"), so their role can be
+ * checked again when the change runs; a request stored before it was recorded has none, and fails that check.
+ */
+const Person = z.object({ id: z.string(), name: z.string(), source: z.string().optional() });
 
 /**
  * Where a sink's offsets go, as asked: relative targets (earliest, latest, a time, a duration ago, a shift) are
@@ -70,7 +74,16 @@ export type OffsetMove = z.infer<typeof OffsetMove>;
 /** What Connect is asked to do once the request is approved. */
 export const Operation = z.discriminatedUnion("kind", [
   /** A sink's offsets moved to a target, resolved into offsets when the change runs. */
-  z.object({ kind: z.literal("sink-offsets"), target: SinkTarget, scope: SinkScope.optional() }),
+  z.object({
+    kind: z.literal("sink-offsets"),
+    target: SinkTarget,
+    scope: SinkScope.optional(),
+    /**
+     * The other connectors of the sink's consumer group when it was asked, as the plan showed them (absent: none).
+     * Part of the digest; a connector not among them that shares the group when the change runs refuses it.
+     */
+    sharedWith: z.array(z.string()).optional(),
+  }),
   z.object({ kind: z.literal("alter-offsets"), offsets: z.array(ConnectorOffset) }),
   z.object({ kind: z.literal("reset-offsets") }),
   z.object({ kind: z.literal("stop") }),
@@ -113,6 +126,15 @@ export const ApprovalRequest = z.object({
   decidedBy: Person.optional(),
   decidedAt: z.iso.datetime().optional(),
   decisionNote: z.string().optional(),
+  /**
+   * Each time the change was about to run and approvals no longer counted (an approver lost the role or was
+   * deactivated): when, whose, and why (approvals/recheck-people.ts). The request went back to waiting.
+   */
+  setBacks: z
+    .array(
+      z.object({ at: z.iso.datetime(), dropped: z.array(z.object({ person: Person, why: z.string() })) }),
+    )
+    .optional(),
   /** Filled in as the execution goes. */
   step: z.enum(executionSteps).optional(),
   /** Which execution owns the request: one that finds another here was taken over and stops. */
@@ -133,6 +155,11 @@ export const ApprovalRequest = z.object({
   /** The settings of `snapshotConfig` that are secret: sealed in Redis, or left out when no key is set. */
   snapshotSecretKeys: z.array(z.string()).optional(),
   outcome: z.string().optional(),
+  /**
+   * After a failed run that left the connector away from its prior state: the command that puts it back
+   * (`resume` for RUNNING, `pause` for PAUSED), offered with the outcome.
+   */
+  wayBack: z.enum(["resume", "pause"]).optional(),
   finishedAt: z.iso.datetime().optional(),
   requestId: z.string(),
   /** Where it was asked (a Slack channel id): the approval message goes there when no approvals channel is set. */

@@ -2,6 +2,7 @@ import { formatDuration } from "../src/core/duration.js";
 import { errorReply, type Reply, type ReplyPart, reply } from "../src/core/reply.js";
 import { type ApprovalRequest, digestOf } from "./approval-store.js";
 import { operationKind } from "./kinds/registry.js";
+import type { Lost } from "./recheck-people.js";
 
 /**
  * What approval messages say, built once as neutral replies: the Slack adapter renders them as Block Kit and keeps
@@ -93,7 +94,7 @@ function statusLine(request: ApprovalRequest): string {
       : ` in ${formatDuration(Date.parse(request.finishedAt) - Date.parse(request.decidedAt))}`;
   switch (request.state) {
     case "pending":
-      return "Waiting for an approver. The requester cannot approve their own request.";
+      return `${setBackLine(request)}Waiting for an approver. The requester cannot approve their own request.`;
     case "approved":
     case "executing":
       return `${capitalised(approved)}${at(request.decidedAt)}; running${request.step === undefined ? "" : ` (done: ${request.step})`}.`;
@@ -133,11 +134,35 @@ export function outcomeReply(request: ApprovalRequest): Reply {
   const what = `${request.id} (\`${request.command}\` ${request.connector} on ${request.cluster})`;
   if (request.state !== "succeeded") {
     const text = `${what} ${request.state}: ${request.outcome ?? "no reason recorded"}`;
-    return errorReply("failed", text, [{ kind: "text", text }]);
+    return errorReply("failed", text, [{ kind: "text", text }, ...wayBackParts(request)]);
   }
   const text = [`${what} is done.`, describeExecution(request), request.outcome].filter(Boolean).join(" ");
   const changed = operationKind(request.operation).outcomeParts(request, request.operation);
   return reply(text, [{ kind: "text", text }, ...changed]);
+}
+
+/**
+ * After a failed run that left the connector away from its prior state: the command that puts it back, as a
+ * button (the shell shows the command line).
+ */
+function wayBackParts(request: ApprovalRequest): ReplyPart[] {
+  const { wayBack, connector, cluster } = request;
+  if (wayBack === undefined) return [];
+  const typed = `${wayBack} ${connector} --cluster ${cluster}`;
+  return [
+    { kind: "note", text: `Put it back as it was with \`${typed}\`.` },
+    {
+      kind: "actions",
+      actions: [
+        {
+          label: wayBack === "resume" ? `Resume ${connector}` : `Pause ${connector}`,
+          style: "primary",
+          call: { command: wayBack, args: { connector } },
+          typed,
+        },
+      ],
+    },
+  ];
 }
 
 /** What the requester hears of a change of their request, or nothing when the news is their own doing. */
@@ -190,4 +215,50 @@ export function staleMessage(id: string, current: ApprovalRequest | undefined): 
     { kind: "heading", text: `Stale: request ${id}` },
     { kind: "text", text },
   ]);
+}
+
+/** Why someone no longer counts for a request, as a clause: "holds no role on cluster prod now, not approver". */
+export function lostWords(lost: Lost): string {
+  switch (lost.kind) {
+    case "role":
+      return `holds ${lost.now === undefined ? "no role" : `only the ${lost.now} role`} on cluster ${lost.cluster} now, not ${lost.role}`;
+    case "account":
+      return {
+        deactivated: "this account is deactivated",
+        guest: "guests never approve",
+        bot: "bots never approve",
+      }[lost.account];
+    case "unknown":
+      return `${lost.service} does not know this account`;
+    case "no-source":
+      return "the request does not record which adapter they came through (it was asked before the bot recorded it)";
+  }
+}
+
+/** The pending message's first words after approvals stopped counting: whose, why, when. */
+function setBackLine(request: ApprovalRequest): string {
+  const last = request.setBacks?.at(-1);
+  if (last === undefined) return "";
+  const whose = last.dropped.map(({ person, why }) => `${person.name}'s approval no longer counts: ${why}`);
+  return `Back to waiting at ${last.at.slice(11, 19)} UTC, when the change was about to run: ${whose.join("; ")}. `;
+}
+
+/** The audit detail of a request set back to waiting. */
+export function setBackDetail(request: ApprovalRequest): string {
+  const last = request.setBacks?.at(-1);
+  const whose = (last?.dropped ?? []).map(({ person, why }) => `${person.name}: ${why}`).join("; ");
+  return `approvals no longer count (${whose}); back to waiting, ${request.approvedBy.length} of ${request.approversNeeded} approvals`;
+}
+
+/** The outcome of a request whose requester may no longer ask for it when it was about to run. */
+export function requesterGoneOutcome(request: ApprovalRequest, lost: Lost): string {
+  return `Not run: ${request.requester.name}, who asked, may no longer ask for it (${lostWords(lost)}). Nothing was changed; someone who may still ask for it can ask again.`;
+}
+
+/**
+ * The outcome of a request whose people the identity source could not confirm before its start bound: an outage
+ * is no verdict on them, and an unconfirmed change does not run.
+ */
+export function unconfirmedOutcome(service: string, reason: string, startBy: Date): string {
+  return `Not run: ${service} could not answer whether its requester and approvers still may (${reason}) before ${startBy.toISOString().slice(11, 16)} UTC, the latest it could start, so it failed rather than run unchecked. Nothing was changed; ask again once ${service} answers.`;
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { AuditTrail } from "../src/audit/audit-trail.js";
+import type { Identities } from "../src/core/identity.js";
 import {
   ApprovalLifecycle,
   type ApprovalNotifier,
@@ -37,9 +38,16 @@ export interface ApprovalsOptions {
    * running late on old numbers. @defaultValue 5 minutes
    */
   readonly startWithinMs?: number;
+  /**
+   * How long each Connect call of an approved change waits out a 409 (a rebalance) before the change fails.
+   * @defaultValue 5 minutes (Connect's default `scheduled.rebalance.max.delay.ms`)
+   */
+  readonly rebalanceWaitMs?: number;
   readonly now?: () => Date;
-  /** A reason this user may never approve (a guest, a bot, a deactivated account), or undefined. */
-  readonly ineligibleApprover?: (userId: string) => Promise<string | undefined>;
+  /** Each adapter's identity, by source: who may approve, and who still may when a change is about to run. */
+  readonly identities: Identities;
+  /** See `ApprovalLifecycleOptions.identityRetryMs`. @defaultValue 5,000 ms */
+  readonly identityRetryMs?: number;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
   readonly onConnectionError?: (error: Error) => void;
@@ -74,6 +82,7 @@ export class Approvals {
       now,
       ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
       ...(options.startWithinMs === undefined ? {} : { startWithinMs: options.startWithinMs }),
+      ...(options.rebalanceWaitMs === undefined ? {} : { rebalanceWaitMs: options.rebalanceWaitMs }),
       ...(options.afterStep === undefined ? {} : { afterStep: options.afterStep }),
       ...(options.onConnectionError === undefined ? {} : { onConnectionError: options.onConnectionError }),
     });
@@ -85,7 +94,8 @@ export class Approvals {
       policyFor: (cluster) => options.policyFor?.(cluster) ?? defaultPolicy,
       now,
       ...(options.notifier === undefined ? {} : { notifier: options.notifier }),
-      ...(options.ineligibleApprover === undefined ? {} : { ineligibleApprover: options.ineligibleApprover }),
+      identities: options.identities,
+      ...(options.identityRetryMs === undefined ? {} : { identityRetryMs: options.identityRetryMs }),
     });
     this.#views = new ApprovalViews(store);
   }

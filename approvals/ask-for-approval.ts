@@ -7,7 +7,10 @@ import { outcomeReply } from "./approval-words.js";
 import {
   changesNothing,
   describePlan,
+  explicitTarget,
   movesOf,
+  type OffsetPlan,
+  OffsetPlanError,
   planSinkOffsets,
   previewNote,
   resetScopeOf,
@@ -32,7 +35,7 @@ export async function askForApproval(
   const asked = await approvals.request({
     ...input,
     cluster: cluster.name,
-    requester: { id: actor.id, name: actor.name },
+    requester: { id: actor.id, name: actor.name, source: actor.source },
     requestId,
     ...(context.channelId === undefined ? {} : { channelId: context.channelId }),
   });
@@ -67,6 +70,8 @@ export async function askForApproval(
 /**
  * A sink's offset change: previews the plan from real offsets, and asks for it unless it would change nothing.
  * The request keeps the target, not the previewed offsets: it is resolved again after the connector is stopped.
+ * Every connector is listed first (one request) so the plan finds those that share the sink's consumer group,
+ * and refuses before reading Kafka where one is not STOPPED; the sharers it named are kept with the request.
  */
 export async function askForSinkChange(
   context: CommandContext,
@@ -76,31 +81,53 @@ export async function askForSinkChange(
     readonly scope?: SinkScope;
     /** A line above the plan, e.g. which snapshot it restores. */
     readonly heading?: string;
+    /** `offsets restore`: the target's partitions come from a snapshot of the whole group. */
+    readonly fromSnapshot?: true;
   },
   what: string,
 ): Promise<Reply> {
-  const { connector, command, reason, config, target, scope, heading } = input;
+  const { connector, command, reason, config, scope, heading, fromSnapshot } = input;
   const now = context.now();
-  const plan = await planSinkOffsets({
-    connector,
-    config,
-    target: resetTargetOf(target, now),
-    kafka: context.cluster.lag,
-    ...(scope === undefined ? {} : { scope: resetScopeOf(scope) }),
-  });
+  const connectors = await context.cluster.connect.listConnectors({ requestId: context.requestId });
+  let plan: OffsetPlan;
+  try {
+    plan = await planSinkOffsets({
+      connector,
+      config,
+      target: resetTargetOf(input.target, now),
+      kafka: context.cluster.lag,
+      connectors,
+      ...(scope === undefined ? {} : { scope: resetScopeOf(scope) }),
+      ...(fromSnapshot === undefined ? {} : { fromSnapshot }),
+    });
+  } catch (error) {
+    // A plan that cannot be is the person's answer, not a failure of the bot: nothing was stopped or queued.
+    if (error instanceof OffsetPlanError) return errorReply("refused", error.message);
+    throw error;
+  }
   if (changesNothing(plan)) {
     return nothingToChange(
       connector,
       plan.changes.map((c) => [`${c.topic}:${c.partition}`, c.current === null ? "none" : String(c.current)]),
     );
   }
+  // A snapshot's partitions the plan left alone (another connector's) are not part of what is approved.
+  const target =
+    fromSnapshot && input.target.kind === "explicit"
+      ? explicitTarget(new Map(plan.changes.map((c) => [`${c.topic}:${c.partition}`, c.next])))
+      : input.target;
   return askForApproval(
     context,
     {
       connector,
       command,
       reason,
-      operation: { kind: "sink-offsets", target, ...(scope === undefined ? {} : { scope }) },
+      operation: {
+        kind: "sink-offsets",
+        target,
+        ...(scope === undefined ? {} : { scope }),
+        ...(plan.sharedWith.length === 0 ? {} : { sharedWith: [...plan.sharedWith] }),
+      },
       planSummary: [
         ...(heading === undefined ? [] : [heading]),
         describePlan(plan),

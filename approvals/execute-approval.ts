@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConnectError } from "../src/connect/connect-errors.js";
+import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
 import {
   type ApprovalRequest,
   type ApprovalStore,
@@ -25,6 +25,12 @@ export interface ExecutionOptions {
   /** How long a stop may take before the execution gives up. */
   readonly stopTimeoutMs?: number;
   /**
+   * How long each Connect call of a step waits out a 409 (the group rebalancing) before the step fails. Connect
+   * holds a dead worker's connectors for `scheduled.rebalance.max.delay.ms` (5 min by default), so the default
+   * matches it. @defaultValue 300,000 ms
+   */
+  readonly rebalanceWaitMs?: number;
+  /**
    * The connector's execution lock expires this long after its owner last renewed it (every third of it), so a
    * killed execution's lock frees itself within this time. @defaultValue 5,000 ms
    */
@@ -38,6 +44,9 @@ export interface ExecutionOptions {
    */
   readonly startBy?: Date;
 }
+
+/** Connect's default `scheduled.rebalance.max.delay.ms` (KIP-415): how long a lost worker's work may stay unassigned. */
+export const defaultRebalanceWaitMs = 5 * 60_000;
 
 /** Another execution holds the connector past the wait: retriable, the job runs again later. */
 export class ConnectorBusy extends Error {
@@ -180,7 +189,10 @@ class Execution {
       connect: this.#options.connect,
       kafka: this.#options.kafka,
       now: this.#options.now,
-      call: { requestId: request.requestId },
+      call: {
+        requestId: request.requestId,
+        rebalanceWaitMs: this.#options.rebalanceWaitMs ?? defaultRebalanceWaitMs,
+      },
       stopTimeoutMs: this.#options.stopTimeoutMs ?? 60_000,
       sendingChange: async () => {
         const resumed = this.#request.changeSent === true;
@@ -211,20 +223,53 @@ class Execution {
       error.status < 500;
     const changeUncertain = this.#request.changeSent === true && !refused;
     const leftAs = await this.#kind.leaveSafely(this.#context(), changeUncertain);
-    if (error instanceof StartedLate) return this.#finish("failed", `${reason} ${leftAs}`);
+    const { seen, wayBack } = await this.#observedState();
+    if (error instanceof StartedLate) return this.#finish("failed", `${reason} ${leftAs}${seen}`, wayBack);
     // What the run was doing: the step after the last one saved.
     const failed = this.#steps[this.#next()];
     const doing = (failed === undefined ? undefined : this.#kind.steps[failed]?.doing) ?? restoreStep.doing;
-    return this.#finish("failed", `Failed while ${doing}: ${reason}. ${leftAs}`);
+    return this.#finish("failed", `Failed while ${doing}: ${reason}. ${leftAs}${seen}`, wayBack);
   }
 
-  async #finish(state: "succeeded" | "failed", outcome: string | undefined): Promise<ApprovalRequest> {
+  /**
+   * What Connect reports of the connector once a failed run has done what it could, in words for the outcome
+   * (the state it is really in, not the one the run meant to leave), and the command that puts it back in its
+   * prior state when it is not there.
+   */
+  async #observedState(): Promise<{ seen: string; wayBack?: "resume" | "pause" }> {
+    const { connector, priorState, requestId } = this.#request;
+    const status = await this.#options.connect.status(connector, { requestId }).then(
+      (answer) => answer.connector.state,
+      (error: unknown) => (error instanceof ConnectNotFound ? ("absent" as const) : undefined),
+    );
+    const at = `${this.#options.now().toISOString().slice(11, 19)} UTC`;
+    if (status === undefined)
+      return { seen: ` Its state could not be read at ${at}: check \`status ${connector}\`.` };
+    if (status === "absent") return { seen: ` At ${at} Connect has no connector ${connector}.` };
+    const seen = ` At ${at} Connect reports it ${status}.`;
+    const away = status === "STOPPED" || status === "PAUSED";
+    if (priorState === "RUNNING" && away) return { seen, wayBack: "resume" };
+    if (priorState === "PAUSED" && status === "STOPPED") return { seen, wayBack: "pause" };
+    return { seen };
+  }
+
+  async #finish(
+    state: "succeeded" | "failed",
+    outcome: string | undefined,
+    wayBack?: "resume" | "pause",
+  ): Promise<ApprovalRequest> {
     const { id } = this.#request;
     const { store, now } = this.#options;
     // Only the owner finishes; a run that was taken over leaves the request to its new owner.
     const done = await store.transition(id, ["executing"], (r) =>
       r.executor === this.#executor
-        ? { ...r, state, finishedAt: now().toISOString(), ...(outcome === undefined ? {} : { outcome }) }
+        ? {
+            ...r,
+            state,
+            finishedAt: now().toISOString(),
+            ...(outcome === undefined ? {} : { outcome }),
+            ...(wayBack === undefined ? {} : { wayBack }),
+          }
         : undefined,
     );
     if (done.request === undefined) throw new Error(`Request ${id} disappeared`);

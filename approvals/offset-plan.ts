@@ -2,7 +2,8 @@ import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { sinkPosition } from "../src/kafka/sink-consumer.js";
 import type { SinkLag } from "../src/kafka/sink-lag-reader.js";
 import type { OffsetMove, SinkScope, SinkTarget } from "./approval-store.js";
-import type { SinkOffsetsReader } from "./ports.js";
+import type { ListedConnector, SinkOffsetsReader } from "./ports.js";
+import { type GroupSharing, groupSharing, namesWithStates } from "./shared-group.js";
 
 /** Where to move a sink's offsets: the targets of `kafka-consumer-groups --reset-offsets`, plus explicit ones. */
 export type ResetTarget =
@@ -47,6 +48,8 @@ export interface OffsetPlan {
     | { readonly method: "DELETE" };
   /** Facts the approver must read before deciding. */
   readonly warnings: readonly string[];
+  /** The other connectors of its consumer group, by name: kept with the request, checked again when it runs. */
+  readonly sharedWith: readonly string[];
 }
 
 export class OffsetPlanError extends Error {
@@ -67,7 +70,10 @@ function ofPartitionKey(key: string): { topic: string; partition: number } {
  * Computes a sink connector's offset change from real offsets: its group's committed offsets and each partition's
  * log start and end, so the plan shows exactly how many messages the change replays or skips. It runs twice per
  * request: as a preview when asked, and again after the connector is STOPPED, where the offsets it resolves are
- * saved before the change is sent, so a resumed execution never resolves or shifts twice.
+ * saved before the change is sent, so a resumed execution never resolves or shifts twice. A consumer group that
+ * other connectors share is held to {@link sharedGroupRule}; its refusals come before anything is read from Kafka
+ * where the listing alone decides them.
+ * @throws OffsetPlanError (code PLAN_REFUSED) with the reason, worded for the person
  */
 export async function planSinkOffsets(options: {
   readonly connector: string;
@@ -75,10 +81,31 @@ export async function planSinkOffsets(options: {
   readonly target: ResetTarget;
   readonly scope?: ResetScope;
   readonly kafka: SinkOffsetsReader;
+  /** Every connector of the cluster (the expanded listing): those sharing the sink's consumer group are found in it. */
+  readonly connectors: readonly ListedConnector[];
+  /** `offsets restore`: the partitions come from a snapshot of the whole group, not from the person. */
+  readonly fromSnapshot?: boolean;
+  /** When the change runs: the sharers the approver saw; a connector that joined the group since refuses it. */
+  readonly approvedSharers?: readonly string[];
 }): Promise<OffsetPlan> {
-  const { connector, config, target, kafka } = options;
+  const { connector, config, kafka } = options;
+  const sharing = checkGroupSharers(
+    connector,
+    groupSharing(connector, config, options.connectors),
+    options.approvedSharers,
+  );
   const lag = await kafka.lag(connector, config);
-  const partitions = inScope(lag, options.scope, target);
+  const others = sharing.others.length === 0 ? [] : await topicsOfSharers(kafka, connector, sharing);
+  const named = options.scope !== undefined || (options.target.kind === "explicit" && !options.fromSnapshot);
+  const { target, partitions, notes } = sharedGroupRule({
+    connector,
+    groupId: lag.groupId,
+    others,
+    topics: new Set([...lag.partitions.map((p) => p.topic), ...lag.unread.map((t) => t.topic)]),
+    named,
+    target: options.target,
+    select: (target) => inScope(lag, options.scope, target),
+  });
   const atTime = target.kind === "datetime" ? await offsetsAtTime(kafka, partitions, target.at) : undefined;
 
   const changes = partitions.map((p): PartitionChange => {
@@ -105,11 +132,15 @@ export async function planSinkOffsets(options: {
       `${pastEnd.map((c) => `${c.topic}:${c.partition}=${c.next} is past the log end (${c.logEnd})`).join("; ")}: the sink would fall back to auto.offset.reset. The highest offset you can set is the log end.`,
     );
   }
-  const warnings: string[] = [];
+  const warnings: string[] = [...notes];
   if (target.kind === "remove") {
     const resetTo = lag.settings.autoOffsetReset;
+    const removed =
+      others.length === 0
+        ? `Every committed offset of ${lag.groupId} is removed`
+        : `The committed offsets of ${connector}'s own partitions in ${lag.groupId} are removed`;
     warnings.push(
-      `Every committed offset of ${lag.groupId} is removed. On resume the sink starts from auto.offset.reset (${resetTo})` +
+      `${removed}. On resume the sink starts from auto.offset.reset (${resetTo})` +
         (resetTo === "earliest" ? ": it reads each partition again from its first retained message." : "."),
     );
   }
@@ -128,17 +159,177 @@ export async function planSinkOffsets(options: {
     replay: changes.reduce((sum, c) => sum + c.replay, 0),
     skip: changes.reduce((sum, c) => sum + c.skip, 0),
     request:
-      target.kind === "remove"
+      // Connect's DELETE deletes the whole consumer group: only a group nobody else uses may be reset that way.
+      target.kind === "remove" && others.length === 0
         ? { method: "DELETE" }
         : {
             method: "PATCH",
-            offsets: changes.map((c) => ({
-              partition: { kafka_topic: c.topic, kafka_partition: c.partition },
-              offset: c.next === null ? null : { kafka_offset: c.next },
-            })),
+            offsets: changes
+              .filter((c) => c.next !== null || c.current !== null)
+              .map((c) => ({
+                partition: { kafka_topic: c.topic, kafka_partition: c.partition },
+                offset: c.next === null ? null : { kafka_offset: c.next },
+              })),
           },
     warnings,
+    sharedWith: sharing.others.map((c) => c.name),
   };
+}
+
+/** Another connector of the sink's consumer group, with the topics it reads. */
+interface Sharer {
+  readonly name: string;
+  readonly state: ListedConnector["state"];
+  readonly topics: ReadonlySet<string>;
+}
+
+/**
+ * The refusals the listing alone decides, before anything is read from Kafka (so a refused request stops and
+ * queues nothing): another connector of the group that is not STOPPED, and, when the change runs, one that joined
+ * the group after the plan was approved (`approved`: the names the approver saw). Returns the sharing otherwise.
+ * Why not STOPPED refuses: Connect changes a group's offsets only while no task of any connector is a member of
+ * it (with another sink running it answers 500, "its tasks haven't stopped completely yet", however long it is
+ * retried), and a running sink would go on reading from offsets moved under it. Only STOPPED (KIP-875) is sure
+ * to have no task: PAUSED tasks stay members, and FAILED or UNASSIGNED ones may.
+ * @throws OffsetPlanError naming the connectors and what to do
+ */
+export function checkGroupSharers(
+  connector: string,
+  sharing: GroupSharing,
+  approved?: readonly string[],
+): GroupSharing {
+  const { groupId, others } = sharing;
+  if (approved !== undefined) {
+    const joined = others.filter((c) => !approved.includes(c.name));
+    if (joined.length > 0) {
+      throw new OffsetPlanError(
+        `${joined.map((c) => c.name).join(", ")} started sharing consumer group ${groupId} with ${connector} after this plan was shown (it named ${approved.length === 0 ? "no other connector" : approved.join(", ")}), so the approved plan no longer says what the change does to them. Ask again to see the new plan.`,
+      );
+    }
+  }
+  const active = others.filter((c) => c.state !== "STOPPED");
+  if (active.length > 0) {
+    const names = active.map((c) => c.name);
+    throw new OffsetPlanError(
+      `${connector} shares consumer group ${groupId} with ${namesWithStates(active)}. Connect changes a group's offsets only while no other connector of the group has tasks in it, and a running sink would read on from offsets moved under it. Stop ${names.join(" and ")} first (\`stop ${names[0]}\`) and ask again, or give ${connector} a consumer group of its own (consumer.override.group.id).`,
+    );
+  }
+  return sharing;
+}
+
+/**
+ * The topics each other connector of the group reads, as the lag reader resolves them (one pass for all).
+ * @throws OffsetPlanError when one's topics cannot be told: which partitions are the connector's own is unknown
+ */
+async function topicsOfSharers(
+  kafka: SinkOffsetsReader,
+  connector: string,
+  sharing: GroupSharing,
+): Promise<Sharer[]> {
+  const specs = sharing.others.map((c) => ({ name: c.name, config: c.config }));
+  // One sharer's config the reader cannot resolve must refuse this change, not fail it with the reader's error.
+  const read = await kafka.lagOfSinks(specs, { timed: 0 }).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Map(specs.map((c) => [c.name, new Error(reason)]));
+  });
+  const unknown: string[] = [];
+  const sharers = sharing.others.map((c): Sharer => {
+    const lag = read.get(c.name);
+    if (lag === undefined || lag instanceof Error) {
+      unknown.push(`${c.name} (${lag?.message ?? "not read"})`);
+      return { name: c.name, state: c.state, topics: new Set() };
+    }
+    const topics = [...lag.partitions.map((p) => p.topic), ...lag.unread.map((t) => t.topic)];
+    return { name: c.name, state: c.state, topics: new Set(topics) };
+  });
+  if (unknown.length > 0) {
+    throw new OffsetPlanError(
+      `${connector} shares consumer group ${sharing.groupId} with ${unknown.join(", ")}, whose topics could not be read: which partitions only ${connector} reads cannot be told, so none is changed.`,
+    );
+  }
+  return sharers;
+}
+
+/**
+ * The shared-group rule, applied to every sink offset change (`offsets reset --to-*` and `--all`, `offsets set`,
+ * `offsets restore`): a consumer group keeps ONE committed offset per partition, whoever reads it, so a change to
+ * connector A's offsets in a group other connectors share may touch only A's own partitions: those of topics A
+ * reads and no other connector of the group reads. Before it, {@link checkGroupSharers} has refused any sharer
+ * that is not STOPPED. Then:
+ * - a partition of a topic another connector of the group also reads cannot be moved for A alone: where the
+ *   person named it (`--topic`, `offsets set`) the change is refused, naming the other connector; where the
+ *   partitions were not named (`--all`, a `--to-*` without `--topic`, a restore's snapshot) it is left alone, and
+ *   the plan says so;
+ * - a restore's snapshot holds the whole group's offsets (Connect lists them under each connector): those on
+ *   topics only other connectors read are theirs, and are left alone too;
+ * - nothing left to change is a refusal;
+ * - `--all` is sent as a PATCH removing A's own committed offsets one by one, never as Connect's DELETE, which
+ *   deletes the whole group (every connector's offsets in it);
+ * - the plan lists every other connector of the group, its state and topics, and what happens to it (nothing).
+ * With no other connector in the group, everything is as asked.
+ */
+function sharedGroupRule(input: {
+  readonly connector: string;
+  readonly groupId: string;
+  readonly others: readonly Sharer[];
+  /** The topics the connector reads. */
+  readonly topics: ReadonlySet<string>;
+  /** The person named the partitions (`--topic`, `offsets set`). */
+  readonly named: boolean;
+  readonly target: ResetTarget;
+  /** The partitions the (narrowed) target asks for, or the refusal of a partition the connector does not read. */
+  readonly select: (target: ResetTarget) => SinkLag["partitions"];
+}): { target: ResetTarget; partitions: SinkLag["partitions"]; notes: string[] } {
+  const { connector, groupId, others } = input;
+  if (others.length === 0) return { target: input.target, partitions: input.select(input.target), notes: [] };
+  const readersOf = (topic: string) => others.filter((o) => o.topics.has(topic)).map((o) => o.name);
+  let target = input.target;
+  const theirs: string[] = [];
+  if (target.kind === "explicit" && !input.named) {
+    const kept = new Map<string, number | null>();
+    for (const [key, offset] of target.offsets) {
+      const { topic } = ofPartitionKey(key);
+      if (!input.topics.has(topic) && readersOf(topic).length > 0) theirs.push(key);
+      else kept.set(key, offset);
+    }
+    target = { kind: "explicit", offsets: kept };
+  }
+  const asked = input.select(target);
+  const shared = asked.filter((p) => readersOf(p.topic).length > 0);
+  const sharedNames = [...new Set(shared.flatMap((p) => readersOf(p.topic)))];
+  const keys = (partitions: readonly { topic: string; partition: number }[]) =>
+    partitions.map((p) => partitionKey(p.topic, p.partition)).join(", ");
+  const alone = [...input.topics].filter((topic) => readersOf(topic).length === 0).sort();
+  const onePerPartition = `the group keeps one committed offset per partition, so moving ${shared.length === 1 ? "it" : "them"} would move ${sharedNames.join(" and ")} too`;
+  if (shared.length > 0 && input.named) {
+    throw new OffsetPlanError(
+      `${keys(shared)} ${shared.length === 1 ? "is" : "are"} read by both ${connector} and ${sharedNames.join(", ")} through consumer group ${groupId}: ${onePerPartition}. Change only topics ${connector} alone reads (${alone.length === 0 ? "it reads none alone" : alone.join(", ")}), or give ${connector} a consumer group of its own (consumer.override.group.id) first.`,
+    );
+  }
+  const partitions = asked.filter((p) => readersOf(p.topic).length === 0);
+  if (partitions.length === 0) {
+    throw new OffsetPlanError(
+      `Every partition this change would touch is also read by ${sharedNames.join(", ")} through consumer group ${groupId}: ${onePerPartition}. Give ${connector} a consumer group of its own (consumer.override.group.id) first.`,
+    );
+  }
+  const notes = [
+    `Consumer group ${groupId} is shared with ${others
+      .map((o) => `${o.name} (${o.state}, reads ${[...o.topics].sort().join(", ") || "no topic now"})`)
+      .join(
+        "; ",
+      )}. This change touches only ${connector}'s own partitions (topics no other connector of the group reads): ${others.map((o) => o.name).join(", ")} ${others.length === 1 ? "keeps its" : "keep their"} offsets.`,
+  ];
+  if (shared.length > 0)
+    notes.push(`Left alone: ${keys(shared)}: also read by ${sharedNames.join(", ")}; ${onePerPartition}.`);
+  if (theirs.length > 0)
+    notes.push(
+      `Left alone from the snapshot: ${theirs.join(", ")}: partitions of the other connectors' topics.`,
+    );
+  if (target.kind === "remove")
+    notes.push(
+      `Not sent as Connect's reset, which deletes the whole group with every connector's offsets in it: ${connector}'s own committed offsets are removed one by one.`,
+    );
+  return { target, partitions, notes };
 }
 
 function inScope(lag: SinkLag, scope: ResetScope | undefined, target: ResetTarget): SinkLag["partitions"] {

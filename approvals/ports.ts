@@ -3,14 +3,27 @@ import type {
   ConnectorInfo,
   ConnectorOffset,
   ConnectorOffsets,
+  ConnectorState,
   ConnectorStatus,
+  ConnectorType,
   OffsetsChanged,
 } from "../src/connect/connect-schemas.js";
-import type { SinkLag } from "../src/kafka/sink-lag-reader.js";
+import type { ConnectFeature } from "../src/connect/worker-version.js";
+import type { LagReadOptions, SinkLag, SinkSpec } from "../src/kafka/sink-lag-reader.js";
 
 /** Every Connect call of an execution carries the request id (a header, the log, the audit). */
 export interface CallOptions {
   readonly requestId?: string;
+  /** How long a 409 (a rebalance) is waited out before the call fails, in ms; the client's only 409 retry. */
+  readonly rebalanceWaitMs?: number;
+}
+
+/** One connector of the expanded listing (`GET /connectors?expand=status&expand=info`): what the group rule reads. */
+export interface ListedConnector {
+  readonly name: string;
+  readonly type: ConnectorType;
+  readonly config: Readonly<Record<string, string>>;
+  readonly state: ConnectorState;
 }
 
 /**
@@ -19,6 +32,8 @@ export interface CallOptions {
  */
 export interface ExecutionConnect {
   status(name: string, options?: CallOptions): Promise<ConnectorStatus>;
+  /** Every connector with its type, config and state, in one request: who else uses a sink's consumer group. */
+  listConnectors(options?: CallOptions): Promise<readonly ListedConnector[]>;
   info(name: string, options?: CallOptions): Promise<ConnectorInfo>;
   config(name: string, options?: CallOptions): Promise<ConnectorConfig>;
   /** The settings Connect declares PASSWORD for this config's plugin; undefined when the worker cannot say. */
@@ -35,6 +50,8 @@ export interface ExecutionConnect {
     options?: CallOptions,
   ): Promise<ConnectorInfo>;
   deleteConnector(name: string, options?: CallOptions): Promise<void>;
+  /** Throws `ConnectTooOld` when the worker predates a REST feature (KIP-980's initial_state…) the step needs. */
+  requireFeature(feature: ConnectFeature, operation: string, options?: CallOptions): Promise<void>;
   /** KIP-875: PATCH /connectors/{name}/offsets, on a STOPPED connector; an offset of null removes it. */
   alterOffsets(
     name: string,
@@ -49,6 +66,11 @@ export interface ExecutionConnect {
 export interface SinkOffsetsReader {
   /** The sink's group, its committed offsets and each partition's log start and end. */
   lag(connector: string, config: Readonly<Record<string, string>>): Promise<SinkLag>;
+  /** Several sinks in one pass (their topics, as the lag reader resolves them); a sink it could not read: its error. */
+  lagOfSinks(
+    sinks: readonly SinkSpec[],
+    options?: LagReadOptions,
+  ): Promise<ReadonlyMap<string, SinkLag | Error>>;
   /** Each partition of `topic` → the first offset whose timestamp is at or after `at` (ListOffsets by time). */
   offsetsAt(topic: string, at: Date): Promise<Map<number, number>>;
 }

@@ -20,7 +20,7 @@ export const approve = defineCommand({
     if (request === undefined)
       return errorReply("refused", `There is no request ${id}. \`approvals\` lists them.`);
     const about = { cluster: request.cluster, connector: request.connector };
-    const role = await roleOn(request.cluster, true);
+    const role = await roleOn(request.cluster, true, "approver");
     if (!hasRole(role, "approver")) {
       return {
         ...errorReply(
@@ -32,7 +32,7 @@ export const approve = defineCommand({
     }
     const decision = await approvals.decide(
       id,
-      { id: actor.id, name: actor.name },
+      { id: actor.id, name: actor.name, source: actor.source },
       "approve",
       undefined,
       digest,

@@ -25,14 +25,20 @@ export const deny = defineCommand({
     if (request === undefined)
       return errorReply("refused", `There is no request ${id}. \`approvals\` lists them.`);
     const about = { cluster: request.cluster, connector: request.connector };
-    const role = await roleOn(request.cluster, true);
+    const role = await roleOn(request.cluster, true, "approver");
     if (!hasRole(role, "approver")) {
       return {
         ...errorReply("refused", `Denying needs the approver role on cluster ${request.cluster}.`),
         about,
       };
     }
-    const decision = await approvals.decide(id, { id: actor.id, name: actor.name }, "deny", reason, digest);
+    const decision = await approvals.decide(
+      id,
+      { id: actor.id, name: actor.name, source: actor.source },
+      "deny",
+      reason,
+      digest,
+    );
     if (!decision.ok) return { ...errorReply("refused", decision.refusal), about };
     const text = `${actor.name} denied ${id} (${request.command} ${request.connector}): ${reason}`;
     return { ...reply(text, [{ kind: "text", text }], "in_channel"), about };

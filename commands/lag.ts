@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { groupSharing, sharedGroupNote, sharedGroupsLine } from "../approvals/shared-group.js";
 import { type LagTrend, lagTrend } from "../src/alerts/lag-trend.js";
 import { defineCommand, positional } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
@@ -32,7 +33,11 @@ export const lag = defineCommand({
           },
         ]);
       }
-      const result = await cluster.lag.lag(connector, info.config);
+      const [result, connectors] = await Promise.all([
+        cluster.lag.lag(connector, info.config),
+        cluster.connect.listConnectors({ requestId }),
+      ]);
+      const shared = sharedGroupNote(connector, groupSharing(connector, info.config, connectors));
       const rows = [...result.partitions].sort((a, b) => b.lag - a.lag).slice(0, shownRows);
       const at = now().getTime();
       const trend = lagTrend(await alerts.history(cluster.name, connector));
@@ -51,6 +56,7 @@ export const lag = defineCommand({
               : []),
           ],
         },
+        ...(shared === undefined ? [] : [{ kind: "text" as const, text: shared }]),
         ...(result.unread.length === 0
           ? []
           : [
@@ -97,8 +103,10 @@ export const lag = defineCommand({
     const summary = `lag of ${sinks.length} sink connector(s) on ${cluster.name}`;
     if (lags.length === 0)
       return reply(summary, [{ kind: "text", text: `No sink connectors on ${cluster.name}.` }]);
+    const shared = sharedGroupsLine(sinks);
     return reply(summary, [
       { kind: "heading", text: summary },
+      ...(shared === undefined ? [] : [{ kind: "text" as const, text: shared }]),
       {
         kind: "table",
         columns: ["connector", "state", "partitions", "lag"],

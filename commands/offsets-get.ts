@@ -1,3 +1,4 @@
+import { groupSharing, sharedGroupNote } from "../approvals/shared-group.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnector } from "../src/core/connector-args.js";
 import { reply } from "../src/core/reply.js";
@@ -30,8 +31,12 @@ export const offsetsGet = defineCommand({
           ])
           .sort((a, b) => (a[0] ?? "").localeCompare(b[0] ?? "") || Number(a[1]) - Number(b[1]))
       : offsets.map((o) => [JSON.stringify(o.partition), JSON.stringify(o.offset)]);
+    const connectors = isSink ? await cluster.connect.listConnectors({ requestId }) : [];
+    const self = connectors.find((c) => c.name === connector);
+    const shared = self && sharedGroupNote(connector, groupSharing(connector, self.config, connectors));
     return reply(summary, [
       { kind: "heading", text: summary },
+      ...(shared === undefined ? [] : [{ kind: "text" as const, text: shared }]),
       {
         kind: "table",
         columns: isSink ? ["topic", "partition", "offset"] : ["partition", "offset"],

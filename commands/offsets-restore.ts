@@ -75,6 +75,7 @@ export const offsetsRestore = defineCommand({
           config: info.config,
           target: earlier.snapshot.length === 0 ? { kind: "remove" } : explicitTarget(sinkTargets(offsets)),
           heading: `Back to the snapshot taken by ${earlier.id}:`,
+          fromSnapshot: true,
         },
         `restore the offsets of ${connector} from ${earlier.id}`,
       );
@@ -147,6 +148,11 @@ async function recreate(context: CommandContext, earlier: ApprovalRequest, reaso
       throw error;
     },
   );
+  // Created STOPPED so that it reads nothing before its offsets are set: a worker older than 3.7 cannot, and is
+  // refused here with the version it needs rather than after approval.
+  await context.cluster.connect.requireFeature("initialState", "offsets restore of a deleted connector", {
+    requestId: context.requestId,
+  });
   if (exists) {
     return errorReply(
       "refused",

@@ -1,3 +1,4 @@
+import { groupSharing, sharedGroupNote } from "../approvals/shared-group.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnector } from "../src/core/connector-args.js";
 import { redactText } from "../src/core/redact.js";
@@ -36,6 +37,13 @@ export const status = defineCommand({
         columns: ["task", "state", "worker"],
         rows: current.tasks.map((task) => [String(task.id), task.state, task.worker_id]),
       });
+    }
+    if (current.type === "sink") {
+      // One listing gives this sink's config and every other connector's: who else commits to its consumer group.
+      const connectors = await cluster.connect.listConnectors({ requestId });
+      const self = connectors.find((c) => c.name === connector);
+      const shared = self && sharedGroupNote(connector, groupSharing(connector, self.config, connectors));
+      if (shared !== undefined) parts.push({ kind: "text", text: shared });
     }
     const traces = [
       ...(current.connector.trace === undefined ? [] : [["connector", current.connector.trace] as const]),

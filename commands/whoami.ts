@@ -1,23 +1,32 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { reply } from "../src/core/reply.js";
+import { type ReplyPart, reply } from "../src/core/reply.js";
 
 export const whoami = defineCommand({
   name: "whoami",
   summary: "Your role on each cluster.",
-  details: "Your role on each cluster.",
+  details:
+    "Your role on each cluster. A user group the bot could not read is named with Slack's answer: the roles it grants count nobody until it can be read again.",
   examples: ["whoami"],
   args: z.object({}),
   role: "anyone",
   anyCluster: true,
   risk: "read",
-  async run({ actor, clusters, roleOn }) {
+  async run({ actor, clusters, roleOn, unreadableGroups }) {
     const rows = await Promise.all(
       clusters.map(async (cluster) => [cluster.name, (await roleOn(cluster.name)) ?? "none"]),
     );
+    const unread = new Map(
+      clusters.flatMap((cluster) => unreadableGroups(cluster.name)).map((group) => [group.id, group]),
+    );
+    const notes: ReplyPart[] = [...unread.values()].map((group) => ({
+      kind: "note",
+      text: `User group ${group.id} could not be read (${group.reason}, since ${new Date(group.since).toISOString().slice(11, 16)} UTC): the roles it grants count nobody until it can be read again; the bot keeps asking.`,
+    }));
     return reply(`roles of ${actor.name}`, [
       { kind: "heading", text: `${actor.name} (${actor.id})` },
       { kind: "table", columns: ["cluster", "role"], rows },
+      ...notes,
     ]);
   },
 });

@@ -14,7 +14,7 @@ import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { everyoneHolds, type Identities } from "./core/identity.js";
 import { redactText } from "./core/redact.js";
-import { RoleResolver, type UserGroupDirectory } from "./core/roles.js";
+import { type AccountDirectory, RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
 import { observeApprovals } from "./ops/approval-metrics.js";
 import { Metrics } from "./ops/metrics.js";
@@ -30,6 +30,8 @@ export interface AppOptions {
   /** Every Redis key starts with this; tests pass their own. */
   readonly keyPrefix?: string;
   readonly userGroups?: UserGroupDirectory;
+  /** Whether a Slack user is a person, a guest, a bot or deactivated (users.info); without it, roles alone decide. */
+  readonly accounts?: AccountDirectory;
   /**
    * Identities of further adapters, by source name (see `Identity`); Slack's (the configured roles) and the
    * shell's (operator everywhere) are always there. An adapter missing here gets no role for its users.
@@ -54,7 +56,7 @@ export interface AppOptions {
   readonly approvalOptions?: Partial<
     Pick<
       ApprovalsOptions,
-      "expiryMs" | "ineligibleApprover" | "afterStep" | "lockDurationMs" | "startWithinMs"
+      "expiryMs" | "afterStep" | "lockDurationMs" | "startWithinMs" | "identityRetryMs" | "rebalanceWaitMs"
     >
   >;
 }
@@ -120,7 +122,11 @@ export function createApp(options: AppOptions): App {
     grants: new Map(config.clusters.map((cluster) => [cluster.name, slackGrants(cluster.roles)])),
     unknownUsersAreViewers: config.unknownUsersAreViewers,
     ...(options.userGroups === undefined ? {} : { directory: options.userGroups }),
+    ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+    service: "Slack",
+    report: (line) => logger.warn(line),
   });
+  const identities = { ...options.identities, slack: roles, shell: everyoneHolds("operator") };
   const audit = new AuditTrail({
     redis,
     keyPrefix,
@@ -163,9 +169,11 @@ export function createApp(options: AppOptions): App {
     clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
+    rebalanceWaitMs: config.approvalRebalanceWaitMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.approvalOptions,
+    identities,
     notifier: observed.notifier,
     afterStep: observed.afterStep,
   });
@@ -190,7 +198,7 @@ export function createApp(options: AppOptions): App {
     commands,
     clusters,
     channelClusters: config.channelClusters,
-    identities: { ...options.identities, slack: roles, shell: everyoneHolds("operator") },
+    identities,
     audit,
     logger,
     storeOutage: () => redisWatch.outage,

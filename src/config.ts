@@ -78,6 +78,7 @@ const Environment = z.object({
   APPROVALS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   APPROVAL_EXPIRY: z.string().optional(),
   APPROVAL_START_WITHIN: z.string().optional(),
+  APPROVAL_REBALANCE_WAIT: z.string().optional(),
   APPROVALS_REQUIRED: z.string().optional(),
   APPROVERS_NEEDED: z.coerce.number().int().min(1).max(5).default(1),
   ALERTS_CHANNEL: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
@@ -233,6 +234,16 @@ const AlertsFile = z.strictObject({
   pollInterval: duration("pollInterval", 1_000).optional(),
   /** A firing alert nobody acknowledged is mentioned again in its thread this often. */
   repeatInterval: duration("repeatInterval", 60_000).optional(),
+  /**
+   * More new alerts than this of one rule in one poll (and channel) are one summary message, with each connector
+   * in its thread, instead of a message per five. @defaultValue 5
+   */
+  summariseAbove: z.number().int().min(1).default(5),
+  /**
+   * An alert that fires again within this long after it resolved is the same alert, flapping: its one message
+   * goes back to FIRING with a flap count, and the return is told in its thread. @defaultValue 30m
+   */
+  flapWindow: duration("flapWindow", 0).default(30 * 60_000),
   thresholds: ThresholdsFile.default({}),
   /** Per-connector thresholds by glob (`orders-*`); later entries win. */
   overrides: z.array(ThresholdsFile.extend({ connector: z.string().min(1) })).default([]),
@@ -261,6 +272,8 @@ const ConfigFile = z.strictObject({
   approvalExpiry: z.string().optional(),
   /** An approved request no bot process starts within this fails as stale instead of running late (`5m`). */
   approvalStartWithin: z.string().optional(),
+  /** How long an approved change waits out Connect's 409 (a rebalance) on each call before it fails (`5m`). */
+  approvalRebalanceWait: z.string().optional(),
   clusters: z
     .array(ClusterFile)
     .min(1, "configure at least one cluster")
@@ -337,6 +350,8 @@ export interface Config {
   readonly approvalExpiryMs: number;
   /** An approved request that no bot process starts within this fails as stale; it never runs late. */
   readonly approvalStartWithinMs: number;
+  /** How long each Connect call of an approved change waits out a 409 (a rebalance). @defaultValue 5 minutes */
+  readonly approvalRebalanceWaitMs: number;
   readonly alerts: AlertsConfig;
   readonly redis: RedisConfig;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
@@ -374,6 +389,10 @@ export interface AlertsConfig {
   readonly channel?: string;
   readonly pollIntervalMs: number;
   readonly repeatIntervalMs: number;
+  /** See the file's `alerts.summariseAbove`: a rule's new alerts in one poll beyond this are one summary message. */
+  readonly summariseAbove: number;
+  /** See the file's `alerts.flapWindow` (ms): an alert back within this after resolving is the same one, flapping. */
+  readonly flapWindowMs: number;
   readonly thresholds: AlertThresholds;
   readonly overrides: readonly ThresholdOverride[];
   readonly routes: readonly AlertRoute[];
@@ -409,6 +428,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     ...(approvalsChannel === undefined ? {} : { approvalsChannel }),
     approvalExpiryMs: approvalExpiry(file?.approvalExpiry ?? vars.APPROVAL_EXPIRY),
     approvalStartWithinMs: approvalStartWithin(file?.approvalStartWithin ?? vars.APPROVAL_START_WITHIN),
+    approvalRebalanceWaitMs: approvalRebalanceWait(
+      file?.approvalRebalanceWait ?? vars.APPROVAL_REBALANCE_WAIT,
+    ),
     alerts: alertsConfig(file?.alerts, vars),
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
@@ -516,6 +538,9 @@ function alertsConfig(
     ...(channel === undefined ? {} : { channel }),
     pollIntervalMs: file?.pollInterval ?? interval ?? 30_000,
     repeatIntervalMs: file?.repeatInterval ?? 4 * 3_600_000,
+    // Without an `alerts` section, the schema's defaults: they live there once.
+    summariseAbove: (file ?? AlertsFile.parse({})).summariseAbove,
+    flapWindowMs: (file ?? AlertsFile.parse({})).flapWindow,
     thresholds: { ...defaultThresholds, ...thresholdsOf(file?.thresholds ?? {}) },
     overrides: (file?.overrides ?? []).map(({ connector, ...thresholds }) => ({
       pattern: connector,
@@ -560,6 +585,18 @@ function approvalStartWithin(text: string | undefined): number {
   if (ms === undefined || ms < 10_000) {
     throw new ConfigError(
       `Invalid approval start bound "${text}": use a duration of at least 10 s, such as 5m (how long an approved request may wait for a bot process to start it).`,
+    );
+  }
+  return ms;
+}
+
+/** Connect's default `scheduled.rebalance.max.delay.ms` is 5 min: a dead worker's connectors wait that long. */
+function approvalRebalanceWait(text: string | undefined): number {
+  if (text === undefined) return 5 * 60_000;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 1_000) {
+    throw new ConfigError(
+      `Invalid rebalance wait "${text}": use a duration of at least 1 s, such as 5m (how long an approved change waits out Connect's 409 while its group rebalances; match the workers' scheduled.rebalance.max.delay.ms).`,
     );
   }
   return ms;

@@ -18,7 +18,8 @@ import {
   startSlackAdapter,
 } from "./slack/slack-adapter.js";
 import { SlackAlertNotifier } from "./slack/slack-alerts.js";
-import { SlackApprovalNotifier, slackApproverEligibility } from "./slack/slack-approvals.js";
+import { SlackApprovalNotifier } from "./slack/slack-approvals.js";
+import { SlackAccounts } from "./slack/slack-principals.js";
 import { SlackTokenRejectedError } from "./slack/slack-web-client.js";
 
 const { values } = parseArgs({ options: { command: { type: "string", short: "C" } } });
@@ -59,7 +60,9 @@ const app = createApp({
         ? (line) => console.error(redactText(line))
         : () => {},
   metrics,
-  ...(slackClient === undefined ? {} : { userGroups: new SlackUserGroups(slackClient) }),
+  ...(slackClient === undefined
+    ? {}
+    : { userGroups: new SlackUserGroups(slackClient), accounts: new SlackAccounts(slackClient) }),
   ...(slackClient === undefined || config.auditChannel === undefined
     ? {}
     : { mirrorAudit: auditChannelMirror(slackClient, config.auditChannel) }),
@@ -74,7 +77,6 @@ const app = createApp({
             ...(config.approvalsChannel === undefined ? {} : { channel: config.approvalsChannel }),
             warn: (line, error) => logger.warn({ err: error }, line),
           }),
-        approvalOptions: { ineligibleApprover: slackApproverEligibility(slackClient) },
         alertNotifier: () => new SlackAlertNotifier(slackClient),
       }),
 });

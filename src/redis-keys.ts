@@ -94,6 +94,14 @@ export class RedisKeys {
     return `${this.#prefix}alerts:message:${address}`;
   }
 
+  /**
+   * String (JSON): an alert that resolved, kept for the flap window (`alerts.flapWindow`): if it fires again
+   * meanwhile it is the same alert, in its message. `alertKey` is `<cluster>/<connector>/<rule>`. TTL: the window.
+   */
+  alertResolved(alertKey: string): string {
+    return `${this.#prefix}alerts:resolved:${alertKey}`;
+  }
+
   /** String (JSON): a connector's snooze (until, by whom). Expires when the snooze ends (PXAT). */
   alertSnooze(cluster: string, connector: string): string {
     return `${this.#prefix}alerts:snooze:${cluster}:${connector}`;

@@ -24,6 +24,8 @@ class Channel implements AlertNotifier {
   }
 
   async update(): Promise<void> {}
+
+  async tell(): Promise<void> {}
 }
 
 /**
@@ -63,6 +65,8 @@ function twoReplicas(prefix: string, stateAt: (minute: number) => ConnectorState
         channel: "C0ALERTS",
         pollIntervalMs: minute,
         repeatIntervalMs: 60 * minute,
+        summariseAbove: 5,
+        flapWindowMs: 30 * minute,
         thresholds: { ...defaultThresholds, pausedMs: 10 * minute },
         overrides: [],
         routes: [],

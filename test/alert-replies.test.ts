@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { alertReplies } from "../src/alerts/alert-replies.js";
+import { alertReplies, alertSummary } from "../src/alerts/alert-replies.js";
 import type { Alert } from "../src/alerts/alert-store.js";
 import { renderText } from "../src/shell/render-text.js";
 import { alertMessage } from "../src/slack/slack-alerts.js";
@@ -54,5 +54,34 @@ describe("alert wording is built once, whatever shows it", () => {
       renderText(resolved.alerts[0]?.reply ?? assert.fail("no reply")),
       /Fired at 09:00 UTC, resolved at 09:02 UTC after 2 min\./,
     );
+  });
+});
+
+describe("a storm's summary says how many fire, how many resolved, and how to act on one", () => {
+  const storm = Array.from({ length: 100 }, (_, i) => ({
+    ...failed,
+    key: `prod/sink-${i}/task-failed`,
+    connector: `sink-${i}`,
+    acknowledgedBy: undefined,
+    inSummary: true as const,
+  })).map(({ acknowledgedBy, ...alert }) => alert);
+
+  it("40 of 100 resolved: still FIRING with the count, the firing ones listed, the rest counted", () => {
+    const partly = storm.map((alert, i) => (i < 40 ? { ...alert, resolvedAt: firedAt + 120_000 } : alert));
+    const text = renderText(alertSummary(partly, firedAt + 180_000));
+    assert.match(text, /FIRING: task failed on 60 of 100 connectors of prod \(40 resolved\)/);
+    assert.match(text, /sink-40: 1 of 2 tasks FAILED/);
+    assert.doesNotMatch(text, /sink-39:/, "a resolved one is not listed as firing");
+    assert.match(text, /…and 30 more firing: `alerts` lists them\./);
+    assert.match(text, /`alerts ack <connector>`/);
+  });
+
+  it("all resolved: RESOLVED with when, and nothing left to act on", () => {
+    const text = renderText(
+      alertSummary(storm.map((alert) => ({ ...alert, resolvedAt: firedAt + 300_000 }))),
+    );
+    assert.match(text, /RESOLVED: task failed on 100 connectors of prod/);
+    assert.match(text, /Started together at 09:00 UTC · all resolved by 09:05 UTC after 5 min\./);
+    assert.doesNotMatch(text, /alerts ack/);
   });
 });

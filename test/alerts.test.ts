@@ -284,6 +284,96 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     await connect().deleteConnector(connector);
   });
 
+  test("a sink whose task fails, is restarted and fails again five times is one alert: one message with its flap count, each return in its thread", async () => {
+    const topic = uniqueName("alert-flap-task-topic");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 2 });
+    const missing = join(dir, `flapping-${topic}`);
+    const connector = await runningSink(topic, join(missing, "out.txt"));
+    const isAbout = (call: RecordedCall) => textOf(call).includes(connector);
+    let messageTs = "";
+    await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => isAbout(call) && /task failed/.test(textOf(call)),
+      30_000,
+    );
+    for (let fired = 2; fired <= 5; fired++) {
+      // Writable: the restarted task runs and the alert resolves; unwritable again: the next restart fails it.
+      await mkdir(missing);
+      await connect().restartTask(connector, 0);
+      await standIn.waitForCall(
+        "chat.update",
+        (call) =>
+          isAbout(call) &&
+          /RESOLVED: task failed/.test(textOf(call)) &&
+          (fired === 2 || new RegExp(`fired ${fired - 1} times`).test(textOf(call))),
+        30_000,
+      );
+      await rm(missing, { recursive: true, force: true });
+      await connect().restartTask(connector, 0);
+      const back = await standIn.waitForCall(
+        "chat.update",
+        (call) =>
+          isAbout(call) &&
+          /FIRING: task failed/.test(textOf(call)) &&
+          new RegExp(`flapping: fired ${fired} times`).test(textOf(call)),
+        30_000,
+      );
+      messageTs = String(back.args.ts);
+      await standIn.waitForCall(
+        "chat.postMessage",
+        (call) =>
+          call.args.thread_ts === messageTs &&
+          new RegExp(`task failed fired again, .* after it resolved \\(fired ${fired} times`).test(
+            textOf(call),
+          ),
+      );
+    }
+    assert.equal(postsAbout(connector).length, 1, "five failures, one message");
+    const returns = standIn
+      .callsOf("chat.postMessage")
+      .filter((call) => call.args.thread_ts !== undefined && /task failed fired again/.test(textOf(call)))
+      .filter((call) => call.args.thread_ts === messageTs);
+    assert.equal(returns.length, 4, "each return told once in the message's thread");
+    await connect().deleteConnector(connector);
+  });
+
+  test("a failed task's trace quoting a password: the alert history and every alert key in Redis hold it redacted", async () => {
+    const topic = uniqueName("alert-secret-topic");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 1 });
+    // The worker quotes the file path in the trace: a path that reads like a credential is a credential in a trace.
+    const secret = `s3cr3t-${topic}`;
+    const connector = await runningSink(
+      topic,
+      join(dir, `missing-${topic}`, `password=${secret}`, "out.txt"),
+    );
+    await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => textOf(call).includes(connector) && /task failed/.test(textOf(call)),
+      30_000,
+    );
+    const trace = (await connect().status(connector)).tasks[0]?.trace ?? "";
+    assert.ok(trace.includes(secret), "Connect's trace quotes it");
+    const history = await first.alerts.history("main", connector);
+    assert.ok(history.some((sample) => sample.tasks.some((task) => task.trace?.includes("password=••••••"))));
+    const stored: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      for (const key of keys) {
+        const type = await redis.type(key);
+        if (type === "string") stored.push((await redis.get(key)) ?? "");
+        if (type === "hash") stored.push(JSON.stringify(await redis.hgetall(key)));
+        if (type === "list") stored.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+        if (type === "zset") stored.push(JSON.stringify(await redis.zrange(key, "0", "-1")));
+        if (type === "stream") stored.push(JSON.stringify(await redis.xrange(key, "-", "+")));
+      }
+    } while (cursor !== "0");
+    assert.ok(stored.join("\n").includes(connector), "the scan sees the alert's keys");
+    assert.ok(!stored.join("\n").includes(secret), "the password is nowhere in Redis in clear");
+    await connect().deleteConnector(connector);
+  });
+
   test('a connector whose name holds a quote and a space (orders"v2 …): Restart acts on exactly that connector', async () => {
     const topic = uniqueName("alert-quote-topic");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 1 });

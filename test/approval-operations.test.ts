@@ -9,6 +9,7 @@ import type { ApprovalsOptions } from "../approvals/approvals.js";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
+import { isOlderThan } from "../src/connect/worker-version.js";
 import type { Actor } from "../src/core/command-spec.js";
 import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
@@ -103,6 +104,12 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
     assert.equal(done.snapshotConfig?.topics, topic);
     await assert.rejects(connect().status(connector), ConnectNotFound);
 
+    // A worker older than 3.7 cannot create it STOPPED (KIP-980): the undo is refused up front (version-gates.test.ts).
+    if (isOlderThan((await connect().workerInfo()).version, "3.7")) {
+      const refused = await run(app, operator, `offsets restore ${idOf(asked)} -c one --reason "undo"`);
+      assert.match(refused.summary, /needs Kafka Connect 3\.7 or newer/);
+      return;
+    }
     // Undo: created again from the saved config, its offsets set before it reads anything, and RUNNING as before.
     const undo = await run(
       app,

@@ -61,7 +61,14 @@ describe("offset-change plans from real offsets", () => {
   });
 
   const plan = (target: ResetTarget, scope?: Map<string, number[] | "all">) =>
-    planSinkOffsets({ connector, config, target, kafka: reader, ...(scope === undefined ? {} : { scope }) });
+    planSinkOffsets({
+      connector,
+      config,
+      target,
+      kafka: reader,
+      connectors: [],
+      ...(scope === undefined ? {} : { scope }),
+    });
   const moves = (changes: Awaited<ReturnType<typeof plan>>["changes"]) =>
     changes.map((c) => [c.partition, c.current, c.next, c.replay, c.skip]);
 
@@ -144,6 +151,7 @@ describe("offset-change plans from real offsets", () => {
         config,
         target: { kind: "remove" },
         kafka: workerLatest,
+        connectors: [],
       });
       assert.deepEqual(moves(removal.changes), [
         [0, 50, null, 0, 10],
@@ -155,6 +163,7 @@ describe("offset-change plans from real offsets", () => {
         config: { ...config, "consumer.override.auto.offset.reset": "earliest" },
         target: { kind: "remove" },
         kafka: workerLatest,
+        connectors: [],
       });
       assert.deepEqual(moves(overridden.changes), [
         [0, 50, null, 50, 0],

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hasRole, type Principal, RoleResolver, type UserGroupDirectory } from "../src/core/roles.js";
+import { IdentityError } from "../src/core/identity-error.js";
+import {
+  GroupUnreadable,
+  hasRole,
+  type Principal,
+  RoleResolver,
+  type UserGroupDirectory,
+} from "../src/core/roles.js";
 import { slackGrants, slackPrincipal } from "../src/slack/slack-principals.js";
 
 const grants = new Map([
@@ -89,4 +96,78 @@ test("the resolver knows no id shapes: it follows the kind its adapter gave each
   );
   assert.deepEqual(roles.groupIds(), ["eng@example.com"]);
   assert.ok(!lookups.includes("SAM"));
+});
+
+test("an unreadable group counts nobody, is reported once, asked again after a doubling backoff, and heals", async () => {
+  const lines: string[] = [];
+  let failing: GroupUnreadable | undefined = new GroupUnreadable("S0ONCALL", "fatal_error", false);
+  let asked = 0;
+  let now = 0;
+  const roles = new RoleResolver({
+    grants,
+    unknownUsersAreViewers: false,
+    service: "Slack",
+    now: () => now,
+    groupRetry: { firstMs: 1_000, maxMs: 4_000 },
+    report: (line) => lines.push(line),
+    directory: {
+      async members(groupId) {
+        if (groupId !== "S0ONCALL") return ["U0ALICE"];
+        asked++;
+        if (failing !== undefined) throw failing;
+        return ["U0ALICE"];
+      },
+    },
+  });
+  // The other grants work: U0MGR by id, U0ALICE through S0ENG.
+  assert.equal(await roles.roleOf("U0MGR", "prod"), "approver");
+  assert.equal(await roles.roleOf("U0ALICE", "prod"), "viewer", "S0ONCALL counts nobody");
+  assert.deepEqual(
+    roles.unreadableGroups("prod").map((g) => [g.id, g.reason, g.gone]),
+    [["S0ONCALL", "fatal_error", false]],
+  );
+  assert.deepEqual(roles.unreadableGroups("staging"), [], "staging names no group");
+  for (const at of [500, 999]) {
+    now = at;
+    await roles.roleOf("U0ALICE", "prod");
+  }
+  assert.equal(asked, 1, "not asked again inside the backoff");
+  now = 1_000;
+  await roles.roleOf("U0ALICE", "prod");
+  now = 2_500;
+  await roles.roleOf("U0ALICE", "prod");
+  assert.equal(asked, 2, "the second wait is twice the first");
+  assert.equal(lines.length, 1);
+  assert.match(lines[0] ?? "", /User group S0ONCALL could not be read \(fatal_error\)/);
+  failing = undefined;
+  now = 3_000;
+  assert.equal(await roles.roleOf("U0ALICE", "prod"), "operator");
+  assert.match(lines[1] ?? "", /User group S0ONCALL is readable again/);
+  assert.deepEqual(roles.unreadableGroups("prod"), []);
+});
+
+test("`needed`: Slack failing to list a group that could grant it is Slack's failure; a gone group is a verdict", async () => {
+  let answer = new GroupUnreadable("S0ONCALL", "HTTP 500", false);
+  const roles = new RoleResolver({
+    grants,
+    unknownUsersAreViewers: false,
+    service: "Slack",
+    directory: {
+      async members(groupId) {
+        if (groupId === "S0ONCALL") throw answer;
+        return ["U0ALICE"];
+      },
+    },
+  });
+  await assert.rejects(roles.roleOf("U0ALICE", "prod", { fresh: true, needed: "operator" }), (error) => {
+    assert.ok(error instanceof IdentityError);
+    assert.equal(error.code, "IDENTITY_UNAVAILABLE");
+    assert.match(error.reason, /user group S0ONCALL could not be read \(HTTP 500\)/);
+    return true;
+  });
+  // What does not hinge on the group is answered: a viewer read, and a grant by id.
+  assert.equal(await roles.roleOf("U0ALICE", "prod", { fresh: true, needed: "viewer" }), "viewer");
+  assert.equal(await roles.roleOf("U0MGR", "prod", { fresh: true, needed: "approver" }), "approver");
+  answer = new GroupUnreadable("S0ONCALL", "no_such_subteam", true);
+  assert.equal(await roles.roleOf("U0ALICE", "prod", { fresh: true, needed: "operator" }), "viewer");
 });

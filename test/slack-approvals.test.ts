@@ -10,12 +10,8 @@ import {
   type RunningSlackAdapter,
   startSlackAdapter,
 } from "../src/slack/slack-adapter.js";
-import {
-  approveAction,
-  denyAction,
-  SlackApprovalNotifier,
-  slackApproverEligibility,
-} from "../src/slack/slack-approvals.js";
+import { approveAction, denyAction, SlackApprovalNotifier } from "../src/slack/slack-approvals.js";
+import { SlackAccounts } from "../src/slack/slack-principals.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { testRedis } from "./support/redis-prefix.js";
@@ -74,7 +70,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
       keyPrefix,
       approvalNotifier: ({ redis, keyPrefix }) =>
         new SlackApprovalNotifier({ client, redis, keyPrefix, channel }),
-      approvalOptions: { ineligibleApprover: slackApproverEligibility(client) },
+      accounts: new SlackAccounts(client),
     });
     await app.approvals.startWorker();
     const slack = await startSlackAdapter({ app, client, slack: { botToken, signingSecret }, port: 0 });

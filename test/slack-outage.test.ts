@@ -11,11 +11,8 @@ import {
   startSlackAdapter,
 } from "../src/slack/slack-adapter.js";
 import { SlackAlertNotifier } from "../src/slack/slack-alerts.js";
-import {
-  approveAction,
-  SlackApprovalNotifier,
-  slackApproverEligibility,
-} from "../src/slack/slack-approvals.js";
+import { approveAction, SlackApprovalNotifier } from "../src/slack/slack-approvals.js";
+import { SlackAccounts } from "../src/slack/slack-principals.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { testRedis } from "./support/redis-prefix.js";
@@ -84,7 +81,7 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
           channel: approvalsChannel,
           warn: (line) => warnings.push(line),
         }),
-      approvalOptions: { ineligibleApprover: slackApproverEligibility(client) },
+      accounts: new SlackAccounts(client),
       alertNotifier: () => new SlackAlertNotifier(client),
     });
     await app.approvals.startWorker();
@@ -148,7 +145,7 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
 
   for (const [fault, label] of [
     [{ error: "fatal_error" }, "fatal_error"],
-    [{ httpStatus: 503 }, "http_503"],
+    [{ httpStatus: 503 }, "HTTP 503"],
   ] as const) {
     test(`users.info failing (${label}) is told as Slack's failure, not a verdict on the approver; the next click decides`, async () => {
       const { id, message } = await askToStop(`users.info ${label}`);
@@ -158,9 +155,9 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
       const told = await standIn.waitForCall("response_url", (call) => call.url === responseUrl, 5_000);
       assert.match(
         String(told.args.text),
-        new RegExp(`Slack could not answer \\(\`users\\.info\`: ${label}\\); try again`),
+        new RegExp(`Slack could not answer whether ${approver.id} may do this \\(${label}\\).*Try again`),
       );
-      assert.doesNotMatch(String(told.args.text), /does not know this account|cannot approve/);
+      assert.doesNotMatch(String(told.args.text), /does not know/);
       assert.equal(await stateOf(id), "pending", "nothing was decided");
 
       standIn.heal("users.info");

@@ -56,17 +56,20 @@ export async function returnToPriorState(context: ExecutionContext): Promise<str
 }
 
 /** Connect's 500 right after a stop, while the sink's tasks are still leaving their group, says this. */
-const safelyRetriable = /can be safely retried|rebalance|not fully|momentarily/i;
+const safelyRetriable = /can be safely retried|not fully/i;
 
-/** Repeats the change while Connect says it can be safely retried (a 409, or the 500 right after a stop). */
+/**
+ * Repeats the change while Connect answers the 500 it gives right after a stop, which it says "can be safely
+ * retried". A 409 is not repeated here: the client waits a rebalance out (`rebalanceWaitMs` of the step's call
+ * options), and one layer of 409 retry is enough.
+ */
 export async function retryWhileSafe<T>(change: () => Promise<T>, attempts = 8): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await change();
     } catch (error) {
       const retriable =
-        error instanceof ConnectError &&
-        (error.code === "CONNECT_CONFLICT" || (error.status === 500 && safelyRetriable.test(error.reason)));
+        error instanceof ConnectError && error.status === 500 && safelyRetriable.test(error.reason);
       if (!retriable || attempt >= attempts) throw error;
       await sleep(Math.min(250 * 2 ** attempt, 5_000));
     }

@@ -67,11 +67,15 @@ export function verifyOffsets(
 
 /**
  * The steps of an offset change, given how its target is resolved (after the stop, from the offsets committed
- * then): snapshot → stop → resolve → change → verify → restore.
+ * then): snapshot → stop → resolve → change → verify → restore. A kind that checks something before the stop
+ * gives its own first step (which takes the snapshot too).
  */
-export function offsetSteps<K extends OffsetKind>(resolve: Step<K>): OperationKind<K>["steps"] {
+export function offsetSteps<K extends OffsetKind>(
+  resolve: Step<K>,
+  snapshot: Step<K> = snapshotStep,
+): OperationKind<K>["steps"] {
   return {
-    snapshot: snapshotStep,
+    snapshot,
     stopped: stopStep,
     resolved: resolve,
     changed: changeStep,

@@ -11,8 +11,11 @@ export interface ExecutionContext {
   readonly connect: ExecutionConnect;
   readonly kafka: SinkOffsetsReader;
   readonly now: () => Date;
-  /** Passed to every Connect call: the request id travels with it. */
-  readonly call: { readonly requestId: string };
+  /**
+   * Passed to every Connect call: the request id travels with it, and a 409 (the group rebalancing) is waited out
+   * for up to `rebalanceWaitMs` before the call fails.
+   */
+  readonly call: { readonly requestId: string; readonly rebalanceWaitMs: number };
   /** How long a stop may take before the execution gives up, in ms. */
   readonly stopTimeoutMs: number;
   /**

@@ -10,6 +10,9 @@ export const recreate: OperationKind<"recreate"> = {
     changed: {
       doing: "re-creating the connector",
       async run({ connect, request, operation, call, stopTimeoutMs, sendingChange }) {
+        // Created STOPPED needs KIP-980: an older worker (downgraded since the request was asked) refuses before
+        // anything is sent, rather than being sent a field it does not know.
+        await connect.requireFeature("initialState", "offsets restore of a deleted connector", call);
         const resumed = await sendingChange();
         // Created STOPPED so that its offsets are in place before it reads anything; after a crash the connector
         // found already there is the one this request created.
@@ -41,11 +44,16 @@ export const recreate: OperationKind<"recreate"> = {
     },
     restored: restoreStep,
   },
-  async leaveSafely({ request }) {
+  async leaveSafely({ request }, changeUncertain) {
     if (request.changeSent !== true) return "Nothing was created.";
-    return request.step === "verified" || request.step === "restored"
-      ? `The connector was created with its offsets confirmed, but could not be returned to ${request.priorState ?? "its prior state"}: it is STOPPED; resume it by hand.`
-      : `The connector may have been created STOPPED, without confirmed offsets: check \`status ${request.connector}\` and \`offsets get ${request.connector}\` before resuming it.`;
+    if (request.step === "verified" || request.step === "restored") {
+      return `The connector was created with its offsets confirmed, but could not be returned to ${request.priorState ?? "its prior state"}.`;
+    }
+    // Connect refused the create (a 4xx): nothing exists unless an earlier run made it; the state Connect reports
+    // follows these words.
+    return changeUncertain
+      ? `Connect's answer to the create was lost, so the connector may exist without confirmed offsets: check \`offsets get ${request.connector}\` before resuming it.`
+      : `Connect refused the create or the offsets: check \`offsets get ${request.connector}\` before resuming it if it exists.`;
   },
   outcomeParts(_request, operation) {
     return [

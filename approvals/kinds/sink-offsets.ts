@@ -1,5 +1,6 @@
 import type { OffsetMove } from "../approval-store.js";
 import {
+  checkGroupSharers,
   isRelative,
   movesOf,
   planSinkOffsets,
@@ -7,39 +8,70 @@ import {
   resetScopeOf,
   resetTargetOf,
 } from "../offset-plan.js";
+import { groupSharing } from "../shared-group.js";
+import { snapshotStep } from "./connector-steps.js";
 import { leaveOffsetsSafely, offsetSteps, signed, undoNote } from "./offset-steps.js";
-import type { OperationKind } from "./operation-kind.js";
+import type { OperationKind, Step } from "./operation-kind.js";
+
+/**
+ * Before anything is stopped: the sink's consumer group must still be shared with no connector the approver did
+ * not see, and with none that is not STOPPED (the shared-group rule, `checkGroupSharers`), so a refusal that can
+ * be known now never leaves the connector STOPPED. Then the usual snapshot.
+ */
+const checkedSnapshot: Step<"sink-offsets"> = {
+  doing: "checking who else uses its consumer group",
+  async run(context) {
+    const { connect, request, operation, call } = context;
+    const connectors = await connect.listConnectors(call);
+    const self = connectors.find((c) => c.name === request.connector);
+    if (self !== undefined) {
+      checkGroupSharers(
+        request.connector,
+        groupSharing(request.connector, self.config, connectors),
+        operation.sharedWith ?? [],
+      );
+    }
+    return snapshotStep.run(context);
+  },
+};
 
 /**
  * A sink's offsets moved to a target (`offsets reset`, `offsets set`, `offsets restore` of a sink): the target is
  * resolved into offsets after the stop, from what the sink committed then, on the partitions the approver saw.
  */
 export const sinkOffsets: OperationKind<"sink-offsets"> = {
-  steps: offsetSteps<"sink-offsets">({
-    doing: "resolving the target offsets",
-    async run({ connect, kafka, request, operation, call, now }) {
-      // Stopped, the connector has committed its last offsets: these are the ones the change replaces.
-      const { offsets } = await connect.offsets(request.connector, call);
-      const info = await connect.info(request.connector, call);
-      // The numbers are resolved now, but only on the partitions the approver saw: a topic or partition the sink
-      // took on since the preview is left alone, and one it no longer reads fails the run before the change.
-      const scope =
-        request.preview === undefined
-          ? operation.scope === undefined
-            ? undefined
-            : resetScopeOf(operation.scope)
-          : previewedScope(request.preview);
-      const plan = await planSinkOffsets({
-        connector: request.connector,
-        config: info.config,
-        target: resetTargetOf(operation.target, now()),
-        kafka,
-        ...(scope === undefined ? {} : { scope }),
-      });
-      const wanted = plan.request.method === "PATCH" ? [...plan.request.offsets] : null;
-      return { snapshot: offsets, resolved: { offsets: wanted, moves: movesOf(plan) } };
+  steps: offsetSteps<"sink-offsets">(
+    {
+      doing: "resolving the target offsets",
+      async run({ connect, kafka, request, operation, call, now }) {
+        // Stopped, the connector has committed its last offsets: these are the ones the change replaces.
+        const { offsets } = await connect.offsets(request.connector, call);
+        const info = await connect.info(request.connector, call);
+        // The group is checked again after the stop: a sharer started or joined while this one stopped refuses it.
+        const connectors = await connect.listConnectors(call);
+        // The numbers are resolved now, but only on the partitions the approver saw: a topic or partition the sink
+        // took on since the preview is left alone, and one it no longer reads fails the run before the change.
+        const scope =
+          request.preview === undefined
+            ? operation.scope === undefined
+              ? undefined
+              : resetScopeOf(operation.scope)
+            : previewedScope(request.preview);
+        const plan = await planSinkOffsets({
+          connector: request.connector,
+          config: info.config,
+          target: resetTargetOf(operation.target, now()),
+          kafka,
+          connectors,
+          approvedSharers: operation.sharedWith ?? [],
+          ...(scope === undefined ? {} : { scope }),
+        });
+        const wanted = plan.request.method === "PATCH" ? [...plan.request.offsets] : null;
+        return { snapshot: offsets, resolved: { offsets: wanted, moves: movesOf(plan) } };
+      },
     },
-  }),
+    checkedSnapshot,
+  ),
   leaveSafely: leaveOffsetsSafely,
 
   /**

@@ -1,10 +1,16 @@
 import type { Alert, MessageAddress } from "./alert-store.js";
 
+/** A line for a message's thread, and the connector it is about (a message may show many: alert-news.ts). */
+export interface NewsLine {
+  readonly connector: string;
+  readonly text: string;
+}
+
 /** The changes one round makes to one message: its alerts as they are now, and the lines for its thread. */
 export interface MessageChange {
   readonly message: MessageAddress;
   readonly alerts: Alert[];
-  readonly news: string[];
+  readonly news: NewsLine[];
 }
 
 /**
@@ -25,7 +31,7 @@ export class AlertOutbox {
     if (alert.message === undefined) return;
     const entry = this.changes.get(alert.message) ?? { message: alert.message, alerts: [], news: [] };
     entry.alerts.push(alert);
-    if (news !== undefined && !entry.news.includes(news)) entry.news.push(news);
+    if (news !== undefined) entry.news.push({ connector: alert.connector, text: news });
     this.changes.set(alert.message, entry);
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ConnectorState } from "../connect/connect-schemas.js";
+import { redactText } from "../core/redact.js";
 import { RedisKeys } from "../redis-keys.js";
 import { alertRules } from "./alert-rules.js";
 import { type ConnectorSample, sharingUnchanged } from "./connector-sample.js";
@@ -46,6 +47,18 @@ export const Alert = z.object({
   /** The value last told in the thread: small changes edit the message without a thread reply. */
   announcedValue: z.number(),
   message: MessageAddress.optional(),
+  /**
+   * Times it fired again within the flap window after it had resolved (cluster-poll.ts): a flapping connector
+   * stays this one alert, in its one message, with each return told in the thread.
+   */
+  flaps: z.number().int().min(1).optional(),
+  /** When it last fired again after resolving (epoch ms); `firedAt` stays its first start. */
+  lastFiredAt: z.number().optional(),
+  /**
+   * Posted in one summary message with the other alerts of its rule that started in the same poll (a storm,
+   * alert-delivery.ts); its details are in that message's thread.
+   */
+  inSummary: z.literal(true).optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 
@@ -138,6 +151,12 @@ export class AlertStore {
    */
   readonly #written = new Map<string, ReadonlyMap<string, readonly ConnectorSample[]>>();
 
+  /**
+   * Each trace of the last recorded samples, redacted, by its raw text: a task that stays FAILED reports the same
+   * trace every poll, and 1,000 of them took a third of a second to redact again each time.
+   */
+  #redactedTraces = new Map<string, string>();
+
   constructor(redis: Redis, keyPrefix: string) {
     this.#redis = redis;
     this.#keys = new RedisKeys(keyPrefix);
@@ -160,6 +179,7 @@ export class AlertStore {
     const written = this.#written.get(cluster);
     this.#written.delete(cluster);
     const connectors = [...samples.keys()];
+    const redacted = this.#atRest(samples);
     const [previousWriter, lengths] = AppendReply.parse(
       await this.#redis.eval(
         appendSamples,
@@ -169,14 +189,14 @@ export class AlertStore {
         this.#writer,
         keep,
         historyTtlMs,
-        ...[...samples.values()].map((sample) => JSON.stringify(sample)),
+        ...[...redacted.values()].map((sample) => JSON.stringify(sample)),
       ),
     );
     const own = previousWriter === this.#writer ? written : undefined;
     const histories = new Map<string, readonly ConnectorSample[]>();
     const toRead: string[] = [];
     let i = 0;
-    for (const [connector, sample] of samples) {
+    for (const [connector, sample] of redacted) {
       const before = own?.get(connector) ?? [];
       if (lengths[i++] === before.length + 1)
         histories.set(connector, [...before, sharingUnchanged(sample, before.at(-1))].slice(-keep));
@@ -195,6 +215,40 @@ export class AlertStore {
     }
     this.#written.set(cluster, histories);
     return histories;
+  }
+
+  /**
+   * The samples as they may be kept: their traces (connector and tasks) through the same redaction as every text
+   * that leaves the bot (src/core/redact.ts). A failing task's trace can quote a password or a token; Redis holds
+   * it for a day, and its dumps and replicas longer.
+   */
+  #atRest(samples: ReadonlyMap<string, ConnectorSample>): Map<string, ConnectorSample> {
+    const previous = this.#redactedTraces;
+    const current = new Map<string, string>();
+    const redact = (trace: string | undefined): string | undefined => {
+      if (trace === undefined) return undefined;
+      const redacted = current.get(trace) ?? previous.get(trace) ?? redactText(trace);
+      current.set(trace, redacted);
+      return redacted;
+    };
+    const result = new Map<string, ConnectorSample>();
+    for (const [connector, sample] of samples) {
+      const trace = redact(sample.trace);
+      result.set(
+        connector,
+        sample.trace === undefined && sample.tasks.every((task) => task.trace === undefined)
+          ? sample
+          : {
+              ...sample,
+              ...(trace === undefined ? {} : { trace }),
+              tasks: sample.tasks.map((task) =>
+                task.trace === undefined ? task : { ...task, trace: redact(task.trace) },
+              ),
+            },
+      );
+    }
+    this.#redactedTraces = current;
+    return result;
   }
 
   async history(cluster: string, connector: string): Promise<ConnectorSample[]> {
@@ -219,8 +273,9 @@ export class AlertStore {
     const hash = this.#keys.alertFiring(cluster);
     for (;;) {
       const stored = await this.#redis.hget(hash, key);
-      const next = change(stored === null ? undefined : Alert.parse(JSON.parse(stored)));
-      if (next === undefined) return undefined;
+      const changed = change(stored === null ? undefined : Alert.parse(JSON.parse(stored)));
+      if (changed === undefined) return undefined;
+      const next = alertAtRest(changed);
       const won = await this.#redis.eval(
         compareAndSetField,
         1,
@@ -234,11 +289,43 @@ export class AlertStore {
   }
 
   async saveFiring(alert: Alert): Promise<void> {
-    await this.#redis.hset(this.#keys.alertFiring(alert.cluster), alert.key, JSON.stringify(alert));
+    await this.#redis.hset(
+      this.#keys.alertFiring(alert.cluster),
+      alert.key,
+      JSON.stringify(alertAtRest(alert)),
+    );
   }
 
   async removeFiring(alert: Alert): Promise<void> {
     await this.#redis.hdel(this.#keys.alertFiring(alert.cluster), alert.key);
+  }
+
+  /** Keeps a resolved alert for `forMs`: it is the one to reopen if the same alert fires again meanwhile. */
+  async keepResolved(alert: Alert, forMs: number): Promise<void> {
+    if (forMs <= 0) return;
+    await this.#redis.set(
+      this.#keys.alertResolved(alert.key),
+      JSON.stringify(alertAtRest(alert)),
+      "PX",
+      forMs,
+    );
+  }
+
+  /** The alerts of these keys that resolved within their flap window, by key, in one round trip. */
+  async recentlyResolved(keys: readonly string[]): Promise<Map<string, Alert>> {
+    if (keys.length === 0) return new Map();
+    const stored = await this.#redis.mget(keys.map((key) => this.#keys.alertResolved(key)));
+    return new Map(
+      keys.flatMap((key, i) => {
+        const value = stored[i];
+        return value === null || value === undefined ? [] : [[key, Alert.parse(JSON.parse(value))]];
+      }),
+    );
+  }
+
+  /** It fires again: no longer a resolved alert to reopen. */
+  async forgetResolved(alert: Alert): Promise<void> {
+    await this.#redis.del(this.#keys.alertResolved(alert.key));
   }
 
   async messageAlerts(message: MessageAddress): Promise<Alert[]> {
@@ -249,8 +336,10 @@ export class AlertStore {
   /** Stores the alerts a message shows, replacing older copies of the same alerts. */
   async saveMessageAlerts(message: MessageAddress, alerts: readonly Alert[]): Promise<Alert[]> {
     const current = await this.messageAlerts(message);
-    const merged = current.map((old) => alerts.find((alert) => alert.key === old.key) ?? old);
-    for (const alert of alerts) if (!merged.some((old) => old.key === alert.key)) merged.push(alert);
+    const latest = new Map(alerts.map((alert) => [alert.key, alertAtRest(alert)]));
+    const merged = current.map((old) => latest.get(old.key) ?? old);
+    const known = new Set(current.map((old) => old.key));
+    for (const [key, alert] of latest) if (!known.has(key)) merged.push(alert);
     await this.#redis.set(this.#keys.alertMessage(message), JSON.stringify(merged), "EX", 30 * 86_400);
     return merged;
   }
@@ -361,7 +450,11 @@ export class AlertStore {
 
   /** Puts back an alert Redis lost, unless the alert is stored again already (a newer state wins). */
   async restoreFiring(alert: Alert): Promise<void> {
-    await this.#redis.hsetnx(this.#keys.alertFiring(alert.cluster), alert.key, JSON.stringify(alert));
+    await this.#redis.hsetnx(
+      this.#keys.alertFiring(alert.cluster),
+      alert.key,
+      JSON.stringify(alertAtRest(alert)),
+    );
   }
 
   /** One replica tells the channel that alerting stopped; the claim lasts as long as the notice is up. */
@@ -381,6 +474,14 @@ export class AlertStore {
       holder,
     );
   }
+}
+
+/**
+ * An alert as it may be kept: its summary and details redacted. The rules redact the traces they quote already;
+ * this holds for every alert whatever made it (Connect's own error text in "Connect unreachable", a new rule).
+ */
+function alertAtRest(alert: Alert): Alert {
+  return { ...alert, summary: redactText(alert.summary), details: alert.details.map(redactText) };
 }
 
 function parseSample(line: string): ConnectorSample {

@@ -98,6 +98,7 @@ export class Alerts {
       notifier: options.notifier,
       firingCopy: this.#firingCopy,
       logger: options.logger,
+      summariseAbove: options.config.summariseAbove,
     });
     this.#clusterPoll = new ClusterPoll({
       store: this.store,

@@ -18,6 +18,8 @@ interface Verdict {
   readonly findings: readonly Finding[];
   /** Its alerts that were firing before this poll. */
   readonly firing: readonly Alert[];
+  /** Its alerts that resolved within the flap window and fire again now, by rule: reopened, not posted anew. */
+  readonly resolved: ReadonlyMap<string, Alert>;
   /** Snoozed or silenced: its alerts are kept up to date, but nobody is told. */
   readonly quiet: boolean;
 }
@@ -36,6 +38,10 @@ export interface ClusterPollOptions {
  * One cluster's part of an alert poll, in named steps: collect a sample per connector, evaluate the rules on each
  * history, reconcile the findings with the alerts firing (one alert per connector and rule: started, updated,
  * resolved), then deliver the messages. Connect not answering twice in a row is one alert for the cluster.
+ *
+ * An alert that resolved less than `flapWindowMs` ago and fires again is reopened: the same alert in the same
+ * message, back to FIRING with its flap count, the return told in its thread. A task that fails, is restarted
+ * and fails again is one alert however often it does, not a message each time.
  */
 export class ClusterPoll {
   readonly #store: AlertStore;
@@ -115,23 +121,44 @@ export class ClusterPoll {
     const silences = await this.#store.silences(now);
     const histories = await this.#store.recordSamples(cluster, samples, historySamples(config));
     const snoozes = await this.#store.snoozes(cluster, [...samples.keys()]);
-    return [...samples].map(([connector, sample]) => {
-      const mine = [...firing.values()].filter((alert) => alert.connector === connector);
+    const byConnector = new Map<string, Alert[]>();
+    for (const alert of firing.values())
+      byConnector.set(alert.connector, [...(byConnector.get(alert.connector) ?? []), alert]);
+    const judged = [...samples].map(([connector, sample]) => {
+      const mine = byConnector.get(connector) ?? [];
       return {
-        cluster,
         connector,
+        mine,
         findings: evaluateConnector(
           connector,
           histories.get(connector) ?? [sample],
           thresholdsFor(connector, config.thresholds, config.overrides),
           new Set(mine.map((alert) => alert.rule)),
         ),
-        firing: mine,
-        quiet:
-          isSilenced(silences, cluster, connector) !== undefined ||
-          (snoozes.get(connector)?.until ?? 0) > now,
       };
     });
+    // Only alerts about to start are looked up: one round trip, and none in a quiet poll.
+    const resolved = await this.#store.recentlyResolved(
+      judged.flatMap(({ connector, mine, findings }) =>
+        findings
+          .filter((finding) => !mine.some((alert) => alert.rule === finding.rule))
+          .map((finding) => alertKey(cluster, connector, finding.rule)),
+      ),
+    );
+    return judged.map(({ connector, mine, findings }) => ({
+      cluster,
+      connector,
+      findings,
+      firing: mine,
+      resolved: new Map(
+        findings.flatMap((finding) => {
+          const back = resolved.get(alertKey(cluster, connector, finding.rule));
+          return back === undefined ? [] : [[finding.rule, back] as const];
+        }),
+      ),
+      quiet:
+        isSilenced(silences, cluster, connector) !== undefined || (snoozes.get(connector)?.until ?? 0) > now,
+    }));
   }
 
   /** Starts, updates and resolves one connector's alerts so that they match its findings: one alert per rule. */
@@ -146,8 +173,10 @@ export class ClusterPoll {
   /** A finding starts an alert, or updates the one firing for its rule (with news in its thread when due). */
   async #fire(verdict: Verdict, finding: Finding, now: number, outbox: AlertOutbox): Promise<void> {
     const { cluster, connector, quiet } = verdict;
-    const key = `${cluster}/${connector}/${finding.rule}`;
+    const key = alertKey(cluster, connector, finding.rule);
     const before = verdict.firing.find((alert) => alert.rule === finding.rule);
+    const back = verdict.resolved.get(finding.rule);
+    if (before === undefined && back !== undefined) return this.#reopen(back, finding, quiet, now, outbox);
     let news: string | undefined;
     const fresh = { summary: finding.summary, details: [...finding.details], value: finding.value };
     const told =
@@ -189,6 +218,38 @@ export class ClusterPoll {
     }
   }
 
+  /**
+   * The alert resolved within the flap window fires again: the same alert, one flap more, in its message. The
+   * acknowledgement is cleared (the fix did not hold: someone must own it again); its first start is kept.
+   */
+  async #reopen(
+    back: Alert,
+    finding: Finding,
+    quiet: boolean,
+    now: number,
+    outbox: AlertOutbox,
+  ): Promise<void> {
+    const { resolvedAt, remindedAt, acknowledgedBy, ...kept } = back;
+    const alert: Alert = {
+      ...kept,
+      summary: finding.summary,
+      details: [...finding.details],
+      value: finding.value,
+      announcedValue: finding.value,
+      flaps: (back.flaps ?? 0) + 1,
+      lastFiredAt: now,
+    };
+    await this.#store.saveFiring(alert);
+    await this.#store.forgetResolved(alert);
+    this.#firingCopy.keep(alert);
+    if (alert.message !== undefined) {
+      outbox.change(alert, quiet ? undefined : alertNews.firedAgain(alert, now - (resolvedAt ?? now)));
+      return;
+    }
+    const channel = this.#channelOf(alert.cluster, alert.connector);
+    if (channel !== undefined && !quiet) outbox.post(channel, alert);
+  }
+
   #channelOf(cluster: string, connector: string): string | undefined {
     const { routes, channel } = this.#config;
     return routeOf(routes, cluster, connector) ?? channel;
@@ -205,15 +266,23 @@ export class ClusterPoll {
     return undefined;
   }
 
+  /** Resolves the alert in its message, and keeps it for the flap window in case it fires again. */
   async #resolve(alert: Alert, now: number, news: string, outbox: AlertOutbox): Promise<void> {
+    const resolved = { ...alert, resolvedAt: now };
+    await this.#store.keepResolved(resolved, this.#config.flapWindowMs);
     await this.#store.removeFiring(alert);
     this.#firingCopy.forget(alert);
-    outbox.change({ ...alert, resolvedAt: now }, news);
+    outbox.change(resolved, news);
   }
 }
 
 function unreachableKey(cluster: string): string {
-  return `${cluster}/*/connect-unreachable`;
+  return alertKey(cluster, "*", "connect-unreachable");
+}
+
+/** `<cluster>/<connector>/<rule>`: names cannot hold a `/` (Connect refuses them). */
+function alertKey(cluster: string, connector: string, rule: Finding["rule"]): string {
+  return `${cluster}/${connector}/${rule}`;
 }
 
 /** A new alert for a finding, firing from `now` (epoch ms). */

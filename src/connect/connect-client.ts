@@ -38,7 +38,13 @@ import {
   type TaskStatus,
   WorkerInfo,
 } from "./connect-schemas.js";
-import { isTooOld, minimumConnectVersion } from "./worker-version.js";
+import {
+  type ConnectFeature,
+  connectFeatures,
+  isOlderThan,
+  isTooOld,
+  minimumConnectVersion,
+} from "./worker-version.js";
 
 export interface ConnectClientOptions {
   /** The cluster's name in the bot's config: every error names it. */
@@ -90,6 +96,13 @@ export interface CallOptions {
   /** Sent as X-Request-Id, so the worker's request log can be matched with the bot's audit trail. */
   readonly requestId?: string;
   readonly signal?: AbortSignal;
+  /**
+   * How long a 409 (the group is rebalancing, or the worker's config is stale) is waited out, in ms from the
+   * call's start: the call is repeated with backoff (up to 5 s apart) until Connect answers otherwise or this
+   * passes. Beyond the call's own deadline, which bounds every other retry; still cut by a command's deadline.
+   * This is the only place a 409 is retried. @defaultValue 0: a 409 is retried only within the deadline.
+   */
+  readonly rebalanceWaitMs?: number;
 }
 
 /** One connector from the expanded list: its type, config and states in one call. */
@@ -140,6 +153,7 @@ declare module "../core/ports.js" {
       | "passwordKeys"
       | "offsets"
       | "requireSupportedVersion"
+      | "requireFeature"
       | "pause"
       | "resume"
       | "restart"
@@ -215,7 +229,25 @@ export class ConnectClient {
         cluster: this.cluster,
         url: this.#url,
         operation,
-        reason: `the worker runs Kafka Connect ${info.version}; this needs Kafka Connect ${minimumConnectVersion} or newer`,
+        reason: `the worker runs Kafka Connect ${info.version}; this needs Kafka Connect ${minimumConnectVersion} or newer (offsets are read and changed over REST from ${minimumConnectVersion}, KIP-875)`,
+      });
+    }
+  }
+
+  /**
+   * Throws {@link ConnectTooOld}, naming the release it needs, when the worker is older than the one that brought
+   * `feature` ({@link connectFeatures}): asked before a version-dependent call, so an older worker is never sent a
+   * field or path it does not know. `operation` is what the user asked for (`offsets restore`).
+   */
+  async requireFeature(feature: ConnectFeature, operation: string, options?: CallOptions): Promise<void> {
+    const { since, what } = connectFeatures[feature];
+    const info = await this.workerInfo(options);
+    if (isOlderThan(info.version, since)) {
+      throw new ConnectTooOld({
+        cluster: this.cluster,
+        url: this.#url,
+        operation,
+        reason: `the worker runs Kafka Connect ${info.version}; ${what} needs Kafka Connect ${since} or newer`,
       });
     }
   }
@@ -283,17 +315,24 @@ export class ConnectClient {
     });
   }
 
-  /** Creates a connector, in the given state (KIP-980, Connect 3.7+): STOPPED lets offsets be set before it runs. */
-  createConnector(
+  /**
+   * Creates a connector, in the given state: STOPPED lets offsets be set before it runs. A state other than
+   * RUNNING needs KIP-980 (Connect 3.7+): on an older worker it throws {@link ConnectTooOld} before sending
+   * anything; RUNNING is sent without the field, which every version takes.
+   */
+  async createConnector(
     name: string,
     config: ConnectorConfig,
     initialState: "RUNNING" | "PAUSED" | "STOPPED",
     options?: CallOptions,
   ): Promise<ConnectorInfo> {
+    if (initialState !== "RUNNING") {
+      await this.requireFeature("initialState", `create ${name} ${initialState}`, options);
+    }
     return this.#call({
       method: "POST",
       path: "/connectors",
-      body: { name, config, initial_state: initialState },
+      body: initialState === "RUNNING" ? { name, config } : { name, config, initial_state: initialState },
       schema: ConnectorInfo,
       options,
     });
@@ -395,13 +434,17 @@ export class ConnectClient {
     });
   }
 
-  /** Returns the loggers whose level changed; with `cluster` scope (3.7+) Connect does not say, so none are listed. */
+  /**
+   * Returns the loggers whose level changed; with `cluster` scope (KIP-976, 3.7+; {@link ConnectTooOld} before
+   * that, where Connect would ignore the scope and change one worker only) Connect does not say, so none are listed.
+   */
   async setLoggerLevel(
     name: string,
     level: string,
     scope: "worker" | "cluster" = "worker",
     options?: CallOptions,
   ): Promise<string[]> {
+    if (scope === "cluster") await this.requireFeature("clusterLoggerScope", `set logger ${name}`, options);
     const changed = await this.#call({
       method: "PUT",
       path: `/admin/loggers/${this.#segment(name)}`,
@@ -505,32 +548,38 @@ export class ConnectClient {
     const idempotent = call.method === "GET";
     const policy = this.#retry;
     const started = performance.now();
-    const deadline = Math.min(started + policy.deadlineMs, commandDeadline() ?? Number.POSITIVE_INFINITY);
+    const commandEnd = commandDeadline() ?? Number.POSITIVE_INFINITY;
+    const deadline = Math.min(started + policy.deadlineMs, commandEnd);
+    // A rebalance is weather: a caller that says so waits a 409 out for its own bound, however many attempts.
+    const rebalanceWaitMs = call.options?.rebalanceWaitMs ?? 0;
+    const conflictDeadline = rebalanceWaitMs > 0 ? Math.min(started + rebalanceWaitMs, commandEnd) : deadline;
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.#attempt(
           call,
           requestId,
-          Math.min(policy.attemptTimeoutMs, deadline - performance.now()),
+          Math.min(policy.attemptTimeoutMs, Math.max(deadline, conflictDeadline) - performance.now()),
         );
         this.#onRequest?.(undefined);
         return result;
       } catch (error) {
         const connectError = error as ConnectError;
         this.#onRequest?.(connectError.code);
+        // Connect's 409 for a connector that already exists is an answer, not a rebalance.
+        const conflict =
+          connectError instanceof ConnectConflict && !/already exists/i.test(connectError.reason);
         // A mutation is repeated only when Connect certainly did not apply it: a 409 (it refused during a
         // rebalance) or a refused connection. A timeout or a 5xx may have come after the change was made.
         const safeToRepeat = idempotent
           ? connectError.retriable
-          : connectError instanceof ConnectConflict || connectError.reason.startsWith("connection refused");
-        const backoff = policy.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
-        const timeLeft = deadline - performance.now() - backoff;
-        if (
-          !safeToRepeat ||
-          attempt >= policy.maxAttempts ||
-          timeLeft <= 0 ||
-          call.options?.signal?.aborted
-        ) {
+          : conflict || connectError.reason.startsWith("connection refused");
+        const drawn = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random());
+        // Waiting a rebalance out, the last pause ends at the bound rather than giving up one pause early.
+        const waitingOut = conflict && rebalanceWaitMs > 0;
+        const backoff = waitingOut ? Math.min(drawn, conflictDeadline - performance.now() - 50) : drawn;
+        const timeLeft = waitingOut ? backoff : deadline - performance.now() - backoff;
+        const attemptsLeft = waitingOut || attempt < policy.maxAttempts;
+        if (!safeToRepeat || !attemptsLeft || timeLeft <= 0 || call.options?.signal?.aborted) {
           throw connectError.silent
             ? new ConnectUnavailable({
                 cluster: this.cluster,
@@ -540,7 +589,15 @@ export class ConnectClient {
                 waitedMs: Math.round(performance.now() - started),
                 attempts: attempt,
               })
-            : error;
+            : conflict && attempt > 1
+              ? new ConnectConflict({
+                  cluster: this.cluster,
+                  url: this.#url,
+                  operation: connectError.operation,
+                  ...(connectError.status === undefined ? {} : { status: connectError.status }),
+                  reason: `${connectError.reason} (still so after ${seconds(performance.now() - started)} and ${attempt} attempts)`,
+                })
+              : error;
         }
         await sleep(backoff);
       }

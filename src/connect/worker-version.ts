@@ -2,6 +2,20 @@
 export const minimumConnectVersion = "3.6";
 
 /**
+ * The REST features newer than {@link minimumConnectVersion} that the bot may use, with the release that brought
+ * each (KAFKA-CONNECT.md, "Versions"). A call that needs one asks the worker's version first and is refused before
+ * anything is sent to an older worker, which would answer 400 ("Unrecognized field") or 404 instead.
+ */
+export const connectFeatures = {
+  initialState: { since: "3.7", what: "creating a connector STOPPED or PAUSED (initial_state, KIP-980)" },
+  clusterLoggerScope: { since: "3.7", what: "setting a log level on every worker (scope=cluster, KIP-976)" },
+  patchConfig: { since: "3.8", what: "changing some keys of a config (PATCH config, KIP-477)" },
+  health: { since: "3.9", what: "the worker's health (GET /health, KIP-1017)" },
+} as const satisfies Record<string, { readonly since: string; readonly what: string }>;
+
+export type ConnectFeature = keyof typeof connectFeatures;
+
+/**
  * The Apache Kafka release a worker's `GET /` version stands for, as [major, minor]: "3.9.1" → [3, 9]. Confluent
  * Platform reports its own numbers with a `-ccs` or `-ce` suffix; its 7.x line ships Kafka 3.x and 8.x ships
  * Kafka 4.x with the same minor ("7.6.0-ccs" → [3, 6]). Undefined when the text is neither.
@@ -15,12 +29,17 @@ export function kafkaReleaseOf(reported: string): readonly [number, number] | un
 }
 
 /**
- * Whether the worker is older than {@link minimumConnectVersion}. A version the bot cannot read is not called too
- * old: the calls themselves then show what the worker supports.
+ * Whether the worker's reported version is older than `release` ("3.7"). A version the bot cannot read is not
+ * called older: the calls themselves then show what the worker supports.
  */
+export function isOlderThan(reported: string, release: string): boolean {
+  const found = kafkaReleaseOf(reported);
+  if (found === undefined) return false;
+  const [major, minor] = release.split(".").map(Number) as [number, number];
+  return found[0] < major || (found[0] === major && found[1] < minor);
+}
+
+/** Whether the worker is older than {@link minimumConnectVersion}. */
 export function isTooOld(reported: string): boolean {
-  const release = kafkaReleaseOf(reported);
-  if (release === undefined) return false;
-  const [major, minor] = minimumConnectVersion.split(".").map(Number) as [number, number];
-  return release[0] < major || (release[0] === major && release[1] < minor);
+  return isOlderThan(reported, minimumConnectVersion);
 }

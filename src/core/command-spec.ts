@@ -4,7 +4,7 @@ import type { ClusterHandle } from "./cluster-handle.js";
 import type { FlagSpec } from "./command-line.js";
 import type { CommandServices } from "./ports.js";
 import type { Reply } from "./reply.js";
-import type { Role } from "./roles.js";
+import type { Role, UnreadableGroup } from "./roles.js";
 
 /** read: looks only. safe: changes state in a way that is easy to undo. destructive: needs a second person. */
 export type Risk = "read" | "safe" | "destructive";
@@ -22,8 +22,13 @@ export interface CommandContext extends CommandServices {
   readonly actor: Actor;
   readonly cluster: ClusterHandle;
   readonly clusters: readonly ClusterHandle[];
-  /** The actor's role on a cluster, as the permission check sees it. */
-  readonly roleOn: (cluster: string, fresh?: boolean) => Promise<Role | undefined>;
+  /**
+   * The actor's role on a cluster, as the permission check sees it. With `needed`, throws `IDENTITY_UNAVAILABLE`
+   * when the answer hinges on a group the identity source could not read (see `Identity.roleOf`).
+   */
+  readonly roleOn: (cluster: string, fresh?: boolean, needed?: Role) => Promise<Role | undefined>;
+  /** The user groups named in a cluster's grants that the actor's identity source could not read when last asked. */
+  readonly unreadableGroups: (cluster: string) => readonly UnreadableGroup[];
   readonly audit: AuditLog;
   readonly commands: readonly Command[];
   readonly requestId: string;

@@ -5,11 +5,11 @@ import { withCommandDeadline } from "./command-deadline.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { describeFailure } from "./error-words.js";
-import { type Identities, roleThrough } from "./identity.js";
+import { type Identities, identityOf, roleThrough } from "./identity.js";
 import type { CommandServices } from "./ports.js";
 import { redactDeep, redactText } from "./redact.js";
 import { errorReply, type Reply } from "./reply.js";
-import { hasRole } from "./roles.js";
+import { hasRole, type Role } from "./roles.js";
 
 /**
  * A command named with its arguments already typed, as a button carries it: the arguments are read by the
@@ -150,12 +150,15 @@ export class Dispatcher {
     const { command, prepared, cluster } = resolved;
     const about = { command: command.name, cluster: cluster.name, ...definedConnector(prepared.connector) };
 
-    const roleOn = (clusterName: string, fresh = false) =>
-      roleThrough(this.#options.identities, invocation.actor.source, invocation.actor.id, clusterName, fresh);
+    const { source } = invocation.actor;
+    const roleOn = (clusterName: string, fresh = false, needed?: Role) =>
+      roleThrough(this.#options.identities, source, invocation.actor.id, clusterName, fresh, needed);
+    const unreadableGroups = (clusterName: string) =>
+      identityOf(this.#options.identities, source)?.unreadableGroups?.(clusterName) ?? [];
     try {
       if (command.role !== "anyone") {
         // Anything that changes state asks the adapter for group membership afresh.
-        const role = await roleOn(cluster.name, command.risk !== "read");
+        const role = await roleOn(cluster.name, command.risk !== "read", command.role);
         if (!hasRole(role, command.role)) {
           const refusal = `\`${command.name}\` needs the ${command.role} role on cluster ${cluster.name}; you have ${
             role === undefined ? "no role there" : `the ${role} role`
@@ -176,6 +179,7 @@ export class Dispatcher {
           cluster,
           clusters: this.#options.clusters,
           roleOn,
+          unreadableGroups,
           audit: this.#options.audit,
           commands: this.#options.commands,
           requestId: invocation.requestId,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { identityErrorCodes } from "./identity-error.js";
 import { connectErrorCodes, kafkaConnectionErrorCodes } from "./ports.js";
 
 export interface FailureWords {
@@ -32,6 +33,14 @@ const KafkaConnectionFailure = z.object({
 });
 type KafkaConnectionFailure = z.infer<typeof KafkaConnectionFailure>;
 
+/** An identity source's answer about a person that was no answer, or "no such person" (src/core/identity.ts). */
+const IdentityFailure = z.object({
+  code: z.enum(identityErrorCodes),
+  service: z.string(),
+  principal: z.string(),
+  reason: z.string(),
+});
+
 /** A refusal whose message is already meant for the person: bad command words, an offset plan that cannot be. */
 const WordedFailure = z.object({ code: z.enum(["USAGE", "PLAN_REFUSED"]), message: z.string() });
 
@@ -60,6 +69,8 @@ const KafkaClientFailure = z.object({
 export function describeFailure(error: unknown, requestId: string): FailureWords {
   const worded = WordedFailure.safeParse(error);
   if (worded.success) return { code: worded.data.code, summary: worded.data.message };
+  const identity = IdentityFailure.safeParse(error);
+  if (identity.success) return { code: identity.data.code, summary: identityWords(identity.data) };
   const connect = ConnectFailure.safeParse(error);
   if (connect.success) return { code: connect.data.code, summary: connectWords(connect.data) };
   const kafkaConnection = KafkaConnectionFailure.safeParse(error);
@@ -89,6 +100,13 @@ export function describeFailure(error: unknown, requestId: string): FailureWords
   };
 }
 
+/** "Could not ask" is the source's failure, never a verdict on the person; "unknown" is the source's verdict. */
+function identityWords({ code, service, principal, reason }: z.infer<typeof IdentityFailure>): string {
+  return code === "IDENTITY_UNAVAILABLE"
+    ? `${service} could not answer whether ${principal} may do this (${reason}): nothing was decided or changed, and this says nothing about the account. Try again in a moment.`
+    : `${service} does not know the account ${principal} (${reason}): nothing was decided or changed.`;
+}
+
 function connectWords(error: ConnectFailure): string {
   const cluster = `cluster ${error.cluster}`;
   switch (error.code) {
@@ -111,7 +129,7 @@ function connectWords(error: ConnectFailure): string {
     case "CONNECT_UNADDRESSABLE_NAME":
       return `${error.reason}. Nothing was sent to ${cluster}; such a connector can only be managed by renaming it (delete and re-create from outside).`;
     case "CONNECT_TOO_OLD":
-      return `Connect on ${cluster} (${error.url}) is too old: ${error.reason}. Offsets are read and changed through Connect's REST API from 3.6 on (KIP-875); upgrade the workers.`;
+      return `Connect on ${cluster} (${error.url}) is too old: ${error.reason}. Nothing was sent; upgrade the workers.`;
     case "CONNECT_BAD_RESPONSE":
       return `Connect on ${cluster} answered something the bot does not understand (${error.reason}). Is the URL a Connect worker?`;
   }

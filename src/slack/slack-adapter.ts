@@ -7,15 +7,15 @@ import { z } from "zod";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
-import type { UserGroupDirectory } from "../core/roles.js";
+import { GroupUnreadable, type UserGroupDirectory } from "../core/roles.js";
 import { closeServer, portOf, serveOperations, startOperationsServer } from "../ops/operations-endpoints.js";
 import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
-import { slackErrorCode } from "./delivery-words.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
+import { slackFailureReason } from "./slack-principals.js";
 import {
   type SlackTokenRejectedError,
   SlackWebClient,
@@ -119,7 +119,11 @@ export function createSlackClient(
   );
 }
 
-/** User-group membership from Slack; a workspace without user groups (free plan) answers "unsupported". */
+/**
+ * User-group membership from Slack (api.slack.com/methods/usergroups.users.list); a workspace without user groups
+ * (free plan) answers "unsupported". A group Slack cannot list throws `GroupUnreadable`: `no_such_subteam` says the
+ * group is gone (deleted or disabled), anything else (`fatal_error`, HTTP 5xx, a rate limit) that Slack did not answer.
+ */
 export class SlackUserGroups implements UserGroupDirectory {
   constructor(private readonly client: WebClient) {}
 
@@ -128,8 +132,9 @@ export class SlackUserGroups implements UserGroupDirectory {
       const result = await this.client.usergroups.users.list({ usergroup: groupId });
       return result.users ?? [];
     } catch (error) {
-      if (slackErrorCode(error) === "plan_upgrade_required") return "unsupported";
-      throw error;
+      const reason = slackFailureReason(error);
+      if (reason === "plan_upgrade_required") return "unsupported";
+      throw new GroupUnreadable(groupId, reason, reason === "no_such_subteam");
     }
   }
 }
@@ -228,7 +233,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   handleAppHome(bolt, home, log);
   const stopRefreshingHomes = app.onRequestChanged((request) => home.requestChanged(request));
   handleAlertButtons(bolt, app);
-  await warnWithoutUserGroups(app, new SlackUserGroups(client), log);
+  await warnWithoutUserGroups(app, log);
 
   if (receiver instanceof SocketModeReceiver) {
     // Socket Mode needs no HTTP server for Slack; the operations endpoints get one of their own on the port.
@@ -306,11 +311,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   };
 }
 
-async function warnWithoutUserGroups(app: App, groups: UserGroupDirectory, log: (message: string) => void) {
-  const [groupId] = app.roles.groupIds();
-  if (groupId === undefined) return;
-  const members = await groups.members(groupId);
-  if (members === "unsupported") {
+/**
+ * Reads the configured user groups once at start, through the app's roles (so a group that cannot be read is
+ * logged there, once, and counts as nobody until it can): the bot starts whatever Slack answers.
+ */
+async function warnWithoutUserGroups(app: App, log: (message: string) => void) {
+  if ((await app.roles.readGroups()) === "unsupported") {
     log(
       "Slack: this workspace has no user groups (plan_upgrade_required); roles apply to the user ids listed only.",
     );

@@ -3,10 +3,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, WebClient } from "@slack/web-api";
 import type { AlertNotifier } from "../alerts/alert-notifier.js";
-import { type AlertAction, alertReplies } from "../alerts/alert-replies.js";
+import {
+  type AlertAction,
+  alertReplies,
+  alertSummary,
+  isSummary,
+  threadReplies,
+} from "../alerts/alert-replies.js";
 import { type Alert, MessageAddress } from "../alerts/alert-store.js";
 import type { App } from "../app.js";
-import { reply } from "../core/reply.js";
+import { type Reply, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
@@ -22,7 +28,10 @@ export const restartAction = "alert_restart";
 /** Slack accepts about one message a second per channel; posts and thread replies wait their turn, none dropped. */
 const postSpacingMs = 1_100;
 
-/** Alert messages: one per group of alerts that started together, edited as they change and when they clear. */
+/**
+ * Alert messages: one per group of alerts that started together (a storm's summary for many), edited as they
+ * change and when they clear; a round's news is one thread reply.
+ */
 export class SlackAlertNotifier implements AlertNotifier {
   readonly #client: WebClient;
   readonly #nextPostAt = new Map<string, number>();
@@ -45,14 +54,18 @@ export class SlackAlertNotifier implements AlertNotifier {
   async update(address: MessageAddress, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
     const { channel, ts } = messageAt(address);
     await this.#client.chat.update({ channel, ts, ...alertMessage(alerts) });
-    for (const line of news) {
+    await this.tell(address, threadReplies(news));
+  }
+
+  async tell(address: MessageAddress, replies: readonly Reply[]): Promise<void> {
+    const { channel, ts } = messageAt(address);
+    for (const said of replies) {
       await this.#turn(channel);
-      const text = reply(line, [{ kind: "text", text: line }]);
       await this.#client.chat.postMessage({
         channel,
         thread_ts: ts,
-        text: fallbackText(text),
-        blocks: renderBlocks(text),
+        text: fallbackText(said),
+        blocks: renderBlocks(said),
       });
     }
   }
@@ -78,11 +91,18 @@ function messageAt(address: MessageAddress): { channel: string; ts: string } {
   return { channel: address.slice(0, colon), ts: address.slice(colon + 1) };
 }
 
-/** The whole message as Block Kit: each alert's reply (alert-replies.ts), then its actions as buttons. */
+/**
+ * The whole message as Block Kit: each alert's reply (alert-replies.ts), then its actions as buttons; a storm's
+ * summary as its one reply, without buttons.
+ */
 export function alertMessage(
   alerts: readonly Alert[],
   now = Date.now(),
 ): { text: string; blocks: KnownBlock[] } {
+  if (isSummary(alerts)) {
+    const summary = alertSummary(alerts, now);
+    return { text: fallbackText(summary), blocks: renderBlocks(summary) };
+  }
   const message = alertReplies(alerts, now);
   const blocks = message.alerts.flatMap(({ alert, reply: shown, actions }) => [
     ...renderBlocks(shown),

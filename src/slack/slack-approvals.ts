@@ -17,14 +17,19 @@ import type { App } from "../app.js";
 import { RedisKeys } from "../redis-keys.js";
 import { type ButtonEncoding, fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
-import { slackErrorCode, whyNotPosted } from "./delivery-words.js";
+import { whyNotPosted } from "./delivery-words.js";
 import { SlackOutbox } from "./slack-outbox.js";
 
 export const approveAction = "approval_approve";
 export const denyAction = "approval_deny";
 
-/** Later states never give way to earlier ones, however the updates of two replicas interleave. */
-const rankOf: Readonly<Record<ApprovalRequest["state"], number>> = {
+/**
+ * Later states never give way to earlier ones, however the updates of two replicas interleave. A request set back
+ * to waiting (approvals that no longer counted) starts a new round that outranks the one before.
+ */
+const rankOf = (request: ApprovalRequest): number =>
+  stateRank[request.state] + 4 * (request.setBacks?.length ?? 0);
+const stateRank: Readonly<Record<ApprovalRequest["state"], number>> = {
   pending: 0,
   approved: 1,
   executing: 2,
@@ -123,7 +128,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
           await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text });
         }
       } else {
-        await this.#remember(request, { channel, ts: posted.ts, rank: rankOf[request.state] });
+        await this.#remember(request, { channel, ts: posted.ts, rank: rankOf(request) });
         if (channel !== request.channelId) await this.#sendLink(request, channel, posted.ts);
       }
     } else if (place !== "stale") {
@@ -156,7 +161,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
       const stored = await redis.get(key);
       if (stored !== null && stored !== posting) {
         const place = MessagePlace.parse(JSON.parse(stored));
-        const rank = rankOf[request.state];
+        const rank = rankOf(request);
         const claimed = await redis.eval(
           claimUpdateScript,
           1,
@@ -203,27 +208,6 @@ export async function takeUndeliveredNotice(
   requestId: string,
 ): Promise<string | undefined> {
   return (await redis.getdel(keys.slackUndelivered(requestId))) ?? undefined;
-}
-
-/**
- * Guests, bots and deactivated accounts never approve, whatever roles the config gives them. Only Slack's own
- * answer about the account decides (`user_not_found`: unknown); when Slack fails to answer (5xx, `fatal_error`,
- * a 429), that is not a verdict on the person: the `SlackUnavailableError` is thrown, and the approver is told
- * Slack could not answer and to try again (src/core/error-words.ts).
- */
-export function slackApproverEligibility(client: WebClient): (userId: string) => Promise<string | undefined> {
-  return async (userId) => {
-    const answer = await client.users.info({ user: userId }).catch((error: unknown) => {
-      if (slackErrorCode(error) === "user_not_found") return undefined;
-      throw error;
-    });
-    const user = answer?.user;
-    if (user === undefined) return "Slack does not know this account";
-    if (user.deleted === true) return "this account is deactivated";
-    if (user.is_bot === true) return "bots never approve";
-    if (user.is_restricted === true || user.is_ultra_restricted === true) return "guests never approve";
-    return undefined;
-  };
 }
 
 const actionIds: Readonly<Record<string, string>> = { approve: approveAction, deny: denyAction };

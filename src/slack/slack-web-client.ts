@@ -40,7 +40,10 @@ export class SlackUnavailableError extends Error {
   readonly code = "SLACK_UNAVAILABLE";
   readonly retriable = true;
   readonly method: string;
-  /** What Slack did, as a short label: `ratelimited`, `fatal_error` (Slack's code), `http_503`, `no_answer`. */
+  /**
+   * What Slack did, in a word or two (the form slack-principals.ts' `slackFailureReason` gives): Slack's code
+   * (`fatal_error`), `HTTP 503`, `ratelimited (retry after 30 s)`, `no connection (…)`.
+   */
   readonly reason: string;
   /** Set when Slack asked for a pause (Retry-After), in ms from when the error was made. */
   readonly retryAfterMs: number | undefined;
@@ -90,12 +93,19 @@ export function classifySlackError(method: string, error: unknown): unknown {
   switch (failure.code) {
     case "slack_webapi_rate_limited_error": {
       const seconds = typeof failure.retryAfter === "number" ? failure.retryAfter : 1;
-      return new SlackUnavailableError(method, "ratelimited", seconds * 1000, error);
+      return new SlackUnavailableError(
+        method,
+        `ratelimited (retry after ${seconds} s)`,
+        seconds * 1000,
+        error,
+      );
     }
     case "slack_webapi_http_error":
-      return new SlackUnavailableError(method, `http_${String(failure.statusCode)}`, undefined, error);
-    case "slack_webapi_request_error":
-      return new SlackUnavailableError(method, "no_answer", undefined, error);
+      return new SlackUnavailableError(method, `HTTP ${String(failure.statusCode)}`, undefined, error);
+    case "slack_webapi_request_error": {
+      const original = (error as { original?: { message?: unknown } }).original?.message;
+      return new SlackUnavailableError(method, `no connection (${String(original)})`, undefined, error);
+    }
     case "slack_webapi_platform_error": {
       const code = String(failure.data?.error);
       if (tokenErrors.has(code)) return new SlackTokenRejectedError(method, code, error);
@@ -152,7 +162,8 @@ export class SlackWebClient extends WebClient {
   override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
     const waitMs = this.waitFor(method);
     if (waitMs > 0) {
-      throw new SlackUnavailableError(method, "ratelimited", waitMs);
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new SlackUnavailableError(method, `ratelimited (retry after ${seconds} s)`, waitMs);
     }
     try {
       return await super.apiCall(method, options === undefined ? undefined : redactDeep(options));
@@ -160,8 +171,9 @@ export class SlackWebClient extends WebClient {
       const classified = classifySlackError(method, error);
       const code =
         classified instanceof SlackUnavailableError || classified instanceof SlackTokenRejectedError
-          ? classified.reason
+          ? classified.reason.replace(/ \(.*$/, "")
           : String((error as { data?: { error?: unknown } }).data?.error ?? "unknown");
+      // A bounded label: Slack's code, `HTTP 503`, `ratelimited`, `no connection`.
       this.#options.metrics?.slackApiErrors.inc({ method, error: code });
       if (classified instanceof SlackTokenRejectedError) this.#options.onTokenRejected?.(classified);
       throw classified;

@@ -329,11 +329,11 @@ describe("offsets reset / set / restore", () => {
     });
     const bot = fakeBot({
       approvals: { get: async () => deleted },
-      connect: { info: connectorInfo("sink") },
+      connect: { info: connectorInfo("sink"), requireFeature: async () => {} },
     });
     await assertRefused(bot, otto, restore, {
       says: /^A connector named orders exists again on prod: delete it first, or restore offsets onto it with `offsets set`\.$/,
-      calls: ["approvals.get", "connect.info"],
+      calls: ["approvals.get", "connect.info", "connect.requireFeature"],
     });
     const gone = async () => {
       throw new ConnectNotFound({
@@ -345,10 +345,118 @@ describe("offsets reset / set / restore", () => {
       });
     };
     const withoutSecrets = { ...deleted, snapshotSecretKeys: ["connection.password"] };
-    const unsealed = fakeBot({ approvals: { get: async () => withoutSecrets }, connect: { info: gone } });
+    const unsealed = fakeBot({
+      approvals: { get: async () => withoutSecrets },
+      connect: { info: gone, requireFeature: async () => {} },
+    });
     await assertRefused(unsealed, otto, restore, {
       says: /^prod-1-abcd saved the config of orders without its secret settings .*: connection\.password\. Create the connector again from outside/,
-      calls: ["approvals.get", "connect.info"],
+      calls: ["approvals.get", "connect.info", "connect.requireFeature"],
+    });
+  });
+});
+
+describe("offset changes on a consumer group another connector shares", () => {
+  const sink = (name: string, state: "RUNNING" | "PAUSED" | "STOPPED", group?: string) => ({
+    name,
+    type: "sink" as const,
+    state,
+    workerId: "w1:8083",
+    tasks: [],
+    config: {
+      "connector.class": "X",
+      topics: `${name}-topic`,
+      ...(group === undefined ? {} : { "consumer.override.group.id": group }),
+    },
+  });
+  const ordersInfo = async () => sink("orders", "RUNNING", "legacy");
+  const listing =
+    (...others: ReturnType<typeof sink>[]) =>
+    async () => [sink("orders", "RUNNING", "legacy"), ...others];
+
+  test("a sharer that is not STOPPED refuses every kind of change before Kafka is read or anything is queued", async () => {
+    // `billing` overrides its group to the same one; `audit-copy` names orders' group as its own default would be.
+    const connect = {
+      requireSupportedVersion: async () => {},
+      info: ordersInfo,
+      listConnectors: listing(
+        sink("billing", "RUNNING", "legacy"),
+        sink("refunds", "PAUSED", "legacy"),
+        sink("unrelated", "RUNNING"),
+        sink("stopped-one", "STOPPED", "legacy"),
+      ),
+    };
+    for (const line of [
+      'offsets reset orders --all --reason "start over"',
+      'offsets reset orders --to-latest --topic orders-topic --reason "skip"',
+      'offsets set orders orders-topic:0=5 --reason "skip"',
+    ]) {
+      await assertRefused(fakeBot({ connect }), otto, line, {
+        says: /^orders shares consumer group legacy with billing \(RUNNING\), refunds \(PAUSED\)\. Connect changes a group's offsets only while no other connector of the group has tasks in it, .* Stop billing and refunds first \(`stop billing`\) and ask again, or give orders a consumer group of its own \(consumer\.override\.group\.id\)\.$/,
+        calls: ["connect.requireSupportedVersion", "connect.info", "connect.listConnectors"],
+      });
+    }
+  });
+
+  test("a sharer whose topics cannot be told refuses the change, naming it, instead of failing it", async () => {
+    const ordersLag = {
+      groupId: "legacy",
+      settings: {
+        autoOffsetReset: "earliest" as const,
+        autoOffsetResetFrom: "Connect default" as const,
+        isolationLevel: "read_uncommitted" as const,
+        isolationLevelFrom: "Connect default" as const,
+      },
+      partitions: [
+        {
+          topic: "orders-topic",
+          partition: 0,
+          committed: 5,
+          logStart: 0,
+          logEnd: 9,
+          next: 5,
+          lag: 4,
+          lost: 0,
+        },
+      ],
+      total: 4,
+      lost: 0,
+      unread: [],
+    };
+    const bot = fakeBot({
+      connect: {
+        requireSupportedVersion: async () => {},
+        info: ordersInfo,
+        listConnectors: listing(sink("billing", "STOPPED", "legacy")),
+      },
+      lag: {
+        lag: async () => ordersLag,
+        lagOfSinks: async () => {
+          throw new SyntaxError("Invalid regular expression: /^(?:(?<x>a)++)$/: Nothing to repeat");
+        },
+      },
+    });
+    await assertRefused(bot, otto, 'offsets reset orders --to-latest --reason "skip"', {
+      says: /^orders shares consumer group legacy with billing \(Invalid regular expression: .*\), whose topics could not be read: which partitions only orders reads cannot be told, so none is changed\.$/,
+      calls: [
+        "connect.requireSupportedVersion",
+        "connect.info",
+        "connect.listConnectors",
+        "lag.lag",
+        "lag.lagOfSinks",
+      ],
+    });
+  });
+
+  test("a sink whose default group another sink names is found too", async () => {
+    const connect = {
+      requireSupportedVersion: async () => {},
+      info: async () => sink("orders", "RUNNING"),
+      listConnectors: async () => [sink("orders", "RUNNING"), sink("shadow", "RUNNING", "connect-orders")],
+    };
+    await assertRefused(fakeBot({ connect }), otto, 'offsets reset orders --all --reason "start over"', {
+      says: /^orders shares consumer group connect-orders with shadow \(RUNNING\)\./,
+      calls: ["connect.requireSupportedVersion", "connect.info", "connect.listConnectors"],
     });
   });
 });

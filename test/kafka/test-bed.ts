@@ -11,11 +11,17 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** A running single-node KRaft broker and a distributed Connect worker, started from Maven Central jars. */
+/**
+ * A running single-node KRaft broker and a distributed Connect cluster (one worker unless asked for more), started
+ * from Maven Central jars.
+ */
 export interface TestBed {
   readonly kafkaVersion: string;
   readonly bootstrapServers: string;
+  /** The first worker's REST address. */
   readonly connectUrl: string;
+  /** Every worker of the group, in start order. */
+  readonly workers: readonly ConnectWorker[];
   readonly workDir: string;
   readonly logFiles: readonly string[];
   stop(): Promise<void>;
@@ -24,7 +30,56 @@ export interface TestBed {
 export interface TestBedOptions {
   kafkaVersion: string;
   workDir: string;
+  /** Connect workers in the one group. @defaultValue 1 */
+  workers?: number;
+  /** Worker settings that replace the bed's own (workerProperties), e.g. `scheduled.rebalance.max.delay.ms`. */
+  workerSettings?: Readonly<Record<string, string>>;
   log?: (line: string) => void;
+}
+
+/**
+ * One distributed Connect worker of a group: its own REST port, the group's `group.id` and internal topics. A test
+ * kills it (SIGKILL: no shutdown, so its connectors and tasks are lost until the group notices it is gone and
+ * the scheduled rebalance delay passes) and starts it again with the same config, port and worker id.
+ */
+export interface ConnectWorker {
+  readonly url: string;
+  /** `127.0.0.1:<port>`, as Connect names it in a status's `worker_id`. */
+  readonly workerId: string;
+  readonly logFile: string;
+  /** Whether its JVM was started and not killed or stopped since. */
+  readonly running: boolean;
+  /**
+   * SIGKILLs the JVM (and its watchdog): resolves once it has exited. Its connectors and tasks keep reporting
+   * RUNNING on it (nobody writes their status) until the group's session timeout and then
+   * `scheduled.rebalance.max.delay.ms` have passed and another worker takes them (checked on 4.4).
+   */
+  kill(): Promise<void>;
+  /** SIGTERM: the worker leaves the group, which hands its connectors and tasks to the others at once. */
+  stop(): Promise<void>;
+  /** Starts it again; resolves once it answers REST calls as a member of the group. Throws if it is running. */
+  start(): Promise<void>;
+}
+
+/** A group of Connect workers on a broker: the bed's own, or one a test starts beside it. */
+export interface ConnectCluster {
+  readonly groupId: string;
+  readonly workers: readonly ConnectWorker[];
+  readonly logFiles: readonly string[];
+  /** Stops every worker still running (SIGTERM, then SIGKILL after 15 s). */
+  stop(): Promise<void>;
+}
+
+export interface ConnectClusterOptions {
+  readonly bootstrapServers: string;
+  /** From {@link resolveJars}. */
+  readonly classpath: string;
+  readonly pluginDir: string;
+  readonly workDir: string;
+  readonly workers: number;
+  /** `group.id`; the internal topics are named after it (`_<groupId>-configs`…) unless it is the bed's own. */
+  readonly groupId: string;
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /** The JVM flags that point Kafka 4.x (Log4j2) and 3.x (reload4j) at the test bed's quiet logging config. */
@@ -54,16 +109,13 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
   const { classpath, pluginDir } = await resolveJars(options.kafkaVersion, workDir);
   log(`jars for Kafka ${options.kafkaVersion} resolved in ${Date.now() - started} ms`);
 
-  const { brokerPort, controllerPort, connectPort } = await freePorts([
-    "brokerPort",
-    "controllerPort",
-    "connectPort",
-  ]);
+  const { brokerPort, controllerPort } = await freePorts(["brokerPort", "controllerPort"]);
   const bootstrapServers = `127.0.0.1:${brokerPort}`;
-  const connectUrl = `http://127.0.0.1:${connectPort}`;
   const processes: ChildProcess[] = [];
   const logFiles: string[] = [];
+  let cluster: ConnectCluster | undefined;
   const stop = async () => {
+    await cluster?.stop();
     for (const child of processes.reverse()) await terminate(child);
   };
   // However this process ends (an uncaught error, process.exit in a signal handler), its JVMs end with it;
@@ -84,27 +136,32 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
     await waitFor("Kafka broker", brokerLog, () => canConnect(brokerPort), processes[0]);
     log(`broker ready on ${bootstrapServers} after ${Date.now() - started} ms`);
 
-    const workerConfig = join(workDir, "connect-distributed.properties");
-    await writeFile(workerConfig, workerProperties(bootstrapServers, connectPort, pluginDir));
-    const connectLog = join(workDir, "connect.log");
-    logFiles.push(connectLog);
-    const worker = startJava(
-      [...logging, "org.apache.kafka.connect.cli.ConnectDistributed", workerConfig],
+    cluster = await startConnectCluster({
+      bootstrapServers,
       classpath,
-      connectLog,
+      pluginDir,
+      workDir,
+      workers: options.workers ?? 1,
+      groupId: bedGroupId,
+      ...(options.workerSettings === undefined ? {} : { settings: options.workerSettings }),
+    });
+    logFiles.push(...cluster.logFiles);
+    log(
+      `Connect worker${cluster.workers.length === 1 ? "" : "s"} ready on ${cluster.workers.map((w) => w.url).join(", ")} after ${Date.now() - started} ms`,
     );
-    processes.push(worker);
-    await waitFor("Connect worker", connectLog, () => connectReady(connectUrl), worker);
-    log(`Connect worker ready on ${connectUrl} after ${Date.now() - started} ms`);
   } catch (error) {
     await stop();
     throw error;
   }
+  const workers = cluster.workers;
+  const first = workers[0];
+  if (first === undefined) throw new Error("a Connect cluster needs at least one worker");
 
   return {
     kafkaVersion: options.kafkaVersion,
     bootstrapServers,
-    connectUrl,
+    connectUrl: first.url,
+    workers,
     workDir,
     logFiles,
     stop: async () => {
@@ -112,6 +169,118 @@ export async function startTestBed(options: TestBedOptions): Promise<TestBed> {
       process.off("exit", killOnExit);
     },
   };
+}
+
+/** The bed's own group: its internal topics keep the names they had before groups could be started beside it. */
+const bedGroupId = "connect-ops-test-bed";
+
+/**
+ * Starts `workers` distributed Connect workers in one group on a running broker, all at once, and resolves when
+ * every one answers as a member (GET /health on 3.9+, GET /connectors before). Each has its own REST port and log
+ * (`connect.log` for a lone worker, `connect-<n>.log` in a group). A test that needs a group of its own starts one
+ * on the shared broker with a new `groupId`: only the workers are new JVMs, not a broker.
+ */
+export async function startConnectCluster(options: ConnectClusterOptions): Promise<ConnectCluster> {
+  if (options.workers < 1) throw new Error("a Connect cluster needs at least one worker");
+  await mkdir(options.workDir, { recursive: true });
+  const names = Array.from({ length: options.workers }, (_, i) => `worker${i}`);
+  const ports = await freePorts(names);
+  const topics = options.groupId === bedGroupId ? "_connect" : `_${options.groupId}`;
+  const workers = names.map((name, i) => {
+    const port = ports[name] ?? 0;
+    const suffix = options.workers === 1 ? "" : `-${i}`;
+    return new BedWorker(port, {
+      classpath: options.classpath,
+      config: join(options.workDir, `connect-distributed${suffix}.properties`),
+      properties: workerProperties(options.bootstrapServers, port, options.pluginDir, {
+        "group.id": options.groupId,
+        "config.storage.topic": `${topics}-configs`,
+        "offset.storage.topic": `${topics}-offsets`,
+        "status.storage.topic": `${topics}-status`,
+        ...options.settings,
+      }),
+      logFile: join(options.workDir, `connect${suffix}.log`),
+    });
+  });
+  const stop = async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+  };
+  const killOnExit = () => {
+    for (const worker of workers) worker.signal("SIGTERM");
+  };
+  process.once("exit", killOnExit);
+  try {
+    await Promise.all(workers.map((worker) => worker.start()));
+  } catch (error) {
+    await stop();
+    process.off("exit", killOnExit);
+    throw error;
+  }
+  return {
+    groupId: options.groupId,
+    workers,
+    logFiles: workers.map((worker) => worker.logFile),
+    stop: async () => {
+      await stop();
+      process.off("exit", killOnExit);
+    },
+  };
+}
+
+/** One worker's JVM, started again with the same config file whenever a test asks. */
+class BedWorker implements ConnectWorker {
+  readonly url: string;
+  readonly workerId: string;
+  readonly logFile: string;
+  readonly #classpath: string;
+  readonly #config: string;
+  readonly #properties: string;
+  #child: ChildProcess | undefined;
+
+  constructor(
+    port: number,
+    files: { classpath: string; config: string; properties: string; logFile: string },
+  ) {
+    this.url = `http://127.0.0.1:${port}`;
+    this.workerId = `127.0.0.1:${port}`;
+    this.logFile = files.logFile;
+    this.#classpath = files.classpath;
+    this.#config = files.config;
+    this.#properties = files.properties;
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new Error(`worker ${this.workerId} is already running`);
+    await writeFile(this.#config, this.#properties);
+    const child = startJava(
+      [...logging, "org.apache.kafka.connect.cli.ConnectDistributed", this.#config],
+      this.#classpath,
+      this.logFile,
+    );
+    this.#child = child;
+    await waitFor(`Connect worker ${this.workerId}`, this.logFile, () => connectReady(this.url), child);
+  }
+
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || !this.running) return;
+    const exited = once(child, "exit");
+    killGroup(child, "SIGKILL");
+    await exited;
+    child.stdin?.destroy();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child !== undefined) await terminate(this.#child);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.#child !== undefined) killGroup(this.#child, signal);
+  }
 }
 
 /**
@@ -239,10 +408,15 @@ export function brokerProperties(brokerPort: number, controllerPort: number, dat
   });
 }
 
-function workerProperties(bootstrapServers: string, port: number, pluginDir: string): string {
+function workerProperties(
+  bootstrapServers: string,
+  port: number,
+  pluginDir: string,
+  overrides: Readonly<Record<string, string>>,
+): string {
   return properties({
     "bootstrap.servers": bootstrapServers,
-    "group.id": "connect-ops-test-bed",
+    "group.id": bedGroupId,
     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
     "value.converter": "org.apache.kafka.connect.storage.StringConverter",
     "config.storage.topic": "_connect-configs",
@@ -261,6 +435,7 @@ function workerProperties(bootstrapServers: string, port: number, pluginDir: str
     "plugin.path": pluginDir,
     "connector.client.config.override.policy": "All",
     "scheduled.rebalance.max.delay.ms": "0",
+    ...overrides,
   });
 }
 

@@ -66,8 +66,6 @@ export class SlackApiStandIn {
   readonly #sockets: WebSocketServer;
   readonly #acks = new Map<string, (payload: unknown) => void>();
   #envelopes = 0;
-  readonly #users: ReadonlyMap<string, StandInUser>;
-  readonly #userGroups: Readonly<Record<string, readonly string[]>> | "plan_upgrade_required";
   /** Faults by method: for the next `times` calls, or until `until` (epoch ms); the first that applies wins. */
   readonly #faults = new Map<string, { fault: SlackFault; times?: number; until?: number }[]>();
   /** Until when (epoch ms) a Socket Mode connection is refused at the upgrade. */
@@ -81,7 +79,10 @@ export class SlackApiStandIn {
     this.#botToken = options.botToken;
     this.#appToken = options.appToken;
     this.#users = new Map((options.users ?? []).map((user) => [user.id, user]));
-    this.#userGroups = options.userGroups ?? {};
+    this.#userGroups =
+      options.userGroups === "plan_upgrade_required"
+        ? options.userGroups
+        : new Map(Object.entries(options.userGroups ?? {}).map(([id, members]) => [id, [...members]]));
     this.#channelErrors = new Map([
       ...(options.channelsWithoutBot ?? []).map((channel) => [channel, "not_in_channel"] as const),
       ...(options.missingChannels ?? []).map((channel) => [channel, "channel_not_found"] as const),
@@ -211,6 +212,40 @@ export class SlackApiStandIn {
     }
   }
 
+  // Identity churn: people and user groups change while the bot runs (issue 20 §5).
+  readonly #users: Map<string, StandInUser>;
+  readonly #userGroups: Map<string, string[]> | "plan_upgrade_required";
+  /** Per group id (usergroups.users.list) or user id (users.info): what Slack answers instead. */
+  readonly #identityFaults = new Map<string, IdentityFault>();
+
+  /** Takes `userId` out of user group `groupId`, as an admin editing the group does. */
+  removeFromGroup(groupId: string, userId: string): void {
+    const members = this.#userGroups === "plan_upgrade_required" ? undefined : this.#userGroups.get(groupId);
+    const at = members?.indexOf(userId) ?? -1;
+    if (at >= 0) members?.splice(at, 1);
+  }
+
+  /** Deactivates `userId`: users.info answers `deleted: true` from now on (api.slack.com/methods/users.info). */
+  deactivate(userId: string): void {
+    const user = this.#users.get(userId);
+    if (user !== undefined) this.#users.set(userId, { ...user, deleted: true });
+  }
+
+  /**
+   * From now on, `id` (a user group for usergroups.users.list, a user for users.info) is answered with `fault`:
+   * Slack's error code (`no_such_subteam`: the group was deleted; `fatal_error`) or HTTP 500; undefined heals it.
+   */
+  failIdentity(id: string, fault: IdentityFault | undefined): void {
+    if (fault === undefined) this.#identityFaults.delete(id);
+    else this.#identityFaults.set(id, fault);
+  }
+
+  #identityFault(method: string, args: Record<string, unknown>): IdentityFault | undefined {
+    if (method === "usergroups.users.list") return this.#identityFaults.get(String(args.usergroup));
+    if (method === "users.info") return this.#identityFaults.get(String(args.user));
+    return undefined;
+  }
+
   /** Whether a Socket Mode client is connected. */
   get socketConnected(): boolean {
     return this.#sockets.clients.size > 0;
@@ -302,6 +337,9 @@ export class SlackApiStandIn {
       if (problems.length > 0)
         return answer(200, { ok: false, error: "invalid_arguments", errors: problems }, problems.join("; "));
     }
+    const identityFault = this.#identityFault(method, args);
+    if (identityFault === 500) return answer(500, { ok: false, error: "internal_error" }, "HTTP 500");
+    if (identityFault !== undefined) return answer(200, { ok: false, error: identityFault }, identityFault);
     if (messageMethods.has(method)) {
       const problems = messageProblems(args);
       if (problems.length > 0)
@@ -357,7 +395,7 @@ export class SlackApiStandIn {
       case "usergroups.users.list": {
         if (this.#userGroups === "plan_upgrade_required")
           return { ok: false, error: "plan_upgrade_required" };
-        const members = this.#userGroups[String(args.usergroup)];
+        const members = this.#userGroups.get(String(args.usergroup));
         return members === undefined ? { ok: false, error: "no_such_subteam" } : { ok: true, users: members };
       }
       default:
@@ -371,6 +409,9 @@ export class SlackApiStandIn {
     return `${text.slice(0, 10)}.${text.slice(10)}`;
   }
 }
+
+/** What a user group or user lookup answers instead: Slack's error code (`no_such_subteam`, `fatal_error`) or HTTP 500. */
+export type IdentityFault = "no_such_subteam" | "fatal_error" | 500;
 
 export interface StandInOptions {
   readonly botToken: string;

@@ -15,10 +15,31 @@ type Fault = (
   | { kind: "status"; status: number; body: string }
   | { kind: "hang" }
   | { kind: "delay"; ms: number }
+  | { kind: "drop" }
 ) & {
   /** Only a request with this method and a path matching this pattern gets the fault; others pass. */
-  readonly only?: { readonly method: string; readonly path: RegExp };
+  readonly only?: RequestMatch;
 };
+
+/** Matches a request by method and path (the raw target, query included). */
+export interface RequestMatch {
+  readonly method: string;
+  readonly path: RegExp;
+}
+
+/**
+ * Connect's own 409 bodies (HerderRequestHandler): while the group rebalances and no leader is known, and when a
+ * worker's config is stale. Both are answered as `{"error_code":409,"message":…}`.
+ */
+export const rebalanceConflict = {
+  error_code: 409,
+  message: "Cannot complete request because of a conflicting operation (e.g. worker rebalance)",
+} as const;
+export const staleConfigConflict = {
+  error_code: 409,
+  message:
+    "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)",
+} as const;
 
 /**
  * An HTTP proxy in front of the real Connect worker. It forwards every request unchanged and records it, and can
@@ -31,6 +52,8 @@ export class FaultProxy {
   readonly #server: Server;
   readonly #target: URL;
   #down = false;
+  /** Until when (performance.now()) matching requests are answered 409, as during a rebalance. */
+  #conflict: { until: number; only: RequestMatch | undefined } | undefined;
 
   private constructor(target: string) {
     this.#target = new URL(target);
@@ -49,12 +72,25 @@ export class FaultProxy {
         incoming.socket.destroy();
         return;
       }
-      const index = this.#faults.findIndex(
-        (f) =>
-          f.only === undefined || (f.only.method === incoming.method && f.only.path.test(incoming.url ?? "")),
-      );
+      const matches = (only: RequestMatch | undefined) =>
+        only === undefined || (only.method === incoming.method && only.path.test(incoming.url ?? ""));
+      const conflict = this.#conflict;
+      if (conflict !== undefined && performance.now() < conflict.until && matches(conflict.only)) {
+        incoming.resume();
+        outgoing
+          .writeHead(409, { "content-type": "application/json" })
+          .end(JSON.stringify(rebalanceConflict));
+        return;
+      }
+      const index = this.#faults.findIndex((f) => matches(f.only));
       const fault = index === -1 ? undefined : this.#faults.splice(index, 1)[0];
       if (fault?.kind === "hang") return;
+      if (fault?.kind === "drop") {
+        // The request was read (and, for a forwarded one, may have reached the worker): the answer never comes.
+        incoming.resume();
+        incoming.once("end", () => incoming.socket.destroy());
+        return;
+      }
       if (fault?.kind === "status") {
         incoming.resume();
         outgoing.writeHead(fault.status, { "content-type": "application/json" }).end(fault.body);
@@ -103,12 +139,7 @@ export class FaultProxy {
   }
 
   /** The next `times` requests with this method to a matching path get this answer; other requests pass. */
-  answerNextMatching(
-    only: { readonly method: string; readonly path: RegExp },
-    times: number,
-    status: number,
-    message: string,
-  ): void {
+  answerNextMatching(only: RequestMatch, times: number, status: number, message: string): void {
     for (let i = 0; i < times; i++) {
       this.#faults.push({
         kind: "status",
@@ -120,25 +151,38 @@ export class FaultProxy {
   }
 
   /** The next request with this method to a matching path reaches the worker only after `ms`: a slow worker. */
-  delayNextMatching(only: { readonly method: string; readonly path: RegExp }, ms: number): void {
+  delayNextMatching(only: RequestMatch, ms: number): void {
     this.#faults.push({ kind: "delay", ms, only });
   }
 
   /** The next `times` requests with this method to a matching path get `body` as JSON (an old worker's `GET /`). */
-  answerNextWith(
-    only: { readonly method: string; readonly path: RegExp },
-    times: number,
-    status: number,
-    body: unknown,
-  ): void {
+  answerNextWith(only: RequestMatch, times: number, status: number, body: unknown): void {
     for (let i = 0; i < times; i++) {
       this.#faults.push({ kind: "status", status, body: JSON.stringify(body), only });
     }
   }
 
-  /** Forgets every fault not yet used: requests reach the worker again. */
+  /**
+   * For the next `ms`, every request (or every one matching `only`) is answered 409 with Connect's rebalance
+   * message, as a worker answers while its group rebalances; then they reach the worker again. A later call
+   * replaces the window.
+   */
+  conflictFor(ms: number, only?: RequestMatch): void {
+    this.#conflict = { until: performance.now() + ms, only };
+  }
+
+  /**
+   * The next `times` requests with this method to a matching path are read in full and then have their
+   * connection destroyed with no answer: a worker or load balancer that dies mid-request.
+   */
+  dropNextMatching(only: RequestMatch, times = 1): void {
+    for (let i = 0; i < times; i++) this.#faults.push({ kind: "drop", only });
+  }
+
+  /** Forgets every fault not yet used and ends a 409 window: requests reach the worker again. */
   clearFaults(): void {
     this.#faults.length = 0;
+    this.#conflict = undefined;
   }
 
   /** Down: every connection is cut at once, as when the worker's host is gone. */
