@@ -3,6 +3,8 @@
  * `npm start -- --command "status orders-sink"` runs one command and exits with its status.
  */
 import { parseArgs } from "node:util";
+import type { WebClient } from "@slack/web-api";
+import type { Redis } from "ioredis";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { redactText } from "./core/redact.js";
@@ -19,6 +21,7 @@ import {
 } from "./slack/slack-adapter.js";
 import { SlackAlertNotifier } from "./slack/slack-alerts.js";
 import { SlackApprovalNotifier } from "./slack/slack-approvals.js";
+import { SlackOutbox } from "./slack/slack-outbox.js";
 import { SlackAccounts } from "./slack/slack-principals.js";
 import { SlackTokenRejectedError } from "./slack/slack-web-client.js";
 
@@ -49,6 +52,12 @@ const slackClient =
   botToken === undefined
     ? undefined
     : createSlackClient(config.slack, {}, { metrics, onTokenRejected: tokenRejected });
+/** One outbox for every message owed to Slack (approvals and alerts), made once Redis is connected. */
+let outbox: SlackOutbox | undefined;
+const slackOutbox = (client: WebClient, shared: { readonly redis: Redis; readonly keyPrefix: string }) => {
+  outbox ??= new SlackOutbox({ client, ...shared, warn: (line, error) => logger.warn({ err: error }, line) });
+  return outbox;
+};
 const app = createApp({
   config,
   logger,
@@ -75,9 +84,10 @@ const app = createApp({
             redis,
             keyPrefix,
             ...(config.approvalsChannel === undefined ? {} : { channel: config.approvalsChannel }),
-            warn: (line, error) => logger.warn({ err: error }, line),
+            outbox: slackOutbox(slackClient, { redis, keyPrefix }),
           }),
-        alertNotifier: () => new SlackAlertNotifier(slackClient),
+        alertNotifier: ({ redis, keyPrefix }) =>
+          new SlackAlertNotifier(slackClient, slackOutbox(slackClient, { redis, keyPrefix })),
       }),
 });
 let slackAdapter: RunningSlackAdapter | undefined;

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import type { Redis } from "ioredis";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import {
@@ -12,6 +13,7 @@ import {
 } from "../src/slack/slack-adapter.js";
 import { SlackAlertNotifier } from "../src/slack/slack-alerts.js";
 import { approveAction, SlackApprovalNotifier } from "../src/slack/slack-approvals.js";
+import { SlackOutbox } from "../src/slack/slack-outbox.js";
 import { SlackAccounts } from "../src/slack/slack-principals.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
@@ -70,6 +72,12 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
       SLACK_API_URL: standIn.apiUrl,
     });
     const client = createSlackClient(config.slack);
+    // One outbox for approvals and alerts, as main.ts wires it.
+    let outbox: SlackOutbox | undefined;
+    const outboxOf = (redis: Redis, keyPrefix: string) => {
+      outbox ??= new SlackOutbox({ client, redis, keyPrefix, warn: (line) => warnings.push(line) });
+      return outbox;
+    };
     app = createApp({
       config,
       keyPrefix: `${prefix}bot:`,
@@ -79,10 +87,10 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
           redis,
           keyPrefix,
           channel: approvalsChannel,
-          warn: (line) => warnings.push(line),
+          outbox: outboxOf(redis, keyPrefix),
         }),
       accounts: new SlackAccounts(client),
-      alertNotifier: () => new SlackAlertNotifier(client),
+      alertNotifier: ({ redis, keyPrefix }) => new SlackAlertNotifier(client, outboxOf(redis, keyPrefix)),
     });
     await app.approvals.startWorker();
     slack = await startSlackAdapter({ app, client, slack: { botToken, signingSecret }, port: 0 });
@@ -241,6 +249,44 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
       warnings.some((line) => /they wait and follow/.test(line)),
       warnings.join("\n"),
     );
+  });
+
+  test("an alert that clears while Slack fails: polls go on, and its RESOLVED edit and thread news follow once Slack answers", async () => {
+    const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+    const failing = uniqueName("outage-clearing-sink");
+    await connect.putConfig(failing, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: uniqueName("outage-topic"),
+      file: join(dir, "no-such-dir", "out.txt"),
+    });
+    try {
+      await standIn.waitForCall(
+        "chat.postMessage",
+        (call) => call.args.channel === alertsChannel && textOf(call).includes(failing),
+        60_000,
+      );
+      const outageMs = 15_000;
+      const outageStarted = Date.now();
+      for (const method of ["chat.update", "chat.postMessage"])
+        standIn.failFor(method, { httpStatus: 503 }, outageMs);
+      await connect.deleteConnector(failing);
+      await eventually("the alert to clear during the outage", async () =>
+        (await app.alerts.firing("default")).some((alert) => alert.connector === failing) ? undefined : true,
+      );
+      assert.ok(Date.now() - outageStarted < outageMs, "it cleared while Slack was still failing");
+      const resolved = await standIn.waitForCall(
+        "chat.update",
+        (call) => textOf(call).includes(failing) && /RESOLVED/.test(textOf(call)),
+        outageMs + 40_000,
+      );
+      assert.ok(Date.now() - outageStarted >= outageMs, "sent once Slack answered again");
+      await standIn.waitForCall(
+        "chat.postMessage",
+        (call) => call.args.thread_ts === resolved.args.ts && /Deleted: no longer exists/.test(textOf(call)),
+      );
+    } finally {
+      await connect.deleteConnector(failing).catch(() => undefined);
+    }
   });
 
   // Last: chat.postMessage stays limited for 30 s after it.

@@ -64,8 +64,11 @@ export interface SlackApprovalNotifierOptions {
   readonly keyPrefix: string;
   /** The approvals channel; without it, the message goes where the request was asked. */
   readonly channel?: string;
-  /** Told of messages Slack could not take now (they follow), or refused for good. */
-  readonly warn?: (line: string, error: unknown) => void;
+  /**
+   * Where messages after the first post wait while Slack fails (shared with the alert messages in main.ts).
+   * @defaultValue an outbox of its own over `client`, `redis` and `keyPrefix`
+   */
+  readonly outbox?: SlackOutbox;
 }
 
 /**
@@ -82,12 +85,9 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   constructor(options: SlackApprovalNotifierOptions) {
     this.#options = options;
     this.#keys = new RedisKeys(options.keyPrefix);
-    this.#outbox = new SlackOutbox({
-      client: options.client,
-      redis: options.redis,
-      keyPrefix: options.keyPrefix,
-      ...(options.warn === undefined ? {} : { warn: options.warn }),
-    });
+    this.#outbox =
+      options.outbox ??
+      new SlackOutbox({ client: options.client, redis: options.redis, keyPrefix: options.keyPrefix });
     // Messages another process (or this one, before a restart) still owed.
     void this.#outbox.resume().catch(() => undefined);
   }
