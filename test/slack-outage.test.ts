@@ -149,6 +149,18 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
     return { sent, responseUrl };
   }
 
+  /** A sink whose file cannot be written: its task fails, and the next poll posts an alert about it. */
+  async function failingSink(): Promise<string> {
+    const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+    const name = uniqueName("outage-failing-sink");
+    await connect.putConfig(name, {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: uniqueName("outage-topic"),
+      file: join(dir, "no-such-dir", "out.txt"),
+    });
+    return name;
+  }
+
   const stateOf = async (id: string) => (await app.approvals.get(id))?.state;
 
   for (const [fault, label] of [
@@ -253,12 +265,7 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
 
   test("an alert that clears while Slack fails: polls go on, and its RESOLVED edit and thread news follow once Slack answers", async () => {
     const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
-    const failing = uniqueName("outage-clearing-sink");
-    await connect.putConfig(failing, {
-      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-      topics: uniqueName("outage-topic"),
-      file: join(dir, "no-such-dir", "out.txt"),
-    });
+    const failing = await failingSink();
     try {
       await standIn.waitForCall(
         "chat.postMessage",
@@ -293,14 +300,9 @@ describe("Slack slow or failing: decisions are not frozen, Slack's failures are 
   test("an alert post waiting out a 429 (Retry-After 30 s) never holds an Approve click: decided and answered within 3 s", async () => {
     const { id, message, connector } = await askToStop("decide under a 429");
     standIn.rateLimitNext("chat.postMessage", 30);
-    // A sink whose file cannot be written fails its task: the next poll posts an alert, which meets the 429.
+    // The next poll posts the failing sink's alert, which meets the 429.
     const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
-    const failing = uniqueName("outage-failing-sink");
-    await connect.putConfig(failing, {
-      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-      topics: uniqueName("outage-topic"),
-      file: join(dir, "no-such-dir", "out.txt"),
-    });
+    const failing = await failingSink();
     try {
       const limited = await eventually("an alert post to meet the 429", async () =>
         standIn.rejections().find((call) => call.rejected === "ratelimited"),

@@ -118,6 +118,7 @@ export class SlackOutbox {
         const call = OwedCall.safeParse(JSON.parse(head));
         try {
           if (call.success) await client.apiCall(call.data.method, call.data.args);
+          else this.#options.warn?.(`an owed call to ${channel} could not be read; dropped`, call.error);
         } catch (error) {
           if (error instanceof SlackUnavailableError || error instanceof SlackTokenRejectedError) {
             this.#retryLater(
