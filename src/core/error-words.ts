@@ -44,17 +44,6 @@ const IdentityFailure = z.object({
 /** A refusal whose message is already meant for the person: bad command words, an offset plan that cannot be. */
 const WordedFailure = z.object({ code: z.enum(["USAGE", "PLAN_REFUSED"]), message: z.string() });
 
-/**
- * A Slack Web API call Slack failed to answer (src/slack's `SlackUnavailableError`: HTTP 5xx, no answer,
- * `fatal_error`, a rate limit). It is Slack's failure, never a verdict on the person or the channel it was about.
- */
-const SlackFailure = z.object({
-  code: z.literal("SLACK_UNAVAILABLE"),
-  method: z.string(),
-  reason: z.string(),
-  retryAfterMs: z.number().optional(),
-});
-
 /** Any other error of the Kafka client: its class name is its code (`KafkaJS…`), `retriable` says if trying again helps. */
 const KafkaClientFailure = z.object({
   name: z.string().startsWith("KafkaJS"),
@@ -76,16 +65,6 @@ export function describeFailure(error: unknown, requestId: string): FailureWords
   const kafkaConnection = KafkaConnectionFailure.safeParse(error);
   if (kafkaConnection.success)
     return { code: kafkaConnection.data.code, summary: kafkaConnectionWords(kafkaConnection.data) };
-  const slack = SlackFailure.safeParse(error);
-  if (slack.success) {
-    const { method, reason, retryAfterMs } = slack.data;
-    const when =
-      retryAfterMs === undefined ? "in a moment" : `in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`;
-    return {
-      code: slack.data.code,
-      summary: `Slack could not answer (\`${method}\`: ${reason}); try again ${when}.`,
-    };
-  }
   const kafka = KafkaClientFailure.safeParse(error);
   if (kafka.success) {
     const { retriable, message } = kafka.data;

@@ -34,7 +34,8 @@ const tokenErrors = new Set([
 /**
  * Slack did not answer the call as Slack means to: HTTP 5xx, no answer within the time allowed, `fatal_error`,
  * or over the method's rate limit (then `retryAfterMs` says when it may be called again). It says nothing about
- * the channel or the person the call was about. `code` is `SLACK_UNAVAILABLE` (worded in src/core/error-words.ts).
+ * the channel or the person the call was about. `code` is `SLACK_UNAVAILABLE`; people read it through the
+ * identity port's `IDENTITY_UNAVAILABLE` (slack-principals.ts) or the outbox's retry, never as a verdict.
  */
 export class SlackUnavailableError extends Error {
   readonly code = "SLACK_UNAVAILABLE";
