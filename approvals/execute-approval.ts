@@ -228,7 +228,7 @@ class Execution {
     // What the run was doing: the step after the last one saved.
     const failed = this.#steps[this.#next()];
     const doing = (failed === undefined ? undefined : this.#kind.steps[failed]?.doing) ?? restoreStep.doing;
-    return this.#finish("failed", `Failed while ${doing}: ${reason}. ${leftAs}${seen}`, wayBack);
+    return this.#finish("failed", `Failed while ${doing}: ${sentence(reason)} ${leftAs}${seen}`, wayBack);
   }
 
   /**
@@ -300,4 +300,9 @@ export class LockLost extends Error {
   constructor(id: string) {
     super(`Request ${id} lost its connector's lock; it resumes from its last saved step`);
   }
+}
+
+/** `text` as a sentence: a full stop added unless it already ends in one (Connect's messages sometimes do). */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

@@ -33,6 +33,8 @@ export interface PartitionChange {
   readonly replay: number;
   /** Messages the sink will never read. */
   readonly skip: number;
+  /** The topic is compacted: `replay` and `skip` count offsets, which hold fewer messages (gaps). */
+  readonly compacted: boolean;
 }
 
 export interface OffsetPlan {
@@ -122,6 +124,7 @@ export async function planSinkOffsets(options: {
       logEnd: p.logEnd,
       replay: Math.max(0, position - effective),
       skip: Math.max(0, effective - position),
+      compacted: p.compacted,
     };
   });
 
@@ -235,8 +238,10 @@ async function topicsOfSharers(
   const unknown: string[] = [];
   const sharers = sharing.others.map((c): Sharer => {
     const lag = read.get(c.name);
-    if (lag === undefined || lag instanceof Error) {
-      unknown.push(`${c.name} (${lag?.message ?? "not read"})`);
+    // A sink whose topics the reader could not tell reads an unknown set: it may share any partition.
+    if (lag === undefined || lag instanceof Error || lag.topicsUnknown !== undefined) {
+      const why = lag === undefined ? "not read" : lag instanceof Error ? lag.message : lag.topicsUnknown;
+      unknown.push(`${c.name} (${why})`);
       return { name: c.name, state: c.state, topics: new Set() };
     }
     const topics = [...lag.partitions.map((p) => p.topic), ...lag.unread.map((t) => t.topic)];
@@ -482,11 +487,15 @@ export function describePlan(plan: OffsetPlan): string {
   const rows = plan.changes.slice(0, shownPartitions).map((c) => {
     const current = c.current === null ? "none" : String(c.current);
     const next = c.next === null ? "removed" : String(c.next);
-    const effect = c.replay > 0 ? `replays ${c.replay}` : c.skip > 0 ? `skips ${c.skip}` : "no change";
+    // Offsets are not messages on a compacted topic: say offsets there, never a message count it does not have.
+    const unit = c.compacted ? " offsets (compacted: fewer messages)" : "";
+    const effect =
+      c.replay > 0 ? `replays ${c.replay}${unit}` : c.skip > 0 ? `skips ${c.skip}${unit}` : "no change";
     return `${c.topic}:${c.partition}  ${current} → ${next}  (${effect})`;
   });
   if (plan.changes.length > shownPartitions)
     rows.push(`… and ${plan.changes.length - shownPartitions} more partitions`);
-  const totals = `In all: ${plan.replay} message(s) replayed, ${plan.skip} skipped, over ${plan.changes.length} partition(s) of group ${plan.groupId}.`;
+  const unit = plan.changes.some((c) => c.compacted) ? "offset(s)" : "message(s)";
+  const totals = `In all: ${plan.replay} ${unit} replayed, ${plan.skip} skipped, over ${plan.changes.length} partition(s) of group ${plan.groupId}.`;
   return [...rows, totals, ...plan.warnings].join("\n");
 }

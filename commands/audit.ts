@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AuditLogEntry } from "../src/core/audit-log.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { ConnectorName, Duration } from "../src/core/connector-args.js";
+import { cutText } from "../src/core/cut-text.js";
 import { reply } from "../src/core/reply.js";
 
 /**
@@ -59,7 +60,7 @@ export const audit = defineCommand({
           e.time.slice(0, 19).replace("T", " "),
           e.actorName,
           e.cluster ?? "",
-          `${e.command} ${e.args.slice(e.command.length).trim()}`.trim().slice(0, 80),
+          cutText(`${e.command} ${e.args.slice(e.command.length).trim()}`.trim(), 80),
           outcomeOf(e),
         ]),
       },
@@ -71,6 +72,6 @@ export const audit = defineCommand({
 function outcomeOf(entry: AuditLogEntry): string {
   if (entry.errorCode !== undefined) return `${entry.outcome} (${entry.errorCode})`;
   if (entry.source !== "system" || entry.detail === undefined) return entry.outcome;
-  const detail = entry.detail.length > 60 ? `${entry.detail.slice(0, 59)}…` : entry.detail;
+  const detail = cutText(entry.detail, 60, "…");
   return `${entry.outcome}: ${detail}`;
 }

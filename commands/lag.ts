@@ -3,10 +3,11 @@ import { groupSharing, sharedGroupNote, sharedGroupsLine } from "../approvals/sh
 import { type LagTrend, lagTrend } from "../src/alerts/lag-trend.js";
 import { defineCommand, positional } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
+import { cutText } from "../src/core/cut-text.js";
 import { formatDuration } from "../src/core/duration.js";
 import { reply } from "../src/core/reply.js";
 import type { SinkConsumerSettings } from "../src/kafka/sink-consumer.js";
-import type { PartitionLag, SinkLag } from "../src/kafka/sink-lag-reader.js";
+import type { PartitionLag, SinkLag, TopicSource } from "../src/kafka/sink-lag-reader.js";
 
 const shownRows = 40;
 const count = (n: number) => n.toLocaleString("en-US");
@@ -38,16 +39,30 @@ export const lag = defineCommand({
         cluster.connect.listConnectors({ requestId }),
       ]);
       const shared = sharedGroupNote(connector, groupSharing(connector, info.config, connectors));
+      if (result.topicsUnknown !== undefined) {
+        const summary = `${connector} on ${cluster.name}: lag not known`;
+        return reply(summary, [
+          { kind: "heading", text: summary },
+          {
+            kind: "text",
+            text: `The bot does not know which topics ${connector} reads: ${result.topicsUnknown}. Its lag shows once a task of it consumes; every other sink is read as usual.`,
+          },
+          ...(shared === undefined ? [] : [{ kind: "text" as const, text: shared }]),
+        ]);
+      }
       const rows = [...result.partitions].sort((a, b) => b.lag - a.lag).slice(0, shownRows);
       const at = now().getTime();
       const trend = lagTrend(await alerts.history(cluster.name, connector));
-      const summary = `${connector} on ${cluster.name}: lag ${count(result.total)} message(s)`;
+      const summary = `${connector} on ${cluster.name}: lag ${lagWords(result)}`;
       return reply(summary, [
         { kind: "heading", text: summary },
         {
           kind: "fields",
           fields: [
             ["consumer group", result.groupId],
+            ...(result.topicsFrom === "config"
+              ? []
+              : [["topics", topicsFrom[result.topicsFrom]] as [string, string]]),
             ["partitions", String(result.partitions.length)],
             ["trend", describeTrend(trend, result.total)],
             ["with no commit", startsAt(result.settings)],
@@ -57,6 +72,7 @@ export const lag = defineCommand({
           ],
         },
         ...(shared === undefined ? [] : [{ kind: "text" as const, text: shared }]),
+        ...notes(result).map((text) => ({ kind: "text" as const, text })),
         ...(result.unread.length === 0
           ? []
           : [
@@ -75,7 +91,7 @@ export const lag = defineCommand({
               String(p.partition),
               p.committed === null ? "none" : count(p.committed),
               count(p.logEnd),
-              count(p.lag),
+              p.uncounted > 0 ? `≥ ${count(p.lag)} (+${count(p.uncounted)} offsets)` : count(p.lag),
               oldestUnread === undefined ? "" : formatDuration(Math.max(0, at - oldestUnread)),
               retentionMargin(p),
             ];
@@ -114,7 +130,7 @@ export const lag = defineCommand({
           .slice(0, shownRows)
           .map(({ sink, lag: l }) =>
             l instanceof Error
-              ? [sink.name, sink.state, "", `unreadable: ${l.message.slice(0, 80)}`]
+              ? [sink.name, sink.state, "", `unreadable: ${cutText(l.message, 80)}`]
               : [sink.name, sink.state, String(l.partitions.length), totalOf(l)],
           ),
         ...(lags.length > shownRows
@@ -126,22 +142,74 @@ export const lag = defineCommand({
 });
 
 /**
- * How many unread messages stand between the sink and retention: retention deletes from the log start, so a
- * position close to it is about to lose data; below it, it has (LOST: deleted before the sink read them).
+ * How many unread offsets stand between the sink and retention: retention deletes from the log start, so a
+ * position close to it is about to lose data; below it, it has (LOST: deleted before the sink read them). On a
+ * plain topic each offset is a message; on a compacted one, not.
  */
 function retentionMargin(p: PartitionLag): string {
   if (p.lost > 0) return `LOST ${count(p.lost)}`;
-  if (p.lag === 0) return "";
-  return `${count(p.next - p.logStart)} message(s)`;
+  if (p.lag === 0 && p.uncounted === 0) return "";
+  return `${count(p.next - p.logStart)} ${p.compacted ? "offset(s)" : "message(s)"}`;
+}
+
+/** How a sink's topics were learned, when not from its `topics` list. */
+const topicsFrom: Readonly<Record<Exclude<TopicSource, "config">, string>> = {
+  group: "those its running tasks subscribe to (topics.regex, matched by Connect)",
+  commits:
+    "those its group has committed offsets on (topics.regex; no task is consuming, so a topic created since it last ran is not counted)",
+  unknown: "not known",
+};
+
+/** `12 message(s)`, or `at least 12 message(s) (+20,001 offsets not counted on compacted topics)`. */
+function lagWords(lag: SinkLag): string {
+  const uncounted = sum(lag.partitions, (p) => p.uncounted);
+  if (uncounted === 0) return `${count(lag.total)} message(s)`;
+  return `at least ${count(lag.total)} message(s) (+${count(uncounted)} offset(s) not counted on compacted topics)`;
+}
+
+/** What the figures mean where offsets are not messages, and where the sink waits rather than lags. */
+function notes(lag: SinkLag): string[] {
+  const compacted = [...new Set(lag.partitions.filter((p) => p.compacted).map((p) => p.topic))];
+  const held = lag.partitions.filter((p) => p.held > 0);
+  return [
+    ...(compacted.length === 0
+      ? []
+      : [
+          `Compacted (cleanup.policy=compact): ${compacted.join(", ")}. Offsets there have gaps, so lag counts the records left${
+            lag.partitions.some((p) => p.uncounted > 0)
+              ? "; where one small read did not reach the log end, it says at least that many and the offsets left"
+              : ""
+          }.`,
+        ]),
+    ...(held.length === 0
+      ? []
+      : [
+          `Waiting on an open transaction, not stalled: ${held
+            .map((p) => `${p.topic}:${p.partition} ${count(p.held)} offset(s) past the last stable offset`)
+            .join(
+              ", ",
+            )}. A read_committed sink cannot read past it until the producer commits or aborts (or the broker aborts it at transaction.timeout.ms).`,
+        ]),
+  ];
 }
 
 /** A sink's total, with what it leaves out. */
 function totalOf(lag: SinkLag): string {
+  if (lag.topicsUnknown !== undefined) return "not known: topics.regex and no task consuming";
+  const uncounted = sum(lag.partitions, (p) => p.uncounted);
+  const held = sum(lag.partitions, (p) => p.held);
   const parts = [
+    ...(uncounted > 0 ? [`+${count(uncounted)} offsets on compacted topics`] : []),
+    ...(held > 0 ? [`${count(held)} held by an open transaction`] : []),
     ...(lag.lost > 0 ? [`LOST ${count(lag.lost)}`] : []),
     ...lag.unread.map((t) => `${t.topic} ${t.gone ? "gone" : "unreadable"}`),
   ];
-  return parts.length === 0 ? count(lag.total) : `${count(lag.total)} (${parts.join(", ")})`;
+  const total = uncounted > 0 ? `≥ ${count(lag.total)}` : count(lag.total);
+  return parts.length === 0 ? total : `${total} (${parts.join(", ")})`;
+}
+
+function sum(partitions: readonly PartitionLag[], of: (p: PartitionLag) => number): number {
+  return partitions.reduce((total, p) => total + of(p), 0);
 }
 
 /** Where the sink starts on a partition it has never committed on, and which setting says so. */

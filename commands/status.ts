@@ -1,7 +1,8 @@
 import { groupSharing, sharedGroupNote } from "../approvals/shared-group.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnector } from "../src/core/connector-args.js";
-import { redactText } from "../src/core/redact.js";
+import type { ClusterClients } from "../src/core/ports.js";
+import { hideSecretValues, redactText, secretValues } from "../src/core/redact.js";
 import { type ReplyPart, reply } from "../src/core/reply.js";
 
 const traceLines = 8;
@@ -51,11 +52,26 @@ export const status = defineCommand({
         task.trace === undefined ? [] : [[`task ${task.id}`, task.trace] as const],
       ),
     ];
+    // A trace may repeat one of the connector's secret settings alone (`Login failed for password …`).
+    const secrets = traces.length === 0 ? [] : await secretsOf(cluster.connect, connector, requestId);
     for (const [what, trace] of traces) {
       parts.push({ kind: "text", text: `Trace of ${what} (first lines):` });
       // Hidden before it is cut: a private key's lines, or a URL, must not be split past the patterns.
-      parts.push({ kind: "code", text: redactText(trace).split("\n").slice(0, traceLines).join("\n") });
+      parts.push({
+        kind: "code",
+        text: redactText(hideSecretValues(trace, secrets)).split("\n").slice(0, traceLines).join("\n"),
+      });
     }
     return reply(summary, parts);
   },
 });
+
+/** The values of the connector's secret settings, as `config` hides them. */
+async function secretsOf(
+  connect: ClusterClients["connect"],
+  connector: string,
+  requestId: string,
+): Promise<string[]> {
+  const config = await connect.config(connector, { requestId });
+  return secretValues(config, await connect.passwordKeys(config, { requestId }));
+}

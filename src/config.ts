@@ -226,6 +226,11 @@ const ThresholdsFile = z.strictObject({
   stalled: duration("stalled", 1_000).optional(),
   fallingBehind: duration("fallingBehind", 1_000).optional(),
   paused: duration("paused", 1_000).optional(),
+  /**
+   * Grace before the connector or a task that is UNASSIGNED, or shown running on a worker that does not answer,
+   * raises an alert naming that worker. @defaultValue 3m
+   */
+  unassigned: duration("unassigned", 1_000).optional(),
 });
 
 const AlertsFile = z.strictObject({
@@ -558,13 +563,14 @@ function alertsConfig(
 }
 
 function thresholdsOf(file: z.infer<typeof ThresholdsFile>): Partial<AlertThresholds> {
-  const { sustain, stalled, fallingBehind, paused, ...counts } = file;
+  const { sustain, stalled, fallingBehind, paused, unassigned, ...counts } = file;
   return definedOnly({
     ...counts,
     sustainMs: sustain,
     stalledMs: stalled,
     fallingBehindMs: fallingBehind,
     pausedMs: paused,
+    unassignedMs: unassigned,
   });
 }
 

@@ -31,6 +31,10 @@ const scenarios: Partial<Record<AlertRule, (m: number) => ConnectorSample>> = {
   "lag-high": (m) => sink(m, 20_000, 1_000 + m * 100),
   stalled: (m) => sink(m, 100, 1_000),
   "falling-behind": (m) => sink(m, 100 + m * 10, 1_000 + m * 100),
+  unassigned: (m) => ({
+    ...sink(m, 0, 1_000),
+    tasks: [{ id: 0, state: "UNASSIGNED", workerId: "10.0.0.7:8083" }],
+  }),
 };
 
 const windowed = alertRules.flatMap((rule) => {
@@ -52,6 +56,7 @@ describe("alert history: the samples kept per connector cover every rule's windo
         stalledMs: minute,
         fallingBehindMs: minute,
         pausedMs: minute,
+        unassignedMs: minute,
         [window]: 120 * minute,
       };
       const config = { thresholds, overrides: [], pollIntervalMs: minute };

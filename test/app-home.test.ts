@@ -11,7 +11,7 @@ import {
   type RunningSlackAdapter,
   startSlackAdapter,
 } from "../src/slack/slack-adapter.js";
-import { approveAction, SlackApprovalNotifier } from "../src/slack/slack-approvals.js";
+import { approvalButtonValue, approveAction, SlackApprovalNotifier } from "../src/slack/slack-approvals.js";
 import { SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
 import { testRedis } from "./support/redis-prefix.js";
@@ -149,7 +149,10 @@ clusters:
 
     const anna = await latestHome(standIn, approver.id, (text) => text.includes("Waiting for you (1)"));
     assert.match(anna, new RegExp(`${id}: stop ${connector} on prod, asked by otto: \\\\"home test\\\\"`));
-    assert.match(anna, new RegExp(`"action_id":"${approveAction}".{0,120}"value":"${id}"`));
+    // The Home tab's buttons name what they approve, as a message's do.
+    const value =
+      new RegExp(`"action_id":"${approveAction}".{0,120}"value":"(${id}:[0-9a-f]{12})"`).exec(anna)?.[1] ??
+      assert.fail("the Approve button carries the request's id and digest");
     await latestHome(
       standIn,
       operator.id,
@@ -166,7 +169,7 @@ clusters:
       userId: approver.id,
       userName: approver.name,
       actionId: approveAction,
-      value: id,
+      value,
     });
     const done = await eventually("the request to finish", async () => {
       const request = await app.approvals.get(id);
@@ -186,7 +189,12 @@ clusters:
       requestId: "home-refused",
     });
     const id = requestIdIn(asked.summary);
-    await simulator.homeClick({ userId: stranger.id, actionId: approveAction, value: id });
+    const request = (await app.approvals.get(id)) ?? assert.fail(`no request ${id}`);
+    await simulator.homeClick({
+      userId: stranger.id,
+      actionId: approveAction,
+      value: approvalButtonValue(request),
+    });
     const told = await standIn.waitForCall("chat.postMessage", (call) => call.args.channel === stranger.id);
     assert.match(String(told.args.text), /needs the approver role/);
     assert.equal((await app.approvals.get(id))?.state, "pending");

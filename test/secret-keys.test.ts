@@ -9,7 +9,7 @@ import type { Actor } from "../src/core/command-spec.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
-import { testBed, uniqueName } from "./support/test-bed-env.js";
+import { eventually, testBed, uniqueName } from "./support/test-bed-env.js";
 
 const viewer: Actor = { id: "U0VIEW", name: "vera", source: "slack" };
 const fileSink = "org.apache.kafka.connect.file.FileStreamSinkConnector";
@@ -94,6 +94,48 @@ describe("config hides what the connector's plugin declares as PASSWORD, as Conn
     const before = validations();
     assert.doesNotMatch(await configOf(name), /Opaque-Val-4411/);
     assert.equal(validations(), before, "the second look used the cached definitions");
+  });
+
+  test("a PASSWORD value repeated alone in the task's trace is hidden in status, config and the alert", async () => {
+    const secret = "Opaque-Alone-5521";
+    // A path that cannot be created: the real worker's task fails with the path, and so the value, in its trace.
+    const name = await create({
+      "header.converter": "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+      "opaque.material": secret,
+      file: `/nonexistent-connect-ops/login failed for key ${secret}/out.txt`,
+    });
+    proxy.answerNextWith({ method: "PUT", path: validatePath }, 1, 200, {
+      name: fileSink,
+      error_count: 0,
+      groups: ["Common"],
+      configs: [
+        { definition: { name: "opaque.material", type: "PASSWORD" }, value: { name: "opaque.material" } },
+      ],
+    });
+    const trace = await eventually("the task's trace", async () => {
+      const status = await app.clusters[0]?.connect.status(name);
+      return status?.tasks[0]?.state === "FAILED" ? status.tasks[0].trace : undefined;
+    });
+    assert.ok(trace?.includes(secret), "the worker's own trace holds the value");
+
+    const status = renderText(
+      await app.dispatcher.dispatch({ actor: viewer, text: `status ${name}`, requestId: uniqueName("r") }),
+    );
+    assert.match(status, /Trace of task 0/);
+    assert.match(status, /login failed for key ••••••/);
+    assert.doesNotMatch(status, new RegExp(secret));
+    const config = await configOf(name);
+    assert.match(config, /opaque\.material\s+••••••/);
+    assert.match(config, /login failed for key ••••••\/out\.txt/, "hidden where the file setting repeats it");
+    assert.doesNotMatch(config, new RegExp(secret));
+
+    await app.alerts.poll();
+    const alert = (await app.alerts.firing("default")).find(
+      (a) => a.connector === name && a.rule === "task-failed",
+    );
+    assert.ok(alert !== undefined, "the task-failed alert fires");
+    assert.match(alert.details.join("\n"), /login failed for key ••••••/);
+    assert.doesNotMatch(JSON.stringify(alert), new RegExp(secret));
   });
 
   test("validation unavailable: names and free-text patterns still hide, and the note says so", async () => {

@@ -245,7 +245,10 @@ describe("two sinks sharing one consumer group: a change to one never touches th
       refused.outcome ?? "",
       new RegExp(`shares consumer group ${literal(group)} with ${literal(b.connector)} \\(RUNNING\\)`),
     );
-    assert.match(refused.outcome ?? "", /Nothing was changed\.$/);
+    assert.match(
+      refused.outcome ?? "",
+      /\(consumer\.override\.group\.id\)\. Nothing was changed\. At [\d:]+ UTC Connect reports it RUNNING\.$/,
+    );
     assert.equal(refused.step, undefined, "not even the snapshot was taken: A was never stopped");
     assert.equal(await stateOf(a.connector), "RUNNING");
 

@@ -4,10 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import kafkajs from "kafkajs";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
+import { describePlan, planSinkOffsets } from "../approvals/offset-plan.js";
+import { evaluateConnector } from "../src/alerts/alert-rules.js";
+import { defaultThresholds } from "../src/alerts/alert-thresholds.js";
+import { collectSamples } from "../src/alerts/collect-samples.js";
+import type { ConnectorSample } from "../src/alerts/connector-sample.js";
+import { ConnectClient } from "../src/connect/connect-client.js";
 import { kafkaClients } from "../src/kafka/kafka-offsets.js";
 import { sinkConsumerSettings, sinkPosition } from "../src/kafka/sink-consumer.js";
-import { SinkLagReader, sinkGroupId, sinkTopics } from "../src/kafka/sink-lag-reader.js";
+import { listedTopics, SinkLagReader, sinkGroupId } from "../src/kafka/sink-lag-reader.js";
 import {
   createTopicWithMessages,
   eventually,
@@ -16,6 +22,12 @@ import {
   testKafka,
   uniqueName,
 } from "./support/test-bed-env.js";
+import {
+  compactedTopic,
+  regexSink,
+  topicWithDeletedRecords,
+  transactionalTopic,
+} from "./support/topic-fixtures.js";
 
 /** The default client, or the one KAFKA_CLIENT names (`KAFKA_CLIENT=kafkajs npm test -- sink-lag-reader`). */
 const client = kafkaClients.find((name) => name === process.env.KAFKA_CLIENT);
@@ -110,20 +122,6 @@ describe("sink lag, read from Kafka", () => {
       ],
     );
     assert.equal(lag.total, 25);
-  });
-
-  test("topics.regex selects the matching topics", async () => {
-    const base = uniqueName("lag-regex");
-    await createTopicWithMessages(kafka, `${base}.a`, { partitions: 1, count: 3 });
-    await createTopicWithMessages(kafka, `${base}.b`, { partitions: 1, count: 4 });
-    const lag = await reader.lag("regex-sink", { "topics.regex": `${base}\\..*` });
-    assert.deepEqual(
-      lag.partitions.map((p) => [p.topic, p.lag]),
-      [
-        [`${base}.a`, 3],
-        [`${base}.b`, 4],
-      ],
-    );
   });
 
   test("the age of the oldest unread message: the timestamp of the first record the sink will receive, read once", async () => {
@@ -305,7 +303,7 @@ describe("sink lag, read from Kafka", () => {
     }
   });
 
-  test("an alert poll's reader settles a transaction's marker on its second read, and never pays twice for it", async () => {
+  test("an alert poll's reader settles a transaction's marker on its first read, and never pays twice for it", async () => {
     const topic = uniqueName("lag-txn-poll");
     const groupId = uniqueName("txn-poll-group");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
@@ -323,8 +321,8 @@ describe("sink lag, read from Kafka", () => {
       return lag.total;
     };
     try {
-      assert.equal(await totalOf(), 1, "first sight: a lag that has not stood still yet is taken as read");
-      assert.equal(await totalOf(), 0, "unchanged since the last read: the marker is found and not counted");
+      assert.equal(await totalOf(), 0, "first sight: the marker is found and not counted");
+      assert.equal(await totalOf(), 0, "unchanged since the last read: still 0");
       const fetches = sent.filter((api) => api === "Fetch").length;
       assert.equal(await totalOf(), 0);
       assert.equal(
@@ -531,8 +529,8 @@ describe("sink lag, read from Kafka", () => {
 test("the group id follows Connect's rule", () => {
   assert.equal(sinkGroupId("orders", {}), "connect-orders");
   assert.equal(sinkGroupId("orders", { "consumer.override.group.id": "legacy" }), "legacy");
-  assert.deepEqual(sinkTopics({ topics: " a, b ,," }, []), ["a", "b"]);
-  assert.deepEqual(sinkTopics({ "topics.regex": "x.*" }, ["x1", "ax1", "x2"]), ["x1", "x2"]);
+  assert.deepEqual(listedTopics({ topics: " a, b ,," }), ["a", "b"]);
+  assert.equal(listedTopics({ "topics.regex": "x.*" }), undefined, "a regex is never evaluated here");
 });
 
 test("where a sink reads next: its commit, unless retention overtook it; else where auto.offset.reset sends it", () => {
@@ -561,3 +559,312 @@ test("where a sink reads next: its commit, unless retention overtook it; else wh
     },
   );
 });
+
+describe("messy topics: the first read of a fresh reader is as right as any later one", () => {
+  const kafka = testKafka();
+  let dir: string;
+  /** Every test reads with a reader of its own, as a one-shot `--command lag` or the first poll after a start does. */
+  const fresh = (extra: { logger?: Logger } = {}) => new SinkLagReader({ ...onTestBed(), ...extra });
+  /** One poll-style pass (no settle: "all"), as `lag` of every sink and the alert poller read. */
+  const pollOnce = async (reader: SinkLagReader, name: string, config: Record<string, string>) => {
+    const lag = (await reader.lagOfSinks([{ name, config }])).get(name);
+    assert.ok(lag !== undefined && !(lag instanceof Error), `${name}: ${String(lag)}`);
+    return lag;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "lag-messy-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a compacted topic: 2,001 offsets hold 11 records; lag counts the records, and the plan says offsets", async () => {
+    const cdc = await compactedTopic(kafka, { keys: 10, updates: 2_000 });
+    assert.deepEqual([cdc.logStart, cdc.logEnd, cdc.records], [0, 2_001, 11], "the fixture's own count");
+    const groupId = uniqueName("cdc-group");
+    await setOffsets(kafka, groupId, cdc.topic, [[0, 0]]);
+    const config = { topics: cdc.topic, "consumer.override.group.id": groupId };
+    const reader = fresh();
+    try {
+      const lag = await pollOnce(reader, "cdc-sink", config);
+      assert.deepEqual(
+        lag.partitions.map((p) => [p.committed, p.logEnd, p.compacted, p.lag, p.uncounted]),
+        [[0, 2_001, true, 11, 0]],
+        "the first read counts the 11 records left, not 2,001 offsets",
+      );
+      assert.equal(lag.total, 11);
+      const plan = await planSinkOffsets({
+        connector: "cdc-sink",
+        config,
+        target: { kind: "latest" },
+        kafka: reader,
+        connectors: [],
+      });
+      const text = describePlan(plan);
+      assert.match(text, /skips 2001 offsets \(compacted: fewer messages\)/);
+      assert.match(text, /In all: 0 offset\(s\) replayed, 2001 skipped/);
+      assert.doesNotMatch(text, /2001 message/);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  test("transactions: caught up is 0 (not 1 for the marker), and a read_committed sink past aborts is 0 (not 5)", async () => {
+    // Records 0–2, commit marker 3, aborted records 4–7, abort marker 8: the log ends at 9.
+    const { topic, logEnd } = await transactionalTopic(kafka, [
+      { records: 3, end: "commit" },
+      { records: 4, end: "abort" },
+    ]);
+    assert.equal(logEnd, 9);
+    const caughtUp = uniqueName("txn-caught-up");
+    const pastCommit = uniqueName("txn-past-commit");
+    await setOffsets(kafka, caughtUp, topic, [[0, 8]]);
+    await setOffsets(kafka, pastCommit, topic, [[0, 4]]);
+
+    const first = async (groupId: string, extra: Record<string, string> = {}) => {
+      const reader = fresh();
+      try {
+        return (
+          await pollOnce(reader, "txn-sink", {
+            topics: topic,
+            "consumer.override.group.id": groupId,
+            ...extra,
+          })
+        ).total;
+      } finally {
+        await reader.close();
+      }
+    };
+    assert.equal(await first(caughtUp), 0, "read everything: only the abort marker is left");
+    assert.equal(
+      await first(pastCommit, { "consumer.override.isolation.level": "read_committed" }),
+      0,
+      "read_committed never receives the aborted records",
+    );
+    assert.equal(await first(pastCommit), 4, "read_uncommitted (Connect's default) does receive them");
+  });
+
+  test("an open transaction: a read_committed sink at the last stable offset waits (held), it does not lag or stall", async () => {
+    const { topic, logEnd, lastStable, open } = await transactionalTopic(kafka, [
+      { records: 3, end: "commit" },
+      { records: 5, end: "open" },
+    ]);
+    assert.deepEqual([lastStable, logEnd], [4, 9]);
+    const connector = uniqueName("lso-sink");
+    const config = {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      topics: topic,
+      file: join(dir, `${connector}.txt`),
+      "consumer.override.isolation.level": "read_committed",
+    };
+    const connect = new ConnectClient({ cluster: "bed", url: testBed().connectUrl });
+    await connect.putConfig(connector, config);
+    const reader = fresh();
+    try {
+      await eventually("the sink to read up to the open transaction", async () =>
+        (await connect.offsets(connector)).offsets[0]?.offset?.kafka_offset === 3 ? true : undefined,
+      );
+      const lag = await pollOnce(reader, connector, config);
+      assert.deepEqual(
+        lag.partitions.map((p) => [p.committed, p.logEnd, p.lag, p.held]),
+        [[3, 9, 0, 5]],
+        "committed 3 (marker at 3): nothing it can read; 5 offsets held by the open transaction",
+      );
+
+      // Twelve minutes of polls with the transaction still open: no lag rule fires.
+      const cluster = { name: "bed", isDefault: true, connect, lag: reader };
+      let at = Date.now();
+      const history: ConnectorSample[] = [];
+      for (let minute = 0; minute <= 12; minute++) {
+        const sample = (await collectSamples(cluster, new Map(), () => at)).get(connector);
+        assert.ok(sample !== undefined);
+        history.push(sample);
+        at += 60_000;
+      }
+      const firing = evaluateConnector(
+        connector,
+        history,
+        { ...defaultThresholds, lagMessages: 1 },
+        new Set(),
+      );
+      assert.deepEqual(
+        firing.map((f) => f.rule),
+        [],
+        "not stalled, not lag-high: it cannot read past the last stable offset",
+      );
+      await open?.commit();
+      await eventually("the sink to read the committed transaction", async () =>
+        (await connect.offsets(connector)).offsets[0]?.offset?.kafka_offset === 9 ? true : undefined,
+      );
+      assert.equal((await pollOnce(reader, connector, config)).partitions[0]?.held, 0);
+    } finally {
+      await open?.abort().catch(() => undefined);
+      await connect.deleteConnector(connector).catch(() => undefined);
+      await reader.close();
+      await connect.close();
+    }
+  });
+
+  test("deleted records: the log start moved by DeleteRecords, a fresh read counts from there", async () => {
+    const { topic, logStart, records } = await topicWithDeletedRecords(kafka, { count: 50, deleteBelow: 20 });
+    assert.deepEqual([logStart, records], [20, 30]);
+    const groupId = uniqueName("deleted-group");
+    await setOffsets(kafka, groupId, topic, [[0, 5]]);
+    const reader = fresh();
+    try {
+      const lag = await pollOnce(reader, "deleted-sink", {
+        topics: topic,
+        "consumer.override.group.id": groupId,
+      });
+      assert.deepEqual(
+        lag.partitions.map((p) => [p.committed, p.logStart, p.next, p.lag, p.lost]),
+        [[5, 20, 20, 30, 15]],
+      );
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+describe("sinks by topics.regex: Java's regex is never evaluated in JavaScript, and one unknown sink blinds no other", () => {
+  const kafka = testKafka();
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "lag-regex-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("possessive, \\Q…\\E, \\p{javaLowerCase}, atomic groups, mid-pattern flags and \\z: every sink's lag, new topics included", async () => {
+    const base = uniqueName("jre");
+    await createTopicWithMessages(kafka, `${base}.orders`, { partitions: 2, count: 6 });
+    await createTopicWithMessages(kafka, `${base}-atomic-cdc`, { partitions: 1, count: 5 });
+    await createTopicWithMessages(kafka, `${base}-plain`, { partitions: 1, count: 3 });
+    const patterns = {
+      possessive: `\\Q${base}.\\E\\p{javaLowerCase}++`,
+      atomic: `(?>\\Q${base}\\E-atomic)(?i)-CDC\\z`,
+      none: `\\Q${base}.nothing\\E[0-9]*+`,
+    };
+    for (const pattern of Object.values(patterns))
+      assert.throws(() => new RegExp(pattern, "u"), SyntaxError, `JavaScript cannot compile ${pattern}`);
+    const sinks = await Promise.all(
+      Object.entries(patterns).map(([name, regex]) => regexSink(regex, { dir, prefix: `regex-${name}` })),
+    );
+    const [possessive, atomic, none] = sinks as [(typeof sinks)[0], (typeof sinks)[0], (typeof sinks)[0]];
+    const plain = { name: uniqueName("plain-sink"), config: { topics: `${base}-plain` } };
+    const logs: string[] = [];
+    const reader = new SinkLagReader({
+      ...onTestBed(),
+      logger: pino({ level: "info" }, { write: (line: string) => void logs.push(line) }),
+    });
+    const everySink = [...sinks.map((sink) => ({ name: sink.connector, config: sink.config })), plain];
+    const pass = async () => {
+      const lags = await reader.lagOfSinks(everySink);
+      return new Map(
+        everySink.map(({ name }) => {
+          const lag = lags.get(name);
+          assert.ok(lag !== undefined && !(lag instanceof Error), `${name}: ${String(lag)}`);
+          return [name, lag];
+        }),
+      );
+    };
+    try {
+      const caughtUp = await eventually("both regex sinks to read and commit their topics", async () => {
+        const lags = await pass();
+        const done = [possessive, atomic].every((sink) => {
+          const lag = lags.get(sink.connector);
+          return (
+            lag?.topicsFrom === "group" &&
+            lag.partitions.every((p) => p.committed !== null) &&
+            lag.total === 0
+          );
+        });
+        return done ? lags : undefined;
+      });
+      assert.deepEqual(
+        caughtUp.get(possessive.connector)?.partitions.map((p) => [p.topic, p.partition, p.committed]),
+        [
+          [`${base}.orders`, 0, 3],
+          [`${base}.orders`, 1, 3],
+        ],
+      );
+      assert.deepEqual(
+        caughtUp.get(atomic.connector)?.partitions.map((p) => [p.topic, p.committed]),
+        [[`${base}-atomic-cdc`, 5]],
+      );
+      assert.equal(caughtUp.get(plain.name)?.total, 3, "the plain sink beside them is read as ever");
+      const unknown = caughtUp.get(none.connector);
+      assert.equal(unknown?.topicsFrom, "unknown");
+      assert.match(unknown?.topicsUnknown ?? "", /subscribe to no topic/);
+
+      // A topic created after the sink started: its consumers match it (Java's regex), and so the bot reads it.
+      await createTopicWithMessages(kafka, `${base}.late`, { partitions: 1, count: 4 });
+      await createTopicWithMessages(kafka, `${base}.Upper`, { partitions: 1, count: 2 });
+      const withLate = await eventually(`${base}.late to be read by the possessive sink`, async () => {
+        const lag = (await pass()).get(possessive.connector);
+        return lag?.partitions.some((p) => p.topic === `${base}.late` && p.committed === 4) ? lag : undefined;
+      });
+      assert.deepEqual(
+        [...new Set(withLate.partitions.map((p) => p.topic))],
+        [`${base}.late`, `${base}.orders`],
+        "\\p{javaLowerCase}++ does not match .Upper",
+      );
+      const told = logs.filter(
+        (line) => line.includes(none.connector) && line.includes("subscribe to no topic"),
+      );
+      assert.equal(told.length, 1, `logged once with why, not every pass: ${logs.join("")}`);
+    } finally {
+      await Promise.all(sinks.map((sink) => sink.remove()));
+      await reader.close();
+    }
+  });
+
+  test("a regex sink stopped after it ran: its topics come from its group's commits, said so", async () => {
+    const base = uniqueName("jre-stop");
+    await createTopicWithMessages(kafka, `${base}-one`, { partitions: 1, count: 7 });
+    const sink = await regexSink(`\\Q${base}\\E-[a-z]++`, { dir });
+    const reader = new SinkLagReader({ ...onTestBed() });
+    const connect = new ConnectClient({ cluster: "bed", url: testBed().connectUrl });
+    try {
+      await eventually("the sink to commit 7", async () =>
+        (await connect.offsets(sink.connector)).offsets[0]?.offset?.kafka_offset === 7 ? true : undefined,
+      );
+      await connect.stop(sink.connector);
+      await produce(kafka, `${base}-one`, [{ value: "later", partition: 0 }]);
+      const lag = await eventually("the stopped sink's tasks to leave the group", async () => {
+        const read = await reader.lag(sink.connector, sink.config);
+        return read.topicsFrom === "commits" ? read : undefined;
+      });
+      assert.deepEqual(
+        lag.partitions.map((p) => [p.topic, p.committed, p.lag]),
+        [[`${base}-one`, 7, 1]],
+      );
+    } finally {
+      await sink.remove();
+      await reader.close();
+      await connect.close();
+    }
+  });
+});
+
+/** Commits offsets for a group, as a sink's consumer would. */
+async function setOffsets(
+  kafka: ReturnType<typeof testKafka>,
+  groupId: string,
+  topic: string,
+  offsets: readonly [number, number][],
+) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: offsets.map(([partition, offset]) => ({ partition, offset: String(offset) })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -10,7 +10,12 @@ import {
   type RunningSlackAdapter,
   startSlackAdapter,
 } from "../src/slack/slack-adapter.js";
-import { approveAction, denyAction, SlackApprovalNotifier } from "../src/slack/slack-approvals.js";
+import {
+  approvalButtonValue,
+  approveAction,
+  denyAction,
+  SlackApprovalNotifier,
+} from "../src/slack/slack-approvals.js";
 import { SlackAccounts } from "../src/slack/slack-principals.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
@@ -123,7 +128,8 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     return responseUrl;
   }
   const refusalTo = async (user: { id: string; name: string }, id: string) => {
-    const responseUrl = await click(user, approveAction, id);
+    const request = (await bot.app.approvals.get(id)) ?? assert.fail(`no request ${id}`);
+    const responseUrl = await click(user, approveAction, approvalButtonValue(request));
     return standIn.waitForCall("response_url", (call) => call.url === responseUrl);
   };
 
@@ -217,8 +223,8 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
 
   test("Deny edits the message with who denied, and the requester hears it; a second click is told it is decided", async () => {
     const { connector } = await sinkThatRead(3);
-    const { id } = await ask(`stop ${connector} --reason "maintenance"`);
-    await click(approver, denyAction, id);
+    const { id, message } = await ask(`stop ${connector} --reason "maintenance"`);
+    await click(approver, denyAction, buttonValue(message));
     const denied = await standIn.waitForCall(
       "chat.update",
       (call) => textOf(call).includes(id) && /Denied by anna/.test(textOf(call)),
@@ -235,6 +241,29 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
     const answer = await refusalTo(approver, id);
     assert.match(String(answer.args.text), new RegExp(`${id} is already denied by anna`));
     assert.equal((await bot.app.clusters[0]?.connect.status(connector))?.connector.state, "RUNNING");
+  });
+
+  test("a button carrying the request's id but no digest (an older message) decides nothing: a missing digest is a mismatch", async () => {
+    const { connector } = await sinkThatRead(3);
+    const { id, message } = await ask(`stop ${connector} --reason "old message format"`);
+    for (const actionId of [approveAction, denyAction]) {
+      const clicked = await click(approver, actionId, id, "1764000000.000400");
+      const answer = await standIn.waitForCall("response_url", (call) => call.url === clicked);
+      assert.equal(answer.args.response_type, "ephemeral");
+      assert.match(
+        String(answer.args.text),
+        new RegExp(`^Stale: this button is from an older message that does not show what ${id} does`),
+      );
+    }
+    const request = await bot.app.approvals.get(id);
+    assert.equal(request?.state, "pending", "neither approved nor denied");
+    assert.deepEqual(request?.approvedBy, []);
+    assert.equal((await bot.app.clusters[0]?.connect.status(connector))?.connector.state, "RUNNING");
+    // The message's own buttons, which carry the digest, still decide it.
+    await click(approver, denyAction, buttonValue(message));
+    await eventually("the request denied", async () =>
+      (await bot.app.approvals.get(id))?.state === "denied" ? true : undefined,
+    );
   });
 
   test("Redis loses its data: Approve on an old message is refused as stale, the new request is untouched, the old message says so", async () => {

@@ -1,3 +1,4 @@
+import { cutText } from "../core/cut-text.js";
 import { formatDuration } from "../core/duration.js";
 import { type Reply, type ReplyPart, reply } from "../core/reply.js";
 import { flapCount } from "./alert-news.js";
@@ -126,7 +127,7 @@ function clockTime(ms: number): string {
 }
 
 function clipped(line: string): string {
-  return line.length > detailLineLength ? `${line.slice(0, detailLineLength - 1)}…` : line;
+  return cutText(line, detailLineLength, "…");
 }
 
 /** Whether these alerts are one storm's summary message (alert-delivery.ts) rather than alerts shown in full. */

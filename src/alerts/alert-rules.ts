@@ -70,7 +70,7 @@ export function evaluateConnector(
   const staleNote =
     lastRead === undefined || lastRead === newest
       ? undefined
-      : `lag could not be read in the latest sample; figures are from ${formatDuration(newest.at - lastRead.at)} earlier`;
+      : `lag could not be read in the latest sample${newest.topicsUnknown === undefined ? "" : ` (its topics are not known: ${newest.topicsUnknown})`}; figures are from ${formatDuration(newest.at - lastRead.at)} earlier`;
   // Once per connector, not per rule: a poll evaluates every connector of every cluster.
   const ruleThresholds = withoutWindows(thresholds);
   return ruleEntries.flatMap(([rule, spec]): Finding[] => {
@@ -115,6 +115,7 @@ const windowThresholds: Readonly<Record<WindowThreshold, true>> = {
   stalledMs: true,
   fallingBehindMs: true,
   pausedMs: true,
+  unassignedMs: true,
 };
 
 /** The thresholds a rule may read directly: its window comes only through `windowMs`. */

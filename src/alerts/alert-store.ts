@@ -62,11 +62,17 @@ export const Alert = z.object({
 });
 export type Alert = z.infer<typeof Alert>;
 
+/** Where a connector or task ran (see connector-sample.ts `Placement`). */
+const Placement = { workerId: z.string().optional(), workerGone: z.literal(true).optional() };
+
 const Sample = z.object({
   at: z.number(),
   state: ConnectorState,
   type: z.enum(["sink", "source", "unknown"]),
-  tasks: z.array(z.object({ id: z.number(), state: ConnectorState, trace: z.string().optional() })),
+  ...Placement,
+  tasks: z.array(
+    z.object({ id: z.number(), state: ConnectorState, trace: z.string().optional(), ...Placement }),
+  ),
   trace: z.string().optional(),
   partitions: z
     .array(
@@ -77,11 +83,14 @@ const Sample = z.object({
         logStart: z.number(),
         logEnd: z.number(),
         lag: z.number().optional(),
+        uncounted: z.number().optional(),
+        held: z.number().optional(),
         oldestUnreadAt: z.number().optional(),
       }),
     )
     .optional(),
   unreadTopics: z.array(z.string()).optional(),
+  topicsUnknown: z.string().optional(),
   underApprovedOperation: z.boolean(),
 });
 

@@ -21,6 +21,12 @@ export interface AlertThresholds {
   fallingBehindMs: number;
   /** PAUSED or STOPPED this long without an approved operation. */
   pausedMs: number;
+  /**
+   * The connector or a task UNASSIGNED, or shown running on a worker that does not answer, this long.
+   * @defaultValue 3 min: a rebalance leaves parts UNASSIGNED for seconds, a worker that leaves its group hands
+   * them over within seconds; a killed one keeps them for Connect's `scheduled.rebalance.max.delay.ms` (5 min).
+   */
+  unassignedMs: number;
 }
 
 /** The thresholds that are windows (ms a rule looks back over): the fields whose names end in `Ms`. */
@@ -38,6 +44,7 @@ export const defaultThresholds: AlertThresholds = {
   stalledMs: 10 * minuteMs,
   fallingBehindMs: 10 * minuteMs,
   pausedMs: 15 * minuteMs,
+  unassignedMs: 3 * minuteMs,
 };
 
 export interface ThresholdOverride {

@@ -11,23 +11,43 @@ export interface PartitionSample {
    * into account); samples stored before it existed count log end − committed.
    */
   lag?: number | undefined;
+  /**
+   * Compacted topics: offsets past the records counted in `lag`. The rules never page on them: offsets are not
+   * messages there.
+   */
+  uncounted?: number | undefined;
+  /** read_committed sinks: offsets behind a transaction still open, which the sink cannot read yet (not lag). */
+  held?: number | undefined;
   /** Timestamp (ms) of the first record the sink will receive, when lag > 0 and it was read: the oldest unread one's age. */
   oldestUnreadAt?: number | undefined;
 }
 
+/**
+ * Where Connect says a connector or a task is: the `worker_id` of its status (`host:port`, the worker's advertised
+ * REST address; for UNASSIGNED, the worker that last had it), and whether that worker did not answer at it.
+ */
+export interface Placement {
+  /** Absent in samples stored before placements were kept. */
+  workerId?: string | undefined;
+  /** The worker did not answer `GET /` at its address in this poll while another worker of the cluster did. */
+  workerGone?: true | undefined;
+}
+
 /** What one poll saw of one connector; the rules read a short history of these. */
-export interface ConnectorSample {
+export interface ConnectorSample extends Placement {
   /** ms epoch when sampled */
   at: number;
   state: ConnectorState;
   type: "sink" | "source" | "unknown";
-  tasks: readonly { id: number; state: ConnectorState; trace?: string | undefined }[];
+  tasks: readonly ({ id: number; state: ConnectorState; trace?: string | undefined } & Placement)[];
   /** Connector-level trace when FAILED. */
   trace?: string | undefined;
   /** Sinks only, when lag could be read. */
   partitions?: readonly PartitionSample[] | undefined;
   /** Topics of the sink whose lag could not be read (deleted, failing), as `topic: why`; not counted in its lag. */
   unreadTopics?: readonly string[] | undefined;
+  /** Why the sink's topics are not known (a `topics.regex` sink with no task consuming): its lag was not read. */
+  topicsUnknown?: string | undefined;
   /** An approved operation (offset reset, stop…) is running on this connector right now. */
   underApprovedOperation: boolean;
 }
@@ -37,10 +57,13 @@ const minuteMs = 60_000;
 type TaskSample = ConnectorSample["tasks"][number];
 
 /** Every field of each, so that a field added to the type is compared too (the compiler asks for it here). */
-const taskFields = Object.keys({ id: true, state: true, trace: true } satisfies Record<
-  keyof TaskSample,
-  true
->) as (keyof TaskSample)[];
+const taskFields = Object.keys({
+  id: true,
+  state: true,
+  trace: true,
+  workerId: true,
+  workerGone: true,
+} satisfies Record<keyof TaskSample, true>) as (keyof TaskSample)[];
 const partitionFields = Object.keys({
   topic: true,
   partition: true,
@@ -48,6 +71,8 @@ const partitionFields = Object.keys({
   logStart: true,
   logEnd: true,
   lag: true,
+  uncounted: true,
+  held: true,
   oldestUnreadAt: true,
 } satisfies Record<keyof PartitionSample, true>) as (keyof PartitionSample)[];
 

@@ -9,6 +9,7 @@ import {
   type AuditVerification,
   auditOutcomes,
 } from "../core/audit-log.js";
+import { wellFormed } from "../core/cut-text.js";
 import { redactDeep } from "../core/redact.js";
 import { RedisKeys } from "../redis-keys.js";
 import { AuditError } from "./audit-error.js";
@@ -287,7 +288,11 @@ export class AuditTrail implements AuditLog {
   }
 }
 
-/** The entry's fields as stored in the stream: strings, absent ones left out. */
+/**
+ * The entry's fields as stored in the stream: strings, absent ones left out, each well-formed Unicode. Redis
+ * receives UTF-8, where a lone UTF-16 surrogate becomes U+FFFD: hashing the text before that change made
+ * `verify` see tampering in an entry nobody touched, so the hash covers exactly the characters stored.
+ */
 function storedFields(record: AuditRecord, time: Date): HashedFields {
   const all: Record<HashedField, string | undefined> = {
     time: time.toISOString(),
@@ -307,7 +312,7 @@ function storedFields(record: AuditRecord, time: Date): HashedFields {
   const stored: HashedFields = {};
   for (const name of hashedFields) {
     const value = all[name];
-    if (value !== undefined) stored[name] = value;
+    if (value !== undefined) stored[name] = wellFormed(value);
   }
   return stored;
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Pool } from "undici";
+import { Agent, Pool } from "undici";
 import type { z } from "zod";
 import { z as zod } from "zod";
 import { commandDeadline } from "../core/command-deadline.js";
+import { cutText } from "../core/cut-text.js";
 import { isUntrustedCertificate } from "../tls-certificate-errors.js";
 import {
   ConnectBadRequest,
@@ -134,6 +135,8 @@ const structuralKey =
 
 /** A worker upgrade can change a plugin's definitions: answers are asked again after this long. */
 const passwordKeysTtlMs = 10 * 60_000;
+/** How long a plugin whose validation failed is not asked again, in ms. */
+const unvalidatedRetryMs = 60_000;
 
 /**
  * A typed client for one Kafka Connect cluster's REST API, over one undici connection pool. Every response is
@@ -158,6 +161,7 @@ declare module "../core/ports.js" {
       | "resume"
       | "restart"
       | "restartTask"
+      | "workersAnswering"
     >;
   }
 }
@@ -171,8 +175,13 @@ export class ConnectClient {
   readonly #url: string;
   /** HTTPS with no client certificate configured: a hang-up may mean the worker wants one. */
   readonly #tlsWithoutCertificate: boolean;
-  readonly #passwordKeys = new Map<string, { readonly keys: ReadonlySet<string>; readonly until: number }>();
+  readonly #passwordKeys = new Map<
+    string,
+    { readonly keys: ReadonlySet<string> | undefined; readonly until: number }
+  >();
   readonly #onRequest: ((failure: ConnectErrorCode | undefined) => void) | undefined;
+  /** For {@link workersAnswering}: each worker at its own address, with the cluster's TLS settings. */
+  readonly #probes: Agent;
 
   constructor(options: ConnectClientOptions) {
     const url = new URL(options.url);
@@ -205,6 +214,55 @@ export class ConnectClient {
       bodyTimeout: this.#retry.deadlineMs,
       ...(Object.keys(tls).length === 0 ? {} : { connect: tls }),
     });
+    this.#probes = new Agent({
+      connections: 1,
+      ...(Object.keys(tls).length === 0 ? {} : { connect: tls }),
+    });
+  }
+
+  /**
+   * Whether each worker answers at the address Connect names it by (a status's `worker_id`, `host:port`, reached
+   * with the cluster URL's scheme): `GET /`, at most `concurrency` at a time, each within `timeoutMs`. Any HTTP
+   * answer counts, a 401 or a TLS handshake too (something listens there); no credentials are sent, since the
+   * address comes from a status, not from the config. A worker killed without leaving its group keeps its
+   * connectors and tasks reported RUNNING on it until the group reassigns them (session timeout, then
+   * `scheduled.rebalance.max.delay.ms`, 5 min by default): this is how the bot notices sooner. An id that is not a
+   * `host:port` is left out of the answer.
+   */
+  async workersAnswering(
+    workerIds: readonly string[],
+    probe: { readonly timeoutMs?: number; readonly concurrency?: number } = {},
+  ): Promise<ReadonlyMap<string, boolean>> {
+    const { timeoutMs = 2_000, concurrency = 8 } = probe;
+    const protocol = new URL(this.#url).protocol;
+    const queue = [...new Set(workerIds)].flatMap((id) => {
+      const address = workerAddress(protocol, id);
+      return address === undefined ? [] : [{ id, address }];
+    });
+    const answers = new Map<string, boolean>();
+    const next = async (): Promise<void> => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        answers.set(item.id, await this.#answers(item.address, timeoutMs));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, next));
+    return answers;
+  }
+
+  async #answers(address: URL, timeoutMs: number): Promise<boolean> {
+    try {
+      const response = await this.#probes.request({
+        origin: address.origin,
+        method: "GET",
+        path: "/",
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body.dump();
+      return true;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "";
+      return isUntrustedCertificate(code) || /^ERR_(SSL|TLS)_/.test(code);
+    }
   }
 
   workerInfo(options?: CallOptions): Promise<WorkerInfo> {
@@ -487,7 +545,8 @@ export class ConnectClient {
    * The keys of a connector's config that its plugin declares as secret (type `PASSWORD`), or undefined when the
    * worker cannot say (an old or unreachable worker, an unknown class): callers then fall back to key names.
    * Only the config's structure is sent (class, version, transforms, predicates, converters), never its values,
-   * so validating reaches no external system; answers are kept per class, version and structure for 10 min.
+   * so validating reaches no external system; answers are kept per class, version and structure for 10 min, and
+   * "cannot say" for 1 min.
    */
   async passwordKeys(
     config: ConnectorConfig,
@@ -512,12 +571,15 @@ export class ConnectClient {
         ),
       () => undefined,
     );
-    if (keys !== undefined) this.#passwordKeys.set(cacheKey, { keys, until: Date.now() + passwordKeysTtlMs });
+    // A plugin that cannot validate (its class gone, a worker timing out) is asked again only after a while: every
+    // alert poll asks this for each failing connector, and a storm of them must not wait on Connect each time.
+    const ttl = keys === undefined ? unvalidatedRetryMs : passwordKeysTtlMs;
+    this.#passwordKeys.set(cacheKey, { keys, until: Date.now() + ttl });
     return keys;
   }
 
-  close(): Promise<void> {
-    return this.#pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#pool.close(), this.#probes.close()]);
   }
 
   /**
@@ -677,7 +739,7 @@ function errorMessage(text: string): string {
   const parsed = ConnectErrorBody.safeParse(safeJson(text));
   if (parsed.success) return parsed.data.message;
   const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
-  return (title ?? text).trim().slice(0, 300) || "(no message)";
+  return cutText((title ?? text).trim(), 300) || "(no message)";
 }
 
 function isUndiciTimeout(error: unknown): boolean {
@@ -706,6 +768,16 @@ function networkReason(error: unknown, tlsWithoutCertificate: boolean): string {
     return "the worker closed the TLS connection: if its HTTPS listener requires a client certificate, configure one (certFile and keyFile)";
   }
   return `${code ?? "network error"}: ${(error as Error).message}`;
+}
+
+/** `http://host:port` for a worker id of that form (IPv6 in brackets), else undefined. */
+function workerAddress(protocol: string, workerId: string): URL | undefined {
+  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(workerId)) return undefined;
+  try {
+    return new URL(`${protocol}//${workerId}/`);
+  } catch {
+    return undefined;
+  }
 }
 
 /** 8000 → "8.0 s". */

@@ -4,6 +4,7 @@ import type { ClusterHandle } from "./cluster-handle.js";
 import { withCommandDeadline } from "./command-deadline.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
+import { cutText } from "./cut-text.js";
 import { describeFailure } from "./error-words.js";
 import { type Identities, identityOf, roleThrough } from "./identity.js";
 import type { CommandServices } from "./ports.js";
@@ -124,7 +125,7 @@ export class Dispatcher {
         actorId: invocation.actor.id,
         actorName: invocation.actor.name,
         source: invocation.actor.source,
-        args: redactText(text).slice(0, 500),
+        args: cutText(redactText(text), 500),
         durationMs: Math.round(performance.now() - started),
         requestId: invocation.requestId,
         ...fields,
@@ -198,6 +199,13 @@ export class Dispatcher {
       return reply;
     } catch (error) {
       const failure = describeFailure(error, invocation.requestId);
+      // The person is told the logs have it under this request id: they must. Known failures are worded in
+      // full for the person and the audit line carries them; an unexpected one is logged with its cause and stack.
+      if (failure.code === "INTERNAL")
+        this.#options.logger?.error(
+          { err: error, requestId: invocation.requestId, command: command.name, cluster: cluster.name },
+          `${command.name}: failed inside the bot`,
+        );
       await record({ ...about, outcome: "failed", errorCode: failure.code, detail: failure.summary });
       return errorReply("failed", failure.summary);
     }

@@ -20,6 +20,28 @@ export interface PartitionRange {
   readonly logStart: number;
   /** The offset the next record will get: the high watermark (ListOffsets latest at read_uncommitted). */
   readonly logEnd: number;
+  /**
+   * The last stable offset (ListOffsets latest at read_committed, KIP-98): the first offset of the oldest open
+   * transaction, else the high watermark. A read_committed consumer receives nothing at or past it until that
+   * transaction ends. Read only for the topics asked for it.
+   */
+  readonly lastStable?: number;
+}
+
+/** One member of a consumer group, as DescribeGroups shows it (the classic consumer protocol). */
+export interface GroupMember {
+  readonly clientId: string;
+  /**
+   * The topics it subscribes to and is assigned. A consumer with a pattern subscription matches the pattern itself
+   * (Java's `java.util.regex` for Connect's sinks) and sends the topics it matched: this is its own answer.
+   */
+  readonly topics: readonly string[];
+}
+
+/** What a consumer group is doing now: its state (`Stable`, `PreparingRebalance`, `Empty`…) and members. */
+export interface GroupDescription {
+  readonly state: string;
+  readonly members: readonly GroupMember[];
 }
 
 /** What a consumer would receive in [from, to), as far as one small fetch reached. */
@@ -64,15 +86,26 @@ export type CommittedOffsets = ReadonlyMap<string, number>;
 export interface KafkaOffsets {
   /** Every topic of the cluster. */
   listTopics(): Promise<string[]>;
-  /** Each group's committed offsets on the topics given for it (group id → topics), keyed by group id. */
+  /**
+   * Each group's committed offsets on the topics given for it (group id → topics, or "all" for every topic it has
+   * committed on), keyed by group id.
+   */
   committedOffsets(
-    groups: ReadonlyMap<string, readonly string[]>,
+    groups: ReadonlyMap<string, readonly string[] | "all">,
   ): Promise<Map<string, CommittedOffsets | Error>>;
   /**
    * Log start and end of every partition of each topic, keyed by topic. Both adapters read the end as the high
-   * watermark (kafkajs 2.2.4 sends ListOffsets at read_uncommitted), so lag counts an open transaction's records.
+   * watermark (kafkajs 2.2.4 sends ListOffsets at read_uncommitted), so lag counts an open transaction's records;
+   * the topics in `lastStable` also get their last stable offset, where the adapter can read it.
    */
-  logRanges(topics: readonly string[]): Promise<Map<string, readonly PartitionRange[] | Error>>;
+  logRanges(
+    topics: readonly string[],
+    options?: { readonly lastStable?: ReadonlySet<string> },
+  ): Promise<Map<string, readonly PartitionRange[] | Error>>;
+  /** Each group's state and members (DescribeGroups), keyed by group id; a group never seen is `Dead` with none. */
+  describeGroups(groupIds: readonly string[]): Promise<Map<string, GroupDescription | Error>>;
+  /** Each topic's `cleanup.policy` (`delete`, `compact`, `compact,delete`), keyed by topic (DescribeConfigs). */
+  cleanupPolicies(topics: readonly string[]): Promise<Map<string, string | Error>>;
   /**
    * Per partition, the first offset whose record is at or after `timestamp` (ms; the log end when there is none).
    * @throws TopicGoneError when the topic does not exist

@@ -11,6 +11,7 @@ import {
   asError,
   type CommittedOffsets,
   type DeliverableScan,
+  type GroupDescription,
   type IsolationLevel,
   type KafkaOffsets,
   type PartitionRange,
@@ -96,14 +97,15 @@ export class KafkajsOffsets implements KafkaOffsets {
 
   /** One OffsetFetch per group (kafkajs 2.2.4 has no batched form), `concurrency` at a time. */
   async committedOffsets(
-    groups: ReadonlyMap<string, readonly string[]>,
+    groups: ReadonlyMap<string, readonly string[] | "all">,
   ): Promise<Map<string, CommittedOffsets | Error>> {
     const entries = [...groups];
     const read = await inLanes(entries, this.#concurrency, async ([groupId, topics]) => {
       const committed = new Map<string, number>();
       if (topics.length === 0) return committed;
-      const fetched = await this.#run(topics, (client) =>
-        client.admin.fetchOffsets({ groupId, topics: [...topics] }),
+      // No topics named: every topic the group has committed on.
+      const fetched = await this.#run(topics === "all" ? undefined : topics, (client) =>
+        client.admin.fetchOffsets(topics === "all" ? { groupId } : { groupId, topics: [...topics] }),
       );
       for (const topic of fetched) {
         for (const partition of topic.partitions) {
@@ -127,6 +129,64 @@ export class KafkajsOffsets implements KafkaOffsets {
       }));
     });
     return new Map(topics.map((topic, i) => [topic, read[i] ?? new Error("not read")]));
+  }
+
+  /** One DescribeGroups for all groups; members decoded with kafkajs's consumer-protocol serializers. */
+  async describeGroups(groupIds: readonly string[]): Promise<Map<string, GroupDescription | Error>> {
+    const result = new Map<string, GroupDescription | Error>();
+    if (groupIds.length === 0) return result;
+    try {
+      const { groups } = await this.#run(undefined, (client) => client.admin.describeGroups([...groupIds]));
+      for (const group of groups) {
+        const members = group.members.map((member) => {
+          const subscribed =
+            member.memberMetadata.length === 0
+              ? []
+              : (kafkajs.AssignerProtocol.MemberMetadata.decode(member.memberMetadata)?.topics ?? []);
+          const assigned =
+            member.memberAssignment.length === 0
+              ? {}
+              : (kafkajs.AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {});
+          return {
+            clientId: member.clientId,
+            topics: [...new Set([...subscribed, ...Object.keys(assigned)])],
+          };
+        });
+        result.set(group.groupId, { state: group.state, members });
+      }
+    } catch (error) {
+      for (const id of groupIds) result.set(id, asError(error));
+    }
+    for (const id of groupIds) if (!result.has(id)) result.set(id, { state: "Dead", members: [] });
+    return result;
+  }
+
+  /** One DescribeConfigs for the topics, naming only `cleanup.policy`. */
+  async cleanupPolicies(topics: readonly string[]): Promise<Map<string, string | Error>> {
+    const result = new Map<string, string | Error>();
+    if (topics.length === 0) return result;
+    try {
+      const { resources } = await this.#run(undefined, (client) =>
+        client.admin.describeConfigs({
+          includeSynonyms: false,
+          resources: topics.map((name) => ({
+            type: kafkajs.ConfigResourceTypes.TOPIC,
+            name,
+            configNames: ["cleanup.policy"],
+          })),
+        }),
+      );
+      for (const resource of resources) {
+        const policy = resource.configEntries.find((entry) => entry.configName === "cleanup.policy");
+        if (resource.errorCode === 0 && policy !== undefined)
+          result.set(resource.resourceName, policy.configValue);
+      }
+    } catch (error) {
+      for (const topic of topics) result.set(topic, asError(error));
+    }
+    for (const topic of topics)
+      if (!result.has(topic)) result.set(topic, new Error(`no cleanup.policy was described for ${topic}`));
+    return result;
   }
 
   async offsetsAt(topic: string, timestamp: number): Promise<Map<number, number>> {

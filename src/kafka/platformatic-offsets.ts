@@ -2,6 +2,7 @@ import {
   Admin,
   AuthenticationError,
   type ClusterMetadata,
+  ConfigResourceTypes,
   type Connection,
   connectionsApiChannel,
   FetchIsolationLevels,
@@ -35,6 +36,7 @@ import {
   asError,
   type CommittedOffsets,
   type DeliverableScan,
+  type GroupDescription,
   type IsolationLevel,
   type KafkaOffsets,
   type PartitionRange,
@@ -139,22 +141,22 @@ export class PlatformaticOffsets implements KafkaOffsets {
   }
 
   async committedOffsets(
-    groups: ReadonlyMap<string, readonly string[]>,
+    groups: ReadonlyMap<string, readonly string[] | "all">,
   ): Promise<Map<string, CommittedOffsets | Error>> {
     const result = new Map<string, CommittedOffsets | Error>();
     const asked = [...groups].filter(([, topics]) => topics.length > 0);
     for (const [groupId, topics] of groups) if (topics.length === 0) result.set(groupId, new Map());
     if (asked.length === 0) return result;
-    const read = (entries: readonly (readonly [string, readonly string[]])[]) =>
+    const read = (entries: readonly (readonly [string, readonly string[] | "all"])[]) =>
       this.#connected(async () => {
         const listed = await this.#admin.listConsumerGroupOffsets({ groups: entries.map(([id]) => id) });
         const byGroup = new Map(listed.map((group) => [group.groupId, group.topics]));
         return new Map(
           entries.map(([groupId, topics]) => {
-            const wanted = new Set(topics);
+            const wanted = topics === "all" ? undefined : new Set(topics);
             const committed = new Map<string, number>();
             for (const topic of byGroup.get(groupId) ?? []) {
-              if (!wanted.has(topic.name)) continue;
+              if (wanted !== undefined && !wanted.has(topic.name)) continue;
               for (const p of topic.partitions) {
                 if (p.committedOffset >= 0n)
                   committed.set(partitionKey(topic.name, p.partitionIndex), Number(p.committedOffset));
@@ -175,7 +177,10 @@ export class PlatformaticOffsets implements KafkaOffsets {
     return result;
   }
 
-  async logRanges(topics: readonly string[]): Promise<Map<string, readonly PartitionRange[] | Error>> {
+  async logRanges(
+    topics: readonly string[],
+    options: { readonly lastStable?: ReadonlySet<string> } = {},
+  ): Promise<Map<string, readonly PartitionRange[] | Error>> {
     const result = new Map<string, readonly PartitionRange[] | Error>();
     if (topics.length === 0) return result;
     // Fresh metadata: a topic recreated since the last poll may have another partition count and leaders.
@@ -187,18 +192,27 @@ export class PlatformaticOffsets implements KafkaOffsets {
     }
     const read = (entries: readonly (readonly [string, number])[]) =>
       this.#connected(async () => {
-        const [ends, starts] = await Promise.all([
+        const stable = entries.filter(([topic]) => options.lastStable?.has(topic) === true);
+        const [ends, starts, stables] = await Promise.all([
           this.#listOffsets(entries, ListOffsetTimestamps.LATEST),
           this.#listOffsets(entries, ListOffsetTimestamps.EARLIEST),
+          stable.length === 0
+            ? new Map<string, number>()
+            : this.#listOffsets(stable, ListOffsetTimestamps.LATEST, FetchIsolationLevels.READ_COMMITTED),
         ]);
         return new Map(
           entries.map(([topic, count]) => [
             topic,
-            Array.from({ length: count }, (_, partition) => ({
-              partition,
-              logStart: starts.get(partitionKey(topic, partition)) ?? 0,
-              logEnd: ends.get(partitionKey(topic, partition)) ?? 0,
-            })),
+            Array.from({ length: count }, (_, partition): PartitionRange => {
+              const key = partitionKey(topic, partition);
+              const lastStable = stables.get(key);
+              return {
+                partition,
+                logStart: starts.get(key) ?? 0,
+                logEnd: ends.get(key) ?? 0,
+                ...(lastStable === undefined ? {} : { lastStable }),
+              };
+            }),
           ]),
         );
       });
@@ -211,6 +225,52 @@ export class PlatformaticOffsets implements KafkaOffsets {
       result.set(topic, ranges);
     }
     return result;
+  }
+
+  /** One DescribeGroups per coordinator, through the admin client (which decodes the consumer protocol). */
+  async describeGroups(groupIds: readonly string[]): Promise<Map<string, GroupDescription | Error>> {
+    const read = (ids: readonly string[]) =>
+      this.#connected(async () => {
+        const groups = await this.#admin.describeGroups({ groups: [...ids] });
+        return new Map(
+          ids.map((id): [string, GroupDescription] => {
+            const group = groups.get(id);
+            if (group === undefined) return [id, { state: "Dead", members: [] }];
+            const members = [...group.members.values()].map((member) => ({
+              clientId: member.clientId,
+              topics: [
+                ...new Set([...(member.metadata?.topics ?? []), ...(member.assignments?.keys() ?? [])]),
+              ],
+            }));
+            return [id, { state: group.state, members }];
+          }),
+        );
+      });
+    return this.#batchedOrOneByOne(groupIds, (id) => id, read, "group descriptions");
+  }
+
+  /** One DescribeConfigs for the topics, naming only `cleanup.policy` so the answer stays small. */
+  async cleanupPolicies(topics: readonly string[]): Promise<Map<string, string | Error>> {
+    const read = (some: readonly string[]) =>
+      this.#connected(async () => {
+        const described = await this.#admin.describeConfigs({
+          resources: some.map((topic) => ({
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: topic,
+            configurationKeys: ["cleanup.policy"],
+          })),
+        });
+        const policies = new Map<string, string>();
+        for (const resource of described) {
+          const policy = resource.configs.find((config) => config.name === "cleanup.policy")?.value;
+          // A broker always states the policy, its default included: absent means the answer is unusable.
+          if (policy !== null && policy !== undefined) policies.set(resource.resourceName, policy);
+        }
+        for (const topic of some)
+          if (!policies.has(topic)) throw new Error(`no cleanup.policy was described for ${topic}`);
+        return policies;
+      });
+    return this.#batchedOrOneByOne(topics, (topic) => topic, read, "topic configs");
   }
 
   async offsetsAt(topic: string, timestamp: number): Promise<Map<number, number>> {
@@ -362,6 +422,7 @@ export class PlatformaticOffsets implements KafkaOffsets {
   async #listOffsets(
     entries: readonly (readonly [string, number])[],
     timestamp: bigint,
+    isolation: number = FetchIsolationLevels.READ_UNCOMMITTED,
   ): Promise<Map<string, number>> {
     const api = await this.#negotiated(listOffsetsApis, "ListOffsets");
     const metadata = await this.#admin.metadata({ topics: entries.map(([topic]) => topic) });
@@ -391,8 +452,8 @@ export class PlatformaticOffsets implements KafkaOffsets {
         const connection = (await this.#admin.connectToBrokers([leader])).get(leader);
         if (connection === undefined) throw new Error(`broker ${leader} is not in the cluster's metadata`);
         // Replica id -1: a consumer's request. read_uncommitted: the latest offset is the high watermark, what
-        // kafkajs 2.2.4 reads (it sends isolation level 0); records of open transactions are settled by the scan.
-        const response = await api.async(connection, -1, FetchIsolationLevels.READ_UNCOMMITTED, topics);
+        // kafkajs 2.2.4 reads (it sends isolation level 0); read_committed: the last stable offset.
+        const response = await api.async(connection, -1, isolation, topics);
         for (const topic of response.topics) {
           for (const p of topic.partitions)
             offsets.set(partitionKey(topic.name, p.partitionIndex), Number(p.offset));

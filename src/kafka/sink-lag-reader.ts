@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
 import type { KafkaConnection } from "./kafka-connection.js";
 import {
+  type CommittedOffsets,
   type DeliverableScan,
+  type GroupDescription,
   type IsolationLevel,
   type KafkaClientName,
   type KafkaOffsets,
@@ -27,8 +29,23 @@ export interface PartitionLag {
   readonly logEnd: number;
   /** Where the sink reads next: see `sinkPosition` (committed, else where auto.offset.reset sends it). */
   readonly next: number;
-  /** Records the sink will still receive: from `next` to the log end, less control records found at the end. */
+  /**
+   * Records the sink will still receive and can read now: from `next` to the log end (a read_committed sink: to
+   * the last stable offset), less control records. On a compacted topic the records are counted, never taken from
+   * the offsets; when one small read did not reach the end, this is the records counted and `uncounted` says how
+   * many offsets lie past them.
+   */
   readonly lag: number;
+  /** The topic's `cleanup.policy` includes `compact`: offsets have gaps, so offsets are not messages. */
+  readonly compacted: boolean;
+  /** Compacted topics only: offsets past the records counted in `lag` (holding at most that many records). */
+  readonly uncounted: number;
+  /**
+   * read_committed sinks only: offsets at or past the last stable offset, behind a transaction still open. The
+   * sink cannot read them until the producer commits or aborts (or the broker aborts it at its timeout), so they
+   * are not `lag` and the sink is not stalled.
+   */
+  readonly held: number;
   /** Records retention deleted (or auto.offset.reset=latest will skip) that the sink never read. */
   readonly lost: number;
   /** Timestamp (ms) of the first record the sink will receive, when it was read: the age of the oldest unread one. */
@@ -42,9 +59,22 @@ export interface UnreadTopic {
   readonly reason: string;
 }
 
+/**
+ * How the bot knows which topics a sink reads. A `topics` list is read from the config. A `topics.regex` is Java's
+ * (`java.util.regex`, which JavaScript's RegExp does not match: possessive quantifiers, `\Q…\E`, `\p{javaLowerCase}`),
+ * so the bot never evaluates it: it asks Kafka what the sink's own consumers matched. "group": the topics the
+ * running tasks' consumers subscribe to and are assigned (DescribeGroups); "commits": no task is consuming, so the
+ * topics its group has committed offsets on (a topic created since it last ran is not among them); "unknown":
+ * neither, see `topicsUnknown`.
+ */
+export type TopicSource = "config" | "group" | "commits" | "unknown";
+
 export interface SinkLag {
   readonly groupId: string;
   readonly settings: SinkConsumerSettings;
+  readonly topicsFrom: TopicSource;
+  /** Why the sink's topics are not known (`topicsFrom` "unknown"): its lag is not read at all. */
+  readonly topicsUnknown?: string;
   /** The partitions that were read, by topic then partition. */
   readonly partitions: readonly PartitionLag[];
   readonly total: number;
@@ -66,8 +96,11 @@ export function sinkGroupId(connectorName: string, config: Readonly<Record<strin
   return config["consumer.override.group.id"] ?? `connect-${connectorName}`;
 }
 
-/** The topics a sink reads: its `topics` list, or every topic that matches `topics.regex`. */
-export function sinkTopics(config: Readonly<Record<string, string>>, allTopics: readonly string[]): string[] {
+/**
+ * The topics a sink's `topics` list names, or undefined for a sink that selects them with `topics.regex` (Connect
+ * refuses a config with both): those are learned from its consumer group (see {@link TopicSource}).
+ */
+export function listedTopics(config: Readonly<Record<string, string>>): string[] | undefined {
   const listed = config.topics;
   if (listed !== undefined && listed.trim() !== "") {
     return listed
@@ -76,9 +109,18 @@ export function sinkTopics(config: Readonly<Record<string, string>>, allTopics: 
       .filter((topic) => topic !== "");
   }
   const regex = config["topics.regex"];
-  if (regex === undefined || regex === "") return [];
-  const pattern = new RegExp(`^(?:${regex})$`);
-  return allTopics.filter((topic) => pattern.test(topic));
+  return regex === undefined || regex.trim() === "" ? [] : undefined;
+}
+
+/**
+ * Whether a group member is one of this sink's task consumers: Connect names them `connector-consumer-<name>-<task>`
+ * (`WorkerSinkTask`), unless the connector overrides `client.id`. Another sink may share the group.
+ */
+function isTaskOf(name: string, config: Readonly<Record<string, string>>, clientId: string): boolean {
+  const overridden = config["consumer.override.client.id"];
+  return overridden === undefined
+    ? clientId.startsWith(`connector-consumer-${name}-`)
+    : clientId === overridden;
 }
 
 /** The brokers and their security settings, and how this reader's client behaves. */
@@ -98,6 +140,8 @@ export interface SinkLagReaderOptions extends KafkaConnection {
   readonly workerDefaults?: WorkerConsumerDefaults;
   /** Where topics that cannot be read, and recoveries, are logged. */
   readonly logger?: Logger;
+  /** Milliseconds now, for how long a topic's cleanup policy is trusted. @defaultValue Date.now */
+  readonly clock?: () => number;
   /** The Kafka calls; by default `client`'s adapter on `brokers`. */
   readonly kafka?: KafkaOffsets;
 }
@@ -105,7 +149,8 @@ export interface SinkLagReaderOptions extends KafkaConnection {
 export interface LagReadOptions {
   /**
    * Which partitions with a small lag get a look for control records at the end: "unchanged" (default, for
-   * polls) only those whose position and log end have not moved since the previous read, "all" every one.
+   * polls) those seen for the first time and those whose position and log end have not moved since the previous
+   * read, "all" every one. Partitions of compacted topics are always counted.
    */
   readonly settle?: "unchanged" | "all";
   /** How many of the most lagging partitions get the age of their oldest unread record. */
@@ -118,6 +163,10 @@ export interface LagReadOptions {
  */
 const smallLag = 500;
 const cacheLimit = 50_000;
+/** Fetches per compacted partition and pass, at most: enough for a compacted log's few segments. */
+const compactedScanRounds = 4;
+/** A topic's cleanup policy is read again after this long (ms): it rarely changes, and a poll comes every 30 s. */
+const policyTtlMs = 10 * 60_000;
 
 /**
  * Reads sink-connector lag straight from Kafka: the group's committed offsets, the partitions' log start and end,
@@ -148,11 +197,17 @@ export class SinkLagReader {
   readonly #previous = new Map<string, string>();
   /** Topics that could not be read at the previous pass, with why: logged when that changes. */
   #unreadable = new Map<string, string>();
+  /** Sinks whose topics were not known at the previous pass, with why: logged when that changes. */
+  #unknownTopics = new Map<string, string>();
+  /** Whether each topic is compacted, and when that was read (ms). */
+  readonly #compacted = new Map<string, { compacted: boolean; at: number }>();
+  readonly #clock: () => number;
 
   constructor(options: SinkLagReaderOptions) {
     this.#kafka = options.kafka ?? createKafkaOffsets(options);
     this.#workerDefaults = options.workerDefaults ?? {};
     this.#logger = options.logger;
+    this.#clock = options.clock ?? Date.now;
   }
 
   /** The consumer settings this sink runs with, by the shared rule (`sinkConsumerSettings`). */
@@ -184,30 +239,64 @@ export class SinkLagReader {
   ): Promise<Map<string, SinkLag | Error>> {
     const allTopics = await this.#kafka.listTopics();
     const present = new Set(allTopics);
-    const reads = sinks.map((sink) => {
-      const topics = sinkTopics(sink.config, allTopics);
-      return {
-        name: sink.name,
-        groupId: sinkGroupId(sink.name, sink.config),
-        settings: this.settingsOf(sink.config),
-        topics: topics.filter((topic) => present.has(topic)),
-        gone: topics.filter((topic) => !present.has(topic)),
-      };
-    });
+    const specs = sinks.map((sink) => ({
+      ...sink,
+      groupId: sinkGroupId(sink.name, sink.config),
+      listed: listedTopics(sink.config),
+    }));
+
+    // A regex sink's topics are what its own consumers matched: the group's members first (one DescribeGroups
+    // for every such group), its commits when no task of it is consuming.
+    const regexGroups = [...new Set(specs.filter((s) => s.listed === undefined).map((s) => s.groupId))];
+    const described = regexGroups.length === 0 ? new Map() : await this.#kafka.describeGroups(regexGroups);
 
     // Committed offsets first, log ends second: read the other way round, a commit that lands in between
     // could make lag look negative. Each is one call for the whole poll, however many sinks and topics.
-    const topicsOfGroup = new Map<string, Set<string>>();
-    for (const read of reads) {
-      const topics = topicsOfGroup.get(read.groupId) ?? new Set();
-      for (const topic of read.topics) topics.add(topic);
-      topicsOfGroup.set(read.groupId, topics);
+    const topicsOfGroup = new Map<string, Set<string> | "all">();
+    for (const spec of specs) {
+      const topics = topicsOfGroup.get(spec.groupId) ?? new Set<string>();
+      if (spec.listed === undefined || topics === "all") topicsOfGroup.set(spec.groupId, "all");
+      else {
+        for (const topic of spec.listed) if (present.has(topic)) topics.add(topic);
+        topicsOfGroup.set(spec.groupId, topics);
+      }
     }
     const committed = await this.#kafka.committedOffsets(
-      new Map([...topicsOfGroup].map(([groupId, topics]) => [groupId, [...topics]])),
+      new Map(
+        [...topicsOfGroup].map(([groupId, topics]) => [groupId, topics === "all" ? "all" : [...topics]]),
+      ),
     );
+
+    const reads = specs.map((spec): SinkRead => {
+      const settings = this.settingsOf(spec.config);
+      const base = { name: spec.name, groupId: spec.groupId, settings };
+      if (spec.listed !== undefined) {
+        return {
+          ...base,
+          topicsFrom: "config",
+          topics: spec.listed.filter((topic) => present.has(topic)),
+          gone: spec.listed.filter((topic) => !present.has(topic)),
+        };
+      }
+      const found = regexTopics(spec, described.get(spec.groupId), committed.get(spec.groupId));
+      return {
+        ...base,
+        ...found,
+        // A regex sink does not read a deleted topic: it stops matching, so it is not reported gone.
+        topics: found.topics.filter((topic) => present.has(topic)),
+        gone: [],
+      };
+    });
+    this.#noteUnknownTopics(reads);
+
     const topics = [...new Set(reads.flatMap((read) => read.topics))];
-    const rangeOf = await this.#kafka.logRanges(topics);
+    const stableOf = new Set(
+      reads.flatMap((read) => (read.settings.isolationLevel === "read_committed" ? read.topics : [])),
+    );
+    const [rangeOf, compacted] = await Promise.all([
+      this.#kafka.logRanges(topics, { lastStable: stableOf }),
+      this.#compactedTopics(topics),
+    ]);
     this.#noteUnreadable(reads, rangeOf);
 
     const results = new Map<string, SinkLag | Error>();
@@ -233,9 +322,13 @@ export class SinkLagReader {
           });
           continue;
         }
-        for (const { partition, logStart, logEnd } of range) {
+        for (const { partition, logStart, logEnd, lastStable } of range) {
           const offset = groupOffsets.get(partitionKey(topic, partition)) ?? null;
           const next = sinkPosition(read.settings, offset, logStart, logEnd);
+          const readable =
+            read.settings.isolationLevel === "read_committed" && lastStable !== undefined
+              ? Math.min(logEnd, lastStable)
+              : logEnd;
           positions.push({
             sink: read.name,
             groupId: read.groupId,
@@ -246,12 +339,16 @@ export class SinkLagReader {
             logStart,
             logEnd,
             next,
+            readable,
+            compacted: compacted.has(topic),
           });
         }
       }
       results.set(read.name, {
         groupId: read.groupId,
         settings: read.settings,
+        topicsFrom: read.topicsFrom,
+        ...(read.why === undefined ? {} : { topicsUnknown: read.why }),
         partitions: [],
         total: 0,
         lost: 0,
@@ -305,21 +402,26 @@ export class SinkLagReader {
   ): Promise<(PartitionLag & { sink: string })[]> {
     const settle = options.settle ?? "unchanged";
     const toSettle = positions.filter((p) => {
-      const naive = p.logEnd - p.next;
-      if (naive <= 0 || naive > smallLag || this.#settled.has(settledKey(p))) return false;
-      return settle === "all" || this.#previous.get(previousKey(p)) === `${p.next}:${p.logEnd}`;
+      const naive = p.readable - p.next;
+      if (naive <= 0) return false;
+      // Offsets are not records on a compacted topic, and compaction changes what is there: counted every pass.
+      if (p.compacted) return true;
+      if (naive > smallLag || this.#settled.has(settledKey(p))) return false;
+      // First sight counts too: the first read of a process must be as right as the later ones.
+      const previous = this.#previous.get(previousKey(p));
+      return settle === "all" || previous === undefined || previous === `${p.next}:${p.readable}`;
     });
-    for (const p of positions) this.#previous.set(previousKey(p), `${p.next}:${p.logEnd}`);
+    for (const p of positions) this.#previous.set(previousKey(p), `${p.next}:${p.readable}`);
     await this.#scan(toSettle, (p, scan) => this.#settled.set(settledKey(p), scan));
+    await this.#countOn(toSettle.filter((p) => p.compacted));
 
     const measured = positions.map((p) => {
       const scan = this.#settled.get(settledKey(p));
       const first = scan?.first ?? this.#firsts.get(firstKey(p));
-      // Records past the scan are counted as they are: only the scanned stretch is known to hold control records.
-      const lag =
-        scan === undefined
-          ? Math.max(0, p.logEnd - p.next)
-          : scan.deliverable + Math.max(0, p.logEnd - scan.scannedTo);
+      // Past the scan: records as they are on a plain topic (only the scanned stretch is known to hold control
+      // records), offsets not counted on a compacted one.
+      const rest = Math.max(0, p.readable - (scan?.scannedTo ?? p.next));
+      const lag = (scan?.deliverable ?? 0) + (p.compacted ? 0 : rest);
       return {
         sink: p.sink,
         topic: p.topic,
@@ -329,6 +431,9 @@ export class SinkLagReader {
         logEnd: p.logEnd,
         next: p.next,
         lag,
+        compacted: p.compacted,
+        uncounted: p.compacted ? rest : 0,
+        held: Math.max(0, p.logEnd - Math.max(p.next, p.readable)),
         lost: p.committed !== null && p.committed < p.logStart ? p.next - p.committed : 0,
         ...(first !== undefined && lag > 0 ? { oldestUnreadAt: first.timestamp } : {}),
       };
@@ -349,6 +454,40 @@ export class SinkLagReader {
     });
   }
 
+  /**
+   * Carries the scans of compacted partitions on past the first fetch: a broker answers a fetch from one log
+   * segment, and a compacted log is a few cleaned segments and the active one. A few more small fetches, each
+   * batched per broker, then count every record to the end where the log is small, as after compaction.
+   */
+  async #countOn(compacted: readonly Position[]): Promise<void> {
+    let open = compacted;
+    for (let round = 1; round < compactedScanRounds && open.length > 0; round++) {
+      const going = open.flatMap((p) => {
+        const scan = this.#settled.get(settledKey(p));
+        return scan !== undefined && scan.scannedTo > scan.from && scan.scannedTo < p.readable
+          ? [{ p, scan, from: { ...p, next: scan.scannedTo } }]
+          : [];
+      });
+      const carried: Position[] = [];
+      await this.#scan(
+        going.map((g) => g.from),
+        (from, more) => {
+          const at = going.find((g) => g.from === from);
+          if (at === undefined) return;
+          const first = at.scan.first ?? more.first;
+          this.#settled.set(settledKey(at.p), {
+            from: at.scan.from,
+            scannedTo: more.scannedTo,
+            deliverable: at.scan.deliverable + more.deliverable,
+            ...(first === undefined ? {} : { first }),
+          });
+          carried.push(at.p);
+        },
+      );
+      open = carried;
+    }
+  }
+
   /** Scans from each position's next offset, per isolation level; failures leave positions unscanned. */
   async #scan(
     positions: readonly Position[],
@@ -365,7 +504,7 @@ export class SinkLagReader {
         ...new Map(
           mine.map((p) => [
             firstKey(p),
-            { topic: p.topic, partition: p.partition, from: p.next, to: p.logEnd },
+            { topic: p.topic, partition: p.partition, from: p.next, to: p.readable },
           ]),
         ).values(),
       ];
@@ -400,6 +539,55 @@ export class SinkLagReader {
     }
   }
 
+  /**
+   * The topics among `topics` whose cleanup policy includes `compact` (DescribeConfigs, one request for the topics
+   * not read in the last 10 minutes). A topic whose policy could not be read is taken as not compacted, and logged.
+   */
+  async #compactedTopics(topics: readonly string[]): Promise<Set<string>> {
+    const now = this.#clock();
+    const stale = topics.filter((topic) => {
+      const known = this.#compacted.get(topic);
+      return known === undefined || now - known.at >= policyTtlMs;
+    });
+    if (stale.length > 0) {
+      trim(this.#compacted);
+      const policies = await this.#kafka.cleanupPolicies(stale).catch((error: unknown) => {
+        this.#logger?.warn(
+          { err: error },
+          "topic cleanup policies could not be read; counted as not compacted",
+        );
+        return new Map<string, string | Error>();
+      });
+      for (const [topic, policy] of policies) {
+        if (policy instanceof Error) {
+          this.#logger?.warn({ topic, err: policy }, "a topic's cleanup policy could not be read");
+          continue;
+        }
+        const compacted = policy.split(",").some((word) => word.trim() === "compact");
+        this.#compacted.set(topic, { compacted, at: now });
+      }
+    }
+    return new Set(topics.filter((topic) => this.#compacted.get(topic)?.compacted === true));
+  }
+
+  /** Logs each sink whose topics turned unknown, with why, and each whose topics are known again: once per change. */
+  #noteUnknownTopics(reads: readonly SinkRead[]): void {
+    const now = new Map<string, string>();
+    for (const read of reads) if (read.why !== undefined) now.set(read.name, read.why);
+    for (const [sink, reason] of now) {
+      if (this.#unknownTopics.get(sink) !== reason)
+        this.#logger?.warn(
+          { sink, reason },
+          "the topics of a sink are not known, so its lag is not read; other sinks are still watched",
+        );
+    }
+    for (const sink of this.#unknownTopics.keys()) {
+      if (!now.has(sink) && reads.some((read) => read.name === sink))
+        this.#logger?.info({ sink }, "the topics of a sink are known again");
+    }
+    this.#unknownTopics = now;
+  }
+
   /** Logs each topic that turned unreadable, and each that reads again: once per change, not once per poll. */
   #noteUnreadable(
     reads: readonly { name: string; topics: readonly string[]; gone: readonly string[] }[],
@@ -427,6 +615,51 @@ export class SinkLagReader {
   }
 }
 
+/** One sink of a pass, with the topics it reads and how they were learned. */
+interface SinkRead {
+  readonly name: string;
+  readonly groupId: string;
+  readonly settings: SinkConsumerSettings;
+  readonly topicsFrom: TopicSource;
+  readonly topics: readonly string[];
+  readonly gone: readonly string[];
+  /** Why the topics are not known, when they are not. */
+  readonly why?: string;
+}
+
+/**
+ * A regex sink's topics, from what its own consumers matched (see {@link TopicSource}): its tasks' subscriptions
+ * and assignments, else its group's commits, else not known, with why.
+ */
+function regexTopics(
+  sink: {
+    readonly name: string;
+    readonly config: Readonly<Record<string, string>>;
+    readonly groupId: string;
+  },
+  group: GroupDescription | Error | undefined,
+  commits: CommittedOffsets | Error | undefined,
+): Pick<SinkRead, "topicsFrom" | "topics" | "why"> {
+  const tasks =
+    group === undefined || group instanceof Error
+      ? []
+      : group.members.filter((member) => isTaskOf(sink.name, sink.config, member.clientId));
+  const subscribed = [...new Set(tasks.flatMap((member) => member.topics))].sort();
+  if (subscribed.length > 0) return { topicsFrom: "group", topics: subscribed };
+  const committed =
+    commits instanceof Map
+      ? [...new Set([...commits.keys()].map((key) => key.slice(0, key.lastIndexOf(":"))))].sort()
+      : [];
+  if (committed.length > 0) return { topicsFrom: "commits", topics: committed };
+  const why =
+    group instanceof Error
+      ? `its consumer group ${sink.groupId} could not be described (${group.message}), and it has no committed offsets`
+      : tasks.length > 0
+        ? `its tasks are in consumer group ${sink.groupId} but subscribe to no topic yet (topics.regex matches none, or they are still joining)`
+        : `topics.regex is matched by the sink's own consumers (Java's regex), and none of its tasks is in consumer group ${sink.groupId} and the group has no committed offsets (stopped, or never ran)`;
+  return { topicsFrom: "unknown", topics: [], why };
+}
+
 interface Position {
   readonly sink: string;
   readonly groupId: string;
@@ -437,10 +670,13 @@ interface Position {
   readonly logStart: number;
   readonly logEnd: number;
   readonly next: number;
+  /** Where the sink can read up to now: the log end, or a read_committed sink's last stable offset. */
+  readonly readable: number;
+  readonly compacted: boolean;
 }
 
 const firstKey = (p: Position) => `${p.isolation}|${p.topic}:${p.partition}@${p.next}`;
-const settledKey = (p: Position) => `${firstKey(p)}-${p.logEnd}`;
+const settledKey = (p: Position) => `${firstKey(p)}-${p.readable}`;
 const previousKey = (p: Position) => `${p.groupId}|${p.topic}:${p.partition}`;
 
 function trim(cache: Map<string, unknown>): void {
@@ -481,7 +717,9 @@ function loadedOnFirstUse(load: () => Promise<KafkaOffsets>): KafkaOffsets {
   return {
     listTopics: async () => (await adapter()).listTopics(),
     committedOffsets: async (groups) => (await adapter()).committedOffsets(groups),
-    logRanges: async (topics) => (await adapter()).logRanges(topics),
+    logRanges: async (topics, options) => (await adapter()).logRanges(topics, options),
+    describeGroups: async (groupIds) => (await adapter()).describeGroups(groupIds),
+    cleanupPolicies: async (topics) => (await adapter()).cleanupPolicies(topics),
     offsetsAt: async (topic, timestamp) => (await adapter()).offsetsAt(topic, timestamp),
     scan: async (requests, isolation) => (await adapter()).scan(requests, isolation),
     close: async () => {

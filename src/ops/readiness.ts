@@ -1,5 +1,6 @@
 import { pollAge } from "../alerts/poll-freshness.js";
 import type { Cluster } from "../cluster.js";
+import { cutText } from "../core/cut-text.js";
 import { redactText } from "../core/redact.js";
 import { timedOut, timeLimit } from "../core/time-limit.js";
 
@@ -146,7 +147,7 @@ export class Readiness {
     const answered = check(AbortSignal.timeout(timeoutMs)).then(
       (): CheckResult => "ok",
       (error: unknown): CheckResult => ({
-        problem: redactText(error instanceof Error ? error.message : String(error)).slice(0, 300),
+        problem: cutText(redactText(error instanceof Error ? error.message : String(error)), 300),
       }),
     );
     const result = await timeLimit(answered, timeoutMs);

@@ -9,7 +9,7 @@ import { formatDuration } from "../core/duration.js";
 import { type ReplyPart, reply } from "../core/reply.js";
 import { hasRole, type Role } from "../core/roles.js";
 import { renderBlocks } from "./block-kit.js";
-import { approveAction, denyAction } from "./slack-approvals.js";
+import { approvalButtonValue, approveAction, denyAction } from "./slack-approvals.js";
 
 /** What one person's Home tab shows, gathered for them. */
 export interface HomeContent {
@@ -211,14 +211,14 @@ function approvalButtons(request: ApprovalRequest): KnownBlock {
         action_id: approveAction,
         style: "primary",
         text: { type: "plain_text", text: "Approve" },
-        value: request.id,
+        value: approvalButtonValue(request),
       },
       {
         type: "button",
         action_id: denyAction,
         style: "danger",
         text: { type: "plain_text", text: "Deny" },
-        value: request.id,
+        value: approvalButtonValue(request),
       },
     ],
   };

@@ -1,5 +1,6 @@
 import type { RespondFn } from "@slack/bolt";
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from "@slack/web-api";
+import { cutText, splitText } from "../core/cut-text.js";
 import { redactDeep } from "../core/redact.js";
 import type { Reply, ReplyAction, ReplyPart } from "../core/reply.js";
 import { alignColumns } from "../shell/render-text.js";
@@ -105,7 +106,8 @@ function renderPart(part: ReplyPart): KnownBlock[] {
     case "heading":
       return [{ type: "header", text: { type: "plain_text", text: truncate(part.text, maxHeader) } }];
     case "text":
-      return chunks(escapeMrkdwn(part.text), maxSection).map(section);
+      // Slack refuses a section without text.
+      return splitText(escapeMrkdwn(part.text) || " ", maxSection).map(section);
     case "note":
       return [context(escapeMrkdwn(part.text))];
     case "code":
@@ -163,15 +165,8 @@ function context(text: string): ContextBlock {
   return { type: "context", elements: [{ type: "mrkdwn", text: truncate(text, maxSection) }] };
 }
 
-function chunks(text: string, size: number): string[] {
-  const parts: string[] = [];
-  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
-  return parts.length === 0 ? [" "] : parts;
-}
-
-/** Cuts at a character boundary, never inside an escape such as `&amp;`. */
+/** Cuts between whole characters, never inside an escape such as `&amp;`. */
 function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1).replace(/&[a-z]{0,3}$/, "");
-  return `${cut}…`;
+  return `${cutText(text, max - 1).replace(/&[a-z]{0,3}$/, "")}…`;
 }

@@ -32,9 +32,16 @@ export interface Click {
 }
 
 /**
+ * What a click asks for: the command it runs, or why it runs nothing (a button whose value lacks a field its
+ * feature requires, such as an approval button without the digest of what it approves). Undefined: the value is
+ * not one this bot writes.
+ */
+export type ClickCommand = CommandCall | { readonly refusal: string } | undefined;
+
+/**
  * A button runs a command through the dispatcher as the person who clicked, so roles, the audit and every check
  * apply exactly as for the typed command. `commandFor` turns the click into that command with its arguments
- * typed (a {@link CommandCall}, never a line to parse again, so names keep their quotes);
+ * typed (a {@link CommandCall}, never a line to parse again, so names keep their quotes), or refuses it;
  * `afterwards` sees the answer. A refusal is told to the clicker alone; a repeated delivery runs nothing.
  * The click is acknowledged only once the command has run (its decision saved), or after 2.5 s at the latest:
  * a process that dies before saving a click leaves it unacknowledged, so Slack shows the clicker an error rather
@@ -44,8 +51,8 @@ export function handleButtons(
   bolt: BoltApp,
   app: App,
   actionIds: RegExp,
-  /** The command a click runs; undefined when the button's value is not one this bot writes. */
-  commandFor: (click: Click) => CommandCall | undefined,
+  /** The command a click runs, or why it runs none. */
+  commandFor: (click: Click) => ClickCommand,
   afterwards?: (click: Click, answer: Reply) => Promise<void>,
 ): void {
   bolt.action({ action_id: actionIds }, async ({ ack, body, respond: respondInPlace, client }) => {
@@ -78,7 +85,7 @@ async function handleClick(
   body: unknown,
   respond: Respond,
   acknowledge: () => Promise<void>,
-  commandFor: (click: Click) => CommandCall | undefined,
+  commandFor: (click: Click) => ClickCommand,
   afterwards: ((click: Click, answer: Reply) => Promise<void>) | undefined,
 ): Promise<void> {
   const parsed = ButtonClick.safeParse(body);
@@ -109,12 +116,14 @@ async function handleClick(
       : { message: { channel: container.channel_id, ts: container.message_ts } }),
   };
   const call = commandFor(click);
-  if (call === undefined) {
+  if (call === undefined || "refusal" in call) {
     await acknowledge();
     await respond({
       response_type: "ephemeral",
       replace_original: false,
-      text: "This button carries a value the bot does not recognise; nothing was done.",
+      text: escapeMrkdwn(
+        call?.refusal ?? "This button carries a value the bot does not recognise; nothing was done.",
+      ),
     });
     return;
   }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
+import { cutText } from "../core/cut-text.js";
 import { GroupUnreadable, type UserGroupDirectory } from "../core/roles.js";
 import { closeServer, portOf, serveOperations, startOperationsServer } from "../ops/operations-endpoints.js";
 import { AppHome, handleAppHome } from "./app-home.js";
@@ -145,7 +146,7 @@ export function auditChannelMirror(client: WebClient, channel: string): (entry: 
     const where = [entry.cluster, entry.connector].filter((part) => part !== undefined).join(" / ");
     const outcome = entry.errorCode === undefined ? entry.outcome : `${entry.outcome} (${entry.errorCode})`;
     const text = `${entry.actorName} (${entry.source}): \`${entry.args || entry.command}\`${where === "" ? "" : ` on ${where}`}: ${outcome}`;
-    await client.chat.postMessage({ channel, text: escapeMrkdwn(text).slice(0, 3000), unfurl_links: false });
+    await client.chat.postMessage({ channel, text: cutText(escapeMrkdwn(text), 3000), unfurl_links: false });
   };
 }
 

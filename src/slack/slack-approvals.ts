@@ -212,6 +212,14 @@ export async function takeUndeliveredNotice(
 
 const actionIds: Readonly<Record<string, string>> = { approve: approveAction, deny: denyAction };
 
+/**
+ * An Approve or Deny button's value, wherever it is drawn (a message, the Home tab): the request's id and the
+ * digest of what it does when drawn, `<id>:<digest>`.
+ */
+export function approvalButtonValue(request: ApprovalRequest): string {
+  return `${request.id}:${digestOf(request)}`;
+}
+
 /** Approve / Deny as Slack buttons: their action ids, and the value `<id>:<digest>` that every message carries. */
 const approvalButton: ButtonEncoding = ({ call }) => {
   const actionId = actionIds[call.command];
@@ -221,11 +229,15 @@ const approvalButton: ButtonEncoding = ({ call }) => {
     : { actionId, value: `${request}:${digest}` };
 };
 
-/** A button's value: `<id>:<digest>`; messages posted before digests existed carry the id alone. */
-function buttonTarget(value: string): { id: string; digest?: string } | undefined {
+/**
+ * A button's value: `<id>:<digest>`. A value with the id alone (messages and Home tabs drawn before every button
+ * carried a digest) has `digest` undefined: such a button no longer decides anything, since it cannot show that
+ * the request still does what its message said.
+ */
+function buttonTarget(value: string): { id: string; digest: string | undefined } | undefined {
   const match = /^([a-z0-9._-]+-\d+(?:-[a-z0-9]{4})?)(?::([0-9a-f]{12}))?$/.exec(value);
   if (match?.[1] === undefined) return undefined;
-  return match[2] === undefined ? { id: match[1] } : { id: match[1], digest: match[2] };
+  return { id: match[1], digest: match[2] };
 }
 
 /**
@@ -241,6 +253,12 @@ export function handleApprovalButtons(bolt: BoltApp, app: App, client: WebClient
     (click) => {
       const target = buttonTarget(click.value);
       if (target === undefined) return undefined;
+      // A missing digest is a mismatch: nothing shows what the clicker saw is what the request does now.
+      if (target.digest === undefined) {
+        return {
+          refusal: `Stale: this button is from an older message that does not show what ${target.id} does, so nothing was decided. Decide ${target.id} from its current message, or type \`approve ${target.id}\` or \`deny ${target.id} --reason "…"\`.`,
+        };
+      }
       const args = { request: target.id, digest: target.digest };
       return click.actionId === approveAction
         ? { command: "approve", args }

@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 /**
  * In-memory fakes of our own ports (never of Redis, Kafka or Connect), for the fast tier: the dispatcher and every
  * command wired to clients and services that answer only what a test gives them and record each call. A call the
@@ -112,7 +113,7 @@ export interface FakeBot {
  */
 export function fakeBot(
   answers: FakeAnswers = {},
-  options: { readonly noDefaultCluster?: true; readonly storeOutage?: string } = {},
+  options: { readonly noDefaultCluster?: true; readonly storeOutage?: string; readonly logger?: Logger } = {},
 ): FakeBot {
   const calls: Calls = [];
   const audit = new MemoryAuditLog();
@@ -135,6 +136,7 @@ export function fakeBot(
     },
     now: () => new Date("2026-11-29T12:00:00Z"),
     ...(options.storeOutage === undefined ? {} : { storeOutage: () => options.storeOutage }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   let requests = 0;
   const answered = (reply: Reply) => ({ reply, text: renderText(reply) });

@@ -1,5 +1,5 @@
 import { formatDuration } from "../../core/duration.js";
-import { count, figure, lagDetails } from "./figures.js";
+import { figure, lagCount, lagDetails } from "./figures.js";
 import type { LagReading, LagRule } from "./rule.js";
 import { spanMs } from "./runs.js";
 
@@ -20,7 +20,7 @@ export const fallingBehind: LagRule = {
     const isFiring = firing ? rising.length >= 2 : first.at <= windowStart && risesInWindow >= 2;
     if (!isFiring) return undefined;
     return {
-      summary: `lag rose on every sample for ${formatDuration(spanMs(rising))}: ${figure(first.lag)} → ${count(newest.lag, "message")}`,
+      summary: `lag rose on every sample for ${formatDuration(spanMs(rising))}: ${figure(first.lag)} → ${lagCount(newest)}`,
       details: lagDetails(newest),
       value: newest.lag,
     };

@@ -14,6 +14,15 @@ export function count(value: number, noun: string): string {
   return `${figure(value)} ${noun}${value === 1 ? "" : "s"}`;
 }
 
+/**
+ * The lag as a count of messages: `1,200 messages`, or `at least 23 messages` where compacted topics hold offsets
+ * past the records counted (offsets are not messages there, so they are never added in).
+ */
+export function lagCount(reading: LagReading): string {
+  const uncounted = reading.partitions.some((partition) => (partition.uncounted ?? 0) > 0);
+  return `${uncounted ? "at least " : ""}${count(reading.lag, "message")}`;
+}
+
 /** Where the lag is, and the sink's topics it leaves out because they could not be read. */
 export function lagDetails(reading: LagReading): string[] {
   return [
@@ -31,7 +40,16 @@ function partitionLagLines(partitions: readonly PartitionSample[]): string[] {
   const lines = behind.slice(0, detailLineLimit).map(({ partition, lag }) => {
     const position =
       partition.committed === null ? "nothing committed" : `committed ${figure(partition.committed)}`;
-    return `${partition.topic}:${partition.partition} lag ${figure(lag)}, ${position}`;
+    const uncounted = partition.uncounted ?? 0;
+    const held = partition.held ?? 0;
+    const figures = [
+      uncounted > 0
+        ? `lag at least ${figure(lag)} (+${count(uncounted, "offset")} not counted: compacted)`
+        : `lag ${figure(lag)}`,
+      position,
+      ...(held > 0 ? [`${count(held, "offset")} held by an open transaction`] : []),
+    ];
+    return `${partition.topic}:${partition.partition} ${figures.join(", ")}`;
   });
   const hidden = behind.length - lines.length;
   return hidden > 0 ? [...lines, `… and ${count(hidden, "more partition")} behind`] : lines;

@@ -1,5 +1,5 @@
 import { formatDuration } from "../../core/duration.js";
-import { count, lagDetails } from "./figures.js";
+import { lagCount, lagDetails } from "./figures.js";
 import type { LagReading, LagRule, RuleThresholds } from "./rule.js";
 import { spanMs, trailingRun } from "./runs.js";
 
@@ -24,7 +24,7 @@ export const lagHigh: LagRule = {
     const behind =
       newest.minutesBehind === undefined ? "" : `, ${formatDuration(newest.minutesBehind * minuteMs)} behind`;
     return {
-      summary: `lag ${count(newest.lag, "message")}${behind}`,
+      summary: `lag ${lagCount(newest)}${behind}`,
       details: lagDetails(newest),
       value: newest.lag,
     };

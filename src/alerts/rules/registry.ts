@@ -7,6 +7,7 @@ import { lagHigh } from "./lag-high.js";
 import type { AlertRuleSpec } from "./rule.js";
 import { stalled } from "./stalled.js";
 import { taskFailed } from "./task-failed.js";
+import { unassigned } from "./unassigned.js";
 import { unexpectedPause } from "./unexpected-pause.js";
 
 /**
@@ -17,6 +18,7 @@ export const alertRuleTable = {
   "connector-failed": connectorFailed,
   "task-failed": taskFailed,
   "unexpected-pause": unexpectedPause,
+  unassigned,
   "data-loss-risk": dataLossRisk,
   "lag-high": lagHigh,
   stalled,

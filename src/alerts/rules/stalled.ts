@@ -1,5 +1,5 @@
 import { formatDuration } from "../../core/duration.js";
-import { count, lagDetails } from "./figures.js";
+import { lagCount, lagDetails } from "./figures.js";
 import type { LagRule } from "./rule.js";
 import { spanMs, trailingRun } from "./runs.js";
 
@@ -24,7 +24,7 @@ export const stalled: LagRule = {
     const isFiring = firing ? !hasMoved : spanMs(stuck) >= windowMs;
     if (!isFiring) return undefined;
     return {
-      summary: `no progress for ${formatDuration(spanMs(stuck))}: committed offsets unchanged, lag ${count(newest.lag, "message")}`,
+      summary: `no progress for ${formatDuration(spanMs(stuck))}: committed offsets unchanged, lag ${lagCount(newest)}`,
       details: lagDetails(newest),
       value: newest.lag,
     };
