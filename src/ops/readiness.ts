@@ -28,10 +28,19 @@ export interface ReadinessOptions {
   readonly now?: () => number;
 }
 
+/**
+ * A Socket Mode connection may be lost and come back within moments (Slack recycles them, api.slack.com/apis/
+ * socket-mode "Disconnects"); down for longer than this, the replica hears no command, click or event.
+ */
+export const socketDownAllowedMs = 60_000;
+
 /** What `GET /readyz` answers: `ready`, each check the decision rests on, and each cluster's state (advisory). */
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly checks: Readonly<Record<"redis" | "approvalWorker" | "alertPoll" | "shutdown", CheckResult>>;
+  readonly checks: Readonly<Record<"redis" | "approvalWorker" | "alertPoll" | "shutdown", CheckResult>> & {
+    /** Only in Socket Mode: whether its connection to Slack is open (or was lost less than a minute ago). */
+    readonly slackSocket?: CheckResult;
+  };
   /** Per cluster: whether Connect's REST API and Kafka answer. These never make the bot unready. */
   readonly clusters: readonly {
     readonly name: string;
@@ -44,12 +53,15 @@ export interface ReadinessReport {
  * Readiness depends only on what the bot cannot work without: Redis (every request, decision and audit entry),
  * this process's approval worker, a fresh alert poll (when this process polls), and not shutting down. A Connect
  * cluster or Kafka that does not answer is listed but leaves the bot ready: it still answers every other cluster,
- * and says plainly that this one is down, which an unready pod (taken out of the Service) could not.
+ * and says plainly that this one is down, which an unready pod (taken out of the Service) could not. Slack's Web
+ * API failing leaves the bot ready too (messages wait in the outbox); a Socket Mode connection down for over a
+ * minute does not, for then no request reaches this replica at all.
  */
 export class Readiness {
   readonly #options: ReadinessOptions;
   readonly #since: number;
   #stopping = false;
+  #socketDownSince: (() => number | undefined) | undefined;
 
   constructor(options: ReadinessOptions) {
     this.#options = options;
@@ -63,6 +75,11 @@ export class Readiness {
 
   get isStopping(): boolean {
     return this.#stopping;
+  }
+
+  /** From now on `/readyz` also checks the Socket Mode connection: since when (epoch ms) it has been down. */
+  watchSlackSocket(downSince: () => number | undefined): void {
+    this.#socketDownSince = downSince;
   }
 
   async check(): Promise<ReadinessReport> {
@@ -85,6 +102,9 @@ export class Readiness {
       approvalWorker: approvals.workerRunning ? "ok" : { problem: "the approval worker is not running" },
       alertPoll,
       shutdown: this.#stopping ? { problem: "shutting down" } : "ok",
+      ...(this.#socketDownSince === undefined
+        ? {}
+        : { slackSocket: this.#slackSocket(this.#socketDownSince()) }),
     } as const;
     return {
       ready: Object.values(checks).every((check) => check === "ok"),
@@ -117,6 +137,14 @@ export class Readiness {
 
   #timeoutMs(): number {
     return this.#options.timeoutMs ?? 2_000;
+  }
+
+  #slackSocket(downSince: number | undefined): CheckResult {
+    const downMs = downSince === undefined ? 0 : this.#now() - downSince;
+    if (downMs <= socketDownAllowedMs) return "ok";
+    return {
+      problem: `the Socket Mode connection to Slack has been down for ${Math.round(downMs / 1000)} s (since ${new Date(downSince ?? 0).toISOString()}): no command, click or event reaches this replica`,
+    };
   }
 
   async #bounded(check: (signal: AbortSignal) => Promise<unknown>): Promise<CheckResult> {

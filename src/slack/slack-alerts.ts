@@ -16,6 +16,7 @@ import { type Reply, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
+import type { SlackOutbox } from "./slack-outbox.js";
 
 const snoozeActions = {
   alert_snooze_1h: "1h",
@@ -30,14 +31,18 @@ const postSpacingMs = 1_100;
 
 /**
  * Alert messages: one per group of alerts that started together (a storm's summary for many), edited as they
- * change and when they clear; a round's news is one thread reply.
+ * change and when they clear; a round's news is one thread reply. With an `outbox`, edits and thread replies wait
+ * there while Slack fails and follow in order when it answers (a new alert's post needs Slack's answer, its `ts`:
+ * an unposted alert is posted by a later poll instead).
  */
 export class SlackAlertNotifier implements AlertNotifier {
   readonly #client: WebClient;
+  readonly #outbox: SlackOutbox | undefined;
   readonly #nextPostAt = new Map<string, number>();
 
-  constructor(client: WebClient) {
+  constructor(client: WebClient, outbox?: SlackOutbox) {
     this.#client = client;
+    this.#outbox = outbox;
   }
 
   async post(channel: string, alerts: readonly Alert[]): Promise<MessageAddress | undefined> {
@@ -53,7 +58,9 @@ export class SlackAlertNotifier implements AlertNotifier {
 
   async update(address: MessageAddress, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
     const { channel, ts } = messageAt(address);
-    await this.#client.chat.update({ channel, ts, ...alertMessage(alerts) });
+    const edit = { channel, ts, ...alertMessage(alerts) };
+    if (this.#outbox === undefined) await this.#client.chat.update(edit);
+    else await this.#outbox.send("chat.update", edit);
     await this.tell(address, threadReplies(news));
   }
 
@@ -61,12 +68,9 @@ export class SlackAlertNotifier implements AlertNotifier {
     const { channel, ts } = messageAt(address);
     for (const said of replies) {
       await this.#turn(channel);
-      await this.#client.chat.postMessage({
-        channel,
-        thread_ts: ts,
-        text: fallbackText(said),
-        blocks: renderBlocks(said),
-      });
+      const thread = { channel, thread_ts: ts, text: fallbackText(said), blocks: renderBlocks(said) };
+      if (this.#outbox === undefined) await this.#client.chat.postMessage(thread);
+      else await this.#outbox.send("chat.postMessage", thread);
     }
   }
 

@@ -2,6 +2,7 @@ import type { WebClient } from "@slack/web-api";
 import { IdentityError } from "../core/identity-error.js";
 import type { AccountDirectory, AccountKind, Principal, RoleGrants } from "../core/roles.js";
 import { slackErrorCode } from "./delivery-words.js";
+import { SlackUnavailableError } from "./slack-web-client.js";
 
 /**
  * What a Slack id in a role grant names: user-group ids start with `S` (`S0123ABCD`), user ids with `U` or `W`
@@ -27,6 +28,7 @@ export function slackGrants(grants: RoleGrants): RoleGrants<Principal> {
  * `no_such_subteam`), `HTTP 500`, `ratelimited`, or `no connection (…)`.
  */
 export function slackFailureReason(error: unknown): string {
+  if (error instanceof SlackUnavailableError) return error.reason;
   const code = slackErrorCode(error);
   if (code !== undefined) return code;
   const { statusCode, retryAfter, original } = error as {
