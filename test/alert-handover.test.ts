@@ -49,6 +49,8 @@ function twoReplicas(prefix: string, stateAt: (minute: number) => ConnectorState
           tasks: [],
         },
       ],
+      // Every worker answers: none is gone.
+      workersAnswering: async (workers: readonly string[]) => new Map(workers.map((w) => [w, true])),
     } as ClusterHandle["connect"],
     // A source connector has no lag to read.
     lag: {} as ClusterHandle["lag"],

@@ -198,6 +198,8 @@ export class Dispatcher {
       });
       return reply;
     } catch (error) {
+      // The store failing midway is not a failure inside the bot: `dispatch` words it as the outage it is.
+      if (this.#options.storeOutage?.() !== undefined) throw error;
       const failure = describeFailure(error, invocation.requestId);
       // The person is told the logs have it under this request id: they must. Known failures are worded in
       // full for the person and the audit line carries them; an unexpected one is logged with its cause and stack.
