@@ -237,12 +237,18 @@ export class ApprovalLifecycle {
     if (request.state !== "approved" || request.step !== undefined) return { kind: "runs" };
     let verdict: ReturnType<typeof verdictOf>;
     try {
-      const requester = await whyNoLonger(identities, request.requester, request.cluster, "requester");
+      const requester = await whyNoLonger(
+        identities,
+        request.requester,
+        request.cluster,
+        "requester",
+        request.connector,
+      );
       const approvals =
         requester === undefined
           ? await Promise.all(
               request.approvedBy.map((person) =>
-                whyNoLonger(identities, person, request.cluster, "approver"),
+                whyNoLonger(identities, person, request.cluster, "approver", request.connector),
               ),
             )
           : [];

@@ -221,7 +221,7 @@ export function staleMessage(id: string, current: ApprovalRequest | undefined): 
 export function lostWords(lost: Lost): string {
   switch (lost.kind) {
     case "role":
-      return `holds ${lost.now === undefined ? "no role" : `only the ${lost.now} role`} on cluster ${lost.cluster} now, not ${lost.role}`;
+      return `holds ${lost.now === undefined ? "no role" : `only the ${lost.now} role`} on ${lost.connector === undefined ? "" : `${lost.connector} of `}cluster ${lost.cluster} now, not ${lost.role}`;
     case "account":
       return {
         deactivated: "this account is deactivated",

@@ -16,6 +16,7 @@ import {
   resetScopeOf,
   resetTargetOf,
 } from "./offset-plan.js";
+import { requesterRole } from "./recheck-people.js";
 
 /**
  * Queues a destructive command as an approval request and says what happens next: who must approve and until
@@ -32,6 +33,15 @@ export async function askForApproval(
   what: string,
 ): Promise<Reply> {
   const { actor, cluster, approvals, requestId } = context;
+  // Whatever named the connector (a typed name, a button, an earlier request's id), the requester must hold the
+  // operator role on it: a grant on payments-* asks nothing of orders-sink.
+  const scope = await context.scopeOn(cluster.name, {
+    fresh: true,
+    needed: requesterRole,
+    connector: input.connector,
+  });
+  const inScope = scope.check(input.connector, requesterRole);
+  if (!inScope.inScope) return errorReply("refused", `Asking to ${what} ${inScope.reason}.`);
   const asked = await approvals.request({
     ...input,
     cluster: cluster.name,

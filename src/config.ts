@@ -10,7 +10,7 @@ import {
 } from "./alerts/alert-thresholds.js";
 import type { SealingKey } from "./core/config-sealer.js";
 import { parseDuration } from "./core/duration.js";
-import { type RoleGrants, roles } from "./core/roles.js";
+import { type RoleGrant, type RoleGrants, roles } from "./core/roles.js";
 import {
   type KafkaSasl,
   type KafkaSecurity,
@@ -28,7 +28,31 @@ import type { WorkerConsumerDefaults } from "./kafka/sink-consumer.js";
  */
 const slackChannelId = /^[CGD][A-Z0-9]{2,}$/;
 const slackPrincipal = z.string().regex(/^[UWS][A-Z0-9]+$/, "a Slack user id (U…, W…) or user-group id (S…)");
-const roleList = z.array(slackPrincipal).default([]);
+/**
+ * One role's grants: a Slack id alone holds the role on the whole cluster; `{ principals, connectors }` holds it
+ * only on the connectors matching one of the patterns (the glob dialect of `list` and the alert routes).
+ */
+const ScopedGrant = z.strictObject({
+  principals: z.array(slackPrincipal).min(1, "name at least one Slack user or user-group id"),
+  connectors: z
+    .array(z.string().min(1).max(249, "a pattern is at most 249 characters"))
+    .min(1, "name at least one connector pattern, or leave `connectors` out for the whole cluster")
+    .optional(),
+});
+const roleList = z
+  .array(z.union([slackPrincipal, ScopedGrant]))
+  .default([])
+  .transform((entries): RoleGrant[] => {
+    const whole = entries.filter((entry) => typeof entry === "string");
+    const scoped = entries.filter((entry) => typeof entry !== "string");
+    return [
+      ...(whole.length === 0 ? [] : [{ principals: whole }]),
+      ...scoped.map(({ principals, connectors }) => ({
+        principals,
+        ...(connectors === undefined ? {} : { connectors }),
+      })),
+    ];
+  });
 const RoleGrantsFile = z.strictObject({
   viewer: roleList,
   operator: roleList,
@@ -611,7 +635,7 @@ function rolesFromEnvironment(vars: z.infer<typeof Environment>): RoleGrants {
   } as const;
   const grants = { viewer: [], operator: [], approver: [], admin: [] } as Record<
     (typeof roles)[number],
-    string[]
+    RoleGrant[]
   >;
   for (const role of roles) {
     const ids = (vars[variables[role]] ?? "")
@@ -624,7 +648,7 @@ function rolesFromEnvironment(vars: z.infer<typeof Environment>): RoleGrants {
         `Invalid ${variables[role]}: "${wrong}" is not a Slack user id (U…, W…) or user-group id (S…). List ids, comma-separated.`,
       );
     }
-    grants[role] = ids;
+    grants[role] = ids.length === 0 ? [] : [{ principals: ids }];
   }
   return grants;
 }

@@ -112,7 +112,12 @@ export interface FakeBot {
  */
 export function fakeBot(
   answers: FakeAnswers = {},
-  options: { readonly noDefaultCluster?: true; readonly storeOutage?: string } = {},
+  options: {
+    readonly noDefaultCluster?: true;
+    readonly storeOutage?: string;
+    /** The identity of the source "test" (default: {@link people}'s roles on whole clusters). */
+    readonly identity?: Identity;
+  } = {},
 ): FakeBot {
   const calls: Calls = [];
   const audit = new MemoryAuditLog();
@@ -122,7 +127,7 @@ export function fakeBot(
     connect: recorded("connect", answers.connect ?? {}, calls),
     lag: recorded("lag", answers.lag ?? {}, calls),
   });
-  const identities: Identities = { test: testIdentity };
+  const identities: Identities = { test: options.identity ?? testIdentity };
   const dispatcher = new Dispatcher({
     commands,
     clusters: [cluster("prod", options.noDefaultCluster !== true), cluster("staging", false)],
