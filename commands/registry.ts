@@ -16,6 +16,7 @@ import { deny } from "./deny.js";
 import { help } from "./help.js";
 import { lag } from "./lag.js";
 import { list } from "./list.js";
+import { nudge } from "./nudge.js";
 import { offsetsGet } from "./offsets-get.js";
 import { offsetsReset } from "./offsets-reset.js";
 import { offsetsRestore } from "./offsets-restore.js";
@@ -53,6 +54,7 @@ export const commands: readonly Command[] = [
   approve,
   deny,
   cancel,
+  nudge,
   whoami,
   audit,
   auditVerify,

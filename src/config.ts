@@ -196,6 +196,19 @@ const KafkaFile = z.strictObject({
     .default({}),
 });
 
+const duration = (what: string, atLeastMs: number) =>
+  z.string().transform((text, context) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms < atLeastMs) {
+      context.addIssue({
+        code: "custom",
+        message: `${what}: a duration such as 30s, 5m or 4h (at least ${atLeastMs / 1000} s)`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const ClusterFile = z.strictObject({
   name: z
     .string()
@@ -223,22 +236,48 @@ const ClusterFile = z.strictObject({
     .strictObject({
       required: z.array(z.enum(destructiveCommands)).default([...destructiveCommands]),
       approvers: z.number().int().min(1).max(5).default(1),
+      /**
+       * Rules that approve in a person's place, first match wins: on connectors matching `connectors`, the
+       * `commands` named, within `maxReplay` / `maxSkip` records for sink offset changes (README, "Approvals").
+       */
+      autoApprove: z
+        .array(
+          z.strictObject({
+            name: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "lower-case letters, digits, '.', '_' and '-'"),
+            commands: z.array(z.enum(destructiveCommands)).min(1, "name the commands it approves"),
+            connectors: z
+              .array(z.string().min(1).max(249))
+              .min(1, 'name the connector patterns it approves on ("*" for every one)'),
+            maxReplay: z.number().int().min(0).optional(),
+            maxSkip: z.number().int().min(0).optional(),
+          }),
+        )
+        .refine((rules) => new Set(rules.map((rule) => rule.name)).size === rules.length, {
+          message: "rule names must be unique: the audit names the rule that approved",
+        })
+        .default([]),
+      /** A waiting request is reminded of in its thread after this long, naming who can approve it. */
+      remindAfter: duration("remindAfter", 1_000).optional(),
+      /** Still waiting after this long (since it was asked), it is escalated to `escalateTo`. */
+      escalateAfter: duration("escalateAfter", 1_000).optional(),
+      /** A channel (`C…`, posted there) or a user group (`S…`, mentioned in the request's thread). */
+      escalateTo: z
+        .string()
+        .regex(/^[CGS][A-Z0-9]{2,}$/, "a Slack channel id (C…) or user-group id (S…)")
+        .optional(),
     })
+    .refine((approvals) => (approvals.escalateAfter === undefined) === (approvals.escalateTo === undefined), {
+      message: "escalateAfter and escalateTo go together: when, and to whom",
+    })
+    .refine(
+      ({ remindAfter, escalateAfter }) =>
+        remindAfter === undefined || escalateAfter === undefined || escalateAfter > remindAfter,
+      { message: "escalateAfter must come after remindAfter" },
+    )
     .optional(),
 });
-
-const duration = (what: string, atLeastMs: number) =>
-  z.string().transform((text, context) => {
-    const ms = parseDuration(text);
-    if (ms === undefined || ms < atLeastMs) {
-      context.addIssue({
-        code: "custom",
-        message: `${what}: a duration such as 30s, 5m or 4h (at least ${atLeastMs / 1000} s)`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
 
 /** Alert thresholds as written in the file: counts of messages and minutes, windows as durations. */
 const ThresholdsFile = z.strictObject({
@@ -731,12 +770,24 @@ function clustersFromFile(
         workerConsumer: definedOnly(workerConsumer),
       }),
       roles: cluster.roles,
-      approvals: {
-        required: new Set(cluster.approvals?.required ?? destructiveCommands),
-        approvers: cluster.approvals?.approvers ?? 1,
-      },
+      approvals: policyFromFile(cluster.approvals),
     };
   });
+}
+
+/** A cluster's `approvals:` as the approvals read it (every destructive command, one approver, when absent). */
+function policyFromFile(approvals: z.infer<typeof ClusterFile>["approvals"]): ApprovalPolicy {
+  if (approvals === undefined) return { required: new Set(destructiveCommands), approvers: 1 };
+  const { required, approvers, autoApprove, remindAfter, escalateAfter, escalateTo } = approvals;
+  return {
+    required: new Set(required),
+    approvers,
+    autoApprove: autoApprove.map((rule) => definedOnly(rule)),
+    ...(remindAfter === undefined ? {} : { remindAfterMs: remindAfter }),
+    ...(escalateAfter === undefined || escalateTo === undefined
+      ? {}
+      : { escalateAfterMs: escalateAfter, escalateTo }),
+  };
 }
 
 /** Reads a PEM file (a CA, a certificate or a key) at start, so a wrong path stops the bot with its name. */
