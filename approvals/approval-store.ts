@@ -135,6 +135,17 @@ export const ApprovalRequest = z.object({
       z.object({ at: z.iso.datetime(), dropped: z.array(z.object({ person: Person, why: z.string() })) }),
     )
     .optional(),
+  /** The auto-approval rule that approved it in a person's place (approvals/auto-approval.ts). */
+  approvedByRule: z.string().optional(),
+  /**
+   * The rule that had approved it no longer did when it was checked again (its plan grew past the bound once
+   * resolved, or the rule changed): when, which, and why. It went back to waiting for people.
+   */
+  ruleWithdrawn: z.object({ rule: z.string(), why: z.string(), at: z.iso.datetime() }).optional(),
+  /** Why no rule approved it when asked, though one matched its command and connector (a bound it exceeds). */
+  ruleDeclined: z.string().optional(),
+  /** When its requester last nudged its approvers (`nudge`): once per the policy's reminder interval. */
+  nudgedAt: z.iso.datetime().optional(),
   /** Filled in as the execution goes. */
   step: z.enum(executionSteps).optional(),
   /** Which execution owns the request: one that finds another here was taken over and stops. */

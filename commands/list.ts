@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { globMatches } from "../src/alerts/glob.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
+import { globMatches } from "../src/core/glob.js";
 import { reply } from "../src/core/reply.js";
+import { outOfScopeNote } from "../src/core/roles.js";
 
 const shownRows = 40;
 const states = ["running", "paused", "stopped", "failed", "unassigned", "restarting"] as const;
@@ -24,9 +25,13 @@ export const list = defineCommand({
   }),
   role: "viewer",
   risk: "read",
-  async run({ cluster, requestId }, { pattern, state }) {
+  async run({ cluster, requestId, scopeOn }, { pattern, state }) {
     const wanted = state?.toUpperCase();
-    const connectors = (await cluster.connect.listConnectors({ requestId })).filter(
+    const scope = await scopeOn(cluster.name);
+    const all = await cluster.connect.listConnectors({ requestId });
+    const seen = all.filter((c) => scope.sees(c.name));
+    const hidden = outOfScopeNote(all.length - seen.length);
+    const connectors = seen.filter(
       (c) =>
         (pattern === undefined || globMatches(pattern, c.name)) &&
         (wanted === undefined || c.state === wanted || c.tasks.some((t) => t.state === wanted)),
@@ -45,7 +50,10 @@ export const list = defineCommand({
     ].join("");
     const summary = `${connectors.length} connector(s) on ${cluster.name}${filters}`;
     if (rows.length === 0)
-      return reply(summary, [{ kind: "text", text: `No connectors on ${cluster.name}${filters}.` }]);
+      return reply(summary, [
+        { kind: "text", text: `No connectors on ${cluster.name}${filters}.` },
+        ...hidden,
+      ]);
     return reply(summary, [
       { kind: "heading", text: summary },
       {
@@ -61,6 +69,7 @@ export const list = defineCommand({
             }
           : {}),
       },
+      ...hidden,
     ]);
   },
 });

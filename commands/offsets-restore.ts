@@ -32,6 +32,14 @@ export const offsetsRestore = defineCommand({
         `${earlier.id} ran on cluster ${earlier.cluster}: add \`--cluster ${earlier.cluster}\`.`,
       );
     }
+    // The earlier request names the connector: the operator role must hold on it before anything is read.
+    const scope = await context.scopeOn(cluster.name, {
+      fresh: true,
+      needed: "operator",
+      connector: earlier.connector,
+    });
+    const inScope = scope.check(earlier.connector, "operator");
+    if (!inScope.inScope) return errorReply("refused", `Restoring ${earlier.id} ${inScope.reason}.`);
     if (earlier.operation.kind === "delete") return recreate(context, earlier, args.reason);
     const kind = earlier.operation.kind;
     if (kind !== "sink-offsets" && kind !== "alter-offsets" && kind !== "reset-offsets") {

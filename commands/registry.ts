@@ -19,6 +19,7 @@ import { list } from "./list.js";
 import { loggers } from "./loggers.js";
 import { loggersReset } from "./loggers-reset.js";
 import { loggersSet } from "./loggers-set.js";
+import { nudge } from "./nudge.js";
 import { offsetsGet } from "./offsets-get.js";
 import { offsetsReset } from "./offsets-reset.js";
 import { offsetsRestore } from "./offsets-restore.js";
@@ -67,6 +68,7 @@ export const commands: readonly Command[] = [
   approve,
   deny,
   cancel,
+  nudge,
   whoami,
   audit,
   auditVerify,

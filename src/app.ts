@@ -160,6 +160,9 @@ export function createApp(options: AppOptions): App {
           for (const listener of requestListeners) await listener(request).catch(() => undefined);
         }
       },
+      async remind(request, reminder) {
+        await notifier?.remind?.(request, reminder);
+      },
     },
     options.approvalOptions?.afterStep,
   );

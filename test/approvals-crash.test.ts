@@ -37,6 +37,8 @@ describe("approvals survive a killed bot: the change is applied once and the con
           TEST_KEY_PREFIX: keyPrefix,
           CONNECT_URL: proxy.url,
           KAFKA_BROKERS: testBed().bootstrapServers,
+          ROLE_OPERATORS: operator.id,
+          ROLE_APPROVERS: approver.id,
           ...(crashAt === undefined ? {} : { CRASH_AT: crashAt }),
         },
         stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -1,5 +1,6 @@
 import type { AlertRoute, AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
+import { globMatches } from "../core/glob.js";
 import { healthWords, workerHealth } from "../core/worker-health.js";
 import type { AlertDelivery } from "./alert-delivery.js";
 import { alertNews } from "./alert-news.js";
@@ -10,7 +11,6 @@ import { thresholdsFor } from "./alert-thresholds.js";
 import { collectSamples } from "./collect-samples.js";
 import type { ConnectorSample } from "./connector-sample.js";
 import type { FiringCopy } from "./firing-copy.js";
-import { globMatches } from "./glob.js";
 
 /** What the rules say about one connector at one poll, beside the alerts firing for it before. */
 interface Verdict {

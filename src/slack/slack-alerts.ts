@@ -12,6 +12,7 @@ import {
 } from "../alerts/alert-replies.js";
 import { type Alert, MessageAddress } from "../alerts/alert-store.js";
 import type { App } from "../app.js";
+import type { CommandCall } from "../core/dispatcher.js";
 import { type Reply, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
@@ -149,29 +150,37 @@ function alertOf(key: string): { cluster: string; connector: string } {
   return { cluster: parts[0] ?? "", connector: parts.slice(1, -1).join("/") };
 }
 
+/** The action ids of an alert message's buttons. */
+export const alertActionIds: readonly string[] = [
+  ...Object.keys(snoozeActions),
+  acknowledgeAction,
+  restartAction,
+];
+
+/** The command an alert button runs, from its action id and value (the alert's key), as the clicker. */
+export function alertButtonCall(actionId: string, value: string): CommandCall {
+  const { cluster, connector } = alertOf(value);
+  if (actionId === restartAction)
+    return {
+      command: "restart",
+      args: { target: connector, "failed-only": true, "include-tasks": true },
+      cluster,
+    };
+  if (actionId === acknowledgeAction) return { command: "alerts ack", args: { connector }, cluster };
+  const duration = snoozeActions[actionId as keyof typeof snoozeActions];
+  return { command: "alerts snooze", args: { connector, duration }, cluster };
+}
+
 /**
  * Snooze, Acknowledge and Restart run `alerts snooze`, `alerts ack` and `restart --failed-only` as the person who
  * clicked; the restart's outcome is told in the alert's thread.
  */
 export function handleAlertButtons(bolt: BoltApp, app: App): void {
-  const ids = [...Object.keys(snoozeActions), acknowledgeAction, restartAction];
   handleButtons(
     bolt,
     app,
-    new RegExp(`^(${ids.join("|")})$`),
-    (click) => {
-      const { cluster, connector } = alertOf(click.value);
-      if (click.actionId === restartAction)
-        return {
-          command: "restart",
-          args: { target: connector, "failed-only": true, "include-tasks": true },
-          cluster,
-        };
-      if (click.actionId === acknowledgeAction)
-        return { command: "alerts ack", args: { connector }, cluster };
-      const duration = snoozeActions[click.actionId as keyof typeof snoozeActions];
-      return { command: "alerts snooze", args: { connector, duration }, cluster };
-    },
+    new RegExp(`^(${alertActionIds.join("|")})$`),
+    (click) => alertButtonCall(click.actionId, click.value),
     async (click, answer) => {
       if (click.actionId !== restartAction || answer.outcome !== "succeeded") return;
       const { cluster, connector } = alertOf(click.value);

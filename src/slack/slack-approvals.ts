@@ -9,13 +9,14 @@ import {
   newsForRequester,
   notShownNotice,
   outcomeReply,
+  reminderWords,
   staleMessage,
   waitingAt,
 } from "../../approvals/approval-words.js";
-import type { ApprovalNotifier } from "../../approvals/approvals.js";
+import type { ApprovalNotifier, Reminder } from "../../approvals/approvals.js";
 import type { App } from "../app.js";
 import { RedisKeys } from "../redis-keys.js";
-import { type ButtonEncoding, fallbackText, renderBlocks } from "./block-kit.js";
+import { type ButtonEncoding, escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
 import { SlackOutbox } from "./slack-outbox.js";
@@ -25,10 +26,12 @@ export const denyAction = "approval_deny";
 
 /**
  * Later states never give way to earlier ones, however the updates of two replicas interleave. A request set back
- * to waiting (approvals that no longer counted) starts a new round that outranks the one before.
+ * to waiting (approvals that no longer counted, or its rule's approval withdrawn) starts a new round that outranks
+ * the one before.
  */
 const rankOf = (request: ApprovalRequest): number =>
-  stateRank[request.state] + 4 * (request.setBacks?.length ?? 0);
+  stateRank[request.state] +
+  4 * ((request.setBacks?.length ?? 0) + (request.ruleWithdrawn === undefined ? 0 : 1));
 const stateRank: Readonly<Record<ApprovalRequest["state"], number>> = {
   pending: 0,
   approved: 1,
@@ -146,6 +149,35 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     const news = newsForRequester(request);
     if (news !== undefined)
       await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text: news.summary });
+  }
+
+  /**
+   * A reminder in the request's thread (or, with no message to thread under, the approvals channel), opening with
+   * a mention of each approver (`<@U…>`, `<!subteam^S…>`); an escalation to a channel is posted there too, one to a
+   * user group mentions it in the thread.
+   */
+  async remind(request: ApprovalRequest, reminder: Reminder): Promise<void> {
+    const { client, redis } = this.#options;
+    const mention = (id: string) => (id.startsWith("S") ? `<!subteam^${id}>` : `<@${id}>`);
+    const named = reminder.approvers.map((principal) => mention(principal.id));
+    const group = reminder.escalateTo?.startsWith("S") === true ? [mention(reminder.escalateTo)] : [];
+    // The words are literal text: escaped for mrkdwn, after the mentions this adapter writes.
+    const text = [...named, ...group, escapeMrkdwn(reminderWords(request, reminder))].join(" ");
+    const stored = await redis.get(this.#key(request.id));
+    const place = stored === null || stored === posting ? undefined : MessagePlace.parse(JSON.parse(stored));
+    const channel = place?.channel ?? this.#options.channel ?? request.channelId;
+    if (channel !== undefined)
+      await client.chat.postMessage({
+        channel,
+        text,
+        ...(place === undefined ? {} : { thread_ts: place.ts }),
+      });
+    if (
+      reminder.escalateTo !== undefined &&
+      !reminder.escalateTo.startsWith("S") &&
+      reminder.escalateTo !== channel
+    )
+      await client.chat.postMessage({ channel: reminder.escalateTo, text });
   }
 
   /**

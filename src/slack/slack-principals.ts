@@ -1,6 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import { IdentityError } from "../core/identity-error.js";
-import type { AccountDirectory, AccountKind, Principal, RoleGrants } from "../core/roles.js";
+import type { AccountDirectory, AccountKind, Principal, Role, RoleGrants } from "../core/roles.js";
 import { slackErrorCode } from "./delivery-words.js";
 import { SlackUnavailableError } from "./slack-web-client.js";
 
@@ -13,13 +13,15 @@ export function slackPrincipal(id: string): Principal {
   return { kind: id.startsWith("S") ? "group" : "user", id };
 }
 
-/** The configured Slack ids of one cluster's grants, classified for the core's role resolver. */
+/** The configured Slack ids of one cluster's grants, classified for the core's role resolver (scopes kept). */
 export function slackGrants(grants: RoleGrants): RoleGrants<Principal> {
+  const classified = (list: RoleGrants[Role]) =>
+    list.map((grant) => ({ ...grant, principals: grant.principals.map(slackPrincipal) }));
   return {
-    viewer: grants.viewer.map(slackPrincipal),
-    operator: grants.operator.map(slackPrincipal),
-    approver: grants.approver.map(slackPrincipal),
-    admin: grants.admin.map(slackPrincipal),
+    viewer: classified(grants.viewer),
+    operator: classified(grants.operator),
+    approver: classified(grants.approver),
+    admin: classified(grants.admin),
   };
 }
 

@@ -140,7 +140,7 @@ describe("approve / deny / cancel", () => {
       calls: ["approvals.get"],
     });
     await assertRefused(fakeBot({ approvals: { get } }), otto, 'deny prod-1-abcd --reason "not now"', {
-      says: /^Denying needs the approver role on cluster prod\.$/,
+      says: /^Denying needs the approver role on cluster prod; you have the operator role\.$/,
       calls: ["approvals.get"],
     });
   });

@@ -221,6 +221,7 @@ describe("every command's role is checked before it runs", () => {
     approve: "anyone",
     deny: "anyone",
     cancel: "anyone",
+    nudge: "anyone",
   };
 
   test("the registry's roles are the pinned ones", () => {

@@ -114,7 +114,13 @@ export interface FakeBot {
  */
 export function fakeBot(
   answers: FakeAnswers = {},
-  options: { readonly noDefaultCluster?: true; readonly storeOutage?: string; readonly logger?: Logger } = {},
+  options: {
+    readonly noDefaultCluster?: true;
+    readonly storeOutage?: string;
+    readonly logger?: Logger;
+    /** The identity of the source "test" (default: {@link people}'s roles on whole clusters). */
+    readonly identity?: Identity;
+  } = {},
 ): FakeBot {
   const calls: Calls = [];
   const audit = new MemoryAuditLog();
@@ -124,7 +130,7 @@ export function fakeBot(
     connect: recorded("connect", answers.connect ?? {}, calls),
     lag: recorded("lag", answers.lag ?? {}, calls),
   });
-  const identities: Identities = { test: testIdentity };
+  const identities: Identities = { test: options.identity ?? testIdentity };
   const dispatcher = new Dispatcher({
     commands,
     clusters: [cluster("prod", options.noDefaultCluster !== true), cluster("staging", false)],

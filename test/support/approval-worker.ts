@@ -19,6 +19,9 @@ const app = createApp({
     CONNECT_URL: process.env.CONNECT_URL,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
     LOG_LEVEL: "silent",
+    // The same grants as the asking process: the worker asks again, before a run, whether its people still may.
+    ROLE_OPERATORS: process.env.ROLE_OPERATORS,
+    ROLE_APPROVERS: process.env.ROLE_APPROVERS,
   }),
   keyPrefix,
   // The production lock settings unless LOCK_DURATION_MS says otherwise (the bench measures the former ones too):
