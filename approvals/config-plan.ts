@@ -41,7 +41,7 @@ export function readEnvironmentValues(
     if (environment === undefined) {
       return {
         refusal: refusal(
-          `${key}=@env:${variable} reads an environment variable of the terminal shell; ${source} has no environment to read. Give a config-provider reference the workers resolve instead, such as ${key}=\${env:${variable}} or ${key}=\${file:/etc/kafka-connect/secrets.properties:${key}}. Nothing was sent or queued.`,
+          `The value of ${key}, @env:${variable}, reads an environment variable of the terminal shell; ${source} has no environment to read. Give a config-provider reference the workers resolve instead, such as ${key}=\${env:${variable}} or ${key}=\${file:/etc/kafka-connect/secrets.properties:${key}}. Nothing was sent or queued.`,
         ),
       };
     }
@@ -49,7 +49,7 @@ export function readEnvironmentValues(
     if (found === undefined) {
       return {
         refusal: refusal(
-          `${key}=@env:${variable}: the variable ${variable} is not set in this shell. Nothing was sent or queued.`,
+          `The value of ${key}, @env:${variable}, names a variable that is not set in this shell. Nothing was sent or queued.`,
         ),
       };
     }
