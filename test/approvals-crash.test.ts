@@ -37,6 +37,8 @@ describe("approvals survive a killed bot: the change is applied once and the con
           TEST_KEY_PREFIX: keyPrefix,
           CONNECT_URL: proxy.url,
           KAFKA_BROKERS: testBed().bootstrapServers,
+          ROLE_OPERATORS: operator.id,
+          ROLE_APPROVERS: approver.id,
           ...(crashAt === undefined ? {} : { CRASH_AT: crashAt }),
         },
         stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -139,6 +141,51 @@ describe("approvals survive a killed bot: the change is applied once and the con
       assert.deepEqual(
         steps,
         ["snapshot", "stopped", "resolved", "changed", "verified", "restored"].map((s) => `step ${s} done`),
+      );
+    });
+  }
+
+  for (const crashAt of ["snapshot", "changed"] as const) {
+    test(`a config change killed after its ${crashAt} step: another bot finishes it, applying the change once`, async () => {
+      const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+      const { connector } = await fileSinkThatRead(connect, kafka, dir, 3);
+      const asked = await run(operator, `config set ${connector} errors.tolerance=all --reason "crash test"`);
+      const id = requestIdIn(asked.summary);
+
+      const doomed = await startWorker(crashAt);
+      const before = proxy.requests.length;
+      assert.equal((await run(approver, `approve ${id}`)).outcome, "succeeded");
+      await doomed.reached;
+      const { child } = await startWorker();
+      doomed.child.kill("SIGKILL");
+      await once(doomed.child, "exit");
+      assert.equal((await app.approvals.get(id))?.step, crashAt);
+
+      const done = await eventually(
+        "the other worker to finish",
+        async () => {
+          const request = await app.approvals.get(id);
+          return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+        },
+        { intervalMs: 100 },
+      );
+      child.kill("SIGTERM");
+      assert.equal(done.state, "succeeded", done.outcome);
+      assert.match(done.outcome ?? "", /is RUNNING on the new config/);
+      const changes = proxy.requests
+        .slice(before)
+        .filter(
+          (r) => (r.method === "PATCH" || r.method === "PUT") && /\/connectors\/[^/]+\/config$/.test(r.url),
+        );
+      assert.equal(changes.length, 1, "the config was changed exactly once");
+      assert.equal((await connect.config(connector))["errors.tolerance"], "all");
+      const steps = (await app.audit.query({ connector, limit: 50 }))
+        .filter((entry) => entry.detail?.startsWith("step "))
+        .map((entry) => entry.detail)
+        .reverse();
+      assert.deepEqual(
+        steps,
+        ["snapshot", "changed", "verified", "restored"].map((s) => `step ${s} done`),
       );
     });
   }
