@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { askForConfigChange } from "../approvals/config-plan.js";
+import { earlierRequest } from "../approvals/earlier-request.js";
 import { defineCommand, positional } from "../src/core/command-spec.js";
 import { RequestId, reasonArg } from "../src/core/connector-args.js";
 import { errorReply } from "../src/core/reply.js";
@@ -17,16 +18,9 @@ export const configRestore = defineCommand({
   role: "operator",
   risk: "destructive",
   async run(context, args) {
-    const { cluster, requestId, approvals } = context;
-    const earlier = await approvals.get(args.request);
-    if (earlier === undefined)
-      return errorReply("refused", `There is no request ${args.request}. \`approvals\` lists them.`);
-    if (earlier.cluster !== cluster.name) {
-      return errorReply(
-        "refused",
-        `${earlier.id} ran on cluster ${earlier.cluster}: add \`--cluster ${earlier.cluster}\`.`,
-      );
-    }
+    const { cluster, requestId } = context;
+    const earlier = await earlierRequest(context, args.request);
+    if ("refusal" in earlier) return earlier.refusal;
     if (earlier.operation.kind !== "config-change") {
       return errorReply(
         "refused",

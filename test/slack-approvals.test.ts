@@ -156,6 +156,7 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
       ...(await connect.config(connector)),
       "db.password": "hunter2-in-clear",
     });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config-provider reference, written as Connect reads it
     const reference = "${file:/etc/kafka-connect/secrets.properties:db.password}";
     const { id, message } = await ask(
       `config set ${connector} db.password=${reference} errors.tolerance=all --reason "no password in clear"`,
