@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { askForApproval } from "../approvals/ask-for-approval.js";
+import { configDiff, diffLines } from "../approvals/config-diff.js";
 import { findPlugin, readEnvironmentValues, secretRefusal, validate } from "../approvals/config-plan.js";
 import { ConnectNotFound, ConnectUnaddressableName } from "../src/connect/connect-errors.js";
 import { type CommandContext, defineCommand, flag, positional } from "../src/core/command-spec.js";
@@ -72,6 +73,8 @@ export const create = defineCommand({
     const secretKeys = settingsToSeal(config, passwordKeys);
     const planSummary = [
       `${name} is created ${state} (${config["connector.class"]}, ${Object.keys(config).length} settings${secretKeys.length > 0 ? `, ${secretKeys.length} secret and sealed while it waits` : ""}).`,
+      // Every setting, as a diff from nothing, values hidden by the rules of `config`.
+      ...diffLines(configDiff({}, config, passwordKeys)),
       validated.words,
       ...(plugin.type === "sink" ? [await replayWords(context, name, config, state)] : []),
     ].join("\n");

@@ -140,6 +140,30 @@ describe("config set, config restore, config history and create", () => {
     assert.equal((await connect().status(connector)).connector.state, "RUNNING");
   });
 
+  test("a change the connector cannot run with ends failed with the first line of the task's trace, and the undo", async () => {
+    const { connector } = await fileSinkThatRead(connect(), kafka, dir, 2);
+    const unwritable = join(dir, "no-such-directory", "out.txt");
+    const done = await approved(
+      await run(operator, `config set ${connector} file=${unwritable} --reason "move the output"`),
+    );
+    assert.equal(done.state, "failed");
+    assert.match(
+      done.outcome ?? "",
+      /Failed while waiting for the connector to run with the new config: task 0 FAILED with the new config: \S+/,
+    );
+    assert.match(
+      done.outcome ?? "",
+      new RegExp(
+        `The change was applied and read back, but the connector did not run with it\\. Undo it with \`config restore ${done.id}`,
+      ),
+    );
+    assert.equal((await connect().config(connector)).file, unwritable);
+    const undone = await approved(
+      await run(operator, `config restore ${done.id} --reason "the directory is missing"`),
+    );
+    assert.equal(undone.state, "succeeded", undone.outcome);
+  });
+
   test("a config someone else changes between the preview and the approval fails as stale; their change stands", async () => {
     const { connector, file } = await fileSinkThatRead(connect(), kafka, dir, 2);
     const asked = await run(

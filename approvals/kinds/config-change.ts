@@ -92,28 +92,37 @@ function isApplied(
 }
 
 /**
- * Connect restarts the connector and its tasks on a new config: polls until its state and every task's have been
- * the prior state (RUNNING, PAUSED or STOPPED) for two seconds in a row, so the old tasks' RUNNING is not taken
- * for the new ones'. Throws at once when the connector or a task FAILS, with the first line of its trace, and when
- * it has not settled within the step's bound.
+ * Connect restarts the connector (and, when their configs change, its tasks) on a new config, and for a moment
+ * the status still shows the old parts: their RUNNING, or a failure from before the change. So a verdict waits
+ * until the connector was seen restarting (UNASSIGNED or RESTARTING) or `graceMs` have passed since the change;
+ * then the connector and every task must have been in the prior state (RUNNING, PAUSED or STOPPED) for `settleMs`
+ * in a row. A part that is FAILED once the grace has passed fails the step with the first line of its trace;
+ * not settled within the step's bound fails it too.
  */
 async function awaitSettled(context: StepContext<"config-change">): Promise<ConnectorStatus> {
   const { connect, request, call, stopTimeoutMs } = context;
   const wanted =
     request.priorState === "PAUSED" || request.priorState === "STOPPED" ? request.priorState : "RUNNING";
+  const graceMs = 6_000;
   const settleMs = 2_000;
-  const deadline = Date.now() + stopTimeoutMs;
+  const started = Date.now();
+  const deadline = started + Math.max(stopTimeoutMs, graceMs + settleMs);
+  let restarted = false;
   let since: number | undefined;
   for (;;) {
     const status = await connect.status(request.connector, call);
+    const state = status.connector.state;
+    restarted ||= state === "UNASSIGNED" || state === "RESTARTING";
+    const judged = restarted || Date.now() - started >= graceMs;
     const failed = [status.connector, ...status.tasks].find((part) => part.state === "FAILED");
-    if (failed !== undefined) {
+    if (failed !== undefined && Date.now() - started >= graceMs) {
       const which = "id" in failed ? `task ${failed.id}` : "the connector";
       const head = failed.trace?.split("\n")[0]?.slice(0, 300) ?? "no trace";
       throw new Error(`${which} FAILED with the new config: ${head}`);
     }
     const settled =
-      status.connector.state === wanted &&
+      judged &&
+      state === wanted &&
       (wanted === "STOPPED"
         ? status.tasks.length === 0
         : status.tasks.every((task) => task.state === wanted));
@@ -121,10 +130,10 @@ async function awaitSettled(context: StepContext<"config-change">): Promise<Conn
     if (since !== undefined && Date.now() - since >= settleMs) return status;
     if (Date.now() > deadline) {
       throw new Error(
-        `it was not ${wanted} ${Math.round(stopTimeoutMs / 1000)} s after the change (it is ${status.connector.state}, tasks ${status.tasks.map((t) => t.state).join(", ") || "none"})`,
+        `it was not ${wanted} ${Math.round((deadline - started) / 1000)} s after the change (it is ${state}, tasks ${status.tasks.map((t) => t.state).join(", ") || "none"})`,
       );
     }
-    await sleep(250);
+    await sleep(200);
   }
 }
 

@@ -589,6 +589,34 @@ describe("config set / config restore / create: bad input gets the exact fault, 
     });
   });
 
+  test("from the shell, @env:VARIABLE is read there and queued as its value, never as the words typed", async () => {
+    let asked: unknown;
+    const bot = fakeBot({
+      connect: {
+        config: current,
+        passwordKeys: noPasswords,
+        validateConfig: async () => ({ error_count: 0, configs: [] }),
+        hasFeature: async () => true,
+      },
+      approvals: {
+        request: async (input) => {
+          asked = input.operation;
+          return { ok: false, refusal: "orders has an open request prod-3-wxyz" };
+        },
+      },
+    });
+    const shell = { ...otto, environment: (name: string) => (name === "OUT" ? "/data/new.txt" : undefined) };
+    await bot.run(shell, set("file=@env:OUT"));
+    assert.deepEqual(asked, {
+      kind: "config-change",
+      set: { file: "/data/new.txt" },
+      unset: [],
+      seen: await current(),
+      secretKeys: [],
+      diff: [{ key: "file", change: "changed", before: "/data/orders.txt", after: "/data/new.txt" }],
+    });
+  });
+
   test("Connect's validation: every failing key with Connect's own message", async () => {
     const validateConfig = async () => ({
       error_count: 2,
