@@ -38,6 +38,9 @@ export const destructiveCommands = [
   "offsets restore",
   "stop",
   "delete",
+  "config set",
+  "config restore",
+  "create",
 ] as const;
 
 export const defaultPolicy: ApprovalPolicy = { required: new Set(destructiveCommands), approvers: 1 };

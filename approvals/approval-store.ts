@@ -71,6 +71,15 @@ export const OffsetMove = z.object({
 });
 export type OffsetMove = z.infer<typeof OffsetMove>;
 
+/** One key of a config change as the approver saw it, its values hidden by the rules of `config` (redact.ts). */
+export const ConfigDiffEntry = z.object({
+  key: z.string(),
+  change: z.enum(["added", "changed", "removed"]),
+  before: z.string().optional(),
+  after: z.string().optional(),
+});
+export type ConfigDiffEntry = z.infer<typeof ConfigDiffEntry>;
+
 /** What Connect is asked to do once the request is approved. */
 export const Operation = z.discriminatedUnion("kind", [
   /** A sink's offsets moved to a target, resolved into offsets when the change runs. */
@@ -96,6 +105,20 @@ export const Operation = z.discriminatedUnion("kind", [
     priorState: ConnectorState,
     /** The settings of `config` that are secret: sealed in Redis. */
     secretKeys: z.array(z.string()).default([]),
+  }),
+  /** `config set`, `config restore`: some keys of a connector's config set or removed, on the config approved. */
+  z.object({
+    kind: z.literal("config-change"),
+    /** Keys added or changed, with their new values. */
+    set: z.record(z.string(), z.string()),
+    /** Keys removed. */
+    unset: z.array(z.string()),
+    /** The whole config as the approver saw it: the change runs only while the connector still has it. */
+    seen: z.record(z.string(), z.string()),
+    /** The settings of `set` and `seen` that are secret: sealed in Redis, or left out of `seen` without a key. */
+    secretKeys: z.array(z.string()).default([]),
+    /** The diff as the approver saw it, values hidden: what the message, the outcome and `config history` show. */
+    diff: z.array(ConfigDiffEntry),
   }),
 ]);
 export type Operation = z.infer<typeof Operation>;
@@ -246,7 +269,7 @@ return 1
 /**
  * Requests live in Redis as one JSON value each, plus an index, the open request of each connector, and the
  * execution lock of each connector, named by `RedisKeys`. The secret settings of the configs a request
- * carries (a delete's snapshot, a re-creation) are sealed as they are written and opened as they are read, so
+ * carries (a delete's or config change's snapshot, a re-creation, a config change) are sealed as they are written and opened as they are read, so
  * nothing past this class sees a sealed value and Redis never holds a secret in clear.
  */
 export class ApprovalStore {
@@ -270,10 +293,42 @@ export class ApprovalStore {
       ...(snapshotConfig === undefined
         ? {}
         : { snapshotConfig: this.#sealer.seal(snapshotConfig, snapshotSecretKeys ?? []) }),
-      ...(operation.kind === "recreate"
-        ? { operation: { ...operation, config: this.#sealer.seal(operation.config, operation.secretKeys) } }
-        : {}),
+      operation: this.#sealOperation(operation),
     });
+  }
+
+  /** The configs an operation carries, their secret settings sealed (or left out without a key). */
+  #sealOperation(operation: Operation): Operation {
+    switch (operation.kind) {
+      case "recreate":
+        return { ...operation, config: this.#sealer.seal(operation.config, operation.secretKeys) };
+      case "config-change": {
+        const { set, seen, secretKeys } = operation;
+        return {
+          ...operation,
+          set: this.#sealer.seal(set, secretKeys),
+          seen: this.#sealer.seal(seen, secretKeys),
+        };
+      }
+      default:
+        return operation;
+    }
+  }
+
+  /** The configs an operation carries, opened. */
+  #openOperation(operation: Operation): Operation {
+    switch (operation.kind) {
+      case "recreate":
+        return { ...operation, config: this.#sealer.open(operation.config) };
+      case "config-change":
+        return {
+          ...operation,
+          set: this.#sealer.open(operation.set),
+          seen: this.#sealer.open(operation.seen),
+        };
+      default:
+        return operation;
+    }
   }
 
   #decode(stored: string): ApprovalRequest {
@@ -282,9 +337,7 @@ export class ApprovalStore {
     return {
       ...request,
       ...(snapshotConfig === undefined ? {} : { snapshotConfig: this.#sealer.open(snapshotConfig) }),
-      ...(operation.kind === "recreate"
-        ? { operation: { ...operation, config: this.#sealer.open(operation.config) } }
-        : {}),
+      operation: this.#openOperation(operation),
     };
   }
 

@@ -11,6 +11,10 @@ import { auditVerify } from "./audit-verify.js";
 import { cancel } from "./cancel.js";
 import { clusters } from "./clusters.js";
 import { config } from "./config.js";
+import { configHistory } from "./config-history.js";
+import { configRestore } from "./config-restore.js";
+import { configSet } from "./config-set.js";
+import { create } from "./create.js";
 import { deleteConnector } from "./delete.js";
 import { deny } from "./deny.js";
 import { help } from "./help.js";
@@ -45,6 +49,7 @@ export const commands: readonly Command[] = [
   tasks,
   topics,
   plugins,
+  configHistory,
   offsetsGet,
   lag,
   pause,
@@ -56,6 +61,9 @@ export const commands: readonly Command[] = [
   loggersSet,
   loggersReset,
   deleteConnector,
+  create,
+  configSet,
+  configRestore,
   offsetsReset,
   offsetsSet,
   offsetsRestore,

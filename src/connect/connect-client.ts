@@ -182,6 +182,9 @@ declare module "../core/ports.js" {
       | "offsets"
       | "requireSupportedVersion"
       | "requireFeature"
+      | "hasFeature"
+      | "connectorPlugins"
+      | "validateConfig"
       | "pause"
       | "resume"
       | "restart"
@@ -341,6 +344,15 @@ export class ConnectClient {
     }
   }
 
+  /**
+   * Whether the worker is as new as the release that brought `feature` ({@link connectFeatures}), asked afresh
+   * (`GET /`): for a call with an older way to do the same (a full `PUT` where `PATCH` config is missing).
+   */
+  async hasFeature(feature: ConnectFeature, options?: CallOptions): Promise<boolean> {
+    const info = await this.workerInfo(options);
+    return !isOlderThan(info.version, connectFeatures[feature].since);
+  }
+
   /** Every connector with its type, config and states, in one request. */
   async listConnectors(options?: CallOptions): Promise<ConnectorOverview[]> {
     const expanded = await this.#call({
@@ -404,6 +416,25 @@ export class ConnectClient {
       method: "PUT",
       path: `${this.#connectorPath(name)}/config`,
       body: config,
+      schema: ConnectorInfo,
+      options,
+    });
+  }
+
+  /**
+   * Changes only the keys given; a null value removes the key (KIP-477, Connect 3.8). Throws {@link ConnectTooOld}
+   * before sending anything to an older worker, where the whole config must be sent with {@link putConfig}.
+   */
+  async patchConfig(
+    name: string,
+    patch: Readonly<Record<string, string | null>>,
+    options?: CallOptions,
+  ): Promise<ConnectorInfo> {
+    await this.requireFeature("patchConfig", `PATCH /connectors/${name}/config`, options);
+    return this.#call({
+      method: "PATCH",
+      path: `${this.#connectorPath(name)}/config`,
+      body: patch,
       schema: ConnectorInfo,
       options,
     });

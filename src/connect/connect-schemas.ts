@@ -93,9 +93,18 @@ export const ConnectorPlugin = z.object({
 });
 export type ConnectorPlugin = z.infer<typeof ConnectorPlugin>;
 
-/** `PUT /connector-plugins/{class}/config/validate`: every key the plugin (and the framework) declares. */
+/**
+ * `PUT /connector-plugins/{class}/config/validate`: every key the plugin (and the framework) declares, with the
+ * errors Connect finds in the value given for it; `error_count` > 0 means Connect would refuse the config.
+ */
 export const ConfigValidation = z.object({
-  configs: z.array(z.object({ definition: z.object({ name: z.string(), type: z.string() }) })),
+  error_count: z.number().int().default(0),
+  configs: z.array(
+    z.object({
+      definition: z.object({ name: z.string(), type: z.string() }),
+      value: z.object({ errors: z.array(z.string()).default([]) }).optional(),
+    }),
+  ),
 });
 export type ConfigValidation = z.infer<typeof ConfigValidation>;
 

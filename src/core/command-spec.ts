@@ -15,6 +15,11 @@ export interface Actor {
   readonly name: string;
   /** The adapter's name, e.g. "slack" or "shell": lower-case letters, digits and '-'. */
   readonly source: string;
+  /**
+   * The person's own environment variables, where their adapter has them to offer: only the terminal shell does
+   * (`config set c key=@env:VAR`, so a secret never sits in its history). Never from chat.
+   */
+  readonly environment?: (variable: string) => string | undefined;
 }
 
 /** What a command is given: who asks, where, and the services of {@link CommandServices}. */

@@ -18,10 +18,10 @@ const app = createApp({
   config: loadConfig({
     CONNECT_URL: process.env.CONNECT_URL,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    LOG_LEVEL: "silent",
-    // The same grants as the asking process: the worker asks again, before a run, whether its people still may.
+    // The roles the asking process grants: each run asks afresh whether its requester and approvers still may.
     ROLE_OPERATORS: process.env.ROLE_OPERATORS,
     ROLE_APPROVERS: process.env.ROLE_APPROVERS,
+    LOG_LEVEL: "silent",
   }),
   keyPrefix,
   // The production lock settings unless LOCK_DURATION_MS says otherwise (the bench measures the former ones too):
