@@ -1,5 +1,5 @@
-import { closestPlugins, namesPlugin } from "../src/core/close-matches.js";
 import type { CommandContext } from "../src/core/command-spec.js";
+import { matchPlugin } from "../src/core/plugin-match.js";
 import { secretSettings, settingsToSeal } from "../src/core/redact.js";
 import { errorReply, type Reply, reply } from "../src/core/reply.js";
 import { askForApproval } from "./ask-for-approval.js";
@@ -110,17 +110,23 @@ export async function findPlugin(
     };
   }
   const installed = await context.cluster.connect.connectorPlugins({ requestId: context.requestId });
-  const found = installed.find((plugin) => namesPlugin(pluginClass, plugin.class));
-  if (found !== undefined) return { type: found.type };
   const plugins = installed.map((plugin) => plugin.class);
-  const close = closestPlugins(pluginClass, plugins);
+  const match = matchPlugin(pluginClass.trim(), plugins);
+  if (match.kind === "found") {
+    const found = installed.find((plugin) => plugin.class === match.className);
+    if (found !== undefined) return { type: found.type };
+  }
   const offer =
-    close.length > 0
-      ? `Did you mean ${close.join(" or ")}?`
-      : `Its plugins are: ${plugins.length === 0 ? "none" : plugins.join(", ")}.`;
+    match.kind === "ambiguous"
+      ? `${pluginClass} names ${match.candidates.join(" and ")}: give the full class name.`
+      : match.kind === "unknown" && match.closeMatches.length > 0
+        ? `Did you mean ${match.closeMatches.join(" or ")}?`
+        : `Its plugins are: ${plugins.length === 0 ? "none" : plugins.join(", ")}.`;
   return {
     refusal: refusal(
-      `Cluster ${context.cluster.name} has no connector plugin ${pluginClass}. ${offer} Nothing was sent or queued.`,
+      match.kind === "ambiguous"
+        ? `${offer} Nothing was sent or queued.`
+        : `Cluster ${context.cluster.name} has no connector plugin ${pluginClass}. ${offer} Nothing was sent or queued.`,
     ),
   };
 }
