@@ -29,6 +29,7 @@ import { resume } from "./resume.js";
 import { status } from "./status.js";
 import { stop } from "./stop.js";
 import { whoami } from "./whoami.js";
+import { windows } from "./windows.js";
 
 /** Every /connect command, in the order help lists them. A test fails if a file here is missing from the list. */
 export const commands: readonly Command[] = [
@@ -43,6 +44,7 @@ export const commands: readonly Command[] = [
   resume,
   restart,
   stop,
+  windows,
   loggers,
   loggersSet,
   loggersReset,

@@ -197,6 +197,7 @@ export function createApp(options: AppOptions): App {
     // Called only once polls run, after `alerts` below exists: the two need each other.
     tellAlert: (cluster, connector, news) => alerts.tell(cluster, connector, news),
     approvalHolds: (cluster) => approvals.explainedHalts(cluster),
+    approvalState: async (id) => (await approvals.get(id))?.state,
     notifier: options.storyNotifier,
     channel: config.automation.channel ?? config.alerts.channel,
     logger,
@@ -211,6 +212,7 @@ export function createApp(options: AppOptions): App {
     config: config.alerts,
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
     afterPoll: (cluster, samples) => automation.afterPoll(cluster, samples),
+    held: (cluster) => automation.held(cluster),
     logger,
     onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
     onConnectionError: (error) => {

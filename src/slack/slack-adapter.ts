@@ -19,6 +19,7 @@ import { CommandQueue } from "./command-queue.js";
 import { slackErrorCode } from "./delivery-words.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
+import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
 import { slackFailureReason } from "./slack-principals.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
 
@@ -225,7 +226,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       await respond({
         response_type: reply.visibility,
         text: fallbackText(reply),
-        blocks: renderBlocks(reply),
+        blocks: renderBlocks(reply, bulkConfirmButton),
       });
       const undelivered = await takeUndeliveredNotice(app.redis, app.keys, requestId);
       if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
@@ -237,6 +238,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   handleAppHome(bolt, home, log);
   const stopRefreshingHomes = app.onRequestChanged((request) => home.requestChanged(request));
   handleAlertButtons(bolt, app);
+  handleBulkButtons(bolt, app);
   await warnWithoutUserGroups(app, log);
 
   if (receiver instanceof SocketModeReceiver) {

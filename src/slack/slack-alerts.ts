@@ -160,7 +160,8 @@ export function handleAlertButtons(bolt: BoltApp, app: App): void {
       if (click.actionId === restartAction)
         return {
           command: "restart",
-          args: { target: connector, "failed-only": true, "include-tasks": true },
+          // --exact: a connector whose name holds * or ? is this one connector, never a pattern.
+          args: { target: connector, "failed-only": true, "include-tasks": true, exact: true },
           cluster,
         };
       if (click.actionId === acknowledgeAction)
