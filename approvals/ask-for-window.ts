@@ -74,6 +74,9 @@ export async function askForWindow(context: CommandContext, ask: WindowAsk): Pro
     text,
     [
       { kind: "text", text },
+      ...(asked === undefined
+        ? []
+        : [{ kind: "text" as const, text: `It opens only once approved: ${asked.summary}` }]),
       {
         kind: "fields",
         fields: [

@@ -33,12 +33,14 @@ export const cancel = defineCommand({
           ...errorReply("refused", `Ending window ${id} needs the operator role on ${window.cluster}.`),
           ...about,
         };
+      const alreadyEnded = (state: string) => ({
+        ...errorReply("refused", `Window ${id} has already ended (${state}).`),
+        ...about,
+      });
+      if (window.state !== "scheduled" && window.state !== "open") return alreadyEnded(window.state);
       const ended = await automation.windows.end(id, actor.name);
-      if (ended === undefined || (ended.state !== "cancelled" && ended.endedBy !== actor.name))
-        return {
-          ...errorReply("refused", `Window ${id} has already ended (${ended?.state ?? "gone"}).`),
-          ...about,
-        };
+      // Another person, or the window's own end, got there first.
+      if (ended === undefined || ended.endedBy !== actor.name) return alreadyEnded(ended?.state ?? "gone");
       const text =
         ended.state === "cancelled"
           ? `${actor.name} withdrew window ${id} before it opened: nothing was changed.`
