@@ -8,12 +8,22 @@ import { askForApproval } from "./ask-for-approval.js";
 import { withinActorScope } from "./bulk-plan.js";
 
 /** `pause <connector|pattern> --from … --until … --reason "…"`, or the same for `stop`. */
-export interface WindowAsk {
+interface WindowAsk {
   readonly action: "pause" | "stop";
   readonly target: string;
   readonly exact: boolean;
   readonly times: WindowTimesInput;
   readonly reason: string;
+}
+
+/** The arguments of `pause` and `stop` a window reads (the commands' schemas refuse a window without a reason). */
+export interface WindowArgs {
+  readonly connector: string;
+  readonly exact?: true | undefined;
+  readonly from?: string | undefined;
+  readonly until?: string | undefined;
+  readonly for?: number | undefined;
+  readonly reason?: string | undefined;
 }
 
 /**
@@ -23,7 +33,18 @@ export interface WindowAsk {
  * window asks for approval as `stop` does, a pause window over more than `automation.bulk.approvalAbove`
  * connectors as a bulk action does; such a window opens only once its request has succeeded.
  */
-export async function askForWindow(context: CommandContext, ask: WindowAsk): Promise<Reply> {
+export async function askForWindow(
+  context: CommandContext,
+  action: WindowAsk["action"],
+  args: WindowArgs,
+): Promise<Reply> {
+  const ask: WindowAsk = {
+    action,
+    target: args.connector,
+    exact: args.exact === true,
+    times: { from: args.from, until: args.until, forMs: args.for },
+    reason: args.reason ?? "",
+  };
   const { cluster, actor, automation } = context;
   const { windows } = automation;
   const times = windowTimes(ask.times, context.now().getTime(), windows);

@@ -44,17 +44,8 @@ export const pause = defineCommand({
   connectorOf: (args) => args.connector,
   async run(context, args) {
     const { connector } = args;
-    const exact = args.exact === true;
-    if (asksForWindow(args)) {
-      return askForWindow(context, {
-        action: "pause",
-        target: connector,
-        exact,
-        times: { from: args.from, until: args.until, forMs: args.for },
-        reason: args.reason ?? "",
-      });
-    }
-    if (!exact && isPattern(connector)) {
+    if (asksForWindow(args)) return askForWindow(context, "pause", args);
+    if (args.exact !== true && isPattern(connector)) {
       return bulkCommand(context, {
         ask: { action: "pause", pattern: connector, failedOnly: false },
         confirm: args.confirm,

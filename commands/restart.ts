@@ -28,7 +28,7 @@ const Target = z.string().transform((text, context) => {
 
 export const restart = defineCommand({
   name: "restart",
-  summary: "Restart a connector, its tasks, one task, or a pattern's.",
+  summary: "Restart a connector, a task, or a pattern's.",
   details:
     'Restart a connector (optionally its tasks, or only the failed ones), or one task as <connector>/<task>. A pattern ("orders-*") restarts each matching connector with its tasks (only what FAILED with --failed-only): first a preview of every connector and task it touches, then that set once confirmed (--yes in the shell); above automation.bulk.approvalAbove connectors it is one approval request.',
   examples: [

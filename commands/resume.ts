@@ -14,7 +14,7 @@ import {
 
 export const resume = defineCommand({
   name: "resume",
-  summary: "Resume a paused or stopped connector (or a pattern's).",
+  summary: "Resume a connector, or a pattern's connectors.",
   details:
     'Resume a paused or stopped connector. A pattern ("orders-*") first previews the paused and stopped connectors it matches, then resumes exactly that set once confirmed (--yes in the shell); above automation.bulk.approvalAbove connectors it is one approval request.',
   examples: ["resume orders-sink", 'resume "orders-*"', 'resume "orders-*" --yes'],

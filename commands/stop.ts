@@ -15,7 +15,7 @@ import { errorReply } from "../src/core/reply.js";
 
 export const stop = defineCommand({
   name: "stop",
-  summary: "Ask to stop a connector, now or for a window (approval).",
+  summary: "Ask to stop a connector, or for a window.",
   details:
     'Ask to stop a connector: its tasks shut down and release their partitions (approved by a second person). With --from/--until/--for it is a maintenance window, approved up front: stopped at the start, put back at the end, alerts held in between (times in UTC); a window may name a pattern ("orders-*").',
   examples: [
@@ -33,17 +33,8 @@ export const stop = defineCommand({
   risk: "destructive",
   async run(context, args) {
     const { connector, reason } = args;
-    const exact = args.exact === true;
-    if (asksForWindow(args)) {
-      return askForWindow(context, {
-        action: "stop",
-        target: connector,
-        exact,
-        times: { from: args.from, until: args.until, forMs: args.for },
-        reason,
-      });
-    }
-    if (!exact && isPattern(connector))
+    if (asksForWindow(args)) return askForWindow(context, "stop", args);
+    if (args.exact !== true && isPattern(connector))
       return errorReply(
         "refused",
         `stop takes one connector at a time; a pattern ("${connector}") only with a window (--from/--until/--for). Nothing was asked.`,

@@ -20,6 +20,7 @@ import { requestIdIn } from "./support/request-id.js";
 import {
   createTopicWithMessages,
   eventually,
+  runningFileSink,
   testBed,
   testKafka,
   uniqueName,
@@ -69,23 +70,8 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
   const stateOf = async (name: string) => (await connect().status(name)).connector.state;
   async function sinks(base: string, suffixes: readonly string[]): Promise<string[]> {
     const names = suffixes.map((suffix) => `${base}-${suffix}`);
-    for (const name of names) {
-      created.push(name);
-      await connect().putConfig(name, {
-        "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-        topics: topic,
-        file: join(dir, `${name}.txt`),
-      });
-    }
-    for (const name of names)
-      await eventually(`${name} RUNNING`, async () =>
-        (await connect()
-          .status(name)
-          .catch(() => undefined)
-          .then((status) => status?.tasks[0]?.state)) === "RUNNING"
-          ? true
-          : undefined,
-      );
+    created.push(...names);
+    for (const name of names) await runningFileSink(connect(), name, topic, join(dir, `${name}.txt`));
     return names;
   }
   /** Types a command in Slack; resolves with the answer posted to its response_url. */

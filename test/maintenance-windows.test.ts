@@ -16,6 +16,7 @@ import { requestIdIn } from "./support/request-id.js";
 import {
   createTopicWithMessages,
   eventually,
+  runningFileSink,
   testBed,
   testKafka,
   uniqueName,
@@ -83,19 +84,7 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
   async function sink(): Promise<string> {
     const name = uniqueName("win-sink");
     created.push(name);
-    await connect().putConfig(name, {
-      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
-      topics: topic,
-      file: join(dir, `${name}.txt`),
-    });
-    await eventually(`${name} RUNNING`, async () =>
-      (await connect()
-        .status(name)
-        .catch(() => undefined)
-        .then((status) => status?.tasks[0]?.state)) === "RUNNING"
-        ? true
-        : undefined,
-    );
+    await runningFileSink(connect(), name, topic, join(dir, `${name}.txt`));
     return name;
   }
   const alertsAbout = (connector: string) =>

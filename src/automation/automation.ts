@@ -111,25 +111,18 @@ export class Automation {
       heldBy: (cluster, connector) => this.heldBy(cluster, connector),
       now,
     });
-    this.logLevels = new LogLevels({
+    // What log levels and windows share: the store, the queue, the stories, the audit, each cluster's client.
+    const scheduled = {
       redis: options.redis,
       keyPrefix: options.keyPrefix,
       queue: this.queue,
       stories: this.stories,
       audit: options.audit,
-      connectOf: (cluster) => options.clusters.find((each) => each.name === cluster)?.connect,
+      connectOf: (cluster: string) => options.clusters.find((each) => each.name === cluster)?.connect,
       now,
-    });
-    this.maintenanceWindows = new MaintenanceWindows({
-      redis: options.redis,
-      keyPrefix: options.keyPrefix,
-      queue: this.queue,
-      stories: this.stories,
-      audit: options.audit,
-      connectOf: (cluster) => options.clusters.find((each) => each.name === cluster)?.connect,
-      approvalState: options.approvalState,
-      now,
-    });
+    };
+    this.logLevels = new LogLevels(scheduled);
+    this.maintenanceWindows = new MaintenanceWindows({ ...scheduled, approvalState: options.approvalState });
     const { bulk } = options.config;
     this.bulk = {
       previews: new BulkPreviews({
