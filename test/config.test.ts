@@ -141,7 +141,7 @@ describe("configuration", () => {
     const plain = loadConfig({}, noFiles);
     assert.deepEqual(
       [...(plain.clusters[0]?.approvals.required ?? [])],
-      ["offsets reset", "offsets set", "offsets restore", "stop", "delete"],
+      ["offsets reset", "offsets set", "offsets restore", "stop", "delete", "bulk"],
     );
     assert.equal(plain.clusters[0]?.approvals.approvers, 1);
     assert.equal(plain.approvalExpiryMs, 30 * 60_000);

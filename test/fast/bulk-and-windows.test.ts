@@ -55,6 +55,73 @@ describe("bulk actions: a pattern, its flags", () => {
     });
   });
 
+  test("--exact addresses a connector whose name holds * or ?, as the alert's Restart button does", async () => {
+    const touched: string[] = [];
+    const bot = fakeBot({
+      connect: {
+        pause: async (name) => {
+          touched.push(name);
+        },
+        status: async () => ({
+          ...(await status()),
+          connector: { state: "PAUSED" as const, worker_id: "w1:8083" },
+          tasks: [],
+        }),
+        restart: async (name) => {
+          touched.push(name);
+          return undefined;
+        },
+      },
+    });
+    const paused = await bot.run(otto, 'pause "odd*name" --exact');
+    assert.equal(paused.reply.outcome, "succeeded", paused.text);
+    const restarted = await bot.call(otto, {
+      command: "restart",
+      args: { target: "odd*name", "failed-only": true, "include-tasks": true, exact: true },
+    });
+    assert.equal(restarted.reply.outcome, "succeeded", restarted.text);
+    assert.deepEqual(touched, ["odd*name", "odd*name"]);
+    assert.ok(!bot.calls.includes("connect.listConnectors"), "never read as a pattern");
+  });
+
+  test("--yes (the shell's confirmation) acts on the set as listed, one audit entry per connector, and answers with the outcome table", async () => {
+    const paused: string[] = [];
+    const listed = (name: string, state: "RUNNING" | "PAUSED") => ({
+      name,
+      type: "sink" as const,
+      config: {},
+      state,
+      workerId: "w1:8083",
+      tasks: [{ id: 0, state, worker_id: "w1:8083" }],
+    });
+    const bot = fakeBot({
+      connect: {
+        listConnectors: async () => [
+          listed("orders-a", "RUNNING"),
+          listed("orders-b", "RUNNING"),
+          listed("orders-old", "PAUSED"),
+          listed("payments", "RUNNING"),
+        ],
+        pause: async (name) => {
+          paused.push(name);
+        },
+        status: async () => ({
+          ...(await status()),
+          connector: { state: "PAUSED" as const, worker_id: "w1:8083" },
+          tasks: [],
+        }),
+      },
+      stories: { tell: async () => undefined },
+    });
+    const { reply, text } = await bot.run(otto, 'pause "orders-*" --yes');
+    assert.equal(reply.outcome, "succeeded", text);
+    assert.deepEqual(paused.sort(), ["orders-a", "orders-b"]);
+    assert.match(text, /otto asked to pause 2 connectors matching "orders-\*" on prod: 2 done\./);
+    assert.match(text, /orders-a +done +PAUSED/);
+    const perConnector = bot.audit.entries.filter((entry) => entry.command === "bulk pause");
+    assert.deepEqual(perConnector.map((entry) => entry.connector).sort(), ["orders-a", "orders-b"]);
+  });
+
   test("stop takes a pattern only with a window", async () => {
     await assertRefused(fakeBot(), otto, 'stop "orders-*" --reason "database migration"', {
       says: /stop takes one connector at a time; a pattern \("orders-\*"\) only with a window/,

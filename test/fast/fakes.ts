@@ -109,6 +109,7 @@ export interface FakeAnswers {
   readonly logLevels?: Partial<CommandServices["automation"]["logLevels"]>;
   readonly windows?: Partial<CommandServices["automation"]["windows"]>;
   readonly bulkPreviews?: Partial<CommandServices["automation"]["bulk"]["previews"]>;
+  readonly stories?: Partial<CommandServices["automation"]["stories"]>;
 }
 
 export interface FakeBot {
@@ -150,7 +151,7 @@ export function fakeBot(
       automation: {
         logLevels: recorded("logLevels", answers.logLevels ?? {}, calls),
         loggerMaxForMs: 4 * 3_600_000,
-        stories: recorded("stories", {}, calls),
+        stories: recorded("stories", answers.stories ?? {}, calls),
         bulk: {
           previews: recorded("bulkPreviews", answers.bulkPreviews ?? {}, calls),
           approvalAbove: 10,
