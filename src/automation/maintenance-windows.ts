@@ -257,7 +257,7 @@ export class MaintenanceWindows {
         const started = this.#options.now();
         try {
           if (before === "STOPPED" || (before === "PAUSED" && window.action === "pause"))
-            return { connector, healthy: true, words: `${connector}: left ${before}, as it was before` };
+            return { connector, healthy: true, after: `left ${before}, as it was before` };
           await connect.resume(connector, { requestId });
           if (before === "PAUSED") await connect.pause(connector, { requestId });
           const wanted = before === "PAUSED" ? "PAUSED" : "RUNNING";
@@ -266,22 +266,22 @@ export class MaintenanceWindows {
             requestId,
           });
           const failed = status.tasks.filter((task) => task.state === "FAILED").length;
-          const words = reached
-            ? `${connector}: ${wanted}, healthy`
-            : `${connector}: NOT healthy, ${status.connector.state}${failed === 0 ? "" : ` with ${failed} task(s) FAILED`}`;
+          const after = reached
+            ? `${wanted}, healthy`
+            : `NOT healthy: ${status.connector.state}${failed === 0 ? "" : ` with ${failed} task(s) FAILED`}`;
           await this.#audit(
             window,
             connector,
             "succeeded",
-            `back to ${before}: ${words}`,
+            `back to ${before}: ${after}`,
             started,
             requestId,
           );
-          return { connector, healthy: reached, words };
+          return { connector, healthy: reached, after };
         } catch (error) {
           const why = error instanceof Error ? error.message : String(error);
           await this.#audit(window, connector, "failed", why, started, requestId);
-          return { connector, healthy: false, words: `${connector}: could not be put back (${why})` };
+          return { connector, healthy: false, after: `could not be put back (${why})` };
         }
       }),
     );
@@ -292,20 +292,18 @@ export class MaintenanceWindows {
     }));
     const healthy = results.every((result) => result.healthy);
     const who = endedBy === undefined ? "" : ` (${endedBy} ended it early)`;
-    const said: Reply = reply(
-      `Window ${id} ended at ${utc(now)}${who}: ${healthy ? "everything came back healthy" : "NOT everything came back healthy"}.`,
-      [
-        {
-          kind: "text",
-          text: `Window ${id} ended at ${utc(now)}${who}; ${window.action === "pause" ? "resumed" : "started again"}: ${healthy ? "everything came back healthy" : "NOT everything came back healthy"}.`,
-        },
-        {
-          kind: "table",
-          columns: ["connector", "after the window"],
-          rows: results.map((r) => [r.connector, r.words.slice(r.connector.length + 2)]),
-        },
-      ],
-    );
+    const verdict = healthy ? "everything came back healthy" : "NOT everything came back healthy";
+    const said: Reply = reply(`Window ${id} ended at ${utc(now)}${who}: ${verdict}.`, [
+      {
+        kind: "text",
+        text: `Window ${id} ended at ${utc(now)}${who}; ${window.action === "pause" ? "resumed" : "started again"}: ${verdict}.`,
+      },
+      {
+        kind: "table",
+        columns: ["connector", "after the window"],
+        rows: results.map((result) => [result.connector, result.after]),
+      },
+    ]);
     await this.#options.stories.tell(id, said);
     return this.get(id);
   }
