@@ -5,7 +5,7 @@ import type { Identities } from "../src/core/identity.js";
 import { identityOf } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
 import { timeLimit } from "../src/core/time-limit.js";
-import type { ApprovalPolicy } from "./approval-policy.js";
+import { type ApprovalPolicy, policyEntryOf } from "./approval-policy.js";
 import {
   type ApprovalRequest,
   type ApprovalStore,
@@ -16,6 +16,7 @@ import {
 } from "./approval-store.js";
 import { lostWords, requesterGoneOutcome, setBackDetail, unconfirmedOutcome } from "./approval-words.js";
 import { backToPeople, ruleVerdict } from "./auto-approval.js";
+import { operationKind } from "./kinds/registry.js";
 import { accountBar, type RequestPerson, verdictOf, whyNoLonger } from "./recheck-people.js";
 import type { Reminder, ReminderKind } from "./reminder.js";
 
@@ -138,7 +139,7 @@ export class ApprovalLifecycle {
     const { store, jobs, expiryMs } = this.#options;
     const now = this.#options.now();
     const policy = this.#options.policyFor(input.cluster);
-    const needed = policy.required.has(input.command) ? policy.approvers : 0;
+    const needed = policy.required.has(policyEntryOf(input.command)) ? policy.approvers : 0;
     // A rule approves in a person's place only within what it states, on the plan as previewed now; the
     // resolved plan is judged again when the change runs (execute-approval.ts).
     const byRule = needed === 0 ? undefined : ruleVerdict(policy.autoApprove ?? [], input, input.preview);
@@ -544,9 +545,25 @@ export class ApprovalLifecycle {
     void told.finally(() => this.#notifying.delete(told));
   }
 
-  /** Audits a saved execution step. */
-  recordStep(request: ApprovalRequest, step: ExecutionStep): Promise<void> {
-    return this.#record(request, "succeeded", `step ${step} done`);
+  /** Audits a saved execution step, and what the step "changed" did to each connector of a kind that acts on several. */
+  async recordStep(request: ApprovalRequest, step: ExecutionStep): Promise<void> {
+    await this.#record(request, "succeeded", `step ${step} done`);
+    if (step !== "changed") return;
+    for (const each of operationKind(request.operation).connectorAudits?.(request) ?? []) {
+      await this.#options.audit.append({
+        actorId: request.requester.id,
+        actorName: request.requester.name,
+        source: "system",
+        cluster: request.cluster,
+        connector: each.connector,
+        command: `${request.command} (${request.id})`,
+        args: request.reason,
+        outcome: each.outcome,
+        detail: each.detail,
+        durationMs: Date.now() - Date.parse(request.createdAt),
+        requestId: request.requestId,
+      });
+    }
   }
 
   async #record(

@@ -31,7 +31,10 @@ export interface AutoApprovalRule {
   readonly maxSkip?: number;
 }
 
-/** The commands that go through approvals; a cluster's policy decides which of them wait for a person. */
+/**
+ * The commands that go through approvals; a cluster's policy decides which of them wait for a person. `bulk` is
+ * a pause, resume or restart of a pattern's connectors (or a pause window) above `automation.bulk.approvalAbove`.
+ */
 export const destructiveCommands = [
   "offsets reset",
   "offsets set",
@@ -41,6 +44,12 @@ export const destructiveCommands = [
   "config set",
   "config restore",
   "create",
+  "bulk",
 ] as const;
+
+/** The policy entry a request's command falls under: `bulk pause` under `bulk`, the others under their own name. */
+export function policyEntryOf(command: string): string {
+  return command.startsWith("bulk ") ? "bulk" : command;
+}
 
 export const defaultPolicy: ApprovalPolicy = { required: new Set(destructiveCommands), approvers: 1 };

@@ -79,6 +79,22 @@ export const ConfigDiffEntry = z.object({
   after: z.string().optional(),
 });
 export type ConfigDiffEntry = z.infer<typeof ConfigDiffEntry>;
+/** One connector of a bulk action's set, as the preview showed it: its state then, and the tasks it touches. */
+export const BulkTarget = z.object({
+  connector: z.string(),
+  state: ConnectorState,
+  tasks: z.array(z.number().int().min(0)),
+});
+export type BulkTarget = z.infer<typeof BulkTarget>;
+
+/** What a bulk action did to one connector of its set. */
+export const BulkOutcome = z.object({
+  connector: z.string(),
+  outcome: z.enum(["done", "failed"]),
+  /** Where it stands afterwards, or why the call failed. */
+  detail: z.string(),
+});
+export type BulkOutcome = z.infer<typeof BulkOutcome>;
 
 /** What Connect is asked to do once the request is approved. */
 export const Operation = z.discriminatedUnion("kind", [
@@ -119,6 +135,33 @@ export const Operation = z.discriminatedUnion("kind", [
     secretKeys: z.array(z.string()).default([]),
     /** The diff as the approver saw it, values hidden: what the message, the outcome and `config history` show. */
     diff: z.array(ConfigDiffEntry),
+  }),
+  /**
+   * `pause`, `resume` or `restart` of every connector a pattern matched when it was asked, above
+   * `automation.bulk.approvalAbove`: exactly `targets`, never a connector that matches later.
+   */
+  z.object({
+    kind: z.literal("bulk"),
+    action: z.enum(["pause", "resume", "restart"]),
+    pattern: z.string(),
+    /** `restart --failed-only`: only the failed connectors and tasks of `targets`. */
+    failedOnly: z.boolean().optional(),
+    targets: z.array(BulkTarget).min(1),
+    /** Connect calls in flight at once (automation.bulk.concurrency when asked). */
+    concurrency: z.number().int().min(1),
+  }),
+  /**
+   * A maintenance window that needs approval up front (a `stop` window, or a window over more connectors than
+   * `automation.bulk.approvalAbove`): approving it changes nothing now; the window opens at `from` only if this
+   * request succeeded.
+   */
+  z.object({
+    kind: z.literal("window"),
+    window: z.string(),
+    action: z.enum(["pause", "stop"]),
+    connectors: z.array(z.string()).min(1),
+    from: z.iso.datetime(),
+    until: z.iso.datetime(),
   }),
 ]);
 export type Operation = z.infer<typeof Operation>;
@@ -189,6 +232,8 @@ export const ApprovalRequest = z.object({
   /** The settings of `snapshotConfig` that are secret: sealed in Redis, or left out when no key is set. */
   snapshotSecretKeys: z.array(z.string()).optional(),
   outcome: z.string().optional(),
+  /** A bulk action's outcome per connector, saved with its step "changed". */
+  bulkOutcomes: z.array(BulkOutcome).optional(),
   /**
    * After a failed run that left the connector away from its prior state: the command that puts it back
    * (`resume` for RUNNING, `pause` for PAUSED), offered with the outcome.

@@ -1,3 +1,4 @@
+import { isPattern } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
 import { errorReply, type Reply, type ReplyPart, reply } from "../src/core/reply.js";
 import { type ApprovalRequest, digestOf } from "./approval-store.js";
@@ -114,7 +115,8 @@ function statusLine(request: ApprovalRequest): string {
   }
 }
 
-function capitalised(text: string): string {
+/** `text` with its first letter in upper case. */
+export function capitalised(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
@@ -149,7 +151,7 @@ export function outcomeReply(request: ApprovalRequest): Reply {
 function wayBackParts(request: ApprovalRequest): ReplyPart[] {
   const { wayBack, connector, cluster } = request;
   if (wayBack === undefined) return [];
-  const typed = `${wayBack} ${connector} --cluster ${cluster}`;
+  const typed = `${wayBack} ${connector}${isPattern(connector) ? " --exact" : ""} --cluster ${cluster}`;
   return [
     { kind: "note", text: `Put it back as it was with \`${typed}\`.` },
     {

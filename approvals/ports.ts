@@ -42,6 +42,12 @@ export interface ExecutionConnect {
   stop(name: string, options?: CallOptions): Promise<void>;
   resume(name: string, options?: CallOptions): Promise<void>;
   pause(name: string, options?: CallOptions): Promise<void>;
+  /** KIP-745: the connector, and its tasks (or only the failed ones) when asked. */
+  restart(
+    name: string,
+    restart: { readonly includeTasks?: boolean; readonly onlyFailed?: boolean },
+    options?: CallOptions,
+  ): Promise<unknown>;
   /** KIP-980 (Connect 3.7+): created STOPPED, a connector reads nothing until its offsets are in place. */
   createConnector(
     name: string,

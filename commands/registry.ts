@@ -38,6 +38,7 @@ import { tasks } from "./tasks.js";
 import { topics } from "./topics.js";
 import { topicsReset } from "./topics-reset.js";
 import { whoami } from "./whoami.js";
+import { windows } from "./windows.js";
 
 /** Every /connect command, in the order help lists them. A test fails if a file here is missing from the list. */
 export const commands: readonly Command[] = [
@@ -57,6 +58,7 @@ export const commands: readonly Command[] = [
   restart,
   topicsReset,
   stop,
+  windows,
   loggers,
   loggersSet,
   loggersReset,

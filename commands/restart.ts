@@ -1,6 +1,15 @@
 import { z } from "zod";
+import { bulkCommand } from "../approvals/ask-for-bulk.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
-import { ConnectorName } from "../src/core/connector-args.js";
+import {
+  ConnectorName,
+  confirmArg,
+  exactArg,
+  isPattern,
+  Reason,
+  targetProblem,
+  yesArg,
+} from "../src/core/connector-args.js";
 import { reply } from "../src/core/reply.js";
 
 /** `orders-sink` or `orders-sink/2` (a task). Names with `/` cannot be addressed in Connect, so this is unambiguous. */
@@ -19,17 +28,24 @@ const Target = z.string().transform((text, context) => {
 
 export const restart = defineCommand({
   name: "restart",
-  summary: "Restart a connector, its tasks, or one task.",
+  summary: "Restart a connector, a task, or a pattern's.",
   details:
-    "Restart a connector (optionally its tasks, or only the failed ones), or one task as <connector>/<task>.",
+    'Restart a connector (optionally its tasks, or only the failed ones), or one task as <connector>/<task>. A pattern ("orders-*") restarts each matching connector with its tasks (only what FAILED with --failed-only): first a preview of every connector and task it touches, then that set once confirmed (--yes in the shell); above automation.bulk.approvalAbove connectors it is one approval request.',
   examples: [
     "restart orders-sink",
     "restart orders-sink --include-tasks --failed-only",
     "restart orders-sink/0",
+    'restart "orders-*" --failed-only',
   ],
   args: z
     .object({
-      target: positional(Target, "a connector, or <connector>/<task number>"),
+      target: positional(Target, 'a connector, <connector>/<task number>, or a pattern such as "orders-*"'),
+      exact: exactArg,
+      yes: yesArg,
+      confirm: confirmArg,
+      reason: flag(Reason.optional(), "why, for an approval request above the bulk threshold", {
+        valueName: '"WHY"',
+      }),
       "include-tasks": flag(z.literal(true).optional(), "restart the tasks too"),
       "failed-only": flag(
         z.literal(true).optional(),
@@ -43,12 +59,32 @@ export const restart = defineCommand({
       {
         message: "a single task restarts on its own: drop --include-tasks and --failed-only",
       },
-    ),
+    )
+    .superRefine((args, context) => {
+      const { connector, task } = args.target;
+      const problem =
+        task !== undefined && args.exact !== true && isPattern(connector)
+          ? "a task number goes with one connector, not with a pattern"
+          : targetProblem({ ...args, name: connector });
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+    }),
   role: "operator",
   risk: "safe",
-  connectorOf: (args) => args.target.connector,
-  async run({ cluster, actor, requestId }, args) {
+  // A pattern names no one connector: the role must hold somewhere on the cluster, and the set is narrowed to
+  // the connectors where it holds (bulk-plan.ts, withinActorScope).
+  connectorOf: (args) =>
+    args.exact !== true && isPattern(args.target.connector) ? undefined : args.target.connector,
+  async run(context, args) {
+    const { cluster, actor, requestId } = context;
     const { connector, task } = args.target;
+    if (args.exact !== true && isPattern(connector)) {
+      return bulkCommand(context, {
+        ask: { action: "restart", pattern: connector, failedOnly: args["failed-only"] === true },
+        confirm: args.confirm,
+        yes: args.yes === true,
+        reason: args.reason,
+      });
+    }
     if (task !== undefined) {
       await cluster.connect.restartTask(connector, task, { requestId });
       const text = `${actor.name} restarted task ${task} of ${connector} on ${cluster.name}.`;

@@ -200,6 +200,7 @@ export function createApp(options: AppOptions): App {
     // Called only once polls run, after `alerts` below exists: the two need each other.
     tellAlert: (cluster, connector, news) => alerts.tell(cluster, connector, news),
     approvalHolds: (cluster) => approvals.explainedHalts(cluster),
+    approvalState: async (id) => (await approvals.get(id))?.state,
     ...(options.storyNotifier === undefined ? {} : { notifier: options.storyNotifier({ redis, keyPrefix }) }),
     channel: config.automation.channel ?? config.alerts.channel,
     logger,
@@ -214,6 +215,7 @@ export function createApp(options: AppOptions): App {
     config: config.alerts,
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
     afterPoll: (cluster, samples) => automation.afterPoll(cluster, samples),
+    held: (cluster) => automation.held(cluster),
     logger,
     onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
     onConnectionError: (error) => {

@@ -343,10 +343,11 @@ const TraceRuleFile = z.strictObject({
 
 /**
  * Work the bot does by itself (README, "Work that runs by itself"): auto-restart per connector pattern, the trace
- * rules that decide it, log levels that revert. Nothing here is on until it is configured.
+ * rules that decide it, log levels that revert, bulk actions and maintenance windows. Auto-restart is off until it
+ * is configured; the rest have defaults.
  */
 const AutomationFile = z.strictObject({
-  /** Where the stories of log level changes are told; without it, the alerts channel. */
+  /** Where the stories of log level changes, bulk actions and windows are told; without it, the alerts channel. */
   channel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
   /** Auto-restart, opted in per connector pattern: the first entry whose globs match applies. */
   autoRestart: z
@@ -382,6 +383,24 @@ const AutomationFile = z.strictObject({
       maxFor: duration("loggers.maxFor", 60_000).default(4 * 3_600_000),
     })
     .default({ maxFor: 4 * 3_600_000 }),
+  bulk: z
+    .strictObject({
+      /** A bulk action on more connectors than this is one approval request. @defaultValue 10 */
+      approvalAbove: z.number().int().min(1).default(10),
+      /** Connect calls a bulk action has in flight at once. @defaultValue 4 */
+      concurrency: z.number().int().min(1).max(32).default(4),
+      /** How long a preview's Confirm button (or `--confirm`) stays good. @defaultValue 15m */
+      previewFor: duration("bulk.previewFor", 60_000).default(15 * 60_000),
+    })
+    .default({ approvalAbove: 10, concurrency: 4, previewFor: 15 * 60_000 }),
+  windows: z
+    .strictObject({
+      /** The longest maintenance window (`--until` minus `--from`). @defaultValue 12h */
+      maxLength: duration("windows.maxLength", 60_000).default(12 * 3_600_000),
+      /** How far ahead a window may start. @defaultValue 7d */
+      maxAhead: duration("windows.maxAhead", 60_000).default(7 * 86_400_000),
+    })
+    .default({ maxLength: 12 * 3_600_000, maxAhead: 7 * 86_400_000 }),
 });
 
 /** The `automation` section, parsed (durations in ms); see the file's schema for each setting's default. */

@@ -161,7 +161,18 @@ export class RedisKeys {
     return `${this.#prefix}automation:logger-open`;
   }
 
-  /** String (JSON): a maintenance window, by its id (src/automation/windows.ts). Kept 30 days after it ends. */
+  /**
+   * String (JSON): a bulk action's previewed set, by its digest (src/automation/bulk-previews.ts): what its Confirm
+   * button acts on, taken once. TTL `automation.bulk.previewFor`.
+   */
+  bulkPreview(digest: string): string {
+    return `${this.#prefix}automation:bulk-preview:${digest}`;
+  }
+
+  /**
+   * String (JSON): a maintenance window, by its id (src/automation/maintenance-windows.ts). Kept 30 days after it
+   * ends.
+   */
   maintenanceWindow(id: string): string {
     return `${this.#prefix}automation:window:${id}`;
   }
@@ -171,7 +182,7 @@ export class RedisKeys {
     return `${this.#prefix}automation:windows`;
   }
 
-  /** String (counter): the `<n>` in automation ids (`log-<n>`, `window-<n>`, `bulk-<n>`). No TTL. */
+  /** String (counter): the `<n>` in automation ids (`log-<n>`, windows' `w<n>-<tail>`). No TTL. */
   get automationCounter(): string {
     return `${this.#prefix}automation:counter`;
   }

@@ -179,6 +179,7 @@ describe("configuration", () => {
         "config set",
         "config restore",
         "create",
+        "bulk",
       ],
     );
     assert.equal(plain.clusters[0]?.approvals.approvers, 1);

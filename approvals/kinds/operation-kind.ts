@@ -62,6 +62,15 @@ export interface OperationKind<K extends Operation["kind"]> {
   describeExecution?(request: ApprovalRequest, operation: OperationOf<K>): string | undefined;
   /** What a succeeded run changed, shown under its outcome: before and after, and how to undo it. */
   outcomeParts(request: ApprovalRequest, operation: OperationOf<K>): ReplyPart[];
+  /**
+   * What the step "changed" did to each connector, when the kind acts on several (a bulk action): one audit entry
+   * each, beside the request's own.
+   */
+  connectorAudits?(request: ApprovalRequest): {
+    readonly connector: string;
+    readonly outcome: "succeeded" | "failed";
+    readonly detail: string;
+  }[];
   /** A succeeded run leaves the connector STOPPED on purpose: the alerts do not call that a halt. */
   readonly leavesStopped?: boolean;
 }

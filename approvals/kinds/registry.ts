@@ -1,5 +1,6 @@
 import type { Operation } from "../approval-store.js";
 import { alterOffsets } from "./alter-offsets.js";
+import { bulk } from "./bulk.js";
 import { configChange } from "./config-change.js";
 import { deleteKind } from "./delete.js";
 import type { OperationKind, OperationOf } from "./operation-kind.js";
@@ -7,6 +8,7 @@ import { recreate } from "./recreate.js";
 import { resetOffsets } from "./reset-offsets.js";
 import { sinkOffsets } from "./sink-offsets.js";
 import { stop } from "./stop.js";
+import { windowKind } from "./window.js";
 
 type OperationKinds = { readonly [K in Operation["kind"]]: OperationKind<K> };
 
@@ -22,6 +24,8 @@ const operationKinds: OperationKinds = {
   delete: deleteKind,
   recreate,
   "config-change": configChange,
+  bulk,
+  window: windowKind,
 };
 
 /** The module of an operation's kind, typed for that kind (the operation is passed on as its `OperationOf`). */

@@ -20,6 +20,9 @@ export const AutomationJob = z.discriminatedUnion("kind", [
     episode: z.number().int().min(0),
   }),
   z.object({ kind: z.literal("logger-revert"), id: z.string() }),
+  /** A maintenance window's opening; `attempt` counts the looks while it waits for its approval. */
+  z.object({ kind: z.literal("window-open"), id: z.string(), attempt: z.number().int().min(0) }),
+  z.object({ kind: z.literal("window-close"), id: z.string() }),
 ]);
 export type AutomationJob = z.infer<typeof AutomationJob>;
 
@@ -32,7 +35,7 @@ const queueName = "automation";
 
 /**
  * The BullMQ queue of work the bot does by itself. A job's id names what it does (`restart-<hash>-<episode>-<n>`,
- * `logger-revert-<id>`), so scheduling the same work twice (two replicas, two polls) adds it once.
+ * `logger-revert-<id>`, `window-open-<id>-<n>`, `window-close-<id>`), so scheduling the same work twice (two replicas, two polls) adds it once.
  */
 export class AutomationQueue {
   readonly #queue: Queue;
@@ -128,6 +131,10 @@ export class AutomationQueue {
         return handlers.restart(data);
       case "logger-revert":
         return handlers["logger-revert"](data);
+      case "window-open":
+        return handlers["window-open"](data);
+      case "window-close":
+        return handlers["window-close"](data);
     }
   }
 }

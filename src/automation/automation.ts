@@ -3,9 +3,12 @@ import type { Logger } from "pino";
 import type { ConnectorSample } from "../alerts/connector-sample.js";
 import type { AutomationConfig } from "../config.js";
 import type { AuditLog } from "../core/audit-log.js";
+import type { CommandServices } from "../core/ports.js";
 import { AutoRestart, type RestartConnect } from "./auto-restart.js";
 import { AutomationQueue } from "./automation-queue.js";
+import { BulkPreviews } from "./bulk-previews.js";
 import { type LoggerConnect, LogLevels } from "./log-levels.js";
+import { MaintenanceWindows, type WindowConnect } from "./maintenance-windows.js";
 import { Stories } from "./stories.js";
 import type { StoryNotifier } from "./story-notifier.js";
 
@@ -15,12 +18,17 @@ export interface AutomationOptions {
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly config: AutomationConfig;
-  readonly clusters: readonly { readonly name: string; readonly connect: RestartConnect & LoggerConnect }[];
+  readonly clusters: readonly {
+    readonly name: string;
+    readonly connect: RestartConnect & LoggerConnect & WindowConnect;
+  }[];
   readonly audit: AuditLog;
   /** Says a line in the thread of a connector's alert messages (Alerts.tell). */
   readonly tellAlert: (cluster: string, connector: string, news: string) => Promise<void>;
   /** Connectors an approved request holds right now, per cluster (Approvals.explainedHalts). */
   readonly approvalHolds: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
+  /** The state of an approval request by id (Approvals.get): a window needing approval opens only once it succeeded. */
+  readonly approvalState: (id: string) => Promise<string | undefined>;
   readonly notifier?: StoryNotifier | undefined;
   /** Where stories are told (automation.channel, else the alerts channel). */
   readonly channel?: string | undefined;
@@ -31,8 +39,8 @@ export interface AutomationOptions {
 
 /**
  * Work the bot does by itself, on one BullMQ queue (`automation`): auto-restart of transient failures, log levels
- * that put themselves back. Every
- * process may start the worker; each due job runs once, on one of them, on time after a restart of the bot.
+ * that put themselves back, maintenance windows that open and close. Every process may start the worker; each due
+ * job runs once, on one of them, on time after a restart of the bot. Bulk previews are kept here too.
  */
 declare module "../core/ports.js" {
   /** What commands may do with the bot's own scheduled work. */
@@ -41,15 +49,39 @@ declare module "../core/ports.js" {
       readonly logLevels: Pick<LogLevels, "list" | "set" | "revert" | "openChange">;
       /** The longest `--for` of a log level change (automation.loggers.maxFor), ms. */
       readonly loggerMaxForMs: number;
+      /** One thread per story in the automation channel (a bulk action's). */
+      readonly stories: Pick<Stories, "tell">;
+      readonly bulk: {
+        readonly previews: Pick<BulkPreviews, "save" | "take">;
+        /** More connectors than this: one approval request (automation.bulk.approvalAbove). */
+        readonly approvalAbove: number;
+        /** Connect calls in flight at once (automation.bulk.concurrency). */
+        readonly concurrency: number;
+        /** How long a preview can be confirmed, ms (automation.bulk.previewFor). */
+        readonly previewForMs: number;
+      };
+      readonly windows: Pick<
+        MaintenanceWindows,
+        "newId" | "schedule" | "discard" | "get" | "list" | "end"
+      > & {
+        /** automation.windows.maxLength and maxAhead, ms. */
+        readonly maxLengthMs: number;
+        readonly maxAheadMs: number;
+      };
     };
   }
 }
+
+type CommandServicesAutomation = CommandServices["automation"];
 
 export class Automation {
   readonly queue: AutomationQueue;
   readonly autoRestart: AutoRestart;
   readonly stories: Stories;
   readonly logLevels: LogLevels;
+  readonly maintenanceWindows: MaintenanceWindows;
+  /** See CommandServices.automation. */
+  readonly bulk: CommandServicesAutomation["bulk"];
   readonly #options: AutomationOptions;
 
   constructor(options: AutomationOptions) {
@@ -79,15 +111,45 @@ export class Automation {
       heldBy: (cluster, connector) => this.heldBy(cluster, connector),
       now,
     });
-    this.logLevels = new LogLevels({
+    // What log levels and windows share: the store, the queue, the stories, the audit, each cluster's client.
+    const scheduled = {
       redis: options.redis,
       keyPrefix: options.keyPrefix,
       queue: this.queue,
       stories: this.stories,
       audit: options.audit,
-      connectOf: (cluster) => options.clusters.find((each) => each.name === cluster)?.connect,
+      connectOf: (cluster: string) => options.clusters.find((each) => each.name === cluster)?.connect,
       now,
-    });
+    };
+    this.logLevels = new LogLevels(scheduled);
+    this.maintenanceWindows = new MaintenanceWindows({ ...scheduled, approvalState: options.approvalState });
+    const { bulk } = options.config;
+    this.bulk = {
+      previews: new BulkPreviews({
+        redis: options.redis,
+        keyPrefix: options.keyPrefix,
+        previewForMs: bulk.previewFor,
+      }),
+      approvalAbove: bulk.approvalAbove,
+      concurrency: bulk.concurrency,
+      previewForMs: bulk.previewFor,
+    };
+  }
+
+  /** See CommandServices.automation: windows with their limits. */
+  get windows(): CommandServicesAutomation["windows"] {
+    const windows = this.maintenanceWindows;
+    const { maxLength, maxAhead } = this.#options.config.windows;
+    return {
+      newId: () => windows.newId(),
+      schedule: (window) => windows.schedule(window),
+      discard: (id) => windows.discard(id),
+      get: (id) => windows.get(id),
+      list: (since) => windows.list(since),
+      end: (id, by) => windows.end(id, by),
+      maxLengthMs: maxLength,
+      maxAheadMs: maxAhead,
+    };
   }
 
   /** Starts this process's worker. */
@@ -96,6 +158,10 @@ export class Automation {
       restart: (job) => this.autoRestart.run(job),
       "logger-revert": async (job) => {
         await this.logLevels.revert(job.id);
+      },
+      "window-open": (job) => this.maintenanceWindows.open(job.id, job.attempt),
+      "window-close": async (job) => {
+        await this.maintenanceWindows.close(job.id);
       },
     });
   }
@@ -107,11 +173,16 @@ export class Automation {
     });
   }
 
-  /** What holds a connector so that nothing automatic touches it: an approved change, or undefined. */
+  /** What holds a connector so that nothing automatic touches it: an approved change, a window, or undefined. */
   async heldBy(cluster: string, connector: string): Promise<string | undefined> {
     if ((await this.#options.approvalHolds(cluster)).get(connector) === "operating")
       return "an approved change";
-    return undefined;
+    return this.maintenanceWindows.heldBy(cluster, connector);
+  }
+
+  /** The connectors whose alerts an open maintenance window holds (the alert polls' `held`). */
+  held(cluster: string): Promise<ReadonlySet<string>> {
+    return this.maintenanceWindows.held(cluster);
   }
 
   /** See CommandServices.automation. */

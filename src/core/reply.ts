@@ -26,7 +26,12 @@ export interface ReplyAction {
   /** The main action, or one that refuses or destroys; adapters colour them (Slack's button styles). */
   readonly style?: "primary" | "danger";
   /** The command and its arguments, typed: never a line to parse again. */
-  readonly call: { readonly command: string; readonly args: Readonly<Record<string, string>> };
+  readonly call: {
+    readonly command: string;
+    readonly args: Readonly<Record<string, string>>;
+    /** The cluster it acts on, when the answer was about one (a preview's Confirm). */
+    readonly cluster?: string;
+  };
   /** The same as a command line: `approve prod-17-k3mx`. */
   readonly typed: string;
 }

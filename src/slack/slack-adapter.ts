@@ -16,6 +16,7 @@ import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
+import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
 import { slackFailureReason } from "./slack-principals.js";
 import {
   type SlackTokenRejectedError,
@@ -222,7 +223,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       await respond({
         response_type: reply.visibility,
         text: fallbackText(reply),
-        blocks: renderBlocks(reply),
+        blocks: renderBlocks(reply, bulkConfirmButton),
       });
       const undelivered = await takeUndeliveredNotice(app.redis, app.keys, requestId);
       if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
@@ -234,6 +235,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   handleAppHome(bolt, home, log);
   const stopRefreshingHomes = app.onRequestChanged((request) => home.requestChanged(request));
   handleAlertButtons(bolt, app);
+  handleBulkButtons(bolt, app);
   await warnWithoutUserGroups(app, log);
 
   if (receiver instanceof SocketModeReceiver) {

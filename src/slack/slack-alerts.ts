@@ -163,7 +163,8 @@ export function alertButtonCall(actionId: string, value: string): CommandCall {
   if (actionId === restartAction)
     return {
       command: "restart",
-      args: { target: connector, "failed-only": true, "include-tasks": true },
+      // --exact: a connector whose name holds * or ? is this one connector, never a pattern.
+      args: { target: connector, "failed-only": true, "include-tasks": true, exact: true },
       cluster,
     };
   if (actionId === acknowledgeAction) return { command: "alerts ack", args: { connector }, cluster };

@@ -204,6 +204,7 @@ describe("every command's role is checked before it runs", () => {
     audit: "viewer",
     "audit verify": "viewer",
     loggers: "viewer",
+    windows: "viewer",
     pause: "operator",
     resume: "operator",
     restart: "operator",

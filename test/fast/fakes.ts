@@ -44,6 +44,17 @@ function recorded<Port extends object>(port: string, answers: Partial<Port>, cal
   }) as Port;
 }
 
+type Windows = CommandServices["automation"]["windows"];
+
+/** The windows port with the limits of a default config: 12 h at most, starting within 7 days. */
+function withWindowLimits(port: Windows): Windows {
+  const limits: Partial<Record<string | symbol, number>> = {
+    maxLengthMs: 12 * 3_600_000,
+    maxAheadMs: 7 * 86_400_000,
+  };
+  return new Proxy(port, { get: (target, key) => limits[key] ?? Reflect.get(target, key) });
+}
+
 /** An audit log in memory: every entry appended, newest last. */
 export class MemoryAuditLog implements AuditLog {
   readonly entries: AuditLogEntry[] = [];
@@ -96,6 +107,9 @@ export interface FakeAnswers {
   readonly approvals?: Partial<CommandServices["approvals"]>;
   readonly alerts?: Partial<CommandServices["alerts"]>;
   readonly logLevels?: Partial<CommandServices["automation"]["logLevels"]>;
+  readonly windows?: Partial<CommandServices["automation"]["windows"]>;
+  readonly bulkPreviews?: Partial<CommandServices["automation"]["bulk"]["previews"]>;
+  readonly stories?: Partial<CommandServices["automation"]["stories"]>;
 }
 
 export interface FakeBot {
@@ -143,6 +157,14 @@ export function fakeBot(
       automation: {
         logLevels: recorded("logLevels", answers.logLevels ?? {}, calls),
         loggerMaxForMs: 4 * 3_600_000,
+        stories: recorded("stories", answers.stories ?? {}, calls),
+        bulk: {
+          previews: recorded("bulkPreviews", answers.bulkPreviews ?? {}, calls),
+          approvalAbove: 10,
+          concurrency: 4,
+          previewForMs: 15 * 60_000,
+        },
+        windows: withWindowLimits(recorded("windows", answers.windows ?? {}, calls)),
       },
     },
     now: () => new Date("2026-11-29T12:00:00Z"),

@@ -38,6 +38,7 @@ test("key names stay as stored data knows them: a rename would lose every reques
   assert.equal(keys.logLevelChange("log-3"), "connect-ops:automation:logger:log-3");
   assert.equal(keys.logLevelOpen, "connect-ops:automation:logger-open");
   assert.equal(keys.maintenanceWindow("window-4"), "connect-ops:automation:window:window-4");
+  assert.equal(keys.bulkPreview("0123456789ab"), "connect-ops:automation:bulk-preview:0123456789ab");
   assert.equal(keys.maintenanceWindowIndex, "connect-ops:automation:windows");
   assert.equal(keys.automationCounter, "connect-ops:automation:counter");
   assert.equal(keys.automationStory("window-4"), "connect-ops:automation:story:window-4");

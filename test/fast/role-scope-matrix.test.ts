@@ -261,3 +261,61 @@ describe("what a scoped person is shown", () => {
     );
   });
 });
+
+describe("a pattern touches only the connectors in the operator's scope", () => {
+  const running = (name: string) => ({
+    name,
+    type: "sink" as const,
+    config: {},
+    state: "RUNNING" as const,
+    workerId: "w1:8083",
+    tasks: [{ id: 0, state: "RUNNING" as const, worker_id: "w1:8083" }],
+  });
+  const paused: string[] = [];
+  const bot = () =>
+    fakeBot(
+      {
+        connect: {
+          listConnectors: async () => [
+            running("payments-sink"),
+            running("payments-dlq"),
+            running("orders-sink"),
+          ],
+          pause: async (name) => {
+            paused.push(name);
+          },
+          status: async () => ({
+            name: "x",
+            type: "sink" as const,
+            connector: { state: "PAUSED" as const, worker_id: "w1:8083" },
+            tasks: [],
+          }),
+        },
+        stories: { tell: async () => undefined },
+        bulkPreviews: { save: async () => {} },
+      },
+      { identity },
+    );
+
+  test("pia (operator on payments-*) pausing *-sink pauses payments-sink alone, and the answer counts the one left out", async () => {
+    paused.length = 0;
+    const { reply, text } = await bot().run(actor("pia" as "sam"), 'pause "*-sink" --yes');
+    assert.equal(reply.outcome, "succeeded", text);
+    assert.deepEqual(paused, ["payments-sink"]);
+  });
+
+  test("a pattern matching only connectors outside the scope acts on none, and says why", async () => {
+    paused.length = 0;
+    const { reply, text } = await bot().run(actor("pia" as "sam"), 'pause "orders-*" --yes');
+    assert.equal(reply.outcome, "refused", text);
+    assert.match(text, /1 connector matching "orders-\*" on prod would change, and none is yours to act on/);
+    assert.deepEqual(paused, []);
+  });
+
+  test("the preview says how many matches were left out, and why", async () => {
+    const { text } = await bot().run(actor("pia" as "sam"), 'pause "*-sink"');
+    assert.match(text, /payments-sink/);
+    assert.doesNotMatch(text, /orders-sink +RUNNING/);
+    assert.match(text, /Left out: 1 more match, you do not hold the operator role on it\./);
+  });
+});

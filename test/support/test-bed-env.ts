@@ -89,6 +89,24 @@ export async function eventually<T>(
   );
 }
 
+/** Creates a FileStreamSink of `topic` writing to `file`, and waits until its task is RUNNING. */
+export async function runningFileSink(
+  connect: ConnectClient,
+  name: string,
+  topic: string,
+  file: string,
+): Promise<void> {
+  await connect.putConfig(name, {
+    "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+    topics: topic,
+    file,
+  });
+  await eventually(`${name} RUNNING`, async () => {
+    const status = await connect.status(name).catch(() => undefined);
+    return status?.tasks[0]?.state === "RUNNING" ? true : undefined;
+  });
+}
+
 /**
  * A FileStreamSink on a new one-partition topic of `count` messages, once it has read and committed them all:
  * the starting point of every offset-change test. It writes to `<dir>/<connector>.txt`.

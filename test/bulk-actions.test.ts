@@ -1,0 +1,242 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type App, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import {
+  createSlackClient,
+  type RunningSlackAdapter,
+  startSlackAdapter,
+} from "../src/slack/slack-adapter.js";
+import { approvalButtonValue, approveAction, SlackApprovalNotifier } from "../src/slack/slack-approvals.js";
+import { bulkConfirmAction } from "../src/slack/slack-bulk.js";
+import { SlackStoryNotifier } from "../src/slack/slack-stories.js";
+import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
+import { SlackSimulator } from "./slack/slack-signer.js";
+import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
+import {
+  createTopicWithMessages,
+  eventually,
+  runningFileSink,
+  testBed,
+  testKafka,
+  uniqueName,
+} from "./support/test-bed-env.js";
+
+const botToken = "xoxb-bulk-token";
+const signingSecret = "bulk-signing-secret";
+const opsChannel = "C0BULKOPS";
+const approvalsChannel = "C0BULKAPPROVALS";
+const typedIn = "C0BULKTYPED";
+const operator = { id: "U0BOTTO", name: "otto" };
+const approver = { id: "U0BANNA", name: "anna" };
+
+/** Three connectors or fewer are a preview and a Confirm; four or more one approval request. */
+const configFile = (connectUrl: string) => `
+approvalsChannel: ${approvalsChannel}
+automation:
+  channel: ${opsChannel}
+  bulk: { approvalAbove: 3, concurrency: 2 }
+clusters:
+  - name: main
+    connect: { url: "${connectUrl}" }
+    kafka: { brokers: ["${testBed().bootstrapServers}"] }
+    roles: { operator: [${operator.id}], approver: [${approver.id}] }
+`;
+
+const textOf = (call: RecordedCall) => `${String(call.args.text)} ${JSON.stringify(call.args.blocks ?? [])}`;
+const blocksOf = (call: RecordedCall) => {
+  const raw = call.args.blocks;
+  return (typeof raw === "string" ? JSON.parse(raw) : (raw ?? [])) as {
+    elements?: { action_id?: string; value?: string }[];
+  }[];
+};
+
+describe("bulk actions: a pattern's preview, its confirmation, and an approval above the threshold", () => {
+  const { prefix, cleanup } = testRedis("bulk-actions");
+  const kafka = testKafka();
+  let standIn: SlackApiStandIn;
+  let dir: string;
+  let topic: string;
+  let app: App;
+  let slack: RunningSlackAdapter;
+  let simulator: SlackSimulator;
+  const created: string[] = [];
+
+  const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
+  const stateOf = async (name: string) => (await connect().status(name)).connector.state;
+  async function sinks(base: string, suffixes: readonly string[]): Promise<string[]> {
+    const names = suffixes.map((suffix) => `${base}-${suffix}`);
+    created.push(...names);
+    for (const name of names) await runningFileSink(connect(), name, topic, join(dir, `${name}.txt`));
+    return names;
+  }
+  /** Types a command in Slack; resolves with the answer posted to its response_url. */
+  async function typed(text: string, user = operator): Promise<RecordedCall> {
+    const responseUrl = standIn.responseUrl();
+    await simulator.slashCommand({
+      text,
+      userId: user.id,
+      userName: user.name,
+      channelId: typedIn,
+      responseUrl,
+    });
+    return standIn.waitForCall("response_url", (call) => call.url === responseUrl);
+  }
+  async function click(
+    user: { id: string; name: string },
+    actionId: string,
+    value: string,
+    messageTs: string,
+  ) {
+    const responseUrl = standIn.responseUrl();
+    const sent = await simulator.buttonClick({
+      userId: user.id,
+      userName: user.name,
+      actionId,
+      value,
+      channelId: typedIn,
+      messageTs,
+      responseUrl,
+    });
+    assert.equal(sent.status, 200);
+    return responseUrl;
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "bulk-actions-"));
+    topic = uniqueName("bulk-topic");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 3 });
+    standIn = await SlackApiStandIn.start({
+      botToken,
+      users: [
+        { id: operator.id, name: operator.name },
+        { id: approver.id, name: approver.name },
+      ],
+    });
+    const config = loadConfig(
+      {
+        CONFIG_FILE: "bulk.yaml",
+        LOG_LEVEL: "silent",
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_API_URL: standIn.apiUrl,
+      },
+      () => configFile(testBed().connectUrl),
+    );
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    app = createApp({
+      config,
+      keyPrefix: `${prefix}bot:`,
+      storyNotifier: () => new SlackStoryNotifier(client),
+      approvalNotifier: ({ redis, keyPrefix }) =>
+        new SlackApprovalNotifier({ client, redis, keyPrefix, channel: approvalsChannel }),
+    });
+    await app.approvals.startWorker();
+    slack = await startSlackAdapter({ app, client, slack: { botToken, signingSecret }, port: 0 });
+    simulator = new SlackSimulator(slack.url, signingSecret);
+  });
+  after(async () => {
+    for (const name of created)
+      await connect()
+        .deleteConnector(name)
+        .catch(() => undefined);
+    await slack.stop();
+    await app.close();
+    await standIn.close();
+    await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("preview → Confirm → outcome table in the thread; one audit entry each; a connector created after the preview is not touched", async () => {
+    const base = uniqueName("bulkp");
+    const names = await sinks(base, ["a", "b", "c"]);
+    const preview = await typed(`pause "${base}-*"`);
+    const shown = textOf(preview);
+    assert.match(shown, /Preview: pause 3 connectors matching/);
+    for (const name of names) assert.ok(shown.includes(name), `${name} in the preview`);
+    assert.match(shown, /connector, task 0/);
+    const button = blocksOf(preview)
+      .flatMap((block) => block.elements ?? [])
+      .find((element) => element.action_id === bulkConfirmAction);
+    assert.ok(button?.value !== undefined, "a Confirm button");
+    for (const name of names)
+      assert.equal(await stateOf(name), "RUNNING", "nothing is done before the confirmation");
+
+    const [late] = await sinks(base, ["d"]);
+    const previewTs = "1765000000.000100";
+    await click(operator, bulkConfirmAction, button.value, previewTs);
+    const outcome = await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => call.args.channel === typedIn && call.args.thread_ts === previewTs,
+      60_000,
+    );
+    assert.match(textOf(outcome), /otto asked to pause 3 connectors matching .*: 3 done/);
+    for (const name of names) assert.match(textOf(outcome), new RegExp(`${name} +done +PAUSED`));
+    for (const name of names) assert.equal(await stateOf(name), "PAUSED");
+    assert.equal(await stateOf(late ?? ""), "RUNNING", "the connector that matched later is not touched");
+    assert.ok(!textOf(outcome).includes(late ?? "?"));
+    const edited = await standIn.waitForCall("chat.update", (call) => call.args.ts === previewTs);
+    assert.match(textOf(edited), /Confirmed by otto/);
+
+    const story = standIn
+      .callsOf("chat.postMessage")
+      .filter((call) => call.args.channel === opsChannel && textOf(call).includes(base));
+    assert.match(textOf(story[0] ?? assert.fail("no story")), /otto is about to pause 3 connectors/);
+    assert.match(textOf(story.at(-1) ?? assert.fail("no end")), /connector +outcome +now/);
+    assert.ok(story.at(-1)?.args.thread_ts !== undefined, "the table ends the story's thread");
+
+    const audited = (await app.audit.query({ limit: 50 })).filter((entry) => entry.command === "bulk pause");
+    assert.deepEqual(audited.map((entry) => entry.connector).sort(), [...names].sort());
+    assert.ok(audited.every((entry) => entry.outcome === "succeeded" && entry.actorName === "otto"));
+
+    const again = await click(operator, bulkConfirmAction, button.value, previewTs);
+    const refused = await standIn.waitForCall("response_url", (call) => call.url === again);
+    assert.match(String(refused.args.text), /it was confirmed already, or it expired/);
+  });
+
+  test("above the threshold: one approval request whose digest covers exactly the set; a connector that matches later is not touched", async () => {
+    const base = uniqueName("bulka");
+    const names = await sinks(base, ["a", "b", "c", "d"]);
+    const answer = await typed(`pause "${base}-*" --reason "broker maintenance"`);
+    const id = requestIdIn(String(answer.args.text));
+    assert.match(String(answer.args.text), /asks to pause 4 connectors matching/);
+    const request = (await app.approvals.get(id)) ?? assert.fail("no request");
+    assert.equal(request.operation.kind, "bulk");
+    assert.deepEqual(
+      request.operation.kind === "bulk" ? request.operation.targets.map((target) => target.connector) : [],
+      names,
+    );
+    const message = await standIn.waitForCall(
+      "chat.postMessage",
+      (call) => call.args.channel === approvalsChannel && textOf(call).includes(id),
+    );
+    for (const name of names) assert.ok(textOf(message).includes(name), `${name} in the approval message`);
+    for (const name of names) assert.equal(await stateOf(name), "RUNNING");
+
+    const [late] = await sinks(base, ["e"]);
+    await click(approver, approveAction, approvalButtonValue(request), "1765000000.000200");
+    const done = await eventually(
+      `${id} done`,
+      async () => {
+        const now = await app.approvals.get(id);
+        return now?.state === "succeeded" || now?.state === "failed" ? now : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.deepEqual(
+      done.bulkOutcomes?.map((each) => [each.connector, each.outcome]),
+      names.map((name) => [name, "done"]),
+    );
+    for (const name of names) assert.equal(await stateOf(name), "PAUSED");
+    assert.equal(await stateOf(late ?? ""), "RUNNING", "the connector that matched later is not touched");
+    const audited = (await app.audit.query({ limit: 100 })).filter(
+      (entry) => entry.command === `bulk pause (${id})` && entry.detail?.startsWith("pause:"),
+    );
+    assert.deepEqual(audited.map((entry) => entry.connector).sort(), [...names].sort());
+  });
+});

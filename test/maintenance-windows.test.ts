@@ -1,0 +1,256 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type App, createApp } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
+import { renderText } from "../src/shell/render-text.js";
+import { createSlackClient } from "../src/slack/slack-adapter.js";
+import { SlackAlertNotifier } from "../src/slack/slack-alerts.js";
+import { SlackStoryNotifier } from "../src/slack/slack-stories.js";
+import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
+import { testRedis } from "./support/redis-prefix.js";
+import { requestIdIn } from "./support/request-id.js";
+import {
+  createTopicWithMessages,
+  eventually,
+  runningFileSink,
+  testBed,
+  testKafka,
+  uniqueName,
+} from "./support/test-bed-env.js";
+
+const botToken = "xoxb-windows-token";
+const alertsChannel = "C0WINALERTS";
+const opsChannel = "C0WINOPS";
+const operator = { id: "U0WOTTO", name: "otto", source: "slack" };
+const approver = { id: "U0WANNA", name: "anna", source: "slack" };
+
+/** Paused for 3 s is "unexpectedly halted": a window of 8 s would page without its hold. */
+const configFile = (connectUrl: string) => `
+alerts:
+  channel: ${alertsChannel}
+  pollInterval: 1s
+  thresholds: { sustain: 5s, stalled: 10m, fallingBehind: 10m, paused: 3s }
+automation:
+  channel: ${opsChannel}
+clusters:
+  - name: main
+    connect: { url: "${connectUrl}" }
+    kafka: { brokers: ["${testBed().bootstrapServers}"] }
+    roles: { operator: [${operator.id}], approver: [${approver.id}] }
+`;
+
+const textOf = (call: RecordedCall) => `${String(call.args.text)} ${JSON.stringify(call.args.blocks ?? [])}`;
+/** `2026-12-07T22:30:05Z`, `ms` from now: a window's time to the second. */
+const at = (ms: number) => `${new Date(Date.now() + ms).toISOString().slice(0, 19)}Z`;
+
+describe("maintenance windows: pause and put back on time, alerts held in between", () => {
+  const { prefix, cleanup } = testRedis("windows");
+  const kafka = testKafka();
+  let standIn: SlackApiStandIn;
+  let dir: string;
+  let topic: string;
+  const apps: App[] = [];
+  const created: string[] = [];
+
+  const start = async (): Promise<App> => {
+    const config = loadConfig(
+      {
+        CONFIG_FILE: "windows.yaml",
+        LOG_LEVEL: "silent",
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_API_URL: standIn.apiUrl,
+      },
+      () => configFile(testBed().connectUrl),
+    );
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    const app = createApp({
+      config,
+      keyPrefix: `${prefix}bot:`,
+      alertNotifier: () => new SlackAlertNotifier(client),
+      storyNotifier: () => new SlackStoryNotifier(client),
+    });
+    apps.push(app);
+    await app.approvals.startWorker();
+    await app.alerts.start();
+    app.automation.start();
+    return app;
+  };
+  const connect = () => apps[0]?.clusters[0]?.connect ?? assert.fail("no app");
+  const stateOf = async (name: string) => (await connect().status(name)).connector.state;
+  async function sink(): Promise<string> {
+    const name = uniqueName("win-sink");
+    created.push(name);
+    await runningFileSink(connect(), name, topic, join(dir, `${name}.txt`));
+    return name;
+  }
+  const alertsAbout = (connector: string) =>
+    standIn
+      .callsOf("chat.postMessage")
+      .filter((call) => call.args.channel === alertsChannel && textOf(call).includes(connector));
+  const storyOf = (id: string) =>
+    standIn
+      .callsOf("chat.postMessage")
+      .filter((call) => call.args.channel === opsChannel)
+      .map(textOf)
+      .filter((line) => line.includes(id));
+  const windowAudits = async (app: App, connector: string) =>
+    (await app.audit.query({ connector, limit: 50 })).filter((entry) => entry.command.startsWith("window "));
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "windows-"));
+    topic = uniqueName("win-topic");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 3 });
+    standIn = await SlackApiStandIn.start({ botToken });
+  });
+  after(async () => {
+    for (const name of created)
+      await connect()
+        .deleteConnector(name)
+        .catch(() => undefined);
+    for (const app of apps) await app.close().catch(() => undefined);
+    await standIn.close();
+    await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a window pauses at its start and resumes at its end, healthy; its alerts are held and auto-restart keeps off, while a hand-paused twin pages", async () => {
+    const app = await start();
+    const held = await sink();
+    const twin = await sink();
+    const asked = await app.dispatcher.dispatch({
+      actor: operator,
+      text: `pause ${held} --from ${at(2_000)} --until ${at(10_000)} --reason "database migration"`,
+      requestId: "win-1",
+    });
+    const askedAt = Date.now();
+    assert.equal(asked.outcome, "succeeded", renderText(asked));
+    const id = /window (w\d+-[a-z]{4})/.exec(renderText(asked))?.[1] ?? assert.fail(renderText(asked));
+    assert.match(renderText(asked), /\(times are UTC\)/);
+    assert.equal(await stateOf(held), "RUNNING", "nothing happens before the window's start");
+    const listed = await app.dispatcher.dispatch({ actor: operator, text: "windows", requestId: "win-2" });
+    assert.match(renderText(listed), new RegExp(`${id} +scheduled +pause ${held}`));
+
+    await eventually(`${held} PAUSED`, async () => ((await stateOf(held)) === "PAUSED" ? true : undefined), {
+      timeoutMs: 20_000,
+    });
+    const pausedAfter = Date.now() - askedAt;
+    assert.ok(pausedAfter >= 1_000 && pausedAfter < 8_000, `paused after ${pausedAfter} ms`);
+    await connect().pause(twin);
+    assert.equal(await app.automation.heldBy("main", held), `maintenance window ${id}`);
+    assert.equal(await app.automation.heldBy("main", twin), undefined);
+
+    await eventually(
+      `${twin} pages as unexpectedly halted`,
+      async () => (alertsAbout(twin).some((call) => /paused for/.test(textOf(call))) ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
+    await eventually(
+      `${held} RUNNING again`,
+      async () => ((await stateOf(held)) === "RUNNING" ? true : undefined),
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    const resumedAfter = Date.now() - askedAt;
+    assert.ok(resumedAfter >= 9_000 && resumedAfter < 16_000, `resumed after ${resumedAfter} ms`);
+    assert.deepEqual(alertsAbout(held).map(textOf), [], "no alert about the held connector");
+
+    await eventually(
+      "the thread says it came back healthy",
+      async () => (storyOf(id).some((line) => /came back healthy/.test(line)) ? true : undefined),
+      { timeoutMs: 40_000 },
+    );
+    const story = storyOf(id);
+    assert.match(story[0] ?? "", /otto scheduled window .*: pause .* \(database migration\)/);
+    assert.ok(story.some((line) => new RegExp(`paused at .*${held} \\(was RUNNING\\)`).test(line)));
+    assert.ok(story.some((line) => new RegExp(`${held}.*RUNNING, healthy`).test(line)));
+    const audits = await windowAudits(app, held);
+    assert.equal(audits.length, 2, JSON.stringify(audits));
+    await connect().resume(twin);
+  });
+
+  test("a window survives a bot restart: the next process opens and closes it once, on time", async () => {
+    const first = apps[0] ?? (await start());
+    const connector = await sink();
+    const asked = await first.dispatcher.dispatch({
+      actor: operator,
+      text: `pause ${connector} --from ${at(4_000)} --for 5s --reason "storage failover"`,
+      requestId: "win-restart",
+    });
+    const askedAt = Date.now();
+    assert.equal(asked.outcome, "succeeded", renderText(asked));
+    for (const app of apps.splice(0)) await app.close({ drainMs: 0 });
+    const next = await start();
+    await eventually(
+      `${connector} PAUSED`,
+      async () => ((await stateOf(connector)) === "PAUSED" ? true : undefined),
+      {
+        timeoutMs: 20_000,
+        intervalMs: 100,
+      },
+    );
+    const pausedAfter = Date.now() - askedAt;
+    assert.ok(pausedAfter >= 3_000 && pausedAfter < 9_000, `paused after ${pausedAfter} ms`);
+    await eventually(
+      `${connector} RUNNING`,
+      async () => ((await stateOf(connector)) === "RUNNING" ? true : undefined),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    const resumedAfter = Date.now() - askedAt;
+    assert.ok(resumedAfter >= 8_000 && resumedAfter < 15_000, `resumed after ${resumedAfter} ms`);
+    await sleep(2_000);
+    const audits = await windowAudits(next, connector);
+    assert.deepEqual(
+      audits.map((entry) => entry.detail?.split(":")[0]).reverse(),
+      ["pause at the window's start", "back to RUNNING"],
+      "paused once and put back once",
+    );
+  });
+
+  test("a stop window needs approval up front: it opens once approved, and cancel ends it early", async () => {
+    const app = apps[0] ?? (await start());
+    const connector = await sink();
+    const asked = await app.dispatcher.dispatch({
+      actor: operator,
+      text: `stop ${connector} --for 10m --reason "database migration"`,
+      requestId: "win-stop",
+    });
+    assert.equal(asked.outcome, "succeeded", renderText(asked));
+    const request = requestIdIn(renderText(asked));
+    const id = /window (w\d+-[a-z]{4})/.exec(renderText(asked))?.[1] ?? assert.fail(renderText(asked));
+    await sleep(2_000);
+    assert.equal(await stateOf(connector), "RUNNING", "not stopped before the approval");
+    const approved = await app.dispatcher.dispatch({
+      actor: approver,
+      text: `approve ${request}`,
+      requestId: "win-approve",
+    });
+    assert.equal(approved.outcome, "succeeded", renderText(approved));
+    await eventually(
+      `${connector} STOPPED`,
+      async () => ((await stateOf(connector)) === "STOPPED" ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const ended = await app.dispatcher.dispatch({
+      actor: operator,
+      text: `cancel ${id}`,
+      requestId: "win-cancel",
+    });
+    assert.equal(ended.outcome, "succeeded", renderText(ended));
+    assert.match(renderText(ended), new RegExp(`otto ended window ${id} early`));
+    assert.equal(await stateOf(connector), "RUNNING");
+    const again = await app.dispatcher.dispatch({
+      actor: operator,
+      text: `cancel ${id}`,
+      requestId: "win-cancel-2",
+    });
+    assert.equal(again.outcome, "refused");
+    assert.match(renderText(again), /has already ended \(closed\)/);
+  });
+});
