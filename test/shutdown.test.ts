@@ -66,7 +66,8 @@ describe("SIGTERM with an execution in flight: unready at once, exits 0 in time,
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "shutdown-"));
     redis = await OwnRedis.start();
-    standIn = await SlackApiStandIn.start({ botToken });
+    // The bot asks Slack again, before the change runs, whether its requester and approver still may.
+    standIn = await SlackApiStandIn.start({ botToken, users: [operator, approver] });
     proxy = await FaultProxy.start(testBed().connectUrl);
     // This process asks and approves with the bot's own key prefix on the bot's Redis; it runs no worker.
     asker = createApp({
