@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, type TestContext, test } from "node:test";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { createSlackClient } from "../src/slack/slack-adapter.js";
 import { SlackAlertNotifier } from "../src/slack/slack-alerts.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
+import { ConnectStatuses } from "./support/connect-statuses.js";
 import { testRedis } from "./support/redis-prefix.js";
 import {
   createTopicWithMessages,
@@ -32,67 +30,6 @@ const traceOf = (connector: string) =>
     "\tat org.apache.kafka.connect.runtime.WorkerSinkTask.iteration(WorkerSinkTask.java:250)",
     "\tat org.apache.kafka.connect.runtime.WorkerTask.run(WorkerTask.java:259)",
   ].join("\n");
-
-/**
- * A Connect worker's `GET /connectors?expand=status&expand=info` for sinks of one real topic, answered from the
- * test's table: the alert poll's collect step reads it through the real Connect client (HTTP, zod) and reads the
- * sinks' lag from the real broker. 1,000 real failing connectors would load the shared worker for minutes.
- */
-class ConnectStatuses {
-  /** Each listed connector's task state, by name; a connector not in the map does not exist. */
-  tasks = new Map<string, "RUNNING" | "FAILED">();
-  readonly #server: Server;
-  /** This stand-in's own address: the poll probes each worker a status names, and only loopback is ours to call. */
-  #workerId = "";
-
-  constructor(readonly topic: string) {
-    this.#server = createServer((request, response) => {
-      if (request.method !== "GET" || !request.url?.startsWith("/connectors?expand=status")) {
-        response.writeHead(404, { "content-type": "application/json" }).end('{"error_code":404}');
-        return;
-      }
-      const listing = Object.fromEntries(
-        [...this.tasks].map(([name, state]) => [
-          name,
-          {
-            info: {
-              name,
-              type: "sink",
-              config: { "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", topics: topic },
-              tasks: [{ connector: name, task: 0 }],
-            },
-            status: {
-              name,
-              type: "sink",
-              connector: { state: "RUNNING", worker_id: this.#workerId },
-              tasks: [
-                {
-                  id: 0,
-                  state,
-                  worker_id: this.#workerId,
-                  ...(state === "FAILED" ? { trace: traceOf(name) } : {}),
-                },
-              ],
-            },
-          },
-        ]),
-      );
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(listing));
-    });
-  }
-
-  async listen(): Promise<string> {
-    this.#server.listen(0, "127.0.0.1");
-    await once(this.#server, "listening");
-    this.#workerId = `127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-    return `http://${this.#workerId}`;
-  }
-
-  async close(): Promise<void> {
-    this.#server.close();
-    await once(this.#server, "close");
-  }
-}
 
 /** Every value under the prefix, whatever its type, as text. */
 async function everyValue(redis: ReturnType<typeof testRedis>["redis"], prefix: string): Promise<string> {
@@ -186,7 +123,7 @@ clusters:
   before(async () => {
     const topic = uniqueName("storm-topic");
     await createTopicWithMessages(testKafka(), topic, { partitions: 1, count: 10 });
-    connect = new ConnectStatuses(topic);
+    connect = new ConnectStatuses(topic, traceOf);
     connectUrl = await connect.listen();
     standIn = await SlackApiStandIn.start({ botToken });
   });

@@ -16,13 +16,24 @@ export type ConnectorState = z.infer<typeof ConnectorState>;
 export const ConnectorType = z.enum(["sink", "source", "unknown"]);
 export type ConnectorType = z.infer<typeof ConnectorType>;
 
+/**
+ * A field of a status Connect may leave out or send as `null`: a worker writes `"version": null` for a task or
+ * connector whose plugin version it does not know (seen on 4.4 for a task's status after a worker of its group was
+ * SIGKILLed). Either way it is not reported; `null` must not fail the listing of every connector.
+ */
+const notReported = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? undefined)
+  .optional();
+
 /** `version`: the plugin version the task runs, reported from Connect 4.1 (KIP-891). */
 export const TaskStatus = z.object({
   id: z.number().int(),
   state: ConnectorState,
   worker_id: z.string(),
-  trace: z.string().optional(),
-  version: z.string().optional(),
+  trace: notReported,
+  version: notReported,
 });
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
@@ -31,9 +42,9 @@ export const ConnectorStatus = z.object({
   connector: z.object({
     state: ConnectorState,
     worker_id: z.string(),
-    trace: z.string().optional(),
+    trace: notReported,
     /** The plugin version the connector runs (KIP-891, Connect 4.1+). */
-    version: z.string().optional(),
+    version: notReported,
   }),
   tasks: z.array(TaskStatus),
   type: ConnectorType.optional(),

@@ -570,10 +570,14 @@ export class SinkLagReader {
     return new Set(topics.filter((topic) => this.#compacted.get(topic)?.compacted === true));
   }
 
-  /** Logs each sink whose topics turned unknown, with why, and each whose topics are known again: once per change. */
+  /**
+   * Logs each sink whose topics turned unknown, with why, and each whose topics are known again: once per change.
+   * A pass over some sinks (`lag <one>`) says nothing of the others, so what was logged of them is kept.
+   */
   #noteUnknownTopics(reads: readonly SinkRead[]): void {
-    const now = new Map<string, string>();
-    for (const read of reads) if (read.why !== undefined) now.set(read.name, read.why);
+    const read = new Set(reads.map(({ name }) => name));
+    const now = new Map([...this.#unknownTopics].filter(([sink]) => !read.has(sink)));
+    for (const { name, why } of reads) if (why !== undefined) now.set(name, why);
     for (const [sink, reason] of now) {
       if (this.#unknownTopics.get(sink) !== reason)
         this.#logger?.warn(
@@ -582,18 +586,21 @@ export class SinkLagReader {
         );
     }
     for (const sink of this.#unknownTopics.keys()) {
-      if (!now.has(sink) && reads.some((read) => read.name === sink))
-        this.#logger?.info({ sink }, "the topics of a sink are known again");
+      if (!now.has(sink)) this.#logger?.info({ sink }, "the topics of a sink are known again");
     }
     this.#unknownTopics = now;
   }
 
-  /** Logs each topic that turned unreadable, and each that reads again: once per change, not once per poll. */
+  /**
+   * Logs each topic that turned unreadable, and each that reads again: once per change, not once per poll. A
+   * pass that did not look at a topic (`lag <one>` of a sink that does not read it) keeps what was logged of it.
+   */
   #noteUnreadable(
     reads: readonly { name: string; topics: readonly string[]; gone: readonly string[] }[],
     rangeOf: ReadonlyMap<string, readonly PartitionRange[] | Error>,
   ): void {
-    const now = new Map<string, string>();
+    const looked = new Set([...rangeOf.keys(), ...reads.flatMap((read) => read.gone)]);
+    const now = new Map([...this.#unreadable].filter(([topic]) => !looked.has(topic)));
     for (const read of reads) for (const topic of read.gone) now.set(topic, "topic deleted");
     for (const [topic, range] of rangeOf) {
       if (range instanceof Error)
@@ -608,8 +615,7 @@ export class SinkLagReader {
       );
     }
     for (const topic of this.#unreadable.keys()) {
-      if (!now.has(topic) && rangeOf.has(topic))
-        this.#logger?.info({ topic }, "lag of a topic is read again");
+      if (!now.has(topic)) this.#logger?.info({ topic }, "lag of a topic is read again");
     }
     this.#unreadable = now;
   }
