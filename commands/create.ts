@@ -30,7 +30,7 @@ const Args = z
 
 export const create = defineCommand({
   name: "create",
-  summary: "Ask to create a connector (validated, needs approval).",
+  summary: "Ask to create a connector (validated, approved).",
   details:
     "Ask to create a connector: the plugin must be one the worker has (close matches are offered), Connect validates the config, and a sink created RUNNING says how many records it will read and from where. --stopped or --paused create it in that state (initial_state, KIP-980, Connect 3.7+). Secrets take a config-provider reference.",
   examples: [

@@ -100,7 +100,10 @@ describe("answers that help: help, refusals that name what is wrong, one glob di
     const answer = await run(`stop ${names[0]}`);
     assert.equal(answer.outcome, "refused");
     assert.match(answer.summary, /--reason is required: it is shown to the approver and kept in the audit/);
-    assert.match(answer.summary, /Usage: `stop <connector> --reason "WHY"`/);
+    assert.match(
+      answer.summary,
+      /Usage: `stop <connector> \[--exact\] \[--from TIME\] \[--until TIME\] \[--for DURATION\] --reason "WHY"`/,
+    );
     assert.doesNotMatch(answer.summary, /Invalid input|\[--reason/);
     assert.match((await run("deny prod-1")).summary, /--reason is required: it is told to the requester/);
   });
