@@ -1,6 +1,6 @@
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
-import type { Identities } from "../src/core/identity.js";
+import { type Identities, identityOf } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import type { ApprovalPolicy } from "./approval-policy.js";
@@ -19,6 +19,8 @@ import { accountBar, type RequestPerson, verdictOf, whyNoLonger } from "./rechec
 export interface ApprovalNotifier {
   /** A request was made, decided, expired, cancelled, started or finished. */
   changed(request: ApprovalRequest): Promise<void>;
+  /** Where people see and decide the request (a Slack message's permalink), or undefined where there is none. */
+  linkOf?(id: string): Promise<string | undefined>;
 }
 
 /** What the lifecycle asks of the queue: each request is a job with the request's id (approval-queue.ts). */
@@ -121,7 +123,13 @@ export class ApprovalLifecycle {
     const { store, jobs, expiryMs } = this.#options;
     const now = this.#options.now();
     const policy = this.#options.policyFor(input.cluster);
-    const needed = policy.required.has(input.command) ? policy.approvers : 0;
+    // An agent's request is a proposal: a person decides it, whatever the policy says for people.
+    const proposal = identityOf(this.#options.identities, input.requester.source)?.proposeOnly === true;
+    const needed = proposal
+      ? Math.max(1, policy.approvers)
+      : policy.required.has(input.command)
+        ? policy.approvers
+        : 0;
     const { preview, previewOffsets, ...fields } = input;
     const request: ApprovalRequest = {
       ...fields,
@@ -129,6 +137,7 @@ export class ApprovalLifecycle {
       ...(previewOffsets === undefined ? {} : { previewOffsets: [...previewOffsets] }),
       id: await store.nextId(input.cluster),
       requester: { ...input.requester },
+      ...(proposal ? { proposal: true } : {}),
       state: needed === 0 ? "approved" : "pending",
       approversNeeded: needed,
       approvedBy: [],
@@ -186,6 +195,9 @@ export class ApprovalLifecycle {
     const expired = (r: ApprovalRequest) => Date.parse(r.expiresAt) <= this.#options.now().getTime();
     const expiredRefusal = `${id} expired at ${request.expiresAt.slice(11, 16)} UTC; ask again if it is still needed.`;
     if (request.state === "pending" && expired(request)) return { ok: false, refusal: expiredRefusal };
+    if (identityOf(this.#options.identities, decider.source)?.proposeOnly === true) {
+      return { ok: false, request, refusal: `An agent cannot ${decision} ${id}: a person decides it.` };
+    }
     if (decision === "approve" && request.requester.id === decider.id) {
       return { ok: false, refusal: `You asked for ${id} yourself: another approver must approve it.` };
     }

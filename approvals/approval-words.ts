@@ -13,7 +13,7 @@ import type { Lost } from "./recheck-people.js";
 export function approvalMessage(request: ApprovalRequest): Reply {
   const title = `${request.command} ${request.connector} on ${request.cluster}`;
   const fields: [string, string][] = [
-    ["Requested by", request.requester.name],
+    [request.proposal ? "Proposed by" : "Requested by", request.requester.name],
     ["Request", request.id],
     ["Reason", request.reason],
   ];

@@ -44,7 +44,7 @@ export async function askForApproval(
   const text =
     request.state === "approved"
       ? `${actor.name} asked to ${what} on ${cluster.name}: no approval is needed there, so request ${request.id} runs now.`
-      : `${actor.name} asks to ${what} on ${cluster.name}: request ${request.id}, waiting for ${request.approversNeeded === 1 ? "an approver" : `${request.approversNeeded} approvers`} until ${request.expiresAt.slice(11, 16)} UTC.`;
+      : `${actor.name} ${request.proposal ? "proposes" : "asks"} to ${what} on ${cluster.name}: request ${request.id}, waiting for ${request.approversNeeded === 1 ? "an approver" : `${request.approversNeeded} approvers`} until ${request.expiresAt.slice(11, 16)} UTC.`;
   return {
     ...reply(
       text,

@@ -21,6 +21,7 @@ export const offsetsRestore = defineCommand({
   }),
   role: "operator",
   risk: "destructive",
+  proposes: true,
   async run(context, args) {
     const { cluster, requestId, approvals } = context;
     const earlier = await approvals.get(args.request);

@@ -11,6 +11,7 @@ export const stop = defineCommand({
   ...oneConnectorWithReason,
   role: "operator",
   risk: "destructive",
+  proposes: true,
   async run(context, { connector, reason }) {
     const status = await context.cluster.connect.status(connector, { requestId: context.requestId });
     const running = status.tasks.filter((task) => task.state === "RUNNING").length;

@@ -11,7 +11,13 @@ import { cutText } from "../core/cut-text.js";
 import { redactDeep } from "../core/redact.js";
 import { GroupUnreadable, type UserGroupDirectory } from "../core/roles.js";
 import type { Metrics } from "../ops/metrics.js";
-import { closeServer, portOf, serveOperations, startOperationsServer } from "../ops/operations-endpoints.js";
+import {
+  closeServer,
+  type HttpRoute,
+  portOf,
+  serveOperations,
+  startOperationsServer,
+} from "../ops/operations-endpoints.js";
 import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
@@ -67,6 +73,8 @@ export interface SlackAdapterOptions {
   readonly port: number;
   readonly command?: string;
   readonly log?: (message: string) => void;
+  /** Further paths served on the same port, before Slack's (MCP's `/mcp`); each answers its own requests. */
+  readonly routes?: readonly HttpRoute[];
 }
 
 export interface RunningSlackAdapter {
@@ -241,7 +249,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
 
   if (receiver instanceof SocketModeReceiver) {
     // Socket Mode needs no HTTP server for Slack; the operations endpoints get one of their own on the port.
-    const operations = await startOperationsServer(app.operations, options.port);
+    const operations = await startOperationsServer(app.operations, options.port, options.routes);
     await bolt.start();
     log(`Slack: connected in Socket Mode; /healthz, /readyz and /metrics on ${operations.url}`);
     let socketOpen = true;
@@ -271,6 +279,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       response.writeHead(503, { "retry-after": "1" }).end("Shutting down");
       return;
     }
+    if (options.routes?.some((route) => route(request, response))) return;
     const declared = Number(request.headers["content-length"]);
     if (declared > maxSlackBodyBytes) {
       app.logger.warn(
