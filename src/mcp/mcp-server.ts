@@ -9,9 +9,11 @@ import {
 import { z } from "zod";
 import { type ApprovalRequest, openStates } from "../../approvals/approval-store.js";
 import { approvalMessage, outcomeReply } from "../../approvals/approval-words.js";
-import type { App } from "../app.js";
+import type { Approvals } from "../../approvals/approvals.js";
 import type { AgentConfig } from "../config.js";
+import type { AuditLog } from "../core/audit-log.js";
 import type { Actor } from "../core/command-spec.js";
+import type { Dispatcher } from "../core/dispatcher.js";
 import { type Identities, roleThrough } from "../core/identity.js";
 import { redactDeep, redactText } from "../core/redact.js";
 import type { Reply } from "../core/reply.js";
@@ -20,8 +22,13 @@ import { renderText } from "../shell/render-text.js";
 import type { AgentLimits, LimitRefusal } from "./agent-limits.js";
 import { rawArgsOf, toolName, toolsOf } from "./mcp-tools.js";
 
-/** What the MCP server uses of the app. */
-export type McpHost = Pick<App, "dispatcher" | "approvals" | "audit" | "approvalLink">;
+/** What the MCP server uses of the app (`App` has it all; the fast tests pass fakes of our own ports). */
+export interface McpHost {
+  readonly dispatcher: Pick<Dispatcher, "commands" | "dispatch">;
+  readonly approvals: Pick<Approvals, "get" | "awaitOutcome">;
+  readonly audit: Pick<AuditLog, "append">;
+  approvalLink(id: string): Promise<string | undefined>;
+}
 
 export interface McpServerOptions {
   readonly host: McpHost;
