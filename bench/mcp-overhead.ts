@@ -19,18 +19,13 @@ import { runOnce } from "../src/shell/shell.js";
 import { testRedis } from "../test/support/redis-prefix.js";
 import { createTopicWithMessages, eventually, testKafka, uniqueName } from "../test/support/test-bed-env.js";
 
-/** One round: the median milliseconds of a call each way, over the round's interleaved calls. */
+/** One round: each interleaved call's milliseconds, each way. */
 export interface McpRound {
-  readonly shellMs: number;
-  readonly mcpMs: number;
+  readonly shellMs: readonly number[];
+  readonly mcpMs: readonly number[];
 }
 
 const token = "bench-agent-token-0123456789abcdef0123456789";
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 export async function measureMcpOverhead(
   bed: { connectUrl: string; bootstrapServers: string },
@@ -103,7 +98,7 @@ clusters:
         shellMs.push(await shell());
         mcpMs.push(await mcp());
       }
-      rounds.push({ shellMs: median(shellMs), mcpMs: median(mcpMs) });
+      rounds.push({ shellMs, mcpMs });
     }
     return rounds;
   } finally {

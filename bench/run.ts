@@ -353,7 +353,10 @@ try {
   await record("lag");
 
   if (wanted("mcp")) {
-    const rounds = await measureMcpOverhead(addresses, { rounds: 3, calls: 100 });
+    const rounds = (await measureMcpOverhead(addresses, { rounds: 3, calls: 100 })).map((round) => ({
+      shellMs: median(round.shellMs),
+      mcpMs: median(round.mcpMs),
+    }));
     summary.push(
       ratioRow(
         "a read tool over MCP (Streamable HTTP): `status`, median per call",

@@ -5,7 +5,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { commands } from "../../commands/registry.js";
-import type { AgentConfig } from "../../src/config.js";
+import { type AgentConfig, loadConfig } from "../../src/config.js";
 import type { ConnectorOverview } from "../../src/connect/connect-client.js";
 import { defineCommand, flag, positional } from "../../src/core/command-spec.js";
 import { reply } from "../../src/core/reply.js";
@@ -114,5 +114,55 @@ describe("MCP tools come from the command registry", () => {
     })) as CallToolResult;
     assert.equal((last.structuredContent as { nextCursor?: string }).nextCursor, undefined);
     assert.match(text(last), /conn-04999/);
+  });
+});
+
+describe("agents in the config file", () => {
+  const file = (agents: string) => () =>
+    `
+agents:
+${agents}
+clusters:
+  - name: prod
+    connect: { url: "http://127.0.0.1:1" }
+    kafka: { brokers: ["127.0.0.1:2"] }
+`;
+  const long = "x".repeat(40);
+  const load = (agents: string, env: Record<string, string> = {}) =>
+    loadConfig({ CONFIG_FILE: "/agents.yaml", ...env }, file(agents));
+
+  test("each agent's token, roles and limits are read; a wrong one stops the bot saying which and how to fix it", () => {
+    const [agent] = load(
+      "  - { name: claude-ops, tokenEnv: T1, roles: [{ cluster: prod, role: operator }] }",
+      {
+        T1: long,
+      },
+    ).agents;
+    assert.deepEqual(agent, {
+      name: "claude-ops",
+      token: long,
+      roles: { prod: "operator" },
+      limits: { callsPerMinute: 60, openProposals: 3 },
+    });
+    assert.throws(
+      () => load("  - { name: a, tokenEnv: T1 }"),
+      /Agent "a": tokenEnv names T1, but that variable is not set/,
+    );
+    assert.throws(
+      () => load("  - { name: a, tokenEnv: T1 }", { T1: "short" }),
+      /has 5 characters; use at least 32/,
+    );
+    assert.throws(
+      () => load("  - { name: a, tokenEnv: T1 }\n  - { name: b, tokenEnv: T2 }", { T1: long, T2: long }),
+      /Agent "b": its token is another agent's/,
+    );
+    assert.throws(
+      () => load("  - { name: a, tokenEnv: T1, roles: [{ cluster: staging, role: viewer }] }", { T1: long }),
+      /roles names cluster "staging", which is not configured \(prod\)/,
+    );
+    assert.throws(
+      () => load("  - { name: a, tokenEnv: T1, roles: [{ cluster: prod, role: approver }] }", { T1: long }),
+      /expected one of "viewer"\|"operator"\n {2}→ at agents\[0\]\.roles\[0\]\.role/,
+    );
   });
 });
