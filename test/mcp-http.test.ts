@@ -134,7 +134,15 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
       client,
       slack: { botToken, signingSecret },
       port: 0,
-      routes: [mcpHttpRoute({ app, agents: config.agents, identities })],
+      // The per-minute count reads this clock: half past a minute, for the whole file.
+      routes: [
+        mcpHttpRoute({
+          app,
+          agents: config.agents,
+          identities,
+          now: () => Date.parse("2026-12-07T12:00:30Z"),
+        }),
+      ],
     });
     mcpUrl = new URL("/mcp", slack.operationsUrl);
   });
@@ -164,11 +172,24 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
       assert.equal(error.code, 401);
       return true;
     });
-    const audited = await app.audit.query({ actorId: "unknown", limit: 10 });
-    assert.ok(audited.filter((e) => e.errorCode === "UNAUTHENTICATED").length >= 3, JSON.stringify(audited));
-    assert.deepEqual(
-      new Set(audited.map((e) => e.detail)),
-      new Set(["no bearer token", "a token no agent has"]),
+    const first = await app.audit.query({ actorId: "unknown", limit: 10 });
+    assert.deepEqual(first.map((e) => [e.errorCode, e.detail]).reverse(), [
+      ["UNAUTHENTICATED", "no bearer token"],
+      ["UNAUTHENTICATED", "a token no agent has"],
+      ["UNAUTHENTICATED", "a token no agent has"],
+    ]);
+    // A stream of bad tokens: every one is answered 401, ten a minute are audited, and one more says so.
+    const flood = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(mcpUrl, { method: "POST", headers: { ...headers, authorization: "Bearer guess" }, body }),
+      ),
+    );
+    assert.deepEqual(new Set(flood.map((r) => r.status)), new Set([401]));
+    const audited = await app.audit.query({ actorId: "unknown", limit: 100 });
+    assert.equal(audited.length, 11);
+    assert.match(
+      audited[0]?.detail ?? "",
+      /over 10 refused this minute: the rest of the minute's are not audited one by one/,
     );
   });
 
@@ -277,7 +298,7 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
     });
     assert.equal(clicked.status, 200);
 
-    const outcome = await call(agent, "wait_for_outcome", { id: request.id, timeout_seconds: 120 });
+    const outcome = await call(agent, "wait_for_outcome", { id: request.id, timeout_seconds: 50 });
     const done = requestOf(outcome);
     assert.equal(done.state, "succeeded", text(outcome));
     assert.deepEqual(
@@ -326,9 +347,9 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
     const over = answers[3] ?? assert.fail();
     assert.match(
       text(over),
-      /may make 3 calls a minute and this is call 4 this minute\. Retry after \d+ s \(\d\d:\d\d:00 UTC\)/,
+      /may make 3 calls a minute and this is call 4 this minute\. Retry after 30 s \(12:01:00 UTC\)/,
     );
-    assert.ok(Number(structured(over).retryAfterSeconds) <= 60);
+    assert.equal(structured(over).retryAfterSeconds, 30);
     const audited = await app.audit.query({ actorId: "agent:reader-bot", limit: 10 });
     assert.equal(audited[0]?.errorCode, "RATE_LIMITED");
   });

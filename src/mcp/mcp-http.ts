@@ -12,6 +12,12 @@ import { createMcpServer, type McpHost } from "./mcp-server.js";
 /** The path MCP clients POST to (Streamable HTTP, MCP spec 2025-11-25 "Transports"). */
 export const mcpPath = "/mcp";
 
+/**
+ * Refused calls audited one by one each minute, per process; the next says that more are not, and the rest of the
+ * minute's are only answered: a stream of bad tokens cannot grow the audit trail (kept forever) without bound.
+ */
+const auditedRefusalsPerMinute = 10;
+
 /** Larger than any tool call the bot takes (a command line is at most 2,000 characters); bigger is 413, unread. */
 const maxBodyBytes = 256 * 1024;
 
@@ -37,9 +43,22 @@ export function mcpHttpRoute(options: McpHttpOptions): HttpRoute {
     recent: (limit) => app.approvals.recent(limit),
     now: options.now ?? Date.now,
   });
+  const now = options.now ?? Date.now;
+  const refusals = { minute: 0, count: 0 };
+  /** Whether this refusal is audited, and whether it is the one that says the rest of the minute's are not. */
+  const auditRefusal = (): "one" | "last" | "none" => {
+    const minute = Math.floor(now() / 60_000);
+    if (minute !== refusals.minute) Object.assign(refusals, { minute, count: 0 });
+    refusals.count++;
+    return refusals.count <= auditedRefusalsPerMinute
+      ? "one"
+      : refusals.count === auditedRefusalsPerMinute + 1
+        ? "last"
+        : "none";
+  };
   return (request, response) => {
     if ((request.url ?? "/").split("?")[0] !== mcpPath) return false;
-    void serve(options, limits, request, response).catch(() => {
+    void serve(options, limits, auditRefusal, request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
       response.end("MCP request failed inside the bot\n");
     });
@@ -50,12 +69,15 @@ export function mcpHttpRoute(options: McpHttpOptions): HttpRoute {
 async function serve(
   options: McpHttpOptions,
   limits: AgentLimits,
+  auditRefusal: () => "one" | "last" | "none",
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
   const presented = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
   const agent = presented === undefined ? undefined : agentOfToken(options.agents, presented);
-  if (agent === undefined) {
+  const audit = agent === undefined ? auditRefusal() : "none";
+  if (agent === undefined && audit !== "none") {
+    const why = presented === undefined ? "no bearer token" : "a token no agent has";
     await options.app.audit.append({
       actorId: "unknown",
       actorName: "unknown agent",
@@ -64,10 +86,15 @@ async function serve(
       args: `${request.method ?? "?"} ${mcpPath}`,
       outcome: "refused",
       errorCode: "UNAUTHENTICATED",
-      detail: presented === undefined ? "no bearer token" : "a token no agent has",
+      detail:
+        audit === "one"
+          ? why
+          : `${why}; over ${auditedRefusalsPerMinute} refused this minute: the rest of the minute's are not audited one by one`,
       durationMs: 0,
       requestId: randomUUID(),
     });
+  }
+  if (agent === undefined) {
     response
       .writeHead(401, {
         "content-type": "application/json",

@@ -13,6 +13,7 @@ import type { Approvals } from "../../approvals/approvals.js";
 import type { AgentConfig } from "../config.js";
 import type { AuditLog } from "../core/audit-log.js";
 import type { Actor } from "../core/command-spec.js";
+import { cutText } from "../core/cut-text.js";
 import type { Dispatcher } from "../core/dispatcher.js";
 import { type Identities, roleThrough } from "../core/identity.js";
 import { redactDeep, redactText } from "../core/redact.js";
@@ -46,7 +47,7 @@ const RequestId = z.string().regex(/^[a-z0-9][a-z0-9-]{2,80}$/, "a request id su
 /** `approval_status` takes only the id; `wait_for_outcome` also how long to wait. */
 const WaitArgs = z.strictObject({
   id: RequestId,
-  timeout_seconds: z.number().int().min(1).max(300).default(60),
+  timeout_seconds: z.number().int().min(1).max(300).default(45),
 });
 
 /** The two tools of the approval engine itself: an agent follows what it proposed, never decides it. */
@@ -67,12 +68,12 @@ const followTools: Tool[] = [
     name: "wait_for_outcome",
     title: "wait for outcome",
     description:
-      "Waits (at most timeout_seconds, default 60, at most 300) until an approval request has ended, then says how: done with the real before → after, failed, denied, expired or cancelled. Still open after the wait: says so; call again.",
+      "Waits (at most timeout_seconds, default 45, at most 300) until an approval request has ended, then says how: done with the real before → after, failed, denied, expired or cancelled. Still open after the wait: says so; call again. Keep timeout_seconds below your client's own request timeout (60 s by default in the MCP SDKs).",
     inputSchema: {
       type: "object",
       properties: {
         id: { type: "string", description: "the request id" },
-        timeout_seconds: { type: "integer", minimum: 1, maximum: 300, default: 60 },
+        timeout_seconds: { type: "integer", minimum: 1, maximum: 300, default: 45 },
       },
       required: ["id"],
     },
@@ -113,18 +114,17 @@ async function call(
   const { host, actor, agent } = options;
   const requestId = randomUUID();
   const started = performance.now();
-  const audited = async (
-    command: string,
-    outcome: "refused" | "succeeded",
-    detail?: string,
-    errorCode?: string,
-  ) => {
+  const follows = name === "approval_status" || name === "wait_for_outcome";
+  const command = host.dispatcher.commands.find((candidate) => toolName(candidate) === name);
+  // What the audit files the call under: never the caller's free text as a command name.
+  const known = follows ? name.replace("_", " ") : (command?.name ?? "(unknown)");
+  const audited = async (outcome: "refused" | "succeeded", detail?: string, errorCode?: string) => {
     await host.audit.append({
       actorId: actor.id,
       actorName: actor.name,
       source: actor.source,
-      command,
-      args: redactText(`${name} ${JSON.stringify(args ?? {})}`).slice(0, 500),
+      command: known,
+      args: cutText(redactText(`${name} ${JSON.stringify(args ?? {})}`), 500),
       outcome,
       ...(detail === undefined ? {} : { detail }),
       ...(errorCode === undefined ? {} : { errorCode }),
@@ -133,26 +133,25 @@ async function call(
     });
   };
   const refuseOver = async (refusal: LimitRefusal): Promise<CallToolResult> => {
-    await audited(name.replaceAll("_", " "), "refused", refusal.text, "RATE_LIMITED");
+    await audited("refused", refusal.text, "RATE_LIMITED");
     return refused(refusal.text, { limit: refusal.limit, retryAfterSeconds: refusal.retryAfterSeconds });
   };
   if (agent !== undefined) {
     const over = await agent.limits.call(agent.config);
     if (over !== undefined) return refuseOver(over);
   }
-  if (name === "approval_status" || name === "wait_for_outcome") {
+  if (follows) {
     const result = await follow(options, name, args);
-    await audited(name.replace("_", " "), result.isError === true ? "refused" : "succeeded");
+    await audited(result.isError === true ? "refused" : "succeeded");
     return result;
   }
-  const command = host.dispatcher.commands.find((candidate) => toolName(candidate) === name);
   if (command === undefined) {
-    await audited("(unknown)", "refused", `no tool ${name}`, "USAGE");
-    return refused(`There is no tool ${name}: tools/list names them.`);
+    await audited("refused", `no tool ${cutText(name, 80)}`, "USAGE");
+    return refused(`There is no tool ${cutText(name, 80)}: tools/list names them.`);
   }
   const read = rawArgsOf(args);
   if ("error" in read) {
-    await audited(command.name, "refused", read.error, "USAGE");
+    await audited("refused", read.error, "USAGE");
     return refused(read.error);
   }
   if (command.proposes && agent !== undefined) {
