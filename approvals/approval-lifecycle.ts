@@ -1,5 +1,6 @@
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import { formatDuration } from "../src/core/duration.js";
 import { type Identities, identityOf } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
 import { timeLimit } from "../src/core/time-limit.js";
@@ -13,7 +14,9 @@ import {
   type Operation,
 } from "./approval-store.js";
 import { lostWords, requesterGoneOutcome, setBackDetail, unconfirmedOutcome } from "./approval-words.js";
+import { backToPeople, ruleVerdict } from "./auto-approval.js";
 import { accountBar, type RequestPerson, verdictOf, whyNoLonger } from "./recheck-people.js";
+import type { Reminder, ReminderKind } from "./reminder.js";
 
 /** Where people hear about a request: the Slack adapter posts and updates messages, the shell prints. */
 export interface ApprovalNotifier {
@@ -21,6 +24,11 @@ export interface ApprovalNotifier {
   changed(request: ApprovalRequest): Promise<void>;
   /** Where people see and decide the request (a Slack message's permalink), or undefined where there is none. */
   linkOf?(id: string): Promise<string | undefined>;
+  /**
+   * A waiting request is brought up again (`reminderWords` say what): in its thread, naming `reminder.approvers`;
+   * an escalation also reaches `escalateTo` (a channel: posted there; a user group: named in the thread).
+   */
+  remind?(request: ApprovalRequest, reminder: Reminder): Promise<void>;
 }
 
 /** What the lifecycle asks of the queue: each request is a job with the request's id (approval-queue.ts). */
@@ -31,6 +39,11 @@ export interface ApprovalJobs {
   promote(id: string): Promise<void>;
   /** Removes the job: the request ended before it ran, or was never stored. */
   remove(id: string): Promise<void>;
+  /**
+   * Adds a reminder of the request, due in `delayMs`; `round` tells apart the waits of one request (it may wait
+   * again after a set-back), so each wait is reminded of once, however many processes run.
+   */
+  remind(id: string, kind: Exclude<ReminderKind, "nudge">, delayMs: number, round: number): Promise<void>;
 }
 
 export interface NewRequest {
@@ -91,6 +104,9 @@ export type Recheck =
 /** Who decided when the cluster's policy needs nobody. */
 const policyDecider = { id: "policy", name: "policy (no approval needed on this cluster)" };
 
+/** Who decided when an auto-approval rule approved: the rule, by name (the audit files the approval under it). */
+const ruleDecider = (rule: string) => ({ id: `rule:${rule}`, name: `rule ${rule}` });
+
 const outcomeOf: Readonly<Record<ApprovalRequest["state"], AuditRecord["outcome"]>> = {
   pending: "requested",
   approved: "approved",
@@ -123,13 +139,18 @@ export class ApprovalLifecycle {
     const { store, jobs, expiryMs } = this.#options;
     const now = this.#options.now();
     const policy = this.#options.policyFor(input.cluster);
-    // An agent's request is a proposal: a person decides it, whatever the policy says for people.
+    // An agent's request is a proposal: a person decides it, whatever the policy (or its rules) says for people.
     const proposal = identityOf(this.#options.identities, input.requester.source)?.proposeOnly === true;
     const needed = proposal
       ? Math.max(1, policy.approvers)
       : policy.required.has(input.command)
         ? policy.approvers
         : 0;
+    // A rule approves in a person's place only within what it states, on the plan as previewed now; the
+    // resolved plan is judged again when the change runs (execute-approval.ts).
+    const byRule =
+      needed === 0 || proposal ? undefined : ruleVerdict(policy.autoApprove ?? [], input, input.preview);
+    const ruled = byRule?.approves === true ? byRule.rule : undefined;
     const { preview, previewOffsets, ...fields } = input;
     const request: ApprovalRequest = {
       ...fields,
@@ -138,12 +159,16 @@ export class ApprovalLifecycle {
       id: await store.nextId(input.cluster),
       requester: { ...input.requester },
       ...(proposal ? { proposal: true } : {}),
-      state: needed === 0 ? "approved" : "pending",
+      state: needed === 0 || ruled !== undefined ? "approved" : "pending",
       approversNeeded: needed,
       approvedBy: [],
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + expiryMs).toISOString(),
       ...(needed === 0 ? { decidedBy: policyDecider, decidedAt: now.toISOString() } : {}),
+      ...(ruled === undefined
+        ? {}
+        : { approvedByRule: ruled, decidedBy: ruleDecider(ruled), decidedAt: now.toISOString() }),
+      ...(byRule?.approves === false && byRule.why !== undefined ? { ruleDeclined: byRule.why } : {}),
     };
     // The job first: a crash before the request is stored leaves a job that finds nothing, never a request
     // that no job will ever expire or run.
@@ -153,9 +178,111 @@ export class ApprovalLifecycle {
       await jobs.remove(request.id);
       return { ok: false, refusal: await this.#openRefusal(input.connector, open.openId) };
     }
-    if (needed === 0) await jobs.promote(request.id);
+    if (request.state === "approved") await jobs.promote(request.id);
+    else await this.#scheduleReminders(request, now);
     await this.announce(request);
     return { ok: true, request };
+  }
+
+  /** The policy's reminder and escalation of a wait that starts `from` (asked, or sent back to people). */
+  async #scheduleReminders(request: ApprovalRequest, from: Date): Promise<void> {
+    const policy = this.#options.policyFor(request.cluster);
+    const round = from.getTime();
+    const waitMs = Date.parse(request.expiresAt) - round;
+    // A reminder due after the request expires would find it expired: none is added.
+    if (policy.remindAfterMs !== undefined && policy.remindAfterMs < waitMs)
+      await this.#options.jobs.remind(request.id, "reminder", policy.remindAfterMs, round);
+    if (policy.escalateAfterMs !== undefined && policy.escalateAfterMs < waitMs)
+      await this.#options.jobs.remind(request.id, "escalation", policy.escalateAfterMs, round);
+  }
+
+  /**
+   * Brings a request up again, if it still waits: tells the notifier (who may approve it, how long it waited) and
+   * audits it under the bot. A reminder of an earlier wait (the request was decided, or waits again since) does
+   * nothing.
+   */
+  async remind(id: string, kind: Exclude<ReminderKind, "nudge">, round: number): Promise<void> {
+    const request = await this.#options.store.get(id);
+    if (request === undefined || request.state !== "pending") return;
+    const now = this.#options.now().getTime();
+    if (Date.parse(request.expiresAt) <= now || this.#waitStartedAt(request) !== round) return;
+    await this.#bringUp(request, kind);
+  }
+
+  /**
+   * The requester's nudge: brings the request up again at once, naming its approvers, at most once per the
+   * policy's reminder interval (10 minutes without one). Refused, saying when the next may be, before then.
+   */
+  async nudge(id: string, actor: { readonly id: string }): Promise<Decision> {
+    const { store } = this.#options;
+    const request = await store.get(id);
+    if (request === undefined) return { ok: false, refusal: `There is no request ${id}.` };
+    if (request.requester.id !== actor.id)
+      return { ok: false, request, refusal: `Only ${request.requester.name}, who asked, can nudge ${id}.` };
+    const everyMs = this.#options.policyFor(request.cluster).remindAfterMs ?? 10 * 60_000;
+    const at = this.#options.now();
+    const last = request.nudgedAt === undefined ? undefined : Date.parse(request.nudgedAt);
+    const nextAt = (from: number) => new Date(from + everyMs).toISOString().slice(11, 19);
+    const result = await store.transition(id, ["pending"], (r) => {
+      const previous = r.nudgedAt === undefined ? undefined : Date.parse(r.nudgedAt);
+      if (previous !== undefined && at.getTime() - previous < everyMs) return undefined;
+      return { ...r, nudgedAt: at.toISOString() };
+    });
+    if (!result.ok || result.request === undefined) {
+      const standing = result.request;
+      if (standing?.state === "pending") {
+        const since =
+          standing.nudgedAt === undefined ? (last ?? at.getTime()) : Date.parse(standing.nudgedAt);
+        return {
+          ok: false,
+          request,
+          refusal: `${id} was nudged at ${new Date(since).toISOString().slice(11, 19)} UTC; the next nudge may be from ${nextAt(since)} UTC (once every ${formatDuration(everyMs)}).`,
+        };
+      }
+      return { ok: false, request, refusal: alreadyDecided(id, standing) };
+    }
+    await this.#bringUp(result.request, "nudge");
+    return { ok: true, request: result.request };
+  }
+
+  /** When the request's current wait began: asked, or sent back to people since. */
+  #waitStartedAt(request: ApprovalRequest): number {
+    const since = [request.createdAt, request.ruleWithdrawn?.at, request.setBacks?.at(-1)?.at].filter(
+      (at): at is string => at !== undefined,
+    );
+    return Math.max(...since.map((at) => Date.parse(at)));
+  }
+
+  async #bringUp(request: ApprovalRequest, kind: ReminderKind): Promise<void> {
+    const policy = this.#options.policyFor(request.cluster);
+    const holders =
+      identityOf(this.#options.identities, request.requester.source)?.holdersOf?.(
+        request.cluster,
+        request.connector,
+        "approver",
+      ) ?? [];
+    const done = new Set([request.requester.id, ...request.approvedBy.map((person) => person.id)]);
+    const reminder: Reminder = {
+      kind,
+      approvers: holders.filter((holder) => holder.kind === "group" || !done.has(holder.id)),
+      waitedMs: this.#options.now().getTime() - Date.parse(request.createdAt),
+      ...(kind === "escalation" && policy.escalateTo !== undefined ? { escalateTo: policy.escalateTo } : {}),
+    };
+    const actor = kind === "nudge" ? request.requester : { id: "connect-ops", name: "connect-ops" };
+    await this.#options.audit.append({
+      actorId: actor.id,
+      actorName: actor.name,
+      source: kind === "nudge" ? (request.requester.source ?? "system") : "system",
+      cluster: request.cluster,
+      connector: request.connector,
+      command: `${kind} (${request.id})`,
+      args: request.reason,
+      outcome: "succeeded",
+      detail: `${kind} after ${formatDuration(reminder.waitedMs)}, naming ${reminder.approvers.map((p) => p.id).join(", ") || "no approver (none configured for this connector)"}${reminder.escalateTo === undefined ? "" : `; escalated to ${reminder.escalateTo}`}`,
+      durationMs: reminder.waitedMs,
+      requestId: request.requestId,
+    });
+    await this.#options.notifier?.remind?.(request, reminder).catch(() => undefined);
   }
 
   async #openRefusal(connector: string, openId: string): Promise<string> {
@@ -247,14 +374,28 @@ export class ApprovalLifecycle {
   async recheck(request: ApprovalRequest, startBy: Date): Promise<Recheck> {
     const { identities, store, now } = this.#options;
     if (request.state !== "approved" || request.step !== undefined) return { kind: "runs" };
+    if (request.approvedByRule !== undefined) {
+      // The rule as configured now, on the plan as approved: a rule removed or narrowed approves no more.
+      const why = this.ruleStillApproves(request);
+      if (why !== undefined) {
+        const settled = await this.withdrawRule(request, why, ["approved"]);
+        return settled === undefined ? { kind: "runs" } : { kind: "settled", request: settled };
+      }
+    }
     let verdict: ReturnType<typeof verdictOf>;
     try {
-      const requester = await whyNoLonger(identities, request.requester, request.cluster, "requester");
+      const requester = await whyNoLonger(
+        identities,
+        request.requester,
+        request.cluster,
+        "requester",
+        request.connector,
+      );
       const approvals =
         requester === undefined
           ? await Promise.all(
               request.approvedBy.map((person) =>
-                whyNoLonger(identities, person, request.cluster, "approver"),
+                whyNoLonger(identities, person, request.cluster, "approver", request.connector),
               ),
             )
           : [];
@@ -300,8 +441,46 @@ export class ApprovalLifecycle {
     });
     if (!setBack.ok || setBack.request === undefined) return { kind: "runs" };
     await this.#record(setBack.request, "refused", setBackDetail(setBack.request), "APPROVAL_WITHDRAWN");
+    await this.#scheduleReminders(setBack.request, at);
     await this.#tell(setBack.request);
     return { kind: "settled", request: setBack.request };
+  }
+
+  /**
+   * For a request a rule approved, on its resolved plan (the moves saved at step "resolved"): why the cluster's
+   * rules no longer approve it, or undefined when the same rule still does.
+   */
+  ruleStillApproves(request: ApprovalRequest): string | undefined {
+    const moves = request.resolved?.moves ?? request.preview;
+    const verdict = ruleVerdict(this.#options.policyFor(request.cluster).autoApprove ?? [], request, moves);
+    if (verdict.approves && verdict.rule === request.approvedByRule) return undefined;
+    return verdict.approves
+      ? `rule ${request.approvedByRule ?? "?"} no longer applies to it`
+      : (verdict.why ?? `rule ${request.approvedByRule ?? "?"} no longer applies to it`);
+  }
+
+  /**
+   * Sends a request a rule approved back to people, saying why (`backToPeople`): from `approved` before its run, or
+   * from `executing` once its resolved plan grew past the rule's bound (the run has put the connector back). Audited
+   * under the bot as `RULE_WITHDRAWN`, and told. Undefined when the request had moved on meanwhile.
+   */
+  async withdrawRule(
+    request: ApprovalRequest,
+    why: string,
+    from: readonly ("approved" | "executing")[],
+    executor?: string,
+  ): Promise<ApprovalRequest | undefined> {
+    const at = this.#options.now();
+    const back = await this.#options.store.transition(request.id, from, (r) =>
+      executor !== undefined && r.executor !== executor
+        ? undefined
+        : backToPeople(r, why, at, this.#options.expiryMs),
+    );
+    if (!back.ok || back.request === undefined) return undefined;
+    await this.#record(back.request, "refused", `back to waiting for people: ${why}`, "RULE_WITHDRAWN");
+    await this.#scheduleReminders(back.request, at);
+    await this.#tell(back.request);
+    return back.request;
   }
 
   /** Ends an approved request unrun, audited under `errorCode` and told. */

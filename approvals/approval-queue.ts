@@ -44,7 +44,12 @@ export interface ExecutionClients {
   readonly lag: SinkOffsetsReader;
 }
 
-const JobData = z.object({ id: z.string() });
+const JobData = z.object({
+  id: z.string(),
+  /** A reminder's job: which, and of which wait (its start, epoch ms); absent for the request's own job. */
+  reminder: z.enum(["reminder", "escalation"]).optional(),
+  round: z.number().optional(),
+});
 
 const queueName = "approvals";
 const jobOptions = {
@@ -77,6 +82,15 @@ export class ApprovalQueue implements ApprovalJobs {
 
   async add(id: string, delayMs: number): Promise<void> {
     await this.#queue.add("approval", { id }, { jobId: id, delay: Math.max(0, delayMs), ...jobOptions });
+  }
+
+  async remind(id: string, kind: "reminder" | "escalation", delayMs: number, round: number): Promise<void> {
+    // Its own job id: added twice (a retry), it is still one job, and it runs once across replicas.
+    await this.#queue.add(
+      kind,
+      { id, reminder: kind, round },
+      { jobId: `${id}-${kind}-${round}`, delay: Math.max(0, delayMs), removeOnComplete: 1000, attempts: 3 },
+    );
   }
 
   async promote(id: string): Promise<void> {
@@ -161,7 +175,8 @@ export class ApprovalQueue implements ApprovalJobs {
   /** A due job: a request to expire, to fail as stale, or to carry out. */
   async #process(job: Job, lifecycle: ApprovalLifecycle, token: string | undefined): Promise<void> {
     const { store, now } = this.#options;
-    const { id } = JobData.parse(job.data);
+    const { id, reminder, round } = JobData.parse(job.data);
+    if (reminder !== undefined) return lifecycle.remind(id, reminder, round ?? 0);
     let request = await store.get(id);
     if (request?.state === "pending") {
       request = await lifecycle.expire(id);
@@ -210,6 +225,8 @@ export class ApprovalQueue implements ApprovalJobs {
       kafka: cluster.lag,
       now,
       startBy,
+      ruleStillApproves: (resolved) => lifecycle.ruleStillApproves(resolved),
+      backToPeople: (running, why, executor) => lifecycle.withdrawRule(running, why, ["executing"], executor),
       ...(this.#options.rebalanceWaitMs === undefined
         ? {}
         : { rebalanceWaitMs: this.#options.rebalanceWaitMs }),
@@ -218,6 +235,8 @@ export class ApprovalQueue implements ApprovalJobs {
         await this.#options.afterStep?.(step, progress);
       },
     });
+    // Sent back to people (its rule no longer approves the resolved plan): told already; the job waits for them.
+    if (finished.state === "pending") return this.#delayUntil(job, token, Date.parse(finished.expiresAt));
     await lifecycle.announce(finished);
   }
 }

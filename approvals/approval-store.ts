@@ -71,6 +71,15 @@ export const OffsetMove = z.object({
 });
 export type OffsetMove = z.infer<typeof OffsetMove>;
 
+/** One key of a config change as the approver saw it, its values hidden by the rules of `config` (redact.ts). */
+export const ConfigDiffEntry = z.object({
+  key: z.string(),
+  change: z.enum(["added", "changed", "removed"]),
+  before: z.string().optional(),
+  after: z.string().optional(),
+});
+export type ConfigDiffEntry = z.infer<typeof ConfigDiffEntry>;
+
 /** What Connect is asked to do once the request is approved. */
 export const Operation = z.discriminatedUnion("kind", [
   /** A sink's offsets moved to a target, resolved into offsets when the change runs. */
@@ -96,6 +105,20 @@ export const Operation = z.discriminatedUnion("kind", [
     priorState: ConnectorState,
     /** The settings of `config` that are secret: sealed in Redis. */
     secretKeys: z.array(z.string()).default([]),
+  }),
+  /** `config set`, `config restore`: some keys of a connector's config set or removed, on the config approved. */
+  z.object({
+    kind: z.literal("config-change"),
+    /** Keys added or changed, with their new values. */
+    set: z.record(z.string(), z.string()),
+    /** Keys removed. */
+    unset: z.array(z.string()),
+    /** The whole config as the approver saw it: the change runs only while the connector still has it. */
+    seen: z.record(z.string(), z.string()),
+    /** The settings of `set` and `seen` that are secret: sealed in Redis, or left out of `seen` without a key. */
+    secretKeys: z.array(z.string()).default([]),
+    /** The diff as the approver saw it, values hidden: what the message, the outcome and `config history` show. */
+    diff: z.array(ConfigDiffEntry),
   }),
 ]);
 export type Operation = z.infer<typeof Operation>;
@@ -140,6 +163,17 @@ export const ApprovalRequest = z.object({
       z.object({ at: z.iso.datetime(), dropped: z.array(z.object({ person: Person, why: z.string() })) }),
     )
     .optional(),
+  /** The auto-approval rule that approved it in a person's place (approvals/auto-approval.ts). */
+  approvedByRule: z.string().optional(),
+  /**
+   * The rule that had approved it no longer did when it was checked again (its plan grew past the bound once
+   * resolved, or the rule changed): when, which, and why. It went back to waiting for people.
+   */
+  ruleWithdrawn: z.object({ rule: z.string(), why: z.string(), at: z.iso.datetime() }).optional(),
+  /** Why no rule approved it when asked, though one matched its command and connector (a bound it exceeds). */
+  ruleDeclined: z.string().optional(),
+  /** When its requester last nudged its approvers (`nudge`): once per the policy's reminder interval. */
+  nudgedAt: z.iso.datetime().optional(),
   /** Filled in as the execution goes. */
   step: z.enum(executionSteps).optional(),
   /** Which execution owns the request: one that finds another here was taken over and stops. */
@@ -240,7 +274,7 @@ return 1
 /**
  * Requests live in Redis as one JSON value each, plus an index, the open request of each connector, and the
  * execution lock of each connector, named by `RedisKeys`. The secret settings of the configs a request
- * carries (a delete's snapshot, a re-creation) are sealed as they are written and opened as they are read, so
+ * carries (a delete's or config change's snapshot, a re-creation, a config change) are sealed as they are written and opened as they are read, so
  * nothing past this class sees a sealed value and Redis never holds a secret in clear.
  */
 export class ApprovalStore {
@@ -264,10 +298,42 @@ export class ApprovalStore {
       ...(snapshotConfig === undefined
         ? {}
         : { snapshotConfig: this.#sealer.seal(snapshotConfig, snapshotSecretKeys ?? []) }),
-      ...(operation.kind === "recreate"
-        ? { operation: { ...operation, config: this.#sealer.seal(operation.config, operation.secretKeys) } }
-        : {}),
+      operation: this.#sealOperation(operation),
     });
+  }
+
+  /** The configs an operation carries, their secret settings sealed (or left out without a key). */
+  #sealOperation(operation: Operation): Operation {
+    switch (operation.kind) {
+      case "recreate":
+        return { ...operation, config: this.#sealer.seal(operation.config, operation.secretKeys) };
+      case "config-change": {
+        const { set, seen, secretKeys } = operation;
+        return {
+          ...operation,
+          set: this.#sealer.seal(set, secretKeys),
+          seen: this.#sealer.seal(seen, secretKeys),
+        };
+      }
+      default:
+        return operation;
+    }
+  }
+
+  /** The configs an operation carries, opened. */
+  #openOperation(operation: Operation): Operation {
+    switch (operation.kind) {
+      case "recreate":
+        return { ...operation, config: this.#sealer.open(operation.config) };
+      case "config-change":
+        return {
+          ...operation,
+          set: this.#sealer.open(operation.set),
+          seen: this.#sealer.open(operation.seen),
+        };
+      default:
+        return operation;
+    }
   }
 
   #decode(stored: string): ApprovalRequest {
@@ -276,9 +342,7 @@ export class ApprovalStore {
     return {
       ...request,
       ...(snapshotConfig === undefined ? {} : { snapshotConfig: this.#sealer.open(snapshotConfig) }),
-      ...(operation.kind === "recreate"
-        ? { operation: { ...operation, config: this.#sealer.open(operation.config) } }
-        : {}),
+      operation: this.#openOperation(operation),
     };
   }
 

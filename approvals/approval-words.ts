@@ -3,6 +3,7 @@ import { errorReply, type Reply, type ReplyPart, reply } from "../src/core/reply
 import { type ApprovalRequest, digestOf } from "./approval-store.js";
 import { operationKind } from "./kinds/registry.js";
 import type { Lost } from "./recheck-people.js";
+import type { Reminder } from "./reminder.js";
 
 /**
  * What approval messages say, built once as neutral replies: the Slack adapter renders them as Block Kit and keeps
@@ -94,7 +95,7 @@ function statusLine(request: ApprovalRequest): string {
       : ` in ${formatDuration(Date.parse(request.finishedAt) - Date.parse(request.decidedAt))}`;
   switch (request.state) {
     case "pending":
-      return `${setBackLine(request)}Waiting for an approver. The requester cannot approve their own request.`;
+      return `${setBackLine(request)}${ruleLine(request)}Waiting for an approver. The requester cannot approve their own request.`;
     case "approved":
     case "executing":
       return `${capitalised(approved)}${at(request.decidedAt)}; running${request.step === undefined ? "" : ` (done: ${request.step})`}.`;
@@ -221,7 +222,7 @@ export function staleMessage(id: string, current: ApprovalRequest | undefined): 
 export function lostWords(lost: Lost): string {
   switch (lost.kind) {
     case "role":
-      return `holds ${lost.now === undefined ? "no role" : `only the ${lost.now} role`} on cluster ${lost.cluster} now, not ${lost.role}`;
+      return `holds ${lost.now === undefined ? "no role" : `only the ${lost.now} role`} on ${lost.connector === undefined ? "" : `${lost.connector} of `}cluster ${lost.cluster} now, not ${lost.role}`;
     case "account":
       return {
         deactivated: "this account is deactivated",
@@ -233,6 +234,14 @@ export function lostWords(lost: Lost): string {
     case "no-source":
       return "the request does not record which adapter they came through (it was asked before the bot recorded it)";
   }
+}
+
+/** Why no rule approves a waiting request: one withdrew its approval when the change was about to run, or declined. */
+function ruleLine(request: ApprovalRequest): string {
+  const withdrawn = request.ruleWithdrawn;
+  if (withdrawn !== undefined)
+    return `Approved by rule ${withdrawn.rule}, then back to waiting at ${withdrawn.at.slice(11, 19)} UTC: ${withdrawn.why} `;
+  return request.ruleDeclined === undefined ? "" : `Not approved by rule: ${request.ruleDeclined}. `;
 }
 
 /** The pending message's first words after approvals stopped counting: whose, why, when. */
@@ -261,4 +270,23 @@ export function requesterGoneOutcome(request: ApprovalRequest, lost: Lost): stri
  */
 export function unconfirmedOutcome(service: string, reason: string, startBy: Date): string {
   return `Not run: ${service} could not answer whether its requester and approvers still may (${reason}) before ${startBy.toISOString().slice(11, 16)} UTC, the latest it could start, so it failed rather than run unchecked. Nothing was changed; ask again once ${service} answers.`;
+}
+
+/**
+ * What a reminder says, after the names of those it reminds (each adapter writes its own mentions before it): how
+ * long the request has waited, what it does, and how to decide it.
+ */
+export function reminderWords(request: ApprovalRequest, reminder: Reminder): string {
+  const what = `\`${request.command}\` ${request.connector} on ${request.cluster}, asked by ${request.requester.name} ("${request.reason}")`;
+  const waited = formatDuration(reminder.waitedMs);
+  const decide = `\`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`; it expires at ${request.expiresAt.slice(11, 16)} UTC.`;
+  const nobody = reminder.approvers.length === 0 ? " No approver is configured for this connector." : "";
+  switch (reminder.kind) {
+    case "reminder":
+      return `Still waiting for an approver after ${waited}: ${request.id}, ${what}. Decide with ${decide}${nobody}`;
+    case "escalation":
+      return `Escalated: ${request.id} has waited ${waited} with no decision: ${what}. Decide with ${decide}${nobody}`;
+    case "nudge":
+      return `${request.requester.name} asks for a decision on ${request.id} (waiting ${waited}): ${what}. Decide with ${decide}${nobody}`;
+  }
 }

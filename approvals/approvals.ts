@@ -12,6 +12,7 @@ import { ApprovalQueue, type ExecutionClients } from "./approval-queue.js";
 import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
 import { ApprovalViews } from "./approval-views.js";
 
+export type { Reminder } from "./reminder.js";
 /** The port adapters implement to hear of requests; passed in `ApprovalsOptions.notifier`. */
 export type { ApprovalNotifier };
 
@@ -56,7 +57,7 @@ export interface ApprovalsOptions {
 declare module "../src/core/ports.js" {
   /** What commands may do with approval requests. */
   interface CommandServices {
-    readonly approvals: Pick<ApprovalLifecycle, "request" | "decide" | "cancel"> &
+    readonly approvals: Pick<ApprovalLifecycle, "request" | "decide" | "cancel" | "nudge"> &
       Pick<ApprovalViews, "get" | "recent" | "awaitOutcome">;
   }
 }
@@ -110,6 +111,10 @@ export class Approvals {
 
   cancel(id: string, actor: { readonly id: string }): Promise<Decision> {
     return this.#lifecycle.cancel(id, actor);
+  }
+
+  nudge(id: string, actor: { readonly id: string }): Promise<Decision> {
+    return this.#lifecycle.nudge(id, actor);
   }
 
   get(id: string): Promise<ApprovalRequest | undefined> {

@@ -16,6 +16,7 @@ import {
   resetScopeOf,
   resetTargetOf,
 } from "./offset-plan.js";
+import { requesterRole } from "./recheck-people.js";
 
 /**
  * Queues a destructive command as an approval request and says what happens next: who must approve and until
@@ -32,6 +33,15 @@ export async function askForApproval(
   what: string,
 ): Promise<Reply> {
   const { actor, cluster, approvals, requestId } = context;
+  // Whatever named the connector (a typed name, a button, an earlier request's id), the requester must hold the
+  // operator role on it: a grant on payments-* asks nothing of orders-sink.
+  const scope = await context.scopeOn(cluster.name, {
+    fresh: true,
+    needed: requesterRole,
+    connector: input.connector,
+  });
+  const inScope = scope.check(input.connector, requesterRole);
+  if (!inScope.inScope) return errorReply("refused", `Asking to ${what} ${inScope.reason}.`);
   const asked = await approvals.request({
     ...input,
     cluster: cluster.name,
@@ -41,10 +51,14 @@ export async function askForApproval(
   });
   if (!asked.ok) return errorReply("refused", asked.refusal);
   const { request } = asked;
+  const declined =
+    request.ruleDeclined === undefined ? "" : ` (not approved by rule: ${request.ruleDeclined})`;
   const text =
-    request.state === "approved"
-      ? `${actor.name} asked to ${what} on ${cluster.name}: no approval is needed there, so request ${request.id} runs now.`
-      : `${actor.name} ${request.proposal ? "proposes" : "asks"} to ${what} on ${cluster.name}: request ${request.id}, waiting for ${request.approversNeeded === 1 ? "an approver" : `${request.approversNeeded} approvers`} until ${request.expiresAt.slice(11, 16)} UTC.`;
+    request.state !== "approved"
+      ? `${actor.name} ${request.proposal ? "proposes" : "asks"} to ${what} on ${cluster.name}: request ${request.id}, waiting for ${request.approversNeeded === 1 ? "an approver" : `${request.approversNeeded} approvers`} until ${request.expiresAt.slice(11, 16)} UTC${declined}.`
+      : request.approvedByRule === undefined
+        ? `${actor.name} asked to ${what} on ${cluster.name}: no approval is needed there, so request ${request.id} runs now.`
+        : `${actor.name} asked to ${what} on ${cluster.name}: approved by rule ${request.approvedByRule}, so request ${request.id} runs now (checked again on the plan resolved when it runs).`;
   return {
     ...reply(
       text,

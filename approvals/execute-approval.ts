@@ -43,6 +43,18 @@ export interface ExecutionOptions {
    * change runs later by surprise. Unset: no bound.
    */
   readonly startBy?: Date;
+  /**
+   * Asked once the target is resolved, for a request a rule approved: why the rule no longer approves the resolved
+   * plan (it grew past the bound), or undefined when it still does. When it says why, nothing is changed: the
+   * connector goes back to its prior state and `backToPeople` sends the request back to waiting for people.
+   */
+  readonly ruleStillApproves?: (request: ApprovalRequest) => string | undefined;
+  /** Sends the request back to people (see `ApprovalLifecycle.withdrawRule`), if `executor` still owns it. */
+  readonly backToPeople?: (
+    request: ApprovalRequest,
+    why: string,
+    executor: string,
+  ) => Promise<ApprovalRequest | undefined>;
 }
 
 /** Connect's default `scheduled.rebalance.max.delay.ms` (KIP-415): how long a lost worker's work may stay unassigned. */
@@ -168,6 +180,10 @@ class Execution {
     const fields = (await this.#kind.steps[step]?.run(this.#context())) ?? {};
     this.#request = await this.#save({ ...fields, step });
     await this.#options.afterStep?.(step, this.#request);
+    if (step === "resolved" && this.#request.approvedByRule !== undefined) {
+      const why = this.#options.ruleStillApproves?.(this.#request);
+      if (why !== undefined) throw new RuleNoLongerApproves(why);
+    }
   }
 
   async #save(change: Partial<ApprovalRequest>): Promise<ApprovalRequest> {
@@ -223,6 +239,14 @@ class Execution {
       error.status < 500;
     const changeUncertain = this.#request.changeSent === true && !refused;
     const leftAs = await this.#kind.leaveSafely(this.#context(), changeUncertain);
+    if (error instanceof RuleNoLongerApproves && this.#options.backToPeople !== undefined) {
+      const back = await this.#options.backToPeople(
+        this.#request,
+        `${error.message} (the plan resolved when the change was about to run). ${leftAs}`,
+        this.#executor,
+      );
+      if (back !== undefined) return back;
+    }
     const { seen, wayBack } = await this.#observedState();
     if (error instanceof StartedLate) return this.#finish("failed", `${reason} ${leftAs}${seen}`, wayBack);
     // What the run was doing: the step after the last one saved.
@@ -285,6 +309,9 @@ class StartedLate extends Error {
     );
   }
 }
+
+/** The resolved plan of a request a rule approved is past the rule's bound: people decide it now. */
+class RuleNoLongerApproves extends Error {}
 
 class TakenOver extends Error {
   constructor(id: string) {

@@ -50,6 +50,16 @@ export interface ExecutionConnect {
     options?: CallOptions,
   ): Promise<ConnectorInfo>;
   deleteConnector(name: string, options?: CallOptions): Promise<void>;
+  /** KIP-477 (Connect 3.8+): only the keys given change; a null value removes the key. */
+  patchConfig(
+    name: string,
+    patch: Readonly<Record<string, string | null>>,
+    options?: CallOptions,
+  ): Promise<ConnectorInfo>;
+  /** The whole config replaced (creates the connector if it does not exist): how older workers change one. */
+  putConfig(name: string, config: ConnectorConfig, options?: CallOptions): Promise<ConnectorInfo>;
+  /** Whether the worker is as new as the release that brought `feature`, asked afresh. */
+  hasFeature(feature: ConnectFeature, options?: CallOptions): Promise<boolean>;
   /** Throws `ConnectTooOld` when the worker predates a REST feature (KIP-980's initial_state…) the step needs. */
   requireFeature(feature: ConnectFeature, operation: string, options?: CallOptions): Promise<void>;
   /** KIP-875: PATCH /connectors/{name}/offsets, on a STOPPED connector; an offset of null removes it. */

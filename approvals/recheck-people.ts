@@ -1,4 +1,4 @@
-import { type Identities, identityOf } from "../src/core/identity.js";
+import { type Identities, identityOf, scopeThrough } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
 import { type AccountKind, hasRole, type Role } from "../src/core/roles.js";
 import type { ApprovalRequest } from "./approval-store.js";
@@ -20,15 +20,23 @@ export interface RequestPerson {
 
 /** Why someone no longer counts; approval-words.ts words it. */
 export type Lost =
-  | { readonly kind: "role"; readonly role: Role; readonly cluster: string; readonly now: Role | undefined }
+  | {
+      readonly kind: "role";
+      readonly role: Role;
+      readonly cluster: string;
+      readonly now: Role | undefined;
+      /** Set when the person's grants hold on some connectors only: the one the request is about. */
+      readonly connector?: string;
+    }
   | { readonly kind: "account"; readonly account: Exclude<AccountKind, "person"> }
   | { readonly kind: "unknown"; readonly service: string }
   | { readonly kind: "no-source" };
 
 /**
- * Whether `person` may still act as `as` on `cluster`, asked afresh of their adapter's identity (never a cache):
- * their account (a deactivated one never counts; a guest or a bot never approves) and their role. Undefined when
- * they may. Throws {@link IdentityError} `IDENTITY_UNAVAILABLE` when the source could not answer: an outage is
+ * Whether `person` may still act as `as` on `connector` of `cluster`, asked afresh of their adapter's identity
+ * (never a cache): their account (a deactivated one never counts; a guest or a bot never approves) and their role
+ * there, in the same scope the command and the approval were checked in (grants on connector patterns). Undefined
+ * when they may. Throws {@link IdentityError} `IDENTITY_UNAVAILABLE` when the source could not answer: an outage is
  * never taken as a verdict either way.
  */
 export async function whyNoLonger(
@@ -36,14 +44,18 @@ export async function whyNoLonger(
   person: RequestPerson,
   cluster: string,
   as: "requester" | "approver",
+  connector?: string,
 ): Promise<Lost | undefined> {
-  const identity = identityOf(identities, person.source);
-  if (identity === undefined) return { kind: "no-source" };
+  if (identityOf(identities, person.source) === undefined) return { kind: "no-source" };
   const barred = await accountBar(identities, person, as);
   if (barred !== undefined) return barred;
   const role = as === "requester" ? requesterRole : approverRole;
-  const now = await identity.roleOf(person.id, cluster, { fresh: true, needed: role });
-  return hasRole(now, role) ? undefined : { kind: "role", role, cluster, now };
+  const question = { fresh: true, needed: role, ...(connector === undefined ? {} : { connector }) };
+  const scope = await scopeThrough(identities, person.source, person.id, cluster, question);
+  const now = connector === undefined ? scope.roleAt() : scope.roleAt(connector);
+  if (hasRole(now, role)) return undefined;
+  const scoped = connector !== undefined && scope.held.some((grant) => grant.connectors !== undefined);
+  return { kind: "role", role, cluster, now, ...(scoped ? { connector } : {}) };
 }
 
 /**

@@ -32,6 +32,15 @@ export const alertsSilence = defineCommand({
         `${pattern} matches no connector on ${cluster.name}: nothing to silence. \`list ${pattern}\` uses the same pattern.`,
       );
     }
+    // A silence holds for every connector its pattern matches: it may only reach those the person operates.
+    const scope = await context.scopeOn(cluster.name, { fresh: true });
+    const outside = matched.filter((name) => !scope.check(name, "operator").inScope);
+    if (outside.length > 0) {
+      return errorReply(
+        "refused",
+        `${pattern} matches ${outside.length} connector(s) outside your operator scope on ${cluster.name} (${outside.slice(0, 5).join(", ")}${outside.length > 5 ? ", …" : ""}): nothing was silenced. Narrow the pattern to connectors you operate.`,
+      );
+    }
     const silence = await alerts.silence(cluster.name, pattern, duration, reason, actor);
     const text = `${actor.name} silenced alerts of ${pattern} (${matched.length} connector(s) now) on ${cluster.name} for ${formatDuration(duration)} (${silence.id}): ${reason}`;
     return reply(text, [{ kind: "text", text }], "in_channel");

@@ -3,6 +3,7 @@ import { ruleName } from "../src/alerts/alert-rules.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { formatDuration } from "../src/core/duration.js";
 import { type ReplyPart, reply } from "../src/core/reply.js";
+import { outOfScopeNote } from "../src/core/roles.js";
 
 export const alerts = defineCommand({
   name: "alerts",
@@ -12,9 +13,15 @@ export const alerts = defineCommand({
   args: z.object({}),
   role: "viewer",
   risk: "read",
-  async run({ cluster, alerts: service, now }) {
+  async run({ cluster, alerts: service, now, scopeOn }) {
     const at = now().getTime();
-    const [firing, silences] = await Promise.all([service.firing(cluster.name), service.silences()]);
+    const [all, silences, scope] = await Promise.all([
+      service.firing(cluster.name),
+      service.silences(),
+      scopeOn(cluster.name),
+    ]);
+    // A cluster's own alert (`*`: Connect unreachable) concerns everyone with a role there.
+    const firing = all.filter((alert) => alert.connector === "*" || scope.sees(alert.connector));
     const mine = silences.filter((silence) => silence.cluster === cluster.name);
     const summary =
       firing.length === 0
@@ -51,6 +58,7 @@ export const alerts = defineCommand({
         ]),
       });
     }
+    parts.push(...outOfScopeNote(all.length - firing.length, "alert(s) on connectors"));
     return reply(summary, parts);
   },
 });

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
 import { digestArg, requestArg } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
-import { hasRole } from "../src/core/roles.js";
 
 export const approve = defineCommand({
   name: "approve",
@@ -15,21 +14,19 @@ export const approve = defineCommand({
   role: "anyone",
   anyCluster: true,
   risk: "destructive",
-  async run({ actor, approvals, roleOn }, { request: id, digest }) {
+  async run({ actor, approvals, scopeOn }, { request: id, digest }) {
     const request = await approvals.get(id);
     if (request === undefined)
       return errorReply("refused", `There is no request ${id}. \`approvals\` lists them.`);
     const about = { cluster: request.cluster, connector: request.connector };
-    const role = await roleOn(request.cluster, true, "approver");
-    if (!hasRole(role, "approver")) {
-      return {
-        ...errorReply(
-          "refused",
-          `Approving needs the approver role on cluster ${request.cluster}; you have ${role === undefined ? "no role there" : `the ${role} role`}.`,
-        ),
-        about,
-      };
-    }
+    // Checked on the request's connector: an approver for payments-* decides nothing on orders-sink.
+    const scope = await scopeOn(request.cluster, {
+      fresh: true,
+      needed: "approver",
+      connector: request.connector,
+    });
+    const check = scope.check(request.connector, "approver");
+    if (!check.inScope) return { ...errorReply("refused", `Approving ${check.reason}.`), about };
     const decision = await approvals.decide(
       id,
       { id: actor.id, name: actor.name, source: actor.source },

@@ -4,6 +4,7 @@ import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { ConnectorName, Duration } from "../src/core/connector-args.js";
 import { cutText } from "../src/core/cut-text.js";
 import { reply } from "../src/core/reply.js";
+import { outOfScopeNote, scopePerCluster } from "../src/core/roles.js";
 
 /**
  * A user as people type one: Slack's mention `<@U123>` or `<@U123|name>` (commands with escaping on), a user id
@@ -45,15 +46,23 @@ export const audit = defineCommand({
   role: "viewer",
   risk: "read",
   connectorOf: (args) => args.connector,
-  async run({ audit: trail, now }, args) {
-    const entries = await trail.query({
+  async run({ audit: trail, now, scopeOn }, args) {
+    const scopeOf = scopePerCluster((cluster) => scopeOn(cluster));
+    const sees = async ({ cluster, connector }: AuditLogEntry) =>
+      cluster === undefined || connector === undefined || (await scopeOf(cluster)).sees(connector);
+    const queried = await trail.query({
       ...(args.connector === undefined ? {} : { connector: args.connector }),
       ...args.user,
       since: new Date(now().getTime() - args.since),
       limit: args.limit,
     });
+    // Entries about connectors outside the person's viewer scope are left out, and counted.
+    const shown = await Promise.all(queried.map(sees));
+    const entries = queried.filter((_, i) => shown[i]);
+    const hidden = outOfScopeNote(queried.length - entries.length, "entr(ies) about connectors");
     const summary = `${entries.length} audit entr${entries.length === 1 ? "y" : "ies"}`;
-    if (entries.length === 0) return reply(summary, [{ kind: "text", text: "No audit entries match." }]);
+    if (entries.length === 0)
+      return reply(summary, [{ kind: "text", text: "No audit entries match." }, ...hidden]);
     return reply(summary, [
       {
         kind: "table",
@@ -66,6 +75,7 @@ export const audit = defineCommand({
           outcomeOf(e),
         ]),
       },
+      ...hidden,
     ]);
   },
 });

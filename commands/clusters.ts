@@ -3,11 +3,13 @@ import { ConnectError } from "../src/connect/connect-errors.js";
 import { isTooOld, minimumConnectVersion } from "../src/connect/worker-version.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { reply } from "../src/core/reply.js";
+import { healthWords, workerHealth } from "../src/core/worker-health.js";
 
 export const clusters = defineCommand({
   name: "clusters",
-  summary: "Configured clusters, versions, reachability.",
-  details: "The configured clusters, their Connect version and whether they answer.",
+  summary: "Clusters: version, reachability, worker health.",
+  details:
+    "The configured clusters, their Connect version, whether they answer, and each worker's own health verdict (GET /health, KIP-1017, Connect 3.9+): healthy, starting or unhealthy with Connect's message.",
   examples: ["clusters"],
   args: z.object({}),
   role: "viewer",
@@ -15,23 +17,31 @@ export const clusters = defineCommand({
   async run({ clusters: all, requestId }) {
     const rows = await Promise.all(
       all.map(async (cluster) => {
-        const reachability = await cluster.connect.workerInfo({ requestId }).then(
-          (info) => [
-            info.version,
-            isTooOld(info.version)
-              ? `answers, but needs Kafka Connect ${minimumConnectVersion} or newer`
-              : "answers",
-          ],
-          (error: unknown) => [
-            "?",
-            error instanceof ConnectError ? `not answering: ${error.reason}` : String(error),
-          ],
-        );
-        return [cluster.isDefault ? `${cluster.name} (default)` : cluster.name, ...reachability];
+        const [reachability, health] = await Promise.all([
+          cluster.connect.workerInfo({ requestId }).then(
+            (info) => [
+              info.version,
+              isTooOld(info.version)
+                ? `answers, but needs Kafka Connect ${minimumConnectVersion} or newer`
+                : "answers",
+            ],
+            (error: unknown) => [
+              "?",
+              error instanceof ConnectError ? `not answering: ${error.reason}` : String(error),
+            ],
+          ),
+          workerHealth(cluster.connect, { requestId }),
+        ]);
+        const answers = reachability[0] !== "?";
+        return [
+          cluster.isDefault ? `${cluster.name} (default)` : cluster.name,
+          ...reachability,
+          answers ? healthWords(health) : "",
+        ];
       }),
     );
     return reply(`${all.length} cluster(s)`, [
-      { kind: "table", columns: ["cluster", "Connect", "reachable"], rows },
+      { kind: "table", columns: ["cluster", "Connect", "reachable", "health"], rows },
     ]);
   },
 });

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { defineCommand, flag } from "../src/core/command-spec.js";
 import { digestArg, Reason, requestArg } from "../src/core/connector-args.js";
 import { errorReply, reply } from "../src/core/reply.js";
-import { hasRole } from "../src/core/roles.js";
 
 export const deny = defineCommand({
   name: "deny",
@@ -20,18 +19,19 @@ export const deny = defineCommand({
   role: "anyone",
   anyCluster: true,
   risk: "safe",
-  async run({ actor, approvals, roleOn }, { request: id, reason, digest }) {
+  async run({ actor, approvals, scopeOn }, { request: id, reason, digest }) {
     const request = await approvals.get(id);
     if (request === undefined)
       return errorReply("refused", `There is no request ${id}. \`approvals\` lists them.`);
     const about = { cluster: request.cluster, connector: request.connector };
-    const role = await roleOn(request.cluster, true, "approver");
-    if (!hasRole(role, "approver")) {
-      return {
-        ...errorReply("refused", `Denying needs the approver role on cluster ${request.cluster}.`),
-        about,
-      };
-    }
+    // Checked on the request's connector: an approver for payments-* decides nothing on orders-sink.
+    const scope = await scopeOn(request.cluster, {
+      fresh: true,
+      needed: "approver",
+      connector: request.connector,
+    });
+    const check = scope.check(request.connector, "approver");
+    if (!check.inScope) return { ...errorReply("refused", `Denying ${check.reason}.`), about };
     const decision = await approvals.decide(
       id,
       { id: actor.id, name: actor.name, source: actor.source },

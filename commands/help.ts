@@ -2,11 +2,13 @@ import { z } from "zod";
 import { closest } from "../src/core/command-line.js";
 import { type Command, defineCommand, positional, usageLines } from "../src/core/command-spec.js";
 import { errorReply, type ReplyPart, reply } from "../src/core/reply.js";
+import { hasRole } from "../src/core/roles.js";
 
 export const help = defineCommand({
   name: "help",
-  summary: "What each command does, with examples.",
-  details: "What each command does, with examples.",
+  summary: "What each command you may run does.",
+  details:
+    "The commands you may run somewhere (your roles, on every connector or some), or one command in full, with examples.",
   examples: ["help", "help offsets get"],
   args: z.object({
     command: positional(z.string().optional(), "a command to explain", { variadic: true }),
@@ -14,16 +16,32 @@ export const help = defineCommand({
   role: "anyone",
   anyCluster: true,
   risk: "read",
-  async run({ commands }, { command: wanted }) {
+  async run({ commands, clusters, scopeOn }, { command: wanted }) {
     if (wanted === undefined) {
+      // Only what the person may run somewhere (on some connectors at least); the rest is one line.
+      const held = await Promise.all(
+        clusters.map(async (cluster) => (await scopeOn(cluster.name)).anywhere()),
+      );
+      const runnable = commands.filter(({ role: needed }) =>
+        needed === "anyone" ? true : held.some((role) => hasRole(role, needed)),
+      );
+      const hidden = commands.length - runnable.length;
       return reply("connect-ops commands", [
         { kind: "heading", text: "/connect commands" },
         {
           kind: "table",
           columns: ["command", "role", "what it does"],
-          rows: commands.map((command) => [command.name, command.role, command.summary]),
+          rows: runnable.map((command) => [command.name, command.role, command.summary]),
         },
         { kind: "note", text: "`help <command>` shows its usage and examples; `-c NAME` picks a cluster." },
+        ...(hidden === 0
+          ? []
+          : [
+              {
+                kind: "note" as const,
+                text: `${hidden} more command(s) need a role you do not hold (\`whoami\` shows yours); \`help <command>\` explains any of them.`,
+              },
+            ]),
       ]);
     }
     const asked = wanted.toLowerCase();

@@ -6,6 +6,7 @@ import { ConnectorName } from "../src/core/connector-args.js";
 import { cutText } from "../src/core/cut-text.js";
 import { formatDuration } from "../src/core/duration.js";
 import { reply } from "../src/core/reply.js";
+import { outOfScopeNote } from "../src/core/roles.js";
 import type { SinkConsumerSettings } from "../src/kafka/sink-consumer.js";
 import type { PartitionLag, SinkLag, TopicSource } from "../src/kafka/sink-lag-reader.js";
 
@@ -23,7 +24,7 @@ export const lag = defineCommand({
   role: "viewer",
   risk: "read",
   connectorOf: (args) => args.connector,
-  async run({ cluster, requestId, alerts, now }, { connector }) {
+  async run({ cluster, requestId, alerts, now, scopeOn }, { connector }) {
     if (connector !== undefined) {
       const info = await cluster.connect.info(connector, { requestId });
       if (info.type === "source") {
@@ -107,7 +108,11 @@ export const lag = defineCommand({
         },
       ]);
     }
-    const sinks = (await cluster.connect.listConnectors({ requestId })).filter((c) => c.type === "sink");
+    const scope = await scopeOn(cluster.name);
+    const allSinks = (await cluster.connect.listConnectors({ requestId })).filter((c) => c.type === "sink");
+    // Totals only of the sinks the person may see: Kafka is not even read for the others.
+    const sinks = allSinks.filter((sink) => scope.sees(sink.name));
+    const hidden = outOfScopeNote(allSinks.length - sinks.length, "sink connector(s)");
     const read = await cluster.lag.lagOfSinks(sinks);
     // A sink whose lag cannot be read (its topic deleted, say) is listed as such; the others still show.
     const lags = sinks.map((sink) => {
@@ -118,7 +123,7 @@ export const lag = defineCommand({
     lags.sort((a, b) => total(b.lag) - total(a.lag));
     const summary = `lag of ${sinks.length} sink connector(s) on ${cluster.name}`;
     if (lags.length === 0)
-      return reply(summary, [{ kind: "text", text: `No sink connectors on ${cluster.name}.` }]);
+      return reply(summary, [{ kind: "text", text: `No sink connectors on ${cluster.name}.` }, ...hidden]);
     const shared = sharedGroupsLine(sinks);
     return reply(summary, [
       { kind: "heading", text: summary },
@@ -137,6 +142,7 @@ export const lag = defineCommand({
           ? { omitted: { count: lags.length - shownRows, hint: "the sinks shown lag the most" } }
           : {}),
       },
+      ...hidden,
     ]);
   },
 });

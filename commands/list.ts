@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { globMatches } from "../src/alerts/glob.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
+import { globMatches } from "../src/core/glob.js";
 import { reply } from "../src/core/reply.js";
+import { outOfScopeNote } from "../src/core/roles.js";
 
 const shownRows = 40;
 const states = ["running", "paused", "stopped", "failed", "unassigned", "restarting"] as const;
@@ -29,9 +30,13 @@ export const list = defineCommand({
   }),
   role: "viewer",
   risk: "read",
-  async run({ cluster, requestId }, { pattern, state, after }) {
+  async run({ cluster, requestId, scopeOn }, { pattern, state, after }) {
     const wanted = state?.toUpperCase();
-    const connectors = (await cluster.connect.listConnectors({ requestId }))
+    const scope = await scopeOn(cluster.name);
+    const all = await cluster.connect.listConnectors({ requestId });
+    const seen = all.filter((c) => scope.sees(c.name));
+    const hidden = outOfScopeNote(all.length - seen.length);
+    const connectors = seen
       .filter(
         (c) =>
           (pattern === undefined || globMatches(pattern, c.name)) &&
@@ -56,7 +61,10 @@ export const list = defineCommand({
     const summary = `${page.length} connector(s) on ${cluster.name}${filters}`;
     const last = rows[shownRows - 1]?.[0];
     if (rows.length === 0)
-      return reply(summary, [{ kind: "text", text: `No connectors on ${cluster.name}${filters}.` }]);
+      return reply(summary, [
+        { kind: "text", text: `No connectors on ${cluster.name}${filters}.` },
+        ...hidden,
+      ]);
     return reply(summary, [
       { kind: "heading", text: summary },
       {
@@ -73,6 +81,7 @@ export const list = defineCommand({
             }
           : {}),
       },
+      ...hidden,
     ]);
   },
 });

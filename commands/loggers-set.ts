@@ -8,7 +8,7 @@ const levels = ["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"] as co
 
 export const loggersSet = defineCommand({
   name: "loggers set",
-  summary: "Change a log level for a while; it goes back by itself.",
+  summary: "Set a log level for a while; it reverts by itself.",
   details:
     "Change a logger's level (KIP-495) until --for runs out, then the bot puts back the level the worker had, says so and audits it. DEBUG and TRACE need --for. Worker scope reaches one worker and is lost when it restarts; --cluster-wide (Connect 3.7+, KIP-976) reaches every worker and outlives restarts.",
   examples: [

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ApprovalRequest, Operation } from "../approvals/approval-store.js";
 import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
+import { earlierRequest } from "../approvals/earlier-request.js";
 import { explicitTarget } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
@@ -23,16 +24,9 @@ export const offsetsRestore = defineCommand({
   risk: "destructive",
   proposes: true,
   async run(context, args) {
-    const { cluster, requestId, approvals } = context;
-    const earlier = await approvals.get(args.request);
-    if (earlier === undefined)
-      return errorReply("refused", `There is no request ${args.request}. \`approvals\` lists them.`);
-    if (earlier.cluster !== cluster.name) {
-      return errorReply(
-        "refused",
-        `${earlier.id} ran on cluster ${earlier.cluster}: add \`--cluster ${earlier.cluster}\`.`,
-      );
-    }
+    const { cluster, requestId } = context;
+    const earlier = await earlierRequest(context, args.request);
+    if ("refusal" in earlier) return earlier.refusal;
     if (earlier.operation.kind === "delete") return recreate(context, earlier, args.reason);
     const kind = earlier.operation.kind;
     if (kind !== "sink-offsets" && kind !== "alter-offsets" && kind !== "reset-offsets") {

@@ -25,6 +25,10 @@ export const status = defineCommand({
         fields: [
           ["type", current.type ?? "unknown"],
           ["worker", current.connector.worker_id],
+          // Reported from Connect 4.1 (KIP-891), which can run several versions of one plugin.
+          ...(current.connector.version === undefined
+            ? []
+            : [["plugin version", current.connector.version] as const]),
           [
             "tasks",
             `${current.tasks.filter((t) => t.state === "RUNNING").length} of ${current.tasks.length} running`,
@@ -33,10 +37,16 @@ export const status = defineCommand({
       },
     ];
     if (current.tasks.length > 0) {
+      const versions = current.tasks.some((task) => task.version !== undefined);
       parts.push({
         kind: "table",
-        columns: ["task", "state", "worker"],
-        rows: current.tasks.map((task) => [String(task.id), task.state, task.worker_id]),
+        columns: ["task", "state", "worker", ...(versions ? ["plugin version"] : [])],
+        rows: current.tasks.map((task) => [
+          String(task.id),
+          task.state,
+          task.worker_id,
+          ...(versions ? [task.version ?? "not reported"] : []),
+        ]),
       });
     }
     if (current.type === "sink") {

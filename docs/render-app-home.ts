@@ -91,9 +91,9 @@ const view = homeView({
     },
   ],
   roles: [
-    { cluster: "prod", role: "approver" },
-    { cluster: "staging", role: "viewer" },
-    { cluster: "lab", role: undefined },
+    { cluster: "prod", held: [{ role: "approver", connectors: ["payments-*"] }, { role: "viewer" }] },
+    { cluster: "staging", held: [{ role: "viewer" }] },
+    { cluster: "lab", held: [] },
   ],
 });
 

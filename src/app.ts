@@ -51,7 +51,7 @@ export interface AppOptions {
   /** Shows alerts (the Slack adapter's messages); made once Redis is connected. */
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
   /** Tells the stories of work the bot does by itself (Slack threads); without it, they are logged. */
-  readonly storyNotifier?: StoryNotifier;
+  readonly storyNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => StoryNotifier;
   /** Told once when Redis stops answering and once when it is back (default: a warning in the log). */
   readonly reportRedis?: (line: string) => void;
   /** Where the app counts what it does; tests pass their own. Default: a new registry. */
@@ -162,6 +162,9 @@ export function createApp(options: AppOptions): App {
           for (const listener of requestListeners) await listener(request).catch(() => undefined);
         }
       },
+      async remind(request, reminder) {
+        await notifier?.remind?.(request, reminder);
+      },
     },
     options.approvalOptions?.afterStep,
   );
@@ -199,7 +202,7 @@ export function createApp(options: AppOptions): App {
     // Called only once polls run, after `alerts` below exists: the two need each other.
     tellAlert: (cluster, connector, news) => alerts.tell(cluster, connector, news),
     approvalHolds: (cluster) => approvals.explainedHalts(cluster),
-    notifier: options.storyNotifier,
+    ...(options.storyNotifier === undefined ? {} : { notifier: options.storyNotifier({ redis, keyPrefix }) }),
     channel: config.automation.channel ?? config.alerts.channel,
     logger,
     onConnectionError: onQueueError,

@@ -10,7 +10,7 @@ import {
 } from "./alerts/alert-thresholds.js";
 import type { SealingKey } from "./core/config-sealer.js";
 import { parseDuration } from "./core/duration.js";
-import { type RoleGrants, roles } from "./core/roles.js";
+import { type RoleGrant, type RoleGrants, roles } from "./core/roles.js";
 import {
   type KafkaSasl,
   type KafkaSecurity,
@@ -28,7 +28,31 @@ import type { WorkerConsumerDefaults } from "./kafka/sink-consumer.js";
  */
 const slackChannelId = /^[CGD][A-Z0-9]{2,}$/;
 const slackPrincipal = z.string().regex(/^[UWS][A-Z0-9]+$/, "a Slack user id (U…, W…) or user-group id (S…)");
-const roleList = z.array(slackPrincipal).default([]);
+/**
+ * One role's grants: a Slack id alone holds the role on the whole cluster; `{ principals, connectors }` holds it
+ * only on the connectors matching one of the patterns (the glob dialect of `list` and the alert routes).
+ */
+const ScopedGrant = z.strictObject({
+  principals: z.array(slackPrincipal).min(1, "name at least one Slack user or user-group id"),
+  connectors: z
+    .array(z.string().min(1).max(249, "a pattern is at most 249 characters"))
+    .min(1, "name at least one connector pattern, or leave `connectors` out for the whole cluster")
+    .optional(),
+});
+const roleList = z
+  .array(z.union([slackPrincipal, ScopedGrant]))
+  .default([])
+  .transform((entries): RoleGrant[] => {
+    const whole = entries.filter((entry) => typeof entry === "string");
+    const scoped = entries.filter((entry) => typeof entry !== "string");
+    return [
+      ...(whole.length === 0 ? [] : [{ principals: whole }]),
+      ...scoped.map(({ principals, connectors }) => ({
+        principals,
+        ...(connectors === undefined ? {} : { connectors }),
+      })),
+    ];
+  });
 const RoleGrantsFile = z.strictObject({
   viewer: roleList,
   operator: roleList,
@@ -172,6 +196,19 @@ const KafkaFile = z.strictObject({
     .default({}),
 });
 
+const duration = (what: string, atLeastMs: number) =>
+  z.string().transform((text, context) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms < atLeastMs) {
+      context.addIssue({
+        code: "custom",
+        message: `${what}: a duration such as 30s, 5m or 4h (at least ${atLeastMs / 1000} s)`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
 const ClusterFile = z.strictObject({
   name: z
     .string()
@@ -199,22 +236,48 @@ const ClusterFile = z.strictObject({
     .strictObject({
       required: z.array(z.enum(destructiveCommands)).default([...destructiveCommands]),
       approvers: z.number().int().min(1).max(5).default(1),
+      /**
+       * Rules that approve in a person's place, first match wins: on connectors matching `connectors`, the
+       * `commands` named, within `maxReplay` / `maxSkip` records for sink offset changes (README, "Approvals").
+       */
+      autoApprove: z
+        .array(
+          z.strictObject({
+            name: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "lower-case letters, digits, '.', '_' and '-'"),
+            commands: z.array(z.enum(destructiveCommands)).min(1, "name the commands it approves"),
+            connectors: z
+              .array(z.string().min(1).max(249))
+              .min(1, 'name the connector patterns it approves on ("*" for every one)'),
+            maxReplay: z.number().int().min(0).optional(),
+            maxSkip: z.number().int().min(0).optional(),
+          }),
+        )
+        .refine((rules) => new Set(rules.map((rule) => rule.name)).size === rules.length, {
+          message: "rule names must be unique: the audit names the rule that approved",
+        })
+        .default([]),
+      /** A waiting request is reminded of in its thread after this long, naming who can approve it. */
+      remindAfter: duration("remindAfter", 1_000).optional(),
+      /** Still waiting after this long (since it was asked), it is escalated to `escalateTo`. */
+      escalateAfter: duration("escalateAfter", 1_000).optional(),
+      /** A channel (`C…`, posted there) or a user group (`S…`, mentioned in the request's thread). */
+      escalateTo: z
+        .string()
+        .regex(/^[CGS][A-Z0-9]{2,}$/, "a Slack channel id (C…) or user-group id (S…)")
+        .optional(),
     })
+    .refine((approvals) => (approvals.escalateAfter === undefined) === (approvals.escalateTo === undefined), {
+      message: "escalateAfter and escalateTo go together: when, and to whom",
+    })
+    .refine(
+      ({ remindAfter, escalateAfter }) =>
+        remindAfter === undefined || escalateAfter === undefined || escalateAfter > remindAfter,
+      { message: "escalateAfter must come after remindAfter" },
+    )
     .optional(),
 });
-
-const duration = (what: string, atLeastMs: number) =>
-  z.string().transform((text, context) => {
-    const ms = parseDuration(text);
-    if (ms === undefined || ms < atLeastMs) {
-      context.addIssue({
-        code: "custom",
-        message: `${what}: a duration such as 30s, 5m or 4h (at least ${atLeastMs / 1000} s)`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
 
 /** Alert thresholds as written in the file: counts of messages and minutes, windows as durations. */
 const ThresholdsFile = z.strictObject({
@@ -335,13 +398,22 @@ const AgentFile = z.strictObject({
   tokenEnv: envName,
   /** The person it acts for, as people know them: shown with everything it proposes. */
   forPerson: z.string().min(1).max(80).optional(),
-  /** Its role on each cluster named; on a cluster not named it has none. */
+  /**
+   * Its grants, as people's: a role on a cluster, on the whole cluster or (with `connectors`) only on the connectors
+   * matching one of the patterns. On a cluster no grant names it has none.
+   */
   roles: z
-    .array(z.strictObject({ cluster: z.string(), role: z.enum(agentRoles) }))
-    .default([])
-    .refine((grants) => new Set(grants.map((grant) => grant.cluster)).size === grants.length, {
-      message: "name each cluster once",
-    }),
+    .array(
+      z.strictObject({
+        cluster: z.string(),
+        role: z.enum(agentRoles),
+        connectors: z
+          .array(z.string().min(1).max(249, "a pattern is at most 249 characters"))
+          .min(1, "name at least one connector pattern, or leave `connectors` out for the whole cluster")
+          .optional(),
+      }),
+    )
+    .default([]),
   limits: z
     .strictObject({
       /** Tool calls in any minute; more are refused until the minute has passed. @defaultValue 60 */
@@ -433,13 +505,19 @@ export interface ClusterConfig {
   readonly approvals: ApprovalPolicy;
 }
 
+/** One grant of an agent: its role on a cluster, there or only on the connectors matching `connectors`. */
+export interface AgentGrant {
+  readonly cluster: string;
+  readonly role: (typeof agentRoles)[number];
+  readonly connectors?: readonly string[];
+}
+
 /** An agent as the MCP adapter uses it: its token read from its variable. */
 export interface AgentConfig {
   readonly name: string;
   readonly token: string;
   readonly forPerson?: string;
-  /** Cluster name → role. */
-  readonly roles: Readonly<Record<string, (typeof agentRoles)[number]>>;
+  readonly roles: readonly AgentGrant[];
   readonly limits: { readonly callsPerMinute: number; readonly openProposals: number };
 }
 
@@ -728,7 +806,7 @@ function rolesFromEnvironment(vars: z.infer<typeof Environment>): RoleGrants {
   } as const;
   const grants = { viewer: [], operator: [], approver: [], admin: [] } as Record<
     (typeof roles)[number],
-    string[]
+    RoleGrant[]
   >;
   for (const role of roles) {
     const ids = (vars[variables[role]] ?? "")
@@ -741,7 +819,7 @@ function rolesFromEnvironment(vars: z.infer<typeof Environment>): RoleGrants {
         `Invalid ${variables[role]}: "${wrong}" is not a Slack user id (U…, W…) or user-group id (S…). List ids, comma-separated.`,
       );
     }
-    grants[role] = ids;
+    grants[role] = ids.length === 0 ? [] : [{ principals: ids }];
   }
   return grants;
 }
@@ -824,10 +902,7 @@ function clustersFromFile(
         workerConsumer: definedOnly(workerConsumer),
       }),
       roles: cluster.roles,
-      approvals: {
-        required: new Set(cluster.approvals?.required ?? destructiveCommands),
-        approvers: cluster.approvals?.approvers ?? 1,
-      },
+      approvals: policyFromFile(cluster.approvals),
     };
   });
 }
@@ -852,10 +927,29 @@ function agentsFromFile(file: z.infer<typeof ConfigFile>, env: NodeJS.ProcessEnv
       throw new ConfigError(
         `${where}roles names cluster "${unknown}", which is not configured (${[...clusterNames].join(", ")}).`,
       );
-    const { tokenEnv, forPerson, roles: grants, ...rest } = agent;
-    const roles = Object.fromEntries(grants.map((grant) => [grant.cluster, grant.role]));
-    return { ...rest, token, roles, ...(forPerson === undefined ? {} : { forPerson }) };
+    const { tokenEnv, forPerson, roles, ...rest } = agent;
+    return {
+      ...rest,
+      token,
+      roles: roles.map((grant) => definedOnly(grant)),
+      ...(forPerson === undefined ? {} : { forPerson }),
+    };
   });
+}
+
+/** A cluster's `approvals:` as the approvals read it (every destructive command, one approver, when absent). */
+function policyFromFile(approvals: z.infer<typeof ClusterFile>["approvals"]): ApprovalPolicy {
+  if (approvals === undefined) return { required: new Set(destructiveCommands), approvers: 1 };
+  const { required, approvers, autoApprove, remindAfter, escalateAfter, escalateTo } = approvals;
+  return {
+    required: new Set(required),
+    approvers,
+    autoApprove: autoApprove.map((rule) => definedOnly(rule)),
+    ...(remindAfter === undefined ? {} : { remindAfterMs: remindAfter }),
+    ...(escalateAfter === undefined || escalateTo === undefined
+      ? {}
+      : { escalateAfterMs: escalateAfter, escalateTo }),
+  };
 }
 
 /** Reads a PEM file (a CA, a certificate or a key) at start, so a wrong path stops the bot with its name. */

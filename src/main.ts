@@ -5,6 +5,8 @@
  * `POST /mcp` on the bot's port, with or without Slack.
  */
 import { parseArgs } from "node:util";
+import type { WebClient } from "@slack/web-api";
+import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
@@ -26,8 +28,10 @@ import {
 } from "./slack/slack-adapter.js";
 import { SlackAlertNotifier } from "./slack/slack-alerts.js";
 import { SlackApprovalNotifier } from "./slack/slack-approvals.js";
+import { SlackOutbox } from "./slack/slack-outbox.js";
 import { SlackAccounts } from "./slack/slack-principals.js";
 import { SlackStoryNotifier } from "./slack/slack-stories.js";
+import { SlackTokenRejectedError } from "./slack/slack-web-client.js";
 
 const { values } = parseArgs({
   options: { command: { type: "string", short: "C" }, mcp: { type: "boolean" } },
@@ -44,7 +48,6 @@ try {
 
 const { botToken, signingSecret } = config.slack;
 const metrics = new Metrics({ processMetrics: true });
-const slackClient = botToken === undefined ? undefined : createSlackClient(config.slack, {}, metrics);
 // The shell's output is for a person: log only warnings there, and everything when serving Slack. Over stdio MCP,
 // stdout carries the protocol: the log goes to stderr.
 const logger =
@@ -52,6 +55,22 @@ const logger =
     ? createLogger("warn", pino.destination({ dest: 2, sync: false }))
     : createLogger(botToken === undefined || values.command !== undefined ? "warn" : config.logLevel);
 const identities = mcpIdentities(config.agents);
+/** A token Slack refuses can never work: one clear line, then the usual orderly stop, with a failure status. */
+const tokenRejected = (error: SlackTokenRejectedError) => {
+  if (stopping) return;
+  logger.error({ code: error.code, method: error.method, reason: error.reason }, error.message);
+  void stop(1);
+};
+const slackClient =
+  botToken === undefined
+    ? undefined
+    : createSlackClient(config.slack, {}, { metrics, onTokenRejected: tokenRejected });
+/** One outbox for every message owed to Slack (approvals and alerts), made once Redis is connected. */
+let outbox: SlackOutbox | undefined;
+const slackOutbox = (client: WebClient, shared: { readonly redis: Redis; readonly keyPrefix: string }) => {
+  outbox ??= new SlackOutbox({ client, ...shared, warn: (line, error) => logger.warn({ err: error }, line) });
+  return outbox;
+};
 const app = createApp({
   config,
   logger,
@@ -79,9 +98,12 @@ const app = createApp({
             redis,
             keyPrefix,
             ...(config.approvalsChannel === undefined ? {} : { channel: config.approvalsChannel }),
+            outbox: slackOutbox(slackClient, { redis, keyPrefix }),
           }),
-        alertNotifier: () => new SlackAlertNotifier(slackClient),
-        storyNotifier: new SlackStoryNotifier(slackClient),
+        alertNotifier: ({ redis, keyPrefix }) =>
+          new SlackAlertNotifier(slackClient, slackOutbox(slackClient, { redis, keyPrefix })),
+        storyNotifier: ({ redis, keyPrefix }) =>
+          new SlackStoryNotifier(slackClient, slackOutbox(slackClient, { redis, keyPrefix })),
       }),
 });
 const mcpRoute = mcpHttpRoute({ app, agents: config.agents, identities });
@@ -153,10 +175,15 @@ if (values.command !== undefined) {
     port: config.port,
     log: (line) => logger.info(line),
     routes: [mcpRoute],
+    onTokenRejected: tokenRejected,
+  }).catch((error: unknown) => {
+    if (!(error instanceof SlackTokenRejectedError)) throw error;
+    tokenRejected(error);
+    return undefined;
   });
   slackAdapter = slack;
   // Polls run on a shared schedule: with several replicas, one of them polls each time.
-  startWhenRedisAnswers("the alert polls", () => app.alerts.start());
+  if (slack !== undefined) startWhenRedisAnswers("the alert polls", () => app.alerts.start());
 } else {
   const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
   if (config.agents.length > 0) {

@@ -214,6 +214,24 @@ export class RedisKeys {
   }
 
   /**
+   * List (JSON `{method, args}` each, oldest first): Web API calls owed to Slack for one channel (or a person's
+   * direct messages), sent in order once Slack takes them (slack-outbox.ts). No TTL: emptied as they are sent.
+   */
+  slackOutbox(channel: string): string {
+    return `${this.#prefix}slack:outbox:${channel}`;
+  }
+
+  /** Set: the channels whose `slackOutbox` list may hold calls, so any process can resume them. No TTL. */
+  get slackOutboxChannels(): string {
+    return `${this.#prefix}slack:outbox-channels`;
+  }
+
+  /** String (a process's token): which process sends one channel's owed calls now. TTL 60 s, renewed per call. */
+  slackOutboxSender(channel: string): string {
+    return `${this.#prefix}slack:outbox-sender:${channel}`;
+  }
+
+  /**
    * String (counter): the MCP tool calls agent `agent` made in minute `minute` (epoch ms / 60,000), shared by every
    * replica for its calls-per-minute limit. TTL 2 minutes.
    */

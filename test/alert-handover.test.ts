@@ -35,21 +35,26 @@ class Channel implements AlertNotifier {
  */
 function twoReplicas(prefix: string, stateAt: (minute: number) => ConnectorState) {
   let now = start;
+  // Only what a poll of one source connector calls.
+  const connect: Partial<ClusterHandle["connect"]> = {
+    listConnectors: async (): Promise<ConnectorOverview[]> => [
+      {
+        name: "orders-source",
+        type: "source",
+        config: {},
+        state: stateAt((now - start) / minute),
+        workerId: "worker-1:8083",
+        tasks: [],
+      },
+    ],
+    // Every worker answers: none is gone.
+    workersAnswering: async (workers: readonly string[]) =>
+      new Map<string, boolean>(workers.map((w) => [w, true])),
+  };
   const cluster: ClusterHandle = {
     name: "prod",
     isDefault: true,
-    connect: {
-      listConnectors: async (): Promise<ConnectorOverview[]> => [
-        {
-          name: "orders-source",
-          type: "source",
-          config: {},
-          state: stateAt((now - start) / minute),
-          workerId: "worker-1:8083",
-          tasks: [],
-        },
-      ],
-    } as ClusterHandle["connect"],
+    connect: connect as ClusterHandle["connect"],
     // A source connector has no lag to read.
     lag: {} as ClusterHandle["lag"],
   };

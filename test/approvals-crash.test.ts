@@ -37,6 +37,8 @@ describe("approvals survive a killed bot: the change is applied once and the con
           TEST_KEY_PREFIX: keyPrefix,
           CONNECT_URL: proxy.url,
           KAFKA_BROKERS: testBed().bootstrapServers,
+          ROLE_OPERATORS: operator.id,
+          ROLE_APPROVERS: approver.id,
           ...(crashAt === undefined ? {} : { CRASH_AT: crashAt }),
         },
         stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -52,6 +54,32 @@ describe("approvals survive a killed bot: the change is applied once and the con
     await said("ready");
     return { child, reached: crashAt === undefined ? Promise.resolve() : said(`at ${crashAt}`) };
   }
+
+  /**
+   * Approves request `id` while a bot that dies at `crashAt` runs it: once it has saved that step, a second bot is
+   * started (as with two replicas) and the first is killed. Returns the survivor and when the kill happened.
+   */
+  async function approveThenKill(id: string, crashAt: string) {
+    const doomed = await startWorker(crashAt);
+    assert.equal((await run(approver, `approve ${id}`)).outcome, "succeeded");
+    await doomed.reached;
+    const { child } = await startWorker();
+    doomed.child.kill("SIGKILL");
+    const killedAt = performance.now();
+    await once(doomed.child, "exit");
+    return { child, killedAt };
+  }
+
+  /** The request once another bot has finished it. */
+  const finished = (id: string) =>
+    eventually(
+      "the other worker to finish",
+      async () => {
+        const request = await app.approvals.get(id);
+        return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
+      },
+      { intervalMs: 100 },
+    );
 
   const run = (actor: typeof operator | typeof approver, text: string): Promise<Reply> =>
     app.dispatcher.dispatch({ actor, text, requestId: `crash-${++calls}` });
@@ -91,15 +119,8 @@ describe("approvals survive a killed bot: the change is applied once and the con
       const asked = await run(operator, `offsets reset ${connector} --shift-by -18 --reason "crash test"`);
       const id = requestIdIn(asked.summary);
 
-      const doomed = await startWorker(crashAt);
       const before = proxy.requests.length;
-      assert.equal((await run(approver, `approve ${id}`)).outcome, "succeeded");
-      await doomed.reached;
-      // A second bot is already running when the first dies, as with two replicas.
-      const { child } = await startWorker();
-      doomed.child.kill("SIGKILL");
-      const killedAt = performance.now();
-      await once(doomed.child, "exit");
+      const { child, killedAt } = await approveThenKill(id, crashAt);
       const atCrash = await app.approvals.get(id);
       assert.equal(atCrash?.state, "executing");
       assert.equal(atCrash?.step, crashAt);
@@ -109,14 +130,7 @@ describe("approvals survive a killed bot: the change is applied once and the con
         "killed with the connector stopped",
       );
 
-      const done = await eventually(
-        "the other worker to finish",
-        async () => {
-          const request = await app.approvals.get(id);
-          return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
-        },
-        { intervalMs: 100 },
-      );
+      const done = await finished(id);
       const killToDoneMs = performance.now() - killedAt;
       child.kill("SIGTERM");
       assert.equal(done.state, "succeeded", done.outcome);
@@ -139,6 +153,39 @@ describe("approvals survive a killed bot: the change is applied once and the con
       assert.deepEqual(
         steps,
         ["snapshot", "stopped", "resolved", "changed", "verified", "restored"].map((s) => `step ${s} done`),
+      );
+    });
+  }
+
+  for (const crashAt of ["snapshot", "changed"] as const) {
+    test(`a config change killed after its ${crashAt} step: another bot finishes it, applying the change once`, async () => {
+      const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+      const { connector } = await fileSinkThatRead(connect, kafka, dir, 3);
+      const asked = await run(operator, `config set ${connector} errors.tolerance=all --reason "crash test"`);
+      const id = requestIdIn(asked.summary);
+
+      const before = proxy.requests.length;
+      const { child } = await approveThenKill(id, crashAt);
+      assert.equal((await app.approvals.get(id))?.step, crashAt);
+
+      const done = await finished(id);
+      child.kill("SIGTERM");
+      assert.equal(done.state, "succeeded", done.outcome);
+      assert.match(done.outcome ?? "", /is RUNNING on the new config/);
+      const changes = proxy.requests
+        .slice(before)
+        .filter(
+          (r) => (r.method === "PATCH" || r.method === "PUT") && /\/connectors\/[^/]+\/config$/.test(r.url),
+        );
+      assert.equal(changes.length, 1, "the config was changed exactly once");
+      assert.equal((await connect.config(connector))["errors.tolerance"], "all");
+      const steps = (await app.audit.query({ connector, limit: 50 }))
+        .filter((entry) => entry.detail?.startsWith("step "))
+        .map((entry) => entry.detail)
+        .reverse();
+      assert.deepEqual(
+        steps,
+        ["snapshot", "changed", "verified", "restored"].map((s) => `step ${s} done`),
       );
     });
   }

@@ -259,7 +259,7 @@ describe("/connect commands against the real worker", () => {
       (file) => file.endsWith(".ts") && file !== "registry.ts",
     );
     assert.equal(commands.length, files.length, `files: ${files.join(", ")}`);
-    const helpText = text(await run(users.stranger, "help"));
+    const helpText = text(await run(users.admin, "help"));
     for (const command of commands) assert.ok(helpText.includes(command.name), `help lists ${command.name}`);
     for (const command of commands) {
       const explained = await run(users.stranger, `help ${command.name}`);

@@ -99,6 +99,35 @@ describe("configuration", () => {
     );
   });
 
+  test("a grant may hold on connector patterns; plain ids beside it keep holding on the whole cluster", () => {
+    const yaml = (roles: string) =>
+      [
+        "clusters:",
+        "  - name: prod",
+        "    connect: { url: 'http://c:8083' }",
+        "    kafka: { brokers: ['k:9092'] }",
+        `    roles: ${roles}`,
+      ].join("\n");
+    const load = (roles: string) => loadConfig({ CONFIG_FILE: "/c.yaml" }, files({ "/c.yaml": yaml(roles) }));
+    const config = load(
+      '{ operator: [U1, { principals: [S0PAYMENTS], connectors: ["payments-*"] }, { principals: [U2] }] }',
+    );
+    assert.deepEqual(config.clusters[0]?.roles.operator, [
+      { principals: ["U1"] },
+      { principals: ["S0PAYMENTS"], connectors: ["payments-*"] },
+      { principals: ["U2"] },
+    ]);
+    assert.throws(
+      () => load("{ operator: [{ principals: [S0PAYMENTS], connectors: [] }] }"),
+      /name at least one connector pattern, or leave `connectors` out for the whole cluster/,
+    );
+    assert.throws(
+      () => load("{ operator: [{ principals: [], connectors: [a-*] }] }"),
+      /name at least one Slack/,
+    );
+    assert.throws(() => load("{ operator: [{ principals: [U1], connector: [a-*] }] }"), /connector/);
+  });
+
   test("roles come from ROLE_* for one cluster and per cluster from the file; channels pick a default cluster", () => {
     const single = loadConfig(
       { ROLE_OPERATORS: "U1, S2", ROLE_ADMINS: "U9", UNKNOWN_USERS_ARE_VIEWERS: "true" },
@@ -106,9 +135,9 @@ describe("configuration", () => {
     );
     assert.deepEqual(single.clusters[0]?.roles, {
       viewer: [],
-      operator: ["U1", "S2"],
+      operator: [{ principals: ["U1", "S2"] }],
       approver: [],
-      admin: ["U9"],
+      admin: [{ principals: ["U9"] }],
     });
     assert.equal(single.unknownUsersAreViewers, true);
     assert.throws(
@@ -125,7 +154,7 @@ describe("configuration", () => {
       "    roles: { approver: [U7] }",
     ].join("\n");
     const config = loadConfig({ CONFIG_FILE: "/c.yaml" }, files({ "/c.yaml": yaml }));
-    assert.deepEqual(config.clusters[0]?.roles.approver, ["U7"]);
+    assert.deepEqual(config.clusters[0]?.roles.approver, [{ principals: ["U7"] }]);
     assert.deepEqual(config.channelClusters, { C0PROD: "prod" });
     assert.throws(
       () =>
@@ -141,7 +170,16 @@ describe("configuration", () => {
     const plain = loadConfig({}, noFiles);
     assert.deepEqual(
       [...(plain.clusters[0]?.approvals.required ?? [])],
-      ["offsets reset", "offsets set", "offsets restore", "stop", "delete"],
+      [
+        "offsets reset",
+        "offsets set",
+        "offsets restore",
+        "stop",
+        "delete",
+        "config set",
+        "config restore",
+        "create",
+      ],
     );
     assert.equal(plain.clusters[0]?.approvals.approvers, 1);
     assert.equal(plain.approvalExpiryMs, 30 * 60_000);

@@ -93,4 +93,23 @@ describe("Connect client retries, timeouts and headers (a fault proxy in front o
     proxy.answerNext(1, 200, "not a worker");
     await assert.rejects(connect.workerInfo(), ConnectBadResponse);
   });
+
+  test("a connector half deleted while the worker lists them (info null) leaves the listing of the others whole", async () => {
+    const running = {
+      name: "kept",
+      type: "sink",
+      connector: { state: "RUNNING", worker_id: "127.0.0.1:8083" },
+      tasks: [],
+    };
+    proxy.answerNextWith({ method: "GET", path: /^\/connectors\?expand/ }, 1, 200, {
+      kept: { info: { config: { "connector.class": "X" }, type: "sink" }, status: running },
+      "half-deleted": { info: null, status: { ...running, name: "half-deleted" } },
+      "half-created": { info: { config: { "connector.class": "X" }, type: "sink" }, status: null },
+    });
+    const listed = await connect.listConnectors();
+    assert.deepEqual(
+      listed.map((c) => c.name),
+      ["kept"],
+    );
+  });
 });

@@ -33,9 +33,10 @@ const tokens = {
   claude: "claude-ops-token-0123456789abcdef0123456789",
   reader: "reader-bot-token-0123456789abcdef0123456789",
   unlimited: "unlimited-token-0123456789abcdef0123456789",
+  scoped: "orders-only-token-0123456789abcdef0123456789",
 };
 
-/** The bed twice: `bed`, where approvals are off for people (no command waits), and `elsewhere`. */
+/** The bed twice: `bed`, where approvals are off for people (no command waits, a rule approves all), and `elsewhere`. */
 function configYaml(): string {
   const { connectUrl, bootstrapServers } = testBed();
   const cluster = (name: string) => `
@@ -44,7 +45,11 @@ function configYaml(): string {
     connect: { url: "${connectUrl}" }
     kafka: { brokers: ["${bootstrapServers}"] }
     roles: { approver: ["${approver.id}"] }
-    approvals: { required: [] }`;
+    approvals:
+      required: []
+      # A rule that would approve anything asked: it never approves an agent's proposal.
+      autoApprove:
+        - { name: anything, commands: [offsets reset, offsets set, offsets restore, stop, delete, config set, config restore, create], connectors: ["*"] }`;
   return `
 approvalsChannel: ${approvalsChannel}
 agents:
@@ -57,6 +62,9 @@ agents:
     tokenEnv: TOKEN_READER
     roles: [{ cluster: bed, role: viewer }]
     limits: { callsPerMinute: 3 }
+  - name: orders-only
+    tokenEnv: TOKEN_SCOPED
+    roles: [{ cluster: bed, role: operator, connectors: ["orders-*"] }]
   - name: every-tool
     tokenEnv: TOKEN_UNLIMITED
     roles: [{ cluster: bed, role: operator }]
@@ -112,6 +120,7 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
         TOKEN_CLAUDE: tokens.claude,
         TOKEN_READER: tokens.reader,
         TOKEN_UNLIMITED: tokens.unlimited,
+        TOKEN_SCOPED: tokens.scoped,
         SLACK_BOT_TOKEN: botToken,
         SLACK_SIGNING_SECRET: signingSecret,
         SLACK_API_URL: standIn.apiUrl,
@@ -315,7 +324,19 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
     assert.match(text(audit), /approve .*refused/);
   });
 
-  test("refusals: outside its clusters, bad arguments with their path, over the calls-per-minute limit", async () => {
+  test("refusals: outside its connector scope or its clusters, bad arguments with their path, over the calls-per-minute limit", async () => {
+    // Granted on orders-* only: a real sink outside that is neither read nor proposed on, nor listed.
+    const scoped = await connect(tokens.scoped);
+    const { connector } = await fileSinkThatRead(connectClient(), kafka, dir, 3);
+    const outside = await call(scoped, "status", { connector });
+    assert.equal(outside.isError, true);
+    assert.match(text(outside), new RegExp(`needs the viewer role on ${connector}`));
+    const proposal = await call(scoped, "stop", { connector, reason: "not mine to stop" });
+    assert.equal(proposal.isError, true);
+    assert.match(text(proposal), new RegExp(`needs the operator role on ${connector}`));
+    assert.doesNotMatch(text(await call(scoped, "list", {})), new RegExp(connector));
+    assert.equal((await app.approvals.recent(50)).filter((r) => r.connector === connector).length, 0);
+
     const agent = await connect(tokens.claude);
     const elsewhere = await call(agent, "list", { cluster: "elsewhere" });
     assert.equal(elsewhere.isError, true);

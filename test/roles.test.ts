@@ -5,17 +5,29 @@ import {
   GroupUnreadable,
   hasRole,
   type Principal,
+  type Role,
+  type RoleGrants,
   RoleResolver,
   type UserGroupDirectory,
 } from "../src/core/roles.js";
 import { slackGrants, slackPrincipal } from "../src/slack/slack-principals.js";
 
+/** Grants on the whole cluster, as the plain lists of the config read. */
+const wholeCluster = <Holder>(ids: Record<Role, Holder[]>): RoleGrants<Holder> => ({
+  viewer: ids.viewer.length === 0 ? [] : [{ principals: ids.viewer }],
+  operator: ids.operator.length === 0 ? [] : [{ principals: ids.operator }],
+  approver: ids.approver.length === 0 ? [] : [{ principals: ids.approver }],
+  admin: ids.admin.length === 0 ? [] : [{ principals: ids.admin }],
+});
+
 const grants = new Map([
   [
     "prod",
-    slackGrants({ viewer: ["S0ENG"], operator: ["S0ONCALL"], approver: ["U0MGR"], admin: ["U0ADMIN"] }),
+    slackGrants(
+      wholeCluster({ viewer: ["S0ENG"], operator: ["S0ONCALL"], approver: ["U0MGR"], admin: ["U0ADMIN"] }),
+    ),
   ],
-  ["staging", slackGrants({ viewer: [], operator: ["U0MGR"], approver: [], admin: [] })],
+  ["staging", slackGrants(wholeCluster({ viewer: [], operator: ["U0MGR"], approver: [], admin: [] }))],
 ]);
 
 function directory(groups: Record<string, string[]> | "unsupported") {
@@ -80,7 +92,15 @@ test("the resolver knows no id shapes: it follows the kind its adapter gave each
   const group = (id: string): Principal => ({ kind: "group", id });
   // Another adapter's ids: a group named by e-mail, and a user whose id happens to start with S.
   const elsewhere = new Map([
-    ["prod", { viewer: [group("eng@example.com")], operator: [user("SAM")], approver: [], admin: [] }],
+    [
+      "prod",
+      wholeCluster<Principal>({
+        viewer: [group("eng@example.com")],
+        operator: [user("SAM")],
+        approver: [],
+        admin: [],
+      }),
+    ],
   ]);
   const { members, lookups } = directory({
     "eng@example.com": ["ida@example.com"],

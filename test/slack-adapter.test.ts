@@ -13,6 +13,7 @@ import {
   SlackUserGroups,
   startSlackAdapter,
 } from "../src/slack/slack-adapter.js";
+import { SlackOutbox } from "../src/slack/slack-outbox.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator, signSlackRequest } from "./slack/slack-signer.js";
 import { FaultProxy } from "./support/fault-proxy.js";
@@ -33,7 +34,7 @@ interface Running {
 }
 
 describe("/connect through Slack's protocol", () => {
-  const { prefix, cleanup } = testRedis("slack");
+  const { prefix, cleanup, redis } = testRedis("slack");
   let standIn: SlackApiStandIn;
   let proxy: FaultProxy;
   let bot: Running;
@@ -275,17 +276,42 @@ describe("/connect through Slack's protocol", () => {
     assert.match(String(mirrored.args.text), /u0oper \(slack\): `config .*` on default \/ .*: succeeded/);
   });
 
-  test("the production Web API client waits out a 429's Retry-After and then delivers", async () => {
+  test("a 429 holds its own method alone; what is owed follows through the outbox after Retry-After, once, in order", async () => {
     const client = createSlackClient({ botToken, apiUrl: standIn.apiUrl });
-    standIn.rateLimitNext("chat.postMessage", 1);
-    const started = Date.now();
-    await client.chat.postMessage({ channel: "C0RATE", text: "after the limit" });
-    assert.ok(Date.now() - started >= 1000, "waited for Retry-After");
-    const toChannel = standIn.calls.filter((call) => call.args.channel === "C0RATE");
-    assert.deepEqual(
-      toChannel.map((call) => call.rejected ?? "delivered"),
-      ["ratelimited", "delivered"],
-    );
+    const outbox = new SlackOutbox({ client, redis, keyPrefix: `${prefix}outbox:` });
+    try {
+      standIn.rateLimitNext("chat.postMessage", 1);
+      const started = Date.now();
+      await assert.rejects(client.chat.postMessage({ channel: "C0RATE", text: "first" }), {
+        code: "SLACK_UNAVAILABLE",
+        reason: /^ratelimited \(retry after 1 s\)$/,
+      });
+      // Slack's tiers are per method: another method is not held by chat.postMessage's limit.
+      const identity = await client.auth.test();
+      const otherMethodMs = Date.now() - started;
+      assert.equal(identity.user_id, "U0BOT");
+      assert.ok(otherMethodMs < 500, `auth.test waited ${otherMethodMs} ms behind another method's 429`);
+      // The limited method is not called again before its Retry-After: it fails at once, unsent.
+      await assert.rejects(client.chat.postMessage({ channel: "C0RATE", text: "early" }), {
+        code: "SLACK_UNAVAILABLE",
+      });
+      assert.equal(standIn.calls.filter((call) => call.args.channel === "C0RATE").length, 1);
+
+      for (const text of ["one", "two", "three"])
+        await outbox.send("chat.postMessage", { channel: "C0RATE", text });
+      await standIn.waitForCall("chat.postMessage", (call) => call.args.text === "one");
+      assert.ok(Date.now() - started >= 1000, "waited for Retry-After");
+      await eventually("the outbox to be empty", async () =>
+        (await outbox.owed()) === 0 ? true : undefined,
+      );
+      const toChannel = standIn.calls.filter((call) => call.args.channel === "C0RATE");
+      assert.deepEqual(
+        toChannel.map((call) => `${String(call.args.text)}: ${call.rejected ?? "delivered"}`),
+        ["first: ratelimited", "one: delivered", "two: delivered", "three: delivered"],
+      );
+    } finally {
+      outbox.close();
+    }
   });
 
   test("a body larger than any Slack request gets 413 before it is read, with or without a length, and is logged", async () => {

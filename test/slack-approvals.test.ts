@@ -416,4 +416,31 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
       }
     });
   }
+
+  test("a config change's message shows the diff, secrets hidden as `config` hides them, and Connect's validation", async () => {
+    const { connector, file } = await sinkThatRead(2);
+    const connect = bot.app.clusters[0]?.connect ?? assert.fail("no cluster");
+    // A password typed in clear once, outside the bot: the change replaces it with a reference.
+    await connect.putConfig(connector, {
+      ...(await connect.config(connector)),
+      "db.password": "hunter2-in-clear",
+    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a config-provider reference, written as Connect reads it
+    const reference = "${file:/etc/kafka-connect/secrets.properties:db.password}";
+    const { id, message } = await ask(
+      `config set ${connector} db.password=${reference} errors.tolerance=all --reason "no password in clear"`,
+    );
+    assert.ok(hasButtons(message));
+    assert.match(buttonValue(message), new RegExp(`^${id}:[0-9a-f]{12}$`));
+    const shown = textOf(message);
+    assert.match(shown, /config set/);
+    assert.match(
+      shown,
+      /~ db\.password: •••••• → \$\{file:\/etc\/kafka-connect\/secrets\.properties:db\.password\}/,
+    );
+    assert.match(shown, /\+ errors\.tolerance = all/);
+    assert.match(shown, /Connect validated the whole config: no errors in \d+ setting\(s\)/);
+    assert.doesNotMatch(shown, /hunter2/);
+    assert.equal((await connect.config(connector)).file, file);
+  });
 });

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectError } from "../../src/connect/connect-errors.js";
 import { awaitState } from "../../src/core/await-state.js";
+import { settingsToSeal } from "../../src/core/redact.js";
+import type { ApprovalRequest } from "../approval-store.js";
 import type { ExecutionContext, SharedStep } from "./operation-kind.js";
 
 /** Steps and undo shared by the kinds: snapshot the state and offsets, stop, return to the prior state. */
@@ -14,6 +16,20 @@ export const snapshotStep: SharedStep = {
     return { priorState: status.connector.state, snapshot: offsets };
   },
 };
+
+/**
+ * The connector's config as it is before the change, for the undo (`offsets restore` of a delete, `config
+ * restore`): its secret settings are named here and sealed (or left out) by the store, never kept in clear.
+ */
+export async function configSnapshot({
+  connect,
+  request,
+  call,
+}: ExecutionContext): Promise<Pick<ApprovalRequest, "snapshotConfig" | "snapshotSecretKeys">> {
+  const snapshotConfig = await connect.config(request.connector, call);
+  const passwordKeys = await connect.passwordKeys(snapshotConfig, call);
+  return { snapshotConfig, snapshotSecretKeys: settingsToSeal(snapshotConfig, passwordKeys) };
+}
 
 /** Stops the connector and waits for STOPPED (KIP-875: offsets change only on a stopped connector). */
 export const stopStep: SharedStep = {

@@ -1,7 +1,6 @@
 import { ConnectNotFound } from "../../src/connect/connect-errors.js";
 import { awaitGone } from "../../src/core/await-state.js";
-import { settingsToSeal } from "../../src/core/redact.js";
-import { snapshotStep } from "./connector-steps.js";
+import { configSnapshot, snapshotStep } from "./connector-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 
 /** `delete`: the connector removed; its config and offsets are kept with the request for `offsets restore`. */
@@ -10,12 +9,7 @@ export const deleteKind: OperationKind<"delete"> = {
     snapshot: {
       doing: snapshotStep.doing,
       async run(context) {
-        const { connect, request, call } = context;
-        // Its secret settings are named here and sealed (or left out) by the store: never kept in clear.
-        const snapshotConfig = await connect.config(request.connector, call);
-        const passwordKeys = await connect.passwordKeys(snapshotConfig, call);
-        const snapshotSecretKeys = settingsToSeal(snapshotConfig, passwordKeys);
-        return { ...(await snapshotStep.run(context)), snapshotConfig, snapshotSecretKeys };
+        return { ...(await snapshotStep.run(context)), ...(await configSnapshot(context)) };
       },
     },
     changed: {

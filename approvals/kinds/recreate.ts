@@ -4,29 +4,41 @@ import { restoreStep, retryWhileSafe } from "./connector-steps.js";
 import { verifyOffsets } from "./offset-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 
-/** `offsets restore` of a delete: the connector created again from its saved config and offsets. */
+/**
+ * A connector created from a config: `offsets restore` of a delete (its saved config and offsets) and `create` (a
+ * new one, no offsets). With offsets to set it is created STOPPED (KIP-980), so that it reads nothing before they
+ * are in place, then returned to its state; without, it is created in its state at once (RUNNING needs no KIP-980).
+ */
 export const recreate: OperationKind<"recreate"> = {
   steps: {
     changed: {
-      doing: "re-creating the connector",
+      doing: "creating the connector",
       async run({ connect, request, operation, call, stopTimeoutMs, sendingChange }) {
-        // Created STOPPED needs KIP-980: an older worker (downgraded since the request was asked) refuses before
-        // anything is sent, rather than being sent a field it does not know.
-        await connect.requireFeature("initialState", "offsets restore of a deleted connector", call);
+        const initial = initialStateOf(operation);
+        // Created STOPPED or PAUSED needs KIP-980: an older worker (downgraded since the request was asked) refuses
+        // before anything is sent, rather than being sent a field it does not know.
+        if (initial !== "RUNNING") await connect.requireFeature("initialState", request.command, call);
         const resumed = await sendingChange();
-        // Created STOPPED so that its offsets are in place before it reads anything; after a crash the connector
-        // found already there is the one this request created.
+        // After a crash the connector found already there is the one this request created.
         await connect
-          .createConnector(request.connector, operation.config, "STOPPED", call)
+          .createConnector(request.connector, operation.config, initial, call)
           .catch((error: unknown) => {
             if (!(resumed && error instanceof ConnectConflict)) throw error;
           });
-        const stopped = await awaitState(connect, request.connector, "STOPPED", {
+        const reached = await awaitState(connect, request.connector, initial, {
           timeoutMs: stopTimeoutMs,
           requestId: request.requestId,
           justCreated: true,
         });
-        if (!stopped.reached) throw new Error("the new connector did not report STOPPED");
+        if (!reached.reached) {
+          const failed = [reached.status.connector, ...reached.status.tasks].find(
+            (p) => p.state === "FAILED",
+          );
+          const head = failed?.trace?.split("\n")[0]?.slice(0, 300);
+          throw new Error(
+            `the new connector did not report ${initial}${head === undefined ? "" : `: it FAILED with ${head}`}`,
+          );
+        }
         if (operation.offsets.length > 0) {
           await retryWhileSafe(() => connect.alterOffsets(request.connector, operation.offsets, call));
         }
@@ -42,7 +54,13 @@ export const recreate: OperationKind<"recreate"> = {
         return {};
       },
     },
-    restored: restoreStep,
+    restored: {
+      doing: restoreStep.doing,
+      async run(context) {
+        // Created in its state already: resuming and pausing again would let a PAUSED one run for a moment.
+        return initialStateOf(context.operation) === "STOPPED" ? restoreStep.run(context) : {};
+      },
+    },
   },
   async leaveSafely({ request }, changeUncertain) {
     if (request.changeSent !== true) return "Nothing was created.";
@@ -55,15 +73,35 @@ export const recreate: OperationKind<"recreate"> = {
       ? `Connect's answer to the create was lost, so the connector may exist without confirmed offsets: check \`offsets get ${request.connector}\` before resuming it.`
       : `Connect refused the create or the offsets: check \`offsets get ${request.connector}\` before resuming it if it exists.`;
   },
-  outcomeParts(_request, operation) {
+  outcomeParts(request, operation) {
+    const created = request.command === "create";
     return [
       {
         kind: "fields",
         fields: [
-          ["before", "deleted"],
-          ["after", `created again, ${operation.priorState}, with ${operation.offsets.length} offset(s)`],
+          ["before", created ? "absent" : "deleted"],
+          [
+            "after",
+            created
+              ? `created ${operation.priorState}`
+              : `created again, ${operation.priorState}, with ${operation.offsets.length} offset(s)`,
+          ],
         ],
       },
     ];
   },
 };
+
+/**
+ * The state the connector is created in: its wanted state when there are no offsets to set first, else STOPPED. A
+ * deleted connector whose saved state was FAILED or UNASSIGNED is created RUNNING, as the worker would start it.
+ */
+function initialStateOf(operation: {
+  readonly offsets: readonly unknown[];
+  readonly priorState: string;
+}): "RUNNING" | "PAUSED" | "STOPPED" {
+  if (operation.offsets.length > 0) return "STOPPED";
+  return operation.priorState === "PAUSED" || operation.priorState === "STOPPED"
+    ? operation.priorState
+    : "RUNNING";
+}

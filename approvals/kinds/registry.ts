@@ -1,5 +1,6 @@
 import type { Operation } from "../approval-store.js";
 import { alterOffsets } from "./alter-offsets.js";
+import { configChange } from "./config-change.js";
 import { deleteKind } from "./delete.js";
 import type { OperationKind, OperationOf } from "./operation-kind.js";
 import { recreate } from "./recreate.js";
@@ -20,6 +21,7 @@ const operationKinds: OperationKinds = {
   stop,
   delete: deleteKind,
   recreate,
+  "config-change": configChange,
 };
 
 /** The module of an operation's kind, typed for that kind (the operation is passed on as its `OperationOf`). */

@@ -28,6 +28,8 @@ export const alertNews = {
     `Connect answers again, after ${formatDuration(now - alert.firedAt)}.`,
   connectorGone: (alert: Alert) => `Deleted: no longer exists on ${alert.cluster}.`,
   connectDoesNotAnswer: (error: Error) => `Connect does not answer: ${error.message}`,
+  /** `health`: the worker's own verdict in words, e.g. "unhealthy: Worker was unable to handle this request…". */
+  connectUnhealthy: (health: string) => `Connect answers, but is ${health}`,
   snoozed: (by: { readonly name: string }, forMs: number) =>
     `Snoozed by ${by.name} for ${formatDuration(forMs)}.`,
   snoozeEnded: (by: { readonly name: string }) => `Snooze ended by ${by.name}.`,

@@ -2,11 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ConnectorState } from "../connect/connect-schemas.js";
+import { globMatches } from "../core/glob.js";
 import { redactText } from "../core/redact.js";
 import { RedisKeys } from "../redis-keys.js";
 import { alertRules } from "./alert-rules.js";
 import { type ConnectorSample, sharingUnchanged } from "./connector-sample.js";
-import { globMatches } from "./glob.js";
 
 const Person = z.object({ id: z.string(), name: z.string() });
 

@@ -1,5 +1,5 @@
 import type { CommandContext } from "../core/command-spec.js";
-import { globMatches } from "./glob.js";
+import { globMatches } from "../core/glob.js";
 
 /**
  * The connectors an alert command may name on the context's cluster: those Connect lists, and those with a

@@ -1,4 +1,4 @@
-import { globMatches } from "./glob.js";
+import { globMatches } from "../core/glob.js";
 
 /**
  * The figures the alert rules compare against. A field ending in `Ms` is a window: how far back a rule looks.

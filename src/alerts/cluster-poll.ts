@@ -1,5 +1,7 @@
 import type { AlertRoute, AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
+import { globMatches } from "../core/glob.js";
+import { healthWords, workerHealth } from "../core/worker-health.js";
 import type { AlertDelivery } from "./alert-delivery.js";
 import { alertNews } from "./alert-news.js";
 import { AlertOutbox } from "./alert-outbox.js";
@@ -9,7 +11,6 @@ import { thresholdsFor } from "./alert-thresholds.js";
 import { collectSamples } from "./collect-samples.js";
 import type { ConnectorSample } from "./connector-sample.js";
 import type { FiringCopy } from "./firing-copy.js";
-import { globMatches } from "./glob.js";
 
 /** What the rules say about one connector at one poll, beside the alerts firing for it before. */
 interface Verdict {
@@ -77,7 +78,7 @@ export class ClusterPoll {
     const failures = await this.#store.countUnreachable(cluster.name, !(collected instanceof Error));
     if (collected instanceof Error) {
       // Nothing is judged without samples.
-      await this.#noteUnreachable(cluster.name, collected, failures, firing, now, outbox);
+      await this.#noteUnreachable(cluster, collected, failures, firing, now, outbox);
     } else {
       for (const verdict of await this.#evaluate(cluster.name, collected, firing, now))
         await this.#reconcile(verdict, now, outbox);
@@ -97,27 +98,35 @@ export class ClusterPoll {
     );
   }
 
-  /** One failed poll can be a blip; two in a row are news: one alert for the cluster. */
+  /**
+   * One failed poll can be a blip; two in a row are news: one alert for the cluster. It says whether the worker
+   * answers at all, or answers but calls itself starting or unhealthy (`GET /health`, KIP-1017): a worker waiting
+   * on its group holds every herder request, so the poll failed although the worker is up.
+   */
   async #noteUnreachable(
-    cluster: string,
+    cluster: ClusterHandle,
     error: Error,
     failures: number,
     firing: ReadonlyMap<string, Alert>,
     now: number,
     outbox: AlertOutbox,
   ): Promise<void> {
-    const key = unreachableKey(cluster);
+    const key = unreachableKey(cluster.name);
     if (failures < 2 || firing.has(key)) return;
+    const health = await workerHealth(cluster.connect);
     const finding: Finding = {
       rule: "connect-unreachable",
-      summary: alertNews.connectDoesNotAnswer(error),
+      summary:
+        health.kind === "unhealthy"
+          ? alertNews.connectUnhealthy(healthWords(health))
+          : alertNews.connectDoesNotAnswer(error),
       details: [],
       value: failures,
     };
-    const alert = newAlert(key, cluster, "*", finding, now);
+    const alert = newAlert(key, cluster.name, "*", finding, now);
     await this.#store.saveFiring(alert);
     this.#firingCopy.keep(alert);
-    const channel = this.#channelOf(cluster, "*");
+    const channel = this.#channelOf(cluster.name, "*");
     if (channel !== undefined) outbox.post(channel, alert);
   }
 

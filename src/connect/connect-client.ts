@@ -13,6 +13,7 @@ import {
   type ConnectError,
   type ConnectErrorCode,
   type ConnectErrorDetails,
+  ConnectFeatureDisabled,
   ConnectNotFound,
   ConnectNotStopped,
   ConnectTooOld,
@@ -31,12 +32,15 @@ import {
   ConnectorPlugin,
   type ConnectorState,
   ConnectorStatus,
+  ConnectorTopics,
   type ConnectorType,
   ExpandedConnectors,
   LoggerLevel,
   OffsetsChanged,
+  PluginConfigKey,
   TaskInfo,
   type TaskStatus,
+  WorkerHealth,
   WorkerInfo,
 } from "./connect-schemas.js";
 import {
@@ -106,6 +110,11 @@ export interface CallOptions {
   readonly rebalanceWaitMs?: number;
 }
 
+/** What {@link ConnectClient.health} reports: the worker's verdict, or that it is too old to give one. */
+export type WorkerHealthReport =
+  | WorkerHealth
+  | { readonly status: "not reported" /** e.g. "needs 3.9" */; readonly message: string };
+
 /** One connector from the expanded list: its type, config and states in one call. */
 export interface ConnectorOverview {
   readonly name: string;
@@ -127,7 +136,23 @@ interface Call<T> {
   /** Parses the response; absent for calls whose success has no body worth reading. */
   readonly schema?: z.ZodType<T>;
   readonly options?: CallOptions | undefined;
+  /** Error statuses whose body is nonetheless the answer, parsed by `schema` (`GET /health`'s 500 and 503). */
+  readonly answers?: readonly number[];
+  /** This call's own limits, where the worker itself takes longer than the client's defaults allow. */
+  readonly policy?: Partial<Pick<RetryPolicy, "deadlineMs" | "attemptTimeoutMs">>;
 }
+
+/**
+ * A worker holds `GET /health` for up to 10 s (its health-check timeout) before it answers starting or unhealthy,
+ * so the call is allowed that long and a little more. A command's own deadline still cuts it shorter.
+ */
+const healthDeadlineMs = 12_000;
+
+/** Connect's 403 answers (JSON, `error_code` 403) name a feature its worker config turned off: which setting. */
+const disablingSettings: Readonly<Record<string, string>> = {
+  "Topic tracking is disabled.": "topic.tracking.enable",
+  "Topic tracking reset is disabled.": "topic.tracking.allow.reset",
+};
 
 /** The keys that decide which definitions a validation returns: the plugin, its version, transforms, converters. */
 const structuralKey =
@@ -157,11 +182,20 @@ declare module "../core/ports.js" {
       | "offsets"
       | "requireSupportedVersion"
       | "requireFeature"
+      | "hasFeature"
+      | "connectorPlugins"
+      | "validateConfig"
       | "pause"
       | "resume"
       | "restart"
       | "restartTask"
       | "workersAnswering"
+      | "connectorPlugins"
+      | "pluginConfig"
+      | "tasks"
+      | "connectorTopics"
+      | "resetConnectorTopics"
+      | "health"
     >;
   }
 }
@@ -310,6 +344,15 @@ export class ConnectClient {
     }
   }
 
+  /**
+   * Whether the worker is as new as the release that brought `feature` ({@link connectFeatures}), asked afresh
+   * (`GET /`): for a call with an older way to do the same (a full `PUT` where `PATCH` config is missing).
+   */
+  async hasFeature(feature: ConnectFeature, options?: CallOptions): Promise<boolean> {
+    const info = await this.workerInfo(options);
+    return !isOlderThan(info.version, connectFeatures[feature].since);
+  }
+
   /** Every connector with its type, config and states, in one request. */
   async listConnectors(options?: CallOptions): Promise<ConnectorOverview[]> {
     const expanded = await this.#call({
@@ -318,8 +361,13 @@ export class ConnectClient {
       schema: ExpandedConnectors,
       options,
     });
+    // A connector half created or half deleted has no info or status yet: it is left out of this listing (as Connect
+    // itself leaves out one that vanished while it answered), rather than failing the listing of every other one.
     return Object.entries(expanded)
-      .map(([name, { info, status }]) => ({
+      .flatMap(([name, { info, status }]) =>
+        info === null || status === null ? [] : [{ name, info, status }],
+      )
+      .map(({ name, info, status }) => ({
         name,
         type: info.type,
         config: info.config,
@@ -368,6 +416,25 @@ export class ConnectClient {
       method: "PUT",
       path: `${this.#connectorPath(name)}/config`,
       body: config,
+      schema: ConnectorInfo,
+      options,
+    });
+  }
+
+  /**
+   * Changes only the keys given; a null value removes the key (KIP-477, Connect 3.8). Throws {@link ConnectTooOld}
+   * before sending anything to an older worker, where the whole config must be sent with {@link putConfig}.
+   */
+  async patchConfig(
+    name: string,
+    patch: Readonly<Record<string, string | null>>,
+    options?: CallOptions,
+  ): Promise<ConnectorInfo> {
+    await this.requireFeature("patchConfig", `PATCH /connectors/${name}/config`, options);
+    return this.#call({
+      method: "PATCH",
+      path: `${this.#connectorPath(name)}/config`,
+      body: patch,
       schema: ConnectorInfo,
       options,
     });
@@ -578,6 +645,72 @@ export class ConnectClient {
     return keys;
   }
 
+  /**
+   * A plugin's config definition (KIP-769): every key with its type, default, importance and documentation.
+   * `version` picks one of several installed versions (KIP-891): asked only of a 4.1+ worker, else
+   * {@link ConnectTooOld}. An unknown class is a {@link ConnectNotFound} ("Unknown plugin …").
+   */
+  async pluginConfig(
+    pluginClass: string,
+    version?: string,
+    options?: CallOptions,
+  ): Promise<PluginConfigKey[]> {
+    const path = `/connector-plugins/${this.#segment(pluginClass)}/config`;
+    if (version !== undefined)
+      await this.requireFeature("pluginVersions", `plugins ${pluginClass} --version`, options);
+    return this.#call({
+      method: "GET",
+      path,
+      query: { version },
+      schema: zod.array(PluginConfigKey),
+      options,
+    });
+  }
+
+  /**
+   * The topics a connector has used since its topics were last reset (KIP-558). Connect answers an empty list for
+   * a connector it does not know, so ask {@link status} too when that matters. Refused with
+   * {@link ConnectFeatureDisabled} where `topic.tracking.enable=false`.
+   */
+  async connectorTopics(name: string, options?: CallOptions): Promise<string[]> {
+    const answer = await this.#call({
+      method: "GET",
+      path: `${this.#connectorPath(name)}/topics`,
+      schema: ConnectorTopics,
+      options,
+    });
+    return answer[name]?.topics ?? [];
+  }
+
+  /**
+   * Empties the connector's list of used topics (KIP-558): Connect records them again as the tasks use them. Only
+   * that metadata changes, no data or offsets. 202 on success; {@link ConnectFeatureDisabled} where
+   * `topic.tracking.allow.reset=false` (or tracking is off).
+   */
+  async resetConnectorTopics(name: string, options?: CallOptions): Promise<void> {
+    await this.#call({ method: "PUT", path: `${this.#connectorPath(name)}/topics/reset`, options });
+  }
+
+  /**
+   * The worker's own verdict on its readiness (KIP-1017, Connect 3.9+): healthy at once, or, after holding the
+   * request for up to 10 s, starting (503) or unhealthy (500), each with Connect's message; the call may take
+   * {@link healthDeadlineMs}. An older worker, whose 404 would say nothing, is "not reported" with the release
+   * that would.
+   */
+  async health(options?: CallOptions): Promise<WorkerHealthReport> {
+    const { since } = connectFeatures.health;
+    const info = await this.workerInfo(options);
+    if (isOlderThan(info.version, since)) return { status: "not reported", message: `needs ${since}` };
+    return this.#call({
+      method: "GET",
+      path: "/health",
+      schema: WorkerHealth,
+      answers: [500, 503],
+      policy: { deadlineMs: healthDeadlineMs, attemptTimeoutMs: healthDeadlineMs },
+      options,
+    });
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.#pool.close(), this.#probes.close()]);
   }
@@ -608,7 +741,7 @@ export class ConnectClient {
   async #call<T>(call: Call<T>): Promise<T> {
     const requestId = call.options?.requestId ?? randomUUID();
     const idempotent = call.method === "GET";
-    const policy = this.#retry;
+    const policy = { ...this.#retry, ...call.policy };
     const started = performance.now();
     const commandEnd = commandDeadline() ?? Number.POSITIVE_INFINITY;
     const deadline = Math.min(started + policy.deadlineMs, commandEnd);
@@ -690,6 +823,10 @@ export class ConnectClient {
         headers,
         body: call.body === undefined ? null : JSON.stringify(call.body),
         signal,
+        // The pool's own limits suit the default policy; a call with a longer one lifts them (its signal still ends it).
+        ...(call.policy === undefined
+          ? {}
+          : { headersTimeout: timeoutMs + 1_000, bodyTimeout: timeoutMs + 1_000 }),
       });
       status = response.statusCode;
       text = await response.body.text();
@@ -703,6 +840,11 @@ export class ConnectClient {
       );
     }
 
+    if (call.answers?.includes(status) && call.schema !== undefined) {
+      // Only an answer of the expected shape; anything else (a proxy's page, Connect's error body) is the error.
+      const answer = call.schema.safeParse(safeJson(text));
+      if (answer.success) return answer.data;
+    }
     if (status >= 200 && status < 300) {
       if (call.schema === undefined) return undefined as T;
       const parsed = call.schema.safeParse(text === "" ? undefined : safeJson(text));
@@ -728,6 +870,8 @@ function errorFor(
   const details = fail({ status, reason });
   if (status === 404) return new ConnectNotFound(details);
   if (status === 409) return new ConnectConflict(details);
+  const setting = status === 403 ? disablingSettings[reason] : undefined;
+  if (setting !== undefined) return new ConnectFeatureDisabled({ ...details, setting });
   if (status === 401 || status === 403) return new ConnectUnauthorized(details);
   if (status === 400 && /must be in the STOPPED state/i.test(reason)) return new ConnectNotStopped(details);
   if (status >= 400 && status < 500) return new ConnectBadRequest(details);

@@ -108,3 +108,21 @@ export class ConnectTooOld extends ConnectError {
   readonly code = "CONNECT_TOO_OLD";
   readonly retriable = false;
 }
+
+/**
+ * 403 from Connect itself (its JSON error body): the worker's config turned the feature off, e.g.
+ * `topic.tracking.allow.reset=false` refusing `PUT /connectors/{c}/topics/reset` (KIP-558). Not a credentials
+ * problem: the bot's login was accepted.
+ */
+export class ConnectFeatureDisabled extends ConnectError {
+  override readonly name = "ConnectFeatureDisabled";
+  readonly code = "CONNECT_FEATURE_DISABLED";
+  readonly retriable = false;
+  /** The worker setting that turned it off. */
+  readonly setting: string;
+
+  constructor(details: ConnectErrorDetails & { readonly setting: string }) {
+    super(details);
+    this.setting = details.setting;
+  }
+}

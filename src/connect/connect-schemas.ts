@@ -16,17 +16,25 @@ export type ConnectorState = z.infer<typeof ConnectorState>;
 export const ConnectorType = z.enum(["sink", "source", "unknown"]);
 export type ConnectorType = z.infer<typeof ConnectorType>;
 
+/** `version`: the plugin version the task runs, reported from Connect 4.1 (KIP-891). */
 export const TaskStatus = z.object({
   id: z.number().int(),
   state: ConnectorState,
   worker_id: z.string(),
   trace: z.string().optional(),
+  version: z.string().optional(),
 });
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
 export const ConnectorStatus = z.object({
   name: z.string(),
-  connector: z.object({ state: ConnectorState, worker_id: z.string(), trace: z.string().optional() }),
+  connector: z.object({
+    state: ConnectorState,
+    worker_id: z.string(),
+    trace: z.string().optional(),
+    /** The plugin version the connector runs (KIP-891, Connect 4.1+). */
+    version: z.string().optional(),
+  }),
   tasks: z.array(TaskStatus),
   type: ConnectorType.optional(),
 });
@@ -49,12 +57,16 @@ export const TaskInfo = z.object({
 });
 export type TaskInfo = z.infer<typeof TaskInfo>;
 
-/** `GET /connectors?expand=status&expand=info`: every connector keyed by name. */
+/**
+ * `GET /connectors?expand=status&expand=info`: every connector keyed by name. A connector being deleted or created
+ * while the worker builds the answer is listed with a `null` info (its config already or not yet gone from the
+ * worker's config snapshot: `connectorInfo` in Connect's herder answers null for it), so either part may be null.
+ */
 export const ExpandedConnectors = z.record(
   z.string(),
   z.object({
-    info: z.object({ config: ConnectorConfig, type: ConnectorType }),
-    status: ConnectorStatus,
+    info: z.object({ config: ConnectorConfig, type: ConnectorType }).nullable(),
+    status: ConnectorStatus.nullable(),
   }),
 );
 
@@ -81,10 +93,48 @@ export const ConnectorPlugin = z.object({
 });
 export type ConnectorPlugin = z.infer<typeof ConnectorPlugin>;
 
-/** `PUT /connector-plugins/{class}/config/validate`: every key the plugin (and the framework) declares. */
+/**
+ * `PUT /connector-plugins/{class}/config/validate`: every key the plugin (and the framework) declares, with the
+ * errors Connect finds in the value given for it; `error_count` > 0 means Connect would refuse the config.
+ */
 export const ConfigValidation = z.object({
-  configs: z.array(z.object({ definition: z.object({ name: z.string(), type: z.string() }) })),
+  error_count: z.number().int().default(0),
+  configs: z.array(
+    z.object({
+      definition: z.object({ name: z.string(), type: z.string() }),
+      value: z.object({ errors: z.array(z.string()).default([]) }).optional(),
+    }),
+  ),
 });
 export type ConfigValidation = z.infer<typeof ConfigValidation>;
+
+/**
+ * `GET /connector-plugins/{class}/config`: each key the plugin declares (from 4.x also the framework's own keys,
+ * such as `tasks.max` and `errors.tolerance`). `default_value` and `documentation` may be null.
+ */
+export const PluginConfigKey = z.object({
+  name: z.string(),
+  type: z.string(),
+  required: z.boolean(),
+  default_value: z.string().nullable(),
+  importance: z.string(),
+  documentation: z.string().nullable(),
+});
+export type PluginConfigKey = z.infer<typeof PluginConfigKey>;
+
+/** `GET /connectors/{c}/topics` (KIP-558): `{"<connector>": {"topics": [...]}}`. */
+export const ConnectorTopics = z.record(z.string(), z.object({ topics: z.array(z.string()) }));
+
+/**
+ * `GET /health` (KIP-1017, 3.9+): 200 `healthy`; after holding the request for up to 10 s, 503 `starting` while
+ * the worker has not finished starting, 500 `unhealthy` when its herder could not answer (seen on the 4.4 test bed
+ * while the worker waited on its group: "… The worker is currently ensuring membership in the cluster, which began
+ * at …").
+ */
+export const WorkerHealth = z.object({
+  status: z.enum(["healthy", "starting", "unhealthy"]),
+  message: z.string(),
+});
+export type WorkerHealth = z.infer<typeof WorkerHealth>;
 
 export const ConnectErrorBody = z.object({ error_code: z.number().optional(), message: z.string() });

@@ -11,6 +11,7 @@ export const connectFeatures = {
   clusterLoggerScope: { since: "3.7", what: "setting a log level on every worker (scope=cluster, KIP-976)" },
   patchConfig: { since: "3.8", what: "changing some keys of a config (PATCH config, KIP-477)" },
   health: { since: "3.9", what: "the worker's health (GET /health, KIP-1017)" },
+  pluginVersions: { since: "4.1", what: "picking one of a plugin's versions (?version=, KIP-891)" },
 } as const satisfies Record<string, { readonly since: string; readonly what: string }>;
 
 export type ConnectFeature = keyof typeof connectFeatures;

@@ -4,7 +4,7 @@ import type { ClusterHandle } from "./cluster-handle.js";
 import type { FlagSpec } from "./command-line.js";
 import type { CommandServices } from "./ports.js";
 import type { Reply } from "./reply.js";
-import type { Role, UnreadableGroup } from "./roles.js";
+import type { Role, RoleScope, ScopeQuestion, UnreadableGroup } from "./roles.js";
 
 /** read: looks only. safe: changes state in a way that is easy to undo. destructive: needs a second person. */
 export type Risk = "read" | "safe" | "destructive";
@@ -15,6 +15,11 @@ export interface Actor {
   readonly name: string;
   /** The adapter's name, e.g. "slack" or "shell": lower-case letters, digits and '-'. */
   readonly source: string;
+  /**
+   * The person's own environment variables, where their adapter has them to offer: only the terminal shell does
+   * (`config set c key=@env:VAR`, so a secret never sits in its history). Never from chat.
+   */
+  readonly environment?: (variable: string) => string | undefined;
 }
 
 /** What a command is given: who asks, where, and the services of {@link CommandServices}. */
@@ -23,10 +28,16 @@ export interface CommandContext extends CommandServices {
   readonly cluster: ClusterHandle;
   readonly clusters: readonly ClusterHandle[];
   /**
-   * The actor's role on a cluster, as the permission check sees it. With `needed`, throws `IDENTITY_UNAVAILABLE`
-   * when the answer hinges on a group the identity source could not read (see `Identity.roleOf`).
+   * The actor's role on a cluster (on `connector` when the question names one), as the permission check sees it.
+   * With `needed`, throws `IDENTITY_UNAVAILABLE` when the answer hinges on a group the identity source could not
+   * read (see `Identity.roleOf`).
    */
-  readonly roleOn: (cluster: string, fresh?: boolean, needed?: Role) => Promise<Role | undefined>;
+  readonly roleOn: (cluster: string, question?: ScopeQuestion) => Promise<Role | undefined>;
+  /**
+   * Everything the actor holds on a cluster, each role with the connectors it holds on: commands that list
+   * connectors show only those in it, and bulk work asks `check` of each connector (see `Identity.scopeOf`).
+   */
+  readonly scopeOn: (cluster: string, question?: ScopeQuestion) => Promise<RoleScope>;
   /** The user groups named in a cluster's grants that the actor's identity source could not read when last asked. */
   readonly unreadableGroups: (cluster: string) => readonly UnreadableGroup[];
   readonly audit: AuditLog;
@@ -115,7 +126,10 @@ export interface CommandSpec<Args> {
    * cluster can be chosen, with the first configured one standing in.
    */
   readonly anyCluster?: true;
-  /** The connector the invocation is about, for the audit trail. */
+  /**
+   * The connector the invocation is about: the audit files it there, and the role is checked on it (grants scoped
+   * to connector patterns). @defaultValue the `connector` argument, when the schema has one
+   */
   readonly connectorOf?: (args: Args) => string | undefined;
   readonly run: (context: CommandContext, args: Args) => Promise<Reply>;
 }
@@ -179,9 +193,16 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
         };
       }
       const args = parsed.data;
-      return { connector: spec.connectorOf?.(args), run: (context) => spec.run(context, args) };
+      return { connector: connectorOf(spec, args), run: (context) => spec.run(context, args) };
     },
   };
+}
+
+/** The spec's own answer, else its `connector` argument: a command naming a connector never escapes the scope check. */
+function connectorOf<Args>(spec: CommandSpec<Args>, args: Args): string | undefined {
+  if (spec.connectorOf !== undefined) return spec.connectorOf(args);
+  const named = (args as { readonly connector?: unknown }).connector;
+  return typeof named === "string" ? named : undefined;
 }
 
 function cliOf(

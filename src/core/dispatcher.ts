@@ -6,11 +6,11 @@ import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js"
 import { type Actor, type Command, type PreparedRun, type RawArgs, usage } from "./command-spec.js";
 import { cutText } from "./cut-text.js";
 import { describeFailure } from "./error-words.js";
-import { type Identities, identityOf, roleThrough } from "./identity.js";
+import { type Identities, identityOf, roleThrough, scopeThrough } from "./identity.js";
 import type { CommandServices } from "./ports.js";
 import { redactDeep, redactText } from "./redact.js";
 import { errorReply, type Reply } from "./reply.js";
-import { hasRole, type Role } from "./roles.js";
+import { hasRole, type ScopeQuestion } from "./roles.js";
 
 /**
  * A command named with its arguments already typed, as a button carries it: the arguments are read by the
@@ -152,10 +152,13 @@ export class Dispatcher {
     const about = { command: command.name, cluster: cluster.name, ...definedConnector(prepared.connector) };
 
     const { source } = invocation.actor;
-    const roleOn = (clusterName: string, fresh = false, needed?: Role) =>
-      roleThrough(this.#options.identities, source, invocation.actor.id, clusterName, fresh, needed);
+    const { identities } = this.#options;
+    const roleOn = (clusterName: string, question?: ScopeQuestion) =>
+      roleThrough(identities, source, invocation.actor.id, clusterName, question);
+    const scopeOn = (clusterName: string, question?: ScopeQuestion) =>
+      scopeThrough(identities, source, invocation.actor.id, clusterName, question);
     const unreadableGroups = (clusterName: string) =>
-      identityOf(this.#options.identities, source)?.unreadableGroups?.(clusterName) ?? [];
+      identityOf(identities, source)?.unreadableGroups?.(clusterName) ?? [];
     const proposer = identityOf(this.#options.identities, source)?.proposeOnly === true;
     if (proposer && command.risk !== "read" && !command.proposes) {
       await record({ ...about, outcome: "refused", errorCode: "FORBIDDEN", detail: "may only propose" });
@@ -163,17 +166,23 @@ export class Dispatcher {
     }
     try {
       if (command.role !== "anyone") {
-        // Anything that changes state asks the adapter for group membership afresh.
-        const role = await roleOn(cluster.name, command.risk !== "read", command.role);
+        // A command naming a connector needs the role on it (grants may hold on some connectors only); one naming
+        // none needs it somewhere on the cluster, and shows only what is in scope. Anything that changes state
+        // asks the adapter for group membership afresh.
+        const connector = prepared.connector;
+        const scope = await scopeOn(cluster.name, {
+          fresh: command.risk !== "read",
+          needed: command.role,
+          ...(connector === undefined ? {} : { connector }),
+        });
+        const role = connector === undefined ? scope.anywhere() : scope.roleAt(connector);
         if (!hasRole(role, command.role)) {
-          const refusal = `\`${command.name}\` needs the ${command.role} role on cluster ${cluster.name}; you have ${
-            role === undefined ? "no role there" : `the ${role} role`
-          }. Ask an admin of connect-ops to grant it.`;
+          const refusal = `\`${command.name}\` ${scope.lacking(command.role, connector)}. Ask an admin of connect-ops to grant it.`;
           await record({
             ...about,
             outcome: "refused",
             errorCode: "FORBIDDEN",
-            detail: `needs ${command.role}`,
+            detail: `needs ${command.role}${connector === undefined ? "" : ` on ${connector}`}`,
           });
           return errorReply("refused", refusal);
         }
@@ -185,6 +194,7 @@ export class Dispatcher {
           cluster,
           clusters: this.#options.clusters,
           roleOn,
+          scopeOn,
           unreadableGroups,
           audit: this.#options.audit,
           commands: this.#options.commands,
@@ -203,6 +213,8 @@ export class Dispatcher {
       });
       return reply;
     } catch (error) {
+      // The store failing midway is not a failure inside the bot: `dispatch` words it as the outage it is.
+      if (this.#options.storeOutage?.() !== undefined) throw error;
       const failure = describeFailure(error, invocation.requestId);
       // The person is told the logs have it under this request id: they must. Known failures are worded in
       // full for the person and the audit line carries them; an unexpected one is logged with its cause and stack.

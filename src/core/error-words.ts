@@ -19,6 +19,8 @@ const ConnectFailure = z.object({
   status: z.number().optional(),
   waitedMs: z.number().optional(),
   attempts: z.number().optional(),
+  /** CONNECT_FEATURE_DISABLED: the worker setting that turned the feature off. */
+  setting: z.string().optional(),
 });
 type ConnectFailure = z.infer<typeof ConnectFailure>;
 
@@ -109,6 +111,8 @@ function connectWords(error: ConnectFailure): string {
       return `${error.reason}. Nothing was sent to ${cluster}; such a connector can only be managed by renaming it (delete and re-create from outside).`;
     case "CONNECT_TOO_OLD":
       return `Connect on ${cluster} (${error.url}) is too old: ${error.reason}. Nothing was sent; upgrade the workers.`;
+    case "CONNECT_FEATURE_DISABLED":
+      return `Connect on ${cluster} refused \`${error.operation}\`: ${error.reason} Its workers run with ${error.setting ?? "a setting"}=false, which only the admin of the Connect cluster can change; the bot's credentials were accepted.`;
     case "CONNECT_BAD_RESPONSE":
       return `Connect on ${cluster} answered something the bot does not understand (${error.reason}). Is the URL a Connect worker?`;
   }

@@ -1,4 +1,12 @@
-import type { AccountKind, Role, UnreadableGroup } from "./roles.js";
+import {
+  type AccountKind,
+  type HeldRole,
+  type Principal,
+  type Role,
+  RoleScope,
+  type ScopeQuestion,
+  type UnreadableGroup,
+} from "./roles.js";
 
 /**
  * How one adapter's principals map to roles (the identity port). Each adapter that turns people into `Actor`s
@@ -11,17 +19,22 @@ import type { AccountKind, Role, UnreadableGroup } from "./roles.js";
  */
 export interface Identity {
   /**
-   * The principal's role on the cluster, or undefined for none. `fresh` asks the source of truth again (group
-   * membership) instead of a cache: the dispatcher sets it before anything that changes state. A group the source
-   * cannot read counts as nobody; with `needed`, when the principal holds less than `needed` and such a group could
-   * grant it because the source did not answer (not because the group is gone), this throws
+   * The principal's role on the cluster, or undefined for none: on `connector` when given (grants scoped to
+   * connector patterns that match it count), else on the whole cluster. `fresh` asks the source of truth again
+   * (group membership) instead of a cache: the dispatcher sets it before anything that changes state. A group the
+   * source cannot read counts as nobody; with `needed`, when the principal holds less than `needed` and such a
+   * group could grant it because the source did not answer (not because the group is gone), this throws
    * `IDENTITY_UNAVAILABLE` instead of answering "less".
    */
-  roleOf(
-    principal: string,
-    cluster: string,
-    options?: { readonly fresh?: boolean; readonly needed?: Role },
-  ): Promise<Role | undefined>;
+  roleOf(principal: string, cluster: string, options?: ScopeQuestion): Promise<Role | undefined>;
+  /**
+   * Every role the principal holds on the cluster, each with the connector patterns it holds on. Absent: the
+   * source grants only whole clusters, and `roleOf` says all. `needed` as for `roleOf`, checked on `connector`
+   * when given, else anywhere on the cluster.
+   */
+  scopeOf?(principal: string, cluster: string, options?: ScopeQuestion): Promise<RoleScope>;
+  /** Who is granted at least `role` on `connector` (users and groups as configured): whom a reminder names. */
+  holdersOf?(cluster: string, connector: string, role: Role): readonly Principal[];
   /**
    * The principal's account as the source says now (never cached). Absent: the source knows no more than roles,
    * and every principal is taken as a person. Throws `IDENTITY_UNKNOWN` or `IDENTITY_UNAVAILABLE`.
@@ -52,19 +65,35 @@ export function identityOf(identities: Identities, source: string | undefined): 
 }
 
 /**
- * The role of `principal` from `source` on `cluster`: undefined when no identity is registered for the source.
- * `needed`: see {@link Identity.roleOf}.
+ * The role of `principal` from `source` on `cluster` (on `connector` when the question names one): undefined when
+ * no identity is registered for the source. See {@link Identity.roleOf}.
  */
 export function roleThrough(
   identities: Identities,
-  source: string,
+  source: string | undefined,
   principal: string,
   cluster: string,
-  fresh = false,
-  needed?: Role,
+  question: ScopeQuestion = {},
 ): Promise<Role | undefined> {
   const identity = identityOf(identities, source);
-  return identity === undefined
-    ? Promise.resolve(undefined)
-    : identity.roleOf(principal, cluster, { fresh, ...(needed === undefined ? {} : { needed }) });
+  return identity === undefined ? Promise.resolve(undefined) : identity.roleOf(principal, cluster, question);
+}
+
+/**
+ * Everything `principal` from `source` holds on `cluster`, with where (see {@link Identity.scopeOf}): an identity
+ * without scopes holds its cluster role everywhere; no identity registered, nothing.
+ */
+export async function scopeThrough(
+  identities: Identities,
+  source: string | undefined,
+  principal: string,
+  cluster: string,
+  question: ScopeQuestion = {},
+): Promise<RoleScope> {
+  const identity = identityOf(identities, source);
+  if (identity === undefined) return new RoleScope(cluster, []);
+  if (identity.scopeOf !== undefined) return identity.scopeOf(principal, cluster, question);
+  const role = await identity.roleOf(principal, cluster, question);
+  const held: HeldRole[] = role === undefined ? [] : [{ role }];
+  return new RoleScope(cluster, held);
 }

@@ -15,6 +15,7 @@ export const connectErrorCodes = [
   "CONNECT_BAD_RESPONSE",
   "CONNECT_UNADDRESSABLE_NAME",
   "CONNECT_TOO_OLD",
+  "CONNECT_FEATURE_DISABLED",
 ] as const;
 export type ConnectErrorCode = (typeof connectErrorCodes)[number];
 

@@ -1,4 +1,6 @@
+import { globMatches } from "./glob.js";
 import { IdentityError } from "./identity-error.js";
+import type { ReplyPart } from "./reply.js";
 
 /** Roles in rising order: each includes everything the ones before it may do. */
 export const roles = ["viewer", "operator", "approver", "admin"] as const;
@@ -36,10 +38,151 @@ export interface Principal {
 }
 
 /**
- * Who holds each role on one cluster: the ids as configured (strings, in the adapter's own shapes), or, once the
- * adapter has classified them, {@link Principal}s.
+ * One grant of a role: to whom, and where. Without `connectors` it holds on the whole cluster; with them, only on
+ * the connectors whose name matches one of the patterns (the one glob dialect, `src/core/glob.ts`: `payments-*`).
  */
-export type RoleGrants<Holder = string> = Readonly<Record<Role, readonly Holder[]>>;
+export interface RoleGrant<Holder = string> {
+  readonly principals: readonly Holder[];
+  readonly connectors?: readonly string[];
+}
+
+/**
+ * Who holds each role on one cluster: the ids as configured (strings, in the adapter's own shapes), or, once the
+ * adapter has classified them, {@link Principal}s; each grant on the whole cluster or on some connectors.
+ */
+export type RoleGrants<Holder = string> = Readonly<Record<Role, readonly RoleGrant<Holder>[]>>;
+
+/** A role someone holds on one cluster: everywhere there (no `connectors`) or on the connectors matching them. */
+export interface HeldRole {
+  readonly role: Role;
+  readonly connectors?: readonly string[];
+}
+
+/** Whether a connector is in someone's scope for a role: with the role they hold there, or why not, in words. */
+export type ScopeCheck =
+  | { readonly inScope: true; readonly role: Role }
+  | { readonly inScope: false; readonly role: Role | undefined; readonly reason: string };
+
+/**
+ * Everything one person holds on one cluster, and the questions asked of it: their role on a connector, on the
+ * cluster as a whole, anywhere there. Bulk operations ask {@link RoleScope.check} of each connector they would
+ * touch, and leave out those out of scope with the reason it gives.
+ */
+export class RoleScope {
+  constructor(
+    readonly cluster: string,
+    readonly held: readonly HeldRole[],
+  ) {}
+
+  /**
+   * The highest role that holds on `connector`: from grants on the whole cluster, or whose patterns match it.
+   * Without a connector: the role held on the whole cluster (grants with patterns do not count).
+   */
+  roleAt(connector?: string): Role | undefined {
+    return highest(this.held.filter((grant) => covers(grant.connectors, connector)));
+  }
+
+  /** Whether the person may see `connector` (viewer on it): reads that list connectors show only these. */
+  sees(connector: string): boolean {
+    return hasRole(this.roleAt(connector), "viewer");
+  }
+
+  /** The highest role held anywhere on the cluster (on some connectors at least). */
+  anywhere(): Role | undefined {
+    return highest(this.held);
+  }
+
+  /**
+   * Whether `connector` is in scope for `needed`; when not, the reason, as a clause after "it": `needs the operator
+   * role on orders-sink (cluster prod); you have the viewer role there, and operator only on payments-*`.
+   */
+  check(connector: string, needed: Role): ScopeCheck {
+    const role = this.roleAt(connector);
+    if (role !== undefined && hasRole(role, needed)) return { inScope: true, role };
+    return { inScope: false, role, reason: this.lacking(needed, connector) };
+  }
+
+  /**
+   * Why the person may not act as `needed`: on `connector`, or (without one) anywhere on the cluster. Someone whose
+   * grants all hold on the whole cluster hears it as before scopes: `needs the operator role on cluster prod; you
+   * have the viewer role`.
+   */
+  lacking(needed: Role, connector?: string): string {
+    const scoped = this.held.some((grant) => grant.connectors !== undefined);
+    if (connector === undefined || !scoped) {
+      const role = connector === undefined ? this.anywhere() : this.roleAt(connector);
+      return `needs the ${needed} role on cluster ${this.cluster}; you have ${role === undefined ? "no role there" : `the ${role} role`}`;
+    }
+    const role = this.roleAt(connector);
+    const elsewhere = this.held
+      .filter((grant) => hasRole(grant.role, needed))
+      .flatMap((grant) => grant.connectors ?? []);
+    return `needs the ${needed} role on ${connector} (cluster ${this.cluster}); you have ${
+      role === undefined ? "no role there" : `the ${role} role there`
+    }${elsewhere.length === 0 ? "" : `, and ${needed} only on ${elsewhere.join(", ")}`}`;
+  }
+
+  /**
+   * The roles held, highest first, as people read them: a grant that a whole-cluster grant of the same or a
+   * higher role already covers is left out.
+   */
+  shown(): readonly HeldRole[] {
+    const wide = highest(this.held.filter((grant) => grant.connectors === undefined));
+    const unique = new Map(
+      this.held
+        .filter(
+          (grant) => !hasRole(wide, grant.role) || (grant.connectors === undefined && grant.role === wide),
+        )
+        .map((grant) => [`${grant.role} ${grant.connectors?.join(",") ?? "*all*"}`, grant]),
+    );
+    return [...unique.values()].sort((a, b) => roles.indexOf(b.role) - roles.indexOf(a.role));
+  }
+}
+
+/**
+ * The note a listing ends with when it left out connectors outside the person's scope (nothing when it left none):
+ * how many, and where to see their scope. Reads are filtered by the viewer scope (README, "Roles").
+ */
+export function outOfScopeNote(count: number, what = "connector(s)"): ReplyPart[] {
+  if (count === 0) return [];
+  return [
+    {
+      kind: "note",
+      text: `${count} ${what} outside your scope not shown (\`whoami\` shows where your roles hold).`,
+    },
+  ];
+}
+
+/** `scopeOf` asked once per cluster, however many items of a listing name it. */
+export function scopePerCluster(
+  scopeOf: (cluster: string) => Promise<RoleScope>,
+): (cluster: string) => Promise<RoleScope> {
+  const asked = new Map<string, Promise<RoleScope>>();
+  return (cluster) => {
+    const scope = asked.get(cluster) ?? scopeOf(cluster);
+    asked.set(cluster, scope);
+    return scope;
+  };
+}
+
+/** Where a held role holds, in words: `every connector`, or its patterns (`payments-*, billing-sink`). */
+export function whereHeld(held: HeldRole): string {
+  return held.connectors === undefined ? "every connector" : held.connectors.join(", ");
+}
+
+function highest(held: readonly HeldRole[]): Role | undefined {
+  let found: Role | undefined;
+  for (const { role } of held) if (!hasRole(found, role)) found = role;
+  return found;
+}
+
+/** Whether a grant with these patterns holds on `connector` (none: the whole cluster, even with no connector). */
+function covers(connectors: readonly string[] | undefined, connector: string | undefined): boolean {
+  return (
+    connectors === undefined ||
+    (connector !== undefined && connectors.some((pattern) => globMatches(pattern, connector)))
+  );
+}
 
 /**
  * A group the directory could not list. `gone`: the source says it does not exist (Slack's `no_such_subteam`: deleted
@@ -95,6 +238,13 @@ export interface RoleResolverOptions {
   readonly report?: (line: string) => void;
 }
 
+/** What a role question asks: on which connector (absent: see each method), afresh, and whether a role is needed. */
+export interface ScopeQuestion {
+  readonly fresh?: boolean;
+  readonly needed?: Role;
+  readonly connector?: string;
+}
+
 type GroupState =
   | { readonly members: readonly string[] | "unsupported"; readonly at: number }
   | (UnreadableGroup & { readonly failures: number; readonly retryAt: number });
@@ -116,44 +266,93 @@ export class RoleResolver {
     this.#options = options;
   }
 
-  /** `fresh` skips the membership cache and any backoff: use it before anything that changes state. */
-  async roleOf(
+  /**
+   * The principal's role on the cluster: on `connector` when given (grants whose patterns match it count), else on
+   * the whole cluster (grants with patterns do not count). `fresh` skips the membership cache and any backoff: use
+   * it before anything that changes state. `needed`: see {@link RoleResolver.scopeOf}.
+   */
+  async roleOf(userId: string, cluster: string, options: ScopeQuestion = {}): Promise<Role | undefined> {
+    const { scope, unanswered } = await this.#resolve(userId, cluster, options.fresh === true);
+    const role = scope.roleAt(options.connector);
+    this.#throwIfUnanswered(userId, role, options.needed, unanswered, options.connector);
+    return role;
+  }
+
+  /**
+   * Everything the principal holds on the cluster, each role with where it holds. With `needed`, throws
+   * `IDENTITY_UNAVAILABLE` when the principal holds less than `needed` (on `connector`, else anywhere) and a group
+   * the source did not answer for (not one that is gone) could grant it there.
+   */
+  async scopeOf(userId: string, cluster: string, options: ScopeQuestion = {}): Promise<RoleScope> {
+    const { scope, unanswered } = await this.#resolve(userId, cluster, options.fresh === true);
+    const role = options.connector === undefined ? scope.anywhere() : scope.roleAt(options.connector);
+    this.#throwIfUnanswered(userId, role, options.needed, unanswered, options.connector ?? null);
+    return scope;
+  }
+
+  /**
+   * Who is granted at least `role` on `connector` of `cluster`, as configured (users and groups, members not
+   * listed): the people a reminder to approve names.
+   */
+  holdersOf(cluster: string, connector: string, role: Role): readonly Principal[] {
+    const grants = this.#options.grants.get(cluster);
+    const found = roles
+      .filter((granted) => hasRole(granted, role))
+      .flatMap((granted) => grants?.[granted] ?? [])
+      .filter((grant) => covers(grant.connectors, connector))
+      .flatMap((grant) => grant.principals);
+    return [...new Map(found.map((principal) => [`${principal.kind}:${principal.id}`, principal])).values()];
+  }
+
+  async #resolve(
     userId: string,
     cluster: string,
-    { fresh = false, needed }: { readonly fresh?: boolean; readonly needed?: Role } = {},
-  ): Promise<Role | undefined> {
+    fresh: boolean,
+  ): Promise<{ scope: RoleScope; unanswered: (UnreadableGroup & HeldRole)[] }> {
     const grants = this.#options.grants.get(cluster);
-    let unanswered: (UnreadableGroup & { role: Role }) | undefined;
-    let found: Role | undefined;
-    for (const role of [...roles].reverse()) {
-      const holders = grants?.[role] ?? [];
-      if (holders.some((holder) => holder.kind === "user" && holder.id === userId)) {
-        found = role;
-        break;
+    const held: HeldRole[] = [];
+    const unanswered: (UnreadableGroup & HeldRole)[] = [];
+    for (const role of roles) {
+      for (const grant of grants?.[role] ?? []) {
+        const where = grant.connectors === undefined ? { role } : { role, connectors: grant.connectors };
+        if (grant.principals.some((holder) => holder.kind === "user" && holder.id === userId)) {
+          held.push(where);
+          continue;
+        }
+        for (const group of grant.principals.filter((holder) => holder.kind === "group")) {
+          const state = await this.#group(group.id, fresh);
+          if (!("members" in state)) {
+            if (!state.gone) unanswered.push({ ...state, ...where });
+          } else if (state.members !== "unsupported" && state.members.includes(userId)) {
+            held.push(where);
+            break;
+          }
+        }
       }
-      for (const group of holders.filter((holder) => holder.kind === "group")) {
-        const state = await this.#group(group.id, fresh);
-        if ("members" in state) {
-          if (state.members !== "unsupported" && state.members.includes(userId)) found = role;
-        } else if (!state.gone) unanswered ??= { ...state, role };
-        if (found !== undefined) break;
-      }
-      if (found !== undefined) break;
     }
-    found ??= this.#options.unknownUsersAreViewers ? "viewer" : undefined;
-    if (
-      needed !== undefined &&
-      !hasRole(found, needed) &&
-      unanswered !== undefined &&
-      hasRole(unanswered.role, needed)
-    ) {
-      throw new IdentityError("IDENTITY_UNAVAILABLE", {
-        service: this.#service,
-        principal: userId,
-        reason: `user group ${unanswered.id} could not be read (${unanswered.reason})`,
-      });
-    }
-    return found;
+    // A floor for everyone, on every connector: a grant elsewhere never takes viewing away.
+    if (this.#options.unknownUsersAreViewers) held.push({ role: "viewer" });
+    return { scope: new RoleScope(cluster, held), unanswered };
+  }
+
+  /** `where`: a connector, undefined for the whole cluster, null for anywhere on it. */
+  #throwIfUnanswered(
+    userId: string,
+    found: Role | undefined,
+    needed: Role | undefined,
+    unanswered: readonly (UnreadableGroup & HeldRole)[],
+    where: string | undefined | null,
+  ): void {
+    if (needed === undefined || hasRole(found, needed)) return;
+    const could = unanswered.find(
+      (group) => hasRole(group.role, needed) && (where === null || covers(group.connectors, where)),
+    );
+    if (could === undefined) return;
+    throw new IdentityError("IDENTITY_UNAVAILABLE", {
+      service: this.#service,
+      principal: userId,
+      reason: `user group ${could.id} could not be read (${could.reason})`,
+    });
   }
 
   async account(principal: string): Promise<AccountKind> {
@@ -165,6 +364,7 @@ export class RoleResolver {
     const ids = new Set(
       roles
         .flatMap((role) => grants?.[role] ?? [])
+        .flatMap((grant) => grant.principals)
         .filter((holder) => holder.kind === "group")
         .map((g) => g.id),
     );
@@ -179,7 +379,7 @@ export class RoleResolver {
   /** Group ids named in the grants: the adapter checks them at start to learn whether user groups work. */
   groupIds(): string[] {
     const holders = [...this.#options.grants.values()].flatMap((grants) =>
-      roles.flatMap((role) => grants[role]),
+      roles.flatMap((role) => grants[role].flatMap((grant) => grant.principals)),
     );
     return [...new Set(holders.filter((holder) => holder.kind === "group").map((group) => group.id))];
   }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { AgentConfig } from "../config.js";
 import type { Actor } from "../core/command-spec.js";
 import type { Identities, Identity } from "../core/identity.js";
+import { type Principal, type Role, type RoleGrant, type RoleGrants, RoleResolver } from "../core/roles.js";
 
 /** The actor sources of MCP callers: agents over HTTP (bearer tokens) and the local operator's agent over stdio. */
 export const mcpSources = { http: "mcp", stdio: "mcp-stdio" } as const;
@@ -22,18 +23,37 @@ export function agentActor(agent: Pick<AgentConfig, "name" | "forPerson">): Acto
 
 /**
  * The identities of MCP callers, for `createApp`'s `identities`. Both may only propose (`Identity.proposeOnly`)
- * and are bots (never approvers). HTTP agents hold the roles their config names on each cluster, nothing elsewhere,
- * and an id no agent has holds nothing (fails closed); the stdio agent acts for the local operator: operator
- * everywhere, as the shell.
+ * and are bots (never approvers). HTTP agents hold the grants their config names, in people's shape (a role on a
+ * cluster, or only on connectors matching patterns), through the same resolver as people; an id no agent has holds
+ * nothing (fails closed). The stdio agent acts for the local operator: operator everywhere, as the shell.
  */
 export function mcpIdentities(agents: readonly AgentConfig[]): Identities {
-  const byPrincipal = new Map(agents.map((agent) => [agentPrincipal(agent), agent]));
+  const grantsOf = (cluster: string, role: Role): RoleGrant<Principal>[] =>
+    agents.flatMap((agent) =>
+      agent.roles
+        .filter((grant) => grant.cluster === cluster && grant.role === role)
+        .map((grant) => ({
+          principals: [{ kind: "user", id: agentPrincipal(agent) }],
+          ...(grant.connectors === undefined ? {} : { connectors: grant.connectors }),
+        })),
+    );
+  const clusters = new Set(agents.flatMap((agent) => agent.roles.map((grant) => grant.cluster)));
+  const grants = new Map<string, RoleGrants<Principal>>(
+    [...clusters].map((cluster) => [
+      cluster,
+      {
+        viewer: grantsOf(cluster, "viewer"),
+        operator: grantsOf(cluster, "operator"),
+        approver: grantsOf(cluster, "approver"),
+        admin: grantsOf(cluster, "admin"),
+      },
+    ]),
+  );
+  const resolver = new RoleResolver({ grants, unknownUsersAreViewers: false, service: "the agents' config" });
   const agentsIdentity: Identity = {
     proposeOnly: true,
-    roleOf: async (principal, cluster) => {
-      const roles = byPrincipal.get(principal)?.roles;
-      return roles !== undefined && Object.hasOwn(roles, cluster) ? roles[cluster] : undefined;
-    },
+    roleOf: (principal, cluster, question) => resolver.roleOf(principal, cluster, question),
+    scopeOf: (principal, cluster, question) => resolver.scopeOf(principal, cluster, question),
     account: async () => "bot",
   };
   const stdioIdentity: Identity = {

@@ -223,7 +223,7 @@ async function proposed(host: McpHost, reply: Reply, request: ApprovalRequest): 
   );
 }
 
-/** `approval_status` and `wait_for_outcome`: a request the caller may read (viewer on its cluster), as it stands. */
+/** `approval_status` and `wait_for_outcome`: a request the caller may read (viewer on its connector), as it stands. */
 async function follow(
   options: McpServerOptions,
   name: "approval_status" | "wait_for_outcome",
@@ -236,7 +236,12 @@ async function follow(
   const found = await host.approvals.get(id);
   const mayRead =
     found !== undefined &&
-    hasRole(await roleThrough(options.identities, actor.source, actor.id, found.cluster), "viewer");
+    hasRole(
+      await roleThrough(options.identities, actor.source, actor.id, found.cluster, {
+        connector: found.connector,
+      }),
+      "viewer",
+    );
   if (found === undefined || !mayRead) return refused(`There is no request ${id} that you may read.`);
   let request = found;
   if (name === "wait_for_outcome") {

@@ -27,6 +27,9 @@ export function observeApprovals(
         }
         await notifier?.changed(request);
       },
+      async remind(request, reminder) {
+        await notifier?.remind?.(request, reminder);
+      },
     },
     async afterStep(step, request) {
       const now = performance.now();

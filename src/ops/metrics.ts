@@ -107,14 +107,23 @@ export class Metrics {
     labelNames: ["method"] as const,
     registers: [this.registry],
   });
+  readonly slackSocketDisconnects = new Counter({
+    name: "connect_ops_slack_socket_disconnects_total",
+    help: "Socket Mode connections to Slack that were lost",
+    registers: [this.registry],
+  });
   #sources: MetricSources | undefined;
+  #socketDownSince: (() => number | undefined) | undefined;
 
   /**
    * `processMetrics`: also the process's CPU, memory, event-loop lag and file descriptors (prom-client's default
    * metrics, which sample the event loop every 10 ms): the bot's one registry wants them, a test's apps do not.
-   * @defaultValue false
+   * @defaultValue false. `now`: epoch ms, for the Socket Mode gauge. @defaultValue Date.now
    */
-  constructor({ processMetrics = false }: { readonly processMetrics?: boolean } = {}) {
+  constructor({
+    processMetrics = false,
+    now = Date.now,
+  }: { readonly processMetrics?: boolean; readonly now?: () => number } = {}) {
     const sources = () => this.#sources;
     new Gauge({
       name: "connect_ops_queue_jobs",
@@ -150,7 +159,25 @@ export class Metrics {
           this.inc({ cluster, rule });
       },
     });
+    const socketDownSince = () => this.#socketDownSince;
+    new Gauge({
+      name: "connect_ops_slack_socket_down_seconds",
+      help: "How long the Socket Mode connection to Slack has been down (0 while open); absent over HTTP",
+      registers: [this.registry],
+      collect() {
+        const downSince = socketDownSince();
+        this.reset();
+        if (downSince === undefined) return;
+        const since = downSince();
+        this.set(since === undefined ? 0 : Math.max(0, (now() - since) / 1000));
+      },
+    });
     if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "connect_ops_" });
+  }
+
+  /** Since when (epoch ms) the Socket Mode connection is down; the adapter calls this in Socket Mode. */
+  watchSlackSocket(downSince: () => number | undefined): void {
+    this.#socketDownSince = downSince;
   }
 
   /** Where the gauges read from; the app calls this once its queues and alert store exist. */

@@ -3,6 +3,7 @@ import type { Cluster } from "../cluster.js";
 import { cutText } from "../core/cut-text.js";
 import { redactText } from "../core/redact.js";
 import { timedOut, timeLimit } from "../core/time-limit.js";
+import { healthWords, workerHealth } from "../core/worker-health.js";
 
 /** "ok", or why not, in a few words with anything credential-like hidden. */
 export type CheckResult = "ok" | { readonly problem: string };
@@ -27,10 +28,19 @@ export interface ReadinessOptions {
   readonly now?: () => number;
 }
 
+/**
+ * A Socket Mode connection may be lost and come back within moments (Slack recycles them, api.slack.com/apis/
+ * socket-mode "Disconnects"); down for longer than this, the replica hears no command, click or event.
+ */
+export const socketDownAllowedMs = 60_000;
+
 /** What `GET /readyz` answers: `ready`, each check the decision rests on, and each cluster's state (advisory). */
 export interface ReadinessReport {
   readonly ready: boolean;
-  readonly checks: Readonly<Record<"redis" | "approvalWorker" | "alertPoll" | "shutdown", CheckResult>>;
+  readonly checks: Readonly<Record<"redis" | "approvalWorker" | "alertPoll" | "shutdown", CheckResult>> & {
+    /** Only in Socket Mode: whether its connection to Slack is open (or was lost less than a minute ago). */
+    readonly slackSocket?: CheckResult;
+  };
   /** Per cluster: whether Connect's REST API and Kafka answer. These never make the bot unready. */
   readonly clusters: readonly {
     readonly name: string;
@@ -43,12 +53,15 @@ export interface ReadinessReport {
  * Readiness depends only on what the bot cannot work without: Redis (every request, decision and audit entry),
  * this process's approval worker, a fresh alert poll (when this process polls), and not shutting down. A Connect
  * cluster or Kafka that does not answer is listed but leaves the bot ready: it still answers every other cluster,
- * and says plainly that this one is down, which an unready pod (taken out of the Service) could not.
+ * and says plainly that this one is down, which an unready pod (taken out of the Service) could not. Slack's Web
+ * API failing leaves the bot ready too (messages wait in the outbox); a Socket Mode connection down for over a
+ * minute does not, for then no request reaches this replica at all.
  */
 export class Readiness {
   readonly #options: ReadinessOptions;
   readonly #since: number;
   #stopping = false;
+  #socketDownSince: (() => number | undefined) | undefined;
 
   constructor(options: ReadinessOptions) {
     this.#options = options;
@@ -64,6 +77,11 @@ export class Readiness {
     return this.#stopping;
   }
 
+  /** From now on `/readyz` also checks the Socket Mode connection: since when (epoch ms) it has been down. */
+  watchSlackSocket(downSince: () => number | undefined): void {
+    this.#socketDownSince = downSince;
+  }
+
   async check(): Promise<ReadinessReport> {
     const { redis, approvals, clusters } = this.#options;
     const [redisCheck, alertPoll, clusterChecks] = await Promise.all([
@@ -72,7 +90,7 @@ export class Readiness {
       Promise.all(
         clusters.map(async (cluster) => {
           const [connect, kafka] = await Promise.all([
-            this.#bounded((signal) => cluster.connect.workerInfo({ signal })),
+            this.#bounded((signal) => connectCheck(cluster.connect, signal, this.#timeoutMs() - 250)),
             this.#bounded(() => cluster.lag.ping()),
           ]);
           return { name: cluster.name, connect, kafka };
@@ -84,6 +102,9 @@ export class Readiness {
       approvalWorker: approvals.workerRunning ? "ok" : { problem: "the approval worker is not running" },
       alertPoll,
       shutdown: this.#stopping ? { problem: "shutting down" } : "ok",
+      ...(this.#socketDownSince === undefined
+        ? {}
+        : { slackSocket: this.#slackSocket(this.#socketDownSince()) }),
     } as const;
     return {
       ready: Object.values(checks).every((check) => check === "ok"),
@@ -114,8 +135,20 @@ export class Readiness {
         };
   }
 
+  #timeoutMs(): number {
+    return this.#options.timeoutMs ?? 2_000;
+  }
+
+  #slackSocket(downSince: number | undefined): CheckResult {
+    const downMs = downSince === undefined ? 0 : this.#now() - downSince;
+    if (downMs <= socketDownAllowedMs) return "ok";
+    return {
+      problem: `the Socket Mode connection to Slack has been down for ${Math.round(downMs / 1000)} s (since ${new Date(downSince ?? 0).toISOString()}): no command, click or event reaches this replica`,
+    };
+  }
+
   async #bounded(check: (signal: AbortSignal) => Promise<unknown>): Promise<CheckResult> {
-    const timeoutMs = this.#options.timeoutMs ?? 2_000;
+    const timeoutMs = this.#timeoutMs();
     const answered = check(AbortSignal.timeout(timeoutMs)).then(
       (): CheckResult => "ok",
       (error: unknown): CheckResult => ({
@@ -129,4 +162,28 @@ export class Readiness {
   #now(): number {
     return (this.#options.now ?? Date.now)();
   }
+}
+
+/**
+ * Connect as readiness lists it, in the words of the Connect-unreachable alert: not answering, or answering but
+ * starting or unhealthy by its own `GET /health` (KIP-1017). A worker holds that request for up to 10 s while
+ * starting or unhealthy, so no verdict within `withinMs` (ms) is listed as such. Throws the problem in words.
+ */
+async function connectCheck(
+  connect: Cluster["connect"],
+  signal: AbortSignal,
+  withinMs: number,
+): Promise<void> {
+  try {
+    await connect.workerInfo({ signal });
+  } catch (error) {
+    throw new Error(`not answering: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const verdict = await timeLimit(workerHealth(connect, { signal }), withinMs);
+  if (verdict === timedOut) {
+    throw new Error(
+      `answering, but GET /health gave no verdict within ${withinMs} ms (a worker holds it while starting or unhealthy)`,
+    );
+  }
+  if (verdict.kind === "unhealthy") throw new Error(`answering, but ${healthWords(verdict)}`);
 }

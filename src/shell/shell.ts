@@ -12,7 +12,7 @@ import { renderText } from "./render-text.js";
 /** The local operator: the person at this terminal, audited under their login name. */
 function localActor(): Actor {
   const name = userInfo().username;
-  return { id: `local:${name}`, name, source: "shell" };
+  return { id: `local:${name}`, name, source: "shell", environment: (variable) => process.env[variable] };
 }
 
 /** Exit codes of `--command`: 0 done, 1 failed, 2 refused (bad input or missing role). */

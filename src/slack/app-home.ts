@@ -7,21 +7,24 @@ import type { Alert } from "../alerts/alert-store.js";
 import type { App } from "../app.js";
 import { formatDuration } from "../core/duration.js";
 import { type ReplyPart, reply } from "../core/reply.js";
-import { hasRole, type Role } from "../core/roles.js";
+import { type HeldRole, hasRole, type RoleScope, whereHeld } from "../core/roles.js";
 import { renderBlocks } from "./block-kit.js";
 import { approvalButtonValue, approveAction, denyAction } from "./slack-approvals.js";
 
 /** What one person's Home tab shows, gathered for them. */
 export interface HomeContent {
   readonly userId: string;
-  /** Pending requests on clusters where they approve, asked by someone else, not yet approved by them. */
+  /**
+   * Pending requests on connectors where they approve (their approver role holds there), asked by someone else,
+   * not yet approved by them.
+   */
   readonly waitingForYou: readonly ApprovalRequest[];
   /** Their own requests that are not finished (pending, approved, executing). */
   readonly yourOpenRequests: readonly ApprovalRequest[];
-  /** Alerts firing on the clusters where they have a role, newest first. */
+  /** Alerts firing on connectors they may see (and a cluster's own, where they have a role), newest first. */
   readonly alerts: readonly Alert[];
-  /** Their role on each configured cluster; undefined for none. */
-  readonly roles: readonly { readonly cluster: string; readonly role: Role | undefined }[];
+  /** Their roles on each configured cluster, each with where it holds; empty for none. */
+  readonly roles: readonly { readonly cluster: string; readonly held: readonly HeldRole[] }[];
   /** Epoch ms: shown as "updated at". */
   readonly now: number;
 }
@@ -56,13 +59,13 @@ export class AppHome {
 
   async contentFor(userId: string): Promise<HomeContent> {
     const app = this.#app;
-    const roles = await Promise.all(
-      app.clusters.map(async (cluster) => ({
-        cluster: cluster.name,
-        role: await app.roles.roleOf(userId, cluster.name),
-      })),
+    const scopes = new Map<string, RoleScope>(
+      await Promise.all(
+        app.clusters.map(
+          async (cluster) => [cluster.name, await app.roles.scopeOf(userId, cluster.name)] as const,
+        ),
+      ),
     );
-    const roleOn = (cluster: string) => roles.find((entry) => entry.cluster === cluster)?.role;
     const now = Date.now();
     const recent = await app.approvals.recent(200);
     const waitingForYou = recent.filter(
@@ -71,15 +74,25 @@ export class AppHome {
         Date.parse(request.expiresAt) > now &&
         request.requester.id !== userId &&
         !request.approvedBy.some((person) => person.id === userId) &&
-        hasRole(roleOn(request.cluster), "approver"),
+        hasRole(scopes.get(request.cluster)?.roleAt(request.connector), "approver"),
     );
     const yourOpenRequests = recent.filter(
       (request) => request.requester.id === userId && openStates.has(request.state),
     );
-    const visible = roles.filter((entry) => hasRole(entry.role, "viewer"));
-    const alerts = (await Promise.all(visible.map((entry) => app.alerts.firing(entry.cluster))))
+    const visible = [...scopes.values()].filter((scope) => scope.anywhere() !== undefined);
+    const alerts = (
+      await Promise.all(
+        visible.map(async (scope) =>
+          // A cluster's own alert (`*`: Connect unreachable) concerns everyone with a role there.
+          (
+            await app.alerts.firing(scope.cluster)
+          ).filter((alert) => alert.connector === "*" || scope.sees(alert.connector)),
+        ),
+      )
+    )
       .flat()
       .sort((a, b) => b.firedAt - a.firedAt);
+    const roles = [...scopes.values()].map((scope) => ({ cluster: scope.cluster, held: scope.shown() }));
     return { userId, waitingForYou, yourOpenRequests, alerts, roles, now };
   }
 
@@ -91,7 +104,7 @@ export class AppHome {
     await this.publish(userId);
   }
 
-  /** Refreshes the Home of the requester and of every approver on the request's cluster who opened theirs. */
+  /** Refreshes the Home of the requester and of every approver of the request's connector who opened theirs. */
   async requestChanged(request: ApprovalRequest): Promise<void> {
     const viewers = await this.#app.redis.zrangebyscore(
       this.#viewersKey(),
@@ -101,7 +114,10 @@ export class AppHome {
     for (const userId of viewers) {
       const concerned =
         userId === request.requester.id ||
-        hasRole(await this.#app.roles.roleOf(userId, request.cluster), "approver");
+        hasRole(
+          await this.#app.roles.roleOf(userId, request.cluster, { connector: request.connector }),
+          "approver",
+        );
       if (concerned) await this.publish(userId);
     }
   }
@@ -170,9 +186,15 @@ export function homeView(content: HomeContent): HomeView & { readonly blocks: Kn
         { kind: "heading", text: "Your roles" },
         {
           kind: "fields",
-          fields: content.roles.map(({ cluster, role }) => [
+          fields: content.roles.map(({ cluster, held }) => [
             cluster,
-            role ?? "none (ask an admin of connect-ops)",
+            held.length === 0
+              ? "none (ask an admin of connect-ops)"
+              : held
+                  .map((grant) =>
+                    grant.connectors === undefined ? grant.role : `${grant.role} on ${whereHeld(grant)}`,
+                  )
+                  .join("; "),
           ]),
         },
       ]),
@@ -188,7 +210,7 @@ function requestParts(request: ApprovalRequest, now: number): ReplyPart[] {
       : "";
   const state =
     request.state === "pending"
-      ? `waiting, expires in ${formatDuration(Math.max(0, Date.parse(request.expiresAt) - now))}${approvals}`
+      ? `waiting for ${formatDuration(Math.max(0, now - Date.parse(request.createdAt)))}, expires in ${formatDuration(Math.max(0, Date.parse(request.expiresAt) - now))}${approvals}`
       : request.state === "executing"
         ? `running${request.step === undefined ? "" : ` (done: ${request.step})`}`
         : request.state;

@@ -1,3 +1,5 @@
+import { SlackUnavailableError } from "./slack-web-client.js";
+
 /**
  * Slack's answers when the bot cannot post to a channel (api.slack.com/methods/chat.postMessage, "Errors"), and
  * what to tell a person about each: the one place that words them.
@@ -13,6 +15,9 @@ export function slackErrorCode(error: unknown): string | undefined {
 
 /** Why a message to `channel` was not posted, and what to do about it, in a sentence or two. */
 export function whyNotPosted(error: unknown, channel: string): string {
+  if (error instanceof SlackUnavailableError) {
+    return `Slack could not answer when I posted to <#${channel}> (${error.reason}): Slack's failure, not the channel's.`;
+  }
   const code = slackErrorCode(error);
   const known = channelErrors.find((known) => known === code);
   return known === undefined

@@ -2,15 +2,13 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import { App as BoltApp, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
-import { type WebAPICallResult, WebClient, WebClientEvent, type WebClientOptions } from "@slack/web-api";
+import type { WebClient, WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
 import { cutText } from "../core/cut-text.js";
-import { redactDeep } from "../core/redact.js";
 import { GroupUnreadable, type UserGroupDirectory } from "../core/roles.js";
-import type { Metrics } from "../ops/metrics.js";
 import {
   closeServer,
   type HttpRoute,
@@ -22,10 +20,14 @@ import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
-import { slackErrorCode } from "./delivery-words.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
 import { slackFailureReason } from "./slack-principals.js";
+import {
+  type SlackTokenRejectedError,
+  SlackWebClient,
+  type SlackWebClientOptions,
+} from "./slack-web-client.js";
 import { SocketModeReceiver } from "./socket-mode-receiver.js";
 
 /** The fields of a slash command the bot reads. Authorisation uses `user_id`, never `user_name` (names change). */
@@ -75,6 +77,10 @@ export interface SlackAdapterOptions {
   readonly log?: (message: string) => void;
   /** Further paths served on the same port, before Slack's (MCP's `/mcp`); each answers its own requests. */
   readonly routes?: readonly HttpRoute[];
+  /** Slack refused a token (Socket Mode's app token on reconnecting): the caller should exit (main.ts does). */
+  readonly onTokenRejected?: (error: SlackTokenRejectedError) => void;
+  /** Epoch ms, for how long the Socket Mode connection has been down. @defaultValue Date.now */
+  readonly now?: () => number;
 }
 
 export interface RunningSlackAdapter {
@@ -91,56 +97,35 @@ export interface RunningSlackAdapter {
 }
 
 /**
- * The Web API client whose every call is redacted on its way out: whatever method and whatever field (text,
- * blocks, attachments), a credential in it is hidden. Approvals, alerts, threads, DMs and the audit mirror all
- * post through it.
+ * How long the bot gives one Web API call, and how often it tries again when Slack's edge fails (5xx, no answer):
+ * once, soon. Slack's own client would keep trying for about 30 minutes (`tenRetriesInAboutThirtyMinutes`), which
+ * held a decision for 4.6 minutes behind a `users.info` answering 503; messages that must reach Slack wait in the
+ * outbox (slack-outbox.ts) instead.
  */
-class RedactingWebClient extends WebClient {
-  override apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
-    return super.apiCall(method, options === undefined ? undefined : redactDeep(options));
-  }
-}
+export const slackCallPolicy = {
+  timeoutMs: 5_000,
+  retryConfig: { retries: 1, factor: 1, minTimeout: 250, maxTimeout: 250 },
+} as const;
 
 /**
- * The bot's Web API client, redacting every call; with `metrics`, every failed call and every 429 is counted by
- * method.
+ * The bot's Web API client (see {@link SlackWebClient}): redacting, rate-limited per method, its failures
+ * classified, bounded by {@link slackCallPolicy} unless `options` says otherwise.
  */
 export function createSlackClient(
   slack: SlackConfig,
   options: WebClientOptions = {},
-  metrics?: Metrics,
-): WebClient {
-  const clientOptions = { ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }), ...options };
-  if (metrics === undefined) return new RedactingWebClient(slack.botToken, clientOptions);
-  const client = new ObservedWebClient(slack.botToken, clientOptions, metrics);
-  client.on(WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, { url }: { url: string }) => {
-    const method = url.slice(url.lastIndexOf("/") + 1);
-    metrics.slackRateLimited.inc({ method });
-    metrics.slackRateLimitWait.inc({ method }, retryAfterSeconds);
-  });
-  return client;
-}
-
-/** Every Web API method goes through `apiCall`, so one override sees each call's failure and Slack's code. */
-class ObservedWebClient extends RedactingWebClient {
-  readonly #metrics: Metrics;
-
-  constructor(token: string | undefined, options: WebClientOptions, metrics: Metrics) {
-    super(token, options);
-    this.#metrics = metrics;
-  }
-
-  override async apiCall(method: string, options?: Record<string, unknown>): Promise<WebAPICallResult> {
-    try {
-      return await super.apiCall(method, options);
-    } catch (error) {
-      this.#metrics.slackApiErrors.inc({
-        method,
-        error: slackErrorCode(error) ?? String((error as { code?: unknown }).code ?? "unknown"),
-      });
-      throw error;
-    }
-  }
+  observe: SlackWebClientOptions = {},
+): SlackWebClient {
+  return new SlackWebClient(
+    slack.botToken,
+    {
+      ...(slack.apiUrl === undefined ? {} : { slackApiUrl: slack.apiUrl }),
+      timeout: slackCallPolicy.timeoutMs,
+      retryConfig: slackCallPolicy.retryConfig,
+      ...options,
+    },
+    observe,
+  );
 }
 
 /**
@@ -186,7 +171,13 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     botId: String(identity.bot_id),
     botUserId: String(identity.user_id),
     tokenVerificationEnabled: false,
-    clientOptions: client.slackApiUrl === undefined ? {} : { slackApiUrl: client.slackApiUrl },
+    // Bolt's own client (and Socket Mode's) never waits minutes on Slack either, nor pauses for every method.
+    clientOptions: {
+      ...(client.slackApiUrl === undefined ? {} : { slackApiUrl: client.slackApiUrl }),
+      timeout: slackCallPolicy.timeoutMs,
+      retryConfig: slackCallPolicy.retryConfig,
+      rejectRateLimitedCalls: true,
+    },
     logLevel: LogLevel.ERROR,
   };
   const appToken = slack.appToken;
@@ -198,7 +189,13 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
           bodyLimit: maxSlackBodyBytes,
           logger: boltLogger((line) => app.logger.warn(line)),
         })
-      : new SocketModeReceiver({ appToken, clientOptions: authorization.clientOptions });
+      : new SocketModeReceiver({
+          appToken,
+          clientOptions: authorization.clientOptions,
+          onDisconnect: () => app.operations.metrics.slackSocketDisconnects.inc(),
+          ...(options.onTokenRejected === undefined ? {} : { onTokenRejected: options.onTokenRejected }),
+          ...(options.now === undefined ? {} : { now: options.now }),
+        });
   const bolt = new BoltApp({ ...authorization, receiver });
 
   const queue = new CommandQueue(commandConcurrency, (error) =>
@@ -240,7 +237,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
     });
   });
 
-  handleApprovalButtons(bolt, app);
+  handleApprovalButtons(bolt, app, client);
   const home = new AppHome(app, client);
   handleAppHome(bolt, home, log);
   const stopRefreshingHomes = app.onRequestChanged((request) => home.requestChanged(request));
@@ -250,8 +247,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   if (receiver instanceof SocketModeReceiver) {
     // Socket Mode needs no HTTP server for Slack; the operations endpoints get one of their own on the port.
     const operations = await startOperationsServer(app.operations, options.port, options.routes);
+    const downSince = () => receiver.downSince();
+    app.operations.readiness.watchSlackSocket(downSince);
+    app.operations.metrics.watchSlackSocket(downSince);
     await bolt.start();
-    log(`Slack: connected in Socket Mode; /healthz, /readyz and /metrics on ${operations.url}`);
+    const state =
+      receiver.downSince() === undefined
+        ? "connected"
+        : "not connected yet (Slack does not answer; trying again)";
+    log(`Slack: ${state} in Socket Mode; /healthz, /readyz and /metrics on ${operations.url}`);
     let socketOpen = true;
     const closeSocket = async () => {
       if (!socketOpen) return;

@@ -12,10 +12,12 @@ import {
 } from "../alerts/alert-replies.js";
 import { type Alert, MessageAddress } from "../alerts/alert-store.js";
 import type { App } from "../app.js";
+import type { CommandCall } from "../core/dispatcher.js";
 import { type Reply, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
+import type { SlackOutbox } from "./slack-outbox.js";
 
 const snoozeActions = {
   alert_snooze_1h: "1h",
@@ -30,14 +32,18 @@ const postSpacingMs = 1_100;
 
 /**
  * Alert messages: one per group of alerts that started together (a storm's summary for many), edited as they
- * change and when they clear; a round's news is one thread reply.
+ * change and when they clear; a round's news is one thread reply. With an `outbox`, edits and thread replies wait
+ * there while Slack fails and follow in order when it answers (a new alert's post needs Slack's answer, its `ts`:
+ * an unposted alert is posted by a later poll instead).
  */
 export class SlackAlertNotifier implements AlertNotifier {
   readonly #client: WebClient;
+  readonly #outbox: SlackOutbox | undefined;
   readonly #nextPostAt = new Map<string, number>();
 
-  constructor(client: WebClient) {
+  constructor(client: WebClient, outbox?: SlackOutbox) {
     this.#client = client;
+    this.#outbox = outbox;
   }
 
   async post(channel: string, alerts: readonly Alert[]): Promise<MessageAddress | undefined> {
@@ -53,7 +59,9 @@ export class SlackAlertNotifier implements AlertNotifier {
 
   async update(address: MessageAddress, alerts: readonly Alert[], news: readonly string[]): Promise<void> {
     const { channel, ts } = messageAt(address);
-    await this.#client.chat.update({ channel, ts, ...alertMessage(alerts) });
+    const edit = { channel, ts, ...alertMessage(alerts) };
+    if (this.#outbox === undefined) await this.#client.chat.update(edit);
+    else await this.#outbox.send("chat.update", edit);
     await this.tell(address, threadReplies(news));
   }
 
@@ -61,12 +69,9 @@ export class SlackAlertNotifier implements AlertNotifier {
     const { channel, ts } = messageAt(address);
     for (const said of replies) {
       await this.#turn(channel);
-      await this.#client.chat.postMessage({
-        channel,
-        thread_ts: ts,
-        text: fallbackText(said),
-        blocks: renderBlocks(said),
-      });
+      const thread = { channel, thread_ts: ts, text: fallbackText(said), blocks: renderBlocks(said) };
+      if (this.#outbox === undefined) await this.#client.chat.postMessage(thread);
+      else await this.#outbox.send("chat.postMessage", thread);
     }
   }
 
@@ -145,29 +150,37 @@ function alertOf(key: string): { cluster: string; connector: string } {
   return { cluster: parts[0] ?? "", connector: parts.slice(1, -1).join("/") };
 }
 
+/** The action ids of an alert message's buttons. */
+export const alertActionIds: readonly string[] = [
+  ...Object.keys(snoozeActions),
+  acknowledgeAction,
+  restartAction,
+];
+
+/** The command an alert button runs, from its action id and value (the alert's key), as the clicker. */
+export function alertButtonCall(actionId: string, value: string): CommandCall {
+  const { cluster, connector } = alertOf(value);
+  if (actionId === restartAction)
+    return {
+      command: "restart",
+      args: { target: connector, "failed-only": true, "include-tasks": true },
+      cluster,
+    };
+  if (actionId === acknowledgeAction) return { command: "alerts ack", args: { connector }, cluster };
+  const duration = snoozeActions[actionId as keyof typeof snoozeActions];
+  return { command: "alerts snooze", args: { connector, duration }, cluster };
+}
+
 /**
  * Snooze, Acknowledge and Restart run `alerts snooze`, `alerts ack` and `restart --failed-only` as the person who
  * clicked; the restart's outcome is told in the alert's thread.
  */
 export function handleAlertButtons(bolt: BoltApp, app: App): void {
-  const ids = [...Object.keys(snoozeActions), acknowledgeAction, restartAction];
   handleButtons(
     bolt,
     app,
-    new RegExp(`^(${ids.join("|")})$`),
-    (click) => {
-      const { cluster, connector } = alertOf(click.value);
-      if (click.actionId === restartAction)
-        return {
-          command: "restart",
-          args: { target: connector, "failed-only": true, "include-tasks": true },
-          cluster,
-        };
-      if (click.actionId === acknowledgeAction)
-        return { command: "alerts ack", args: { connector }, cluster };
-      const duration = snoozeActions[click.actionId as keyof typeof snoozeActions];
-      return { command: "alerts snooze", args: { connector, duration }, cluster };
-    },
+    new RegExp(`^(${alertActionIds.join("|")})$`),
+    (click) => alertButtonCall(click.actionId, click.value),
     async (click, answer) => {
       if (click.actionId !== restartAction || answer.outcome !== "succeeded") return;
       const { cluster, connector } = alertOf(click.value);

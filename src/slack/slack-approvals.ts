@@ -9,25 +9,29 @@ import {
   newsForRequester,
   notShownNotice,
   outcomeReply,
+  reminderWords,
   staleMessage,
   waitingAt,
 } from "../../approvals/approval-words.js";
-import type { ApprovalNotifier } from "../../approvals/approvals.js";
+import type { ApprovalNotifier, Reminder } from "../../approvals/approvals.js";
 import type { App } from "../app.js";
 import { RedisKeys } from "../redis-keys.js";
-import { type ButtonEncoding, fallbackText, renderBlocks } from "./block-kit.js";
+import { type ButtonEncoding, escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
+import { SlackOutbox } from "./slack-outbox.js";
 
 export const approveAction = "approval_approve";
 export const denyAction = "approval_deny";
 
 /**
  * Later states never give way to earlier ones, however the updates of two replicas interleave. A request set back
- * to waiting (approvals that no longer counted) starts a new round that outranks the one before.
+ * to waiting (approvals that no longer counted, or its rule's approval withdrawn) starts a new round that outranks
+ * the one before.
  */
 const rankOf = (request: ApprovalRequest): number =>
-  stateRank[request.state] + 4 * (request.setBacks?.length ?? 0);
+  stateRank[request.state] +
+  4 * ((request.setBacks?.length ?? 0) + (request.ruleWithdrawn === undefined ? 0 : 1));
 const stateRank: Readonly<Record<ApprovalRequest["state"], number>> = {
   pending: 0,
   approved: 1,
@@ -63,20 +67,37 @@ export interface SlackApprovalNotifierOptions {
   readonly keyPrefix: string;
   /** The approvals channel; without it, the message goes where the request was asked. */
   readonly channel?: string;
+  /**
+   * Where messages after the first post wait while Slack fails (shared with the alert messages in main.ts).
+   * @defaultValue an outbox of its own over `client`, `redis` and `keyPrefix`
+   */
+  readonly outbox?: SlackOutbox;
 }
 
 /**
  * One Slack message per request, in the approvals channel: posted with Approve / Deny buttons, edited on every
  * change (buttons gone once decided), a thread reply with the before/after table when done, and a direct message
- * to the requester on each decision and outcome.
+ * to the requester on each decision and outcome. Everything after the first post goes through the outbox
+ * (slack-outbox.ts): while Slack fails, the execution goes on, and the messages follow in order when it answers.
  */
 export class SlackApprovalNotifier implements ApprovalNotifier {
   readonly #options: SlackApprovalNotifierOptions;
   readonly #keys: RedisKeys;
+  readonly #outbox: SlackOutbox;
 
   constructor(options: SlackApprovalNotifierOptions) {
     this.#options = options;
     this.#keys = new RedisKeys(options.keyPrefix);
+    this.#outbox =
+      options.outbox ??
+      new SlackOutbox({ client: options.client, redis: options.redis, keyPrefix: options.keyPrefix });
+    // Messages another process (or this one, before a restart) still owed.
+    void this.#outbox.resume().catch(() => undefined);
+  }
+
+  /** Stops sending owed messages; they stay stored for the next process. */
+  close(): void {
+    this.#outbox.close();
   }
 
   async changed(request: ApprovalRequest): Promise<void> {
@@ -107,7 +128,8 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
           // Told twice: in reply to the command that asked (the adapter picks this up), and in a direct message
           // that stays.
           await this.#options.redis.set(this.#keys.slackUndelivered(request.requestId), text, "EX", 300);
-          if (inSlack(request)) await client.chat.postMessage({ channel: request.requester.id, text });
+          if (inSlack(request))
+            await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text });
         }
       } else {
         await this.#remember(request, { channel, ts: posted.ts, rank: rankOf(request) });
@@ -115,10 +137,10 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
           await this.#sendLink(request, channel, posted.ts);
       }
     } else if (place !== "stale") {
-      await client.chat.update({ channel: place.channel, ts: place.ts, ...content });
+      await this.#outbox.send("chat.update", { channel: place.channel, ts: place.ts, ...content });
       if (request.state === "succeeded" || request.state === "failed") {
         const outcome = outcomeReply(request);
-        await client.chat.postMessage({
+        await this.#outbox.send("chat.postMessage", {
           channel: place.channel,
           thread_ts: place.ts,
           text: fallbackText(outcome),
@@ -128,7 +150,36 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     }
     const news = newsForRequester(request);
     if (news !== undefined && inSlack(request))
-      await client.chat.postMessage({ channel: request.requester.id, text: news.summary });
+      await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text: news.summary });
+  }
+
+  /**
+   * A reminder in the request's thread (or, with no message to thread under, the approvals channel), opening with
+   * a mention of each approver (`<@U…>`, `<!subteam^S…>`); an escalation to a channel is posted there too, one to a
+   * user group mentions it in the thread.
+   */
+  async remind(request: ApprovalRequest, reminder: Reminder): Promise<void> {
+    const { client, redis } = this.#options;
+    const mention = (id: string) => (id.startsWith("S") ? `<!subteam^${id}>` : `<@${id}>`);
+    const named = reminder.approvers.map((principal) => mention(principal.id));
+    const group = reminder.escalateTo?.startsWith("S") === true ? [mention(reminder.escalateTo)] : [];
+    // The words are literal text: escaped for mrkdwn, after the mentions this adapter writes.
+    const text = [...named, ...group, escapeMrkdwn(reminderWords(request, reminder))].join(" ");
+    const stored = await redis.get(this.#key(request.id));
+    const place = stored === null || stored === posting ? undefined : MessagePlace.parse(JSON.parse(stored));
+    const channel = place?.channel ?? this.#options.channel ?? request.channelId;
+    if (channel !== undefined)
+      await client.chat.postMessage({
+        channel,
+        text,
+        ...(place === undefined ? {} : { thread_ts: place.ts }),
+      });
+    if (
+      reminder.escalateTo !== undefined &&
+      !reminder.escalateTo.startsWith("S") &&
+      reminder.escalateTo !== channel
+    )
+      await client.chat.postMessage({ channel: reminder.escalateTo, text });
   }
 
   /** The request's message as a permalink, once it is posted (chat.getPermalink); undefined before or without one. */
@@ -177,9 +228,12 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   }
 
   async #sendLink(request: ApprovalRequest, channel: string, ts: string): Promise<void> {
-    const link = await this.#options.client.chat.getPermalink({ channel, message_ts: ts });
-    if (link.permalink === undefined) return;
-    await this.#options.client.chat.postMessage({
+    // The link is a courtesy: without it the requester still hears each decision.
+    const link = await this.#options.client.chat
+      .getPermalink({ channel, message_ts: ts })
+      .catch(() => undefined);
+    if (link?.permalink === undefined) return;
+    await this.#outbox.send("chat.postMessage", {
       channel: request.requester.id,
       text: waitingAt(request, link.permalink).summary,
     });
@@ -239,9 +293,10 @@ function buttonTarget(value: string): { id: string; digest: string | undefined }
 
 /**
  * Approve / Deny run `approve <id> --digest <d>` or `deny <id> --digest <d>` as the person who clicked. A click
- * refused because the request is gone or does something else now turns its message into a stale notice.
+ * refused because the request is gone or does something else now turns its message into a stale notice (through
+ * `client`, the bot's own: rate-limited per method, never waiting minutes on Slack).
  */
-export function handleApprovalButtons(bolt: BoltApp, app: App): void {
+export function handleApprovalButtons(bolt: BoltApp, app: App, client: WebClient): void {
   handleButtons(
     bolt,
     app,
@@ -266,7 +321,7 @@ export function handleApprovalButtons(bolt: BoltApp, app: App): void {
       const current = await app.approvals.get(target.id);
       if (current !== undefined && digestOf(current) === target.digest) return;
       const stale = staleMessage(target.id, current);
-      await bolt.client.chat.update({
+      await client.chat.update({
         channel: click.message.channel,
         ts: click.message.ts,
         text: fallbackText(stale),

@@ -1,7 +1,8 @@
 import type { WebClient } from "@slack/web-api";
 import { IdentityError } from "../core/identity-error.js";
-import type { AccountDirectory, AccountKind, Principal, RoleGrants } from "../core/roles.js";
+import type { AccountDirectory, AccountKind, Principal, Role, RoleGrants } from "../core/roles.js";
 import { slackErrorCode } from "./delivery-words.js";
+import { SlackUnavailableError } from "./slack-web-client.js";
 
 /**
  * What a Slack id in a role grant names: user-group ids start with `S` (`S0123ABCD`), user ids with `U` or `W`
@@ -12,13 +13,15 @@ export function slackPrincipal(id: string): Principal {
   return { kind: id.startsWith("S") ? "group" : "user", id };
 }
 
-/** The configured Slack ids of one cluster's grants, classified for the core's role resolver. */
+/** The configured Slack ids of one cluster's grants, classified for the core's role resolver (scopes kept). */
 export function slackGrants(grants: RoleGrants): RoleGrants<Principal> {
+  const classified = (list: RoleGrants[Role]) =>
+    list.map((grant) => ({ ...grant, principals: grant.principals.map(slackPrincipal) }));
   return {
-    viewer: grants.viewer.map(slackPrincipal),
-    operator: grants.operator.map(slackPrincipal),
-    approver: grants.approver.map(slackPrincipal),
-    admin: grants.admin.map(slackPrincipal),
+    viewer: classified(grants.viewer),
+    operator: classified(grants.operator),
+    approver: classified(grants.approver),
+    admin: classified(grants.admin),
   };
 }
 
@@ -27,6 +30,7 @@ export function slackGrants(grants: RoleGrants): RoleGrants<Principal> {
  * `no_such_subteam`), `HTTP 500`, `ratelimited`, or `no connection (…)`.
  */
 export function slackFailureReason(error: unknown): string {
+  if (error instanceof SlackUnavailableError) return error.reason;
   const code = slackErrorCode(error);
   if (code !== undefined) return code;
   const { statusCode, retryAfter, original } = error as {

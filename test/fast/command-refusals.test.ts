@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ApprovalRequest } from "../../approvals/approval-store.js";
 import type { Alert } from "../../src/alerts/alert-store.js";
-import { ConnectNotFound } from "../../src/connect/connect-errors.js";
+import { ConnectNotFound, ConnectUnaddressableName } from "../../src/connect/connect-errors.js";
 import { actor, fakeBot } from "./fakes.js";
 import { assertRefused } from "./refusals.js";
 
@@ -140,7 +140,7 @@ describe("approve / deny / cancel", () => {
       calls: ["approvals.get"],
     });
     await assertRefused(fakeBot({ approvals: { get } }), otto, 'deny prod-1-abcd --reason "not now"', {
-      says: /^Denying needs the approver role on cluster prod\.$/,
+      says: /^Denying needs the approver role on cluster prod; you have the operator role\.$/,
       calls: ["approvals.get"],
     });
   });
@@ -522,5 +522,264 @@ describe("the other commands' words", () => {
       /^The audit trail has been tampered with: entry 42-0 was changed\. 41 entries before it are intact\.$/,
     );
     assert.deepEqual(bot.calls, []);
+  });
+});
+
+describe("config set / config restore / create: bad input gets the exact fault, and nothing is queued", () => {
+  const current = async () => ({
+    "connector.class": "FileStreamSink",
+    name: "orders",
+    topics: "orders",
+    file: "/data/orders.txt",
+  });
+  const noPasswords = async () => new Set<string>();
+  const set = (rest: string) => `config set orders ${rest} --reason "drain the backlog"`;
+  const sinkPlugin = { class: "org.apache.kafka.connect.file.FileStreamSinkConnector", type: "sink" };
+  const plugins = async () => [
+    sinkPlugin,
+    { class: "org.apache.kafka.connect.file.FileStreamSourceConnector", type: "source" },
+  ];
+  const gone = async () => {
+    throw new ConnectNotFound({
+      cluster: "prod",
+      url: "http://connect:8083",
+      operation: "GET /connectors/fresh",
+      reason: "Connector fresh not found",
+      status: 404,
+    });
+  };
+
+  test("the words: something to change, key=value, each key once, not both set and removed", async () => {
+    await assertRefused(fakeBot(), otto, 'config set orders --reason "drain the backlog"', {
+      says: /^name what changes: key=value words, --unset KEY, or both\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, set("tasks.max=4 errors.tolerance"), {
+      says: /^<settings>: "errors\.tolerance" is not key=value: every setting is written key=value/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, set("tasks.max=4 tasks.max=5"), {
+      says: /^<settings>: tasks\.max is given twice: say each key once\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, set("=4"), {
+      says: /^<settings>: "=4" has no key before "="\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, set("tasks.max=4 --unset tasks.max"), {
+      says: /^a key cannot be both set and removed \(--unset\) in one change\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, set("--unset file,,topics"), {
+      says: /^--unset: "file,,topics" holds an empty key/,
+      errorCode: "USAGE",
+    });
+  });
+
+  test("a secret typed into chat is refused, saying why and how, before Connect sees its value", async () => {
+    const bot = fakeBot({ connect: { config: current, passwordKeys: async () => new Set(["auth"]) } });
+    await assertRefused(bot, otto, set("db.password=hunter2"), {
+      says: /^A secret is never typed into chat, .*: db\.password \(its name says it is secret\)\. Put the value in a config provider .*\$\{file:\/etc\/kafka-connect\/secrets\.properties:db\.password\}.* the value @env:VARIABLE reads it from an environment variable\. Nothing was sent or queued\.$/,
+      calls: ["connect.config", "connect.passwordKeys"],
+    });
+    bot.calls.length = 0;
+    await assertRefused(bot, otto, set("auth=plain"), {
+      says: /: auth \(its plugin declares it PASSWORD\)\./,
+      calls: ["connect.config", "connect.passwordKeys"],
+    });
+  });
+
+  test("@env:VARIABLE is read only where the person's adapter has an environment: the shell, never Slack", async () => {
+    await assertRefused(fakeBot(), otto, set("db.password=@env:DB_PASSWORD"), {
+      says: /^The value of db\.password, @env:DB_PASSWORD, reads an environment variable of the terminal shell; test has no environment to read\. Give a config-provider reference the workers resolve instead, such as db\.password=\$\{env:DB_PASSWORD\}/,
+    });
+    const shell = { ...otto, environment: (name: string) => (name === "DB_PASSWORD" ? "s3cret" : undefined) };
+    await assertRefused(fakeBot(), shell, set("db.password=@env:NOT_SET"), {
+      says: /^The value of db\.password, @env:NOT_SET, names a variable that is not set in this shell\./,
+    });
+    const bot = fakeBot({ connect: { config: current, passwordKeys: noPasswords } });
+    await assertRefused(bot, shell, set("db.password=@env:DB_PASSWORD"), {
+      says: /^db\.password is secret, and the request keeps it until it runs: no SNAPSHOT_KEYS is set to seal it\./,
+      calls: ["connect.config", "connect.passwordKeys"],
+    });
+  });
+
+  test("from the shell, @env:VARIABLE is read there and queued as its value, never as the words typed", async () => {
+    let asked: unknown;
+    const bot = fakeBot({
+      connect: {
+        config: current,
+        passwordKeys: noPasswords,
+        validateConfig: async () => ({ error_count: 0, configs: [] }),
+        hasFeature: async () => true,
+      },
+      approvals: {
+        request: async (input) => {
+          asked = input.operation;
+          return { ok: false, refusal: "orders has an open request prod-3-wxyz" };
+        },
+      },
+    });
+    const shell = { ...otto, environment: (name: string) => (name === "OUT" ? "/data/new.txt" : undefined) };
+    await bot.run(shell, set("file=@env:OUT"));
+    assert.deepEqual(asked, {
+      kind: "config-change",
+      set: { file: "/data/new.txt" },
+      unset: [],
+      seen: await current(),
+      secretKeys: [],
+      diff: [{ key: "file", change: "changed", before: "/data/orders.txt", after: "/data/new.txt" }],
+    });
+  });
+
+  test("Connect's validation: every failing key with Connect's own message", async () => {
+    const validateConfig = async () => ({
+      error_count: 2,
+      configs: [
+        { definition: { name: "file", type: "STRING" } },
+        {
+          definition: { name: "tasks.max", type: "INT" },
+          value: {
+            errors: [
+              "Invalid value many for configuration tasks.max: Not a number of type INT",
+              "Invalid value null for configuration tasks.max: Value must be non-null",
+            ],
+          },
+        },
+      ],
+    });
+    const bot = fakeBot({ connect: { config: current, passwordKeys: noPasswords, validateConfig } });
+    await assertRefused(bot, otto, set("tasks.max=many"), {
+      says: /^Connect refuses this config of orders: 2 error\(s\)\. Nothing was queued\.\n+key +Connect says\ntasks\.max +Invalid value many for configuration tasks\.max: Not a number of type INT\ntasks\.max +Invalid value null/,
+      calls: ["connect.config", "connect.passwordKeys", "connect.validateConfig"],
+    });
+  });
+
+  test("removing a key the config does not have; a plugin class the worker does not have", async () => {
+    await assertRefused(fakeBot({ connect: { config: current } }), otto, set("--unset batch.size"), {
+      says: /^batch\.size is not in the config of orders: nothing to remove\./,
+      calls: ["connect.config"],
+    });
+    const bot = fakeBot({
+      connect: { config: current, passwordKeys: noPasswords, connectorPlugins: plugins },
+    });
+    await assertRefused(bot, otto, set("connector.class=FileStreamSnk"), {
+      says: /^Cluster prod has no connector plugin FileStreamSnk\. Did you mean org\.apache\.kafka\.connect\.file\.FileStreamSinkConnector\? Nothing was sent or queued\.$/,
+      calls: ["connect.config", "connect.passwordKeys", "connect.connectorPlugins"],
+    });
+  });
+
+  test("a change that changes nothing is not queued", async () => {
+    const bot = fakeBot({ connect: { config: current, passwordKeys: noPasswords } });
+    const { reply, text } = await bot.run(otto, set("file=/data/orders.txt"));
+    assert.match(
+      text,
+      /^Nothing would change: orders's config already reads so, so no request was queued\.$/,
+    );
+    assert.equal(reply.queued, undefined);
+    assert.deepEqual(bot.calls, ["connect.config", "connect.passwordKeys"]);
+  });
+
+  test("create: invalid JSON with its position, a key twice, both forms, two states, a name that disagrees", async () => {
+    const create = (rest: string) => `create fresh ${rest} --reason "new export"`;
+    await assertRefused(fakeBot(), otto, create(`--config '{"topics": "orders",}'`), {
+      says: /^--config: --config is not valid JSON at position 20 \(line 1, column 21, at "\}"\): expected a key in double quotes\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, create(`--config '{"topics": "a", "topics": "b"}'`), {
+      says: /^--config: --config names "topics" twice \(at positions 1 and 16\): say each key once\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, create(`--config '{"tasks.max": [1]}'`), {
+      says: /must be a string, a number or true\/false: Connect's config values are strings\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, create(`topics=a --config '{"file": "x"}'`), {
+      says: /^give the config either as key=value words or as --config '<json>', not both\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, create("topics=a --stopped --paused"), {
+      says: /^--stopped and --paused exclude each other\n/,
+      errorCode: "USAGE",
+    });
+    await assertRefused(fakeBot(), otto, create("topics=a name=other"), {
+      says: /^The config names the connector other, the command fresh: they must agree/,
+    });
+  });
+
+  test("create: a name Connect cannot address, a name taken, a class the worker does not have", async () => {
+    const unaddressable = async () => {
+      throw new ConnectUnaddressableName({
+        cluster: "prod",
+        url: "http://connect:8083",
+        operation: 'address "a/b"',
+        reason:
+          "Connect's REST API cannot reach this name: its web server refuses '/', '\\' and '%' in a name",
+      });
+    };
+    await assertRefused(
+      fakeBot({ connect: { info: unaddressable } }),
+      otto,
+      'create a/b topics=x --reason "new export"',
+      {
+        says: /^Connect's REST API cannot reach this name: .*: Connect would create a\/b, but no REST call could reach it afterwards\. Choose a name without them\. Nothing was sent\.$/,
+        calls: ["connect.info"],
+      },
+    );
+    await assertRefused(
+      fakeBot({ connect: { info: connectorInfo("sink") } }),
+      otto,
+      'create orders topics=x --reason "new export"',
+      {
+        says: /^A connector named orders exists on prod: `config set orders` changes its config\.$/,
+        calls: ["connect.info"],
+      },
+    );
+    const bot = fakeBot({ connect: { info: gone, connectorPlugins: plugins } });
+    await assertRefused(
+      bot,
+      otto,
+      'create fresh connector.class=JdbcSinkConnector topics=x --reason "new export"',
+      {
+        says: /^Cluster prod has no connector plugin JdbcSinkConnector\. Its plugins are: org\.apache\.kafka\.connect\.file\.FileStreamSinkConnector, org\.apache\.kafka\.connect\.file\.FileStreamSourceConnector\. Nothing was sent or queued\.$/,
+        calls: ["connect.info", "connect.connectorPlugins"],
+      },
+    );
+  });
+
+  test("restore: only a config change that was sent, and whose secrets were kept", async () => {
+    const restore = 'config restore prod-1-abcd --reason "tasks.max=4 overloaded the database"';
+    const asking = (found: ApprovalRequest) => fakeBot({ approvals: { get: async () => found } });
+    await assertRefused(asking(request()), otto, restore, {
+      says: /^prod-1-abcd was a `stop`, which changed no config: `config restore` undoes `config set`\.$/,
+      calls: ["approvals.get"],
+    });
+    const change = request({
+      command: "config set",
+      operation: {
+        kind: "config-change",
+        set: { "tasks.max": "4" },
+        unset: [],
+        seen: {},
+        secretKeys: [],
+        diff: [],
+      },
+      state: "failed",
+    });
+    await assertRefused(asking(change), otto, restore, {
+      says: /^prod-1-abcd is failed and never sent its change: the config of orders was not changed by it\.$/,
+      calls: ["approvals.get"],
+    });
+    const unsealed = {
+      ...change,
+      state: "succeeded" as const,
+      changeSent: true,
+      snapshotConfig: { topics: "orders" },
+      snapshotSecretKeys: ["db.password"],
+    };
+    await assertRefused(asking(unsealed), otto, restore, {
+      says: /^prod-1-abcd saved the config of orders without its secret settings .*: db\.password\. Undo the change with `config set`/,
+      calls: ["approvals.get"],
+    });
   });
 });

@@ -193,6 +193,10 @@ describe("every command's role is checked before it runs", () => {
     list: "viewer",
     status: "viewer",
     config: "viewer",
+    tasks: "viewer",
+    topics: "viewer",
+    plugins: "viewer",
+    "config history": "viewer",
     lag: "viewer",
     "offsets get": "viewer",
     alerts: "viewer",
@@ -203,8 +207,12 @@ describe("every command's role is checked before it runs", () => {
     pause: "operator",
     resume: "operator",
     restart: "operator",
+    "topics reset": "operator",
     stop: "operator",
     delete: "operator",
+    create: "operator",
+    "config set": "operator",
+    "config restore": "operator",
     "offsets reset": "operator",
     "offsets set": "operator",
     "offsets restore": "operator",
@@ -217,6 +225,7 @@ describe("every command's role is checked before it runs", () => {
     approve: "anyone",
     deny: "anyone",
     cancel: "anyone",
+    nudge: "anyone",
   };
 
   test("the registry's roles are the pinned ones", () => {

@@ -122,6 +122,8 @@ export function fakeBot(
     readonly commands?: readonly Command[];
     /** Further adapters' identities, beside "test". */
     readonly identities?: Identities;
+    /** The identity of the source "test" (default: {@link people}'s roles on whole clusters). */
+    readonly identity?: Identity;
   } = {},
 ): FakeBot {
   const calls: Calls = [];
@@ -132,7 +134,7 @@ export function fakeBot(
     connect: recorded("connect", answers.connect ?? {}, calls),
     lag: recorded("lag", answers.lag ?? {}, calls),
   });
-  const identities: Identities = { ...options.identities, test: testIdentity };
+  const identities: Identities = { ...options.identities, test: options.identity ?? testIdentity };
   const dispatcher = new Dispatcher({
     commands: options.commands ?? commands,
     clusters: [cluster("prod", options.noDefaultCluster !== true), cluster("staging", false)],

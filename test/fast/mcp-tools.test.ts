@@ -4,6 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { destructiveCommands } from "../../approvals/approval-policy.js";
 import { commands } from "../../commands/registry.js";
 import { type AgentConfig, loadConfig } from "../../src/config.js";
 import type { ConnectorOverview } from "../../src/connect/connect-client.js";
@@ -16,7 +17,7 @@ import { fakeBot } from "./fakes.js";
 const agent: AgentConfig = {
   name: "claude-ops",
   token: "t".repeat(40),
-  roles: { prod: "viewer" },
+  roles: [{ cluster: "prod", role: "viewer" }],
   limits: { callsPerMinute: 100, openProposals: 1 },
 };
 
@@ -117,6 +118,21 @@ describe("MCP tools come from the command registry", () => {
   });
 });
 
+test("the commands that propose are exactly those the approvals carry: an agent reaches no other change", () => {
+  assert.deepEqual(
+    commands
+      .filter((command) => command.proposes)
+      .map((command) => command.name)
+      .sort(),
+    [...destructiveCommands].sort(),
+  );
+  for (const command of commands.filter((c) => c.proposes))
+    assert.ok(
+      command.flags.reason?.required === true,
+      `${command.name}: the agent's stated intent is the request's reason`,
+    );
+});
+
 describe("agents in the config file", () => {
   const file = (agents: string) => () =>
     `
@@ -141,7 +157,7 @@ clusters:
     assert.deepEqual(agent, {
       name: "claude-ops",
       token: long,
-      roles: { prod: "operator" },
+      roles: [{ cluster: "prod", role: "operator" }],
       limits: { callsPerMinute: 60, openProposals: 3 },
     });
     assert.throws(

@@ -4,7 +4,7 @@ import { lostWords } from "../../approvals/approval-words.js";
 import { type Lost, verdictOf, whyNoLonger } from "../../approvals/recheck-people.js";
 import type { Identity } from "../../src/core/identity.js";
 import { IdentityError } from "../../src/core/identity-error.js";
-import type { AccountKind, Role } from "../../src/core/roles.js";
+import { type AccountKind, type Role, RoleResolver } from "../../src/core/roles.js";
 
 const anna = { id: "U0ANNA", name: "anna", source: "slack" };
 const bea = { id: "U0BEA", name: "bea", source: "slack" };
@@ -72,5 +72,28 @@ test("each person is asked afresh, of their own adapter; an outage is thrown, ne
     (await why(slack("person", "admin"), "approver", { id: "U0ANNA", name: "anna" }))?.kind,
     "no-source",
     "a person stored without their adapter is not guessed to be Slack's",
+  );
+});
+
+test("the re-check before a run asks in the request's scope: an approver for payments-* no longer counts on orders-sink", async () => {
+  const payments = new RoleResolver({
+    grants: new Map([
+      [
+        "prod",
+        {
+          viewer: [],
+          operator: [],
+          approver: [{ principals: [{ kind: "user", id: anna.id }], connectors: ["payments-*"] }],
+          admin: [],
+        },
+      ],
+    ]),
+    unknownUsersAreViewers: false,
+  });
+  assert.equal(await whyNoLonger({ slack: payments }, anna, "prod", "approver", "payments-sink"), undefined);
+  const lost = await whyNoLonger({ slack: payments }, anna, "prod", "approver", "orders-sink");
+  assert.equal(
+    lostWords(lost ?? assert.fail()),
+    "holds no role on orders-sink of cluster prod now, not approver",
   );
 });

@@ -42,6 +42,9 @@ test("key names stay as stored data knows them: a rename would lose every reques
   assert.equal(keys.maintenanceWindowIndex, "connect-ops:automation:windows");
   assert.equal(keys.automationCounter, "connect-ops:automation:counter");
   assert.equal(keys.automationStory("window-4"), "connect-ops:automation:story:window-4");
+  assert.equal(keys.slackOutbox("C1"), "connect-ops:slack:outbox:C1");
+  assert.equal(keys.slackOutboxChannels, "connect-ops:slack:outbox-channels");
+  assert.equal(keys.slackOutboxSender("C1"), "connect-ops:slack:outbox-sender:C1");
 });
 
 /** Joining the key prefix to a name, in a template (`${keyPrefix}…`, `${this.#prefix}…`) or with `+`. */

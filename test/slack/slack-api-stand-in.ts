@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocketServer } from "ws";
 
 export interface StandInUser {
@@ -10,6 +11,18 @@ export interface StandInUser {
   /** A guest (single- or multi-channel). */
   readonly isRestricted?: boolean;
 }
+
+/**
+ * How the stand-in fails a call, as Slack does (api.slack.com/apis/web-api#responses, api.slack.com/docs/rate-limits):
+ * - `{ httpStatus: 429, retryAfterSeconds }`: rate limited, with the Retry-After header;
+ * - `{ httpStatus: 500 | 502 | 503 | 504 }`: Slack's edge failing (the body is not Slack's JSON);
+ * - `{ error: "fatal_error" | "ratelimited" | "invalid_auth" | "internal_error" | … }`: HTTP 200 with `ok: false`;
+ * - `{ delayMs }`: the call is answered normally, that much later.
+ */
+export type SlackFault =
+  | { readonly httpStatus: number; readonly retryAfterSeconds?: number }
+  | { readonly error: string }
+  | { readonly delayMs: number };
 
 export interface RecordedCall {
   readonly method: string;
@@ -42,7 +55,8 @@ const messageMethods = new Set(["chat.postMessage", "chat.update", "chat.postEph
 /**
  * A local stand-in for Slack's Web API, reached through the WebClient's `slackApiUrl` and through the
  * `response_url`s it hands out. It checks the bot token, records every call, refuses messages over Slack's limits
- * as Slack does, and can answer 429 with Retry-After.
+ * as Slack does, and fails chosen methods as Slack does when it is slow or down (`failNext`, `failFor`,
+ * `dropSockets`; see {@link SlackFault}).
  */
 export class SlackApiStandIn {
   readonly calls: RecordedCall[] = [];
@@ -52,7 +66,10 @@ export class SlackApiStandIn {
   readonly #sockets: WebSocketServer;
   readonly #acks = new Map<string, (payload: unknown) => void>();
   #envelopes = 0;
-  readonly #rateLimited = new Map<string, { times: number; retryAfter: number }>();
+  /** Faults by method: for the next `times` calls, or until `until` (epoch ms); the first that applies wins. */
+  readonly #faults = new Map<string, { fault: SlackFault; times?: number; until?: number }[]>();
+  /** Until when (epoch ms) a Socket Mode connection is refused at the upgrade. */
+  #socketsRefusedUntil = 0;
   readonly #waiters: (() => void)[] = [];
   readonly #channelErrors: ReadonlyMap<string, string>;
   #ts = 1_764_000_000_000_000;
@@ -71,7 +88,13 @@ export class SlackApiStandIn {
       ...(options.missingChannels ?? []).map((channel) => [channel, "channel_not_found"] as const),
     ]);
     this.#server = createServer((request, response) => void this.#handle(request, response));
-    this.#sockets = new WebSocketServer({ server: this.#server, path: "/socket" });
+    this.#sockets = new WebSocketServer({
+      server: this.#server,
+      path: "/socket",
+      // A Socket Mode URL Slack no longer serves: the upgrade is refused, as during an outage.
+      verifyClient: (_info, accept) =>
+        Date.now() < this.#socketsRefusedUntil ? accept(false, 503, "Service Unavailable") : accept(true),
+    });
     this.#sockets.on("connection", (socket) => {
       socket.on("message", (data) => {
         const { envelope_id: id, payload } = JSON.parse(String(data)) as {
@@ -111,7 +134,52 @@ export class SlackApiStandIn {
 
   /** The next `times` calls of `method` answer 429 with this Retry-After. */
   rateLimitNext(method: string, retryAfterSeconds: number, times = 1): void {
-    this.#rateLimited.set(method, { times, retryAfter: retryAfterSeconds });
+    this.failNext(method, { httpStatus: 429, retryAfterSeconds }, times);
+  }
+
+  /**
+   * The next `times` calls of `method` (a Web API method such as `users.info`, or `response_url`) fail with
+   * `fault`. Faults set for one method queue up in the order they were set.
+   */
+  failNext(method: string, fault: SlackFault, times = 1): void {
+    this.#faults.set(method, [...(this.#faults.get(method) ?? []), { fault, times }]);
+  }
+
+  /** Every call of `method` fails with `fault` for the next `ms` milliseconds (an outage of that method). */
+  failFor(method: string, fault: SlackFault, ms: number): void {
+    this.#faults.set(method, [...(this.#faults.get(method) ?? []), { fault, until: Date.now() + ms }]);
+  }
+
+  /** Every fault set for `method` (or for every method) is lifted: Slack answers again. */
+  heal(method?: string): void {
+    if (method === undefined) {
+      this.#faults.clear();
+      this.#socketsRefusedUntil = 0;
+    } else this.#faults.delete(method);
+  }
+
+  /**
+   * Drops every Socket Mode connection, and refuses new ones (at `apps.connections.open`, with `fatal_error`, and
+   * at the WebSocket upgrade) for `refuseForMs`: a connection that cannot come back for a while.
+   */
+  dropSockets(refuseForMs = 0): void {
+    if (refuseForMs > 0) {
+      this.#socketsRefusedUntil = Date.now() + refuseForMs;
+      this.failFor("apps.connections.open", { error: "fatal_error" }, refuseForMs);
+    }
+    for (const socket of this.#sockets.clients) socket.terminate();
+  }
+
+  #faultFor(method: string): SlackFault | undefined {
+    const now = Date.now();
+    const live = (this.#faults.get(method) ?? []).filter(
+      (entry) => (entry.times ?? 1) > 0 && (entry.until ?? now + 1) > now,
+    );
+    this.#faults.set(method, live);
+    const entry = live[0];
+    if (entry === undefined) return undefined;
+    if (entry.times !== undefined) entry.times--;
+    return entry.fault;
   }
 
   callsOf(method: string): RecordedCall[] {
@@ -224,9 +292,10 @@ export class SlackApiStandIn {
       ? "response_url"
       : url.pathname.replace(/^\/api\//, "");
     const args = parseArgs(body, request.headers["content-type"] ?? "");
+    /** A payload object is Slack's JSON; a string is an HTML page, as Slack's edge serves when it fails. */
     const answer = (
       status: number,
-      payload: object,
+      payload: object | string,
       rejected?: string,
       headers: Record<string, string> = {},
     ) => {
@@ -237,9 +306,10 @@ export class SlackApiStandIn {
         ...(rejected === undefined ? {} : { rejected }),
       });
       for (const wake of this.#waiters.splice(0)) wake();
+      const html = typeof payload === "string";
       response
-        .writeHead(status, { "content-type": "application/json", ...headers })
-        .end(JSON.stringify(payload));
+        .writeHead(status, { "content-type": html ? "text/html" : "application/json", ...headers })
+        .end(html ? payload : JSON.stringify(payload));
     };
 
     // apps.connections.open takes the app-level token (xapp-…); every other method the bot token.
@@ -247,12 +317,16 @@ export class SlackApiStandIn {
     if (method !== "response_url" && request.headers.authorization !== `Bearer ${token}`) {
       return answer(200, { ok: false, error: "invalid_auth" }, "invalid_auth");
     }
-    const limited = this.#rateLimited.get(method);
-    if (limited !== undefined && limited.times > 0) {
-      limited.times--;
+    const fault = this.#faultFor(method);
+    if (fault !== undefined && "delayMs" in fault) await sleep(fault.delayMs);
+    else if (fault !== undefined && "error" in fault)
+      return answer(200, { ok: false, error: fault.error }, fault.error);
+    else if (fault?.httpStatus === 429) {
       return answer(429, { ok: false, error: "ratelimited" }, "ratelimited", {
-        "retry-after": String(limited.retryAfter),
+        "retry-after": String(fault.retryAfterSeconds ?? 1),
       });
+    } else if (fault !== undefined) {
+      return answer(fault.httpStatus, "<html>upstream failed</html>", `HTTP ${fault.httpStatus}`);
     }
     const channelError = this.#channelErrors.get(String(args.channel));
     if (method === "chat.postMessage" && channelError !== undefined) {

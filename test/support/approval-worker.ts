@@ -18,6 +18,9 @@ const app = createApp({
   config: loadConfig({
     CONNECT_URL: process.env.CONNECT_URL,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    // The roles the asking process grants: each run asks afresh whether its requester and approvers still may.
+    ROLE_OPERATORS: process.env.ROLE_OPERATORS,
+    ROLE_APPROVERS: process.env.ROLE_APPROVERS,
     LOG_LEVEL: "silent",
   }),
   keyPrefix,

@@ -195,6 +195,11 @@ export class FaultProxy {
     for (let i = 0; i < times; i++) this.#faults.push({ kind: "hang" });
   }
 
+  /** The next request with this method to a matching path gets no answer: held, as Connect holds `GET /health` while its herder is busy. */
+  hangNextMatching(only: { readonly method: string; readonly path: RegExp }): void {
+    this.#faults.push({ kind: "hang", only });
+  }
+
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     this.#server.close();

@@ -98,9 +98,11 @@ export async function fileSinkThatRead(
   kafka: Kafka,
   dir: string,
   count: number,
+  /** The connector's name starts with this (a role or rule pattern may name it, `payments-*`). */
+  prefix = "sink",
 ): Promise<{ connector: string; topic: string; file: string }> {
   const topic = uniqueName("topic");
-  const connector = uniqueName("sink");
+  const connector = uniqueName(prefix);
   const file = join(dir, `${connector}.txt`);
   await createTopicWithMessages(kafka, topic, { partitions: 1, count });
   await connect.putConfig(connector, {
