@@ -1,8 +1,7 @@
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
 import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { formatDuration } from "../src/core/duration.js";
-import type { Identities } from "../src/core/identity.js";
-import { identityOf } from "../src/core/identity.js";
+import { type Identities, identityOf } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import { type ApprovalPolicy, policyEntryOf } from "./approval-policy.js";
@@ -24,6 +23,8 @@ import type { Reminder, ReminderKind } from "./reminder.js";
 export interface ApprovalNotifier {
   /** A request was made, decided, expired, cancelled, started or finished. */
   changed(request: ApprovalRequest): Promise<void>;
+  /** Where people see and decide the request (a Slack message's permalink), or undefined where there is none. */
+  linkOf?(id: string): Promise<string | undefined>;
   /**
    * A waiting request is brought up again (`reminderWords` say what): in its thread, naming `reminder.approvers`;
    * an escalation also reaches `escalateTo` (a channel: posted there; a user group: named in the thread).
@@ -139,10 +140,17 @@ export class ApprovalLifecycle {
     const { store, jobs, expiryMs } = this.#options;
     const now = this.#options.now();
     const policy = this.#options.policyFor(input.cluster);
-    const needed = policy.required.has(policyEntryOf(input.command)) ? policy.approvers : 0;
+    // An agent's request is a proposal: a person decides it, whatever the policy (or its rules) says for people.
+    const proposal = identityOf(this.#options.identities, input.requester.source)?.proposeOnly === true;
+    const needed = proposal
+      ? Math.max(1, policy.approvers)
+      : policy.required.has(policyEntryOf(input.command))
+        ? policy.approvers
+        : 0;
     // A rule approves in a person's place only within what it states, on the plan as previewed now; the
     // resolved plan is judged again when the change runs (execute-approval.ts).
-    const byRule = needed === 0 ? undefined : ruleVerdict(policy.autoApprove ?? [], input, input.preview);
+    const byRule =
+      needed === 0 || proposal ? undefined : ruleVerdict(policy.autoApprove ?? [], input, input.preview);
     const ruled = byRule?.approves === true ? byRule.rule : undefined;
     const { preview, previewOffsets, ...fields } = input;
     const request: ApprovalRequest = {
@@ -151,6 +159,7 @@ export class ApprovalLifecycle {
       ...(previewOffsets === undefined ? {} : { previewOffsets: [...previewOffsets] }),
       id: await store.nextId(input.cluster),
       requester: { ...input.requester },
+      ...(proposal ? { proposal: true } : {}),
       state: needed === 0 || ruled !== undefined ? "approved" : "pending",
       approversNeeded: needed,
       approvedBy: [],
@@ -314,6 +323,9 @@ export class ApprovalLifecycle {
     const expired = (r: ApprovalRequest) => Date.parse(r.expiresAt) <= this.#options.now().getTime();
     const expiredRefusal = `${id} expired at ${request.expiresAt.slice(11, 16)} UTC; ask again if it is still needed.`;
     if (request.state === "pending" && expired(request)) return { ok: false, refusal: expiredRefusal };
+    if (identityOf(this.#options.identities, decider.source)?.proposeOnly === true) {
+      return { ok: false, request, refusal: `An agent cannot ${decision} ${id}: a person decides it.` };
+    }
     if (decision === "approve" && request.requester.id === decider.id) {
       return { ok: false, refusal: `You asked for ${id} yourself: another approver must approve it.` };
     }

@@ -174,6 +174,11 @@ export const ApprovalRequest = z.object({
   command: z.string(),
   reason: z.string(),
   requester: Person,
+  /**
+   * Asked by an agent (an identity that may only propose, `Identity.proposeOnly`): it waits for a person whatever
+   * the cluster's policy, and its messages say "proposed by".
+   */
+  proposal: z.literal(true).optional(),
   operation: Operation,
   /** The plan as the approver saw it: a rendered summary, kept with the request. */
   planSummary: z.string(),

@@ -15,7 +15,7 @@ import type { Reminder } from "./reminder.js";
 export function approvalMessage(request: ApprovalRequest): Reply {
   const title = `${request.command} ${request.connector} on ${request.cluster}`;
   const fields: [string, string][] = [
-    ["Requested by", request.requester.name],
+    [request.proposal ? "Proposed by" : "Requested by", request.requester.name],
     ["Request", request.id],
     ["Reason", request.reason],
   ];

@@ -55,7 +55,7 @@ export async function askForApproval(
     request.ruleDeclined === undefined ? "" : ` (not approved by rule: ${request.ruleDeclined})`;
   const text =
     request.state !== "approved"
-      ? `${actor.name} asks to ${what} on ${cluster.name}: request ${request.id}, waiting for ${request.approversNeeded === 1 ? "an approver" : `${request.approversNeeded} approvers`} until ${request.expiresAt.slice(11, 16)} UTC${declined}.`
+      ? `${actor.name} ${request.proposal ? "proposes" : "asks"} to ${what} on ${cluster.name}: request ${request.id}, waiting for ${request.approversNeeded === 1 ? "an approver" : `${request.approversNeeded} approvers`} until ${request.expiresAt.slice(11, 16)} UTC${declined}.`
       : request.approvedByRule === undefined
         ? `${actor.name} asked to ${what} on ${cluster.name}: no approval is needed there, so request ${request.id} runs now.`
         : `${actor.name} asked to ${what} on ${cluster.name}: approved by rule ${request.approvedByRule}, so request ${request.id} runs now (checked again on the plan resolved when it runs).`;

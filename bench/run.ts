@@ -12,13 +12,14 @@ import { measureApprovalOverhead } from "./approval-overhead.js";
 import { measureKillResume } from "./kill-resume.js";
 import { type Cycle, measureLagPoll, pollClients, type RequestCounts, requestTotal } from "./lag-poll.js";
 import { benchedClients, type Measured, measureLagScale, type ScaleFigures } from "./lag-scale.js";
+import { measureMcpOverhead } from "./mcp-overhead.js";
 import { type BenchPart, benchParts, type PartResult, type RunLabel, writeResults } from "./results-file.js";
 import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
 
 const root = join(import.meta.dirname, "..");
 const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
 
-/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag. */
+/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag, mcp. */
 const parts = process.argv.slice(2);
 const unknown = parts.filter((part) => !(benchParts as readonly string[]).includes(part));
 if (unknown.length > 0)
@@ -350,6 +351,37 @@ try {
   }
 
   await record("lag");
+
+  if (wanted("mcp")) {
+    const rounds = (await measureMcpOverhead(addresses, { rounds: 3, calls: 100 })).map((round) => ({
+      shellMs: median(round.shellMs),
+      mcpMs: median(round.mcpMs),
+    }));
+    summary.push(
+      ratioRow(
+        "a read tool over MCP (Streamable HTTP): `status`, median per call",
+        rounds.map((r) => r.mcpMs),
+        "the same command in the shell",
+        rounds.map((r) => r.shellMs),
+        (value) => `${value.toFixed(1)} ms`,
+      ),
+    );
+    details.push(
+      "## A read tool over MCP beside the shell",
+      "",
+      "`status <connector>` on a real sink, 100 calls a round, each MCP call (the SDK's `Client` over Streamable HTTP, a bearer token, a server per request) right after the same command through the shell's path (dispatch, text, redaction). Both read Connect and append an audit entry; MCP adds HTTP, JSON-RPC and the agent's per-minute count in Redis.",
+      "",
+      "| round | shell | MCP | ratio |",
+      "| --- | --- | --- | --- |",
+      ...rounds.map(
+        (r, i) =>
+          `| ${i + 1} | ${r.shellMs.toFixed(1)} ms | ${r.mcpMs.toFixed(1)} ms | ${(r.mcpMs / r.shellMs).toFixed(2)}× |`,
+      ),
+      "",
+    );
+  }
+
+  await record("mcp");
   console.log(written);
 } finally {
   await bed?.stop();

@@ -14,7 +14,7 @@ import { outOfScopeNote, scopePerCluster } from "../src/core/roles.js";
 const User = z.string().transform((text, context): { actorId: string } | { actorName: string } => {
   const mentioned = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(text)?.[1];
   if (mentioned !== undefined) return { actorId: mentioned };
-  if (/^[UW][A-Z0-9]+$/.test(text) || /^local:\S+$/.test(text)) return { actorId: text };
+  if (/^[UW][A-Z0-9]+$/.test(text) || /^(?:local|agent):\S+$/.test(text)) return { actorId: text };
   const name = /^@([\w.-]+)$/.exec(text)?.[1];
   if (name !== undefined) return { actorName: name };
   context.addIssue({
@@ -31,7 +31,9 @@ export const audit = defineCommand({
   examples: ["audit", "audit orders-sink --since 24h", "audit --user @alice --limit 50"],
   args: z.object({
     connector: positional(ConnectorName.optional(), "only entries about this connector"),
-    user: flag(User.optional(), "only this user's entries: @name, <@U…> or U…", { valueName: "@USER" }),
+    user: flag(User.optional(), "only this user's entries: @name, <@U…>, U… or agent:<name>", {
+      valueName: "@USER",
+    }),
     since: flag(Duration.default(86_400_000), "only this recent, e.g. 30m, 24h, 7d (default 24h)", {
       valueName: "DURATION",
     }),

@@ -17,6 +17,7 @@ export const configRestore = defineCommand({
   }),
   role: "operator",
   risk: "destructive",
+  proposes: true,
   async run(context, args) {
     const { cluster, requestId } = context;
     const earlier = await earlierRequest(context, args.request);

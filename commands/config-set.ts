@@ -34,6 +34,7 @@ export const configSet = defineCommand({
   args: Args,
   role: "operator",
   risk: "destructive",
+  proposes: true,
   connectorOf: (args) => args.connector,
   async run(context, args) {
     const { connector } = args;

@@ -40,6 +40,7 @@ export const create = defineCommand({
   args: Args,
   role: "operator",
   risk: "destructive",
+  proposes: true,
   connectorOf: (args) => args.name,
   async run(context, args) {
     const { name } = args;

@@ -12,6 +12,7 @@ export const deleteConnector = defineCommand({
   ...oneConnectorWithReason,
   role: "operator",
   risk: "destructive",
+  proposes: true,
   async run(context, { connector, reason }) {
     const call = { requestId: context.requestId };
     const [status, { offsets }, config] = await Promise.all([

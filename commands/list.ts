@@ -22,21 +22,30 @@ export const list = defineCommand({
       `only connectors in this state, or with a task in it (${states.join(", ")})`,
       { valueName: "STATE" },
     ),
+    after: flag(
+      z.string().max(249).optional(),
+      "the next page: only connectors named after this one (the last name of the page before)",
+      { valueName: "NAME" },
+    ),
   }),
   role: "viewer",
   risk: "read",
-  async run({ cluster, requestId, scopeOn }, { pattern, state }) {
+  async run({ cluster, requestId, scopeOn }, { pattern, state, after }) {
     const wanted = state?.toUpperCase();
     const scope = await scopeOn(cluster.name);
     const all = await cluster.connect.listConnectors({ requestId });
     const seen = all.filter((c) => scope.sees(c.name));
     const hidden = outOfScopeNote(all.length - seen.length);
-    const connectors = seen.filter(
-      (c) =>
-        (pattern === undefined || globMatches(pattern, c.name)) &&
-        (wanted === undefined || c.state === wanted || c.tasks.some((t) => t.state === wanted)),
-    );
-    const rows = connectors.map((c) => [
+    const connectors = seen
+      .filter(
+        (c) =>
+          (pattern === undefined || globMatches(pattern, c.name)) &&
+          (wanted === undefined || c.state === wanted || c.tasks.some((t) => t.state === wanted)),
+      )
+      // By name, so that a page ends at a name and the next starts after it, however many there are.
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const page = after === undefined ? connectors : connectors.filter((c) => c.name > after);
+    const rows = page.map((c) => [
       c.name,
       c.type,
       c.state,
@@ -47,8 +56,10 @@ export const list = defineCommand({
     const filters = [
       pattern === undefined ? "" : ` matching ${pattern}`,
       state === undefined ? "" : ` (${state})`,
+      after === undefined ? "" : ` after ${after}`,
     ].join("");
-    const summary = `${connectors.length} connector(s) on ${cluster.name}${filters}`;
+    const summary = `${page.length} connector(s) on ${cluster.name}${filters}`;
+    const last = rows[shownRows - 1]?.[0];
     if (rows.length === 0)
       return reply(summary, [
         { kind: "text", text: `No connectors on ${cluster.name}${filters}.` },
@@ -64,7 +75,8 @@ export const list = defineCommand({
           ? {
               omitted: {
                 count: rows.length - shownRows,
-                hint: "narrow with a pattern (list orders-*) or --state",
+                hint: `the next page: list --after ${last}; or narrow with a pattern (list orders-*) or --state`,
+                ...(last === undefined ? {} : { cursor: last }),
               },
             }
           : {}),

@@ -84,6 +84,7 @@ export const offsetsReset = defineCommand({
   args: Args,
   role: "operator",
   risk: "destructive",
+  proposes: true,
   connectorOf: (args) => args.connector,
   async run(context, args) {
     const { cluster, requestId } = context;

@@ -22,6 +22,7 @@ export const offsetsRestore = defineCommand({
   }),
   role: "operator",
   risk: "destructive",
+  proposes: true,
   async run(context, args) {
     const { cluster, requestId } = context;
     const earlier = await earlierRequest(context, args.request);

@@ -79,6 +79,7 @@ export const offsetsSet = defineCommand({
   args: Args,
   role: "operator",
   risk: "destructive",
+  proposes: true,
   connectorOf: (args) => args.connector,
   async run(context, args) {
     const { cluster, requestId } = context;

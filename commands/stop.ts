@@ -33,6 +33,7 @@ export const stop = defineCommand({
   connectorOf: (args) => (args.exact !== true && isPattern(args.connector) ? undefined : args.connector),
   role: "operator",
   risk: "destructive",
+  proposes: true,
   async run(context, args) {
     const { connector, reason } = args;
     if (asksForWindow(args)) return askForWindow(context, "stop", args);

@@ -31,14 +31,29 @@ interface LayerRule {
 const rules: readonly LayerRule[] = [
   {
     folders: ["src/core"],
-    forbiddenFolders: ["approvals", "src/alerts", "src/slack", "src/kafka", "src/connect", "src/audit"],
-    forbiddenPackages: ["kafkajs", "@platformatic/kafka", "@slack/", "ioredis", "bullmq"],
+    forbiddenFolders: [
+      "approvals",
+      "src/alerts",
+      "src/slack",
+      "src/mcp",
+      "src/kafka",
+      "src/connect",
+      "src/audit",
+    ],
+    forbiddenPackages: [
+      "kafkajs",
+      "@platformatic/kafka",
+      "@slack/",
+      "@modelcontextprotocol/",
+      "ioredis",
+      "bullmq",
+    ],
     why: "src/core must reach this only through a port",
   },
   {
     folders: ["approvals", "commands"],
-    forbiddenFolders: ["src/slack"],
-    forbiddenPackages: ["kafkajs", "@platformatic/kafka", "@slack/"],
+    forbiddenFolders: ["src/slack", "src/mcp"],
+    forbiddenPackages: ["kafkajs", "@platformatic/kafka", "@slack/", "@modelcontextprotocol/"],
     why: "the domain must reach this only through a port or a neutral Reply",
   },
 ];
@@ -76,5 +91,5 @@ for (const rule of rules) {
 }
 if (found > 0) process.exit(1);
 console.log(
-  "layer rule: src/core imports no approvals, alerts, Slack, Kafka, Connect or audit module, nor their libraries; approvals/ and commands/ import no Slack or Kafka library, nor the Slack adapter",
+  "layer rule: src/core imports no approvals, alerts, Slack, MCP, Kafka, Connect or audit module, nor their libraries; approvals/ and commands/ import no Slack, MCP or Kafka library, nor the Slack or MCP adapter",
 );

@@ -81,6 +81,8 @@ export interface App {
   readonly automation: Automation;
   /** Why Redis cannot be used right now (what, where, how to start it), or undefined while it answers. */
   redisOutage(): string | undefined;
+  /** Where people see and decide request `id` (its Slack message), when the notifier has such a place. */
+  approvalLink(id: string): Promise<string | undefined>;
   /** What `/healthz`, `/readyz` and `/metrics` read. */
   readonly operations: Operations;
   /**
@@ -268,6 +270,7 @@ export function createApp(options: AppOptions): App {
     alerts,
     automation,
     redisOutage: () => redisWatch.outage,
+    approvalLink: async (id) => notifier?.linkOf?.(id),
     operations: { metrics, readiness },
     onRequestChanged(listener) {
       requestListeners.add(listener);

@@ -406,7 +406,51 @@ const AutomationFile = z.strictObject({
 /** The `automation` section, parsed (durations in ms); see the file's schema for each setting's default. */
 export type AutomationConfig = z.infer<typeof AutomationFile>;
 
+/** The roles an agent may hold: it reads (viewer) or also proposes (operator); it never approves. */
+export const agentRoles = ["viewer", "operator"] as const;
+
+/** An AI agent that reaches the bot over MCP (src/mcp/): who it is, how it proves it, what it may do. */
+const AgentFile = z.strictObject({
+  /** Lower-case letters, digits and '-': audited as `agent:<name>`. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lower-case letters, digits and '-' (at most 40)"),
+  /** The environment variable holding its bearer token (at least 32 characters). */
+  tokenEnv: envName,
+  /** The person it acts for, as people know them: shown with everything it proposes. */
+  forPerson: z.string().min(1).max(80).optional(),
+  /**
+   * Its grants, as people's: a role on a cluster, on the whole cluster or (with `connectors`) only on the connectors
+   * matching one of the patterns. On a cluster no grant names it has none.
+   */
+  roles: z
+    .array(
+      z.strictObject({
+        cluster: z.string(),
+        role: z.enum(agentRoles),
+        connectors: z
+          .array(z.string().min(1).max(249, "a pattern is at most 249 characters"))
+          .min(1, "name at least one connector pattern, or leave `connectors` out for the whole cluster")
+          .optional(),
+      }),
+    )
+    .default([]),
+  limits: z
+    .strictObject({
+      /** Tool calls in any minute; more are refused until the minute has passed. @defaultValue 60 */
+      callsPerMinute: z.number().int().min(1).max(10_000).default(60),
+      /** Its requests waiting or running at once; more proposals are refused until one ends. @defaultValue 3 */
+      openProposals: z.number().int().min(1).max(100).default(3),
+    })
+    .default({ callsPerMinute: 60, openProposals: 3 }),
+});
+
 const ConfigFile = z.strictObject({
+  /** AI agents that may read and propose over MCP (HTTP, with a bearer token). */
+  agents: z
+    .array(AgentFile)
+    .default([])
+    .refine((agents) => new Set(agents.map((agent) => agent.name)).size === agents.length, {
+      message: "agent names must be unique",
+    }),
   alerts: AlertsFile.optional(),
   automation: AutomationFile.default(AutomationFile.parse({})),
   /** A channel's default cluster, by channel id. */
@@ -480,6 +524,22 @@ export interface ClusterConfig {
   readonly approvals: ApprovalPolicy;
 }
 
+/** One grant of an agent: its role on a cluster, there or only on the connectors matching `connectors`. */
+export interface AgentGrant {
+  readonly cluster: string;
+  readonly role: (typeof agentRoles)[number];
+  readonly connectors?: readonly string[];
+}
+
+/** An agent as the MCP adapter uses it: its token read from its variable. */
+export interface AgentConfig {
+  readonly name: string;
+  readonly token: string;
+  readonly forPerson?: string;
+  readonly roles: readonly AgentGrant[];
+  readonly limits: { readonly callsPerMinute: number; readonly openProposals: number };
+}
+
 export interface SlackConfig {
   readonly botToken?: string;
   readonly signingSecret?: string;
@@ -489,6 +549,8 @@ export interface SlackConfig {
 
 export interface Config {
   readonly clusters: readonly ClusterConfig[];
+  /** AI agents allowed in over MCP's HTTP transport; empty: /mcp answers 401 to everyone. */
+  readonly agents: readonly AgentConfig[];
   /** Channel id → the cluster commands in that channel use when none is named. */
   readonly channelClusters: Readonly<Record<string, string>>;
   readonly unknownUsersAreViewers: boolean;
@@ -574,6 +636,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
   const approvalsChannel = file?.approvalsChannel ?? vars.APPROVALS_CHANNEL;
   return {
     clusters: file === undefined ? [singleCluster(vars, read)] : clustersFromFile(file, env, read),
+    agents: file === undefined ? [] : agentsFromFile(file, env),
     ...(approvalsChannel === undefined ? {} : { approvalsChannel }),
     approvalExpiryMs: approvalExpiry(file?.approvalExpiry ?? vars.APPROVAL_EXPIRY),
     approvalStartWithinMs: approvalStartWithin(file?.approvalStartWithin ?? vars.APPROVAL_START_WITHIN),
@@ -859,6 +922,36 @@ function clustersFromFile(
       }),
       roles: cluster.roles,
       approvals: policyFromFile(cluster.approvals),
+    };
+  });
+}
+
+/** Each agent with its token, checked at start: a missing or short token, or an unknown cluster, stops the bot. */
+function agentsFromFile(file: z.infer<typeof ConfigFile>, env: NodeJS.ProcessEnv): AgentConfig[] {
+  const clusterNames = new Set(file.clusters.map((cluster) => cluster.name));
+  const tokens = new Set<string>();
+  return file.agents.map((agent) => {
+    const where = `Agent "${agent.name}": `;
+    const token = env[agent.tokenEnv];
+    if (token === undefined || token === "")
+      throw new ConfigError(`${where}tokenEnv names ${agent.tokenEnv}, but that variable is not set.`);
+    if (token.length < 32)
+      throw new ConfigError(
+        `${where}the token in ${agent.tokenEnv} has ${token.length} characters; use at least 32 random ones (openssl rand -hex 32).`,
+      );
+    if (tokens.has(token)) throw new ConfigError(`${where}its token is another agent's; give each its own.`);
+    tokens.add(token);
+    const unknown = agent.roles.map((grant) => grant.cluster).find((name) => !clusterNames.has(name));
+    if (unknown !== undefined)
+      throw new ConfigError(
+        `${where}roles names cluster "${unknown}", which is not configured (${[...clusterNames].join(", ")}).`,
+      );
+    const { tokenEnv, forPerson, roles, ...rest } = agent;
+    return {
+      ...rest,
+      token,
+      roles: roles.map((grant) => definedOnly(grant)),
+      ...(forPerson === undefined ? {} : { forPerson }),
     };
   });
 }

@@ -1,14 +1,21 @@
 /**
  * `npm start`: with Slack tokens, the Slack bot; without, an interactive shell over the same commands.
  * `npm start -- --command "status orders-sink"` runs one command and exits with its status.
+ * `npm start -- --mcp` serves MCP over stdin/stdout for a desktop agent. Agents declared in the config reach
+ * `POST /mcp` on the bot's port, with or without Slack.
  */
 import { parseArgs } from "node:util";
 import type { WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
+import { pino } from "pino";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { redactText } from "./core/redact.js";
+import { mcpHttpRoute } from "./mcp/mcp-http.js";
+import { mcpIdentities } from "./mcp/mcp-identity.js";
+import { serveStdio } from "./mcp/mcp-stdio.js";
 import { Metrics } from "./ops/metrics.js";
+import { type RunningOperationsServer, startOperationsServer } from "./ops/operations-endpoints.js";
 import { shutdownBounds } from "./ops/shutdown-bounds.js";
 import { checkRedisDurability } from "./redis-durability.js";
 import { runCommandOnce, runShell } from "./shell/shell.js";
@@ -26,7 +33,9 @@ import { SlackAccounts } from "./slack/slack-principals.js";
 import { SlackStoryNotifier } from "./slack/slack-stories.js";
 import { SlackTokenRejectedError } from "./slack/slack-web-client.js";
 
-const { values } = parseArgs({ options: { command: { type: "string", short: "C" } } });
+const { values } = parseArgs({
+  options: { command: { type: "string", short: "C" }, mcp: { type: "boolean" } },
+});
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -39,10 +48,13 @@ try {
 
 const { botToken, signingSecret } = config.slack;
 const metrics = new Metrics({ processMetrics: true });
-// The shell's output is for a person: log only warnings there, and everything when serving Slack.
-const logger = createLogger(
-  botToken === undefined || values.command !== undefined ? "warn" : config.logLevel,
-);
+// The shell's output is for a person: log only warnings there, and everything when serving Slack. Over stdio MCP,
+// stdout carries the protocol: the log goes to stderr.
+const logger =
+  values.mcp === true
+    ? createLogger("warn", pino.destination({ dest: 2, sync: false }))
+    : createLogger(botToken === undefined || values.command !== undefined ? "warn" : config.logLevel);
+const identities = mcpIdentities(config.agents);
 /** A token Slack refuses can never work: one clear line, then the usual orderly stop, with a failure status. */
 const tokenRejected = (error: SlackTokenRejectedError) => {
   if (stopping) return;
@@ -64,12 +76,13 @@ const app = createApp({
   logger,
   // The shell tells a person, in one plain line; `--command` says it in its answer; a bot logs it.
   reportRedis:
-    botToken !== undefined
+    botToken !== undefined || values.mcp === true
       ? (line) => logger.warn(line)
       : values.command === undefined
         ? (line) => console.error(redactText(line))
         : () => {},
   metrics,
+  identities,
   ...(slackClient === undefined
     ? {}
     : { userGroups: new SlackUserGroups(slackClient), accounts: new SlackAccounts(slackClient) }),
@@ -93,7 +106,9 @@ const app = createApp({
           new SlackStoryNotifier(slackClient, slackOutbox(slackClient, { redis, keyPrefix })),
       }),
 });
+const mcpRoute = mcpHttpRoute({ app, agents: config.agents, identities });
 let slackAdapter: RunningSlackAdapter | undefined;
+let operationsServer: RunningOperationsServer | undefined;
 let stopping = false;
 /**
  * SIGTERM: unready at once (Kubernetes stops routing to this replica), no new Slack request and no new job, a
@@ -112,6 +127,7 @@ const stop = async (code: number) => {
   await slackAdapter?.drain();
   await app.close({ drainMs: shutdownBounds.drainMs });
   await slackAdapter?.stop();
+  await operationsServer?.close();
   logger.info(`shut down in ${Math.round(performance.now() - started)} ms`);
   process.exit(code);
 };
@@ -130,8 +146,9 @@ function startWhenRedisAnswers(what: string, start: () => Promise<void>): void {
 }
 
 // Any running bot executes approved requests and expires forgotten ones; BullMQ runs each job on one of them.
-// A one-shot command starts the worker only to carry out (and wait for) a change it started itself.
-if (values.command === undefined) {
+// A one-shot command starts the worker only to carry out (and wait for) a change it started itself; a desktop
+// agent's process (stdio MCP) runs nothing: the bot's own processes carry out what people approve.
+if (values.command === undefined && values.mcp !== true) {
   startWhenRedisAnswers("the approvals worker", async () => {
     for (const warning of (await checkRedisDurability(app.redis)).warnings) logger.warn(warning);
     await app.approvals.startWorker();
@@ -141,6 +158,9 @@ if (values.command === undefined) {
 
 if (values.command !== undefined) {
   await stop(await runCommandOnce(app, values.command, process.stdout));
+} else if (values.mcp === true) {
+  await serveStdio(app, identities);
+  await stop(0);
 } else if (slackClient !== undefined && botToken !== undefined) {
   if (signingSecret === undefined && config.slack.appToken === undefined) {
     console.error(
@@ -154,6 +174,7 @@ if (values.command !== undefined) {
     slack: { ...config.slack, botToken, signingSecret: signingSecret ?? "" },
     port: config.port,
     log: (line) => logger.info(line),
+    routes: [mcpRoute],
     onTokenRejected: tokenRejected,
   }).catch((error: unknown) => {
     if (!(error instanceof SlackTokenRejectedError)) throw error;
@@ -165,7 +186,18 @@ if (values.command !== undefined) {
   if (slack !== undefined) startWhenRedisAnswers("the alert polls", () => app.alerts.start());
 } else {
   const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
-  console.log(redactText(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`));
-  await runShell(app.dispatcher, process.stdin, process.stdout);
-  await stop(0);
+  if (config.agents.length > 0) {
+    operationsServer = await startOperationsServer(app.operations, config.port, [mcpRoute]);
+    console.log(
+      `MCP for ${config.agents.length} agent(s) at ${operationsServer.url}/mcp (and /healthz, /readyz, /metrics).`,
+    );
+  }
+  if (config.agents.length > 0 && process.stdin.isTTY !== true) {
+    // No terminal to type in: serve the agents (and run approved changes) until stopped.
+    console.log(redactText(`No SLACK_BOT_TOKEN set and no terminal: serving agents on ${clusters}.`));
+  } else {
+    console.log(redactText(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`));
+    await runShell(app.dispatcher, process.stdin, process.stdout);
+    await stop(0);
+  }
 }

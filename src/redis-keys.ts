@@ -241,4 +241,12 @@ export class RedisKeys {
   slackOutboxSender(channel: string): string {
     return `${this.#prefix}slack:outbox-sender:${channel}`;
   }
+
+  /**
+   * String (counter): the MCP tool calls agent `agent` made in minute `minute` (epoch ms / 60,000), shared by every
+   * replica for its calls-per-minute limit. TTL 2 minutes.
+   */
+  mcpCalls(agent: string, minute: number): string {
+    return `${this.#prefix}mcp:calls:${agent}:${minute}`;
+  }
 }

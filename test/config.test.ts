@@ -369,7 +369,8 @@ describe("configuration", () => {
     const env = Object.fromEntries(
       [...example.matchAll(/(?:passwordEnv|tokenEnv): ([A-Z_][A-Z0-9_]*)/g)].map((match) => [
         match[1],
-        "secret",
+        // Long enough for an agent's bearer token.
+        "secret-".repeat(5),
       ]),
     );
     const config = loadConfig({ CONFIG_FILE: "example.yaml", ...env }, (path) =>

@@ -117,6 +117,11 @@ export interface CommandSpec<Args> {
   readonly role: Role | "anyone";
   readonly risk: Risk;
   /**
+   * The command changes nothing itself: it files an approval request (approvals/), which runs only once people
+   * decide it. A principal that may only propose (see `Identity.proposeOnly`) may run these and read commands only.
+   */
+  readonly proposes?: true;
+  /**
    * The command does not act on the chosen cluster (help, or a request found by its id): it runs even when no
    * cluster can be chosen, with the first configured one standing in.
    */
@@ -139,7 +144,14 @@ export interface Command {
   readonly flags: Readonly<Record<string, FlagSpec>>;
   readonly role: Role | "anyone";
   readonly risk: Risk;
+  /** See {@link CommandSpec.proposes}. */
+  readonly proposes: boolean;
   readonly anyCluster: boolean;
+  /**
+   * The argument schema as declared, read by adapters that describe the arguments to a program (a JSON Schema for
+   * MCP tools); parsing goes through {@link Command.prepare}.
+   */
+  readonly args: z.ZodType;
   /** Reads the raw words with the command's schema: a prepared run, or what is wrong with the words. */
   prepare(raw: RawArgs): PreparedRun | { readonly error: string };
 }
@@ -165,7 +177,9 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
     flags,
     role: spec.role,
     risk: spec.risk,
+    proposes: spec.proposes === true,
     anyCluster: spec.anyCluster === true,
+    args: spec.args,
     prepare(raw) {
       const parsed = spec.args.safeParse(raw);
       if (!parsed.success) {

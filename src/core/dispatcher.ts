@@ -159,6 +159,11 @@ export class Dispatcher {
       scopeThrough(identities, source, invocation.actor.id, clusterName, question);
     const unreadableGroups = (clusterName: string) =>
       identityOf(identities, source)?.unreadableGroups?.(clusterName) ?? [];
+    const proposer = identityOf(this.#options.identities, source)?.proposeOnly === true;
+    if (proposer && command.risk !== "read" && !command.proposes) {
+      await record({ ...about, outcome: "refused", errorCode: "FORBIDDEN", detail: "may only propose" });
+      return errorReply("refused", this.#onlyPropose(command));
+    }
     try {
       if (command.role !== "anyone") {
         // A command naming a connector needs the role on it (grants may hold on some connectors only); one naming
@@ -221,6 +226,12 @@ export class Dispatcher {
       await record({ ...about, outcome: "failed", errorCode: failure.code, detail: failure.summary });
       return errorReply("failed", failure.summary);
     }
+  }
+
+  /** Why a principal that may only propose cannot run `command`, and what it can do instead. */
+  #onlyPropose(command: Command): string {
+    const proposing = this.#options.commands.filter((c) => c.proposes).map((c) => `\`${c.name}\``);
+    return `\`${command.name}\` changes state without a person approving it first, so an agent cannot run it: an agent may read, and propose changes that a person approves (${proposing.join(", ")} file such a request). Ask a person to run \`${command.name}\` if it is needed.`;
   }
 
   #resolve(text: string, channelId: string | undefined): Resolved {

@@ -42,6 +42,13 @@ export interface Identity {
   account?(principal: string): Promise<AccountKind>;
   /** The groups named in `cluster`'s grants that could not be read when last asked. */
   unreadableGroups?(cluster: string): readonly UnreadableGroup[];
+  /**
+   * Every principal of this source is a program acting for people (an AI agent): it may read, and propose. Only
+   * commands that file an approval request (`CommandSpec.proposes`) change anything for it, and what it files always
+   * waits for a person, whatever the cluster's policy; every other command that changes state is refused. Its
+   * `account` should answer "bot", so it never approves (approvals/recheck-people.ts).
+   */
+  readonly proposeOnly?: true;
 }
 
 /** Adapter source name (an `Actor`'s `source`) → how its principals map to roles. */

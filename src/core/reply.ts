@@ -10,8 +10,11 @@ export type ReplyPart =
       readonly kind: "table";
       readonly columns: readonly string[];
       readonly rows: readonly (readonly string[])[];
-      /** Rows the command left out, and how to narrow the question. */
-      readonly omitted?: { readonly count: number; readonly hint: string };
+      /**
+       * Rows the command left out, and how to narrow the question; `cursor`, where the command pages, is the value
+       * of its `after` argument that shows the next page.
+       */
+      readonly omitted?: { readonly count: number; readonly hint: string; readonly cursor?: string };
     }
   | { readonly kind: "code"; readonly text: string }
   | { readonly kind: "note"; readonly text: string }

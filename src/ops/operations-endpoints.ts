@@ -9,6 +9,9 @@ export interface Operations {
   readonly readiness: Readiness;
 }
 
+/** Answers a request when it is for this route (true), or leaves it to the next one (false): e.g. MCP's `/mcp`. */
+export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => boolean;
+
 /** The paths, shared with the Kubernetes manifests (a test checks they agree). */
 export const operationsPaths = { health: "/healthz", ready: "/readyz", metrics: "/metrics" } as const;
 
@@ -62,15 +65,17 @@ export interface RunningOperationsServer {
 }
 
 /**
- * The operations port on its own, for a bot with no HTTP server of its own (Socket Mode): only the three
- * operations paths, 404 for anything else.
+ * The operations port on its own, for a bot with no HTTP server of its own (Socket Mode, or no Slack at all): the
+ * three operations paths, then each of `routes` (MCP's `/mcp`), 404 for anything else.
  */
 export async function startOperationsServer(
   operations: Operations,
   port: number,
+  routes: readonly HttpRoute[] = [],
 ): Promise<RunningOperationsServer> {
   const server = createServer((request, response) => {
-    if (!serveOperations(operations, request, response)) response.writeHead(404).end();
+    if (serveOperations(operations, request, response)) return;
+    if (!routes.some((route) => route(request, response))) response.writeHead(404).end();
   });
   server.listen(port);
   await once(server, "listening");

@@ -9,7 +9,13 @@ import type { AuditEntry } from "../audit/audit-trail.js";
 import type { SlackConfig } from "../config.js";
 import { cutText } from "../core/cut-text.js";
 import { GroupUnreadable, type UserGroupDirectory } from "../core/roles.js";
-import { closeServer, portOf, serveOperations, startOperationsServer } from "../ops/operations-endpoints.js";
+import {
+  closeServer,
+  type HttpRoute,
+  portOf,
+  serveOperations,
+  startOperationsServer,
+} from "../ops/operations-endpoints.js";
 import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
@@ -70,6 +76,8 @@ export interface SlackAdapterOptions {
   readonly port: number;
   readonly command?: string;
   readonly log?: (message: string) => void;
+  /** Further paths served on the same port, before Slack's (MCP's `/mcp`); each answers its own requests. */
+  readonly routes?: readonly HttpRoute[];
   /** Slack refused a token (Socket Mode's app token on reconnecting): the caller should exit (main.ts does). */
   readonly onTokenRejected?: (error: SlackTokenRejectedError) => void;
   /** Epoch ms, for how long the Socket Mode connection has been down. @defaultValue Date.now */
@@ -240,7 +248,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
 
   if (receiver instanceof SocketModeReceiver) {
     // Socket Mode needs no HTTP server for Slack; the operations endpoints get one of their own on the port.
-    const operations = await startOperationsServer(app.operations, options.port);
+    const operations = await startOperationsServer(app.operations, options.port, options.routes);
     const downSince = () => receiver.downSince();
     app.operations.readiness.watchSlackSocket(downSince);
     app.operations.metrics.watchSlackSocket(downSince);
@@ -277,6 +285,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       response.writeHead(503, { "retry-after": "1" }).end("Shutting down");
       return;
     }
+    if (options.routes?.some((route) => route(request, response))) return;
     const declared = Number(request.headers["content-length"]);
     if (declared > maxSlackBodyBytes) {
       app.logger.warn(

@@ -128,11 +128,13 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
           // Told twice: in reply to the command that asked (the adapter picks this up), and in a direct message
           // that stays.
           await this.#options.redis.set(this.#keys.slackUndelivered(request.requestId), text, "EX", 300);
-          await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text });
+          if (inSlack(request))
+            await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text });
         }
       } else {
         await this.#remember(request, { channel, ts: posted.ts, rank: rankOf(request) });
-        if (channel !== request.channelId) await this.#sendLink(request, channel, posted.ts);
+        if (channel !== request.channelId && inSlack(request))
+          await this.#sendLink(request, channel, posted.ts);
       }
     } else if (place !== "stale") {
       await this.#outbox.send("chat.update", { channel: place.channel, ts: place.ts, ...content });
@@ -147,7 +149,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
       }
     }
     const news = newsForRequester(request);
-    if (news !== undefined)
+    if (news !== undefined && inSlack(request))
       await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text: news.summary });
   }
 
@@ -178,6 +180,18 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
       reminder.escalateTo !== channel
     )
       await client.chat.postMessage({ channel: reminder.escalateTo, text });
+  }
+
+  /** The request's message as a permalink, once it is posted (chat.getPermalink); undefined before or without one. */
+  async linkOf(id: string): Promise<string | undefined> {
+    const stored = await this.#options.redis.get(this.#key(id));
+    if (stored === null || stored === posting) return undefined;
+    const place = MessagePlace.parse(JSON.parse(stored));
+    const link = await this.#options.client.chat.getPermalink({
+      channel: place.channel,
+      message_ts: place.ts,
+    });
+    return link.permalink;
   }
 
   /**
@@ -228,6 +242,11 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   #key(id: string): string {
     return this.#keys.slackApprovalMessage(id);
   }
+}
+
+/** Whether the requester is a Slack user, who can be sent a direct message (not an agent, not the shell's operator). */
+function inSlack(request: ApprovalRequest): boolean {
+  return request.requester.source === undefined || request.requester.source === "slack";
 }
 
 /**

@@ -13,7 +13,7 @@ import type {
   AuditVerification,
 } from "../../src/core/audit-log.js";
 import type { ClusterHandle } from "../../src/core/cluster-handle.js";
-import type { Actor } from "../../src/core/command-spec.js";
+import type { Actor, Command } from "../../src/core/command-spec.js";
 import { type CommandCall, Dispatcher } from "../../src/core/dispatcher.js";
 import type { Identities, Identity } from "../../src/core/identity.js";
 import type { ClusterClients, CommandServices } from "../../src/core/ports.js";
@@ -132,6 +132,10 @@ export function fakeBot(
     readonly noDefaultCluster?: true;
     readonly storeOutage?: string;
     readonly logger?: Logger;
+    /** Instead of the registry's. */
+    readonly commands?: readonly Command[];
+    /** Further adapters' identities, beside "test". */
+    readonly identities?: Identities;
     /** The identity of the source "test" (default: {@link people}'s roles on whole clusters). */
     readonly identity?: Identity;
   } = {},
@@ -144,9 +148,9 @@ export function fakeBot(
     connect: recorded("connect", answers.connect ?? {}, calls),
     lag: recorded("lag", answers.lag ?? {}, calls),
   });
-  const identities: Identities = { test: options.identity ?? testIdentity };
+  const identities: Identities = { ...options.identities, test: options.identity ?? testIdentity };
   const dispatcher = new Dispatcher({
-    commands,
+    commands: options.commands ?? commands,
     clusters: [cluster("prod", options.noDefaultCluster !== true), cluster("staging", false)],
     channelClusters: {},
     identities,
