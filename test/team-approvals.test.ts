@@ -120,13 +120,19 @@ clusters:
       "chat.postMessage",
       (call) => call.args.channel === approvalsChannel && textOf(call).includes(id),
     );
+    // The message's own Approve button: its value carries the request's digest, as every click's does.
+    // (Approve and Deny carry the same value.)
+    const value = JSON.stringify(message?.args.blocks ?? []).match(
+      new RegExp(`"value":"(${id}:[0-9a-f]+)"`),
+    )?.[1];
+    assert.ok(value, "the approval message has an Approve button with its digest");
     const click = async (who: { id: string; name: string }) => {
       const responseUrl = standIn.responseUrl();
       await bot.simulator?.buttonClick({
         userId: who.id,
         userName: who.name,
         actionId: approveAction,
-        value: id,
+        value,
         channelId: approvalsChannel,
         messageTs: "1700000000.000100",
         responseUrl,
