@@ -346,8 +346,12 @@ describe("sink lag, read from Kafka", () => {
       await stopSink(connector);
       // Records 2–5 in a transaction, aborted: its marker at 6, the log ends at 7.
       await transaction(topic, ["x2", "x3", "x4", "x5"], "abort");
-
-      const uncommitted = await reader.lag(connector, config);
+      // The coordinator answers the abort before its marker reaches the partition (Kafka writes markers after
+      // EndTxn returns): the log end is 6 until then, and 7 for good after.
+      const uncommitted = await eventually("the abort marker to be written", async () => {
+        const read = await reader.lag(connector, config);
+        return read.partitions[0]?.logEnd === 7 ? read : undefined;
+      });
       assert.equal(uncommitted.settings.isolationLevel, "read_uncommitted");
       assert.equal(uncommitted.settings.isolationLevelFrom, "Connect default");
       assert.deepEqual(
