@@ -49,7 +49,10 @@ function twoReplicas(prefix: string, stateAt: (minute: number) => ConnectorState
           tasks: [],
         },
       ],
-    } as ClusterHandle["connect"],
+      // Every worker answers its probe (GET /): none is taken for gone.
+      workersAnswering: async (workers: readonly string[]) =>
+        new Map<string, boolean>(workers.map((worker) => [worker, true])),
+    } satisfies Partial<ClusterHandle["connect"]> as unknown as ClusterHandle["connect"],
     // A source connector has no lag to read.
     lag: {} as ClusterHandle["lag"],
   };
@@ -70,6 +73,7 @@ function twoReplicas(prefix: string, stateAt: (minute: number) => ConnectorState
         thresholds: { ...defaultThresholds, pausedMs: 10 * minute },
         overrides: [],
         routes: [],
+        receivers: [],
       },
       notifier: channel,
       explainedHalts: async () => new Map(),
