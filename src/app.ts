@@ -22,6 +22,7 @@ import { observeApprovals } from "./ops/approval-metrics.js";
 import { Metrics } from "./ops/metrics.js";
 import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
+import { ReceiverQueue } from "./receivers/receiver-queue.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
 import { RedisKeys } from "./redis-keys.js";
 import { RedisWatch } from "./redis-watch.js";
@@ -203,6 +204,21 @@ export function createApp(options: AppOptions): App {
     onConnectionError: onQueueError,
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
+  const receivers =
+    config.alerts.receivers.length === 0
+      ? undefined
+      : new ReceiverQueue({
+          connection: queueConnection,
+          redis,
+          keyPrefix,
+          receivers: config.alerts.receivers,
+          expiresAfterMs: 4 * config.alerts.pollIntervalMs,
+          logger,
+          onAttempt: (receiver, outcome) =>
+            metrics.receiverSends.inc({ receiver: receiver.name, type: receiver.type, outcome }),
+          onDeadLetter: (receiver) =>
+            metrics.receiverDeadLetters.inc({ receiver: receiver.name, type: receiver.type }),
+        });
   const alerts: Alerts = new Alerts({
     connection: queueConnection,
     redis,
@@ -218,6 +234,7 @@ export function createApp(options: AppOptions): App {
       if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
     },
     ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
+    ...(receivers === undefined ? {} : { receivers }),
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
   const dispatcher = new Dispatcher({
@@ -237,7 +254,11 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   metrics.readFrom({
-    queueCounts: async () => ({ approvals: await approvals.jobCounts(), alerts: await alerts.jobCounts() }),
+    queueCounts: async () => ({
+      approvals: await approvals.jobCounts(),
+      alerts: await alerts.jobCounts(),
+      ...(receivers === undefined ? {} : { "alert-receivers": await receivers.jobCounts() }),
+    }),
     approvalStates: async () => (await approvals.recent(500)).map((request) => request.state),
     firingAlerts: async () =>
       (await Promise.all(clusters.map((cluster) => alerts.firing(cluster.name)))).flat(),

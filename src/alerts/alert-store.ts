@@ -59,6 +59,11 @@ export const Alert = z.object({
    * alert-delivery.ts); its details are in that message's thread.
    */
   inSummary: z.literal(true).optional(),
+  /**
+   * The receivers beyond Slack told that it fired (alert-receivers.ts): its acknowledgement and resolution go to
+   * them, whatever the routes say by then.
+   */
+  receivers: z.array(z.string()).optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 

@@ -10,6 +10,7 @@ import { AlertDelivery } from "./alert-delivery.js";
 import { alertNews } from "./alert-news.js";
 import type { AlertNotifier } from "./alert-notifier.js";
 import { AlertOutbox } from "./alert-outbox.js";
+import type { AlertReceivers, ReceiverEvent } from "./alert-receivers.js";
 import { type Alert, AlertStore, type Silence, type Snooze } from "./alert-store.js";
 import { ClusterPoll, type ClusterPollOptions } from "./cluster-poll.js";
 import type { ConnectorSample } from "./connector-sample.js";
@@ -25,6 +26,8 @@ export interface AlertsOptions {
   readonly clusters: readonly ClusterHandle[];
   readonly config: AlertsConfig;
   readonly notifier?: AlertNotifier;
+  /** Receivers beyond Slack (src/receivers/), started and closed with the polls. */
+  readonly receivers?: AlertReceivers;
   /** Connectors whose halt an approved request explains, per cluster (see Approvals.explainedHalts). */
   readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
   /** See ClusterPollOptions: each cluster's samples after its poll, and the connectors whose alerts are held. */
@@ -102,6 +105,7 @@ export class Alerts {
       firingCopy: this.#firingCopy,
       logger: options.logger,
       summariseAbove: options.config.summariseAbove,
+      receivers: options.receivers,
     });
     this.#clusterPoll = new ClusterPoll({
       store: this.store,
@@ -148,6 +152,7 @@ export class Alerts {
   async start(): Promise<void> {
     this.#startedAt ??= this.#now();
     await this.#assertSchedule();
+    await this.#options.receivers?.start();
     this.#worker ??= new Worker(queueName, () => this.poll(), {
       connection: this.#options.connection,
       prefix: new RedisKeys(this.#options.keyPrefix).bullPrefix,
@@ -201,7 +206,10 @@ export class Alerts {
   async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
     clearInterval(this.#watchdog);
     this.#watchdog = undefined;
-    if (this.#worker !== undefined) await timeLimit(this.#worker.close(), drainMs);
+    await Promise.all([
+      this.#worker === undefined ? undefined : timeLimit(this.#worker.close(), drainMs),
+      this.#options.receivers?.close(drainMs),
+    ]);
     await this.#queue.close();
   }
 
@@ -324,13 +332,14 @@ export class Alerts {
     return removed;
   }
 
-  /** Marks the connector's firing alerts acknowledged; returns how many. */
+  /** Marks the connector's firing alerts acknowledged, and tells their receivers (PagerDuty); returns how many. */
   async acknowledge(cluster: string, connector: string, by: Person): Promise<number> {
     return this.#touch(
       cluster,
       connector,
       (alert) => ({ ...alert, acknowledgedBy: { ...by } }),
       alertNews.acknowledged(by),
+      "acknowledged",
     );
   }
 
@@ -358,12 +367,16 @@ export class Alerts {
     await this.#touch(cluster, connector, (alert) => alert, news);
   }
 
-  /** Changes the connector's firing alerts and redraws their messages, with `news` in each thread. */
+  /**
+   * Changes the connector's firing alerts and redraws their messages, with `news` in each thread; `event`, when
+   * given, goes to the receivers each alert was told to.
+   */
   async #touch(
     cluster: string,
     connector: string,
     edit: (alert: Alert) => Alert,
     news: string,
+    event?: ReceiverEvent,
   ): Promise<number> {
     const alerts = [...(await this.store.firing(cluster)).values()].filter(
       (alert) => alert.connector === connector,
@@ -376,6 +389,7 @@ export class Alerts {
       if (edited === undefined) continue;
       this.#firingCopy.keep(edited);
       outbox.change(edited, news);
+      if (event !== undefined) outbox.notify(edited.receivers, event, edited, this.#now());
     }
     await this.#delivery.deliver(outbox);
     return alerts.length;

@@ -4,6 +4,7 @@ import type { OffsetsRule } from "./rule.js";
 /** Retention deleted records past a partition's committed offset: the sink will never read them. */
 export const dataLossRisk: OffsetsRule = {
   name: "data-loss risk",
+  severity: "critical",
   reads: "offsets",
   window: null,
   evaluate({ partitions }) {
