@@ -6,6 +6,7 @@ import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../appr
 import { commands } from "../commands/registry.js";
 import type { AlertNotifier } from "./alerts/alert-notifier.js";
 import { Alerts } from "./alerts/alerts.js";
+import { pollStaleAfterMs } from "./alerts/poll-freshness.js";
 import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import { Automation } from "./automation/automation.js";
 import type { StoryNotifier } from "./automation/story-notifier.js";
@@ -19,6 +20,7 @@ import { redactText } from "./core/redact.js";
 import { type AccountDirectory, RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
 import { observeApprovals } from "./ops/approval-metrics.js";
+import { ConnectorMetrics } from "./ops/connector-metrics.js";
 import { Metrics } from "./ops/metrics.js";
 import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
@@ -219,6 +221,13 @@ export function createApp(options: AppOptions): App {
           onDeadLetter: (receiver) =>
             metrics.receiverDeadLetters.inc({ receiver: receiver.name, type: receiver.type }),
         });
+  const connectorMetrics = new ConnectorMetrics({
+    registry: metrics.registry,
+    config: config.metrics.connectors,
+    // As long as a poll counts as fresh: a cluster another replica polls since then shows nothing here.
+    staleAfterMs: pollStaleAfterMs(config.alerts.pollIntervalMs),
+    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
+  });
   const alerts: Alerts = new Alerts({
     connection: queueConnection,
     redis,
@@ -226,7 +235,10 @@ export function createApp(options: AppOptions): App {
     clusters,
     config: config.alerts,
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
-    afterPoll: (cluster, samples) => automation.afterPoll(cluster, samples),
+    afterPoll: (cluster, samples) => {
+      connectorMetrics.observe(cluster, samples);
+      return automation.afterPoll(cluster, samples);
+    },
     logger,
     onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
     onConnectionError: (error) => {

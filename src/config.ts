@@ -376,8 +376,27 @@ const AutomationFile = z.strictObject({
 /** The `automation` section, parsed (durations in ms); see the file's schema for each setting's default. */
 export type AutomationConfig = z.infer<typeof AutomationFile>;
 
+/**
+ * What `/metrics` shows per connector (README, "Metrics"): connectors whose name matches `include`, at most `max`
+ * of them over all clusters (the failing and most lagging first), so the series count stays bounded.
+ */
+const MetricsFile = z.strictObject({
+  connectors: z
+    .strictObject({
+      /** A glob over connector names; `""` turns per-connector series off. @defaultValue * */
+      include: z.string().default("*"),
+      /** Connectors shown at most, over all clusters. @defaultValue 2000 */
+      max: z.number().int().min(0).max(100_000).default(2_000),
+    })
+    .default({ include: "*", max: 2_000 }),
+});
+
+/** The `metrics` section, parsed; see the file's schema for each setting's default. */
+export type MetricsConfig = z.infer<typeof MetricsFile>;
+
 const ConfigFile = z.strictObject({
   alerts: AlertsFile.optional(),
+  metrics: MetricsFile.default(MetricsFile.parse({})),
   automation: AutomationFile.default(AutomationFile.parse({})),
   /** A channel's default cluster, by channel id. */
   channels: z
@@ -480,6 +499,7 @@ export interface Config {
   readonly approvalRebalanceWaitMs: number;
   readonly alerts: AlertsConfig;
   readonly automation: AutomationConfig;
+  readonly metrics: MetricsConfig;
   readonly redis: RedisConfig;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
   /** The library every cluster's lag reader reads Kafka with (README, "Kafka client"). */
@@ -585,6 +605,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     ),
     alerts: alertsConfig(file?.alerts, vars, env),
     automation: file?.automation ?? AutomationFile.parse({}),
+    metrics: file?.metrics ?? MetricsFile.parse({}),
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
     ...(auditChannel === undefined ? {} : { auditChannel }),

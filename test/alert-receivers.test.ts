@@ -120,6 +120,17 @@ clusters:
     assert.equal(held.status.state, "active");
     assert.match(held.annotations.summary ?? "", /1 of 1 task FAILED/);
     assert.ok(Date.parse(held.endsAt) > Date.now(), "re-sent while firing: it ends in the future");
+    const exposition = (await app.operations.metrics.exposition()).text;
+    const series = `{cluster="main",connector="${connector}"}`;
+    assert.ok(
+      exposition.includes(`connect_ops_connector_tasks_failed${series} 1`),
+      "its failed task on /metrics",
+    );
+    assert.ok(exposition.includes(`connect_ops_connector_tasks_running${series} 0`));
+    assert.match(
+      exposition,
+      new RegExp(`connect_ops_sink_lag_records${series.replace(/[{}]/g, "\\$&")} \\d+`),
+    );
 
     const trigger = await eventually("PagerDuty's trigger", async () =>
       pagerDuty.events.find((event) => event.event_action === "trigger" && event.dedup_key === key),

@@ -1,3 +1,4 @@
+import { retentionOvertook } from "../connector-sample.js";
 import { count, figure } from "./figures.js";
 import type { OffsetsRule } from "./rule.js";
 
@@ -8,11 +9,12 @@ export const dataLossRisk: OffsetsRule = {
   reads: "offsets",
   window: null,
   evaluate({ partitions }) {
-    const overtaken = partitions.flatMap(({ topic, partition, committed, logStart }) =>
-      committed !== null && committed < logStart
+    const overtaken = partitions.flatMap((sample) => {
+      const { topic, partition, committed, logStart } = sample;
+      return committed !== null && retentionOvertook(sample)
         ? [{ name: `${topic}:${partition}`, committed, logStart, deleted: logStart - committed }]
-        : [],
-    );
+        : [];
+    });
     if (overtaken.length === 0) return undefined;
     const deleted = overtaken.reduce((sum, partition) => sum + partition.deleted, 0);
     return {
