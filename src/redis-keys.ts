@@ -117,9 +117,9 @@ export class RedisKeys {
     return `${this.#prefix}alerts:silence-counter`;
   }
 
-  /** String: the replica that holds the alert poll. TTL: the claim's length (ms), renewed by a long poll. */
-  get alertPollLock(): string {
-    return `${this.#prefix}alerts:poll-lock`;
+  /** String: the replica that polls the cluster now. TTL: the claim's length (ms), renewed by a long poll. */
+  alertPollLock(cluster: string): string {
+    return `${this.#prefix}alerts:poll-lock:${cluster}`;
   }
 
   /**
