@@ -12,9 +12,10 @@ import { postJson, ReceiverError } from "./receiver-http.js";
 import { webhookBody } from "./webhook-body.js";
 import { webhookHeaders, webhookSignature } from "./webhook-signature.js";
 
-const queueName = "alert-receivers";
-/** A slow receiver holds one of these while it answers; the others go on with the rest. */
-const concurrency = 8;
+/** Each receiver's deliveries are a queue of their own: one that hangs fills its own slots, never another's. */
+const queueNameOf = (receiver: string) => `alert-receiver-${receiver}`;
+/** Deliveries to one receiver under way at once in one process. */
+const concurrency = 4;
 /** How long a slot's newest delivery time is kept (ms). */
 const sentTtlMs = 7 * 86_400_000;
 
@@ -58,8 +59,9 @@ export interface ReceiverQueueOptions {
 
 /**
  * Delivers alert notices to Alertmanager, PagerDuty and webhooks through a BullMQ queue, so the poll only queues
- * them: each delivery is a job, tried `attempts` times with exponential backoff (first wait `backoff`), by any
- * replica, several at once, so one receiver that hangs or fails holds up neither the others nor the poll. A
+ * them: each delivery is a job in its receiver's own queue, tried `attempts` times with exponential backoff (first
+ * wait `backoff`), by any replica, a few at once, so one receiver that hangs or fails holds up neither the others
+ * nor the poll. A
  * delivery given up is one error log line (the dead letter) and a count in `/metrics`. A delivery older than one
  * already made for the same alert (a trigger still retrying after the resolve went through) is dropped.
  * PagerDuty's resolve waits `resolveAfter`: if the alert fires again meanwhile, its trigger (newer) supersedes
@@ -69,34 +71,55 @@ export class ReceiverQueue implements AlertReceivers {
   readonly #options: ReceiverQueueOptions;
   readonly #receivers: ReadonlyMap<string, ReceiverConfig>;
   readonly #keys: RedisKeys;
-  readonly #queue: Queue;
-  #worker: Worker | undefined;
+  /** By receiver name. */
+  readonly #queues: ReadonlyMap<string, Queue>;
+  #workers: Worker[] = [];
 
   constructor(options: ReceiverQueueOptions) {
     this.#options = options;
     this.#receivers = new Map(options.receivers.map((receiver) => [receiver.name, receiver]));
     this.#keys = new RedisKeys(options.keyPrefix);
-    this.#queue = new Queue(queueName, { connection: options.connection, prefix: this.#keys.bullPrefix });
-    this.#queue.on("error", () => undefined);
+    this.#queues = new Map(
+      options.receivers.map((receiver) => {
+        const queue = new Queue(queueNameOf(receiver.name), {
+          connection: options.connection,
+          prefix: this.#keys.bullPrefix,
+        });
+        // BullMQ reconnects by itself; the alerts' queue already says when Redis is away.
+        queue.on("error", () => undefined);
+        return [receiver.name, queue] as const;
+      }),
+    );
   }
 
   async start(): Promise<void> {
-    this.#worker ??= new Worker(queueName, (job) => this.#deliver(job), {
-      connection: this.#options.connection,
-      prefix: this.#keys.bullPrefix,
-      concurrency,
+    if (this.#workers.length > 0) return;
+    this.#workers = this.#options.receivers.map((receiver) => {
+      const worker = new Worker(queueNameOf(receiver.name), (job) => this.#deliver(job), {
+        connection: this.#options.connection,
+        prefix: this.#keys.bullPrefix,
+        concurrency,
+      });
+      worker.on("error", () => undefined);
+      return worker;
     });
-    this.#worker.on("error", () => undefined);
   }
 
   async close(drainMs: number): Promise<void> {
-    if (this.#worker !== undefined) await timeLimit(this.#worker.close(), drainMs);
-    await this.#queue.close();
+    await Promise.all(this.#workers.map((worker) => timeLimit(worker.close(), drainMs)));
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
   }
 
-  /** The queue's jobs by state (for `/metrics`). */
-  jobCounts(): Promise<Record<string, number>> {
-    return this.#queue.getJobCounts("waiting", "active", "delayed", "failed");
+  /** The receivers' deliveries by state, over every receiver (for `/metrics`). */
+  async jobCounts(): Promise<Record<string, number>> {
+    const total: Record<string, number> = {};
+    for (const queue of this.#queues.values()) {
+      for (const [state, count] of Object.entries(
+        await queue.getJobCounts("waiting", "active", "delayed", "failed"),
+      ))
+        total[state] = (total[state] ?? 0) + count;
+    }
+    return total;
   }
 
   async send(notices: readonly ReceiverNotice[]): Promise<void> {
@@ -123,7 +146,10 @@ export class ReceiverQueue implements AlertReceivers {
         jobs.push(job(receiver, { event, slot: alert.key, at, body }, delay));
       }
     }
-    if (jobs.length > 0) await this.#queue.addBulk(jobs);
+    for (const [receiver, queue] of this.#queues) {
+      const mine = jobs.filter((job) => job.data.receiver === receiver);
+      if (mine.length > 0) await queue.addBulk(mine);
+    }
   }
 
   /** One attempt of one delivery; @throws to be retried, UnrecoverableError when retrying cannot help. */
