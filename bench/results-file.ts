@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** The parts of `npm run bench`, in the order their rows and sections appear. */
-export const benchParts = ["edge", "scale", "approvals", "kill", "lag", "mcp"] as const;
+export const benchParts = ["edge", "scale", "approvals", "kill", "lag", "mcp", "scaleout"] as const;
 export type BenchPart = (typeof benchParts)[number];
 
 /** What one part measured: its rows of the issue's table (Markdown, without the "from" cell) and its section. */

@@ -14,12 +14,13 @@ import { type Cycle, measureLagPoll, pollClients, type RequestCounts, requestTot
 import { benchedClients, type Measured, measureLagScale, type ScaleFigures } from "./lag-scale.js";
 import { measureMcpOverhead } from "./mcp-overhead.js";
 import { type BenchPart, benchParts, type PartResult, type RunLabel, writeResults } from "./results-file.js";
+import { measureScaleOut } from "./scale-out.js";
 import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
 
 const root = join(import.meta.dirname, "..");
 const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
 
-/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag, mcp. */
+/** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag, mcp, scaleout. */
 const parts = process.argv.slice(2);
 const unknown = parts.filter((part) => !(benchParts as readonly string[]).includes(part));
 if (unknown.length > 0)
@@ -382,6 +383,41 @@ try {
   }
 
   await record("mcp");
+
+  if (wanted("scaleout")) {
+    // The issue's size; BENCH_SCALEOUT_CLUSTERS, _CONNECTORS, _INTERVAL (s) and _CYCLES make a small check run.
+    const env = (name: string, fallback: number) => Number(process.env[`BENCH_SCALEOUT_${name}`] ?? fallback);
+    const size = {
+      clusters: env("CLUSTERS", 10),
+      connectors: env("CONNECTORS", 500),
+      replicas: [1, 2, 3],
+      pollIntervalMs: env("INTERVAL", 10) * 1000,
+      cycles: env("CYCLES", 3),
+    };
+    const rows = await measureScaleOut(size);
+    const one = median(rows[0]?.cycleMs ?? []);
+    summary.push(
+      ...rows.map(
+        (row) =>
+          `| one poll cycle, ${size.clusters} clusters × ${n(size.connectors)} connectors, ${row.replicas} replica${row.replicas === 1 ? "" : "s"} | ${spread(row.cycleMs, ms)} | 1 replica: ${ms(one)} | ${(one / median(row.cycleMs)).toFixed(2)}× faster |`,
+      ),
+    );
+    details.push(
+      `## Polling that scales out: ${size.clusters} clusters × ${n(size.connectors)} connectors, 1–3 replicas`,
+      "",
+      `Each cluster a Connect stand-in of ${n(size.connectors)} source connectors (bench/scale-out.ts), each replica a bot process of its own on one Redis, polls every ${size.pollIntervalMs / 1000} s, ${size.cycles} cycles measured after one to warm up. A cycle: from the first cluster's poll start to the last one's end in one interval. Then a task fails half-way through an interval: the time until its Slack post and until a real Alertmanager holds its alert (target: one interval + 2 s).`,
+      "",
+      "| replicas | cycle wall time, median (min–max) | speed-up | CPU per replica per cycle | clusters polled per replica | task failed → Slack | task failed → Alertmanager |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
+      ...rows.map(
+        (row) =>
+          `| ${row.replicas} | ${spread(row.cycleMs, ms)} | ${(one / median(row.cycleMs)).toFixed(2)}× | ${row.cpuMsPerCycle.map(ms).join(", ")} | ${row.pollsByReplica.join(", ")} | ${ms(row.failToSlackMs)} | ${row.failToAlertmanagerMs === undefined ? "no Alertmanager here" : ms(row.failToAlertmanagerMs)} |`,
+      ),
+      "",
+    );
+  }
+
+  await record("scaleout");
   console.log(written);
 } finally {
   await bed?.stop();

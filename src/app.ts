@@ -6,6 +6,7 @@ import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../appr
 import { commands } from "../commands/registry.js";
 import type { AlertNotifier } from "./alerts/alert-notifier.js";
 import { Alerts } from "./alerts/alerts.js";
+import { pollStaleAfterMs } from "./alerts/poll-freshness.js";
 import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import { Automation } from "./automation/automation.js";
 import type { StoryNotifier } from "./automation/story-notifier.js";
@@ -19,9 +20,11 @@ import { redactText } from "./core/redact.js";
 import { type AccountDirectory, RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
 import { observeApprovals } from "./ops/approval-metrics.js";
+import { ConnectorMetrics } from "./ops/connector-metrics.js";
 import { Metrics } from "./ops/metrics.js";
 import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
+import { ReceiverQueue } from "./receivers/receiver-queue.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
 import { RedisKeys } from "./redis-keys.js";
 import { RedisWatch } from "./redis-watch.js";
@@ -209,6 +212,28 @@ export function createApp(options: AppOptions): App {
     onConnectionError: onQueueError,
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
+  const receivers =
+    config.alerts.receivers.length === 0
+      ? undefined
+      : new ReceiverQueue({
+          connection: queueConnection,
+          redis,
+          keyPrefix,
+          receivers: config.alerts.receivers,
+          expiresAfterMs: 4 * config.alerts.pollIntervalMs,
+          logger,
+          onAttempt: (receiver, outcome) =>
+            metrics.receiverSends.inc({ receiver: receiver.name, type: receiver.type, outcome }),
+          onDeadLetter: (receiver) =>
+            metrics.receiverDeadLetters.inc({ receiver: receiver.name, type: receiver.type }),
+        });
+  const connectorMetrics = new ConnectorMetrics({
+    registry: metrics.registry,
+    config: config.metrics.connectors,
+    // As long as a poll counts as fresh: a cluster another replica polls since then shows nothing here.
+    staleAfterMs: pollStaleAfterMs(config.alerts.pollIntervalMs),
+    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
+  });
   const alerts: Alerts = new Alerts({
     connection: queueConnection,
     redis,
@@ -216,7 +241,10 @@ export function createApp(options: AppOptions): App {
     clusters,
     config: config.alerts,
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
-    afterPoll: (cluster, samples) => automation.afterPoll(cluster, samples),
+    afterPoll: (cluster, samples) => {
+      connectorMetrics.observe(cluster, samples);
+      return automation.afterPoll(cluster, samples);
+    },
     held: (cluster) => automation.held(cluster),
     logger,
     onClusterPolled: (cluster, seconds) => metrics.lagPollDuration.observe({ cluster }, seconds),
@@ -225,6 +253,7 @@ export function createApp(options: AppOptions): App {
       if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
     },
     ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
+    ...(receivers === undefined ? {} : { receivers }),
     ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
   });
   const dispatcher = new Dispatcher({
@@ -244,7 +273,11 @@ export function createApp(options: AppOptions): App {
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   metrics.readFrom({
-    queueCounts: async () => ({ approvals: await approvals.jobCounts(), alerts: await alerts.jobCounts() }),
+    queueCounts: async () => ({
+      approvals: await approvals.jobCounts(),
+      alerts: await alerts.jobCounts(),
+      ...(receivers === undefined ? {} : { "alert-receivers": await receivers.jobCounts() }),
+    }),
     approvalStates: async () => (await approvals.recent(500)).map((request) => request.state),
     firingAlerts: async () =>
       (await Promise.all(clusters.map((cluster) => alerts.firing(cluster.name)))).flat(),

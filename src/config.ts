@@ -296,6 +296,44 @@ const ThresholdsFile = z.strictObject({
   unassigned: duration("unassigned", 1_000).optional(),
 });
 
+/** How a receiver's failed sends are tried again (BullMQ's exponential backoff: first, 2×first, 4×first…). */
+const ReceiverRetry = {
+  /** Sends tried in all before the dead-letter log line. @defaultValue 5 */
+  attempts: z.number().int().min(1).max(20).default(5),
+  /** The wait before the second try; each next one doubles. @defaultValue 2s */
+  backoff: duration("backoff", 1_000).default(2_000),
+};
+
+/** A receiver as written in the file: where it is, and the variable that holds its secret. */
+const ReceiverFile = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("alertmanager"),
+    /** The Alertmanager's base URL (`http://alertmanager:9093`); alerts are posted to `/api/v2/alerts` under it. */
+    url: z.url({ protocol: /^https?$/ }),
+    ...ReceiverRetry,
+  }),
+  z.strictObject({
+    type: z.literal("pagerduty"),
+    /** The Events API v2 endpoint. @defaultValue https://events.pagerduty.com/v2/enqueue */
+    url: z.url({ protocol: /^https?$/ }).default("https://events.pagerduty.com/v2/enqueue"),
+    /** The environment variable holding the service's integration (routing) key. */
+    routingKeyEnv: envName,
+    /**
+     * A resolved alert is resolved in PagerDuty once it stayed resolved this long, so a flapping connector is one
+     * incident. @defaultValue the alerts' flapWindow
+     */
+    resolveAfter: duration("resolveAfter", 0).optional(),
+    ...ReceiverRetry,
+  }),
+  z.strictObject({
+    type: z.literal("webhook"),
+    url: z.url({ protocol: /^https?$/ }),
+    /** The environment variable holding the HMAC-SHA256 secret the body is signed with. */
+    secretEnv: envName,
+    ...ReceiverRetry,
+  }),
+]);
+
 const AlertsFile = z.strictObject({
   /** Where alerts go when no route matches. */
   channel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
@@ -315,13 +353,27 @@ const AlertsFile = z.strictObject({
   thresholds: ThresholdsFile.default({}),
   /** Per-connector thresholds by glob (`orders-*`); later entries win. */
   overrides: z.array(ThresholdsFile.extend({ connector: z.string().min(1) })).default([]),
-  /** The first route whose cluster and connector globs match names the channel. */
+  /**
+   * Where alerts go besides Slack, by a name the routes use (README, "Alert receivers"). Secrets (a PagerDuty
+   * routing key, a webhook's HMAC secret) are named by the environment variable that holds them, never written here.
+   */
+  receivers: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "a receiver name: a-z, 0-9, - and _"), ReceiverFile)
+    .default({}),
+  /**
+   * The one routing table: the first route whose cluster, connector and rule globs match decides where an alert
+   * goes: its Slack channel (without one, `alerts.channel`) and its receivers (without any, none).
+   */
   routes: z
     .array(
       z.strictObject({
         cluster: z.string().min(1).default("*"),
         connector: z.string().min(1).default("*"),
-        channel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD"),
+        /** A glob over rule ids (`task-failed`, `lag-*`). @defaultValue * */
+        rule: z.string().min(1).default("*"),
+        channel: z.string().regex(slackChannelId, "a Slack channel id such as C0123ABCD").optional(),
+        /** Names of `alerts.receivers` told of the alert, besides Slack. @defaultValue [] */
+        receivers: z.array(z.string().min(1)).default([]),
       }),
     )
     .default([]),
@@ -443,6 +495,24 @@ const AgentFile = z.strictObject({
     .default({ callsPerMinute: 60, openProposals: 3 }),
 });
 
+/**
+ * What `/metrics` shows per connector (README, "Metrics"): connectors whose name matches `include`, at most `max`
+ * of them over all clusters (the failing and most lagging first), so the series count stays bounded.
+ */
+const MetricsFile = z.strictObject({
+  connectors: z
+    .strictObject({
+      /** A glob over connector names; `""` turns per-connector series off. @defaultValue * */
+      include: z.string().default("*"),
+      /** Connectors shown at most, over all clusters. @defaultValue 2000 */
+      max: z.number().int().min(0).max(100_000).default(2_000),
+    })
+    .default({ include: "*", max: 2_000 }),
+});
+
+/** The `metrics` section, parsed; see the file's schema for each setting's default. */
+export type MetricsConfig = z.infer<typeof MetricsFile>;
+
 const ConfigFile = z.strictObject({
   /** AI agents that may read and propose over MCP (HTTP, with a bearer token). */
   agents: z
@@ -452,6 +522,7 @@ const ConfigFile = z.strictObject({
       message: "agent names must be unique",
     }),
   alerts: AlertsFile.optional(),
+  metrics: MetricsFile.default(MetricsFile.parse({})),
   automation: AutomationFile.default(AutomationFile.parse({})),
   /** A channel's default cluster, by channel id. */
   channels: z
@@ -478,8 +549,8 @@ const ConfigFile = z.strictObject({
 });
 
 /**
- * Every field path the config file accepts (`clusters.kafka.sasl.tokenFile`; arrays add no segment, records end
- * the path): config.example.yaml must show each, and a test keeps them in step.
+ * Every field path the config file accepts (`clusters.kafka.sasl.tokenFile`; arrays add no segment, a record of
+ * settings adds `*`, one of plain values ends the path): config.example.yaml must show each, and a test keeps them in step.
  */
 export const configFileFields: readonly string[] = fieldPaths(ConfigFile, "");
 
@@ -494,6 +565,14 @@ function fieldPaths(schema: z.core.$ZodType, path: string): string[] {
     return fieldPaths((def as z.core.$ZodOptionalDef).innerType, path);
   }
   if (def.type === "array") return fieldPaths((def as z.core.$ZodArrayDef).element, path);
+  if (def.type === "union") {
+    return [...new Set((def as z.core.$ZodUnionDef).options.flatMap((option) => fieldPaths(option, path)))];
+  }
+  if (def.type === "record") {
+    // A record of settings (`alerts.receivers.<name>.url`) shows its fields under `*`; one of plain values ends here.
+    const inner = fieldPaths((def as z.core.$ZodRecordDef).valueType, `${path}.*`);
+    return inner.length === 1 && inner[0] === `${path}.*` ? [path] : inner;
+  }
   if (def.type === "pipe") return fieldPaths((def as z.core.$ZodPipeDef).in, path);
   return [path];
 }
@@ -564,6 +643,7 @@ export interface Config {
   readonly approvalRebalanceWaitMs: number;
   readonly alerts: AlertsConfig;
   readonly automation: AutomationConfig;
+  readonly metrics: MetricsConfig;
   readonly redis: RedisConfig;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
   /** The library every cluster's lag reader reads Kafka with (README, "Kafka client"). */
@@ -590,11 +670,35 @@ export interface RedisConfig {
   };
 }
 
+/** One line of the routing table: globs over cluster, connector and rule; where matching alerts go. */
 export interface AlertRoute {
   readonly cluster: string;
   readonly connector: string;
-  readonly channel: string;
+  readonly rule: string;
+  readonly channel?: string | undefined;
+  readonly receivers: readonly string[];
 }
+
+/** How a receiver's failed sends are retried: `attempts` in all, the first wait `backoffMs`, doubling. */
+interface ReceiverRetryConfig {
+  readonly name: string;
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+/** A receiver beyond Slack, its secret read from the environment (README, "Alert receivers"). */
+export type ReceiverConfig = ReceiverRetryConfig &
+  (
+    | { readonly type: "alertmanager"; readonly url: string }
+    | {
+        readonly type: "pagerduty";
+        readonly url: string;
+        readonly routingKey: string;
+        /** ms an alert stays resolved before PagerDuty is told (a flap within it keeps the one incident). */
+        readonly resolveAfterMs: number;
+      }
+    | { readonly type: "webhook"; readonly url: string; readonly secret: string }
+  );
 
 export interface AlertsConfig {
   readonly channel?: string;
@@ -607,6 +711,7 @@ export interface AlertsConfig {
   readonly thresholds: AlertThresholds;
   readonly overrides: readonly ThresholdOverride[];
   readonly routes: readonly AlertRoute[];
+  readonly receivers: readonly ReceiverConfig[];
 }
 
 export class ConfigError extends Error {
@@ -643,8 +748,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     approvalRebalanceWaitMs: approvalRebalanceWait(
       file?.approvalRebalanceWait ?? vars.APPROVAL_REBALANCE_WAIT,
     ),
-    alerts: alertsConfig(file?.alerts, vars),
+    alerts: alertsConfig(file?.alerts, vars, env),
     automation: file?.automation ?? AutomationFile.parse({}),
+    metrics: file?.metrics ?? MetricsFile.parse({}),
     channelClusters: file?.channels ?? {},
     unknownUsersAreViewers: file?.unknownUsersAreViewers ?? vars.UNKNOWN_USERS_ARE_VIEWERS,
     ...(auditChannel === undefined ? {} : { auditChannel }),
@@ -738,6 +844,7 @@ function policyFromEnvironment(vars: z.infer<typeof Environment>): ApprovalPolic
 function alertsConfig(
   file: z.infer<typeof AlertsFile> | undefined,
   vars: z.infer<typeof Environment>,
+  env: NodeJS.ProcessEnv,
 ): AlertsConfig {
   const interval =
     vars.ALERT_POLL_INTERVAL === undefined ? undefined : parseDuration(vars.ALERT_POLL_INTERVAL);
@@ -760,6 +867,7 @@ function alertsConfig(
       thresholds: thresholdsOf(thresholds),
     })),
     routes: file?.routes ?? [],
+    receivers: receiversOf(file, env),
   };
   const samples = Math.ceil(longestAlertWindowMs(config) / config.pollIntervalMs);
   if (samples > maxAlertSamples) {
@@ -768,6 +876,50 @@ function alertsConfig(
     );
   }
   return config;
+}
+
+/**
+ * The receivers with their secrets from the environment. @throws ConfigError naming the route that names an
+ * unknown receiver, or the receiver whose variable is not set.
+ */
+function receiversOf(file: z.infer<typeof AlertsFile> | undefined, env: NodeJS.ProcessEnv): ReceiverConfig[] {
+  const declared = file?.receivers ?? {};
+  (file?.routes ?? []).forEach((route, i) => {
+    const unknown = route.receivers.find((name) => declared[name] === undefined);
+    if (unknown !== undefined) {
+      throw new ConfigError(
+        `alerts.routes[${i}] names the receiver "${unknown}", which alerts.receivers does not declare (declared: ${Object.keys(declared).join(", ") || "none"}).`,
+      );
+    }
+  });
+  const secret = (name: string, field: string, variable: string): string => {
+    const value = env[variable];
+    if (value === undefined || value === "") {
+      throw new ConfigError(
+        `alerts.receivers.${name}: ${field} names ${variable}, but that variable is not set.`,
+      );
+    }
+    return value;
+  };
+  return Object.entries(declared).map(([name, receiver]): ReceiverConfig => {
+    const retry = { name, attempts: receiver.attempts, backoffMs: receiver.backoff };
+    if (receiver.type === "alertmanager") return { ...retry, type: receiver.type, url: receiver.url };
+    if (receiver.type === "pagerduty") {
+      return {
+        ...retry,
+        type: receiver.type,
+        url: receiver.url,
+        routingKey: secret(name, "routingKeyEnv", receiver.routingKeyEnv),
+        resolveAfterMs: receiver.resolveAfter ?? (file ?? AlertsFile.parse({})).flapWindow,
+      };
+    }
+    return {
+      ...retry,
+      type: receiver.type,
+      url: receiver.url,
+      secret: secret(name, "secretEnv", receiver.secretEnv),
+    };
+  });
 }
 
 function thresholdsOf(file: z.infer<typeof ThresholdsFile>): Partial<AlertThresholds> {

@@ -117,9 +117,17 @@ export class RedisKeys {
     return `${this.#prefix}alerts:silence-counter`;
   }
 
-  /** String: the replica that holds the alert poll. TTL: the claim's length (ms), renewed by a long poll. */
-  get alertPollLock(): string {
-    return `${this.#prefix}alerts:poll-lock`;
+  /** String: the replica that polls the cluster now. TTL: the claim's length (ms), renewed by a long poll. */
+  alertPollLock(cluster: string): string {
+    return `${this.#prefix}alerts:poll-lock:${cluster}`;
+  }
+
+  /**
+   * Hash: per receiver, the time (epoch ms) of the newest notice delivered for each slot (an alert's key, or an
+   * Alertmanager batch's cluster): an older notice still retrying is dropped, never sent after a newer one. TTL 7 days.
+   */
+  alertReceiverSent(receiver: string): string {
+    return `${this.#prefix}alerts:receiver-sent:${receiver}`;
   }
 
   /** String (counter): polls in a row that could not reach the cluster's Connect. TTL 1 day. */

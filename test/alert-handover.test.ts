@@ -75,6 +75,7 @@ function twoReplicas(prefix: string, stateAt: (minute: number) => ConnectorState
         thresholds: { ...defaultThresholds, pausedMs: 10 * minute },
         overrides: [],
         routes: [],
+        receivers: [],
       },
       notifier: channel,
       explainedHalts: async () => new Map(),

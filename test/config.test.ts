@@ -240,7 +240,9 @@ describe("configuration", () => {
     assert.equal(fromFile.thresholds.sustainMs, 120_000);
     assert.equal(fromFile.thresholds.stalledMs, 10 * 60_000, "unnamed thresholds keep their defaults");
     assert.deepEqual(fromFile.overrides, [{ pattern: "orders-*", thresholds: { lagMinutes: 10 } }]);
-    assert.deepEqual(fromFile.routes, [{ cluster: "*", connector: "payments-*", channel: "C0PAY" }]);
+    assert.deepEqual(fromFile.routes, [
+      { cluster: "*", connector: "payments-*", rule: "*", channel: "C0PAY", receivers: [] },
+    ]);
     assert.throws(
       () =>
         loadConfig(
@@ -348,13 +350,49 @@ describe("configuration", () => {
     );
   });
 
+  test("alert receivers: secrets come from the variables named, and a route naming an unknown receiver, a missing variable or a key written into the file is refused", () => {
+    const cluster =
+      "clusters:\n  - name: a\n    connect: { url: 'http://c:8083' }\n    kafka: { brokers: ['k:9092'] }\n";
+    const load = (alerts: string, env: NodeJS.ProcessEnv = {}) =>
+      loadConfig({ CONFIG_FILE: "c.yaml", ...env }, files({ "c.yaml": `alerts:\n${alerts}\n${cluster}` }));
+    const receivers = `  receivers:\n    pd: { type: pagerduty, routingKeyEnv: PD_KEY }\n    am: { type: alertmanager, url: "http://am:9093" }\n`;
+    const config = load(`${receivers}  routes:\n    - { rule: "task-*", receivers: [pd, am] }`, {
+      PD_KEY: "k-123",
+    });
+    assert.deepEqual(config.alerts.receivers, [
+      {
+        name: "pd",
+        type: "pagerduty",
+        url: "https://events.pagerduty.com/v2/enqueue",
+        routingKey: "k-123",
+        resolveAfterMs: 30 * 60_000,
+        attempts: 5,
+        backoffMs: 2_000,
+      },
+      { name: "am", type: "alertmanager", url: "http://am:9093", attempts: 5, backoffMs: 2_000 },
+    ]);
+    assert.throws(
+      () => load(`${receivers}  routes:\n    - { receivers: [pagerduty] }`, { PD_KEY: "k" }),
+      /alerts.routes\[0\] names the receiver "pagerduty", which alerts.receivers does not declare \(declared: pd, am\)/,
+    );
+    assert.throws(
+      () => load(receivers),
+      /alerts.receivers.pd: routingKeyEnv names PD_KEY, but that variable is not set/,
+    );
+    assert.throws(
+      () => load(`  receivers:\n    pd: { type: pagerduty, routingKey: k-123 }`),
+      /Unrecognized key: "routingKey"/,
+    );
+  });
+
   test("config.example.yaml loads, and shows every setting the file accepts", () => {
     const example = readFileSync(new URL("../config.example.yaml", import.meta.url), "utf8");
     const shown = new Set<string>();
     const walk = (value: unknown, path: string): void => {
       if (Array.isArray(value)) for (const item of value) walk(item, path);
       else if (value !== null && typeof value === "object" && path !== "channels") {
-        for (const [key, inner] of Object.entries(value)) walk(inner, path === "" ? key : `${path}.${key}`);
+        for (const [key, inner] of Object.entries(value))
+          walk(inner, path === "" ? key : `${path}.${path === "alerts.receivers" ? "*" : key}`);
       } else shown.add(path);
     };
     walk(parseYaml(example), "");
@@ -367,11 +405,13 @@ describe("configuration", () => {
       "settings missing from config.example.yaml",
     );
     const env = Object.fromEntries(
-      [...example.matchAll(/(?:passwordEnv|tokenEnv): ([A-Z_][A-Z0-9_]*)/g)].map((match) => [
-        match[1],
-        // Long enough for an agent's bearer token.
-        "secret-".repeat(5),
-      ]),
+      [...example.matchAll(/(?:passwordEnv|tokenEnv|routingKeyEnv|secretEnv): ([A-Z_][A-Z0-9_]*)/g)].map(
+        (match) => [
+          match[1],
+          // Long enough for an agent's bearer token.
+          "secret-".repeat(5),
+        ],
+      ),
     );
     const config = loadConfig({ CONFIG_FILE: "example.yaml", ...env }, (path) =>
       path === "example.yaml" ? example : "-----BEGIN CERTIFICATE-----",

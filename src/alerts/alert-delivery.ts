@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { threadLines } from "./alert-news.js";
 import type { AlertNotifier } from "./alert-notifier.js";
 import type { AlertOutbox, NewsLine } from "./alert-outbox.js";
+import type { AlertReceivers } from "./alert-receivers.js";
 import { summaryThread } from "./alert-replies.js";
 import type { Alert, AlertStore, MessageAddress } from "./alert-store.js";
 import type { FiringCopy } from "./firing-copy.js";
@@ -19,6 +20,7 @@ export class AlertDelivery {
   readonly #firingCopy: FiringCopy;
   readonly #logger: Logger | undefined;
   readonly #summariseAbove: number;
+  readonly #receivers: AlertReceivers | undefined;
 
   constructor(options: {
     readonly store: AlertStore;
@@ -27,16 +29,29 @@ export class AlertDelivery {
     readonly logger: Logger | undefined;
     /** A rule's new alerts in one channel and round beyond this many are one summary message (`alerts.summariseAbove`). */
     readonly summariseAbove: number;
+    /** Receivers beyond Slack; without them, Slack alone is told. */
+    readonly receivers?: AlertReceivers | undefined;
   }) {
     this.#store = options.store;
     this.#notifier = options.notifier;
     this.#firingCopy = options.firingCopy;
     this.#logger = options.logger;
     this.#summariseAbove = options.summariseAbove;
+    this.#receivers = options.receivers;
   }
 
-  /** Posts the new alerts, then draws each changed message again. */
+  /**
+   * Hands the receivers' notices to their queue first (a Slack outage must not hold a page back), then posts the
+   * new alerts and draws each changed message again. Notices that cannot be queued are logged; Slack still hears.
+   */
   async deliver(outbox: AlertOutbox): Promise<void> {
+    if (outbox.notices.length > 0) {
+      await this.#receivers
+        ?.send(outbox.notices)
+        .catch((error: unknown) =>
+          this.#logger?.warn({ err: error }, "alert notices could not be queued for their receivers"),
+        );
+    }
     for (const [channel, alerts] of outbox.posts) await this.#post(channel, alerts);
     for (const { message, alerts, news } of outbox.changes.values())
       await this.#redraw(message, alerts, news);

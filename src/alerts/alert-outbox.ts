@@ -1,3 +1,4 @@
+import type { ReceiverEvent, ReceiverNotice } from "./alert-receivers.js";
 import type { Alert, MessageAddress } from "./alert-store.js";
 
 /** A line for a message's thread, and the connector it is about (a message may show many: alert-news.ts). */
@@ -20,6 +21,13 @@ export interface MessageChange {
 export class AlertOutbox {
   readonly posts = new Map<string, Alert[]>();
   readonly changes = new Map<MessageAddress, MessageChange>();
+  /** What receivers beyond Slack are told, in the order it happened. */
+  readonly notices: ReceiverNotice[] = [];
+
+  /** Tells each of `receivers` the alert's `event`, decided at `at` (epoch ms). */
+  notify(receivers: readonly string[] | undefined, event: ReceiverEvent, alert: Alert, at: number): void {
+    for (const receiver of receivers ?? []) this.notices.push({ receiver, event, alert, at });
+  }
 
   /** An alert to post in `channel`. */
   post(channel: string, alert: Alert): void {

@@ -2,7 +2,14 @@ import { formatDuration } from "../core/duration.js";
 import type { AlertThresholds, ThresholdOverride, WindowThreshold } from "./alert-thresholds.js";
 import { type ConnectorSample, minutesBehind, totalLag } from "./connector-sample.js";
 import { alertRuleTable } from "./rules/registry.js";
-import type { AlertRuleSpec, LagReading, RuleFinding, RuleInput, RuleThresholds } from "./rules/rule.js";
+import type {
+  AlertRuleSpec,
+  LagReading,
+  RuleFinding,
+  RuleInput,
+  RuleThresholds,
+  Severity,
+} from "./rules/rule.js";
 import { isHalted, trailingRun } from "./rules/runs.js";
 
 /** An alert rule's id, as stored with its alerts: a key of the rule table (rules/registry.ts). */
@@ -21,6 +28,11 @@ export interface Finding extends RuleFinding {
 /** What people read for a rule ("lag high"). */
 export function ruleName(rule: AlertRule): string {
   return alertRuleTable[rule].name;
+}
+
+/** How urgent the rule's alerts are (what receivers beyond Slack are told). */
+export function ruleSeverity(rule: AlertRule): Severity {
+  return alertRuleTable[rule].severity;
 }
 
 /** Samples kept per connector (each holds its partitions' offsets): an 8 h window at the default 30 s poll. */

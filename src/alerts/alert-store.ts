@@ -59,6 +59,11 @@ export const Alert = z.object({
    * alert-delivery.ts); its details are in that message's thread.
    */
   inSummary: z.literal(true).optional(),
+  /**
+   * The receivers beyond Slack told that it fired (alert-receivers.ts): its acknowledgement and resolution go to
+   * them, whatever the routes say by then.
+   */
+  receivers: z.array(z.string()).optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 
@@ -401,19 +406,19 @@ export class AlertStore {
   }
 
   /**
-   * One poll at a time across replicas: a poll that outlasts the interval must not overlap the next one, or both
-   * would post the same new alert.
+   * One poll of a cluster at a time across replicas: a poll that outlasts the interval must not overlap the next
+   * one of the same cluster, or both would post the same new alert. Other clusters' polls run meanwhile.
    */
-  async claimPoll(holder: string, forMs: number): Promise<boolean> {
-    return (await this.#redis.set(this.#keys.alertPollLock, holder, "PX", forMs, "NX")) !== null;
+  async claimPoll(cluster: string, holder: string, forMs: number): Promise<boolean> {
+    return (await this.#redis.set(this.#keys.alertPollLock(cluster), holder, "PX", forMs, "NX")) !== null;
   }
 
   /** Keeps a long poll's claim alive, so a slow poll is never overlapped by the next one. */
-  async renewPoll(holder: string, forMs: number): Promise<void> {
+  async renewPoll(cluster: string, holder: string, forMs: number): Promise<void> {
     await this.#redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
       1,
-      this.#keys.alertPollLock,
+      this.#keys.alertPollLock(cluster),
       holder,
       String(forMs),
     );
@@ -475,11 +480,11 @@ export class AlertStore {
     await this.#redis.del(this.#keys.alertStoppedNotice);
   }
 
-  async releasePoll(holder: string): Promise<void> {
+  async releasePoll(cluster: string, holder: string): Promise<void> {
     await this.#redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
       1,
-      this.#keys.alertPollLock,
+      this.#keys.alertPollLock(cluster),
       holder,
     );
   }

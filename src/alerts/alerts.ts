@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { Queue, Worker } from "bullmq";
+import { type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { timeLimit } from "../core/time-limit.js";
@@ -10,6 +11,7 @@ import { AlertDelivery } from "./alert-delivery.js";
 import { alertNews } from "./alert-news.js";
 import type { AlertNotifier } from "./alert-notifier.js";
 import { AlertOutbox } from "./alert-outbox.js";
+import type { AlertReceivers, ReceiverEvent } from "./alert-receivers.js";
 import { type Alert, AlertStore, type Silence, type Snooze } from "./alert-store.js";
 import { ClusterPoll, type ClusterPollOptions } from "./cluster-poll.js";
 import type { ConnectorSample } from "./connector-sample.js";
@@ -25,6 +27,8 @@ export interface AlertsOptions {
   readonly clusters: readonly ClusterHandle[];
   readonly config: AlertsConfig;
   readonly notifier?: AlertNotifier;
+  /** Receivers beyond Slack (src/receivers/), started and closed with the polls. */
+  readonly receivers?: AlertReceivers;
   /** Connectors whose halt an approved request explains, per cluster (see Approvals.explainedHalts). */
   readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
   /** See ClusterPollOptions: each cluster's samples after its poll, and the connectors whose alerts are held. */
@@ -44,6 +48,16 @@ export interface Person {
 }
 
 const queueName = "alerts";
+/** The scheduler of one cluster's polls (`poll:<cluster>`); `poll` alone was every cluster's, before they were split. */
+const schedulerOf = (cluster: string) => `poll:${cluster}`;
+const legacyScheduler = "poll";
+/**
+ * Clusters one process polls at once: a poll mostly waits on Connect and Kafka, so a slow cluster must not hold
+ * the others back; the rest of the clusters' jobs go to the other replicas.
+ */
+const pollsAtOnce = 4;
+/** What a poll job carries: the cluster it polls. */
+const PollJob = z.object({ cluster: z.string() });
 
 /**
  * Whether alert polls are running: `watching` once `start()` ran in this process, `fresh` by the one rule of
@@ -59,7 +73,8 @@ export interface PollFreshness {
 }
 
 /**
- * Polls every cluster on a BullMQ job scheduler (so several replicas poll once, not once each), runs the rules
+ * Polls each cluster on a BullMQ job scheduler of its own (so several replicas poll it once per interval, not once
+ * each, and the clusters' polls spread across replicas: one at a time in each), runs the rules
  * on each connector's recent samples, and keeps one Slack message per group of alerts up to date: posted when they
  * start, edited as they change (with thread replies for real news), edited to resolved when they clear.
  */
@@ -102,6 +117,7 @@ export class Alerts {
       firingCopy: this.#firingCopy,
       logger: options.logger,
       summariseAbove: options.config.summariseAbove,
+      receivers: options.receivers,
     });
     this.#clusterPoll = new ClusterPoll({
       store: this.store,
@@ -148,10 +164,11 @@ export class Alerts {
   async start(): Promise<void> {
     this.#startedAt ??= this.#now();
     await this.#assertSchedule();
-    this.#worker ??= new Worker(queueName, () => this.poll(), {
+    await this.#options.receivers?.start();
+    this.#worker ??= new Worker(queueName, (job) => this.#runPollJob(job), {
       connection: this.#options.connection,
       prefix: new RedisKeys(this.#options.keyPrefix).bullPrefix,
-      concurrency: 1,
+      concurrency: Math.min(pollsAtOnce, this.#options.clusters.length),
     });
     this.#worker.on("error", (error) => this.#connectionError(error));
     this.#worker.on("failed", (_job, error) =>
@@ -201,21 +218,45 @@ export class Alerts {
   async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
     clearInterval(this.#watchdog);
     this.#watchdog = undefined;
-    if (this.#worker !== undefined) await timeLimit(this.#worker.close(), drainMs);
+    await Promise.all([
+      this.#worker === undefined ? undefined : timeLimit(this.#worker.close(), drainMs),
+      this.#options.receivers?.close(drainMs),
+    ]);
     await this.#queue.close();
   }
 
-  /** Creates the poll schedule when it is missing; an existing one is left alone, so its next run keeps its time. */
+  /**
+   * Creates each cluster's poll schedule when it is missing; an existing one is left alone, so its next run keeps
+   * its time. The one schedule of every cluster that came before is removed: its polls are the clusters' now.
+   */
   async #assertSchedule(): Promise<void> {
-    if ((await this.#queue.getJobScheduler("poll")) !== undefined) return;
-    if (this.#startedAt !== undefined && this.#worker !== undefined) {
-      this.#options.logger?.warn("the alert poll schedule was gone from Redis (data lost?): created again");
+    if ((await this.#queue.getJobScheduler(legacyScheduler)) !== undefined)
+      await this.#queue.removeJobScheduler(legacyScheduler);
+    for (const { name: cluster } of this.#options.clusters) {
+      if ((await this.#queue.getJobScheduler(schedulerOf(cluster))) !== undefined) continue;
+      if (this.#startedAt !== undefined && this.#worker !== undefined) {
+        this.#options.logger?.warn(
+          { cluster },
+          "the alert poll schedule was gone from Redis (data lost?): created again",
+        );
+      }
+      await this.#queue.upsertJobScheduler(
+        schedulerOf(cluster),
+        { every: this.#options.config.pollIntervalMs },
+        { name: "poll", data: { cluster }, opts: { removeOnComplete: 10, removeOnFail: 50 } },
+      );
     }
-    await this.#queue.upsertJobScheduler(
-      "poll",
-      { every: this.#options.config.pollIntervalMs },
-      { name: "poll", opts: { removeOnComplete: 10, removeOnFail: 50 } },
-    );
+  }
+
+  /**
+   * One cluster's scheduled poll. A job of a cluster this process does not know (its config names other
+   * clusters, during a rolling change) or of the schedule before the split is let go: its own schedule polls it.
+   */
+  async #runPollJob(job: Job): Promise<void> {
+    const parsed = PollJob.safeParse(job.data);
+    const cluster = this.#options.clusters.find((known) => known.name === parsed.data?.cluster);
+    if (cluster === undefined) return;
+    await this.#pollUnderClaim(cluster);
   }
 
   /** Runs every interval in each process that started alerting. */
@@ -238,39 +279,35 @@ export class Alerts {
   }
 
   /**
-   * One poll of every cluster (see ClusterPoll for a cluster's steps); skipped when another replica's poll still
-   * runs.
+   * One poll of every cluster in turn, here and now (the schedules poll each cluster on their own); a cluster
+   * another replica polls at this moment is skipped.
    */
   async poll(): Promise<void> {
-    await this.#whileClaimed(async () => {
-      await this.#notePollActivity();
-      await this.#firingCopy.refresh();
-      for (const cluster of this.#options.clusters) {
-        await this.#pollCluster(cluster);
-        // Each cluster done is progress: a poll over many clusters is not taken for a stopped one.
-        await this.#notePollActivity();
-      }
-      await this.#firingCopy.refresh();
-    });
+    for (const cluster of this.#options.clusters) await this.#pollUnderClaim(cluster);
   }
 
   /**
-   * Runs `poll` under the poll claim, renewed while it runs: a poll that outlasts the interval is never
-   * overlapped by the next one, which would post the same new alert.
+   * One poll of one cluster (see ClusterPoll for its steps) under the cluster's claim, renewed while it runs: a
+   * poll that outlasts the interval is never overlapped by the next one of that cluster, which would post the same
+   * new alert. Everything it reads is in Redis, so whichever replica polls the cluster next goes on from there.
    */
-  async #whileClaimed(poll: () => Promise<void>): Promise<void> {
+  async #pollUnderClaim(cluster: ClusterHandle): Promise<void> {
     const holder = randomUUID();
     const claimMs = Math.max(60_000, this.#options.config.pollIntervalMs * 4);
-    if (!(await this.store.claimPoll(holder, claimMs))) return;
+    if (!(await this.store.claimPoll(cluster.name, holder, claimMs))) return;
     const renewal = setInterval(
-      () => void this.store.renewPoll(holder, claimMs).catch(() => undefined),
+      () => void this.store.renewPoll(cluster.name, holder, claimMs).catch(() => undefined),
       claimMs / 3,
     );
     try {
-      await poll();
+      await this.#notePollActivity();
+      await this.#firingCopy.refresh([cluster.name]);
+      await this.#pollCluster(cluster);
+      await this.#firingCopy.refresh([cluster.name]);
+      await this.#notePollActivity();
     } finally {
       clearInterval(renewal);
-      await this.store.releasePoll(holder);
+      await this.store.releasePoll(cluster.name, holder);
     }
   }
 
@@ -324,13 +361,14 @@ export class Alerts {
     return removed;
   }
 
-  /** Marks the connector's firing alerts acknowledged; returns how many. */
+  /** Marks the connector's firing alerts acknowledged, and tells their receivers (PagerDuty); returns how many. */
   async acknowledge(cluster: string, connector: string, by: Person): Promise<number> {
     return this.#touch(
       cluster,
       connector,
       (alert) => ({ ...alert, acknowledgedBy: { ...by } }),
       alertNews.acknowledged(by),
+      "acknowledged",
     );
   }
 
@@ -358,12 +396,16 @@ export class Alerts {
     await this.#touch(cluster, connector, (alert) => alert, news);
   }
 
-  /** Changes the connector's firing alerts and redraws their messages, with `news` in each thread. */
+  /**
+   * Changes the connector's firing alerts and redraws their messages, with `news` in each thread; `event`, when
+   * given, goes to the receivers each alert was told to.
+   */
   async #touch(
     cluster: string,
     connector: string,
     edit: (alert: Alert) => Alert,
     news: string,
+    event?: ReceiverEvent,
   ): Promise<number> {
     const alerts = [...(await this.store.firing(cluster)).values()].filter(
       (alert) => alert.connector === connector,
@@ -376,6 +418,7 @@ export class Alerts {
       if (edited === undefined) continue;
       this.#firingCopy.keep(edited);
       outbox.change(edited, news);
+      if (event !== undefined) outbox.notify(edited.receivers, event, edited, this.#now());
     }
     await this.#delivery.deliver(outbox);
     return alerts.length;

@@ -1,11 +1,11 @@
-import type { AlertRoute, AlertsConfig } from "../config.js";
+import type { AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
-import { globMatches } from "../core/glob.js";
 import { healthWords, workerHealth } from "../core/worker-health.js";
 import type { AlertDelivery } from "./alert-delivery.js";
 import { alertNews } from "./alert-news.js";
 import { AlertOutbox } from "./alert-outbox.js";
-import { evaluateConnector, type Finding, historySamples } from "./alert-rules.js";
+import { type AlertDestination, destinationOf } from "./alert-receivers.js";
+import { type AlertRule, evaluateConnector, type Finding, historySamples } from "./alert-rules.js";
 import { type Alert, type AlertStore, isSilenced } from "./alert-store.js";
 import { thresholdsFor } from "./alert-thresholds.js";
 import { collectSamples } from "./collect-samples.js";
@@ -123,11 +123,12 @@ export class ClusterPoll {
       details: [],
       value: failures,
     };
-    const alert = newAlert(key, cluster.name, "*", finding, now);
+    const { channel, receivers } = this.#destinationOf(cluster.name, "*", finding.rule);
+    const alert = withReceivers(newAlert(key, cluster.name, "*", finding, now), receivers);
     await this.#store.saveFiring(alert);
     this.#firingCopy.keep(alert);
-    const channel = this.#channelOf(cluster.name, "*");
     if (channel !== undefined) outbox.post(channel, alert);
+    outbox.notify(alert.receivers, "fired", alert, now);
   }
 
   /** Records the samples and runs the rules on each connector's history. */
@@ -202,11 +203,15 @@ export class ClusterPoll {
     if (before === undefined && back !== undefined) return this.#reopen(back, finding, quiet, now, outbox);
     let news: string | undefined;
     const fresh = { summary: finding.summary, details: [...finding.details], value: finding.value };
+    const destination = this.#destinationOf(cluster, connector, finding.rule);
+    // Receivers hear of it once, when it is first told to anyone (not while snoozed, silenced or held).
+    const firstTold = (alert: Alert) =>
+      quiet || alert.receivers !== undefined ? alert : withReceivers(alert, destination.receivers);
     const told =
       before === undefined
-        ? newAlert(key, cluster, connector, finding, now)
+        ? firstTold(newAlert(key, cluster, connector, finding, now))
         : await this.#store.updateFiring(cluster, key, (latest) => {
-            const updated = { ...(latest ?? before), ...fresh };
+            const updated = firstTold({ ...(latest ?? before), ...fresh });
             news = quiet ? undefined : this.#newsOf(updated, now);
             return news === undefined
               ? updated
@@ -215,10 +220,11 @@ export class ClusterPoll {
     if (told === undefined) return;
     if (before === undefined) await this.#store.saveFiring(told);
     this.#firingCopy.keep(told);
+    const receiversBefore = before?.receivers;
+    outbox.notify(told.receivers, receiversBefore === undefined ? "fired" : "still-firing", told, now);
     if (told.message === undefined && !quiet) {
       // New, or not posted yet (Slack refused it last time).
-      const channel = this.#channelOf(cluster, connector);
-      if (channel !== undefined) outbox.post(channel, told);
+      if (destination.channel !== undefined) outbox.post(destination.channel, told);
     } else if (before !== undefined && (news !== undefined || before.summary !== told.summary)) {
       outbox.change(told, news);
     }
@@ -252,9 +258,14 @@ export class ClusterPoll {
     now: number,
     outbox: AlertOutbox,
   ): Promise<void> {
-    const { resolvedAt, remindedAt, acknowledgedBy, ...kept } = back;
+    const { resolvedAt, remindedAt, acknowledgedBy, receivers, ...kept } = back;
+    const destination = this.#destinationOf(back.cluster, back.connector, back.rule);
+    const told = quiet
+      ? receivers
+      : (receivers ?? (destination.receivers.length > 0 ? [...destination.receivers] : undefined));
     const alert: Alert = {
       ...kept,
+      ...(told === undefined ? {} : { receivers: told }),
       summary: finding.summary,
       details: [...finding.details],
       value: finding.value,
@@ -265,17 +276,17 @@ export class ClusterPoll {
     await this.#store.saveFiring(alert);
     await this.#store.forgetResolved(alert);
     this.#firingCopy.keep(alert);
+    // Told again with the same key: PagerDuty's incident is still open (its resolve waits out the flap window).
+    outbox.notify(alert.receivers, quiet ? "still-firing" : "fired", alert, now);
     if (alert.message !== undefined) {
       outbox.change(alert, quiet ? undefined : alertNews.firedAgain(alert, now - (resolvedAt ?? now)));
       return;
     }
-    const channel = this.#channelOf(alert.cluster, alert.connector);
-    if (channel !== undefined && !quiet) outbox.post(channel, alert);
+    if (destination.channel !== undefined && !quiet) outbox.post(destination.channel, alert);
   }
 
-  #channelOf(cluster: string, connector: string): string | undefined {
-    const { routes, channel } = this.#config;
-    return routeOf(routes, cluster, connector) ?? channel;
+  #destinationOf(cluster: string, connector: string, rule: AlertRule): AlertDestination {
+    return destinationOf(this.#config, cluster, connector, rule);
   }
 
   /** A thread reply is due when the value moved by a quarter or more, or a reminder is due. */
@@ -296,6 +307,7 @@ export class ClusterPoll {
     await this.#store.removeFiring(alert);
     this.#firingCopy.forget(alert);
     outbox.change(resolved, news);
+    outbox.notify(resolved.receivers, "resolved", resolved, now);
   }
 }
 
@@ -329,8 +341,7 @@ export function newAlert(
   };
 }
 
-function routeOf(routes: readonly AlertRoute[], cluster: string, connector: string): string | undefined {
-  return routes.find(
-    (route) => globMatches(route.cluster, cluster) && globMatches(route.connector, connector),
-  )?.channel;
+/** The alert, noting the receivers it is told to (none: left as it is). */
+function withReceivers(alert: Alert, receivers: readonly string[]): Alert {
+  return receivers.length === 0 ? alert : { ...alert, receivers: [...receivers] };
 }

@@ -124,6 +124,11 @@ export function minutesBehind(sample: ConnectorSample): number | undefined {
   return Math.max(0, sample.at - Math.min(...unreadSince)) / minuteMs;
 }
 
+/** Retention deleted records past the partition's committed offset: the sink will never read them. */
+export function retentionOvertook(partition: PartitionSample): boolean {
+  return partition.committed !== null && partition.committed < partition.logStart;
+}
+
 /** Messages of one partition the sink has still to read. */
 export function partitionLag(partition: PartitionSample): number {
   return partition.lag ?? Math.max(0, partition.logEnd - (partition.committed ?? partition.logStart));

@@ -20,8 +20,11 @@ export class FiringCopy {
     this.#logger = logger;
   }
 
-  /** Puts back what Redis lost since the last call, then copies what fires now. Throws when Redis does. */
-  async refresh(): Promise<void> {
+  /**
+   * Puts back what Redis lost since the last call, then copies what fires now on `clusters` (default: every
+   * cluster; a poll of one cluster refreshes that one). Throws when Redis does.
+   */
+  async refresh(clusters: readonly string[] = this.#clusters): Promise<void> {
     const epoch = await this.#store.stateEpoch();
     if (this.#epoch !== undefined && epoch !== this.#epoch) {
       const lost = [...this.#alerts.values()].flatMap((alerts) => [...alerts.values()]);
@@ -32,7 +35,7 @@ export class FiringCopy {
       );
     }
     this.#epoch = epoch;
-    for (const cluster of this.#clusters) this.#alerts.set(cluster, await this.#store.firing(cluster));
+    for (const cluster of clusters) this.#alerts.set(cluster, await this.#store.firing(cluster));
   }
 
   /** Keeps the copy in step with what this process writes, so an alert saved just before a loss is not lost. */

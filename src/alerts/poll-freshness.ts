@@ -18,6 +18,11 @@ export interface PollAge {
  * notice alike: no poll started or ended, on any replica, for three intervals and a minute. A process that began
  * watching recently gives polls that long from `watchingSince` (epoch ms) before it judges them stopped.
  */
+/** Three intervals and a minute (ms): how long a poll counts as fresh. */
+export function pollStaleAfterMs(pollIntervalMs: number): number {
+  return missedPolls * pollIntervalMs + graceMs;
+}
+
 export function pollAge(options: {
   /** The newest poll start or end any replica noted (epoch ms), if any. */
   readonly lastPollAt: number | undefined;
@@ -25,7 +30,7 @@ export function pollAge(options: {
   readonly now: number;
   readonly pollIntervalMs: number;
 }): PollAge {
-  const staleAfterMs = missedPolls * options.pollIntervalMs + graceMs;
+  const staleAfterMs = pollStaleAfterMs(options.pollIntervalMs);
   const ageMs = options.now - Math.max(options.lastPollAt ?? options.watchingSince, options.watchingSince);
   return { fresh: ageMs <= staleAfterMs, ageMs, staleAfterMs };
 }

@@ -112,6 +112,19 @@ export class Metrics {
     help: "Socket Mode connections to Slack that were lost",
     registers: [this.registry],
   });
+  /** Each attempt to tell a receiver beyond Slack (Alertmanager, PagerDuty, a webhook), by its outcome. */
+  readonly receiverSends = new Counter({
+    name: "connect_ops_alert_receiver_sends_total",
+    help: "Attempts to deliver alert notices to a receiver beyond Slack, by receiver, type and outcome (ok, failed)",
+    labelNames: ["receiver", "type", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly receiverDeadLetters = new Counter({
+    name: "connect_ops_alert_receiver_dead_letters_total",
+    help: "Deliveries to a receiver beyond Slack given up after their last attempt (each one logged), by receiver and type",
+    labelNames: ["receiver", "type"] as const,
+    registers: [this.registry],
+  });
   #sources: MetricSources | undefined;
   #socketDownSince: (() => number | undefined) | undefined;
 

@@ -24,7 +24,8 @@ test("key names stay as stored data knows them: a rename would lose every reques
   assert.equal(keys.alertSnooze("prod", "orders"), "connect-ops:alerts:snooze:prod:orders");
   assert.equal(keys.alertSilences, "connect-ops:alerts:silences");
   assert.equal(keys.alertSilenceCounter, "connect-ops:alerts:silence-counter");
-  assert.equal(keys.alertPollLock, "connect-ops:alerts:poll-lock");
+  assert.equal(keys.alertPollLock("prod"), "connect-ops:alerts:poll-lock:prod");
+  assert.equal(keys.alertReceiverSent("oncall"), "connect-ops:alerts:receiver-sent:oncall");
   assert.equal(keys.alertUnreachable("prod"), "connect-ops:alerts:unreachable:prod");
   assert.equal(keys.alertLastPoll, "connect-ops:alerts:last-poll");
   assert.equal(keys.alertStateEpoch, "connect-ops:alerts:state-epoch");

@@ -4,6 +4,7 @@ import type { StateRule } from "./rule.js";
 /** The connector itself is FAILED (its tasks are judged by task-failed). */
 export const connectorFailed: StateRule = {
   name: "connector failed",
+  severity: "critical",
   reads: "state",
   window: null,
   evaluate({ connector, newest }) {

@@ -6,6 +6,7 @@ import { spanMs } from "./runs.js";
 /** Lag rose on every sample across the window; resolves when it stops rising. */
 export const fallingBehind: LagRule = {
   name: "falling behind",
+  severity: "warning",
   reads: "lag",
   window: "fallingBehindMs",
   whileHalted: false,

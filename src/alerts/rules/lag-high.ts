@@ -11,6 +11,7 @@ const minuteMs = 60_000;
  */
 export const lagHigh: LagRule = {
   name: "lag high",
+  severity: "warning",
   reads: "lag",
   window: "sustainMs",
   whileHalted: true,

@@ -25,6 +25,7 @@ function short(value: number): string {
  */
 export const offsetsMoved: OffsetsRule = {
   name: "offsets moved unapproved",
+  severity: "error",
   reads: "offsets",
   window: null,
   evaluate({ connector, history }) {

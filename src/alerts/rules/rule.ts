@@ -38,9 +38,16 @@ export interface LagReading {
   readonly unreadTopics: readonly string[];
 }
 
+/**
+ * How urgent a rule's alerts are, in PagerDuty's words (Events API v2 `payload.severity`), which the Alertmanager
+ * label and the webhook's field carry too.
+ */
+export type Severity = "critical" | "error" | "warning" | "info";
+
 interface RuleEntry {
   /** What people read in messages and listings ("lag high"). */
   readonly name: string;
+  readonly severity: Severity;
   /**
    * The threshold giving how far back the rule looks, or null for a rule that reads only the newest sample. The
    * history kept per connector covers the longest window of the table (alert-rules.ts), so a declared window is
@@ -78,6 +85,7 @@ export interface LagRule extends RuleEntry {
 /** Raised by the poller itself, not by evaluating a connector's samples: it has a name and no evaluation. */
 export interface PollerRule {
   readonly name: string;
+  readonly severity: Severity;
   readonly reads: "poller";
   readonly window: null;
 }

@@ -9,6 +9,7 @@ import { spanMs, trailingRun } from "./runs.js";
  */
 export const stalled: LagRule = {
   name: "stalled",
+  severity: "error",
   reads: "lag",
   window: "stalledMs",
   whileHalted: false,

@@ -4,6 +4,7 @@ import type { StateRule } from "./rule.js";
 /** One or more tasks FAILED, with the head of each one's trace. */
 export const taskFailed: StateRule = {
   name: "task failed",
+  severity: "critical",
   reads: "state",
   window: null,
   evaluate({ newest }) {

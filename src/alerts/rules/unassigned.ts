@@ -26,6 +26,7 @@ interface Stranded {
  */
 export const unassigned: StateRule = {
   name: "unassigned",
+  severity: "error",
   reads: "state",
   window: "unassignedMs",
   evaluate({ history, newest, windowMs, firing }) {

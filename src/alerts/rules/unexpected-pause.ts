@@ -7,6 +7,7 @@ const minuteMs = 60_000;
 /** PAUSED or STOPPED for the whole window with no approved operation to explain it; resolves when it runs. */
 export const unexpectedPause: StateRule = {
   name: "unexpectedly halted",
+  severity: "warning",
   reads: "state",
   window: "pausedMs",
   evaluate({ history, windowMs, firing }) {
