@@ -332,7 +332,16 @@ export function createLogger(level: Config["logLevel"], destination?: Destinatio
       level,
       base: { service: "connect-ops" },
       redact: {
-        paths: ["*.password", "*.token", "*.authorization", "password", "token"],
+        paths: [
+          "*.password",
+          "*.token",
+          "*.authorization",
+          "password",
+          "token",
+          // An alert receiver's secrets (config.ts ReceiverConfig), should a receiver's settings ever be logged.
+          "*.routingKey",
+          "*.secret",
+        ],
         censor: "[hidden]",
       },
       hooks: { streamWrite: redactText },
