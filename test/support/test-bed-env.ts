@@ -56,7 +56,13 @@ export async function produce(
   topic: string,
   messages: readonly { value: string; partition: number; timestamp?: string }[],
 ): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  // Idempotent: a send retried after a timeout on a busy machine must not write its records twice (a CI run saw
+  // a topic of 10 records hold 15), or every lag a test asserts is off by the duplicates.
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     for (let start = 0; start < messages.length; start += 500) {
