@@ -314,6 +314,24 @@ describe("/connect through Slack's protocol", () => {
     }
   });
 
+  test("messages sent one at a time, each as the last arrives, all arrive: none waits for the next to be sent", async () => {
+    const client = createSlackClient({ botToken, apiUrl: standIn.apiUrl });
+    const outbox = new SlackOutbox({ client, redis, keyPrefix: `${prefix}outbox-paced:` });
+    try {
+      // Each send lands just as the outbox has emptied its list and is letting go of the channel: the moment a
+      // wake-up was once lost in, leaving the message owed until something else was sent there.
+      // The delay after the list empties, in Redis round trips, sweeps across that moment.
+      for (let step = 0; step < 150; step++) {
+        await outbox.send("chat.update", { channel: "C0PACED", ts: "1.2", text: `step ${step}` });
+        await standIn.waitForCall("chat.update", (call) => call.args.text === `step ${step}`, 5_000);
+        while ((await outbox.owed()) > 0);
+        for (let trip = 0; trip < step % 6; trip++) await redis.ping();
+      }
+    } finally {
+      outbox.close();
+    }
+  });
+
   test("a body larger than any Slack request gets 413 before it is read, with or without a length, and is logged", async () => {
     const url = new URL(bot.slack.url);
     const oversized = 2 * 1024 * 1024;

@@ -41,6 +41,8 @@ export class SlackOutbox {
   readonly #token = randomUUID();
   /** Channels this process is sending now, and those waiting for a retry (their timer). */
   readonly #sending = new Set<string>();
+  /** Channels kicked while their drain was finishing: drained again, or a call queued in that gap would wait. */
+  readonly #kickedWhileSending = new Set<string>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** The wait before the next try, per channel whose last try failed. */
   readonly #backoffMs = new Map<string, number>();
@@ -86,11 +88,18 @@ export class SlackOutbox {
 
   #kick(channel: string): void {
     // A channel waiting out Slack's failure keeps waiting: a new call goes behind the owed ones.
-    if (this.#closed || this.#sending.has(channel) || this.#timers.has(channel)) return;
+    if (this.#closed || this.#timers.has(channel)) return;
+    if (this.#sending.has(channel)) {
+      this.#kickedWhileSending.add(channel);
+      return;
+    }
     this.#sending.add(channel);
     void this.#drain(channel)
       .catch((error: unknown) => this.#retryLater(channel, undefined, error))
-      .finally(() => this.#sending.delete(channel));
+      .finally(() => {
+        this.#sending.delete(channel);
+        if (this.#kickedWhileSending.delete(channel)) this.#kick(channel);
+      });
   }
 
   async #drain(channel: string): Promise<void> {
