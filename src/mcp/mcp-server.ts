@@ -154,19 +154,29 @@ async function call(
     await audited("refused", read.error, "USAGE");
     return refused(read.error);
   }
-  if (command.proposes && agent !== undefined) {
-    const over = await agent.limits.proposal(agent.config, actor.id);
-    if (over !== undefined) return refuseOver(over);
-  }
-  const reply = await host.dispatcher.dispatch({
-    actor,
-    call: {
-      command: command.name,
-      args: read.raw,
-      ...(read.cluster === undefined ? {} : { cluster: read.cluster }),
-    },
-    requestId,
-  });
+  const dispatch = () =>
+    host.dispatcher.dispatch({
+      actor,
+      call: {
+        command: command.name,
+        args: read.raw,
+        ...(read.cluster === undefined ? {} : { cluster: read.cluster }),
+      },
+      requestId,
+    });
+  let reply: Reply;
+  if (agent !== undefined && (command.proposes || command.proposable)) {
+    // The place is held before the request is filed, so concurrent calls cannot all pass the limit.
+    const held = await agent.limits.reserve(agent.config);
+    if ("refusal" in held) return refuseOver(held.refusal);
+    let filed: string | undefined;
+    try {
+      reply = await dispatch();
+      filed = reply.queued;
+    } finally {
+      await agent.limits.settle(held.slot, filed);
+    }
+  } else reply = await dispatch();
   const proposal = reply.queued === undefined ? undefined : await host.approvals.get(reply.queued);
   return proposal === undefined ? result(reply) : proposed(host, reply, proposal);
 }

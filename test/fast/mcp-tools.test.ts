@@ -127,10 +127,14 @@ test("the commands that propose are exactly those the approvals carry: an agent 
       .sort(),
     [...destructiveCommands].filter((entry) => names.has(entry)).sort(),
   );
-  // `bulk` is the policy entry of pause, resume and restart over a pattern: commands an agent is refused outright.
+  // `bulk` is the kind pause, resume and restart file: what an agent's call of one of them becomes.
   assert.deepEqual(
     destructiveCommands.filter((entry) => !names.has(entry)),
     ["bulk"],
+  );
+  assert.deepEqual(
+    commands.filter((command) => command.proposable).map((command) => command.name),
+    ["pause", "resume", "restart"],
   );
   for (const command of commands.filter((c) => c.proposes))
     assert.ok(
