@@ -181,15 +181,27 @@ async function call(
   return proposal === undefined ? result(reply) : proposed(host, reply, proposal);
 }
 
+/**
+ * The most text one result carries, in UTF-16 code units (about 10,000 tokens): every read command bounds its own
+ * answer (a page of `list`, the first lines of a trace), and this bounds whatever one still makes, so no reply floods
+ * an agent's context. A cut result says so; its structured parts are then left out, its summary kept.
+ */
+const maxResultText = 40_000;
+
 /** A reply as a tool result: the shell's text, redacted as the shell prints it, and the reply's parts. */
 function result(reply: Reply, extra: Record<string, unknown> = {}, note?: string): CallToolResult {
-  const text = redactText(renderText(reply)) + (note === undefined ? "" : `\n\n${note}`);
+  const whole = redactText(renderText(reply));
+  const cut = whole.length > maxResultText;
+  const shown = cut
+    ? `${cutText(whole, maxResultText)}\n… cut at ${maxResultText} characters: ask for less (a connector, a page, a smaller --limit).`
+    : whole;
+  const parts = reply.parts.filter((part) => part.kind !== "actions");
   return {
-    content: [{ type: "text", text }],
+    content: [{ type: "text", text: shown + (note === undefined ? "" : `\n\n${note}`) }],
     structuredContent: redactDeep({
       outcome: reply.outcome,
       summary: reply.summary,
-      parts: reply.parts.filter((part) => part.kind !== "actions"),
+      ...(cut ? { cut: true } : { parts }),
       ...definedOnly({ nextCursor: nextCursorOf(reply) }),
       ...extra,
     }),
