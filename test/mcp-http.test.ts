@@ -463,6 +463,20 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
 
     const simulator = new SlackSimulator(slack.url, signingSecret);
     const stored = (await app.approvals.get(request.id)) ?? assert.fail("no request");
+    // Whoever approves must hold the role there that running it would need: someone without it is refused.
+    const noRole = standIn.responseUrl();
+    await simulator.buttonClick({
+      userId: "U0NOROLE",
+      userName: "norm",
+      actionId: approveAction,
+      value: approvalButtonValue(stored),
+      channelId: approvalsChannel,
+      messageTs: "1764000000.000200",
+      responseUrl: noRole,
+    });
+    const refusal = await standIn.waitForCall("response_url", (c) => c.url === noRole);
+    assert.match(textOf(refusal), /Approving .*approver role/);
+    assert.equal((await app.approvals.get(request.id))?.state, "pending");
     const clicked = await simulator.buttonClick({
       userId: approver.id,
       userName: approver.name,
