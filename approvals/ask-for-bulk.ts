@@ -125,6 +125,58 @@ export async function bulkCommand(context: CommandContext, invocation: BulkInvoc
   );
 }
 
+/**
+ * What an agent's `pause`, `resume` or `restart` becomes (`CommandSpec.asProposal`): one approval request of kind
+ * `bulk` over exactly the connectors it would touch now (the one named, or a pattern's, narrowed to the agent's
+ * scope), whatever `automation.bulk.approvalAbove` says, so a person sees the set and decides it. Approving needs
+ * the approver role on the request's connector, which holds the operator role these commands need: whoever
+ * approves could have run it. Refused, changing nothing, without a reason (the intent a person reads) or when
+ * nothing would change.
+ */
+export async function proposeBulk(
+  context: CommandContext,
+  proposal: { readonly ask: BulkAsk; readonly exact: boolean; readonly reason: string | undefined },
+): Promise<Reply> {
+  const { ask, exact, reason } = proposal;
+  const named = `${ask.action} ${exact ? ask.pattern : `"${ask.pattern}"`}`;
+  if (reason === undefined)
+    return errorReply("refused", `Proposing \`${named}\` needs --reason: the intent a person reads.`);
+  const listing = await context.cluster.connect.listConnectors({ requestId: context.requestId });
+  const plan = planBulk(exact ? listing.filter((each) => each.name === ask.pattern) : listing, ask);
+  const { kept: targets } = await withinActorScope(context, plan.targets);
+  if (targets.length === 0) {
+    const alone = plan.leftAlone.map((each) => `${each.connector} (${each.why})`).join(", ");
+    return errorReply(
+      "refused",
+      `\`${named}\` would change nothing on ${context.cluster.name}${alone === "" ? ": no connector of yours matches" : `: ${alone}`}. Nothing was proposed.`,
+    );
+  }
+  const what = exact
+    ? `${ask.action === "restart" && ask.failedOnly ? "restart the failed parts of" : ask.action} ${ask.pattern}`
+    : bulkWhat(ask, targets.length);
+  return askForApproval(
+    context,
+    {
+      connector: ask.pattern,
+      command: exact ? ask.action : `bulk ${ask.action}`,
+      reason,
+      operation: {
+        kind: "bulk",
+        action: ask.action,
+        pattern: ask.pattern,
+        ...(ask.failedOnly ? { failedOnly: true } : {}),
+        targets,
+        concurrency: context.automation.bulk.concurrency,
+      },
+      planSummary: [
+        `${capitalised(what)}; exactly these, not one that matches later:`,
+        ...targetLines(targets),
+      ].join("\n"),
+    },
+    what,
+  );
+}
+
 /** Acts on exactly `targets`: one audit entry per connector, the story's thread ending with the outcome table. */
 async function act(
   context: CommandContext,
@@ -164,12 +216,16 @@ async function act(
 
 /** The request's plan, as text: the approver sees every connector and task it touches. */
 function summaryText(targets: readonly BulkTarget[], above: number): string {
-  const lines = targets.map(
+  return [
+    `${targets.length} connectors (more than automation.bulk.approvalAbove = ${above}); exactly these, not one that matches later:`,
+    ...targetLines(targets),
+  ].join("\n");
+}
+
+/** One line per connector of a plan: its state now and the tasks it touches. */
+function targetLines(targets: readonly BulkTarget[]): string[] {
+  return targets.map(
     (target) =>
       `${target.connector}  ${target.state}${target.tasks.length === 0 ? "" : `  tasks ${target.tasks.join(", ")}`}`,
   );
-  return [
-    `${targets.length} connectors (more than automation.bulk.approvalAbove = ${above}); exactly these, not one that matches later:`,
-    ...lines,
-  ].join("\n");
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bulkCommand } from "../approvals/ask-for-bulk.js";
+import { bulkCommand, proposeBulk } from "../approvals/ask-for-bulk.js";
 import { askForWindow } from "../approvals/ask-for-window.js";
 import { announceStateChange } from "../src/core/announce-state-change.js";
 import { defineCommand, flag } from "../src/core/command-spec.js";
@@ -14,6 +14,7 @@ import {
   windowArgs,
   yesArg,
 } from "../src/core/connector-args.js";
+import { errorReply } from "../src/core/reply.js";
 
 export const pause = defineCommand({
   name: "pause",
@@ -44,6 +45,18 @@ export const pause = defineCommand({
   // A pattern names no one connector: the role must hold somewhere on the cluster, and the set is narrowed to
   // the connectors where it holds (bulk-plan.ts, withinActorScope).
   connectorOf: (args) => (args.exact !== true && isPattern(args.connector) ? undefined : args.connector),
+  async asProposal(context, args) {
+    if (asksForWindow(args))
+      return errorReply(
+        "refused",
+        "An agent proposes a pause now, not a window: leave out --from, --until and --for.",
+      );
+    return proposeBulk(context, {
+      ask: { action: "pause", pattern: args.connector, failedOnly: false },
+      exact: args.exact === true || !isPattern(args.connector),
+      reason: args.reason,
+    });
+  },
   async run(context, args) {
     const { connector } = args;
     if (asksForWindow(args)) return askForWindow(context, "pause", args);

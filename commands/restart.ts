@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bulkCommand } from "../approvals/ask-for-bulk.js";
+import { bulkCommand, proposeBulk } from "../approvals/ask-for-bulk.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import {
   ConnectorName,
@@ -10,7 +10,7 @@ import {
   targetProblem,
   yesArg,
 } from "../src/core/connector-args.js";
-import { reply } from "../src/core/reply.js";
+import { errorReply, reply } from "../src/core/reply.js";
 
 /** `orders-sink` or `orders-sink/2` (a task). Names with `/` cannot be addressed in Connect, so this is unambiguous. */
 const Target = z.string().transform((text, context) => {
@@ -74,6 +74,19 @@ export const restart = defineCommand({
   // the connectors where it holds (bulk-plan.ts, withinActorScope).
   connectorOf: (args) =>
     args.exact !== true && isPattern(args.target.connector) ? undefined : args.target.connector,
+  async asProposal(context, args) {
+    const { connector, task } = args.target;
+    if (task !== undefined)
+      return errorReply(
+        "refused",
+        `An agent proposes restarts of whole connectors, not of task ${task}: propose \`restart ${connector} --failed-only\`.`,
+      );
+    return proposeBulk(context, {
+      ask: { action: "restart", pattern: connector, failedOnly: args["failed-only"] === true },
+      exact: args.exact === true || !isPattern(connector),
+      reason: args.reason,
+    });
+  },
   async run(context, args) {
     const { cluster, actor, requestId } = context;
     const { connector, task } = args.target;

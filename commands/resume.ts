@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bulkCommand } from "../approvals/ask-for-bulk.js";
+import { bulkCommand, proposeBulk } from "../approvals/ask-for-bulk.js";
 import { announceStateChange } from "../src/core/announce-state-change.js";
 import { defineCommand, flag } from "../src/core/command-spec.js";
 import {
@@ -37,6 +37,13 @@ export const resume = defineCommand({
   // A pattern names no one connector: the role must hold somewhere on the cluster, and the set is narrowed to
   // the connectors where it holds (bulk-plan.ts, withinActorScope).
   connectorOf: (args) => (args.exact !== true && isPattern(args.connector) ? undefined : args.connector),
+  async asProposal(context, args) {
+    return proposeBulk(context, {
+      ask: { action: "resume", pattern: args.connector, failedOnly: false },
+      exact: args.exact === true || !isPattern(args.connector),
+      reason: args.reason,
+    });
+  },
   async run(context, args) {
     const { connector } = args;
     if (args.exact !== true && isPattern(connector)) {

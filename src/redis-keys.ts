@@ -257,4 +257,13 @@ export class RedisKeys {
   mcpCalls(agent: string, minute: number): string {
     return `${this.#prefix}mcp:calls:${agent}:${minute}`;
   }
+
+  /**
+   * Sorted set: agent `agent`'s proposals that may still be open, members their request ids (score: filed, epoch
+   * ms) and `slot:<uuid>` for one being filed (score: when the slot lapses, epoch ms). Ended ones are removed as the
+   * limit reads them. No TTL.
+   */
+  mcpProposals(agent: string): string {
+    return `${this.#prefix}mcp:proposals:${agent}`;
+  }
 }

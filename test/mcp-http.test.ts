@@ -34,6 +34,8 @@ const tokens = {
   reader: "reader-bot-token-0123456789abcdef0123456789",
   unlimited: "unlimited-token-0123456789abcdef0123456789",
   scoped: "orders-only-token-0123456789abcdef0123456789",
+  pauser: "pauser-bot-token-0123456789abcdef0123456789",
+  pair: "two-at-once-token-0123456789abcdef0123456789",
 };
 
 /** The bed twice: `bed`, where approvals are off for people (no command waits, a rule approves all), and `elsewhere`. */
@@ -65,6 +67,14 @@ agents:
   - name: orders-only
     tokenEnv: TOKEN_SCOPED
     roles: [{ cluster: bed, role: operator, connectors: ["orders-*"] }]
+  - name: pauser
+    tokenEnv: TOKEN_PAUSER
+    forPerson: Bob Ray
+    roles: [{ cluster: bed, role: operator }]
+  - name: two-at-once
+    tokenEnv: TOKEN_PAIR
+    roles: [{ cluster: bed, role: operator }]
+    limits: { callsPerMinute: 1000, openProposals: 2 }
   - name: every-tool
     tokenEnv: TOKEN_UNLIMITED
     roles: [{ cluster: bed, role: operator }]
@@ -121,6 +131,8 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
         TOKEN_READER: tokens.reader,
         TOKEN_UNLIMITED: tokens.unlimited,
         TOKEN_SCOPED: tokens.scoped,
+        TOKEN_PAUSER: tokens.pauser,
+        TOKEN_PAIR: tokens.pair,
         SLACK_BOT_TOKEN: botToken,
         SLACK_SIGNING_SECRET: signingSecret,
         SLACK_API_URL: standIn.apiUrl,
@@ -226,8 +238,9 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
     const status = byName.get("status") ?? assert.fail("no status");
     assert.equal(status.annotations?.readOnlyHint, true);
     assert.equal(status.annotations?.idempotentHint, true);
-    assert.match(byName.get("pause")?.description ?? "", /Agents cannot run this/);
+    assert.match(byName.get("pause")?.description ?? "", /For an agent this only PROPOSES/);
     assert.equal(byName.get("pause")?.annotations?.destructiveHint, false);
+    assert.match(byName.get("loggers_set")?.description ?? "", /Agents cannot run this/);
   });
 
   test("diagnose a sink, propose a reset; it waits for a person (approvals are off for people); approved in Slack, done with the real offsets", async () => {
@@ -396,8 +409,10 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
           ? parsed.positionals.slice(i).join(" ")
           : parsed.positionals[i];
       });
+      // What acts at once for a person is proposed by an agent, with its intent as the reason.
+      if (command.proposable) args.reason ??= "the agent's intent";
       const result = await call(agent, toolName(command), args);
-      if (command.proposes) {
+      if (command.proposes || command.proposable) {
         const asked = structured(result).request as { id: string; state: string } | undefined;
         // Filed: it waits for a person (denied here, to free the connector). Not filed: refused, or nothing to change.
         if (asked !== undefined) {
@@ -410,7 +425,8 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
         assert.match(text(result), /an agent cannot run it/);
       }
     }
-    assert.ok(filed.includes("stop") && filed.includes("delete"), `filed: ${filed.join(", ")}`);
+    for (const proposed of ["stop", "delete", "pause", "restart"])
+      assert.ok(filed.includes(proposed), `filed: ${filed.join(", ")}`);
     const afterwards = await connectClient().status(connector);
     assert.equal(afterwards.connector.state, before.connector.state);
     assert.equal((await connectClient().offsets(connector)).offsets[0]?.offset?.kafka_offset, 6);
@@ -418,8 +434,104 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
     const ran = entries.filter(
       (e) =>
         e.outcome === "succeeded" &&
-        !commands.some((c) => c.name === e.command && (c.proposes || c.risk === "read")),
+        !commands.some((c) => c.name === e.command && (c.proposes || c.proposable || c.risk === "read")),
     );
     assert.deepEqual(ran, [], "no state-changing command succeeded for the agent");
+  });
+  test("an agent's pause is a proposal: nothing pauses until a person approves it in Slack, then it is PAUSED; the audit names the agent, then the person", async () => {
+    const agent = await connect(tokens.pauser);
+    const { connector } = await fileSinkThatRead(connectClient(), kafka, dir, 2);
+
+    const unexplained = await call(agent, "pause", { connector });
+    assert.equal(unexplained.isError, true);
+    assert.match(text(unexplained), new RegExp(`Proposing \`pause ${connector}\` needs --reason`));
+
+    const proposed = await call(agent, "pause", { connector, reason: "it floods the downstream API" });
+    assert.equal(proposed.isError, undefined, text(proposed));
+    const request = requestOf(proposed);
+    assert.equal(request.state, "pending");
+    assert.match(text(proposed), new RegExp(`agent pauser \\(for Bob Ray\\) proposes to pause ${connector}`));
+    assert.match(request.plan, new RegExp(`${connector} +RUNNING +tasks 0`));
+    const message = await standIn.waitForCall(
+      "chat.postMessage",
+      (c) => c.args.channel === approvalsChannel && textOf(c).includes(request.id),
+    );
+    assert.match(textOf(message), /Proposed by/);
+    assert.match(textOf(message), /agent pauser \(for Bob Ray\)/);
+    assert.match(textOf(message), /it floods the downstream API/);
+    assert.equal((await connectClient().status(connector)).connector.state, "RUNNING", "nothing paused yet");
+
+    const simulator = new SlackSimulator(slack.url, signingSecret);
+    const stored = (await app.approvals.get(request.id)) ?? assert.fail("no request");
+    // Whoever approves must hold the role there that running it would need: someone without it is refused.
+    const noRole = standIn.responseUrl();
+    await simulator.buttonClick({
+      userId: "U0NOROLE",
+      userName: "norm",
+      actionId: approveAction,
+      value: approvalButtonValue(stored),
+      channelId: approvalsChannel,
+      messageTs: "1764000000.000200",
+      responseUrl: noRole,
+    });
+    const refusal = await standIn.waitForCall("response_url", (c) => c.url === noRole);
+    assert.match(textOf(refusal), /Approving .*approver role/);
+    assert.equal((await app.approvals.get(request.id))?.state, "pending");
+    const clicked = await simulator.buttonClick({
+      userId: approver.id,
+      userName: approver.name,
+      actionId: approveAction,
+      value: approvalButtonValue(stored),
+      channelId: approvalsChannel,
+      messageTs: "1764000000.000200",
+      responseUrl: standIn.responseUrl(),
+    });
+    assert.equal(clicked.status, 200);
+    const outcome = await call(agent, "wait_for_outcome", { id: request.id, timeout_seconds: 50 });
+    assert.equal(requestOf(outcome).state, "succeeded", text(outcome));
+    assert.equal((await connectClient().status(connector)).connector.state, "PAUSED");
+
+    const trail = (await app.audit.query({ connector, limit: 50 })).toReversed();
+    const who = trail.map((entry) => [entry.actorId, entry.command, entry.outcome]);
+    const proposedAt = who.findIndex(([id, command]) => id === "agent:pauser" && command === "pause");
+    const approvedAt = who.findIndex(([id, , outcome]) => id === approver.id && outcome === "approved");
+    assert.ok(proposedAt >= 0 && approvedAt > proposedAt, `agent, then person: ${JSON.stringify(who)}`);
+    assert.ok(
+      trail.every((entry) => entry.actorId !== "agent:pauser" || entry.outcome !== "approved"),
+      "the agent approved nothing",
+    );
+  });
+
+  test("the open-proposal limit holds under concurrent calls: of six proposals at once, two are filed", async () => {
+    const agent = await connect(tokens.pair);
+    const names = Array.from({ length: 6 }, () => uniqueName("planned"));
+    const results = await Promise.all(
+      names.map((name) =>
+        call(agent, "create", {
+          name,
+          settings: `connector.class=FileStreamSink topics=${name} file=${join(dir, `${name}.txt`)}`,
+          stopped: true,
+          reason: "a new export the agent drafted",
+        }),
+      ),
+    );
+    const filed = results.filter((result) => structured(result).request !== undefined);
+    const refused = results.filter((result) => structured(result).limit === "open-proposals");
+    assert.equal(filed.length, 2, results.map(text).join("\n---\n"));
+    assert.equal(refused.length, 4);
+    assert.match(text(refused[0] ?? assert.fail()), /may have 2 proposal\(s\) open at once and has 2/);
+    const open = (await app.approvals.recent(100)).filter((r) => r.requester.id === "agent:two-at-once");
+    assert.equal(open.length, 2);
+
+    // A person decides one: its place is free again, and the next proposal is filed.
+    const [first] = open;
+    await app.approvals.decide(first?.id ?? assert.fail(), { ...approver, source: "slack" }, "deny", "no");
+    const next = await call(agent, "create", {
+      name: uniqueName("planned"),
+      settings: `connector.class=FileStreamSink topics=t file=${join(dir, "next.txt")}`,
+      stopped: true,
+      reason: "a new export the agent drafted",
+    });
+    assert.equal(requestOf(next).state, "pending", text(next));
   });
 });

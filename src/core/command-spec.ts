@@ -118,9 +118,16 @@ export interface CommandSpec<Args> {
   readonly risk: Risk;
   /**
    * The command changes nothing itself: it files an approval request (approvals/), which runs only once people
-   * decide it. A principal that may only propose (see `Identity.proposeOnly`) may run these and read commands only.
+   * decide it. A principal that may only propose (see `Identity.proposeOnly`) may run these and read commands, and
+   * the others only through their {@link CommandSpec.asProposal}.
    */
   readonly proposes?: true;
+  /**
+   * How a principal that may only propose (an agent, `Identity.proposeOnly`) asks for this command instead of
+   * running it: files an approval request that a person decides, and changes nothing itself. A command that acts at
+   * once and has none is refused to such principals (fails closed). Checked with the command's own role, as `run`.
+   */
+  readonly asProposal?: (context: CommandContext, args: Args) => Promise<Reply>;
   /**
    * The command does not act on the chosen cluster (help, or a request found by its id): it runs even when no
    * cluster can be chosen, with the first configured one standing in.
@@ -146,6 +153,8 @@ export interface Command {
   readonly risk: Risk;
   /** See {@link CommandSpec.proposes}. */
   readonly proposes: boolean;
+  /** It acts at once, and has {@link CommandSpec.asProposal}: an agent's call files a request instead. */
+  readonly proposable: boolean;
   readonly anyCluster: boolean;
   /**
    * The argument schema as declared, read by adapters that describe the arguments to a program (a JSON Schema for
@@ -159,6 +168,8 @@ export interface Command {
 export interface PreparedRun {
   readonly connector: string | undefined;
   run(context: CommandContext): Promise<Reply>;
+  /** See {@link CommandSpec.asProposal}; absent when the command has none. */
+  readonly propose?: (context: CommandContext) => Promise<Reply>;
 }
 
 /**
@@ -178,6 +189,7 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
     role: spec.role,
     risk: spec.risk,
     proposes: spec.proposes === true,
+    proposable: spec.asProposal !== undefined,
     anyCluster: spec.anyCluster === true,
     args: spec.args,
     prepare(raw) {
@@ -193,7 +205,12 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
         };
       }
       const args = parsed.data;
-      return { connector: connectorOf(spec, args), run: (context) => spec.run(context, args) };
+      const { asProposal } = spec;
+      return {
+        connector: connectorOf(spec, args),
+        run: (context) => spec.run(context, args),
+        ...(asProposal === undefined ? {} : { propose: (context) => asProposal(context, args) }),
+      };
     },
   };
 }

@@ -159,8 +159,11 @@ export class Dispatcher {
       scopeThrough(identities, source, invocation.actor.id, clusterName, question);
     const unreadableGroups = (clusterName: string) =>
       identityOf(identities, source)?.unreadableGroups?.(clusterName) ?? [];
+    // A principal that may only propose never runs what acts at once: it files the command's proposal instead.
     const proposer = identityOf(this.#options.identities, source)?.proposeOnly === true;
-    if (proposer && command.risk !== "read" && !command.proposes) {
+    const perform =
+      proposer && command.risk !== "read" && !command.proposes ? prepared.propose : prepared.run;
+    if (perform === undefined) {
       await record({ ...about, outcome: "refused", errorCode: "FORBIDDEN", detail: "may only propose" });
       return errorReply("refused", this.#onlyPropose(command));
     }
@@ -188,7 +191,7 @@ export class Dispatcher {
         }
       }
       const reply = await withCommandDeadline(this.#options.commandDeadlineMs ?? 8_000, () =>
-        prepared.run({
+        perform({
           ...this.#options.services,
           actor: invocation.actor,
           cluster,
@@ -230,7 +233,9 @@ export class Dispatcher {
 
   /** Why a principal that may only propose cannot run `command`, and what it can do instead. */
   #onlyPropose(command: Command): string {
-    const proposing = this.#options.commands.filter((c) => c.proposes).map((c) => `\`${c.name}\``);
+    const proposing = this.#options.commands
+      .filter((c) => c.proposes || c.proposable)
+      .map((c) => `\`${c.name}\``);
     return `\`${command.name}\` changes state without a person approving it first, so an agent cannot run it: an agent may read, and propose changes that a person approves (${proposing.join(", ")} file such a request). Ask a person to run \`${command.name}\` if it is needed.`;
   }
 

@@ -44,7 +44,8 @@ export interface Identity {
   unreadableGroups?(cluster: string): readonly UnreadableGroup[];
   /**
    * Every principal of this source is a program acting for people (an AI agent): it may read, and propose. Only
-   * commands that file an approval request (`CommandSpec.proposes`) change anything for it, and what it files always
+   * commands that file an approval request (`CommandSpec.proposes`) change anything for it, a command that acts at
+   * once is filed as one instead when it has a proposal form (`CommandSpec.asProposal`), and what it files always
    * waits for a person, whatever the cluster's policy; every other command that changes state is refused. Its
    * `account` should answer "bot", so it never approves (approvals/recheck-people.ts).
    */

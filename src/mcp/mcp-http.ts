@@ -22,7 +22,7 @@ const auditedRefusalsPerMinute = 10;
 const maxBodyBytes = 256 * 1024;
 
 export interface McpHttpOptions {
-  readonly app: McpHost & Pick<App, "redis" | "keys" | "approvals">;
+  readonly app: McpHost & Pick<App, "redis" | "keys">;
   readonly agents: readonly AgentConfig[];
   /** The identities the app was made with (`mcpIdentities(agents)` among them). */
   readonly identities: Identities;
@@ -40,7 +40,6 @@ export function mcpHttpRoute(options: McpHttpOptions): HttpRoute {
   const limits = new AgentLimits({
     redis: app.redis,
     keys: app.keys,
-    recent: (limit) => app.approvals.recent(limit),
     now: options.now ?? Date.now,
   });
   const now = options.now ?? Date.now;

@@ -55,8 +55,8 @@ export function inputSchemaOf(command: Command): Tool["inputSchema"] {
 function descriptionOf(command: Command): string {
   const what = command.details ?? command.summary;
   if (command.risk === "read") return what;
-  if (command.proposes)
-    return `${what} For an agent this only PROPOSES: it files an approval request with the plan, which a person approves or denies; nothing changes before that. \`reason\` is the intent a person reads.`;
+  if (command.proposes || command.proposable)
+    return `${what} For an agent this only PROPOSES: it files an approval request with the plan, which a person approves or denies; nothing changes before that. \`reason\` is the intent a person reads${command.proposable ? " (required from an agent)" : ""}.`;
   return `${what} Agents cannot run this (it changes state without a person approving first): ask a person.`;
 }
 

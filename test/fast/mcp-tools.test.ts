@@ -90,6 +90,24 @@ describe("MCP tools come from the command registry", () => {
     assert.match(text(bad), /--times: Too big: expected number to be <=3/);
   });
 
+  test("a read that answers more than 40,000 characters reaches the agent cut, saying so, its summary kept", async () => {
+    const dump = defineCommand({
+      name: "dump",
+      summary: "Everything at once.",
+      examples: ["dump"],
+      args: z.object({}),
+      role: "viewer",
+      risk: "read",
+      run: async () =>
+        reply("200 lines", [{ kind: "code", text: Array(200).fill("x".repeat(400)).join("\n") }]),
+    });
+    const { client } = await clientOf({ commands: [...commands, dump] });
+    const answer = (await client.callTool({ name: "dump", arguments: {} })) as CallToolResult;
+    assert.ok(text(answer).length < 40_200, `${text(answer).length} characters`);
+    assert.match(text(answer), /… cut at 40000 characters: ask for less/);
+    assert.deepEqual(answer.structuredContent, { outcome: "succeeded", summary: "200 lines", cut: true });
+  });
+
   test("list on 5,000 connectors answers a page and a cursor; the cursor gives the next page", async () => {
     const many: ConnectorOverview[] = Array.from({ length: 5000 }, (_, i) => ({
       name: `conn-${String(i).padStart(5, "0")}`,
@@ -127,10 +145,14 @@ test("the commands that propose are exactly those the approvals carry: an agent 
       .sort(),
     [...destructiveCommands].filter((entry) => names.has(entry)).sort(),
   );
-  // `bulk` is the policy entry of pause, resume and restart over a pattern: commands an agent is refused outright.
+  // `bulk` is the kind pause, resume and restart file: what an agent's call of one of them becomes.
   assert.deepEqual(
     destructiveCommands.filter((entry) => !names.has(entry)),
     ["bulk"],
+  );
+  assert.deepEqual(
+    commands.filter((command) => command.proposable).map((command) => command.name),
+    ["pause", "resume", "restart"],
   );
   for (const command of commands.filter((c) => c.proposes))
     assert.ok(

@@ -36,6 +36,7 @@ test("key names stay as stored data knows them: a rename would lose every reques
   assert.equal(keys.slackApprovalMessage("prod-1-abcd"), "connect-ops:slack:approval-message:prod-1-abcd");
   assert.equal(keys.slackUndelivered("r-1"), "connect-ops:slack:undelivered:r-1");
   assert.equal(keys.mcpCalls("claude-ops", 29_000_000), "connect-ops:mcp:calls:claude-ops:29000000");
+  assert.equal(keys.mcpProposals("claude-ops"), "connect-ops:mcp:proposals:claude-ops");
   assert.equal(keys.autoRestart("prod", "orders"), 'connect-ops:automation:restart:["prod","orders"]');
   assert.equal(keys.logLevelChange("log-3"), "connect-ops:automation:logger:log-3");
   assert.equal(keys.logLevelOpen, "connect-ops:automation:logger-open");
