@@ -123,7 +123,6 @@ export function createApp(options: AppOptions): App {
     lag: new SinkLagReader({
       ...cluster.kafka,
       clientId: `connect-ops-${cluster.name}`,
-      client: config.kafkaClient,
       onRequest: (api) => metrics.kafkaRequests.inc({ cluster: cluster.name, api }),
       workerDefaults: cluster.kafka.workerConsumer,
       logger: logger.child({ cluster: cluster.name }),

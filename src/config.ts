@@ -19,7 +19,6 @@ import {
   saslMechanisms,
   securityProtocols,
 } from "./kafka/kafka-connection.js";
-import { type KafkaClientName, kafkaClients } from "./kafka/kafka-offsets.js";
 import type { WorkerConsumerDefaults } from "./kafka/sink-consumer.js";
 
 /**
@@ -81,7 +80,6 @@ const Environment = z.object({
   KAFKA_KEY_FILE: z.string().min(1).optional(),
   KAFKA_WORKER_AUTO_OFFSET_RESET: z.enum(["earliest", "latest", "none"]).optional(),
   KAFKA_WORKER_ISOLATION_LEVEL: z.enum(["read_uncommitted", "read_committed"]).optional(),
-  KAFKA_CLIENT: z.enum(kafkaClients).default("platformatic"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   REDIS_CA_FILE: z.string().min(1).optional(),
   REDIS_SENTINELS: z.string().min(1).optional(),
@@ -646,8 +644,6 @@ export interface Config {
   readonly metrics: MetricsConfig;
   readonly redis: RedisConfig;
   readonly logLevel: z.infer<typeof Environment>["LOG_LEVEL"];
-  /** The library every cluster's lag reader reads Kafka with (README, "Kafka client"). */
-  readonly kafkaClient: KafkaClientName;
   readonly port: number;
   readonly slack: SlackConfig;
   /** Keys that seal the secret settings of saved configs; the first seals, all open. Empty: none kept. */
@@ -756,7 +752,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, read: ReadText 
     ...(auditChannel === undefined ? {} : { auditChannel }),
     redis: redisConfig(vars, read),
     logLevel: vars.LOG_LEVEL,
-    kafkaClient: vars.KAFKA_CLIENT,
     port: vars.PORT,
     snapshotKeys: vars.SNAPSHOT_KEYS ?? [],
     slack: definedOnly({
