@@ -11,7 +11,7 @@ import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import { Automation } from "./automation/automation.js";
 import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { Cluster } from "./cluster.js";
-import type { Config } from "./config.js";
+import type { Config } from "./config/index.js";
 import { ConnectClient } from "./connect/connect-client.js";
 import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";

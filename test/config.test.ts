@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, configFileFields, environmentVariables, loadConfig } from "../src/config.js";
+import { ConfigError, configFileFields, environmentVariables, loadConfig } from "../src/config/index.js";
 
 const noFiles = (path: string): string => {
   throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });

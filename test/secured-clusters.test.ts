@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Producer, stringSerializers } from "@platformatic/kafka";
 import { pino } from "pino";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { ConnectClient } from "../src/connect/connect-client.js";
 import type { Actor } from "../src/core/command-spec.js";
 import { platformaticOptions } from "../src/kafka/kafka-connection.js";
