@@ -66,8 +66,6 @@ export interface ConnectClientOptions {
   readonly key?: string;
   /** How long one call may take, every attempt and backoff included ({@link RetryPolicy.deadlineMs}). */
   readonly timeoutMs?: number;
-  /** Attempts of one call, the first included ({@link RetryPolicy.maxAttempts}). */
-  readonly maxAttempts?: number;
   /** Overrides for the rest of the retry policy (tests shorten it). */
   readonly retry?: Partial<RetryPolicy>;
   /** Told of every HTTP attempt's end: undefined when it succeeded, else the error's stable code (metrics). */
@@ -227,7 +225,6 @@ export class ConnectClient {
     this.#retry = {
       ...defaultRetryPolicy,
       ...(options.timeoutMs === undefined ? {} : { deadlineMs: options.timeoutMs }),
-      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       ...options.retry,
     };
     this.#tlsWithoutCertificate = url.protocol === "https:" && options.certificate === undefined;

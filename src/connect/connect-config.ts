@@ -30,8 +30,6 @@ export const ConnectSection = z.strictObject({
    * @defaultValue 7000
    */
   timeoutMs: z.number().int().positive().default(7_000),
-  /** Attempts of one call, the first included. @defaultValue 4 */
-  maxAttempts: fromVariable("CONNECT_MAX_ATTEMPTS", z.number().int().min(1).max(10).default(4)),
 });
 
 /**
