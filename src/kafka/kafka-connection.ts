@@ -89,7 +89,7 @@ export function platformaticOptions(
     timeout,
     requestTimeout: timeout,
     connectTimeout: 3_000,
-    // Three retries 300 ms apart: a broker that restarts or moves a leader is usually back within a second.
+    // Three retries a fixed 300 ms apart: the retry policy of the bot's former client (kafkajs), kept as it was.
     retries: 3,
     retryDelay: 300,
     ...(encrypted ? { tls: tls === true ? {} : tls } : {}),
