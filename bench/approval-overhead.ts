@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ApprovalRequest } from "../approvals/approval-store.js";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { FaultProxy, type RecordedRequest } from "../test/support/fault-proxy.js";
 import { testRedis } from "../test/support/redis-prefix.js";
 import { createTopicWithMessages, eventually, testKafka, uniqueName } from "../test/support/test-bed-env.js";

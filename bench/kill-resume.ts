@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { testRedis } from "../test/support/redis-prefix.js";
 import { eventually, fileSinkThatRead, testKafka } from "../test/support/test-bed-env.js";
 

@@ -1,8 +1,8 @@
 /**
  * One lag-poll cycle at scale: many sink connectors' consumer groups, each with committed offsets on its own
- * topic. It measures the wall time of `SinkLagReader.lagOfSinks` and the Kafka requests it sends, once per Kafka
- * client (`@platformatic/kafka`, kafkajs) on the same state, and does the same for `kafka-consumer-groups --describe --all-groups` run from the test bed's own Kafka jars, so the two sit
- * side by side. The lower bound is what a client batching per broker would send: one OffsetFetch (v8 carries
+ * topic. It measures the wall time of `SinkLagReader.lagOfSinks` and the Kafka requests it sends, and does the same
+ * for `kafka-consumer-groups --describe --all-groups` run from the test bed's own Kafka jars, so the two sit side by
+ * side. The lower bound is what a client batching per broker would send: one OffsetFetch (v8 carries
  * many groups) per group coordinator and one ListOffsets per partition leader and timestamp (latest, plus
  * earliest because the reader also reports log starts).
  *
@@ -18,7 +18,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { type Admin, Kafka, logLevel } from "kafkajs";
-import type { KafkaClientName } from "../src/kafka/kafka-offsets.js";
 import { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import { resolveJars } from "../test/kafka/test-bed.js";
 import { uniqueName } from "../test/support/test-bed-env.js";
@@ -69,10 +68,8 @@ export interface LagPollFigures {
     readonly messagesPerPartition: number;
   };
   readonly setupMs: { readonly topics: number; readonly produce: number; readonly commits: number };
-  /** kafkajs's reads at once (the reader's default); @platformatic/kafka batches instead. */
-  readonly concurrency: number;
-  /** Our cycle, per client. */
-  readonly readers: Readonly<Record<KafkaClientName, ReaderFigures>>;
+  /** Our cycle. */
+  readonly reader: ReaderFigures;
   readonly cli: CliFigures | { readonly unavailable: string };
   readonly brokers: number;
   readonly bound: RequestCounts;
@@ -86,9 +83,6 @@ export interface ReaderFigures {
   readonly lag: { readonly expected: number; readonly read: number; readonly errors: number };
 }
 
-/** The clients measured, in this order. */
-export const pollClients: readonly KafkaClientName[] = ["platformatic", "kafkajs"];
-
 export async function measureLagPoll(
   bed: { bootstrapServers: string },
   options: LagPollOptions,
@@ -98,7 +92,6 @@ export async function measureLagPoll(
   const messagesPerPartition = options.messagesPerPartition ?? 4;
   const runs = options.runs ?? 3;
   const creationBudgetMs = options.creationBudgetMs ?? 180_000;
-  const concurrency = 16; // SinkLagReader's default, which the app uses
 
   await waitOutEarlierRuns(bed.bootstrapServers);
   const prefix = uniqueName("bench-lag");
@@ -154,18 +147,8 @@ export async function measureLagPoll(
         0,
       );
 
-    // 4. Our cycle, per client: the first on a new reader (warm-up, reported apart), then `runs` timed ones.
-    const readers = {} as Record<KafkaClientName, ReaderFigures>;
-    for (const client of pollClients) {
-      readers[client] = await measureReader(
-        bed.bootstrapServers,
-        client,
-        sinks,
-        expectedLag,
-        runs,
-        concurrency,
-      );
-    }
+    // 4. Our cycle: the first on a new reader (warm-up, reported apart), then `runs` timed ones.
+    const reader = await measureReader(bed.bootstrapServers, sinks, expectedLag, runs);
 
     // 5. The CLI, from the same jars.
     const cli = await measureCli(bed.bootstrapServers, options.kafkaVersion, prefix, runs).catch(
@@ -184,8 +167,7 @@ export async function measureLagPoll(
         messagesPerPartition,
       },
       setupMs: { topics: topicsMs, produce: produceMs, commits: commitsMs },
-      concurrency,
-      readers,
+      reader,
       cli,
       brokers,
       bound: { OffsetFetch: brokers, ListOffsets: 2 * brokers },
@@ -208,25 +190,17 @@ export async function measureLagPoll(
   }
 }
 
-/** One reader of `client` on the sinks: a first cycle, then `runs` more on the same reader. */
+/** One reader on the sinks: a first cycle, then `runs` more on the same reader. */
 async function measureReader(
   bootstrapServers: string,
-  client: KafkaClientName,
   sinks: readonly { name: string; config: { topics: string } }[],
   expectedLag: number,
   runs: number,
-  concurrency: number,
 ): Promise<ReaderFigures> {
   let counts = new Map<string, number>();
   const reader = new SinkLagReader({
     brokers: [bootstrapServers],
-    client,
-    concurrency,
-    onRequest: (name) => {
-      // kafkajs still calls FindCoordinator by its pre-0.11 name.
-      const api = name === "GroupCoordinator" ? "FindCoordinator" : name;
-      counts.set(api, (counts.get(api) ?? 0) + 1);
-    },
+    onRequest: (api) => counts.set(api, (counts.get(api) ?? 0) + 1),
   });
   const cycles: Cycle[] = [];
   let lag = { expected: expectedLag, read: 0, errors: 0 };

@@ -11,7 +11,7 @@ import { Writable } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { mcpHttpRoute } from "../src/mcp/mcp-http.js";
 import { mcpIdentities } from "../src/mcp/mcp-identity.js";
 import { startOperationsServer } from "../src/ops/operations-endpoints.js";

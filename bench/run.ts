@@ -5,13 +5,12 @@
  */
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import type { KafkaClientName } from "../src/kafka/kafka-offsets.js";
 import { stopOnSignalOrOrphan } from "../test/kafka/lifeline.js";
 import { defaultKafkaVersion, startTestBed, type TestBed } from "../test/kafka/test-bed.js";
 import { measureApprovalOverhead } from "./approval-overhead.js";
 import { measureKillResume } from "./kill-resume.js";
-import { type Cycle, measureLagPoll, pollClients, type RequestCounts, requestTotal } from "./lag-poll.js";
-import { benchedClients, type Measured, measureLagScale, type ScaleFigures } from "./lag-scale.js";
+import { type Cycle, measureLagPoll, type RequestCounts, requestTotal } from "./lag-poll.js";
+import { type Measured, measureLagScale, type ScaleFigures } from "./lag-scale.js";
 import { measureMcpOverhead } from "./mcp-overhead.js";
 import { type BenchPart, benchParts, type PartResult, type RunLabel, writeResults } from "./results-file.js";
 import { measureScaleOut } from "./scale-out.js";
@@ -19,6 +18,8 @@ import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
 
 const root = join(import.meta.dirname, "..");
 const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
+/** The library the bot reads Kafka with, as the figures name it (package.json pins the version). */
+const kafkaLibrary = "@platformatic/kafka 2.12.1";
 
 /** `npm run bench -- edge scale` runs only those parts: edge, scale, approvals, kill, lag, mcp, scaleout. */
 const parts = process.argv.slice(2);
@@ -179,53 +180,41 @@ try {
       median(measured.map(pick));
     const first = scale[0];
     const last = scale.at(-1);
-    const growth = (client: KafkaClientName) =>
+    const growth =
       first === undefined || last === undefined
         ? ""
-        : `time grows ${(medianOf(last.cycles[client], (m) => m.ms) / medianOf(first.cycles[client], (m) => m.ms)).toFixed(1)}× for ${last.sinks / first.sinks}× sinks`;
-    const label = { platformatic: "@platformatic/kafka 2.12.1", kafkajs: "kafkajs 2.2.4" } as const;
+        : `time grows ${(medianOf(last.cycles, (m) => m.ms) / medianOf(first.cycles, (m) => m.ms)).toFixed(1)}× for ${last.sinks / first.sinks}× sinks`;
     summary.push(
-      ...benchedClients.map(
-        (client) =>
-          `| lag poll, the bot's cycle on ${label[client]}, ${arrow((f) => n(f.sinks))} sinks | ${arrow((f) =>
-            spread(
-              f.cycles[client].map((m) => m.ms),
-              ms,
-            ),
-          )} | requests ${arrow((f) => n(medianOf(f.cycles[client], (m) => m.requests)))}; lower bound ${first?.cycleBound ?? 3} | ${growth(client)} |`,
-      ),
-      `| lag poll, @platformatic/kafka against kafkajs (time, per round) | ${arrow((f) =>
+      `| lag poll, the bot's cycle on ${kafkaLibrary}, ${arrow((f) => n(f.sinks))} sinks | ${arrow((f) =>
         spread(
-          f.cycles.platformatic.map((m, i) => m.ms / (f.cycles.kafkajs[i]?.ms ?? Number.NaN)),
-          (value) => `${value.toFixed(2)}×`,
+          f.cycles.map((m) => m.ms),
+          ms,
         ),
-      )} | CPU ${arrow((f) => `${(medianOf(f.cycles.platformatic, (m) => m.cpuMs) / medianOf(f.cycles.kafkajs, (m) => m.cpuMs)).toFixed(2)}×`)} | |`,
+      )} | requests ${arrow((f) => n(medianOf(f.cycles, (m) => m.requests)))}; lower bound ${first?.cycleBound ?? 3} | ${growth} |`,
     );
     details.push(
-      "## Lag poll at scale: the bot's cycle on each Kafka client",
+      "## Lag poll at scale: the bot's cycle",
       "",
-      `Per size: N topics × 2 partitions (2 rather than 10, so that 5,000 sinks' 10,000 partitions fit the broker's open-file limit of 20,000, which this machine does not let us raise), 4 messages per partition, one group \`connect-<sink>\` per topic committed 0–2 behind, made by admin OffsetCommits; earlier runs' \`bench-*\` topics and groups are deleted and waited out first. The cycle is \`SinkLagReader.lagOfSinks\`, as the alert poll and \`lag\` call it, on one long-lived reader per client (KAFKA_CLIENT): one warm-up round, then 3 timed rounds, the two clients taking turns within each round. CPU is this process's (user + system) during the cycle.`,
+      `Per size: N topics × 2 partitions (2 rather than 10, so that 5,000 sinks' 10,000 partitions fit the broker's open-file limit of 20,000, which this machine does not let us raise), 4 messages per partition, one group \`connect-<sink>\` per topic committed 0–2 behind, made by admin OffsetCommits; earlier runs' \`bench-*\` topics and groups are deleted and waited out first. The cycle is \`SinkLagReader.lagOfSinks\` on ${kafkaLibrary}, as the alert poll and \`lag\` call it, on one long-lived reader: one warm-up round, then 3 timed rounds. CPU is this process's (user + system) during the cycle.`,
       "",
-      "| sinks (partitions) | setup | client | time, median (min–max) | Kafka requests (by API, last round) | CPU | lag found / expected |",
-      "| --- | --- | --- | --- | --- | --- | --- |",
-      ...scale.flatMap((f) =>
-        benchedClients.map((client) => {
-          const measured = f.cycles[client];
-          const byApi = Object.entries(measured.at(-1)?.byApi ?? {})
-            .sort(([, a], [, b]) => b - a)
-            .map(([api, count]) => `${api} ${n(count)}`)
-            .join(", ");
-          return `| ${n(f.sinks)} (${n(f.partitions)}) | ${ms(f.setupMs)} | ${label[client]} | ${spread(
-            measured.map((m) => m.ms),
-            ms,
-          )} | ${n(medianOf(measured, (m) => m.requests))} (${byApi}) | ${spread(
-            measured.map((m) => m.cpuMs),
-            ms,
-          )} | ${n(medianOf(measured, (m) => m.lag))} / ${n(f.expectedLag)}${medianOf(measured, (m) => m.errors) > 0 ? `, ${n(medianOf(measured, (m) => m.errors))} sinks unread` : ""} |`;
-        }),
-      ),
+      "| sinks (partitions) | setup | time, median (min–max) | Kafka requests (by API, last round) | CPU | lag found / expected |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...scale.map((f) => {
+        const measured = f.cycles;
+        const byApi = Object.entries(measured.at(-1)?.byApi ?? {})
+          .sort(([, a], [, b]) => b - a)
+          .map(([api, count]) => `${api} ${n(count)}`)
+          .join(", ");
+        return `| ${n(f.sinks)} (${n(f.partitions)}) | ${ms(f.setupMs)} | ${spread(
+          measured.map((m) => m.ms),
+          ms,
+        )} | ${n(medianOf(measured, (m) => m.requests))} (${byApi}) | ${spread(
+          measured.map((m) => m.cpuMs),
+          ms,
+        )} | ${n(medianOf(measured, (m) => m.lag))} / ${n(f.expectedLag)}${medianOf(measured, (m) => m.errors) > 0 ? `, ${n(medianOf(measured, (m) => m.errors))} sinks unread` : ""} |`;
+      }),
       "",
-      `Lower bound on one broker: ${first?.cycleBound ?? 3} requests (one OffsetFetch v8 for every group, ListOffsets latest and earliest for every partition). Both readers also send Metadata for the topic list; Fetch requests are the scans for transaction markers (a small lag that stood still since the last poll) and for the age of the oldest unread record, each made once per position and then cached.`,
+      `Lower bound on one broker: ${first?.cycleBound ?? 3} requests (one OffsetFetch v8 for every group, ListOffsets latest and earliest for every partition). The reader also sends Metadata for the topic list; Fetch requests are the scans for transaction markers (a small lag that stood still since the last poll) and for the age of the oldest unread record, each made once per position and then cached.`,
       "",
     );
   }
@@ -278,31 +267,24 @@ try {
   if (wanted("lag")) {
     const lagRuns = 3;
     const poll = await measureLagPoll(addresses, { kafkaVersion, runs: lagRuns });
-    const label = { platformatic: "@platformatic/kafka 2.12.1", kafkajs: "kafkajs 2.2.4" } as const;
     const boundTotal = requestTotal(poll.bound);
-    // Per client: the warm cycles' times, and the request tally of the median run (the runs' tallies barely differ).
-    const per = pollClients.map((client) => {
-      const figures = poll.readers[client];
-      const warmMs = figures.warmCycles.map((c) => c.ms);
-      const warm =
-        figures.warmCycles.find((c) => c.ms === median(warmMs)) ?? (figures.warmCycles[0] as Cycle);
-      return { client, figures, warmMs, warm, ratio: requestTotal(warm.requests) / boundTotal };
-    });
+    // The warm cycles' times, and the request tally of the median run (the runs' tallies barely differ).
+    const figures = poll.reader;
+    const warmMs = figures.warmCycles.map((c) => c.ms);
+    const warm = figures.warmCycles.find((c) => c.ms === median(warmMs)) ?? (figures.warmCycles[0] as Cycle);
+    const ratio = requestTotal(warm.requests) / boundTotal;
     const cli = "unavailable" in poll.cli ? undefined : poll.cli;
     const cliUnavailable = "unavailable" in poll.cli ? poll.cli.unavailable : "";
     const apis = [
       ...new Set([
         ...Object.keys(poll.bound),
-        ...per.flatMap((p) => [
-          ...Object.keys(p.warm.requests),
-          ...Object.keys(p.figures.firstCycle.requests),
-        ]),
+        ...Object.keys(warm.requests),
+        ...Object.keys(figures.firstCycle.requests),
         ...Object.keys(cli?.requests ?? {}),
       ]),
     ].sort((a, b) => (poll.bound[b] ?? 0) - (poll.bound[a] ?? 0) || a.localeCompare(b));
     const cell = (counts: RequestCounts, api: string) => n(counts[api] ?? 0);
     const { scale } = poll;
-    const kafkajs = per.find((p) => p.client === "kafkajs");
     details.push(
       `## One lag poll cycle: ${n(scale.sinks)} sink connectors' groups, ${n(scale.partitions)} partitions`,
       "",
@@ -312,16 +294,14 @@ try {
             "",
           ]
         : []),
-      `Setup: ${n(scale.sinks)} topics × ${scale.partitionsPerTopic} partitions, ${scale.messagesPerPartition} messages each; per topic one group \`connect-<sink>\` whose committed offsets are 0–2 messages behind (${n(per[0]?.figures.lag.expected ?? 0)} in all), made by a consumer that joins, commits and leaves (an Empty "consumer" group, as a stopped sink leaves). Created in ${ms(poll.setupMs.topics)} (topics) + ${ms(poll.setupMs.produce)} (messages) + ${ms(poll.setupMs.commits)} (commits); deleted afterwards.`,
+      `Setup: ${n(scale.sinks)} topics × ${scale.partitionsPerTopic} partitions, ${scale.messagesPerPartition} messages each; per topic one group \`connect-<sink>\` whose committed offsets are 0–2 messages behind (${n(figures.lag.expected)} in all), made by a consumer that joins, commits and leaves (an Empty "consumer" group, as a stopped sink leaves). Created in ${ms(poll.setupMs.topics)} (topics) + ${ms(poll.setupMs.produce)} (messages) + ${ms(poll.setupMs.commits)} (commits); deleted afterwards.`,
       "",
-      `Our cycle is \`SinkLagReader.lagOfSinks\` on each Kafka client (KAFKA_CLIENT; kafkajs ${poll.concurrency} reads at once, as in the app): one untimed cycle on a new reader, then ${lagRuns} timed ones on the same reader, as the app's long-lived reader polls. Lag read: ${per.map((p) => `${label[p.client]} ${n(p.figures.lag.read)} (${p.figures.lag.errors} errors)`).join(", ")}${cli ? `; \`kafka-consumer-groups\` read ${n(cli.ourLag)} over ${n(cli.ourRows)} rows of our partitions` : ""}. The CLI is \`ConsumerGroupCommand\` from the test bed's own Kafka ${kafkaVersion} jars in a new JVM (-Xmx256m, as the script), ${lagRuns} timed runs; its requests were counted on one more run from its NetworkClient's DEBUG log.`,
+      `Our cycle is \`SinkLagReader.lagOfSinks\` on ${kafkaLibrary}: one untimed cycle on a new reader, then ${lagRuns} timed ones on the same reader, as the app's long-lived reader polls. Lag read: ${n(figures.lag.read)} (${figures.lag.errors} errors)${cli ? `; \`kafka-consumer-groups\` read ${n(cli.ourLag)} over ${n(cli.ourRows)} rows of our partitions` : ""}. The CLI is \`ConsumerGroupCommand\` from the test bed's own Kafka ${kafkaVersion} jars in a new JVM (-Xmx256m, as the script), ${lagRuns} timed runs; its requests were counted on one more run from its NetworkClient's DEBUG log.`,
       "",
       "| | median | max | Kafka requests |",
       "| --- | --- | --- | --- |",
-      ...per.flatMap((p) => [
-        `| our cycle on ${label[p.client]}, long-lived reader | ${ms(median(p.warmMs))} | ${ms(max(p.warmMs))} | ${n(requestTotal(p.warm.requests))} |`,
-        `| our cycle on ${label[p.client]}, a new reader's first (untimed warm-up) | ${ms(p.figures.firstCycle.ms)} | | ${n(requestTotal(p.figures.firstCycle.requests))} |`,
-      ]),
+      `| our cycle, long-lived reader | ${ms(median(warmMs))} | ${ms(max(warmMs))} | ${n(requestTotal(warm.requests))} |`,
+      `| our cycle, a new reader's first (untimed warm-up) | ${ms(figures.firstCycle.ms)} | | ${n(requestTotal(figures.firstCycle.requests))} |`,
       ...(cli
         ? [
             `| \`kafka-consumer-groups --describe --all-groups\` (${n(cli.groupsOnBroker)} groups on the broker, ${n(scale.sinks)} ours), JVM included | ${ms(median(cli.describeMs))} | ${ms(max(cli.describeMs))} | ${n(requestTotal(cli.requests))} |`,
@@ -331,22 +311,17 @@ try {
         : [`| \`kafka-consumer-groups\`: not measured (${cliUnavailable}) | | | |`]),
       `| lower bound (${poll.brokers} broker${poll.brokers === 1 ? "" : "s"}): OffsetFetch v8 per coordinator, ListOffsets latest + earliest per leader | | | ${n(boundTotal)} |`,
       "",
-      `| API | lower bound | ${per.map((p) => `${label[p.client]}, long-lived | ${label[p.client]}, first cycle`).join(" | ")} |${cli ? " `kafka-consumer-groups --describe` |" : ""}`,
-      `| --- | --- | ${per.map(() => "--- | ---").join(" | ")} |${cli ? " --- |" : ""}`,
+      `| API | lower bound | long-lived | first cycle |${cli ? " `kafka-consumer-groups --describe` |" : ""}`,
+      `| --- | --- | --- | --- |${cli ? " --- |" : ""}`,
       ...apis.map(
         (api) =>
-          `| ${api} | ${cell(poll.bound, api)} | ${per.map((p) => `${cell(p.warm.requests, api)} | ${cell(p.figures.firstCycle.requests, api)}`).join(" | ")} |${cli ? ` ${cell(cli.requests, api)} |` : ""}`,
+          `| ${api} | ${cell(poll.bound, api)} | ${cell(warm.requests, api)} | ${cell(figures.firstCycle.requests, api)} |${cli ? ` ${cell(cli.requests, api)} |` : ""}`,
       ),
-      `| **total** | **${n(boundTotal)}** | ${per.map((p) => `**${n(requestTotal(p.warm.requests))}** | **${n(requestTotal(p.figures.firstCycle.requests))}**`).join(" | ")} |${cli ? ` **${n(requestTotal(cli.requests))}** |` : ""}`,
+      `| **total** | **${n(boundTotal)}** | **${n(requestTotal(warm.requests))}** | **${n(requestTotal(figures.firstCycle.requests))}** |${cli ? ` **${n(requestTotal(cli.requests))}** |` : ""}`,
       "",
-      ...per.map(
-        (p) =>
-          `**${label[p.client]} against the bound: ${p.ratio.toFixed(1)}× (${n(requestTotal(p.warm.requests))} requests for ${n(boundTotal)}), ${p.ratio > 3 ? "over" : "within"} 3×. Wall time: median ${ms(median(p.warmMs))}, ${median(p.warmMs) > 1000 ? "over" : "within"} 1 s; a new reader's first cycle ${ms(p.figures.firstCycle.ms)}.**`,
-      ),
+      `**Against the bound: ${ratio.toFixed(1)}× (${n(requestTotal(warm.requests))} requests for ${n(boundTotal)}), ${ratio > 3 ? "over" : "within"} 3×. Wall time: median ${ms(median(warmMs))}, ${median(warmMs) > 1000 ? "over" : "within"} 1 s; a new reader's first cycle ${ms(figures.firstCycle.ms)}.**`,
       "",
-      kafkajs === undefined
-        ? ""
-        : `kafkajs 2.2.4 sends a FindCoordinator (v2: one group) and an OffsetFetch (v4: one group) per group, and a ListOffsets per topic for each of latest and earliest: ${n(kafkajs.warm.requests.FindCoordinator ?? 0)} + ${n(kafkajs.warm.requests.OffsetFetch ?? 0)} + ${n(kafkajs.warm.requests.ListOffsets ?? 0)}, growing with sinks and topics where the bound grows with brokers. Its admin client also keeps no metadata cache (metadataMaxAge 0): every read refreshes the metadata of every topic the reader has seen, ${n(kafkajs.warm.requests.Metadata ?? 0)} times per cycle here. @platformatic/kafka batches the groups per coordinator (FindCoordinator v4 and OffsetFetch v8 carry many) and the partitions per leader. ${cli ? `The Java CLI is no closer to the bound: per group it sends about ${((cli.requests.FindCoordinator ?? 0) / cli.groupsOnBroker).toFixed(1)} FindCoordinator, ${((cli.requests.OffsetFetch ?? 0) / cli.groupsOnBroker).toFixed(1)} OffsetFetch, ${((cli.requests.Metadata ?? 0) / cli.groupsOnBroker).toFixed(1)} Metadata and ${((cli.requests.ListOffsets ?? 0) / cli.groupsOnBroker).toFixed(1)} ListOffsets (latest only).` : ""}`,
+      `${kafkaLibrary} batches the groups per coordinator (FindCoordinator v4 and OffsetFetch v8 carry many) and the partitions per leader.${cli ? ` The Java CLI is no closer to the bound: per group it sends about ${((cli.requests.FindCoordinator ?? 0) / cli.groupsOnBroker).toFixed(1)} FindCoordinator, ${((cli.requests.OffsetFetch ?? 0) / cli.groupsOnBroker).toFixed(1)} OffsetFetch, ${((cli.requests.Metadata ?? 0) / cli.groupsOnBroker).toFixed(1)} Metadata and ${((cli.requests.ListOffsets ?? 0) / cli.groupsOnBroker).toFixed(1)} ListOffsets (latest only).` : ""}`,
       "",
     );
   }

@@ -6,7 +6,7 @@
  */
 import { MessageAddress } from "../src/alerts/alert-store.js";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { Metrics } from "../src/ops/metrics.js";
 
 const send = (message: object) => process.send?.(message);

@@ -11,7 +11,7 @@ import { type AuditEntry, AuditTrail } from "./audit/audit-trail.js";
 import { Automation } from "./automation/automation.js";
 import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { Cluster } from "./cluster.js";
-import type { Config } from "./config.js";
+import type { Config } from "./config/index.js";
 import { ConnectClient } from "./connect/connect-client.js";
 import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";
@@ -123,7 +123,6 @@ export function createApp(options: AppOptions): App {
     lag: new SinkLagReader({
       ...cluster.kafka,
       clientId: `connect-ops-${cluster.name}`,
-      client: config.kafkaClient,
       onRequest: (api) => metrics.kafkaRequests.inc({ cluster: cluster.name, api }),
       workerDefaults: cluster.kafka.workerConsumer,
       logger: logger.child({ cluster: cluster.name }),

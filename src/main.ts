@@ -9,7 +9,7 @@ import type { WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { createApp, createLogger } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config/index.js";
 import { redactText } from "./core/redact.js";
 import { mcpHttpRoute } from "./mcp/mcp-http.js";
 import { mcpIdentities } from "./mcp/mcp-identity.js";

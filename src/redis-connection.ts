@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
-import type { RedisConfig } from "./config.js";
+import type { RedisConfig } from "./redis-config.js";
 
 /**
  * The one place a Redis connection is made, so the bot's own commands and BullMQ's queues reach the same server

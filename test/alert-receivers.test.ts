@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { defaultThresholds } from "../src/alerts/alert-thresholds.js";
 import { Alerts } from "../src/alerts/alerts.js";
 import { type App, createApp, createLogger } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import type { ConnectorOverview } from "../src/connect/connect-client.js";
 import type { ClusterHandle } from "../src/core/cluster-handle.js";
 import { ReceiverQueue } from "../src/receivers/receiver-queue.js";

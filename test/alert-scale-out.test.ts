@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { PagerDutyStandIn } from "./support/receiver-stand-ins.js";
 import { testRedis } from "./support/redis-prefix.js";

@@ -8,7 +8,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { checkRedisDurability } from "../src/redis-durability.js";
 import { renderText } from "../src/shell/render-text.js";
 import type { RunningSlackAdapter } from "../src/slack/slack-adapter.js";

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { commands } from "../commands/registry.js";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import type { Actor } from "../src/core/command-spec.js";
 import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";

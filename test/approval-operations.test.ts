@@ -7,7 +7,7 @@ import type { ApprovalRequest } from "../approvals/approval-store.js";
 import { describeExecution } from "../approvals/approval-words.js";
 import type { ApprovalsOptions } from "../approvals/approvals.js";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import { isOlderThan } from "../src/connect/worker-version.js";
 import type { Actor } from "../src/core/command-spec.js";

@@ -12,7 +12,7 @@ import {
   type AuditTrailOptions,
   auditGenesisHash,
 } from "../src/audit/audit-trail.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import {
   auditChannelMirror,
   createSlackClient,

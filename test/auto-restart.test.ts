@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type App, createApp } from "../src/app.js";
 import { classifyTrace } from "../src/automation/trace-classes.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { createSlackClient } from "../src/slack/slack-adapter.js";
 import { SlackAlertNotifier } from "../src/slack/slack-alerts.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, loadConfig } from "../src/config/index.js";
 import { ConfigSealer, type SealingKey } from "../src/core/config-sealer.js";
 
 const key = (id: string): SealingKey => ({ id, key: randomBytes(32) });

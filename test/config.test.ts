@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, configFileFields, environmentVariables, loadConfig } from "../src/config.js";
+import { ConfigError, configFileFields, environmentVariables, loadConfig } from "../src/config/index.js";
 
 const noFiles = (path: string): string => {
   throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
@@ -51,6 +51,59 @@ describe("configuration", () => {
     );
     assert.throws(() => loadConfig({ KAFKA_BROKERS: "kafka" }, noFiles), /KAFKA_BROKERS[\s\S]*host:port/);
     assert.throws(() => loadConfig({ SLACK_BOT_TOKEN: "xoxp-user-token" }, noFiles), /SLACK_BOT_TOKEN/);
+  });
+
+  test("the one-cluster shortcut is the file's document: the same settings, written either way, give the same config", () => {
+    const pem = files({
+      "/ca.pem": "CA",
+      "/c.yaml": [
+        "unknownUsersAreViewers: true",
+        "auditChannel: C0AUDIT",
+        "approvalExpiry: 2h",
+        "alerts: { channel: C0ALERTS, pollInterval: 10s }",
+        "clusters:",
+        "  - name: default",
+        "    default: true",
+        "    connect: { url: 'https://connect:8443', tokenEnv: GATEWAY_TOKEN, caFile: /ca.pem }",
+        "    kafka:",
+        "      brokers: ['k1:9092', 'k2:9092']",
+        "      securityProtocol: SASL_SSL",
+        "      sasl: { mechanism: PLAIN, username: ops, passwordEnv: KAFKA_PW }",
+        "      workerConsumer: { isolationLevel: read_committed }",
+        "    roles: { operator: [U1, S2] }",
+        "    approvals: { required: [stop, delete], approvers: 2 }",
+      ].join("\n"),
+    });
+    const fromFile = loadConfig({ CONFIG_FILE: "/c.yaml", GATEWAY_TOKEN: "tok", KAFKA_PW: "pw" }, pem);
+    const fromEnvironment = loadConfig(
+      {
+        CONNECT_TOKEN: "tok",
+        KAFKA_SASL_PASSWORD: "pw",
+        UNKNOWN_USERS_ARE_VIEWERS: "true",
+        AUDIT_CHANNEL: "C0AUDIT",
+        APPROVAL_EXPIRY: "2h",
+        ALERTS_CHANNEL: "C0ALERTS",
+        ALERT_POLL_INTERVAL: "10s",
+        CONNECT_URL: "https://connect:8443",
+        CONNECT_CA_FILE: "/ca.pem",
+        KAFKA_BROKERS: "k1:9092,k2:9092",
+        KAFKA_SECURITY_PROTOCOL: "SASL_SSL",
+        KAFKA_SASL_MECHANISM: "PLAIN",
+        KAFKA_SASL_USERNAME: "ops",
+        KAFKA_WORKER_ISOLATION_LEVEL: "read_committed",
+        ROLE_OPERATORS: "U1,S2",
+        APPROVALS_REQUIRED: "stop,delete",
+        APPROVERS_NEEDED: "2",
+      },
+      pem,
+    );
+    assert.deepEqual(fromEnvironment, fromFile);
+    assert.equal(fromEnvironment.clusters[0]?.kafka.security?.sasl?.mechanism, "PLAIN");
+    // A setting the schema requires, left unset beside its siblings, is named by its variable.
+    assert.throws(
+      () => loadConfig({ KAFKA_SASL_USERNAME: "ops" }, noFiles),
+      /Invalid KAFKA_SASL_MECHANISM \(not set\)/,
+    );
   });
 
   test("a YAML file names several clusters; passwords come from the variable it names", () => {

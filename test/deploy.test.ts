@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { z } from "zod";
-import { environmentVariables, loadConfig } from "../src/config.js";
+import { environmentVariables, loadConfig } from "../src/config/index.js";
 import { operationsPaths } from "../src/ops/operations-endpoints.js";
 import { shutdownBounds } from "../src/ops/shutdown-bounds.js";
 import { SlackApiStandIn } from "./slack/slack-api-stand-in.js";

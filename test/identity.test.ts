@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import type { Identity } from "../src/core/identity.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { testBed } from "./support/test-bed-env.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { renderText } from "../src/shell/render-text.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { eventually, testBed } from "./support/test-bed-env.js";

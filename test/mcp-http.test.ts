@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { commands } from "../commands/registry.js";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { parseWords, tokenize } from "../src/core/command-line.js";
 import { mcpHttpRoute } from "../src/mcp/mcp-http.js";
 import { mcpIdentities } from "../src/mcp/mcp-identity.js";

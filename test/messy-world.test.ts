@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { pino } from "pino";
 import type { ApprovalsOptions } from "../approvals/approvals.js";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { ConnectClient } from "../src/connect/connect-client.js";
 import { awaitState } from "../src/core/await-state.js";
 import type { Actor } from "../src/core/command-spec.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import type { Actor } from "../src/core/command-spec.js";
 import type { ConnectWorker } from "./kafka/test-bed.js";
 import { testRedis } from "./support/redis-prefix.js";

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { createRedis } from "../src/redis-connection.js";
 import { makeCertificates, type TestCertificates } from "./kafka/secured-test-bed.js";
 import { canConnect, freePorts } from "./kafka/test-bed.js";

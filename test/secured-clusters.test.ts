@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Partitioners } from "kafkajs";
+import { Producer, stringSerializers } from "@platformatic/kafka";
 import { pino } from "pino";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { ConnectClient } from "../src/connect/connect-client.js";
 import type { Actor } from "../src/core/command-spec.js";
-import { createKafka } from "../src/kafka/kafka-connection.js";
+import { platformaticOptions } from "../src/kafka/kafka-connection.js";
 import { renderText } from "../src/shell/render-text.js";
 import { type SecuredTestBed, startSecuredTestBed } from "./kafka/secured-test-bed.js";
 import { testRedis } from "./support/redis-prefix.js";
@@ -66,8 +66,6 @@ clusters:
           LOG_LEVEL: "silent",
           SECURE_KAFKA_PASSWORD: bed.user.password,
           SECURE_CONNECT_PASSWORD: bed.user.password,
-          // The client the bot reads Kafka with: the default, or KAFKA_CLIENT's (both must pass here).
-          ...(process.env.KAFKA_CLIENT === undefined ? {} : { KAFKA_CLIENT: process.env.KAFKA_CLIENT }),
           ...env,
         },
         (path) => (path === "secure.yaml" ? file : readFileSync(path, "utf8")),
@@ -104,23 +102,24 @@ clusters:
     const topic = uniqueName("secure-topic");
     const connector = uniqueName("secure-sink");
     // Written through the same factory and settings the bot uses.
-    const kafka = createKafka(
-      {
-        brokers: [bed.saslSslBootstrapServers],
-        security: {
-          protocol: "SASL_SSL",
-          sasl: { mechanism: "SCRAM-SHA-512", username: bed.user.name, password: bed.user.password },
-          tls: { ca: await readFile(bed.certificates.caFile, "utf8") },
+    const producer = new Producer({
+      ...platformaticOptions(
+        {
+          brokers: [bed.saslSslBootstrapServers],
+          security: {
+            protocol: "SASL_SSL",
+            sasl: { mechanism: "SCRAM-SHA-512", username: bed.user.name, password: bed.user.password },
+            tls: { ca: await readFile(bed.certificates.caFile, "utf8") },
+          },
         },
-      },
-      { clientId: "secured-test" },
-    );
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
+        { clientId: "secured-test" },
+      ),
+      serializers: stringSerializers,
+      autocreateTopics: true,
+    });
     const write = (count: number, from: number) =>
       producer.send({
-        topic,
-        messages: Array.from({ length: count }, (_, i) => ({ value: `m-${from + i}` })),
+        messages: Array.from({ length: count }, (_, i) => ({ topic, value: `m-${from + i}` })),
       });
     await write(5, 0);
     await cluster.connect.putConfig(connector, {
@@ -136,7 +135,7 @@ clusters:
       (await cluster.connect.status(connector)).connector.state === "STOPPED" ? true : undefined,
     );
     await write(20, 5);
-    await producer.disconnect();
+    await producer.close();
 
     assert.match(await say(app, `lag ${connector}`), /20/);
     const lag = await cluster.lag.lag(connector, { topics: topic });

@@ -3,7 +3,7 @@ import { request as httpRequest } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { pino } from "pino";
 import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { reply } from "../src/core/reply.js";
 import { renderBlocks } from "../src/slack/block-kit.js";
 import {

@@ -1,7 +1,7 @@
-import type { AlertRoute, AlertsConfig } from "../config.js";
 import { globMatches } from "../core/glob.js";
 import type { AlertRule } from "./alert-rules.js";
 import type { Alert } from "./alert-store.js";
+import type { AlertRoute, AlertsConfig } from "./alerts-config.js";
 
 /**
  * What a receiver beyond Slack is told about an alert: it `fired` (started, or came back within the flap window),

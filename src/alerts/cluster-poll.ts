@@ -1,4 +1,3 @@
-import type { AlertsConfig } from "../config.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { healthWords, workerHealth } from "../core/worker-health.js";
 import type { AlertDelivery } from "./alert-delivery.js";
@@ -8,6 +7,7 @@ import { type AlertDestination, destinationOf } from "./alert-receivers.js";
 import { type AlertRule, evaluateConnector, type Finding, historySamples } from "./alert-rules.js";
 import { type Alert, type AlertStore, isSilenced } from "./alert-store.js";
 import { thresholdsFor } from "./alert-thresholds.js";
+import type { AlertsConfig } from "./alerts-config.js";
 import { collectSamples } from "./collect-samples.js";
 import type { ConnectorSample } from "./connector-sample.js";
 import type { FiringCopy } from "./firing-copy.js";

@@ -1,10 +1,10 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ConnectorSample } from "../alerts/connector-sample.js";
-import type { AutomationConfig } from "../config.js";
 import type { AuditLog } from "../core/audit-log.js";
 import type { CommandServices } from "../core/ports.js";
 import { AutoRestart, type RestartConnect } from "./auto-restart.js";
+import type { AutomationConfig } from "./automation-config.js";
 import { AutomationQueue } from "./automation-queue.js";
 import { BulkPreviews } from "./bulk-previews.js";
 import { type LoggerConnect, LogLevels } from "./log-levels.js";

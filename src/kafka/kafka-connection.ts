@@ -1,13 +1,9 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import type { BaseOptions, SASLOptions as PlatformaticSasl } from "@platformatic/kafka";
-import type { Kafka, KafkaConfig, SASLOptions } from "kafkajs";
 
 const run = promisify(execFile);
-/** kafkajs is required where a kafkajs client is made, not imported: with the default client it never loads. */
-const require = createRequire(import.meta.url);
 
 /** Kafka's `security.protocol`: whether the connection is encrypted (SSL) and whether it authenticates (SASL). */
 export const securityProtocols = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] as const;
@@ -49,7 +45,7 @@ export interface KafkaSecurity {
 
 /**
  * How to reach one cluster's brokers. Every Kafka client the bot makes is made from this, through
- * {@link platformaticOptions} (@platformatic/kafka) or {@link kafkajsConfig} (kafkajs).
+ * {@link platformaticOptions}.
  */
 export interface KafkaConnection {
   readonly brokers: readonly string[];
@@ -63,41 +59,9 @@ export interface KafkaClientOptions {
 }
 
 /**
- * A kafkajs client on a connection (kafkajs is still a choice of the lag reader, and tests write through it), with
- * the same TLS and SASL settings as every other client. TLS is kafkajs's own (Node's `tls.connect`, which checks
- * the broker's name against its certificate); SASL is kafkajs's PLAIN, SCRAM and OAUTHBEARER.
- */
-export function createKafka(connection: KafkaConnection, client: KafkaClientOptions): Kafka {
-  const kafkajs: typeof import("kafkajs") = require("kafkajs");
-  return new kafkajs.Kafka(kafkajsConfig(connection, client));
-}
-
-/**
- * The kafkajs client settings for a connection: brokers, timeouts, and kafkajs's own TLS and SASL options. Also
- * what the lag reader's small fetches (kafkajs's cluster, with no consumer group) connect with.
- */
-export function kafkajsConfig(connection: KafkaConnection, client: KafkaClientOptions): KafkaConfig {
-  const security = connection.security ?? { protocol: "PLAINTEXT" };
-  const encrypted = security.protocol === "SSL" || security.protocol === "SASL_SSL";
-  const authenticated = security.protocol === "SASL_PLAINTEXT" || security.protocol === "SASL_SSL";
-  const config: KafkaConfig = {
-    clientId: client.clientId,
-    brokers: [...connection.brokers],
-    requestTimeout: client.requestTimeoutMs ?? 10_000,
-    connectionTimeout: 3_000,
-    retry: { retries: 3 },
-    // kafkajs's logLevel.NOTHING: its enum is a value, which a type-only import cannot name.
-    logLevel: 0,
-  };
-  if (encrypted) config.ssl = tlsOptions(security.tls);
-  if (authenticated && security.sasl !== undefined) config.sasl = saslOptions(security.sasl);
-  return config;
-}
-
-/**
  * The `@platformatic/kafka` client settings for a connection: brokers, timeouts (ms), and its TLS (Node's
  * `tls.connect` options, which check the broker's name against its certificate) and SASL (PLAIN, SCRAM-SHA-256/512,
- * OAUTHBEARER with a token provider) options, from the same settings as {@link kafkajsConfig}.
+ * OAUTHBEARER with a token provider) options.
  */
 export function platformaticOptions(
   connection: KafkaConnection,
@@ -125,7 +89,7 @@ export function platformaticOptions(
     timeout,
     requestTimeout: timeout,
     connectTimeout: 3_000,
-    // As kafkajsConfig: three retries, here a fixed 300 ms apart (kafkajs backs off from 300 ms).
+    // Three retries a fixed 300 ms apart: the retry policy of the bot's former client (kafkajs), kept as it was.
     retries: 3,
     retryDelay: 300,
     ...(encrypted ? { tls: tls === true ? {} : tls } : {}),
@@ -149,26 +113,11 @@ function tlsOptions(tls: KafkaTls | undefined) {
   };
 }
 
-function saslOptions(sasl: KafkaSasl): SASLOptions {
-  switch (sasl.mechanism) {
-    case "PLAIN":
-      return { mechanism: "plain", username: sasl.username, password: sasl.password };
-    case "SCRAM-SHA-256":
-      return { mechanism: "scram-sha-256", username: sasl.username, password: sasl.password };
-    case "SCRAM-SHA-512":
-      return { mechanism: "scram-sha-512", username: sasl.username, password: sasl.password };
-    case "OAUTHBEARER": {
-      const token = bearerTokenSource(sasl.token);
-      return { mechanism: "oauthbearer", oauthBearerProvider: async () => ({ value: await token() }) };
-    }
-  }
-}
-
 /** Tokens are renewed this long before their `exp`, so a connection never authenticates with one about to lapse. */
 const renewBeforeMs = 60_000;
 
 /**
- * kafkajs asks for a token each time a connection authenticates. The token is kept until shortly before the
+ * The client asks for a token each time a connection authenticates. The token is kept until shortly before the
  * `exp` claim of its JWT payload (RFC 7519 §4.1.4) and then read again: a file rewritten by a sidecar, or the
  * command run again. A token that is not a JWT, or has no `exp`, is read afresh every time.
  */

@@ -4,15 +4,11 @@
  * consumer would receive from an offset. A client that batches (one OffsetFetch per coordinator, one ListOffsets
  * per leader) can then do so; one that cannot asks item by item behind the same call. The lag rules (control
  * records, where a sink starts, gone topics) live above it in `sink-lag-reader.ts`, so another client library
- * replaces only the adapter (`platformatic-offsets.ts`, `kafkajs-offsets.ts`).
+ * replaces only the adapter (`platformatic-offsets.ts`).
  */
 
 /** How a consumer treats transactional records: Kafka's `isolation.level`. */
 export type IsolationLevel = "read_uncommitted" | "read_committed";
-
-/** The Kafka client libraries the port has adapters for. */
-export const kafkaClients = ["platformatic", "kafkajs"] as const;
-export type KafkaClientName = (typeof kafkaClients)[number];
 
 export interface PartitionRange {
   readonly partition: number;
@@ -94,9 +90,9 @@ export interface KafkaOffsets {
     groups: ReadonlyMap<string, readonly string[] | "all">,
   ): Promise<Map<string, CommittedOffsets | Error>>;
   /**
-   * Log start and end of every partition of each topic, keyed by topic. Both adapters read the end as the high
-   * watermark (kafkajs 2.2.4 sends ListOffsets at read_uncommitted), so lag counts an open transaction's records;
-   * the topics in `lastStable` also get their last stable offset, where the adapter can read it.
+   * Log start and end of every partition of each topic, keyed by topic. The end is the high watermark
+   * (ListOffsets latest at read_uncommitted), so lag counts an open transaction's records; the topics in
+   * `lastStable` also get their last stable offset, where the adapter can read it.
    */
   logRanges(
     topics: readonly string[],

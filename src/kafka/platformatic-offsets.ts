@@ -451,8 +451,8 @@ export class PlatformaticOffsets implements KafkaOffsets {
       [...byLeader].map(async ([leader, topics]) => {
         const connection = (await this.#admin.connectToBrokers([leader])).get(leader);
         if (connection === undefined) throw new Error(`broker ${leader} is not in the cluster's metadata`);
-        // Replica id -1: a consumer's request. read_uncommitted: the latest offset is the high watermark, what
-        // kafkajs 2.2.4 reads (it sends isolation level 0); read_committed: the last stable offset.
+        // Replica id -1: a consumer's request. read_uncommitted: the latest offset is the high watermark, which
+        // lag counts from; read_committed: the last stable offset.
         const response = await api.async(connection, -1, isolation, topics);
         for (const topic of response.topics) {
           for (const p of topic.partitions)

@@ -5,7 +5,6 @@ import {
   type DeliverableScan,
   type GroupDescription,
   type IsolationLevel,
-  type KafkaClientName,
   type KafkaOffsets,
   type PartitionRange,
   partitionKey,
@@ -127,13 +126,6 @@ function isTaskOf(name: string, config: Readonly<Record<string, string>>, client
 export interface SinkLagReaderOptions extends KafkaConnection {
   readonly clientId?: string;
   readonly requestTimeoutMs?: number;
-  /**
-   * Which client library reads Kafka (see README, "Kafka client"). @defaultValue "platformatic": it batches a
-   * poll into a few requests per broker where kafkajs sends a few per sink (bench/lag-scale.ts).
-   */
-  readonly client?: KafkaClientName;
-  /** kafkajs only: how many groups or topics it reads at once (it asks one per request). */
-  readonly concurrency?: number;
   /** Called for every request sent to Kafka, with its API name (benchmarks count them). */
   readonly onRequest?: (apiName: string) => void;
   /** The worker's consumer defaults, when the cluster's config states them. */
@@ -142,7 +134,7 @@ export interface SinkLagReaderOptions extends KafkaConnection {
   readonly logger?: Logger;
   /** Milliseconds now, for how long a topic's cleanup policy is trusted. @defaultValue Date.now */
   readonly clock?: () => number;
-  /** The Kafka calls; by default `client`'s adapter on `brokers`. */
+  /** The Kafka calls; by default the `@platformatic/kafka` adapter on `brokers`. */
   readonly kafka?: KafkaOffsets;
 }
 
@@ -689,47 +681,13 @@ function trim(cache: Map<string, unknown>): void {
   if (cache.size > cacheLimit) cache.clear();
 }
 
-/** The adapter of the chosen client library on the reader's brokers. */
+/** The `@platformatic/kafka` adapter on the reader's brokers. */
 function createKafkaOffsets(options: SinkLagReaderOptions): KafkaOffsets {
-  const common = {
+  return new PlatformaticOffsets({
     connection: { brokers: options.brokers, ...(options.security ? { security: options.security } : {}) },
     ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-  };
-  if (options.client === "kafkajs") {
-    return loadedOnFirstUse(async () => {
-      const { KafkajsOffsets } = await import("./kafkajs-offsets.js");
-      return new KafkajsOffsets({
-        ...common,
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      });
-    });
-  }
-  return new PlatformaticOffsets(common);
-}
-
-/**
- * The port on an adapter loaded at its first call. The kafkajs adapter is, so that a bot on the default client never
- * loads kafkajs: its modules stay out of the heap, and nothing of it runs (README, "Performance").
- */
-function loadedOnFirstUse(load: () => Promise<KafkaOffsets>): KafkaOffsets {
-  let loaded: Promise<KafkaOffsets> | undefined;
-  const adapter = () => {
-    loaded ??= load();
-    return loaded;
-  };
-  return {
-    listTopics: async () => (await adapter()).listTopics(),
-    committedOffsets: async (groups) => (await adapter()).committedOffsets(groups),
-    logRanges: async (topics, options) => (await adapter()).logRanges(topics, options),
-    describeGroups: async (groupIds) => (await adapter()).describeGroups(groupIds),
-    cleanupPolicies: async (topics) => (await adapter()).cleanupPolicies(topics),
-    offsetsAt: async (topic, timestamp) => (await adapter()).offsetsAt(topic, timestamp),
-    scan: async (requests, isolation) => (await adapter()).scan(requests, isolation),
-    close: async () => {
-      if (loaded !== undefined) await (await loaded).close();
-    },
-  };
+  });
 }

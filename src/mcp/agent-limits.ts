@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { AgentConfig } from "../config.js";
 import type { RedisKeys } from "../redis-keys.js";
+import type { AgentConfig } from "./mcp-config.js";
 
 /** A refusal under an agent's limits: what was over, in words, and when trying again can succeed (seconds). */
 export interface LimitRefusal {

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { App } from "../app.js";
-import type { AgentConfig } from "../config.js";
 import type { Identities } from "../core/identity.js";
 import type { HttpRoute } from "../ops/operations-endpoints.js";
 import { AgentLimits } from "./agent-limits.js";
+import type { AgentConfig } from "./mcp-config.js";
 import { agentActor, agentOfToken, mcpSources } from "./mcp-identity.js";
 import { createMcpServer, type McpHost } from "./mcp-server.js";
 

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { AgentConfig } from "../config.js";
 import type { Actor } from "../core/command-spec.js";
 import type { Identities, Identity } from "../core/identity.js";
 import { type Principal, type Role, type RoleGrant, type RoleGrants, RoleResolver } from "../core/roles.js";
+import type { AgentConfig } from "./mcp-config.js";
 
 /** The actor sources of MCP callers: agents over HTTP (bearer tokens) and the local operator's agent over stdio. */
 export const mcpSources = { http: "mcp", stdio: "mcp-stdio" } as const;

@@ -10,7 +10,6 @@ import { z } from "zod";
 import { type ApprovalRequest, openStates } from "../../approvals/approval-store.js";
 import { approvalMessage, outcomeReply } from "../../approvals/approval-words.js";
 import type { Approvals } from "../../approvals/approvals.js";
-import type { AgentConfig } from "../config.js";
 import type { AuditLog } from "../core/audit-log.js";
 import type { Actor } from "../core/command-spec.js";
 import { cutText } from "../core/cut-text.js";
@@ -21,6 +20,7 @@ import type { Reply } from "../core/reply.js";
 import { hasRole } from "../core/roles.js";
 import { renderText } from "../shell/render-text.js";
 import type { AgentLimits, LimitRefusal } from "./agent-limits.js";
+import type { AgentConfig } from "./mcp-config.js";
 import { rawArgsOf, toolName, toolsOf } from "./mcp-tools.js";
 
 /** What the MCP server uses of the app (`App` has it all; the fast tests pass fakes of our own ports). */

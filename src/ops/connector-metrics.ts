@@ -5,8 +5,8 @@ import {
   retentionOvertook,
   totalLag,
 } from "../alerts/connector-sample.js";
-import type { MetricsConfig } from "../config.js";
 import { globMatches } from "../core/glob.js";
+import type { MetricsConfig } from "./metrics-config.js";
 
 /** One connector as the gauges show it. */
 interface Shown {

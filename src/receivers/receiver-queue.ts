@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { AlertReceivers, ReceiverNotice } from "../alerts/alert-receivers.js";
-import type { ReceiverConfig } from "../config.js";
+import type { ReceiverConfig } from "../alerts/alerts-config.js";
 import { timeLimit } from "../core/time-limit.js";
 import { RedisKeys } from "../redis-keys.js";
 import { alertmanagerAlerts } from "./alertmanager-alerts.js";

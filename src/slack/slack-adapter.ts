@@ -6,7 +6,6 @@ import type { WebClient, WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
-import type { SlackConfig } from "../config.js";
 import { cutText } from "../core/cut-text.js";
 import { GroupUnreadable, type UserGroupDirectory } from "../core/roles.js";
 import {
@@ -23,6 +22,7 @@ import { CommandQueue } from "./command-queue.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
 import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
+import type { SlackConfig } from "./slack-config.js";
 import { slackFailureReason } from "./slack-principals.js";
 import {
   type SlackTokenRejectedError,

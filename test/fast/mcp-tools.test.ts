@@ -6,7 +6,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { destructiveCommands } from "../../approvals/approval-policy.js";
 import { commands } from "../../commands/registry.js";
-import { type AgentConfig, loadConfig } from "../../src/config.js";
+import { type AgentConfig, loadConfig } from "../../src/config/index.js";
 import type { ConnectorOverview } from "../../src/connect/connect-client.js";
 import { defineCommand, flag, positional } from "../../src/core/command-spec.js";
 import { reply } from "../../src/core/reply.js";

@@ -4,7 +4,7 @@
  * saved and then waits to be killed there. LOCK_DURATION_MS overrides BullMQ's job lock (default: the app's).
  */
 import { createApp } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 
 const keyPrefix = process.env.TEST_KEY_PREFIX ?? "";
 const crashAt = process.env.CRASH_AT;

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { type Kafka, Partitioners } from "kafkajs";
+import { Kafka, logLevel, Partitioners } from "kafkajs";
 import type { ConnectClient } from "../../src/connect/connect-client.js";
-import { createKafka } from "../../src/kafka/kafka-connection.js";
 
 /** The test bed that `npm test` started (test/run-tests.ts passes its addresses down). */
 export function testBed(): { connectUrl: string; bootstrapServers: string } {
@@ -21,8 +20,19 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
 }
 
+/**
+ * A kafkajs client on the test bed: the tests' producer, admin and counting consumer (the bot itself reads Kafka
+ * only with `@platformatic/kafka`; README, "Kafka client").
+ */
 export function testKafka(): Kafka {
-  return createKafka({ brokers: [testBed().bootstrapServers] }, { clientId: "connect-ops-tests" });
+  return new Kafka({
+    clientId: "connect-ops-tests",
+    brokers: [testBed().bootstrapServers],
+    requestTimeout: 10_000,
+    connectionTimeout: 3_000,
+    retry: { retries: 3 },
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 /** Creates a topic and writes `count` messages ("<topic>-<i>") round-robin over its partitions. */
