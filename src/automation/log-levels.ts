@@ -140,7 +140,11 @@ export class LogLevels {
     const before: Record<string, string> = { ...earlier?.before };
     for (const each of reached) {
       if (before[each] !== undefined) continue;
-      before[each] = (await connect.atWorker(each).logger(input.logger, call)).level;
+      // A worker a status still names may be gone (killed, not yet noticed by its group): at cluster scope it gets
+      // the common level back, like a worker that joins later; the one the change is sent to must answer.
+      const read = connect.atWorker(each).logger(input.logger, call);
+      const level = each === worker ? (await read).level : (await read.catch(() => undefined))?.level;
+      if (level !== undefined) before[each] = level;
     }
     await connect.atWorker(worker).setLoggerLevel(input.logger, input.level, input.scope, call);
     if (earlier !== undefined) await this.#options.queue.cancel(revertJobId(earlier.id));
@@ -234,7 +238,9 @@ export class LogLevels {
     for (const [worker] of workers) {
       const at = connect.atWorker(worker);
       for (let look = 0; look < clusterScopeLooks; look++) {
-        if ((await at.logger(change.logger, call).catch(() => undefined))?.level === common) break;
+        // A worker that does not answer cannot be waited for: its own level is still sent below.
+        const seen = await at.logger(change.logger, call).catch(() => undefined);
+        if (seen === undefined || seen.level === common) break;
         await sleep(clusterScopeLookMs);
       }
     }
