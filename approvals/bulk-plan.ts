@@ -166,13 +166,19 @@ export function previewParts(
  * Carries a bulk action out on exactly `targets`, at most `concurrency` Connect calls at once, and says how each
  * ended: pause and resume wait (up to `settleMs` each) for the state Connect applies asynchronously; restart
  * restarts the connector and its tasks (only the failed ones with `failedOnly`). A connector that fails does not
- * stop the others.
+ * stop the others. `onOutcome` is awaited after each connector, before its slot takes the next one (the approval
+ * kind saves each outcome there, so a resumed run skips what was done).
  */
 export async function runBulk(
   connect: BulkConnect,
   ask: BulkAsk,
   targets: readonly BulkTarget[],
-  options: { readonly concurrency: number; readonly requestId: string; readonly settleMs?: number },
+  options: {
+    readonly concurrency: number;
+    readonly requestId: string;
+    readonly settleMs?: number;
+    readonly onOutcome?: (outcome: BulkOutcome) => Promise<void>;
+  },
 ): Promise<BulkOutcome[]> {
   const outcomes: BulkOutcome[] = new Array(targets.length);
   let next = 0;
@@ -180,7 +186,10 @@ export async function runBulk(
     while (next < targets.length) {
       const index = next++;
       const target = targets[index];
-      if (target !== undefined) outcomes[index] = await actOnOne(connect, ask, target, options);
+      if (target === undefined) continue;
+      const outcome = await actOnOne(connect, ask, target, options);
+      outcomes[index] = outcome;
+      await options.onOutcome?.(outcome);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, targets.length) }, worker));

@@ -215,6 +215,9 @@ class Execution {
         this.#request = await this.#save({ changeSent: true });
         return resumed;
       },
+      saveProgress: async (change) => {
+        this.#request = await this.#save(change);
+      },
     };
   }
 

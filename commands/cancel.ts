@@ -42,7 +42,8 @@ export const cancel = defineCommand({
         ...errorReply("refused", `Window ${id} has already ended (${state}).`),
         ...about,
       });
-      if (window.state !== "scheduled" && window.state !== "open") return alreadyEnded(window.state);
+      if (window.state !== "scheduled" && window.state !== "opening" && window.state !== "open")
+        return alreadyEnded(window.state);
       const ended = await automation.windows.end(id, actor.name);
       // Another person, or the window's own end, got there first.
       if (ended === undefined || ended.endedBy !== actor.name) return alreadyEnded(ended?.state ?? "gone");

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { Duration, reasonArg } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
+import { beforeWords, groupWorker, workerFlag } from "../src/core/logger-workers.js";
 import { errorReply, reply } from "../src/core/reply.js";
 
 const levels = ["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"] as const;
@@ -10,10 +11,11 @@ export const loggersSet = defineCommand({
   name: "loggers set",
   summary: "Set a log level for a while; it reverts by itself.",
   details:
-    "Change a logger's level (KIP-495) until --for runs out, then the bot puts back the level the worker had, says so and audits it. DEBUG and TRACE need --for. Worker scope reaches one worker and is lost when it restarts; --cluster-wide (Connect 3.7+, KIP-976) reaches every worker and outlives restarts.",
+    "Change a logger's level (KIP-495) until --for runs out, then the bot puts back the level each worker had, says so and audits it. DEBUG and TRACE need --for. Worker scope reaches one worker (the configured one, or --worker) and is lost when it restarts; --cluster-wide (Connect 3.7+, KIP-976) reaches every worker and outlives restarts.",
   examples: [
     'loggers set org.apache.kafka.connect.runtime.WorkerSinkTask DEBUG --for 30m --reason "why are commits slow"',
     'loggers set io.debezium TRACE --cluster-wide --for 15m --reason "snapshot stuck"',
+    'loggers set io.debezium DEBUG --worker http://connect-2:8083 --for 15m --reason "one task is slow"',
   ],
   args: z
     .object({
@@ -29,14 +31,21 @@ export const loggersSet = defineCommand({
         valueName: "DURATION",
       }),
       "cluster-wide": flag(z.literal(true).optional(), "every worker (scope=cluster, Connect 3.7+)"),
+      worker: workerFlag,
       reason: reasonArg,
     })
     .refine((args) => args.for !== undefined || (args.level !== "DEBUG" && args.level !== "TRACE"), {
       message: "DEBUG and TRACE fill disks: say how long with --for, e.g. --for 30m",
+    })
+    .refine((args) => args.worker === undefined || args["cluster-wide"] === undefined, {
+      message:
+        "--cluster-wide reaches every worker: name one with --worker, or all with --cluster-wide, not both",
     }),
   role: "operator",
   risk: "safe",
   async run({ cluster, automation, actor, requestId }, args) {
+    const named = await groupWorker(automation.logLevels, cluster.name, args.worker, requestId);
+    if ("refusal" in named) return named.refusal;
     const forMs = args.for ?? automation.loggerMaxForMs;
     if (forMs > automation.loggerMaxForMs) {
       return errorReply(
@@ -49,12 +58,14 @@ export const loggersSet = defineCommand({
       logger: args.logger,
       level: args.level,
       scope: args["cluster-wide"] === true ? "cluster" : "worker",
+      worker: named.worker,
       forMs,
       reason: args.reason,
       by: actor,
       requestId,
     });
-    const text = `${actor.name} set ${change.logger} to ${change.level} on ${cluster.name} for ${formatDuration(forMs)}; it goes back to ${change.before} at ${new Date(change.until).toISOString().slice(11, 16)} UTC (${change.id}).`;
+    const where = change.scope === "cluster" ? "every worker" : new URL(change.worker).host;
+    const text = `${actor.name} set ${change.logger} to ${change.level} on ${cluster.name} (${where}) for ${formatDuration(forMs)}; it goes back to ${beforeWords(change)} at ${new Date(change.until).toISOString().slice(11, 16)} UTC (${change.id}).`;
     return reply(
       text,
       [
@@ -63,8 +74,8 @@ export const loggersSet = defineCommand({
           kind: "note",
           text:
             change.scope === "cluster"
-              ? "Cluster scope (KIP-976): every worker, new ones too; it outlives a worker restart until the bot puts it back."
-              : "Worker scope: only the worker the bot reaches; a restart of that worker loses it (its log4j config applies again).",
+              ? "Cluster scope (KIP-976): every worker, new ones too; it outlives a worker restart until the bot puts it back, each worker to its own level."
+              : `Worker scope: only ${new URL(change.worker).host}; a restart of that worker loses it (its log4j config applies again).`,
         },
         { kind: "fields", fields: [["end it early", `loggers reset ${change.logger}`]] },
       ],

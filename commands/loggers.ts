@@ -1,20 +1,24 @@
 import { z } from "zod";
 import { defineCommand, positional } from "../src/core/command-spec.js";
+import { beforeWords, groupWorker, workerFlag } from "../src/core/logger-workers.js";
 import { reply } from "../src/core/reply.js";
 
 export const loggers = defineCommand({
   name: "loggers",
-  summary: "List the worker's log levels.",
+  summary: "List a worker's log levels.",
   details:
-    "List the log levels of the cluster's Connect worker (KIP-495), with the ones the bot changed for a while and when they go back.",
-  examples: ["loggers", "loggers org.apache.kafka.connect"],
+    "List the log levels of one Connect worker (KIP-495): the cluster's URL, or --worker, one of the group's workers. The ones the bot changed for a while say when they go back.",
+  examples: ["loggers", "loggers org.apache.kafka.connect", "loggers --worker http://connect-2:8083"],
   args: z.object({
     prefix: positional(z.string().optional(), "only loggers whose name starts with this"),
+    worker: workerFlag,
   }),
   role: "viewer",
   risk: "read",
-  async run({ cluster, automation, requestId }, { prefix }) {
-    const levels = await automation.logLevels.list(cluster.name, requestId);
+  async run({ cluster, automation, requestId }, { prefix, worker }) {
+    const named = await groupWorker(automation.logLevels, cluster.name, worker, requestId);
+    if ("refusal" in named) return named.refusal;
+    const levels = await automation.logLevels.list(cluster.name, requestId, named.worker);
     const names = Object.keys(levels)
       .filter((name) => prefix === undefined || name.startsWith(prefix))
       .sort();
@@ -26,11 +30,11 @@ export const loggers = defineCommand({
           levels[name]?.level ?? "?",
           open === undefined
             ? ""
-            : `back to ${open.before} at ${new Date(open.until).toISOString().slice(11, 16)} UTC (${open.id}, ${open.scope} scope)`,
+            : `back to ${beforeWords(open)} at ${new Date(open.until).toISOString().slice(11, 16)} UTC (${open.id}, ${open.scope} scope)`,
         ];
       }),
     );
-    const text = `${names.length} logger(s) on ${cluster.name}.`;
+    const text = `${names.length} logger(s) on ${cluster.name}${named.worker === undefined ? "" : ` (${new URL(named.worker).host})`}.`;
     return reply(text, [
       { kind: "text", text },
       {

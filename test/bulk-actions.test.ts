@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -15,6 +15,8 @@ import { bulkConfirmAction } from "../src/slack/slack-bulk.js";
 import { SlackStoryNotifier } from "../src/slack/slack-stories.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { SlackSimulator } from "./slack/slack-signer.js";
+import { AutomationBots } from "./support/automation-bots.js";
+import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { requestIdIn } from "./support/request-id.js";
 import {
@@ -238,5 +240,113 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
       (entry) => entry.command === `bulk pause (${id})` && entry.detail?.startsWith("pause:"),
     );
     assert.deepEqual(audited.map((entry) => entry.connector).sort(), [...names].sort());
+  });
+});
+
+describe("a bulk restart whose bot is killed midway", () => {
+  const { prefix, cleanup } = testRedis("bulk-crash");
+  const kafka = testKafka();
+  const keyPrefix = `${prefix}bot:`;
+  let standIn: SlackApiStandIn;
+  let proxy: FaultProxy;
+  let bots: AutomationBots;
+  let app: App;
+  let dir: string;
+  const created: string[] = [];
+  const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
+  /** One connector at a time, so the kill falls between two connectors. */
+  const crashConfig = (connectUrl: string) =>
+    configFile(connectUrl).replace("concurrency: 2", "concurrency: 1");
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "bulk-crash-"));
+    standIn = await SlackApiStandIn.start({ botToken });
+    proxy = await FaultProxy.start(testBed().connectUrl);
+    const file = join(dir, "bot.yaml");
+    await writeFile(file, crashConfig(proxy.url));
+    bots = new AutomationBots({ configFile: file, keyPrefix, slack: { botToken, apiUrl: standIn.apiUrl } });
+    // This process asks and approves, as a Slack-facing replica would; only the bots it starts run workers.
+    app = createApp({
+      config: loadConfig({ CONFIG_FILE: file, LOG_LEVEL: "silent" }, () => crashConfig(proxy.url)),
+      keyPrefix,
+    });
+  });
+  after(async () => {
+    await bots.closeAll();
+    for (const name of created)
+      await connect()
+        .deleteConnector(name)
+        .catch(() => undefined);
+    await app.close();
+    await proxy.close();
+    await standIn.close();
+    await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("SIGKILL after two of four restarts: the next bot restarts only the other two, each connector audited once", async () => {
+    const topic = uniqueName("bulk-crash-topic");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 3 });
+    const base = uniqueName("bulkk");
+    for (const suffix of ["a", "b", "c", "d"]) {
+      created.push(`${base}-${suffix}`);
+      await runningFileSink(connect(), `${base}-${suffix}`, topic, join(dir, `${base}-${suffix}.txt`));
+    }
+    const run = (actor: { id: string; name: string }, text: string, requestId: string) =>
+      app.dispatcher.dispatch({ actor: { ...actor, source: "slack" }, text, requestId });
+    const asked = await run(operator, `restart "${base}-*" --reason "new certificates"`, "bulk-crash-1");
+    const id = requestIdIn(asked.summary);
+    const request = (await app.approvals.get(id)) ?? assert.fail("no request");
+    const targets =
+      request.operation.kind === "bulk" ? request.operation.targets.map((target) => target.connector) : [];
+    assert.equal(targets.length, 4);
+    const restartsOf = (name: string) =>
+      proxy.requests.filter((r) => r.method === "POST" && r.url.startsWith(`/connectors/${name}/restart`));
+    // The third restart is held by the proxy (it never reaches Connect) and the bot is killed while it waits.
+    const third = targets[2] ?? assert.fail("no third");
+    proxy.hangNextMatching({ method: "POST", path: new RegExp(`^/connectors/${third}/restart`) });
+
+    const doomed = await bots.start();
+    assert.equal((await run(approver, `approve ${id}`, "bulk-crash-2")).outcome, "succeeded");
+    await eventually(
+      "the third restart sent",
+      async () => (restartsOf(third).length === 1 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      },
+    );
+    await bots.kill(doomed);
+    const atCrash = (await app.approvals.get(id)) ?? assert.fail("no request");
+    assert.equal(atCrash.state, "executing");
+    assert.deepEqual(
+      atCrash.bulkOutcomes?.map((each) => each.connector),
+      targets.slice(0, 2),
+      "the first two outcomes were saved as each ended",
+    );
+
+    await bots.start();
+    const done = await eventually(
+      `${id} done`,
+      async () => {
+        const now = await app.approvals.get(id);
+        return now?.state === "succeeded" || now?.state === "failed" ? now : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    assert.equal(done.state, "succeeded", done.outcome);
+    assert.deepEqual(
+      done.bulkOutcomes?.map((each) => [each.connector, each.outcome]),
+      targets.map((name) => [name, "done"]),
+    );
+    assert.deepEqual(
+      targets.map((name) => restartsOf(name).length),
+      [1, 1, 2, 1],
+      "the two done before the kill were not restarted again; the held one was asked again",
+    );
+    const audited = (await app.audit.query({ limit: 100 })).filter(
+      (entry) => entry.command === `bulk restart (${id})` && entry.detail?.startsWith("restart:"),
+    );
+    assert.deepEqual(audited.map((entry) => entry.connector).sort(), [...targets].sort());
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -11,6 +11,8 @@ import { createSlackClient } from "../src/slack/slack-adapter.js";
 import { SlackAlertNotifier } from "../src/slack/slack-alerts.js";
 import { SlackStoryNotifier } from "../src/slack/slack-stories.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
+import { AutomationBots } from "./support/automation-bots.js";
+import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { requestIdIn } from "./support/request-id.js";
 import {
@@ -29,7 +31,7 @@ const operator = { id: "U0WOTTO", name: "otto", source: "slack" };
 const approver = { id: "U0WANNA", name: "anna", source: "slack" };
 
 /** Paused for 3 s is "unexpectedly halted": a window of 8 s would page without its hold. */
-const configFile = (connectUrl: string) => `
+const configFileText = (connectUrl: string) => `
 alerts:
   channel: ${alertsChannel}
   pollInterval: 1s
@@ -64,7 +66,7 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
         SLACK_BOT_TOKEN: botToken,
         SLACK_API_URL: standIn.apiUrl,
       },
-      () => configFile(testBed().connectUrl),
+      () => configFileText(testBed().connectUrl),
     );
     const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
     const app = createApp({
@@ -252,5 +254,120 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
     });
     assert.equal(again.outcome, "refused");
     assert.match(renderText(again), /has already ended \(closed\)/);
+  });
+});
+
+describe("a maintenance window whose opening is cut short by a killed bot", () => {
+  const { prefix, cleanup } = testRedis("windows-crash");
+  const kafka = testKafka();
+  const keyPrefix = `${prefix}bot:`;
+  let standIn: SlackApiStandIn;
+  let proxy: FaultProxy;
+  let bots: AutomationBots;
+  let app: App;
+  let dir: string;
+  const created: string[] = [];
+  const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
+  const stateOf = async (name: string) => (await connect().status(name)).connector.state;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "windows-crash-"));
+    standIn = await SlackApiStandIn.start({ botToken });
+    proxy = await FaultProxy.start(testBed().connectUrl);
+    const configFile = join(dir, "bot.yaml");
+    await writeFile(configFile, configFileText(proxy.url));
+    bots = new AutomationBots({ configFile, keyPrefix, slack: { botToken, apiUrl: standIn.apiUrl } });
+    // This process asks, as a Slack-facing replica would; only the bots it starts run workers.
+    const config = loadConfig(
+      {
+        CONFIG_FILE: configFile,
+        LOG_LEVEL: "silent",
+        SLACK_BOT_TOKEN: botToken,
+        SLACK_API_URL: standIn.apiUrl,
+      },
+      () => configFileText(proxy.url),
+    );
+    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
+    app = createApp({ config, keyPrefix, storyNotifier: () => new SlackStoryNotifier(client) });
+  });
+  after(async () => {
+    await bots.closeAll();
+    for (const name of created)
+      await connect()
+        .deleteConnector(name)
+        .catch(() => undefined);
+    await app.close();
+    await proxy.close();
+    await standIn.close();
+    await cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("SIGKILL between two connectors' pauses: the next bot goes on, and the end resumes only what the window paused, never the one paused by hand before it", async () => {
+    const topic = uniqueName("win-crash-topic");
+    await createTopicWithMessages(kafka, topic, { partitions: 1, count: 3 });
+    const base = uniqueName("win-crash");
+    for (const suffix of ["a", "b", "c"]) {
+      created.push(`${base}-${suffix}`);
+      await runningFileSink(connect(), `${base}-${suffix}`, topic, join(dir, `${base}-${suffix}.txt`));
+    }
+    const asked = await app.dispatcher.dispatch({
+      actor: operator,
+      text: `pause "${base}-*" --from ${at(4_000)} --for 40s --reason "database migration"`,
+      requestId: "win-crash-1",
+    });
+    assert.equal(asked.outcome, "succeeded", renderText(asked));
+    const id = /window (w\d+-[a-z]{4})/.exec(renderText(asked))?.[1] ?? assert.fail(renderText(asked));
+    const window = (await app.automation.windows.get(id)) ?? assert.fail("no window");
+    // The window halts its connectors in this order: the first is paused by hand before it opens, and the bot is
+    // killed while the last one's pause is on its way (held by the proxy, so it never reaches Connect).
+    const [byHand, second, last] = window.connectors;
+    assert.ok(byHand !== undefined && second !== undefined && last !== undefined);
+    await connect().pause(byHand);
+    await eventually(`${byHand} PAUSED`, async () =>
+      (await stateOf(byHand)) === "PAUSED" ? true : undefined,
+    );
+    const lastPause = { method: "PUT", path: new RegExp(`/connectors/${last}/pause$`) };
+    proxy.hangNextMatching(lastPause);
+
+    const doomed = await bots.start();
+    await eventually(
+      `the pause of ${last} sent`,
+      async () =>
+        proxy.requests.some((r) => r.method === "PUT" && lastPause.path.test(r.url)) ? true : undefined,
+      { timeoutMs: 20_000, intervalMs: 50 },
+    );
+    await bots.kill(doomed);
+    const cut = (await app.automation.windows.get(id)) ?? assert.fail("no window");
+    assert.equal(cut.state, "opening", "killed while opening");
+    assert.deepEqual(cut.prior, { [byHand]: "PAUSED", [second]: "RUNNING", [last]: "RUNNING" });
+    assert.equal(await stateOf(last), "RUNNING", "its pause never reached Connect");
+
+    await bots.start();
+    await eventually(`${last} PAUSED`, async () => ((await stateOf(last)) === "PAUSED" ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    const storyOf = () =>
+      standIn
+        .callsOf("chat.postMessage")
+        .filter((call) => call.args.channel === opsChannel && textOf(call).includes(id))
+        .map(textOf);
+    const ended = await eventually(
+      "the window's end in its thread",
+      async () => storyOf().find((line) => /ended at/.test(line)),
+      { timeoutMs: 60_000 },
+    );
+    assert.ok(
+      storyOf().some((line) =>
+        /the bot stopped while opening it; another run went on where it stopped/.test(line),
+      ),
+    );
+    assert.match(ended, /everything came back healthy/);
+    assert.equal(await stateOf(byHand), "PAUSED", "paused by hand before the window, it stays paused");
+    assert.equal(await stateOf(second), "RUNNING");
+    assert.equal(await stateOf(last), "RUNNING");
+    const resumes = proxy.requests.filter((r) => r.method === "PUT" && /\/resume$/.test(r.url));
+    assert.ok(!resumes.some((r) => r.url.includes(`/${byHand}/`)), `${byHand} was never resumed`);
+    assert.equal((await app.automation.windows.get(id))?.state, "closed");
   });
 });

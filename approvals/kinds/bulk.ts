@@ -3,19 +3,32 @@ import type { OperationKind } from "./operation-kind.js";
 
 /**
  * `bulk`: pause, resume or restart of exactly the connectors the approver saw (the set is in the operation, so in
- * its digest). One step: each connector acted on, at most `concurrency` at once, each outcome saved and audited.
+ * its digest). One step: each connector acted on, at most `concurrency` at once, each outcome saved as it ends and
+ * audited. A run resumed after a crash acts only on the connectors without a saved outcome, so no connector is
+ * restarted twice; only those whose call was in flight when the bot died are asked again (at most `concurrency`).
  */
 export const bulk: OperationKind<"bulk"> = {
   steps: {
     changed: {
       doing: "acting on each connector",
-      async run({ connect, operation, call }) {
+      async run({ connect, operation, call, request, saveProgress }) {
         const { action, pattern, failedOnly, targets, concurrency } = operation;
-        const outcomes = await runBulk(
-          connect,
-          { action, pattern, failedOnly: failedOnly === true },
-          targets,
-          { concurrency, requestId: call.requestId },
+        const saved = [...(request.bulkOutcomes ?? [])];
+        const left = targets.filter((target) => !saved.some((each) => each.connector === target.connector));
+        // One save at a time, each of every outcome so far: concurrent slots never overwrite each other's.
+        let saving = Promise.resolve();
+        await runBulk(connect, { action, pattern, failedOnly: failedOnly === true }, left, {
+          concurrency,
+          requestId: call.requestId,
+          onOutcome: (outcome) => {
+            saved.push(outcome);
+            const snapshot = [...saved];
+            saving = saving.then(() => saveProgress({ bulkOutcomes: snapshot }));
+            return saving;
+          },
+        });
+        const outcomes = targets.flatMap((target) =>
+          saved.filter((each) => each.connector === target.connector),
         );
         return { bulkOutcomes: outcomes, outcome: `${outcomeCount(outcomes)}.` };
       },

@@ -23,6 +23,11 @@ export interface ExecutionContext {
    * change was applied, and says so. Returns whether an earlier run had sent it already (a resumed change).
    */
   sendingChange(): Promise<boolean>;
+  /**
+   * Saves fields of the request in the middle of a step (a bulk action's outcome of each connector as it ends), so
+   * that a run resumed after a crash knows what was done already. The step's returned fields are saved at its end.
+   */
+  saveProgress(change: Partial<ApprovalRequest>): Promise<void>;
 }
 
 /** The context of a kind's own step, with its operation typed for the kind. */

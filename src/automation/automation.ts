@@ -46,7 +46,7 @@ declare module "../core/ports.js" {
   /** What commands may do with the bot's own scheduled work. */
   interface CommandServices {
     readonly automation: {
-      readonly logLevels: Pick<LogLevels, "list" | "set" | "revert" | "openChange">;
+      readonly logLevels: Pick<LogLevels, "list" | "workers" | "set" | "revert" | "openChange">;
       /** The longest `--for` of a log level change (automation.loggers.maxFor), ms. */
       readonly loggerMaxForMs: number;
       /** One thread per story in the automation channel (a bulk action's). */

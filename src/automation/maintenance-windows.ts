@@ -22,8 +22,8 @@ const Person = z.object({ id: z.string(), name: z.string(), source: z.string() }
 
 /**
  * One maintenance window, as stored. `scheduled` until it opens at `from` (later when its approval comes late),
- * `open` while it holds its connectors, `closing` while they are put back, then `closed`; `cancelled` when ended
- * before it opened, `lapsed` when its approval never succeeded before `until`.
+ * `opening` while it halts its connectors one by one, `open` while it holds them, `closing` while they are put back,
+ * then `closed`; `cancelled` when ended before it opened, `lapsed` when its approval never succeeded before `until`.
  */
 export const MaintenanceWindow = z.object({
   id: z.string(),
@@ -40,8 +40,11 @@ export const MaintenanceWindow = z.object({
   /** The approval request it waits for (a stop window, or one above automation.bulk.approvalAbove). */
   approval: z.string().optional(),
   needsApproval: z.boolean(),
-  state: z.enum(["scheduled", "open", "closing", "closed", "cancelled", "lapsed"]),
-  /** Each connector's state just before the window halted it: what closing puts back. */
+  state: z.enum(["scheduled", "opening", "open", "closing", "closed", "cancelled", "lapsed"]),
+  /**
+   * Each connector's state just before the window halted it, saved before the halt is sent: what closing puts back.
+   * A connector without an entry was never touched by the window, and closing leaves it alone.
+   */
   prior: z.record(z.string(), ConnectorState).optional(),
   openedAt: z.number().optional(),
   closedAt: z.number().optional(),
@@ -66,6 +69,8 @@ export interface MaintenanceWindowsOptions {
   readonly approvalRecheckMs?: number;
 }
 
+/** The states in which a window holds its connectors: their alerts are held and auto-restart keeps off. */
+const holdingStates: readonly MaintenanceWindow["state"][] = ["opening", "open", "closing"];
 /** The bot itself, as the audit trail names it when a window acts at its time. */
 const bot = { actorId: "connect-ops", actorName: "connect-ops", source: "system" } as const;
 const keptSeconds = 30 * 86_400;
@@ -162,20 +167,23 @@ export class MaintenanceWindows {
   async #holding(cluster: string): Promise<MaintenanceWindow[]> {
     // A day back: an open window whose closing is late (every bot process was down) still holds.
     return (await this.list(this.#options.now() - 86_400_000)).filter(
-      (window) => window.cluster === cluster && (window.state === "open" || window.state === "closing"),
+      (window) => window.cluster === cluster && holdingStates.includes(window.state),
     );
   }
 
   /**
-   * The opening job: halts each connector, noting its state before. A window that needs approval opens only once
-   * its request has succeeded: while the request is still open it looks again shortly, and lapses when the request
-   * ended otherwise or the window's end came first.
+   * The opening job: halts each connector, noting its state before. Each connector's prior state is saved (a
+   * compare-and-set on the window, which must still be `opening`) before its halt is sent, so a run killed midway
+   * is taken up again by BullMQ (a stalled job) and goes on from there: a connector already noted is halted again
+   * (pause and stop are idempotent) without being read again, so one the window paused never counts as paused
+   * before it. A window that needs approval opens only once its request has succeeded: while the request is still
+   * open it looks again shortly, and lapses when the request ended otherwise or the window's end came first.
    */
   async open(id: string, attempt: number): Promise<void> {
     const window = await this.get(id);
-    if (window?.state !== "scheduled") return;
+    if (window?.state !== "scheduled" && window?.state !== "opening") return;
     const now = this.#options.now();
-    if (window.needsApproval) {
+    if (window.state === "scheduled" && window.needsApproval) {
       const state =
         window.approval === undefined ? undefined : await this.#options.approvalState(window.approval);
       if (state !== "succeeded") {
@@ -195,19 +203,37 @@ export class MaintenanceWindows {
         return;
       }
     }
-    if (!(await this.#transition(id, ["scheduled"], (w) => ({ ...w, state: "open", openedAt: now })))) return;
+    const resumed = window.state === "opening";
+    if (
+      !resumed &&
+      !(await this.#transition(id, ["scheduled"], (w) => ({
+        ...w,
+        state: "opening",
+        openedAt: now,
+        prior: {},
+      })))
+    )
+      return;
     const connect = this.#connect(window.cluster);
     const requestId = `window-open-${id}`;
-    const prior: Record<string, ConnectorState> = {};
     const lines: string[] = [];
     for (const connector of window.connectors) {
       const started = this.#options.now();
       try {
-        const status = await connect.status(connector, { requestId });
-        prior[connector] = status.connector.state;
+        let before = (await this.get(id))?.prior?.[connector];
+        if (before === undefined) {
+          const state = (await connect.status(connector, { requestId })).connector.state;
+          const noted = await this.#transition(id, ["opening"], (w) => ({
+            ...w,
+            prior: { ...w.prior, [connector]: state },
+          }));
+          // Ended (or closed by its time) while opening: nothing more is halted.
+          if (!noted) return;
+          before = state;
+        }
         if (window.action === "pause") await connect.pause(connector, { requestId });
         else await connect.stop(connector, { requestId });
-        lines.push(`${connector} (was ${status.connector.state})`);
+        lines.push(`${connector} (was ${before})`);
         await this.#audit(
           window,
           connector,
@@ -222,40 +248,47 @@ export class MaintenanceWindows {
         await this.#audit(window, connector, "failed", why, started, requestId);
       }
     }
-    await this.#transition(id, ["open"], (w) => ({ ...w, prior }));
+    if (!(await this.#transition(id, ["opening"], (w) => ({ ...w, state: "open" })))) return;
+    const openedAt = window.openedAt ?? now;
     const late =
-      now - window.from > 60_000
-        ? ` (${Math.round((now - window.from) / 60_000)} min late: it waited for its approval)`
+      openedAt - window.from > 60_000
+        ? ` (${Math.round((openedAt - window.from) / 60_000)} min late: it waited for its approval)`
         : "";
+    const again = resumed ? " (the bot stopped while opening it; another run went on where it stopped)" : "";
     await this.#options.stories.tell(
       id,
-      `Window ${id} ${window.action === "pause" ? "paused" : "stopped"} at ${utc(now)}${late}: ${lines.join(", ")}. Their alerts are held until ${utc(window.until)}.`,
+      `Window ${id} ${window.action === "pause" ? "paused" : "stopped"} at ${utc(openedAt)}${late}${again}: ${lines.join(", ")}. Their alerts are held until ${utc(window.until)}.`,
     );
   }
 
   /**
    * The closing job, or `end` early: puts each connector back as it was before the window (RUNNING resumes, PAUSED
-   * stays or returns to PAUSED, STOPPED stays), waits for it to run, and says whether it came back healthy.
+   * stays or returns to PAUSED, STOPPED stays), waits for it to run, and says whether it came back healthy. A
+   * connector the window never noted (its opening was cut short) is left as it is.
    */
   async close(id: string, endedBy?: string): Promise<MaintenanceWindow | undefined> {
     const window = await this.get(id);
-    if (window?.state !== "open") return window;
+    if (window?.state !== "open" && window?.state !== "opening") return window;
     if (
-      !(await this.#transition(id, ["open"], (w) => ({
+      !(await this.#transition(id, ["open", "opening"], (w) => ({
         ...w,
         state: "closing",
         ...(endedBy === undefined ? {} : { endedBy }),
       })))
     )
       return this.get(id);
+    // Read after the switch to `closing`: an opening cut short can note no connector after it.
+    const prior = (await this.get(id))?.prior ?? {};
     const connect = this.#connect(window.cluster);
     const requestId = `window-close-${id}`;
     const now = this.#options.now();
     const results = await Promise.all(
       window.connectors.map(async (connector) => {
-        const before = window.prior?.[connector] ?? "RUNNING";
+        const before = prior[connector];
         const started = this.#options.now();
         try {
+          if (before === undefined)
+            return { connector, healthy: true, after: "left as it is: the window never halted it" };
           if (before === "STOPPED" || (before === "PAUSED" && window.action === "pause"))
             return { connector, healthy: true, after: `left ${before}, as it was before` };
           await connect.resume(connector, { requestId });
@@ -335,7 +368,7 @@ export class MaintenanceWindows {
       );
       return this.get(id);
     }
-    if (window.state !== "open") return window;
+    if (!holdingStates.includes(window.state) || window.state === "closing") return window;
     await this.#options.queue.cancel(closeJobId(id));
     return this.close(id, by);
   }

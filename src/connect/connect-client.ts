@@ -216,8 +216,12 @@ export class ConnectClient {
   readonly #onRequest: ((failure: ConnectErrorCode | undefined) => void) | undefined;
   /** For {@link workersAnswering}: each worker at its own address, with the cluster's TLS settings. */
   readonly #probes: Agent;
+  readonly #options: ConnectClientOptions;
+  /** {@link atWorker}'s clients, one per worker address. */
+  readonly #workers = new Map<string, ConnectClient>();
 
   constructor(options: ConnectClientOptions) {
+    this.#options = options;
     const url = new URL(options.url);
     this.cluster = options.cluster;
     this.#basePath = url.pathname.replace(/\/+$/, "");
@@ -711,8 +715,35 @@ export class ConnectClient {
     });
   }
 
+  /** Where this client reaches the cluster: the configured URL's origin and base path. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /**
+   * The same client aimed at one worker of the group at `origin` (`scheme://host:port`), with the cluster's
+   * credentials, TLS and retry policy; kept, one per worker. Worker-scope log levels live in each worker (KIP-495),
+   * so reading or changing one worker's needs its own address. The caller makes sure `origin` is a worker of this
+   * group (a status's `worker_id`), since the credentials go there.
+   */
+  atWorker(origin: string): ConnectClient {
+    // A worker's own address has no base path: that belongs to whatever fronts the group at the configured URL.
+    const url = new URL(origin).origin;
+    if (url === new URL(this.#url).origin) return this;
+    let client = this.#workers.get(url);
+    if (client === undefined) {
+      client = new ConnectClient({ ...this.#options, url });
+      this.#workers.set(url, client);
+    }
+    return client;
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.#pool.close(), this.#probes.close()]);
+    await Promise.all([
+      this.#pool.close(),
+      this.#probes.close(),
+      ...[...this.#workers.values()].map((client) => client.close()),
+    ]);
   }
 
   /**
@@ -915,7 +946,8 @@ function networkReason(error: unknown, tlsWithoutCertificate: boolean): string {
 }
 
 /** `http://host:port` for a worker id of that form (IPv6 in brackets), else undefined. */
-function workerAddress(protocol: string, workerId: string): URL | undefined {
+/** `http://127.0.0.1:8083/` for worker id `127.0.0.1:8083` (a status's `worker_id`); undefined for one not a `host:port`. */
+export function workerAddress(protocol: string, workerId: string): URL | undefined {
   if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(workerId)) return undefined;
   try {
     return new URL(`${protocol}//${workerId}/`);
