@@ -1,3 +1,4 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
