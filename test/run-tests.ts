@@ -159,7 +159,8 @@ if (bedFiles.length > 0 && process.env.TEST_BED_CONNECT_URL === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
   bedStarting = startTestBed({
     kafkaVersion,
-    workDir: join(root, ".test-bed", "run"),
+    // One folder per release: CI runs two releases' subsets at once, and a bed clears its folder as it starts.
+    workDir: join(root, ".test-bed", `run-${kafkaVersion}`),
     log: (line) => console.log(`test bed: ${line}`),
   });
   // Awaited below: a bed that fails to start is reported there, after the pure and Redis files.
