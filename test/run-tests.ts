@@ -41,7 +41,7 @@ const contradictions: readonly {
   readonly notIn: readonly Need[];
 }[] = [
   {
-    uses: /redis-prefix|own-redis|from "ioredis"|createApp\(|redis-server/,
+    uses: /redis-prefix|own-redis|test-bot|from "ioredis"|createApp\(|redis-server/,
     what: "Redis",
     notIn: ["pure"],
   },
