@@ -1,3 +1,4 @@
+// needs: redis
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { AlertNotifier } from "../src/alerts/alert-notifier.js";

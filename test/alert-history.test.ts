@@ -1,3 +1,4 @@
+// needs: redis
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { type AlertRule, alertRules, evaluateConnector, historySamples } from "../src/alerts/alert-rules.js";

@@ -1,3 +1,4 @@
+// needs: redis
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { AlertStore } from "../src/alerts/alert-store.js";

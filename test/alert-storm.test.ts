@@ -1,3 +1,4 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { after, before, describe, type TestContext, test } from "node:test";
 import { type App, createApp } from "../src/app.js";

@@ -1,3 +1,4 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -7,14 +8,12 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { commands } from "../commands/registry.js";
-import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config/index.js";
 import type { Actor } from "../src/core/command-spec.js";
-import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
 import { renderBlocks } from "../src/slack/block-kit.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { eventually, testBed, uniqueName } from "./support/test-bed-env.js";
+import { startTestBot, type TestBot } from "./support/test-bot.js";
 
 const operator: Actor = { id: "U0OPER", name: "otto", source: "slack" };
 const fileSink = "org.apache.kafka.connect.file.FileStreamSinkConnector";
@@ -29,27 +28,21 @@ async function freePort(): Promise<number> {
 
 describe("answers that help: help, refusals that name what is wrong, one glob dialect", () => {
   const { prefix, cleanup } = testRedis("answers");
-  let app: App;
+  let bot: TestBot;
   let dir: string;
   const family = uniqueName("glob");
   const names = [`${family}-orders-a`, `${family}-orders-b`, `${family}-ordersx`];
-  let calls = 0;
-  const run = (text: string, actor: Actor = operator): Promise<Reply> =>
-    app.dispatcher.dispatch({ actor, text, requestId: `r${++calls}` });
+  const run = (text: string, actor: Actor = operator) => bot.run(actor, text);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "answers-"));
-    app = createApp({
-      config: loadConfig({
-        CONNECT_URL: testBed().connectUrl,
-        KAFKA_BROKERS: testBed().bootstrapServers,
-        LOG_LEVEL: "silent",
-        ROLE_OPERATORS: operator.id,
-      }),
+    bot = await startTestBot({
+      env: { ROLE_OPERATORS: operator.id },
       keyPrefix: prefix,
+      worker: false,
     });
     for (const name of names) {
-      await app.clusters[0]?.connect.putConfig(name, {
+      await bot.app.clusters[0]?.connect.putConfig(name, {
         "connector.class": fileSink,
         topics: uniqueName("answers-topic"),
         file: join(dir, `${name}.txt`),
@@ -57,8 +50,8 @@ describe("answers that help: help, refusals that name what is wrong, one glob di
     }
   });
   after(async () => {
-    for (const name of names) await app.clusters[0]?.connect.deleteConnector(name).catch(() => undefined);
-    await app.close();
+    for (const name of names) await bot.app.clusters[0]?.connect.deleteConnector(name).catch(() => undefined);
+    await bot.close();
     await cleanup();
     await rm(dir, { recursive: true, force: true });
   });
@@ -158,23 +151,19 @@ describe("Redis down: one clear line, a clear answer, and the bot keeps retrying
   test("commands answer with what is down, where and how to start it; they run once Redis is back", async () => {
     redisPort = await freePort();
     const reports: string[] = [];
-    const app = createApp({
-      config: loadConfig({
-        CONNECT_URL: testBed().connectUrl,
-        KAFKA_BROKERS: testBed().bootstrapServers,
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-        LOG_LEVEL: "silent",
-      }),
+    const bot = await startTestBot({
+      env: { REDIS_URL: `redis://127.0.0.1:${redisPort}` },
       keyPrefix: "answers-redis-down:",
       reportRedis: (line) => reports.push(line),
+      worker: false,
     });
     try {
       const whoami = { actor: operator, text: "whoami", requestId: "r1" };
-      const first = await app.dispatcher.dispatch(whoami);
+      const first = await bot.app.dispatcher.dispatch(whoami);
       assert.equal(first.outcome, "failed");
       assert.match(first.summary, new RegExp(`Redis at 127\\.0\\.0\\.1:${redisPort} is not answering`));
       assert.match(first.summary, /redis-server --daemonize yes --port/);
-      await app.dispatcher.dispatch(whoami);
+      await bot.app.dispatcher.dispatch(whoami);
       assert.equal(reports.length, 1, "the outage is reported once");
 
       redisServer = spawn(
@@ -187,7 +176,7 @@ describe("Redis down: one clear line, a clear answer, and the bot keeps retrying
       const back = await eventually(
         "the bot to reconnect by itself",
         async () => {
-          const answer = await app.dispatcher.dispatch(whoami);
+          const answer = await bot.app.dispatcher.dispatch(whoami);
           return answer.outcome === "succeeded" ? answer : undefined;
         },
         { timeoutMs: 30_000, intervalMs: 500 },
@@ -195,7 +184,7 @@ describe("Redis down: one clear line, a clear answer, and the bot keeps retrying
       assert.match(renderText(back), /otto/);
       assert.match(reports.at(-1) ?? "", /answers again/);
     } finally {
-      await app.close();
+      await bot.close();
     }
   });
 

@@ -1,3 +1,4 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -5,13 +6,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config/index.js";
-import type { Reply } from "../src/core/reply.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { requestIdIn } from "./support/request-id.js";
 import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
+import { startTestBot, type TestBot } from "./support/test-bot.js";
 
 const operator = { id: "U0OPER", name: "otto", source: "slack" } as const;
 const approver = { id: "U0APPR", name: "anna", source: "slack" } as const;
@@ -21,10 +20,9 @@ describe("approvals survive a killed bot: the change is applied once and the con
   const kafka = testKafka();
   const keyPrefix = `${prefix}crash:`;
   let proxy: FaultProxy;
-  let app: App;
+  let bot: TestBot;
   let dir: string;
   const children = new Set<ChildProcess>();
-  let calls = 0;
 
   /** A separate bot process running only the approvals worker; resolves once it says `until`. */
   async function startWorker(crashAt?: string): Promise<{ child: ChildProcess; reached: Promise<void> }> {
@@ -75,33 +73,28 @@ describe("approvals survive a killed bot: the change is applied once and the con
     eventually(
       "the other worker to finish",
       async () => {
-        const request = await app.approvals.get(id);
+        const request = await bot.app.approvals.get(id);
         return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
       },
       { intervalMs: 100 },
     );
 
-  const run = (actor: typeof operator | typeof approver, text: string): Promise<Reply> =>
-    app.dispatcher.dispatch({ actor, text, requestId: `crash-${++calls}` });
+  const run = (actor: typeof operator | typeof approver, text: string) => bot.run(actor, text);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "approvals-crash-"));
     proxy = await FaultProxy.start(testBed().connectUrl);
     // This process asks and approves, as a Slack-facing replica would; it runs no worker.
-    app = createApp({
-      config: loadConfig({
-        CONNECT_URL: proxy.url,
-        KAFKA_BROKERS: testBed().bootstrapServers,
-        LOG_LEVEL: "silent",
-        ROLE_OPERATORS: operator.id,
-        ROLE_APPROVERS: approver.id,
-      }),
+    bot = await startTestBot({
+      connectUrl: proxy.url,
+      env: { ROLE_OPERATORS: operator.id, ROLE_APPROVERS: approver.id },
       keyPrefix,
+      worker: false,
     });
   });
   after(async () => {
     for (const child of children) child.kill("SIGKILL");
-    await app.close();
+    await bot.close();
     await proxy.close();
     await cleanup();
     await rm(dir, { recursive: true, force: true });
@@ -114,14 +107,14 @@ describe("approvals survive a killed bot: the change is applied once and the con
       changed: "after the change, before the resume",
     }[crashAt];
     test(`SIGKILL ${when}: another running bot finishes the job within 15 s, resolving and changing the offsets once`, async () => {
-      const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+      const connect = bot.connect();
       const { connector, topic } = await fileSinkThatRead(connect, kafka, dir, 30);
       const asked = await run(operator, `offsets reset ${connector} --shift-by -18 --reason "crash test"`);
       const id = requestIdIn(asked.summary);
 
       const before = proxy.requests.length;
       const { child, killedAt } = await approveThenKill(id, crashAt);
-      const atCrash = await app.approvals.get(id);
+      const atCrash = await bot.app.approvals.get(id);
       assert.equal(atCrash?.state, "executing");
       assert.equal(atCrash?.step, crashAt);
       assert.equal(
@@ -146,7 +139,7 @@ describe("approvals survive a killed bot: the change is applied once and the con
       await eventually("the connector RUNNING", async () =>
         (await connect.status(connector)).connector.state === "RUNNING" ? true : undefined,
       );
-      const steps = (await app.audit.query({ connector, limit: 50 }))
+      const steps = (await bot.app.audit.query({ connector, limit: 50 }))
         .filter((entry) => entry.detail?.startsWith("step "))
         .map((entry) => entry.detail)
         .reverse();
@@ -159,14 +152,14 @@ describe("approvals survive a killed bot: the change is applied once and the con
 
   for (const crashAt of ["snapshot", "changed"] as const) {
     test(`a config change killed after its ${crashAt} step: another bot finishes it, applying the change once`, async () => {
-      const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+      const connect = bot.connect();
       const { connector } = await fileSinkThatRead(connect, kafka, dir, 3);
       const asked = await run(operator, `config set ${connector} errors.tolerance=all --reason "crash test"`);
       const id = requestIdIn(asked.summary);
 
       const before = proxy.requests.length;
       const { child } = await approveThenKill(id, crashAt);
-      assert.equal((await app.approvals.get(id))?.step, crashAt);
+      assert.equal((await bot.app.approvals.get(id))?.step, crashAt);
 
       const done = await finished(id);
       child.kill("SIGTERM");
@@ -179,7 +172,7 @@ describe("approvals survive a killed bot: the change is applied once and the con
         );
       assert.equal(changes.length, 1, "the config was changed exactly once");
       assert.equal((await connect.config(connector))["errors.tolerance"], "all");
-      const steps = (await app.audit.query({ connector, limit: 50 }))
+      const steps = (await bot.app.audit.query({ connector, limit: 50 }))
         .filter((entry) => entry.detail?.startsWith("step "))
         .map((entry) => entry.detail)
         .reverse();

@@ -1,3 +1,4 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -5,16 +6,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config/index.js";
-import {
-  createSlackClient,
-  type RunningSlackAdapter,
-  startSlackAdapter,
-} from "../src/slack/slack-adapter.js";
-import { approvalButtonValue, approveAction, SlackApprovalNotifier } from "../src/slack/slack-approvals.js";
+import { approvalButtonValue, approveAction } from "../src/slack/slack-approvals.js";
 import { bulkConfirmAction } from "../src/slack/slack-bulk.js";
 import { SlackStoryNotifier } from "../src/slack/slack-stories.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
-import { SlackSimulator } from "./slack/slack-signer.js";
 import { AutomationBots } from "./support/automation-bots.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
@@ -27,6 +22,7 @@ import {
   testKafka,
   uniqueName,
 } from "./support/test-bed-env.js";
+import { type SlackTestBot, startSlackTestBot } from "./support/test-bot.js";
 
 const botToken = "xoxb-bulk-token";
 const signingSecret = "bulk-signing-secret";
@@ -60,15 +56,12 @@ const blocksOf = (call: RecordedCall) => {
 describe("bulk actions: a pattern's preview, its confirmation, and an approval above the threshold", () => {
   const { prefix, cleanup } = testRedis("bulk-actions");
   const kafka = testKafka();
-  let standIn: SlackApiStandIn;
   let dir: string;
   let topic: string;
-  let app: App;
-  let slack: RunningSlackAdapter;
-  let simulator: SlackSimulator;
+  let bot: SlackTestBot;
   const created: string[] = [];
 
-  const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
+  const connect = () => bot.connect();
   const stateOf = async (name: string) => (await connect().status(name)).connector.state;
   async function sinks(base: string, suffixes: readonly string[]): Promise<string[]> {
     const names = suffixes.map((suffix) => `${base}-${suffix}`);
@@ -78,15 +71,15 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
   }
   /** Types a command in Slack; resolves with the answer posted to its response_url. */
   async function typed(text: string, user = operator): Promise<RecordedCall> {
-    const responseUrl = standIn.responseUrl();
-    await simulator.slashCommand({
+    const responseUrl = bot.standIn.responseUrl();
+    await bot.simulator.slashCommand({
       text,
       userId: user.id,
       userName: user.name,
       channelId: typedIn,
       responseUrl,
     });
-    return standIn.waitForCall("response_url", (call) => call.url === responseUrl);
+    return bot.standIn.waitForCall("response_url", (call) => call.url === responseUrl);
   }
   async function click(
     user: { id: string; name: string },
@@ -94,8 +87,8 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
     value: string,
     messageTs: string,
   ) {
-    const responseUrl = standIn.responseUrl();
-    const sent = await simulator.buttonClick({
+    const responseUrl = bot.standIn.responseUrl();
+    const sent = await bot.simulator.buttonClick({
       userId: user.id,
       userName: user.name,
       actionId,
@@ -112,43 +105,27 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
     dir = await mkdtemp(join(tmpdir(), "bulk-actions-"));
     topic = uniqueName("bulk-topic");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 3 });
-    standIn = await SlackApiStandIn.start({
-      botToken,
-      users: [
-        { id: operator.id, name: operator.name },
-        { id: approver.id, name: approver.name },
-      ],
-    });
-    const config = loadConfig(
-      {
-        CONFIG_FILE: "bulk.yaml",
-        LOG_LEVEL: "silent",
-        SLACK_BOT_TOKEN: botToken,
-        SLACK_SIGNING_SECRET: signingSecret,
-        SLACK_API_URL: standIn.apiUrl,
-      },
-      () => configFile(testBed().connectUrl),
-    );
-    const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
-    app = createApp({
-      config,
+    bot = await startSlackTestBot({
+      configFile: configFile(testBed().connectUrl),
       keyPrefix: `${prefix}bot:`,
-      storyNotifier: () => new SlackStoryNotifier(client),
-      approvalNotifier: ({ redis, keyPrefix }) =>
-        new SlackApprovalNotifier({ client, redis, keyPrefix, channel: approvalsChannel }),
+      standIn: {
+        botToken,
+        users: [
+          { id: operator.id, name: operator.name },
+          { id: approver.id, name: approver.name },
+        ],
+      },
+      signingSecret,
+      approvalsChannel,
+      withClient: (client) => ({ storyNotifier: () => new SlackStoryNotifier(client) }),
     });
-    await app.approvals.startWorker();
-    slack = await startSlackAdapter({ app, client, slack: { botToken, signingSecret }, port: 0 });
-    simulator = new SlackSimulator(slack.url, signingSecret);
   });
   after(async () => {
     for (const name of created)
       await connect()
         .deleteConnector(name)
         .catch(() => undefined);
-    await slack.stop();
-    await app.close();
-    await standIn.close();
+    await bot.close();
     await cleanup();
     await rm(dir, { recursive: true, force: true });
   });
@@ -171,7 +148,7 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
     const [late] = await sinks(base, ["d"]);
     const previewTs = "1765000000.000100";
     await click(operator, bulkConfirmAction, button.value, previewTs);
-    const outcome = await standIn.waitForCall(
+    const outcome = await bot.standIn.waitForCall(
       "chat.postMessage",
       (call) => call.args.channel === typedIn && call.args.thread_ts === previewTs,
       60_000,
@@ -181,22 +158,24 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
     for (const name of names) assert.equal(await stateOf(name), "PAUSED");
     assert.equal(await stateOf(late ?? ""), "RUNNING", "the connector that matched later is not touched");
     assert.ok(!textOf(outcome).includes(late ?? "?"));
-    const edited = await standIn.waitForCall("chat.update", (call) => call.args.ts === previewTs);
+    const edited = await bot.standIn.waitForCall("chat.update", (call) => call.args.ts === previewTs);
     assert.match(textOf(edited), /Confirmed by otto/);
 
-    const story = standIn
+    const story = bot.standIn
       .callsOf("chat.postMessage")
       .filter((call) => call.args.channel === opsChannel && textOf(call).includes(base));
     assert.match(textOf(story[0] ?? assert.fail("no story")), /otto is about to pause 3 connectors/);
     assert.match(textOf(story.at(-1) ?? assert.fail("no end")), /connector +outcome +now/);
     assert.ok(story.at(-1)?.args.thread_ts !== undefined, "the table ends the story's thread");
 
-    const audited = (await app.audit.query({ limit: 50 })).filter((entry) => entry.command === "bulk pause");
+    const audited = (await bot.app.audit.query({ limit: 50 })).filter(
+      (entry) => entry.command === "bulk pause",
+    );
     assert.deepEqual(audited.map((entry) => entry.connector).sort(), [...names].sort());
     assert.ok(audited.every((entry) => entry.outcome === "succeeded" && entry.actorName === "otto"));
 
     const again = await click(operator, bulkConfirmAction, button.value, previewTs);
-    const refused = await standIn.waitForCall("response_url", (call) => call.url === again);
+    const refused = await bot.standIn.waitForCall("response_url", (call) => call.url === again);
     assert.match(String(refused.args.text), /it was confirmed already, or it expired/);
   });
 
@@ -206,13 +185,13 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
     const answer = await typed(`pause "${base}-*" --reason "broker maintenance"`);
     const id = requestIdIn(String(answer.args.text));
     assert.match(String(answer.args.text), /asks to pause 4 connectors matching/);
-    const request = (await app.approvals.get(id)) ?? assert.fail("no request");
+    const request = (await bot.app.approvals.get(id)) ?? assert.fail("no request");
     assert.equal(request.operation.kind, "bulk");
     assert.deepEqual(
       request.operation.kind === "bulk" ? request.operation.targets.map((target) => target.connector) : [],
       names,
     );
-    const message = await standIn.waitForCall(
+    const message = await bot.standIn.waitForCall(
       "chat.postMessage",
       (call) => call.args.channel === approvalsChannel && textOf(call).includes(id),
     );
@@ -224,7 +203,7 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
     const done = await eventually(
       `${id} done`,
       async () => {
-        const now = await app.approvals.get(id);
+        const now = await bot.app.approvals.get(id);
         return now?.state === "succeeded" || now?.state === "failed" ? now : undefined;
       },
       { timeoutMs: 60_000 },
@@ -236,7 +215,7 @@ describe("bulk actions: a pattern's preview, its confirmation, and an approval a
     );
     for (const name of names) assert.equal(await stateOf(name), "PAUSED");
     assert.equal(await stateOf(late ?? ""), "RUNNING", "the connector that matched later is not touched");
-    const audited = (await app.audit.query({ limit: 100 })).filter(
+    const audited = (await bot.app.audit.query({ limit: 100 })).filter(
       (entry) => entry.command === `bulk pause (${id})` && entry.detail?.startsWith("pause:"),
     );
     assert.deepEqual(audited.map((entry) => entry.connector).sort(), [...names].sort());

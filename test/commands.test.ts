@@ -1,3 +1,4 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -5,8 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { commands } from "../commands/registry.js";
-import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config/index.js";
 import type { Actor } from "../src/core/command-spec.js";
 import type { Reply } from "../src/core/reply.js";
 import { renderText } from "../src/shell/render-text.js";
@@ -19,6 +18,7 @@ import {
   testKafka,
   uniqueName,
 } from "./support/test-bed-env.js";
+import { startTestBot, type TestBot } from "./support/test-bot.js";
 
 const users = {
   viewer: { id: "U0VIEW", name: "vera", source: "slack" },
@@ -31,34 +31,33 @@ const users = {
 describe("/connect commands against the real worker", () => {
   const { prefix, cleanup } = testRedis("commands");
   const kafka = testKafka();
-  let app: App;
+  let bot: TestBot;
   let proxy: FaultProxy;
   let dir: string;
   const sink = uniqueName("cmd-sink");
   const broken = uniqueName("cmd-broken");
   const topic = uniqueName("cmd-topic");
-  let requests = 0;
 
-  const run = (actor: Actor, text: string): Promise<Reply> =>
-    app.dispatcher.dispatch({ actor, text, requestId: `req-${++requests}` });
+  const run = (actor: Actor, text: string) => bot.run(actor, text);
   const text = (reply: Reply) => renderText(reply);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "commands-"));
     proxy = await FaultProxy.start(testBed().connectUrl);
-    const config = loadConfig({
-      CONNECT_URL: proxy.url,
-      LOG_LEVEL: "silent",
-      KAFKA_BROKERS: testBed().bootstrapServers,
-      ROLE_VIEWERS: users.viewer.id,
-      ROLE_OPERATORS: users.operator.id,
-      ROLE_APPROVERS: users.approver.id,
-      ROLE_ADMINS: users.admin.id,
+    bot = await startTestBot({
+      connectUrl: proxy.url,
+      env: {
+        ROLE_VIEWERS: users.viewer.id,
+        ROLE_OPERATORS: users.operator.id,
+        ROLE_APPROVERS: users.approver.id,
+        ROLE_ADMINS: users.admin.id,
+      },
+      keyPrefix: prefix,
+      worker: false,
     });
-    app = createApp({ config, keyPrefix: prefix });
     await createTopicWithMessages(kafka, topic, { partitions: 2, count: 20 });
     const fileSink = "org.apache.kafka.connect.file.FileStreamSinkConnector";
-    const connect = app.clusters[0]?.connect;
+    const connect = bot.connect();
     await connect?.putConfig(sink, {
       "connector.class": fileSink,
       topics: topic,
@@ -83,8 +82,11 @@ describe("/connect commands against the real worker", () => {
   });
   after(async () => {
     for (const name of [sink, broken])
-      await app.clusters[0]?.connect.deleteConnector(name).catch(() => undefined);
-    await app.close();
+      await bot
+        .connect()
+        .deleteConnector(name)
+        .catch(() => undefined);
+    await bot.close();
     await proxy.close();
     await cleanup();
     await rm(dir, { recursive: true, force: true });
@@ -119,7 +121,7 @@ describe("/connect commands against the real worker", () => {
     const paused = await run(users.operator, `pause ${sink}`);
     assert.equal(paused.visibility, "in_channel");
     assert.match(paused.summary, /is PAUSED/);
-    assert.equal((await app.clusters[0]?.connect.status(sink))?.connector.state, "PAUSED");
+    assert.equal((await bot.connect().status(sink))?.connector.state, "PAUSED");
     const resumed = await run(users.operator, `resume ${sink}`);
     assert.match(resumed.summary, /is RUNNING/);
   });
@@ -162,7 +164,7 @@ describe("/connect commands against the real worker", () => {
         assert.equal(proxy.requests.length, before, `${label}: nothing reached Connect`);
       }
     }
-    const refusals = await app.audit.query({ actorId: users.viewer.id, limit: 200 });
+    const refusals = await bot.app.audit.query({ actorId: users.viewer.id, limit: 200 });
     assert.ok(
       refusals.some((e) => e.outcome === "refused" && e.errorCode === "FORBIDDEN" && e.command === "pause"),
     );
@@ -175,7 +177,7 @@ describe("/connect commands against the real worker", () => {
 
   test("every command lands in the audit trail with its outcome, and the chain verifies", async () => {
     await run(users.viewer, "status no-such-connector-here");
-    const [latest] = await app.audit.query({ limit: 1 });
+    const [latest] = await bot.app.audit.query({ limit: 1 });
     assert.equal(latest?.outcome, "failed");
     assert.equal(latest?.errorCode, "CONNECT_NOT_FOUND");
     assert.equal(latest?.actorId, users.viewer.id);

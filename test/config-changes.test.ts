@@ -1,10 +1,9 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config/index.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import { isOlderThan } from "../src/connect/worker-version.js";
 import type { Actor } from "../src/core/command-spec.js";
@@ -21,6 +20,7 @@ import {
   testKafka,
   uniqueName,
 } from "./support/test-bed-env.js";
+import { startTestBot, type TestBot } from "./support/test-bot.js";
 
 const operator: Actor = { id: "U0OPER", name: "otto", source: "slack" };
 const approver: Actor = { id: "U0APPR", name: "anna", source: "slack" };
@@ -36,18 +36,12 @@ describe("config set, config restore, config history and create", () => {
   const { prefix, cleanup } = testRedis("config-changes");
   const kafka = testKafka();
   let proxy: FaultProxy;
-  let app: App;
+  let bot: TestBot;
   let dir: string;
-  let calls = 0;
   let realVersion: string;
-  const run = (actor: Actor, text: string): Promise<Reply> =>
-    app.dispatcher.dispatch({ actor, text, requestId: `cc-${++calls}` });
-  const finished = (id: string) =>
-    eventually(`${id} to finish`, async () => {
-      const request = await app.approvals.get(id);
-      return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
-    });
-  const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
+  const run = (actor: Actor, text: string) => bot.run(actor, text);
+  const finished = (id: string) => bot.finished(id);
+  const connect = () => bot.connect();
   const approved = async (asked: Reply) => {
     const id = requestIdIn(asked.summary);
     assert.equal((await run(approver, `approve ${id}`)).outcome, "succeeded");
@@ -65,21 +59,15 @@ describe("config set, config restore, config history and create", () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "config-changes-"));
     proxy = await FaultProxy.start(testBed().connectUrl);
-    app = createApp({
-      config: loadConfig({
-        CONNECT_URL: proxy.url,
-        KAFKA_BROKERS: testBed().bootstrapServers,
-        LOG_LEVEL: "silent",
-        ROLE_OPERATORS: operator.id,
-        ROLE_APPROVERS: approver.id,
-      }),
+    bot = await startTestBot({
+      connectUrl: proxy.url,
+      env: { ROLE_OPERATORS: operator.id, ROLE_APPROVERS: approver.id },
       keyPrefix: prefix,
     });
-    await app.approvals.startWorker();
     realVersion = (await connect().workerInfo()).version;
   });
   after(async () => {
-    await app.close();
+    await bot.close();
     await proxy.close();
     await cleanup();
     await rm(dir, { recursive: true, force: true });

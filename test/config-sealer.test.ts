@@ -1,3 +1,4 @@
+// needs: pure
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";

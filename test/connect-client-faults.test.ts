@@ -1,3 +1,4 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { ConnectClient } from "../src/connect/connect-client.js";

@@ -1,3 +1,4 @@
+// needs: pure
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";

@@ -1,3 +1,4 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { createApp } from "../src/app.js";

@@ -1,3 +1,4 @@
+// needs: bed
 /**
  * The fixed behaviour of issue 20's parts 2, 3, 5, 6 and 7 tried again in the messy world the issue asks for, so the
  * next fault of these kinds is found here first: a real Connect group of two workers that loses one (part 2, and

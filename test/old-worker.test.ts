@@ -1,11 +1,11 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config/index.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { testBed } from "./support/test-bed-env.js";
+import { startTestBot, type TestBot } from "./support/test-bot.js";
 
 const operator = { id: "U0OPER", name: "otto", source: "slack" } as const;
 
@@ -16,10 +16,8 @@ const operator = { id: "U0OPER", name: "otto", source: "slack" } as const;
 describe("a Connect worker older than 3.6", () => {
   const { prefix, cleanup } = testRedis("old-worker");
   let proxy: FaultProxy;
-  let app: App;
-  let requests = 0;
-  const run = (text: string) =>
-    app.dispatcher.dispatch({ actor: operator, text, requestId: `old-${++requests}` });
+  let bot: TestBot;
+  const run = (text: string) => bot.run(operator, text);
   const answerAsVersion = (version: string, times = 1) =>
     proxy.answerNextWith({ method: "GET", path: /^\/$/ }, times, 200, {
       version,
@@ -29,18 +27,15 @@ describe("a Connect worker older than 3.6", () => {
 
   before(async () => {
     proxy = await FaultProxy.start(testBed().connectUrl);
-    app = createApp({
-      config: loadConfig({
-        CONNECT_URL: proxy.url,
-        LOG_LEVEL: "silent",
-        KAFKA_BROKERS: testBed().bootstrapServers,
-        ROLE_OPERATORS: operator.id,
-      }),
+    bot = await startTestBot({
+      connectUrl: proxy.url,
+      env: { ROLE_OPERATORS: operator.id },
       keyPrefix: prefix,
+      worker: false,
     });
   });
   after(async () => {
-    await app.close();
+    await bot.close();
     await proxy.close();
     await cleanup();
   });

@@ -1,15 +1,15 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config/index.js";
 import type { Actor } from "../src/core/command-spec.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { eventually, testBed, uniqueName } from "./support/test-bed-env.js";
+import { startTestBot, type TestBot } from "./support/test-bot.js";
 
 const viewer: Actor = { id: "U0VIEW", name: "vera", source: "slack" };
 const fileSink = "org.apache.kafka.connect.file.FileStreamSinkConnector";
@@ -23,20 +23,24 @@ const validatePath = /\/connector-plugins\/[^/]+\/config\/validate$/;
 describe("config hides what the connector's plugin declares as PASSWORD, as Connect's validation says", () => {
   const { prefix, cleanup } = testRedis("secret-keys");
   let proxy: FaultProxy;
-  let app: App;
+  let bot: TestBot;
   let dir: string;
   const names: string[] = [];
 
   const configOf = async (name: string) =>
     renderText(
-      await app.dispatcher.dispatch({ actor: viewer, text: `config ${name}`, requestId: uniqueName("r") }),
+      await bot.app.dispatcher.dispatch({
+        actor: viewer,
+        text: `config ${name}`,
+        requestId: uniqueName("r"),
+      }),
     );
   const validations = () =>
     proxy.requests.filter((r) => r.method === "PUT" && validatePath.test(r.url)).length;
   const create = async (extra: Record<string, string>) => {
     const name = uniqueName("secret-keys");
     names.push(name);
-    await app.clusters[0]?.connect.putConfig(name, {
+    await bot.connect().putConfig(name, {
       "connector.class": fileSink,
       topics: uniqueName("secret-keys-topic"),
       file: join(dir, `${name}.txt`),
@@ -50,17 +54,20 @@ describe("config hides what the connector's plugin declares as PASSWORD, as Conn
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "secret-keys-"));
     proxy = await FaultProxy.start(testBed().connectUrl);
-    const config = loadConfig({
-      CONNECT_URL: proxy.url,
-      LOG_LEVEL: "silent",
-      KAFKA_BROKERS: testBed().bootstrapServers,
-      ROLE_VIEWERS: viewer.id,
+    bot = await startTestBot({
+      connectUrl: proxy.url,
+      env: { ROLE_VIEWERS: viewer.id },
+      keyPrefix: prefix,
+      worker: false,
     });
-    app = createApp({ config, keyPrefix: prefix });
   });
   after(async () => {
-    for (const name of names) await app.clusters[0]?.connect.deleteConnector(name).catch(() => undefined);
-    await app.close();
+    for (const name of names)
+      await bot
+        .connect()
+        .deleteConnector(name)
+        .catch(() => undefined);
+    await bot.close();
     await proxy.close();
     await cleanup();
     await rm(dir, { recursive: true, force: true });
@@ -113,13 +120,17 @@ describe("config hides what the connector's plugin declares as PASSWORD, as Conn
       ],
     });
     const trace = await eventually("the task's trace", async () => {
-      const status = await app.clusters[0]?.connect.status(name);
+      const status = await bot.connect().status(name);
       return status?.tasks[0]?.state === "FAILED" ? status.tasks[0].trace : undefined;
     });
     assert.ok(trace?.includes(secret), "the worker's own trace holds the value");
 
     const status = renderText(
-      await app.dispatcher.dispatch({ actor: viewer, text: `status ${name}`, requestId: uniqueName("r") }),
+      await bot.app.dispatcher.dispatch({
+        actor: viewer,
+        text: `status ${name}`,
+        requestId: uniqueName("r"),
+      }),
     );
     assert.match(status, /Trace of task 0/);
     assert.match(status, /login failed for key ••••••/);
@@ -129,8 +140,8 @@ describe("config hides what the connector's plugin declares as PASSWORD, as Conn
     assert.match(config, /login failed for key ••••••\/out\.txt/, "hidden where the file setting repeats it");
     assert.doesNotMatch(config, new RegExp(secret));
 
-    await app.alerts.poll();
-    const alert = (await app.alerts.firing("default")).find(
+    await bot.app.alerts.poll();
+    const alert = (await bot.app.alerts.firing("default")).find(
       (a) => a.connector === name && a.rule === "task-failed",
     );
     assert.ok(alert !== undefined, "the task-failed alert fires");

@@ -1,3 +1,4 @@
+// needs: pure
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { summaryThread, threadReplies } from "../src/alerts/alert-replies.js";

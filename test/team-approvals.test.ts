@@ -1,3 +1,4 @@
+// needs: bed
 /**
  * Teams on one cluster, on the real Connect worker and broker, with Slack through its protocol: approvers scoped to
  * connector patterns, auto-approval rules judged at request time and again on the resolved plan, and reminders that

@@ -1,18 +1,17 @@
+// needs: bed
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type App, createApp } from "../src/app.js";
-import { loadConfig } from "../src/config/index.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import { isOlderThan } from "../src/connect/worker-version.js";
 import type { Actor } from "../src/core/command-spec.js";
-import type { Reply } from "../src/core/reply.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { requestIdIn } from "./support/request-id.js";
-import { eventually, fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
+import { fileSinkThatRead, testBed, testKafka } from "./support/test-bed-env.js";
+import { startTestBot, type TestBot } from "./support/test-bot.js";
 
 const operator: Actor = { id: "U0OPER", name: "otto", source: "slack" };
 const approver: Actor = { id: "U0APPR", name: "anna", source: "slack" };
@@ -27,18 +26,12 @@ describe("version-dependent calls are gated on the worker's version", () => {
   const { prefix, cleanup } = testRedis("version-gates");
   const kafka = testKafka();
   let proxy: FaultProxy;
-  let app: App;
+  let bot: TestBot;
   let dir: string;
-  let calls = 0;
   let realVersion: string;
-  const run = (actor: Actor, text: string): Promise<Reply> =>
-    app.dispatcher.dispatch({ actor, text, requestId: `vg-${++calls}` });
-  const finished = (id: string) =>
-    eventually(`${id} to finish`, async () => {
-      const request = await app.approvals.get(id);
-      return request?.state === "succeeded" || request?.state === "failed" ? request : undefined;
-    });
-  const connect = () => app.clusters[0]?.connect ?? assert.fail("no cluster");
+  const run = (actor: Actor, text: string) => bot.run(actor, text);
+  const finished = (id: string) => bot.finished(id);
+  const connect = () => bot.connect();
   const answerAs36 = () =>
     proxy.answerNextWith({ method: "GET", path: /^\/$/ }, 100, 200, {
       version: "3.6.2",
@@ -57,21 +50,15 @@ describe("version-dependent calls are gated on the worker's version", () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "version-gates-"));
     proxy = await FaultProxy.start(testBed().connectUrl);
-    app = createApp({
-      config: loadConfig({
-        CONNECT_URL: proxy.url,
-        KAFKA_BROKERS: testBed().bootstrapServers,
-        LOG_LEVEL: "silent",
-        ROLE_OPERATORS: operator.id,
-        ROLE_APPROVERS: approver.id,
-      }),
+    bot = await startTestBot({
+      connectUrl: proxy.url,
+      env: { ROLE_OPERATORS: operator.id, ROLE_APPROVERS: approver.id },
       keyPrefix: prefix,
     });
-    await app.approvals.startWorker();
     realVersion = (await connect().workerInfo()).version;
   });
   after(async () => {
-    await app.close();
+    await bot.close();
     await proxy.close();
     await cleanup();
     await rm(dir, { recursive: true, force: true });

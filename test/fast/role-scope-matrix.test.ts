@@ -1,3 +1,4 @@
+// needs: pure
 /**
  * The role-scope matrix: people whose grants hold on some connectors only × connectors in and out of their patterns
  * × every registered command (each example of each, so a new command is covered as soon as it is registered) ×
