@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { ConnectError } from "../src/connect/connect-errors.js";
-import { isTooOld, minimumConnectVersion } from "../src/connect/worker-version.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { reply } from "../src/core/reply.js";
 import { healthWords, workerHealth } from "../src/core/worker-health.js";
+import { isTooOld, minimumConnectVersion } from "../src/core/worker-version.js";
 
 export const clusters = defineCommand({
   name: "clusters",

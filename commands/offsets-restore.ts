@@ -3,11 +3,11 @@ import type { ApprovalRequest, Operation } from "../approvals/approval-store.js"
 import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
 import { earlierRequest } from "../approvals/earlier-request.js";
 import { explicitTarget } from "../approvals/offset-plan.js";
-import { canonicalJson } from "../src/connect/canonical-json.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
-import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import { canonicalJson } from "../src/core/canonical-json.js";
 import { type CommandContext, defineCommand, positional } from "../src/core/command-spec.js";
 import { RequestId, reasonArg } from "../src/core/connector-args.js";
+import type { ConnectorOffset } from "../src/core/ports.js";
 import { errorReply, type Reply } from "../src/core/reply.js";
 
 export const offsetsRestore = defineCommand({

@@ -11,6 +11,7 @@ import {
 import type { SealingKey } from "./core/config-sealer.js";
 import { parseDuration } from "./core/duration.js";
 import { type RoleGrant, type RoleGrants, roles } from "./core/roles.js";
+import type { WorkerConsumerDefaults } from "./core/sink-consumer.js";
 import {
   type KafkaSasl,
   type KafkaSecurity,
@@ -20,7 +21,6 @@ import {
   securityProtocols,
 } from "./kafka/kafka-connection.js";
 import { type KafkaClientName, kafkaClients } from "./kafka/kafka-offsets.js";
-import type { WorkerConsumerDefaults } from "./kafka/sink-consumer.js";
 
 /**
  * Every environment variable the bot reads. `.env.example` lists exactly these (a test keeps them in step).

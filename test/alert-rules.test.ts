@@ -8,8 +8,8 @@ import {
   type PartitionSample,
   totalLag,
 } from "../src/alerts/connector-sample.js";
-import type { ConnectorState } from "../src/connect/connect-schemas.js";
 import { globMatches } from "../src/core/glob.js";
+import type { ConnectorState } from "../src/core/ports.js";
 
 const minute = 60_000;
 const start = Date.UTC(2025, 0, 6, 9, 0);

@@ -11,9 +11,9 @@ import { defaultThresholds } from "../src/alerts/alert-thresholds.js";
 import { collectSamples } from "../src/alerts/collect-samples.js";
 import type { ConnectorSample } from "../src/alerts/connector-sample.js";
 import { ConnectClient } from "../src/connect/connect-client.js";
+import { sinkConsumerSettings, sinkGroupId, sinkPosition } from "../src/core/sink-consumer.js";
 import { kafkaClients } from "../src/kafka/kafka-offsets.js";
-import { sinkConsumerSettings, sinkPosition } from "../src/kafka/sink-consumer.js";
-import { listedTopics, SinkLagReader, sinkGroupId } from "../src/kafka/sink-lag-reader.js";
+import { listedTopics, SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import {
   createTopicWithMessages,
   eventually,

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { ConnectorState } from "../connect/connect-schemas.js";
 import { globMatches } from "../core/glob.js";
+import { ConnectorState } from "../core/ports.js";
 import { redactText } from "../core/redact.js";
 import { RedisKeys } from "../redis-keys.js";
 import { alertRules } from "./alert-rules.js";

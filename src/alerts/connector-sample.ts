@@ -1,4 +1,4 @@
-import type { ConnectorState } from "../connect/connect-schemas.js";
+import type { ConnectorState } from "../core/ports.js";
 
 export interface PartitionSample {
   topic: string;

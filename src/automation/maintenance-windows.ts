@@ -1,10 +1,10 @@
 import { randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { ConnectorState } from "../connect/connect-schemas.js";
 import type { AuditLog } from "../core/audit-log.js";
 import { awaitState } from "../core/await-state.js";
 import type { ConnectorStates, StatusReader } from "../core/ports.js";
+import { ConnectorState } from "../core/ports.js";
 import { type Reply, reply } from "../core/reply.js";
 import { utc } from "../core/window-time.js";
 import { RedisKeys } from "../redis-keys.js";

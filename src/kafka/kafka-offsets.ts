@@ -7,8 +7,9 @@
  * replaces only the adapter (`platformatic-offsets.ts`, `kafkajs-offsets.ts`).
  */
 
-/** How a consumer treats transactional records: Kafka's `isolation.level`. */
-export type IsolationLevel = "read_uncommitted" | "read_committed";
+import type { IsolationLevel } from "../core/sink-consumer.js";
+
+export type { IsolationLevel };
 
 /** The Kafka client libraries the port has adapters for. */
 export const kafkaClients = ["platformatic", "kafkajs"] as const;
