@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AuditLog } from "../core/audit-log.js";
 import { formatDuration } from "../core/duration.js";
+import type { LevelChange } from "../core/ports.js";
 import { RedisKeys } from "../redis-keys.js";
 import type { AutomationQueue } from "./automation-queue.js";
 import type { Stories } from "./stories.js";
@@ -21,7 +22,7 @@ export interface LoggerConnect {
 const Person = z.object({ id: z.string(), name: z.string() });
 
 /** One log level changed for a while, as stored: put back to `before` at `until` (ms epoch). */
-const LevelChange = z.object({
+const StoredLevelChange = z.object({
   id: z.string(),
   cluster: z.string(),
   logger: z.string(),
@@ -33,8 +34,7 @@ const LevelChange = z.object({
   reason: z.string(),
   by: Person,
   state: z.enum(["open", "reverted"]),
-});
-export type LevelChange = z.infer<typeof LevelChange>;
+}) satisfies z.ZodType<LevelChange>;
 
 export interface LogLevelsOptions {
   readonly redis: Redis;
@@ -165,7 +165,7 @@ export class LogLevels {
 
   async #read(id: string): Promise<LevelChange | undefined> {
     const text = await this.#options.redis.get(this.#keys.logLevelChange(id));
-    return text === null ? undefined : LevelChange.parse(JSON.parse(text));
+    return text === null ? undefined : StoredLevelChange.parse(JSON.parse(text));
   }
 
   #connect(cluster: string): LoggerConnect {

@@ -7,23 +7,29 @@
  *
  * - Connect reads and changes, and the Connect vocabulary: `ports/connect.ts`, `ports/connect-vocabulary.ts`.
  * - Sink lag reading and its vocabulary: `ports/sink-lag.ts` (the "where a sink starts" rule: `sink-consumer.ts`).
+ * - Alerts as commands use them: `ports/alerts.ts`; the bot's scheduled work: `ports/automation.ts`.
  * - Audit: `audit-log.ts`. Identity: `identity.ts`.
  */
 
+import type { AlertActions } from "./ports/alerts.js";
+import type { AutomationServices } from "./ports/automation.js";
 import type { ConnectReads, DirectConnectChanges } from "./ports/connect.js";
 import type { LagReads } from "./ports/sink-lag.js";
 
+export * from "./ports/alerts.js";
+export * from "./ports/automation.js";
 export * from "./ports/connect.js";
 export * from "./ports/connect-vocabulary.js";
 export * from "./ports/sink-lag.js";
 
 /**
- * The services a command reaches beyond the core, by name (`approvals`, `alerts`). Each module that serves
- * commands adds its entry by declaration merging, next to its implementation, naming only the methods commands
- * call. The core thus imports none of them, and the compiler still checks that the app supplies every entry.
+ * The services a command reaches beyond the core, by name. `approvals` is still added by declaration merging in
+ * approvals/approvals.ts, until its request vocabulary moves here with the approvals rework.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging, as described above
-export interface CommandServices {}
+export interface CommandServices {
+  readonly alerts: AlertActions;
+  readonly automation: AutomationServices;
+}
 
 /** The clients of one configured cluster, as commands and alert polls use them. */
 export interface ClusterClients {

@@ -1,12 +1,8 @@
 import { Gauge, type Registry } from "prom-client";
-import {
-  type ConnectorSample,
-  minutesBehind,
-  retentionOvertook,
-  totalLag,
-} from "../alerts/connector-sample.js";
+import { minutesBehind, retentionOvertook, totalLag } from "../alerts/connector-sample.js";
 import type { MetricsConfig } from "../config.js";
 import { globMatches } from "../core/glob.js";
+import type { ConnectorSample } from "../core/ports.js";
 
 /** One connector as the gauges show it. */
 interface Shown {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { MaintenanceWindow } from "../../src/automation/maintenance-windows.js";
+import type { MaintenanceWindow } from "../../src/core/ports.js";
 import { actor, fakeBot } from "./fakes.js";
 import { assertRefused } from "./refusals.js";
 
