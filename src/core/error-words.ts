@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { identityErrorCodes } from "./identity-error.js";
-import { connectErrorCodes, kafkaConnectionErrorCodes } from "./ports.js";
+import {
+  connectErrorCodes,
+  kafkaClientErrorPrefix,
+  kafkaConnectionErrorCodes,
+  topicGoneCode,
+} from "./ports.js";
 
 export interface FailureWords {
   /** A stable code for the audit trail. */
@@ -35,6 +40,16 @@ const KafkaConnectionFailure = z.object({
 });
 type KafkaConnectionFailure = z.infer<typeof KafkaConnectionFailure>;
 
+/** A topic Kafka does not have (any more), as src/kafka's `TopicGoneError` carries it. */
+const TopicGoneFailure = z.object({ code: z.literal(topicGoneCode), topic: z.string() });
+
+/** Any other error of the Kafka client (`@platformatic/kafka`): its own code, and whether asking again may help. */
+const KafkaLibraryFailure = z.object({
+  code: z.string().startsWith(kafkaClientErrorPrefix),
+  message: z.string(),
+  canRetry: z.boolean().optional(),
+});
+
 /** An identity source's answer about a person that was no answer, or "no such person" (src/core/identity.ts). */
 const IdentityFailure = z.object({
   code: z.enum(identityErrorCodes),
@@ -67,17 +82,28 @@ export function describeFailure(error: unknown, requestId: string): FailureWords
   const kafkaConnection = KafkaConnectionFailure.safeParse(error);
   if (kafkaConnection.success)
     return { code: kafkaConnection.data.code, summary: kafkaConnectionWords(kafkaConnection.data) };
-  const kafka = KafkaClientFailure.safeParse(error);
-  if (kafka.success) {
-    const { retriable, message } = kafka.data;
+  const gone = TopicGoneFailure.safeParse(error);
+  if (gone.success) {
     return {
-      code: retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
-      summary: `Kafka did not answer as expected: ${message}.${retriable ? " Try again in a moment." : ""}`,
+      code: gone.data.code,
+      summary: `Kafka has no topic ${gone.data.topic} (deleted, or never created), so nothing could be read of it. \`lag\` shows which topics a sink reads now.`,
     };
   }
+  const library = KafkaLibraryFailure.safeParse(error);
+  if (library.success) return kafkaClientWords(library.data.message, library.data.canRetry === true);
+  const kafka = KafkaClientFailure.safeParse(error);
+  if (kafka.success) return kafkaClientWords(kafka.data.message, kafka.data.retriable);
   return {
     code: "INTERNAL",
     summary: `Something went wrong inside the bot. Nothing more is known here; the logs have it under request id ${requestId}.`,
+  };
+}
+
+/** A Kafka client failure other than a session that could not be opened: what it said, and whether to retry. */
+function kafkaClientWords(message: string, retriable: boolean): FailureWords {
+  return {
+    code: retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
+    summary: `Kafka did not answer as expected: ${message}.${retriable ? " Try again in a moment." : ""}`,
   };
 }
 

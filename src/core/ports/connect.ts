@@ -45,6 +45,22 @@ export const connectErrorCodes = [
 ] as const;
 export type ConnectErrorCode = (typeof connectErrorCodes)[number];
 
+/** What a failed Connect call's error carries beside its code (src/connect's `ConnectError` implements it). */
+export interface ConnectFailure extends Error {
+  readonly code: ConnectErrorCode;
+  /** Whether the same call may succeed if repeated later (a rebalance, a restart, a network blip). */
+  readonly retriable: boolean;
+  readonly cluster: string;
+  /** The worker's REST URL as configured (never with credentials: they travel in a header). */
+  readonly url: string;
+  /** The call, e.g. `PUT /connectors/orders-sink/pause`. */
+  readonly operation: string;
+  /** The HTTP status, when Connect answered. */
+  readonly status: number | undefined;
+  /** What Connect (or the network) said. */
+  readonly reason: string;
+}
+
 /** What every Connect call may be given. */
 export interface ConnectCallOptions {
   /** Sent as X-Request-Id, so the worker's request log can be matched with the bot's audit trail. */
