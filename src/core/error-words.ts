@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { auditErrorCodes } from "./audit-log.js";
 import { identityErrorCodes } from "./identity-error.js";
 import {
   connectErrorCodes,
@@ -58,6 +59,9 @@ const IdentityFailure = z.object({
   reason: z.string(),
 });
 
+/** An append the audit trail could not make (src/audit's `AuditError`). */
+const AuditFailure = z.object({ code: z.enum(auditErrorCodes) });
+
 /** A refusal whose message is already meant for the person: bad command words, an offset plan that cannot be. */
 const WordedFailure = z.object({ code: z.enum(["USAGE", "PLAN_REFUSED"]), message: z.string() });
 
@@ -77,6 +81,8 @@ export function describeFailure(error: unknown, requestId: string): FailureWords
   if (worded.success) return { code: worded.data.code, summary: worded.data.message };
   const identity = IdentityFailure.safeParse(error);
   if (identity.success) return { code: identity.data.code, summary: identityWords(identity.data) };
+  const audit = AuditFailure.safeParse(error);
+  if (audit.success) return { code: audit.data.code, summary: auditWords(audit.data.code, requestId) };
   const connect = ConnectFailure.safeParse(error);
   if (connect.success) return { code: connect.data.code, summary: connectWords(connect.data) };
   const kafkaConnection = KafkaConnectionFailure.safeParse(error);
@@ -105,6 +111,18 @@ function kafkaClientWords(message: string, retriable: boolean): FailureWords {
     code: retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
     summary: `Kafka did not answer as expected: ${message}.${retriable ? " Try again in a moment." : ""}`,
   };
+}
+
+/** The trail could not record: said so, since a change the bot makes unrecorded is one nobody can account for. */
+function auditWords(code: (typeof auditErrorCodes)[number], requestId: string): string {
+  switch (code) {
+    case "AUDIT_CONTENDED":
+      return "The audit trail was too busy to record this (other writers kept moving it). Try again in a moment; `audit` shows what was recorded.";
+    case "AUDIT_CORRUPT":
+      return "The audit trail's newest entry holds something the bot never writes, so nothing more can be recorded until an admin looks: `audit verify` says where.";
+    case "AUDIT_INVALID_RECORD":
+      return `The bot built an audit entry the trail cannot store, a fault in the bot: the logs have it under request id ${requestId}.`;
+  }
 }
 
 /** "Could not ask" is the source's failure, never a verdict on the person; "unknown" is the source's verdict. */

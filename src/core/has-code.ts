@@ -1,15 +1,17 @@
+import type { AuditErrorCode } from "./audit-log.js";
 import type { identityErrorCodes } from "./identity-error.js";
 import type { ConnectErrorCode, ConnectFailure, KafkaConnectionErrorCode, topicGoneCode } from "./ports.js";
 
 /**
  * Every stable code an error reaching the core may carry: Connect's, a Kafka session's, a gone topic's, an identity
- * source's, and the refusals already worded for the person (`USAGE`, `PLAN_REFUSED`).
+ * source's, the audit trail's, and the refusals already worded for the person (`USAGE`, `PLAN_REFUSED`).
  */
 export type ErrorCode =
   | ConnectErrorCode
   | KafkaConnectionErrorCode
   | typeof topicGoneCode
   | (typeof identityErrorCodes)[number]
+  | AuditErrorCode
   | "USAGE"
   | "PLAN_REFUSED";
 

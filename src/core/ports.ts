@@ -8,7 +8,7 @@
  * - Connect reads and changes, and the Connect vocabulary: `ports/connect.ts`, `ports/connect-vocabulary.ts`.
  * - Sink lag reading and its vocabulary: `ports/sink-lag.ts` (the "where a sink starts" rule: `sink-consumer.ts`).
  * - Alerts as commands use them: `ports/alerts.ts`; the bot's scheduled work: `ports/automation.ts`.
- * - Audit: `audit-log.ts`. Identity: `identity.ts`.
+ * - The audit trail: `audit-log.ts`. Identity: `identity.ts`.
  */
 
 import type { AlertActions } from "./ports/alerts.js";
@@ -16,6 +16,7 @@ import type { AutomationServices } from "./ports/automation.js";
 import type { ConnectReads, DirectConnectChanges } from "./ports/connect.js";
 import type { LagReads } from "./ports/sink-lag.js";
 
+export * from "./audit-log.js";
 export * from "./ports/alerts.js";
 export * from "./ports/automation.js";
 export * from "./ports/connect.js";
