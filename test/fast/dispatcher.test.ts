@@ -226,6 +226,22 @@ describe("the dispatcher refuses before any command runs, says why, and audits t
     );
     assert.equal(refusedBot.audit.entries.at(-1)?.errorCode, "KAFKA_ERROR");
   });
+
+  test("an audit trail that cannot record is told so by its code, never as a failure inside the bot", async () => {
+    const bot = fakeBot({
+      approvals: {
+        cancel: async () => {
+          throw Object.assign(new Error("the audit chain's head moved on every try"), {
+            code: "AUDIT_CONTENDED",
+          });
+        },
+      },
+    });
+    const { reply, text } = await bot.run(otto, "cancel prod-17-k3mx");
+    assert.equal(reply.outcome, "failed");
+    assert.match(text, /^The audit trail was too busy to record this/);
+    assert.equal(bot.audit.entries.at(-1)?.errorCode, "AUDIT_CONTENDED");
+  });
 });
 
 describe("every command's role is checked before it runs", () => {
