@@ -1,8 +1,8 @@
 import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
-import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
 import { formatDuration } from "../src/core/duration.js";
 import { type Identities, identityOf } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
+import type { ConnectorOffset } from "../src/core/ports.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import { type ApprovalPolicy, policyEntryOf } from "./approval-policy.js";
 import {

@@ -1,9 +1,9 @@
 import { createHash, randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { canonicalJson } from "../src/connect/canonical-json.js";
-import { ConnectorOffset, ConnectorState } from "../src/connect/connect-schemas.js";
+import { canonicalJson } from "../src/core/canonical-json.js";
 import { ConfigSealer } from "../src/core/config-sealer.js";
+import { ConnectorOffset, ConnectorState } from "../src/core/ports.js";
 import { redactDeep } from "../src/core/redact.js";
 import { RedisKeys } from "../src/redis-keys.js";
 

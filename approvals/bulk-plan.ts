@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../src/connect/canonical-json.js";
 import { awaitState } from "../src/core/await-state.js";
+import { canonicalJson } from "../src/core/canonical-json.js";
 import type { CommandContext } from "../src/core/command-spec.js";
 import { globMatches } from "../src/core/glob.js";
 import type { ConnectorState, ConnectorStates, StatusReader } from "../src/core/ports.js";

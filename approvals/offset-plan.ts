@@ -1,6 +1,5 @@
-import type { ConnectorOffset } from "../src/connect/connect-schemas.js";
-import { sinkPosition } from "../src/kafka/sink-consumer.js";
-import type { SinkLag } from "../src/kafka/sink-lag-reader.js";
+import type { ConnectorOffset, SinkLag } from "../src/core/ports.js";
+import { sinkPosition } from "../src/core/sink-consumer.js";
 import type { OffsetMove, SinkScope, SinkTarget } from "./approval-store.js";
 import type { ListedConnector, SinkOffsetsReader } from "./ports.js";
 import { type GroupSharing, groupSharing, namesWithStates } from "./shared-group.js";

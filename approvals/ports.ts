@@ -6,10 +6,12 @@ import type {
   ConnectorState,
   ConnectorStatus,
   ConnectorType,
+  LagReadOptions,
   OffsetsChanged,
-} from "../src/connect/connect-schemas.js";
-import type { ConnectFeature } from "../src/connect/worker-version.js";
-import type { LagReadOptions, SinkLag, SinkSpec } from "../src/kafka/sink-lag-reader.js";
+  SinkLag,
+  SinkSpec,
+} from "../src/core/ports.js";
+import type { ConnectFeature } from "../src/core/worker-version.js";
 
 /** Every Connect call of an execution carries the request id (a header, the log, the audit). */
 export interface CallOptions {

@@ -1,4 +1,4 @@
-import { sinkGroupId } from "../src/kafka/sink-lag-reader.js";
+import { sinkGroupId } from "../src/core/sink-consumer.js";
 import type { ListedConnector } from "./ports.js";
 
 /** A sink's consumer group and the other connectors that commit to it too. */

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { ConnectError } from "../src/connect/connect-errors.js";
-import { isTooOld, minimumConnectVersion } from "../src/connect/worker-version.js";
 import { defineCommand } from "../src/core/command-spec.js";
+import { hasCode } from "../src/core/has-code.js";
+import { connectErrorCodes } from "../src/core/ports.js";
 import { reply } from "../src/core/reply.js";
 import { healthWords, workerHealth } from "../src/core/worker-health.js";
+import { isTooOld, minimumConnectVersion } from "../src/core/worker-version.js";
 
 export const clusters = defineCommand({
   name: "clusters",
@@ -27,7 +28,7 @@ export const clusters = defineCommand({
             ],
             (error: unknown) => [
               "?",
-              error instanceof ConnectError ? `not answering: ${error.reason}` : String(error),
+              hasCode(error, ...connectErrorCodes) ? `not answering: ${error.reason}` : String(error),
             ],
           ),
           workerHealth(cluster.connect, { requestId }),

@@ -2,10 +2,10 @@ import { z } from "zod";
 import { askForApproval } from "../approvals/ask-for-approval.js";
 import { configDiff, diffLines } from "../approvals/config-diff.js";
 import { findPlugin, readEnvironmentValues, secretRefusal, validate } from "../approvals/config-plan.js";
-import { ConnectNotFound, ConnectUnaddressableName } from "../src/connect/connect-errors.js";
 import { type CommandContext, defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { SettingsJson, SettingWords } from "../src/core/config-settings.js";
 import { ConnectorName, reasonArg } from "../src/core/connector-args.js";
+import { hasCode } from "../src/core/has-code.js";
 import { settingsToSeal } from "../src/core/redact.js";
 import { errorReply } from "../src/core/reply.js";
 
@@ -101,8 +101,8 @@ async function existing(context: CommandContext, name: string) {
   try {
     await context.cluster.connect.info(name, { requestId: context.requestId });
   } catch (error) {
-    if (error instanceof ConnectNotFound) return undefined;
-    if (error instanceof ConnectUnaddressableName) {
+    if (hasCode(error, "CONNECT_NOT_FOUND")) return undefined;
+    if (hasCode(error, "CONNECT_UNADDRESSABLE_NAME")) {
       return errorReply(
         "refused",
         `${error.reason}: Connect would create ${name}, but no REST call could reach it afterwards. Choose a name without them. Nothing was sent.`,

@@ -5,10 +5,10 @@ import { defineCommand, positional } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
 import { cutText } from "../src/core/cut-text.js";
 import { formatDuration } from "../src/core/duration.js";
+import type { PartitionLag, SinkLag, TopicSource } from "../src/core/ports.js";
 import { reply } from "../src/core/reply.js";
 import { outOfScopeNote } from "../src/core/roles.js";
-import type { SinkConsumerSettings } from "../src/kafka/sink-consumer.js";
-import type { PartitionLag, SinkLag, TopicSource } from "../src/kafka/sink-lag-reader.js";
+import type { SinkConsumerSettings } from "../src/core/sink-consumer.js";
 
 const shownRows = 40;
 const count = (n: number) => n.toLocaleString("en-US");

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
 import { explicitTarget } from "../approvals/offset-plan.js";
-import { canonicalJson } from "../src/connect/canonical-json.js";
-import { ConnectorOffset } from "../src/connect/connect-schemas.js";
+import { canonicalJson } from "../src/core/canonical-json.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { connectorArg, reasonArg } from "../src/core/connector-args.js";
+import { ConnectorOffset } from "../src/core/ports.js";
 import { errorReply } from "../src/core/reply.js";
 
 /** `orders:0=1200 orders:1=900` → `orders:0` → 1200, … */

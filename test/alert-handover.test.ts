@@ -5,9 +5,8 @@ import type { AlertNotifier } from "../src/alerts/alert-notifier.js";
 import { type Alert, MessageAddress } from "../src/alerts/alert-store.js";
 import { defaultThresholds } from "../src/alerts/alert-thresholds.js";
 import { Alerts } from "../src/alerts/alerts.js";
-import type { ConnectorOverview } from "../src/connect/connect-client.js";
-import type { ConnectorState } from "../src/connect/connect-schemas.js";
 import type { ClusterHandle } from "../src/core/cluster-handle.js";
+import type { ConnectorOverview, ConnectorState } from "../src/core/ports.js";
 import { testRedis } from "./support/redis-prefix.js";
 
 const minute = 60_000;

@@ -4,8 +4,8 @@ import { after, describe, it } from "node:test";
 import { type AlertRule, alertRules, evaluateConnector, historySamples } from "../src/alerts/alert-rules.js";
 import { AlertStore } from "../src/alerts/alert-store.js";
 import { defaultThresholds, type WindowThreshold } from "../src/alerts/alert-thresholds.js";
-import type { ConnectorSample } from "../src/alerts/connector-sample.js";
 import { alertRuleTable } from "../src/alerts/rules/registry.js";
+import type { ConnectorSample } from "../src/core/ports.js";
 import { testRedis } from "./support/redis-prefix.js";
 
 const minute = 60_000;

@@ -3,14 +3,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type AlertRule, evaluateConnector, type Finding } from "../src/alerts/alert-rules.js";
 import { type AlertThresholds, defaultThresholds, thresholdsFor } from "../src/alerts/alert-thresholds.js";
-import {
-  type ConnectorSample,
-  minutesBehind,
-  type PartitionSample,
-  totalLag,
-} from "../src/alerts/connector-sample.js";
-import type { ConnectorState } from "../src/connect/connect-schemas.js";
+import { minutesBehind, totalLag } from "../src/alerts/connector-sample.js";
 import { globMatches } from "../src/core/glob.js";
+import type { ConnectorSample, ConnectorState, PartitionSample } from "../src/core/ports.js";
 
 const minute = 60_000;
 const start = Date.UTC(2025, 0, 6, 9, 0);

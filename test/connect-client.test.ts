@@ -11,7 +11,7 @@ import {
   ConnectUnaddressableName,
   ConnectUnavailable,
 } from "../src/connect/connect-errors.js";
-import type { ConnectorState } from "../src/connect/connect-schemas.js";
+import type { ConnectorState } from "../src/core/ports.js";
 import {
   createTopicWithMessages,
   eventually,

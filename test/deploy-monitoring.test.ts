@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import type { ConnectorSample } from "../src/alerts/connector-sample.js";
+import type { ConnectorSample } from "../src/core/ports.js";
 import { ConnectorMetrics } from "../src/ops/connector-metrics.js";
 import { Metrics } from "../src/ops/metrics.js";
 

@@ -1,8 +1,8 @@
 // needs: pure
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ConnectorSample } from "../src/alerts/connector-sample.js";
 import { lagTrend } from "../src/alerts/lag-trend.js";
+import type { ConnectorSample } from "../src/core/ports.js";
 
 const sample = (second: number, lag: number | undefined): ConnectorSample => ({
   at: second * 1000,

@@ -10,10 +10,10 @@ import { describePlan, planSinkOffsets } from "../approvals/offset-plan.js";
 import { evaluateConnector } from "../src/alerts/alert-rules.js";
 import { defaultThresholds } from "../src/alerts/alert-thresholds.js";
 import { collectSamples } from "../src/alerts/collect-samples.js";
-import type { ConnectorSample } from "../src/alerts/connector-sample.js";
 import { ConnectClient } from "../src/connect/connect-client.js";
-import { sinkConsumerSettings, sinkPosition } from "../src/kafka/sink-consumer.js";
-import { listedTopics, SinkLagReader, sinkGroupId } from "../src/kafka/sink-lag-reader.js";
+import type { ConnectorSample } from "../src/core/ports.js";
+import { sinkConsumerSettings, sinkGroupId, sinkPosition } from "../src/core/sink-consumer.js";
+import { listedTopics, SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import {
   createTopicWithMessages,
   eventually,

@@ -1,5 +1,5 @@
-import { canonicalJson } from "../../src/connect/canonical-json.js";
-import type { ConnectorOffset } from "../../src/connect/connect-schemas.js";
+import { canonicalJson } from "../../src/core/canonical-json.js";
+import type { ConnectorOffset } from "../../src/core/ports.js";
 import { leaveOffsetsSafely, offsetSteps, offsetsTable, signed, undoNote } from "./offset-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 

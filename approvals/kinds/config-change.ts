@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ConnectorStatus } from "../../src/connect/connect-schemas.js";
+import type { ConnectorStatus } from "../../src/core/ports.js";
 import type { ReplyPart } from "../../src/core/reply.js";
 import { applySettings, changedSince, diffLines } from "../config-diff.js";
 import { configSnapshot } from "./connector-steps.js";

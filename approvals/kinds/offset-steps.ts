@@ -1,6 +1,6 @@
-import { canonicalJson } from "../../src/connect/canonical-json.js";
-import { offsetsChangeWarning } from "../../src/connect/connect-client.js";
-import type { ConnectorOffset } from "../../src/connect/connect-schemas.js";
+import { canonicalJson } from "../../src/core/canonical-json.js";
+import { offsetsChangeWarning } from "../../src/core/offsets-change-warning.js";
+import type { ConnectorOffset } from "../../src/core/ports.js";
 import type { ReplyPart } from "../../src/core/reply.js";
 import type { ApprovalRequest } from "../approval-store.js";
 import {

@@ -1,6 +1,7 @@
 import { formatDuration } from "../core/duration.js";
+import type { ConnectorSample } from "../core/ports.js";
 import type { AlertThresholds, ThresholdOverride, WindowThreshold } from "./alert-thresholds.js";
-import { type ConnectorSample, minutesBehind, totalLag } from "./connector-sample.js";
+import { minutesBehind, totalLag } from "./connector-sample.js";
 import { alertRuleTable } from "./rules/registry.js";
 import type {
   AlertRuleSpec,
@@ -25,9 +26,16 @@ export interface Finding extends RuleFinding {
   readonly rule: AlertRule;
 }
 
-/** What people read for a rule ("lag high"). */
-export function ruleName(rule: AlertRule): string {
-  return alertRuleTable[rule].name;
+/**
+ * What people read for a rule ("lag high"), by the id an alert stores; an id the table does not have (an alert
+ * stored by another version of the bot) is shown as it is.
+ */
+export function ruleName(rule: string): string {
+  return isAlertRule(rule) ? alertRuleTable[rule].name : rule;
+}
+
+function isAlertRule(rule: string): rule is AlertRule {
+  return Object.hasOwn(alertRuleTable, rule);
 }
 
 /** How urgent the rule's alerts are (what receivers beyond Slack are told). */

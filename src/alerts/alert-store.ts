@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { ConnectorState } from "../connect/connect-schemas.js";
 import { globMatches } from "../core/glob.js";
+import type * as Vocabulary from "../core/ports.js";
+import { type ConnectorSample, ConnectorState } from "../core/ports.js";
 import { redactText } from "../core/redact.js";
 import { RedisKeys } from "../redis-keys.js";
 import { alertRules } from "./alert-rules.js";
-import { type ConnectorSample, sharingUnchanged } from "./connector-sample.js";
+import { sharingUnchanged } from "./connector-sample.js";
 
 const Person = z.object({ id: z.string(), name: z.string() });
 
@@ -64,7 +65,7 @@ export const Alert = z.object({
    * them, whatever the routes say by then.
    */
   receivers: z.array(z.string()).optional(),
-});
+}) satisfies z.ZodType<Vocabulary.AlertView>;
 export type Alert = z.infer<typeof Alert>;
 
 /** Where a connector or task ran (see connector-sample.ts `Placement`). */
@@ -99,8 +100,7 @@ const Sample = z.object({
   underApprovedOperation: z.boolean(),
 });
 
-const Snooze = z.object({ until: z.number(), by: Person });
-export type Snooze = z.infer<typeof Snooze>;
+const Snooze = z.object({ until: z.number(), by: Person }) satisfies z.ZodType<Vocabulary.Snooze>;
 
 export const Silence = z.object({
   id: z.string(),
@@ -110,8 +110,7 @@ export const Silence = z.object({
   until: z.number(),
   reason: z.string(),
   by: Person,
-});
-export type Silence = z.infer<typeof Silence>;
+}) satisfies z.ZodType<Vocabulary.Silence>;
 
 /** Sets a hash field only if it still holds what the change was computed from ("" for absent). */
 const compareAndSetField = `
@@ -358,7 +357,7 @@ export class AlertStore {
     return merged;
   }
 
-  async snooze(cluster: string, connector: string, snooze: Snooze): Promise<void> {
+  async snooze(cluster: string, connector: string, snooze: Vocabulary.Snooze): Promise<void> {
     await this.#redis.set(
       this.#keys.alertSnooze(cluster, connector),
       JSON.stringify(snooze),
@@ -373,7 +372,7 @@ export class AlertStore {
   }
 
   /** The snoozes of these connectors, in one round trip. */
-  async snoozes(cluster: string, connectors: readonly string[]): Promise<Map<string, Snooze>> {
+  async snoozes(cluster: string, connectors: readonly string[]): Promise<Map<string, Vocabulary.Snooze>> {
     if (connectors.length === 0) return new Map();
     const stored = await this.#redis.mget(
       connectors.map((connector) => this.#keys.alertSnooze(cluster, connector)),
@@ -386,12 +385,12 @@ export class AlertStore {
     );
   }
 
-  async addSilence(silence: Silence): Promise<void> {
+  async addSilence(silence: Vocabulary.Silence): Promise<void> {
     await this.#redis.hset(this.#keys.alertSilences, silence.id, JSON.stringify(silence));
   }
 
   /** Silences still in force; expired ones are dropped as they are met. */
-  async silences(now: number): Promise<Silence[]> {
+  async silences(now: number): Promise<Vocabulary.Silence[]> {
     const stored = Object.values(await this.#redis.hgetall(this.#keys.alertSilences)).map((value) =>
       Silence.parse(JSON.parse(value)),
     );
@@ -510,9 +509,9 @@ function replyOf(replies: [error: Error | null, result: unknown][], i: number): 
 }
 
 export function isSilenced(
-  silences: readonly Silence[],
+  silences: readonly Vocabulary.Silence[],
   cluster: string,
   connector: string,
-): Silence | undefined {
+): Vocabulary.Silence | undefined {
   return silences.find((silence) => silence.cluster === cluster && globMatches(silence.pattern, connector));
 }

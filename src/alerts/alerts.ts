@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { ClusterHandle } from "../core/cluster-handle.js";
+import type { AlertActions, ConnectorSample, Person, Silence, Snooze } from "../core/ports.js";
 import { timeLimit } from "../core/time-limit.js";
 import { RedisKeys } from "../redis-keys.js";
 import { AlertDelivery } from "./alert-delivery.js";
@@ -11,10 +12,9 @@ import { alertNews } from "./alert-news.js";
 import type { AlertNotifier } from "./alert-notifier.js";
 import { AlertOutbox } from "./alert-outbox.js";
 import type { AlertReceivers, ReceiverEvent } from "./alert-receivers.js";
-import { type Alert, AlertStore, type Silence, type Snooze } from "./alert-store.js";
+import { type Alert, AlertStore } from "./alert-store.js";
 import type { AlertsConfig } from "./alerts-config.js";
 import { ClusterPoll, type ClusterPollOptions } from "./cluster-poll.js";
-import type { ConnectorSample } from "./connector-sample.js";
 import { FiringCopy } from "./firing-copy.js";
 import { pollAge } from "./poll-freshness.js";
 import { StoppedNotice } from "./stopped-notice.js";
@@ -40,11 +40,6 @@ export interface AlertsOptions {
   readonly onClusterPolled?: (cluster: string, seconds: number) => void;
   /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, a warning a minute. */
   readonly onConnectionError?: (error: Error) => void;
-}
-
-export interface Person {
-  readonly id: string;
-  readonly name: string;
 }
 
 const queueName = "alerts";
@@ -78,17 +73,7 @@ export interface PollFreshness {
  * on each connector's recent samples, and keeps one Slack message per group of alerts up to date: posted when they
  * start, edited as they change (with thread replies for real news), edited to resolved when they clear.
  */
-declare module "../core/ports.js" {
-  /** What commands may do with alerts. */
-  interface CommandServices {
-    readonly alerts: Pick<
-      Alerts,
-      "firing" | "silences" | "history" | "acknowledge" | "snooze" | "unsnooze" | "silence"
-    >;
-  }
-}
-
-export class Alerts {
+export class Alerts implements AlertActions {
   readonly store: AlertStore;
   readonly #options: AlertsOptions;
   readonly #queue: Queue;

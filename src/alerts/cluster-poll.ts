@@ -1,4 +1,5 @@
 import type { ClusterHandle } from "../core/cluster-handle.js";
+import type { ConnectorSample } from "../core/ports.js";
 import { healthWords, workerHealth } from "../core/worker-health.js";
 import type { AlertDelivery } from "./alert-delivery.js";
 import { alertNews } from "./alert-news.js";
@@ -9,7 +10,6 @@ import { type Alert, type AlertStore, isSilenced } from "./alert-store.js";
 import { thresholdsFor } from "./alert-thresholds.js";
 import type { AlertsConfig } from "./alerts-config.js";
 import { collectSamples } from "./collect-samples.js";
-import type { ConnectorSample } from "./connector-sample.js";
 import type { FiringCopy } from "./firing-copy.js";
 
 /** What the rules say about one connector at one poll, beside the alerts firing for it before. */

@@ -1,7 +1,6 @@
 import type { ClusterHandle } from "../core/cluster-handle.js";
+import type { ConnectorSample, PartitionLag, PartitionSample, Placement, SinkLag } from "../core/ports.js";
 import { hideSecretValues, secretValues } from "../core/redact.js";
-import type { PartitionLag, SinkLag } from "../kafka/sink-lag-reader.js";
-import type { ConnectorSample, PartitionSample, Placement } from "./connector-sample.js";
 
 /**
  * One sample per connector of a cluster: one Connect request for every state, one batched Kafka pass for every

@@ -1,4 +1,5 @@
-import { type ConnectorSample, totalLag } from "./connector-sample.js";
+import type { ConnectorSample } from "../core/ports.js";
+import { totalLag } from "./connector-sample.js";
 
 export interface LagTrend {
   /** Messages a second by which lag shrinks (positive: catching up) or grows (negative). */

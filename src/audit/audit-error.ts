@@ -1,13 +1,8 @@
-/** Stable codes for failures to write the audit trail (reading it fails only as Redis itself fails). */
-export type AuditErrorCode = "AUDIT_CONTENDED" | "AUDIT_INVALID_RECORD" | "AUDIT_CORRUPT";
+import type { AuditErrorCode } from "../core/audit-log.js";
 
 const retriableCodes: ReadonlySet<AuditErrorCode> = new Set(["AUDIT_CONTENDED"]);
 
-/**
- * - `AUDIT_CONTENDED`: other writers moved the chain's head on every try; appending again later may succeed.
- * - `AUDIT_INVALID_RECORD`: the record cannot be stored as given (a programming error in the caller).
- * - `AUDIT_CORRUPT`: the head record holds something the trail never writes (`audit verify` says more).
- */
+/** A failed append to the audit trail, with its stable code (see the core's `auditErrorCodes`). */
 export class AuditError extends Error {
   override readonly name = "AuditError";
   readonly code: AuditErrorCode;

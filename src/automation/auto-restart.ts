@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { ConnectorSample } from "../alerts/connector-sample.js";
 import type { AuditLog } from "../core/audit-log.js";
 import { formatDuration } from "../core/duration.js";
 import { globMatches } from "../core/glob.js";
+import type { ConnectorSample } from "../core/ports.js";
 import { RedisKeys } from "../redis-keys.js";
 import type { AutomationConfig } from "./automation-config.js";
 import type { AutomationJob, AutomationQueue } from "./automation-queue.js";

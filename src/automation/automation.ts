@@ -1,8 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { ConnectorSample } from "../alerts/connector-sample.js";
 import type { AuditLog } from "../core/audit-log.js";
-import type { CommandServices } from "../core/ports.js";
+import type { AutomationServices, ConnectorSample, MaintenanceWindowActions } from "../core/ports.js";
 import { AutoRestart, type RestartConnect } from "./auto-restart.js";
 import type { AutomationConfig } from "./automation-config.js";
 import { AutomationQueue } from "./automation-queue.js";
@@ -42,46 +41,14 @@ export interface AutomationOptions {
  * that put themselves back, maintenance windows that open and close. Every process may start the worker; each due
  * job runs once, on one of them, on time after a restart of the bot. Bulk previews are kept here too.
  */
-declare module "../core/ports.js" {
-  /** What commands may do with the bot's own scheduled work. */
-  interface CommandServices {
-    readonly automation: {
-      readonly logLevels: Pick<LogLevels, "list" | "workers" | "set" | "revert" | "openChange">;
-      /** The longest `--for` of a log level change (automation.loggers.maxFor), ms. */
-      readonly loggerMaxForMs: number;
-      /** One thread per story in the automation channel (a bulk action's). */
-      readonly stories: Pick<Stories, "tell">;
-      readonly bulk: {
-        readonly previews: Pick<BulkPreviews, "save" | "take">;
-        /** More connectors than this: one approval request (automation.bulk.approvalAbove). */
-        readonly approvalAbove: number;
-        /** Connect calls in flight at once (automation.bulk.concurrency). */
-        readonly concurrency: number;
-        /** How long a preview can be confirmed, ms (automation.bulk.previewFor). */
-        readonly previewForMs: number;
-      };
-      readonly windows: Pick<
-        MaintenanceWindows,
-        "newId" | "schedule" | "discard" | "get" | "list" | "end"
-      > & {
-        /** automation.windows.maxLength and maxAhead, ms. */
-        readonly maxLengthMs: number;
-        readonly maxAheadMs: number;
-      };
-    };
-  }
-}
-
-type CommandServicesAutomation = CommandServices["automation"];
-
-export class Automation {
+export class Automation implements AutomationServices {
   readonly queue: AutomationQueue;
   readonly autoRestart: AutoRestart;
   readonly stories: Stories;
   readonly logLevels: LogLevels;
   readonly maintenanceWindows: MaintenanceWindows;
-  /** See CommandServices.automation. */
-  readonly bulk: CommandServicesAutomation["bulk"];
+  /** See AutomationServices. */
+  readonly bulk: AutomationServices["bulk"];
   readonly #options: AutomationOptions;
 
   constructor(options: AutomationOptions) {
@@ -136,8 +103,8 @@ export class Automation {
     };
   }
 
-  /** See CommandServices.automation: windows with their limits. */
-  get windows(): CommandServicesAutomation["windows"] {
+  /** See AutomationServices: windows with their limits. */
+  get windows(): MaintenanceWindowActions {
     const windows = this.maintenanceWindows;
     const { maxLength, maxAhead } = this.#options.config.windows;
     return {
@@ -185,7 +152,7 @@ export class Automation {
     return this.maintenanceWindows.held(cluster);
   }
 
-  /** See CommandServices.automation. */
+  /** See AutomationServices. */
   get loggerMaxForMs(): number {
     return this.#options.config.loggers.maxFor;
   }

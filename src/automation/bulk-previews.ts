@@ -1,18 +1,18 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { BulkTarget } from "../../approvals/approval-store.js";
+import type { BulkPreview } from "../core/ports.js";
 import { RedisKeys } from "../redis-keys.js";
 
 /** A bulk action's preview as kept for its confirmation: exactly the set it showed. */
-export const BulkPreview = z.object({
+const StoredPreview = z.object({
   digest: z.string(),
   cluster: z.string(),
   action: z.enum(["pause", "resume", "restart"]),
   pattern: z.string(),
   failedOnly: z.boolean(),
   targets: z.array(BulkTarget),
-});
-export type BulkPreview = z.infer<typeof BulkPreview>;
+}) satisfies z.ZodType<BulkPreview>;
 
 /**
  * Previewed sets, by digest, until confirmed or `previewForMs` passes: the Confirm button (or `--confirm`) acts on
@@ -43,7 +43,7 @@ export class BulkPreviews {
   async take(digest: string): Promise<BulkPreview | undefined> {
     const text = await this.#redis.getdel(this.#keys.bulkPreview(digest));
     if (text === null) return undefined;
-    const parsed = BulkPreview.safeParse(JSON.parse(text));
+    const parsed = StoredPreview.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   }
 }

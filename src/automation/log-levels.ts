@@ -5,6 +5,7 @@ import { workerAddress } from "../connect/connect-client.js";
 import type { AuditLog } from "../core/audit-log.js";
 import { formatDuration } from "../core/duration.js";
 import { beforeWords } from "../core/logger-workers.js";
+import type { LevelChange } from "../core/ports.js";
 import { RedisKeys } from "../redis-keys.js";
 import type { AutomationQueue } from "./automation-queue.js";
 import type { Stories } from "./stories.js";
@@ -33,8 +34,8 @@ export interface LoggerConnect {
 
 const Person = z.object({ id: z.string(), name: z.string() });
 
-/** One log level changed for a while, as stored: each worker put back to its own level in `before` at `until`. */
-const LevelChange = z.object({
+/** One log level changed for a while, as stored: each worker put back to its own level in `before` at `until` (ms epoch). */
+const StoredLevelChange = z.object({
   id: z.string(),
   cluster: z.string(),
   logger: z.string(),
@@ -48,8 +49,7 @@ const LevelChange = z.object({
   reason: z.string(),
   by: Person,
   state: z.enum(["open", "reverted"]),
-});
-export type LevelChange = z.infer<typeof LevelChange>;
+}) satisfies z.ZodType<LevelChange>;
 
 export interface LogLevelsOptions {
   readonly redis: Redis;
@@ -250,7 +250,7 @@ export class LogLevels {
 
   async #read(id: string): Promise<LevelChange | undefined> {
     const text = await this.#options.redis.get(this.#keys.logLevelChange(id));
-    return text === null ? undefined : LevelChange.parse(JSON.parse(text));
+    return text === null ? undefined : StoredLevelChange.parse(JSON.parse(text));
   }
 
   #connect(cluster: string): LoggerConnect {

@@ -1,10 +1,10 @@
 import { randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { ConnectorState } from "../connect/connect-schemas.js";
 import type { AuditLog } from "../core/audit-log.js";
 import { awaitState } from "../core/await-state.js";
-import type { ConnectorStates, StatusReader } from "../core/ports.js";
+import type { ConnectorStates, MaintenanceWindow, StatusReader } from "../core/ports.js";
+import { ConnectorState } from "../core/ports.js";
 import { type Reply, reply } from "../core/reply.js";
 import { utc } from "../core/window-time.js";
 import { RedisKeys } from "../redis-keys.js";
@@ -25,7 +25,7 @@ const Person = z.object({ id: z.string(), name: z.string(), source: z.string() }
  * `opening` while it halts its connectors one by one, `open` while it holds them, `closing` while they are put back,
  * then `closed`; `cancelled` when ended before it opened, `lapsed` when its approval never succeeded before `until`.
  */
-export const MaintenanceWindow = z.object({
+const StoredWindow = z.object({
   id: z.string(),
   cluster: z.string(),
   /** The connector or pattern as typed. */
@@ -50,8 +50,7 @@ export const MaintenanceWindow = z.object({
   closedAt: z.number().optional(),
   /** Who ended it early, if someone did. */
   endedBy: z.string().optional(),
-});
-export type MaintenanceWindow = z.infer<typeof MaintenanceWindow>;
+}) satisfies z.ZodType<MaintenanceWindow>;
 
 export interface MaintenanceWindowsOptions {
   readonly redis: Redis;
@@ -142,7 +141,7 @@ export class MaintenanceWindows {
   async get(id: string): Promise<MaintenanceWindow | undefined> {
     const text = await this.#options.redis.get(this.#keys.maintenanceWindow(id));
     if (text === null) return undefined;
-    const parsed = MaintenanceWindow.safeParse(JSON.parse(text));
+    const parsed = StoredWindow.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   }
 
@@ -384,7 +383,7 @@ export class MaintenanceWindows {
   ): Promise<boolean> {
     const key = this.#keys.maintenanceWindow(id);
     const text = await this.#options.redis.get(key);
-    const current = text === null ? undefined : MaintenanceWindow.safeParse(JSON.parse(text)).data;
+    const current = text === null ? undefined : StoredWindow.safeParse(JSON.parse(text)).data;
     if (text === null || current === undefined || !from.includes(current.state)) return false;
     const next = change(current);
     const ended = next.state === "closed" || next.state === "cancelled" || next.state === "lapsed";

@@ -5,6 +5,15 @@ import type { z } from "zod";
 import { z as zod } from "zod";
 import { commandDeadline } from "../core/command-deadline.js";
 import { cutText } from "../core/cut-text.js";
+import type * as Vocabulary from "../core/ports.js";
+import type { ConnectCallOptions, ConnectChanges, ConnectReads } from "../core/ports.js";
+import {
+  type ConnectFeature,
+  connectFeatures,
+  isOlderThan,
+  isTooOld,
+  minimumConnectVersion,
+} from "../core/worker-version.js";
 import { isUntrustedCertificate } from "../tls-certificate-errors.js";
 import {
   ConnectBadRequest,
@@ -24,32 +33,20 @@ import {
 import {
   ConfigValidation,
   ConnectErrorBody,
-  type ConnectorConfig,
-  ConnectorConfig as ConnectorConfigSchema,
+  ConnectorConfig,
   ConnectorInfo,
-  type ConnectorOffset,
   ConnectorOffsets,
   ConnectorPlugin,
-  type ConnectorState,
   ConnectorStatus,
   ConnectorTopics,
-  type ConnectorType,
   ExpandedConnectors,
   LoggerLevel,
   OffsetsChanged,
   PluginConfigKey,
   TaskInfo,
-  type TaskStatus,
   WorkerHealth,
   WorkerInfo,
 } from "./connect-schemas.js";
-import {
-  type ConnectFeature,
-  connectFeatures,
-  isOlderThan,
-  isTooOld,
-  minimumConnectVersion,
-} from "./worker-version.js";
 
 export interface ConnectClientOptions {
   /** The cluster's name in the bot's config: every error names it. */
@@ -97,35 +94,6 @@ export const defaultRetryPolicy: RetryPolicy = {
   baseDelayMs: 200,
 };
 
-export interface CallOptions {
-  /** Sent as X-Request-Id, so the worker's request log can be matched with the bot's audit trail. */
-  readonly requestId?: string;
-  readonly signal?: AbortSignal;
-  /**
-   * How long a 409 (the group is rebalancing, or the worker's config is stale) is waited out, in ms from the
-   * call's start: the call is repeated with backoff (up to 5 s apart) until Connect answers otherwise or this
-   * passes. Beyond the call's own deadline, which bounds every other retry; still cut by a command's deadline.
-   * This is the only place a 409 is retried. @defaultValue 0: a 409 is retried only within the deadline.
-   */
-  readonly rebalanceWaitMs?: number;
-}
-
-/** What {@link ConnectClient.health} reports: the worker's verdict, or that it is too old to give one. */
-export type WorkerHealthReport =
-  | WorkerHealth
-  | { readonly status: "not reported" /** e.g. "needs 3.9" */; readonly message: string };
-
-/** One connector from the expanded list: its type, config and states in one call. */
-export interface ConnectorOverview {
-  readonly name: string;
-  readonly type: ConnectorType;
-  readonly config: ConnectorConfig;
-  readonly state: ConnectorState;
-  readonly workerId: string;
-  readonly trace?: string;
-  readonly tasks: readonly TaskStatus[];
-}
-
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 interface Call<T> {
@@ -135,7 +103,7 @@ interface Call<T> {
   readonly body?: unknown;
   /** Parses the response; absent for calls whose success has no body worth reading. */
   readonly schema?: z.ZodType<T>;
-  readonly options?: CallOptions | undefined;
+  readonly options?: ConnectCallOptions | undefined;
   /** Error statuses whose body is nonetheless the answer, parsed by `schema` (`GET /health`'s 500 and 503). */
   readonly answers?: readonly number[];
   /** This call's own limits, where the worker itself takes longer than the client's defaults allow. */
@@ -167,40 +135,7 @@ const unvalidatedRetryMs = 60_000;
  * A typed client for one Kafka Connect cluster's REST API, over one undici connection pool. Every response is
  * parsed; every failure is a {@link ConnectError} with a stable code.
  */
-declare module "../core/ports.js" {
-  interface ClusterClients {
-    /** The cluster's Connect workers, as commands call them (the app, approvals and alerts hold the whole client). */
-    readonly connect: Pick<
-      ConnectClient,
-      | "workerInfo"
-      | "listConnectors"
-      | "connectorNames"
-      | "info"
-      | "status"
-      | "config"
-      | "passwordKeys"
-      | "offsets"
-      | "requireSupportedVersion"
-      | "requireFeature"
-      | "hasFeature"
-      | "connectorPlugins"
-      | "validateConfig"
-      | "pause"
-      | "resume"
-      | "restart"
-      | "restartTask"
-      | "workersAnswering"
-      | "connectorPlugins"
-      | "pluginConfig"
-      | "tasks"
-      | "connectorTopics"
-      | "resetConnectorTopics"
-      | "health"
-    >;
-  }
-}
-
-export class ConnectClient {
+export class ConnectClient implements ConnectReads, ConnectChanges {
   readonly cluster: string;
   readonly #pool: Pool;
   readonly #basePath: string;
@@ -303,12 +238,12 @@ export class ConnectClient {
     }
   }
 
-  workerInfo(options?: CallOptions): Promise<WorkerInfo> {
+  workerInfo(options?: ConnectCallOptions): Promise<Vocabulary.WorkerInfo> {
     return this.#call({ method: "GET", path: "/", schema: WorkerInfo, options });
   }
 
   /** The names of every connector: one cheap request, answered even for a connector created a moment ago. */
-  connectorNames(options?: CallOptions): Promise<string[]> {
+  connectorNames(options?: ConnectCallOptions): Promise<string[]> {
     return this.#call({ method: "GET", path: "/connectors", schema: zod.array(zod.string()), options });
   }
 
@@ -318,7 +253,7 @@ export class ConnectClient {
    * connector": the worker's version (`GET /`, one cheap call, asked each time so that an upgrade counts at once)
    * is asked first.
    */
-  async requireSupportedVersion(operation: string, options?: CallOptions): Promise<void> {
+  async requireSupportedVersion(operation: string, options?: ConnectCallOptions): Promise<void> {
     const info = await this.workerInfo(options);
     if (isTooOld(info.version)) {
       throw new ConnectTooOld({
@@ -335,7 +270,11 @@ export class ConnectClient {
    * `feature` ({@link connectFeatures}): asked before a version-dependent call, so an older worker is never sent a
    * field or path it does not know. `operation` is what the user asked for (`offsets restore`).
    */
-  async requireFeature(feature: ConnectFeature, operation: string, options?: CallOptions): Promise<void> {
+  async requireFeature(
+    feature: ConnectFeature,
+    operation: string,
+    options?: ConnectCallOptions,
+  ): Promise<void> {
     const { since, what } = connectFeatures[feature];
     const info = await this.workerInfo(options);
     if (isOlderThan(info.version, since)) {
@@ -352,13 +291,13 @@ export class ConnectClient {
    * Whether the worker is as new as the release that brought `feature` ({@link connectFeatures}), asked afresh
    * (`GET /`): for a call with an older way to do the same (a full `PUT` where `PATCH` config is missing).
    */
-  async hasFeature(feature: ConnectFeature, options?: CallOptions): Promise<boolean> {
+  async hasFeature(feature: ConnectFeature, options?: ConnectCallOptions): Promise<boolean> {
     const info = await this.workerInfo(options);
     return !isOlderThan(info.version, connectFeatures[feature].since);
   }
 
   /** Every connector with its type, config and states, in one request. */
-  async listConnectors(options?: CallOptions): Promise<ConnectorOverview[]> {
+  async listConnectors(options?: ConnectCallOptions): Promise<Vocabulary.ConnectorOverview[]> {
     const expanded = await this.#call({
       method: "GET",
       path: "/connectors?expand=status&expand=info",
@@ -383,7 +322,7 @@ export class ConnectClient {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  status(name: string, options?: CallOptions): Promise<ConnectorStatus> {
+  status(name: string, options?: ConnectCallOptions): Promise<Vocabulary.ConnectorStatus> {
     return this.#call({
       method: "GET",
       path: `${this.#connectorPath(name)}/status`,
@@ -392,20 +331,20 @@ export class ConnectClient {
     });
   }
 
-  info(name: string, options?: CallOptions): Promise<ConnectorInfo> {
+  info(name: string, options?: ConnectCallOptions): Promise<Vocabulary.ConnectorInfo> {
     return this.#call({ method: "GET", path: this.#connectorPath(name), schema: ConnectorInfo, options });
   }
 
-  config(name: string, options?: CallOptions): Promise<ConnectorConfig> {
+  config(name: string, options?: ConnectCallOptions): Promise<Vocabulary.ConnectorConfig> {
     return this.#call({
       method: "GET",
       path: `${this.#connectorPath(name)}/config`,
-      schema: ConnectorConfigSchema,
+      schema: ConnectorConfig,
       options,
     });
   }
 
-  tasks(name: string, options?: CallOptions): Promise<TaskInfo[]> {
+  tasks(name: string, options?: ConnectCallOptions): Promise<Vocabulary.TaskInfo[]> {
     return this.#call({
       method: "GET",
       path: `${this.#connectorPath(name)}/tasks`,
@@ -415,7 +354,11 @@ export class ConnectClient {
   }
 
   /** Creates the connector, or updates its config if it exists. */
-  putConfig(name: string, config: ConnectorConfig, options?: CallOptions): Promise<ConnectorInfo> {
+  putConfig(
+    name: string,
+    config: Vocabulary.ConnectorConfig,
+    options?: ConnectCallOptions,
+  ): Promise<Vocabulary.ConnectorInfo> {
     return this.#call({
       method: "PUT",
       path: `${this.#connectorPath(name)}/config`,
@@ -432,8 +375,8 @@ export class ConnectClient {
   async patchConfig(
     name: string,
     patch: Readonly<Record<string, string | null>>,
-    options?: CallOptions,
-  ): Promise<ConnectorInfo> {
+    options?: ConnectCallOptions,
+  ): Promise<Vocabulary.ConnectorInfo> {
     await this.requireFeature("patchConfig", `PATCH /connectors/${name}/config`, options);
     return this.#call({
       method: "PATCH",
@@ -451,10 +394,10 @@ export class ConnectClient {
    */
   async createConnector(
     name: string,
-    config: ConnectorConfig,
+    config: Vocabulary.ConnectorConfig,
     initialState: "RUNNING" | "PAUSED" | "STOPPED",
-    options?: CallOptions,
-  ): Promise<ConnectorInfo> {
+    options?: ConnectCallOptions,
+  ): Promise<Vocabulary.ConnectorInfo> {
     if (initialState !== "RUNNING") {
       await this.requireFeature("initialState", `create ${name} ${initialState}`, options);
     }
@@ -467,22 +410,22 @@ export class ConnectClient {
     });
   }
 
-  async deleteConnector(name: string, options?: CallOptions): Promise<void> {
+  async deleteConnector(name: string, options?: ConnectCallOptions): Promise<void> {
     await this.#call({ method: "DELETE", path: this.#connectorPath(name), options });
   }
 
   /** Asynchronous in Connect: poll {@link status} to see the connector PAUSED. */
-  async pause(name: string, options?: CallOptions): Promise<void> {
+  async pause(name: string, options?: ConnectCallOptions): Promise<void> {
     await this.#call({ method: "PUT", path: `${this.#connectorPath(name)}/pause`, options });
   }
 
   /** Also starts a STOPPED connector again. Asynchronous in Connect. */
-  async resume(name: string, options?: CallOptions): Promise<void> {
+  async resume(name: string, options?: ConnectCallOptions): Promise<void> {
     await this.#call({ method: "PUT", path: `${this.#connectorPath(name)}/resume`, options });
   }
 
   /** Shuts the tasks down and keeps the config (KIP-875): required before any offset change. */
-  async stop(name: string, options?: CallOptions): Promise<void> {
+  async stop(name: string, options?: ConnectCallOptions): Promise<void> {
     await this.#call({ method: "PUT", path: `${this.#connectorPath(name)}/stop`, options });
   }
 
@@ -493,8 +436,8 @@ export class ConnectClient {
   async restart(
     name: string,
     restart: { readonly includeTasks?: boolean; readonly onlyFailed?: boolean } = {},
-    options?: CallOptions,
-  ): Promise<ConnectorStatus | undefined> {
+    options?: ConnectCallOptions,
+  ): Promise<Vocabulary.ConnectorStatus | undefined> {
     return this.#call({
       method: "POST",
       path: `${this.#connectorPath(name)}/restart`,
@@ -504,11 +447,11 @@ export class ConnectClient {
     });
   }
 
-  async restartTask(name: string, task: number, options?: CallOptions): Promise<void> {
+  async restartTask(name: string, task: number, options?: ConnectCallOptions): Promise<void> {
     await this.#call({ method: "POST", path: `${this.#connectorPath(name)}/tasks/${task}/restart`, options });
   }
 
-  async offsets(name: string, options?: CallOptions): Promise<ConnectorOffsets> {
+  async offsets(name: string, options?: ConnectCallOptions): Promise<Vocabulary.ConnectorOffsets> {
     await this.requireSupportedVersion("GET /connectors/{name}/offsets", options);
     return this.#call({
       method: "GET",
@@ -521,9 +464,9 @@ export class ConnectClient {
   /** The connector must be STOPPED. An `offset` of null removes that partition's offset. */
   async alterOffsets(
     name: string,
-    offsets: readonly ConnectorOffset[],
-    options?: CallOptions,
-  ): Promise<OffsetsChanged> {
+    offsets: readonly Vocabulary.ConnectorOffset[],
+    options?: ConnectCallOptions,
+  ): Promise<Vocabulary.OffsetsChanged> {
     await this.requireSupportedVersion("PATCH /connectors/{name}/offsets", options);
     return this.#call({
       method: "PATCH",
@@ -535,7 +478,7 @@ export class ConnectClient {
   }
 
   /** Removes every offset of the connector, which must be STOPPED. */
-  async resetOffsets(name: string, options?: CallOptions): Promise<OffsetsChanged> {
+  async resetOffsets(name: string, options?: ConnectCallOptions): Promise<Vocabulary.OffsetsChanged> {
     await this.requireSupportedVersion("DELETE /connectors/{name}/offsets", options);
     return this.#call({
       method: "DELETE",
@@ -545,7 +488,7 @@ export class ConnectClient {
     });
   }
 
-  loggers(options?: CallOptions): Promise<Record<string, LoggerLevel>> {
+  loggers(options?: ConnectCallOptions): Promise<Record<string, Vocabulary.LoggerLevel>> {
     return this.#call({
       method: "GET",
       path: "/admin/loggers",
@@ -554,7 +497,7 @@ export class ConnectClient {
     });
   }
 
-  logger(name: string, options?: CallOptions): Promise<LoggerLevel> {
+  logger(name: string, options?: ConnectCallOptions): Promise<Vocabulary.LoggerLevel> {
     return this.#call({
       method: "GET",
       path: `/admin/loggers/${this.#segment(name)}`,
@@ -571,7 +514,7 @@ export class ConnectClient {
     name: string,
     level: string,
     scope: "worker" | "cluster" = "worker",
-    options?: CallOptions,
+    options?: ConnectCallOptions,
   ): Promise<string[]> {
     if (scope === "cluster") await this.requireFeature("clusterLoggerScope", `set logger ${name}`, options);
     const changed = await this.#call({
@@ -585,7 +528,7 @@ export class ConnectClient {
     return changed ?? [];
   }
 
-  connectorPlugins(options?: CallOptions): Promise<ConnectorPlugin[]> {
+  connectorPlugins(options?: ConnectCallOptions): Promise<Vocabulary.ConnectorPlugin[]> {
     return this.#call({
       method: "GET",
       path: "/connector-plugins?connectorsOnly=true",
@@ -600,9 +543,9 @@ export class ConnectClient {
    */
   validateConfig(
     pluginClass: string,
-    config: ConnectorConfig,
-    options?: CallOptions,
-  ): Promise<ConfigValidation> {
+    config: Vocabulary.ConnectorConfig,
+    options?: ConnectCallOptions,
+  ): Promise<Vocabulary.ConfigValidation> {
     return this.#call({
       method: "PUT",
       path: `/connector-plugins/${this.#segment(pluginClass)}/config/validate`,
@@ -620,14 +563,14 @@ export class ConnectClient {
    * "cannot say" for 1 min.
    */
   async passwordKeys(
-    config: ConnectorConfig,
-    options?: CallOptions,
+    config: Vocabulary.ConnectorConfig,
+    options?: ConnectCallOptions,
   ): Promise<ReadonlySet<string> | undefined> {
     const pluginClass = config["connector.class"];
     if (pluginClass === undefined) return undefined;
     const structure = Object.fromEntries(
       Object.entries(config).filter(([key]) => structuralKey.test(key)),
-    ) as ConnectorConfig;
+    ) as Vocabulary.ConnectorConfig;
     const cacheKey = JSON.stringify(Object.entries(structure).sort(([a], [b]) => a.localeCompare(b)));
     const cached = this.#passwordKeys.get(cacheKey);
     if (cached !== undefined && cached.until > Date.now()) return cached.keys;
@@ -657,8 +600,8 @@ export class ConnectClient {
   async pluginConfig(
     pluginClass: string,
     version?: string,
-    options?: CallOptions,
-  ): Promise<PluginConfigKey[]> {
+    options?: ConnectCallOptions,
+  ): Promise<Vocabulary.PluginConfigKey[]> {
     const path = `/connector-plugins/${this.#segment(pluginClass)}/config`;
     if (version !== undefined)
       await this.requireFeature("pluginVersions", `plugins ${pluginClass} --version`, options);
@@ -676,7 +619,7 @@ export class ConnectClient {
    * a connector it does not know, so ask {@link status} too when that matters. Refused with
    * {@link ConnectFeatureDisabled} where `topic.tracking.enable=false`.
    */
-  async connectorTopics(name: string, options?: CallOptions): Promise<string[]> {
+  async connectorTopics(name: string, options?: ConnectCallOptions): Promise<string[]> {
     const answer = await this.#call({
       method: "GET",
       path: `${this.#connectorPath(name)}/topics`,
@@ -691,7 +634,7 @@ export class ConnectClient {
    * that metadata changes, no data or offsets. 202 on success; {@link ConnectFeatureDisabled} where
    * `topic.tracking.allow.reset=false` (or tracking is off).
    */
-  async resetConnectorTopics(name: string, options?: CallOptions): Promise<void> {
+  async resetConnectorTopics(name: string, options?: ConnectCallOptions): Promise<void> {
     await this.#call({ method: "PUT", path: `${this.#connectorPath(name)}/topics/reset`, options });
   }
 
@@ -701,7 +644,7 @@ export class ConnectClient {
    * {@link healthDeadlineMs}. An older worker, whose 404 would say nothing, is "not reported" with the release
    * that would.
    */
-  async health(options?: CallOptions): Promise<WorkerHealthReport> {
+  async health(options?: ConnectCallOptions): Promise<Vocabulary.WorkerHealthReport> {
     const { since } = connectFeatures.health;
     const info = await this.workerInfo(options);
     if (isOlderThan(info.version, since)) return { status: "not reported", message: `needs ${since}` };
@@ -975,12 +918,4 @@ function withQuery(path: string, query: Call<unknown>["query"]): string {
   );
   if (params.length === 0) return path;
   return `${path}?${params.map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`).join("&")}`;
-}
-
-/**
- * Connect says only its own offsets changed when a connector manages offsets itself; the user must hear that
- * the connector's external offsets were not touched.
- */
-export function offsetsChangeWarning(message: string): string | undefined {
-  return /framework-managed offsets/i.test(message) ? message : undefined;
 }

@@ -1,4 +1,4 @@
-import type { ConnectErrorCode } from "../core/ports.js";
+import type { ConnectErrorCode, ConnectFailure } from "../core/ports.js";
 
 /** Stable codes, declared with the core's ports: the core words each, the audit trail records it, BullMQ jobs decide on retries. */
 export type { ConnectErrorCode };
@@ -19,7 +19,8 @@ export interface ConnectErrorDetails {
   readonly attempts?: number;
 }
 
-export abstract class ConnectError extends Error {
+/** A failed Connect call: the core's `ConnectFailure`, with one subclass per code. */
+export abstract class ConnectError extends Error implements ConnectFailure {
   abstract readonly code: ConnectErrorCode;
   /** Whether the same call may succeed if repeated later (a rebalance, a restart, a network blip). */
   abstract readonly retriable: boolean;

@@ -1,20 +1,24 @@
 import { z } from "zod";
+import type * as Vocabulary from "../core/ports.js";
+import { ConnectorOffset, ConnectorState } from "../core/ports.js";
 
-/** Connect's responses, holding only the fields the bot reads. */
+/**
+ * Connect's responses, holding only the fields the bot reads. Each parses into the core's vocabulary
+ * (`src/core/ports/connect-vocabulary.ts`): `satisfies` makes the compiler hold the two together.
+ */
 
 export const WorkerInfo = z.object({
   version: z.string(),
   commit: z.string(),
   kafka_cluster_id: z.string(),
-});
-export type WorkerInfo = z.infer<typeof WorkerInfo>;
-
-export const ConnectorState = z.enum(["UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING"]);
-export type ConnectorState = z.infer<typeof ConnectorState>;
+}) satisfies z.ZodType<Vocabulary.WorkerInfo>;
 
 /** "unknown" when the worker cannot load the connector's plugin. */
-export const ConnectorType = z.enum(["sink", "source", "unknown"]);
-export type ConnectorType = z.infer<typeof ConnectorType>;
+export const ConnectorType = z.enum([
+  "sink",
+  "source",
+  "unknown",
+]) satisfies z.ZodType<Vocabulary.ConnectorType>;
 
 /**
  * A field of a status Connect may leave out or send as `null`: a worker writes `"version": null` for a task or
@@ -34,8 +38,7 @@ export const TaskStatus = z.object({
   worker_id: z.string(),
   trace: notReported,
   version: notReported,
-});
-export type TaskStatus = z.infer<typeof TaskStatus>;
+}) satisfies z.ZodType<Vocabulary.TaskStatus>;
 
 export const ConnectorStatus = z.object({
   name: z.string(),
@@ -48,25 +51,21 @@ export const ConnectorStatus = z.object({
   }),
   tasks: z.array(TaskStatus),
   type: ConnectorType.optional(),
-});
-export type ConnectorStatus = z.infer<typeof ConnectorStatus>;
+}) satisfies z.ZodType<Vocabulary.ConnectorStatus>;
 
 export const ConnectorConfig = z.record(z.string(), z.string());
-export type ConnectorConfig = z.infer<typeof ConnectorConfig>;
 
 export const ConnectorInfo = z.object({
   name: z.string(),
   config: ConnectorConfig,
   tasks: z.array(z.object({ connector: z.string(), task: z.number().int() })),
   type: ConnectorType.optional(),
-});
-export type ConnectorInfo = z.infer<typeof ConnectorInfo>;
+}) satisfies z.ZodType<Vocabulary.ConnectorInfo>;
 
 export const TaskInfo = z.object({
   id: z.object({ connector: z.string(), task: z.number().int() }),
   config: ConnectorConfig,
-});
-export type TaskInfo = z.infer<typeof TaskInfo>;
+}) satisfies z.ZodType<Vocabulary.TaskInfo>;
 
 /**
  * `GET /connectors?expand=status&expand=info`: every connector keyed by name. A connector being deleted or created
@@ -81,28 +80,24 @@ export const ExpandedConnectors = z.record(
   }),
 );
 
-/** Sink partitions are `{kafka_topic, kafka_partition}`; source partitions and offsets are connector-defined. */
-export const ConnectorOffset = z.object({
-  partition: z.record(z.string(), z.unknown()),
-  offset: z.record(z.string(), z.unknown()).nullable(),
-});
-export type ConnectorOffset = z.infer<typeof ConnectorOffset>;
+export const ConnectorOffsets = z.object({
+  offsets: z.array(ConnectorOffset),
+}) satisfies z.ZodType<Vocabulary.ConnectorOffsets>;
 
-export const ConnectorOffsets = z.object({ offsets: z.array(ConnectorOffset) });
-export type ConnectorOffsets = z.infer<typeof ConnectorOffsets>;
+export const OffsetsChanged = z.object({
+  message: z.string(),
+}) satisfies z.ZodType<Vocabulary.OffsetsChanged>;
 
-export const OffsetsChanged = z.object({ message: z.string() });
-export type OffsetsChanged = z.infer<typeof OffsetsChanged>;
-
-export const LoggerLevel = z.object({ level: z.string(), last_modified: z.number().nullable().optional() });
-export type LoggerLevel = z.infer<typeof LoggerLevel>;
+export const LoggerLevel = z.object({
+  level: z.string(),
+  last_modified: z.number().nullable().optional(),
+}) satisfies z.ZodType<Vocabulary.LoggerLevel>;
 
 export const ConnectorPlugin = z.object({
   class: z.string(),
   type: z.string(),
   version: z.string().optional(),
-});
-export type ConnectorPlugin = z.infer<typeof ConnectorPlugin>;
+}) satisfies z.ZodType<Vocabulary.ConnectorPlugin>;
 
 /**
  * `PUT /connector-plugins/{class}/config/validate`: every key the plugin (and the framework) declares, with the
@@ -116,8 +111,7 @@ export const ConfigValidation = z.object({
       value: z.object({ errors: z.array(z.string()).default([]) }).optional(),
     }),
   ),
-});
-export type ConfigValidation = z.infer<typeof ConfigValidation>;
+}) satisfies z.ZodType<Vocabulary.ConfigValidation>;
 
 /**
  * `GET /connector-plugins/{class}/config`: each key the plugin declares (from 4.x also the framework's own keys,
@@ -130,8 +124,7 @@ export const PluginConfigKey = z.object({
   default_value: z.string().nullable(),
   importance: z.string(),
   documentation: z.string().nullable(),
-});
-export type PluginConfigKey = z.infer<typeof PluginConfigKey>;
+}) satisfies z.ZodType<Vocabulary.PluginConfigKey>;
 
 /** `GET /connectors/{c}/topics` (KIP-558): `{"<connector>": {"topics": [...]}}`. */
 export const ConnectorTopics = z.record(z.string(), z.object({ topics: z.array(z.string()) }));
@@ -145,7 +138,6 @@ export const ConnectorTopics = z.record(z.string(), z.object({ topics: z.array(z
 export const WorkerHealth = z.object({
   status: z.enum(["healthy", "starting", "unhealthy"]),
   message: z.string(),
-});
-export type WorkerHealth = z.infer<typeof WorkerHealth>;
+}) satisfies z.ZodType<Vocabulary.WorkerHealth>;
 
 export const ConnectErrorBody = z.object({ error_code: z.number().optional(), message: z.string() });

@@ -74,11 +74,20 @@ export type AuditVerification =
   | { readonly ok: true; readonly entries: number }
   | { readonly ok: false; readonly entries: number; readonly problem: string; readonly entryId?: string };
 
-/** The audit trail as the core uses it. */
+/**
+ * Stable codes of a failed append (reading fails only as Redis itself fails):
+ * - `AUDIT_CONTENDED`: other writers moved the chain's head on every try; appending again later may succeed.
+ * - `AUDIT_INVALID_RECORD`: the record cannot be stored as given (a programming error in the caller).
+ * - `AUDIT_CORRUPT`: the head record holds something the trail never writes (`audit verify` says more).
+ */
+export const auditErrorCodes = ["AUDIT_CONTENDED", "AUDIT_INVALID_RECORD", "AUDIT_CORRUPT"] as const;
+export type AuditErrorCode = (typeof auditErrorCodes)[number];
+
+/** The audit trail as the core uses it (src/audit's `AuditTrail` implements it on a Redis stream). */
 export interface AuditLog {
   /**
    * Stores one entry at the end of the trail and returns it as stored. Fails with an error carrying a stable
-   * `code` (`AUDIT_INVALID_RECORD`, `AUDIT_CORRUPT`, `AUDIT_CONTENDED`) when it cannot.
+   * {@link AuditErrorCode} when it cannot.
    */
   append(record: AuditRecord): Promise<AuditLogEntry>;
   /** Newest first, at most `query.limit`. */

@@ -1,9 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { hasCode } from "./has-code.js";
 import type { ConnectorState, ConnectorStates, StatusReader } from "./ports.js";
-
-/** Connect's 404, read by its stable code (the core knows no client's error classes). */
-const isNotFound = (error: unknown) =>
-  typeof error === "object" && error !== null && "code" in error && error.code === "CONNECT_NOT_FOUND";
 
 /**
  * Connect applies pause, resume and stop asynchronously. Polls the status until the connector and its tasks reach
@@ -26,7 +23,7 @@ export async function awaitState<Status extends ConnectorStates>(
     const status = await connect
       .status(name, requestId === undefined ? {} : { requestId })
       .catch((error: unknown) => {
-        if (justCreated && isNotFound(error) && Date.now() < deadline) return undefined;
+        if (justCreated && hasCode(error, "CONNECT_NOT_FOUND") && Date.now() < deadline) return undefined;
         throw error;
       });
     if (status === undefined) {
@@ -56,7 +53,7 @@ export async function awaitGone(
     const gone = await connect.status(name, requestId === undefined ? {} : { requestId }).then(
       () => false,
       (error: unknown) => {
-        if (isNotFound(error)) return true;
+        if (hasCode(error, "CONNECT_NOT_FOUND")) return true;
         throw error;
       },
     );

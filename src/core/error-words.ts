@@ -1,6 +1,12 @@
 import { z } from "zod";
+import { auditErrorCodes } from "./audit-log.js";
 import { identityErrorCodes } from "./identity-error.js";
-import { connectErrorCodes, kafkaConnectionErrorCodes } from "./ports.js";
+import {
+  connectErrorCodes,
+  kafkaClientErrorPrefix,
+  kafkaConnectionErrorCodes,
+  topicGoneCode,
+} from "./ports.js";
 
 export interface FailureWords {
   /** A stable code for the audit trail. */
@@ -35,6 +41,16 @@ const KafkaConnectionFailure = z.object({
 });
 type KafkaConnectionFailure = z.infer<typeof KafkaConnectionFailure>;
 
+/** A topic Kafka does not have (any more), as src/kafka's `TopicGoneError` carries it. */
+const TopicGoneFailure = z.object({ code: z.literal(topicGoneCode), topic: z.string() });
+
+/** Any other error of the Kafka client (`@platformatic/kafka`): its own code, and whether asking again may help. */
+const KafkaLibraryFailure = z.object({
+  code: z.string().startsWith(kafkaClientErrorPrefix),
+  message: z.string(),
+  canRetry: z.boolean().optional(),
+});
+
 /** An identity source's answer about a person that was no answer, or "no such person" (src/core/identity.ts). */
 const IdentityFailure = z.object({
   code: z.enum(identityErrorCodes),
@@ -42,6 +58,9 @@ const IdentityFailure = z.object({
   principal: z.string(),
   reason: z.string(),
 });
+
+/** An append the audit trail could not make (src/audit's `AuditError`). */
+const AuditFailure = z.object({ code: z.enum(auditErrorCodes) });
 
 /** A refusal whose message is already meant for the person: bad command words, an offset plan that cannot be. */
 const WordedFailure = z.object({ code: z.enum(["USAGE", "PLAN_REFUSED"]), message: z.string() });
@@ -62,23 +81,48 @@ export function describeFailure(error: unknown, requestId: string): FailureWords
   if (worded.success) return { code: worded.data.code, summary: worded.data.message };
   const identity = IdentityFailure.safeParse(error);
   if (identity.success) return { code: identity.data.code, summary: identityWords(identity.data) };
+  const audit = AuditFailure.safeParse(error);
+  if (audit.success) return { code: audit.data.code, summary: auditWords(audit.data.code, requestId) };
   const connect = ConnectFailure.safeParse(error);
   if (connect.success) return { code: connect.data.code, summary: connectWords(connect.data) };
   const kafkaConnection = KafkaConnectionFailure.safeParse(error);
   if (kafkaConnection.success)
     return { code: kafkaConnection.data.code, summary: kafkaConnectionWords(kafkaConnection.data) };
-  const kafka = KafkaClientFailure.safeParse(error);
-  if (kafka.success) {
-    const { retriable, message } = kafka.data;
+  const gone = TopicGoneFailure.safeParse(error);
+  if (gone.success) {
     return {
-      code: retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
-      summary: `Kafka did not answer as expected: ${message}.${retriable ? " Try again in a moment." : ""}`,
+      code: gone.data.code,
+      summary: `Kafka has no topic ${gone.data.topic} (deleted, or never created), so nothing could be read of it. \`lag\` shows which topics a sink reads now.`,
     };
   }
+  const library = KafkaLibraryFailure.safeParse(error);
+  if (library.success) return kafkaClientWords(library.data.message, library.data.canRetry === true);
+  const kafka = KafkaClientFailure.safeParse(error);
+  if (kafka.success) return kafkaClientWords(kafka.data.message, kafka.data.retriable);
   return {
     code: "INTERNAL",
     summary: `Something went wrong inside the bot. Nothing more is known here; the logs have it under request id ${requestId}.`,
   };
+}
+
+/** A Kafka client failure other than a session that could not be opened: what it said, and whether to retry. */
+function kafkaClientWords(message: string, retriable: boolean): FailureWords {
+  return {
+    code: retriable ? "KAFKA_UNAVAILABLE" : "KAFKA_ERROR",
+    summary: `Kafka did not answer as expected: ${message}.${retriable ? " Try again in a moment." : ""}`,
+  };
+}
+
+/** The trail could not record: said so, since a change the bot makes unrecorded is one nobody can account for. */
+function auditWords(code: (typeof auditErrorCodes)[number], requestId: string): string {
+  switch (code) {
+    case "AUDIT_CONTENDED":
+      return "The audit trail was too busy to record this (other writers kept moving it). Try again in a moment; `audit` shows what was recorded.";
+    case "AUDIT_CORRUPT":
+      return "The audit trail's newest entry holds something the bot never writes, so nothing more can be recorded until an admin looks: `audit verify` says where.";
+    case "AUDIT_INVALID_RECORD":
+      return `The bot built an audit entry the trail cannot store, a fault in the bot: the logs have it under request id ${requestId}.`;
+  }
 }
 
 /** "Could not ask" is the source's failure, never a verdict on the person; "unknown" is the source's verdict. */

@@ -1,55 +1,41 @@
 /**
- * What the core needs from the layers below it, declared here so that the core imports none of them (the layer
- * rule, checked by `scripts/check-layers.ts`). The clients implement these shapes; their error codes are
- * declared here too, so that `error-words.ts` words every code and the compiler notices a new one.
+ * The contracts the core, the commands and the alerts read first: what they need from the layers below them,
+ * declared here so that they import none of those layers (the layer rule, checked by `scripts/check-layers.ts`).
+ * The infrastructure implements these interfaces (`class ConnectClient implements ConnectReads, ConnectChanges`)
+ * and parses what it receives into the vocabulary declared beside them; the composition root (`createApp`) wires
+ * them. Every error a port throws carries a stable `code` (read with `hasCode`), and `error-words.ts` words each.
+ *
+ * - Connect reads and changes, and the Connect vocabulary: `ports/connect.ts`, `ports/connect-vocabulary.ts`.
+ * - Sink lag reading and its vocabulary: `ports/sink-lag.ts` (the "where a sink starts" rule: `sink-consumer.ts`).
+ * - Alerts as commands use them: `ports/alerts.ts`; the bot's scheduled work: `ports/automation.ts`.
+ * - The audit trail: `audit-log.ts`. Identity: `identity.ts`.
  */
 
-/** Stable codes of a failed Connect call: src/connect's errors carry one, with the cluster, URL and reason. */
-export const connectErrorCodes = [
-  "CONNECT_NOT_FOUND",
-  "CONNECT_CONFLICT",
-  "CONNECT_NOT_STOPPED",
-  "CONNECT_BAD_REQUEST",
-  "CONNECT_UNAUTHORIZED",
-  "CONNECT_UNAVAILABLE",
-  "CONNECT_BAD_RESPONSE",
-  "CONNECT_UNADDRESSABLE_NAME",
-  "CONNECT_TOO_OLD",
-  "CONNECT_FEATURE_DISABLED",
-] as const;
-export type ConnectErrorCode = (typeof connectErrorCodes)[number];
+import type { AlertActions } from "./ports/alerts.js";
+import type { AutomationServices } from "./ports/automation.js";
+import type { ConnectReads, DirectConnectChanges } from "./ports/connect.js";
+import type { LagReads } from "./ports/sink-lag.js";
 
-/** Stable codes of a Kafka session that could not be opened (src/kafka's `KafkaConnectionError`). */
-export const kafkaConnectionErrorCodes = [
-  "KAFKA_AUTH_FAILED",
-  "KAFKA_TLS_UNTRUSTED",
-  "KAFKA_UNREACHABLE",
-] as const;
-export type KafkaConnectionErrorCode = (typeof kafkaConnectionErrorCodes)[number];
-
-/** A connector's state as Connect reports it. */
-export type ConnectorState = "UNASSIGNED" | "RUNNING" | "PAUSED" | "STOPPED" | "FAILED" | "RESTARTING";
-
-/** The part of a connector's status the core reads: its state and its tasks' states. */
-export interface ConnectorStates {
-  readonly connector: { readonly state: ConnectorState };
-  readonly tasks: readonly { readonly state: ConnectorState }[];
-}
-
-/** Reads a connector's status; fails with code `CONNECT_NOT_FOUND` for a connector Connect does not know. */
-export interface StatusReader<Status extends ConnectorStates> {
-  status(name: string, options: { readonly requestId?: string }): Promise<Status>;
-}
+export * from "./audit-log.js";
+export * from "./ports/alerts.js";
+export * from "./ports/automation.js";
+export * from "./ports/connect.js";
+export * from "./ports/connect-vocabulary.js";
+export * from "./ports/sink-lag.js";
 
 /**
- * The services a command reaches beyond the core, by name (`approvals`, `alerts`). Empty here on purpose: each
- * module that serves commands adds its entry by declaration merging, next to its implementation, naming only the
- * methods commands call (`declare module "…/src/core/ports.js" { interface CommandServices { … } }`). The core
- * thus imports none of them, and the compiler still checks that the app supplies every entry.
+ * The services a command reaches beyond the core, by name. `approvals` is still added by declaration merging in
+ * approvals/approvals.ts, until its request vocabulary moves here with the approvals rework.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging, as described above
-export interface CommandServices {}
+export interface CommandServices {
+  readonly alerts: AlertActions;
+  readonly automation: AutomationServices;
+}
 
-/** The clients of one cluster (`connect`, `lag`), filled in the same way by the modules that implement them. */
-// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging, as described above
-export interface ClusterClients {}
+/** The clients of one configured cluster, as commands and alert polls use them. */
+export interface ClusterClients {
+  /** The cluster's Connect workers: every read, and the changes a command makes without an approval. */
+  readonly connect: ConnectReads & DirectConnectChanges;
+  /** Sink connectors' consumer lag, read from the cluster's brokers. */
+  readonly lag: LagReads;
+}

@@ -9,6 +9,7 @@ import {
   type SectionContext,
   secretOf,
 } from "../core/config-schema.js";
+import type { WorkerConsumerDefaults } from "../core/sink-consumer.js";
 import {
   type KafkaSasl,
   type KafkaSecurity,
@@ -16,7 +17,6 @@ import {
   saslMechanisms,
   securityProtocols,
 } from "./kafka-connection.js";
-import type { WorkerConsumerDefaults } from "./sink-consumer.js";
 
 /**
  * A cluster's `kafka:` section: the brokers, Kafka's security settings (secrets named by variable) and what the

@@ -1,8 +1,6 @@
 import type { KafkaConnectionErrorCode } from "../core/ports.js";
 import type { KafkaConnection } from "./kafka-connection.js";
 
-export type { KafkaConnectionErrorCode };
-
 /**
  * The bot could not open a session with the brokers: the credentials were refused, the brokers' certificate is
  * not trusted, or no broker answered. It carries what an operator needs to fix it (the mechanism and user, the

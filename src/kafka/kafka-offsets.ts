@@ -7,8 +7,9 @@
  * replaces only the adapter (`platformatic-offsets.ts`).
  */
 
-/** How a consumer treats transactional records: Kafka's `isolation.level`. */
-export type IsolationLevel = "read_uncommitted" | "read_committed";
+import type { IsolationLevel } from "../core/sink-consumer.js";
+
+export type { IsolationLevel };
 
 export interface PartitionRange {
   readonly partition: number;

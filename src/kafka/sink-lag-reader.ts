@@ -1,4 +1,20 @@
 import type { Logger } from "pino";
+import type {
+  LagReadOptions,
+  LagReads,
+  PartitionLag,
+  SinkLag,
+  SinkSpec,
+  TopicSource,
+  UnreadTopic,
+} from "../core/ports.js";
+import {
+  type SinkConsumerSettings,
+  sinkConsumerSettings,
+  sinkGroupId,
+  sinkPosition,
+  type WorkerConsumerDefaults,
+} from "../core/sink-consumer.js";
 import type { KafkaConnection } from "./kafka-connection.js";
 import {
   type CommittedOffsets,
@@ -12,88 +28,6 @@ import {
   TopicGoneError,
 } from "./kafka-offsets.js";
 import { PlatformaticOffsets } from "./platformatic-offsets.js";
-import {
-  type SinkConsumerSettings,
-  sinkConsumerSettings,
-  sinkPosition,
-  type WorkerConsumerDefaults,
-} from "./sink-consumer.js";
-
-export interface PartitionLag {
-  readonly topic: string;
-  readonly partition: number;
-  /** The group's committed offset, or null when the group has never committed on this partition. */
-  readonly committed: number | null;
-  readonly logStart: number;
-  readonly logEnd: number;
-  /** Where the sink reads next: see `sinkPosition` (committed, else where auto.offset.reset sends it). */
-  readonly next: number;
-  /**
-   * Records the sink will still receive and can read now: from `next` to the log end (a read_committed sink: to
-   * the last stable offset), less control records. On a compacted topic the records are counted, never taken from
-   * the offsets; when one small read did not reach the end, this is the records counted and `uncounted` says how
-   * many offsets lie past them.
-   */
-  readonly lag: number;
-  /** The topic's `cleanup.policy` includes `compact`: offsets have gaps, so offsets are not messages. */
-  readonly compacted: boolean;
-  /** Compacted topics only: offsets past the records counted in `lag` (holding at most that many records). */
-  readonly uncounted: number;
-  /**
-   * read_committed sinks only: offsets at or past the last stable offset, behind a transaction still open. The
-   * sink cannot read them until the producer commits or aborts (or the broker aborts it at its timeout), so they
-   * are not `lag` and the sink is not stalled.
-   */
-  readonly held: number;
-  /** Records retention deleted (or auto.offset.reset=latest will skip) that the sink never read. */
-  readonly lost: number;
-  /** Timestamp (ms) of the first record the sink will receive, when it was read: the age of the oldest unread one. */
-  readonly oldestUnreadAt?: number;
-}
-
-/** A topic the sink reads whose offsets could not be read: deleted, or failing. */
-export interface UnreadTopic {
-  readonly topic: string;
-  readonly gone: boolean;
-  readonly reason: string;
-}
-
-/**
- * How the bot knows which topics a sink reads. A `topics` list is read from the config. A `topics.regex` is Java's
- * (`java.util.regex`, which JavaScript's RegExp does not match: possessive quantifiers, `\Q…\E`, `\p{javaLowerCase}`),
- * so the bot never evaluates it: it asks Kafka what the sink's own consumers matched. "group": the topics the
- * running tasks' consumers subscribe to and are assigned (DescribeGroups); "commits": no task is consuming, so the
- * topics its group has committed offsets on (a topic created since it last ran is not among them); "unknown":
- * neither, see `topicsUnknown`.
- */
-export type TopicSource = "config" | "group" | "commits" | "unknown";
-
-export interface SinkLag {
-  readonly groupId: string;
-  readonly settings: SinkConsumerSettings;
-  readonly topicsFrom: TopicSource;
-  /** Why the sink's topics are not known (`topicsFrom` "unknown"): its lag is not read at all. */
-  readonly topicsUnknown?: string;
-  /** The partitions that were read, by topic then partition. */
-  readonly partitions: readonly PartitionLag[];
-  readonly total: number;
-  readonly lost: number;
-  /** Topics left out of `partitions` and `total`, and why. */
-  readonly unread: readonly UnreadTopic[];
-}
-
-export interface SinkSpec {
-  readonly name: string;
-  readonly config: Readonly<Record<string, string>>;
-}
-
-/**
- * The consumer group a sink connector commits to: `connect-<name>`, unless its config overrides the group id,
- * exactly as the Connect worker derives it.
- */
-export function sinkGroupId(connectorName: string, config: Readonly<Record<string, string>>): string {
-  return config["consumer.override.group.id"] ?? `connect-${connectorName}`;
-}
 
 /**
  * The topics a sink's `topics` list names, or undefined for a sink that selects them with `topics.regex` (Connect
@@ -138,17 +72,6 @@ export interface SinkLagReaderOptions extends KafkaConnection {
   readonly kafka?: KafkaOffsets;
 }
 
-export interface LagReadOptions {
-  /**
-   * Which partitions with a small lag get a look for control records at the end: "unchanged" (default, for
-   * polls) those seen for the first time and those whose position and log end have not moved since the previous
-   * read, "all" every one. Partitions of compacted topics are always counted.
-   */
-  readonly settle?: "unchanged" | "all";
-  /** How many of the most lagging partitions get the age of their oldest unread record. */
-  readonly timed?: number;
-}
-
 /**
  * A lag this small may be nothing but control records: transaction markers take offsets but are never delivered.
  * Each transaction leaves one per partition, so a few hundred covers many transactions in a row.
@@ -170,14 +93,7 @@ const policyTtlMs = 10 * 60_000;
  * with no commit starts where `auto.offset.reset` says (`sink-consumer.ts`), and a deleted topic is reported as
  * gone for the sinks that read it while their other topics, and other sinks, are read as usual.
  */
-declare module "../core/ports.js" {
-  interface ClusterClients {
-    /** Reads sink connectors' consumer lag from the cluster's brokers, as `lag` and the offset plans call it. */
-    readonly lag: Pick<SinkLagReader, "lag" | "lagOfSinks" | "offsetsAt">;
-  }
-}
-
-export class SinkLagReader {
+export class SinkLagReader implements LagReads {
   readonly #kafka: KafkaOffsets;
   readonly #workerDefaults: WorkerConsumerDefaults;
   readonly #logger: Logger | undefined;

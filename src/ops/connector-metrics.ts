@@ -1,11 +1,7 @@
 import { Gauge, type Registry } from "prom-client";
-import {
-  type ConnectorSample,
-  minutesBehind,
-  retentionOvertook,
-  totalLag,
-} from "../alerts/connector-sample.js";
+import { minutesBehind, retentionOvertook, totalLag } from "../alerts/connector-sample.js";
 import { globMatches } from "../core/glob.js";
+import type { ConnectorSample } from "../core/ports.js";
 import type { MetricsConfig } from "./metrics-config.js";
 
 /** One connector as the gauges show it. */

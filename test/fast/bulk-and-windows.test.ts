@@ -1,7 +1,7 @@
 // needs: pure
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { MaintenanceWindow } from "../../src/automation/maintenance-windows.js";
+import type { MaintenanceWindow } from "../../src/core/ports.js";
 import { actor, fakeBot } from "./fakes.js";
 import { assertRefused } from "./refusals.js";
 

@@ -183,6 +183,66 @@ describe("the dispatcher refuses before any command runs, says why, and audits t
     assert.deepEqual(bot.calls, ["connect.status"]);
     assert.equal(bot.audit.entries.at(-1)?.errorCode, "CONNECT_NOT_FOUND");
   });
+
+  test("Kafka's failures are told by their code too: a gone topic, the client's own errors, never INTERNAL", async () => {
+    const sink = {
+      name: "orders",
+      config: { "connector.class": "x", topics: "orders" },
+      tasks: [],
+      type: "sink",
+    } as const;
+    const failing = (error: Error) =>
+      fakeBot({
+        connect: { info: async () => sink, listConnectors: async () => [] },
+        lag: {
+          lag: async () => {
+            throw error;
+          },
+        },
+      });
+    const gone = Object.assign(new Error("topic orders does not exist (deleted?)"), {
+      code: "KAFKA_TOPIC_GONE",
+      topic: "orders",
+    });
+    const goneBot = failing(gone);
+    const told = await goneBot.run(otto, "lag orders");
+    assert.equal(told.reply.outcome, "failed");
+    assert.match(told.text, /Kafka has no topic orders \(deleted, or never created\)/);
+    assert.equal(goneBot.audit.entries.at(-1)?.errorCode, "KAFKA_TOPIC_GONE");
+
+    const busy = Object.assign(new Error("Request timed out"), { code: "PLT_KFK_NETWORK", canRetry: true });
+    const busyBot = failing(busy);
+    const retry = await busyBot.run(otto, "lag orders");
+    assert.equal(retry.text, "Kafka did not answer as expected: Request timed out. Try again in a moment.");
+    assert.equal(busyBot.audit.entries.at(-1)?.errorCode, "KAFKA_UNAVAILABLE");
+
+    const refused = Object.assign(new Error("Unsupported version"), {
+      code: "PLT_KFK_UNSUPPORTED",
+      canRetry: false,
+    });
+    const refusedBot = failing(refused);
+    assert.equal(
+      (await refusedBot.run(otto, "lag orders")).text,
+      "Kafka did not answer as expected: Unsupported version.",
+    );
+    assert.equal(refusedBot.audit.entries.at(-1)?.errorCode, "KAFKA_ERROR");
+  });
+
+  test("an audit trail that cannot record is told so by its code, never as a failure inside the bot", async () => {
+    const bot = fakeBot({
+      approvals: {
+        cancel: async () => {
+          throw Object.assign(new Error("the audit chain's head moved on every try"), {
+            code: "AUDIT_CONTENDED",
+          });
+        },
+      },
+    });
+    const { reply, text } = await bot.run(otto, "cancel prod-17-k3mx");
+    assert.equal(reply.outcome, "failed");
+    assert.match(text, /^The audit trail was too busy to record this/);
+    assert.equal(bot.audit.entries.at(-1)?.errorCode, "AUDIT_CONTENDED");
+  });
 });
 
 describe("every command's role is checked before it runs", () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type AlertRule, evaluateConnector, type Finding } from "../../src/alerts/alert-rules.js";
 import { defaultThresholds } from "../../src/alerts/alert-thresholds.js";
-import type { ConnectorSample } from "../../src/alerts/connector-sample.js";
+import type { ConnectorSample } from "../../src/core/ports.js";
 
 const minute = 60_000;
 const start = Date.UTC(2025, 0, 6, 9, 0);

@@ -1,5 +1,6 @@
+import type { PartitionSample } from "../../core/ports.js";
 import { redactText } from "../../core/redact.js";
-import { type PartitionSample, partitionLag } from "../connector-sample.js";
+import { partitionLag } from "../connector-sample.js";
 import type { LagReading } from "./rule.js";
 
 /** Detail lines a finding carries at most (trace lines, lagging partitions). */

@@ -1,4 +1,4 @@
-import type { ConnectorSample, PartitionSample } from "../connector-sample.js";
+import type { ConnectorSample, PartitionSample } from "../../core/ports.js";
 import { count, figure } from "./figures.js";
 import type { OffsetsRule } from "./rule.js";
 

@@ -1,5 +1,5 @@
+import type { ConnectorSample, PartitionSample } from "../../core/ports.js";
 import type { AlertThresholds, WindowThreshold } from "../alert-thresholds.js";
-import type { ConnectorSample, PartitionSample } from "../connector-sample.js";
 
 /** What a rule found: one line, its details, and the figure it measured. */
 export interface RuleFinding {

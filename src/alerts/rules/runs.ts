@@ -1,4 +1,4 @@
-import type { ConnectorSample } from "../connector-sample.js";
+import type { ConnectorSample } from "../../core/ports.js";
 
 /** The longest stretch at the end of `items` in which every item satisfies `holds`. */
 export function trailingRun<T>(items: readonly T[], holds: (item: T) => boolean): readonly T[] {

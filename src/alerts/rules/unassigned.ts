@@ -1,5 +1,5 @@
 import { formatDuration } from "../../core/duration.js";
-import type { ConnectorSample, Placement } from "../connector-sample.js";
+import type { ConnectorSample, Placement } from "../../core/ports.js";
 import type { StateRule } from "./rule.js";
 import { spanMs, trailingRun } from "./runs.js";
 

@@ -1,4 +1,10 @@
-import type { IsolationLevel } from "./kafka-offsets.js";
+/**
+ * Where a sink connector starts and what it reads: the rules lag and offset plans share, as the Connect worker
+ * applies them to its sink consumers.
+ */
+
+/** How a consumer treats transactional records: Kafka's `isolation.level`. */
+export type IsolationLevel = "read_uncommitted" | "read_committed";
 
 /** Kafka's `auto.offset.reset`: where a consumer starts on a partition with no valid committed offset. */
 export type AutoOffsetReset = "earliest" | "latest" | "none";
@@ -83,4 +89,12 @@ function pick<T extends string>(
   if (overridden !== undefined) return { value: overridden, from: "connector" };
   if (worker !== undefined) return { value: worker, from: "worker" };
   return { value: connect, from: "Connect default" };
+}
+
+/**
+ * The consumer group a sink connector commits to: `connect-<name>`, unless its config overrides the group id,
+ * exactly as the Connect worker derives it.
+ */
+export function sinkGroupId(connectorName: string, config: Readonly<Record<string, string>>): string {
+  return config["consumer.override.group.id"] ?? `connect-${connectorName}`;
 }
