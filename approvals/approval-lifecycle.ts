@@ -5,19 +5,15 @@ import { type Identities, identityOf } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import { type ApprovalPolicy, policyEntryOf } from "./approval-policy.js";
-import {
-  type ApprovalRequest,
-  type ApprovalStore,
-  digestOf,
-  type ExecutionStep,
-  type OffsetMove,
-  type Operation,
-} from "./approval-store.js";
+import { type ApprovalRequest, digestOf } from "./approval-request.js";
+import type { ApprovalStore } from "./approval-store.js";
 import { lostWords, requesterGoneOutcome, setBackDetail, unconfirmedOutcome } from "./approval-words.js";
 import { backToPeople, ruleVerdict } from "./auto-approval.js";
+import type { Operation } from "./kinds/registry.js";
 import { operationKind } from "./kinds/registry.js";
 import { accountBar, type RequestPerson, verdictOf, whyNoLonger } from "./recheck-people.js";
 import type { Reminder, ReminderKind } from "./reminder.js";
+import type { ExecutionStep, OffsetMove } from "./request-record.js";
 
 /** Where people hear about a request: the Slack adapter posts and updates messages, the shell prints. */
 export interface ApprovalNotifier {
@@ -561,7 +557,7 @@ export class ApprovalLifecycle {
   async recordStep(request: ApprovalRequest, step: ExecutionStep): Promise<void> {
     await this.#record(request, "succeeded", `step ${step} done`);
     if (step !== "changed") return;
-    for (const each of operationKind(request.operation).connectorAudits?.(request) ?? []) {
+    for (const each of operationKind(request.operation).connectorAudits?.(request, request.operation) ?? []) {
       await this.#options.audit.append({
         actorId: request.requester.id,
         actorName: request.requester.name,

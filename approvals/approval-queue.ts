@@ -5,9 +5,11 @@ import { formatDuration } from "../src/core/duration.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import { RedisKeys } from "../src/redis-keys.js";
 import type { ApprovalJobs, ApprovalLifecycle } from "./approval-lifecycle.js";
-import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
+import type { ApprovalRequest } from "./approval-request.js";
+import type { ApprovalStore } from "./approval-store.js";
 import { executeApproval } from "./execute-approval.js";
 import type { ExecutionConnect, SinkOffsetsReader } from "./ports.js";
+import type { ExecutionStep } from "./request-record.js";
 
 export interface ApprovalQueueOptions {
   /** Redis for BullMQ: a connection of its own, with maxRetriesPerRequest null as BullMQ's workers require. */

@@ -1,272 +1,22 @@
-import { createHash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { canonicalJson } from "../src/connect/canonical-json.js";
-import { ConnectorOffset, ConnectorState } from "../src/connect/connect-schemas.js";
 import { ConfigSealer } from "../src/core/config-sealer.js";
 import { redactDeep } from "../src/core/redact.js";
 import { RedisKeys } from "../src/redis-keys.js";
-
-export const approvalStates = [
-  "pending",
-  "approved",
-  "executing",
-  "succeeded",
-  "failed",
-  "denied",
-  "expired",
-  "cancelled",
-] as const;
-export type ApprovalState = (typeof approvalStates)[number];
-
-/** A request in one of these holds its connector: no other request on it may be asked until it ends. */
-export const openStates: readonly ApprovalState[] = ["pending", "approved", "executing"];
-
-/** The steps of an execution, in order; the request records the last one completed. */
-export const executionSteps = ["snapshot", "stopped", "resolved", "changed", "verified", "restored"] as const;
-export type ExecutionStep = (typeof executionSteps)[number];
-
-/**
- * Someone a request names. `source` is the adapter they came through ("slack", "shell"), so their role can be
- * checked again when the change runs; a request stored before it was recorded has none, and fails that check.
- */
-const Person = z.object({ id: z.string(), name: z.string(), source: z.string().optional() });
-
-/**
- * Where a sink's offsets go, as asked: relative targets (earliest, latest, a time, a duration ago, a shift) are
- * resolved when the change runs, after the connector is STOPPED; `offset` and `explicit` are absolute.
- */
-export const SinkTarget = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("earliest") }),
-  z.object({ kind: z.literal("latest") }),
-  z.object({ kind: z.literal("datetime"), at: z.iso.datetime({ offset: true }) }),
-  /** `--by-duration`: this many milliseconds before the moment the change runs. */
-  z.object({ kind: z.literal("duration"), ms: z.number().int().positive() }),
-  z.object({ kind: z.literal("shift"), by: z.number().int() }),
-  z.object({ kind: z.literal("offset"), offset: z.number().int().min(0) }),
-  z.object({
-    kind: z.literal("explicit"),
-    offsets: z.array(
-      z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().nullable() }),
-    ),
-  }),
-  z.object({ kind: z.literal("remove") }),
-]);
-export type SinkTarget = z.infer<typeof SinkTarget>;
-
-/** `--topic orders:0,1`: the topics a reset touches, each with its partitions or all of them. */
-export const SinkScope = z.array(
-  z.object({ topic: z.string(), partitions: z.union([z.array(z.number().int()), z.literal("all")]) }),
-);
-export type SinkScope = z.infer<typeof SinkScope>;
-
-/** One partition of a sink's offset change: committed before → after, and what the sink reads again or skips. */
-export const OffsetMove = z.object({
-  /** `topic:partition`. */
-  partition: z.string(),
-  before: z.number().nullable(),
-  after: z.number().nullable(),
-  replay: z.number(),
-  skip: z.number(),
-});
-export type OffsetMove = z.infer<typeof OffsetMove>;
-
-/** One key of a config change as the approver saw it, its values hidden by the rules of `config` (redact.ts). */
-export const ConfigDiffEntry = z.object({
-  key: z.string(),
-  change: z.enum(["added", "changed", "removed"]),
-  before: z.string().optional(),
-  after: z.string().optional(),
-});
-export type ConfigDiffEntry = z.infer<typeof ConfigDiffEntry>;
-/** One connector of a bulk action's set, as the preview showed it: its state then, and the tasks it touches. */
-export const BulkTarget = z.object({
-  connector: z.string(),
-  state: ConnectorState,
-  tasks: z.array(z.number().int().min(0)),
-});
-export type BulkTarget = z.infer<typeof BulkTarget>;
-
-/** What a bulk action did to one connector of its set. */
-export const BulkOutcome = z.object({
-  connector: z.string(),
-  outcome: z.enum(["done", "failed"]),
-  /** Where it stands afterwards, or why the call failed. */
-  detail: z.string(),
-});
-export type BulkOutcome = z.infer<typeof BulkOutcome>;
-
-/** What Connect is asked to do once the request is approved. */
-export const Operation = z.discriminatedUnion("kind", [
-  /** A sink's offsets moved to a target, resolved into offsets when the change runs. */
-  z.object({
-    kind: z.literal("sink-offsets"),
-    target: SinkTarget,
-    scope: SinkScope.optional(),
-    /**
-     * The other connectors of the sink's consumer group when it was asked, as the plan showed them (absent: none).
-     * Part of the digest; a connector not among them that shares the group when the change runs refuses it.
-     */
-    sharedWith: z.array(z.string()).optional(),
-  }),
-  z.object({ kind: z.literal("alter-offsets"), offsets: z.array(ConnectorOffset) }),
-  z.object({ kind: z.literal("reset-offsets") }),
-  z.object({ kind: z.literal("stop") }),
-  z.object({ kind: z.literal("delete") }),
-  /** A deleted connector created again from its saved config and offsets, then returned to its state. */
-  z.object({
-    kind: z.literal("recreate"),
-    config: z.record(z.string(), z.string()),
-    offsets: z.array(ConnectorOffset),
-    priorState: ConnectorState,
-    /** The settings of `config` that are secret: sealed in Redis. */
-    secretKeys: z.array(z.string()).default([]),
-  }),
-  /** `config set`, `config restore`: some keys of a connector's config set or removed, on the config approved. */
-  z.object({
-    kind: z.literal("config-change"),
-    /** Keys added or changed, with their new values. */
-    set: z.record(z.string(), z.string()),
-    /** Keys removed. */
-    unset: z.array(z.string()),
-    /** The whole config as the approver saw it: the change runs only while the connector still has it. */
-    seen: z.record(z.string(), z.string()),
-    /** The settings of `set` and `seen` that are secret: sealed in Redis, or left out of `seen` without a key. */
-    secretKeys: z.array(z.string()).default([]),
-    /** The diff as the approver saw it, values hidden: what the message, the outcome and `config history` show. */
-    diff: z.array(ConfigDiffEntry),
-  }),
-  /**
-   * `pause`, `resume` or `restart` of every connector a pattern matched when it was asked, above
-   * `automation.bulk.approvalAbove`: exactly `targets`, never a connector that matches later.
-   */
-  z.object({
-    kind: z.literal("bulk"),
-    action: z.enum(["pause", "resume", "restart"]),
-    pattern: z.string(),
-    /** `restart --failed-only`: only the failed connectors and tasks of `targets`. */
-    failedOnly: z.boolean().optional(),
-    targets: z.array(BulkTarget).min(1),
-    /** Connect calls in flight at once (automation.bulk.concurrency when asked). */
-    concurrency: z.number().int().min(1),
-  }),
-  /**
-   * A maintenance window that needs approval up front (a `stop` window, or a window over more connectors than
-   * `automation.bulk.approvalAbove`): approving it changes nothing now; the window opens at `from` only if this
-   * request succeeded.
-   */
-  z.object({
-    kind: z.literal("window"),
-    window: z.string(),
-    action: z.enum(["pause", "stop"]),
-    connectors: z.array(z.string()).min(1),
-    from: z.iso.datetime(),
-    until: z.iso.datetime(),
-  }),
-]);
-export type Operation = z.infer<typeof Operation>;
-
-/** One request, as stored in Redis and read back by the worker (parsed: job data is an edge). */
-export const ApprovalRequest = z.object({
-  id: z.string(),
-  cluster: z.string(),
-  connector: z.string(),
-  command: z.string(),
-  reason: z.string(),
-  requester: Person,
-  /**
-   * Asked by an agent (an identity that may only propose, `Identity.proposeOnly`): it waits for a person whatever
-   * the cluster's policy, and its messages say "proposed by".
-   */
-  proposal: z.literal(true).optional(),
-  operation: Operation,
-  /** The plan as the approver saw it: a rendered summary, kept with the request. */
-  planSummary: z.string(),
-  /** A sink plan's per-partition numbers as previewed when asked (createdAt), to compare with what ran. */
-  preview: z.array(OffsetMove).optional(),
-  /** A source change's offsets, as they were when asked: the done message says if they moved before it ran. */
-  previewOffsets: z.array(ConnectorOffset).optional(),
-  state: z.enum(approvalStates),
-  createdAt: z.iso.datetime(),
-  expiresAt: z.iso.datetime(),
-  /** How many distinct approvers the cluster's policy asks for; 0 when the policy needs none. */
-  approversNeeded: z.number().int().min(0).default(1),
-  /** Approvals so far, in order; the request is approved when there are `approversNeeded`. */
-  approvedBy: z.array(Person).default([]),
-  /** Who approved last, or denied. */
-  decidedBy: Person.optional(),
-  decidedAt: z.iso.datetime().optional(),
-  decisionNote: z.string().optional(),
-  /**
-   * Each time the change was about to run and approvals no longer counted (an approver lost the role or was
-   * deactivated): when, whose, and why (approvals/recheck-people.ts). The request went back to waiting.
-   */
-  setBacks: z
-    .array(
-      z.object({ at: z.iso.datetime(), dropped: z.array(z.object({ person: Person, why: z.string() })) }),
-    )
-    .optional(),
-  /** The auto-approval rule that approved it in a person's place (approvals/auto-approval.ts). */
-  approvedByRule: z.string().optional(),
-  /**
-   * The rule that had approved it no longer did when it was checked again (its plan grew past the bound once
-   * resolved, or the rule changed): when, which, and why. It went back to waiting for people.
-   */
-  ruleWithdrawn: z.object({ rule: z.string(), why: z.string(), at: z.iso.datetime() }).optional(),
-  /** Why no rule approved it when asked, though one matched its command and connector (a bound it exceeds). */
-  ruleDeclined: z.string().optional(),
-  /** When its requester last nudged its approvers (`nudge`): once per the policy's reminder interval. */
-  nudgedAt: z.iso.datetime().optional(),
-  /** Filled in as the execution goes. */
-  step: z.enum(executionSteps).optional(),
-  /** Which execution owns the request: one that finds another here was taken over and stops. */
-  executor: z.string().optional(),
-  /** The change was sent to Connect; without a saved "changed" step, its outcome is unknown. */
-  changeSent: z.boolean().optional(),
-  priorState: ConnectorState.optional(),
-  snapshot: z.array(ConnectorOffset).optional(),
-  /**
-   * Saved at step "resolved", after the stop and before the change: the offsets the change sets (null: DELETE all)
-   * and, for sinks, each partition's real move. A resumed execution sends these, never resolving twice.
-   */
-  resolved: z
-    .object({ offsets: z.array(ConnectorOffset).nullable(), moves: z.array(OffsetMove).optional() })
-    .optional(),
-  /** A deleted connector's config, so it can be created again. */
-  snapshotConfig: z.record(z.string(), z.string()).optional(),
-  /** The settings of `snapshotConfig` that are secret: sealed in Redis, or left out when no key is set. */
-  snapshotSecretKeys: z.array(z.string()).optional(),
-  outcome: z.string().optional(),
-  /** A bulk action's outcome per connector, saved with its step "changed". */
-  bulkOutcomes: z.array(BulkOutcome).optional(),
-  /**
-   * After a failed run that left the connector away from its prior state: the command that puts it back
-   * (`resume` for RUNNING, `pause` for PAUSED), offered with the outcome.
-   */
-  wayBack: z.enum(["resume", "pause"]).optional(),
-  finishedAt: z.iso.datetime().optional(),
-  requestId: z.string(),
-  /** Where it was asked (a Slack channel id): the approval message goes there when no approvals channel is set. */
-  channelId: z.string().optional(),
-});
-export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+import { ApprovalRequest } from "./approval-request.js";
+import { Operation, sealedFieldsOf } from "./kinds/registry.js";
+import { type ApprovalState, openStates } from "./request-record.js";
 
 export type Transition =
   | { readonly ok: true; readonly request: ApprovalRequest }
   | { readonly ok: false; readonly request: ApprovalRequest | undefined };
 
-/**
- * What a request does, as a short digest: its cluster, connector, command and operation (with its targets). A
- * button carries it, so a click on an old message whose id now names another request is refused.
- */
-export function digestOf(
-  request: Pick<ApprovalRequest, "cluster" | "connector" | "command" | "operation">,
-): string {
-  const { cluster, connector, command, operation } = request;
-  return createHash("sha256")
-    .update(canonicalJson({ cluster, connector, command, operation }))
-    .digest("hex")
-    .slice(0, 12);
+const Settings = z.record(z.string(), z.string());
+
+/** The secret settings an operation names (`secretKeys`), or none. */
+function secretKeysOf(operation: Operation): readonly string[] {
+  return "secretKeys" in operation ? operation.secretKeys : [];
 }
 
 /** Letters and digits nobody misreads (no 0/o, 1/l/i): the random tail of an id stays easy to type. */
@@ -347,38 +97,22 @@ export class ApprovalStore {
     });
   }
 
-  /** The configs an operation carries, their secret settings sealed (or left out without a key). */
+  /** The settings fields its kind declares sealed (`OperationKind.sealed`), their secret settings sealed. */
   #sealOperation(operation: Operation): Operation {
-    switch (operation.kind) {
-      case "recreate":
-        return { ...operation, config: this.#sealer.seal(operation.config, operation.secretKeys) };
-      case "config-change": {
-        const { set, seen, secretKeys } = operation;
-        return {
-          ...operation,
-          set: this.#sealer.seal(set, secretKeys),
-          seen: this.#sealer.seal(seen, secretKeys),
-        };
-      }
-      default:
-        return operation;
-    }
+    return this.#eachSealed(operation, (settings) => this.#sealer.seal(settings, secretKeysOf(operation)));
   }
 
-  /** The configs an operation carries, opened. */
+  /** The settings fields its kind declares sealed, opened. */
   #openOperation(operation: Operation): Operation {
-    switch (operation.kind) {
-      case "recreate":
-        return { ...operation, config: this.#sealer.open(operation.config) };
-      case "config-change":
-        return {
-          ...operation,
-          set: this.#sealer.open(operation.set),
-          seen: this.#sealer.open(operation.seen),
-        };
-      default:
-        return operation;
-    }
+    return this.#eachSealed(operation, (settings) => this.#sealer.open(settings));
+  }
+
+  #eachSealed(operation: Operation, change: (settings: Record<string, string>) => Record<string, string>) {
+    const fields = sealedFieldsOf(operation);
+    if (fields.length === 0) return operation;
+    const record: Record<string, unknown> = { ...operation };
+    for (const field of fields) record[field] = change(Settings.parse(record[field]));
+    return Operation.parse(record);
   }
 
   #decode(stored: string): ApprovalRequest {

@@ -9,8 +9,10 @@ import {
 } from "./approval-lifecycle.js";
 import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
 import { ApprovalQueue, type ExecutionClients } from "./approval-queue.js";
-import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
+import type { ApprovalRequest } from "./approval-request.js";
+import type { ApprovalStore } from "./approval-store.js";
 import { ApprovalViews } from "./approval-views.js";
+import type { ExecutionStep } from "./request-record.js";
 
 export type { Reminder } from "./reminder.js";
 /** The port adapters implement to hear of requests; passed in `ApprovalsOptions.notifier`. */

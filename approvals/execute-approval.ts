@@ -1,18 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
-import {
-  type ApprovalRequest,
-  type ApprovalStore,
-  type ExecutionStep,
-  executionSteps,
-  type Operation,
-  openStates,
-} from "./approval-store.js";
+import type { ApprovalRequest } from "./approval-request.js";
+import type { ApprovalStore } from "./approval-store.js";
 import { restoreStep } from "./kinds/connector-steps.js";
 import type { OperationKind, StepContext } from "./kinds/operation-kind.js";
+import type { Operation } from "./kinds/registry.js";
 import { operationKind } from "./kinds/registry.js";
 import type { ExecutionConnect, SinkOffsetsReader } from "./ports.js";
+import { type ExecutionStep, executionSteps, openStates } from "./request-record.js";
 
 export interface ExecutionOptions {
   readonly store: ApprovalStore;
@@ -130,7 +126,7 @@ async function executeLocked(
  */
 class Execution {
   #request: ApprovalRequest;
-  readonly #kind: OperationKind<Operation["kind"]>;
+  readonly #kind: OperationKind<Operation>;
   /** The kind's steps, in the order of `executionSteps`. */
   readonly #steps: readonly ExecutionStep[];
   readonly #executor: string;
@@ -197,7 +193,7 @@ class Execution {
     return saved.request;
   }
 
-  #context(): StepContext<Operation["kind"]> {
+  #context(): StepContext<Operation> {
     const request = this.#request;
     return {
       request,

@@ -1,7 +1,8 @@
 import type { Redis } from "ioredis";
 import { type DestinationStream, type Logger, pino } from "pino";
 import { defaultPolicy } from "../approvals/approval-policy.js";
-import { type ApprovalRequest, ApprovalStore } from "../approvals/approval-store.js";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
+import { ApprovalStore } from "../approvals/approval-store.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
 import type { AlertNotifier } from "./alerts/alert-notifier.js";

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { type ApprovalRequest, openStates } from "../../approvals/approval-store.js";
+import type { ApprovalRequest } from "../../approvals/approval-request.js";
+import { openStates } from "../../approvals/request-record.js";
 import type { AgentConfig } from "../config.js";
 import type { RedisKeys } from "../redis-keys.js";
 
