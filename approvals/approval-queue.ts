@@ -188,28 +188,24 @@ export class ApprovalQueue implements ApprovalJobs {
     const approvedAt = Date.parse(request.decidedAt ?? request.createdAt);
     if (request.state === "approved" && now().getTime() - approvedAt > this.startWithinMs) {
       // Nobody ran it in time (no bot process was up): its numbers are old, so it never runs late.
-      const stale = await store.transition(id, ["approved"], (r) => ({
-        ...r,
-        state: "failed",
-        finishedAt: now().toISOString(),
-        outcome: `Not run: no bot process started it within ${formatDuration(this.startWithinMs)} of its approval (${r.decidedAt?.slice(11, 16) ?? "?"} UTC), so it failed as stale rather than run late on old numbers. Nothing was changed; ask again if it is still needed.`,
-      }));
-      if (stale.ok) {
-        await lifecycle.announce(stale.request);
-        return;
-      }
+      const stale = await lifecycle.fail(
+        id,
+        ["approved"],
+        (r) =>
+          `Not run: no bot process started it within ${formatDuration(this.startWithinMs)} of its approval (${r.decidedAt?.slice(11, 16) ?? "?"} UTC), so it failed as stale rather than run late on old numbers. Nothing was changed; ask again if it is still needed.`,
+      );
+      if (stale.failed) return;
       request = stale.request;
       if (request?.state !== "executing") return;
     }
     const cluster = this.#options.clusterFor(request.cluster);
     if (cluster === undefined) {
-      const failed = await store.transition(id, ["approved", "executing"], (r) => ({
-        ...r,
-        state: "failed",
-        finishedAt: now().toISOString(),
-        outcome: `Cluster ${r.cluster} is no longer configured, so nothing ${r.step === undefined ? "was changed" : `ran after step ${r.step}`}.`,
-      }));
-      if (failed.ok) await lifecycle.announce(failed.request);
+      await lifecycle.fail(
+        id,
+        ["approved", "executing"],
+        (r) =>
+          `Cluster ${r.cluster} is no longer configured, so nothing ${r.step === undefined ? "was changed" : `ran after step ${r.step}`}.`,
+      );
       throw new UnrecoverableError(`Cluster ${request.cluster} is no longer configured`);
     }
     const startBy = new Date(approvedAt + this.startWithinMs);
@@ -220,7 +216,7 @@ export class ApprovalQueue implements ApprovalJobs {
       return this.#delayUntil(job, token, Date.parse(checked.request.expiresAt));
     if (checked.kind === "settled") return;
     if (checked.kind === "retry") return this.#delayUntil(job, token, now().getTime() + checked.afterMs);
-    await lifecycle.announce({ ...request, state: "executing" });
+    await lifecycle.starting(request);
     const finished = await executeApproval(id, {
       store,
       connect: cluster.connect,
@@ -239,6 +235,6 @@ export class ApprovalQueue implements ApprovalJobs {
     });
     // Sent back to people (its rule no longer approves the resolved plan): told already; the job waits for them.
     if (finished.state === "pending") return this.#delayUntil(job, token, Date.parse(finished.expiresAt));
-    await lifecycle.announce(finished);
+    await lifecycle.finished(finished);
   }
 }

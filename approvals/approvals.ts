@@ -1,13 +1,14 @@
 import type { Redis } from "ioredis";
-import type { AuditTrail } from "../src/audit/audit-trail.js";
+import type { AuditLog } from "../src/core/audit-log.js";
 import type { Identities } from "../src/core/identity.js";
+import { defaultPolicy, destructiveCommands } from "./approval-entries.js";
 import {
   ApprovalLifecycle,
   type ApprovalNotifier,
   type Decision,
   type NewRequest,
 } from "./approval-lifecycle.js";
-import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
+import type { ApprovalPolicy } from "./approval-policy.js";
 import { ApprovalQueue, type ExecutionClients } from "./approval-queue.js";
 import type { ApprovalRequest } from "./approval-request.js";
 import type { ApprovalStore } from "./approval-store.js";
@@ -27,7 +28,7 @@ export interface ApprovalsOptions {
   readonly clusterFor: (cluster: string) => ExecutionClients | undefined;
   readonly notifier?: ApprovalNotifier;
   /** Every change of a request's state, and every execution step, is recorded here. */
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   /** How long a request waits for its approvers. @defaultValue 30 minutes */
   readonly expiryMs?: number;
   readonly policyFor?: (cluster: string) => ApprovalPolicy;
@@ -95,6 +96,7 @@ export class Approvals {
       audit: options.audit,
       expiryMs: options.expiryMs ?? 30 * 60_000,
       policyFor: (cluster) => options.policyFor?.(cluster) ?? defaultPolicy,
+      approvalEntries: destructiveCommands,
       now,
       ...(options.notifier === undefined ? {} : { notifier: options.notifier }),
       identities: options.identities,

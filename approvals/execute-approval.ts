@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { ApprovalRequest } from "./approval-request.js";
 import type { ApprovalStore } from "./approval-store.js";
+import { RequestStates } from "./approval-transitions.js";
 import { restoreStep } from "./kinds/connector-steps.js";
 import type { OperationKind, StepContext } from "./kinds/operation-kind.js";
 import type { Operation } from "./kinds/registry.js";
@@ -107,11 +108,15 @@ async function executeLocked(
   options: ExecutionOptions,
   lockLost: () => boolean,
 ): Promise<ApprovalRequest> {
-  const started = await options.store.transition(id, ["approved", "executing"], (r) => ({
-    ...r,
-    state: "executing",
-    executor,
-  }));
+  const started = await new RequestStates(options.store).move(
+    id,
+    { from: ["approved", "executing"], by: "executor" },
+    (r) => ({
+      ...r,
+      state: "executing",
+      executor,
+    }),
+  );
   if (!started.ok || started.request === undefined) {
     // Another run of the same request finished it while this one waited for the lock.
     if (started.request !== undefined && !openStates.includes(started.request.state)) return started.request;
@@ -132,6 +137,7 @@ class Execution {
   readonly #executor: string;
   readonly #options: ExecutionOptions;
   readonly #lockLost: () => boolean;
+  readonly #states: RequestStates;
 
   constructor(
     request: ApprovalRequest,
@@ -145,6 +151,7 @@ class Execution {
     this.#executor = executor;
     this.#options = options;
     this.#lockLost = lockLost;
+    this.#states = new RequestStates(options.store);
   }
 
   async run(): Promise<ApprovalRequest> {
@@ -186,7 +193,7 @@ class Execution {
     const id = this.#request.id;
     // An execution whose lock ran out (the process was frozen) may no longer be alone: it stops here.
     if (this.#lockLost()) throw new TakenOver(id);
-    const saved = await this.#options.store.transition(id, ["executing"], (r) =>
+    const saved = await this.#states.move(id, { from: ["executing"], by: "executor" }, (r) =>
       r.executor === this.#executor ? { ...r, ...change } : undefined,
     );
     if (!saved.ok || saved.request === undefined) throw new TakenOver(id);
@@ -279,9 +286,9 @@ class Execution {
     wayBack?: "resume" | "pause",
   ): Promise<ApprovalRequest> {
     const { id } = this.#request;
-    const { store, now } = this.#options;
+    const { now } = this.#options;
     // Only the owner finishes; a run that was taken over leaves the request to its new owner.
-    const done = await store.transition(id, ["executing"], (r) =>
+    const done = await this.#states.move(id, { from: ["executing"], by: "executor" }, (r) =>
       r.executor === this.#executor
         ? {
             ...r,

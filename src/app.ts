@@ -1,8 +1,7 @@
 import type { Redis } from "ioredis";
 import { type DestinationStream, type Logger, pino } from "pino";
-import { defaultPolicy } from "../approvals/approval-policy.js";
+import { defaultPolicy } from "../approvals/approval-entries.js";
 import type { ApprovalRequest } from "../approvals/approval-request.js";
-import { ApprovalStore } from "../approvals/approval-store.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
 import type { AlertNotifier } from "./alerts/alert-notifier.js";
@@ -26,6 +25,7 @@ import { Metrics } from "./ops/metrics.js";
 import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
 import { ReceiverQueue } from "./receivers/receiver-queue.js";
+import { RedisApprovalStore } from "./redis/redis-approval-store.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
 import { RedisKeys } from "./redis-keys.js";
 import { RedisWatch } from "./redis-watch.js";
@@ -175,7 +175,7 @@ export function createApp(options: AppOptions): App {
   const approvals = new Approvals({
     connection: queueConnection,
     keyPrefix,
-    store: new ApprovalStore(redis, keyPrefix, sealer),
+    store: new RedisApprovalStore(redis, keyPrefix, sealer),
     audit,
     onConnectionError: (error) => {
       const other = redisWatch.notice(error);

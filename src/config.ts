@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { type ApprovalPolicy, destructiveCommands } from "../approvals/approval-policy.js";
+import { destructiveCommands } from "../approvals/approval-entries.js";
+import type { ApprovalPolicy } from "../approvals/approval-policy.js";
 import { longestAlertWindowMs, maxAlertSamples } from "./alerts/alert-rules.js";
 import {
   type AlertThresholds,
