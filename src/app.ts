@@ -24,6 +24,7 @@ import { ConnectorMetrics } from "./ops/connector-metrics.js";
 import { Metrics } from "./ops/metrics.js";
 import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
+import { BullApprovalQueue, type BullApprovalQueueOptions } from "./queue/bullmq-approval-queue.js";
 import { ReceiverQueue } from "./receivers/receiver-queue.js";
 import { RedisApprovalStore } from "./redis/redis-approval-store.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
@@ -64,8 +65,9 @@ export interface AppOptions {
   readonly approvalOptions?: Partial<
     Pick<
       ApprovalsOptions,
-      "expiryMs" | "afterStep" | "lockDurationMs" | "startWithinMs" | "identityRetryMs" | "rebalanceWaitMs"
-    >
+      "expiryMs" | "afterStep" | "startWithinMs" | "identityRetryMs" | "rebalanceWaitMs"
+    > &
+      Pick<BullApprovalQueueOptions, "lockDurationMs">
   >;
 }
 
@@ -172,22 +174,26 @@ export function createApp(options: AppOptions): App {
     },
     options.approvalOptions?.afterStep,
   );
+  const { lockDurationMs, ...approvalOptions } = options.approvalOptions ?? {};
   const approvals = new Approvals({
-    connection: queueConnection,
-    keyPrefix,
     store: new RedisApprovalStore(redis, keyPrefix, sealer),
+    queue: new BullApprovalQueue({
+      connection: queueConnection,
+      keyPrefix,
+      ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
+      onConnectionError: (error) => {
+        const other = redisWatch.notice(error);
+        if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
+      },
+    }),
     audit,
-    onConnectionError: (error) => {
-      const other = redisWatch.notice(error);
-      if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
-    },
     clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
     rebalanceWaitMs: config.approvalRebalanceWaitMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
     ...(options.now === undefined ? {} : { now: options.now }),
-    ...options.approvalOptions,
+    ...approvalOptions,
     identities,
     notifier: observed.notifier,
     afterStep: observed.afterStep,
