@@ -1,23 +1,20 @@
-import type { AuditRecord, AuditTrail } from "../src/audit/audit-trail.js";
+import type { AuditLog, AuditRecord } from "../src/core/audit-log.js";
 import { formatDuration } from "../src/core/duration.js";
 import { type Identities, identityOf } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
 import type { ConnectorOffset } from "../src/core/ports.js";
 import { timeLimit } from "../src/core/time-limit.js";
-import { type ApprovalPolicy, policyEntryOf } from "./approval-policy.js";
-import {
-  type ApprovalRequest,
-  type ApprovalStore,
-  digestOf,
-  type ExecutionStep,
-  type OffsetMove,
-  type Operation,
-} from "./approval-store.js";
+import { type ApprovalPolicy, needsApproval, policyEntryOf } from "./approval-policy.js";
+import { type ApprovalRequest, digestOf } from "./approval-request.js";
+import type { ApprovalStore } from "./approval-store.js";
+import { RequestStates, type Transition } from "./approval-transitions.js";
 import { lostWords, requesterGoneOutcome, setBackDetail, unconfirmedOutcome } from "./approval-words.js";
 import { backToPeople, ruleVerdict } from "./auto-approval.js";
+import type { Operation } from "./kinds/registry.js";
 import { operationKind } from "./kinds/registry.js";
 import { accountBar, type RequestPerson, verdictOf, whyNoLonger } from "./recheck-people.js";
 import type { Reminder, ReminderKind } from "./reminder.js";
+import type { ExecutionStep, OffsetMove } from "./request-record.js";
 
 /** Where people hear about a request: the Slack adapter posts and updates messages, the shell prints. */
 export interface ApprovalNotifier {
@@ -76,11 +73,13 @@ export interface ApprovalLifecycleOptions {
   readonly store: ApprovalStore;
   readonly jobs: ApprovalJobs;
   /** Every change of a request's state, and every execution step, is recorded here. */
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   readonly notifier?: ApprovalNotifier;
   /** How long a request waits for its approvers, in ms. */
   readonly expiryMs: number;
   readonly policyFor: (cluster: string) => ApprovalPolicy;
+  /** The entries a policy may name (`destructiveCommands`); a request under any other waits for approval. */
+  readonly approvalEntries: readonly string[];
   readonly now: () => Date;
   /**
    * Each adapter's identity, by source: who may approve (guests, bots and deactivated accounts never do), and
@@ -108,17 +107,6 @@ const policyDecider = { id: "policy", name: "policy (no approval needed on this 
 /** Who decided when an auto-approval rule approved: the rule, by name (the audit files the approval under it). */
 const ruleDecider = (rule: string) => ({ id: `rule:${rule}`, name: `rule ${rule}` });
 
-const outcomeOf: Readonly<Record<ApprovalRequest["state"], AuditRecord["outcome"]>> = {
-  pending: "requested",
-  approved: "approved",
-  executing: "succeeded",
-  succeeded: "succeeded",
-  failed: "failed",
-  denied: "denied",
-  expired: "expired",
-  cancelled: "cancelled",
-};
-
 /**
  * A request's life until it runs: asked, approved (by as many people as the cluster's policy says) or denied,
  * cancelled by its requester, or expired. Every change is a compare-and-set in the store, so one click wins;
@@ -126,10 +114,12 @@ const outcomeOf: Readonly<Record<ApprovalRequest["state"], AuditRecord["outcome"
  */
 export class ApprovalLifecycle {
   readonly #options: ApprovalLifecycleOptions;
+  readonly #states: RequestStates;
   readonly #notifying = new Set<Promise<void>>();
 
   constructor(options: ApprovalLifecycleOptions) {
     this.#options = options;
+    this.#states = new RequestStates(options.store);
   }
 
   /**
@@ -144,7 +134,7 @@ export class ApprovalLifecycle {
     const proposal = identityOf(this.#options.identities, input.requester.source)?.proposeOnly === true;
     const needed = proposal
       ? Math.max(1, policy.approvers)
-      : policy.required.has(policyEntryOf(input.command))
+      : needsApproval(policy, policyEntryOf(input.command), this.#options.approvalEntries)
         ? policy.approvers
         : 0;
     // A rule approves in a person's place only within what it states, on the plan as previewed now; the
@@ -181,7 +171,10 @@ export class ApprovalLifecycle {
     }
     if (request.state === "approved") await jobs.promote(request.id);
     else await this.#scheduleReminders(request, now);
-    await this.announce(request);
+    await this.#announce(
+      request,
+      this.#states.created(request.state, needed === 0 || ruled !== undefined ? "policy" : "requester"),
+    );
     return { ok: true, request };
   }
 
@@ -224,7 +217,7 @@ export class ApprovalLifecycle {
     const at = this.#options.now();
     const last = request.nudgedAt === undefined ? undefined : Date.parse(request.nudgedAt);
     const nextAt = (from: number) => new Date(from + everyMs).toISOString().slice(11, 19);
-    const result = await store.transition(id, ["pending"], (r) => {
+    const result = await this.#states.move(id, { from: ["pending"], by: "requester" }, (r) => {
       const previous = r.nudgedAt === undefined ? undefined : Date.parse(r.nudgedAt);
       if (previous !== undefined && at.getTime() - previous < everyMs) return undefined;
       return { ...r, nudgedAt: at.toISOString() };
@@ -337,7 +330,7 @@ export class ApprovalLifecycle {
     }
     const at = this.#options.now().toISOString();
     const person = { ...decider };
-    const result = await store.transition(id, ["pending"], (r) => {
+    const result = await this.#states.move(id, { from: ["pending"], by: "approver" }, (r) => {
       // Checked again in the compare-and-set: past its expiry, the connector takes new requests (see the store).
       if (expired(r)) return undefined;
       if (decision === "deny") {
@@ -360,7 +353,7 @@ export class ApprovalLifecycle {
     if (result.request.state === "approved") await jobs.promote(id).catch(() => undefined);
     if (result.request.state === "denied") await jobs.remove(id).catch(() => undefined);
     // The decision is saved and audited; the messages follow without holding up the answer (Slack's 3 s ack).
-    await this.announce(result.request, "later");
+    await this.#announce(result.request, result.transition, "later");
     return { ok: true, request: result.request };
   }
 
@@ -373,7 +366,7 @@ export class ApprovalLifecycle {
    * answer. A request already running (a step saved) is not checked again: its people were checked when it began.
    */
   async recheck(request: ApprovalRequest, startBy: Date): Promise<Recheck> {
-    const { identities, store, now } = this.#options;
+    const { identities, now } = this.#options;
     if (request.state !== "approved" || request.step !== undefined) return { kind: "runs" };
     if (request.approvedByRule !== undefined) {
       // The rule as configured now, on the plan as approved: a rule removed or narrowed approves no more.
@@ -419,7 +412,7 @@ export class ApprovalLifecycle {
       });
     }
     const at = now();
-    const setBack = await store.transition(request.id, ["approved"], (r) => {
+    const setBack = await this.#states.move(request.id, { from: ["approved"], by: "bot" }, (r) => {
       const { decidedBy, decidedAt, ...rest } = r;
       const last = verdict.kept.at(-1);
       return {
@@ -440,8 +433,8 @@ export class ApprovalLifecycle {
         ],
       };
     });
-    if (!setBack.ok || setBack.request === undefined) return { kind: "runs" };
-    await this.#record(setBack.request, "refused", setBackDetail(setBack.request), "APPROVAL_WITHDRAWN");
+    if (!setBack.ok) return { kind: "runs" };
+    await this.#audit(setBack.request, setBack.transition, setBackDetail(setBack.request));
     await this.#scheduleReminders(setBack.request, at);
     await this.#tell(setBack.request);
     return { kind: "settled", request: setBack.request };
@@ -472,13 +465,13 @@ export class ApprovalLifecycle {
     executor?: string,
   ): Promise<ApprovalRequest | undefined> {
     const at = this.#options.now();
-    const back = await this.#options.store.transition(request.id, from, (r) =>
+    const back = await this.#states.move(request.id, { from, by: "policy" }, (r) =>
       executor !== undefined && r.executor !== executor
         ? undefined
         : backToPeople(r, why, at, this.#options.expiryMs),
     );
-    if (!back.ok || back.request === undefined) return undefined;
-    await this.#record(back.request, "refused", `back to waiting for people: ${why}`, "RULE_WITHDRAWN");
+    if (!back.ok) return undefined;
+    await this.#audit(back.request, back.transition, `back to waiting for people: ${why}`);
     await this.#scheduleReminders(back.request, at);
     await this.#tell(back.request);
     return back.request;
@@ -490,14 +483,14 @@ export class ApprovalLifecycle {
     state: "failed",
     { outcome, errorCode }: { readonly outcome: string; readonly errorCode: string },
   ): Promise<Recheck> {
-    const ended = await this.#options.store.transition(request.id, ["approved"], (r) => ({
+    const ended = await this.#states.move(request.id, { from: ["approved"], by: "bot" }, (r) => ({
       ...r,
       state,
       finishedAt: this.#options.now().toISOString(),
       outcome,
     }));
-    if (!ended.ok || ended.request === undefined) return { kind: "runs" };
-    await this.#record(ended.request, "failed", outcome, errorCode);
+    if (!ended.ok) return { kind: "runs" };
+    await this.#audit(ended.request, ended.transition, outcome, errorCode);
     await this.#tell(ended.request);
     return { kind: "settled", request: ended.request };
   }
@@ -509,11 +502,13 @@ export class ApprovalLifecycle {
     if (request === undefined) return { ok: false, refusal: `There is no request ${id}.` };
     if (request.requester.id !== actor.id)
       return { ok: false, request, refusal: `Only ${request.requester.name}, who asked, can cancel ${id}.` };
-    const result = await store.transition(id, ["pending"], (r) => ({ ...r, state: "cancelled" }));
-    if (!result.ok || result.request === undefined)
-      return { ok: false, request, refusal: alreadyDecided(id, result.request) };
+    const result = await this.#states.move(id, { from: ["pending"], by: "requester" }, (r) => ({
+      ...r,
+      state: "cancelled",
+    }));
+    if (!result.ok) return { ok: false, request, refusal: alreadyDecided(id, result.request) };
     await jobs.remove(id).catch(() => undefined);
-    await this.announce(result.request);
+    await this.#announce(result.request, result.transition);
     return { ok: true, request: result.request };
   }
 
@@ -522,30 +517,77 @@ export class ApprovalLifecycle {
    * instant its expiry came due (the approval wins, and the caller carries it out).
    */
   async expire(id: string): Promise<ApprovalRequest | undefined> {
-    const expired = await this.#options.store.transition(id, ["pending"], (r) => ({
+    const expired = await this.#states.move(id, { from: ["pending"], by: "bot" }, (r) => ({
       ...r,
       state: "expired",
     }));
-    if (expired.ok) await this.announce(expired.request);
+    if (expired.ok) await this.#announce(expired.request, expired.transition);
     return expired.request;
+  }
+
+  /**
+   * Ends an approved request unrun, or a run whose cluster is gone, as `failed` with `outcome` (it reads the
+   * request as it stands), audited and told. Returns the request as it stands: failed, or moved on meanwhile.
+   */
+  async fail(
+    id: string,
+    from: readonly ("approved" | "executing")[],
+    outcome: (request: ApprovalRequest) => string,
+  ): Promise<{ readonly failed: boolean; readonly request: ApprovalRequest | undefined }> {
+    const failed = await this.#states.move(id, { from, by: "bot" }, (r) => ({
+      ...r,
+      state: "failed",
+      finishedAt: this.#options.now().toISOString(),
+      outcome: outcome(r),
+    }));
+    if (failed.ok) await this.#announce(failed.request, failed.transition);
+    return { failed: failed.ok, request: failed.request };
+  }
+
+  /** A run is about to start: told, not audited (its steps are). */
+  async starting(request: ApprovalRequest): Promise<void> {
+    await this.#tell({ ...request, state: "executing" });
+  }
+
+  /** A run ended (succeeded or failed, as `executeApproval` stored it): audited with its outcome, and told. */
+  async finished(request: ApprovalRequest): Promise<void> {
+    await this.#announce(request, this.#states.ended(request.state));
   }
 
   /**
    * Audits a change of the request, then tells the notifier: at once, or "later" (in the background, awaited by
    * `close`). An execution's start is told, not audited: its steps are.
    */
-  async announce(request: ApprovalRequest, when: "now" | "later" = "now"): Promise<void> {
-    if (request.state !== "executing") {
-      const partlyApproved = request.state === "pending" && request.approvedBy.length > 0;
-      await this.#record(
-        request,
-        partlyApproved ? "approved" : outcomeOf[request.state],
-        partlyApproved
-          ? `${request.approvedBy.length} of ${request.approversNeeded} approvals`
-          : request.outcome,
-      );
-    }
+  async #announce(
+    request: ApprovalRequest,
+    transition: Transition,
+    when: "now" | "later" = "now",
+  ): Promise<void> {
+    const partlyApproved = request.state === "pending" && request.approvedBy.length > 0;
+    await this.#audit(
+      request,
+      transition,
+      partlyApproved
+        ? `${request.approvedBy.length} of ${request.approversNeeded} approvals`
+        : request.outcome,
+    );
     return this.#tell(request, when);
+  }
+
+  /**
+   * Records a move as the transition table says it is audited (nothing for a move audited elsewhere or only
+   * told); what the bot decided is filed under the bot, with the row's code or `errorCode`.
+   */
+  async #audit(
+    request: ApprovalRequest,
+    transition: Transition,
+    detail: string | undefined,
+    errorCode?: string,
+  ): Promise<void> {
+    const { audit } = transition;
+    if (typeof audit === "string") return;
+    const code = errorCode ?? ("code" in audit ? audit.code : undefined);
+    await this.#record(request, audit.outcome, detail, code);
   }
 
   /** Tells the notifier of a change already audited: at once, or "later" (see `announce`). */
@@ -561,7 +603,7 @@ export class ApprovalLifecycle {
   async recordStep(request: ApprovalRequest, step: ExecutionStep): Promise<void> {
     await this.#record(request, "succeeded", `step ${step} done`);
     if (step !== "changed") return;
-    for (const each of operationKind(request.operation).connectorAudits?.(request) ?? []) {
+    for (const each of operationKind(request.operation).connectorAudits?.(request, request.operation) ?? []) {
       await this.#options.audit.append({
         actorId: request.requester.id,
         actorName: request.requester.name,

@@ -32,24 +32,16 @@ export interface AutoApprovalRule {
 }
 
 /**
- * The commands that go through approvals; a cluster's policy decides which of them wait for a person. `bulk` is
- * a pause, resume or restart of a pattern's connectors (or a pause window) above `automation.bulk.approvalAbove`.
+ * Whether a request under `entry` waits for people on a cluster with `policy`, where `entries` are the entries a
+ * policy may name (`destructiveCommands`, read from the command specs). Fails closed: only an entry the policy
+ * could name and leaves out of `required` runs without approval; a request under an entry no command declares (a
+ * new command that files requests without declaring it) waits for approval on every cluster.
  */
-export const destructiveCommands = [
-  "offsets reset",
-  "offsets set",
-  "offsets restore",
-  "stop",
-  "delete",
-  "config set",
-  "config restore",
-  "create",
-  "bulk",
-] as const;
+export function needsApproval(policy: ApprovalPolicy, entry: string, entries: readonly string[]): boolean {
+  return policy.required.has(entry) || !entries.includes(entry);
+}
 
 /** The policy entry a request's command falls under: `bulk pause` under `bulk`, the others under their own name. */
 export function policyEntryOf(command: string): string {
   return command.startsWith("bulk ") ? "bulk" : command;
 }
-
-export const defaultPolicy: ApprovalPolicy = { required: new Set(destructiveCommands), approvers: 1 };

@@ -1,5 +1,7 @@
-import { type ApprovalRequest, type ApprovalStore, openStates } from "./approval-store.js";
+import type { ApprovalRequest } from "./approval-request.js";
+import type { ApprovalStore } from "./approval-store.js";
 import { operationKind } from "./kinds/registry.js";
+import { openStates } from "./request-record.js";
 
 /** How long after an approved run ends its connector counts as under it (longer than a default poll, 30 s). */
 const justEndedMs = 2 * 60_000;

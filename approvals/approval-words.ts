@@ -1,7 +1,7 @@
 import { isPattern } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
 import { errorReply, type Reply, type ReplyPart, reply } from "../src/core/reply.js";
-import { type ApprovalRequest, digestOf } from "./approval-store.js";
+import { type ApprovalRequest, digestOf } from "./approval-request.js";
 import { operationKind } from "./kinds/registry.js";
 import type { Lost } from "./recheck-people.js";
 import type { Reminder } from "./reminder.js";

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { ConfigError, definedOnly, duration, fromVariable } from "../src/core/config-schema.js";
 import { parseDuration } from "../src/core/duration.js";
-import { type ApprovalPolicy, defaultPolicy, destructiveCommands } from "./approval-policy.js";
+import { defaultPolicy, destructiveCommands } from "./approval-entries.js";
+import type { ApprovalPolicy } from "./approval-policy.js";
 
 /** A command the policy can name; the message reads after `"restart" is not`. */
 const destructiveCommand = z.enum(destructiveCommands, { error: () => "a destructive command" });

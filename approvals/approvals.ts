@@ -1,39 +1,37 @@
-import type { Redis } from "ioredis";
-import type { AuditTrail } from "../src/audit/audit-trail.js";
+import type { AuditLog } from "../src/core/audit-log.js";
 import type { Identities } from "../src/core/identity.js";
+import { defaultPolicy, destructiveCommands } from "./approval-entries.js";
 import {
   ApprovalLifecycle,
   type ApprovalNotifier,
   type Decision,
   type NewRequest,
 } from "./approval-lifecycle.js";
-import { type ApprovalPolicy, defaultPolicy } from "./approval-policy.js";
-import { ApprovalQueue, type ExecutionClients } from "./approval-queue.js";
-import type { ApprovalRequest, ApprovalStore, ExecutionStep } from "./approval-store.js";
+import type { ApprovalPolicy } from "./approval-policy.js";
+import type { ApprovalQueue } from "./approval-queue.js";
+import type { ApprovalRequest } from "./approval-request.js";
+import type { ApprovalStore } from "./approval-store.js";
 import { ApprovalViews } from "./approval-views.js";
+import { ApprovalWorker, type ExecutionClients } from "./approval-worker.js";
+import type { ExecutionStep } from "./request-record.js";
 
 export type { Reminder } from "./reminder.js";
 /** The port adapters implement to hear of requests; passed in `ApprovalsOptions.notifier`. */
 export type { ApprovalNotifier };
 
 export interface ApprovalsOptions {
-  /** Redis for BullMQ: a connection of its own, with maxRetriesPerRequest null as BullMQ's workers require. */
-  readonly connection: Redis;
-  readonly keyPrefix: string;
+  /** Where requests are kept (src/redis/redis-approval-store.ts, or memory-approval-store.ts). */
   readonly store: ApprovalStore;
+  /** The queue they run on (src/queue/bullmq-approval-queue.ts, or memory-approval-queue.ts). */
+  readonly queue: ApprovalQueue;
   /** The Connect client and Kafka reader of a configured cluster. */
   readonly clusterFor: (cluster: string) => ExecutionClients | undefined;
   readonly notifier?: ApprovalNotifier;
   /** Every change of a request's state, and every execution step, is recorded here. */
-  readonly audit: AuditTrail;
+  readonly audit: AuditLog;
   /** How long a request waits for its approvers. @defaultValue 30 minutes */
   readonly expiryMs?: number;
   readonly policyFor?: (cluster: string) => ApprovalPolicy;
-  /**
-   * How long a worker may hold a job without renewing its lock: a killed worker's job is resumed by another
-   * process within about 1.5 times this. @defaultValue 6,000 ms
-   */
-  readonly lockDurationMs?: number;
   /**
    * An approved request that no process has started this long after its approval fails as stale instead of
    * running late on old numbers. @defaultValue 5 minutes
@@ -50,8 +48,6 @@ export interface ApprovalsOptions {
   /** See `ApprovalLifecycleOptions.identityRetryMs`. @defaultValue 5,000 ms */
   readonly identityRetryMs?: number;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
-  /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
-  readonly onConnectionError?: (error: Error) => void;
 }
 
 declare module "../src/core/ports.js" {
@@ -71,21 +67,20 @@ declare module "../src/core/ports.js" {
 export class Approvals {
   readonly #lifecycle: ApprovalLifecycle;
   readonly #queue: ApprovalQueue;
+  readonly #worker: ApprovalWorker;
   readonly #views: ApprovalViews;
 
   constructor(options: ApprovalsOptions) {
     const { store, now = () => new Date() } = options;
-    this.#queue = new ApprovalQueue({
-      connection: options.connection,
-      keyPrefix: options.keyPrefix,
+    this.#queue = options.queue;
+    this.#worker = new ApprovalWorker({
+      queue: options.queue,
       store,
       clusterFor: options.clusterFor,
       now,
-      ...(options.lockDurationMs === undefined ? {} : { lockDurationMs: options.lockDurationMs }),
       ...(options.startWithinMs === undefined ? {} : { startWithinMs: options.startWithinMs }),
       ...(options.rebalanceWaitMs === undefined ? {} : { rebalanceWaitMs: options.rebalanceWaitMs }),
       ...(options.afterStep === undefined ? {} : { afterStep: options.afterStep }),
-      ...(options.onConnectionError === undefined ? {} : { onConnectionError: options.onConnectionError }),
     });
     this.#lifecycle = new ApprovalLifecycle({
       store,
@@ -93,6 +88,7 @@ export class Approvals {
       audit: options.audit,
       expiryMs: options.expiryMs ?? 30 * 60_000,
       policyFor: (cluster) => options.policyFor?.(cluster) ?? defaultPolicy,
+      approvalEntries: destructiveCommands,
       now,
       ...(options.notifier === undefined ? {} : { notifier: options.notifier }),
       identities: options.identities,
@@ -135,20 +131,20 @@ export class Approvals {
 
   /** Runs approved requests and expires forgotten ones in this process. */
   startWorker(): Promise<void> {
-    return this.#queue.startWorker(this.#lifecycle);
+    return this.#worker.start(this.#lifecycle);
   }
 
   /** How long an approved request may wait for a process to start it, in ms. */
   get startWithinMs(): number {
-    return this.#queue.startWithinMs;
+    return this.#worker.startWithinMs;
   }
 
   get workerRunning(): boolean {
-    return this.#queue.workerRunning;
+    return this.#queue.running;
   }
 
   jobCounts(): Promise<Record<string, number>> {
-    return this.#queue.jobCounts();
+    return this.#queue.counts();
   }
 
   /**

@@ -1,9 +1,9 @@
 import type { CommandContext } from "../src/core/command-spec.js";
 import { errorReply, type Reply, reply } from "../src/core/reply.js";
 import type { NewRequest } from "./approval-lifecycle.js";
-import type { SinkScope, SinkTarget } from "./approval-store.js";
 import type { ApprovalViews } from "./approval-views.js";
 import { outcomeReply } from "./approval-words.js";
+import type { SinkScope, SinkTarget } from "./offset-plan.js";
 import {
   changesNothing,
   describePlan,

@@ -1,8 +1,8 @@
 import type { CommandContext } from "../src/core/command-spec.js";
 import { errorReply, type Reply, reply } from "../src/core/reply.js";
-import type { BulkTarget } from "./approval-store.js";
 import { capitalised } from "./approval-words.js";
 import { askForApproval } from "./ask-for-approval.js";
+import type { BulkTarget } from "./bulk-plan.js";
 import {
   type BulkAsk,
   bulkDigest,

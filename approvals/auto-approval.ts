@@ -1,6 +1,7 @@
 import { globMatches } from "../src/core/glob.js";
 import type { AutoApprovalRule } from "./approval-policy.js";
-import type { ApprovalRequest, OffsetMove } from "./approval-store.js";
+import type { ApprovalRequest } from "./approval-request.js";
+import type { OffsetMove } from "./request-record.js";
 
 /** What the rules say of one request: approved by the named rule, or left to people (with why, when a rule matched). */
 export type RuleVerdict =

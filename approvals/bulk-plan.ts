@@ -1,11 +1,21 @@
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { awaitState } from "../src/core/await-state.js";
 import { canonicalJson } from "../src/core/canonical-json.js";
 import type { CommandContext } from "../src/core/command-spec.js";
 import { globMatches } from "../src/core/glob.js";
-import type { ConnectorState, ConnectorStates, StatusReader } from "../src/core/ports.js";
+import type { ConnectorStates, StatusReader } from "../src/core/ports.js";
+import { ConnectorState } from "../src/core/ports.js";
 import type { ReplyPart } from "../src/core/reply.js";
-import type { BulkOutcome, BulkTarget } from "./approval-store.js";
+import type { BulkOutcome } from "./request-record.js";
+
+/** One connector of a bulk action's set, as the preview showed it: its state then, and the tasks it touches. */
+export const BulkTarget = z.object({
+  connector: z.string(),
+  state: ConnectorState,
+  tasks: z.array(z.number().int().min(0)),
+});
+export type BulkTarget = z.infer<typeof BulkTarget>;
 
 /** The actions a pattern may take (`restart "orders-*"`, `pause …`, `resume …`). */
 export type BulkAction = "pause" | "resume" | "restart";

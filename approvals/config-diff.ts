@@ -1,5 +1,14 @@
+import { z } from "zod";
 import { redactConfig } from "../src/core/redact.js";
-import type { ConfigDiffEntry } from "./approval-store.js";
+
+/** One key of a config change as the approver saw it, its values hidden by the rules of `config` (redact.ts). */
+export const ConfigDiffEntry = z.object({
+  key: z.string(),
+  change: z.enum(["added", "changed", "removed"]),
+  before: z.string().optional(),
+  after: z.string().optional(),
+});
+export type ConfigDiffEntry = z.infer<typeof ConfigDiffEntry>;
 
 /** A connector config: Connect keeps every value as a string. */
 export type Config = Readonly<Record<string, string>>;

@@ -1,6 +1,6 @@
 import type { CommandContext } from "../src/core/command-spec.js";
 import { errorReply, type Reply } from "../src/core/reply.js";
-import type { ApprovalRequest } from "./approval-store.js";
+import type { ApprovalRequest } from "./approval-request.js";
 
 /**
  * The earlier request an undo names (`offsets restore`, `config restore`), on the cluster the command acts on; a

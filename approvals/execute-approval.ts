@@ -1,18 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
-import {
-  type ApprovalRequest,
-  type ApprovalStore,
-  type ExecutionStep,
-  executionSteps,
-  type Operation,
-  openStates,
-} from "./approval-store.js";
+import type { ApprovalRequest } from "./approval-request.js";
+import type { ApprovalStore } from "./approval-store.js";
+import { RequestStates } from "./approval-transitions.js";
 import { restoreStep } from "./kinds/connector-steps.js";
 import type { OperationKind, StepContext } from "./kinds/operation-kind.js";
+import type { Operation } from "./kinds/registry.js";
 import { operationKind } from "./kinds/registry.js";
 import type { ExecutionConnect, SinkOffsetsReader } from "./ports.js";
+import { type ExecutionStep, executionSteps, openStates } from "./request-record.js";
 
 export interface ExecutionOptions {
   readonly store: ApprovalStore;
@@ -111,11 +108,15 @@ async function executeLocked(
   options: ExecutionOptions,
   lockLost: () => boolean,
 ): Promise<ApprovalRequest> {
-  const started = await options.store.transition(id, ["approved", "executing"], (r) => ({
-    ...r,
-    state: "executing",
-    executor,
-  }));
+  const started = await new RequestStates(options.store).move(
+    id,
+    { from: ["approved", "executing"], by: "executor" },
+    (r) => ({
+      ...r,
+      state: "executing",
+      executor,
+    }),
+  );
   if (!started.ok || started.request === undefined) {
     // Another run of the same request finished it while this one waited for the lock.
     if (started.request !== undefined && !openStates.includes(started.request.state)) return started.request;
@@ -130,12 +131,13 @@ async function executeLocked(
  */
 class Execution {
   #request: ApprovalRequest;
-  readonly #kind: OperationKind<Operation["kind"]>;
+  readonly #kind: OperationKind<Operation>;
   /** The kind's steps, in the order of `executionSteps`. */
   readonly #steps: readonly ExecutionStep[];
   readonly #executor: string;
   readonly #options: ExecutionOptions;
   readonly #lockLost: () => boolean;
+  readonly #states: RequestStates;
 
   constructor(
     request: ApprovalRequest,
@@ -149,6 +151,7 @@ class Execution {
     this.#executor = executor;
     this.#options = options;
     this.#lockLost = lockLost;
+    this.#states = new RequestStates(options.store);
   }
 
   async run(): Promise<ApprovalRequest> {
@@ -190,14 +193,14 @@ class Execution {
     const id = this.#request.id;
     // An execution whose lock ran out (the process was frozen) may no longer be alone: it stops here.
     if (this.#lockLost()) throw new TakenOver(id);
-    const saved = await this.#options.store.transition(id, ["executing"], (r) =>
+    const saved = await this.#states.move(id, { from: ["executing"], by: "executor" }, (r) =>
       r.executor === this.#executor ? { ...r, ...change } : undefined,
     );
     if (!saved.ok || saved.request === undefined) throw new TakenOver(id);
     return saved.request;
   }
 
-  #context(): StepContext<Operation["kind"]> {
+  #context(): StepContext<Operation> {
     const request = this.#request;
     return {
       request,
@@ -286,9 +289,9 @@ class Execution {
     wayBack?: "resume" | "pause",
   ): Promise<ApprovalRequest> {
     const { id } = this.#request;
-    const { store, now } = this.#options;
+    const { now } = this.#options;
     // Only the owner finishes; a run that was taken over leaves the request to its new owner.
-    const done = await store.transition(id, ["executing"], (r) =>
+    const done = await this.#states.move(id, { from: ["executing"], by: "executor" }, (r) =>
       r.executor === this.#executor
         ? {
             ...r,

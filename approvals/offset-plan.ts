@@ -1,8 +1,37 @@
+import { z } from "zod";
 import type { ConnectorOffset, SinkLag } from "../src/core/ports.js";
 import { sinkPosition } from "../src/core/sink-consumer.js";
-import type { OffsetMove, SinkScope, SinkTarget } from "./approval-store.js";
 import type { ListedConnector, SinkOffsetsReader } from "./ports.js";
+import type { OffsetMove } from "./request-record.js";
 import { type GroupSharing, groupSharing, namesWithStates } from "./shared-group.js";
+
+/**
+ * Where a sink's offsets go, as asked: relative targets (earliest, latest, a time, a duration ago, a shift) are
+ * resolved when the change runs, after the connector is STOPPED; `offset` and `explicit` are absolute.
+ */
+export const SinkTarget = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("earliest") }),
+  z.object({ kind: z.literal("latest") }),
+  z.object({ kind: z.literal("datetime"), at: z.iso.datetime({ offset: true }) }),
+  /** `--by-duration`: this many milliseconds before the moment the change runs. */
+  z.object({ kind: z.literal("duration"), ms: z.number().int().positive() }),
+  z.object({ kind: z.literal("shift"), by: z.number().int() }),
+  z.object({ kind: z.literal("offset"), offset: z.number().int().min(0) }),
+  z.object({
+    kind: z.literal("explicit"),
+    offsets: z.array(
+      z.object({ topic: z.string(), partition: z.number().int(), offset: z.number().nullable() }),
+    ),
+  }),
+  z.object({ kind: z.literal("remove") }),
+]);
+export type SinkTarget = z.infer<typeof SinkTarget>;
+
+/** `--topic orders:0,1`: the topics a reset touches, each with its partitions or all of them. */
+export const SinkScope = z.array(
+  z.object({ topic: z.string(), partitions: z.union([z.array(z.number().int()), z.literal("all")]) }),
+);
+export type SinkScope = z.infer<typeof SinkScope>;
 
 /** Where to move a sink's offsets: the targets of `kafka-consumer-groups --reset-offsets`, plus explicit ones. */
 export type ResetTarget =

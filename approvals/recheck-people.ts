@@ -1,7 +1,7 @@
 import { type Identities, identityOf, scopeThrough } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
 import { type AccountKind, hasRole, type Role } from "../src/core/roles.js";
-import type { ApprovalRequest } from "./approval-store.js";
+import type { ApprovalRequest } from "./approval-request.js";
 
 /**
  * The role a requester must still hold when their change runs: every command that asks for approval (stop,

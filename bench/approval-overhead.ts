@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ApprovalRequest } from "../approvals/approval-store.js";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config/index.js";
 import { FaultProxy, type RecordedRequest } from "../test/support/fault-proxy.js";

@@ -1,4 +1,4 @@
-import type { ApprovalRequest } from "../approvals/approval-store.js";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
 import { diffLines } from "../approvals/config-diff.js";
 import { defineCommand } from "../src/core/command-spec.js";
 import { oneConnector } from "../src/core/connector-args.js";

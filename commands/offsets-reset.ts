@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { SinkScope, SinkTarget } from "../approvals/approval-store.js";
 import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
+import type { SinkScope, SinkTarget } from "../approvals/offset-plan.js";
 import { defineCommand, flag } from "../src/core/command-spec.js";
 import { connectorArg, Duration, reasonArg } from "../src/core/connector-args.js";
 import { errorReply } from "../src/core/reply.js";

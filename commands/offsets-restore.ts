@@ -1,7 +1,8 @@
 import { z } from "zod";
-import type { ApprovalRequest, Operation } from "../approvals/approval-store.js";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
 import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
 import { earlierRequest } from "../approvals/earlier-request.js";
+import type { Operation } from "../approvals/kinds/registry.js";
 import { explicitTarget } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/core/canonical-json.js";
 import { type CommandContext, defineCommand, positional } from "../src/core/command-spec.js";

@@ -42,6 +42,7 @@ export const pause = defineCommand({
     }),
   role: "operator",
   risk: "safe",
+  approvalEntry: "bulk",
   // A pattern names no one connector: the role must hold somewhere on the cluster, and the set is narrowed to
   // the connectors where it holds (bulk-plan.ts, withinActorScope).
   connectorOf: (args) => (args.exact !== true && isPattern(args.connector) ? undefined : args.connector),

@@ -70,6 +70,7 @@ export const restart = defineCommand({
     }),
   role: "operator",
   risk: "safe",
+  approvalEntry: "bulk",
   // A pattern names no one connector: the role must hold somewhere on the cluster, and the set is narrowed to
   // the connectors where it holds (bulk-plan.ts, withinActorScope).
   connectorOf: (args) =>

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KnownBlock } from "@slack/web-api";
-import type { ApprovalRequest } from "../approvals/approval-store.js";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
 import { homeView } from "../src/slack/app-home.js";
 
 const now = Date.parse("2026-11-29T14:05:00Z");

@@ -3,6 +3,9 @@
  * - `src/core` (the dispatcher, the command contract, the words for failures) knows its neighbours only through
  *   the ports it declares. It imports nothing from the approval domain, the alerts, the Slack adapter, the Kafka
  *   or Connect clients, the audit trail, nor any Kafka, Slack, Redis or queue library.
+ * - `approvals/` keeps its requests, runs its jobs and audits through interfaces (approval-store.ts,
+ *   approval-queue.ts, src/core/audit-log.ts): it imports no Redis or queue library, no Redis key, no audit trail,
+ *   nor their implementations (src/redis/, src/queue/).
  * - `approvals/` and `commands/` speak in domain terms: they import no Slack or Kafka library and nothing of the
  *   Slack adapter, so any adapter can carry them (their wording is neutral `Reply`s, rendered by the adapter).
  * - `commands/` and `src/alerts/` reach the infrastructure only through the core's ports (`src/core/ports.ts`):
@@ -55,6 +58,12 @@ const rules: readonly LayerRule[] = [
       "bullmq",
     ],
     why: "src/core must reach this only through a port",
+  },
+  {
+    folders: ["approvals"],
+    forbiddenFolders: ["src/audit", "src/redis-keys.js", "src/redis", "src/queue"],
+    forbiddenPackages: ["ioredis", "bullmq"],
+    why: "the approval domain reaches its store, queue and audit only through their interfaces",
   },
   {
     folders: ["approvals", "commands"],
@@ -111,5 +120,5 @@ for (const rule of rules) {
 }
 if (found > 0) process.exit(1);
 console.log(
-  "layer rule: src/core imports no approvals, alerts, Slack, MCP, Kafka, Connect or audit module, nor their libraries; approvals/ and commands/ import no Slack, MCP or Kafka library, nor the Slack or MCP adapter; commands/ and src/alerts/ import no Connect, Kafka, audit or Redis-keys module, nor Redis or BullMQ (but the two alert files pending their interfaces)",
+  "layer rule: src/core imports no approvals, alerts, Slack, MCP, Kafka, Connect or audit module, nor their libraries; approvals/ and commands/ import no Slack, MCP or Kafka library, nor the Slack or MCP adapter; commands/ and src/alerts/ import no Connect, Kafka, audit or Redis-keys module, nor Redis or BullMQ (but the two alert files pending their interfaces); approvals/ imports no Redis, queue or audit implementation",
 );

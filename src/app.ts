@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { type DestinationStream, type Logger, pino } from "pino";
-import { defaultPolicy } from "../approvals/approval-policy.js";
-import { type ApprovalRequest, ApprovalStore } from "../approvals/approval-store.js";
+import { defaultPolicy } from "../approvals/approval-entries.js";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
 import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
 import type { AlertNotifier } from "./alerts/alert-notifier.js";
@@ -24,7 +24,9 @@ import { ConnectorMetrics } from "./ops/connector-metrics.js";
 import { Metrics } from "./ops/metrics.js";
 import type { Operations } from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
+import { BullApprovalQueue, type BullApprovalQueueOptions } from "./queue/bullmq-approval-queue.js";
 import { ReceiverQueue } from "./receivers/receiver-queue.js";
+import { RedisApprovalStore } from "./redis/redis-approval-store.js";
 import { createRedis, describeRedis, redisFixHint } from "./redis-connection.js";
 import { RedisKeys } from "./redis-keys.js";
 import { RedisWatch } from "./redis-watch.js";
@@ -63,8 +65,9 @@ export interface AppOptions {
   readonly approvalOptions?: Partial<
     Pick<
       ApprovalsOptions,
-      "expiryMs" | "afterStep" | "lockDurationMs" | "startWithinMs" | "identityRetryMs" | "rebalanceWaitMs"
-    >
+      "expiryMs" | "afterStep" | "startWithinMs" | "identityRetryMs" | "rebalanceWaitMs"
+    > &
+      Pick<BullApprovalQueueOptions, "lockDurationMs">
   >;
 }
 
@@ -170,22 +173,26 @@ export function createApp(options: AppOptions): App {
     },
     options.approvalOptions?.afterStep,
   );
+  const { lockDurationMs, ...approvalOptions } = options.approvalOptions ?? {};
   const approvals = new Approvals({
-    connection: queueConnection,
-    keyPrefix,
-    store: new ApprovalStore(redis, keyPrefix, sealer),
+    store: new RedisApprovalStore(redis, keyPrefix, sealer),
+    queue: new BullApprovalQueue({
+      connection: queueConnection,
+      keyPrefix,
+      ...(lockDurationMs === undefined ? {} : { lockDurationMs }),
+      onConnectionError: (error) => {
+        const other = redisWatch.notice(error);
+        if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
+      },
+    }),
     audit,
-    onConnectionError: (error) => {
-      const other = redisWatch.notice(error);
-      if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
-    },
     clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
     rebalanceWaitMs: config.approvalRebalanceWaitMs,
     policyFor: (name) => config.clusters.find((cluster) => cluster.name === name)?.approvals ?? defaultPolicy,
     ...(options.now === undefined ? {} : { now: options.now }),
-    ...options.approvalOptions,
+    ...approvalOptions,
     identities,
     notifier: observed.notifier,
     afterStep: observed.afterStep,

@@ -4,7 +4,7 @@ import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { ApprovalRequest } from "../approvals/approval-store.js";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
 import { describeExecution } from "../approvals/approval-words.js";
 import type { ApprovalsOptions } from "../approvals/approvals.js";
 import { type App, createApp } from "../src/app.js";

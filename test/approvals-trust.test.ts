@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
-import { type ApprovalRequest, ApprovalStore } from "../approvals/approval-store.js";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
 import { describeExecution } from "../approvals/approval-words.js";
 import type { ApprovalsOptions } from "../approvals/approvals.js";
 import { executeApproval } from "../approvals/execute-approval.js";
@@ -13,6 +13,7 @@ import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config/index.js";
 import type { Actor } from "../src/core/command-spec.js";
 import type { Reply } from "../src/core/reply.js";
+import { RedisApprovalStore } from "../src/redis/redis-approval-store.js";
 import { renderText } from "../src/shell/render-text.js";
 import { runCommandOnce } from "../src/shell/shell.js";
 import { FaultProxy } from "./support/fault-proxy.js";
@@ -308,7 +309,7 @@ describe("approvals you can trust: the change that runs is the change that was a
       await eventually("the sink STOPPED", async () =>
         (await connect().status(connector)).connector.state === "STOPPED" ? true : undefined,
       );
-      const store = new ApprovalStore(idle.redis, idle.keyPrefix);
+      const store = new RedisApprovalStore(idle.redis, idle.keyPrefix);
       const died = await store.transition(id, ["approved"], (r) => ({
         ...r,
         state: "executing",
@@ -386,7 +387,7 @@ describe("approvals you can trust: the change that runs is the change that was a
       const id = idOf(
         await run(idle, operator, `offsets reset ${connector} --to-offset 2 -c free --reason "lock"`),
       );
-      const store = new ApprovalStore(idle.redis, idle.keyPrefix);
+      const store = new RedisApprovalStore(idle.redis, idle.keyPrefix);
       // Another execution (a killed one, say) holds the lock and never renews it: it expires after 1.5 s.
       assert.ok(await store.lock({ cluster: "free", connector }, "another-execution", 1_500));
       const startedAt = performance.now();

@@ -1,11 +1,19 @@
+import { z } from "zod";
 import { canonicalJson } from "../../src/core/canonical-json.js";
-import type { ConnectorOffset } from "../../src/core/ports.js";
+import { ConnectorOffset } from "../../src/core/ports.js";
 import { leaveOffsetsSafely, offsetSteps, offsetsTable, signed, undoNote } from "./offset-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 
+/** `alter-offsets`: the offsets a source connector is set to, absolute. */
+export const AlterOffsetsOperation = z.object({
+  kind: z.literal("alter-offsets"),
+  offsets: z.array(ConnectorOffset),
+});
+
 /** A source connector's offsets set to absolute values (`offsets set`, `offsets restore` of a source). */
-export const alterOffsets: OperationKind<"alter-offsets"> = {
-  steps: offsetSteps<"alter-offsets">({
+export const alterOffsets: OperationKind<z.output<typeof AlterOffsetsOperation>> = {
+  schema: AlterOffsetsOperation,
+  steps: offsetSteps({
     doing: "resolving the target offsets",
     async run({ connect, request, operation, call }) {
       // Stopped, the connector has committed its last offsets: these are the ones the change replaces.

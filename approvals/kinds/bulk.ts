@@ -1,5 +1,21 @@
-import { outcomeCount, outcomeTable, runBulk } from "../bulk-plan.js";
+import { z } from "zod";
+import { BulkTarget, outcomeCount, outcomeTable, runBulk } from "../bulk-plan.js";
 import type { OperationKind } from "./operation-kind.js";
+
+/**
+ * `pause`, `resume` or `restart` of every connector a pattern matched when it was asked, above
+ * `automation.bulk.approvalAbove`: exactly `targets`, never a connector that matches later.
+ */
+export const BulkOperation = z.object({
+  kind: z.literal("bulk"),
+  action: z.enum(["pause", "resume", "restart"]),
+  pattern: z.string(),
+  /** `restart --failed-only`: only the failed connectors and tasks of `targets`. */
+  failedOnly: z.boolean().optional(),
+  targets: z.array(BulkTarget).min(1),
+  /** Connect calls in flight at once (automation.bulk.concurrency when asked). */
+  concurrency: z.number().int().min(1),
+});
 
 /**
  * `bulk`: pause, resume or restart of exactly the connectors the approver saw (the set is in the operation, so in
@@ -7,7 +23,8 @@ import type { OperationKind } from "./operation-kind.js";
  * audited. A run resumed after a crash acts only on the connectors without a saved outcome, so no connector is
  * restarted twice; only those whose call was in flight when the bot died are asked again (at most `concurrency`).
  */
-export const bulk: OperationKind<"bulk"> = {
+export const bulk: OperationKind<z.output<typeof BulkOperation>> = {
+  schema: BulkOperation,
   steps: {
     changed: {
       doing: "acting on each connector",
@@ -42,11 +59,11 @@ export const bulk: OperationKind<"bulk"> = {
   outcomeParts(request) {
     return request.bulkOutcomes === undefined ? [] : [outcomeTable(request.bulkOutcomes)];
   },
-  connectorAudits(request) {
+  connectorAudits(request, operation) {
     return (request.bulkOutcomes ?? []).map((each) => ({
       connector: each.connector,
       outcome: each.outcome === "done" ? ("succeeded" as const) : ("failed" as const),
-      detail: `${request.operation.kind === "bulk" ? request.operation.action : "bulk"}: ${each.detail}`,
+      detail: `${operation.action}: ${each.detail}`,
     }));
   },
 };

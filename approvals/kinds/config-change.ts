@@ -1,9 +1,26 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import type { ConnectorStatus } from "../../src/core/ports.js";
 import type { ReplyPart } from "../../src/core/reply.js";
-import { applySettings, changedSince, diffLines } from "../config-diff.js";
+import { applySettings, ConfigDiffEntry, changedSince, diffLines } from "../config-diff.js";
 import { configSnapshot } from "./connector-steps.js";
 import type { OperationKind, StepContext } from "./operation-kind.js";
+
+/** `config set`, `config restore`: some keys of a connector's config set or removed, on the config approved. */
+export const ConfigChangeOperation = z.object({
+  kind: z.literal("config-change"),
+  /** Keys added or changed, with their new values. */
+  set: z.record(z.string(), z.string()),
+  /** Keys removed. */
+  unset: z.array(z.string()),
+  /** The whole config as the approver saw it: the change runs only while the connector still has it. */
+  seen: z.record(z.string(), z.string()),
+  /** The settings of `set` and `seen` that are secret: sealed at rest, or left out of `seen` without a key. */
+  secretKeys: z.array(z.string()).default([]),
+  /** The diff as the approver saw it, values hidden: what the message, the outcome and `config history` show. */
+  diff: z.array(ConfigDiffEntry),
+});
+type ConfigChangeOperation = z.output<typeof ConfigChangeOperation>;
 
 /**
  * `config set` and `config restore`: some keys of a connector's config set or removed. Saved steps: snapshot (the
@@ -11,7 +28,9 @@ import type { OperationKind, StepContext } from "./operation-kind.js";
  * the run fails as stale and changes nothing; `PATCH` on Connect 3.8+, KIP-477, else the whole config with `PUT`)
  * → read back → wait for the connector and its tasks to run again (or to be back in their PAUSED or STOPPED state).
  */
-export const configChange: OperationKind<"config-change"> = {
+export const configChange: OperationKind<ConfigChangeOperation> = {
+  schema: ConfigChangeOperation,
+  sealed: ["set", "seen"],
   steps: {
     snapshot: {
       doing: "taking the snapshot",
@@ -83,7 +102,7 @@ export const configChange: OperationKind<"config-change"> = {
 /** Whether `current` shows every key of the change. */
 function isApplied(
   current: Readonly<Record<string, string>>,
-  operation: StepContext<"config-change">["operation"],
+  operation: StepContext<ConfigChangeOperation>["operation"],
 ): boolean {
   return (
     Object.entries(operation.set).every(([key, value]) => current[key] === value) &&
@@ -99,7 +118,7 @@ function isApplied(
  * in a row. A part that is FAILED once the grace has passed fails the step with the first line of its trace;
  * not settled within the step's bound fails it too.
  */
-async function awaitSettled(context: StepContext<"config-change">): Promise<ConnectorStatus> {
+async function awaitSettled(context: StepContext<ConfigChangeOperation>): Promise<ConnectorStatus> {
   const { connect, request, call, stopTimeoutMs } = context;
   const wanted =
     request.priorState === "PAUSED" || request.priorState === "STOPPED" ? request.priorState : "RUNNING";

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectError } from "../../src/connect/connect-errors.js";
 import { awaitState } from "../../src/core/await-state.js";
 import { settingsToSeal } from "../../src/core/redact.js";
-import type { ApprovalRequest } from "../approval-store.js";
+import type { RequestRecord } from "../request-record.js";
 import type { ExecutionContext, SharedStep } from "./operation-kind.js";
 
 /** Steps and undo shared by the kinds: snapshot the state and offsets, stop, return to the prior state. */
@@ -25,7 +25,7 @@ export async function configSnapshot({
   connect,
   request,
   call,
-}: ExecutionContext): Promise<Pick<ApprovalRequest, "snapshotConfig" | "snapshotSecretKeys">> {
+}: ExecutionContext): Promise<Pick<RequestRecord, "snapshotConfig" | "snapshotSecretKeys">> {
   const snapshotConfig = await connect.config(request.connector, call);
   const passwordKeys = await connect.passwordKeys(snapshotConfig, call);
   return { snapshotConfig, snapshotSecretKeys: settingsToSeal(snapshotConfig, passwordKeys) };

@@ -1,10 +1,15 @@
+import { z } from "zod";
 import { ConnectNotFound } from "../../src/connect/connect-errors.js";
 import { awaitGone } from "../../src/core/await-state.js";
 import { configSnapshot, snapshotStep } from "./connector-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 
+/** `delete`: its operation names nothing more than its kind. */
+export const DeleteOperation = z.object({ kind: z.literal("delete") });
+
 /** `delete`: the connector removed; its config and offsets are kept with the request for `offsets restore`. */
-export const deleteKind: OperationKind<"delete"> = {
+export const deleteKind: OperationKind<z.output<typeof DeleteOperation>> = {
+  schema: DeleteOperation,
   steps: {
     snapshot: {
       doing: snapshotStep.doing,

@@ -2,7 +2,7 @@ import { canonicalJson } from "../../src/core/canonical-json.js";
 import { offsetsChangeWarning } from "../../src/core/offsets-change-warning.js";
 import type { ConnectorOffset } from "../../src/core/ports.js";
 import type { ReplyPart } from "../../src/core/reply.js";
-import type { ApprovalRequest } from "../approval-store.js";
+import type { RequestRecord } from "../request-record.js";
 import {
   restoreStep,
   retryWhileSafe,
@@ -10,13 +10,10 @@ import {
   snapshotStep,
   stopStep,
 } from "./connector-steps.js";
-import type { ExecutionContext, OperationKind, SharedStep, Step } from "./operation-kind.js";
-
-/** What the three offset kinds (sink-offsets, alter-offsets, reset-offsets) share. */
-type OffsetKind = "sink-offsets" | "alter-offsets" | "reset-offsets";
+import type { ExecutionContext, OperationKind, OperationShape, SharedStep, Step } from "./operation-kind.js";
 
 /** The offsets an offset change sets, as resolved after the stop; null: every offset removed (DELETE). */
-function resolvedOffsets(request: ApprovalRequest): ConnectorOffset[] | null {
+function resolvedOffsets(request: RequestRecord): ConnectorOffset[] | null {
   if (request.resolved === undefined) throw new Error("the target was not resolved before the change");
   return request.resolved.offsets;
 }
@@ -70,10 +67,10 @@ export function verifyOffsets(
  * then): snapshot → stop → resolve → change → verify → restore. A kind that checks something before the stop
  * gives its own first step (which takes the snapshot too).
  */
-export function offsetSteps<K extends OffsetKind>(
-  resolve: Step<K>,
-  snapshot: Step<K> = snapshotStep,
-): OperationKind<K>["steps"] {
+export function offsetSteps<O extends OperationShape>(
+  resolve: Step<O>,
+  snapshot: Step<O> = snapshotStep,
+): OperationKind<O>["steps"] {
   return {
     snapshot,
     stopped: stopStep,
@@ -114,12 +111,12 @@ export async function leaveOffsetsSafely(
 }
 
 /** Every offset change is undone from its snapshot. */
-export function undoNote(request: ApprovalRequest): ReplyPart {
+export function undoNote(request: RequestRecord): ReplyPart {
   return { kind: "note", text: `Undo with \`offsets restore ${request.id} --reason "…"\`.` };
 }
 
 /** A source connector's change: each partition's offset before and after. */
-export function offsetsTable(request: ApprovalRequest, after: readonly ConnectorOffset[]): ReplyPart {
+export function offsetsTable(request: RequestRecord, after: readonly ConnectorOffset[]): ReplyPart {
   const before = request.snapshot ?? [];
   return {
     kind: "table",

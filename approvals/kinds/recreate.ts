@@ -1,15 +1,29 @@
+import { z } from "zod";
 import { ConnectConflict } from "../../src/connect/connect-errors.js";
 import { awaitState } from "../../src/core/await-state.js";
+import { ConnectorOffset, ConnectorState } from "../../src/core/ports.js";
 import { restoreStep, retryWhileSafe } from "./connector-steps.js";
 import { verifyOffsets } from "./offset-steps.js";
 import type { OperationKind } from "./operation-kind.js";
+
+/** A deleted connector created again from its saved config and offsets (or a new one), then returned to its state. */
+export const RecreateOperation = z.object({
+  kind: z.literal("recreate"),
+  config: z.record(z.string(), z.string()),
+  offsets: z.array(ConnectorOffset),
+  priorState: ConnectorState,
+  /** The settings of `config` that are secret: sealed at rest. */
+  secretKeys: z.array(z.string()).default([]),
+});
 
 /**
  * A connector created from a config: `offsets restore` of a delete (its saved config and offsets) and `create` (a
  * new one, no offsets). With offsets to set it is created STOPPED (KIP-980), so that it reads nothing before they
  * are in place, then returned to its state; without, it is created in its state at once (RUNNING needs no KIP-980).
  */
-export const recreate: OperationKind<"recreate"> = {
+export const recreate: OperationKind<z.output<typeof RecreateOperation>> = {
+  schema: RecreateOperation,
+  sealed: ["config"],
   steps: {
     changed: {
       doing: "creating the connector",

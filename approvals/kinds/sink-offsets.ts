@@ -1,4 +1,4 @@
-import type { OffsetMove } from "../approval-store.js";
+import { z } from "zod";
 import {
   checkGroupSharers,
   isRelative,
@@ -7,18 +7,34 @@ import {
   previewedScope,
   resetScopeOf,
   resetTargetOf,
+  SinkScope,
+  SinkTarget,
 } from "../offset-plan.js";
+import type { OffsetMove } from "../request-record.js";
 import { groupSharing } from "../shared-group.js";
 import { snapshotStep } from "./connector-steps.js";
 import { leaveOffsetsSafely, offsetSteps, signed, undoNote } from "./offset-steps.js";
 import type { OperationKind, Step } from "./operation-kind.js";
+
+/** A sink's offsets moved to a target, resolved into offsets when the change runs. */
+export const SinkOffsetsOperation = z.object({
+  kind: z.literal("sink-offsets"),
+  target: SinkTarget,
+  scope: SinkScope.optional(),
+  /**
+   * The other connectors of the sink's consumer group when it was asked, as the plan showed them (absent: none).
+   * Part of the digest; a connector not among them that shares the group when the change runs refuses it.
+   */
+  sharedWith: z.array(z.string()).optional(),
+});
+type SinkOffsetsOperation = z.output<typeof SinkOffsetsOperation>;
 
 /**
  * Before anything is stopped: the sink's consumer group must still be shared with no connector the approver did
  * not see, and with none that is not STOPPED (the shared-group rule, `checkGroupSharers`), so a refusal that can
  * be known now never leaves the connector STOPPED. Then the usual snapshot.
  */
-const checkedSnapshot: Step<"sink-offsets"> = {
+const checkedSnapshot: Step<SinkOffsetsOperation> = {
   doing: "checking who else uses its consumer group",
   async run(context) {
     const { connect, request, operation, call } = context;
@@ -39,8 +55,9 @@ const checkedSnapshot: Step<"sink-offsets"> = {
  * A sink's offsets moved to a target (`offsets reset`, `offsets set`, `offsets restore` of a sink): the target is
  * resolved into offsets after the stop, from what the sink committed then, on the partitions the approver saw.
  */
-export const sinkOffsets: OperationKind<"sink-offsets"> = {
-  steps: offsetSteps<"sink-offsets">(
+export const sinkOffsets: OperationKind<SinkOffsetsOperation> = {
+  schema: SinkOffsetsOperation,
+  steps: offsetSteps(
     {
       doing: "resolving the target offsets",
       async run({ connect, kafka, request, operation, call, now }) {

@@ -1,11 +1,27 @@
+import { z } from "zod";
 import type { OperationKind } from "./operation-kind.js";
+
+/**
+ * A maintenance window that needs approval up front (a `stop` window, or a window over more connectors than
+ * `automation.bulk.approvalAbove`): approving it changes nothing now; the window opens at `from` only if this
+ * request succeeded.
+ */
+export const WindowOperation = z.object({
+  kind: z.literal("window"),
+  window: z.string(),
+  action: z.enum(["pause", "stop"]),
+  connectors: z.array(z.string()).min(1),
+  from: z.iso.datetime(),
+  until: z.iso.datetime(),
+});
 
 /**
  * `window`: a maintenance window approved up front. Running it changes nothing: it checks that every connector of
  * the window still exists, and the window (src/automation/maintenance-windows.ts) opens at its start only when this
  * request has succeeded.
  */
-export const windowKind: OperationKind<"window"> = {
+export const windowKind: OperationKind<z.output<typeof WindowOperation>> = {
+  schema: WindowOperation,
   steps: {
     verified: {
       doing: "checking the window's connectors exist",

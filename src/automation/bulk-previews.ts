@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { BulkTarget } from "../../approvals/approval-store.js";
+import { BulkTarget } from "../../approvals/bulk-plan.js";
 import type { BulkPreview } from "../core/ports.js";
 import { RedisKeys } from "../redis-keys.js";
 

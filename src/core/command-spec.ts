@@ -129,6 +129,13 @@ export interface CommandSpec<Args> {
    */
   readonly asProposal?: (context: CommandContext, args: Args) => Promise<Reply>;
   /**
+   * The approval policy entry the requests this command files fall under, when it files them without proposing as
+   * a whole (a pattern's `pause` above `automation.bulk.approvalAbove` files a `bulk` request). A `proposes`
+   * command's entry is its own name. The approval policy's entries are these, read from every spec
+   * ({@link approvalEntriesOf}); a request under an entry no spec declares still waits for approval.
+   */
+  readonly approvalEntry?: string;
+  /**
    * The command does not act on the chosen cluster (help, or a request found by its id): it runs even when no
    * cluster can be chosen, with the first configured one standing in.
    */
@@ -155,6 +162,8 @@ export interface Command {
   readonly proposes: boolean;
   /** It acts at once, and has {@link CommandSpec.asProposal}: an agent's call files a request instead. */
   readonly proposable: boolean;
+  /** See {@link CommandSpec.approvalEntry}: set for every command that files approval requests. */
+  readonly approvalEntry: string | undefined;
   readonly anyCluster: boolean;
   /**
    * The argument schema as declared, read by adapters that describe the arguments to a program (a JSON Schema for
@@ -190,6 +199,7 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
     risk: spec.risk,
     proposes: spec.proposes === true,
     proposable: spec.asProposal !== undefined,
+    approvalEntry: spec.approvalEntry ?? (spec.proposes === true ? spec.name : undefined),
     anyCluster: spec.anyCluster === true,
     args: spec.args,
     prepare(raw) {
@@ -213,6 +223,14 @@ export function defineCommand<Args>(spec: CommandSpec<Args>): Command {
       };
     },
   };
+}
+
+/**
+ * The approval policy entries the commands declare (each command that files approval requests, once), in the
+ * order the commands are listed: what a cluster's `approvals.required` may name, and requires when it names none.
+ */
+export function approvalEntriesOf(commands: readonly Command[]): string[] {
+  return [...new Set(commands.flatMap((command) => command.approvalEntry ?? []))];
 }
 
 /** The spec's own answer, else its `connector` argument: a command naming a connector never escapes the scope check. */

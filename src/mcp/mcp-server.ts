@@ -7,9 +7,10 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { type ApprovalRequest, openStates } from "../../approvals/approval-store.js";
+import type { ApprovalRequest } from "../../approvals/approval-request.js";
 import { approvalMessage, outcomeReply } from "../../approvals/approval-words.js";
 import type { Approvals } from "../../approvals/approvals.js";
+import { openStates } from "../../approvals/request-record.js";
 import type { AuditLog } from "../core/audit-log.js";
 import type { Actor } from "../core/command-spec.js";
 import { cutText } from "../core/cut-text.js";

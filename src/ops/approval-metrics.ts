@@ -1,5 +1,6 @@
-import type { ApprovalRequest, ExecutionStep } from "../../approvals/approval-store.js";
+import type { ApprovalRequest } from "../../approvals/approval-request.js";
 import type { ApprovalNotifier } from "../../approvals/approvals.js";
+import type { ExecutionStep } from "../../approvals/request-record.js";
 import type { Metrics } from "./metrics.js";
 
 /**

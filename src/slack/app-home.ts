@@ -1,7 +1,7 @@
 import type { App as BoltApp } from "@slack/bolt";
 import type { HomeView, KnownBlock, WebClient } from "@slack/web-api";
 import { z } from "zod";
-import type { ApprovalRequest } from "../../approvals/approval-store.js";
+import type { ApprovalRequest } from "../../approvals/approval-request.js";
 import { ruleName } from "../alerts/alert-rules.js";
 import type { Alert } from "../alerts/alert-store.js";
 import type { App } from "../app.js";

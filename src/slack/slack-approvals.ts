@@ -3,7 +3,7 @@ import type { App as BoltApp } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { type ApprovalRequest, digestOf } from "../../approvals/approval-store.js";
+import { type ApprovalRequest, digestOf } from "../../approvals/approval-request.js";
 import {
   approvalMessage,
   newsForRequester,

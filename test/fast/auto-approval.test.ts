@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AutoApprovalRule } from "../../approvals/approval-policy.js";
-import type { OffsetMove } from "../../approvals/approval-store.js";
 import { ruleVerdict } from "../../approvals/auto-approval.js";
+import type { OffsetMove } from "../../approvals/request-record.js";
 
 const replays: AutoApprovalRule = {
   name: "small-replays",

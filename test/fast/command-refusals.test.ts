@@ -1,7 +1,7 @@
 // needs: pure
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { ApprovalRequest } from "../../approvals/approval-store.js";
+import type { ApprovalRequest } from "../../approvals/approval-request.js";
 import type { Alert } from "../../src/alerts/alert-store.js";
 import { ConnectNotFound, ConnectUnaddressableName } from "../../src/connect/connect-errors.js";
 import { actor, fakeBot } from "./fakes.js";

@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { destructiveCommands } from "../../approvals/approval-policy.js";
+import { destructiveCommands } from "../../approvals/approval-entries.js";
 import { commands } from "../../commands/registry.js";
 import { type AgentConfig, loadConfig } from "../../src/config/index.js";
 import { defineCommand, flag, positional } from "../../src/core/command-spec.js";

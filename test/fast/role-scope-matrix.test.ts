@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { ApprovalRequest } from "../../approvals/approval-store.js";
+import type { ApprovalRequest } from "../../approvals/approval-request.js";
 import { commands } from "../../commands/registry.js";
 import type { Command } from "../../src/core/command-spec.js";
 import type { Identity } from "../../src/core/identity.js";
