@@ -1,6 +1,6 @@
 import { ConnectConflict } from "../../src/connect/connect-errors.js";
 import { awaitState } from "../../src/core/await-state.js";
-import { restoreStep, retryWhileSafe } from "./connector-steps.js";
+import { restoreStep } from "./connector-steps.js";
 import { verifyOffsets } from "./offset-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 
@@ -40,7 +40,7 @@ export const recreate: OperationKind<"recreate"> = {
           );
         }
         if (operation.offsets.length > 0) {
-          await retryWhileSafe(() => connect.alterOffsets(request.connector, operation.offsets, call));
+          await connect.alterOffsets(request.connector, operation.offsets, call);
         }
         return { priorState: operation.priorState };
       },
