@@ -1,3 +1,4 @@
+import { poll } from "../src/core/retry.js";
 import { type ApprovalRequest, type ApprovalStore, openStates } from "./approval-store.js";
 import { operationKind } from "./kinds/registry.js";
 
@@ -23,13 +24,13 @@ export class ApprovalViews {
 
   /** Waits until the request has ended, polling the store; undefined if it is still open after `timeoutMs`. */
   async awaitOutcome(id: string, timeoutMs: number): Promise<ApprovalRequest | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const request = await this.#store.get(id);
-      if (request !== undefined && !openStates.includes(request.state)) return request;
-      if (Date.now() > deadline) return undefined;
-      await new Promise((done) => setTimeout(done, 200));
-    }
+    return poll(
+      async () => {
+        const request = await this.#store.get(id);
+        return request !== undefined && !openStates.includes(request.state) ? request : undefined;
+      },
+      { backoff: { firstMs: 200 }, deadlineMs: timeoutMs },
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
+import { poll } from "../src/core/retry.js";
 import {
   type ApprovalRequest,
   type ApprovalStore,
@@ -83,11 +83,11 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
   // Each run owns the request and the connector's lock under its own token.
   const executor = randomUUID();
   const ttlMs = options.lockTtlMs ?? 5_000;
-  const deadline = Date.now() + (options.lockWaitMs ?? 120_000);
-  while (!(await store.lock(first, executor, ttlMs))) {
-    if (Date.now() > deadline) throw new ConnectorBusy(first.connector);
-    await sleep(Math.min(250, ttlMs / 4));
-  }
+  const locked = await poll(async () => ((await store.lock(first, executor, ttlMs)) ? true : undefined), {
+    backoff: { firstMs: Math.min(250, ttlMs / 4) },
+    deadlineMs: options.lockWaitMs ?? 120_000,
+  });
+  if (locked === undefined) throw new ConnectorBusy(first.connector);
   let lockLost = false;
   const renewal = setInterval(() => {
     store.renewLock(first, executor, ttlMs).then(

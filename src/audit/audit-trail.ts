@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import {
@@ -11,6 +10,7 @@ import {
 } from "../core/audit-log.js";
 import { wellFormed } from "../core/cut-text.js";
 import { redactDeep } from "../core/redact.js";
+import { retry } from "../core/retry.js";
 import { RedisKeys } from "../redis-keys.js";
 import { AuditError } from "./audit-error.js";
 
@@ -245,31 +245,42 @@ export class AuditTrail implements AuditLog {
       value === undefined ? [] : [name, value],
     );
     let prevHash = this.#knownHead;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const hash = entryHash(prevHash, fields);
-      const args = [prevHash, hash, ...pairs, "prevHash", prevHash, "hash", hash];
-      const reply = AppendReply.safeParse(
-        await this.#redis.eval(appendScript, 2, this.#stream, this.#headKey, ...args),
-      );
-      if (!reply.success) {
-        throw new AuditError(
-          "AUDIT_CORRUPT",
-          `The audit trail's head record ${this.#headKey} is not one the trail wrote (${firstIssue(reply.error)}), so nothing can be appended; \`audit verify\` says more.`,
+    const overtaken = Symbol("another writer appended first");
+    return retry(
+      async () => {
+        const hash = entryHash(prevHash, fields);
+        const args = [prevHash, hash, ...pairs, "prevHash", prevHash, "hash", hash];
+        const reply = AppendReply.safeParse(
+          await this.#redis.eval(appendScript, 2, this.#stream, this.#headKey, ...args),
         );
-      }
-      const [status, value] = reply.data;
-      if (status === "appended") {
-        this.#knownHead = hash;
-        return { id: value, prevHash, hash };
-      }
-      prevHash = value;
-      // A random, growing pause: retrying at once lets the same faster writers win every race.
-      await sleep(Math.random() * Math.min(2 ** attempt, 100));
-    }
-    this.#knownHead = prevHash;
-    throw new AuditError(
-      "AUDIT_CONTENDED",
-      `Other writers appended to the audit trail first on each of ${maxAttempts} tries; try again.`,
+        if (!reply.success) {
+          throw new AuditError(
+            "AUDIT_CORRUPT",
+            `The audit trail's head record ${this.#headKey} is not one the trail wrote (${firstIssue(reply.error)}), so nothing can be appended; \`audit verify\` says more.`,
+          );
+        }
+        const [status, value] = reply.data;
+        if (status === "appended") {
+          this.#knownHead = hash;
+          return { id: value, prevHash, hash };
+        }
+        prevHash = value;
+        throw overtaken;
+      },
+      {
+        attempts: maxAttempts,
+        // A random, growing pause: retrying at once lets the same faster writers win every race.
+        backoff: { firstMs: 1, factor: 2, maxMs: 100, jitter: "full" },
+        retryable: (error) => error === overtaken,
+        giveUp: (error) => {
+          if (error !== overtaken) return error;
+          this.#knownHead = prevHash;
+          return new AuditError(
+            "AUDIT_CONTENDED",
+            `Other writers appended to the audit trail first on each of ${maxAttempts} tries; try again.`,
+          );
+        },
+      },
     );
   }
 

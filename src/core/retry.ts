@@ -98,15 +98,15 @@ export async function retry<T>(work: (attempt: Attempt) => Promise<T>, policy: R
   }
 }
 
-/** What {@link poll} takes: a retry policy whose only "failure" is the probe's answer "not yet". */
-export type PollPolicy = Pick<RetryPolicy, "attempts" | "backoff" | "deadlineMs" | "signal">;
+/** What {@link poll} takes: how long to ask, and how long to pause between asks. */
+export type PollPolicy = Pick<RetryPolicy, "backoff" | "deadlineMs" | "signal">;
 
 const notYet: unique symbol = Symbol("not yet");
 
 /**
  * Asks `probe` until it answers something other than undefined, pausing as `policy` says; resolves with that
- * answer, or with undefined once the deadline or the tries are spent. A probe that throws ends the poll with its
- * error (catch inside the probe what should count as "not yet").
+ * answer, or with undefined once the deadline has passed (the last pause is cut so that the last ask comes just
+ * before it). A probe that throws ends the poll with its error (catch inside the probe what means "not yet").
  */
 export async function poll<T>(
   probe: (attempt: Attempt) => Promise<T | undefined>,
@@ -119,7 +119,11 @@ export async function poll<T>(
         if (answer === undefined) throw notYet;
         return answer;
       },
-      { ...policy, retryable: (error) => error === notYet },
+      {
+        ...policy,
+        retryable: () => false,
+        waitOut: { when: (error) => error === notYet, forMs: policy.deadlineMs ?? Number.POSITIVE_INFINITY },
+      },
     );
   } catch (error) {
     if (error === notYet) return undefined;

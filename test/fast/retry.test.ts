@@ -112,14 +112,20 @@ describe("poll: the same helper, asking until there is an answer", () => {
     assert.equal(asked, 3);
   });
 
-  test("undefined when the tries are spent; a probe's own error ends the poll", async () => {
-    assert.equal(await poll(async () => undefined, { attempts: 2, backoff: { firstMs: 1 } }), undefined);
+  test("undefined once the deadline has passed; a probe's own error ends the poll", async () => {
+    let asked = 0;
+    const never = async () => {
+      asked++;
+      return undefined;
+    };
+    assert.equal(await poll(never, { backoff: { firstMs: 20 }, deadlineMs: 200 }), undefined);
+    assert.ok(asked > 1, "asked again until the deadline");
     await assert.rejects(
       poll(
         async () => {
           throw new Broken();
         },
-        { attempts: 5, backoff: { firstMs: 1 } },
+        { backoff: { firstMs: 1 }, deadlineMs: 5_000 },
       ),
       Broken,
     );
