@@ -1,6 +1,7 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import type { Clock } from "../src/core/clock.js";
 import { formatDuration } from "../src/core/duration.js";
 import { timeLimit } from "../src/core/time-limit.js";
 import { RedisKeys } from "../src/redis-keys.js";
@@ -32,7 +33,7 @@ export interface ApprovalQueueOptions {
    * @defaultValue 5 minutes (Connect's default `scheduled.rebalance.max.delay.ms`)
    */
   readonly rebalanceWaitMs?: number;
-  readonly now: () => Date;
+  readonly now: Clock;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** Told when the queue or worker loses Redis (they reconnect by themselves); without it, BullMQ prints it. */
   readonly onConnectionError?: (error: Error) => void;
@@ -129,8 +130,7 @@ export class ApprovalQueue implements ApprovalJobs {
       const job = await this.#queue.getJob(request.id);
       if (job !== undefined && !(await job.isFailed())) continue;
       await job?.remove();
-      const due =
-        request.state === "pending" ? Date.parse(request.expiresAt) - this.#options.now().getTime() : 0;
+      const due = request.state === "pending" ? Date.parse(request.expiresAt) - this.#options.now() : 0;
       await this.add(request.id, due);
     }
   }
@@ -184,12 +184,12 @@ export class ApprovalQueue implements ApprovalJobs {
     }
     if (request?.state !== "approved" && request?.state !== "executing") return;
     const approvedAt = Date.parse(request.decidedAt ?? request.createdAt);
-    if (request.state === "approved" && now().getTime() - approvedAt > this.startWithinMs) {
+    if (request.state === "approved" && now() - approvedAt > this.startWithinMs) {
       // Nobody ran it in time (no bot process was up): its numbers are old, so it never runs late.
       const stale = await store.transition(id, ["approved"], (r) => ({
         ...r,
         state: "failed",
-        finishedAt: now().toISOString(),
+        finishedAt: new Date(now()).toISOString(),
         outcome: `Not run: no bot process started it within ${formatDuration(this.startWithinMs)} of its approval (${r.decidedAt?.slice(11, 16) ?? "?"} UTC), so it failed as stale rather than run late on old numbers. Nothing was changed; ask again if it is still needed.`,
       }));
       if (stale.ok) {
@@ -204,7 +204,7 @@ export class ApprovalQueue implements ApprovalJobs {
       const failed = await store.transition(id, ["approved", "executing"], (r) => ({
         ...r,
         state: "failed",
-        finishedAt: now().toISOString(),
+        finishedAt: new Date(now()).toISOString(),
         outcome: `Cluster ${r.cluster} is no longer configured, so nothing ${r.step === undefined ? "was changed" : `ran after step ${r.step}`}.`,
       }));
       if (failed.ok) await lifecycle.announce(failed.request);
@@ -217,7 +217,7 @@ export class ApprovalQueue implements ApprovalJobs {
     if (checked.kind === "settled" && checked.request.state === "pending")
       return this.#delayUntil(job, token, Date.parse(checked.request.expiresAt));
     if (checked.kind === "settled") return;
-    if (checked.kind === "retry") return this.#delayUntil(job, token, now().getTime() + checked.afterMs);
+    if (checked.kind === "retry") return this.#delayUntil(job, token, now() + checked.afterMs);
     await lifecycle.announce({ ...request, state: "executing" });
     const finished = await executeApproval(id, {
       store,

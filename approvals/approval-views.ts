@@ -1,3 +1,4 @@
+import type { Clock } from "../src/core/clock.js";
 import { poll } from "../src/core/retry.js";
 import { type ApprovalRequest, type ApprovalStore, openStates } from "./approval-store.js";
 import { operationKind } from "./kinds/registry.js";
@@ -8,9 +9,11 @@ const justEndedMs = 2 * 60_000;
 /** What is read about requests, without changing them: one, the recent ones, and what they explain. */
 export class ApprovalViews {
   readonly #store: ApprovalStore;
+  readonly #now: Clock;
 
-  constructor(store: ApprovalStore) {
+  constructor(store: ApprovalStore, now: Clock) {
     this.#store = store;
+    this.#now = now;
   }
 
   get(id: string): Promise<ApprovalRequest | undefined> {
@@ -39,7 +42,7 @@ export class ApprovalViews {
    * offsets-moved alert stays quiet), or their latest request succeeded in leaving them STOPPED on purpose (a
    * `stop`), which explains that state until they run again.
    */
-  async explainedHalts(cluster: string, now = Date.now()): Promise<Map<string, "operating" | "stopped">> {
+  async explainedHalts(cluster: string, now = this.#now()): Promise<Map<string, "operating" | "stopped">> {
     const explained = new Map<string, "operating" | "stopped">();
     // Newest first: the first request seen for a connector is its latest.
     for (const r of await this.#store.recent(200)) {

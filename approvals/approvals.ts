@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { AuditTrail } from "../src/audit/audit-trail.js";
+import { type Clock, systemClock } from "../src/core/clock.js";
 import type { Identities } from "../src/core/identity.js";
 import {
   ApprovalLifecycle,
@@ -44,7 +45,7 @@ export interface ApprovalsOptions {
    * @defaultValue 5 minutes (Connect's default `scheduled.rebalance.max.delay.ms`)
    */
   readonly rebalanceWaitMs?: number;
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /** Each adapter's identity, by source: who may approve, and who still may when a change is about to run. */
   readonly identities: Identities;
   /** See `ApprovalLifecycleOptions.identityRetryMs`. @defaultValue 5,000 ms */
@@ -74,7 +75,7 @@ export class Approvals {
   readonly #views: ApprovalViews;
 
   constructor(options: ApprovalsOptions) {
-    const { store, now = () => new Date() } = options;
+    const { store, now = systemClock } = options;
     this.#queue = new ApprovalQueue({
       connection: options.connection,
       keyPrefix: options.keyPrefix,
@@ -98,7 +99,7 @@ export class Approvals {
       identities: options.identities,
       ...(options.identityRetryMs === undefined ? {} : { identityRetryMs: options.identityRetryMs }),
     });
-    this.#views = new ApprovalViews(store);
+    this.#views = new ApprovalViews(store, now);
   }
 
   request(input: NewRequest): Promise<Decision> {

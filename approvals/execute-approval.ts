@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
+import type { Clock } from "../src/core/clock.js";
 import { poll } from "../src/core/retry.js";
 import {
   type ApprovalRequest,
@@ -19,7 +20,7 @@ export interface ExecutionOptions {
   readonly connect: ExecutionConnect;
   /** Reads a sink's committed and log offsets, to resolve its target after the stop. */
   readonly kafka: SinkOffsetsReader;
-  readonly now: () => Date;
+  readonly now: Clock;
   /** Called after each saved step: tests stop the process here to prove a restart resumes. */
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** How long a stop may take before the execution gives up. */
@@ -171,7 +172,12 @@ class Execution {
   /** Checked once the lock is held: a run that waited for it, or resumes a dead one's work, may be late too. */
   #refuseIfLate(left: readonly ExecutionStep[]): void {
     const { startBy, now } = this.#options;
-    if (left.length > 0 && this.#request.changeSent !== true && startBy !== undefined && now() > startBy) {
+    if (
+      left.length > 0 &&
+      this.#request.changeSent !== true &&
+      startBy !== undefined &&
+      now() > startBy.getTime()
+    ) {
       throw new StartedLate(startBy);
     }
   }
@@ -266,7 +272,7 @@ class Execution {
       (answer) => answer.connector.state,
       (error: unknown) => (error instanceof ConnectNotFound ? ("absent" as const) : undefined),
     );
-    const at = `${this.#options.now().toISOString().slice(11, 19)} UTC`;
+    const at = `${new Date(this.#options.now()).toISOString().slice(11, 19)} UTC`;
     if (status === undefined)
       return { seen: ` Its state could not be read at ${at}: check \`status ${connector}\`.` };
     if (status === "absent") return { seen: ` At ${at} Connect has no connector ${connector}.` };
@@ -290,7 +296,7 @@ class Execution {
         ? {
             ...r,
             state,
-            finishedAt: now().toISOString(),
+            finishedAt: new Date(now()).toISOString(),
             ...(outcome === undefined ? {} : { outcome }),
             ...(wayBack === undefined ? {} : { wayBack }),
           }

@@ -1,3 +1,4 @@
+import type { Clock } from "../../src/core/clock.js";
 import type { ReplyPart } from "../../src/core/reply.js";
 import type { ApprovalRequest, ExecutionStep, Operation } from "../approval-store.js";
 import type { ExecutionConnect, SinkOffsetsReader } from "../ports.js";
@@ -10,7 +11,7 @@ export interface ExecutionContext {
   readonly request: ApprovalRequest;
   readonly connect: ExecutionConnect;
   readonly kafka: SinkOffsetsReader;
-  readonly now: () => Date;
+  readonly now: Clock;
   /**
    * Passed to every Connect call: the request id travels with it, and a 409 (the group rebalancing) is waited out
    * for up to `rebalanceWaitMs` before the call fails.

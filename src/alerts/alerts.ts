@@ -149,7 +149,7 @@ export class Alerts {
       this.#options.onConnectionError(error);
       return;
     }
-    const now = Date.now();
+    const now = this.#now();
     if (now - this.#lastConnectionError < 60_000) return;
     this.#lastConnectionError = now;
     this.#options.logger?.warn({ err: error }, "alerts: Redis connection error (reconnecting)");

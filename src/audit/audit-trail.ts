@@ -8,6 +8,7 @@ import {
   type AuditVerification,
   auditOutcomes,
 } from "../core/audit-log.js";
+import { type Clock, systemClock } from "../core/clock.js";
 import { wellFormed } from "../core/cut-text.js";
 import { redactDeep } from "../core/redact.js";
 import { retry } from "../core/retry.js";
@@ -52,7 +53,7 @@ export interface AuditTrailOptions {
   /** e.g. "connect-ops:"; the stream and its head record are named by `RedisKeys`. */
   readonly keyPrefix: string;
   /** The source of each entry's `time`. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /**
    * Called with each entry after it is stored, one at a time and in order (the audit channel mirror). It runs
    * in the background, so a slow or failing mirror neither delays nor fails an append.
@@ -125,7 +126,7 @@ export class AuditTrail implements AuditLog {
   readonly #redis: Redis;
   readonly #stream: string;
   readonly #headKey: string;
-  readonly #now: () => Date;
+  readonly #now: Clock;
   readonly #onAppend: AuditTrailOptions["onAppend"];
   readonly #onMirrorError: AuditTrailOptions["onMirrorError"];
   /** The head as this trail last saw it: right unless another replica appended since. */
@@ -138,7 +139,7 @@ export class AuditTrail implements AuditLog {
     const keys = new RedisKeys(options.keyPrefix);
     this.#stream = keys.auditStream;
     this.#headKey = keys.auditHead;
-    this.#now = options.now ?? (() => new Date());
+    this.#now = options.now ?? systemClock;
     this.#onAppend = options.onAppend;
     this.#onMirrorError = options.onMirrorError;
   }
@@ -148,7 +149,7 @@ export class AuditTrail implements AuditLog {
    * holding a URL with a password, a failure quoting a trace) are hidden first: the trail keeps no secret.
    */
   async append(record: AuditRecord): Promise<AuditEntry> {
-    const fields = storedFields(redactDeep(record), this.#now());
+    const fields = storedFields(redactDeep(record), new Date(this.#now()));
     // Checked before anything is written, so a stored entry always parses back.
     const draft = AuditEntry.safeParse({
       ...fields,
