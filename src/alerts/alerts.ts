@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { AlertsConfig } from "../config.js";
+import type { Clock } from "../core/clock.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { timeLimit } from "../core/time-limit.js";
 import { RedisKeys } from "../redis-keys.js";
@@ -34,7 +35,7 @@ export interface AlertsOptions {
   /** See ClusterPollOptions: each cluster's samples after its poll, and the connectors whose alerts are held. */
   readonly afterPoll?: ClusterPollOptions["afterPoll"];
   readonly held?: ClusterPollOptions["held"];
-  readonly now?: () => number;
+  readonly now?: Clock;
   readonly logger?: Logger;
   /** Told how long each cluster's part of a poll took, in seconds (metrics). */
   readonly onClusterPolled?: (cluster: string, seconds: number) => void;

@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import { hideSecretValues, secretValues } from "../core/redact.js";
 import type { PartitionLag, SinkLag } from "../kafka/sink-lag-reader.js";
@@ -11,7 +12,7 @@ import type { ConnectorSample, PartitionSample, Placement } from "./connector-sa
 export async function collectSamples(
   cluster: ClusterHandle,
   explained: ReadonlyMap<string, "operating" | "stopped">,
-  clock: () => number,
+  clock: Clock,
 ): Promise<Map<string, ConnectorSample>> {
   const connectors = await cluster.connect.listConnectors();
   const sinks = connectors.filter((connector) => connector.type === "sink");

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { ConnectorSample } from "../alerts/connector-sample.js";
 import type { AutomationConfig } from "../config.js";
 import type { AuditLog } from "../core/audit-log.js";
+import type { Clock } from "../core/clock.js";
 import { formatDuration } from "../core/duration.js";
 import { globMatches } from "../core/glob.js";
 import { RedisKeys } from "../redis-keys.js";
@@ -43,7 +44,7 @@ export interface AutoRestartOptions {
   readonly audit: AuditLog;
   /** Why the connector is held (an approved change, a maintenance window), or undefined when it is not. */
   readonly heldBy: (cluster: string, connector: string) => Promise<string | undefined>;
-  readonly now: () => number;
+  readonly now: Clock;
 }
 
 /** The bot as the audit trail names it when it acts by itself. */

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { ConnectorSample } from "../alerts/connector-sample.js";
 import type { AutomationConfig } from "../config.js";
 import type { AuditLog } from "../core/audit-log.js";
+import type { Clock } from "../core/clock.js";
 import type { CommandServices } from "../core/ports.js";
 import { AutoRestart, type RestartConnect } from "./auto-restart.js";
 import { AutomationQueue } from "./automation-queue.js";
@@ -32,7 +33,7 @@ export interface AutomationOptions {
   readonly notifier?: StoryNotifier | undefined;
   /** Where stories are told (automation.channel, else the alerts channel). */
   readonly channel?: string | undefined;
-  readonly now?: () => number;
+  readonly now?: Clock;
   readonly logger?: Logger | undefined;
   readonly onConnectionError?: (error: Error) => void;
 }

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AuditLog } from "../core/audit-log.js";
+import type { Clock } from "../core/clock.js";
 import { formatDuration } from "../core/duration.js";
 import { RedisKeys } from "../redis-keys.js";
 import type { AutomationQueue } from "./automation-queue.js";
@@ -43,7 +44,7 @@ export interface LogLevelsOptions {
   readonly stories: Pick<Stories, "tell">;
   readonly audit: AuditLog;
   readonly connectOf: (cluster: string) => LoggerConnect | undefined;
-  readonly now: () => number;
+  readonly now: Clock;
 }
 
 /** Words of the two scopes: what a restart of a worker does to the change. */

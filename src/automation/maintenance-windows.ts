@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ConnectorState } from "../connect/connect-schemas.js";
 import type { AuditLog } from "../core/audit-log.js";
 import { awaitState } from "../core/await-state.js";
+import type { Clock } from "../core/clock.js";
 import type { ConnectorStates, StatusReader } from "../core/ports.js";
 import { type Reply, reply } from "../core/reply.js";
 import { utc } from "../core/window-time.js";
@@ -59,7 +60,7 @@ export interface MaintenanceWindowsOptions {
   readonly connectOf: (cluster: string) => WindowConnect | undefined;
   /** The state of an approval request (Approvals.get), or undefined when there is none. */
   readonly approvalState: (id: string) => Promise<string | undefined>;
-  readonly now: () => number;
+  readonly now: Clock;
   /** How long after resuming the bot waits for a connector to run again before it calls it unhealthy. */
   readonly settleMs?: number;
   /** How often an opening that waits for its approval looks again. @defaultValue 10,000 ms */
