@@ -1,4 +1,5 @@
 import type { AuditLog, AuditRecord } from "../src/core/audit-log.js";
+import type { Clock } from "../src/core/clock.js";
 import { formatDuration } from "../src/core/duration.js";
 import { type Identities, identityOf } from "../src/core/identity.js";
 import { IdentityError } from "../src/core/identity-error.js";
@@ -80,7 +81,7 @@ export interface ApprovalLifecycleOptions {
   readonly policyFor: (cluster: string) => ApprovalPolicy;
   /** The entries a policy may name (`destructiveCommands`); a request under any other waits for approval. */
   readonly approvalEntries: readonly string[];
-  readonly now: () => Date;
+  readonly now: Clock;
   /**
    * Each adapter's identity, by source: who may approve (guests, bots and deactivated accounts never do), and
    * whether the requester and approvers still may when the change is about to run.
@@ -128,7 +129,7 @@ export class ApprovalLifecycle {
    */
   async request(input: NewRequest): Promise<Decision> {
     const { store, jobs, expiryMs } = this.#options;
-    const now = this.#options.now();
+    const now = new Date(this.#options.now());
     const policy = this.#options.policyFor(input.cluster);
     // An agent's request is a proposal: a person decides it, whatever the policy (or its rules) says for people.
     const proposal = identityOf(this.#options.identities, input.requester.source)?.proposeOnly === true;
@@ -198,7 +199,7 @@ export class ApprovalLifecycle {
   async remind(id: string, kind: Exclude<ReminderKind, "nudge">, round: number): Promise<void> {
     const request = await this.#options.store.get(id);
     if (request === undefined || request.state !== "pending") return;
-    const now = this.#options.now().getTime();
+    const now = this.#options.now();
     if (Date.parse(request.expiresAt) <= now || this.#waitStartedAt(request) !== round) return;
     await this.#bringUp(request, kind);
   }
@@ -214,7 +215,7 @@ export class ApprovalLifecycle {
     if (request.requester.id !== actor.id)
       return { ok: false, request, refusal: `Only ${request.requester.name}, who asked, can nudge ${id}.` };
     const everyMs = this.#options.policyFor(request.cluster).remindAfterMs ?? 10 * 60_000;
-    const at = this.#options.now();
+    const at = new Date(this.#options.now());
     const last = request.nudgedAt === undefined ? undefined : Date.parse(request.nudgedAt);
     const nextAt = (from: number) => new Date(from + everyMs).toISOString().slice(11, 19);
     const result = await this.#states.move(id, { from: ["pending"], by: "requester" }, (r) => {
@@ -259,7 +260,7 @@ export class ApprovalLifecycle {
     const reminder: Reminder = {
       kind,
       approvers: holders.filter((holder) => holder.kind === "group" || !done.has(holder.id)),
-      waitedMs: this.#options.now().getTime() - Date.parse(request.createdAt),
+      waitedMs: this.#options.now() - Date.parse(request.createdAt),
       ...(kind === "escalation" && policy.escalateTo !== undefined ? { escalateTo: policy.escalateTo } : {}),
     };
     const actor = kind === "nudge" ? request.requester : { id: "connect-ops", name: "connect-ops" };
@@ -313,7 +314,7 @@ export class ApprovalLifecycle {
         refusal: `Stale: the message you clicked does not show what ${id} does now (\`${request.command}\` ${request.connector} on ${request.cluster}, asked by ${request.requester.name}). Nothing was decided; decide ${id} from its own message or with \`${decision} ${id}\`.`,
       };
     }
-    const expired = (r: ApprovalRequest) => Date.parse(r.expiresAt) <= this.#options.now().getTime();
+    const expired = (r: ApprovalRequest) => Date.parse(r.expiresAt) <= this.#options.now();
     const expiredRefusal = `${id} expired at ${request.expiresAt.slice(11, 16)} UTC; ask again if it is still needed.`;
     if (request.state === "pending" && expired(request)) return { ok: false, refusal: expiredRefusal };
     if (identityOf(this.#options.identities, decider.source)?.proposeOnly === true) {
@@ -328,7 +329,7 @@ export class ApprovalLifecycle {
       if (barred !== undefined && barred.kind !== "no-source")
         return { ok: false, refusal: `You cannot approve: ${lostWords(barred)}.` };
     }
-    const at = this.#options.now().toISOString();
+    const at = new Date(this.#options.now()).toISOString();
     const person = { ...decider };
     const result = await this.#states.move(id, { from: ["pending"], by: "approver" }, (r) => {
       // Checked again in the compare-and-set: past its expiry, the connector takes new requests (see the store).
@@ -397,8 +398,7 @@ export class ApprovalLifecycle {
     } catch (error) {
       if (!(error instanceof IdentityError) || error.code !== "IDENTITY_UNAVAILABLE") throw error;
       const afterMs = this.#options.identityRetryMs ?? 5_000;
-      if (now().getTime() + afterMs < startBy.getTime())
-        return { kind: "retry", afterMs, reason: error.message };
+      if (now() + afterMs < startBy.getTime()) return { kind: "retry", afterMs, reason: error.message };
       return this.#settle(request, "failed", {
         outcome: unconfirmedOutcome(error.service, error.reason, startBy),
         errorCode: error.code,
@@ -411,7 +411,7 @@ export class ApprovalLifecycle {
         errorCode: "REQUESTER_GONE",
       });
     }
-    const at = now();
+    const at = new Date(now());
     const setBack = await this.#states.move(request.id, { from: ["approved"], by: "bot" }, (r) => {
       const { decidedBy, decidedAt, ...rest } = r;
       const last = verdict.kept.at(-1);
@@ -464,7 +464,7 @@ export class ApprovalLifecycle {
     from: readonly ("approved" | "executing")[],
     executor?: string,
   ): Promise<ApprovalRequest | undefined> {
-    const at = this.#options.now();
+    const at = new Date(this.#options.now());
     const back = await this.#states.move(request.id, { from, by: "policy" }, (r) =>
       executor !== undefined && r.executor !== executor
         ? undefined
@@ -486,7 +486,7 @@ export class ApprovalLifecycle {
     const ended = await this.#states.move(request.id, { from: ["approved"], by: "bot" }, (r) => ({
       ...r,
       state,
-      finishedAt: this.#options.now().toISOString(),
+      finishedAt: new Date(this.#options.now()).toISOString(),
       outcome,
     }));
     if (!ended.ok) return { kind: "runs" };
@@ -537,7 +537,7 @@ export class ApprovalLifecycle {
     const failed = await this.#states.move(id, { from, by: "bot" }, (r) => ({
       ...r,
       state: "failed",
-      finishedAt: this.#options.now().toISOString(),
+      finishedAt: new Date(this.#options.now()).toISOString(),
       outcome: outcome(r),
     }));
     if (failed.ok) await this.#announce(failed.request, failed.transition);
@@ -614,7 +614,7 @@ export class ApprovalLifecycle {
         args: request.reason,
         outcome: each.outcome,
         detail: each.detail,
-        durationMs: Date.now() - Date.parse(request.createdAt),
+        durationMs: this.#options.now() - Date.parse(request.createdAt),
         requestId: request.requestId,
       });
     }
@@ -645,7 +645,7 @@ export class ApprovalLifecycle {
       outcome,
       ...(detail === undefined ? {} : { detail }),
       ...(errorCode === undefined ? {} : { errorCode }),
-      durationMs: Date.now() - Date.parse(request.createdAt),
+      durationMs: this.#options.now() - Date.parse(request.createdAt),
       requestId: request.requestId,
     });
   }

@@ -1,3 +1,5 @@
+import type { Clock } from "../src/core/clock.js";
+import { poll } from "../src/core/retry.js";
 import type { ApprovalRequest } from "./approval-request.js";
 import type { ApprovalStore } from "./approval-store.js";
 import { operationKind } from "./kinds/registry.js";
@@ -9,9 +11,11 @@ const justEndedMs = 2 * 60_000;
 /** What is read about requests, without changing them: one, the recent ones, and what they explain. */
 export class ApprovalViews {
   readonly #store: ApprovalStore;
+  readonly #now: Clock;
 
-  constructor(store: ApprovalStore) {
+  constructor(store: ApprovalStore, now: Clock) {
     this.#store = store;
+    this.#now = now;
   }
 
   get(id: string): Promise<ApprovalRequest | undefined> {
@@ -25,13 +29,13 @@ export class ApprovalViews {
 
   /** Waits until the request has ended, polling the store; undefined if it is still open after `timeoutMs`. */
   async awaitOutcome(id: string, timeoutMs: number): Promise<ApprovalRequest | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const request = await this.#store.get(id);
-      if (request !== undefined && !openStates.includes(request.state)) return request;
-      if (Date.now() > deadline) return undefined;
-      await new Promise((done) => setTimeout(done, 200));
-    }
+    return poll(
+      async () => {
+        const request = await this.#store.get(id);
+        return request !== undefined && !openStates.includes(request.state) ? request : undefined;
+      },
+      { backoff: { firstMs: 200 }, deadlineMs: timeoutMs },
+    );
   }
 
   /**
@@ -40,7 +44,7 @@ export class ApprovalViews {
    * offsets-moved alert stays quiet), or their latest request succeeded in leaving them STOPPED on purpose (a
    * `stop`), which explains that state until they run again.
    */
-  async explainedHalts(cluster: string, now = Date.now()): Promise<Map<string, "operating" | "stopped">> {
+  async explainedHalts(cluster: string, now = this.#now()): Promise<Map<string, "operating" | "stopped">> {
     const explained = new Map<string, "operating" | "stopped">();
     // Newest first: the first request seen for a connector is its latest.
     for (const r of await this.#store.recent(200)) {

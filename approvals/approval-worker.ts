@@ -1,3 +1,4 @@
+import type { Clock } from "../src/core/clock.js";
 import { formatDuration } from "../src/core/duration.js";
 import type { ApprovalLifecycle } from "./approval-lifecycle.js";
 import type { ApprovalJob, ApprovalQueue, JobOutcome } from "./approval-queue.js";
@@ -28,7 +29,7 @@ export interface ApprovalWorkerOptions {
    * @defaultValue 5 minutes (Connect's default `scheduled.rebalance.max.delay.ms`)
    */
   readonly rebalanceWaitMs?: number;
-  readonly now: () => Date;
+  readonly now: Clock;
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
 }
 
@@ -65,7 +66,7 @@ export class ApprovalWorker {
       if (request.state !== "pending" && request.state !== "approved" && request.state !== "executing")
         continue;
       if (await queue.holds(request.id)) continue;
-      const due = request.state === "pending" ? Date.parse(request.expiresAt) - now().getTime() : 0;
+      const due = request.state === "pending" ? Date.parse(request.expiresAt) - now() : 0;
       await queue.replace(request.id, due);
     }
   }
@@ -86,7 +87,7 @@ export class ApprovalWorker {
     }
     if (request?.state !== "approved" && request?.state !== "executing") return done;
     const approvedAt = Date.parse(request.decidedAt ?? request.createdAt);
-    if (request.state === "approved" && now().getTime() - approvedAt > this.startWithinMs) {
+    if (request.state === "approved" && now() - approvedAt > this.startWithinMs) {
       // Nobody ran it in time (no bot process was up): its numbers are old, so it never runs late.
       const stale = await lifecycle.fail(
         id,
@@ -115,7 +116,7 @@ export class ApprovalWorker {
     if (checked.kind === "settled" && checked.request.state === "pending")
       return { kind: "later", at: Date.parse(checked.request.expiresAt) };
     if (checked.kind === "settled") return done;
-    if (checked.kind === "retry") return { kind: "later", at: now().getTime() + checked.afterMs };
+    if (checked.kind === "retry") return { kind: "later", at: now() + checked.afterMs };
     await lifecycle.starting(request);
     const finished = await executeApproval(id, {
       store,

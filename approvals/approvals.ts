@@ -1,4 +1,5 @@
 import type { AuditLog } from "../src/core/audit-log.js";
+import { type Clock, systemClock } from "../src/core/clock.js";
 import type { Identities } from "../src/core/identity.js";
 import { defaultPolicy, destructiveCommands } from "./approval-entries.js";
 import {
@@ -42,7 +43,7 @@ export interface ApprovalsOptions {
    * @defaultValue 5 minutes (Connect's default `scheduled.rebalance.max.delay.ms`)
    */
   readonly rebalanceWaitMs?: number;
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /** Each adapter's identity, by source: who may approve, and who still may when a change is about to run. */
   readonly identities: Identities;
   /** See `ApprovalLifecycleOptions.identityRetryMs`. @defaultValue 5,000 ms */
@@ -71,7 +72,7 @@ export class Approvals {
   readonly #views: ApprovalViews;
 
   constructor(options: ApprovalsOptions) {
-    const { store, now = () => new Date() } = options;
+    const { store, now = systemClock } = options;
     this.#queue = options.queue;
     this.#worker = new ApprovalWorker({
       queue: options.queue,
@@ -94,7 +95,7 @@ export class Approvals {
       identities: options.identities,
       ...(options.identityRetryMs === undefined ? {} : { identityRetryMs: options.identityRetryMs }),
     });
-    this.#views = new ApprovalViews(store);
+    this.#views = new ApprovalViews(store, now);
   }
 
   request(input: NewRequest): Promise<Decision> {

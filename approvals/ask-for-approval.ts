@@ -101,7 +101,7 @@ export async function askForSinkChange(
   what: string,
 ): Promise<Reply> {
   const { connector, command, reason, config, scope, heading, fromSnapshot } = input;
-  const now = context.now();
+  const now = new Date(context.now());
   const connectors = await context.cluster.connect.listConnectors({ requestId: context.requestId });
   let plan: OffsetPlan;
   try {

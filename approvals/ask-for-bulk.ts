@@ -92,7 +92,7 @@ export async function bulkCommand(context: CommandContext, invocation: BulkInvoc
   const digest = bulkDigest(context.cluster.name, ask, targets);
   if (invocation.yes) return act(context, ask, targets, digest);
   await bulk.previews.save({ digest, cluster: context.cluster.name, ...ask, targets });
-  const until = new Date(context.now().getTime() + bulk.previewForMs).toISOString().slice(11, 16);
+  const until = new Date(context.now() + bulk.previewForMs).toISOString().slice(11, 16);
   const text = `Preview: ${what} on ${context.cluster.name}. Nothing is done until someone confirms.`;
   const typed = `${ask.action} "${ask.pattern}"${ask.failedOnly ? " --failed-only" : ""} --confirm ${digest}`;
   return reply(
@@ -188,7 +188,7 @@ async function act(
   const story = `bulk-${digest}-${requestId}`;
   const what = bulkWhat(ask, targets.length);
   await automation.stories.tell(story, `${actor.name} is about to ${what} on ${cluster.name}.`);
-  const started = Date.now();
+  const started = context.now();
   const outcomes = await runBulk(cluster.connect, ask, targets, {
     concurrency: automation.bulk.concurrency,
     requestId,
@@ -204,7 +204,7 @@ async function act(
       args: `"${ask.pattern}"${ask.failedOnly ? " --failed-only" : ""} (${digest})`,
       outcome: each.outcome === "done" ? "succeeded" : "failed",
       detail: each.detail,
-      durationMs: Date.now() - started,
+      durationMs: context.now() - started,
       requestId,
     });
   }

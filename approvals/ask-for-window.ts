@@ -47,7 +47,7 @@ export async function askForWindow(
   };
   const { cluster, actor, automation } = context;
   const { windows } = automation;
-  const times = windowTimes(ask.times, context.now().getTime(), windows);
+  const times = windowTimes(ask.times, context.now(), windows);
   if ("refusal" in times)
     return errorReply("refused", `${capitalised(times.refusal)}. Nothing was scheduled.`);
   const connectors = await connectorsOf(context, ask);

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
+import type { Clock } from "../src/core/clock.js";
+import { poll } from "../src/core/retry.js";
 import type { ApprovalRequest } from "./approval-request.js";
 import type { ApprovalStore } from "./approval-store.js";
 import { RequestStates } from "./approval-transitions.js";
@@ -16,7 +17,7 @@ export interface ExecutionOptions {
   readonly connect: ExecutionConnect;
   /** Reads a sink's committed and log offsets, to resolve its target after the stop. */
   readonly kafka: SinkOffsetsReader;
-  readonly now: () => Date;
+  readonly now: Clock;
   /** Called after each saved step: tests stop the process here to prove a restart resumes. */
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
   /** How long a stop may take before the execution gives up. */
@@ -80,11 +81,11 @@ export async function executeApproval(id: string, options: ExecutionOptions): Pr
   // Each run owns the request and the connector's lock under its own token.
   const executor = randomUUID();
   const ttlMs = options.lockTtlMs ?? 5_000;
-  const deadline = Date.now() + (options.lockWaitMs ?? 120_000);
-  while (!(await store.lock(first, executor, ttlMs))) {
-    if (Date.now() > deadline) throw new ConnectorBusy(first.connector);
-    await sleep(Math.min(250, ttlMs / 4));
-  }
+  const locked = await poll(async () => ((await store.lock(first, executor, ttlMs)) ? true : undefined), {
+    backoff: { firstMs: Math.min(250, ttlMs / 4) },
+    deadlineMs: options.lockWaitMs ?? 120_000,
+  });
+  if (locked === undefined) throw new ConnectorBusy(first.connector);
   let lockLost = false;
   const renewal = setInterval(() => {
     store.renewLock(first, executor, ttlMs).then(
@@ -174,7 +175,12 @@ class Execution {
   /** Checked once the lock is held: a run that waited for it, or resumes a dead one's work, may be late too. */
   #refuseIfLate(left: readonly ExecutionStep[]): void {
     const { startBy, now } = this.#options;
-    if (left.length > 0 && this.#request.changeSent !== true && startBy !== undefined && now() > startBy) {
+    if (
+      left.length > 0 &&
+      this.#request.changeSent !== true &&
+      startBy !== undefined &&
+      now() > startBy.getTime()
+    ) {
       throw new StartedLate(startBy);
     }
   }
@@ -272,7 +278,7 @@ class Execution {
       (answer) => answer.connector.state,
       (error: unknown) => (error instanceof ConnectNotFound ? ("absent" as const) : undefined),
     );
-    const at = `${this.#options.now().toISOString().slice(11, 19)} UTC`;
+    const at = `${new Date(this.#options.now()).toISOString().slice(11, 19)} UTC`;
     if (status === undefined)
       return { seen: ` Its state could not be read at ${at}: check \`status ${connector}\`.` };
     if (status === "absent") return { seen: ` At ${at} Connect has no connector ${connector}.` };
@@ -296,7 +302,7 @@ class Execution {
         ? {
             ...r,
             state,
-            finishedAt: now().toISOString(),
+            finishedAt: new Date(now()).toISOString(),
             ...(outcome === undefined ? {} : { outcome }),
             ...(wayBack === undefined ? {} : { wayBack }),
           }

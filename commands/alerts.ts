@@ -14,7 +14,7 @@ export const alerts = defineCommand({
   role: "viewer",
   risk: "read",
   async run({ cluster, alerts: service, now, scopeOn }) {
-    const at = now().getTime();
+    const at = now();
     const [all, silences, scope] = await Promise.all([
       service.firing(cluster.name),
       service.silences(),

@@ -21,7 +21,7 @@ export const approvalsList = defineCommand({
     const hidden = outOfScopeNote(recent.length - requests.length, "request(s) on connectors");
     if (requests.length === 0)
       return reply("no requests", [{ kind: "text", text: "No requests yet." }, ...hidden]);
-    const at = now().getTime();
+    const at = now();
     return reply(`${requests.length} request(s)`, [
       {
         kind: "table",

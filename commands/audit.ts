@@ -53,7 +53,7 @@ export const audit = defineCommand({
     const queried = await trail.query({
       ...(args.connector === undefined ? {} : { connector: args.connector }),
       ...args.user,
-      since: new Date(now().getTime() - args.since),
+      since: new Date(now() - args.since),
       limit: args.limit,
     });
     // Entries about connectors outside the person's viewer scope are left out, and counted.

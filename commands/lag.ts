@@ -52,7 +52,7 @@ export const lag = defineCommand({
         ]);
       }
       const rows = [...result.partitions].sort((a, b) => b.lag - a.lag).slice(0, shownRows);
-      const at = now().getTime();
+      const at = now();
       const trend = lagTrend(await alerts.history(cluster.name, connector));
       const summary = `${connector} on ${cluster.name}: lag ${lagWords(result)}`;
       return reply(summary, [

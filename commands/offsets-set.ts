@@ -140,7 +140,7 @@ export const offsetsSet = defineCommand({
         })),
         planSummary: [
           ...lines,
-          `${offsets.length} source partition(s) of ${args.connector} change. Preview as of ${context.now().toISOString().slice(11, 19)} UTC: these offsets are set as shown.`,
+          `${offsets.length} source partition(s) of ${args.connector} change. Preview as of ${new Date(context.now()).toISOString().slice(11, 19)} UTC: these offsets are set as shown.`,
         ].join("\n"),
       },
       `set offsets of ${args.connector}`,

@@ -13,6 +13,7 @@ import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { Cluster } from "./cluster.js";
 import type { Config } from "./config/index.js";
 import { ConnectClient } from "./connect/connect-client.js";
+import type { Clock } from "./core/clock.js";
 import { ConfigSealer } from "./core/config-sealer.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { everyoneHolds, type Identities } from "./core/identity.js";
@@ -46,7 +47,8 @@ export interface AppOptions {
   readonly identities?: Identities;
   /** Receives a copy of each audit entry once it is stored (the audit channel). */
   readonly mirrorAudit?: (entry: AuditEntry) => Promise<void>;
-  readonly now?: () => Date;
+  /** The one clock every part reads the time from (tests drive it); @defaultValue the system clock */
+  readonly now?: Clock;
   readonly logger?: Logger;
   /** Tells people about approval requests (the Slack adapter's messages); made once Redis is connected. */
   readonly approvalNotifier?: (shared: {
@@ -216,7 +218,7 @@ export function createApp(options: AppOptions): App {
     channel: config.automation.channel ?? config.alerts.channel,
     logger,
     onConnectionError: onQueueError,
-    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const receivers =
     config.alerts.receivers.length === 0
@@ -238,7 +240,7 @@ export function createApp(options: AppOptions): App {
     config: config.metrics.connectors,
     // As long as a poll counts as fresh: a cluster another replica polls since then shows nothing here.
     staleAfterMs: pollStaleAfterMs(config.alerts.pollIntervalMs),
-    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const alerts: Alerts = new Alerts({
     connection: queueConnection,
@@ -260,7 +262,7 @@ export function createApp(options: AppOptions): App {
     },
     ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
     ...(receivers === undefined ? {} : { receivers }),
-    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const dispatcher = new Dispatcher({
     services: { approvals, alerts, automation },
@@ -294,7 +296,7 @@ export function createApp(options: AppOptions): App {
     alerts,
     pollIntervalMs: config.alerts.pollIntervalMs,
     clusters,
-    ...(options.now === undefined ? {} : { now: () => (options.now?.() ?? new Date()).getTime() }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   return {
     dispatcher,

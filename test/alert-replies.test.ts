@@ -48,7 +48,7 @@ describe("alert wording is built once, whatever shows it", () => {
       ),
       ["alert_snooze_1h", "alert_snooze_4h", "alert_snooze_24h", "alert_restart"],
     );
-    const resolved = alertReplies([{ ...failed, resolvedAt: firedAt + 120_000 }]);
+    const resolved = alertReplies([{ ...failed, resolvedAt: firedAt + 120_000 }], firedAt + 180_000);
     assert.equal(resolved.summary, "Resolved: task failed: pg-sink on prod");
     assert.deepEqual(resolved.alerts[0]?.actions, []);
     assert.match(
@@ -79,7 +79,10 @@ describe("a storm's summary says how many fire, how many resolved, and how to ac
 
   it("all resolved: RESOLVED with when, and nothing left to act on", () => {
     const text = renderText(
-      alertSummary(storm.map((alert) => ({ ...alert, resolvedAt: firedAt + 300_000 }))),
+      alertSummary(
+        storm.map((alert) => ({ ...alert, resolvedAt: firedAt + 300_000 })),
+        firedAt + 360_000,
+      ),
     );
     assert.match(text, /RESOLVED: task failed on 100 connectors of prod/);
     assert.match(text, /Started together at 09:00 UTC · all resolved by 09:05 UTC after 5 min\./);

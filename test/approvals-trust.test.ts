@@ -396,7 +396,7 @@ describe("approvals you can trust: the change that runs is the change that was a
         store,
         connect: idle.clusters[1]?.connect ?? assert.fail(),
         kafka: idle.clusters[1]?.lag ?? assert.fail(),
-        now: () => new Date(),
+        now: () => Date.now(),
       });
       assert.equal(done.state, "succeeded", done.outcome);
       const first = proxy.requests[before] ?? assert.fail("no Connect call");

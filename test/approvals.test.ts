@@ -212,7 +212,7 @@ describe("approvals: destructive changes wait for a second person", () => {
       const store = new RedisApprovalStore(idle.redis, `${prefix}twice:`);
       const connect = idle.clusters[0]?.connect ?? assert.fail("no cluster");
       const kafka = idle.clusters[0]?.lag ?? assert.fail("no cluster");
-      const execute = () => executeApproval(id, { store, connect, kafka, now: () => new Date() });
+      const execute = () => executeApproval(id, { store, connect, kafka, now: () => Date.now() });
       const [one, two] = await Promise.all([execute(), execute()]);
       assert.deepEqual([one.state, two.state], ["succeeded", "succeeded"]);
       const done = await store.get(id);

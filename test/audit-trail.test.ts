@@ -61,7 +61,7 @@ describe("audit trail", () => {
       keyPrefix,
       now: () => {
         now += 60_000;
-        return new Date(now);
+        return now;
       },
       ...options,
     });

@@ -72,6 +72,25 @@ describe("Connect client retries, timeouts and headers (a fault proxy in front o
     assert.equal(proxy.requests.length, 1);
   });
 
+  test("a forward to the leader that never left (500, java.net.ConnectException) is repeated; one that timed out after sending is not", async () => {
+    proxy.answerNext(
+      1,
+      500,
+      "IO Error trying to forward REST request: java.net.ConnectException: Connection refused",
+    );
+    await assert.rejects(connect.pause("no-such-connector-x"), /404/);
+    assert.equal(proxy.requests.length, 2, "sent again, and the worker answered the second try");
+
+    proxy.requests.length = 0;
+    proxy.answerNext(
+      1,
+      500,
+      "IO Error trying to forward REST request: java.util.concurrent.TimeoutException: Total timeout 90000 ms elapsed",
+    );
+    await assert.rejects(connect.pause("no-such-connector-x"), ConnectUnavailable);
+    assert.equal(proxy.requests.length, 1, "the leader may have acted on it: not sent again");
+  });
+
   test("a worker that does not answer is 'unavailable' after the timeout, and mutations are not repeated", async () => {
     proxy.hangNext(1);
     const started = Date.now();

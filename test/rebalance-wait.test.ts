@@ -122,6 +122,32 @@ describe("an approved change waits a rebalance (409) out", () => {
     );
   });
 
+  test('a worker leaving answers 500 "IO Error trying to forward REST request … Connection refused" once: the change is sent again and succeeds', async () => {
+    const app = await start("forward", { rebalanceWaitMs: 30_000 });
+    const connect = app.clusters[0]?.connect ?? assert.fail("no cluster");
+    const { connector, topic } = await fileSinkThatRead(connect, kafka, dir, 4);
+    const id = requestIdIn(
+      (await run(app, operator, `offsets set ${connector} ${topic}:0=3 --reason "worker leaving"`)).summary,
+    );
+    const patch = { method: "PATCH", path: /\/offsets$/ };
+    proxy.answerNextMatching(
+      patch,
+      1,
+      500,
+      "IO Error trying to forward REST request: java.net.ConnectException: Connection refused",
+    );
+    const before = proxy.requests.length;
+    await run(app, approver, `approve ${id}`);
+    const done = await finished(app, id);
+    assert.equal(done.state, "succeeded", done.outcome);
+    const patches = proxy.requests.slice(before).filter((r) => r.method === "PATCH");
+    assert.equal(patches.length, 2, "the refused forward, then the change that reached the leader");
+    assert.deepEqual(
+      (await connect.offsets(connector)).offsets.map((o) => o.offset?.kafka_offset),
+      [3],
+    );
+  });
+
   test("past the bound the change fails, says the connector is STOPPED, and offers the resume that puts it back", async () => {
     const app = await start("long", {
       rebalanceWaitMs: 3_000,

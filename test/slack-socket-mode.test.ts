@@ -51,7 +51,7 @@ describe("Socket Mode down: visible after a minute in /readyz and /metrics, back
       config,
       keyPrefix: `${prefix}bot:`,
       metrics: new Metrics({ now }),
-      now: () => new Date(now()),
+      now,
     });
     await app.approvals.startWorker();
     slack = await startSlackAdapter({

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { ConnectorStatus } from "../../src/core/ports.js";
 import type { ReplyPart } from "../../src/core/reply.js";
+import { poll } from "../../src/core/retry.js";
 import { applySettings, ConfigDiffEntry, changedSince, diffLines } from "../config-diff.js";
 import { configSnapshot } from "./connector-steps.js";
 import type { OperationKind, StepContext } from "./operation-kind.js";
@@ -124,36 +124,40 @@ async function awaitSettled(context: StepContext<ConfigChangeOperation>): Promis
     request.priorState === "PAUSED" || request.priorState === "STOPPED" ? request.priorState : "RUNNING";
   const graceMs = 6_000;
   const settleMs = 2_000;
-  const started = Date.now();
-  const deadline = started + Math.max(stopTimeoutMs, graceMs + settleMs);
+  const started = performance.now();
+  const boundMs = Math.max(stopTimeoutMs, graceMs + settleMs);
   let restarted = false;
   let since: number | undefined;
-  for (;;) {
-    const status = await connect.status(request.connector, call);
-    const state = status.connector.state;
-    restarted ||= state === "UNASSIGNED" || state === "RESTARTING";
-    const judged = restarted || Date.now() - started >= graceMs;
-    const failed = [status.connector, ...status.tasks].find((part) => part.state === "FAILED");
-    if (failed !== undefined && Date.now() - started >= graceMs) {
-      const which = "id" in failed ? `task ${failed.id}` : "the connector";
-      const head = failed.trace?.split("\n")[0]?.slice(0, 300) ?? "no trace";
-      throw new Error(`${which} FAILED with the new config: ${head}`);
-    }
-    const settled =
-      judged &&
-      state === wanted &&
-      (wanted === "STOPPED"
-        ? status.tasks.length === 0
-        : status.tasks.every((task) => task.state === wanted));
-    since = settled ? (since ?? Date.now()) : undefined;
-    if (since !== undefined && Date.now() - since >= settleMs) return status;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `it was not ${wanted} ${Math.round((deadline - started) / 1000)} s after the change (it is ${state}, tasks ${status.tasks.map((t) => t.state).join(", ") || "none"})`,
-      );
-    }
-    await sleep(200);
-  }
+  let last: ConnectorStatus | undefined;
+  const settled = await poll(
+    async () => {
+      const status = await connect.status(request.connector, call);
+      last = status;
+      const state = status.connector.state;
+      const elapsed = performance.now() - started;
+      restarted ||= state === "UNASSIGNED" || state === "RESTARTING";
+      const judged = restarted || elapsed >= graceMs;
+      const failed = [status.connector, ...status.tasks].find((part) => part.state === "FAILED");
+      if (failed !== undefined && elapsed >= graceMs) {
+        const which = "id" in failed ? `task ${failed.id}` : "the connector";
+        const head = failed.trace?.split("\n")[0]?.slice(0, 300) ?? "no trace";
+        throw new Error(`${which} FAILED with the new config: ${head}`);
+      }
+      const inState =
+        judged &&
+        state === wanted &&
+        (wanted === "STOPPED"
+          ? status.tasks.length === 0
+          : status.tasks.every((task) => task.state === wanted));
+      since = inState ? (since ?? performance.now()) : undefined;
+      return since !== undefined && performance.now() - since >= settleMs ? status : undefined;
+    },
+    { backoff: { firstMs: 200 }, deadlineMs: boundMs },
+  );
+  if (settled !== undefined) return settled;
+  throw new Error(
+    `it was not ${wanted} ${Math.round(boundMs / 1000)} s after the change (it is ${last?.connector.state}, tasks ${last?.tasks.map((t) => t.state).join(", ") || "none"})`,
+  );
 }
 
 /** The connector's config is no longer the one the approver saw: the change would land on something else. */

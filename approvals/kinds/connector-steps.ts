@@ -1,5 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { ConnectError } from "../../src/connect/connect-errors.js";
 import { awaitState } from "../../src/core/await-state.js";
 import { settingsToSeal } from "../../src/core/redact.js";
 import type { RequestRecord } from "../request-record.js";
@@ -84,24 +82,3 @@ export async function returnToPriorState(context: ExecutionContext): Promise<str
 
 /** How long an undo waits for Connect to report the prior state before it says only that it asked, in ms. */
 const priorStateWaitMs = 10_000;
-
-/** Connect's 500 right after a stop, while the sink's tasks are still leaving their group, says this. */
-const safelyRetriable = /can be safely retried|not fully/i;
-
-/**
- * Repeats the change while Connect answers the 500 it gives right after a stop, which it says "can be safely
- * retried". A 409 is not repeated here: the client waits a rebalance out (`rebalanceWaitMs` of the step's call
- * options), and one layer of 409 retry is enough.
- */
-export async function retryWhileSafe<T>(change: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await change();
-    } catch (error) {
-      const retriable =
-        error instanceof ConnectError && error.status === 500 && safelyRetriable.test(error.reason);
-      if (!retriable || attempt >= attempts) throw error;
-      await sleep(Math.min(250 * 2 ** attempt, 5_000));
-    }
-  }
-}

@@ -3,13 +3,7 @@ import { offsetsChangeWarning } from "../../src/core/offsets-change-warning.js";
 import type { ConnectorOffset } from "../../src/core/ports.js";
 import type { ReplyPart } from "../../src/core/reply.js";
 import type { RequestRecord } from "../request-record.js";
-import {
-  restoreStep,
-  retryWhileSafe,
-  returnToPriorState,
-  snapshotStep,
-  stopStep,
-} from "./connector-steps.js";
+import { restoreStep, returnToPriorState, snapshotStep, stopStep } from "./connector-steps.js";
 import type { ExecutionContext, OperationKind, OperationShape, SharedStep, Step } from "./operation-kind.js";
 
 /** The offsets an offset change sets, as resolved after the stop; null: every offset removed (DELETE). */
@@ -25,11 +19,12 @@ const changeStep: SharedStep = {
     const { connect, request, call } = context;
     await context.sendingChange();
     const wanted = resolvedOffsets(request);
-    const answer = await retryWhileSafe(() =>
+    // Connect's "not now" right after the stop (tasks still leaving their group, a forward to a leaving leader)
+    // is waited out by the client, for the call's rebalanceWaitMs: the one layer of retry.
+    const answer =
       wanted === null
-        ? connect.resetOffsets(request.connector, call)
-        : connect.alterOffsets(request.connector, wanted, call),
-    );
+        ? await connect.resetOffsets(request.connector, call)
+        : await connect.alterOffsets(request.connector, wanted, call);
     const warning = offsetsChangeWarning(answer.message);
     return warning === undefined ? {} : { outcome: warning };
   },

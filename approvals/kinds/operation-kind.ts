@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Clock } from "../../src/core/clock.js";
 import type { ReplyPart } from "../../src/core/reply.js";
 import type { ExecutionConnect, SinkOffsetsReader } from "../ports.js";
 import type { ExecutionStep, RequestRecord } from "../request-record.js";
@@ -13,7 +14,7 @@ export interface ExecutionContext {
   readonly request: RequestRecord;
   readonly connect: ExecutionConnect;
   readonly kafka: SinkOffsetsReader;
-  readonly now: () => Date;
+  readonly now: Clock;
   /**
    * Passed to every Connect call: the request id travels with it, and a 409 (the group rebalancing) is waited out
    * for up to `rebalanceWaitMs` before the call fails.

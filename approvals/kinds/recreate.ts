@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConnectConflict } from "../../src/connect/connect-errors.js";
 import { awaitState } from "../../src/core/await-state.js";
 import { ConnectorOffset, ConnectorState } from "../../src/core/ports.js";
-import { restoreStep, retryWhileSafe } from "./connector-steps.js";
+import { restoreStep } from "./connector-steps.js";
 import { verifyOffsets } from "./offset-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 
@@ -54,7 +54,7 @@ export const recreate: OperationKind<z.output<typeof RecreateOperation>> = {
           );
         }
         if (operation.offsets.length > 0) {
-          await retryWhileSafe(() => connect.alterOffsets(request.connector, operation.offsets, call));
+          await connect.alterOffsets(request.connector, operation.offsets, call);
         }
         return { priorState: operation.priorState };
       },

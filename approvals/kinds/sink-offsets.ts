@@ -77,7 +77,7 @@ export const sinkOffsets: OperationKind<SinkOffsetsOperation> = {
         const plan = await planSinkOffsets({
           connector: request.connector,
           config: info.config,
-          target: resetTargetOf(operation.target, now()),
+          target: resetTargetOf(operation.target, new Date(now())),
           kafka,
           connectors,
           approvedSharers: operation.sharedWith ?? [],

@@ -50,7 +50,7 @@ const threadReplyBudget = 8_000;
  * acknowledged or snoozed), its details, and what can be done while it fires. `now` (epoch ms) decides whether
  * a snooze still holds.
  */
-export function alertReplies(alerts: readonly Alert[], now = Date.now()): AlertReplies {
+export function alertReplies(alerts: readonly Alert[], now: number): AlertReplies {
   const firing = alerts.filter((alert) => alert.resolvedAt === undefined);
   const listed = (shown: readonly Alert[]) =>
     shown.map((alert) => `${ruleName(alert.rule)}: ${placeOf(alert)}`).join(", ");
@@ -140,7 +140,7 @@ export function isSummary(alerts: readonly Alert[]): boolean {
  * listed (at most `summaryListLines` in `summaryListBudget` characters), and how to act on one. No buttons: 25 a message was the noise this
  * replaces; the commands act on a connector, and each connector's details are in the thread (summaryThread).
  */
-export function alertSummary(alerts: readonly Alert[], now = Date.now()): Reply {
+export function alertSummary(alerts: readonly Alert[], now: number): Reply {
   const firing = alerts.filter((alert) => alert.resolvedAt === undefined);
   const resolved = alerts.filter((alert) => alert.resolvedAt !== undefined);
   const first = alerts[0];

@@ -3,6 +3,7 @@ import { type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { z } from "zod";
+import type { Clock } from "../core/clock.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import type { AlertActions, ConnectorSample, Person, Silence, Snooze } from "../core/ports.js";
 import { timeLimit } from "../core/time-limit.js";
@@ -34,7 +35,7 @@ export interface AlertsOptions {
   /** See ClusterPollOptions: each cluster's samples after its poll, and the connectors whose alerts are held. */
   readonly afterPoll?: ClusterPollOptions["afterPoll"];
   readonly held?: ClusterPollOptions["held"];
-  readonly now?: () => number;
+  readonly now?: Clock;
   readonly logger?: Logger;
   /** Told how long each cluster's part of a poll took, in seconds (metrics). */
   readonly onClusterPolled?: (cluster: string, seconds: number) => void;
@@ -134,7 +135,7 @@ export class Alerts implements AlertActions {
       this.#options.onConnectionError(error);
       return;
     }
-    const now = Date.now();
+    const now = this.#now();
     if (now - this.#lastConnectionError < 60_000) return;
     this.#lastConnectionError = now;
     this.#options.logger?.warn({ err: error }, "alerts: Redis connection error (reconnecting)");

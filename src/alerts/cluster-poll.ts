@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import type { ConnectorSample } from "../core/ports.js";
 import { healthWords, workerHealth } from "../core/worker-health.js";
@@ -32,7 +33,7 @@ export interface ClusterPollOptions {
   readonly delivery: AlertDelivery;
   /** Connectors whose halt an approved request explains (see Approvals.explainedHalts). */
   readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
-  readonly now: () => number;
+  readonly now: Clock;
   /** Told each cluster's samples once its alerts are delivered (auto-restart reads the failures). */
   readonly afterPoll?: (cluster: string, samples: ReadonlyMap<string, ConnectorSample>) => Promise<void>;
   /** Connectors whose alerts are held (a maintenance window): kept up to date, told to nobody, halts explained. */
@@ -54,7 +55,7 @@ export class ClusterPoll {
   readonly #firingCopy: FiringCopy;
   readonly #delivery: AlertDelivery;
   readonly #explainedHalts: ClusterPollOptions["explainedHalts"];
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #afterPoll: ClusterPollOptions["afterPoll"];
   readonly #held: ClusterPollOptions["held"];
 

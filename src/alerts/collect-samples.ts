@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.js";
 import type { ClusterHandle } from "../core/cluster-handle.js";
 import type { ConnectorSample, PartitionLag, PartitionSample, Placement, SinkLag } from "../core/ports.js";
 import { hideSecretValues, secretValues } from "../core/redact.js";
@@ -10,7 +11,7 @@ import { hideSecretValues, secretValues } from "../core/redact.js";
 export async function collectSamples(
   cluster: ClusterHandle,
   explained: ReadonlyMap<string, "operating" | "stopped">,
-  clock: () => number,
+  clock: Clock,
 ): Promise<Map<string, ConnectorSample>> {
   const connectors = await cluster.connect.listConnectors();
   const sinks = connectors.filter((connector) => connector.type === "sink");

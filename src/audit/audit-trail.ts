@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import {
@@ -9,8 +8,10 @@ import {
   type AuditVerification,
   auditOutcomes,
 } from "../core/audit-log.js";
+import { type Clock, systemClock } from "../core/clock.js";
 import { wellFormed } from "../core/cut-text.js";
 import { redactDeep } from "../core/redact.js";
+import { retry } from "../core/retry.js";
 import { RedisKeys } from "../redis-keys.js";
 import { AuditError } from "./audit-error.js";
 
@@ -52,7 +53,7 @@ export interface AuditTrailOptions {
   /** e.g. "connect-ops:"; the stream and its head record are named by `RedisKeys`. */
   readonly keyPrefix: string;
   /** The source of each entry's `time`. */
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /**
    * Called with each entry after it is stored, one at a time and in order (the audit channel mirror). It runs
    * in the background, so a slow or failing mirror neither delays nor fails an append.
@@ -125,7 +126,7 @@ export class AuditTrail implements AuditLog {
   readonly #redis: Redis;
   readonly #stream: string;
   readonly #headKey: string;
-  readonly #now: () => Date;
+  readonly #now: Clock;
   readonly #onAppend: AuditTrailOptions["onAppend"];
   readonly #onMirrorError: AuditTrailOptions["onMirrorError"];
   /** The head as this trail last saw it: right unless another replica appended since. */
@@ -138,7 +139,7 @@ export class AuditTrail implements AuditLog {
     const keys = new RedisKeys(options.keyPrefix);
     this.#stream = keys.auditStream;
     this.#headKey = keys.auditHead;
-    this.#now = options.now ?? (() => new Date());
+    this.#now = options.now ?? systemClock;
     this.#onAppend = options.onAppend;
     this.#onMirrorError = options.onMirrorError;
   }
@@ -148,7 +149,7 @@ export class AuditTrail implements AuditLog {
    * holding a URL with a password, a failure quoting a trace) are hidden first: the trail keeps no secret.
    */
   async append(record: AuditRecord): Promise<AuditEntry> {
-    const fields = storedFields(redactDeep(record), this.#now());
+    const fields = storedFields(redactDeep(record), new Date(this.#now()));
     // Checked before anything is written, so a stored entry always parses back.
     const draft = AuditEntry.safeParse({
       ...fields,
@@ -245,31 +246,42 @@ export class AuditTrail implements AuditLog {
       value === undefined ? [] : [name, value],
     );
     let prevHash = this.#knownHead;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const hash = entryHash(prevHash, fields);
-      const args = [prevHash, hash, ...pairs, "prevHash", prevHash, "hash", hash];
-      const reply = AppendReply.safeParse(
-        await this.#redis.eval(appendScript, 2, this.#stream, this.#headKey, ...args),
-      );
-      if (!reply.success) {
-        throw new AuditError(
-          "AUDIT_CORRUPT",
-          `The audit trail's head record ${this.#headKey} is not one the trail wrote (${firstIssue(reply.error)}), so nothing can be appended; \`audit verify\` says more.`,
+    const overtaken = Symbol("another writer appended first");
+    return retry(
+      async () => {
+        const hash = entryHash(prevHash, fields);
+        const args = [prevHash, hash, ...pairs, "prevHash", prevHash, "hash", hash];
+        const reply = AppendReply.safeParse(
+          await this.#redis.eval(appendScript, 2, this.#stream, this.#headKey, ...args),
         );
-      }
-      const [status, value] = reply.data;
-      if (status === "appended") {
-        this.#knownHead = hash;
-        return { id: value, prevHash, hash };
-      }
-      prevHash = value;
-      // A random, growing pause: retrying at once lets the same faster writers win every race.
-      await sleep(Math.random() * Math.min(2 ** attempt, 100));
-    }
-    this.#knownHead = prevHash;
-    throw new AuditError(
-      "AUDIT_CONTENDED",
-      `Other writers appended to the audit trail first on each of ${maxAttempts} tries; try again.`,
+        if (!reply.success) {
+          throw new AuditError(
+            "AUDIT_CORRUPT",
+            `The audit trail's head record ${this.#headKey} is not one the trail wrote (${firstIssue(reply.error)}), so nothing can be appended; \`audit verify\` says more.`,
+          );
+        }
+        const [status, value] = reply.data;
+        if (status === "appended") {
+          this.#knownHead = hash;
+          return { id: value, prevHash, hash };
+        }
+        prevHash = value;
+        throw overtaken;
+      },
+      {
+        attempts: maxAttempts,
+        // A random, growing pause: retrying at once lets the same faster writers win every race.
+        backoff: { firstMs: 1, factor: 2, maxMs: 100, jitter: "full" },
+        retryable: (error) => error === overtaken,
+        giveUp: (error) => {
+          if (error !== overtaken) return error;
+          this.#knownHead = prevHash;
+          return new AuditError(
+            "AUDIT_CONTENDED",
+            `Other writers appended to the audit trail first on each of ${maxAttempts} tries; try again.`,
+          );
+        },
+      },
     );
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { AuditLog } from "../core/audit-log.js";
+import type { Clock } from "../core/clock.js";
 import { formatDuration } from "../core/duration.js";
 import { globMatches } from "../core/glob.js";
 import type { ConnectorSample } from "../core/ports.js";
@@ -43,7 +44,7 @@ export interface AutoRestartOptions {
   readonly audit: AuditLog;
   /** Why the connector is held (an approved change, a maintenance window), or undefined when it is not. */
   readonly heldBy: (cluster: string, connector: string) => Promise<string | undefined>;
-  readonly now: () => number;
+  readonly now: Clock;
 }
 
 /** The bot as the audit trail names it when it acts by itself. */

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AuditLog } from "../core/audit-log.js";
+import type { Clock } from "../core/clock.js";
 import type { AutomationServices, ConnectorSample, MaintenanceWindowActions } from "../core/ports.js";
 import { AutoRestart, type RestartConnect } from "./auto-restart.js";
 import type { AutomationConfig } from "./automation-config.js";
@@ -31,7 +32,7 @@ export interface AutomationOptions {
   readonly notifier?: StoryNotifier | undefined;
   /** Where stories are told (automation.channel, else the alerts channel). */
   readonly channel?: string | undefined;
-  readonly now?: () => number;
+  readonly now?: Clock;
   readonly logger?: Logger | undefined;
   readonly onConnectionError?: (error: Error) => void;
 }

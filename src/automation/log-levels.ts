@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { workerAddress } from "../connect/connect-client.js";
 import type { AuditLog } from "../core/audit-log.js";
+import type { Clock } from "../core/clock.js";
 import { formatDuration } from "../core/duration.js";
 import { beforeWords } from "../core/logger-workers.js";
 import type { LevelChange } from "../core/ports.js";
@@ -58,7 +59,7 @@ export interface LogLevelsOptions {
   readonly stories: Pick<Stories, "tell">;
   readonly audit: AuditLog;
   readonly connectOf: (cluster: string) => LoggerConnect | undefined;
-  readonly now: () => number;
+  readonly now: Clock;
 }
 
 /** Words of the two scopes: what a restart of a worker does to the change. */

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { AuditLog } from "../core/audit-log.js";
 import { awaitState } from "../core/await-state.js";
+import type { Clock } from "../core/clock.js";
 import type { ConnectorStates, MaintenanceWindow, StatusReader } from "../core/ports.js";
 import { ConnectorState } from "../core/ports.js";
 import { type Reply, reply } from "../core/reply.js";
@@ -61,7 +62,7 @@ export interface MaintenanceWindowsOptions {
   readonly connectOf: (cluster: string) => WindowConnect | undefined;
   /** The state of an approval request (Approvals.get), or undefined when there is none. */
   readonly approvalState: (id: string) => Promise<string | undefined>;
-  readonly now: () => number;
+  readonly now: Clock;
   /** How long after resuming the bot waits for a connector to run again before it calls it unhealthy. */
   readonly settleMs?: number;
   /** How often an opening that waits for its approval looks again. @defaultValue 10,000 ms */

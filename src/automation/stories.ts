@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { type Reply, reply } from "../core/reply.js";
+import { poll } from "../core/retry.js";
 import { RedisKeys } from "../redis-keys.js";
 import type { StoryNotifier } from "./story-notifier.js";
 
@@ -59,11 +60,13 @@ export class Stories {
 
   /** The thread's address, waiting a little while another replica posts its first message. */
   async #addressOf(key: string): Promise<string | undefined> {
-    for (let waited = 0; waited < 10_000; waited += 250) {
-      const address = await this.#redis.get(key);
-      if (address !== "posting") return address ?? undefined;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    return undefined;
+    const address = await poll(
+      async () => {
+        const stored = await this.#redis.get(key);
+        return stored === "posting" ? undefined : { stored };
+      },
+      { backoff: { firstMs: 250 }, deadlineMs: 10_000 },
+    );
+    return address?.stored ?? undefined;
   }
 }

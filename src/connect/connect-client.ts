@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, Pool } from "undici";
 import type { z } from "zod";
 import { z as zod } from "zod";
@@ -7,6 +6,7 @@ import { commandDeadline } from "../core/command-deadline.js";
 import { cutText } from "../core/cut-text.js";
 import type * as Vocabulary from "../core/ports.js";
 import type { ConnectCallOptions, ConnectChanges, ConnectReads } from "../core/ports.js";
+import { retry, type Tried } from "../core/retry.js";
 import {
   type ConnectFeature,
   connectFeatures,
@@ -29,6 +29,8 @@ import {
   ConnectUnaddressableName,
   ConnectUnauthorized,
   ConnectUnavailable,
+  isNotNow,
+  isSafeToRepeat,
 } from "./connect-errors.js";
 import {
   ConfigValidation,
@@ -61,22 +63,22 @@ export interface ConnectClientOptions {
   /** PEM text of the client certificate and key, for a worker whose HTTPS listener requires one (mTLS). */
   readonly certificate?: string;
   readonly key?: string;
-  /** How long one call may take, every attempt and backoff included ({@link RetryPolicy.deadlineMs}). */
+  /** How long one call may take, every attempt and backoff included ({@link ConnectRetryPolicy.deadlineMs}). */
   readonly timeoutMs?: number;
   /** Overrides for the rest of the retry policy (tests shorten it). */
-  readonly retry?: Partial<RetryPolicy>;
+  readonly retry?: Partial<ConnectRetryPolicy>;
   /** Told of every HTTP attempt's end: undefined when it succeeded, else the error's stable code (metrics). */
   readonly onRequest?: (failure: ConnectErrorCode | undefined) => void;
 }
 
 /**
- * When a call is repeated, as data (undici's retry interceptor takes its policy the same way). Reads are retried
- * on any retriable failure; a mutation only when Connect certainly did not apply it (a 409, a refused
- * connection). Every attempt and every pause fits inside the call's deadline, which is also cut short by the
- * deadline of the command it serves ({@link commandDeadline}): a silent worker is reported within it, not after
- * a timeout per attempt times the retries.
+ * The client's limits for repeating a call, turned into the core's `RetryPolicy` (src/core/retry.ts) for each
+ * call. Which failures are repeated is decided in one place, {@link isSafeToRepeat}: reads on any retriable
+ * failure, a change only when Connect certainly did not apply it. Every attempt and every pause fits inside the
+ * call's deadline, which is also cut short by the deadline of the command it serves ({@link commandDeadline}): a
+ * silent worker is reported within it, not after a timeout per attempt times the retries.
  */
-export interface RetryPolicy {
+export interface ConnectRetryPolicy {
   /** The whole call, all attempts and pauses included. @defaultValue 7,000 ms */
   readonly deadlineMs: number;
   /** One attempt, connection to last byte; a later attempt gets what is left of the deadline if that is less. @defaultValue 4,000 ms */
@@ -87,7 +89,7 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = {
+export const defaultRetryPolicy: ConnectRetryPolicy = {
   deadlineMs: 7_000,
   attemptTimeoutMs: 4_000,
   maxAttempts: 4,
@@ -107,7 +109,7 @@ interface Call<T> {
   /** Error statuses whose body is nonetheless the answer, parsed by `schema` (`GET /health`'s 500 and 503). */
   readonly answers?: readonly number[];
   /** This call's own limits, where the worker itself takes longer than the client's defaults allow. */
-  readonly policy?: Partial<Pick<RetryPolicy, "deadlineMs" | "attemptTimeoutMs">>;
+  readonly policy?: Partial<Pick<ConnectRetryPolicy, "deadlineMs" | "attemptTimeoutMs">>;
 }
 
 /**
@@ -140,7 +142,7 @@ export class ConnectClient implements ConnectReads, ConnectChanges {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #authorization: string | undefined;
-  readonly #retry: RetryPolicy;
+  readonly #retry: ConnectRetryPolicy;
   readonly #url: string;
   /** HTTPS with no client certificate configured: a hang-up may mean the worker wants one. */
   readonly #tlsWithoutCertificate: boolean;
@@ -716,61 +718,55 @@ export class ConnectClient implements ConnectReads, ConnectChanges {
     const requestId = call.options?.requestId ?? randomUUID();
     const idempotent = call.method === "GET";
     const policy = { ...this.#retry, ...call.policy };
-    const started = performance.now();
-    const commandEnd = commandDeadline() ?? Number.POSITIVE_INFINITY;
-    const deadline = Math.min(started + policy.deadlineMs, commandEnd);
-    // A rebalance is weather: a caller that says so waits a 409 out for its own bound, however many attempts.
+    const commandLeftMs = (commandDeadline() ?? Number.POSITIVE_INFINITY) - performance.now();
+    // A rebalance is weather: a caller that says so waits it out for its own bound, however many attempts.
     const rebalanceWaitMs = call.options?.rebalanceWaitMs ?? 0;
-    const conflictDeadline = rebalanceWaitMs > 0 ? Math.min(started + rebalanceWaitMs, commandEnd) : deadline;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.#attempt(
-          call,
-          requestId,
-          Math.min(policy.attemptTimeoutMs, Math.max(deadline, conflictDeadline) - performance.now()),
-        );
-        this.#onRequest?.(undefined);
-        return result;
-      } catch (error) {
-        const connectError = error as ConnectError;
-        this.#onRequest?.(connectError.code);
-        // Connect's 409 for a connector that already exists is an answer, not a rebalance.
-        const conflict =
-          connectError instanceof ConnectConflict && !/already exists/i.test(connectError.reason);
-        // A mutation is repeated only when Connect certainly did not apply it: a 409 (it refused during a
-        // rebalance) or a refused connection. A timeout or a 5xx may have come after the change was made.
-        const safeToRepeat = idempotent
-          ? connectError.retriable
-          : conflict || connectError.reason.startsWith("connection refused");
-        const drawn = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random());
-        // Waiting a rebalance out, the last pause ends at the bound rather than giving up one pause early.
-        const waitingOut = conflict && rebalanceWaitMs > 0;
-        const backoff = waitingOut ? Math.min(drawn, conflictDeadline - performance.now() - 50) : drawn;
-        const timeLeft = waitingOut ? backoff : deadline - performance.now() - backoff;
-        const attemptsLeft = waitingOut || attempt < policy.maxAttempts;
-        if (!safeToRepeat || !attemptsLeft || timeLeft <= 0 || call.options?.signal?.aborted) {
-          throw connectError.silent
-            ? new ConnectUnavailable({
-                cluster: this.cluster,
-                url: this.#url,
-                operation: connectError.operation,
-                reason: `no answer within ${seconds(performance.now() - started)} (${attempt} attempt${attempt === 1 ? "" : "s"})`,
-                waitedMs: Math.round(performance.now() - started),
-                attempts: attempt,
-              })
-            : conflict && attempt > 1
-              ? new ConnectConflict({
-                  cluster: this.cluster,
-                  url: this.#url,
-                  operation: connectError.operation,
-                  ...(connectError.status === undefined ? {} : { status: connectError.status }),
-                  reason: `${connectError.reason} (still so after ${seconds(performance.now() - started)} and ${attempt} attempts)`,
-                })
-              : error;
+    return retry(
+      async ({ remainingMs }) => {
+        try {
+          const result = await this.#attempt(call, requestId, Math.min(policy.attemptTimeoutMs, remainingMs));
+          this.#onRequest?.(undefined);
+          return result;
+        } catch (error) {
+          this.#onRequest?.((error as ConnectError).code);
+          throw error;
         }
-        await sleep(backoff);
-      }
+      },
+      {
+        attempts: policy.maxAttempts,
+        deadlineMs: Math.min(policy.deadlineMs, commandLeftMs),
+        backoff: { firstMs: policy.baseDelayMs, factor: 2, maxMs: 5_000, jitter: "equal" },
+        retryable: (error) => isSafeToRepeat(error, idempotent),
+        ...(rebalanceWaitMs > 0
+          ? { waitOut: { when: isNotNow, forMs: Math.min(rebalanceWaitMs, commandLeftMs) } }
+          : {}),
+        retryAfterMs: (error) => (error as ConnectError).retryAfterMs,
+        signal: call.options?.signal,
+        giveUp: (error, tried) => this.#gaveUp(error as ConnectError, tried),
+      },
+    );
+  }
+
+  /** The error a call ends with: a silent worker's says how long it was waited for, a lasting 409's how often asked. */
+  #gaveUp(error: ConnectError, { attempts, elapsedMs }: Tried): ConnectError {
+    const details = { cluster: this.cluster, url: this.#url, operation: error.operation };
+    if (error.silent) {
+      return new ConnectUnavailable({
+        ...details,
+        reason: `no answer within ${seconds(elapsedMs)} (${attempts} attempt${attempts === 1 ? "" : "s"})`,
+        waitedMs: Math.round(elapsedMs),
+        attempts,
+      });
     }
+    if (attempts > 1 && isNotNow(error)) {
+      const still = `(still so after ${seconds(elapsedMs)} and ${attempts} attempts)`;
+      const wrapped = { ...details, reason: `${error.reason} ${still}` };
+      const withStatus = error.status === undefined ? wrapped : { ...wrapped, status: error.status };
+      return error instanceof ConnectConflict
+        ? new ConnectConflict(withStatus)
+        : new ConnectUnavailable(withStatus);
+    }
+    return error;
   }
 
   async #attempt<T>(call: Call<T>, requestId: string, timeoutMs: number): Promise<T> {
@@ -790,6 +786,7 @@ export class ConnectClient implements ConnectReads, ConnectChanges {
 
     let status: number;
     let text: string;
+    let retryAfter: string | string[] | undefined;
     try {
       const response = await this.#pool.request({
         method: call.method,
@@ -803,6 +800,7 @@ export class ConnectClient implements ConnectReads, ConnectChanges {
           : { headersTimeout: timeoutMs + 1_000, bodyTimeout: timeoutMs + 1_000 }),
       });
       status = response.statusCode;
+      retryAfter = response.headers["retry-after"];
       text = await response.body.text();
     } catch (error) {
       const silent = timeout.aborted || isUndiciTimeout(error);
@@ -832,7 +830,10 @@ export class ConnectClient implements ConnectReads, ConnectChanges {
       }
       return parsed.data;
     }
-    throw errorFor(status, errorMessage(text), fail);
+    const retryAfterMs = retryAfterOf(retryAfter);
+    throw errorFor(status, errorMessage(text), (details) =>
+      fail(retryAfterMs === undefined ? details : { ...details, retryAfterMs }),
+    );
   }
 }
 
@@ -850,6 +851,15 @@ function errorFor(
   if (status === 400 && /must be in the STOPPED state/i.test(reason)) return new ConnectNotStopped(details);
   if (status >= 400 && status < 500) return new ConnectBadRequest(details);
   return new ConnectUnavailable(details);
+}
+
+/** `Retry-After` in ms: seconds, or an HTTP date (RFC 9110 §10.2.3); undefined when absent or unreadable. */
+function retryAfterOf(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** Connect's `{"error_code","message"}`, or the start of whatever else answered (a proxy page, a plain 401). */

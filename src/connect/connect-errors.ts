@@ -17,6 +17,8 @@ export interface ConnectErrorDetails {
   /** For a call that gave up on a silent worker: how long it waited and how often it asked. */
   readonly waitedMs?: number;
   readonly attempts?: number;
+  /** The answer's `Retry-After` (a gateway's 429 or 503), in ms. */
+  readonly retryAfterMs?: number;
 }
 
 /** A failed Connect call: the core's `ConnectFailure`, with one subclass per code. */
@@ -32,6 +34,7 @@ export abstract class ConnectError extends Error implements ConnectFailure {
   readonly silent: boolean;
   readonly waitedMs: number | undefined;
   readonly attempts: number | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(details: ConnectErrorDetails) {
     const status = details.status === undefined ? "" : `${details.status} `;
@@ -41,6 +44,7 @@ export abstract class ConnectError extends Error implements ConnectFailure {
     this.silent = details.silent === true || details.waitedMs !== undefined;
     this.waitedMs = details.waitedMs;
     this.attempts = details.attempts;
+    this.retryAfterMs = details.retryAfterMs;
     this.operation = details.operation;
     this.status = details.status;
     this.reason = details.reason;
@@ -126,4 +130,40 @@ export class ConnectFeatureDisabled extends ConnectError {
     super(details);
     this.setting = details.setting;
   }
+}
+
+/**
+ * Connect's 500 when the worker that took the request could not open a connection to the leader to forward it
+ * (RestClient: "IO Error trying to forward REST request: " and the cause), as while a worker leaves or joins the
+ * group: a `java.net.ConnectException` (refused, reset or timed out while connecting), no route, an unknown host.
+ * The request never reached the leader. Any other cause (a read timeout, a reset after sending, a TLS failure)
+ * may come after the leader acted on it.
+ */
+const forwardNotSent =
+  /^IO Error trying to forward REST request: java\.net\.(ConnectException|NoRouteToHostException|UnknownHostException)\b/;
+
+/** Connect's 500 right after a stop, while a sink's tasks are still leaving their consumer group: it says so. */
+const safelyRetriable = /can be safely retried|not fully/i;
+
+/**
+ * Whether Connect answered "not now" and did nothing: a 409 during a rebalance or with stale config (not the 409
+ * of a connector that already exists, which is an answer), a 500 whose forward to the leader never left
+ * ({@link forwardNotSent}), or the 500 that says it "can be safely retried". Such a failure is weather: a change
+ * may be sent again, and an approved change waits it out (`rebalanceWaitMs`). The one place these are told apart.
+ */
+export function isNotNow(error: unknown): boolean {
+  if (!(error instanceof ConnectError)) return false;
+  if (error instanceof ConnectConflict) return !/already exists/i.test(error.reason);
+  return error.status === 500 && (forwardNotSent.test(error.reason) || safelyRetriable.test(error.reason));
+}
+
+/**
+ * Whether a call that failed so may be sent again: a read on any retriable failure; a change only when Connect
+ * certainly did not apply it ({@link isNotNow}, or a connection the worker refused). A timeout or another 5xx may
+ * have come after the change was made, so it is not repeated (undici's retry keeps to the same rule).
+ */
+export function isSafeToRepeat(error: unknown, idempotent: boolean): boolean {
+  if (!(error instanceof ConnectError)) return false;
+  if (idempotent) return error.retriable;
+  return isNotNow(error) || (error.status === undefined && error.reason.startsWith("connection refused"));
 }

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { hasCode } from "./has-code.js";
 import type { ConnectorState, ConnectorStates, StatusReader } from "./ports.js";
+import { poll } from "./retry.js";
 
 /**
  * Connect applies pause, resume and stop asynchronously. Polls the status until the connector and its tasks reach
@@ -17,25 +17,30 @@ export async function awaitState<Status extends ConnectorStates>(
     justCreated = false,
   }: { timeoutMs?: number; intervalMs?: number; requestId?: string; justCreated?: boolean } = {},
 ): Promise<{ reached: boolean; status: Status }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // A connector created a moment ago has no status yet: Connect answers 404 until its first one is written.
-    const status = await connect
-      .status(name, requestId === undefined ? {} : { requestId })
-      .catch((error: unknown) => {
-        if (justCreated && hasCode(error, "CONNECT_NOT_FOUND") && Date.now() < deadline) return undefined;
-        throw error;
+  const options = requestId === undefined ? {} : { requestId };
+  let last: Status | undefined;
+  let notFound: unknown;
+  const reached = await poll(
+    async () => {
+      // A connector created a moment ago has no status yet: Connect answers 404 until its first one is written.
+      const status = await connect.status(name, options).catch((error: unknown) => {
+        if (!(justCreated && hasCode(error, "CONNECT_NOT_FOUND"))) throw error;
+        notFound = error;
+        return undefined;
       });
-    if (status === undefined) {
-      await sleep(intervalMs);
-      continue;
-    }
-    const tasksAgree =
-      wanted === "STOPPED" ? status.tasks.length === 0 : status.tasks.every((task) => task.state === wanted);
-    if (status.connector.state === wanted && tasksAgree) return { reached: true, status };
-    if (Date.now() >= deadline) return { reached: false, status };
-    await sleep(intervalMs);
-  }
+      if (status === undefined) return undefined;
+      last = status;
+      const tasksAgree =
+        wanted === "STOPPED"
+          ? status.tasks.length === 0
+          : status.tasks.every((task) => task.state === wanted);
+      return status.connector.state === wanted && tasksAgree ? status : undefined;
+    },
+    { backoff: { firstMs: intervalMs }, deadlineMs: timeoutMs },
+  );
+  if (reached !== undefined) return { reached: true, status: reached };
+  if (last === undefined) throw notFound;
+  return { reached: false, status: last };
 }
 
 /** Connect forgets a deleted connector's status a moment after the DELETE returns: polls until it answers 404. */
@@ -48,17 +53,16 @@ export async function awaitGone(
     requestId,
   }: { timeoutMs?: number; intervalMs?: number; requestId?: string } = {},
 ): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const gone = await connect.status(name, requestId === undefined ? {} : { requestId }).then(
-      () => false,
-      (error: unknown) => {
-        if (hasCode(error, "CONNECT_NOT_FOUND")) return true;
-        throw error;
-      },
-    );
-    if (gone) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(intervalMs);
-  }
+  const gone = await poll(
+    () =>
+      connect.status(name, requestId === undefined ? {} : { requestId }).then(
+        () => undefined,
+        (error: unknown) => {
+          if (hasCode(error, "CONNECT_NOT_FOUND")) return true;
+          throw error;
+        },
+      ),
+    { backoff: { firstMs: intervalMs }, deadlineMs: timeoutMs },
+  );
+  return gone === true;
 }

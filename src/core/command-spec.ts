@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { AuditLog } from "./audit-log.js";
+import type { Clock } from "./clock.js";
 import type { ClusterHandle } from "./cluster-handle.js";
 import type { FlagSpec } from "./command-line.js";
 import type { CommandServices } from "./ports.js";
@@ -47,7 +48,8 @@ export interface CommandContext extends CommandServices {
   readonly sealsSecrets: boolean;
   /** The Slack channel the command was typed in; absent in the shell. */
   readonly channelId?: string;
-  readonly now: () => Date;
+  /** The time, in ms since the epoch. */
+  readonly now: Clock;
 }
 
 export interface PositionalSpec {

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AuditLog, AuditRecord } from "./audit-log.js";
+import { type Clock, systemClock } from "./clock.js";
 import type { ClusterHandle } from "./cluster-handle.js";
 import { withCommandDeadline } from "./command-deadline.js";
 import { closest, type FlagSpec, parseWords, tokenize } from "./command-line.js";
@@ -40,7 +41,7 @@ export interface DispatcherOptions {
   /** How each adapter's principals map to roles; an actor whose source is missing here has no role. */
   readonly identities: Identities;
   readonly audit: AuditLog;
-  readonly now?: () => Date;
+  readonly now?: Clock;
   readonly logger?: Logger;
   /** What commands reach beyond the core (approvals, alerts), passed on to each as it is. */
   readonly services: CommandServices;
@@ -204,7 +205,7 @@ export class Dispatcher {
           requestId: invocation.requestId,
           sealsSecrets: this.#options.sealsSecrets === true,
           ...(invocation.channelId === undefined ? {} : { channelId: invocation.channelId }),
-          now: this.#options.now ?? (() => new Date()),
+          now: this.#options.now ?? systemClock,
         }),
       );
       await record({

@@ -1,3 +1,4 @@
+import type { Clock } from "./clock.js";
 import { globMatches } from "./glob.js";
 import { IdentityError } from "./identity-error.js";
 import type { ReplyPart } from "./reply.js";
@@ -230,7 +231,7 @@ export interface RoleResolverOptions {
   readonly accounts?: AccountDirectory;
   /** Who answers for these principals, as people call it ("Slack"): named when it cannot answer. */
   readonly service?: string;
-  readonly now?: () => number;
+  readonly now?: Clock;
   /** How long group membership may be reused for reads; anything that changes state asks the directory again. */
   readonly groupCacheMs?: number;
   readonly groupRetry?: GroupRetryPolicy;

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { App as BoltApp } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
@@ -15,6 +14,7 @@ import {
 } from "../../approvals/approval-words.js";
 import type { ApprovalNotifier, Reminder } from "../../approvals/approvals.js";
 import type { App } from "../app.js";
+import { poll } from "../core/retry.js";
 import { RedisKeys } from "../redis-keys.js";
 import { type ButtonEncoding, escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
@@ -201,11 +201,11 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   async #place(request: ApprovalRequest): Promise<MessagePlace | "stale" | "post"> {
     const { redis } = this.#options;
     const key = this.#key(request.id);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if ((await redis.set(key, posting, "EX", 60, "NX")) !== null) return "post";
-      const stored = await redis.get(key);
-      if (stored !== null && stored !== posting) {
+    const place = await poll(
+      async (): Promise<MessagePlace | "stale" | "post" | undefined> => {
+        if ((await redis.set(key, posting, "EX", 60, "NX")) !== null) return "post";
+        const stored = await redis.get(key);
+        if (stored === null || stored === posting) return undefined;
         const place = MessagePlace.parse(JSON.parse(stored));
         const rank = rankOf(request);
         const claimed = await redis.eval(
@@ -217,10 +217,10 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
           String(keepDays * 86_400),
         );
         return claimed === null ? "stale" : place;
-      }
-      if (Date.now() > deadline) return "stale";
-      await sleep(50);
-    }
+      },
+      { backoff: { firstMs: 50 }, deadlineMs: 10_000 },
+    );
+    return place ?? "stale";
   }
 
   async #remember(request: ApprovalRequest, place: MessagePlace): Promise<void> {

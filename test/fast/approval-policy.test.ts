@@ -43,7 +43,7 @@ function lifecycle(policy: ApprovalPolicy, entries: readonly string[]) {
     expiryMs: 30 * 60_000,
     policyFor: () => policy,
     approvalEntries: entries,
-    now: () => new Date(),
+    now: () => Date.now(),
     identities: { test: everyoneHolds("approver") },
   });
   return { store, audit, approvals };

@@ -171,7 +171,7 @@ export function fakeBot(
         windows: withWindowLimits(recorded("windows", answers.windows ?? {}, calls)),
       },
     },
-    now: () => new Date("2026-11-29T12:00:00Z"),
+    now: () => Date.parse("2026-11-29T12:00:00Z"),
     ...(options.storeOutage === undefined ? {} : { storeOutage: () => options.storeOutage }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

@@ -67,9 +67,11 @@ export interface ConnectCallOptions {
   readonly requestId?: string;
   readonly signal?: AbortSignal;
   /**
-   * How long a 409 (the group is rebalancing, or the worker's config is stale) is waited out, in ms from the
-   * call's start, beyond the call's own deadline (still cut by a command's deadline). The only 409 retry.
-   * @defaultValue 0: a 409 is retried only within the call's deadline
+   * How long Connect's "not now" (a 409 while the group rebalances or its config is stale, a 500 whose forward to
+   * the leader never left) is waited out, in ms from the call's start: the call is repeated with backoff (up to
+   * 5 s apart) until Connect answers otherwise or this passes. Beyond the call's own deadline, which bounds every
+   * other retry; still cut by a command's deadline. The only place a 409 is retried.
+   * @defaultValue 0: retried only within the call's deadline
    */
   readonly rebalanceWaitMs?: number;
 }
