@@ -37,7 +37,8 @@ export async function runOnce(
  * if no other does, and exits with its real outcome: 0 done, 1 failed.
  */
 export async function runCommandOnce(app: App, text: string, out: NodeJS.WritableStream): Promise<number> {
-  const reply = await app.dispatcher.dispatch({ actor: localActor(), text, requestId: randomUUID() });
+  // Through the shell's host: a request Slack would not post is said in the answer.
+  const reply = await app.hostFor("shell").dispatch({ actor: localActor(), text, requestId: randomUUID() });
   out.write(`${renderText(reply)}\n`);
   if (reply.queued === undefined || (await app.approvals.get(reply.queued))?.state === "pending")
     return exitCodeOf(reply);

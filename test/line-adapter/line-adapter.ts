@@ -97,7 +97,7 @@ async function converse(host: AdapterHost, socket: Socket, taking: () => boolean
       text: line,
       requestId: randomUUID(),
     });
-    const notices = (answer.undelivered ?? []).map((notice) => `(${notice.summary})\n`).join("");
-    socket.write(`${renderText(answer)}\n${notices}.\n`);
+    // The shell's rendering: the answer, then any notice of what could not be delivered while it ran.
+    socket.write(`${renderText(answer)}\n.\n`);
   }
 }
