@@ -44,6 +44,7 @@ export async function measureApprovalOverhead(
     approvalNotifier: () => ({
       async changed(request) {
         if (request.state === "succeeded" || request.state === "failed") finished.get(request.id)?.(request);
+        return undefined;
       },
     }),
   });

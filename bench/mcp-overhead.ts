@@ -49,9 +49,8 @@ clusters:
   );
   const identities = mcpIdentities(config.agents);
   const app = createApp({ config, keyPrefix: prefix, identities });
-  const server = await startOperationsServer(app.operations, 0, [
-    mcpHttpRoute({ app, agents: config.agents, identities }),
-  ]);
+  const server = await startOperationsServer(app.operations, 0);
+  server.mount(mcpHttpRoute({ app, agents: config.agents, identities }));
   const client = new Client({ name: "bench", version: "1.0.0" });
   const connect = app.clusters[0]?.connect ?? fail("no cluster");
   const connector = uniqueName("bench-mcp-sink");

@@ -2,8 +2,15 @@ import type { Redis } from "ioredis";
 import { type DestinationStream, type Logger, pino } from "pino";
 import { defaultPolicy } from "../approvals/approval-entries.js";
 import type { ApprovalRequest } from "../approvals/approval-request.js";
-import { type ApprovalNotifier, Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
+import { Approvals, type ApprovalsOptions } from "../approvals/approvals.js";
 import { commands } from "../commands/registry.js";
+import {
+  type Adapter,
+  type AdapterApprovalNotifier,
+  type AdapterHost,
+  type AdapterNotifiers,
+  redisAdapterStore,
+} from "./adapter-host.js";
 import type { AlertNotifier } from "./alerts/alert-notifier.js";
 import { Alerts } from "./alerts/alerts.js";
 import { pollStaleAfterMs } from "./alerts/poll-freshness.js";
@@ -13,17 +20,24 @@ import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { Cluster } from "./cluster.js";
 import type { Config } from "./config/index.js";
 import { ConnectClient } from "./connect/connect-client.js";
+import type { HttpMount } from "./core/chat-adapter.js";
 import type { Clock } from "./core/clock.js";
 import { ConfigSealer } from "./core/config-sealer.js";
+import type { Invocation } from "./core/dispatcher.js";
 import { Dispatcher } from "./core/dispatcher.js";
 import { everyoneHolds, type Identities } from "./core/identity.js";
 import { redactText } from "./core/redact.js";
+import type { Reply } from "./core/reply.js";
 import { type AccountDirectory, RoleResolver, type UserGroupDirectory } from "./core/roles.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
 import { observeApprovals } from "./ops/approval-metrics.js";
 import { ConnectorMetrics } from "./ops/connector-metrics.js";
 import { Metrics } from "./ops/metrics.js";
-import type { Operations } from "./ops/operations-endpoints.js";
+import {
+  type Operations,
+  type RunningOperationsServer,
+  startOperationsServer,
+} from "./ops/operations-endpoints.js";
 import { Readiness } from "./ops/readiness.js";
 import { BullApprovalQueue, type BullApprovalQueueOptions } from "./queue/bullmq-approval-queue.js";
 import { ReceiverQueue } from "./receivers/receiver-queue.js";
@@ -35,6 +49,11 @@ import { slackGrants } from "./slack/slack-principals.js";
 
 export interface AppOptions {
   readonly config: Config;
+  /**
+   * The chat adapters this process serves (src/main.ts lists them): their notifiers are wired now, their identities
+   * and directory join the roles; `start` starts them, `close` drains and stops them.
+   */
+  readonly adapters?: readonly Adapter[];
   /** Every Redis key starts with this; tests pass their own. */
   readonly keyPrefix?: string;
   readonly userGroups?: UserGroupDirectory;
@@ -50,14 +69,17 @@ export interface AppOptions {
   /** The one clock every part reads the time from (tests drive it); @defaultValue the system clock */
   readonly now?: Clock;
   readonly logger?: Logger;
-  /** Tells people about approval requests (the Slack adapter's messages); made once Redis is connected. */
+  /**
+   * Tells people about approval requests, for a test without the adapter around it (an adapter's own come from
+   * its `notifiers`); made once Redis is connected.
+   */
   readonly approvalNotifier?: (shared: {
     readonly redis: Redis;
     readonly keyPrefix: string;
-  }) => ApprovalNotifier;
-  /** Shows alerts (the Slack adapter's messages); made once Redis is connected. */
+  }) => AdapterApprovalNotifier;
+  /** Shows alerts, as `approvalNotifier` (a test's). */
   readonly alertNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => AlertNotifier;
-  /** Tells the stories of work the bot does by itself (Slack threads); without it, they are logged. */
+  /** Tells the stories of work the bot does by itself, as `approvalNotifier`; without any, they are logged. */
   readonly storyNotifier?: (shared: { readonly redis: Redis; readonly keyPrefix: string }) => StoryNotifier;
   /** Told once when Redis stops answering and once when it is back (default: a warning in the log). */
   readonly reportRedis?: (line: string) => void;
@@ -94,13 +116,28 @@ export interface App {
   /** What `/healthz`, `/readyz` and `/metrics` read. */
   readonly operations: Operations;
   /**
+   * What adapter `name` may ask of the bot (its store scoped to that name). `createApp` gives each listed adapter
+   * its own; a test that drives an adapter by hand asks here.
+   */
+  hostFor(name: string): AdapterHost;
+  /**
+   * Starts the operations server on `port` (`/healthz`, `/readyz`, `/metrics`; 0 picks a free one), then each
+   * listed adapter, which mounts its routes there. Resolves with the server once every adapter has started; without
+   * a port (a desktop agent over stdio, a person at the shell), with undefined, and an adapter that mounts a route
+   * throws `NO_OPERATIONS_PORT`.
+   */
+  start(port?: number): Promise<RunningOperationsServer | undefined>;
+  /** Resolves when a listed adapter ended by itself (the shell's Ctrl-D); never, when none can. */
+  readonly ended: Promise<void>;
+  /**
    * Calls `listener` after every change of an approval request this process makes (after the notifier), e.g. to
    * refresh the Slack Home tab of those it concerns. Returns the unsubscribe function.
    */
   onRequestChanged(listener: (request: ApprovalRequest) => Promise<void>): () => void;
   /**
-   * Stops taking jobs at once, lets a running execution or poll finish for up to `drainMs` (default 20 s), then
-   * closes every connection.
+   * Drains the adapters (nothing new from people; mounted routes answer 503, the operations paths still answer),
+   * stops taking jobs at once, lets a running execution or poll finish for up to `drainMs` (default 20 s), then
+   * stops the adapters, closes every connection and the operations server.
    */
   close(options?: { readonly drainMs?: number }): Promise<void>;
 }
@@ -133,20 +170,113 @@ export function createApp(options: AppOptions): App {
       logger: logger.child({ cluster: cluster.name }),
     }),
   }));
+  const adapters = options.adapters ?? [];
+  const keys = new RedisKeys(keyPrefix);
+  const directory = {
+    userGroups: options.userGroups ?? adapters.find((a) => a.directory?.userGroups)?.directory?.userGroups,
+    accounts: options.accounts ?? adapters.find((a) => a.directory?.accounts)?.directory?.accounts,
+  };
   const roles = new RoleResolver({
     grants: new Map(config.clusters.map((cluster) => [cluster.name, slackGrants(cluster.roles)])),
     unknownUsersAreViewers: config.unknownUsersAreViewers,
-    ...(options.userGroups === undefined ? {} : { directory: options.userGroups }),
-    ...(options.accounts === undefined ? {} : { accounts: options.accounts }),
+    ...(directory.userGroups === undefined ? {} : { directory: directory.userGroups }),
+    ...(directory.accounts === undefined ? {} : { accounts: directory.accounts }),
     service: "Slack",
     report: (line) => logger.warn(line),
   });
-  const identities = { ...options.identities, slack: roles, shell: everyoneHolds("operator") };
+  // The configured roles name Slack's user ids; the shell's operator owns the process (and `--command` has no
+  // adapter). Every other source is the identity an adapter brings: a source nobody brings has no role.
+  const identities: Identities = {
+    ...options.identities,
+    ...Object.assign({}, ...adapters.map((adapter) => adapter.identities ?? {})),
+    slack: roles,
+    shell: everyoneHolds("operator"),
+  };
+  const requestListeners = new Set<(request: ApprovalRequest) => Promise<void>>();
+  const onRequestChanged = (listener: (request: ApprovalRequest) => Promise<void>) => {
+    requestListeners.add(listener);
+    return () => {
+      requestListeners.delete(listener);
+    };
+  };
+  // Notices an approval notifier returned while a command of this process ran, by the command's request id: the
+  // command's reply carries them (`Reply.undelivered`).
+  const undelivered = new Map<string, Reply[]>();
+  const hosts = new Map<string, AdapterHost>();
+  const hostFor = (name: string): AdapterHost => {
+    const known = hosts.get(name);
+    if (known !== undefined) return known;
+    // The services below are made after the notifiers that this host is first given to: reached when called.
+    const host: AdapterHost = {
+      dispatch: (invocation) => dispatchCarryingNotices(invocation),
+      store: redisAdapterStore(redis, keys, name),
+      storeOutage: () => redisWatch.outage,
+      log: (level, line) => logger[level]({ adapter: name }, line),
+      commands,
+      clusterNames: clusters.map((cluster) => cluster.name),
+      approvals: {
+        get: (id) => approvals.get(id),
+        recent: (limit) => approvals.recent(limit),
+        awaitOutcome: (id, timeoutMs) => approvals.awaitOutcome(id, timeoutMs),
+      },
+      alerts: {
+        firing: (cluster) => alerts.firing(cluster),
+        tell: (cluster, connector, news) => alerts.tell(cluster, connector, news),
+      },
+      roles,
+      get operations() {
+        return operations;
+      },
+      audit: { append: (record) => audit.append(record) },
+      approvalLink: (id) => approvalLink(id),
+      onRequestChanged,
+    };
+    hosts.set(name, host);
+    return host;
+  };
+  const dispatchCarryingNotices = async (invocation: Invocation): Promise<Reply> => {
+    undelivered.set(invocation.requestId, []);
+    try {
+      const answer = await dispatcher.dispatch(invocation);
+      const notices = undelivered.get(invocation.requestId) ?? [];
+      return notices.length === 0 ? answer : { ...answer, undelivered: notices };
+    } finally {
+      undelivered.delete(invocation.requestId);
+    }
+  };
+  const made: Partial<AdapterNotifiers>[] = adapters.map(
+    (adapter) => adapter.notifiers?.(hostFor(adapter.name)) ?? {},
+  );
+  const shared = { redis, keyPrefix };
+  const approvalNotifiers = [
+    ...made.flatMap((notifiers) => (notifiers.approvals === undefined ? [] : [notifiers.approvals])),
+    ...(options.approvalNotifier === undefined ? [] : [options.approvalNotifier(shared)]),
+  ];
+  const alertNotifier = options.alertNotifier?.(shared) ?? made.find((notifiers) => notifiers.alerts)?.alerts;
+  const storyNotifier =
+    options.storyNotifier?.(shared) ?? made.find((notifiers) => notifiers.stories)?.stories;
+  const auditMirrors = [
+    ...made.flatMap((notifiers) => (notifiers.audit === undefined ? [] : [notifiers.audit])),
+    ...(options.mirrorAudit === undefined ? [] : [options.mirrorAudit]),
+  ];
+  const approvalLink = async (id: string): Promise<string | undefined> => {
+    for (const notifier of approvalNotifiers) {
+      const link = await notifier.linkOf?.(id);
+      if (link !== undefined) return link;
+    }
+    return undefined;
+  };
   const audit = new AuditTrail({
     redis,
     keyPrefix,
     ...(options.now === undefined ? {} : { now: options.now }),
-    ...(options.mirrorAudit === undefined ? {} : { onAppend: options.mirrorAudit }),
+    ...(auditMirrors.length === 0
+      ? {}
+      : {
+          onAppend: async (entry: AuditEntry) => {
+            await Promise.all(auditMirrors.map((mirror) => mirror(entry)));
+          },
+        }),
   });
   const sealer = new ConfigSealer(config.snapshotKeys);
   // BullMQ's workers block on Redis: they need a connection of their own that retries without limit.
@@ -157,20 +287,21 @@ export function createApp(options: AppOptions): App {
     howToFix: redisFixHint(config.redis),
     report: options.reportRedis ?? ((line) => logger.warn(line)),
   });
-  const notifier = options.approvalNotifier?.({ redis, keyPrefix });
-  const requestListeners = new Set<(request: ApprovalRequest) => Promise<void>>();
   const observed = observeApprovals(
     metrics,
     {
       async changed(request) {
         try {
-          await notifier?.changed(request);
+          for (const notifier of approvalNotifiers) {
+            const notice = await notifier.changed(request);
+            if (notice !== undefined) undelivered.get(request.requestId)?.push(notice);
+          }
         } finally {
           for (const listener of requestListeners) await listener(request).catch(() => undefined);
         }
       },
       async remind(request, reminder) {
-        await notifier?.remind?.(request, reminder);
+        for (const notifier of approvalNotifiers) await notifier.remind?.(request, reminder);
       },
     },
     options.approvalOptions?.afterStep,
@@ -214,7 +345,7 @@ export function createApp(options: AppOptions): App {
     tellAlert: (cluster, connector, news) => alerts.tell(cluster, connector, news),
     approvalHolds: (cluster) => approvals.explainedHalts(cluster),
     approvalState: async (id) => (await approvals.get(id))?.state,
-    ...(options.storyNotifier === undefined ? {} : { notifier: options.storyNotifier({ redis, keyPrefix }) }),
+    ...(storyNotifier === undefined ? {} : { notifier: storyNotifier }),
     channel: config.automation.channel ?? config.alerts.channel,
     logger,
     onConnectionError: onQueueError,
@@ -260,7 +391,7 @@ export function createApp(options: AppOptions): App {
       const other = redisWatch.notice(error);
       if (other !== undefined) logger.warn({ err: other }, "BullMQ reported an error");
     },
-    ...(options.alertNotifier === undefined ? {} : { notifier: options.alertNotifier({ redis, keyPrefix }) }),
+    ...(alertNotifier === undefined ? {} : { notifier: alertNotifier }),
     ...(receivers === undefined ? {} : { receivers }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
@@ -298,6 +429,8 @@ export function createApp(options: AppOptions): App {
     clusters,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const operations: Operations = { metrics, readiness };
+  let server: RunningOperationsServer | undefined;
   return {
     dispatcher,
     clusters,
@@ -305,27 +438,53 @@ export function createApp(options: AppOptions): App {
     audit,
     redis,
     keyPrefix,
-    keys: new RedisKeys(keyPrefix),
+    keys,
     logger,
     approvals,
     alerts,
     automation,
     redisOutage: () => redisWatch.outage,
-    approvalLink: async (id) => notifier?.linkOf?.(id),
-    operations: { metrics, readiness },
-    onRequestChanged(listener) {
-      requestListeners.add(listener);
-      return () => requestListeners.delete(listener);
+    approvalLink,
+    operations,
+    onRequestChanged,
+    hostFor,
+    async start(port) {
+      server = port === undefined ? undefined : await startOperationsServer(operations, port);
+      for (const adapter of adapters)
+        await adapter.start(hostFor(adapter.name), server ?? noPort(adapter.name));
+      return server;
     },
+    ended: Promise.race(adapters.flatMap((adapter) => (adapter.ended === undefined ? [] : [adapter.ended]))),
     async close(closeOptions) {
+      server?.drain();
+      await Promise.all(adapters.map((adapter) => adapter.drain()));
       await Promise.all([
         alerts.close(closeOptions),
         approvals.close(closeOptions),
         automation.close(closeOptions?.drainMs ?? 20_000),
       ]);
+      // Acknowledged commands get their answer while Redis and Connect are still there.
+      await Promise.all(adapters.map((adapter) => adapter.stop()));
+      for (const notifier of approvalNotifiers) notifier.close?.();
       queueConnection.disconnect();
       await Promise.all(clusters.flatMap((cluster) => [cluster.connect.close(), cluster.lag.close()]));
       redis.disconnect();
+      await server?.close();
+    },
+  };
+}
+
+/** The mount of a process without an operations port: an adapter that serves HTTP cannot run in it. */
+function noPort(adapter: string): HttpMount {
+  return {
+    url: "",
+    mount() {
+      throw Object.assign(
+        new Error(`The ${adapter} adapter serves HTTP, but this process has no operations port.`),
+        {
+          code: "NO_OPERATIONS_PORT",
+        },
+      );
     },
   };
 }

@@ -2,35 +2,23 @@
  * `npm start`: with Slack tokens, the Slack bot; without, an interactive shell over the same commands.
  * `npm start -- --command "status orders-sink"` runs one command and exits with its status.
  * `npm start -- --mcp` serves MCP over stdin/stdout for a desktop agent. Agents declared in the config reach
- * `POST /mcp` on the bot's port, with or without Slack.
+ * `POST /mcp` on the bot's port, with or without Slack. The adapters this process serves are listed once, below.
  */
 import { parseArgs } from "node:util";
-import type { WebClient } from "@slack/web-api";
-import type { Redis } from "ioredis";
 import { pino } from "pino";
+import type { Adapter } from "./adapter-host.js";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { redactText } from "./core/redact.js";
-import { mcpHttpRoute } from "./mcp/mcp-http.js";
+import { mcpHttpAdapter } from "./mcp/mcp-http.js";
 import { mcpIdentities } from "./mcp/mcp-identity.js";
-import { serveStdio } from "./mcp/mcp-stdio.js";
+import { mcpStdioAdapter } from "./mcp/mcp-stdio.js";
 import { Metrics } from "./ops/metrics.js";
-import { type RunningOperationsServer, startOperationsServer } from "./ops/operations-endpoints.js";
 import { shutdownBounds } from "./ops/shutdown-bounds.js";
+import { createRedis } from "./redis-connection.js";
 import { checkRedisDurability } from "./redis-durability.js";
-import { runCommandOnce, runShell } from "./shell/shell.js";
-import {
-  auditChannelMirror,
-  createSlackClient,
-  type RunningSlackAdapter,
-  SlackUserGroups,
-  startSlackAdapter,
-} from "./slack/slack-adapter.js";
-import { SlackAlertNotifier } from "./slack/slack-alerts.js";
-import { SlackApprovalNotifier } from "./slack/slack-approvals.js";
-import { SlackOutbox } from "./slack/slack-outbox.js";
-import { SlackAccounts } from "./slack/slack-principals.js";
-import { SlackStoryNotifier } from "./slack/slack-stories.js";
+import { runCommandOnce, shellAdapter } from "./shell/shell.js";
+import { createSlackClient, slackAdapter } from "./slack/slack-adapter.js";
 import { SlackTokenRejectedError } from "./slack/slack-web-client.js";
 
 const { values } = parseArgs({
@@ -47,6 +35,18 @@ try {
 }
 
 const { botToken, signingSecret } = config.slack;
+if (
+  values.command === undefined &&
+  values.mcp !== true &&
+  botToken !== undefined &&
+  signingSecret === undefined &&
+  config.slack.appToken === undefined
+) {
+  console.error(
+    "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: the HTTP endpoint cannot check requests.",
+  );
+  process.exit(2);
+}
 const metrics = new Metrics({ processMetrics: true });
 // The shell's output is for a person: log only warnings there, and everything when serving Slack. Over stdio MCP,
 // stdout carries the protocol: the log goes to stderr.
@@ -54,6 +54,8 @@ const logger =
   values.mcp === true
     ? createLogger("warn", pino.destination({ dest: 2, sync: false }))
     : createLogger(botToken === undefined || values.command !== undefined ? "warn" : config.logLevel);
+// Every process knows the MCP sources, whichever adapters it serves: any replica may carry out what an agent
+// proposed, and checks its requester's role again first.
 const identities = mcpIdentities(config.agents);
 /** A token Slack refuses can never work: one clear line, then the usual orderly stop, with a failure status. */
 const tokenRejected = (error: SlackTokenRejectedError) => {
@@ -65,14 +67,40 @@ const slackClient =
   botToken === undefined
     ? undefined
     : createSlackClient(config.slack, {}, { metrics, onTokenRejected: tokenRejected });
-/** One outbox for every message owed to Slack (approvals and alerts), made once Redis is connected. */
-let outbox: SlackOutbox | undefined;
-const slackOutbox = (client: WebClient, shared: { readonly redis: Redis; readonly keyPrefix: string }) => {
-  outbox ??= new SlackOutbox({ client, ...shared, warn: (line, error) => logger.warn({ err: error }, line) });
-  return outbox;
+const keyPrefix = "connect-ops:";
+/** Slack's outbox and MCP's call counts, on a connection of their own (see `AdapterRedis`); opened only if used. */
+let adapterRedis: ReturnType<typeof createRedis> | undefined;
+const adapterStorage = () => {
+  adapterRedis ??= createRedis(config.redis, { maxRetriesPerRequest: 3, lazyConnect: false });
+  return { redis: adapterRedis, keyPrefix };
 };
+const serving = values.command === undefined && values.mcp !== true;
+const agentsOnly = slackClient === undefined && config.agents.length > 0 && process.stdin.isTTY !== true;
+/** The chat adapters this process serves: one line each. */
+const adapters: Adapter[] = [
+  ...(values.mcp === true ? [mcpStdioAdapter(identities)] : []),
+  ...(slackClient !== undefined && botToken !== undefined
+    ? [
+        slackAdapter({
+          // A one-shot command or a desktop agent still posts what it files to Slack; the bot takes Slack's requests.
+          receive: serving,
+          slack: { ...config.slack, botToken, signingSecret: signingSecret ?? "" },
+          client: slackClient,
+          storage: adapterStorage(),
+          ...(config.approvalsChannel === undefined ? {} : { approvalsChannel: config.approvalsChannel }),
+          ...(config.auditChannel === undefined ? {} : { auditChannel: config.auditChannel }),
+          onTokenRejected: tokenRejected,
+        }),
+      ]
+    : []),
+  ...(serving && config.agents.length > 0
+    ? [mcpHttpAdapter({ agents: config.agents, identities, storage: adapterStorage() })]
+    : []),
+  ...(serving && slackClient === undefined && !agentsOnly ? [shellAdapter()] : []),
+];
 const app = createApp({
   config,
+  keyPrefix,
   logger,
   // The shell tells a person, in one plain line; `--command` says it in its answer; a bot logs it.
   reportRedis:
@@ -83,37 +111,13 @@ const app = createApp({
         : () => {},
   metrics,
   identities,
-  ...(slackClient === undefined
-    ? {}
-    : { userGroups: new SlackUserGroups(slackClient), accounts: new SlackAccounts(slackClient) }),
-  ...(slackClient === undefined || config.auditChannel === undefined
-    ? {}
-    : { mirrorAudit: auditChannelMirror(slackClient, config.auditChannel) }),
-  ...(slackClient === undefined
-    ? {}
-    : {
-        approvalNotifier: ({ redis, keyPrefix }) =>
-          new SlackApprovalNotifier({
-            client: slackClient,
-            redis,
-            keyPrefix,
-            ...(config.approvalsChannel === undefined ? {} : { channel: config.approvalsChannel }),
-            outbox: slackOutbox(slackClient, { redis, keyPrefix }),
-          }),
-        alertNotifier: ({ redis, keyPrefix }) =>
-          new SlackAlertNotifier(slackClient, slackOutbox(slackClient, { redis, keyPrefix })),
-        storyNotifier: ({ redis, keyPrefix }) =>
-          new SlackStoryNotifier(slackClient, slackOutbox(slackClient, { redis, keyPrefix })),
-      }),
+  adapters,
 });
-const mcpRoute = mcpHttpRoute({ app, agents: config.agents, identities });
-let slackAdapter: RunningSlackAdapter | undefined;
-let operationsServer: RunningOperationsServer | undefined;
 let stopping = false;
 /**
  * SIGTERM: unready at once (Kubernetes stops routing to this replica), no new Slack request and no new job, a
- * running execution finishes (or, past `shutdownBounds.drainMs`, is left at its last saved step for another replica), every
- * connection closes, exit. `/readyz` answers 503 until the very end.
+ * running execution finishes (or, past `shutdownBounds.drainMs`, is left at its last saved step for another
+ * replica), every connection closes, exit. `/readyz` answers 503 until the very end.
  */
 const stop = async (code: number) => {
   if (stopping) return;
@@ -124,10 +128,8 @@ const stop = async (code: number) => {
     logger.error(`shutdown took longer than ${shutdownBounds.exitMs / 1000} s; leaving anyway`);
     process.exit(1);
   }, shutdownBounds.exitMs).unref();
-  await slackAdapter?.drain();
   await app.close({ drainMs: shutdownBounds.drainMs });
-  await slackAdapter?.stop();
-  await operationsServer?.close();
+  adapterRedis?.disconnect();
   logger.info(`shut down in ${Math.round(performance.now() - started)} ms`);
   process.exit(code);
 };
@@ -148,7 +150,7 @@ function startWhenRedisAnswers(what: string, start: () => Promise<void>): void {
 // Any running bot executes approved requests and expires forgotten ones; BullMQ runs each job on one of them.
 // A one-shot command starts the worker only to carry out (and wait for) a change it started itself; a desktop
 // agent's process (stdio MCP) runs nothing: the bot's own processes carry out what people approve.
-if (values.command === undefined && values.mcp !== true) {
+if (serving) {
   startWhenRedisAnswers("the approvals worker", async () => {
     for (const warning of (await checkRedisDurability(app.redis)).warnings) logger.warn(warning);
     await app.approvals.startWorker();
@@ -158,46 +160,30 @@ if (values.command === undefined && values.mcp !== true) {
 
 if (values.command !== undefined) {
   await stop(await runCommandOnce(app, values.command, process.stdout));
-} else if (values.mcp === true) {
-  await serveStdio(app, identities);
-  await stop(0);
-} else if (slackClient !== undefined && botToken !== undefined) {
-  if (signingSecret === undefined && config.slack.appToken === undefined) {
-    console.error(
-      "SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not: the HTTP endpoint cannot check requests.",
+} else {
+  const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
+  // A desktop agent (stdio) or a person at the shell alone needs no port; Slack and agents over HTTP do.
+  const needsPort = serving && (slackClient !== undefined || config.agents.length > 0);
+  if (slackClient === undefined && serving)
+    console.log(
+      redactText(
+        agentsOnly
+          ? `No SLACK_BOT_TOKEN set and no terminal: serving agents on ${clusters}.`
+          : `No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`,
+      ),
     );
-    await stop(2);
-  }
-  const slack = await startSlackAdapter({
-    app,
-    client: slackClient,
-    slack: { ...config.slack, botToken, signingSecret: signingSecret ?? "" },
-    port: config.port,
-    log: (line) => logger.info(line),
-    routes: [mcpRoute],
-    onTokenRejected: tokenRejected,
-  }).catch((error: unknown) => {
+  const started = await app.start(needsPort ? config.port : undefined).catch((error: unknown) => {
     if (!(error instanceof SlackTokenRejectedError)) throw error;
     tokenRejected(error);
     return undefined;
   });
-  slackAdapter = slack;
-  // Polls run on a shared schedule: with several replicas, one of them polls each time.
-  if (slack !== undefined) startWhenRedisAnswers("the alert polls", () => app.alerts.start());
-} else {
-  const clusters = config.clusters.map((cluster) => `${cluster.name} (${cluster.connect.url})`).join(", ");
-  if (config.agents.length > 0) {
-    operationsServer = await startOperationsServer(app.operations, config.port, [mcpRoute]);
+  if (started !== undefined && slackClient === undefined && config.agents.length > 0)
     console.log(
-      `MCP for ${config.agents.length} agent(s) at ${operationsServer.url}/mcp (and /healthz, /readyz, /metrics).`,
+      `MCP for ${config.agents.length} agent(s) at ${started.url}/mcp (and /healthz, /readyz, /metrics).`,
     );
-  }
-  if (config.agents.length > 0 && process.stdin.isTTY !== true) {
-    // No terminal to type in: serve the agents (and run approved changes) until stopped.
-    console.log(redactText(`No SLACK_BOT_TOKEN set and no terminal: serving agents on ${clusters}.`));
-  } else {
-    console.log(redactText(`No SLACK_BOT_TOKEN set: opening the terminal shell on ${clusters}.`));
-    await runShell(app.dispatcher, process.stdin, process.stdout);
-    await stop(0);
-  }
+  // Polls run on a shared schedule: with several replicas, one of them polls each time.
+  if (started !== undefined && slackClient !== undefined)
+    startWhenRedisAnswers("the alert polls", () => app.alerts.start());
+  await app.ended;
+  await stop(0);
 }

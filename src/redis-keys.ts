@@ -204,11 +204,12 @@ export class RedisKeys {
   }
 
   /**
-   * String "1": a Slack slash command or button click already taken, by its `trigger_id` (Slack retries with
-   * the same one). TTL 1 hour.
+   * Strings: a chat adapter's own key-value store (src/core/chat-adapter.ts `AdapterStore`), by the adapter's
+   * name and its own key (Slack's: `command:<trigger_id>`, `action:<trigger_id>`, a request already taken; Slack
+   * retries with the same trigger id). TTL as the adapter writes it.
    */
-  slackDelivery(kind: "command" | "action", triggerId: string): string {
-    return `${this.#prefix}slack:${kind}:${triggerId}`;
+  adapterStore(adapter: string, key: string): string {
+    return `${this.#prefix}${adapter}:${key}`;
   }
 
   /** Sorted set: Slack user ids scored by when they last opened the Home tab (ms); older than 30 days trimmed. */
@@ -222,14 +223,6 @@ export class RedisKeys {
    */
   slackApprovalMessage(requestId: string): string {
     return `${this.#prefix}slack:approval-message:${requestId}`;
-  }
-
-  /**
-   * String: why the approval request made by command `requestId` could not be posted, for that command's reply;
-   * read once. TTL 5 minutes.
-   */
-  slackUndelivered(requestId: string): string {
-    return `${this.#prefix}slack:undelivered:${requestId}`;
   }
 
   /**

@@ -267,6 +267,7 @@ describe("approvals you can trust: the change that runs is the change that was a
       approvalNotifier: () => ({
         async changed(request) {
           told.push(request);
+          return undefined;
         },
       }),
       approvalOptions: { startWithinMs: 1_000 },

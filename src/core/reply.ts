@@ -53,6 +53,11 @@ export interface Reply {
   readonly about?: { readonly cluster: string; readonly connector: string };
   /** The approval request this answer queued, by id: a one-shot command waits for one that runs at once. */
   readonly queued?: string;
+  /**
+   * What a notifier could not deliver while the command ran (its approval request's message, refused by Slack),
+   * each as the notice to show the person after the answer itself (see `ChatHost.dispatch`).
+   */
+  readonly undelivered?: readonly Reply[];
 }
 
 export function reply(

@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { Adapter, AdapterHost, AdapterRedis } from "../adapter-host.js";
 import type { App } from "../app.js";
+import type { HttpRoute } from "../core/chat-adapter.js";
 import type { Identities } from "../core/identity.js";
-import type { HttpRoute } from "../ops/operations-endpoints.js";
+import { RedisKeys } from "../redis-keys.js";
 import { AgentLimits } from "./agent-limits.js";
 import type { AgentConfig } from "./mcp-config.js";
 import { agentActor, agentOfToken, mcpSources } from "./mcp-identity.js";
@@ -28,6 +30,48 @@ export interface McpHttpOptions {
   readonly identities: Identities;
   /** Epoch ms, for the per-minute limit. */
   readonly now?: () => number;
+}
+
+export interface McpHttpAdapterOptions {
+  readonly agents: readonly AgentConfig[];
+  /** The identities the app is made with (`mcpIdentities(agents)` among them). */
+  readonly identities: Identities;
+  /** Where the per-minute call counts are kept, shared by every replica (beyond the host's key-value store). */
+  readonly storage: AdapterRedis;
+}
+
+/** MCP's Streamable HTTP for the configured agents: `POST /mcp`, mounted on the operations server. */
+export function mcpHttpAdapter(options: McpHttpAdapterOptions): Adapter {
+  return {
+    name: "mcp-http",
+    async start(host, http) {
+      http.mount(
+        mcpHttpRoute({
+          app: {
+            ...mcpHostOf(host),
+            redis: options.storage.redis,
+            keys: new RedisKeys(options.storage.keyPrefix),
+            approvals: host.approvals,
+          },
+          agents: options.agents,
+          identities: options.identities,
+        }),
+      );
+    },
+    // The operations server answers 503 on `/mcp` once draining; each call is one HTTP exchange, nothing to close.
+    drain: async () => {},
+    stop: async () => {},
+  };
+}
+
+/** What an MCP server asks of the bot, from an adapter's host. */
+export function mcpHostOf(host: AdapterHost): McpHost {
+  return {
+    dispatcher: { commands: host.commands, dispatch: (invocation) => host.dispatch(invocation) },
+    approvals: host.approvals,
+    audit: host.audit,
+    approvalLink: (id) => host.approvalLink(id),
+  };
 }
 
 /**

@@ -2,8 +2,10 @@ import { once } from "node:events";
 import { userInfo } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { Adapter } from "../adapter-host.js";
 import type { Actor } from "../core/command-spec.js";
 import type { Identities } from "../core/identity.js";
+import { mcpHostOf } from "./mcp-http.js";
 import { mcpSources } from "./mcp-identity.js";
 import { createMcpServer, type McpHost } from "./mcp-server.js";
 
@@ -27,4 +29,27 @@ export async function serveStdio(
   await server.connect(new StdioServerTransport(input, output));
   await ended;
   await server.close();
+}
+
+/**
+ * `npm start -- --mcp` as an adapter: one MCP server over stdin and stdout, as the local operator's agent; it ends
+ * (and the process with it) when the client closes stdin.
+ */
+export function mcpStdioAdapter(identities: Identities): Adapter {
+  let end: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  return {
+    name: "mcp-stdio",
+    ended,
+    async start(host) {
+      void serveStdio(mcpHostOf(host), identities)
+        .catch((error: unknown) => host.log("warn", `MCP over stdio failed: ${String(error)}`))
+        .finally(end);
+    },
+    // One client, one connection: nothing to refuse or close before the process exits.
+    drain: async () => {},
+    stop: async () => {},
+  };
 }

@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { HttpMount, HttpRoute } from "../core/chat-adapter.js";
 import type { Metrics } from "./metrics.js";
 import type { Readiness } from "./readiness.js";
 
@@ -9,9 +10,6 @@ export interface Operations {
   readonly readiness: Readiness;
 }
 
-/** Answers a request when it is for this route (true), or leaves it to the next one (false): e.g. MCP's `/mcp`. */
-export type HttpRoute = (request: IncomingMessage, response: ServerResponse) => boolean;
-
 /** The paths, shared with the Kubernetes manifests (a test checks they agree). */
 export const operationsPaths = { health: "/healthz", ready: "/readyz", metrics: "/metrics" } as const;
 
@@ -19,7 +17,7 @@ export const operationsPaths = { health: "/healthz", ready: "/readyz", metrics: 
  * Answers `GET /healthz` (the process serves: always 200), `GET /readyz` (200 or 503, with every check and each
  * cluster's Connect and Kafka state as JSON) and `GET /metrics` (Prometheus' text format). None needs Slack's
  * signature, and none shows a token, password or URL credential. Returns false for any other path, for the
- * caller (the Slack receiver) to handle.
+ * routes adapters mounted.
  */
 export function serveOperations(
   operations: Operations,
@@ -58,28 +56,47 @@ async function answer(
   }
 }
 
-export interface RunningOperationsServer {
-  /** e.g. http://127.0.0.1:3000 */
-  readonly url: string;
+export interface RunningOperationsServer extends HttpMount {
+  /**
+   * Mounted routes answer 503 from now on (Slack then retries elsewhere), while `/healthz`, `/readyz` and
+   * `/metrics` still answer, until `close`.
+   */
+  drain(): void;
   close(): Promise<void>;
 }
 
 /**
- * The operations port on its own, for a bot with no HTTP server of its own (Socket Mode, or no Slack at all): the
- * three operations paths, then each of `routes` (MCP's `/mcp`), 404 for anything else.
+ * The operations HTTP server, on the configured port: the three operations paths, then each route adapters mount
+ * (Slack's `/slack/events`, MCP's `/mcp`), in the order mounted; 404 for anything else. It belongs to no adapter,
+ * so probes and scrapes answer whichever adapters run (Slack over HTTP or Socket Mode, agents only, none).
  */
 export async function startOperationsServer(
   operations: Operations,
   port: number,
-  routes: readonly HttpRoute[] = [],
 ): Promise<RunningOperationsServer> {
+  const routes: HttpRoute[] = [];
+  let draining = false;
   const server = createServer((request, response) => {
+    // Probes and scrapes come first: no adapter's check (Slack's signature, MCP's token) applies to them.
     if (serveOperations(operations, request, response)) return;
+    if (draining) {
+      response.writeHead(503, { "retry-after": "1" }).end("Shutting down");
+      return;
+    }
     if (!routes.some((route) => route(request, response))) response.writeHead(404).end();
   });
   server.listen(port);
   await once(server, "listening");
-  return { url: `http://127.0.0.1:${portOf(server, port)}`, close: () => closeServer(server) };
+  return {
+    url: `http://127.0.0.1:${portOf(server, port)}`,
+    mount: (route) => {
+      routes.push(route);
+    },
+    drain: () => {
+      draining = true;
+    },
+    close: () => closeServer(server),
+  };
 }
 
 export function portOf(server: Server, fallback: number): number {

@@ -1,9 +1,12 @@
 import type { Reply, ReplyPart } from "../core/reply.js";
 
-/** A reply as terminal text: tables with aligned columns, headings underlined. */
+/**
+ * A reply as terminal text: tables with aligned columns, headings underlined; then what could not be delivered
+ * while it ran (`Reply.undelivered`: a request Slack would not post), one notice a paragraph.
+ */
 export function renderText(reply: Reply): string {
-  if (reply.parts.length === 0) return reply.summary;
-  return reply.parts.map(renderPart).join("\n\n");
+  const body = reply.parts.length === 0 ? reply.summary : reply.parts.map(renderPart).join("\n\n");
+  return [body, ...(reply.undelivered ?? []).map((notice) => notice.summary)].join("\n\n");
 }
 
 function renderPart(part: ReplyPart): string {

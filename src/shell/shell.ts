@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { awaitExecution } from "../../approvals/ask-for-approval.js";
+import type { Adapter } from "../adapter-host.js";
 import type { App } from "../app.js";
 import type { Actor } from "../core/command-spec.js";
 import type { Dispatcher } from "../core/dispatcher.js";
@@ -21,7 +22,7 @@ export function exitCodeOf(reply: Reply): number {
 }
 
 export async function runOnce(
-  dispatcher: Dispatcher,
+  dispatcher: Pick<Dispatcher, "dispatch">,
   text: string,
   out: NodeJS.WritableStream,
 ): Promise<number> {
@@ -36,7 +37,8 @@ export async function runOnce(
  * if no other does, and exits with its real outcome: 0 done, 1 failed.
  */
 export async function runCommandOnce(app: App, text: string, out: NodeJS.WritableStream): Promise<number> {
-  const reply = await app.dispatcher.dispatch({ actor: localActor(), text, requestId: randomUUID() });
+  // Through the shell's host: a request Slack would not post is said in the answer.
+  const reply = await app.hostFor("shell").dispatch({ actor: localActor(), text, requestId: randomUUID() });
   out.write(`${renderText(reply)}\n`);
   if (reply.queued === undefined || (await app.approvals.get(reply.queued))?.state === "pending")
     return exitCodeOf(reply);
@@ -49,7 +51,7 @@ export async function runCommandOnce(app: App, text: string, out: NodeJS.Writabl
 
 /** `connect> ` prompt: the same commands as Slack's /connect, against the configured clusters. */
 export async function runShell(
-  dispatcher: Dispatcher,
+  dispatcher: Pick<Dispatcher, "dispatch">,
   input: NodeJS.ReadableStream,
   out: NodeJS.WritableStream,
 ) {
@@ -75,4 +77,30 @@ export async function runShell(
     if (!closed) terminal.prompt();
   }
   terminal.close();
+}
+
+/**
+ * The terminal shell as an adapter: the `connect> ` prompt over `input` and `out` (default this process's terminal),
+ * run as the local operator; it ends (and the process with it) on Ctrl-D, `exit` or the end of piped input.
+ */
+export function shellAdapter(
+  input: NodeJS.ReadableStream = process.stdin,
+  out: NodeJS.WritableStream = process.stdout,
+): Adapter {
+  let end: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  return {
+    name: "shell",
+    ended,
+    async start(host) {
+      void runShell(host, input, out)
+        .catch((error: unknown) => host.log("warn", `the shell failed: ${String(error)}`))
+        .finally(end);
+    },
+    // A person at a terminal: nothing to refuse or close before the process exits.
+    drain: async () => {},
+    stop: async () => {},
+  };
 }

@@ -2,12 +2,13 @@ import type { App as BoltApp } from "@slack/bolt";
 import type { HomeView, KnownBlock, WebClient } from "@slack/web-api";
 import { z } from "zod";
 import type { ApprovalRequest } from "../../approvals/approval-request.js";
+import type { AdapterHost, AdapterRedis } from "../adapter-host.js";
 import { ruleName } from "../alerts/alert-rules.js";
 import type { Alert } from "../alerts/alert-store.js";
-import type { App } from "../app.js";
 import { formatDuration } from "../core/duration.js";
 import { type ReplyPart, reply } from "../core/reply.js";
 import { type HeldRole, hasRole, type RoleScope, whereHeld } from "../core/roles.js";
+import { RedisKeys } from "../redis-keys.js";
 import { renderBlocks } from "./block-kit.js";
 import { approvalButtonValue, approveAction, denyAction } from "./slack-approvals.js";
 
@@ -43,12 +44,15 @@ const HomeOpened = z.object({ user: z.string().min(1), tab: z.string().optional(
  * request they can act on (or asked for) changes. Roles come from Slack's identity (the configured grants).
  */
 export class AppHome {
-  readonly #app: App;
+  readonly #app: AdapterHost;
   readonly #client: WebClient;
+  readonly #storage: AdapterRedis;
 
-  constructor(app: App, client: WebClient) {
+  /** `storage` keeps who opened their Home (a sorted set: beyond the host's key-value store). */
+  constructor(app: AdapterHost, client: WebClient, storage: AdapterRedis) {
     this.#app = app;
     this.#client = client;
+    this.#storage = storage;
   }
 
   /** Gathers what `userId` may see and publishes it (views.publish, no scope needed). */
@@ -61,9 +65,7 @@ export class AppHome {
     const app = this.#app;
     const scopes = new Map<string, RoleScope>(
       await Promise.all(
-        app.clusters.map(
-          async (cluster) => [cluster.name, await app.roles.scopeOf(userId, cluster.name)] as const,
-        ),
+        app.clusterNames.map(async (cluster) => [cluster, await app.roles.scopeOf(userId, cluster)] as const),
       ),
     );
     const now = Date.now();
@@ -99,14 +101,14 @@ export class AppHome {
   /** Remembers who opened their Home, so a request's change refreshes it for those it concerns. */
   async opened(userId: string): Promise<void> {
     const key = this.#viewersKey();
-    await this.#app.redis.zadd(key, Date.now(), userId);
-    await this.#app.redis.zremrangebyscore(key, 0, Date.now() - homeViewersKeepMs);
+    await this.#storage.redis.zadd(key, Date.now(), userId);
+    await this.#storage.redis.zremrangebyscore(key, 0, Date.now() - homeViewersKeepMs);
     await this.publish(userId);
   }
 
   /** Refreshes the Home of the requester and of every approver of the request's connector who opened theirs. */
   async requestChanged(request: ApprovalRequest): Promise<void> {
-    const viewers = await this.#app.redis.zrangebyscore(
+    const viewers = await this.#storage.redis.zrangebyscore(
       this.#viewersKey(),
       Date.now() - homeViewersKeepMs,
       "+inf",
@@ -123,7 +125,7 @@ export class AppHome {
   }
 
   #viewersKey(): string {
-    return this.#app.keys.slackHomeViewers;
+    return new RedisKeys(this.#storage.keyPrefix).slackHomeViewers;
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { App as BoltApp, RespondArguments } from "@slack/bolt";
 import { z } from "zod";
-import type { App } from "../app.js";
+import type { AdapterHost } from "../adapter-host.js";
 import type { CommandCall } from "../core/dispatcher.js";
 import { redactDeep } from "../core/redact.js";
 import type { Reply } from "../core/reply.js";
@@ -49,7 +49,7 @@ export type ClickCommand = CommandCall | { readonly refusal: string } | undefine
  */
 export function handleButtons(
   bolt: BoltApp,
-  app: App,
+  app: AdapterHost,
   actionIds: RegExp,
   /** The command a click runs, or why it runs none. */
   commandFor: (click: Click) => ClickCommand,
@@ -81,7 +81,7 @@ export function handleButtons(
 }
 
 async function handleClick(
-  app: App,
+  app: AdapterHost,
   body: unknown,
   respond: Respond,
   acknowledge: () => Promise<void>,
@@ -127,7 +127,7 @@ async function handleClick(
     });
     return;
   }
-  const answer = await app.dispatcher.dispatch({
+  const answer = await app.dispatch({
     actor: { ...click.user, source: "slack" },
     call,
     ...(channel === undefined ? {} : { channelId: channel.id }),
@@ -141,21 +141,24 @@ async function handleClick(
   await afterwards?.(click, answer);
 }
 
+/** How long a trigger id is remembered: Slack retries a request within seconds to minutes. */
+const deliveryKeepMs = 3_600_000;
+
 /**
- * Whether this is the first delivery of a request (Slack retries with the same trigger id); while Redis is down,
- * what to answer instead (the bot cannot tell, nor audit, and keeps reconnecting in the background).
+ * Whether this is the first delivery of a request (Slack retries with the same trigger id); while the store is
+ * down, what to answer instead (the bot cannot tell, nor audit, and keeps reconnecting in the background).
  */
 export async function firstDelivery(
-  app: App,
+  app: AdapterHost,
   kind: "command" | "action",
   triggerId: string,
 ): Promise<boolean | string> {
-  const down = app.redisOutage();
+  const down = app.storeOutage();
   if (down !== undefined) return down;
   try {
-    return (await app.redis.set(app.keys.slackDelivery(kind, triggerId), "1", "EX", 3600, "NX")) !== null;
+    return await app.store.set(`${kind}:${triggerId}`, "1", { ttlMs: deliveryKeepMs, ifAbsent: true });
   } catch (error) {
-    const outage = app.redisOutage();
+    const outage = app.storeOutage();
     if (outage === undefined) throw error;
     return outage;
   }

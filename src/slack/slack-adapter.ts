@@ -1,29 +1,32 @@
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
-import { createServer } from "node:http";
-import { App as BoltApp, type Logger as BoltLogger, HTTPReceiver, LogLevel } from "@slack/bolt";
+import {
+  App as BoltApp,
+  type Logger as BoltLogger,
+  HTTPReceiver,
+  LogLevel,
+  type RespondArguments,
+} from "@slack/bolt";
 import type { WebClient, WebClientOptions } from "@slack/web-api";
 import { z } from "zod";
+import type { Adapter, AdapterHost, AdapterRedis } from "../adapter-host.js";
 import type { App } from "../app.js";
 import type { AuditEntry } from "../audit/audit-trail.js";
+import type { HttpMount, HttpRoute } from "../core/chat-adapter.js";
 import { cutText } from "../core/cut-text.js";
+import type { Reply } from "../core/reply.js";
 import { GroupUnreadable, type UserGroupDirectory } from "../core/roles.js";
-import {
-  closeServer,
-  type HttpRoute,
-  portOf,
-  serveOperations,
-  startOperationsServer,
-} from "../ops/operations-endpoints.js";
+import { startOperationsServer } from "../ops/operations-endpoints.js";
 import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
-import { handleAlertButtons } from "./slack-alerts.js";
-import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
+import { handleAlertButtons, SlackAlertNotifier } from "./slack-alerts.js";
+import { handleApprovalButtons, SlackApprovalNotifier } from "./slack-approvals.js";
 import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
 import type { SlackConfig } from "./slack-config.js";
-import { slackFailureReason } from "./slack-principals.js";
+import { SlackOutbox } from "./slack-outbox.js";
+import { SlackAccounts, slackFailureReason } from "./slack-principals.js";
+import { SlackStoryNotifier } from "./slack-stories.js";
 import {
   type SlackTokenRejectedError,
   SlackWebClient,
@@ -70,31 +73,32 @@ function boltLogger(warn: (message: string) => void): BoltLogger {
 }
 
 export interface SlackAdapterOptions {
-  readonly app: App;
   readonly slack: Required<Pick<SlackConfig, "botToken" | "signingSecret">> & SlackConfig;
   readonly client: WebClient;
-  readonly port: number;
+  /** What Slack keeps beyond the host's key-value store (its outbox, message places, Home viewers). */
+  readonly storage: AdapterRedis;
+  /** The approvals channel; without it, a request's message goes where it was asked. */
+  readonly approvalsChannel?: string;
+  /** Where each audit entry is mirrored, one line each; without it, nowhere. */
+  readonly auditChannel?: string;
+  /**
+   * false: the adapter only tells (its notifiers, its directory) and takes no request from Slack, for a process
+   * that serves no one (a one-shot `--command`, a desktop agent over stdio) while the bot's own processes do.
+   * @defaultValue true
+   */
+  readonly receive?: boolean;
+  /** @defaultValue "/connect" */
   readonly command?: string;
-  readonly log?: (message: string) => void;
-  /** Further paths served on the same port, before Slack's (MCP's `/mcp`); each answers its own requests. */
-  readonly routes?: readonly HttpRoute[];
   /** Slack refused a token (Socket Mode's app token on reconnecting): the caller should exit (main.ts does). */
   readonly onTokenRejected?: (error: SlackTokenRejectedError) => void;
   /** Epoch ms, for how long the Socket Mode connection has been down. @defaultValue Date.now */
   readonly now?: () => number;
 }
 
-export interface RunningSlackAdapter {
-  /** The events endpoint, e.g. http://127.0.0.1:3000/slack/events, or "socket-mode". */
+/** The Slack adapter, as `createApp` runs it, plus where it takes Slack's requests once started. */
+export interface SlackAdapter extends Adapter {
+  /** The events endpoint, e.g. http://127.0.0.1:3000/slack/events, or "socket-mode"; "" before `start`. */
   readonly url: string;
-  /** Where `/healthz`, `/readyz` and `/metrics` answer, e.g. http://127.0.0.1:3000 (the same port either way). */
-  readonly operationsUrl: string;
-  /**
-   * Takes no new command, click or event from now on (HTTP: 503 to Slack; Socket Mode: the socket closes), while
-   * `/healthz`, `/readyz` and `/metrics` still answer, until `stop`.
-   */
-  drain(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /**
@@ -160,12 +164,130 @@ export function auditChannelMirror(client: WebClient, channel: string): (entry: 
 }
 
 /**
- * `/connect` over Slack's HTTP endpoint (or Socket Mode when an app token is set). Every command is acknowledged
- * at once and answered through its response_url when done; a retried request runs nothing twice.
+ * `/connect` over Slack's HTTP endpoint, `POST /slack/events` on the operations server (or Socket Mode when an app
+ * token is set), plus the buttons, the Home tab, and the notifiers that post approval requests, alerts, stories and
+ * the audit channel. Every command is acknowledged at once and answered through its response_url when done; a
+ * retried request runs nothing twice (the host's store remembers its trigger id).
  */
-export async function startSlackAdapter(options: SlackAdapterOptions): Promise<RunningSlackAdapter> {
-  const { app, slack, client } = options;
-  const log = options.log ?? (() => {});
+export function slackAdapter(options: SlackAdapterOptions): SlackAdapter {
+  const { client, storage } = options;
+  let outbox: SlackOutbox | undefined;
+  /** One outbox for every message owed to Slack (approvals, alerts, stories), whoever asks first. */
+  const outboxOf = (host: AdapterHost) => {
+    outbox ??= new SlackOutbox({
+      client,
+      ...storage,
+      warn: (line, error) => host.log("warn", `${line}: ${String(error)}`),
+    });
+    return outbox;
+  };
+  let running: RunningSlack | undefined;
+  let url = "";
+  return {
+    name: "slack",
+    directory: { userGroups: new SlackUserGroups(client), accounts: new SlackAccounts(client) },
+    notifiers: (host) => ({
+      approvals: new SlackApprovalNotifier({
+        client,
+        ...storage,
+        ...(options.approvalsChannel === undefined ? {} : { channel: options.approvalsChannel }),
+        outbox: outboxOf(host),
+      }),
+      alerts: new SlackAlertNotifier(client, outboxOf(host)),
+      stories: new SlackStoryNotifier(client, outboxOf(host)),
+      ...(options.auditChannel === undefined
+        ? {}
+        : { audit: auditChannelMirror(client, options.auditChannel) }),
+    }),
+    get url() {
+      return url;
+    },
+    async start(host, http) {
+      if (options.receive === false) return;
+      running = await startSlack(options, host, http);
+      url = running.url;
+    },
+    drain: async () => running?.drain(),
+    stop: async () => running?.stop(),
+  };
+}
+
+/** What `startSlackAdapter` takes: an app made by hand, and the port of an operations server of its own. */
+export interface StartSlackAdapterOptions {
+  readonly app: App;
+  readonly slack: Required<Pick<SlackConfig, "botToken" | "signingSecret">> & SlackConfig;
+  readonly client: WebClient;
+  readonly port: number;
+  readonly command?: string;
+  /** Further routes on the same port, before Slack's (MCP's `/mcp`). */
+  readonly routes?: readonly HttpRoute[];
+  readonly onTokenRejected?: (error: SlackTokenRejectedError) => void;
+  readonly now?: () => number;
+}
+
+export interface RunningSlackAdapter {
+  /** The events endpoint, e.g. http://127.0.0.1:3000/slack/events, or "socket-mode". */
+  readonly url: string;
+  /** Where `/healthz`, `/readyz` and `/metrics` answer, e.g. http://127.0.0.1:3000 (the same port either way). */
+  readonly operationsUrl: string;
+  /**
+   * Takes no new command, click or event from now on (HTTP: 503 to Slack; Socket Mode: the socket closes), while
+   * `/healthz`, `/readyz` and `/metrics` still answer, until `stop`.
+   */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Slack adapter alone on an operations server of its own, for an app made by hand (tests, benches): the app's
+ * notifiers are whatever it was made with; Slack's storage is the app's own Redis.
+ */
+export async function startSlackAdapter(options: StartSlackAdapterOptions): Promise<RunningSlackAdapter> {
+  const { app } = options;
+  const adapter = slackAdapter({
+    slack: options.slack,
+    client: options.client,
+    storage: { redis: app.redis, keyPrefix: app.keyPrefix },
+    ...(options.command === undefined ? {} : { command: options.command }),
+    ...(options.onTokenRejected === undefined ? {} : { onTokenRejected: options.onTokenRejected }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  const server = await startOperationsServer(app.operations, options.port);
+  for (const route of options.routes ?? []) server.mount(route);
+  try {
+    await adapter.start(app.hostFor(adapter.name), server);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  return {
+    url: adapter.url,
+    operationsUrl: server.url,
+    drain: async () => {
+      server.drain();
+      await adapter.drain();
+    },
+    stop: async () => {
+      server.drain();
+      await adapter.stop();
+      await server.close();
+    },
+  };
+}
+
+interface RunningSlack {
+  readonly url: string;
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startSlack(
+  options: SlackAdapterOptions,
+  host: AdapterHost,
+  http: HttpMount,
+): Promise<RunningSlack> {
+  const { slack, client } = options;
+  const log = (line: string) => host.log("info", line);
   const identity = await client.auth.test();
   const authorization = {
     token: slack.botToken,
@@ -188,12 +310,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
           signingSecret: slack.signingSecret,
           // Bodies sent without a length (chunked) are counted as they stream in and cut at the limit.
           bodyLimit: maxSlackBodyBytes,
-          logger: boltLogger((line) => app.logger.warn(line)),
+          logger: boltLogger((line) => host.log("warn", line)),
         })
       : new SocketModeReceiver({
           appToken,
           clientOptions: authorization.clientOptions,
-          onDisconnect: () => app.operations.metrics.slackSocketDisconnects.inc(),
+          onDisconnect: () => host.operations.metrics.slackSocketDisconnects.inc(),
           ...(options.onTokenRejected === undefined ? {} : { onTokenRejected: options.onTokenRejected }),
           ...(options.now === undefined ? {} : { now: options.now }),
         });
@@ -215,49 +337,43 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       }
       const { user_id, user_name, channel_id, text, trigger_id } = parsed.data;
       // Slack retries a request it thinks timed out, with the same trigger id: only the first one runs.
-      const first = await firstDelivery(app, "command", trigger_id);
+      const first = await firstDelivery(host, "command", trigger_id);
       if (typeof first === "string") {
         await respond({ response_type: "ephemeral", text: escapeMrkdwn(first) });
         return;
       }
       if (!first) return;
-      const requestId = randomUUID();
-      const reply = await app.dispatcher.dispatch({
+      const reply = await host.dispatch({
         actor: { id: user_id, name: user_name, source: "slack" },
         text,
         channelId: channel_id,
-        requestId,
+        requestId: randomUUID(),
       });
-      await respond({
-        response_type: reply.visibility,
-        text: fallbackText(reply),
-        blocks: renderBlocks(reply, bulkConfirmButton),
-      });
-      const undelivered = await takeUndeliveredNotice(app.redis, app.keys, requestId);
-      if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });
+      await respond(commandAnswer(reply));
+      // This adapter's own notices (slack-approvals.ts), Slack's mrkdwn already: sent as they read.
+      for (const notice of reply.undelivered ?? [])
+        await respond({ response_type: "ephemeral", text: notice.summary });
     });
   });
 
-  handleApprovalButtons(bolt, app, client);
-  const home = new AppHome(app, client);
+  handleApprovalButtons(bolt, host, client);
+  const home = new AppHome(host, client, options.storage);
   handleAppHome(bolt, home, log);
-  const stopRefreshingHomes = app.onRequestChanged((request) => home.requestChanged(request));
-  handleAlertButtons(bolt, app);
-  handleBulkButtons(bolt, app);
-  await warnWithoutUserGroups(app, log);
+  const stopRefreshingHomes = host.onRequestChanged((request) => home.requestChanged(request));
+  handleAlertButtons(bolt, host);
+  handleBulkButtons(bolt, host);
+  await warnWithoutUserGroups(host, log);
 
   if (receiver instanceof SocketModeReceiver) {
-    // Socket Mode needs no HTTP server for Slack; the operations endpoints get one of their own on the port.
-    const operations = await startOperationsServer(app.operations, options.port, options.routes);
     const downSince = () => receiver.downSince();
-    app.operations.readiness.watchSlackSocket(downSince);
-    app.operations.metrics.watchSlackSocket(downSince);
+    host.operations.readiness.watchSlackSocket(downSince);
+    host.operations.metrics.watchSlackSocket(downSince);
     await bolt.start();
     const state =
       receiver.downSince() === undefined
         ? "connected"
         : "not connected yet (Slack does not answer; trying again)";
-    log(`Slack: ${state} in Socket Mode; /healthz, /readyz and /metrics on ${operations.url}`);
+    log(`Slack: ${state} in Socket Mode; /healthz, /readyz and /metrics on ${http.url}`);
     let socketOpen = true;
     const closeSocket = async () => {
       if (!socketOpen) return;
@@ -267,59 +383,57 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       // Acknowledged commands still get their answer.
       await queue.idle();
     };
-    return {
-      url: "socket-mode",
-      operationsUrl: operations.url,
-      drain: closeSocket,
-      stop: async () => {
-        await closeSocket();
-        await operations.close();
-      },
-    };
+    return { url: "socket-mode", drain: closeSocket, stop: closeSocket };
   }
   let draining = false;
-  const server = createServer((request, response) => {
-    // Probes and scrapes are not Slack's: they are answered before the signature check.
-    if (serveOperations(app.operations, request, response)) return;
+  http.mount((request, response) => {
+    if (!slackPaths.has((request.url ?? "/").split("?")[0] ?? "")) return false;
     if (draining) {
       response.writeHead(503, { "retry-after": "1" }).end("Shutting down");
-      return;
+      return true;
     }
-    if (options.routes?.some((route) => route(request, response))) return;
     const declared = Number(request.headers["content-length"]);
     if (declared > maxSlackBodyBytes) {
-      app.logger.warn(
-        { contentLength: declared, limit: maxSlackBodyBytes, remote: request.socket.remoteAddress },
-        "Slack endpoint: refused a request body over the limit (413), unread",
+      host.log(
+        "warn",
+        `Slack endpoint: refused a request body of ${declared} bytes, over the limit of ${maxSlackBodyBytes} (413), unread, from ${request.socket.remoteAddress}`,
       );
       response.writeHead(413, { connection: "close" }).end();
-      return;
+      return true;
     }
     const timestamp = Number(request.headers["x-slack-request-timestamp"]);
     if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > maxClockSkewSeconds) {
       response.writeHead(401).end("Request timestamp is in the future");
-      return;
+      return true;
     }
     receiver.requestListener(request, response);
+    return true;
   });
-  server.listen(options.port);
-  await once(server, "listening");
-  const port = portOf(server, options.port);
-  log(`Slack: listening for /connect on port ${port} (POST /slack/events; /healthz, /readyz, /metrics)`);
+  log(`Slack: listening for /connect on ${http.url} (POST /slack/events; /healthz, /readyz, /metrics)`);
+  const stopTaking = () => {
+    draining = true;
+    stopRefreshingHomes();
+  };
   return {
-    url: `http://127.0.0.1:${port}/slack/events`,
-    operationsUrl: `http://127.0.0.1:${port}`,
-    drain: async () => {
-      draining = true;
-      stopRefreshingHomes();
-    },
+    url: `${http.url}/slack/events`,
+    drain: async () => stopTaking(),
     stop: async () => {
-      draining = true;
-      stopRefreshingHomes();
-      await closeServer(server);
+      stopTaking();
       // Acknowledged commands still get their answer.
       await queue.idle();
     },
+  };
+}
+
+/** Bolt's HTTP receiver's endpoint (its default), where Slack sends commands, clicks and events. */
+const slackPaths = new Set(["/slack/events"]);
+
+/** A command's answer as Slack's response_url takes it: the reply's visibility, its fallback text and Block Kit. */
+export function commandAnswer(reply: Reply): RespondArguments {
+  return {
+    response_type: reply.visibility,
+    text: fallbackText(reply),
+    blocks: renderBlocks(reply, bulkConfirmButton),
   };
 }
 
@@ -327,8 +441,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
  * Reads the configured user groups once at start, through the app's roles (so a group that cannot be read is
  * logged there, once, and counts as nobody until it can): the bot starts whatever Slack answers.
  */
-async function warnWithoutUserGroups(app: App, log: (message: string) => void) {
-  if ((await app.roles.readGroups()) === "unsupported") {
+async function warnWithoutUserGroups(host: AdapterHost, log: (message: string) => void) {
+  if ((await host.roles.readGroups()) === "unsupported") {
     log(
       "Slack: this workspace has no user groups (plan_upgrade_required); roles apply to the user ids listed only.",
     );

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, WebClient } from "@slack/web-api";
+import type { AdapterHost } from "../adapter-host.js";
 import type { AlertNotifier } from "../alerts/alert-notifier.js";
 import {
   type AlertAction,
@@ -11,7 +12,6 @@ import {
   threadReplies,
 } from "../alerts/alert-replies.js";
 import { type Alert, MessageAddress } from "../alerts/alert-store.js";
-import type { App } from "../app.js";
 import type { CommandCall } from "../core/dispatcher.js";
 import { type Reply, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
@@ -176,7 +176,7 @@ export function alertButtonCall(actionId: string, value: string): CommandCall {
  * Snooze, Acknowledge and Restart run `alerts snooze`, `alerts ack` and `restart --failed-only` as the person who
  * clicked; the restart's outcome is told in the alert's thread.
  */
-export function handleAlertButtons(bolt: BoltApp, app: App): void {
+export function handleAlertButtons(bolt: BoltApp, app: AdapterHost): void {
   handleButtons(
     bolt,
     app,

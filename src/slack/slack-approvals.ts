@@ -1,5 +1,5 @@
 import type { App as BoltApp } from "@slack/bolt";
-import type { WebClient } from "@slack/web-api";
+import type { KnownBlock, WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { type ApprovalRequest, digestOf } from "../../approvals/approval-request.js";
@@ -12,8 +12,9 @@ import {
   staleMessage,
   waitingAt,
 } from "../../approvals/approval-words.js";
-import type { ApprovalNotifier, Reminder } from "../../approvals/approvals.js";
-import type { App } from "../app.js";
+import type { Reminder } from "../../approvals/approvals.js";
+import type { AdapterApprovalNotifier, AdapterHost } from "../adapter-host.js";
+import type { Reply } from "../core/reply.js";
 import { poll } from "../core/retry.js";
 import { RedisKeys } from "../redis-keys.js";
 import { type ButtonEncoding, escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
@@ -80,7 +81,7 @@ export interface SlackApprovalNotifierOptions {
  * to the requester on each decision and outcome. Everything after the first post goes through the outbox
  * (slack-outbox.ts): while Slack fails, the execution goes on, and the messages follow in order when it answers.
  */
-export class SlackApprovalNotifier implements ApprovalNotifier {
+export class SlackApprovalNotifier implements AdapterApprovalNotifier {
   readonly #options: SlackApprovalNotifierOptions;
   readonly #keys: RedisKeys;
   readonly #outbox: SlackOutbox;
@@ -100,11 +101,16 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     this.#outbox.close();
   }
 
-  async changed(request: ApprovalRequest): Promise<void> {
+  /**
+   * Posts or edits the request's message. Returns, for the command that asked, the notice that its message could
+   * not be posted (the bot is not in the channel, the channel is gone, none is configured) and how it can still be
+   * decided: Slack's own mrkdwn (a channel link), sent as it reads.
+   */
+  async changed(request: ApprovalRequest): Promise<Reply | undefined> {
     const { client } = this.#options;
-    const message = approvalMessage(request);
-    const content = { text: fallbackText(message), blocks: renderBlocks(message, approvalButton) };
+    const content = approvalContent(request);
     const place = await this.#place(request);
+    let notice: Reply | undefined;
     if (place === "post") {
       const channel = this.#options.channel ?? request.channelId;
       let problem: unknown;
@@ -123,13 +129,14 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
         if (request.state === "pending") {
           const why =
             channel === undefined ? "no approvals channel is configured." : whyNotPosted(problem, channel);
-          // Sent as it reads: `why` is Slack's own mrkdwn (a channel link), and a direct message has no blocks.
-          const text = notShownNotice(request, why).summary;
-          // Told twice: in reply to the command that asked (the adapter picks this up), and in a direct message
-          // that stays.
-          await this.#options.redis.set(this.#keys.slackUndelivered(request.requestId), text, "EX", 300);
+          notice = notShownNotice(request, why);
+          // Told twice: in reply to the command that asked (returned, its reply carries it), and in a direct
+          // message that stays: sent as it reads, `why` being Slack's own mrkdwn, and a direct message has no blocks.
           if (inSlack(request))
-            await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text });
+            await this.#outbox.send("chat.postMessage", {
+              channel: request.requester.id,
+              text: notice.summary,
+            });
         }
       } else {
         await this.#remember(request, { channel, ts: posted.ts, rank: rankOf(request) });
@@ -151,6 +158,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     const news = newsForRequester(request);
     if (news !== undefined && inSlack(request))
       await this.#outbox.send("chat.postMessage", { channel: request.requester.id, text: news.summary });
+    return notice;
   }
 
   /**
@@ -249,18 +257,6 @@ function inSlack(request: ApprovalRequest): boolean {
   return request.requester.source === undefined || request.requester.source === "slack";
 }
 
-/**
- * Why the approval request made by the command `requestId` could not be posted (the bot is not in the channel,
- * the channel is gone), once: the command's reply tells the person who asked.
- */
-export async function takeUndeliveredNotice(
-  redis: Redis,
-  keys: RedisKeys,
-  requestId: string,
-): Promise<string | undefined> {
-  return (await redis.getdel(keys.slackUndelivered(requestId))) ?? undefined;
-}
-
 const actionIds: Readonly<Record<string, string>> = { approve: approveAction, deny: denyAction };
 
 /**
@@ -269,6 +265,12 @@ const actionIds: Readonly<Record<string, string>> = { approve: approveAction, de
  */
 export function approvalButtonValue(request: ApprovalRequest): string {
   return `${request.id}:${digestOf(request)}`;
+}
+
+/** A request's message as Slack shows it: its fallback text and Block Kit, Approve / Deny while it waits. */
+export function approvalContent(request: ApprovalRequest): { text: string; blocks: KnownBlock[] } {
+  const message = approvalMessage(request);
+  return { text: fallbackText(message), blocks: renderBlocks(message, approvalButton) };
 }
 
 /** Approve / Deny as Slack buttons: their action ids, and the value `<id>:<digest>` that every message carries. */
@@ -296,7 +298,7 @@ function buttonTarget(value: string): { id: string; digest: string | undefined }
  * refused because the request is gone or does something else now turns its message into a stale notice (through
  * `client`, the bot's own: rate-limited per method, never waiting minutes on Slack).
  */
-export function handleApprovalButtons(bolt: BoltApp, app: App, client: WebClient): void {
+export function handleApprovalButtons(bolt: BoltApp, app: AdapterHost, client: WebClient): void {
   handleButtons(
     bolt,
     app,

@@ -1,6 +1,6 @@
 import type { App as BoltApp } from "@slack/bolt";
 import { z } from "zod";
-import type { App } from "../app.js";
+import type { AdapterHost } from "../adapter-host.js";
 import { RequestDigest } from "../core/connector-args.js";
 import { reply } from "../core/reply.js";
 import { type ButtonEncoding, fallbackText, renderBlocks } from "./block-kit.js";
@@ -37,7 +37,7 @@ export const bulkConfirmButton: ButtonEncoding = ({ call }) => {
  * as typed; it acts on the set kept with that digest, once. The outcome table is then said in the preview's thread,
  * and the preview loses its button, saying who confirmed.
  */
-export function handleBulkButtons(bolt: BoltApp, app: App): void {
+export function handleBulkButtons(bolt: BoltApp, app: AdapterHost): void {
   handleButtons(
     bolt,
     app,

@@ -31,11 +31,9 @@ test("key names stay as stored data knows them: a rename would lose every reques
   assert.equal(keys.alertLastPoll, "connect-ops:alerts:last-poll");
   assert.equal(keys.alertStateEpoch, "connect-ops:alerts:state-epoch");
   assert.equal(keys.alertStoppedNotice, "connect-ops:alerts:stopped-notice");
-  assert.equal(keys.slackDelivery("command", "T1"), "connect-ops:slack:command:T1");
-  assert.equal(keys.slackDelivery("action", "T2"), "connect-ops:slack:action:T2");
+  assert.equal(keys.adapterStore("slack", "command:T1"), "connect-ops:slack:command:T1");
   assert.equal(keys.slackHomeViewers, "connect-ops:slack:home-viewers");
   assert.equal(keys.slackApprovalMessage("prod-1-abcd"), "connect-ops:slack:approval-message:prod-1-abcd");
-  assert.equal(keys.slackUndelivered("r-1"), "connect-ops:slack:undelivered:r-1");
   assert.equal(keys.mcpCalls("claude-ops", 29_000_000), "connect-ops:mcp:calls:claude-ops:29000000");
   assert.equal(keys.mcpProposals("claude-ops"), "connect-ops:mcp:proposals:claude-ops");
   assert.equal(keys.autoRestart("prod", "orders"), 'connect-ops:automation:restart:["prod","orders"]');
