@@ -294,7 +294,7 @@ try {
             "",
           ]
         : []),
-      `Setup: ${n(scale.sinks)} topics × ${scale.partitionsPerTopic} partitions, ${scale.messagesPerPartition} messages each; per topic one group \`connect-<sink>\` whose committed offsets are 0–2 messages behind (${n(figures.lag.expected)} in all), made by a consumer that joins, commits and leaves (an Empty "consumer" group, as a stopped sink leaves). Created in ${ms(poll.setupMs.topics)} (topics) + ${ms(poll.setupMs.produce)} (messages) + ${ms(poll.setupMs.commits)} (commits); deleted afterwards.`,
+      `Setup: ${n(scale.sinks)} topics × ${scale.partitionsPerTopic} partitions, ${scale.messagesPerPartition} messages each; per topic one group \`connect-<sink>\` whose committed offsets are 0–2 messages behind (${n(figures.lag.expected)} in all), made by an admin OffsetCommit (an Empty group holding offsets, as a stopped sink leaves). Created in ${ms(poll.setupMs.topics)} (topics) + ${ms(poll.setupMs.produce)} (messages) + ${ms(poll.setupMs.commits)} (commits); deleted afterwards.`,
       "",
       `Our cycle is \`SinkLagReader.lagOfSinks\` on ${kafkaLibrary}: one untimed cycle on a new reader, then ${lagRuns} timed ones on the same reader, as the app's long-lived reader polls. Lag read: ${n(figures.lag.read)} (${figures.lag.errors} errors)${cli ? `; \`kafka-consumer-groups\` read ${n(cli.ourLag)} over ${n(cli.ourRows)} rows of our partitions` : ""}. The CLI is \`ConsumerGroupCommand\` from the test bed's own Kafka ${kafkaVersion} jars in a new JVM (-Xmx256m, as the script), ${lagRuns} timed runs; its requests were counted on one more run from its NetworkClient's DEBUG log.`,
       "",
