@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: starts the test bed (or reuses the one named by TEST_BED_* variables), runs each benchmark and
  * prints a Markdown report, also written to bench/RESULTS.md and the README's Performance table. A run of some parts
- * replaces only theirs there (bench/results-file.ts). Figures, not pass/fail: nothing here is a test.
+ * replaces only theirs there (bench/results-file.ts). Figures, not pass/fail: nothing here is a test. One thing
+ * fails a run: a timer warning (a negative, overflowing or NaN timeout Node had to correct) in the bench or in any
+ * Node process it started; the part that saw it writes no figures, and the error names the warning (issue 28).
  */
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { stopOnSignalOrOrphan } from "../test/kafka/lifeline.js";
 import { defaultKafkaVersion, startTestBed, type TestBed } from "../test/kafka/test-bed.js";
+import { watchTimerWarnings } from "../test/support/timer-warnings.js";
 import { measureApprovalOverhead } from "./approval-overhead.js";
 import { measureKillResume } from "./kill-resume.js";
 import { type Cycle, measureLagPoll, type RequestCounts, requestTotal } from "./lag-poll.js";
@@ -28,6 +31,7 @@ if (unknown.length > 0)
   throw new Error(`unknown bench part(s) ${unknown.join(", ")}; the parts: ${benchParts.join(", ")}`);
 const wanted = (part: BenchPart) => parts.length === 0 || parts.includes(part);
 
+const timerWarnings = await watchTimerWarnings();
 let bed: TestBed | undefined;
 if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTSTRAP_SERVERS === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
@@ -84,6 +88,11 @@ try {
    */
   const record = async (part: BenchPart) => {
     if (!wanted(part)) return;
+    const warnings = await timerWarnings.found();
+    if (warnings.length > 0)
+      throw new Error(
+        `bench part "${part}": ${warnings.length} timer warning(s), a timeout Node had to correct:\n${warnings.join("\n")}`,
+      );
     measured.set(part, {
       result: { rows: summary.splice(0), section: details.splice(0) },
       label: {
@@ -396,4 +405,5 @@ try {
   console.log(written);
 } finally {
   await bed?.stop();
+  await timerWarnings.remove();
 }
