@@ -17,10 +17,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { type Admin, Kafka, logLevel } from "kafkajs";
+import { Admin } from "@platformatic/kafka";
 import { SinkLagReader } from "../src/kafka/sink-lag-reader.js";
 import { resolveJars } from "../test/kafka/test-bed.js";
 import { uniqueName } from "../test/support/test-bed-env.js";
+import { waitForLeaders, whileTopicsSettle } from "../test/support/test-kafka.js";
 import { inLanes } from "./in-lanes.js";
 import { produceEvenly, waitOutEarlierRuns } from "./sink-fixture.js";
 
@@ -95,14 +96,11 @@ export async function measureLagPoll(
 
   await waitOutEarlierRuns(bed.bootstrapServers);
   const prefix = uniqueName("bench-lag");
-  const kafka = new Kafka({
+  const admin = new Admin({
     clientId: "connect-ops-bench",
-    brokers: [bed.bootstrapServers],
-    logLevel: logLevel.NOTHING,
-    requestTimeout: 60_000,
+    bootstrapBrokers: [bed.bootstrapServers],
+    timeout: 60_000,
   });
-  const admin = kafka.admin();
-  await admin.connect();
   const topics: string[] = [];
   const groups: string[] = [];
   try {
@@ -111,13 +109,7 @@ export async function measureLagPoll(
     for (let i = 0; i < sinksAsked && performance.now() - started < creationBudgetMs; i += 50) {
       const batch = Array.from({ length: Math.min(50, sinksAsked - i) }, (_, j) => `${prefix}-t-${i + j}`);
       topics.push(...batch);
-      await admin.createTopics({
-        topics: batch.map((topic) => ({ topic, numPartitions: partitionsPerTopic })),
-        // kafkajs's own wait retries only LEADER_NOT_AVAILABLE, but a KRaft broker first answers
-        // UNKNOWN_TOPIC_OR_PARTITION until its metadata catches up: wait here instead.
-        waitForLeaders: false,
-        timeout: 60_000,
-      });
+      await admin.createTopics({ topics: batch, partitions: partitionsPerTopic, replicas: 1 });
       await waitForLeaders(admin, batch);
     }
     const topicsMs = performance.now() - started;
@@ -125,19 +117,30 @@ export async function measureLagPoll(
 
     // 2. A few messages per partition, many topics per Produce request.
     started = performance.now();
-    await produceEvenly(kafka, topics, partitionsPerTopic, messagesPerPartition);
+    await produceEvenly(bed.bootstrapServers, admin, topics, partitionsPerTopic, messagesPerPartition);
     const produceMs = performance.now() - started;
 
     // 3. Committed offsets, partition p behind the log end by p % 3: lag is non-zero and known in advance.
-    // admin.setOffsets would do, but it waits ~5 s per group for an idle fetch (1,000 groups: minutes); a
-    // consumer that joins, commits and leaves takes ~0.2 s and leaves an Empty "consumer" group, as a
-    // stopped Connect sink does.
+    // An admin OffsetCommit per group leaves an Empty group holding offsets, as a stopped Connect sink does.
     const committedOffset = (partition: number) => messagesPerPartition - (partition % 3);
     started = performance.now();
     await inLanes(sinks, 16, async (sink) => {
       const groupId = `connect-${sink.name}`;
       groups.push(groupId);
-      await commitOffsets(kafka, groupId, sink.config.topics, partitionsPerTopic, committedOffset);
+      await whileTopicsSettle(`committing ${groupId}'s offsets`, () =>
+        admin.alterConsumerGroupOffsets({
+          groupId,
+          topics: [
+            {
+              name: sink.config.topics,
+              partitionOffsets: Array.from({ length: partitionsPerTopic }, (_, partition) => ({
+                partition,
+                offset: BigInt(committedOffset(partition)),
+              })),
+            },
+          ],
+        }),
+      );
     });
     const commitsMs = performance.now() - started;
     const expectedLag =
@@ -157,7 +160,7 @@ export async function measureLagPoll(
 
     // 6. The bound. Every partition has one leader and every group one coordinator, both among the brokers:
     // with one broker (the test bed) that is exactly one OffsetFetch and two ListOffsets.
-    const brokers = (await admin.describeCluster()).brokers.length;
+    const brokers = (await admin.metadata({ topics: [] })).brokers.size;
     return {
       scale: {
         sinksAsked,
@@ -175,18 +178,16 @@ export async function measureLagPoll(
   } finally {
     // Groups first: deleting a group needs no topic, and a failure here must not keep the topics around.
     for (let i = 0; i < groups.length; i += 100) {
-      await admin.deleteGroups(groups.slice(i, i + 100)).catch((error: unknown) => {
+      await admin.deleteGroups({ groups: groups.slice(i, i + 100) }).catch((error: unknown) => {
         console.warn(`lag-poll: could not delete groups ${prefix}-*: ${String(error)}`);
       });
     }
     for (let i = 0; i < topics.length; i += 100) {
-      await admin
-        .deleteTopics({ topics: topics.slice(i, i + 100), timeout: 60_000 })
-        .catch((error: unknown) => {
-          console.warn(`lag-poll: could not delete topics ${prefix}-*: ${String(error)}`);
-        });
+      await admin.deleteTopics({ topics: topics.slice(i, i + 100) }).catch((error: unknown) => {
+        console.warn(`lag-poll: could not delete topics ${prefix}-*: ${String(error)}`);
+      });
     }
-    await admin.disconnect();
+    await admin.close();
   }
 }
 
@@ -225,54 +226,9 @@ async function measureReader(
   return { firstCycle, warmCycles, lag };
 }
 
-/** Until every partition of `topics` has a leader (a newly created topic takes a moment to appear). */
-async function waitForLeaders(admin: Admin, topics: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const led = await admin
-      .fetchTopicMetadata({ topics: [...topics] })
-      .then((metadata) => metadata.topics.every((topic) => topic.partitions.every((p) => p.leader >= 0)))
-      .catch((error: unknown) => {
-        if (Date.now() > deadline) throw error;
-        return false;
-      });
-    if (led) return;
-    if (Date.now() > deadline) throw new Error(`no leaders for ${topics[0]} … after 60 s`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
 /** The total of a request tally. */
 export function requestTotal(counts: RequestCounts): number {
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
-}
-
-/** Joins group `groupId` with a consumer, commits `offsetOf(partition)` on every partition of `topic`, leaves. */
-async function commitOffsets(
-  kafka: Kafka,
-  groupId: string,
-  topic: string,
-  partitions: number,
-  offsetOf: (partition: number) => number,
-): Promise<void> {
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, retry: { retries: 5 } });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => {} });
-    consumer.pause([{ topic }]); // nothing is read: only the group membership is needed to commit
-    await joined;
-    await consumer.commitOffsets(
-      Array.from({ length: partitions }, (_, partition) => ({
-        topic,
-        partition,
-        offset: String(offsetOf(partition)),
-      })),
-    );
-  } finally {
-    await consumer.disconnect();
-  }
 }
 
 /**
@@ -381,7 +337,7 @@ async function runTool(classpath: string, logConfig: string, args: readonly stri
   return { ms, stdout, requests: Object.fromEntries(requests) as RequestCounts };
 }
 
-/** OFFSET_FETCH → OffsetFetch: the Java client's enum names, spelled as kafkajs and the protocol docs do. */
+/** OFFSET_FETCH → OffsetFetch: the Java client's enum names, spelled as the protocol docs do. */
 function apiName(javaName: string): string {
   return javaName
     .toLowerCase()

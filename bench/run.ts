@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: starts the test bed (or reuses the one named by TEST_BED_* variables), runs each benchmark and
  * prints a Markdown report, also written to bench/RESULTS.md and the README's Performance table. A run of some parts
- * replaces only theirs there (bench/results-file.ts). Figures, not pass/fail: nothing here is a test.
+ * replaces only theirs there (bench/results-file.ts). Figures, not pass/fail: nothing here is a test. One thing
+ * fails a run: a timer warning (a negative, overflowing or NaN timeout Node had to correct) in the bench or in any
+ * Node process it started; the part that saw it writes no figures, and the error names the warning (issue 28).
  */
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { stopOnSignalOrOrphan } from "../test/kafka/lifeline.js";
 import { defaultKafkaVersion, startTestBed, type TestBed } from "../test/kafka/test-bed.js";
+import { watchTimerWarnings } from "../test/support/timer-warnings.js";
 import { measureApprovalOverhead } from "./approval-overhead.js";
 import { measureKillResume } from "./kill-resume.js";
 import { type Cycle, measureLagPoll, type RequestCounts, requestTotal } from "./lag-poll.js";
@@ -28,6 +31,7 @@ if (unknown.length > 0)
   throw new Error(`unknown bench part(s) ${unknown.join(", ")}; the parts: ${benchParts.join(", ")}`);
 const wanted = (part: BenchPart) => parts.length === 0 || parts.includes(part);
 
+const timerWarnings = await watchTimerWarnings();
 let bed: TestBed | undefined;
 if (process.env.TEST_BED_CONNECT_URL === undefined || process.env.TEST_BED_BOOTSTRAP_SERVERS === undefined) {
   console.log(`Starting the test bed: Kafka ${kafkaVersion} broker and Connect worker`);
@@ -84,6 +88,11 @@ try {
    */
   const record = async (part: BenchPart) => {
     if (!wanted(part)) return;
+    const warnings = await timerWarnings.found();
+    if (warnings.length > 0)
+      throw new Error(
+        `bench part "${part}": ${warnings.length} timer warning(s), a timeout Node had to correct:\n${warnings.join("\n")}`,
+      );
     measured.set(part, {
       result: { rows: summary.splice(0), section: details.splice(0) },
       label: {
@@ -294,7 +303,7 @@ try {
             "",
           ]
         : []),
-      `Setup: ${n(scale.sinks)} topics × ${scale.partitionsPerTopic} partitions, ${scale.messagesPerPartition} messages each; per topic one group \`connect-<sink>\` whose committed offsets are 0–2 messages behind (${n(figures.lag.expected)} in all), made by a consumer that joins, commits and leaves (an Empty "consumer" group, as a stopped sink leaves). Created in ${ms(poll.setupMs.topics)} (topics) + ${ms(poll.setupMs.produce)} (messages) + ${ms(poll.setupMs.commits)} (commits); deleted afterwards.`,
+      `Setup: ${n(scale.sinks)} topics × ${scale.partitionsPerTopic} partitions, ${scale.messagesPerPartition} messages each; per topic one group \`connect-<sink>\` whose committed offsets are 0–2 messages behind (${n(figures.lag.expected)} in all), made by an admin OffsetCommit (an Empty group holding offsets, as a stopped sink leaves). Created in ${ms(poll.setupMs.topics)} (topics) + ${ms(poll.setupMs.produce)} (messages) + ${ms(poll.setupMs.commits)} (commits); deleted afterwards.`,
       "",
       `Our cycle is \`SinkLagReader.lagOfSinks\` on ${kafkaLibrary}: one untimed cycle on a new reader, then ${lagRuns} timed ones on the same reader, as the app's long-lived reader polls. Lag read: ${n(figures.lag.read)} (${figures.lag.errors} errors)${cli ? `; \`kafka-consumer-groups\` read ${n(cli.ourLag)} over ${n(cli.ourRows)} rows of our partitions` : ""}. The CLI is \`ConsumerGroupCommand\` from the test bed's own Kafka ${kafkaVersion} jars in a new JVM (-Xmx256m, as the script), ${lagRuns} timed runs; its requests were counted on one more run from its NetworkClient's DEBUG log.`,
       "",
@@ -396,4 +405,5 @@ try {
   console.log(written);
 } finally {
   await bed?.stop();
+  await timerWarnings.remove();
 }

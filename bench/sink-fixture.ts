@@ -5,9 +5,9 @@
  * minutes. Earlier runs' leftovers (names starting with `bench-`) are deleted, and waited out, before anything is
  * created: a broker still deleting them answers UNKNOWN_TOPIC_OR_PARTITION and keeps their files open.
  */
-import { Admin } from "@platformatic/kafka";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { Admin, ListOffsetTimestamps, Producer, stringSerializers } from "@platformatic/kafka";
 import { uniqueName } from "../test/support/test-bed-env.js";
+import { waitForLeaders, whileTopicsSettle } from "../test/support/test-kafka.js";
 import { inLanes } from "./in-lanes.js";
 
 export interface SinkFixture {
@@ -53,37 +53,34 @@ export async function createSinkFixture(
         replicas: 1,
       });
     }
-    await waitUntil(`leaders for ${topics.length} topics`, async () => {
-      const metadata = await admin
-        .metadata({ topics: [...topics], forceUpdate: true })
-        .catch(() => undefined);
-      return metadata !== undefined && topics.every((topic) => metadata.topics.has(topic));
-    });
-
-    const kafka = new Kafka({
-      clientId: "connect-ops-bench",
-      brokers: [bootstrapServers],
-      logLevel: logLevel.NOTHING,
-    });
-    await produceEvenly(kafka, topics, options.partitionsPerTopic, options.messagesPerPartition);
+    await waitForLeaders(admin, topics, 300_000);
+    await produceEvenly(
+      bootstrapServers,
+      admin,
+      topics,
+      options.partitionsPerTopic,
+      options.messagesPerPartition,
+    );
 
     const committed = (partition: number) => options.messagesPerPartition - (partition % 3);
     await inLanes(
       topics.map((topic, i) => ({ topic, groupId: groups[i] as string })),
       32,
       ({ topic, groupId }) =>
-        admin.alterConsumerGroupOffsets({
-          groupId,
-          topics: [
-            {
-              name: topic,
-              partitionOffsets: Array.from({ length: options.partitionsPerTopic }, (_, partition) => ({
-                partition,
-                offset: BigInt(committed(partition)),
-              })),
-            },
-          ],
-        }),
+        whileTopicsSettle(`committing ${groupId}'s offsets`, () =>
+          admin.alterConsumerGroupOffsets({
+            groupId,
+            topics: [
+              {
+                name: topic,
+                partitionOffsets: Array.from({ length: options.partitionsPerTopic }, (_, partition) => ({
+                  partition,
+                  offset: BigInt(committed(partition)),
+                })),
+              },
+            ],
+          }),
+        ),
     );
     const perTopic = Array.from(
       { length: options.partitionsPerTopic },
@@ -146,38 +143,53 @@ async function waitUntil(what: string, done: () => Promise<boolean>, timeoutMs =
 }
 
 /**
- * Writes `messagesPerPartition` one-byte messages to every partition of `topics`, 100 topics per Produce request.
- * Idempotent: kafkajs otherwise resends Produce requests to freshly created partitions and writes more messages than
- * planned (about 1.7× at 100 topics), so log ends, and the lag, would not be the ones planned.
+ * Tops every partition of `topics` up to `messagesPerPartition` one-byte messages, 100 topics per Produce request,
+ * with an idempotent producer (the client's own resends of a request are then written once). A request a settling
+ * topic refuses is not simply sent again: what is missing is read from the log ends and written, so that a
+ * request refused for some partitions and written for others never doubles the others. Log ends, and the lag,
+ * are then exactly the ones planned.
+ * @param admin an open admin client on `bootstrapServers`; stays open
  */
 export async function produceEvenly(
-  kafka: Kafka,
+  bootstrapServers: string,
+  admin: Admin,
   topics: readonly string[],
   partitionsPerTopic: number,
   messagesPerPartition: number,
 ): Promise<void> {
-  const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
+  const producer = new Producer({
+    clientId: "connect-ops-bench",
+    bootstrapBrokers: [bootstrapServers],
+    serializers: stringSerializers,
     idempotent: true,
-    maxInFlightRequests: 1,
-    // A broker that has just created or deleted thousands of partitions answers NOT_LEADER for a while.
-    retry: { retries: 12, maxRetryTime: 30_000 },
+    timeout: 60_000,
   });
-  await producer.connect();
   try {
     for (let i = 0; i < topics.length; i += 100) {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: topics.slice(i, i + 100).map((topic) => ({
-          topic,
-          messages: Array.from({ length: partitionsPerTopic * messagesPerPartition }, (_, m) => ({
-            value: "x",
-            partition: m % partitionsPerTopic,
+      const batch = topics.slice(i, i + 100);
+      await whileTopicsSettle(`writing to ${batch.length} topics (${batch[0]} …)`, async () => {
+        const ends = await admin.listOffsets({
+          topics: batch.map((name) => ({
+            name,
+            partitions: Array.from({ length: partitionsPerTopic }, (_, partitionIndex) => ({
+              partitionIndex,
+              timestamp: ListOffsetTimestamps.LATEST,
+            })),
           })),
-        })),
+        });
+        const messages = ends.flatMap(({ name, partitions }) =>
+          partitions.flatMap(({ partitionIndex, offset }) =>
+            Array.from({ length: Math.max(0, messagesPerPartition - Number(offset)) }, () => ({
+              topic: name,
+              partition: partitionIndex,
+              value: "x",
+            })),
+          ),
+        );
+        if (messages.length > 0) await producer.send({ messages, acks: -1 });
       });
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }

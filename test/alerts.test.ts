@@ -27,6 +27,7 @@ import {
   testKafka,
   uniqueName,
 } from "./support/test-bed-env.js";
+import { deleteTopics, inTransaction } from "./support/test-kafka.js";
 
 const botToken = "xoxb-alerts-token";
 const signingSecret = "alerts-signing-secret";
@@ -546,10 +547,7 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     // The long-lived readers of both bot instances have read both topics before one goes.
     await sleep(2_500);
     await polledLag(orphaned, (lag) => lag === 0);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [deleted] });
-    await admin.disconnect();
+    await deleteTopics(kafka, [deleted]);
     await produce(
       kafka,
       kept,
@@ -643,22 +641,16 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     });
     const topic = uniqueName("alert-txn");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
-    const producer = kafka.producer({
-      transactionalId: uniqueName("alert-txn"),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await producer.connect();
-    const txn = await producer.transaction();
-    await txn.send({
+    await inTransaction(
+      kafka,
       topic,
-      messages: [
+      [
         { value: "t0", partition: 0 },
         { value: "t1", partition: 0 },
       ],
-    });
-    await txn.commit();
-    await producer.disconnect();
+      "commit",
+      uniqueName("alert-txn"),
+    );
     const connector = await runningSink(topic, join(dir, "txn.txt"));
     try {
       // Records 0 and 1, the commit marker at 2: the sink commits 2 and the log ends at 3, for ever.

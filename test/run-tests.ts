@@ -14,6 +14,9 @@
  *
  * Arguments: `npm test -- lag` runs the files whose path contains "lag"; `--needs=pure,redis` keeps only those
  * tiers (with or without path filters); `fast` is `--needs=pure`, the quick tier of seconds.
+ *
+ * A timer warning (a negative, overflowing or NaN timeout Node had to correct) in any test process, or any process a
+ * test starts, fails the run and is named at the end (issue 28).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -22,6 +25,7 @@ import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { stopOnSignalOrOrphan } from "./kafka/lifeline.js";
 import { defaultKafkaVersion, startTestBed, type TestBed } from "./kafka/test-bed.js";
+import { watchTimerWarnings } from "./support/timer-warnings.js";
 
 const root = join(import.meta.dirname, "..");
 const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
@@ -106,6 +110,7 @@ if (selected.length === 0) {
 }
 const filesNeeding = (need: Need) => selected.filter((each) => each.need === need).map(({ file }) => file);
 
+const timerWarnings = await watchTimerWarnings();
 let bed: TestBed | undefined;
 /** The bed being started, while the side-by-side files run. */
 let bedStarting: Promise<TestBed> | undefined;
@@ -189,5 +194,13 @@ if (bedFiles.length > 0 && !stopping) {
 }
 const logs = bed?.logFiles.map((file) => relative(root, file)) ?? [];
 await stopBed();
+const warnings = await timerWarnings.found();
+await timerWarnings.remove();
+if (warnings.length > 0) {
+  console.error(
+    `${warnings.length} timer warning(s), a timeout Node had to correct:\n${warnings.join("\n")}`,
+  );
+  failed = true;
+}
 if (failed && logs.length > 0) console.error(`Test bed logs: ${logs.join(", ")}`);
 process.exit(failed ? 1 : 0);

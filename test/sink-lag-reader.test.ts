@@ -4,7 +4,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import kafkajs from "kafkajs";
 import { type Logger, pino } from "pino";
 import { describePlan, planSinkOffsets } from "../approvals/offset-plan.js";
 import { evaluateConnector } from "../src/alerts/alert-rules.js";
@@ -22,6 +21,13 @@ import {
   testKafka,
   uniqueName,
 } from "./support/test-bed-env.js";
+import {
+  commitOffsets,
+  deleteRecordsBelow,
+  deleteTopics,
+  inTransaction,
+  setTopicConfigs,
+} from "./support/test-kafka.js";
 import {
   compactedTopic,
   regexSink,
@@ -102,10 +108,7 @@ describe("sink lag, read from Kafka", () => {
     const topic = uniqueName("lag-override");
     const groupId = uniqueName("custom-group");
     await createTopicWithMessages(kafka, topic, { partitions: 2, count: 40 });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "15" }] });
-    await admin.disconnect();
+    await commitOffsets(kafka, groupId, topic, [[0, 15]]);
 
     const lag = await reader.lag("orders-sink", { topics: topic, "consumer.override.group.id": groupId });
     assert.equal(lag.groupId, groupId);
@@ -134,7 +137,7 @@ describe("sink lag, read from Kafka", () => {
         timestamp: String(hourAgo + i * 60_000),
       })),
     );
-    await commit(groupId, topic, [[0, 42]]);
+    await commitOffsets(kafka, groupId, topic, [[0, 42]]);
     const sent: string[] = [];
     const counting = new SinkLagReader({
       ...onTestBed(),
@@ -194,34 +197,9 @@ describe("sink lag, read from Kafka", () => {
   });
 
   /** Commits offsets for a group, as a sink's consumer would. */
-  async function commit(groupId: string, topic: string, offsets: readonly [number, number][]) {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: offsets.map(([partition, offset]) => ({ partition, offset: String(offset) })),
-      });
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   async function transaction(topic: string, values: readonly string[], outcome: "commit" | "abort") {
-    const producer = kafka.producer({
-      transactionalId: uniqueName("lag-txn"),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await producer.connect();
-    try {
-      const txn = await producer.transaction();
-      await txn.send({ topic, messages: values.map((value) => ({ value, partition: 0 })) });
-      await (outcome === "commit" ? txn.commit() : txn.abort());
-    } finally {
-      await producer.disconnect();
-    }
+    const records = values.map((value) => ({ value, partition: 0 }));
+    await inTransaction(kafka, topic, records, outcome, uniqueName("lag-txn"));
   }
 
   async function fileSink(topic: string, extra: Record<string, string> = {}) {
@@ -303,7 +281,7 @@ describe("sink lag, read from Kafka", () => {
     const groupId = uniqueName("txn-poll-group");
     await createTopicWithMessages(kafka, topic, { partitions: 1, count: 0 });
     await transaction(topic, ["a", "b"], "commit");
-    await commit(groupId, topic, [[0, 2]]);
+    await commitOffsets(kafka, groupId, topic, [[0, 2]]);
     const sent: string[] = [];
     const polling = new SinkLagReader({
       ...onTestBed(),
@@ -422,19 +400,7 @@ describe("sink lag, read from Kafka", () => {
     const dayAgo = Date.now() - 86_400_000 * 9;
     // Nine-day-old records breach the broker's default 7-day retention: its first retention check (30 s after it
     // starts) would delete them all, and the test would race it. Here only deleteTopicRecords moves the log start.
-    const retainer = kafka.admin();
-    await retainer.connect();
-    await retainer.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: kafkajs.ConfigResourceTypes.TOPIC,
-          name: topic,
-          configEntries: [{ name: "retention.ms", value: "-1" }],
-        },
-      ],
-    });
-    await retainer.disconnect();
+    await setTopicConfigs(kafka, topic, { "retention.ms": "-1" });
     // 100 records a minute apart, nine days ago: older than any search horizon.
     await produce(
       kafka,
@@ -445,12 +411,8 @@ describe("sink lag, read from Kafka", () => {
         timestamp: String(dayAgo + i * 60_000),
       })),
     );
-    await commit(groupId, topic, [[0, 10]]);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.fetchTopicOffsets(topic); // loads the topic's metadata, which deleteTopicRecords needs
-    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "60" }] });
-    await admin.disconnect();
+    await commitOffsets(kafka, groupId, topic, [[0, 10]]);
+    await deleteRecordsBelow(kafka, topic, 0, 60);
 
     const lag = await reader.lag("lost-sink", { topics: topic, "consumer.override.group.id": groupId });
     assert.deepEqual(
@@ -499,10 +461,7 @@ describe("sink lag, read from Kafka", () => {
         loses: { total: 5, partitions: 1, unread: [] },
         both: { total: 15, partitions: 3, unread: [] },
       });
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: [deleted] });
-      await admin.disconnect();
+      await deleteTopics(kafka, [deleted]);
       await createTopicWithMessages(kafka, added, { partitions: 1, count: 7 });
       const withNew = [...sinks, { name: "new", config: { topics: added } }];
       for (let round = 0; round < 2; round++) {
@@ -582,7 +541,7 @@ describe("messy topics: the first read of a fresh reader is as right as any late
     const cdc = await compactedTopic(kafka, { keys: 10, updates: 2_000 });
     assert.deepEqual([cdc.logStart, cdc.logEnd, cdc.records], [0, 2_001, 11], "the fixture's own count");
     const groupId = uniqueName("cdc-group");
-    await setOffsets(kafka, groupId, cdc.topic, [[0, 0]]);
+    await commitOffsets(kafka, groupId, cdc.topic, [[0, 0]]);
     const config = { topics: cdc.topic, "consumer.override.group.id": groupId };
     const reader = fresh();
     try {
@@ -618,8 +577,8 @@ describe("messy topics: the first read of a fresh reader is as right as any late
     assert.equal(logEnd, 9);
     const caughtUp = uniqueName("txn-caught-up");
     const pastCommit = uniqueName("txn-past-commit");
-    await setOffsets(kafka, caughtUp, topic, [[0, 8]]);
-    await setOffsets(kafka, pastCommit, topic, [[0, 4]]);
+    await commitOffsets(kafka, caughtUp, topic, [[0, 8]]);
+    await commitOffsets(kafka, pastCommit, topic, [[0, 4]]);
 
     const first = async (groupId: string, extra: Record<string, string> = {}) => {
       const reader = fresh();
@@ -709,7 +668,7 @@ describe("messy topics: the first read of a fresh reader is as right as any late
     const { topic, logStart, records } = await topicWithDeletedRecords(kafka, { count: 50, deleteBelow: 20 });
     assert.deepEqual([logStart, records], [20, 30]);
     const groupId = uniqueName("deleted-group");
-    await setOffsets(kafka, groupId, topic, [[0, 5]]);
+    await commitOffsets(kafka, groupId, topic, [[0, 5]]);
     const reader = fresh();
     try {
       const lag = await pollOnce(reader, "deleted-sink", {
@@ -847,23 +806,3 @@ describe("sinks by topics.regex: Java's regex is never evaluated in JavaScript, 
     }
   });
 });
-
-/** Commits offsets for a group, as a sink's consumer would. */
-async function setOffsets(
-  kafka: ReturnType<typeof testKafka>,
-  groupId: string,
-  topic: string,
-  offsets: readonly [number, number][],
-) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: offsets.map(([partition, offset]) => ({ partition, offset: String(offset) })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}

@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import type { Kafka } from "kafkajs";
 import type { ConnectClient } from "../../src/connect/connect-client.js";
 import { createTopicWithMessages, eventually, uniqueName } from "./test-bed-env.js";
+import type { TestKafka } from "./test-kafka.js";
 
 /** One sink of {@link SharedGroup}: its name, the topic it alone reads, and the file it writes. */
 export interface GroupMember {
@@ -32,7 +32,7 @@ export interface SharedGroup {
  */
 export async function sinksSharingGroup(
   connect: ConnectClient,
-  kafka: Kafka,
+  kafka: TestKafka,
   dir: string,
   counts: { readonly a: number; readonly b: number; readonly shared?: number },
 ): Promise<SharedGroup> {

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
 import type { ConnectClient } from "../../src/connect/connect-client.js";
+import { createTopics, produce, type TestKafka } from "./test-kafka.js";
+
+export { produce } from "./test-kafka.js";
 
 /** The test bed that `npm test` started (test/run-tests.ts passes its addresses down). */
 export function testBed(): { connectUrl: string; bootstrapServers: string } {
@@ -20,37 +22,21 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
 }
 
-/**
- * A kafkajs client on the test bed: the tests' producer, admin and counting consumer (the bot itself reads Kafka
- * only with `@platformatic/kafka`; README, "Kafka client").
- */
-export function testKafka(): Kafka {
-  return new Kafka({
-    clientId: "connect-ops-tests",
-    brokers: [testBed().bootstrapServers],
-    requestTimeout: 10_000,
-    connectionTimeout: 3_000,
-    retry: { retries: 3 },
-    logLevel: logLevel.NOTHING,
-  });
+/** The test bed's broker, for the helpers of test-kafka.ts (the tests' own admin work, producer and consumer). */
+export function testKafka(): TestKafka {
+  return { bootstrapServers: testBed().bootstrapServers };
 }
 
-/** Creates a topic and writes `count` messages ("<topic>-<i>") round-robin over its partitions. */
+/**
+ * Creates a topic, waits until its partitions have leaders, and writes `count` messages ("<topic>-<i>")
+ * round-robin over its partitions.
+ */
 export async function createTopicWithMessages(
-  kafka: Kafka,
+  kafka: TestKafka,
   topic: string,
   options: { partitions: number; count: number },
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: options.partitions }],
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await createTopics(kafka, [topic], { partitions: options.partitions });
   await produce(
     kafka,
     topic,
@@ -59,28 +45,6 @@ export async function createTopicWithMessages(
       partition: i % options.partitions,
     })),
   );
-}
-
-export async function produce(
-  kafka: Kafka,
-  topic: string,
-  messages: readonly { value: string; partition: number; timestamp?: string }[],
-): Promise<void> {
-  // Idempotent: a send retried after a timeout on a busy machine must not write its records twice (a CI run saw
-  // a topic of 10 records hold 15), or every lag a test asserts is off by the duplicates.
-  const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    idempotent: true,
-    maxInFlightRequests: 1,
-  });
-  await producer.connect();
-  try {
-    for (let start = 0; start < messages.length; start += 500) {
-      await producer.send({ topic, messages: messages.slice(start, start + 500).map((m) => ({ ...m })) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
 }
 
 /** Polls until `check` returns a value (not undefined), or fails with the last thing it saw. */
@@ -129,7 +93,7 @@ export async function runningFileSink(
  */
 export async function fileSinkThatRead(
   connect: ConnectClient,
-  kafka: Kafka,
+  kafka: TestKafka,
   dir: string,
   count: number,
   /** The connector's name starts with this (a role or rule pattern may name it, `payments-*`). */

@@ -3,16 +3,30 @@
  * transactional (committed, aborted, and one transaction left open), with deleted records (log start > 0), and
  * sinks that pick their topics with Java's `topics.regex`.
  *
- * The records are written with kafkajs, the test bed's producer (test-bed-env.ts): its transactions API is the
- * plain one every test here already uses, and a producer that is not the client under test (@platformatic/kafka
- * reads lag) cannot share a fault with it. Every fixture checks what it made, independently of the bot's code:
- * the records left are counted by a kafkajs consumer, not by the lag reader under test.
+ * The records are written by the test helpers of test-kafka.ts (an idempotent producer, real transactions, an
+ * admin DeleteRecords). Every fixture checks what it made, independently of the bot's code: the offsets are read
+ * with an admin ListOffsets and the records left are counted by a consumer, not by the lag reader under test.
  */
 import { join } from "node:path";
-import kafkajs, { type Kafka, type Transaction } from "kafkajs";
-import { eventually, produce, testBed, uniqueName } from "./test-bed-env.js";
+import {
+  Consumer,
+  FetchIsolationLevels,
+  MessagesStreamModes,
+  stringDeserializers,
+} from "@platformatic/kafka";
+import { eventually, testBed, uniqueName } from "./test-bed-env.js";
+import {
+  createTopics,
+  deleteRecordsBelow,
+  inTransaction,
+  logOffsets,
+  type OpenTransaction,
+  produce,
+  type TestKafka,
+  topicConfigs,
+} from "./test-kafka.js";
 
-const { ConfigResourceTypes } = kafkajs;
+export type { OpenTransaction } from "./test-kafka.js";
 
 /** A topic's partition 0 as the broker holds it: where its log starts and ends, and the records left between. */
 export interface PartitionContents {
@@ -31,7 +45,7 @@ export interface PartitionContents {
  * @returns the topic and its contents once the cleaner has run (up to 90 s)
  */
 export async function compactedTopic(
-  kafka: Kafka,
+  kafka: TestKafka,
   options: { readonly keys: number; readonly updates: number; readonly prefix?: string },
 ): Promise<{ readonly topic: string } & PartitionContents> {
   const topic = uniqueName(options.prefix ?? "cdc");
@@ -50,9 +64,9 @@ export async function compactedTopic(
     partition: 0,
     timestamp: String(startedAt + Math.floor(i / tenth) * 1_000),
   }));
-  await produceKeyed(kafka, topic, updates);
+  await produce(kafka, topic, updates);
   // The last record, later still: it rolls the segment holding the last updates and stays in the active one.
-  await produceKeyed(kafka, topic, [
+  await produce(kafka, topic, [
     { key: "last", value: "last", partition: 0, timestamp: String(startedAt + 11_000) },
   ]);
   const expected = options.keys + 1;
@@ -70,12 +84,6 @@ export async function compactedTopic(
 /** How a transaction of {@link transactionalTopic} ends: committed, aborted, or left open. */
 export type TransactionEnd = "commit" | "abort" | "open";
 
-/** A transaction left open: the test ends it (or closes the producer, which leaves it to the broker's timeout). */
-export interface OpenTransaction {
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
-
 /**
  * A topic of one partition written in transactions, one after the other, each of `records` records and ending as
  * its entry says. Each committed or aborted transaction leaves a control record (its marker) after its records;
@@ -85,7 +93,7 @@ export interface OpenTransaction {
  * there is one
  */
 export async function transactionalTopic(
-  kafka: Kafka,
+  kafka: TestKafka,
   transactions: readonly { readonly records: number; readonly end: TransactionEnd }[],
   prefix = "txn",
 ): Promise<{
@@ -103,40 +111,18 @@ export async function transactionalTopic(
   let lastStable = 0;
   let open: OpenTransaction | undefined;
   for (const [index, { records, end }] of transactions.entries()) {
-    const producer = kafka.producer({
-      transactionalId: uniqueName(`${prefix}-producer`),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await producer.connect();
-    const transaction: Transaction = await producer.transaction();
-    await transaction.send({
-      topic,
-      messages: Array.from({ length: records }, (_, i) => ({
-        value: `t${index}-${i}`,
-        partition: 0,
-      })),
-    });
+    const written = Array.from({ length: records }, (_, i) => ({ value: `t${index}-${i}`, partition: 0 }));
+    const left = await inTransaction(kafka, topic, written, end, uniqueName(`${prefix}-producer`));
     lastStable = offset;
     offset += records;
-    if (end === "open") {
-      const finish = async (how: "commit" | "abort") => {
-        try {
-          await (how === "commit" ? transaction.commit() : transaction.abort());
-        } finally {
-          await producer.disconnect();
-        }
-      };
-      open = { commit: () => finish("commit"), abort: () => finish("abort") };
+    if (left !== undefined) {
+      open = left;
       continue;
     }
-    await (end === "commit" ? transaction.commit() : transaction.abort());
-    await producer.disconnect();
     offset += 1;
     lastStable = offset;
   }
-  // kafkajs's admin reads the latest offset at read_committed: the last stable offset, not the log end.
-  const stable = (await offsetsOf(kafka, topic)).logEnd;
+  const stable = (await offsetsOf(kafka, topic, "read_committed")).logEnd;
   if (stable !== lastStable)
     throw new Error(`${topic}: last stable offset ${stable}, expected ${lastStable}`);
   return { topic, logEnd: offset, lastStable, ...(open === undefined ? {} : { open }) };
@@ -148,7 +134,7 @@ export async function transactionalTopic(
  * broker's own checks never move the log start further while a test reads it.
  */
 export async function topicWithDeletedRecords(
-  kafka: Kafka,
+  kafka: TestKafka,
   options: { readonly count: number; readonly deleteBelow: number; readonly prefix?: string },
 ): Promise<{ readonly topic: string } & PartitionContents> {
   const topic = uniqueName(options.prefix ?? "deleted");
@@ -158,17 +144,7 @@ export async function topicWithDeletedRecords(
     topic,
     Array.from({ length: options.count }, (_, i) => ({ value: `r${i}`, partition: 0 })),
   );
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.fetchTopicOffsets(topic); // loads the topic's metadata, which deleteTopicRecords needs
-    await admin.deleteTopicRecords({
-      topic,
-      partitions: [{ partition: 0, offset: String(options.deleteBelow) }],
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await deleteRecordsBelow(kafka, topic, 0, options.deleteBelow);
   const contents = await partitionContents(kafka, topic);
   if (contents.logStart !== options.deleteBelow)
     throw new Error(`${topic} starts at ${contents.logStart}, expected ${options.deleteBelow}`);
@@ -214,96 +190,57 @@ export async function regexSink(
   };
 }
 
-/** Creates a topic of one partition with these topic configs. */
-async function createTopic(kafka: Kafka, topic: string, configs: Record<string, string>): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 1,
-          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-        },
-      ],
-      waitForLeaders: true,
-    });
-    if (Object.keys(configs).length > 0) {
-      const { resources } = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: Object.keys(configs) }],
-      });
-      for (const entry of resources[0]?.configEntries ?? []) {
-        if (configs[entry.configName] !== entry.configValue)
-          throw new Error(`${topic}: the broker set ${entry.configName}=${entry.configValue}`);
-      }
-    }
-  } finally {
-    await admin.disconnect();
+/** Creates a topic of one partition with these topic configs, and checks the broker took them. */
+async function createTopic(kafka: TestKafka, topic: string, configs: Record<string, string>): Promise<void> {
+  await createTopics(kafka, [topic], { partitions: 1, configs });
+  if (Object.keys(configs).length === 0) return;
+  const held = await topicConfigs(kafka, topic, Object.keys(configs));
+  for (const [name, value] of held) {
+    if (configs[name] !== value) throw new Error(`${topic}: the broker set ${name}=${value}`);
   }
 }
 
-async function produceKeyed(
-  kafka: Kafka,
+async function offsetsOf(
+  kafka: TestKafka,
   topic: string,
-  messages: readonly { key: string; value: string; partition: number; timestamp: string }[],
-): Promise<void> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    for (let start = 0; start < messages.length; start += 500) {
-      await producer.send({ topic, messages: messages.slice(start, start + 500).map((m) => ({ ...m })) });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function offsetsOf(kafka: Kafka, topic: string): Promise<{ logStart: number; logEnd: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [partition] = await admin.fetchTopicOffsets(topic);
-    return { logStart: Number(partition?.low ?? 0), logEnd: Number(partition?.high ?? 0) };
-  } finally {
-    await admin.disconnect();
-  }
+  isolation: "read_uncommitted" | "read_committed" = "read_uncommitted",
+): Promise<{ logStart: number; logEnd: number }> {
+  return (await logOffsets(kafka, topic, isolation)).get(0) ?? { logStart: 0, logEnd: 0 };
 }
 
 /**
- * Partition 0's log start and end, and the records between them, counted by a kafkajs consumer of a group of its
- * own that reads from the log start to the end (read_uncommitted, as Connect's sinks read).
+ * Partition 0's log start and end, and the records between them, counted by a consumer of a group of its own
+ * that reads from the log start (read_uncommitted, as Connect's sinks read) until the record at the log end − 1,
+ * which must be a record, not a transaction marker.
  */
-export async function partitionContents(kafka: Kafka, topic: string): Promise<PartitionContents> {
+export async function partitionContents(kafka: TestKafka, topic: string): Promise<PartitionContents> {
   const { logStart, logEnd } = await offsetsOf(kafka, topic);
   if (logEnd <= logStart) return { logStart, logEnd, records: 0 };
-  const consumer = kafka.consumer({ groupId: uniqueName("fixture-count"), readUncommitted: true });
-  await consumer.connect();
+  const consumer = new Consumer({
+    clientId: "connect-ops-tests",
+    bootstrapBrokers: [kafka.bootstrapServers],
+    groupId: uniqueName("fixture-count"),
+    deserializers: stringDeserializers,
+    isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+    autocommit: false,
+    maxWaitTime: 100,
+  });
   let records = 0;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const reachedEnd = new Promise<void>((done, failed) => {
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            records += batch.messages.filter((message) => Number(message.offset) < logEnd).length;
-            if (Number(batch.lastOffset()) >= logEnd - 1) done();
-          },
-        })
-        .catch(failed);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, failed) => {
-      timer = setTimeout(
-        () => failed(new Error(`${topic}: the count did not reach ${logEnd} in 30 s`)),
-        30_000,
-      );
-    });
-    await Promise.race([reachedEnd, timedOut]).finally(() => clearTimeout(timer));
+    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST });
+    timer = setTimeout(
+      () => stream.destroy(new Error(`${topic}: the count did not reach ${logEnd} in 30 s`)),
+      30_000,
+    );
+    for await (const message of stream) {
+      if (message.partition !== 0) continue;
+      if (message.offset < BigInt(logEnd)) records += 1;
+      if (message.offset >= BigInt(logEnd - 1)) break;
+    }
   } finally {
-    await consumer.disconnect();
+    clearTimeout(timer);
+    await consumer.close(true);
   }
   return { logStart, logEnd, records };
 }
