@@ -1,3 +1,4 @@
+import { chartInWords, utcClock } from "../core/chart-words.js";
 import type { Reply, ReplyPart } from "../core/reply.js";
 
 /** A reply as terminal text: tables with aligned columns, headings underlined. */
@@ -15,6 +16,14 @@ function renderPart(part: ReplyPart): string {
       return part.text;
     case "note":
       return `(${part.text})`;
+    case "timed": {
+      const text = part.pieces
+        .map((piece) => (typeof piece === "string" ? piece : utcClock(piece.at)))
+        .join("");
+      return part.as === "note" ? `(${text})` : text;
+    }
+    case "chart":
+      return chartInWords(part, utcClock).join("\n");
     case "actions":
       return part.actions.map((action) => `${action.label}: ${action.typed}`).join("\n");
     case "fields":
