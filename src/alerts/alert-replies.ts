@@ -1,5 +1,5 @@
 import { cutText } from "../core/cut-text.js";
-import { formatDuration } from "../core/duration.js";
+import { formatDuration, utcClock } from "../core/duration.js";
 import { type Reply, type ReplyPart, reply, time, timed } from "../core/reply.js";
 import { flapCount } from "./alert-news.js";
 import { ruleName } from "./alert-rules.js";
@@ -121,10 +121,6 @@ function placeOf(alert: Alert): string {
   return alert.connector === "*" ? `cluster ${alert.cluster}` : `${alert.connector} on ${alert.cluster}`;
 }
 
-function clockTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-}
-
 function clipped(line: string): string {
   return cutText(line, detailLineLength, "…");
 }
@@ -163,9 +159,9 @@ export function alertSummary(alerts: readonly Alert[], now = Date.now()): Reply 
   const startedAt = Math.min(...alerts.map((alert) => alert.firedAt));
   const lastResolvedAt = Math.max(...resolved.map((alert) => alert.resolvedAt ?? 0));
   const state = [
-    `Started together at ${clockTime(startedAt)}`,
+    `Started together at ${utcClock(startedAt)}`,
     ...(firing.length === 0
-      ? [`all resolved by ${clockTime(lastResolvedAt)} after ${formatDuration(lastResolvedAt - startedAt)}`]
+      ? [`all resolved by ${utcClock(lastResolvedAt)} after ${formatDuration(lastResolvedAt - startedAt)}`]
       : []),
     ...(acknowledged === 0 ? [] : [`${figure(acknowledged)} acknowledged`]),
     ...(snoozed === 0 ? [] : [`${figure(snoozed)} snoozed`]),

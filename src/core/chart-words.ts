@@ -18,8 +18,3 @@ export function chartInWords(chart: ReplyChart, timeOf: (at: number) => string):
   });
   return [`${chart.title}:`, ...(lines.length === 0 ? ["no figures yet"] : lines)];
 }
-
-/** `14:05 UTC`: how the shell and every notification text write a moment. */
-export function utcClock(at: number): string {
-  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
-}

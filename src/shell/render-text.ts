@@ -1,4 +1,5 @@
-import { chartInWords, utcClock } from "../core/chart-words.js";
+import { chartInWords } from "../core/chart-words.js";
+import { utcClock } from "../core/duration.js";
 import type { Reply, ReplyPart } from "../core/reply.js";
 
 /** A reply as terminal text: tables with aligned columns, headings underlined. */

@@ -7,8 +7,9 @@ import type {
   KnownBlock,
   SectionBlock,
 } from "@slack/web-api";
-import { chartInWords, utcClock } from "../core/chart-words.js";
+import { chartInWords } from "../core/chart-words.js";
 import { cutText, splitText } from "../core/cut-text.js";
+import { utcClock } from "../core/duration.js";
 import { redactDeep } from "../core/redact.js";
 import type { Reply, ReplyAction, ReplyPart, ReplyTime } from "../core/reply.js";
 import { alignColumns } from "../shell/render-text.js";
