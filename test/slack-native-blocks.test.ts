@@ -68,6 +68,24 @@ describe("a chart is a native line chart within Slack's documented limits", () =
     assert.equal(block.chart.series[0]?.data.at(-1)?.value, 990, "the newest value is drawn");
   });
 
+  it("samples within one second are one moment: no category is named twice", async () => {
+    const points = [0, 300, 600, 1_200, 61_000].map((ms, i) => ({ at: at0 + ms, value: i }));
+    const chart: ReplyChart = {
+      kind: "chart",
+      title: "fast polls",
+      unit: "messages",
+      series: [{ name: "lag", points }],
+    };
+    const { kept } = await post(reply("fast", [chart]));
+    const [block] = charts(kept.blocks);
+    assert.deepEqual(block?.chart.axis_config.categories, ["09:00:00", "09:00:01", "09:01:01"]);
+    assert.deepEqual(
+      block?.chart.series[0]?.data.map((point) => point.value),
+      [2, 3, 4],
+      "each second shows its latest value",
+    );
+  });
+
   it("a third chart in one message is written as text (two a message at most)", async () => {
     const chart = (title: string): ReplyChart => ({
       kind: "chart",

@@ -52,20 +52,21 @@ export type SlackBlock = KnownBlock | DataVisualizationBlock;
 /**
  * A chart as a line chart within Slack's limits: the first six series, names and title cut to their lengths, and
  * at most 20 moments spread evenly over the whole span (each series' latest value at or before each moment).
- * Moments are labelled `HH:MM` in UTC (`HH:MM:SS` where minutes repeat): a category is plain text, not a date
- * Slack could localise. Undefined when no series has a finite point.
+ * Moments are labelled `HH:MM` in UTC (`HH:MM:SS` where minutes repeat; moments within one second are one): a
+ * category is plain text, not a date Slack could localise. Undefined when no series has a finite point.
  */
 export function chartBlock(chart: ReplyChart): DataVisualizationBlock | undefined {
   const series = chart.series
     .map((s) => ({ name: s.name, points: s.points.filter((p) => Number.isFinite(p.value)) }))
     .filter((s) => s.points.length > 0)
     .slice(0, nativeLimits.seriesPerChart);
-  const moments = spread(
-    [...new Set(series.flatMap((s) => s.points.map((p) => p.at)))].sort((a, b) => a - b),
-    nativeLimits.pointsPerSeries,
+  const moments = labelled(
+    spread(
+      [...new Set(series.flatMap((s) => s.points.map((p) => p.at)))].sort((a, b) => a - b),
+      nativeLimits.pointsPerSeries,
+    ),
   );
   if (moments.length === 0) return undefined;
-  const categories = labels(moments);
   return {
     type: "data_visualization",
     title: cutText(chart.title, nativeLimits.chartTitle, "…"),
@@ -73,10 +74,10 @@ export function chartBlock(chart: ReplyChart): DataVisualizationBlock | undefine
       type: "line",
       series: series.map((s) => ({
         name: cutText(s.name, nativeLimits.seriesName, "…"),
-        data: moments.map((at, i) => ({ label: categories[i] ?? "", value: valueAt(s.points, at) })),
+        data: moments.map(({ at, label }) => ({ label, value: valueAt(s.points, at) })),
       })),
       axis_config: {
-        categories,
+        categories: moments.map(({ label }) => label),
         x_label: "time (UTC)",
         y_label: cutText(chart.unit, nativeLimits.axisTitle, "…"),
       },
@@ -136,10 +137,14 @@ function spread(sorted: readonly number[], max: number): number[] {
   );
 }
 
-function labels(moments: readonly number[]): string[] {
+/** Each moment with its label; moments that share a label (samples within one second) are one, the latest. */
+function labelled(moments: readonly number[]): { at: number; label: string }[] {
   const clock = (at: number, to: number) => new Date(at).toISOString().slice(11, to);
-  const minutes = moments.map((at) => clock(at, 16));
-  return new Set(minutes).size === minutes.length ? minutes : moments.map((at) => clock(at, 19));
+  const minutes = new Set(moments.map((at) => clock(at, 16)));
+  const to = minutes.size === moments.length ? 16 : 19;
+  const latest = new Map<string, number>();
+  for (const at of moments) latest.set(clock(at, to), at);
+  return [...latest].map(([label, at]) => ({ at, label }));
 }
 
 function valueAt(points: readonly { at: number; value: number }[], at: number): number {

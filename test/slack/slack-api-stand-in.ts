@@ -571,6 +571,9 @@ function chartProblems(block: Block, at: string): string[] {
       `axis_config.categories must hold 1 to ${native.points} [json-pointer:${at}/chart/axis_config]`,
     );
   const known = new Set(Array.isArray(categories) ? categories : []);
+  // Categories name the x-axis' places: one named twice leaves a point with two places.
+  if (Array.isArray(categories) && known.size !== categories.length)
+    problems.push(`categories must be unique [json-pointer:${at}/chart/axis_config/categories]`);
   (Array.isArray(categories) ? categories : []).forEach((category: unknown, i) => {
     if (!isShortText(category, native.category))
       problems.push(
