@@ -1,6 +1,6 @@
 import { cutText } from "../core/cut-text.js";
-import { formatDuration, utcClock } from "../core/duration.js";
-import { type Reply, type ReplyPart, reply, time, timed } from "../core/reply.js";
+import { formatDuration } from "../core/duration.js";
+import { type Reply, type ReplyPart, type ReplyTime, reply, time, timed } from "../core/reply.js";
 import { flapCount } from "./alert-news.js";
 import { ruleName } from "./alert-rules.js";
 import type { Alert } from "./alert-store.js";
@@ -158,15 +158,19 @@ export function alertSummary(alerts: readonly Alert[], now = Date.now()): Reply 
   const flapping = alerts.filter((alert) => alert.flaps !== undefined).length;
   const startedAt = Math.min(...alerts.map((alert) => alert.firedAt));
   const lastResolvedAt = Math.max(...resolved.map((alert) => alert.resolvedAt ?? 0));
-  const state = [
-    `Started together at ${utcClock(startedAt)}`,
+  const state: (string | ReplyTime)[] = [
+    "Started together at ",
+    time(startedAt),
     ...(firing.length === 0
-      ? [`all resolved by ${utcClock(lastResolvedAt)} after ${formatDuration(lastResolvedAt - startedAt)}`]
+      ? [" · all resolved by ", time(lastResolvedAt), ` after ${formatDuration(lastResolvedAt - startedAt)}`]
       : []),
-    ...(acknowledged === 0 ? [] : [`${figure(acknowledged)} acknowledged`]),
-    ...(snoozed === 0 ? [] : [`${figure(snoozed)} snoozed`]),
-    ...(flapping === 0 ? [] : [`${figure(flapping)} fired again after resolving`]),
-  ].join(" · ");
+    ...[
+      ...(acknowledged === 0 ? [] : [`${figure(acknowledged)} acknowledged`]),
+      ...(snoozed === 0 ? [] : [`${figure(snoozed)} snoozed`]),
+      ...(flapping === 0 ? [] : [`${figure(flapping)} fired again after resolving`]),
+    ].map((said) => ` · ${said}`),
+    ".",
+  ];
   return reply(headline, [
     { kind: "text", text: headline },
     ...(listed.length === 0
@@ -185,7 +189,7 @@ export function alertSummary(alerts: readonly Alert[], now = Date.now()): Reply 
           },
         ]
       : []),
-    { kind: "note", text: `${state}.` },
+    { kind: "timed", as: "note", pieces: state },
     ...(firing.length === 0
       ? []
       : [
