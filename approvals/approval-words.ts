@@ -29,14 +29,17 @@ export function approvalMessage(request: ApprovalRequest): Reply {
       ]);
     }
   }
+  // The first line a phone's notification shows: who asks for what, on which cluster, in plain words.
+  const asks = `${request.requester.name} ${request.proposal ? "proposes" : "asks"} to ${request.command} ${request.connector} on cluster ${request.cluster}`;
+  const first = request.state === "pending" ? asks : title;
   const parts: ReplyPart[] = [
-    { kind: "heading", text: `${headingOf(request)}: ${title}` },
+    { kind: "heading", text: `${headingOf(request)}: ${first}` },
     { kind: "fields", fields },
     { kind: "code", text: request.planSummary },
     { kind: "note", text: statusLine(request) },
   ];
   if (request.state === "pending") parts.push(decisionActions(request));
-  return reply(`${headingOf(request)}: ${title} (${request.id})`, parts);
+  return reply(`${headingOf(request)}: ${first} (${request.id})`, parts);
 }
 
 /**

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { unknownConnector } from "../src/alerts/alert-targets.js";
 import { defineCommand, positional } from "../src/core/command-spec.js";
 import { connectorArg, Duration } from "../src/core/connector-args.js";
-import { formatDuration } from "../src/core/duration.js";
-import { errorReply, reply } from "../src/core/reply.js";
+import { formatDuration, utcClock } from "../src/core/duration.js";
+import { errorReply, reply, time, timed } from "../src/core/reply.js";
 
 const dayMs = 86_400_000;
 
@@ -26,7 +26,11 @@ export const alertsSnooze = defineCommand({
     const unknown = await unknownConnector(context, connector);
     if (unknown !== undefined) return errorReply("refused", unknown);
     const snooze = await alerts.snooze(cluster.name, connector, duration, actor);
-    const text = `${actor.name} snoozed the alerts of ${connector} on ${cluster.name} for ${formatDuration(duration)}, until ${new Date(snooze.until).toISOString().slice(11, 16)} UTC.`;
-    return reply(text, [{ kind: "text", text }], "in_channel");
+    const done = `${actor.name} snoozed the alerts of ${connector} on ${cluster.name} for ${formatDuration(duration)}`;
+    return reply(
+      `${done}, until ${utcClock(snooze.until)}.`,
+      [timed("text")`${done}, until ${time(snooze.until)}.`],
+      "in_channel",
+    );
   },
 });

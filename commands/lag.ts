@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { groupSharing, sharedGroupNote, sharedGroupsLine } from "../approvals/shared-group.js";
+import { lagCharts } from "../src/alerts/lag-chart.js";
 import { type LagTrend, lagTrend } from "../src/alerts/lag-trend.js";
 import { defineCommand, positional } from "../src/core/command-spec.js";
 import { ConnectorName } from "../src/core/connector-args.js";
@@ -53,7 +54,8 @@ export const lag = defineCommand({
       }
       const rows = [...result.partitions].sort((a, b) => b.lag - a.lag).slice(0, shownRows);
       const at = now();
-      const trend = lagTrend(await alerts.history(cluster.name, connector));
+      const history = await alerts.history(cluster.name, connector);
+      const trend = lagTrend(history);
       const summary = `${connector} on ${cluster.name}: lag ${lagWords(result)}`;
       return reply(summary, [
         { kind: "heading", text: summary },
@@ -72,6 +74,7 @@ export const lag = defineCommand({
               : []),
           ],
         },
+        ...lagCharts(connector, history),
         ...(shared === undefined ? [] : [{ kind: "text" as const, text: shared }]),
         ...notes(result).map((text) => ({ kind: "text" as const, text })),
         ...(result.unread.length === 0

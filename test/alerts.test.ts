@@ -169,6 +169,37 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
     assert.match(textOf(fired), /lag 80 messages, \d+(\.\d)? (ms|s) behind/);
     assert.doesNotMatch(textOf(fired), /unexpectedly halted/, "the pause window (10m) has not passed");
     assert.ok(JSON.stringify(fired.args.blocks).includes(acknowledgeAction));
+    // The thread opens with the lag drawn over the samples the alerts keep, as Slack accepted it.
+    const chart = await standIn.waitForCall(
+      "chat.postMessage",
+      (call) =>
+        call.args.thread_ts !== undefined &&
+        JSON.stringify(call.args.blocks ?? []).includes("data_visualization") &&
+        textOf(call).includes(connector),
+    );
+    assert.equal(chart.rejected, undefined);
+    const drawn = (
+      chart.args.blocks as {
+        type: string;
+        title?: string;
+        chart?: { series: { data: { value: number }[] }[] };
+      }[]
+    ).filter((block) => block.type === "data_visualization");
+    assert.match(drawn[0]?.title ?? "", /^Lag of /);
+    assert.ok(
+      drawn.length <= 2 && drawn.every((block) => (block.title ?? "").length <= 50),
+      "Slack's limits",
+    );
+    assert.equal(
+      drawn[0]?.chart?.series[0]?.data.at(-1)?.value,
+      80,
+      "the newest lag drawn is the one alerted on",
+    );
+    assert.match(
+      String(chart.args.text),
+      /lag: [\d,]+ at \d\d:\d\d UTC, 80 at \d\d:\d\d UTC/,
+      "and said in words",
+    );
 
     const lag = await first.dispatcher.dispatch({
       actor: { ...operator, source: "slack" },
@@ -181,6 +212,10 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
       new RegExp(`${topic} +0 +5 +85 +80 +\\d+(\\.\\d)? (ms|s) +5 message\\(s\\)`),
     );
     assert.match(renderText(lag), /trend: not known yet/, "a minute of samples is needed for a trend");
+    assert.ok(
+      lag.parts.some((part) => part.kind === "chart" && part.unit === "messages"),
+      "lag draws the lag over the samples the alerts keep",
+    );
     await produce(
       kafka,
       topic,
@@ -257,9 +292,12 @@ describe("alerts: polled on a schedule, posted once, kept up to date in Slack", 
       "Acknowledge is gone once used",
     );
     await clickAs("alert_snooze_1h");
+    // The snooze's end in each reader's own time zone, UTC where the client cannot.
     await standIn.waitForCall(
       "chat.update",
-      (call) => textOf(call).includes(connector) && /snoozed until \d\d:\d\d UTC/.test(textOf(call)),
+      (call) =>
+        textOf(call).includes(connector) &&
+        /snoozed until <!date\^\d+\^\{date_short_pretty\} \{time\}\|\d\d:\d\d UTC>/.test(textOf(call)),
     );
     await standIn.waitForCall(
       "chat.postMessage",

@@ -197,7 +197,8 @@ describe("approvals in Slack: the message, its buttons, and what the requester h
       "chat.postMessage",
       (call) => call.args.thread_ts === final.args.ts,
     );
-    assert.match(textOf(thread), new RegExp(`${topic}:0 +10 +4`));
+    // Too wide for a phone as a table: a list, each partition with its figures.
+    assert.match(textOf(thread), new RegExp(`\\*${topic}:0\\*  before: 10 · after: 4`));
     assert.match(textOf(thread), new RegExp(`offsets restore ${id}`));
     // The requester's direct messages come after the thread reply: wait for them rather than look once.
     const toldRequester = (words: string) =>

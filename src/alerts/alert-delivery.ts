@@ -1,11 +1,14 @@
 import type { Logger } from "pino";
+import { reply } from "../core/reply.js";
 import { threadLines } from "./alert-news.js";
 import type { AlertNotifier } from "./alert-notifier.js";
 import type { AlertOutbox, NewsLine } from "./alert-outbox.js";
 import type { AlertReceivers } from "./alert-receivers.js";
 import { summaryThread } from "./alert-replies.js";
+import { readsLag } from "./alert-rules.js";
 import type { Alert, AlertStore, MessageAddress } from "./alert-store.js";
 import type { FiringCopy } from "./firing-copy.js";
+import { lagCharts } from "./lag-chart.js";
 
 /** With their traces, more alerts than this would crowd a message past Slack's limits; the rest go into another. */
 const alertsPerMessage = 5;
@@ -90,8 +93,30 @@ export class AlertDelivery {
         );
       } else single.push(...group);
     }
-    for (let start = 0; start < single.length; start += alertsPerMessage)
-      await this.#postMessage(channel, single.slice(start, start + alertsPerMessage));
+    for (let start = 0; start < single.length; start += alertsPerMessage) {
+      const placed = await this.#postMessage(channel, single.slice(start, start + alertsPerMessage));
+      if (placed !== undefined) await this.#tellLagCharts(placed.message, placed.alerts);
+    }
+  }
+
+  /**
+   * Each lag alert's thread starts with the sink's lag and time behind over the history the alerts keep, so whoever
+   * opens it sees whether it is growing. A thread that fails is logged; the alert stands.
+   */
+  async #tellLagCharts(message: MessageAddress, alerts: readonly Alert[]): Promise<void> {
+    for (const alert of alerts.filter((shown) => readsLag(shown.rule))) {
+      try {
+        const charts = lagCharts(alert.connector, await this.#store.history(alert.cluster, alert.connector));
+        if (charts.length === 0) continue;
+        const summary = `Lag of ${alert.connector} on ${alert.cluster} over the last samples`;
+        await this.#notifier?.tell(message, [reply(summary, charts)]);
+      } catch (error) {
+        this.#logger?.warn(
+          { err: error, message },
+          "the lag chart of an alert could not be said in its thread",
+        );
+      }
+    }
   }
 
   /** The summary, then its thread: a thread that fails is logged, and the summary stands (never posted twice). */

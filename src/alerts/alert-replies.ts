@@ -1,6 +1,6 @@
 import { cutText } from "../core/cut-text.js";
 import { formatDuration } from "../core/duration.js";
-import { type Reply, type ReplyPart, reply } from "../core/reply.js";
+import { type Reply, type ReplyPart, type ReplyTime, reply, time, timed } from "../core/reply.js";
 import { flapCount } from "./alert-news.js";
 import { ruleName } from "./alert-rules.js";
 import type { Alert } from "./alert-store.js";
@@ -70,33 +70,32 @@ export function alertReplies(alerts: readonly Alert[], now: number): AlertReplie
 
 function alertParts(alert: Alert, now: number): ReplyPart[] {
   const where = placeOf(alert);
+  const note = timed("note");
   if (alert.resolvedAt !== undefined) {
+    const resolvedAt = time(alert.resolvedAt);
     return [
       { kind: "text", text: `RESOLVED: ${ruleName(alert.rule)}, ${where} (was: ${alert.summary})` },
-      {
-        kind: "note",
-        text:
-          alert.flaps === undefined
-            ? `Fired at ${clockTime(alert.firedAt)}, resolved at ${clockTime(alert.resolvedAt)} after ${formatDuration(alert.resolvedAt - alert.firedAt)}.`
-            : `Flapping: ${flapCount(alert)}; resolved again at ${clockTime(alert.resolvedAt)}.`,
-      },
+      alert.flaps === undefined
+        ? note`Fired at ${time(alert.firedAt)}, resolved at ${resolvedAt} after ${formatDuration(alert.resolvedAt - alert.firedAt)}.`
+        : note`Flapping: ${flapCount(alert)}; resolved again at ${resolvedAt}.`,
     ];
   }
-  const state = [
+  const since =
     alert.lastFiredAt === undefined
-      ? `Firing since ${clockTime(alert.firedAt)}`
-      : `Firing again since ${clockTime(alert.lastFiredAt)}, flapping: ${flapCount(alert)}`,
-    ...(alert.acknowledgedBy === undefined ? [] : [`acknowledged by ${alert.acknowledgedBy.name}`]),
-    ...(alert.snoozedUntil !== undefined && alert.snoozedUntil > now
-      ? [`snoozed until ${clockTime(alert.snoozedUntil)}`]
-      : []),
-  ].join(" · ");
+      ? [`Firing since `, time(alert.firedAt)]
+      : [`Firing again since `, time(alert.lastFiredAt), `, flapping: ${flapCount(alert)}`];
+  const acknowledged =
+    alert.acknowledgedBy === undefined ? [] : [` · acknowledged by ${alert.acknowledgedBy.name}`];
+  const snoozed =
+    alert.snoozedUntil !== undefined && alert.snoozedUntil > now
+      ? [" · snoozed until ", time(alert.snoozedUntil)]
+      : [];
   return [
     { kind: "text", text: `FIRING: ${ruleName(alert.rule)}, ${where}: ${alert.summary}` },
     ...(alert.details.length === 0
       ? []
       : [{ kind: "code" as const, text: alert.details.slice(0, detailLines).map(clipped).join("\n") }]),
-    { kind: "note", text: `${state}.` },
+    { kind: "timed", as: "note", pieces: [...since, ...acknowledged, ...snoozed, "."] },
   ];
 }
 
@@ -120,10 +119,6 @@ function actionsOf(alert: Alert): AlertAction[] {
 function placeOf(alert: Alert): string {
   if (alert.cluster === "*") return "every cluster";
   return alert.connector === "*" ? `cluster ${alert.cluster}` : `${alert.connector} on ${alert.cluster}`;
-}
-
-function clockTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 }
 
 function clipped(line: string): string {
@@ -163,15 +158,19 @@ export function alertSummary(alerts: readonly Alert[], now: number): Reply {
   const flapping = alerts.filter((alert) => alert.flaps !== undefined).length;
   const startedAt = Math.min(...alerts.map((alert) => alert.firedAt));
   const lastResolvedAt = Math.max(...resolved.map((alert) => alert.resolvedAt ?? 0));
-  const state = [
-    `Started together at ${clockTime(startedAt)}`,
+  const state: (string | ReplyTime)[] = [
+    "Started together at ",
+    time(startedAt),
     ...(firing.length === 0
-      ? [`all resolved by ${clockTime(lastResolvedAt)} after ${formatDuration(lastResolvedAt - startedAt)}`]
+      ? [" · all resolved by ", time(lastResolvedAt), ` after ${formatDuration(lastResolvedAt - startedAt)}`]
       : []),
-    ...(acknowledged === 0 ? [] : [`${figure(acknowledged)} acknowledged`]),
-    ...(snoozed === 0 ? [] : [`${figure(snoozed)} snoozed`]),
-    ...(flapping === 0 ? [] : [`${figure(flapping)} fired again after resolving`]),
-  ].join(" · ");
+    ...[
+      ...(acknowledged === 0 ? [] : [`${figure(acknowledged)} acknowledged`]),
+      ...(snoozed === 0 ? [] : [`${figure(snoozed)} snoozed`]),
+      ...(flapping === 0 ? [] : [`${figure(flapping)} fired again after resolving`]),
+    ].map((said) => ` · ${said}`),
+    ".",
+  ];
   return reply(headline, [
     { kind: "text", text: headline },
     ...(listed.length === 0
@@ -190,7 +189,7 @@ export function alertSummary(alerts: readonly Alert[], now: number): Reply {
           },
         ]
       : []),
-    { kind: "note", text: `${state}.` },
+    { kind: "timed", as: "note", pieces: state },
     ...(firing.length === 0
       ? []
       : [

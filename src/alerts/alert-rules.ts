@@ -43,6 +43,11 @@ export function ruleSeverity(rule: AlertRule): Severity {
   return alertRuleTable[rule].severity;
 }
 
+/** Whether the rule judges a sink's lag: its alerts' threads carry the lag's charts. */
+export function readsLag(rule: AlertRule): boolean {
+  return alertRuleTable[rule].reads === "lag";
+}
+
 /** Samples kept per connector (each holds its partitions' offsets): an 8 h window at the default 30 s poll. */
 export const maxAlertSamples = 1_000;
 

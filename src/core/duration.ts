@@ -31,3 +31,8 @@ export function formatDuration(ms: number): string {
   const hours = Math.round(minutes / 60);
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
 }
+
+/** `14:05 UTC` (epoch ms in): how the shell and every notification text write a moment. */
+export function utcClock(at: number): string {
+  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
+}

@@ -18,7 +18,31 @@ export type ReplyPart =
     }
   | { readonly kind: "code"; readonly text: string }
   | { readonly kind: "note"; readonly text: string }
+  /** A line (`text`) or a note that names moments: each adapter writes them (Slack in the reader's time zone). */
+  | { readonly kind: "timed"; readonly as: "text" | "note"; readonly pieces: readonly (string | ReplyTime)[] }
+  | ReplyChart
   | { readonly kind: "actions"; readonly actions: readonly ReplyAction[] };
+
+/** A moment (epoch ms): the shell writes it in UTC, Slack in each reader's own time zone. */
+export interface ReplyTime {
+  readonly at: number;
+}
+
+/**
+ * Figures over time, drawn as lines where the adapter can (Slack's chart) and said in words where it cannot. All
+ * series share one unit; a figure in another unit is another chart.
+ */
+export interface ReplyChart {
+  readonly kind: "chart";
+  readonly title: string;
+  /** What the values count, in words: `messages`, `minutes`. */
+  readonly unit: string;
+  readonly series: readonly {
+    readonly name: string;
+    /** Oldest first; `at` is epoch ms. */
+    readonly points: readonly { readonly at: number; readonly value: number }[];
+  }[];
+}
 
 /**
  * A button: clicked, it runs `call` through the dispatcher as the person who clicked, exactly as the typed
@@ -58,6 +82,27 @@ export interface Reply {
    * each as the notice to show the person after the answer itself (see `ChatHost.dispatch`).
    */
   readonly undelivered?: readonly Reply[];
+}
+
+/**
+ * A line or a note that names moments, as a tagged template: ``timed("note")`Fired at ${time(ms)}.` ``.
+ * Interpolated strings stay literal text, like every string in a reply.
+ */
+export function timed(as: "text" | "note") {
+  return (strings: TemplateStringsArray, ...values: readonly (string | ReplyTime)[]): ReplyPart => ({
+    kind: "timed",
+    as,
+    pieces: strings.flatMap((text, i) => {
+      const value = values[i];
+      const pieces = text === "" ? [] : [text];
+      return value === undefined ? pieces : [...pieces, value];
+    }),
+  });
+}
+
+/** A moment for {@link timed}: epoch ms. */
+export function time(at: number): ReplyTime {
+  return { at };
 }
 
 export function reply(

@@ -1,3 +1,5 @@
+import { chartInWords } from "../core/chart-words.js";
+import { utcClock } from "../core/duration.js";
 import type { Reply, ReplyPart } from "../core/reply.js";
 
 /**
@@ -18,6 +20,14 @@ function renderPart(part: ReplyPart): string {
       return part.text;
     case "note":
       return `(${part.text})`;
+    case "timed": {
+      const text = part.pieces
+        .map((piece) => (typeof piece === "string" ? piece : utcClock(piece.at)))
+        .join("");
+      return part.as === "note" ? `(${text})` : text;
+    }
+    case "chart":
+      return chartInWords(part, utcClock).join("\n");
     case "actions":
       return part.actions.map((action) => `${action.label}: ${action.typed}`).join("\n");
     case "fields":

@@ -9,7 +9,7 @@ import { formatDuration } from "../core/duration.js";
 import { type ReplyPart, reply } from "../core/reply.js";
 import { type HeldRole, hasRole, type RoleScope, whereHeld } from "../core/roles.js";
 import { RedisKeys } from "../redis-keys.js";
-import { renderBlocks } from "./block-kit.js";
+import { renderTextBlocks } from "./block-kit.js";
 import { approvalButtonValue, approveAction, denyAction } from "./slack-approvals.js";
 
 /** What one person's Home tab shows, gathered for them. */
@@ -144,7 +144,7 @@ export function handleAppHome(bolt: BoltApp, home: AppHome, log: (message: strin
 export function homeView(content: HomeContent): HomeView & { readonly blocks: KnownBlock[] } {
   const at = new Date(content.now).toISOString().slice(11, 16);
   const blocks: KnownBlock[] = [
-    ...renderBlocks(
+    ...renderTextBlocks(
       reply("connect-ops", [
         { kind: "heading", text: "connect-ops" },
         {
@@ -156,14 +156,14 @@ export function homeView(content: HomeContent): HomeView & { readonly blocks: Kn
     { type: "divider" },
     ...section("Waiting for you", content.waitingForYou.length, "Nothing waits for your approval."),
     ...listed(content.waitingForYou).flatMap((request) => [
-      ...renderBlocks(reply(request.id, requestParts(request, content.now))),
+      ...renderTextBlocks(reply(request.id, requestParts(request, content.now))),
       approvalButtons(request),
     ]),
     ...omitted(content.waitingForYou.length, "approvals"),
     { type: "divider" },
     ...section("Your open requests", content.yourOpenRequests.length, "You have no open requests."),
     ...listed(content.yourOpenRequests).flatMap((request) =>
-      renderBlocks(reply(request.id, requestParts(request, content.now))),
+      renderTextBlocks(reply(request.id, requestParts(request, content.now))),
     ),
     ...omitted(content.yourOpenRequests.length, "approvals"),
     { type: "divider" },
@@ -172,7 +172,7 @@ export function homeView(content: HomeContent): HomeView & { readonly blocks: Kn
       content.alerts.length,
       "No alert is firing where you can see.",
     ),
-    ...renderBlocks(
+    ...renderTextBlocks(
       reply(
         "alerts",
         listed(content.alerts).map((alert) => ({
@@ -183,7 +183,7 @@ export function homeView(content: HomeContent): HomeView & { readonly blocks: Kn
     ),
     ...omitted(content.alerts.length, "alerts"),
     { type: "divider" },
-    ...renderBlocks(
+    ...renderTextBlocks(
       reply("roles", [
         { kind: "heading", text: "Your roles" },
         {
@@ -251,7 +251,7 @@ function approvalButtons(request: ApprovalRequest): KnownBlock {
 function section(title: string, count: number, whenEmpty: string): KnownBlock[] {
   const heading = `${title} (${count})`;
   const empty: ReplyPart[] = count === 0 ? [{ kind: "note", text: whenEmpty }] : [];
-  return renderBlocks(reply(heading, [{ kind: "heading", text: heading }, ...empty]));
+  return renderTextBlocks(reply(heading, [{ kind: "heading", text: heading }, ...empty]));
 }
 
 function listed<T>(items: readonly T[]): readonly T[] {
@@ -260,7 +260,7 @@ function listed<T>(items: readonly T[]): readonly T[] {
 
 function omitted(count: number, command: string): KnownBlock[] {
   if (count <= maxListed) return [];
-  return renderBlocks(
+  return renderTextBlocks(
     reply("more", [
       { kind: "note", text: `…and ${count - maxListed} more: \`/connect ${command}\` lists them all.` },
     ]),

@@ -17,6 +17,7 @@ import { type Reply, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
+import type { SlackBlock } from "./native-blocks.js";
 import type { SlackOutbox } from "./slack-outbox.js";
 
 const snoozeActions = {
@@ -103,7 +104,7 @@ function messageAt(address: MessageAddress): { channel: string; ts: string } {
 export function alertMessage(
   alerts: readonly Alert[],
   now = Date.now(),
-): { text: string; blocks: KnownBlock[] } {
+): { text: string; blocks: SlackBlock[] } {
   if (isSummary(alerts)) {
     const summary = alertSummary(alerts, now);
     return { text: fallbackText(summary), blocks: renderBlocks(summary) };

@@ -1,5 +1,5 @@
 import type { App as BoltApp } from "@slack/bolt";
-import type { KnownBlock, WebClient } from "@slack/web-api";
+import type { WebClient } from "@slack/web-api";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { type ApprovalRequest, digestOf } from "../../approvals/approval-request.js";
@@ -20,6 +20,7 @@ import { RedisKeys } from "../redis-keys.js";
 import { type ButtonEncoding, escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
+import type { SlackBlock } from "./native-blocks.js";
 import { SlackOutbox } from "./slack-outbox.js";
 
 export const approveAction = "approval_approve";
@@ -268,7 +269,7 @@ export function approvalButtonValue(request: ApprovalRequest): string {
 }
 
 /** A request's message as Slack shows it: its fallback text and Block Kit, Approve / Deny while it waits. */
-export function approvalContent(request: ApprovalRequest): { text: string; blocks: KnownBlock[] } {
+export function approvalContent(request: ApprovalRequest): { text: string; blocks: SlackBlock[] } {
   const message = approvalMessage(request);
   return { text: fallbackText(message), blocks: renderBlocks(message, approvalButton) };
 }

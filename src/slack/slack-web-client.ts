@@ -1,6 +1,8 @@
 import { type WebAPICallResult, WebClient, WebClientEvent, type WebClientOptions } from "@slack/web-api";
 import { redactDeep } from "../core/redact.js";
 import type { Metrics } from "../ops/metrics.js";
+import { warnNativeFallbackOnce, withoutNativeBlocks } from "./block-kit.js";
+import { isNativeBlock } from "./native-blocks.js";
 
 /**
  * Slack's answers that say Slack itself failed, not that the request or the person is wrong
@@ -118,6 +120,20 @@ export function classifySlackError(method: string, error: unknown): unknown {
   }
 }
 
+/** The Web API methods that post or edit a message's blocks. */
+const messageMethods = new Set([
+  "chat.postMessage",
+  "chat.update",
+  "chat.postEphemeral",
+  "chat.scheduleMessage",
+]);
+
+/** Slack's own code for a refused call (`invalid_blocks`, `not_in_channel`…), when it gave one. */
+function slackErrorCode(error: unknown): string | undefined {
+  const code = (error as { data?: { error?: unknown } }).data?.error;
+  return code === undefined ? undefined : String(code);
+}
+
 export interface SlackWebClientOptions {
   /** Counts every failed call and every 429, by method. */
   readonly metrics?: Metrics;
@@ -169,11 +185,22 @@ export class SlackWebClient extends WebClient {
     try {
       return await super.apiCall(method, options === undefined ? undefined : redactDeep(options));
     } catch (error) {
+      const blocks = options?.blocks;
+      if (
+        messageMethods.has(method) &&
+        slackErrorCode(error) === "invalid_blocks" &&
+        Array.isArray(blocks) &&
+        blocks.some(isNativeBlock)
+      ) {
+        // A workspace (or client rollout) without data tables and charts: the same message, said as text.
+        warnNativeFallbackOnce();
+        return this.apiCall(method, { ...options, blocks: withoutNativeBlocks(blocks) });
+      }
       const classified = classifySlackError(method, error);
       const code =
         classified instanceof SlackUnavailableError || classified instanceof SlackTokenRejectedError
           ? classified.reason.replace(/ \(.*$/, "")
-          : String((error as { data?: { error?: unknown } }).data?.error ?? "unknown");
+          : (slackErrorCode(error) ?? "unknown");
       // A bounded label: Slack's code, `HTTP 503`, `ratelimited`, `no connection`.
       this.#options.metrics?.slackApiErrors.inc({ method, error: code });
       if (classified instanceof SlackTokenRejectedError) this.#options.onTokenRejected?.(classified);

@@ -53,6 +53,28 @@ const maxBlocksText = 12_000;
 const messageMethods = new Set(["chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"]);
 
 /**
+ * Slack's native data blocks, by their reference pages (docs.slack.dev/reference/block-kit/blocks/data-table-block,
+ * …/data-visualization-block): a data table's header and 1–100 rows of the same 1–20 cells, `page_size` 1–100, a
+ * caption, raw_text cells of at least one character, at most 10,000 characters of cells (the bot's reading of the
+ * page); a chart's title of 1–50 characters, a line chart's 1–6 series named in 1–20 characters, 1–20 points each,
+ * labelled by the axis' categories (each 1–20 characters), finite values, axis titles of at most 50; two charts a
+ * message at most.
+ */
+const native = {
+  tableRows: 100,
+  tableColumns: 20,
+  tableCharacters: 10_000,
+  pageSize: 100,
+  chartsPerMessage: 2,
+  chartTitle: 50,
+  series: 6,
+  seriesName: 20,
+  points: 20,
+  category: 20,
+  axisTitle: 50,
+};
+
+/**
  * A local stand-in for Slack's Web API, reached through the WebClient's `slackApiUrl` and through the
  * `response_url`s it hands out. It checks the bot token, records every call, refuses messages over Slack's limits
  * as Slack does, and fails chosen methods as Slack does when it is slow or down (`failNext`, `failFor`,
@@ -74,6 +96,7 @@ export class SlackApiStandIn {
   readonly #channelErrors: ReadonlyMap<string, string>;
   #ts = 1_764_000_000_000_000;
   #responseUrls = 0;
+  #refuseNativeBlocks = false;
 
   private constructor(options: StandInOptions) {
     this.#botToken = options.botToken;
@@ -130,6 +153,14 @@ export class SlackApiStandIn {
   /** A fresh `response_url`, as Slack sends with each slash command. */
   responseUrl(): string {
     return `${this.#origin}/response/${++this.#responseUrls}`;
+  }
+
+  /**
+   * As a workspace (or client rollout) without Slack's native data blocks: from now on (until called with false)
+   * every message holding a `data_table` or `data_visualization` block is answered `invalid_blocks`.
+   */
+  refuseNativeBlocks(refuse = true): void {
+    this.#refuseNativeBlocks = refuse;
   }
 
   /** The next `times` calls of `method` answer 429 with this Retry-After. */
@@ -341,6 +372,14 @@ export class SlackApiStandIn {
     if (identityFault === 500) return answer(500, { ok: false, error: "internal_error" }, "HTTP 500");
     if (identityFault !== undefined) return answer(200, { ok: false, error: identityFault }, identityFault);
     if (messageMethods.has(method)) {
+      const blocks = Array.isArray(args.blocks) ? (args.blocks as Block[]) : [];
+      const nativeAt = blocks.findIndex(
+        (block) => block.type === "data_table" || block.type === "data_visualization",
+      );
+      if (this.#refuseNativeBlocks && nativeAt >= 0) {
+        const problem = `unsupported type: ${blocks[nativeAt]?.type} [json-pointer:/blocks/${nativeAt}]`;
+        return answer(200, { ok: false, error: "invalid_blocks", errors: [problem] }, problem);
+      }
       const problems = messageProblems(args);
       if (problems.length > 0)
         return answer(200, { ok: false, error: "invalid_blocks", errors: problems }, problems.join("; "));
@@ -458,7 +497,116 @@ function homeViewProblems(view: unknown): string[] {
   ];
 }
 
-type Block = { type?: string; text?: { text?: string }; fields?: { text?: string }[]; elements?: unknown[] };
+type Block = {
+  type?: string;
+  text?: { text?: string };
+  fields?: { text?: string }[];
+  elements?: unknown[];
+  title?: unknown;
+  chart?: unknown;
+  caption?: unknown;
+  rows?: unknown;
+  page_size?: unknown;
+};
+
+const isShortText = (text: unknown, max: number) =>
+  typeof text === "string" && text.length >= 1 && text.length <= max;
+
+/** A data table's problems, as Slack words them (json pointers into the message). */
+function dataTableProblems(block: Block, at: string): string[] {
+  const problems: string[] = [];
+  if (typeof block.caption !== "string") problems.push(`caption is required [json-pointer:${at}/caption]`);
+  if (block.page_size !== undefined) {
+    const size = block.page_size;
+    if (typeof size !== "number" || !Number.isInteger(size) || size < 1 || size > native.pageSize)
+      problems.push(`page_size must be 1 to ${native.pageSize} [json-pointer:${at}/page_size]`);
+  }
+  const rows = block.rows;
+  if (!Array.isArray(rows) || rows.length < 2 || rows.length > native.tableRows + 1)
+    return [
+      ...problems,
+      `rows must hold a header and 1 to ${native.tableRows} rows [json-pointer:${at}/rows]`,
+    ];
+  const width = (rows[0] as unknown[]).length;
+  let characters = 0;
+  rows.forEach((row: unknown, r) => {
+    if (!Array.isArray(row) || row.length !== width || width < 1 || width > native.tableColumns) {
+      problems.push(
+        `every row must hold the same 1 to ${native.tableColumns} cells [json-pointer:${at}/rows/${r}]`,
+      );
+      return;
+    }
+    row.forEach((cell: { type?: unknown; text?: unknown; value?: unknown }, c) => {
+      const where = `[json-pointer:${at}/rows/${r}/${c}]`;
+      if (cell.type === "raw_number" && (typeof cell.value !== "number" || !Number.isFinite(cell.value)))
+        problems.push(`raw_number needs a finite value ${where}`);
+      else if (cell.type === "raw_number" && r === 0)
+        problems.push(`a header cell must be raw_text ${where}`);
+      else if (cell.type !== "raw_text" && cell.type !== "raw_number")
+        problems.push(`unknown cell type ${where}`);
+      if (typeof cell.text !== "string" || cell.text.length < 1)
+        problems.push(`text must not be empty ${where}`);
+      else characters += cell.text.length;
+    });
+  });
+  if (characters > native.tableCharacters)
+    problems.push(`the table holds over ${native.tableCharacters} characters [json-pointer:${at}/rows]`);
+  return problems;
+}
+
+/** A line chart's problems (the only chart the bot draws; others are refused here so a test notices). */
+function chartProblems(block: Block, at: string): string[] {
+  const problems: string[] = [];
+  if (!isShortText(block.title, native.chartTitle))
+    problems.push(`title must be 1 to ${native.chartTitle} characters [json-pointer:${at}/title]`);
+  const chart = (block.chart ?? {}) as {
+    type?: unknown;
+    series?: { name?: unknown; data?: { label?: unknown; value?: unknown }[] }[];
+    axis_config?: { categories?: unknown; x_label?: unknown; y_label?: unknown };
+  };
+  if (chart.type !== "line") return [...problems, `chart.type must be line [json-pointer:${at}/chart/type]`];
+  const categories = chart.axis_config?.categories;
+  if (!Array.isArray(categories) || categories.length < 1 || categories.length > native.points)
+    problems.push(
+      `axis_config.categories must hold 1 to ${native.points} [json-pointer:${at}/chart/axis_config]`,
+    );
+  const known = new Set(Array.isArray(categories) ? categories : []);
+  // Categories name the x-axis' places: one named twice leaves a point with two places.
+  if (Array.isArray(categories) && known.size !== categories.length)
+    problems.push(`categories must be unique [json-pointer:${at}/chart/axis_config/categories]`);
+  (Array.isArray(categories) ? categories : []).forEach((category: unknown, i) => {
+    if (!isShortText(category, native.category))
+      problems.push(
+        `a category is 1 to ${native.category} characters [json-pointer:${at}/chart/axis_config/categories/${i}]`,
+      );
+  });
+  for (const axis of ["x_label", "y_label"] as const) {
+    const label = chart.axis_config?.[axis];
+    if (label !== undefined && !isShortText(label, native.axisTitle))
+      problems.push(
+        `${axis} is 1 to ${native.axisTitle} characters [json-pointer:${at}/chart/axis_config/${axis}]`,
+      );
+  }
+  const series = chart.series;
+  if (!Array.isArray(series) || series.length < 1 || series.length > native.series)
+    return [...problems, `series must hold 1 to ${native.series} [json-pointer:${at}/chart/series]`];
+  series.forEach((one, s) => {
+    const where = `${at}/chart/series/${s}`;
+    if (!isShortText(one.name, native.seriesName))
+      problems.push(`name must be 1 to ${native.seriesName} characters [json-pointer:${where}/name]`);
+    if (!Array.isArray(one.data) || one.data.length < 1 || one.data.length > native.points) {
+      problems.push(`data must hold 1 to ${native.points} points [json-pointer:${where}/data]`);
+      return;
+    }
+    one.data.forEach((point, p) => {
+      if (!known.has(point.label))
+        problems.push(`label is not a category [json-pointer:${where}/data/${p}/label]`);
+      if (typeof point.value !== "number" || !Number.isFinite(point.value))
+        problems.push(`value must be a finite number [json-pointer:${where}/data/${p}/value]`);
+    });
+  });
+  return problems;
+}
 
 function messageProblems(args: Record<string, unknown>): string[] {
   const problems: string[] = [];
@@ -479,7 +627,14 @@ function messageProblems(args: Record<string, unknown>): string[] {
     0,
   );
   if (total > maxBlocksText) problems.push("msg_blocks_too_long");
+  const charts = blocks.filter((block) => block.type === "data_visualization").length;
+  if (charts > native.chartsPerMessage)
+    problems.push(
+      `no more than ${native.chartsPerMessage} data_visualization blocks allowed [json-pointer:/blocks]`,
+    );
   blocks.forEach((block, i) => {
+    if (block.type === "data_table") problems.push(...dataTableProblems(block, `/blocks/${i}`));
+    if (block.type === "data_visualization") problems.push(...chartProblems(block, `/blocks/${i}`));
     const text = block.text?.text ?? "";
     if (block.type === "section" && text.length > limits.sectionText) {
       problems.push(
