@@ -117,7 +117,7 @@ export class RedisKeys {
     return `${this.#prefix}alerts:silence-counter`;
   }
 
-  /** String: the replica that polls the cluster now. TTL: the claim's length (ms), renewed by a long poll. */
+  /** String: the replica that polls the cluster now. TTL: a short lease (ms), renewed while its poll runs. */
   alertPollLock(cluster: string): string {
     return `${this.#prefix}alerts:poll-lock:${cluster}`;
   }

@@ -412,15 +412,19 @@ export class AlertStore {
     return (await this.#redis.set(this.#keys.alertPollLock(cluster), holder, "PX", forMs, "NX")) !== null;
   }
 
-  /** Keeps a long poll's claim alive, so a slow poll is never overlapped by the next one. */
-  async renewPoll(cluster: string, holder: string, forMs: number): Promise<void> {
-    await this.#redis.eval(
+  /**
+   * Keeps a long poll's claim alive for `forMs` more, so a slow poll is never overlapped by the next one; false
+   * when the claim lapsed (or another replica holds it now).
+   */
+  async renewPoll(cluster: string, holder: string, forMs: number): Promise<boolean> {
+    const renewed = await this.#redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
       1,
       this.#keys.alertPollLock(cluster),
       holder,
       String(forMs),
     );
+    return renewed === 1;
   }
 
   /** Counts polls in a row that could not reach a cluster's Connect; a reachable poll resets it. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -52,6 +53,14 @@ const legacyScheduler = "poll";
  * the others back; the rest of the clusters' jobs go to the other replicas.
  */
 const pollsAtOnce = 4;
+/**
+ * How long a cluster's poll claim lives unless renewed (ms). The poller renews it every third of this while its
+ * poll runs, so a slow poll keeps its cluster however long it takes and is never doubled; a replica that dies
+ * mid-poll (SIGKILL, a lost node) holds the cluster at most this long, so the cluster's next scheduled poll after
+ * that (within one interval) runs on another replica. Short, so a crash costs one interval and a few seconds; long
+ * enough that two renewals in a row must fail (Redis away, the event loop held) before a live poller loses it.
+ */
+const pollLeaseMs = 5_000;
 /** What a poll job carries: the cluster it polls. */
 const PollJob = z.object({ cluster: z.string() });
 
@@ -83,6 +92,8 @@ export class Alerts implements AlertActions {
   #watchdog: NodeJS.Timeout | undefined;
   #startedAt: number | undefined;
   #lastPollAt: number | undefined;
+  /** The poll claims this process holds, by cluster: their holder id and the timer that renews them. */
+  readonly #claims = new Map<string, { readonly holder: string; readonly renewal: NodeJS.Timeout }>();
   /** The firing alerts as last read from Redis: restored if Redis loses its data. */
   readonly #firingCopy: FiringCopy;
   readonly #delivery: AlertDelivery;
@@ -155,6 +166,8 @@ export class Alerts implements AlertActions {
       connection: this.#options.connection,
       prefix: new RedisKeys(this.#options.keyPrefix).bullPrefix,
       concurrency: Math.min(pollsAtOnce, this.#options.clusters.length),
+      // A poll whose replica died is not run again late (out of turn): its cluster's next scheduled poll runs.
+      maxStalledCount: 0,
     });
     this.#worker.on("error", (error) => this.#connectionError(error));
     this.#worker.on("failed", (_job, error) =>
@@ -200,7 +213,10 @@ export class Alerts implements AlertActions {
     };
   }
 
-  /** Stops polling at once, and waits up to `drainMs` for a running poll to end (and release its claim). */
+  /**
+   * Stops polling at once, and waits up to `drainMs` for a running poll to end (and release its claim). A poll
+   * still running then is left behind: its claim is released, so another replica polls its cluster next interval.
+   */
   async close({ drainMs = 20_000 }: { readonly drainMs?: number } = {}): Promise<void> {
     clearInterval(this.#watchdog);
     this.#watchdog = undefined;
@@ -208,6 +224,7 @@ export class Alerts implements AlertActions {
       this.#worker === undefined ? undefined : timeLimit(this.#worker.close(), drainMs),
       this.#options.receivers?.close(drainMs),
     ]);
+    await Promise.all([...this.#claims.keys()].map((cluster) => this.#release(cluster)));
     await this.#queue.close();
   }
 
@@ -273,18 +290,17 @@ export class Alerts implements AlertActions {
   }
 
   /**
-   * One poll of one cluster (see ClusterPoll for its steps) under the cluster's claim, renewed while it runs: a
-   * poll that outlasts the interval is never overlapped by the next one of that cluster, which would post the same
-   * new alert. Everything it reads is in Redis, so whichever replica polls the cluster next goes on from there.
+   * One poll of one cluster (see ClusterPoll for its steps) under the cluster's claim, a lease of `pollLeaseMs`
+   * renewed while it runs: a poll that outlasts the interval is never overlapped by the next one of that cluster,
+   * which would post the same new alert. Everything it reads is in Redis, so whichever replica polls the cluster
+   * next goes on from there.
    */
   async #pollUnderClaim(cluster: ClusterHandle): Promise<void> {
-    const holder = randomUUID();
-    const claimMs = Math.max(60_000, this.#options.config.pollIntervalMs * 4);
-    if (!(await this.store.claimPoll(cluster.name, holder, claimMs))) return;
-    const renewal = setInterval(
-      () => void this.store.renewPoll(cluster.name, holder, claimMs).catch(() => undefined),
-      claimMs / 3,
-    );
+    // Who reads Redis sees which process polls the cluster; the uuid tells this poll from the next one.
+    const holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+    if (!(await this.store.claimPoll(cluster.name, holder, pollLeaseMs))) return;
+    const renewal = setInterval(() => void this.#renew(cluster.name, holder), pollLeaseMs / 3);
+    this.#claims.set(cluster.name, { holder, renewal });
     try {
       await this.#notePollActivity();
       await this.#firingCopy.refresh([cluster.name]);
@@ -292,9 +308,25 @@ export class Alerts implements AlertActions {
       await this.#firingCopy.refresh([cluster.name]);
       await this.#notePollActivity();
     } finally {
-      clearInterval(renewal);
-      await this.store.releasePoll(cluster.name, holder);
+      await this.#release(cluster.name, holder);
     }
+  }
+
+  /** A claim that lapsed while its poll runs may be polled twice at once: said, for whoever reads the logs. */
+  async #renew(cluster: string, holder: string): Promise<void> {
+    const held = await this.store.renewPoll(cluster, holder, pollLeaseMs).catch(() => undefined);
+    if (held === false && this.#claims.get(cluster)?.holder === holder) {
+      this.#options.logger?.warn({ cluster }, "the alert poll claim lapsed while the poll ran");
+    }
+  }
+
+  /** Stops renewing the cluster's claim and gives it up (only `holder`'s, when given: a newer one is kept). */
+  async #release(cluster: string, holder?: string): Promise<void> {
+    const claim = this.#claims.get(cluster);
+    if (claim === undefined || (holder !== undefined && claim.holder !== holder)) return;
+    clearInterval(claim.renewal);
+    this.#claims.delete(cluster);
+    await this.store.releasePoll(cluster, claim.holder);
   }
 
   /** One cluster's failure is logged and leaves the others polled; its duration goes to the metrics. */
