@@ -380,9 +380,9 @@ export function createApp(options: AppOptions): App {
     clusters,
     config: config.alerts,
     explainedHalts: (cluster) => approvals.explainedHalts(cluster),
-    afterPoll: (cluster, samples) => {
+    afterPoll: (cluster, samples, readFrom) => {
       connectorMetrics.observe(cluster, samples);
-      return automation.afterPoll(cluster, samples);
+      return automation.afterPoll(cluster, samples, readFrom);
     },
     held: (cluster) => automation.held(cluster),
     logger,

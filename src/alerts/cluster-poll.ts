@@ -34,8 +34,15 @@ export interface ClusterPollOptions {
   /** Connectors whose halt an approved request explains (see Approvals.explainedHalts). */
   readonly explainedHalts: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
   readonly now: Clock;
-  /** Told each cluster's samples once its alerts are delivered (auto-restart reads the failures). */
-  readonly afterPoll?: (cluster: string, samples: ReadonlyMap<string, ConnectorSample>) => Promise<void>;
+  /**
+   * Told each cluster's samples once its alerts are delivered (auto-restart reads the failures), with the time the
+   * poll began reading Connect (epoch ms): the samples show Connect as it was at some moment after it.
+   */
+  readonly afterPoll?: (
+    cluster: string,
+    samples: ReadonlyMap<string, ConnectorSample>,
+    readFrom: number,
+  ) => Promise<void>;
   /** Connectors whose alerts are held (a maintenance window): kept up to date, told to nobody, halts explained. */
   readonly held?: (cluster: string) => Promise<ReadonlySet<string>>;
 }
@@ -72,6 +79,7 @@ export class ClusterPoll {
 
   /** One cluster's part of a poll: collect samples, evaluate the rules, reconcile with what fires, tell. */
   async poll(cluster: ClusterHandle): Promise<void> {
+    const readFrom = this.#now();
     const collected = await this.#collect(cluster);
     const now = this.#now();
     const firing = await this.#store.firing(cluster.name);
@@ -86,7 +94,7 @@ export class ClusterPoll {
       await this.#resolveClusterWide(cluster.name, collected, firing, now, outbox);
     }
     await this.#delivery.deliver(outbox);
-    if (!(collected instanceof Error)) await this.#afterPoll?.(cluster.name, collected);
+    if (!(collected instanceof Error)) await this.#afterPoll?.(cluster.name, collected, readFrom);
   }
 
   /** Each connector's sample, or why Connect could not be read. */

@@ -91,11 +91,18 @@ export class AutoRestart {
     );
   }
 
-  /** Called after each alert poll of a cluster with its samples (the poll runs on one replica at a time). */
-  async afterPoll(cluster: string, samples: ReadonlyMap<string, ConnectorSample>): Promise<void> {
+  /**
+   * Called after each alert poll of a cluster with its samples (the poll runs on one replica at a time), read from
+   * Connect at some moment after `readFrom` (epoch ms).
+   */
+  async afterPoll(
+    cluster: string,
+    samples: ReadonlyMap<string, ConnectorSample>,
+    readFrom: number,
+  ): Promise<void> {
     for (const [connector, sample] of samples) {
       const policy = this.policyOf(cluster, connector);
-      if (policy !== undefined) await this.#consider(cluster, connector, sample, policy);
+      if (policy !== undefined) await this.#consider(cluster, connector, sample, readFrom, policy);
     }
   }
 
@@ -103,10 +110,14 @@ export class AutoRestart {
     cluster: string,
     connector: string,
     sample: ConnectorSample,
+    readFrom: number,
     policy: RestartPolicy,
   ): Promise<void> {
     const key = this.#keys.autoRestart(cluster, connector);
     const state = await this.#state(key);
+    // A poll that began reading before the last restart may have seen the failure that restart answered: it says
+    // nothing about whether the restart held, so only a later poll judges it (else "gave up" right after a restart).
+    if (state.lastRestartAt >= readFrom) return;
     const found = this.classify(sample);
     if (found === undefined) {
       // Healthy: a stretch of `healthyFor` since the last restart ends the episode.

@@ -135,8 +135,12 @@ export class Automation implements AutomationServices {
   }
 
   /** Called after each alert poll of a cluster (see AutoRestart.afterPoll). */
-  async afterPoll(cluster: string, samples: ReadonlyMap<string, ConnectorSample>): Promise<void> {
-    await this.autoRestart.afterPoll(cluster, samples).catch((error: unknown) => {
+  async afterPoll(
+    cluster: string,
+    samples: ReadonlyMap<string, ConnectorSample>,
+    readFrom: number,
+  ): Promise<void> {
+    await this.autoRestart.afterPoll(cluster, samples, readFrom).catch((error: unknown) => {
       this.#options.logger?.warn({ err: error, cluster }, "auto-restart could not judge a poll");
     });
   }
