@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { Clock } from "../src/core/clock.js";
+import { hasCode } from "../src/core/has-code.js";
+import { connectErrorCodes } from "../src/core/ports.js";
 import { poll } from "../src/core/retry.js";
 import type { ApprovalRequest } from "./approval-request.js";
 import type { ApprovalStore } from "./approval-store.js";
@@ -242,10 +243,10 @@ class Execution {
     if ((error instanceof TakenOver || this.#lockLost()) && current.state === "executing")
       throw new LockLost(id);
     if (error instanceof TakenOver) return current;
-    const reason = error instanceof ConnectError ? error.message : (error as Error).message;
+    const reason = error instanceof Error ? error.message : String(error);
     // Connect refusing the change (a 4xx) means it was not applied; a timeout or 5xx after sending leaves it unknown.
     const refused =
-      error instanceof ConnectError &&
+      hasCode(error, ...connectErrorCodes) &&
       error.status !== undefined &&
       error.status >= 400 &&
       error.status < 500;
@@ -276,7 +277,7 @@ class Execution {
     const { connector, priorState, requestId } = this.#request;
     const status = await this.#options.connect.status(connector, { requestId }).then(
       (answer) => answer.connector.state,
-      (error: unknown) => (error instanceof ConnectNotFound ? ("absent" as const) : undefined),
+      (error: unknown) => (hasCode(error, "CONNECT_NOT_FOUND") ? ("absent" as const) : undefined),
     );
     const at = `${new Date(this.#options.now()).toISOString().slice(11, 19)} UTC`;
     if (status === undefined)

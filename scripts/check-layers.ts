@@ -72,10 +72,10 @@ const rules: readonly LayerRule[] = [
     why: "the domain must reach this only through a port or a neutral Reply",
   },
   {
-    folders: ["commands", "src/alerts"],
+    folders: ["commands", "approvals", "src/alerts"],
     forbiddenFolders: ["src/connect", "src/kafka", "src/audit", "src/redis-keys.ts"],
     forbiddenPackages: ["ioredis", "bullmq"],
-    why: "commands and alerts must reach the infrastructure only through src/core/ports.ts",
+    why: "commands, approvals and alerts must reach the infrastructure only through src/core/ports.ts",
     pending: {
       "src/alerts/alert-store.ts": ["ioredis", "../redis-keys.js"],
       "src/alerts/alerts.ts": ["bullmq", "ioredis", "../redis-keys.js"],
@@ -120,5 +120,5 @@ for (const rule of rules) {
 }
 if (found > 0) process.exit(1);
 console.log(
-  "layer rule: src/core imports no approvals, alerts, Slack, MCP, Kafka, Connect or audit module, nor their libraries; approvals/ and commands/ import no Slack, MCP or Kafka library, nor the Slack or MCP adapter; commands/ and src/alerts/ import no Connect, Kafka, audit or Redis-keys module, nor Redis or BullMQ (but the two alert files pending their interfaces); approvals/ imports no Redis, queue or audit implementation",
+  "layer rule: src/core imports no approvals, alerts, Slack, MCP, Kafka, Connect or audit module, nor their libraries; approvals/ and commands/ import no Slack, MCP or Kafka library, nor the Slack or MCP adapter; commands/, approvals/ and src/alerts/ import no Connect, Kafka, audit or Redis-keys module, nor Redis or BullMQ (but the two alert files pending their interfaces); approvals/ imports no Redis, queue or audit implementation",
 );

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ConnectNotFound } from "../../src/connect/connect-errors.js";
 import { awaitGone } from "../../src/core/await-state.js";
+import { hasCode } from "../../src/core/has-code.js";
 import { configSnapshot, snapshotStep } from "./connector-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 
@@ -23,7 +23,7 @@ export const deleteKind: OperationKind<z.output<typeof DeleteOperation>> = {
         await sendingChange();
         // A delete repeated after a crash finds the connector gone already: that is the wanted outcome.
         await connect.deleteConnector(request.connector, call).catch((error: unknown) => {
-          if (!(error instanceof ConnectNotFound)) throw error;
+          if (!hasCode(error, "CONNECT_NOT_FOUND")) throw error;
         });
         return {};
       },

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ConnectConflict } from "../../src/connect/connect-errors.js";
 import { awaitState } from "../../src/core/await-state.js";
+import { hasCode } from "../../src/core/has-code.js";
 import { ConnectorOffset, ConnectorState } from "../../src/core/ports.js";
 import { restoreStep } from "./connector-steps.js";
 import { verifyOffsets } from "./offset-steps.js";
@@ -37,7 +37,7 @@ export const recreate: OperationKind<z.output<typeof RecreateOperation>> = {
         await connect
           .createConnector(request.connector, operation.config, initial, call)
           .catch((error: unknown) => {
-            if (!(resumed && error instanceof ConnectConflict)) throw error;
+            if (!(resumed && hasCode(error, "CONNECT_CONFLICT"))) throw error;
           });
         const reached = await awaitState(connect, request.connector, initial, {
           timeoutMs: stopTimeoutMs,
