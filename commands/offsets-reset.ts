@@ -1,11 +1,17 @@
 import { z } from "zod";
 import type { SinkScope, SinkTarget } from "../approvals/approval-store.js";
-import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
+import {
+  askForApproval,
+  askForSinkChange,
+  nothingToChange,
+  planPreview,
+} from "../approvals/ask-for-approval.js";
 import { defineCommand, flag } from "../src/core/command-spec.js";
 import { connectorArg, Duration, reasonArg } from "../src/core/connector-args.js";
 import { errorReply } from "../src/core/reply.js";
 
-const targets = [
+/** The targets `offsets reset` takes, one of which must be named: its flags, as forms offer them too. */
+export const offsetResetTargets = [
   "to-earliest",
   "to-latest",
   "to-datetime",
@@ -51,9 +57,10 @@ const Args = z
       "remove every committed offset (sinks restart at auto.offset.reset)",
     ),
     topic: flag(Scope.optional(), "only this topic (and these partitions)", { valueName: "TOPIC[:P,P]" }),
+    preview: flag(z.literal(true).optional(), "show the plan only: nothing is asked or changed"),
   })
-  .refine((args) => targets.filter((target) => args[target] !== undefined).length === 1, {
-    message: `name exactly one target: ${targets.map((t) => `--${t}`).join(", ")}`,
+  .refine((args) => offsetResetTargets.filter((target) => args[target] !== undefined).length === 1, {
+    message: `name exactly one target: ${offsetResetTargets.map((t) => `--${t}`).join(", ")}`,
   })
   .refine((args) => args.all === undefined || args.topic === undefined, {
     message: "--all removes every offset: it cannot be scoped with --topic",
@@ -80,6 +87,7 @@ export const offsetsReset = defineCommand({
     'offsets reset orders-sink --to-datetime 2026-11-24T10:00:00Z --topic orders:0,1 --reason "replay the outage"',
     'offsets reset orders-sink --shift-by -500 --reason "re-deliver the last 500"',
     'offsets reset orders-sink --all --reason "start over"',
+    'offsets reset orders-sink --to-latest --preview --reason "what would it move?"',
   ],
   args: Args,
   role: "operator",
@@ -102,6 +110,7 @@ export const offsetsReset = defineCommand({
           config: info.config,
           target,
           ...(args.topic === undefined ? {} : { scope: args.topic }),
+          ...(args.preview ? { previewOnly: true } : {}),
         },
         `reset the offsets of ${args.connector}`,
       );
@@ -114,6 +123,8 @@ export const offsetsReset = defineCommand({
     }
     const current = (await cluster.connect.offsets(args.connector, { requestId })).offsets;
     if (current.length === 0) return nothingToChange(args.connector, []);
+    const planSummary = `Every committed offset of source connector ${args.connector} is removed (${current.length} partition(s) now).`;
+    if (args.preview) return planPreview(`reset the offsets of ${args.connector}`, planSummary);
     return askForApproval(
       context,
       {
@@ -121,7 +132,7 @@ export const offsetsReset = defineCommand({
         command: "offsets reset",
         reason: args.reason,
         operation: { kind: "reset-offsets" },
-        planSummary: `Every committed offset of source connector ${args.connector} is removed (${current.length} partition(s) now).`,
+        planSummary,
       },
       `reset the offsets of ${args.connector}`,
     );

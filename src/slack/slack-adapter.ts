@@ -19,6 +19,7 @@ import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
+import { handleOffsetsResetModal } from "./modals/offsets-reset-modal.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
 import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
@@ -244,6 +245,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
   const stopRefreshingHomes = app.onRequestChanged((request) => home.requestChanged(request));
   handleAlertButtons(bolt, app);
   handleBulkButtons(bolt, app);
+  handleOffsetsResetModal(bolt, app, client);
   await warnWithoutUserGroups(app, log);
 
   if (receiver instanceof SocketModeReceiver) {
