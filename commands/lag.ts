@@ -9,6 +9,7 @@ import { reply } from "../src/core/reply.js";
 import { outOfScopeNote } from "../src/core/roles.js";
 import type { SinkConsumerSettings } from "../src/kafka/sink-consumer.js";
 import type { PartitionLag, SinkLag, TopicSource } from "../src/kafka/sink-lag-reader.js";
+import { offsetsFormAction } from "./offsets-reset.js";
 
 const shownRows = 40;
 const count = (n: number) => n.toLocaleString("en-US");
@@ -106,6 +107,7 @@ export const lag = defineCommand({
               }
             : {}),
         },
+        { kind: "actions", actions: [offsetsFormAction(connector, cluster.name)] },
       ]);
     }
     const scope = await scopeOn(cluster.name);

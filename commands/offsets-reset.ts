@@ -8,7 +8,7 @@ import {
 } from "../approvals/ask-for-approval.js";
 import { defineCommand, flag } from "../src/core/command-spec.js";
 import { connectorArg, Duration, reasonArg } from "../src/core/connector-args.js";
-import { errorReply } from "../src/core/reply.js";
+import { errorReply, type ReplyAction } from "../src/core/reply.js";
 
 /** The targets `offsets reset` takes, one of which must be named: its flags, as forms offer them too. */
 export const offsetResetTargets = [
@@ -65,6 +65,19 @@ const Args = z
   .refine((args) => args.all === undefined || args.topic === undefined, {
     message: "--all removes every offset: it cannot be scoped with --topic",
   });
+
+/**
+ * "Offsets…" under an answer about a sink (`status`, `lag`): the start of an `offsets reset` of it. It names only the
+ * connector, so run as it is it is refused for want of a target and a reason; adapters with forms open the reset
+ * form on it (Slack), others show the command to type.
+ */
+export function offsetsFormAction(connector: string, cluster: string): ReplyAction {
+  return {
+    label: "Offsets…",
+    call: { command: "offsets reset", args: { connector }, cluster },
+    typed: `offsets reset ${connector} --to-earliest|--to-latest|--to-datetime … --reason "…"`,
+  };
+}
 
 /** The target as asked; relative ones (all but --to-offset and --all) are resolved when the change runs. */
 function targetOf(args: z.infer<typeof Args>): SinkTarget {

@@ -281,4 +281,44 @@ clusters:
     assert.deepEqual(Object.keys((JSON.parse(shift.body) as { errors: object }).errors), ["shift-by"]);
     assert.equal(await filed(), filedBefore);
   });
+
+  test("status of a sink carries an Offsets… button that opens the form on that sink", async () => {
+    await bot.simulator.slashCommand({
+      text: `status ${sink.connector}`,
+      userId: operator.id,
+      channelId: channel,
+      responseUrl: responseUrl("status"),
+    });
+    const button = await eventually("the Offsets… button", async () =>
+      bot.standIn
+        .callsOf("response_url")
+        .flatMap(
+          (call) =>
+            (call.args.blocks ?? []) as {
+              type: string;
+              elements?: { action_id?: string; value?: string; text?: { text: string } }[];
+            }[],
+        )
+        .flatMap((block) => (block.type === "actions" ? (block.elements ?? []) : []))
+        .find((element) => element.action_id === "offsets-reset-open"),
+    );
+    assert.equal(button.text?.text, "Offsets…");
+    const opened = bot.standIn.callsOf("views.open").length;
+    await bot.simulator.buttonClick({
+      userId: operator.id,
+      actionId: "offsets-reset-open",
+      value: button.value ?? "",
+      channelId: channel,
+      messageTs: "1700000000.000100",
+      responseUrl: responseUrl("click"),
+    });
+    const form = await eventually("the form", async () => bot.standIn.callsOf("views.open")[opened]);
+    const connectorBlock = (
+      viewOf(form).blocks as { block_id?: string; element?: { initial_option?: { value: string } } }[]
+    ).find((block) => block.block_id === "connector");
+    assert.deepEqual(JSON.parse(connectorBlock?.element?.initial_option?.value ?? "null"), [
+      "main",
+      sink.connector,
+    ]);
+  });
 });

@@ -19,7 +19,7 @@ import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
-import { handleOffsetsResetModal } from "./modals/offsets-reset-modal.js";
+import { handleOffsetsResetModal, offsetsFormButtonOf } from "./modals/offsets-reset-modal.js";
 import { handleAlertButtons } from "./slack-alerts.js";
 import { handleApprovalButtons, takeUndeliveredNotice } from "./slack-approvals.js";
 import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
@@ -232,7 +232,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<R
       await respond({
         response_type: reply.visibility,
         text: fallbackText(reply),
-        blocks: renderBlocks(reply, bulkConfirmButton),
+        blocks: renderBlocks(reply, (action) => offsetsFormButtonOf(action) ?? bulkConfirmButton(action)),
       });
       const undelivered = await takeUndeliveredNotice(app.redis, app.keys, requestId);
       if (undelivered !== undefined) await respond({ response_type: "ephemeral", text: undelivered });

@@ -7,7 +7,7 @@ import { offsetResetTargets, offsetsReset } from "../../../commands/offsets-rese
 import type { App } from "../../app.js";
 import type { CommandCall } from "../../core/dispatcher.js";
 import type { Reply } from "../../core/reply.js";
-import { fallbackText, renderBlocks } from "../block-kit.js";
+import { type ButtonEncoding, fallbackText, renderBlocks } from "../block-kit.js";
 import { firstDelivery } from "../button-clicks.js";
 
 /** The command the form fills in: every check, the audit and the request are that command's own. */
@@ -15,7 +15,7 @@ const commandName = "offsets reset";
 const formId = "offsets-reset-form";
 const planId = "offsets-reset-plan";
 const connectorAction = "offsets-reset-connector";
-/** The "Offsets…" button's action id; its value is the connector's name. */
+/** The "Offsets…" button's action id; its value is `[cluster, connector]` as JSON. */
 export const offsetsFormButton = "offsets-reset-open";
 
 /** What the person picks, in words; each value is the command's flag for it. */
@@ -116,16 +116,14 @@ export function handleOffsetsResetModal(bolt: BoltApp, app: App, client: WebClie
   bolt.action({ action_id: offsetsFormButton }, async ({ ack, body }) => {
     await ack();
     const click = Interaction.extend({
-      actions: z.array(z.object({ value: z.string() })).length(1),
+      actions: z.array(z.object({ value: Choice })).length(1),
       channel: z.object({ id: z.string() }).optional(),
     }).safeParse(body);
-    const name = click.data?.actions[0]?.value;
-    const cluster = defaultCluster(app);
-    if (!click.success || click.data.trigger_id === undefined || name === undefined || cluster === undefined)
-      return;
+    const chosen = click.data?.actions[0]?.value;
+    if (!click.success || click.data.trigger_id === undefined || chosen === undefined) return;
     await openForm(client, click.data.trigger_id, {
       ...(click.data.channel === undefined ? {} : { channel: click.data.channel.id }),
-      connector: [cluster, name],
+      connector: chosen,
     });
   });
 
@@ -226,12 +224,16 @@ async function openForm(client: WebClient, triggerId: string, opening: Opening):
   await client.views.open({ trigger_id: triggerId, view: offsetsResetForm(opening) });
 }
 
-/** The cluster a button's connector is on: the default (or only) one, as for a typed command without a channel. */
-function defaultCluster(app: App): string | undefined {
-  const { clusters } = app;
-  return (clusters.find((cluster) => cluster.isDefault) ?? (clusters.length === 1 ? clusters[0] : undefined))
-    ?.name;
-}
+/**
+ * "Offsets…" (`offsetsFormAction`: an `offsets reset` naming only its connector) as a button that opens the form on
+ * that connector; any other action is not this encoding's.
+ */
+export const offsetsFormButtonOf: ButtonEncoding = ({ call }) => {
+  const { connector, ...rest } = call.args;
+  if (call.command !== commandName || connector === undefined || call.cluster === undefined) return undefined;
+  if (Object.keys(rest).length > 0) return undefined;
+  return { actionId: offsetsFormButton, value: JSON.stringify([call.cluster, connector]) };
+};
 
 function connectorOption(cluster: string, name: string, showCluster: boolean): PlainTextOption | undefined {
   const value = JSON.stringify([cluster, name]);
