@@ -232,11 +232,16 @@ export const offsetsFormButtonOf: ButtonEncoding = ({ call }) => {
   const { connector, ...rest } = call.args;
   if (call.command !== commandName || connector === undefined || call.cluster === undefined) return undefined;
   if (Object.keys(rest).length > 0) return undefined;
-  return { actionId: offsetsFormButton, value: JSON.stringify([call.cluster, connector]) };
+  return { actionId: offsetsFormButton, value: offsetsFormValue({ cluster: call.cluster, connector }) };
 };
 
+/** The "Offsets…" button's value: the connector the form opens on, as a type-ahead option names it. */
+export function offsetsFormValue(chosen: { readonly cluster: string; readonly connector: string }): string {
+  return JSON.stringify([chosen.cluster, chosen.connector]);
+}
+
 function connectorOption(cluster: string, name: string, showCluster: boolean): PlainTextOption | undefined {
-  const value = JSON.stringify([cluster, name]);
+  const value = offsetsFormValue({ cluster, connector: name });
   // A name too long for Slack's option value cannot be offered; the typed command still takes it.
   if (value.length > maxOptionValue) return undefined;
   const label = showCluster ? `${name} (${cluster})` : name;
