@@ -138,9 +138,6 @@ clusters:
   test("the form files exactly what the typed `offsets reset <c> --to-latest --reason …` files", async () => {
     const form = await openForm(operator);
     assert.equal(form.callback_id, "offsets-reset-form");
-    console.log(
-      `Block Kit of the reset modal:\n${JSON.stringify(viewOf(bot.standIn.callsOf("views.open")[0] as RecordedCall), null, 2)}`,
-    );
 
     const offered = await suggestions(operator, sink.connector.slice(0, 12));
     const option =
@@ -167,7 +164,6 @@ clusters:
     const planText = JSON.stringify(plan.blocks);
     assert.match(planText, /nothing was asked/);
     assert.match(planText, new RegExp(`${sink.topic}:0 *5 *→ *8|${sink.topic}[^"]*5[^"]*8`));
-    console.log(`The plan view:\n${JSON.stringify(plan, null, 2)}`);
     assert.equal(await filed(), 0, "a preview files nothing");
 
     const requested = await bot.simulator.viewSubmission({
@@ -187,11 +183,10 @@ clusters:
         .find((text) => /request main-\d+/.test(text)),
     );
     const fromForm = (await bot.app.approvals.get(requestIdIn(answer))) ?? assert.fail("no request filed");
-    assert.ok(
-      bot.standIn
-        .callsOf("chat.postMessage")
-        .some((call) => call.args.channel === channel && String(call.args.text).includes(fromForm.id)),
-      "the request is announced in the channel, as the typed one",
+    // Announced in the channel it was asked in, as the typed command's answer is.
+    await bot.standIn.waitForCall(
+      "chat.postMessage",
+      (call) => call.args.channel === channel && String(call.args.text).includes(fromForm.id),
     );
 
     await bot.run(operator, `cancel ${fromForm.id}`);
@@ -280,6 +275,20 @@ clusters:
     });
     assert.deepEqual(Object.keys((JSON.parse(shift.body) as { errors: object }).errors), ["shift-by"]);
     assert.equal(await filed(), filedBefore);
+  });
+
+  test("the stand-in holds views to Slack's limits: a title over 24 characters is refused", async () => {
+    await assert.rejects(
+      bot.client.views.open({
+        trigger_id: "trigger-limits",
+        view: {
+          type: "modal",
+          title: { type: "plain_text", text: "Reset the offsets of a sink" },
+          blocks: [],
+        },
+      }),
+      /invalid_arguments/,
+    );
   });
 
   test("status of a sink carries an Offsets… button that opens the form on that sink", async () => {

@@ -7,6 +7,7 @@ import { offsetResetTargets, offsetsReset } from "../../../commands/offsets-rese
 import type { App } from "../../app.js";
 import type { CommandCall } from "../../core/dispatcher.js";
 import type { Reply } from "../../core/reply.js";
+import { timedOut, timeLimit } from "../../core/time-limit.js";
 import { type ButtonEncoding, fallbackText, renderBlocks } from "../block-kit.js";
 import { firstDelivery } from "../button-clicks.js";
 
@@ -44,6 +45,8 @@ const maxOptions = 100;
 /** Slack's limits on an option (api.slack.com/reference/block-kit/composition-objects#option). */
 const maxOptionText = 75;
 const maxOptionValue = 150;
+/** How long a submission or type-ahead waits for roles or the connector list: Slack wants its answer within 3 s. */
+const scopeWaitMs = 2_000;
 /** Slack's limit on a view's private_metadata (api.slack.com/reference/surfaces/views). */
 const maxMetadata = 3000;
 
@@ -66,6 +69,12 @@ const Interaction = z.object({
   user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
   trigger_id: z.string().min(1).optional(),
 });
+
+/** The typed command's call a filled-in form makes: its arguments as words would give them, on a named cluster. */
+interface FormCall extends CommandCall {
+  readonly cluster: string;
+  readonly args: Readonly<Record<string, string | true>>;
+}
 
 /** One input's value, as Slack reports it in `view.state.values[block][action]`. */
 const InputValue = z.object({
@@ -134,10 +143,15 @@ export function handleOffsetsResetModal(bolt: BoltApp, app: App, client: WebClie
     const query = asked.data.value.trim().toLowerCase();
     const options: PlainTextOption[] = [];
     for (const cluster of app.clusters) {
-      // Fail closed: a person whose roles cannot be read is offered nothing.
-      const scope = await app.roles.scopeOf(asked.data.user.id, cluster.name).catch(() => undefined);
-      if (scope === undefined || role === "anyone") continue;
-      for (const name of await connectors.names(cluster.name)) {
+      // Fail closed: a person whose roles cannot be read (in the time Slack waits) is offered nothing there.
+      const [scope, names] = await Promise.all([
+        timeLimit(app.roles.scopeOf(asked.data.user.id, cluster.name), scopeWaitMs).catch(
+          (): typeof timedOut => timedOut,
+        ),
+        timeLimit(connectors.names(cluster.name), scopeWaitMs),
+      ]);
+      if (scope === timedOut || names === timedOut || role === "anyone") continue;
+      for (const name of names) {
         if (!name.toLowerCase().includes(query) || !scope.check(name, role).inScope) continue;
         const option = connectorOption(cluster.name, name, app.clusters.length > 1);
         if (option !== undefined) options.push(option);
@@ -154,13 +168,14 @@ export function handleOffsetsResetModal(bolt: BoltApp, app: App, client: WebClie
         errors: { connector: "Slack sent a form the bot could not read." },
       });
     const form = readForm(submitted.data.view.state.values);
-    const errors = form.errors ?? (await outOfScope(app, submitted.data.user.id, form.call));
-    if (errors !== undefined) return ack({ response_action: "errors", errors });
-    const call = form.call as CommandCall & { cluster: string };
+    if (form.errors !== undefined) return ack({ response_action: "errors", errors: form.errors });
+    const { call } = form;
+    const refused = await outOfScope(app, submitted.data.user.id, call);
+    if (refused !== undefined) return ack({ response_action: "errors", errors: refused });
     const opened = OpeningMetadata.safeParse(submitted.data.view.private_metadata ?? "");
     const metadata: PlanMetadata = {
       cluster: call.cluster,
-      args: call.args as PlanMetadata["args"],
+      args: call.args,
       ...(opened.data?.channel === undefined ? {} : { channel: opened.data.channel }),
     };
     if (JSON.stringify(metadata).length > maxMetadata)
@@ -334,7 +349,7 @@ export function offsetsResetForm(opening: Opening = {}): ModalView {
  */
 function readForm(
   values: Readonly<Record<string, Readonly<Record<string, z.infer<typeof InputValue>>>>>,
-): { call: CommandCall; errors?: undefined } | { call?: undefined; errors: Record<string, string> } {
+): { call: FormCall; errors?: undefined } | { call?: undefined; errors: Record<string, string> } {
   const input = (block: string) => values[block]?.[block === "connector" ? connectorAction : block];
   const chosen = Choice.safeParse(input("connector")?.selected_option?.value);
   if (!chosen.success) return { errors: { connector: "Choose a connector from the list." } };
@@ -384,22 +399,25 @@ function schemaErrors(args: Record<string, string | true>): Record<string, strin
 async function outOfScope(
   app: App,
   userId: string,
-  call: CommandCall | undefined,
+  call: FormCall,
 ): Promise<Record<string, string> | undefined> {
-  if (call?.cluster === undefined) return { connector: "Choose a connector from the list." };
   const connector = String(call.args.connector);
   const cluster = app.clusters.find((c) => c.name === call.cluster);
   if (cluster === undefined) return { connector: `Cluster ${call.cluster} is not configured.` };
   const role = offsetsReset.role;
+  const needed = role === "anyone" ? "viewer" : role;
+  const unread = { connector: "Your roles could not be read just now; try again in a minute." };
   try {
-    const scope = await app.roles.scopeOf(userId, cluster.name, {
-      needed: role === "anyone" ? "viewer" : role,
-      connector,
-    });
-    const check = scope.check(connector, role === "anyone" ? "viewer" : role);
+    // Slack waits 3 s for the answer to a submission: roles that take longer refuse (fail closed).
+    const scope = await timeLimit(
+      app.roles.scopeOf(userId, cluster.name, { needed, connector }),
+      scopeWaitMs,
+    );
+    if (scope === timedOut) return unread;
+    const check = scope.check(connector, needed);
     return check.inScope ? undefined : { connector: `Asking to reset ${connector} ${check.reason}.` };
   } catch {
-    return { connector: "Your roles could not be read just now; try again in a minute." };
+    return unread;
   }
 }
 
