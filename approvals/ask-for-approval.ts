@@ -97,6 +97,8 @@ export async function askForSinkChange(
     readonly heading?: string;
     /** `offsets restore`: the target's partitions come from a snapshot of the whole group. */
     readonly fromSnapshot?: true;
+    /** Answer with the plan only, asking nothing: what a form shows before its "Request". */
+    readonly previewOnly?: true;
   },
   what: string,
 ): Promise<Reply> {
@@ -130,6 +132,12 @@ export async function askForSinkChange(
     fromSnapshot && input.target.kind === "explicit"
       ? explicitTarget(new Map(plan.changes.map((c) => [`${c.topic}:${c.partition}`, c.next])))
       : input.target;
+  const planSummary = [
+    ...(heading === undefined ? [] : [heading]),
+    describePlan(plan),
+    previewNote(target, now),
+  ].join("\n");
+  if (input.previewOnly) return planPreview(what, planSummary);
   return askForApproval(
     context,
     {
@@ -142,15 +150,23 @@ export async function askForSinkChange(
         ...(scope === undefined ? {} : { scope }),
         ...(plan.sharedWith.length === 0 ? {} : { sharedWith: [...plan.sharedWith] }),
       },
-      planSummary: [
-        ...(heading === undefined ? [] : [heading]),
-        describePlan(plan),
-        previewNote(target, now),
-      ].join("\n"),
+      planSummary,
       preview: movesOf(plan),
     },
     what,
   );
+}
+
+/**
+ * The plan a request would carry, shown without asking for it (`--preview`): the same summary the request's
+ * message shows, computed by the same code, so a form's preview and the typed command's request cannot differ.
+ */
+export function planPreview(what: string, planSummary: string): Reply {
+  const text = `The plan to ${what}, if it were asked now (nothing was asked):`;
+  return reply(`${text}\n${planSummary}`, [
+    { kind: "text", text },
+    { kind: "code", text: planSummary },
+  ]);
 }
 
 /** A change that would leave every offset as it is: nothing is queued, and the current offsets are shown. */

@@ -10,6 +10,7 @@ import type { PartitionLag, SinkLag, TopicSource } from "../src/core/ports.js";
 import { reply } from "../src/core/reply.js";
 import { outOfScopeNote } from "../src/core/roles.js";
 import type { SinkConsumerSettings } from "../src/core/sink-consumer.js";
+import { offsetsFormAction } from "./offsets-reset.js";
 
 const shownRows = 40;
 const count = (n: number) => n.toLocaleString("en-US");
@@ -109,6 +110,7 @@ export const lag = defineCommand({
               }
             : {}),
         },
+        { kind: "actions", actions: [offsetsFormAction(connector, cluster.name)] },
       ]);
     }
     const scope = await scopeOn(cluster.name);

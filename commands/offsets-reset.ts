@@ -1,11 +1,17 @@
 import { z } from "zod";
-import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
+import {
+  askForApproval,
+  askForSinkChange,
+  nothingToChange,
+  planPreview,
+} from "../approvals/ask-for-approval.js";
 import type { SinkScope, SinkTarget } from "../approvals/offset-plan.js";
 import { defineCommand, flag } from "../src/core/command-spec.js";
 import { connectorArg, Duration, reasonArg } from "../src/core/connector-args.js";
-import { errorReply } from "../src/core/reply.js";
+import { errorReply, type ReplyAction } from "../src/core/reply.js";
 
-const targets = [
+/** The targets `offsets reset` takes, one of which must be named: its flags, as forms offer them too. */
+export const offsetResetTargets = [
   "to-earliest",
   "to-latest",
   "to-datetime",
@@ -51,13 +57,27 @@ const Args = z
       "remove every committed offset (sinks restart at auto.offset.reset)",
     ),
     topic: flag(Scope.optional(), "only this topic (and these partitions)", { valueName: "TOPIC[:P,P]" }),
+    preview: flag(z.literal(true).optional(), "show the plan only: nothing is asked or changed"),
   })
-  .refine((args) => targets.filter((target) => args[target] !== undefined).length === 1, {
-    message: `name exactly one target: ${targets.map((t) => `--${t}`).join(", ")}`,
+  .refine((args) => offsetResetTargets.filter((target) => args[target] !== undefined).length === 1, {
+    message: `name exactly one target: ${offsetResetTargets.map((t) => `--${t}`).join(", ")}`,
   })
   .refine((args) => args.all === undefined || args.topic === undefined, {
     message: "--all removes every offset: it cannot be scoped with --topic",
   });
+
+/**
+ * "Offsets…" under an answer about a sink (`status`, `lag`): the start of an `offsets reset` of it. It names only the
+ * connector, so run as it is it is refused for want of a target and a reason; adapters with forms open the reset
+ * form on it (Slack), others show the command to type.
+ */
+export function offsetsFormAction(connector: string, cluster: string): ReplyAction {
+  return {
+    label: "Offsets…",
+    call: { command: "offsets reset", args: { connector }, cluster },
+    typed: `offsets reset ${connector} --to-earliest|--to-latest|--to-datetime … --reason "…"`,
+  };
+}
 
 /** The target as asked; relative ones (all but --to-offset and --all) are resolved when the change runs. */
 function targetOf(args: z.infer<typeof Args>): SinkTarget {
@@ -80,6 +100,7 @@ export const offsetsReset = defineCommand({
     'offsets reset orders-sink --to-datetime 2026-11-24T10:00:00Z --topic orders:0,1 --reason "replay the outage"',
     'offsets reset orders-sink --shift-by -500 --reason "re-deliver the last 500"',
     'offsets reset orders-sink --all --reason "start over"',
+    'offsets reset orders-sink --to-latest --preview --reason "what would it move?"',
   ],
   args: Args,
   role: "operator",
@@ -102,6 +123,7 @@ export const offsetsReset = defineCommand({
           config: info.config,
           target,
           ...(args.topic === undefined ? {} : { scope: args.topic }),
+          ...(args.preview ? { previewOnly: true } : {}),
         },
         `reset the offsets of ${args.connector}`,
       );
@@ -114,6 +136,8 @@ export const offsetsReset = defineCommand({
     }
     const current = (await cluster.connect.offsets(args.connector, { requestId })).offsets;
     if (current.length === 0) return nothingToChange(args.connector, []);
+    const planSummary = `Every committed offset of source connector ${args.connector} is removed (${current.length} partition(s) now).`;
+    if (args.preview) return planPreview(`reset the offsets of ${args.connector}`, planSummary);
     return askForApproval(
       context,
       {
@@ -121,7 +145,7 @@ export const offsetsReset = defineCommand({
         command: "offsets reset",
         reason: args.reason,
         operation: { kind: "reset-offsets" },
-        planSummary: `Every committed offset of source connector ${args.connector} is removed (${current.length} partition(s) now).`,
+        planSummary,
       },
       `reset the offsets of ${args.connector}`,
     );

@@ -4,6 +4,7 @@ import { oneConnector } from "../src/core/connector-args.js";
 import type { ClusterClients } from "../src/core/ports.js";
 import { hideSecretValues, redactText, secretValues } from "../src/core/redact.js";
 import { type ReplyPart, reply } from "../src/core/reply.js";
+import { offsetsFormAction } from "./offsets-reset.js";
 
 const traceLines = 8;
 
@@ -72,6 +73,8 @@ export const status = defineCommand({
         text: redactText(hideSecretValues(trace, secrets)).split("\n").slice(0, traceLines).join("\n"),
       });
     }
+    if (current.type === "sink")
+      parts.push({ kind: "actions", actions: [offsetsFormAction(connector, cluster.name)] });
     return reply(summary, parts);
   },
 });

@@ -23,6 +23,11 @@ export interface AdapterHost extends ChatHost {
   readonly commands: readonly Command[];
   /** The configured clusters' names, the default one first. */
   readonly clusterNames: readonly string[];
+  /**
+   * The names of the connectors on `cluster` (one listing; a form's type-ahead caches them). Connect's failures, by
+   * code; an unknown cluster answers none.
+   */
+  connectorNames(cluster: string, requestId: string): Promise<readonly string[]>;
   readonly approvals: Pick<Approvals, "get" | "recent" | "awaitOutcome">;
   readonly alerts: Pick<Alerts, "firing" | "tell">;
   readonly roles: Pick<RoleResolver, "roleOf" | "scopeOf" | "readGroups">;

@@ -214,6 +214,11 @@ export function createApp(options: AppOptions): App {
       log: (level, line) => logger[level]({ adapter: name }, line),
       commands,
       clusterNames: clusters.map((cluster) => cluster.name),
+      connectorNames: async (cluster, requestId) => {
+        const connect = clusters.find((each) => each.name === cluster)?.connect;
+        const listing = (await connect?.listConnectors({ requestId })) ?? [];
+        return listing.map((connector) => connector.name);
+      },
       approvals: {
         get: (id) => approvals.get(id),
         recent: (limit) => approvals.recent(limit),

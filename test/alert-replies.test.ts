@@ -32,7 +32,7 @@ describe("alert wording is built once, whatever shows it", () => {
     assert.match(text, /Firing since 09:00 UTC · acknowledged by otto\./);
     assert.deepEqual(
       only.actions.map((action) => action.label),
-      ["Snooze 1h", "Snooze 4h", "Snooze 24h", "Restart failed tasks"],
+      ["Snooze 1h", "Snooze 4h", "Snooze 24h", "Restart failed tasks", "Offsets…"],
       "acknowledged already: no Acknowledge",
     );
   });
@@ -46,8 +46,15 @@ describe("alert wording is built once, whatever shows it", () => {
           ? block.elements.map((element) => "action_id" in element && element.action_id)
           : [],
       ),
-      ["alert_snooze_1h", "alert_snooze_4h", "alert_snooze_24h", "alert_restart"],
+      ["alert_snooze_1h", "alert_snooze_4h", "alert_snooze_24h", "alert_restart", "offsets-reset-open"],
     );
+    const offsets = firing.blocks
+      .flatMap((block) => (block.type === "actions" ? block.elements : []))
+      .find((element) => "action_id" in element && element.action_id === "offsets-reset-open");
+    assert.deepEqual(JSON.parse(offsets && "value" in offsets ? String(offsets.value) : "null"), [
+      "prod",
+      "pg-sink",
+    ]);
     const resolved = alertReplies([{ ...failed, resolvedAt: firedAt + 120_000 }], firedAt + 180_000);
     assert.equal(resolved.summary, "Resolved: task failed: pg-sink on prod");
     assert.deepEqual(resolved.alerts[0]?.actions, []);

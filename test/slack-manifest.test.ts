@@ -20,7 +20,9 @@ const scopeOf: Readonly<Record<string, string | null>> = {
   "chat.update": "chat:write",
   "usergroups.users.list": "usergroups:read",
   "users.info": "users:read",
+  "views.open": null,
   "views.publish": null,
+  "views.update": null,
 };
 /** A slash command needs the `commands` scope (api.slack.com/scopes/commands). */
 const slashCommandScope = "commands";

@@ -7,13 +7,15 @@ import type { Alert } from "./alert-store.js";
 import { count, figure } from "./rules/figures.js";
 
 /**
- * What people may do about a firing alert, as commands: `alerts snooze`, `alerts ack`, `restart --failed-only`.
+ * What people may do about a firing alert, as commands: `alerts snooze`, `alerts ack`, `restart --failed-only`, and
+ * `offsets reset` (a failed sink stuck on a poison message): adapters with forms open its form (Slack).
  * Each adapter draws them its own way (Slack: buttons).
  */
 export type AlertAction =
   | { readonly kind: "snooze"; readonly duration: "1h" | "4h" | "24h"; readonly label: string }
   | { readonly kind: "acknowledge"; readonly label: string }
-  | { readonly kind: "restart-failed"; readonly label: string };
+  | { readonly kind: "restart-failed"; readonly label: string }
+  | { readonly kind: "offsets"; readonly label: string };
 
 /** One alert message, adapter-neutral: a line for the whole, and each alert's reply with its actions. */
 export interface AlertReplies {
@@ -110,7 +112,10 @@ function actionsOf(alert: Alert): AlertAction[] {
     })),
     ...(alert.acknowledgedBy === undefined ? [{ kind: "acknowledge" as const, label: "Acknowledge" }] : []),
     ...(alert.rule === "task-failed" || alert.rule === "connector-failed"
-      ? [{ kind: "restart-failed" as const, label: "Restart failed tasks" }]
+      ? [
+          { kind: "restart-failed" as const, label: "Restart failed tasks" },
+          { kind: "offsets" as const, label: "Offsets…" },
+        ]
       : []),
   ];
 }

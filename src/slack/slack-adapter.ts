@@ -20,6 +20,7 @@ import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
+import { handleOffsetsResetModal, offsetsFormButtonOf } from "./modals/offsets-reset-modal.js";
 import { handleAlertButtons, SlackAlertNotifier } from "./slack-alerts.js";
 import { handleApprovalButtons, SlackApprovalNotifier } from "./slack-approvals.js";
 import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
@@ -362,6 +363,7 @@ async function startSlack(
   const stopRefreshingHomes = host.onRequestChanged((request) => home.requestChanged(request));
   handleAlertButtons(bolt, host);
   handleBulkButtons(bolt, host);
+  handleOffsetsResetModal(bolt, host, client);
   await warnWithoutUserGroups(host, log);
 
   if (receiver instanceof SocketModeReceiver) {
@@ -433,7 +435,7 @@ export function commandAnswer(reply: Reply): RespondArguments {
   return {
     response_type: reply.visibility,
     text: fallbackText(reply),
-    blocks: renderBlocks(reply, bulkConfirmButton),
+    blocks: renderBlocks(reply, (action) => offsetsFormButtonOf(action) ?? bulkConfirmButton(action)),
   };
 }
 

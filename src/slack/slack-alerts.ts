@@ -17,6 +17,7 @@ import { type Reply, reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
+import { offsetsFormButton, offsetsFormValue } from "./modals/offsets-reset-modal.js";
 import type { SlackBlock } from "./native-blocks.js";
 import type { SlackOutbox } from "./slack-outbox.js";
 
@@ -128,7 +129,8 @@ function buttons(alertKey: string, actions: readonly AlertAction[]): KnownBlock[
         type: "button" as const,
         action_id: actionIdOf(action),
         text: { type: "plain_text" as const, text: action.label },
-        value: alertKey,
+        // Offsets… opens the reset form on the alert's connector (offsets-reset-modal.ts); the rest name the alert.
+        value: action.kind === "offsets" ? offsetsFormValue(alertOf(alertKey)) : alertKey,
       })),
     },
   ];
@@ -142,6 +144,8 @@ function actionIdOf(action: AlertAction): string {
       return acknowledgeAction;
     case "restart-failed":
       return restartAction;
+    case "offsets":
+      return offsetsFormButton;
   }
 }
 

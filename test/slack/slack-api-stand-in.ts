@@ -368,6 +368,11 @@ export class SlackApiStandIn {
       if (problems.length > 0)
         return answer(200, { ok: false, error: "invalid_arguments", errors: problems }, problems.join("; "));
     }
+    if (method === "views.open" || method === "views.update") {
+      const problems = modalViewProblems(args.view);
+      if (problems.length > 0)
+        return answer(200, { ok: false, error: "invalid_arguments", errors: problems }, problems.join("; "));
+    }
     const identityFault = this.#identityFault(method, args);
     if (identityFault === 500) return answer(500, { ok: false, error: "internal_error" }, "HTTP 500");
     if (identityFault !== undefined) return answer(200, { ok: false, error: identityFault }, identityFault);
@@ -406,6 +411,10 @@ export class SlackApiStandIn {
       }
       case "views.publish":
         return { ok: true, view: { id: `V${this.#nextTs().replace(".", "")}`, type: "home" } };
+      case "views.open":
+        return { ok: true, view: { ...(args.view as object), id: `V${this.#nextTs().replace(".", "")}` } };
+      case "views.update":
+        return { ok: true, view: { ...(args.view as object), id: args.view_id } };
       case "chat.postEphemeral":
         return { ok: true, message_ts: this.#nextTs() };
       case "chat.getPermalink":
@@ -606,6 +615,41 @@ function chartProblems(block: Block, at: string): string[] {
     });
   });
   return problems;
+}
+
+/**
+ * views.open / views.update (api.slack.com/reference/surfaces/views): a `modal` of at most 100 blocks, its title,
+ * submit and close texts at most 24 characters, callback_id at most 255, private_metadata at most 3,000; each block
+ * within the same limits as a message's.
+ */
+export function modalViewProblems(view: unknown): string[] {
+  const { type, blocks, title, submit, close, callback_id, private_metadata } = (view ?? {}) as {
+    type?: unknown;
+    blocks?: unknown;
+    title?: { text?: unknown };
+    submit?: { text?: unknown };
+    close?: { text?: unknown };
+    callback_id?: unknown;
+    private_metadata?: unknown;
+  };
+  if (type !== "modal") return ["view.type must be modal"];
+  if (!Array.isArray(blocks)) return ["view.blocks must be an array"];
+  const problems: string[] = [];
+  if (blocks.length > 100) problems.push("no more than 100 items allowed [json-pointer:/view/blocks]");
+  const texts = { title: title?.text, submit: submit?.text, close: close?.text };
+  for (const [name, text] of Object.entries(texts)) {
+    if (name === "title" && typeof text !== "string") problems.push("view.title is required");
+    if (typeof text === "string" && text.length > 24)
+      problems.push(`must be less than 25 characters [json-pointer:/view/${name}/text]`);
+  }
+  if (typeof callback_id === "string" && callback_id.length > 255)
+    problems.push("must be less than 256 characters [json-pointer:/view/callback_id]");
+  if (typeof private_metadata === "string" && private_metadata.length > 3000)
+    problems.push("must be less than 3001 characters [json-pointer:/view/private_metadata]");
+  return [
+    ...problems,
+    ...messageProblems({ blocks: blocks.slice(0, limits.blocks) }).filter((p) => p !== "msg_blocks_too_long"),
+  ];
 }
 
 function messageProblems(args: Record<string, unknown>): string[] {

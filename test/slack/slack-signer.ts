@@ -149,6 +149,67 @@ export class SlackSimulator {
     return this.raw(body, signSlackRequest(this.signingSecret, body));
   }
 
+  /**
+   * Type-ahead in an `external_select`: Slack posts a `block_suggestion` payload and shows the options the bot
+   * answers with (`{ options: [...] }`, read from the response body).
+   */
+  blockSuggestion(suggestion: {
+    readonly userId: string;
+    readonly actionId: string;
+    readonly blockId: string;
+    readonly value: string;
+    readonly viewId?: string;
+  }): Promise<SentRequest> {
+    const payload = {
+      type: "block_suggestion",
+      api_app_id: "A0APP",
+      team: { id: "T0TEAM", domain: "example" },
+      user: { id: suggestion.userId, username: suggestion.userId.toLowerCase(), team_id: "T0TEAM" },
+      container: { type: "view", view_id: suggestion.viewId ?? "V0MODAL" },
+      action_id: suggestion.actionId,
+      block_id: suggestion.blockId,
+      value: suggestion.value,
+      view: { id: suggestion.viewId ?? "V0MODAL", type: "modal" },
+    };
+    return this.#interaction(payload);
+  }
+
+  /**
+   * A modal submitted: Slack posts a `view_submission` payload with the view as shown and `state.values` (block_id
+   * → action_id → the input's value), and reads a `response_action` from the response body.
+   */
+  viewSubmission(submission: {
+    readonly userId: string;
+    readonly view: { readonly id: string; readonly callback_id: string; readonly private_metadata?: string };
+    readonly values: Readonly<Record<string, Readonly<Record<string, Record<string, unknown>>>>>;
+  }): Promise<SentRequest> {
+    const payload = {
+      type: "view_submission",
+      api_app_id: "A0APP",
+      team: { id: "T0TEAM", domain: "example" },
+      user: { id: submission.userId, username: submission.userId.toLowerCase(), team_id: "T0TEAM" },
+      trigger_id: `trigger-${Date.now()}-${++triggers}`,
+      view: {
+        id: submission.view.id,
+        type: "modal",
+        callback_id: submission.view.callback_id,
+        private_metadata: submission.view.private_metadata ?? "",
+        team_id: "T0TEAM",
+        app_id: "A0APP",
+        bot_id: "B0BOT",
+        hash: "1.hash",
+        state: { values: submission.values },
+      },
+      response_urls: [],
+    };
+    return this.#interaction(payload);
+  }
+
+  #interaction(payload: object): Promise<SentRequest> {
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return this.raw(body, signSlackRequest(this.signingSecret, body));
+  }
+
   async raw(body: string, headers: Record<string, string>): Promise<SentRequest> {
     const started = performance.now();
     const response = await fetch(this.botUrl, { method: "POST", headers, body });
