@@ -77,7 +77,7 @@ describe("Slack's Block Kit matches the golden files", () => {
     assertGolden("approval-request", approvalContent(pendingStop));
   });
 
-  test("a firing alert with its Snooze, Acknowledge and Restart buttons", () => {
+  test("a firing alert with its Snooze, Acknowledge, Restart and Offsets… buttons", () => {
     assertGolden("alert-firing", alertMessage([failedTask], createdAt + 5 * 60_000));
   });
 
