@@ -5,9 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
 import { type App, createApp } from "../src/app.js";
 import { classifyTrace } from "../src/automation/trace-classes.js";
 import { loadConfig } from "../src/config/index.js";
+import { RedisKeys } from "../src/redis-keys.js";
 import { createSlackClient } from "../src/slack/slack-adapter.js";
 import { SlackAlertNotifier } from "../src/slack/slack-alerts.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
@@ -101,6 +103,25 @@ describe("auto-restart: transient failures restarted with backoff, persistent on
       { timeoutMs, intervalMs: 100 },
     );
     return Date.now();
+  };
+  /**
+   * When attempt `attempt` of `connector` is due (epoch ms), as the bots' BullMQ queue holds it: the moment "on
+   * time" is measured from, rather than when this process happened to read the bot's message about it.
+   */
+  const dueOf = async (connector: string, attempt: number): Promise<number> => {
+    const queue = new Queue("automation", {
+      connection: { host: "127.0.0.1", port: 6379 },
+      prefix: new RedisKeys(`${prefix}bot:`).bullPrefix,
+    });
+    try {
+      const jobs = await queue.getJobs(["delayed", "waiting", "active", "completed"]);
+      const job = jobs.find((each) => each.data?.connector === connector && each.data?.attempt === attempt);
+      return job === undefined
+        ? assert.fail(`no job for attempt ${attempt}`)
+        : job.timestamp + (job.opts.delay ?? 0);
+    } finally {
+      await queue.close();
+    }
   };
   const autoRestarts = async (app: App, connector: string) =>
     (await app.audit.query({ connector, limit: 50 })).filter((entry) => entry.command === "auto-restart");
@@ -219,14 +240,16 @@ describe("auto-restart: transient failures restarted with backoff, persistent on
       const name = await sink(uniqueName("auto-kill"), topic, { file: join(outDir, "out.txt") });
 
       const first = await bots.start();
-      const firstDue = (await said(name, /Auto-restart 1 of 2 in 4\.0 s/)) + 4_000;
+      await said(name, /Auto-restart 1 of 2 in 4\.0 s/);
+      const firstDue = await dueOf(name, 1);
       await bots.kill(first);
       // The directory is still missing: the first restart fails again, and the second is due 8 s later.
       const second = await bots.start();
       await said(name, /Auto-restart 1 of 2: restarted task 0/);
       // The next attempt is decided by an alert poll; the killed bot's poll claim (a 5 s lease) delays it by
       // seconds, not the minute it once did, so the usual wait holds.
-      const secondDue = (await said(name, /Auto-restart 2 of 2 in 8\.0 s/)) + 8_000;
+      await said(name, /Auto-restart 2 of 2 in 8\.0 s/);
+      const secondDue = await dueOf(name, 2);
       await bots.kill(second);
       await mkdir(outDir);
       await bots.start();
@@ -238,11 +261,8 @@ describe("auto-restart: transient failures restarted with backoff, persistent on
       const entries = (await autoRestarts(reader, name)).reverse();
       assert.equal(entries.length, 2, "each attempt once, not once per bot");
       const [one, two] = entries.map((entry) => Date.parse(entry.time));
-      assert.ok((one ?? 0) >= firstDue - 500, `the first not before it was due: ${(one ?? 0) - firstDue} ms`);
-      assert.ok(
-        (two ?? 0) >= secondDue - 500,
-        `the second not before it was due: ${(two ?? 0) - secondDue} ms`,
-      );
+      assert.ok((one ?? 0) >= firstDue, `the first not before it was due: ${(one ?? 0) - firstDue} ms`);
+      assert.ok((two ?? 0) >= secondDue, `the second not before it was due: ${(two ?? 0) - secondDue} ms`);
       assert.match(entries[1]?.detail ?? "", /attempt 2 of 2/);
       assert.equal(threadOf(name).filter((line) => /Auto-restart 1 of 2: restarted/.test(line)).length, 1);
       assert.equal(threadOf(name).filter((line) => /Auto-restart gave up/.test(line)).length, 0);
