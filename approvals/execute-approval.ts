@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ConnectError, ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { Clock } from "../src/core/clock.js";
+import type { LogLevelChanges } from "../src/core/ports/automation.js";
 import { poll } from "../src/core/retry.js";
 import type { ApprovalRequest } from "./approval-request.js";
 import type { ApprovalStore } from "./approval-store.js";
@@ -17,6 +18,8 @@ export interface ExecutionOptions {
   readonly connect: ExecutionConnect;
   /** Reads a sink's committed and log offsets, to resolve its target after the stop. */
   readonly kafka: SinkOffsetsReader;
+  /** The bot's log level changes, which a `log-level` request makes. */
+  readonly logLevels?: LogLevelChanges | undefined;
   readonly now: Clock;
   /** Called after each saved step: tests stop the process here to prove a restart resumes. */
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
@@ -213,6 +216,7 @@ class Execution {
       operation: request.operation,
       connect: this.#options.connect,
       kafka: this.#options.kafka,
+      logLevels: this.#options.logLevels,
       now: this.#options.now,
       call: {
         requestId: request.requestId,
