@@ -263,7 +263,8 @@ class Execution {
       );
       if (back !== undefined) return back;
     }
-    const { seen, wayBack } = await this.#observedState();
+    const { seen, wayBack } =
+      this.#kind.notAConnector === true ? { seen: "", wayBack: undefined } : await this.#observedState();
     if (error instanceof StartedLate) return this.#finish("failed", `${reason} ${leftAs}${seen}`, wayBack);
     // What the run was doing: the step after the last one saved.
     const failed = this.#steps[this.#next()];

@@ -53,7 +53,7 @@ export const loggersSet = defineCommand({
       scope === "cluster"
         ? "every worker"
         : worker === undefined
-          ? "the cluster's URL"
+          ? "the worker at the cluster's URL"
           : new URL(worker).host;
     return askForApproval(
       context,

@@ -71,4 +71,5 @@ export const logLevel: OperationKind<z.output<typeof LogLevelOperation>> = {
   outcomeParts() {
     return [];
   },
+  notAConnector: true,
 };

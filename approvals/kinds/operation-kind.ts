@@ -94,6 +94,11 @@ export interface OperationKind<O extends OperationShape> {
     readonly outcome: "succeeded" | "failed";
     readonly detail: string;
   }[];
+  /**
+   * The request's `connector` names no connector (a `log-level` request's names its logger): a failed run reads no
+   * connector's state for its outcome.
+   */
+  readonly notAConnector?: true;
   /** A succeeded run leaves the connector STOPPED on purpose: the alerts do not call that a halt. */
   readonly leavesStopped?: boolean;
 }
