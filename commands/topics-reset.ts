@@ -18,7 +18,8 @@ export const topicsReset = defineCommand({
   examples: ['topics reset orders-sink --reason "orders-v1 was migrated away"'],
   args: z.object({
     connector: connectorArg,
-    // No approver sees this change: the reason goes to the channel with it, and to the audit.
+    // No approver sees a person's reset: the reason goes to the channel with it, and to the audit (and to the
+    // approver, when an agent proposes it).
     reason: flag(Reason, "why (shown in the channel and kept in the audit)", {
       valueName: '"WHY"',
       why: "it is shown in the channel and kept in the audit",
