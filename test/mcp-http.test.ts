@@ -512,10 +512,12 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
     const simulator = new SlackSimulator(slack.url, signingSecret);
     const click = async (id: string, person: { id: string; name: string }) => {
       const stored = (await app.approvals.get(id)) ?? assert.fail(`no request ${id}`);
-      await standIn.waitForCall(
+      const message = await standIn.waitForCall(
         "chat.postMessage",
         (c) => c.args.channel === approvalsChannel && textOf(c).includes(id),
       );
+      // The person decides on what will run: the sealed plan is in the message they click.
+      assert.ok(textOf(message).includes(stored.planSummary.slice(0, 40)), textOf(message));
       const responseUrl = standIn.responseUrl();
       await simulator.buttonClick({
         userId: person.id,

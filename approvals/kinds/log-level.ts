@@ -34,11 +34,12 @@ export const logLevel: OperationKind<z.output<typeof LogLevelOperation>> = {
   steps: {
     changed: {
       doing: "changing the log level",
-      async run({ logLevels, operation, request, call }) {
+      async run({ logLevels, operation, request, call, sendingChange }) {
         if (logLevels === undefined) throw new Error("this bot process cannot change log levels");
         const { cluster, connector: logger, requester } = request;
         const by = { id: requester.id, name: requester.name, source: requester.source ?? "unknown" };
         const { change } = operation;
+        await sendingChange();
         if (change.action === "reset") {
           const open = await logLevels.openChange(cluster, logger);
           if (open === undefined || !(await logLevels.revert(open.id, by)))
