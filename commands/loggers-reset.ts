@@ -3,7 +3,7 @@ import { askForApproval } from "../approvals/ask-for-approval.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { Reason } from "../src/core/connector-args.js";
 import { beforeWords } from "../src/core/logger-workers.js";
-import { errorReply, reply } from "../src/core/reply.js";
+import { errorReply, type Reply, reply } from "../src/core/reply.js";
 
 export const loggersReset = defineCommand({
   name: "loggers reset",
@@ -49,6 +49,7 @@ export const loggersReset = defineCommand({
   },
 });
 
-function nothingToPutBack(logger: string, cluster: string) {
+/** The refusal when no change of `logger` is open: nothing is put back, and nothing proposed. */
+function nothingToPutBack(logger: string, cluster: string): Reply {
   return errorReply("refused", `The bot has no change of ${logger} on ${cluster} to put back.`);
 }
