@@ -1,5 +1,6 @@
 import type { Clock } from "../src/core/clock.js";
 import { formatDuration } from "../src/core/duration.js";
+import type { LogLevelChanges } from "../src/core/ports/automation.js";
 import type { ApprovalLifecycle } from "./approval-lifecycle.js";
 import type { ApprovalJob, ApprovalQueue, JobOutcome } from "./approval-queue.js";
 import type { ApprovalRequest } from "./approval-request.js";
@@ -12,6 +13,8 @@ import type { ExecutionStep } from "./request-record.js";
 export interface ExecutionClients {
   readonly connect: ExecutionConnect;
   readonly lag: SinkOffsetsReader;
+  /** The bot's log level changes, which an agent's approved `loggers set` or `loggers reset` makes. */
+  readonly logLevels?: LogLevelChanges | undefined;
 }
 
 export interface ApprovalWorkerOptions {
@@ -122,6 +125,7 @@ export class ApprovalWorker {
       store,
       connect: cluster.connect,
       kafka: cluster.lag,
+      logLevels: cluster.logLevels,
       now,
       startBy,
       ruleStillApproves: (resolved) => lifecycle.ruleStillApproves(resolved),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../src/core/clock.js";
 import { hasCode } from "../src/core/has-code.js";
-import { connectErrorCodes } from "../src/core/ports.js";
+import { connectErrorCodes, type LogLevelChanges } from "../src/core/ports.js";
 import { poll } from "../src/core/retry.js";
 import type { ApprovalRequest } from "./approval-request.js";
 import type { ApprovalStore } from "./approval-store.js";
@@ -18,6 +18,8 @@ export interface ExecutionOptions {
   readonly connect: ExecutionConnect;
   /** Reads a sink's committed and log offsets, to resolve its target after the stop. */
   readonly kafka: SinkOffsetsReader;
+  /** The bot's log level changes, which a `log-level` request makes. */
+  readonly logLevels?: LogLevelChanges | undefined;
   readonly now: Clock;
   /** Called after each saved step: tests stop the process here to prove a restart resumes. */
   readonly afterStep?: (step: ExecutionStep, request: ApprovalRequest) => Promise<void>;
@@ -214,6 +216,7 @@ class Execution {
       operation: request.operation,
       connect: this.#options.connect,
       kafka: this.#options.kafka,
+      logLevels: this.#options.logLevels,
       now: this.#options.now,
       call: {
         requestId: request.requestId,
@@ -260,7 +263,8 @@ class Execution {
       );
       if (back !== undefined) return back;
     }
-    const { seen, wayBack } = await this.#observedState();
+    const { seen, wayBack } =
+      this.#kind.notAConnector === true ? { seen: "", wayBack: undefined } : await this.#observedState();
     if (error instanceof StartedLate) return this.#finish("failed", `${reason} ${leftAs}${seen}`, wayBack);
     // What the run was doing: the step after the last one saved.
     const failed = this.#steps[this.#next()];

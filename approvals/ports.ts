@@ -76,6 +76,10 @@ export interface ExecutionConnect {
     offsets: readonly ConnectorOffset[],
     options?: CallOptions,
   ): Promise<OffsetsChanged>;
+  /** KIP-558: the topics the connector has used. */
+  connectorTopics(name: string, options?: CallOptions): Promise<string[]>;
+  /** KIP-558: clears that list (refused by workers with topic.tracking.allow.reset=false). */
+  resetConnectorTopics(name: string, options?: CallOptions): Promise<void>;
   /** KIP-875: DELETE /connectors/{name}/offsets, on a STOPPED connector. */
   resetOffsets(name: string, options?: CallOptions): Promise<OffsetsChanged>;
 }

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { defineCommand, flag, positional } from "../src/core/command-spec.js";
+import { askForApproval } from "../approvals/ask-for-approval.js";
+import { type CommandContext, defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { Duration, reasonArg } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
 import { beforeWords, groupWorker, workerFlag } from "../src/core/logger-workers.js";
-import { errorReply, reply } from "../src/core/reply.js";
+import { errorReply, type Reply, reply } from "../src/core/reply.js";
 
 const levels = ["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"] as const;
 
@@ -43,22 +44,49 @@ export const loggersSet = defineCommand({
     }),
   role: "operator",
   risk: "safe",
-  async run({ cluster, automation, actor, requestId }, args) {
-    const named = await groupWorker(automation.logLevels, cluster.name, args.worker, requestId);
-    if ("refusal" in named) return named.refusal;
-    const forMs = args.for ?? automation.loggerMaxForMs;
-    if (forMs > automation.loggerMaxForMs) {
-      return errorReply(
-        "refused",
-        `--for ${formatDuration(forMs)} is longer than the ${formatDuration(automation.loggerMaxForMs)} allowed (automation.loggers.maxFor); nothing was changed.`,
-      );
-    }
+  async asProposal(context, args) {
+    const planned = await plan(context, args);
+    if ("refusal" in planned) return planned.refusal;
+    const { worker, forMs } = planned;
+    const scope = args["cluster-wide"] === true ? "cluster" : "worker";
+    const where =
+      scope === "cluster"
+        ? "every worker"
+        : worker === undefined
+          ? "the worker at the cluster's URL"
+          : new URL(worker).host;
+    return askForApproval(
+      context,
+      {
+        connector: args.logger,
+        command: "loggers set",
+        reason: args.reason,
+        operation: {
+          kind: "log-level",
+          change: {
+            action: "set",
+            level: args.level,
+            scope,
+            ...(worker === undefined ? {} : { worker }),
+            forMs,
+          },
+        },
+        planSummary: `Set ${args.logger} to ${args.level} on ${context.cluster.name} (${where}) for ${formatDuration(forMs)}; then the bot puts back the level each worker had.`,
+      },
+      `set ${args.logger} to ${args.level}`,
+    );
+  },
+  async run(context, args) {
+    const { cluster, automation, actor, requestId } = context;
+    const planned = await plan(context, args);
+    if ("refusal" in planned) return planned.refusal;
+    const { forMs } = planned;
     const change = await automation.logLevels.set({
       cluster: cluster.name,
       logger: args.logger,
       level: args.level,
       scope: args["cluster-wide"] === true ? "cluster" : "worker",
-      worker: named.worker,
+      worker: planned.worker,
       forMs,
       reason: args.reason,
       by: actor,
@@ -83,3 +111,25 @@ export const loggersSet = defineCommand({
     );
   },
 });
+
+/**
+ * The worker and how long, as the command was typed: a refusal (changing nothing) when `--worker` is not one of
+ * the group's or `--for` exceeds automation.loggers.maxFor. `--for` unset: that maximum.
+ */
+async function plan(
+  { cluster, automation, requestId }: CommandContext,
+  args: { readonly worker?: string | undefined; readonly for?: number | undefined },
+): Promise<{ readonly worker: string | undefined; readonly forMs: number } | { readonly refusal: Reply }> {
+  const named = await groupWorker(automation.logLevels, cluster.name, args.worker, requestId);
+  if ("refusal" in named) return named;
+  const forMs = args.for ?? automation.loggerMaxForMs;
+  if (forMs > automation.loggerMaxForMs) {
+    return {
+      refusal: errorReply(
+        "refused",
+        `--for ${formatDuration(forMs)} is longer than the ${formatDuration(automation.loggerMaxForMs)} allowed (automation.loggers.maxFor); nothing was changed.`,
+      ),
+    };
+  }
+  return { worker: named.worker, forMs };
+}

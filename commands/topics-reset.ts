@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { askForApproval } from "../approvals/ask-for-approval.js";
 import { defineCommand, flag } from "../src/core/command-spec.js";
 import { connectorArg, Reason } from "../src/core/connector-args.js";
 import { reply } from "../src/core/reply.js";
@@ -17,7 +18,8 @@ export const topicsReset = defineCommand({
   examples: ['topics reset orders-sink --reason "orders-v1 was migrated away"'],
   args: z.object({
     connector: connectorArg,
-    // No approver sees this change: the reason goes to the channel with it, and to the audit.
+    // No approver sees a person's reset: the reason goes to the channel with it, and to the audit (and to the
+    // approver, when an agent proposes it).
     reason: flag(Reason, "why (shown in the channel and kept in the audit)", {
       valueName: '"WHY"',
       why: "it is shown in the channel and kept in the audit",
@@ -26,6 +28,25 @@ export const topicsReset = defineCommand({
   connectorOf: (args) => args.connector,
   role: "operator",
   risk: "safe",
+  async asProposal(context, { connector, reason }) {
+    const { cluster, requestId } = context;
+    const [, now] = await Promise.all([
+      cluster.connect.status(connector, { requestId }),
+      cluster.connect.connectorTopics(connector, { requestId }),
+    ]);
+    const holds = now.length === 0 ? "it holds no topic now" : `it holds ${[...now].sort().join(", ")} now`;
+    return askForApproval(
+      context,
+      {
+        connector,
+        command: "topics reset",
+        reason,
+        operation: { kind: "topics-reset" },
+        planSummary: `Clear the list of topics ${connector} on ${cluster.name} has used (${holds}); Connect records them again as its tasks use them. No data or offsets change.`,
+      },
+      `reset the list of topics ${connector} has used`,
+    );
+  },
   async run({ cluster, requestId, actor }, { connector, reason }) {
     // Its status first: Connect would accept a reset of a name it does not know.
     const [, before] = await Promise.all([

@@ -324,7 +324,13 @@ export function createApp(options: AppOptions): App {
       },
     }),
     audit,
-    clusterFor: (name) => clusters.find((cluster) => cluster.name === name),
+    clusterFor: (name) => {
+      const cluster = clusters.find((each) => each.name === name);
+      // Called only once jobs run, after `automation` below exists.
+      return cluster === undefined
+        ? undefined
+        : { connect: cluster.connect, lag: cluster.lag, logLevels: automation.logLevels };
+    },
     expiryMs: config.approvalExpiryMs,
     startWithinMs: config.approvalStartWithinMs,
     rebalanceWaitMs: config.approvalRebalanceWaitMs,

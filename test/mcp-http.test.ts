@@ -241,7 +241,8 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
     assert.equal(status.annotations?.idempotentHint, true);
     assert.match(byName.get("pause")?.description ?? "", /For an agent this only PROPOSES/);
     assert.equal(byName.get("pause")?.annotations?.destructiveHint, false);
-    assert.match(byName.get("loggers_set")?.description ?? "", /Agents cannot run this/);
+    assert.match(byName.get("loggers_set")?.description ?? "", /For an agent this only PROPOSES/);
+    assert.match(byName.get("alerts_snooze")?.description ?? "", /Agents cannot run this/);
   });
 
   test("diagnose a sink, propose a reset; it waits for a person (approvals are off for people); approved in Slack, done with the real offsets", async () => {
@@ -426,10 +427,13 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
         assert.match(text(result), /an agent cannot run it/);
       }
     }
-    for (const proposed of ["stop", "delete", "pause", "restart"])
+    for (const proposed of ["stop", "delete", "pause", "restart", "topics reset", "loggers set"])
       assert.ok(filed.includes(proposed), `filed: ${filed.join(", ")}`);
     const afterwards = await connectClient().status(connector);
     assert.equal(afterwards.connector.state, before.connector.state);
+    assert.deepEqual(await connectClient().connectorTopics(connector), [topic], "its topics were not reset");
+    const logger = "org.apache.kafka.connect.runtime.WorkerSinkTask";
+    assert.equal(await app.automation.logLevels.openChange("bed", logger), undefined, "no level was set");
     assert.equal((await connectClient().offsets(connector)).offsets[0]?.offset?.kafka_offset, 6);
     const entries = await app.audit.query({ actorId: "agent:every-tool", limit: 100 });
     const ran = entries.filter(
@@ -501,6 +505,108 @@ describe("MCP over Streamable HTTP: agents diagnose and propose; only a person a
       trail.every((entry) => entry.actorId !== "agent:pauser" || entry.outcome !== "approved"),
       "the agent approved nothing",
     );
+  });
+
+  test("an agent's loggers set, loggers reset and topics reset are proposals: nothing changes until a person approves in Slack, then exactly that runs", async () => {
+    const agent = await connect(tokens.pauser);
+    const simulator = new SlackSimulator(slack.url, signingSecret);
+    const click = async (id: string, person: { id: string; name: string }) => {
+      const stored = (await app.approvals.get(id)) ?? assert.fail(`no request ${id}`);
+      const message = await standIn.waitForCall(
+        "chat.postMessage",
+        (c) => c.args.channel === approvalsChannel && textOf(c).includes(id),
+      );
+      // The person decides on what will run: the sealed plan is in the message they click.
+      assert.ok(textOf(message).includes(stored.planSummary.slice(0, 40)), textOf(message));
+      const responseUrl = standIn.responseUrl();
+      await simulator.buttonClick({
+        userId: person.id,
+        userName: person.name,
+        actionId: approveAction,
+        value: approvalButtonValue(stored),
+        channelId: approvalsChannel,
+        messageTs: "1764000000.000300",
+        responseUrl,
+      });
+      return responseUrl;
+    };
+    const approved = async (id: string) => {
+      await click(id, approver);
+      const outcome = await call(agent, "wait_for_outcome", { id, timeout_seconds: 50 });
+      assert.equal(requestOf(outcome).state, "succeeded", text(outcome));
+      return text(outcome);
+    };
+    const levelOf = async (name: string) =>
+      (await app.automation.logLevels.list("bed", "mcp-http-levels"))[name]?.level;
+    // A logger no other test of the shared bed sets.
+    const logger = "org.apache.kafka.connect.runtime.errors.LogReporter";
+    const was = await levelOf(logger);
+
+    const set = await call(agent, "loggers_set", {
+      logger,
+      level: "debug",
+      for: "10m",
+      reason: "why are commits slow",
+    });
+    assert.equal(set.isError, undefined, text(set));
+    const setRequest = requestOf(set);
+    assert.equal(setRequest.state, "pending");
+    assert.match(text(set), new RegExp(`agent pauser \\(for Bob Ray\\) proposes to set ${logger} to DEBUG`));
+    assert.match(
+      setRequest.plan,
+      new RegExp(`Set ${logger} to DEBUG on bed \\(the worker at the cluster's URL\\) for 10 min`),
+    );
+    const noRole = await click(setRequest.id, { id: "U0NOROLE", name: "norm" });
+    assert.match(textOf(await standIn.waitForCall("response_url", (c) => c.url === noRole)), /approver role/);
+    assert.equal(await levelOf(logger), was, "nothing changes before a person approves");
+
+    assert.match(
+      await approved(setRequest.id),
+      new RegExp(`${logger} is DEBUG on .+ for 10 min; it goes back to`),
+    );
+    assert.equal(await levelOf(logger), "DEBUG");
+    const change =
+      (await app.automation.logLevels.openChange("bed", logger)) ?? assert.fail("no open change");
+    assert.equal(change.level, "DEBUG");
+    assert.equal(change.by.id, "agent:pauser", "the change is the agent's, as proposed");
+    assert.ok(
+      change.until > Date.now() + 9 * 60_000,
+      "it goes back when its time runs out, as the typed one would",
+    );
+
+    const unexplained = await call(agent, "loggers_reset", { logger });
+    assert.match(text(unexplained), /needs --reason/);
+    const reset = await call(agent, "loggers_reset", { logger, reason: "found it" });
+    const resetRequest = requestOf(reset);
+    assert.equal(await levelOf(logger), "DEBUG", "still DEBUG until a person approves the reset");
+    await approved(resetRequest.id);
+    assert.equal(await app.automation.logLevels.openChange("bed", logger), undefined);
+    assert.equal(await levelOf(logger), Object.values(change.before)[0], "back to the level it had");
+
+    const { connector, topic } = await fileSinkThatRead(connectClient(), kafka, dir, 1);
+    const topics = await call(agent, "topics_reset", { connector, reason: "orders-v1 was migrated away" });
+    const topicsRequest = requestOf(topics);
+    assert.match(topicsRequest.plan, new RegExp(`it holds ${topic} now`));
+    assert.deepEqual(await connectClient().connectorTopics(connector), [topic], "nothing reset yet");
+    assert.match(await approved(topicsRequest.id), new RegExp(`it held ${topic}`));
+    assert.deepEqual(await connectClient().connectorTopics(connector), []);
+
+    for (const [name, command] of [
+      [logger, "loggers set"],
+      [logger, "loggers reset"],
+      [connector, "topics reset"],
+    ] as const) {
+      const who = (await app.audit.query({ connector: name, limit: 50 }))
+        .toReversed()
+        .filter((entry) => entry.command.startsWith(command))
+        .map((entry) => [entry.actorId, entry.outcome]);
+      const proposedAt = who.findIndex(([id]) => id === "agent:pauser");
+      const approvedAt = who.findIndex(([id, outcome]) => id === approver.id && outcome === "approved");
+      assert.ok(
+        proposedAt >= 0 && approvedAt > proposedAt,
+        `${command}: agent, then person: ${JSON.stringify(who)}`,
+      );
+    }
   });
 
   test("the open-proposal limit holds under concurrent calls: of six proposals at once, two are filed", async () => {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Clock } from "../../src/core/clock.js";
+import type { LogLevelChanges } from "../../src/core/ports/automation.js";
 import type { ReplyPart } from "../../src/core/reply.js";
 import type { ExecutionConnect, SinkOffsetsReader } from "../ports.js";
 import type { ExecutionStep, RequestRecord } from "../request-record.js";
@@ -14,6 +15,8 @@ export interface ExecutionContext {
   readonly request: RequestRecord;
   readonly connect: ExecutionConnect;
   readonly kafka: SinkOffsetsReader;
+  /** The bot's log level changes, for a `log-level` request; absent where the process has none. */
+  readonly logLevels?: LogLevelChanges | undefined;
   readonly now: Clock;
   /**
    * Passed to every Connect call: the request id travels with it, and a 409 (the group rebalancing) is waited out
@@ -91,6 +94,11 @@ export interface OperationKind<O extends OperationShape> {
     readonly outcome: "succeeded" | "failed";
     readonly detail: string;
   }[];
+  /**
+   * The request's `connector` names no connector (a `log-level` request's names its logger): a failed run reads no
+   * connector's state for its outcome.
+   */
+  readonly notAConnector?: true;
   /** A succeeded run leaves the connector STOPPED on purpose: the alerts do not call that a halt. */
   readonly leavesStopped?: boolean;
 }

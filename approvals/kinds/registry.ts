@@ -3,11 +3,13 @@ import { alterOffsets } from "./alter-offsets.js";
 import { bulk } from "./bulk.js";
 import { configChange } from "./config-change.js";
 import { deleteKind } from "./delete.js";
+import { logLevel } from "./log-level.js";
 import type { OperationKind } from "./operation-kind.js";
 import { recreate } from "./recreate.js";
 import { resetOffsets } from "./reset-offsets.js";
 import { sinkOffsets } from "./sink-offsets.js";
 import { stop } from "./stop.js";
+import { topicsReset } from "./topics-reset.js";
 import { windowKind } from "./window.js";
 
 /**
@@ -24,6 +26,8 @@ const operationKinds = {
   "config-change": configChange,
   bulk,
   window: windowKind,
+  "log-level": logLevel,
+  "topics-reset": topicsReset,
 };
 
 type KindModules = typeof operationKinds;

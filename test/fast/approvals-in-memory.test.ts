@@ -54,6 +54,8 @@ function oneConnector(name: string) {
     requireFeature: unexpected("requireFeature"),
     alterOffsets: unexpected("alterOffsets"),
     resetOffsets: unexpected("resetOffsets"),
+    connectorTopics: unexpected("connectorTopics"),
+    resetConnectorTopics: unexpected("resetConnectorTopics"),
   };
   const lag: SinkOffsetsReader = {
     lag: unexpected("lag"),

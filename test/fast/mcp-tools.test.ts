@@ -151,9 +151,10 @@ test("the commands that propose are exactly those the approvals carry: an agent 
     destructiveCommands.filter((entry) => !names.has(entry)),
     ["bulk"],
   );
+  // Their agent's calls become requests too, under no entry a policy can waive: an agent's request always waits.
   assert.deepEqual(
     commands.filter((command) => command.proposable).map((command) => command.name),
-    ["pause", "resume", "restart"],
+    ["pause", "resume", "restart", "topics reset", "loggers set", "loggers reset"],
   );
   for (const command of commands.filter((c) => c.proposes))
     assert.ok(
