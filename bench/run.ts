@@ -205,7 +205,7 @@ try {
   if (wanted("scale")) {
     // BENCH_LAG_SIZES=100,1000:2 for a shorter run while developing (`:2`: two sinks per topic).
     const partitionsPerTopic = 2;
-    const sizes = parseScaleSizes(process.env.BENCH_LAG_SIZES ?? "1000,5000,10000", partitionsPerTopic);
+    const sizes = parseScaleSizes(process.env.BENCH_LAG_SIZES ?? "1000,5000:2,10000:4", partitionsPerTopic);
     const scale = await measureLagScale(addresses.bootstrapServers, { sizes, rounds: 3, partitionsPerTopic });
     const arrow = (pick: (figures: ScaleFigures) => string) => scale.map(pick).join(" → ");
     const medianOf = (measured: readonly Measured[], pick: (m: Measured) => number) =>
@@ -228,7 +228,7 @@ try {
     details.push(
       "## Lag poll at scale: the bot's cycle",
       "",
-      `Per size: topics × 2 partitions (2 rather than 10, and sinks sharing topics where a topic each would pass 10,000 partitions, to stay within the broker's open-file limit of 20,000, which this machine does not let us raise), 4 messages per partition. ${sharing(scale)} Every sink has its own group \`connect-<sink>\` committed 0–2 behind on each partition (sinks sharing a topic lag differently, so a mixed-up group would show), made by admin OffsetCommits, 32 at a time; earlier runs' \`bench-*\` topics and groups are deleted and waited out before each size and its own after it. The cycle is \`SinkLagReader.lagOfSinks\` on ${kafkaLibrary}, as the alert poll and \`lag\` call it, on one long-lived reader: one warm-up round, then 3 timed rounds. CPU is this process's (user + system) during the cycle.`,
+      `Per size: topics × 2 partitions (2 rather than 10, and sinks sharing topics at the larger sizes, to stay within the broker's open-file limit of 20,000, which this machine does not let us raise: a fresh bed ran out of files at 10,000 partitions), 4 messages per partition. ${sharing(scale)} Every sink has its own group \`connect-<sink>\` committed 0–2 behind on each partition (sinks sharing a topic lag differently, so a mixed-up group would show), made by admin OffsetCommits, 32 at a time; earlier runs' \`bench-*\` topics and groups are deleted and waited out before each size and its own after it. The cycle is \`SinkLagReader.lagOfSinks\` on ${kafkaLibrary}, as the alert poll and \`lag\` call it, on one long-lived reader: one warm-up round, then 3 timed rounds. CPU is this process's (user + system) during the cycle.`,
       "",
       "| sinks (topics, partitions) | setup (of which commits) | time, median (min–max) | Kafka requests (by API, last round) | CPU | lag found / expected |",
       "| --- | --- | --- | --- | --- | --- |",

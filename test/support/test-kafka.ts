@@ -34,7 +34,13 @@ export interface TestRecord {
 }
 
 /** The errors a freshly created topic gives until its metadata and leaders have settled. */
-const freshTopicErrors = ["UNKNOWN_TOPIC_OR_PARTITION", "NOT_LEADER_OR_FOLLOWER", "LEADER_NOT_AVAILABLE"];
+// OFFSET_NOT_AVAILABLE: a ListOffsets to a leader just elected, before its high watermark caught up (KIP-207).
+const freshTopicErrors = [
+  "UNKNOWN_TOPIC_OR_PARTITION",
+  "NOT_LEADER_OR_FOLLOWER",
+  "LEADER_NOT_AVAILABLE",
+  "OFFSET_NOT_AVAILABLE",
+];
 
 /** How long a step may keep meeting {@link freshTopicErrors} before it fails. */
 const settleTimeoutMs = 60_000;
@@ -60,7 +66,7 @@ export async function withAdmin<T>(kafka: TestKafka, use: (admin: Admin) => Prom
  * Repeats `step` while it fails only with {@link freshTopicErrors}, 250 ms apart, for up to `timeoutMs`.
  * Only for steps the broker refuses whole on those errors (a Produce to one partition, an OffsetCommit, a
  * DeleteRecords, a ListOffsets): repeating one never writes twice.
- * @throws the step's own error when it is anything else; an Error naming `what` and the last error on timeout
+ * @throws an Error naming `what`, the step's error and its broker codes: at once for any other error, or on timeout
  */
 export async function whileTopicsSettle<T>(
   what: string,
@@ -72,7 +78,8 @@ export async function whileTopicsSettle<T>(
     try {
       return await step();
     } catch (error) {
-      if (!onlyFreshTopicErrors(error)) throw error;
+      // Named with the broker's codes, which the client's nested errors otherwise hide when printed.
+      if (!onlyFreshTopicErrors(error)) throw new Error(`${what}: ${describe(error)}`, { cause: error });
       if (Date.now() > deadline)
         throw new Error(
           `${what}: the topics did not settle within ${timeoutMs / 1000} s: ${describe(error)}`,
