@@ -14,6 +14,7 @@ import { createSlackClient } from "../src/slack/slack-adapter.js";
 import { SlackAlertNotifier } from "../src/slack/slack-alerts.js";
 import { type RecordedCall, SlackApiStandIn } from "./slack/slack-api-stand-in.js";
 import { AutomationBots } from "./support/automation-bots.js";
+import { FaultProxy } from "./support/fault-proxy.js";
 import { testRedis } from "./support/redis-prefix.js";
 import {
   createTopicWithMessages,
@@ -41,6 +42,7 @@ alerts:
     - { connector: "auto-json-*", channel: C0AUTOJSON }
     - { connector: "auto-file-*", channel: C0AUTOFILE }
     - { connector: "auto-kill-*", channel: C0AUTOKILL }
+    - { connector: "auto-late-*", channel: C0AUTOLATE }
 automation:
   autoRestart:
     - connector: "auto-*"
@@ -65,7 +67,7 @@ describe("auto-restart: transient failures restarted with backoff, persistent on
   const apps: App[] = [];
   const created: string[] = [];
 
-  const start = async (first = "2s"): Promise<App> => {
+  const start = async (first = "2s", connectUrl = testBed().connectUrl): Promise<App> => {
     const config = loadConfig(
       {
         CONFIG_FILE: "bot.yaml",
@@ -73,7 +75,7 @@ describe("auto-restart: transient failures restarted with backoff, persistent on
         SLACK_BOT_TOKEN: botToken,
         SLACK_API_URL: standIn.apiUrl,
       },
-      () => configFile(testBed().connectUrl, first),
+      () => configFile(connectUrl, first),
     );
     const client = createSlackClient(config.slack, { retryConfig: { retries: 0 } });
     const app = createApp({
@@ -214,6 +216,40 @@ describe("auto-restart: transient failures restarted with backoff, persistent on
     assert.match(entries[1]?.detail ?? "", /attempt 2 of 2: task 0 \(the output directory is missing\)/);
     await sleep(4_000);
     assert.equal((await autoRestarts(app, name)).length, 2, "nothing after giving up");
+  });
+
+  test("Connect acting on a restart seconds after its 202: the FAILED it still shows meanwhile is not judged a failed attempt", async () => {
+    for (const app of apps.splice(0)) await app.close();
+    const proxy = await FaultProxy.start(testBed().connectUrl);
+    try {
+      // A first wait long enough for this test to make the directory and arm the proxy before the restart.
+      await start("4s", proxy.url);
+      const topic = uniqueName("auto-late-topic");
+      await createTopicWithMessages(kafka, topic, { partitions: 1, count: 1 });
+      const outDir = join(dir, uniqueName("late"));
+      const name = await sink(uniqueName("auto-late"), topic, { file: join(outDir, "out.txt") });
+      await said(name, /Auto-restart 1 of 2 in 4\.0 s/);
+      // The restart will hold (the directory is there now), but Connect acts on it 4 s after accepting it.
+      await mkdir(outDir);
+      const status = await connect().status(name);
+      proxy.acceptLate({ method: "POST", path: /\/restart\?/ }, 4_000, 202, {
+        ...status,
+        tasks: status.tasks.map((task) => ({ ...task, state: "RESTARTING" })),
+      });
+      await said(name, /Auto-restart 1 of 2: restarted task 0/);
+      await eventually("RUNNING after the late restart", async () =>
+        (await connect().status(name)).tasks[0]?.state === "RUNNING" ? true : undefined,
+      );
+      await sleep(3_000);
+      assert.deepEqual(
+        threadOf(name).filter((line) => /Auto-restart 2 of 2|gave up/.test(line)),
+        [],
+        `no second attempt for a restart that held: ${threadOf(name).join(" / ")}`,
+      );
+      assert.equal((await autoRestarts(apps[0] ?? assert.fail("no app"), name)).length, 1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test("backoffs pending when the bot is killed (SIGKILL), twice: each next bot restarts once, on time, and the attempts count on", async () => {

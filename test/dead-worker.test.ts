@@ -18,14 +18,14 @@ import {
   testKafka,
   uniqueName,
 } from "./support/test-bed-env.js";
-import { startWorkerGroup } from "./support/worker-group.js";
+import { startWorkerGroup, type WorkerGroup } from "./support/worker-group.js";
 
 const botToken = "xoxb-dead-worker";
 const channel = "C0DEADWORKER";
 const textOf = (call: RecordedCall) => `${String(call.args.text)} ${JSON.stringify(call.args.blocks ?? [])}`;
 
 /**
- * A real group of two workers; the one running a sink's task is SIGKILLed. Connect keeps showing the task RUNNING
+ * A real group of two workers; the one that does not lead, running a sink's task, is SIGKILLed. Connect keeps showing the task RUNNING
  * on it (nobody writes its status) until the session timeout (6 s here) and the scheduled rebalance delay (20 s
  * here) have passed: the alert must fire inside that time, after the grace (5 s here), naming the dead worker, and
  * resolve once the other worker runs the task.
@@ -33,7 +33,7 @@ const textOf = (call: RecordedCall) => `${String(call.args.text)} ${JSON.stringi
 describe("unassigned: a connector's worker dies", () => {
   const { prefix, cleanup } = testRedis("dead-worker");
   const kafka = testKafka();
-  let group: Awaited<ReturnType<typeof startWorkerGroup>>;
+  let group: WorkerGroup;
   let standIn: SlackApiStandIn;
   let dir: string;
   let app: App | undefined;
@@ -57,8 +57,8 @@ describe("unassigned: a connector's worker dies", () => {
     const direct = new ConnectClient({ cluster: "group", url: one.url });
     const topic = uniqueName("dead-worker");
     await createTopicWithMessages(kafka, topic, { partitions: 2, count: 4 });
-    // Two sinks of one task each: four parts over two workers, so each worker runs something the states name.
-    const sinks = [uniqueName("dw-sink"), uniqueName("dw-sink")];
+    // Three sinks of one task each: six parts over two workers, so each worker runs something the states name.
+    const sinks = [uniqueName("dw-sink"), uniqueName("dw-sink"), uniqueName("dw-sink")];
     for (const sink of sinks) {
       await direct.putConfig(sink, {
         "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
@@ -66,19 +66,26 @@ describe("unassigned: a connector's worker dies", () => {
         file: join(dir, `${sink}.txt`),
       });
     }
-    const placed = await eventually("both sinks running on both workers", async () => {
-      const listed = (await direct.listConnectors()).filter((c) => sinks.includes(c.name));
-      const running = listed.every(
-        (c) => c.state === "RUNNING" && c.tasks.length === 1 && c.tasks[0]?.state === "RUNNING",
-      );
-      const workers = new Set(listed.flatMap((c) => [c.workerId, ...c.tasks.map((t) => t.worker_id)]));
-      return listed.length === 2 && running && workers.size === 2 ? listed : undefined;
-    });
+    // The worker killed must not be the leader: a new leader knows nothing of the dead worker's assignment and
+    // hands its task out at once, so the alert would race the reassignment (WorkerGroup.leader).
+    const leader = await group.leader();
+    const { target, doomed } = await eventually(
+      "all sinks running on both workers, one task on a worker that does not lead",
+      async () => {
+        const listed = (await direct.listConnectors()).filter((c) => sinks.includes(c.name));
+        const running = listed.every(
+          (c) => c.state === "RUNNING" && c.tasks.length === 1 && c.tasks[0]?.state === "RUNNING",
+        );
+        const workers = new Set(listed.flatMap((c) => [c.workerId, ...c.tasks.map((t) => t.worker_id)]));
+        if (listed.length !== sinks.length || !running || workers.size !== 2) return undefined;
+        const found = listed.find((c) => c.tasks[0]?.worker_id !== leader.workerId);
+        const worker = group.workers.find((each) => each.workerId === found?.tasks[0]?.worker_id);
+        return found === undefined || worker === undefined ? undefined : { target: found, doomed: worker };
+      },
+    );
     await direct.close();
-    const target = placed[0] ?? assert.fail("no sink");
-    const doomed = group.workers.find((worker) => worker.workerId === target.tasks[0]?.worker_id);
     const survivor = group.workers.find((worker) => worker !== doomed);
-    assert.ok(doomed !== undefined && survivor !== undefined, "the task runs on a worker of the group");
+    assert.ok(survivor !== undefined && survivor === leader, "the other worker leads the group");
 
     const config = loadConfig(
       {

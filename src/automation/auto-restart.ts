@@ -4,7 +4,9 @@ import type { AuditLog } from "../core/audit-log.js";
 import type { Clock } from "../core/clock.js";
 import { formatDuration } from "../core/duration.js";
 import { globMatches } from "../core/glob.js";
+import { hasCode } from "../core/has-code.js";
 import type { ConnectorSample } from "../core/ports.js";
+import { poll } from "../core/retry.js";
 import { RedisKeys } from "../redis-keys.js";
 import type { AutomationConfig } from "./automation-config.js";
 import type { AutomationJob, AutomationQueue } from "./automation-queue.js";
@@ -50,6 +52,17 @@ export interface AutoRestartOptions {
 /** The bot as the audit trail names it when it acts by itself. */
 const bot = { actorId: "connect-ops", actorName: "connect-ops", source: "system" } as const;
 const stateTtlSeconds = 86_400;
+/**
+ * How long a restart is watched for Connect to act on it. Connect answers a restart with 202 and acts later (the
+ * leader writes the request to the config topic, the worker reads it back, stops the task, writes RESTARTING):
+ * until then its status still shows the old FAILED, which says nothing of whether the restart held. A task that
+ * fails again at once is seldom seen out of FAILED (RESTARTING and the new FAILED are written moments apart), so
+ * its watch lasts all of this: judging a few seconds late is the price of never judging a status Connect has not
+ * updated yet (a CI run on a loaded machine said "gave up" right after a restart that held).
+ */
+const settleMs = 6_000;
+/** A restart whose watch never ended (its bot was killed) stops holding the judgement after this long. */
+const inFlightMs = 30_000;
 
 /**
  * Auto-restart, opted in per connector pattern (`automation.autoRestart`). At each alert poll, a connector whose
@@ -115,16 +128,16 @@ export class AutoRestart {
   ): Promise<void> {
     const key = this.#keys.autoRestart(cluster, connector);
     const state = await this.#state(key);
-    // A poll that began reading before the last restart may have seen the failure that restart answered: it says
-    // nothing about whether the restart held, so only a later poll judges it (else "gave up" right after a restart).
-    if (state.lastRestartAt >= readFrom) return;
+    // A poll that began reading before the last restart took effect may have seen the failure that restart
+    // answered: it says nothing of whether the restart held, so only a later poll judges it.
+    if (state.judgeFrom >= readFrom) return;
     const found = this.classify(sample);
     if (found === undefined) {
       // Healthy: a stretch of `healthyFor` since the last restart ends the episode.
       if (state.attempts > 0 && this.#options.now() - state.lastRestartAt >= policy.healthyFor) {
         await this.#options.redis
           .multi()
-          .hset(key, { attempts: 0, lastRestartAt: 0, told: "", episode: state.episode + 1 })
+          .hset(key, { attempts: 0, lastRestartAt: 0, judgeFrom: 0, told: "", episode: state.episode + 1 })
           .expire(key, stateTtlSeconds)
           .exec();
       } else if (state.told !== "" && state.attempts === 0) {
@@ -205,10 +218,12 @@ export class AutoRestart {
     let detail = `attempt ${attempt} of ${policy.attempts}: ${failed.join(", ")} (${found.why})`;
     try {
       await connect.restart(connector, { includeTasks: true, onlyFailed: true }, { requestId });
+      await this.#settle(connect, connector, sample, requestId);
     } catch (error) {
       outcome = "failed";
       detail = `${detail}: ${error instanceof Error ? error.message : String(error)}`;
     }
+    await this.#options.redis.hset(key, "judgeFrom", this.#options.now());
     await this.#options.audit.append({
       ...bot,
       cluster,
@@ -229,13 +244,43 @@ export class AutoRestart {
     );
   }
 
+  /**
+   * Resolves once Connect shows each part the restart was for out of FAILED at least once (RESTARTING, UNASSIGNED,
+   * RUNNING; it may fail again right after, which a later poll then judges), or after {@link settleMs}. A status
+   * that cannot be read is tried again; the connector gone ends the watch.
+   */
+  async #settle(
+    connect: RestartConnect,
+    connector: string,
+    before: Pick<ConnectorSample, "state" | "tasks">,
+    requestId: string,
+  ): Promise<void> {
+    const waiting = new Set([
+      ...(before.state === "FAILED" ? ["connector"] : []),
+      ...before.tasks.filter((task) => task.state === "FAILED").map((task) => `task ${task.id}`),
+    ]);
+    await poll(
+      async () => {
+        const status = await connect
+          .status(connector, { requestId })
+          .catch((error: unknown) => (hasCode(error, "CONNECT_NOT_FOUND") ? "gone" : undefined));
+        if (status === "gone") return true;
+        if (status === undefined) return undefined;
+        if (status.connector.state !== "FAILED") waiting.delete("connector");
+        for (const task of status.tasks) if (task.state !== "FAILED") waiting.delete(`task ${task.id}`);
+        return waiting.size === 0 ? true : undefined;
+      },
+      { backoff: { firstMs: 100, factor: 1.5, maxMs: 1_000 }, deadlineMs: settleMs },
+    );
+  }
+
   /** Marks attempt `job.attempt` of its episode made, unless another run made it already. */
   async #claim(key: string, job: RestartJob): Promise<boolean> {
     const claimed = await this.#options.redis.eval(
       `local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
        local episode = tonumber(redis.call('HGET', KEYS[1], 'episode') or '0')
        if attempts ~= tonumber(ARGV[1]) - 1 or episode ~= tonumber(ARGV[2]) then return 0 end
-       redis.call('HSET', KEYS[1], 'attempts', ARGV[1], 'lastRestartAt', ARGV[3])
+       redis.call('HSET', KEYS[1], 'attempts', ARGV[1], 'lastRestartAt', ARGV[3], 'judgeFrom', ARGV[3] + ARGV[5])
        if attempts == 0 then redis.call('HSET', KEYS[1], 'firstRestartAt', ARGV[3]) end
        redis.call('EXPIRE', KEYS[1], ARGV[4])
        return 1`,
@@ -245,6 +290,7 @@ export class AutoRestart {
       job.episode,
       this.#options.now(),
       stateTtlSeconds,
+      inFlightMs,
     );
     return claimed === 1;
   }
@@ -256,6 +302,8 @@ export class AutoRestart {
   async #state(key: string): Promise<{
     attempts: number;
     lastRestartAt: number;
+    /** Polls that began reading at or before this (epoch ms) say nothing of the last restart. */
+    judgeFrom: number;
     firstRestartAt: number;
     episode: number;
     told: string;
@@ -268,6 +316,7 @@ export class AutoRestart {
     return {
       attempts: number("attempts"),
       lastRestartAt: number("lastRestartAt"),
+      judgeFrom: number("judgeFrom"),
       firstRestartAt: number("firstRestartAt"),
       episode: number("episode"),
       told: hash.told ?? "",

@@ -16,6 +16,7 @@ type Fault = (
   | { kind: "hang" }
   | { kind: "delay"; ms: number }
   | { kind: "drop" }
+  | { kind: "late"; status: number; body: string; ms: number }
 ) & {
   /** Only a request with this method and a path matching this pattern gets the fault; others pass. */
   readonly only?: RequestMatch;
@@ -96,6 +97,23 @@ export class FaultProxy {
         outgoing.writeHead(fault.status, { "content-type": "application/json" }).end(fault.body);
         return;
       }
+      if (fault?.kind === "late") {
+        outgoing.writeHead(fault.status, { "content-type": "application/json" }).end(fault.body);
+        const body: Buffer[] = [];
+        incoming.on("data", (chunk: Buffer) => body.push(chunk));
+        incoming.once("end", () => {
+          const { method = "GET", url = "/", headers } = incoming;
+          setTimeout(() => {
+            const late = request(
+              { host: this.#target.hostname, port: this.#target.port, method, path: url, headers },
+              (answer) => answer.resume(),
+            );
+            late.on("error", () => {});
+            late.end(Buffer.concat(body));
+          }, fault.ms);
+        });
+        return;
+      }
       const forward = () => {
         const forwarded = request(
           {
@@ -153,6 +171,15 @@ export class FaultProxy {
   /** The next request with this method to a matching path reaches the worker only after `ms`: a slow worker. */
   delayNextMatching(only: RequestMatch, ms: number): void {
     this.#faults.push({ kind: "delay", ms, only });
+  }
+
+  /**
+   * The next request with this method to a matching path is answered `status` with `body` (JSON) at once, and
+   * reaches the worker only `ms` later: Connect accepting work that it acts on later (a restart's 202), seen
+   * from a client that reads the status in between.
+   */
+  acceptLate(only: RequestMatch, ms: number, status: number, body: unknown): void {
+    this.#faults.push({ kind: "late", status, body: JSON.stringify(body), ms, only });
   }
 
   /** The next `times` requests with this method to a matching path get `body` as JSON (an old worker's `GET /`). */
