@@ -142,7 +142,7 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
     });
     assert.equal(asked.outcome, "succeeded", renderText(asked));
     const id = /window (w\d+-[a-z]{4})/.exec(renderText(asked))?.[1] ?? assert.fail(renderText(asked));
-    assert.match(renderText(asked), /\(times are UTC\)/);
+    assert.match(renderText(asked), /\(typed times are read as UTC\)/);
     assert.equal(await stateOf(held), "RUNNING", "nothing happens before the window's start");
     const listed = await app.dispatcher.dispatch({ actor: operator, text: "windows", requestId: "win-2" });
     assert.match(renderText(listed), new RegExp(`${id} +scheduled +pause ${held}`));

@@ -16,7 +16,7 @@ const TraceRuleSection = z.strictObject({
 });
 
 /**
- * Work the bot does by itself (README, "Work that runs by itself"): auto-restart per connector pattern, the trace
+ * Work the bot does by itself (docs/automation.md): auto-restart per connector pattern, the trace
  * rules that decide it, log levels that revert, bulk actions and maintenance windows. Auto-restart is off until it
  * is configured; the rest have defaults.
  */
