@@ -62,8 +62,9 @@ export type FollowStep =
 export const restartSettleMs = 5_000;
 
 /**
- * Decides what one look means for a watch: the final line when the connector failed (again), caught up, held for
- * `steadyForMs` after a restart (with no lag to read), was deleted or halted, or when `maxForMs` passed; otherwise
+ * Decides what one look means for a watch: the final line when the connector failed (again), caught up after a
+ * replay, held for `steadyForMs` after a restart (or a change to a source) with nothing left to read, was deleted or
+ * halted, or when `maxForMs` passed; otherwise
  * a progress line for a sink with records left, at most once per `progressEveryMs` and only when the count changed.
  * Pure: the wording of every line is here, the adapters only render it.
  */
@@ -93,24 +94,26 @@ export function followStep(watch: FollowWatch, look: FollowLook, times: FollowTi
       },
     };
   }
-  const seen = { ...watch, seenUp: watch.seenUp || look.failed.length === 0 };
+  // A FAILED not judged yet says nothing: neither progress nor a verdict until Connect has acted on the restart.
+  if (first !== undefined) return { next: "look", watch };
+  const seen = { ...watch, seenUp: true };
   if (look.state === "PAUSED" || look.state === "STOPPED")
     return end(
       `${connector} is ${look.state} ${since} ${after}: nothing replays until it is resumed, so the bot stopped watching it.`,
     );
-  const running = look.state === "RUNNING" && look.failed.length === 0;
-  if (look.left !== undefined && look.left === 0 && running)
+  const running = look.state === "RUNNING";
+  const elapsed = look.at - watch.doneAt;
+  // A replay ends when the sink has read everything; a restart (or a change to a source) once it held for steadyFor.
+  if (running && look.left === 0 && !watch.restart)
     return end(`${connector} caught up in ${since} ${after}: nothing left to read.`);
-  if (look.at - watch.doneAt >= times.maxForMs) {
+  if (running && (look.left ?? 0) === 0 && elapsed >= times.steadyForMs)
+    return end(`${connector} is still RUNNING ${since} ${after}: it held.`);
+  if (elapsed >= times.maxForMs) {
     const where =
       look.left === undefined ? `it is ${look.state}` : `${count(look.left, "record")} still left to read`;
     return end(`Stopped watching ${connector} after ${since}: ${where}.`);
   }
-  if (look.left === undefined) {
-    if (running && seen.seenUp && look.at - watch.doneAt >= times.steadyForMs)
-      return end(`${connector} is still RUNNING ${since} ${after}: it held.`);
-    return { next: "look", watch: seen };
-  }
+  if (look.left === undefined || look.left === 0) return { next: "look", watch: seen };
   const watched = { ...seen, last: { at: look.at, left: look.left } };
   const told = watch.told;
   if (told !== undefined && (look.at - told.at < times.progressEveryMs || look.left === told.left))

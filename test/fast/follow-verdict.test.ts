@@ -101,6 +101,8 @@ describe("following a change through: what each look says", () => {
   test("a restart of a source that holds ends after steadyFor; a deleted or halted connector ends the watch", () => {
     const { lines } = follow(restart, [look(15_000), look(60_000), look(5 * 60_000)]);
     assert.deepEqual(lines, ["orders-sink is still RUNNING 5 min after restart: it held."]);
+    // A restarted sink with nothing to read is not "caught up" at once: it has to hold.
+    assert.equal(followStep(restart, look(15_000, { left: 0 }), times).next, "look");
     assert.equal(
       said(followStep(reset, look(15_000, { state: undefined }), times)),
       "orders-sink was deleted 15 s after the offsets reset: stopped watching it.",
