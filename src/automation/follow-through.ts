@@ -15,6 +15,7 @@ export interface FollowClients {
   readonly lag: Pick<LagReads, "lag">;
 }
 
+/** What {@link FollowThrough} is given: its settings (ms), the queue its looks run on, and where it reads and tells. */
 export interface FollowThroughOptions {
   readonly config: AutomationConfig["followThrough"];
   readonly queue: Pick<AutomationQueue, "schedule">;
