@@ -4,7 +4,7 @@ import { hasCode } from "../core/has-code.js";
 import type { ConnectReads, FollowStart, LagReads } from "../core/ports.js";
 import type { AutomationConfig } from "./automation-config.js";
 import type { AutomationJob, AutomationQueue } from "./automation-queue.js";
-import { type FollowLook, FollowWatch, followStep } from "./follow-verdict.js";
+import { type FollowLook, type FollowWatch, followStep } from "./follow-verdict.js";
 import type { Stories } from "./stories.js";
 
 type FollowJob = Extract<AutomationJob, { kind: "follow" }>;
@@ -75,7 +75,7 @@ export class FollowThrough {
 
   /** One look: reads the connector, tells what followStep says, and schedules the next look unless it ended. */
   async run(job: FollowJob): Promise<void> {
-    const watch = FollowWatch.parse(job.watch);
+    const { watch } = job;
     const clients = this.#options.clientsOf(watch.cluster);
     if (clients === undefined) return;
     const config = this.#options.config;
@@ -88,12 +88,9 @@ export class FollowThrough {
       return undefined;
     });
     if (look === undefined) {
+      const again: FollowJob = { ...job, look: job.look + 1 };
       if (this.#options.now() - watch.doneAt < config.maxFor)
-        await this.#options.queue.schedule(
-          followJobId({ ...job, look: job.look + 1 }),
-          { ...job, look: job.look + 1 },
-          config.lookEvery,
-        );
+        await this.#options.queue.schedule(followJobId(again), again, config.lookEvery);
       return;
     }
     const step = followStep(watch, look, {
