@@ -49,6 +49,8 @@ export interface AdapterApprovalNotifier {
   remind?(request: ApprovalRequest, reminder: Reminder): Promise<void>;
   /** Where people see and decide request `id`, when the adapter has such a place. */
   linkOf?(id: string): Promise<string | undefined>;
+  /** The request's message as its story notifier addresses a thread, once posted: where a change is followed. */
+  threadOf?(id: string): Promise<string | undefined>;
   /** Stops sending what is still owed (kept for the next process). */
   close?(): void;
 }
