@@ -118,7 +118,7 @@ describe("following a change through: progress and the last word in the change's
 
   test("an approved reset to earliest: records left in the request's thread, then 'caught up in …', the requester named only then", async () => {
     const bot = await start();
-    const { connector } = await fileSinkThatRead(connect(), kafka, dir, 20_000);
+    const { connector } = await fileSinkThatRead(connect(), kafka, dir, 100_000);
     created.push(connector);
     const asked = await bot.run(operator, `offsets reset ${connector} --to-earliest --reason "replay"`);
     const id = asked.queued ?? assert.fail(`not queued: ${asked.summary}`);
@@ -130,6 +130,12 @@ describe("following a change through: progress and the last word in the change's
       "caught up",
       async () => (watch().some((line) => /caught up in/.test(line.text)) ? true : undefined),
       { timeoutMs: 90_000 },
+    ).catch((error: unknown) =>
+      assert.fail(
+        `${error}; the thread said: ${watch()
+          .map((line) => line.text.slice(0, 120))
+          .join(" / ")}`,
+      ),
     );
     // In the request's thread: where its outcome was told.
     const outcome = repliesOf(approvalsChannel, connector).find((line) => !isWatch(line.text));
