@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { askForApproval, askForSinkChange, nothingToChange } from "../approvals/ask-for-approval.js";
+import {
+  askForApproval,
+  askForSinkChange,
+  nothingToChange,
+  planPreview,
+} from "../approvals/ask-for-approval.js";
 import { explicitTarget } from "../approvals/offset-plan.js";
 import { canonicalJson } from "../src/core/canonical-json.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
@@ -63,6 +68,7 @@ const Args = z
       { valueName: "JSON" },
     ),
     reason: reasonArg,
+    preview: flag(z.literal(true).optional(), "show the plan only: nothing is asked or changed"),
   })
   .refine((args) => (args.offsets === undefined) !== (args.json === undefined), {
     message: "give either topic:partition=offset words (sink connectors) or --json (source connectors)",
@@ -75,6 +81,7 @@ export const offsetsSet = defineCommand({
   examples: [
     'offsets set orders-sink orders:0=1200 orders:1=900 --reason "skip the bad batch"',
     `offsets set db-source --json '[{"partition":{"table":"orders"},"offset":{"id":1200}}]' --reason "re-read orders"`,
+    'offsets set orders-sink orders:0=1200 --preview --reason "what would it move?"',
   ],
   args: Args,
   role: "operator",
@@ -101,6 +108,7 @@ export const offsetsSet = defineCommand({
           reason: args.reason,
           config: info.config,
           target: explicitTarget(args.offsets),
+          ...(args.preview ? { previewOnly: true } : {}),
         },
         `set offsets of ${args.connector}`,
       );
@@ -127,6 +135,11 @@ export const offsetsSet = defineCommand({
       (offset, i) =>
         `${JSON.stringify(offset.partition)}  ${JSON.stringify(befores[i] ?? null)} → ${JSON.stringify(offset.offset)}`,
     );
+    const planSummary = [
+      ...lines,
+      `${offsets.length} source partition(s) of ${args.connector} change. Preview as of ${new Date(context.now()).toISOString().slice(11, 19)} UTC: these offsets are set as shown.`,
+    ].join("\n");
+    if (args.preview) return planPreview(`set offsets of ${args.connector}`, planSummary);
     return askForApproval(
       context,
       {
@@ -138,10 +151,7 @@ export const offsetsSet = defineCommand({
           partition: offset.partition,
           offset: befores[i] ?? null,
         })),
-        planSummary: [
-          ...lines,
-          `${offsets.length} source partition(s) of ${args.connector} change. Preview as of ${new Date(context.now()).toISOString().slice(11, 19)} UTC: these offsets are set as shown.`,
-        ].join("\n"),
+        planSummary,
       },
       `set offsets of ${args.connector}`,
     );
