@@ -10,7 +10,7 @@ import { canonicalJson } from "../src/core/canonical-json.js";
 import { defineCommand, flag, positional } from "../src/core/command-spec.js";
 import { connectorArg, reasonArg } from "../src/core/connector-args.js";
 import { ConnectorOffset } from "../src/core/ports.js";
-import { errorReply } from "../src/core/reply.js";
+import { errorReply, type ReplyAction } from "../src/core/reply.js";
 
 /** `orders:0=1200 orders:1=900` → `orders:0` → 1200, … */
 const SinkOffsets = z.string().transform((text, context) => {
@@ -157,3 +157,16 @@ export const offsetsSet = defineCommand({
     );
   },
 });
+
+/**
+ * "Offsets…" under `status` of a source connector: the start of an `offsets set` of it. It names only the connector,
+ * so run as it is it is refused for want of offsets and a reason; adapters with forms open the offsets set form on
+ * it (Slack), others show the command to type.
+ */
+export function offsetsSetFormAction(connector: string, cluster: string): ReplyAction {
+  return {
+    label: "Offsets…",
+    call: { command: "offsets set", args: { connector }, cluster },
+    typed: `offsets set ${connector} --json '[{"partition": {…}, "offset": {…}}]' --reason "…"`,
+  };
+}

@@ -331,4 +331,45 @@ clusters:
     assert.equal(offsetInputs(view).length, 97);
     assert.match(JSON.stringify(view.blocks), /Showing 97 of 121 partitions/);
   });
+
+  test("status of a source carries an Offsets… button that opens the form on that source", async () => {
+    await bot.simulator.slashCommand({
+      text: `status ${source.connector}`,
+      userId: operator.id,
+      channelId: channel,
+      responseUrl: responseUrl("status"),
+    });
+    const button = await eventually("the Offsets… button", async () =>
+      bot.standIn
+        .callsOf("response_url")
+        .flatMap(
+          (call) =>
+            (call.args.blocks ?? []) as {
+              type: string;
+              elements?: { action_id?: string; value?: string; text?: { text: string } }[];
+            }[],
+        )
+        .flatMap((block) => (block.type === "actions" ? (block.elements ?? []) : []))
+        .find((element) => element.action_id === "offsets-set-open"),
+    );
+    assert.equal(button.text?.text, "Offsets…");
+    const opened = bot.standIn.callsOf("views.open").length;
+    await bot.simulator.buttonClick({
+      userId: operator.id,
+      actionId: "offsets-set-open",
+      value: button.value ?? "",
+      channelId: channel,
+      messageTs: "1700000000.000200",
+      responseUrl: responseUrl("click"),
+    });
+    const form = viewOf(await eventually("the form", async () => bot.standIn.callsOf("views.open")[opened]));
+    assert.equal(form.callback_id, "offsets-set-form");
+    const connectorBlock = (
+      form.blocks as { block_id?: string; element?: { initial_option?: { value: string } } }[]
+    ).find((block) => block.block_id === "connector");
+    assert.deepEqual(JSON.parse(connectorBlock?.element?.initial_option?.value ?? "null"), [
+      "main",
+      source.connector,
+    ]);
+  });
 });

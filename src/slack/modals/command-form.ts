@@ -8,7 +8,8 @@ import type { CommandCall } from "../../core/dispatcher.js";
 import type { Reply } from "../../core/reply.js";
 import type { Role } from "../../core/roles.js";
 import { timedOut, timeLimit } from "../../core/time-limit.js";
-import { fallbackText, renderBlocks, renderTextBlocks } from "../block-kit.js";
+import { type ButtonEncoding, fallbackText, renderBlocks, renderTextBlocks } from "../block-kit.js";
+import { firstDelivery } from "../button-clicks.js";
 
 /*
  * What every command form (a modal that fills in a typed command, issue 25 §1) shares: the connector type-ahead, the
@@ -140,6 +141,60 @@ export const reasonInput: KnownBlock = {
   hint: { type: "plain_text", text: "Shown to the approver and kept in the audit." },
   element: { type: "plain_text_input", action_id: "reason", multiline: true, max_length: 500 },
 };
+
+/**
+ * Opens a form with `open`: on the typed `/connect <command>` with no arguments (with them it runs as typed), and on
+ * a click of the button `buttonId` whose value names a connector ({@link formButtonOf}), opened on that connector.
+ * Slack gives 3 s from the command or click to `views.open`: the form opens with what is at hand.
+ */
+export function handleFormOpening(
+  bolt: BoltApp,
+  host: AdapterHost,
+  form: { readonly command: string; readonly buttonId: string },
+  open: (triggerId: string, opening: Opening) => Promise<void>,
+): void {
+  const bare = new RegExp(`^\\s*${form.command.split(" ").join("\\s+")}\\s*$`, "i");
+  bolt.use(async (args) => {
+    const slash = z
+      .object({ command: z.string(), text: z.string(), trigger_id: z.string(), channel_id: z.string() })
+      .safeParse(args.body);
+    const ack = "ack" in args ? args.ack : undefined;
+    if (!slash.success || !bare.test(slash.data.text) || ack === undefined) {
+      await args.next();
+      return;
+    }
+    await ack();
+    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
+    await open(slash.data.trigger_id, { channel: slash.data.channel_id });
+  });
+
+  bolt.action({ action_id: form.buttonId }, async ({ ack, body }) => {
+    await ack();
+    const click = Interaction.extend({
+      actions: z.array(z.object({ value: Choice })).length(1),
+      channel: z.object({ id: z.string() }).optional(),
+    }).safeParse(body);
+    const chosen = click.data?.actions[0]?.value;
+    if (!click.success || click.data.trigger_id === undefined || chosen === undefined) return;
+    await open(click.data.trigger_id, {
+      ...(click.data.channel === undefined ? {} : { channel: click.data.channel.id }),
+      connector: chosen,
+    });
+  });
+}
+
+/**
+ * A `command` naming only its connector (a reply's "Offsets…" action) as a button `buttonId` that opens the form on
+ * that connector; any other action is not this encoding's.
+ */
+export function formButtonOf(command: string, buttonId: string): ButtonEncoding {
+  return ({ call }) => {
+    const { connector, ...rest } = call.args;
+    if (call.command !== command || connector === undefined || call.cluster === undefined) return undefined;
+    if (Object.keys(rest).length > 0) return undefined;
+    return { actionId: buttonId, value: connectorChoiceValue({ cluster: call.cluster, connector }) };
+  };
+}
 
 /**
  * Answers the type-ahead of `actionId` (`block_suggestion`) with the connectors whose names contain what was typed

@@ -1,21 +1,20 @@
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
-import { z } from "zod";
 import { offsetResetTargets, offsetsReset } from "../../../commands/offsets-reset.js";
 import type { AdapterHost } from "../../adapter-host.js";
 import type { CommandCall } from "../../core/dispatcher.js";
 import type { ButtonEncoding } from "../block-kit.js";
-import { firstDelivery } from "../button-clicks.js";
 import {
   Choice,
   type CommandForm,
   connectorChoiceValue,
   connectorInput,
   type FormValues,
+  formButtonOf,
   handleConnectorSuggestions,
+  handleFormOpening,
   handleRequest,
-  Interaction,
   maxMetadata,
   type Opening,
   OpeningMetadata,
@@ -73,34 +72,12 @@ interface FormCall extends CommandCall {
  * arrives.
  */
 export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  bolt.use(async (args) => {
-    const slash = z
-      .object({ command: z.string(), text: z.string(), trigger_id: z.string(), channel_id: z.string() })
-      .safeParse(args.body);
-    const ack = "ack" in args ? args.ack : undefined;
-    if (!slash.success || !/^\s*offsets\s+reset\s*$/i.test(slash.data.text) || ack === undefined) {
-      await args.next();
-      return;
-    }
-    // Only the typed command without arguments opens the form; with them it runs as typed.
-    await ack();
-    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
-    await openForm(client, slash.data.trigger_id, { channel: slash.data.channel_id });
-  });
-
-  bolt.action({ action_id: offsetsFormButton }, async ({ ack, body }) => {
-    await ack();
-    const click = Interaction.extend({
-      actions: z.array(z.object({ value: Choice })).length(1),
-      channel: z.object({ id: z.string() }).optional(),
-    }).safeParse(body);
-    const chosen = click.data?.actions[0]?.value;
-    if (!click.success || click.data.trigger_id === undefined || chosen === undefined) return;
-    await openForm(client, click.data.trigger_id, {
-      ...(click.data.channel === undefined ? {} : { channel: click.data.channel.id }),
-      connector: chosen,
-    });
-  });
+  handleFormOpening(
+    bolt,
+    host,
+    { command: form.command, buttonId: offsetsFormButton },
+    (triggerId, opening) => openForm(client, triggerId, opening),
+  );
 
   handleConnectorSuggestions(bolt, host, connectorAction, offsetsReset.role);
 
@@ -150,17 +127,8 @@ async function openForm(client: WebClient, triggerId: string, opening: Opening):
   await client.views.open({ trigger_id: triggerId, view: offsetsResetForm(opening) });
 }
 
-/**
- * "Offsets…" (`offsetsFormAction`: an `offsets reset` naming only its connector) as a button that opens the form on
- * that connector; any other action is not this encoding's.
- */
-export const offsetsFormButtonOf: ButtonEncoding = ({ call }) => {
-  const { connector, ...rest } = call.args;
-  if (call.command !== form.command || connector === undefined || call.cluster === undefined)
-    return undefined;
-  if (Object.keys(rest).length > 0) return undefined;
-  return { actionId: offsetsFormButton, value: offsetsFormValue({ cluster: call.cluster, connector }) };
-};
+/** "Offsets…" (`offsetsFormAction`: an `offsets reset` naming only its connector) as a button opening this form. */
+export const offsetsFormButtonOf: ButtonEncoding = formButtonOf(form.command, offsetsFormButton);
 
 /** The "Offsets…" button's value: the connector the form opens on, as a type-ahead option names it. */
 export const offsetsFormValue = connectorChoiceValue;

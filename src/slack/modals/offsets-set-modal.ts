@@ -10,16 +10,19 @@ import { cutText } from "../../core/cut-text.js";
 import { describeFailure } from "../../core/error-words.js";
 import { ConnectorOffset } from "../../core/ports.js";
 import { timedOut, timeLimit } from "../../core/time-limit.js";
-import { firstDelivery } from "../button-clicks.js";
+import type { ButtonEncoding } from "../block-kit.js";
 import {
   Choice,
   type CommandForm,
   connectorInput,
   type FormValues,
+  formButtonOf,
   handleConnectorSuggestions,
+  handleFormOpening,
   handleRequest,
   maxMetadata,
   maxViewBlocks,
+  type Opening,
   OpeningMetadata,
   outOfScope,
   type PlanMetadata,
@@ -65,6 +68,8 @@ const formId = "offsets-set-form";
 /** The second view: its source partitions, each offset editable, and the reason. */
 const offsetsId = "offsets-set-offsets";
 const connectorAction = "offsets-set-connector";
+/** The "Offsets…" button's action id under a source connector's `status`; its value is `[cluster, connector]`. */
+const formButton = "offsets-set-open";
 /** The action id of every offset input; its block_id says which partition ({@link OffsetBlock}). */
 const offsetAction = "offset";
 /** Blocks of the offsets view besides the partitions: the heading, the note on partitions left out, the reason. */
@@ -101,23 +106,14 @@ const offsetBlock = ({ partition, offset }: ConnectorOffset) =>
  * remains the way to name one that is not listed.
  */
 export function handleOffsetsSetModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  bolt.use(async (args) => {
-    const slash = z
-      .object({ command: z.string(), text: z.string(), trigger_id: z.string(), channel_id: z.string() })
-      .safeParse(args.body);
-    const ack = "ack" in args ? args.ack : undefined;
-    if (!slash.success || !/^\s*offsets\s+set\s*$/i.test(slash.data.text) || ack === undefined) {
-      await args.next();
-      return;
-    }
-    // Only the typed command without arguments opens the form; with them it runs as typed.
-    await ack();
-    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
-    await client.views.open({
-      trigger_id: slash.data.trigger_id,
-      view: offsetsSetForm(slash.data.channel_id),
-    });
-  });
+  handleFormOpening(
+    bolt,
+    host,
+    { command: form.command, buttonId: formButton },
+    async (triggerId, opening) => {
+      await client.views.open({ trigger_id: triggerId, view: offsetsSetForm(opening) });
+    },
+  );
 
   handleConnectorSuggestions(bolt, host, connectorAction, offsetsSet.role);
 
@@ -181,8 +177,12 @@ function digest(offset: unknown): string {
   return createHash("sha256").update(canonicalJson(offset)).digest("hex").slice(0, 12);
 }
 
-/** The first view: the connector, by type-ahead; "Next" lists its partitions. */
-export function offsetsSetForm(channel?: string): ModalView {
+/** "Offsets…" (`offsetsSetFormAction`: an `offsets set` naming only its connector) as a button opening this form. */
+export const offsetsSetFormButtonOf: ButtonEncoding = formButtonOf(form.command, formButton);
+
+/** The first view: the connector, by type-ahead (chosen already when a button named it); "Next" lists its partitions. */
+export function offsetsSetForm(opening: Opening = {}): ModalView {
+  const { channel } = opening;
   return {
     type: "modal",
     callback_id: formId,
@@ -191,7 +191,7 @@ export function offsetsSetForm(channel?: string): ModalView {
     close: { type: "plain_text", text: "Cancel" },
     private_metadata: JSON.stringify(channel === undefined ? {} : { channel }),
     blocks: [
-      connectorInput(connectorAction),
+      connectorInput(connectorAction, opening),
       {
         type: "context",
         elements: [
