@@ -8,6 +8,7 @@ import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { AuditLog } from "./core/audit-log.js";
 import type { AdapterStore, ChatAdapter, ChatHost } from "./core/chat-adapter.js";
 import type { Command } from "./core/command-spec.js";
+import type { ConnectorOffset, ConnectorType } from "./core/ports.js";
 import type { Reply } from "./core/reply.js";
 import type { RoleResolver } from "./core/roles.js";
 import type { Operations } from "./ops/operations-endpoints.js";
@@ -28,6 +29,16 @@ export interface AdapterHost extends ChatHost {
    * code; an unknown cluster answers none.
    */
   connectorNames(cluster: string, requestId: string): Promise<readonly string[]>;
+  /**
+   * A connector's type and committed offsets (`GET /connectors/{c}` and `GET /connectors/{c}/offsets`, KIP-875), as
+   * `offsets get` reads them: a form lists them to edit. Connect's failures, by code (`CONNECT_NOT_FOUND`…); an
+   * unknown cluster answers no type and no offsets.
+   */
+  connectorOffsets(
+    cluster: string,
+    connector: string,
+    requestId: string,
+  ): Promise<{ readonly type: ConnectorType | undefined; readonly offsets: readonly ConnectorOffset[] }>;
   readonly approvals: Pick<Approvals, "get" | "recent" | "awaitOutcome">;
   readonly alerts: Pick<Alerts, "firing" | "tell">;
   readonly roles: Pick<RoleResolver, "roleOf" | "scopeOf" | "readGroups">;

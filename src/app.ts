@@ -219,6 +219,15 @@ export function createApp(options: AppOptions): App {
         const listing = (await connect?.listConnectors({ requestId })) ?? [];
         return listing.map((connector) => connector.name);
       },
+      connectorOffsets: async (cluster, connector, requestId) => {
+        const connect = clusters.find((each) => each.name === cluster)?.connect;
+        if (connect === undefined) return { type: undefined, offsets: [] };
+        const [info, { offsets }] = await Promise.all([
+          connect.info(connector, { requestId }),
+          connect.offsets(connector, { requestId }),
+        ]);
+        return { type: info.type, offsets };
+      },
       approvals: {
         get: (id) => approvals.get(id),
         recent: (limit) => approvals.recent(limit),

@@ -21,6 +21,7 @@ import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./bl
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
 import { handleOffsetsResetModal, offsetsFormButtonOf } from "./modals/offsets-reset-modal.js";
+import { handleOffsetsSetModal, offsetsSetFormButtonOf } from "./modals/offsets-set-modal.js";
 import { handleAlertButtons, SlackAlertNotifier } from "./slack-alerts.js";
 import { handleApprovalButtons, SlackApprovalNotifier } from "./slack-approvals.js";
 import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
@@ -364,6 +365,7 @@ async function startSlack(
   handleAlertButtons(bolt, host);
   handleBulkButtons(bolt, host);
   handleOffsetsResetModal(bolt, host, client);
+  handleOffsetsSetModal(bolt, host, client);
   await warnWithoutUserGroups(host, log);
 
   if (receiver instanceof SocketModeReceiver) {
@@ -435,7 +437,10 @@ export function commandAnswer(reply: Reply): RespondArguments {
   return {
     response_type: reply.visibility,
     text: fallbackText(reply),
-    blocks: renderBlocks(reply, (action) => offsetsFormButtonOf(action) ?? bulkConfirmButton(action)),
+    blocks: renderBlocks(
+      reply,
+      (action) => offsetsFormButtonOf(action) ?? offsetsSetFormButtonOf(action) ?? bulkConfirmButton(action),
+    ),
   };
 }
 
