@@ -31,7 +31,7 @@ export interface RunLabel {
 
 const tableHeader = ["| what | bot | reference | ratio | from |", "| --- | --- | --- | --- | --- |"];
 const tableCaption =
-  "3 rounds: median (min–max) over the rounds; each reference is measured side by side with the bot in the same run, the ratio taken per round, then its median. The last column names the run a row comes from.";
+  "Median (min–max) over the rounds or samples each part's section lists; each reference is measured side by side with the bot in the same run, the ratio taken per round, then its median. The last column names the run a row comes from.";
 const sectionBegin = (part: string) => `<!-- bench part: ${part} -->`;
 const sectionEnd = (part: string) => `<!-- end of bench part: ${part} -->`;
 const tableBegin = "<!-- bench table: begin (written by bench/run.ts) -->";

@@ -17,7 +17,7 @@ import { type Measured, measureLagScale, parseScaleSizes, type ScaleFigures } fr
 import { measureMcpOverhead } from "./mcp-overhead.js";
 import { type BenchPart, benchParts, type PartResult, type RunLabel, writeResults } from "./results-file.js";
 import { measureScaleOut } from "./scale-out.js";
-import { type EdgeRound, measureSlackEdge } from "./slack-edge.js";
+import { type ColdRound, type EdgeRound, type MemoryPhase, measureSlackEdge } from "./slack-edge.js";
 
 const root = join(import.meta.dirname, "..");
 const kafkaVersion = process.env.KAFKA_VERSION ?? defaultKafkaVersion;
@@ -137,19 +137,42 @@ try {
   };
 
   if (wanted("edge")) {
+    // BENCH_SOAK_MINUTES=2 and BENCH_EDGE_POLL_SECONDS=5 for a short run while developing.
+    const pollIntervalMs = Number(process.env.BENCH_EDGE_POLL_SECONDS ?? 30) * 1000;
     const edge = await measureSlackEdge(addresses, {
-      rounds: 3,
+      rounds: 5,
       commands: 200,
       concurrency: 50,
       connectors: 1000,
       pendingRequests: 500,
       rssWindowMs: 30_000,
+      coldRounds: 9,
+      pollIntervalMs,
+      polls: 10,
+      soakMs: Number(process.env.BENCH_SOAK_MINUTES ?? 30) * 60_000,
     });
-    const { rounds } = edge;
+    const { rounds, cold, memory, soak, options } = edge;
     const per = (pick: (round: EdgeRound) => number) => rounds.map(pick);
+    const coldPer = (pick: (round: ColdRound) => number) => cold.map(pick);
+    const watched = `${n(options.connectors)} connectors watched (${pollIntervalMs / 1000} s polls), ${options.pendingRequests} pending requests`;
+    const phase = (figures: MemoryPhase) => spread(figures.samples, mib);
     summary.push(
       ratioRow(
-        `ack of \`help\`, ${edge.options.commands} signed commands at concurrency ${edge.options.concurrency}, p99`,
+        `cold start, spawn → first ack of a signed \`help\` (\`node dist/src/main.js\`, ${cold.length} fresh processes)`,
+        coldPer((r) => r.startMs.bot),
+        "bare Bolt app",
+        coldPer((r) => r.startMs.bare),
+        ms,
+      ),
+      ratioRow(
+        `ack p99 of the first ${options.commands} commands after start (concurrency ${options.concurrency}), fresh processes`,
+        coldPer((r) => r.earlyAckP99.bot),
+        "bare Bolt app",
+        coldPer((r) => r.earlyAckP99.bare),
+        ms,
+      ),
+      ratioRow(
+        `ack of \`help\`, ${options.commands} signed commands at concurrency ${options.concurrency}, p99, a warm process`,
         per((r) => r.ackP99.bot),
         "bare Bolt app that only acks",
         per((r) => r.ackP99.bare),
@@ -159,22 +182,16 @@ try {
         per((r) => r.silenceMs),
         ms,
       )} | — | — |`,
+      `| RSS idle, ${watched}, \`node dist/src/main.js\` (no flags): median (min–max) of ${options.polls} polls' samples | ${phase(memory.plain)} | bare Bolt: ${phase(memory.bare)} | ${(memory.plain.idle / memory.bare.idle).toFixed(2)}× |`,
+      `| the same, a fresh process with the Dockerfile's flags (\`${[...Object.entries(edge.image.env).map(([key, value]) => `${key}=${value}`), "node", ...edge.image.args].join(" ")}\`) | ${phase(memory.image)} | | |`,
+      `| RSS peak (VmHWM) from spawn through bursts of commands, \`list\` and ${options.polls} polls, no flags / flags | ${mib(memory.plain.peak)} / ${mib(memory.image.peak)} | bare Bolt: ${mib(memory.bare.peak)} | ${(memory.plain.peak / memory.bare.peak).toFixed(2)}× |`,
+      ...(soak === undefined
+        ? []
+        : [
+            `| soak, no flags: RSS slope over ${soak.minutes} min (${soak.samples} samples, first → last) | ${soak.slopeMiBPer10Min.toFixed(1)} MiB per 10 min (${mib(soak.firstMiB)} → ${mib(soak.lastMiB)}) | — | — |`,
+          ]),
       ratioRow(
-        `RSS with ${n(edge.options.connectors)} connectors watched (30 s polls) and ${edge.options.pendingRequests} pending requests, median of ${edge.options.rssWindowMs / 1000} s`,
-        per((r) => r.rss.bot),
-        "bare Bolt",
-        per((r) => r.rss.bare),
-        mib,
-      ),
-      `| RSS peak (highest sample per round; high-water mark over the run) | ${spread(
-        per((r) => r.rss.botPeak),
-        mib,
-      )}; ${mib(edge.highWater.bot)} | bare Bolt: ${spread(
-        per((r) => r.rss.barePeak),
-        mib,
-      )}; ${mib(edge.highWater.bare)} | |`,
-      ratioRow(
-        `\`list\`, ${n(edge.options.connectors)} connectors, slash command → reply`,
+        `\`list\`, ${n(options.connectors)} connectors, slash command → reply`,
         per((r) => r.list.bot),
         "one raw `GET /connectors?expand=status&expand=info`",
         per((r) => r.list.rawGet),
@@ -184,7 +201,18 @@ try {
     details.push(
       "## The Slack edge",
       "",
-      `The bot runs as the Dockerfile runs it (\`${[...Object.entries(edge.image.env).map(([key, value]) => `${key}=${value}`), "node", ...edge.image.args].join(" ")}\`, built in ${ms(edge.setupMs.build)}), the reference is bench/bare-bolt.js (\`node\`, no loader); both get the same signed requests from this process, Slack's Web API and response_urls are the recording stand-in, Connect is reached through the fault proxy. Setup: ${n(edge.options.connectors)} STOPPED FileStreamSink connectors created in ${ms(edge.setupMs.connectors)} (the worker had ${n(edge.connectorsOnWorker)} in all during the rounds, other users' of the test bed included, and the bot watches them all); ${edge.options.pendingRequests} \`stop\` requests left pending (asked over Slack) in ${ms(edge.setupMs.pending)}. Each round: ${edge.options.commands} \`help\` commands to each app (who goes first alternates), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${edge.options.rssWindowMs / 1000} s while the alert poll runs.`,
+      `The bot runs as the built output, \`node dist/src/main.js\` (built in ${ms(edge.setupMs.build)}), without flags as \`npm start\` and the README run it; the memory row "with the Dockerfile's flags" runs it as the image does. The reference is bench/bare-bolt.js (\`node\`, no loader); both get the same signed requests from this process, Slack's Web API and response_urls are the recording stand-in, Connect is reached through the fault proxy. Setup: ${n(options.connectors)} STOPPED FileStreamSink connectors created in ${ms(edge.setupMs.connectors)} (the worker had ${n(edge.connectorsOnWorker)} in all during the rounds, other users' of the test bed included, and the bot watches them all); ${options.pendingRequests} \`stop\` requests left pending (asked over Slack) in ${ms(edge.setupMs.pending)}.`,
+      "",
+      `Cold start: ${cold.length} rounds, each a fresh process of each app (who goes first alternates), timed from the spawn to the first acknowledged signed \`help\` (one sent every 10 ms until one is answered), then ${options.commands} more at concurrency ${options.concurrency} (their p99 is the "first commands" row). The bot's start meets the connectors and the pending requests, as a restarted replica does.`,
+      "",
+      "| round | start bot / bare | first commands' ack p99 bot / bare |",
+      "| --- | --- | --- |",
+      ...cold.map(
+        (r, i) =>
+          `| ${i + 1} | ${ms(r.startMs.bot)} / ${ms(r.startMs.bare)} | ${ms(r.earlyAckP99.bot)} / ${ms(r.earlyAckP99.bare)} |`,
+      ),
+      "",
+      `Warm rounds, one long-lived process of each: ${options.commands} \`help\` commands to each app (who goes first alternates), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${options.rssWindowMs / 1000} s while the alert poll runs.`,
       "",
       "| round | ack p99 bot / bare | silence | list bot / raw GET | RSS bot / bare (peak) |",
       "| --- | --- | --- | --- | --- |",
@@ -193,7 +221,9 @@ try {
           `| ${i + 1} | ${ms(r.ackP99.bot)} / ${ms(r.ackP99.bare)} | ${ms(r.silenceMs)} | ${ms(r.list.bot)} / ${ms(r.list.rawGet)} | ${mib(r.rss.bot)} / ${mib(r.rss.bare)} (${mib(r.rss.botPeak)} / ${mib(r.rss.barePeak)}) |`,
       ),
       "",
-      `What the bot's memory was after the last round: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8's heap pages ${mib(edge.botMemory.anonymous.v8Pages)}, malloc ${mib(edge.botMemory.anonymous.malloc)}, JIT code, stacks and the rest ${mib(edge.botMemory.anonymous.other)}; /proc/<pid>/smaps) and ${mib(edge.botMemory.rssFile)} file-backed (mostly the pages of the \`node\` binary it has touched; the bare Bolt app at the same moment: ${mib(edge.bareMemory.rssAnon)} anonymous, ${mib(edge.bareMemory.rssFile)} file-backed); V8 heap ${Object.entries(
+      `Memory: after the warm rounds, one more burst and a \`list\`, then RSS sampled every second over ${options.polls} alert polls (${seconds(options.polls * pollIntervalMs)}); then ${soak === undefined ? "no soak (BENCH_SOAK_MINUTES=0)" : `the soak, RSS every 10 s for ${soak.minutes} min with the polls running, its slope by least squares`}; then the same burst, \`list\` and polls for a fresh bot with the Dockerfile's flags. Peak: each process's VmHWM from spawn. High-water mark over the warm rounds: bot ${mib(edge.highWater.bot)}, bare ${mib(edge.highWater.bare)}.`,
+      "",
+      `What the plain bot's memory was after its polls: RSS ${mib(edge.botMemory.rssAnon + edge.botMemory.rssFile)}, of which ${mib(edge.botMemory.rssAnon)} anonymous (V8's heap pages ${mib(edge.botMemory.anonymous.v8Pages)}, malloc ${mib(edge.botMemory.anonymous.malloc)}, JIT code, stacks and the rest ${mib(edge.botMemory.anonymous.other)}; /proc/<pid>/smaps) and ${mib(edge.botMemory.rssFile)} file-backed (mostly the pages of the \`node\` binary it has touched; the bare Bolt app at the same moment: ${mib(edge.bareMemory.rssAnon)} anonymous, ${mib(edge.bareMemory.rssFile)} file-backed); V8 heap ${Object.entries(
         edge.botMemory.probe,
       )
         .map(([k, v]) => `${k} ${v}`)

@@ -1,9 +1,11 @@
 /**
- * The bot at its Slack edge, side by side with references in the same run: the acknowledgement of signed slash
- * commands and the RSS against a bare Bolt app that only acknowledges (bench/bare-bolt.js), the time until a person
- * hears about a Connect worker that never answers, and `list` of 1,000 connectors against one raw GET. The bot runs
- * as the Dockerfile runs it (`node dist/src/main.js`, built by `npm run build`), with Slack replaced by the
- * recording stand-in and Connect reached through a fault proxy.
+ * The bot at its Slack edge, side by side with references in the same run: the cold start (spawn → first
+ * acknowledgement), the first 200 commands after a start, the acknowledgement of signed slash commands and the RSS
+ * against a bare Bolt app that only acknowledges (bench/bare-bolt.js), the time until a person hears about a
+ * Connect worker that never answers, and `list` of 1,000 connectors against one raw GET. The bot runs as the
+ * built output (`node dist/src/main.js`, built by `npm run build`): plain, as `npm start` runs it, and for memory
+ * also with the Dockerfile's V8 and malloc settings. Slack is replaced by the recording stand-in and Connect is
+ * reached through a fault proxy.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -38,6 +40,40 @@ export interface EdgeOptions {
   readonly pendingRequests: number;
   /** How long RSS is sampled per round (the alert poll runs every 30 s). */
   readonly rssWindowMs: number;
+  /** Fresh processes of each app for the cold start and the first commands after it (one pair per round). */
+  readonly coldRounds: number;
+  /** The alert poll's interval, and how many polls each memory phase waits out. */
+  readonly pollIntervalMs: number;
+  readonly polls: number;
+  /** How long the plain bot's RSS is sampled for the soak (0: no soak). */
+  readonly soakMs: number;
+}
+
+/** One round of fresh processes: spawn → first acknowledged command, then the p99 of the next `commands`. */
+export interface ColdRound {
+  readonly startMs: { readonly bot: number; readonly bare: number };
+  readonly earlyAckP99: { readonly bot: number; readonly bare: number };
+}
+
+/**
+ * A fresh bot process's memory (MiB) while it watches the connectors and the pending requests wait: `idle` is the
+ * median RSS over `polls` alert polls after one burst of commands and a `list`, `peak` its high-water mark (VmHWM)
+ * from spawn to the last poll.
+ */
+export interface MemoryPhase {
+  readonly idle: number;
+  /** The RSS samples of the polls' window, one a second. */
+  readonly samples: readonly number[];
+  readonly peak: number;
+}
+
+/** The plain bot's RSS over the soak: a sample every 10 s, and the least-squares slope. */
+export interface Soak {
+  readonly minutes: number;
+  readonly samples: number;
+  readonly firstMiB: number;
+  readonly lastMiB: number;
+  readonly slopeMiBPer10Min: number;
 }
 
 export interface EdgeRound {
@@ -71,7 +107,11 @@ export interface BotMemory {
 }
 
 export interface EdgeFigures {
+  readonly cold: readonly ColdRound[];
   readonly rounds: readonly EdgeRound[];
+  /** Fresh bot processes' memory: run plain (`node dist/src/main.js`) and with the Dockerfile's settings. */
+  readonly memory: { readonly plain: MemoryPhase; readonly image: MemoryPhase; readonly bare: MemoryPhase };
+  readonly soak: Soak | undefined;
   /** MiB: each process's high-water mark (VmHWM) over the whole run. */
   readonly highWater: { readonly bot: number; readonly bare: number };
   /** What the bot's RSS was made of after the last round: its V8 heap (a heap snapshot) and the rest. */
@@ -79,12 +119,14 @@ export interface EdgeFigures {
   /** The bare Bolt app's split of its RSS at the same moment (MiB): the file-backed part is mostly Node itself. */
   readonly bareMemory: Pick<BotMemory, "rssAnon" | "rssFile">;
   readonly setupMs: { readonly build: number; readonly connectors: number; readonly pending: number };
-  /** How the Dockerfile runs the bot, and so the bench: its CMD's Node arguments and its final stage's ENV. */
+  /** How the Dockerfile runs the bot: its CMD's Node arguments and its final stage's ENV. */
   readonly image: { readonly args: readonly string[]; readonly env: Readonly<Record<string, string>> };
   /** Connectors on the worker during the rounds: the bench's and any other user's of a shared test bed. */
   readonly connectorsOnWorker: number;
   readonly options: EdgeOptions;
 }
+
+const unmeasured: MemoryPhase = { idle: Number.NaN, samples: [], peak: Number.NaN };
 
 interface Served {
   readonly child: ChildProcess;
@@ -108,36 +150,40 @@ export async function measureSlackEdge(
   const names = Array.from({ length: options.connectors }, (_, i) => `${prefix}-${i}`);
   const served: Served[] = [];
   try {
-    const bare = await serve(["bench/bare-bolt.js"], {}, /^listening (\d+)$/);
-    served.push(bare);
     const image = await dockerCommand();
-    const bot = await serve(
-      [
+    const botEnv = {
+      CONNECT_URL: proxy.url,
+      KAFKA_BROKERS: bed.bootstrapServers,
+      REDIS_URL: redisUrl,
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: standIn.apiUrl,
+      ROLE_OPERATORS: operator,
+      APPROVALS_CHANNEL: "C0APPROVALS",
+      ALERTS_CHANNEL: "C0ALERTS",
+      ALERT_POLL_INTERVAL: `${options.pollIntervalMs / 1000}s`,
+      LOG_LEVEL: "info",
+    };
+    const bareApp = { args: ["bench/bare-bolt.js"], env: {}, ready: /^listening \d+$/ };
+    const botReady = /Slack: listening for \/connect on /;
+    const plainBot = { args: ["dist/src/main.js"], env: botEnv, ready: botReady };
+    /** The bot as the Dockerfile runs it, and the probe and heap-snapshot signal the memory figures read. */
+    const probed = (args: readonly string[], env: Record<string, string>) => ({
+      args: [
         "--import",
         "./bench/memory-probe.js",
         "--heapsnapshot-signal=SIGUSR2",
         `--diagnostic-dir=${snapshots}`,
-        ...image.args,
+        ...args,
       ],
-      {
-        ...image.env,
-        CONNECT_URL: proxy.url,
-        KAFKA_BROKERS: bed.bootstrapServers,
-        REDIS_URL: redisUrl,
-        SLACK_BOT_TOKEN: botToken,
-        SLACK_SIGNING_SECRET: signingSecret,
-        SLACK_API_URL: standIn.apiUrl,
-        ROLE_OPERATORS: operator,
-        APPROVALS_CHANNEL: "C0APPROVALS",
-        ALERTS_CHANNEL: "C0ALERTS",
-        ALERT_POLL_INTERVAL: "30s",
-        MEMORY_PROBE_FILE: join(snapshots, "memory.jsonl"),
-        LOG_LEVEL: "info",
-      },
-      /listening for \/connect on port (\d+)/,
-    );
+      env: { ...env, ...botEnv, MEMORY_PROBE_FILE: join(snapshots, "memory.jsonl") },
+      ready: botReady,
+    });
+    const bare = await serve(bareApp);
+    served.push(bare);
+    let bot = await serve(probed(plainBot.args, {}));
     served.push(bot);
-    const botSlack = new SlackSimulator(bot.url, signingSecret);
+    let botSlack = new SlackSimulator(bot.url, signingSecret);
     const bareSlack = new SlackSimulator(bare.url, signingSecret);
     const answered = async (slack: SlackSimulator, text: string) => {
       const responseUrl = standIn.responseUrl();
@@ -174,6 +220,27 @@ export async function measureSlackEdge(
 
     // The bot watches every connector of the worker, the bench's and those of anyone else sharing the test bed.
     const connectorsOnWorker = (await connect.listConnectors()).length;
+
+    // Cold starts: a fresh process of each app per round (who goes first alternates), spawn → the first
+    // acknowledged command, then the first `commands` after it. The bot's start meets the connectors and the
+    // pending requests, as a restarted replica does.
+    const cold: ColdRound[] = [];
+    for (let round = 0; round < options.coldRounds; round++) {
+      const order = round % 2 === 0 ? (["bare", "bot"] as const) : (["bot", "bare"] as const);
+      const startMs = { bot: 0, bare: 0 };
+      const earlyAckP99 = { bot: 0, bare: 0 };
+      for (const who of order) {
+        const fresh = await coldStart(who === "bot" ? plainBot : bareApp, standIn);
+        try {
+          startMs[who] = fresh.startMs;
+          earlyAckP99[who] = p99(await acks(fresh.slack, standIn, options.commands, options.concurrency));
+        } finally {
+          await fresh.app.stop();
+        }
+      }
+      cold.push({ startMs, earlyAckP99 });
+    }
+
     const rounds: EdgeRound[] = [];
     for (let round = 0; round < options.rounds; round++) {
       // Alternate who goes first, so neither always meets a machine the other has just warmed or loaded.
@@ -195,7 +262,7 @@ export async function measureSlackEdge(
       await raw.text();
       const rawGet = performance.now() - rawBegun;
 
-      const rss = await sampleRss([bot.child.pid ?? 0, bare.child.pid ?? 0], options.rssWindowMs);
+      const rss = await sampleRss([bot.child.pid ?? 0, bare.child.pid ?? 0], options.rssWindowMs, 250);
       rounds.push({
         ackP99,
         silenceMs,
@@ -212,14 +279,40 @@ export async function measureSlackEdge(
       bot: await statusMiB(bot.child.pid ?? 0, "VmHWM"),
       bare: await statusMiB(bare.child.pid ?? 0, "VmHWM"),
     };
+
+    /** One burst of commands and a `list`, then RSS over `polls` alert polls (see `MemoryPhase`). */
+    const memoryPhase = async (slack: SlackSimulator, pids: readonly number[]): Promise<MemoryPhase[]> => {
+      await acks(slack, standIn, options.commands, options.concurrency);
+      await answered(slack, "list");
+      const rss = await sampleRss(pids, options.polls * options.pollIntervalMs, 1000);
+      return Promise.all(
+        pids.map(async (pid, i) => ({
+          idle: median(rss[i] ?? []),
+          samples: rss[i] ?? [],
+          peak: await statusMiB(pid, "VmHWM"),
+        })),
+      );
+    };
+    const [plain, bareAtRest] = await memoryPhase(botSlack, [bot.child.pid ?? 0, bare.child.pid ?? 0]);
+    const soak = options.soakMs > 0 ? await soakOf(bot.child.pid ?? 0, options.soakMs) : undefined;
     const bareMemory = {
       rssAnon: await statusMiB(bare.child.pid ?? 0, "RssAnon"),
       rssFile: await statusMiB(bare.child.pid ?? 0, "RssFile"),
     };
     const botMemory = await memoryOf(bot.child.pid ?? 0);
+
+    // The same bot, fresh, with the Dockerfile's V8 and malloc settings.
+    await bot.stop();
+    bot = await serve(probed(image.args, image.env));
+    served.push(bot);
+    botSlack = new SlackSimulator(bot.url, signingSecret);
+    const [withImage] = await memoryPhase(botSlack, [bot.child.pid ?? 0]);
     return {
+      cold,
       rounds,
       highWater,
+      memory: { plain: plain ?? unmeasured, image: withImage ?? unmeasured, bare: bareAtRest ?? unmeasured },
+      soak,
       botMemory,
       bareMemory,
       setupMs: { build: buildMs, connectors: connectorsMs, pending: pendingMs },
@@ -369,38 +462,38 @@ async function acks(
   return times;
 }
 
-/** Starts a Node program of this repository and waits for the log line that gives its port. */
-async function serve(args: readonly string[], env: Record<string, string>, ready: RegExp): Promise<Served> {
+/** A Node program of this repository: its arguments after `node`, its environment, the log line that says it listens. */
+interface AppCommand {
+  readonly args: readonly string[];
+  readonly env: Record<string, string>;
+  readonly ready: RegExp;
+}
+
+/** Spawns `app` on a port chosen here; every line of its stdout is read, so it never blocks on a full pipe. */
+async function spawnApp(
+  app: AppCommand,
+): Promise<Served & { readonly lines: ReturnType<typeof createInterface> }> {
+  const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_CHILD_NODE_ARGS?.split(" ").filter(Boolean) ?? []), ...args],
+    [...(process.env.BENCH_CHILD_NODE_ARGS?.split(" ").filter(Boolean) ?? []), ...app.args],
     {
       cwd: root,
       env: {
         ...process.env,
-        PORT: String(await freePort()),
+        PORT: String(port),
         SLACK_SIGNING_SECRET: signingSecret,
         SLACK_BOT_TOKEN: botToken,
-        ...env,
+        ...app.env,
       },
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const port = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start within 60 s`)), 60_000);
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
-    // Every line is read, so that the child never blocks on a full pipe; the port comes from the first match.
-    lines.on("line", (line) => {
-      const port = ready.exec(line)?.[1];
-      if (port !== undefined) {
-        clearTimeout(timer);
-        resolve(port);
-      }
-    });
-  });
+  lines.on("line", () => {});
   return {
     child,
+    lines,
     url: `http://127.0.0.1:${port}/slack/events`,
     async stop() {
       if (child.exitCode !== null) return;
@@ -411,6 +504,52 @@ async function serve(args: readonly string[], env: Record<string, string>, ready
       clearTimeout(timer);
     },
   };
+}
+
+/** Starts `app` and waits for the log line that says it listens. */
+async function serve(app: AppCommand): Promise<Served> {
+  const served = await spawnApp(app);
+  const name = app.args.join(" ");
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
+    served.child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
+    served.lines.on("line", (line) => {
+      if (app.ready.test(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return served;
+}
+
+/**
+ * Spawns `app` and sends it a signed `help` every 10 ms until one is acknowledged: the cold start is from the
+ * spawn to that acknowledgement, whatever the app logs on the way (a refused connection is tried again).
+ */
+async function coldStart(
+  app: AppCommand,
+  standIn: SlackApiStandIn,
+): Promise<{ app: Served; slack: SlackSimulator; startMs: number }> {
+  const spawned = performance.now();
+  const served = await spawnApp(app);
+  const slack = new SlackSimulator(served.url, signingSecret);
+  try {
+    for (;;) {
+      if (served.child.exitCode !== null)
+        throw new Error(`${app.args.join(" ")} exited with ${served.child.exitCode}`);
+      if (performance.now() - spawned > 60_000)
+        throw new Error(`${app.args.join(" ")} did not ack within 60 s`);
+      const sent = await slack
+        .slashCommand({ text: "help", userId: operator, responseUrl: standIn.responseUrl() })
+        .catch(() => undefined);
+      if (sent?.status === 200) return { app: served, slack, startMs: performance.now() - spawned };
+      await new Promise((done) => setTimeout(done, 10));
+    }
+  } catch (error) {
+    await served.stop();
+    throw error;
+  }
 }
 
 /**
@@ -443,15 +582,33 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** RSS of each process (MiB), sampled every 250 ms for `windowMs`. */
-async function sampleRss(pids: readonly number[], windowMs: number): Promise<number[][]> {
+/** RSS of each process (MiB), sampled every `everyMs` for `windowMs`. */
+async function sampleRss(pids: readonly number[], windowMs: number, everyMs: number): Promise<number[][]> {
   const samples = pids.map((): number[] => []);
   const end = performance.now() + windowMs;
   while (performance.now() < end) {
     for (const [i, pid] of pids.entries()) samples[i]?.push(await statusMiB(pid, "VmRSS"));
-    await new Promise((done) => setTimeout(done, 250));
+    await new Promise((done) => setTimeout(done, everyMs));
   }
   return samples;
+}
+
+/** RSS of `pid` every 10 s for `windowMs`, and its trend: the least-squares slope in MiB per 10 minutes. */
+async function soakOf(pid: number, windowMs: number): Promise<Soak> {
+  const everyMs = 10_000;
+  const rss = (await sampleRss([pid], windowMs, everyMs))[0] ?? [];
+  const xs = rss.map((_, i) => (i * everyMs) / 600_000);
+  const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const meanY = rss.reduce((a, b) => a + b, 0) / rss.length;
+  const covariance = xs.reduce((sum, x, i) => sum + (x - meanX) * ((rss[i] ?? 0) - meanY), 0);
+  const variance = xs.reduce((sum, x) => sum + (x - meanX) ** 2, 0);
+  return {
+    minutes: windowMs / 60_000,
+    samples: rss.length,
+    firstMiB: rss[0] ?? Number.NaN,
+    lastMiB: rss.at(-1) ?? Number.NaN,
+    slopeMiBPer10Min: variance > 0 ? covariance / variance : Number.NaN,
+  };
 }
 
 /** A memory figure of /proc/<pid>/status (VmRSS, VmHWM), in MiB. */

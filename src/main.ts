@@ -10,9 +10,7 @@ import type { Adapter } from "./adapter-host.js";
 import { createApp, createLogger } from "./app.js";
 import { ConfigError, loadConfig } from "./config/index.js";
 import { redactText } from "./core/redact.js";
-import { mcpHttpAdapter } from "./mcp/mcp-http.js";
 import { mcpIdentities } from "./mcp/mcp-identity.js";
-import { mcpStdioAdapter } from "./mcp/mcp-stdio.js";
 import { Metrics } from "./ops/metrics.js";
 import { shutdownBounds } from "./ops/shutdown-bounds.js";
 import { createRedis } from "./redis-connection.js";
@@ -76,9 +74,12 @@ const adapterStorage = () => {
 };
 const serving = values.command === undefined && values.mcp !== true;
 const agentsOnly = slackClient === undefined && config.agents.length > 0 && process.stdin.isTTY !== true;
-/** The chat adapters this process serves: one line each. */
+/**
+ * The chat adapters this process serves: one line each. MCP's are loaded only when served: the MCP SDK and the
+ * HTTP framework it brings are about a tenth of what a start would otherwise load (issue 28).
+ */
 const adapters: Adapter[] = [
-  ...(values.mcp === true ? [mcpStdioAdapter(identities)] : []),
+  ...(values.mcp === true ? [(await import("./mcp/mcp-stdio.js")).mcpStdioAdapter(identities)] : []),
   ...(slackClient !== undefined && botToken !== undefined
     ? [
         slackAdapter({
@@ -94,7 +95,13 @@ const adapters: Adapter[] = [
       ]
     : []),
   ...(serving && config.agents.length > 0
-    ? [mcpHttpAdapter({ agents: config.agents, identities, storage: adapterStorage() })]
+    ? [
+        (await import("./mcp/mcp-http.js")).mcpHttpAdapter({
+          agents: config.agents,
+          identities,
+          storage: adapterStorage(),
+        }),
+      ]
     : []),
   ...(serving && slackClient === undefined && !agentsOnly ? [shellAdapter()] : []),
 ];

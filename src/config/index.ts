@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 import { z } from "zod";
 import type { ApprovalPolicy } from "../../approvals/approval-policy.js";
 import { approvalPolicyOf, approvalTimingsOf } from "../../approvals/approvals-section.js";
@@ -24,6 +24,15 @@ import {
 } from "./environment.js";
 import { fieldPaths } from "./field-paths.js";
 import { ProcessVariables } from "./process-variables.js";
+
+/**
+ * YAML's parser, loaded only for a CONFIG_FILE: a start from the environment alone does not load its 70 modules
+ * (issue 28). `loadConfig` is synchronous, so it is required (the package is CommonJS), not imported.
+ */
+function parseYaml(text: string): unknown {
+  const yaml: typeof import("yaml") = createRequire(import.meta.url)("yaml");
+  return yaml.parse(text);
+}
 
 export { ConfigError } from "../core/config-schema.js";
 

@@ -27,7 +27,6 @@ import {
   type ScanRequest,
   TopicGoneError,
 } from "./kafka-offsets.js";
-import { PlatformaticOffsets } from "./platformatic-offsets.js";
 
 /**
  * The topics a sink's `topics` list names, or undefined for a sink that selects them with `topics.regex` (Connect
@@ -597,13 +596,37 @@ function trim(cache: Map<string, unknown>): void {
   if (cache.size > cacheLimit) cache.clear();
 }
 
-/** The `@platformatic/kafka` adapter on the reader's brokers. */
+/**
+ * The `@platformatic/kafka` adapter on the reader's brokers, loaded at its first call: the library (with the
+ * registries and validators it loads whole) is the largest module a start would load, and a bot that watches no
+ * sink, or has not polled yet, never needs it (issue 28).
+ */
 function createKafkaOffsets(options: SinkLagReaderOptions): KafkaOffsets {
-  return new PlatformaticOffsets({
-    connection: { brokers: options.brokers, ...(options.security ? { security: options.security } : {}) },
-    ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
-    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
+  let loaded: Promise<KafkaOffsets> | undefined;
+  const adapter = () =>
+    (loaded ??= import("./platformatic-offsets.js").then(
+      ({ PlatformaticOffsets }) =>
+        new PlatformaticOffsets({
+          connection: {
+            brokers: options.brokers,
+            ...(options.security ? { security: options.security } : {}),
+          },
+          ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+          ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+          ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+          ...(options.logger === undefined ? {} : { logger: options.logger }),
+        }),
+    ));
+  return {
+    listTopics: async () => (await adapter()).listTopics(),
+    committedOffsets: async (groups) => (await adapter()).committedOffsets(groups),
+    logRanges: async (topics, rangeOptions) => (await adapter()).logRanges(topics, rangeOptions),
+    describeGroups: async (groupIds) => (await adapter()).describeGroups(groupIds),
+    cleanupPolicies: async (topics) => (await adapter()).cleanupPolicies(topics),
+    offsetsAt: async (topic, timestamp) => (await adapter()).offsetsAt(topic, timestamp),
+    scan: async (requests, isolation) => (await adapter()).scan(requests, isolation),
+    close: async () => {
+      if (loaded !== undefined) await (await loaded).close();
+    },
+  };
 }
