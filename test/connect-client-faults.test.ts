@@ -91,6 +91,12 @@ describe("Connect client retries, timeouts and headers (a fault proxy in front o
     assert.equal(proxy.requests.length, 1, "the leader may have acted on it: not sent again");
   });
 
+  test("a 500 'a rebalance is expected' (the herder refused before acting) is repeated, for a change too", async () => {
+    proxy.answerNext(1, 500, "Request cannot be completed because a rebalance is expected");
+    await assert.rejects(connect.pause("no-such-connector-x"), /404/);
+    assert.equal(proxy.requests.length, 2, "sent again, and the worker answered the second try");
+  });
+
   test("a worker that does not answer is 'unavailable' after the timeout, and mutations are not repeated", async () => {
     proxy.hangNext(1);
     const started = Date.now();

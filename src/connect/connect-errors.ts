@@ -142,13 +142,18 @@ export class ConnectFeatureDisabled extends ConnectError {
 const forwardNotSent =
   /^IO Error trying to forward REST request: java\.net\.(ConnectException|NoRouteToHostException|UnknownHostException)\b/;
 
-/** Connect's 500 right after a stop, while a sink's tasks are still leaving their consumer group: it says so. */
-const safelyRetriable = /can be safely retried|not fully/i;
+/**
+ * Connect's 500s that say nothing was done: right after a stop, while a sink's tasks are still leaving their
+ * consumer group ("can be safely retried"); and a worker whose herder knows a rebalance is due refusing a request
+ * before acting on it (DistributedHerder.checkRebalanceNeeded: "Request cannot be completed because a rebalance is
+ * expected"), which reaches the client as a 500 on the paths that do not map it to a 409.
+ */
+const safelyRetriable = /can be safely retried|not fully|a rebalance is expected/i;
 
 /**
  * Whether Connect answered "not now" and did nothing: a 409 during a rebalance or with stale config (not the 409
  * of a connector that already exists, which is an answer), a 500 whose forward to the leader never left
- * ({@link forwardNotSent}), or the 500 that says it "can be safely retried". Such a failure is weather: a change
+ * ({@link forwardNotSent}), or a 500 that says nothing was done ({@link safelyRetriable}). Such a failure is weather: a change
  * may be sent again, and an approved change waits it out (`rebalanceWaitMs`). The one place these are told apart.
  */
 export function isNotNow(error: unknown): boolean {
