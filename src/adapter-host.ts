@@ -8,6 +8,7 @@ import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { AuditLog } from "./core/audit-log.js";
 import type { AdapterStore, ChatAdapter, ChatHost } from "./core/chat-adapter.js";
 import type { Command } from "./core/command-spec.js";
+import type { PluginConfigKey } from "./core/ports/connect-vocabulary.js";
 import type { Reply } from "./core/reply.js";
 import type { RoleResolver } from "./core/roles.js";
 import type { Operations } from "./ops/operations-endpoints.js";
@@ -28,6 +29,19 @@ export interface AdapterHost extends ChatHost {
    * code; an unknown cluster answers none.
    */
   connectorNames(cluster: string, requestId: string): Promise<readonly string[]>;
+  /**
+   * What a settings form shows of connector `connector` on `cluster`: its config with secrets hidden as `config`
+   * hides them (`secretHiding`), and its plugin's config definition (`GET /connector-plugins/{class}/config`,
+   * KIP-769). The caller checks the person's roles first. Connect's failures, by code.
+   */
+  connectorSettings(
+    cluster: string,
+    connector: string,
+    requestId: string,
+  ): Promise<{
+    readonly shown: Readonly<Record<string, string>>;
+    readonly definition: readonly PluginConfigKey[];
+  }>;
   readonly approvals: Pick<Approvals, "get" | "recent" | "awaitOutcome">;
   readonly alerts: Pick<Alerts, "firing" | "tell">;
   readonly roles: Pick<RoleResolver, "roleOf" | "scopeOf" | "readGroups">;

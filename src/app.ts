@@ -29,6 +29,7 @@ import { everyoneHolds, type Identities } from "./core/identity.js";
 import { redactText } from "./core/redact.js";
 import type { Reply } from "./core/reply.js";
 import { type AccountDirectory, RoleResolver, type UserGroupDirectory } from "./core/roles.js";
+import { secretHiding } from "./core/secret-hiding.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
 import { observeApprovals } from "./ops/approval-metrics.js";
 import { ConnectorMetrics } from "./ops/connector-metrics.js";
@@ -218,6 +219,16 @@ export function createApp(options: AppOptions): App {
         const connect = clusters.find((each) => each.name === cluster)?.connect;
         const listing = (await connect?.listConnectors({ requestId })) ?? [];
         return listing.map((connector) => connector.name);
+      },
+      connectorSettings: async (cluster, connector, requestId) => {
+        const connect = clusters.find((each) => each.name === cluster)?.connect;
+        if (connect === undefined) throw new Error(`cluster ${cluster} is not configured`);
+        const current = await connect.config(connector, { requestId });
+        const [hiding, definition] = await Promise.all([
+          secretHiding(connect, current, { requestId }),
+          connect.pluginConfig(current["connector.class"] ?? "", undefined, { requestId }),
+        ]);
+        return { shown: hiding.hide(current), definition };
       },
       approvals: {
         get: (id) => approvals.get(id),

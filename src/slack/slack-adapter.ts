@@ -20,6 +20,7 @@ import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
+import { handleConfigSetModal } from "./modals/config-set-modal.js";
 import { handleOffsetsResetModal, offsetsFormButtonOf } from "./modals/offsets-reset-modal.js";
 import { handleAlertButtons, SlackAlertNotifier } from "./slack-alerts.js";
 import { handleApprovalButtons, SlackApprovalNotifier } from "./slack-approvals.js";
@@ -364,6 +365,7 @@ async function startSlack(
   handleAlertButtons(bolt, host);
   handleBulkButtons(bolt, host);
   handleOffsetsResetModal(bolt, host, client);
+  handleConfigSetModal(bolt, host, client);
   await warnWithoutUserGroups(host, log);
 
   if (receiver instanceof SocketModeReceiver) {

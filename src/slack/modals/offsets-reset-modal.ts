@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
@@ -6,10 +5,25 @@ import { z } from "zod";
 import { offsetResetTargets, offsetsReset } from "../../../commands/offsets-reset.js";
 import type { AdapterHost } from "../../adapter-host.js";
 import type { CommandCall } from "../../core/dispatcher.js";
-import type { Reply } from "../../core/reply.js";
-import { timedOut, timeLimit } from "../../core/time-limit.js";
-import { type ButtonEncoding, fallbackText, renderBlocks, renderTextBlocks } from "../block-kit.js";
+import type { ButtonEncoding } from "../block-kit.js";
 import { firstDelivery } from "../button-clicks.js";
+import {
+  answerConnectorSuggestions,
+  Choice,
+  connectorOption,
+  connectorValue,
+  dispatchAs,
+  type FormValues,
+  handleRequestStage,
+  Interaction,
+  maxMetadata,
+  OpeningMetadata,
+  outOfScope,
+  type PlanMetadata,
+  planView,
+  type RequestStage,
+  ViewSubmission,
+} from "./connector-form.js";
 
 /** The command the form fills in: every check, the audit and the request are that command's own. */
 const commandName = "offsets reset";
@@ -38,57 +52,20 @@ const textFields = [
   { name: "topic", label: "Only this topic (and partitions)", placeholder: "orders or orders:0,1" },
 ] as const;
 
-/** The connector list is read once per cluster for this long: type-ahead asks on every key. */
-const connectorCacheMs = 30_000;
-/** Slack shows at most 100 options (api.slack.com/reference/block-kit/block-elements#external_select). */
-const maxOptions = 100;
-/** Slack's limits on an option (api.slack.com/reference/block-kit/composition-objects#option). */
-const maxOptionText = 75;
-const maxOptionValue = 150;
-/** How long a submission or type-ahead waits for roles or the connector list: Slack wants its answer within 3 s. */
-const scopeWaitMs = 2_000;
-/** Slack's limit on a view's private_metadata (api.slack.com/reference/surfaces/views). */
-const maxMetadata = 3000;
-
-/** A chosen connector, as its option's value: the cluster it is on, and its name. */
-const Choice = z
-  .string()
-  .transform((text) => JSON.parse(text) as unknown)
-  .pipe(z.tuple([z.string().min(1), z.string().min(1)]));
-
-/** What the plan view keeps for "Request": the typed command's arguments, and where it was asked. */
-const PlanMetadata = z.object({
-  cluster: z.string(),
-  args: z.record(z.string(), z.union([z.string(), z.literal(true)])),
-  channel: z.string().optional(),
-});
-type PlanMetadata = z.infer<typeof PlanMetadata>;
-
-/** The fields of an interaction the form reads. */
-const Interaction = z.object({
-  user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
-  trigger_id: z.string().min(1).optional(),
-});
+/** The last two views: the plan the typed command's `--preview` computes, then what "Request" filed. */
+const stage: RequestStage = {
+  command: commandName,
+  title: "Reset offsets",
+  planId,
+  answerId: "offsets-reset-answer",
+  working: "Computing the plan from the connector's offsets…",
+};
 
 /** The typed command's call a filled-in form makes: its arguments as words would give them, on a named cluster. */
 interface FormCall extends CommandCall {
   readonly cluster: string;
   readonly args: Readonly<Record<string, string | true>>;
 }
-
-/** One input's value, as Slack reports it in `view.state.values[block][action]`. */
-const InputValue = z.object({
-  value: z.string().nullish(),
-  selected_option: z.object({ value: z.string() }).nullish(),
-  selected_date_time: z.number().nullish(),
-});
-const ViewSubmission = Interaction.extend({
-  view: z.object({
-    id: z.string(),
-    private_metadata: z.string().optional(),
-    state: z.object({ values: z.record(z.string(), z.record(z.string(), InputValue)) }),
-  }),
-});
 
 /** A form opened from `channel`, with `connector` chosen already when a button named it. */
 interface Opening {
@@ -105,8 +82,6 @@ interface Opening {
  * arrives.
  */
 export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  const connectors = new ConnectorCache(host);
-
   bolt.use(async (args) => {
     const slash = z
       .object({ command: z.string(), text: z.string(), trigger_id: z.string(), channel_id: z.string() })
@@ -136,29 +111,7 @@ export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client
     });
   });
 
-  bolt.options<"block_suggestion">({ action_id: connectorAction }, async ({ ack, body }) => {
-    const asked = Interaction.extend({ value: z.string().default("") }).safeParse(body);
-    if (!asked.success) return ack({ options: [] });
-    const { role } = offsetsReset;
-    const query = asked.data.value.trim().toLowerCase();
-    const options: PlainTextOption[] = [];
-    for (const cluster of host.clusterNames) {
-      // Fail closed: a person whose roles cannot be read (in the time Slack waits) is offered nothing there.
-      const [scope, names] = await Promise.all([
-        timeLimit(host.roles.scopeOf(asked.data.user.id, cluster), scopeWaitMs).catch(
-          (): typeof timedOut => timedOut,
-        ),
-        timeLimit(connectors.names(cluster), scopeWaitMs),
-      ]);
-      if (scope === timedOut || names === timedOut || role === "anyone") continue;
-      for (const name of names) {
-        if (!name.toLowerCase().includes(query) || !scope.check(name, role).inScope) continue;
-        const option = connectorOption(cluster, name, host.clusterNames.length > 1);
-        if (option !== undefined) options.push(option);
-      }
-    }
-    await ack({ options: options.slice(0, maxOptions) });
-  });
+  answerConnectorSuggestions(bolt, host, connectorAction, offsetsReset.role);
 
   bolt.view(formId, async ({ ack, body }) => {
     const submitted = ViewSubmission.safeParse(body);
@@ -170,7 +123,12 @@ export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client
     const form = readForm(submitted.data.view.state.values);
     if (form.errors !== undefined) return ack({ response_action: "errors", errors: form.errors });
     const { call } = form;
-    const refused = await outOfScope(host, submitted.data.user.id, call);
+    const refused = await outOfScope(host, submitted.data.user.id, {
+      cluster: call.cluster,
+      connector: String(call.args.connector),
+      role: offsetsReset.role,
+      what: "reset the offsets of",
+    });
     if (refused !== undefined) return ack({ response_action: "errors", errors: refused });
     const opened = OpeningMetadata.safeParse(submitted.data.view.private_metadata ?? "");
     const metadata: PlanMetadata = {
@@ -183,8 +141,8 @@ export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client
         response_action: "errors",
         errors: { reason: "Too long for the form: shorten the reason." },
       });
-    await ack({ response_action: "update", view: planView(metadata, "working") });
-    const preview = await dispatch(
+    await ack({ response_action: "update", view: planView(stage, metadata, "working") });
+    const preview = await dispatchAs(
       host,
       submitted.data.user,
       {
@@ -193,51 +151,10 @@ export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client
       },
       metadata.channel,
     );
-    await client.views.update({ view_id: submitted.data.view.id, view: planView(metadata, preview) });
+    await client.views.update({ view_id: submitted.data.view.id, view: planView(stage, metadata, preview) });
   });
 
-  bolt.view(planId, async ({ ack, body }) => {
-    const submitted = ViewSubmission.safeParse(body);
-    const metadata = PlanMetadata.safeParse(safeJson(submitted.data?.view.private_metadata ?? ""));
-    if (!submitted.success || !metadata.success) {
-      await ack({
-        response_action: "update",
-        view: answerView("Slack sent a form the bot could not read; nothing was asked."),
-      });
-      return;
-    }
-    await ack({ response_action: "update", view: answerView("Asking…") });
-    const { cluster, args, channel } = metadata.data;
-    const answer = await dispatch(
-      host,
-      submitted.data.user,
-      { command: commandName, args, cluster },
-      channel,
-    );
-    await client.views.update({ view_id: submitted.data.view.id, view: answerView(answer) });
-    // Where the typed command's answer goes (in the channel, so the team sees the request), the form's goes too.
-    if (channel !== undefined && answer.visibility === "in_channel") {
-      await client.chat
-        .postMessage({ channel, text: fallbackText(answer), blocks: renderBlocks(answer) })
-        .catch((error: unknown) =>
-          host.log("warn", `offsets form: could not post the answer in ${channel}: ${String(error)}`),
-        );
-    }
-  });
-}
-
-/** The channel a form was opened in, kept in its private_metadata. */
-const OpeningMetadata = z
-  .string()
-  .transform(safeJson)
-  .pipe(z.object({ channel: z.string().optional() }));
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  handleRequestStage(bolt, host, client, stage);
 }
 
 async function openForm(client: WebClient, triggerId: string, opening: Opening): Promise<void> {
@@ -256,23 +173,7 @@ export const offsetsFormButtonOf: ButtonEncoding = ({ call }) => {
 };
 
 /** The "Offsets…" button's value: the connector the form opens on, as a type-ahead option names it. */
-export function offsetsFormValue(chosen: { readonly cluster: string; readonly connector: string }): string {
-  return JSON.stringify([chosen.cluster, chosen.connector]);
-}
-
-function connectorOption(cluster: string, name: string, showCluster: boolean): PlainTextOption | undefined {
-  const value = offsetsFormValue({ cluster, connector: name });
-  // A name too long for Slack's option value cannot be offered; the typed command still takes it.
-  if (value.length > maxOptionValue) return undefined;
-  const label = showCluster ? `${name} (${cluster})` : name;
-  return {
-    text: {
-      type: "plain_text",
-      text: label.length > maxOptionText ? `${label.slice(0, maxOptionText - 1)}…` : label,
-    },
-    value,
-  };
-}
+export const offsetsFormValue = connectorValue;
 
 /**
  * The form (a `modal` view): every input's block_id is the command's argument it fills, so the command's own
@@ -353,7 +254,7 @@ export function offsetsResetForm(opening: Opening = {}): ModalView {
  * The words are the command's own schema's: the form refuses exactly what the typed command refuses.
  */
 function readForm(
-  values: Readonly<Record<string, Readonly<Record<string, z.infer<typeof InputValue>>>>>,
+  values: FormValues,
 ): { call: FormCall; errors?: undefined } | { call?: undefined; errors: Record<string, string> } {
   const input = (block: string) => values[block]?.[block === "connector" ? connectorAction : block];
   const chosen = Choice.safeParse(input("connector")?.selected_option?.value);
@@ -394,113 +295,4 @@ function schemaErrors(args: Record<string, string | true>): Record<string, strin
     errors[field] ??= issue.message;
   }
   return errors;
-}
-
-/**
- * Whether the person may ask to reset this connector, checked before the form goes on, so a crafted submission of
- * a connector the type-ahead never offered them is refused beside the field. Fails closed: roles that cannot be
- * read refuse. The dispatcher checks again when the request is filed.
- */
-async function outOfScope(
-  host: AdapterHost,
-  userId: string,
-  call: FormCall,
-): Promise<Record<string, string> | undefined> {
-  const connector = String(call.args.connector);
-  const cluster = call.cluster;
-  if (cluster === undefined || !host.clusterNames.includes(cluster))
-    return { connector: `Cluster ${call.cluster} is not configured.` };
-  const role = offsetsReset.role;
-  const needed = role === "anyone" ? "viewer" : role;
-  const unread = { connector: "Your roles could not be read just now; try again in a minute." };
-  try {
-    // Slack waits 3 s for the answer to a submission: roles that take longer refuse (fail closed).
-    const scope = await timeLimit(host.roles.scopeOf(userId, cluster, { needed, connector }), scopeWaitMs);
-    if (scope === timedOut) return unread;
-    const check = scope.check(connector, needed);
-    return check.inScope ? undefined : { connector: `Asking to reset ${connector} ${check.reason}.` };
-  } catch {
-    return unread;
-  }
-}
-
-/** Runs the typed command's call as the person, exactly as a typed line or a button is run. */
-function dispatch(
-  host: AdapterHost,
-  user: z.infer<typeof Interaction>["user"],
-  call: CommandCall,
-  channel: string | undefined,
-): Promise<Reply> {
-  return host.dispatch({
-    actor: { id: user.id, name: user.username ?? user.name ?? user.id, source: "slack" },
-    call,
-    ...(channel === undefined ? {} : { channelId: channel }),
-    requestId: randomUUID(),
-  });
-}
-
-/**
- * The second view: the plan, as `offsets reset … --preview` answers it, with "Request" when there is one to ask
- * for; "working" while it is computed.
- */
-function planView(metadata: PlanMetadata, preview: Reply | "working"): ModalView {
-  // A plan to ask for comes as code (`planPreview`); "nothing would change" comes as a table, with nothing to ask.
-  const ready =
-    preview !== "working" &&
-    preview.outcome === "succeeded" &&
-    preview.parts.some((part) => part.kind === "code");
-  const blocks: KnownBlock[] =
-    preview === "working"
-      ? [
-          {
-            type: "section",
-            text: { type: "mrkdwn", text: "Computing the plan from the connector's offsets…" },
-          },
-        ]
-      : viewBlocks(preview);
-  return {
-    type: "modal",
-    callback_id: planId,
-    title: { type: "plain_text", text: "Reset offsets" },
-    ...(ready ? { submit: { type: "plain_text", text: "Request" } } : {}),
-    close: { type: "plain_text", text: ready ? "Cancel" : "Close" },
-    private_metadata: JSON.stringify(metadata),
-    blocks,
-  };
-}
-
-/** The last view: what the request's filing answered, or a line while it is filed. */
-function answerView(answer: Reply | string): ModalView {
-  return {
-    type: "modal",
-    callback_id: "offsets-reset-answer",
-    title: { type: "plain_text", text: "Reset offsets" },
-    close: { type: "plain_text", text: "Close" },
-    blocks:
-      typeof answer === "string"
-        ? [{ type: "section", text: { type: "plain_text", text: answer } }]
-        : viewBlocks(answer),
-  };
-}
-
-/** A reply as a view's blocks: a refusal has no parts, only its summary, which a message carries as its text. */
-function viewBlocks(answer: Reply): KnownBlock[] {
-  const blocks = renderTextBlocks(answer);
-  const summary: KnownBlock = { type: "section", text: { type: "mrkdwn", text: fallbackText(answer) } };
-  return (blocks.length === 0 ? [summary] : blocks).slice(0, 100);
-}
-
-/** The connector names of each cluster, read at most every {@link connectorCacheMs}, one read at a time. */
-class ConnectorCache {
-  readonly #read = new Map<string, { at: number; names: Promise<readonly string[]> }>();
-
-  constructor(private readonly host: AdapterHost) {}
-
-  names(cluster: string): Promise<readonly string[]> {
-    const cached = this.#read.get(cluster);
-    if (cached !== undefined && Date.now() - cached.at < connectorCacheMs) return cached.names;
-    const names = this.host.connectorNames(cluster, randomUUID()).catch(() => [] as readonly string[]);
-    this.#read.set(cluster, { at: Date.now(), names });
-    return names;
-  }
 }
