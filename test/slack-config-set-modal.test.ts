@@ -1,7 +1,7 @@
 // needs: bed
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { offeredKeys } from "../src/slack/modals/config-set-modal.js";
+import { offeredKeys } from "../src/slack/modals/settings-fields.js";
 import type { RecordedCall } from "./slack/slack-api-stand-in.js";
 import { testRedis } from "./support/redis-prefix.js";
 import { requestIdIn } from "./support/request-id.js";

@@ -193,6 +193,15 @@ export function viewBlocks(answer: Reply): KnownBlock[] {
   return (blocks.length === 0 ? [summary] : blocks).slice(0, maxViewBlocks);
 }
 
+/** The reason every form asks for, as the typed commands' `--reason`. */
+export const reasonBlock: KnownBlock = {
+  type: "input",
+  block_id: "reason",
+  label: { type: "plain_text", text: "Reason" },
+  hint: { type: "plain_text", text: "Shown to the approver and kept in the audit." },
+  element: { type: "plain_text_input", action_id: "reason", multiline: true, max_length: 500 },
+};
+
 /** A form's last two views: their title, callback ids and the command "Request" runs. */
 export interface RequestStage {
   readonly command: string;

@@ -22,6 +22,7 @@ import {
   type PlanMetadata,
   planView,
   type RequestStage,
+  reasonBlock,
   ViewSubmission,
 } from "./connector-form.js";
 
@@ -230,13 +231,7 @@ export function offsetsResetForm(opening: Opening = {}): ModalView {
         },
       }),
     ),
-    {
-      type: "input",
-      block_id: "reason",
-      label: { type: "plain_text", text: "Reason" },
-      hint: { type: "plain_text", text: "Shown to the approver and kept in the audit." },
-      element: { type: "plain_text_input", action_id: "reason", multiline: true, max_length: 500 },
-    },
+    reasonBlock,
   ];
   return {
     type: "modal",
