@@ -8,7 +8,7 @@ import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { AuditLog } from "./core/audit-log.js";
 import type { AdapterStore, ChatAdapter, ChatHost } from "./core/chat-adapter.js";
 import type { Command } from "./core/command-spec.js";
-import type { PluginConfigKey } from "./core/ports/connect-vocabulary.js";
+import type { ConnectorPlugin, PluginConfigKey } from "./core/ports/connect-vocabulary.js";
 import type { Reply } from "./core/reply.js";
 import type { RoleResolver } from "./core/roles.js";
 import type { Operations } from "./ops/operations-endpoints.js";
@@ -42,6 +42,10 @@ export interface AdapterHost extends ChatHost {
     readonly shown: Readonly<Record<string, string>>;
     readonly definition: readonly PluginConfigKey[];
   }>;
+  /** The connector plugins installed on `cluster` (`GET /connector-plugins?connectorsOnly=true`). */
+  connectorPlugins(cluster: string, requestId: string): Promise<readonly ConnectorPlugin[]>;
+  /** Plugin `pluginClass`'s config definition on `cluster` (`GET /connector-plugins/{class}/config`, KIP-769). */
+  pluginConfig(cluster: string, pluginClass: string, requestId: string): Promise<readonly PluginConfigKey[]>;
   readonly approvals: Pick<Approvals, "get" | "recent" | "awaitOutcome">;
   readonly alerts: Pick<Alerts, "firing" | "tell">;
   readonly roles: Pick<RoleResolver, "roleOf" | "scopeOf" | "readGroups">;

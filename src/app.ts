@@ -204,6 +204,11 @@ export function createApp(options: AppOptions): App {
   // command's reply carries them (`Reply.undelivered`).
   const undelivered = new Map<string, Reply[]>();
   const hosts = new Map<string, AdapterHost>();
+  const connectOf = (cluster: string) => {
+    const connect = clusters.find((each) => each.name === cluster)?.connect;
+    if (connect === undefined) throw new Error(`cluster ${cluster} is not configured`);
+    return connect;
+  };
   const hostFor = (name: string): AdapterHost => {
     const known = hosts.get(name);
     if (known !== undefined) return known;
@@ -221,8 +226,7 @@ export function createApp(options: AppOptions): App {
         return listing.map((connector) => connector.name);
       },
       connectorSettings: async (cluster, connector, requestId) => {
-        const connect = clusters.find((each) => each.name === cluster)?.connect;
-        if (connect === undefined) throw new Error(`cluster ${cluster} is not configured`);
+        const connect = connectOf(cluster);
         const current = await connect.config(connector, { requestId });
         const [hiding, definition] = await Promise.all([
           secretHiding(connect, current, { requestId }),
@@ -230,6 +234,9 @@ export function createApp(options: AppOptions): App {
         ]);
         return { shown: hiding.hide(current), definition };
       },
+      connectorPlugins: (cluster, requestId) => connectOf(cluster).connectorPlugins({ requestId }),
+      pluginConfig: (cluster, pluginClass, requestId) =>
+        connectOf(cluster).pluginConfig(pluginClass, undefined, { requestId }),
       approvals: {
         get: (id) => approvals.get(id),
         recent: (limit) => approvals.recent(limit),

@@ -21,6 +21,7 @@ import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./bl
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
 import { handleConfigSetModal } from "./modals/config-set-modal.js";
+import { handleCreateModal } from "./modals/create-modal.js";
 import { handleOffsetsResetModal, offsetsFormButtonOf } from "./modals/offsets-reset-modal.js";
 import { handleAlertButtons, SlackAlertNotifier } from "./slack-alerts.js";
 import { handleApprovalButtons, SlackApprovalNotifier } from "./slack-approvals.js";
@@ -366,6 +367,7 @@ async function startSlack(
   handleBulkButtons(bolt, host);
   handleOffsetsResetModal(bolt, host, client);
   handleConfigSetModal(bolt, host, client);
+  handleCreateModal(bolt, host, client);
   await warnWithoutUserGroups(host, log);
 
   if (receiver instanceof SocketModeReceiver) {

@@ -149,7 +149,7 @@ export function settingsBlocks(
 export interface SettingsRead {
   readonly set: readonly (readonly [key: string, value: string])[];
   readonly unset: readonly string[];
-  /** Each key changed → the block_id its refusal shows beside. */
+  /** Each key of the form → the block_id its refusal shows beside. */
   readonly fields: ReadonlyMap<string, string>;
 }
 
@@ -172,8 +172,9 @@ export function readSettings(
     const key = id.slice(settingBlock("").length);
     const before = block.element?.initial_value ?? "";
     const value = values[id]?.value?.value ?? "";
-    if (value === before) continue;
+    // Connect may refuse a key left as it was (a required one left empty): its words go beside it too.
     fields.set(key, id);
+    if (value === before) continue;
     if (value === "") unset.push(key);
     else set.push([key, value]);
   }

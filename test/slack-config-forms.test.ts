@@ -1,6 +1,7 @@
 // needs: bed
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { ApprovalRequest } from "../approvals/approval-request.js";
 import { offeredKeys } from "../src/slack/modals/settings-fields.js";
 import type { RecordedCall } from "./slack/slack-api-stand-in.js";
 import { testRedis } from "./support/redis-prefix.js";
@@ -20,8 +21,8 @@ type Answer = { response_action: string; errors?: Record<string, string>; view?:
 
 const viewOf = (call: RecordedCall) => call.args.view as View;
 
-describe("the config set form: keys from the plugin's definition, the diff, Connect's validation, request", () => {
-  const { prefix, cleanup } = testRedis("config-modal");
+describe("the config set and create forms: keys from the plugin's definition, the diff, Connect's validation, request", () => {
+  const { prefix, cleanup } = testRedis("config-forms");
   let bot: SlackTestBot;
   let connector: string;
   const file = "/tmp/config-modal-sink.txt";
@@ -93,6 +94,113 @@ describe("the config set form: keys from the plugin's definition, the diff, Conn
     });
   }
 
+  /** `/connect create` alone: the plugin chosen and the name given, "Next": the keys form it updates to. */
+  async function createForm(who: { id: string }, name: string): Promise<View> {
+    const pick = await createPick(who);
+    const plugin = (pick.blocks as { block_id?: string; element?: { options?: { value: string }[] } }[])
+      .find((block) => block.block_id === "plugin")
+      ?.element?.options?.find((option) => option.value.includes("FileStreamSinkConnector"));
+    assert.ok(plugin, "FileStreamSink is offered");
+    const updated = bot.standIn.callsOf("views.update").length;
+    const next = await bot.simulator.viewSubmission({
+      userId: who.id,
+      view: { id: "V0NEW", callback_id: pick.callback_id, ...metadataOf(pick) },
+      values: {
+        plugin: { "create-plugin": { selected_option: { value: plugin.value } } },
+        name: { name: { value: name } },
+      },
+    });
+    assert.equal((JSON.parse(next.body) as Answer).response_action, "update");
+    return viewOf(
+      await eventually("the create keys form", async () =>
+        bot.standIn
+          .callsOf("views.update")
+          .slice(updated)
+          .find((call) => viewOf(call).callback_id === "create-form"),
+      ),
+    );
+  }
+
+  /** `/connect create` alone, as `who`: the first view once the plugins are read. */
+  async function createPick(who: { id: string }): Promise<View> {
+    const updated = bot.standIn.callsOf("views.update").length;
+    await bot.simulator.slashCommand({
+      text: "create",
+      userId: who.id,
+      channelId: channel,
+      responseUrl: responseUrl("create"),
+    });
+    return viewOf(
+      await eventually("the create form", async () =>
+        bot.standIn
+          .callsOf("views.update")
+          .slice(updated)
+          .find((call) => viewOf(call).callback_id === "create-pick"),
+      ),
+    );
+  }
+
+  /** The plan view a keys form's submission shows: at once in the answer, or by views.update when slow. */
+  async function planOf(answer: Answer, updatedBefore: number): Promise<View> {
+    if (answer.view?.callback_id?.endsWith("-plan")) return answer.view;
+    return viewOf(
+      await eventually("the plan", async () =>
+        bot.standIn
+          .callsOf("views.update")
+          .slice(updatedBefore)
+          .find((call) => viewOf(call).callback_id.endsWith("-plan")),
+      ),
+    );
+  }
+
+  /** "Request" on a plan view, as `who`: the request it filed. */
+  async function request(who: { id: string }, plan: View) {
+    const updated = bot.standIn.callsOf("views.update").length;
+    await bot.simulator.viewSubmission({
+      userId: who.id,
+      view: { id: "V0PLAN", callback_id: plan.callback_id, ...metadataOf(plan) },
+      values: {},
+    });
+    const text = await eventually("the request's answer in the modal", async () =>
+      bot.standIn
+        .callsOf("views.update")
+        .slice(updated)
+        .map((call) => JSON.stringify(viewOf(call).blocks))
+        .find((t) => /request main-\d+/.test(t)),
+    );
+    return (await bot.app.approvals.get(requestIdIn(text))) ?? assert.fail("no request filed");
+  }
+
+  /** `text` typed by the operator in the channel: the request it filed. */
+  async function typed(text: string, not: string) {
+    const answered = bot.standIn.callsOf("response_url").length;
+    await bot.simulator.slashCommand({
+      text,
+      userId: operator.id,
+      channelId: channel,
+      responseUrl: responseUrl("typed"),
+    });
+    const answer = await eventually("the typed command's answer", async () =>
+      bot.standIn
+        .callsOf("response_url")
+        .slice(answered)
+        .map((call) => String(call.args.text))
+        .find((t) => /request main-\d+/.test(t) && !t.includes(not)),
+    );
+    return (await bot.app.approvals.get(requestIdIn(answer))) ?? assert.fail("no typed request");
+  }
+
+  /** What a filing holds that the form and the typed command must agree on. */
+  const sameFiling = (r: ApprovalRequest) => ({
+    command: r.command,
+    cluster: r.cluster,
+    connector: r.connector,
+    reason: r.reason,
+    requester: r.requester,
+    operation: r.operation,
+    planSummary: r.planSummary,
+  });
+
   const filed = async () =>
     (await bot.app.approvals.recent(100)).filter((r) => r.connector === connector).length;
 
@@ -141,17 +249,11 @@ clusters:
       "new-key": "custom.note",
       "new-value": "from-the-form",
     };
-    const previewed = await submitKeys(operator, form, edits, reason);
-    const answer = JSON.parse(previewed.body) as Answer;
+    const updated = bot.standIn.callsOf("views.update").length;
+    const answer = JSON.parse((await submitKeys(operator, form, edits, reason)).body) as Answer;
     assert.equal(answer.response_action, "update");
-    const plan =
-      answer.view?.submit?.text === "Request"
-        ? answer.view
-        : viewOf(
-            await eventually("the plan", async () =>
-              bot.standIn.callsOf("views.update").find((call) => viewOf(call).submit?.text === "Request"),
-            ),
-          );
+    const plan = await planOf(answer, updated);
+    assert.equal(plan.submit?.text, "Request");
     const planText = JSON.stringify(plan.blocks);
     assert.match(planText, /nothing was asked/);
     assert.match(planText, /~ file: \/tmp\/config-modal-sink.txt → \/tmp\/config-modal-other.txt/);
@@ -159,45 +261,13 @@ clusters:
     assert.match(planText, /Connect validated the whole config/);
     assert.equal(await filed(), 0, "a preview files nothing");
 
-    const requested = await bot.simulator.viewSubmission({
-      userId: operator.id,
-      view: { id: "V0CFG", callback_id: plan.callback_id, ...metadataOf(plan) },
-      values: {},
-    });
-    assert.equal(requested.status, 200);
-    const filedText = await eventually("the request's answer in the modal", async () =>
-      bot.standIn
-        .callsOf("views.update")
-        .map((call) => JSON.stringify(viewOf(call).blocks))
-        .find((text) => /request main-\d+/.test(text)),
-    );
-    const fromForm = (await bot.app.approvals.get(requestIdIn(filedText))) ?? assert.fail("no request filed");
+    const fromForm = await request(operator, plan);
     await bot.run({ ...operator, source: "slack" }, `cancel ${fromForm.id}`);
-
-    await bot.simulator.slashCommand({
-      text: `config set ${connector} file=/tmp/config-modal-other.txt tasks.max=2 custom.note=from-the-form --reason "${reason}"`,
-      userId: operator.id,
-      userName: operator.id.toLowerCase(),
-      channelId: channel,
-      responseUrl: responseUrl("typed"),
-    });
-    const typed = await eventually("the typed command's answer", async () =>
-      bot.standIn
-        .callsOf("response_url")
-        .map((call) => String(call.args.text))
-        .find((text) => /request main-\d+/.test(text) && !text.includes(fromForm.id)),
+    const fromTyping = await typed(
+      `config set ${connector} file=/tmp/config-modal-other.txt tasks.max=2 custom.note=from-the-form --reason "${reason}"`,
+      fromForm.id,
     );
-    const fromTyping = (await bot.app.approvals.get(requestIdIn(typed))) ?? assert.fail("no typed request");
-    const same = (r: typeof fromForm) => ({
-      command: r.command,
-      cluster: r.cluster,
-      connector: r.connector,
-      reason: r.reason,
-      requester: r.requester,
-      operation: r.operation,
-      planSummary: r.planSummary,
-    });
-    assert.deepEqual(same(fromForm), same(fromTyping));
+    assert.deepEqual(sameFiling(fromForm), sameFiling(fromTyping));
     await bot.run({ ...operator, source: "slack" }, `cancel ${fromTyping.id}`);
   });
 
@@ -285,5 +355,90 @@ clusters:
     const all = offeredKeys({ name: "c" }, definition.slice(0, 20));
     assert.equal(all.cut, false);
     assert.equal(all.keys.length, 20);
+  });
+
+  test("the create form files exactly what the typed `create` files", async () => {
+    const name = uniqueName("cfgform-new");
+    const topic = uniqueName("cfgform-new-topic");
+    const form = await createForm(operator, name);
+    const ids = form.blocks.map((block) => block.block_id);
+    // The plugin's keys, with name and class left to the form; the state to create it in.
+    assert.ok(ids.includes("settings.topics") && ids.includes("settings.file") && ids.includes("state"));
+    assert.ok(!ids.includes("settings.name") && !ids.includes("settings.connector.class"));
+    const reason = "a new export";
+    const values: Record<string, Record<string, Record<string, unknown>>> = {
+      "settings.topics": { value: { value: topic } },
+      "settings.file": { value: { value: "/tmp/config-modal-new.txt" } },
+      state: { state: { selected_option: { value: "STOPPED" } } },
+      reason: { reason: { value: reason } },
+    };
+    const updated = bot.standIn.callsOf("views.update").length;
+    const answer = JSON.parse(
+      (
+        await bot.simulator.viewSubmission({
+          userId: operator.id,
+          view: { id: "V0NEW", callback_id: form.callback_id, ...metadataOf(form), blocks: form.blocks },
+          values,
+        })
+      ).body,
+    ) as Answer;
+    assert.equal(answer.response_action, "update");
+    const plan = await planOf(answer, updated);
+    assert.match(JSON.stringify(plan.blocks), new RegExp(`\\+ topics = ${topic}`));
+    assert.match(JSON.stringify(plan.blocks), /is created STOPPED/);
+    const fromForm = await request(operator, plan);
+    await bot.run({ ...operator, source: "slack" }, `cancel ${fromForm.id}`);
+    const fromTyping = await typed(
+      `create ${name} connector.class=org.apache.kafka.connect.file.FileStreamSinkConnector topics=${topic} file=/tmp/config-modal-new.txt --stopped --reason "${reason}"`,
+      fromForm.id,
+    );
+    assert.deepEqual(sameFiling(fromForm), sameFiling(fromTyping));
+    await bot.run({ ...operator, source: "slack" }, `cancel ${fromTyping.id}`);
+  });
+
+  test("create: someone without the operator role is offered no plugin, and a crafted submission files nothing", async () => {
+    const before = (await bot.app.approvals.recent(100)).length;
+    const pick = await createPick(viewer);
+    assert.equal(pick.submit, undefined);
+    assert.ok(!pick.blocks.some((block) => block.block_id === "plugin"));
+    const name = uniqueName("cfgform-crafted");
+    const crafted = await bot.simulator.viewSubmission({
+      userId: viewer.id,
+      view: { id: "V0CRAFT", callback_id: "create-pick" },
+      values: {
+        plugin: {
+          "create-plugin": {
+            selected_option: {
+              value: JSON.stringify(["main", "org.apache.kafka.connect.file.FileStreamSinkConnector"]),
+            },
+          },
+        },
+        name: { name: { value: name } },
+      },
+    });
+    const answer = JSON.parse(crafted.body) as Answer;
+    assert.equal(answer.response_action, "errors");
+    assert.match(answer.errors?.name ?? "", /needs the operator role/);
+    assert.equal((await bot.app.approvals.recent(100)).length, before);
+  });
+
+  test("create: a config Connect's validation refuses shows beside its keys and files nothing", async () => {
+    const before = (await bot.app.approvals.recent(100)).length;
+    const form = await createForm(operator, uniqueName("cfgform-refused"));
+    const answer = JSON.parse(
+      (
+        await bot.simulator.viewSubmission({
+          userId: operator.id,
+          view: { id: "V0NEW", callback_id: form.callback_id, ...metadataOf(form), blocks: form.blocks },
+          values: {
+            "settings.file": { value: { value: "/tmp/config-modal-refused.txt" } },
+            reason: { reason: { value: "no topics" } },
+          },
+        })
+      ).body,
+    ) as Answer;
+    assert.equal(answer.response_action, "errors");
+    assert.match(answer.errors?.["settings.topics"] ?? "", /Must configure one of topics or topics.regex/);
+    assert.equal((await bot.app.approvals.recent(100)).length, before);
   });
 });
