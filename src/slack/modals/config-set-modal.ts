@@ -7,7 +7,7 @@ import { configSet } from "../../../commands/config-set.js";
 import type { AdapterHost } from "../../adapter-host.js";
 import { describeFailure } from "../../core/error-words.js";
 import type { PluginConfigKey } from "../../core/ports/connect-vocabulary.js";
-import { firstDelivery } from "../button-clicks.js";
+import { escapeMrkdwn } from "../block-kit.js";
 import {
   answerConnectorSuggestions,
   answerView,
@@ -16,6 +16,7 @@ import {
   handleRequestStage,
   maxMetadata,
   OpeningMetadata,
+  openOnBareCommand,
   outOfScope,
   type PlanMetadata,
   type RequestStage,
@@ -64,20 +65,9 @@ type FormMetadata = z.output<typeof FormMetadata>;
  * a value cleared removes its key (`--unset`).
  */
 export function handleConfigSetModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  bolt.use(async (args) => {
-    const slash = z
-      .object({ command: z.string(), text: z.string(), trigger_id: z.string(), channel_id: z.string() })
-      .safeParse(args.body);
-    const ack = "ack" in args ? args.ack : undefined;
-    if (!slash.success || !/^\s*config\s+set\s*$/i.test(slash.data.text) || ack === undefined) {
-      await args.next();
-      return;
-    }
-    // Only the typed command without arguments opens the form; with them it runs as typed.
-    await ack();
-    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
-    await client.views.open({ trigger_id: slash.data.trigger_id, view: pickView(slash.data.channel_id) });
-  });
+  openOnBareCommand(bolt, host, commandName, (typed) =>
+    client.views.open({ trigger_id: typed.triggerId, view: pickView(typed.channelId) }).then(() => {}),
+  );
 
   answerConnectorSuggestions(bolt, host, connectorAction, configSet.role);
 
@@ -200,7 +190,10 @@ function settingsForm(
     blocks: [
       {
         type: "section",
-        text: { type: "mrkdwn", text: `*${metadata.connector}* on ${metadata.cluster}` },
+        text: {
+          type: "mrkdwn",
+          text: `*${escapeMrkdwn(metadata.connector)}* on ${escapeMrkdwn(metadata.cluster)}`,
+        },
       },
       ...settingsBlocks(shown, definition, {
         note: "A value left as shown is not changed; a value cleared removes its key. Secrets show hidden: give a config-provider reference to change one.",

@@ -9,6 +9,7 @@ import type { Reply } from "../../core/reply.js";
 import type { Role } from "../../core/roles.js";
 import { timedOut, timeLimit } from "../../core/time-limit.js";
 import { fallbackText, renderBlocks, renderTextBlocks } from "../block-kit.js";
+import { firstDelivery } from "../button-clicks.js";
 
 /**
  * What every command form shares (issue 25 §1): the connector chosen by type-ahead among those the person may
@@ -78,6 +79,43 @@ export function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A bare slash command that opens a form: who typed it, where, and the trigger `views.open` needs within 3 s. */
+export interface BareCommand {
+  readonly triggerId: string;
+  readonly channelId: string;
+  readonly userId: string;
+}
+
+/**
+ * Opens a form when `/connect <command>` is typed with nothing after it (`command` matched whole, any case and
+ * spacing); with arguments the command runs as typed. Slack's retry of the same command opens nothing twice.
+ */
+export function openOnBareCommand(
+  bolt: BoltApp,
+  host: AdapterHost,
+  command: string,
+  open: (typed: BareCommand) => Promise<void>,
+): void {
+  const bare = new RegExp(`^\\s*${command.split(" ").join("\\s+")}\\s*$`, "i");
+  bolt.use(async (args) => {
+    const slash = z
+      .object({ text: z.string(), trigger_id: z.string(), channel_id: z.string(), user_id: z.string() })
+      .safeParse(args.body);
+    const ack = "ack" in args ? args.ack : undefined;
+    if (!slash.success || !bare.test(slash.data.text) || ack === undefined) {
+      await args.next();
+      return;
+    }
+    await ack();
+    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
+    await open({
+      triggerId: slash.data.trigger_id,
+      channelId: slash.data.channel_id,
+      userId: slash.data.user_id,
+    });
+  });
 }
 
 /** A connector as a type-ahead option's value (and a button's): `[cluster, connector]` as JSON. */

@@ -9,7 +9,7 @@ import { describeFailure } from "../../core/error-words.js";
 import type { PluginConfigKey } from "../../core/ports/connect-vocabulary.js";
 import { hasRole } from "../../core/roles.js";
 import { timedOut, timeLimit } from "../../core/time-limit.js";
-import { firstDelivery } from "../button-clicks.js";
+import { escapeMrkdwn } from "../block-kit.js";
 import {
   answerView,
   Choice,
@@ -17,6 +17,7 @@ import {
   handleRequestStage,
   maxMetadata,
   OpeningMetadata,
+  openOnBareCommand,
   outOfScope,
   type PlanMetadata,
   type RequestStage,
@@ -70,33 +71,16 @@ type FormMetadata = z.output<typeof FormMetadata>;
  * key; "Request" dispatches the typed command's own arguments as the person.
  */
 export function handleCreateModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  bolt.use(async (args) => {
-    const slash = z
-      .object({
-        command: z.string(),
-        text: z.string(),
-        trigger_id: z.string(),
-        channel_id: z.string(),
-        user_id: z.string(),
-      })
-      .safeParse(args.body);
-    const ack = "ack" in args ? args.ack : undefined;
-    if (!slash.success || !/^\s*create\s*$/i.test(slash.data.text) || ack === undefined) {
-      await args.next();
-      return;
-    }
-    // Only the typed command without arguments opens the form; with them it runs as typed.
-    await ack();
-    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
+  openOnBareCommand(bolt, host, commandName, async (typed) => {
     // Slack gives 3 s from the command to views.open: open first, then list the plugins.
     const opened = await client.views.open({
-      trigger_id: slash.data.trigger_id,
+      trigger_id: typed.triggerId,
       view: answerView(stage, "Reading the installed connector plugins…"),
     });
     const viewId = opened.view?.id;
     if (viewId === undefined) return;
-    const options = await pluginOptions(host, slash.data.user_id);
-    await client.views.update({ view_id: viewId, view: pickView(options, slash.data.channel_id) });
+    const options = await pluginOptions(host, typed.userId);
+    await client.views.update({ view_id: viewId, view: pickView(options, typed.channelId) });
   });
 
   bolt.view(pickId, async ({ ack, body }) => {
@@ -288,7 +272,10 @@ function settingsForm(metadata: FormMetadata, definition: readonly PluginConfigK
     blocks: [
       {
         type: "section",
-        text: { type: "mrkdwn", text: `*${metadata.name}* on ${metadata.cluster}: ${metadata.plugin}` },
+        text: {
+          type: "mrkdwn",
+          text: `*${escapeMrkdwn(metadata.name)}* on ${escapeMrkdwn(metadata.cluster)}: ${escapeMrkdwn(metadata.plugin)}`,
+        },
       },
       ...settingsBlocks({}, definition, {
         note: "A key left empty is not set (its default applies). Secrets take a config-provider reference, never the secret itself.",

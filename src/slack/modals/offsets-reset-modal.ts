@@ -6,7 +6,6 @@ import { offsetResetTargets, offsetsReset } from "../../../commands/offsets-rese
 import type { AdapterHost } from "../../adapter-host.js";
 import type { CommandCall } from "../../core/dispatcher.js";
 import type { ButtonEncoding } from "../block-kit.js";
-import { firstDelivery } from "../button-clicks.js";
 import {
   answerConnectorSuggestions,
   Choice,
@@ -18,6 +17,7 @@ import {
   Interaction,
   maxMetadata,
   OpeningMetadata,
+  openOnBareCommand,
   outOfScope,
   type PlanMetadata,
   planView,
@@ -83,20 +83,9 @@ interface Opening {
  * arrives.
  */
 export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  bolt.use(async (args) => {
-    const slash = z
-      .object({ command: z.string(), text: z.string(), trigger_id: z.string(), channel_id: z.string() })
-      .safeParse(args.body);
-    const ack = "ack" in args ? args.ack : undefined;
-    if (!slash.success || !/^\s*offsets\s+reset\s*$/i.test(slash.data.text) || ack === undefined) {
-      await args.next();
-      return;
-    }
-    // Only the typed command without arguments opens the form; with them it runs as typed.
-    await ack();
-    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
-    await openForm(client, slash.data.trigger_id, { channel: slash.data.channel_id });
-  });
+  openOnBareCommand(bolt, host, commandName, (typed) =>
+    openForm(client, typed.triggerId, { channel: typed.channelId }),
+  );
 
   bolt.action({ action_id: offsetsFormButton }, async ({ ack, body }) => {
     await ack();

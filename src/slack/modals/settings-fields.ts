@@ -100,7 +100,7 @@ export function settingsBlocks(
       : [`Too long to edit here (type the command to change them): ${tooLong.join(", ")}.`]),
   ];
   return [
-    { type: "context", elements: [{ type: "mrkdwn", text: notes.join("\n").slice(0, maxValue) }] },
+    { type: "context", elements: [{ type: "plain_text", text: notes.join("\n").slice(0, maxValue) }] },
     ...keys.map((key): KnownBlock => {
       const definitionOf = defined.get(key);
       const current = shown[key];
