@@ -1,6 +1,6 @@
 import { isPattern } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
-import { errorReply, type Reply, type ReplyPart, reply } from "../src/core/reply.js";
+import { errorReply, type Reply, type ReplyPart, type ReplyTime, reply, time } from "../src/core/reply.js";
 import { type ApprovalRequest, digestOf } from "./approval-request.js";
 import { operationKind } from "./kinds/registry.js";
 import type { Lost } from "./recheck-people.js";
@@ -14,13 +14,13 @@ import type { Reminder } from "./reminder.js";
 /** The request's message in each state: what it does, its plan, who decided what and when; buttons while pending. */
 export function approvalMessage(request: ApprovalRequest): Reply {
   const title = `${request.command} ${request.connector} on ${request.cluster}`;
-  const fields: [string, string][] = [
+  const fields: [string, string | ReplyTime][] = [
     [request.proposal ? "Proposed by" : "Requested by", request.requester.name],
     ["Request", request.id],
     ["Reason", request.reason],
   ];
   if (request.state === "pending") {
-    fields.push(["Expires", `${request.expiresAt.slice(0, 16).replace("T", " ")} UTC`]);
+    fields.push(["Expires", time(Date.parse(request.expiresAt), "date")]);
     if (request.approversNeeded > 1) {
       const names = request.approvedBy.map((person) => person.name).join(", ");
       fields.push([

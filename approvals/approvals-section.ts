@@ -28,7 +28,7 @@ export const ApprovalsSection = z
     approvers: fromVariable("APPROVERS_NEEDED", z.number().int().min(1).max(5).default(1)),
     /**
      * Rules that approve in a person's place, first match wins: on connectors matching `connectors`, the
-     * `commands` named, within `maxReplay` / `maxSkip` records for sink offset changes (README, "Approvals").
+     * `commands` named, within `maxReplay` / `maxSkip` records for sink offset changes (docs/approvals.md, "Auto-approval").
      */
     autoApprove: z
       .array(

@@ -1,7 +1,7 @@
 import type { CommandContext } from "../src/core/command-spec.js";
 import { isPattern } from "../src/core/connector-args.js";
 import { globMatches } from "../src/core/glob.js";
-import { errorReply, type Reply, reply } from "../src/core/reply.js";
+import { errorReply, inUtc, type Reply, reply, time } from "../src/core/reply.js";
 import { utc, type WindowTimesInput, windowTimes } from "../src/core/window-time.js";
 import { capitalised } from "./approval-words.js";
 import { askForApproval } from "./ask-for-approval.js";
@@ -90,11 +90,18 @@ export async function askForWindow(
     needsApproval,
     ...(asked?.queued === undefined ? {} : { approval: asked.queued }),
   });
-  const text = `${actor.name} scheduled window ${window.id} on ${cluster.name}: ${ask.action} ${connectors.join(", ")} ${span} (times are UTC).`;
+  // Typed times are read as UTC; Slack shows these in each reader's own zone, the shell in UTC.
+  const said = [
+    `${actor.name} scheduled window ${window.id} on ${cluster.name}: ${ask.action} ${connectors.join(", ")} from `,
+    time(times.from, "date"),
+    " until ",
+    time(times.until, "date"),
+    " (typed times are read as UTC).",
+  ];
   return reply(
-    text,
+    inUtc(said),
     [
-      { kind: "text", text },
+      { kind: "timed", as: "text", pieces: said },
       ...(asked === undefined
         ? []
         : [{ kind: "text" as const, text: `It opens only once approved: ${asked.summary}` }]),

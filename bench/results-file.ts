@@ -1,5 +1,5 @@
 /**
- * bench/RESULTS.md and the README's Performance table, assembled from several runs: a run of some parts replaces
+ * bench/RESULTS.md and the Performance table in docs/performance.md, assembled from several runs: a run of some parts replaces
  * only those parts' rows of the issue's table and their sections, and leaves every other part's as it was. Each
  * row and section names the run it came from (the parts asked for and when), so a table put together from
  * several runs says so.
@@ -34,8 +34,8 @@ const tableCaption =
   "3 rounds: median (min–max) over the rounds; each reference is measured side by side with the bot in the same run, the ratio taken per round, then its median. The last column names the run a row comes from.";
 const sectionBegin = (part: string) => `<!-- bench part: ${part} -->`;
 const sectionEnd = (part: string) => `<!-- end of bench part: ${part} -->`;
-const readmeBegin = "<!-- bench table: begin (written by bench/run.ts) -->";
-const readmeEnd = "<!-- bench table: end -->";
+const tableBegin = "<!-- bench table: begin (written by bench/run.ts) -->";
+const tableEnd = "<!-- bench table: end -->";
 
 /** "edge, 2026-11-29 21:50 UTC": the last cell of a row. */
 function fromCell(part: BenchPart, label: RunLabel): string {
@@ -70,7 +70,7 @@ function formatMarkdown(text: string): string {
   const root = join(import.meta.dirname, "..");
   return execFileSync(
     join(root, "node_modules", ".bin", "biome"),
-    ["format", "--stdin-file-path=README.md"],
+    ["format", "--stdin-file-path=performance.md"],
     {
       cwd: root,
       input: text,
@@ -85,12 +85,12 @@ function isPart(name: string): name is BenchPart {
 
 /**
  * Writes `resultsPath` with this run's parts replacing their earlier rows and sections, and the same table into
- * the README between its markers (the README is left alone, with a warning, if they are missing), formatted by the
- * project's biome as `npm run lint` expects. Returns the text written to `resultsPath`.
+ * `pagePath` (docs/performance.md) between its markers (the page is left alone, with a warning, if they are
+ * missing), formatted by the project's biome as `npm run lint` expects. Returns the text written to `resultsPath`.
  */
 export async function writeResults(
   resultsPath: string,
-  readmePath: string,
+  pagePath: string,
   measured: ReadonlyMap<BenchPart, { readonly result: PartResult; readonly label: RunLabel }>,
 ): Promise<string> {
   const earlier = parseResults(await readFile(resultsPath, "utf8").catch(() => ""));
@@ -121,7 +121,7 @@ export async function writeResults(
   const text = [
     "# Benchmarks",
     "",
-    "Written by `npm run bench`. A run of some parts (`npm run bench -- edge`) replaces only their rows and sections here and in the README's table; every row and section names the run it came from.",
+    "Written by `npm run bench`. A run of some parts (`npm run bench -- edge`) replaces only their rows and sections here and in docs/performance.md's table; every row and section names the run it came from.",
     "",
     "## The issue's table",
     "",
@@ -131,15 +131,15 @@ export async function writeResults(
   ].join("\n");
   await writeFile(resultsPath, `${text.trimEnd()}\n`);
 
-  const readme = await readFile(readmePath, "utf8");
-  const begin = readme.indexOf(readmeBegin);
-  const end = readme.indexOf(readmeEnd);
-  if (begin < 0 || end < begin) console.warn(`${readmePath} has no bench table markers; left as it is`);
+  const page = await readFile(pagePath, "utf8");
+  const begin = page.indexOf(tableBegin);
+  const end = page.indexOf(tableEnd);
+  if (begin < 0 || end < begin) console.warn(`${pagePath} has no bench table markers; left as it is`);
   else
     await writeFile(
-      readmePath,
+      pagePath,
       formatMarkdown(
-        `${readme.slice(0, begin + readmeBegin.length)}\n\n${table.join("\n")}\n\n${readme.slice(end)}`,
+        `${page.slice(0, begin + tableBegin.length)}\n\n${table.join("\n")}\n\n${page.slice(end)}`,
       ),
     );
   return text;

@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: starts the test bed (or reuses the one named by TEST_BED_* variables), runs each benchmark and
- * prints a Markdown report, also written to bench/RESULTS.md and the README's Performance table. A run of some parts
- * replaces only theirs there (bench/results-file.ts). Figures, not pass/fail: nothing here is a test. One thing
- * fails a run: a timer warning (a negative, overflowing or NaN timeout Node had to correct) in the bench or in any
- * Node process it started; the part that saw it writes no figures, and the error names the warning (issue 28).
+ * prints a Markdown report, also written to bench/RESULTS.md and the Performance table in docs/performance.md. A
+ * run of some parts replaces only theirs there (bench/results-file.ts). Figures, not pass/fail: nothing here is a
+ * test. One thing fails a run: a timer warning (a negative, overflowing or NaN timeout Node had to correct) in the
+ * bench or in any Node process it started; the part that saw it writes no figures, and the error names the warning (issue 28).
  */
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -129,7 +129,11 @@ try {
       },
     });
     partStarted = performance.now();
-    written = await writeResults(join(root, "bench", "RESULTS.md"), join(root, "README.md"), measured);
+    written = await writeResults(
+      join(root, "bench", "RESULTS.md"),
+      join(root, "docs", "performance.md"),
+      measured,
+    );
   };
 
   if (wanted("edge")) {

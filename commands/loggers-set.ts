@@ -4,7 +4,7 @@ import { type CommandContext, defineCommand, flag, positional } from "../src/cor
 import { Duration, reasonArg } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
 import { beforeWords, groupWorker, workerFlag } from "../src/core/logger-workers.js";
-import { errorReply, type Reply, reply } from "../src/core/reply.js";
+import { errorReply, inUtc, type Reply, reply, time } from "../src/core/reply.js";
 
 const levels = ["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"] as const;
 
@@ -93,11 +93,15 @@ export const loggersSet = defineCommand({
       requestId,
     });
     const where = change.scope === "cluster" ? "every worker" : new URL(change.worker).host;
-    const text = `${actor.name} set ${change.logger} to ${change.level} on ${cluster.name} (${where}) for ${formatDuration(forMs)}; it goes back to ${beforeWords(change)} at ${new Date(change.until).toISOString().slice(11, 16)} UTC (${change.id}).`;
+    const said = [
+      `${actor.name} set ${change.logger} to ${change.level} on ${cluster.name} (${where}) for ${formatDuration(forMs)}; it goes back to ${beforeWords(change)} at `,
+      time(change.until),
+      ` (${change.id}).`,
+    ];
     return reply(
-      text,
+      inUtc(said),
       [
-        { kind: "text", text },
+        { kind: "timed", as: "text", pieces: said },
         {
           kind: "note",
           text:

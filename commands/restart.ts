@@ -89,7 +89,22 @@ export const restart = defineCommand({
     });
   },
   async run(context, args) {
-    const { cluster, actor, requestId } = context;
+    const { cluster, actor, requestId, channelId } = context;
+    // Typed in a channel: the bot follows the restart through in a thread there (failed again, or it held). The
+    // restart is done whatever happens to the watch: a watch that could not be queued does not fail the command.
+    const follow = async (connector: string) => {
+      if (channelId !== undefined)
+        await context.automation
+          .follow({
+            cluster: cluster.name,
+            connector,
+            change: "restart",
+            requester: actor,
+            channel: channelId,
+            requestId,
+          })
+          .catch(() => undefined);
+    };
     const { connector, task } = args.target;
     if (args.exact !== true && isPattern(connector)) {
       return bulkCommand(context, {
@@ -101,23 +116,22 @@ export const restart = defineCommand({
     }
     if (task !== undefined) {
       await cluster.connect.restartTask(connector, task, { requestId });
+      await follow(connector);
       const text = `${actor.name} restarted task ${task} of ${connector} on ${cluster.name}.`;
       return reply(text, [{ kind: "text", text }], "in_channel");
     }
     const onlyFailed = args["failed-only"] === true;
     const includeTasks = onlyFailed || args["include-tasks"] === true;
     const restarting = await cluster.connect.restart(connector, { includeTasks, onlyFailed }, { requestId });
-    const parts =
+    const restarted =
       restarting === undefined
-        ? "the connector"
-        : `${
-            [
-              restarting.connector.state === "RESTARTING" ? "the connector" : undefined,
-              ...restarting.tasks.filter((t) => t.state === "RESTARTING").map((t) => `task ${t.id}`),
-            ]
-              .filter((part) => part !== undefined)
-              .join(", ") || "nothing (nothing had failed)"
-          }`;
+        ? ["the connector"]
+        : [
+            ...(restarting.connector.state === "RESTARTING" ? ["the connector"] : []),
+            ...restarting.tasks.filter((t) => t.state === "RESTARTING").map((t) => `task ${t.id}`),
+          ];
+    if (restarted.length > 0) await follow(connector);
+    const parts = restarted.join(", ") || "nothing (nothing had failed)";
     const text = `${actor.name} restarted ${connector} on ${cluster.name}: ${parts}.`;
     return reply(text, [{ kind: "text", text }], "in_channel");
   },

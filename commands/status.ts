@@ -5,6 +5,7 @@ import type { ClusterClients } from "../src/core/ports.js";
 import { hideSecretValues, redactText, secretValues } from "../src/core/redact.js";
 import { type ReplyPart, reply } from "../src/core/reply.js";
 import { offsetsFormAction } from "./offsets-reset.js";
+import { offsetsSetFormAction } from "./offsets-set.js";
 
 const traceLines = 8;
 
@@ -75,6 +76,8 @@ export const status = defineCommand({
     }
     if (current.type === "sink")
       parts.push({ kind: "actions", actions: [offsetsFormAction(connector, cluster.name)] });
+    if (current.type === "source")
+      parts.push({ kind: "actions", actions: [offsetsSetFormAction(connector, cluster.name)] });
     return reply(summary, parts);
   },
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command-spec.js";
-import { type ReplyPart, reply } from "../src/core/reply.js";
+import { type ReplyPart, reply, time, timed } from "../src/core/reply.js";
 import { whereHeld } from "../src/core/roles.js";
 
 export const whoami = defineCommand({
@@ -27,10 +27,12 @@ export const whoami = defineCommand({
     const unread = new Map(
       clusters.flatMap((cluster) => unreadableGroups(cluster.name)).map((group) => [group.id, group]),
     );
-    const notes: ReplyPart[] = [...unread.values()].map((group) => ({
-      kind: "note",
-      text: `User group ${group.id} could not be read (${group.reason}, since ${new Date(group.since).toISOString().slice(11, 16)} UTC): the roles it grants count nobody until it can be read again; the bot keeps asking.`,
-    }));
+    const notes: ReplyPart[] = [...unread.values()].map(
+      (group) =>
+        timed(
+          "note",
+        )`User group ${group.id} could not be read (${group.reason}, since ${time(group.since)}): the roles it grants count nobody until it can be read again; the bot keeps asking.`,
+    );
     return reply(`roles of ${actor.name}`, [
       { kind: "heading", text: `${actor.name} (${actor.id})` },
       { kind: "table", columns: ["cluster", "role", "where"], rows },

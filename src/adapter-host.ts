@@ -8,7 +8,12 @@ import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { AuditLog } from "./core/audit-log.js";
 import type { AdapterStore, ChatAdapter, ChatHost } from "./core/chat-adapter.js";
 import type { Command } from "./core/command-spec.js";
-import type { ConnectorPlugin, PluginConfigKey } from "./core/ports/connect-vocabulary.js";
+import type {
+  ConnectorOffset,
+  ConnectorPlugin,
+  ConnectorType,
+  PluginConfigKey,
+} from "./core/ports/connect-vocabulary.js";
 import type { Reply } from "./core/reply.js";
 import type { RoleResolver } from "./core/roles.js";
 import type { Operations } from "./ops/operations-endpoints.js";
@@ -46,6 +51,16 @@ export interface AdapterHost extends ChatHost {
   connectorPlugins(cluster: string, requestId: string): Promise<readonly ConnectorPlugin[]>;
   /** Plugin `pluginClass`'s config definition on `cluster` (`GET /connector-plugins/{class}/config`, KIP-769). */
   pluginConfig(cluster: string, pluginClass: string, requestId: string): Promise<readonly PluginConfigKey[]>;
+  /**
+   * A connector's type and committed offsets (`GET /connectors/{c}` and `GET /connectors/{c}/offsets`, KIP-875), as
+   * `offsets get` reads them: a form lists them to edit. Connect's failures, by code (`CONNECT_NOT_FOUND`…); an
+   * unknown cluster answers no type and no offsets.
+   */
+  connectorOffsets(
+    cluster: string,
+    connector: string,
+    requestId: string,
+  ): Promise<{ readonly type: ConnectorType | undefined; readonly offsets: readonly ConnectorOffset[] }>;
   readonly approvals: Pick<Approvals, "get" | "recent" | "awaitOutcome">;
   readonly alerts: Pick<Alerts, "firing" | "tell">;
   readonly roles: Pick<RoleResolver, "roleOf" | "scopeOf" | "readGroups">;
@@ -67,6 +82,8 @@ export interface AdapterApprovalNotifier {
   remind?(request: ApprovalRequest, reminder: Reminder): Promise<void>;
   /** Where people see and decide request `id`, when the adapter has such a place. */
   linkOf?(id: string): Promise<string | undefined>;
+  /** The request's message as its story notifier addresses a thread, once posted: where a change is followed. */
+  threadOf?(id: string): Promise<string | undefined>;
   /** Stops sending what is still owed (kept for the next process). */
   close?(): void;
 }

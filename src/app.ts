@@ -237,6 +237,15 @@ export function createApp(options: AppOptions): App {
       connectorPlugins: (cluster, requestId) => connectOf(cluster).connectorPlugins({ requestId }),
       pluginConfig: (cluster, pluginClass, requestId) =>
         connectOf(cluster).pluginConfig(pluginClass, undefined, { requestId }),
+      connectorOffsets: async (cluster, connector, requestId) => {
+        const connect = clusters.find((each) => each.name === cluster)?.connect;
+        if (connect === undefined) return { type: undefined, offsets: [] };
+        const [info, { offsets }] = await Promise.all([
+          connect.info(connector, { requestId }),
+          connect.offsets(connector, { requestId }),
+        ]);
+        return { type: info.type, offsets };
+      },
       approvals: {
         get: (id) => approvals.get(id),
         recent: (limit) => approvals.recent(limit),
@@ -321,6 +330,13 @@ export function createApp(options: AppOptions): App {
           }
         } finally {
           for (const listener of requestListeners) await listener(request).catch(() => undefined);
+          const change = request.state === "succeeded" ? followedChange(request) : undefined;
+          if (change !== undefined)
+            await automation
+              .follow({ ...request, change, approval: request.id })
+              .catch((error: unknown) =>
+                logger.warn({ err: error, request: request.id }, "a change could not be followed"),
+              );
         }
       },
       async remind(request, reminder) {
@@ -374,6 +390,13 @@ export function createApp(options: AppOptions): App {
     tellAlert: (cluster, connector, news) => alerts.tell(cluster, connector, news),
     approvalHolds: (cluster) => approvals.explainedHalts(cluster),
     approvalState: async (id) => (await approvals.get(id))?.state,
+    approvalThread: async (id) => {
+      for (const notifier of approvalNotifiers) {
+        const thread = await notifier.threadOf?.(id);
+        if (thread !== undefined) return thread;
+      }
+      return undefined;
+    },
     ...(storyNotifier === undefined ? {} : { notifier: storyNotifier }),
     channel: config.automation.channel ?? config.alerts.channel,
     logger,
@@ -546,4 +569,22 @@ export function createLogger(level: Config["logLevel"], destination?: Destinatio
     // per command in the ack benchmark. Lines are not held back (no minLength), and pino flushes on exit.
     destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+/**
+ * What an approved request did, in words, when it is a change the bot follows through (the sink replays, the
+ * connector may fail on its new config): offsets and config changes; undefined for the rest.
+ */
+function followedChange(request: ApprovalRequest): string | undefined {
+  switch (request.operation.kind) {
+    case "reset-offsets":
+    case "sink-offsets":
+    case "alter-offsets":
+    case "topics-reset":
+      return request.command;
+    case "config-change":
+      return "config change";
+    default:
+      return undefined;
+  }
 }

@@ -153,6 +153,17 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
         .summary,
       /--json: expected \[\{"partition"/,
     );
+    // --preview shows the plan the request would carry, and asks for nothing.
+    const previewed = await run(
+      app,
+      operator,
+      `offsets set ${connector} ${topic}:0=3 -c one --preview --reason "what would it replay?"`,
+    );
+    assert.match(
+      renderText(previewed),
+      new RegExp(`nothing was asked[^]*${topic}:0  10 → 3  \\(replays 7\\)`),
+    );
+    assert.equal((await app.approvals.recent(100)).filter((r) => r.connector === connector).length, 0);
     // Paused, the sink stays where the change puts it, so the restore below has something to undo.
     await connect().pause(connector);
     const asked = await run(

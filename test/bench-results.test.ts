@@ -20,14 +20,14 @@ const part = (name: string, figure: string): PartResult => ({
 describe("bench results assembled from several runs", () => {
   let dir: string;
   let results: string;
-  let readme: string;
+  let performancePage: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "bench-results-"));
     results = join(dir, "RESULTS.md");
-    readme = join(dir, "README.md");
+    performancePage = join(dir, "performance.md");
     await writeFile(
-      readme,
-      "# Project\n\n## Performance\n\n<!-- bench table: begin (written by bench/run.ts) -->\n\nold table\n\n<!-- bench table: end -->\n\nProse stays.\n",
+      performancePage,
+      "# Performance\n\n<!-- bench table: begin (written by bench/run.ts) -->\n\nold table\n\n<!-- bench table: end -->\n\nProse stays.\n",
     );
   });
   after(() => rm(dir, { recursive: true, force: true }));
@@ -35,7 +35,7 @@ describe("bench results assembled from several runs", () => {
   it("a run of some parts replaces their rows and sections and keeps every other part's, each naming its run", async () => {
     await writeResults(
       results,
-      readme,
+      performancePage,
       new Map<BenchPart, { result: PartResult; label: RunLabel }>([
         [
           "edge",
@@ -49,7 +49,7 @@ describe("bench results assembled from several runs", () => {
     );
     await writeResults(
       results,
-      readme,
+      performancePage,
       new Map<BenchPart, { result: PartResult; label: RunLabel }>([
         [
           "edge",
@@ -70,7 +70,7 @@ describe("bench results assembled from several runs", () => {
     // Parts keep the bench's order (edge before kill), whichever ran last.
     assert.ok(text.indexOf("## The edge part") < text.indexOf("## The kill part"));
 
-    const page = await readFile(readme, "utf8");
+    const page = await readFile(performancePage, "utf8");
     assert.doesNotMatch(page, /old table/);
     assert.match(page, /\| edge figure +\| 140 MiB +\|/);
     assert.match(page, /\| kill figure +\| 7\.0 s +\|/);

@@ -119,7 +119,7 @@ describe("per-connector metrics, and the Grafana dashboard and Prometheus rules 
     assert.deepEqual(seriesOf(text, "connect_ops_sink_lag_records{").length, 1, "a source has no lag series");
   });
 
-  test("series per 1,000 connectors, as the README says: 6 per sink, 3 per source; the include pattern and the cap bound them, failing connectors kept first", async () => {
+  test("series per 1,000 connectors, as docs/operating.md says: 6 per sink, 3 per source; the include pattern and the cap bound them, failing connectors kept first", async () => {
     const samples = new Map<string, ConnectorSample>();
     for (let i = 0; i < 500; i++) samples.set(`sink-${String(i).padStart(3, "0")}`, sink());
     for (let i = 0; i < 500; i++) samples.set(`source-${String(i).padStart(3, "0")}`, source());

@@ -102,6 +102,16 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
       .filter((line) => line.includes(id));
   const windowAudits = async (app: App, connector: string) =>
     (await app.audit.query({ connector, limit: 50 })).filter((entry) => entry.command.startsWith("window "));
+  /**
+   * How long after `dueMs` (epoch ms) the bot began the window's action whose audit detail starts with `detail`:
+   * measured from the bot's own audit entry (its time less its duration), not from when this test looked.
+   */
+  const lateBy = async (app: App, connector: string, detail: string, dueMs: number): Promise<number> => {
+    const entry = await eventually(`the "${detail}" audit entry for ${connector}`, async () =>
+      (await windowAudits(app, connector)).find((each) => each.detail?.startsWith(detail)),
+    );
+    return Date.parse(entry.time) - (entry.durationMs ?? 0) - dueMs;
+  };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "windows-"));
@@ -124,24 +134,24 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
     const app = await start();
     const held = await sink();
     const twin = await sink();
+    const [from, until] = [at(2_000), at(10_000)];
     const asked = await app.dispatcher.dispatch({
       actor: operator,
-      text: `pause ${held} --from ${at(2_000)} --until ${at(10_000)} --reason "database migration"`,
+      text: `pause ${held} --from ${from} --until ${until} --reason "database migration"`,
       requestId: "win-1",
     });
-    const askedAt = Date.now();
     assert.equal(asked.outcome, "succeeded", renderText(asked));
     const id = /window (w\d+-[a-z]{4})/.exec(renderText(asked))?.[1] ?? assert.fail(renderText(asked));
-    assert.match(renderText(asked), /\(times are UTC\)/);
+    assert.match(renderText(asked), /\(typed times are read as UTC\)/);
     assert.equal(await stateOf(held), "RUNNING", "nothing happens before the window's start");
     const listed = await app.dispatcher.dispatch({ actor: operator, text: "windows", requestId: "win-2" });
     assert.match(renderText(listed), new RegExp(`${id} +scheduled +pause ${held}`));
 
     await eventually(`${held} PAUSED`, async () => ((await stateOf(held)) === "PAUSED" ? true : undefined), {
-      timeoutMs: 20_000,
+      timeoutMs: 40_000,
     });
-    const pausedAfter = Date.now() - askedAt;
-    assert.ok(pausedAfter >= 1_000 && pausedAfter < 8_000, `paused after ${pausedAfter} ms`);
+    const pausedLate = await lateBy(app, held, "pause at the window's start", Date.parse(from));
+    assert.ok(pausedLate >= 0 && pausedLate < 5_000, `paused ${pausedLate} ms after the start`);
     await connect().pause(twin);
     assert.equal(await app.automation.heldBy("main", held), `maintenance window ${id}`);
     assert.equal(await app.automation.heldBy("main", twin), undefined);
@@ -149,17 +159,17 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
     await eventually(
       `${twin} pages as unexpectedly halted`,
       async () => (alertsAbout(twin).some((call) => /paused for/.test(textOf(call))) ? true : undefined),
-      { timeoutMs: 20_000 },
+      { timeoutMs: 40_000 },
     );
     await eventually(
       `${held} RUNNING again`,
       async () => ((await stateOf(held)) === "RUNNING" ? true : undefined),
       {
-        timeoutMs: 20_000,
+        timeoutMs: 40_000,
       },
     );
-    const resumedAfter = Date.now() - askedAt;
-    assert.ok(resumedAfter >= 9_000 && resumedAfter < 16_000, `resumed after ${resumedAfter} ms`);
+    const resumedLate = await lateBy(app, held, "back to RUNNING", Date.parse(until));
+    assert.ok(resumedLate >= 0 && resumedLate < 5_000, `resumed ${resumedLate} ms after the end`);
     assert.deepEqual(alertsAbout(held).map(textOf), [], "no alert about the held connector");
 
     await eventually(
@@ -179,12 +189,12 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
   test("a window survives a bot restart: the next process opens and closes it once, on time", async () => {
     const first = apps[0] ?? (await start());
     const connector = await sink();
+    const from = at(4_000);
     const asked = await first.dispatcher.dispatch({
       actor: operator,
-      text: `pause ${connector} --from ${at(4_000)} --for 5s --reason "storage failover"`,
+      text: `pause ${connector} --from ${from} --for 5s --reason "storage failover"`,
       requestId: "win-restart",
     });
-    const askedAt = Date.now();
     assert.equal(asked.outcome, "succeeded", renderText(asked));
     for (const app of apps.splice(0)) await app.close({ drainMs: 0 });
     const next = await start();
@@ -192,19 +202,19 @@ describe("maintenance windows: pause and put back on time, alerts held in betwee
       `${connector} PAUSED`,
       async () => ((await stateOf(connector)) === "PAUSED" ? true : undefined),
       {
-        timeoutMs: 20_000,
+        timeoutMs: 40_000,
         intervalMs: 100,
       },
     );
-    const pausedAfter = Date.now() - askedAt;
-    assert.ok(pausedAfter >= 3_000 && pausedAfter < 9_000, `paused after ${pausedAfter} ms`);
+    const pausedLate = await lateBy(next, connector, "pause at the window's start", Date.parse(from));
+    assert.ok(pausedLate >= 0 && pausedLate < 5_000, `paused ${pausedLate} ms after the start`);
     await eventually(
       `${connector} RUNNING`,
       async () => ((await stateOf(connector)) === "RUNNING" ? true : undefined),
-      { timeoutMs: 20_000, intervalMs: 100 },
+      { timeoutMs: 40_000, intervalMs: 100 },
     );
-    const resumedAfter = Date.now() - askedAt;
-    assert.ok(resumedAfter >= 8_000 && resumedAfter < 15_000, `resumed after ${resumedAfter} ms`);
+    const resumedLate = await lateBy(next, connector, "back to RUNNING", Date.parse(from) + 5_000);
+    assert.ok(resumedLate >= 0 && resumedLate < 5_000, `resumed ${resumedLate} ms after the end`);
     await sleep(2_000);
     const audits = await windowAudits(next, connector);
     assert.deepEqual(

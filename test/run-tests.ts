@@ -6,8 +6,9 @@
  *   // needs: bed     Kafka and Connect: the shared test bed, or JVMs of the file's own
  *
  * Pure files run together in one process and Redis files side by side (each in its own process, keys under its
- * own prefix) while the bed starts; bed files then run one at a time, as they always have: they share one broker
- * and one Connect worker, and several of them stop, rebalance or time that worker. The Kafka broker and Connect
+ * own prefix) while the bed starts; bed files then run two at a time (TEST_BED_CONCURRENCY; 1 runs them one at a
+ * time). They share one broker and one Connect worker: each names its topics, connectors and groups uniquely, and
+ * none stops that worker (a test that kills workers starts a group of its own). The Kafka broker and Connect
  * worker start only when a selected file needs the bed, and stop at the end; set TEST_BED_CONNECT_URL and
  * TEST_BED_BOOTSTRAP_SERVERS to reuse a bed that is running.
  * A file with no declaration, or one whose declaration its code contradicts, stops the run before anything starts.
@@ -189,8 +190,9 @@ if (bedStarting !== undefined && !stopping) {
   env = { ...env, TEST_BED_CONNECT_URL: bed.connectUrl, TEST_BED_BOOTSTRAP_SERVERS: bed.bootstrapServers };
 }
 if (bedFiles.length > 0 && !stopping) {
-  console.log(`${bedFiles.length} bed file(s), one at a time`);
-  failed = (await runFiles(bedFiles, 1)) !== 0 || failed;
+  const concurrency = Math.max(1, Number(process.env.TEST_BED_CONCURRENCY ?? 2) || 1);
+  console.log(`${bedFiles.length} bed file(s), ${concurrency} at a time`);
+  failed = (await runFiles(bedFiles, concurrency)) !== 0 || failed;
 }
 const logs = bed?.logFiles.map((file) => relative(root, file)) ?? [];
 await stopBed();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { time } from "../../src/core/reply.js";
 import type { OperationKind } from "./operation-kind.js";
 
 /**
@@ -43,8 +44,8 @@ export const windowKind: OperationKind<z.output<typeof WindowOperation>> = {
         fields: [
           ["window", operation.window],
           ["does", `${operation.action} ${operation.connectors.join(", ")}`],
-          ["from", `${operation.from.slice(0, 16).replace("T", " ")} UTC`],
-          ["until", `${operation.until.slice(0, 16).replace("T", " ")} UTC`],
+          ["from", time(Date.parse(operation.from), "date")],
+          ["until", time(Date.parse(operation.until), "date")],
         ],
       },
     ];

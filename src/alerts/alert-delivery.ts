@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import { reply } from "../core/reply.js";
 import { threadLines } from "./alert-news.js";
 import type { AlertNotifier } from "./alert-notifier.js";
 import type { AlertOutbox, NewsLine } from "./alert-outbox.js";
@@ -8,7 +7,7 @@ import { summaryThread } from "./alert-replies.js";
 import { readsLag } from "./alert-rules.js";
 import type { Alert, AlertStore, MessageAddress } from "./alert-store.js";
 import type { FiringCopy } from "./firing-copy.js";
-import { lagCharts } from "./lag-chart.js";
+import { lagChartReply } from "./lag-chart.js";
 
 /** With their traces, more alerts than this would crowd a message past Slack's limits; the rest go into another. */
 const alertsPerMessage = 5;
@@ -106,10 +105,8 @@ export class AlertDelivery {
   async #tellLagCharts(message: MessageAddress, alerts: readonly Alert[]): Promise<void> {
     for (const alert of alerts.filter((shown) => readsLag(shown.rule))) {
       try {
-        const charts = lagCharts(alert.connector, await this.#store.history(alert.cluster, alert.connector));
-        if (charts.length === 0) continue;
-        const summary = `Lag of ${alert.connector} on ${alert.cluster} over the last samples`;
-        await this.#notifier?.tell(message, [reply(summary, charts)]);
+        const said = lagChartReply(alert, await this.#store.history(alert.cluster, alert.connector));
+        if (said !== undefined) await this.#notifier?.tell(message, [said]);
       } catch (error) {
         this.#logger?.warn(
           { err: error, message },

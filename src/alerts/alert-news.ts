@@ -1,4 +1,5 @@
 import { formatDuration } from "../core/duration.js";
+import { inUtc, type ReplyTime, time } from "../core/reply.js";
 import type { NewsLine } from "./alert-outbox.js";
 import { ruleName } from "./alert-rules.js";
 import type { Alert } from "./alert-store.js";
@@ -23,7 +24,7 @@ export const alertNews = {
     `${ruleName(alert.rule)} resolved after ${formatDuration(now - (alert.lastFiredAt ?? alert.firedAt))}.`,
   /** It resolved less than the flap window ago and fires again: the same alert, one more flap. */
   firedAgain: (alert: Alert, resolvedForMs: number) =>
-    `${ruleName(alert.rule)} fired again, ${formatDuration(resolvedForMs)} after it resolved (${flapCount(alert)}): ${alert.summary}`,
+    `${ruleName(alert.rule)} fired again, ${formatDuration(resolvedForMs)} after it resolved (${inUtc(flapCount(alert))}): ${alert.summary}`,
   connectAnswers: (alert: Alert, now: number) =>
     `Connect answers again, after ${formatDuration(now - alert.firedAt)}.`,
   connectorGone: (alert: Alert) => `Deleted: no longer exists on ${alert.cluster}.`,
@@ -40,9 +41,9 @@ export const alertNews = {
     `Alert polls run again, after ${formatDuration(now - alert.firedAt)} without.`,
 } as const;
 
-/** `fired 3 times since 09:00 UTC`: its first start and each return within the flap window. */
-export function flapCount(alert: Alert): string {
-  return `fired ${(alert.flaps ?? 0) + 1} times since ${new Date(alert.firedAt).toISOString().slice(11, 16)} UTC`;
+/** `fired 3 times since 09:00 UTC`: its first start and each return within the flap window, the moment a `time`. */
+export function flapCount(alert: Alert): readonly (string | ReplyTime)[] {
+  return [`fired ${(alert.flaps ?? 0) + 1} times since `, time(alert.firedAt)];
 }
 
 /**

@@ -79,13 +79,17 @@ function alertParts(alert: Alert, now: number): ReplyPart[] {
       { kind: "text", text: `RESOLVED: ${ruleName(alert.rule)}, ${where} (was: ${alert.summary})` },
       alert.flaps === undefined
         ? note`Fired at ${time(alert.firedAt)}, resolved at ${resolvedAt} after ${formatDuration(alert.resolvedAt - alert.firedAt)}.`
-        : note`Flapping: ${flapCount(alert)}; resolved again at ${resolvedAt}.`,
+        : {
+            kind: "timed",
+            as: "note",
+            pieces: ["Flapping: ", ...flapCount(alert), "; resolved again at ", resolvedAt, "."],
+          },
     ];
   }
   const since =
     alert.lastFiredAt === undefined
       ? [`Firing since `, time(alert.firedAt)]
-      : [`Firing again since `, time(alert.lastFiredAt), `, flapping: ${flapCount(alert)}`];
+      : [`Firing again since `, time(alert.lastFiredAt), ", flapping: ", ...flapCount(alert)];
   const acknowledged =
     alert.acknowledgedBy === undefined ? [] : [` · acknowledged by ${alert.acknowledgedBy.name}`];
   const snoozed =

@@ -160,7 +160,7 @@ export class AlertStore {
   /**
    * Each cluster's histories as this store last wrote them, by connector, oldest first. Reading every history
    * back each poll parsed `keep` samples per connector (JSON and zod): megabytes of garbage every 30 s with 1,000
-   * connectors (README, "Performance").
+   * connectors (docs/performance.md).
    */
   readonly #written = new Map<string, ReadonlyMap<string, readonly ConnectorSample[]>>();
 

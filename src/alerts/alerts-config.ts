@@ -90,7 +90,7 @@ export const AlertsSection = z
     /** Per-connector thresholds by glob (`orders-*`); later entries win. */
     overrides: z.array(ThresholdsSection.extend({ connector: z.string().min(1) })).default([]),
     /**
-     * Where alerts go besides Slack, by a name the routes use (README, "Alert receivers"). Secrets (a PagerDuty
+     * Where alerts go besides Slack, by a name the routes use (docs/alerts.md, "Alert receivers"). Secrets (a PagerDuty
      * routing key, a webhook's HMAC secret) are named by the environment variable that holds them, never written
      * here.
      */
@@ -136,7 +136,7 @@ interface ReceiverRetryConfig {
   readonly backoffMs: number;
 }
 
-/** A receiver beyond Slack, its secret read from the environment (README, "Alert receivers"). */
+/** A receiver beyond Slack, its secret read from the environment (docs/alerts.md, "Alert receivers"). */
 export type ReceiverConfig = ReceiverRetryConfig &
   (
     | { readonly type: "alertmanager"; readonly url: string }

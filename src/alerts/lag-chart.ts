@@ -1,5 +1,5 @@
 import type { ConnectorSample } from "../core/ports.js";
-import type { ReplyChart } from "../core/reply.js";
+import { type Reply, type ReplyChart, reply } from "../core/reply.js";
 import { minutesBehind, totalLag } from "./connector-sample.js";
 
 /**
@@ -38,4 +38,17 @@ export function lagCharts(connector: string, history: readonly ConnectorSample[]
           },
         ]),
   ];
+}
+
+/**
+ * The reply that opens a lag alert's thread: {@link lagCharts} over the connector's kept samples, or undefined when
+ * there is no chart to draw.
+ */
+export function lagChartReply(
+  alert: { readonly cluster: string; readonly connector: string },
+  history: readonly ConnectorSample[],
+): Reply | undefined {
+  const charts = lagCharts(alert.connector, history);
+  if (charts.length === 0) return undefined;
+  return reply(`Lag of ${alert.connector} on ${alert.cluster} over the last samples`, charts);
 }

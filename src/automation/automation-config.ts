@@ -16,7 +16,7 @@ const TraceRuleSection = z.strictObject({
 });
 
 /**
- * Work the bot does by itself (README, "Work that runs by itself"): auto-restart per connector pattern, the trace
+ * Work the bot does by itself (docs/automation.md): auto-restart per connector pattern, the trace
  * rules that decide it, log levels that revert, bulk actions and maintenance windows. Auto-restart is off until it
  * is configured; the rest have defaults.
  */
@@ -76,6 +76,19 @@ export const AutomationSection = z
         maxAhead: duration("windows.maxAhead", 60_000).default(7 * 86_400_000),
       })
       .default({ maxLength: 12 * 3_600_000, maxAhead: 7 * 86_400_000 }),
+    /** Following a change through (src/automation/follow-through.ts): how often, how long, how chatty. */
+    followThrough: z
+      .strictObject({
+        /** How often the connector is looked at while a change is followed. @defaultValue 15s */
+        lookEvery: duration("followThrough.lookEvery", 1_000).default(15_000),
+        /** At most one progress line this often (and only when the count changed). @defaultValue 1m */
+        progressEvery: duration("followThrough.progressEvery", 1_000).default(60_000),
+        /** A restart with no lag to watch (a source) has held once RUNNING this long. @defaultValue 5m */
+        steadyFor: duration("followThrough.steadyFor", 1_000).default(5 * 60_000),
+        /** The watch ends after this however it stands, saying so. @defaultValue 30m */
+        maxFor: duration("followThrough.maxFor", 1_000).default(30 * 60_000),
+      })
+      .default({ lookEvery: 15_000, progressEvery: 60_000, steadyFor: 5 * 60_000, maxFor: 30 * 60_000 }),
   })
   .prefault({});
 

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { timeLimit } from "../core/time-limit.js";
 import { RedisKeys } from "../redis-keys.js";
+import { FollowWatch } from "./follow-verdict.js";
 
 /**
  * Every job of the `automation` queue, parsed when a worker picks it up: a restart attempt due after its backoff,
@@ -23,6 +24,13 @@ export const AutomationJob = z.discriminatedUnion("kind", [
   /** A maintenance window's opening; `attempt` counts the looks while it waits for its approval. */
   z.object({ kind: z.literal("window-open"), id: z.string(), attempt: z.number().int().min(0) }),
   z.object({ kind: z.literal("window-close"), id: z.string() }),
+  /** One look of a change followed through; `look` counts them, `channel` is where a thread without a request opens. */
+  z.object({
+    kind: z.literal("follow"),
+    watch: FollowWatch,
+    look: z.number().int().min(0),
+    channel: z.string().optional(),
+  }),
 ]);
 export type AutomationJob = z.infer<typeof AutomationJob>;
 
@@ -35,7 +43,7 @@ const queueName = "automation";
 
 /**
  * The BullMQ queue of work the bot does by itself. A job's id names what it does (`restart-<hash>-<episode>-<n>`,
- * `logger-revert-<id>`, `window-open-<id>-<n>`, `window-close-<id>`), so scheduling the same work twice (two replicas, two polls) adds it once.
+ * `logger-revert-<id>`, `window-open-<id>-<n>`, `window-close-<id>`, `follow-<hash>-<n>`), so scheduling the same work twice (two replicas, two polls) adds it once.
  */
 export class AutomationQueue {
   readonly #queue: Queue;
@@ -135,6 +143,8 @@ export class AutomationQueue {
         return handlers["window-open"](data);
       case "window-close":
         return handlers["window-close"](data);
+      case "follow":
+        return handlers.follow(data);
     }
   }
 }

@@ -2,11 +2,17 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AuditLog } from "../core/audit-log.js";
 import type { Clock } from "../core/clock.js";
-import type { AutomationServices, ConnectorSample, MaintenanceWindowActions } from "../core/ports.js";
+import type {
+  AutomationServices,
+  ConnectorSample,
+  FollowStart,
+  MaintenanceWindowActions,
+} from "../core/ports.js";
 import { AutoRestart, type RestartConnect } from "./auto-restart.js";
 import type { AutomationConfig } from "./automation-config.js";
 import { AutomationQueue } from "./automation-queue.js";
 import { BulkPreviews } from "./bulk-previews.js";
+import { type FollowClients, FollowThrough } from "./follow-through.js";
 import { type LoggerConnect, LogLevels } from "./log-levels.js";
 import { MaintenanceWindows, type WindowConnect } from "./maintenance-windows.js";
 import { Stories } from "./stories.js";
@@ -20,7 +26,8 @@ export interface AutomationOptions {
   readonly config: AutomationConfig;
   readonly clusters: readonly {
     readonly name: string;
-    readonly connect: RestartConnect & LoggerConnect & WindowConnect;
+    readonly connect: RestartConnect & LoggerConnect & WindowConnect & FollowClients["connect"];
+    readonly lag: FollowClients["lag"];
   }[];
   readonly audit: AuditLog;
   /** Says a line in the thread of a connector's alert messages (Alerts.tell). */
@@ -29,6 +36,8 @@ export interface AutomationOptions {
   readonly approvalHolds: (cluster: string) => Promise<ReadonlyMap<string, "operating" | "stopped">>;
   /** The state of an approval request by id (Approvals.get): a window needing approval opens only once it succeeded. */
   readonly approvalState: (id: string) => Promise<string | undefined>;
+  /** Where approval request `id`'s outcome is told (its message's address for the story notifier), if anywhere. */
+  readonly approvalThread?: (id: string) => Promise<string | undefined>;
   readonly notifier?: StoryNotifier | undefined;
   /** Where stories are told (automation.channel, else the alerts channel). */
   readonly channel?: string | undefined;
@@ -39,7 +48,7 @@ export interface AutomationOptions {
 
 /**
  * Work the bot does by itself, on one BullMQ queue (`automation`): auto-restart of transient failures, log levels
- * that put themselves back, maintenance windows that open and close. Every process may start the worker; each due
+ * that put themselves back, maintenance windows that open and close, changes followed through. Every process may start the worker; each due
  * job runs once, on one of them, on time after a restart of the bot. Bulk previews are kept here too.
  */
 export class Automation implements AutomationServices {
@@ -48,6 +57,7 @@ export class Automation implements AutomationServices {
   readonly stories: Stories;
   readonly logLevels: LogLevels;
   readonly maintenanceWindows: MaintenanceWindows;
+  readonly followThrough: FollowThrough;
   /** See AutomationServices. */
   readonly bulk: AutomationServices["bulk"];
   readonly #options: AutomationOptions;
@@ -91,6 +101,15 @@ export class Automation implements AutomationServices {
     };
     this.logLevels = new LogLevels(scheduled);
     this.maintenanceWindows = new MaintenanceWindows({ ...scheduled, approvalState: options.approvalState });
+    this.followThrough = new FollowThrough({
+      config: options.config.followThrough,
+      queue: this.queue,
+      clientsOf: (cluster) => options.clusters.find((each) => each.name === cluster),
+      stories: this.stories,
+      approvalThread: options.approvalThread ?? (async () => undefined),
+      now,
+      logger: options.logger,
+    });
     const { bulk } = options.config;
     this.bulk = {
       previews: new BulkPreviews({
@@ -131,7 +150,13 @@ export class Automation implements AutomationServices {
       "window-close": async (job) => {
         await this.maintenanceWindows.close(job.id);
       },
+      follow: (job) => this.followThrough.run(job),
     });
+  }
+
+  /** See AutomationServices. */
+  follow(change: FollowStart): Promise<void> {
+    return this.followThrough.start(change);
   }
 
   /** Called after each alert poll of a cluster (see AutoRestart.afterPoll). */

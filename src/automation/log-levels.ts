@@ -7,6 +7,7 @@ import type { Clock } from "../core/clock.js";
 import { formatDuration } from "../core/duration.js";
 import { beforeWords } from "../core/logger-workers.js";
 import type { LevelChange } from "../core/ports.js";
+import { inUtc, reply, time } from "../core/reply.js";
 import { RedisKeys } from "../redis-keys.js";
 import type { AutomationQueue } from "./automation-queue.js";
 import type { Stories } from "./stories.js";
@@ -171,10 +172,12 @@ export class LogLevels {
       .exec();
     await this.#options.queue.schedule(revertJobId(id), { kind: "logger-revert", id }, input.forMs);
     const where = input.scope === "cluster" ? "every worker" : new URL(worker).host;
-    await this.#options.stories.tell(
-      id,
-      `${input.by.name} set ${input.logger} to ${input.level} on ${input.cluster} (${where}) for ${formatDuration(input.forMs)} (${input.reason}); it was ${beforeWords(change)}. ${scopeWords(input.scope)}. It goes back at ${new Date(change.until).toISOString().slice(11, 16)} UTC (${id}).`,
-    );
+    const said = [
+      `${input.by.name} set ${input.logger} to ${input.level} on ${input.cluster} (${where}) for ${formatDuration(input.forMs)} (${input.reason}); it was ${beforeWords(change)}. ${scopeWords(input.scope)}. It goes back at `,
+      time(change.until),
+      ` (${id}).`,
+    ];
+    await this.#options.stories.tell(id, reply(inUtc(said), [{ kind: "timed", as: "text", pieces: said }]));
     return change;
   }
 

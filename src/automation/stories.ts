@@ -34,28 +34,38 @@ export class Stories {
   }
 
   /**
-   * Tells one line of story `id`: the first opens the thread (its message is the line), each later one is a reply
-   * in it. A Slack failure is logged and never fails the work the story is about.
+   * Tells one line of story `id`: the first opens the thread (its message is the line) in `options.channel`, else
+   * the automation channel, each later one is a reply in it; `options.mention` (a person's id) is named before
+   * the line. A Slack failure is logged and never fails the work the story is about.
    */
-  async tell(id: string, line: string | Reply): Promise<void> {
+  async tell(
+    id: string,
+    line: string | Reply,
+    options: { readonly channel?: string; readonly mention?: string } = {},
+  ): Promise<void> {
     const said = typeof line === "string" ? reply(line, [{ kind: "text", text: line }]) : line;
     this.#logger?.info({ story: id }, said.summary);
     const notifier = this.#notifier;
-    const channel = this.#channel;
-    if (notifier === undefined || channel === undefined) return;
+    const channel = options.channel ?? this.#channel;
+    if (notifier === undefined) return;
     const key = this.#keys.automationStory(id);
     try {
-      if ((await this.#redis.set(key, "posting", "EX", 60, "NX")) === "OK") {
-        const address = await notifier.start(channel, said);
+      if (channel !== undefined && (await this.#redis.set(key, "posting", "EX", 60, "NX")) === "OK") {
+        const address = await notifier.start(channel, said, options.mention);
         if (address === undefined) await this.#redis.del(key);
         else await this.#redis.set(key, address, "EX", storyTtlSeconds);
         return;
       }
       const address = await this.#addressOf(key);
-      if (address !== undefined) await notifier.tell(address, said);
+      if (address !== undefined) await notifier.tell(address, said, options.mention);
     } catch (error) {
       this.#logger?.warn({ err: error, story: id }, "a story line could not be told in Slack");
     }
+  }
+
+  /** Tells story `id` in an existing thread (an approval request's message, `address` as its notifier wrote it). */
+  async adopt(id: string, address: string): Promise<void> {
+    await this.#redis.set(this.#keys.automationStory(id), address, "EX", storyTtlSeconds, "NX");
   }
 
   /** The thread's address, waiting a little while another replica posts its first message. */

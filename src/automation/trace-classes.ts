@@ -1,6 +1,6 @@
 /**
  * Whether restarting a FAILED connector or task can help, read from its trace: the one table of rules the
- * auto-restart decides by (README, "Auto-restart"). Each rule is a regular expression over the whole trace (every
+ * auto-restart decides by (docs/automation.md, "Auto-restart"). Each rule is a regular expression over the whole trace (every
  * `Caused by:` line included), its verdict, and the words people read. Persistent rules are checked first: a
  * timeout whose cause is a rejected password is still a rejected password. Rules from the config file
  * (`automation.traceRules`) are checked before all of these, so a site can teach the bot its own plugins.

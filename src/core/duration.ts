@@ -32,6 +32,18 @@ export function formatDuration(ms: number): string {
   return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} days`;
 }
 
+/**
+ * How long something took, to the second under an hour (`20 s`, `4 min 12 s`), then as {@link formatDuration}: for
+ * a final word on a change, where "4 min" would round away what the person waited.
+ */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1_000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds >= 3_600) return formatDuration(ms);
+  const minutes = Math.floor(seconds / 60);
+  return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60} s`;
+}
+
 /** `14:05 UTC` (epoch ms in): how the shell and every notification text write a moment. */
 export function utcClock(at: number): string {
   return `${new Date(at).toISOString().slice(11, 16)} UTC`;

@@ -1,3 +1,5 @@
+import { utcClock } from "./duration.js";
+
 /**
  * What a command answers, independent of where it is shown. Every string in a reply is literal text: the Slack
  * adapter escapes it for mrkdwn and the shell prints it, so user-supplied names can never turn into markup.
@@ -5,7 +7,11 @@
 export type ReplyPart =
   | { readonly kind: "heading"; readonly text: string }
   | { readonly kind: "text"; readonly text: string }
-  | { readonly kind: "fields"; readonly fields: readonly (readonly [label: string, value: string])[] }
+  /** Labelled values; a value that is a moment is written by each adapter (Slack in the reader's time zone). */
+  | {
+      readonly kind: "fields";
+      readonly fields: readonly (readonly [label: string, value: string | ReplyTime])[];
+    }
   | {
       readonly kind: "table";
       readonly columns: readonly string[];
@@ -26,6 +32,12 @@ export type ReplyPart =
 /** A moment (epoch ms): the shell writes it in UTC, Slack in each reader's own time zone. */
 export interface ReplyTime {
   readonly at: number;
+  /**
+   * What the shell writes besides the hour and minute: the day, for a moment that may not be today
+   * (`2026-12-08 00:30 UTC`), or the seconds (`14:05:09 UTC`). Slack always names the day.
+   * @defaultValue neither: `14:05 UTC`
+   */
+  readonly with?: "date" | "seconds";
 }
 
 /**
@@ -100,9 +112,21 @@ export function timed(as: "text" | "note") {
   });
 }
 
-/** A moment for {@link timed}: epoch ms. */
-export function time(at: number): ReplyTime {
-  return { at };
+/** A moment for {@link timed} or a field: epoch ms, and what the shell writes besides hour and minute. */
+export function time(at: number, with_?: ReplyTime["with"]): ReplyTime {
+  return with_ === undefined ? { at } : { at, with: with_ };
+}
+
+/** A moment as the shell and every notification text write it, in UTC: `14:05 UTC`, `2026-12-08 00:30 UTC`. */
+export function utcMoment({ at, with: with_ }: ReplyTime): string {
+  const iso = new Date(at).toISOString();
+  if (with_ === "date") return `${iso.slice(0, 16).replace("T", " ")} UTC`;
+  return with_ === "seconds" ? `${iso.slice(11, 19)} UTC` : utcClock(at);
+}
+
+/** Pieces of a timed line as plain text, each moment in UTC: for summaries and other text-only places. */
+export function inUtc(pieces: readonly (string | ReplyTime)[]): string {
+  return pieces.map((piece) => (typeof piece === "string" ? piece : utcMoment(piece))).join("");
 }
 
 export function reply(

@@ -1,4 +1,5 @@
 import { formatDuration } from "./duration.js";
+import { time, utcMoment } from "./reply.js";
 
 /** The times of a maintenance window as typed: `--from`, and `--until` or `--for` (already in ms). */
 export interface WindowTimesInput {
@@ -80,5 +81,5 @@ function readTime(text: string, afterMs: number, flag: "from" | "until"): number
 
 /** `2026-12-08 00:30 UTC`. */
 export function utc(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return utcMoment(time(ms, "date"));
 }

@@ -12,7 +12,7 @@ interface Shown {
 }
 
 /**
- * Per-connector gauges from each cluster's latest alert poll in this process (README, "Metrics"): state, running
+ * Per-connector gauges from each cluster's latest alert poll in this process (docs/operating.md, "Metrics"): state, running
  * and failed tasks, and for sinks lag in records and seconds and the data-loss-risk flag. Only connectors whose
  * name matches `include`, at most `max` over all clusters: the failing first, then the most lagging, then by name,
  * so a cap never hides the connectors a dashboard is opened for; `connect_ops_connector_metrics_omitted` says how

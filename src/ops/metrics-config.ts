@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * What `/metrics` shows per connector (README, "Metrics"): connectors whose name matches `include`, at most `max`
+ * What `/metrics` shows per connector (docs/operating.md, "Metrics"): connectors whose name matches `include`, at most `max`
  * of them over all clusters (the failing and most lagging first), so the series count stays bounded.
  */
 export const MetricsSection = z

@@ -4,8 +4,8 @@ import type { Alert } from "../alerts/alert-store.js";
 import { redactText } from "../core/redact.js";
 
 /**
- * The JSON a webhook receives for one event (`version` 1; README, "Alert receivers"), or undefined for one it is
- * not sent (`still-firing`). Times are ISO 8601; texts are redacted as every text that leaves the bot.
+ * The JSON a webhook receives for one event (`version` 1; docs/alerts.md, "Alert receivers"), or undefined for one
+ * it is not sent (`still-firing`). Times are ISO 8601; texts are redacted as every text that leaves the bot.
  */
 export function webhookBody(event: ReceiverEvent, alert: Alert, at: number): object | undefined {
   if (event === "still-firing") return undefined;

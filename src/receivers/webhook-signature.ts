@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** The headers of a signed webhook delivery (README, "Alert receivers"). */
+/** The headers of a signed webhook delivery (docs/alerts.md, "Alert receivers"). */
 export const webhookHeaders = {
   /** Unix seconds when this attempt was sent; part of what is signed, so an old delivery cannot be replayed. */
   timestamp: "x-connect-ops-timestamp",

@@ -1,6 +1,6 @@
 import { chartInWords } from "../core/chart-words.js";
 import { utcClock } from "../core/duration.js";
-import type { Reply, ReplyPart } from "../core/reply.js";
+import { inUtc, type Reply, type ReplyPart, utcMoment } from "../core/reply.js";
 
 /**
  * A reply as terminal text: tables with aligned columns, headings underlined; then what could not be delivered
@@ -21,9 +21,7 @@ function renderPart(part: ReplyPart): string {
     case "note":
       return `(${part.text})`;
     case "timed": {
-      const text = part.pieces
-        .map((piece) => (typeof piece === "string" ? piece : utcClock(piece.at)))
-        .join("");
+      const text = inUtc(part.pieces);
       return part.as === "note" ? `(${text})` : text;
     }
     case "chart":
@@ -31,7 +29,9 @@ function renderPart(part: ReplyPart): string {
     case "actions":
       return part.actions.map((action) => `${action.label}: ${action.typed}`).join("\n");
     case "fields":
-      return part.fields.map(([label, value]) => `${label}: ${value}`).join("\n");
+      return part.fields
+        .map(([label, value]) => `${label}: ${typeof value === "string" ? value : utcMoment(value)}`)
+        .join("\n");
     case "table": {
       const table = alignColumns([part.columns, ...part.rows]);
       return part.omitted === undefined

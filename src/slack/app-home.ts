@@ -6,7 +6,7 @@ import type { AdapterHost, AdapterRedis } from "../adapter-host.js";
 import { ruleName } from "../alerts/alert-rules.js";
 import type { Alert } from "../alerts/alert-store.js";
 import { formatDuration } from "../core/duration.js";
-import { type ReplyPart, reply } from "../core/reply.js";
+import { type ReplyPart, reply, time, timed } from "../core/reply.js";
 import { type HeldRole, hasRole, type RoleScope, whereHeld } from "../core/roles.js";
 import { RedisKeys } from "../redis-keys.js";
 import { renderTextBlocks } from "./block-kit.js";
@@ -142,15 +142,13 @@ export function handleAppHome(bolt: BoltApp, home: AppHome, log: (message: strin
 
 /** The Home tab's Block Kit, from what the person may see. Pure: tests and the README's picture render it. */
 export function homeView(content: HomeContent): HomeView & { readonly blocks: KnownBlock[] } {
-  const at = new Date(content.now).toISOString().slice(11, 16);
   const blocks: KnownBlock[] = [
     ...renderTextBlocks(
       reply("connect-ops", [
         { kind: "heading", text: "connect-ops" },
-        {
-          kind: "note",
-          text: `Kafka Connect operations for you, updated ${at} UTC. Type /connect help anywhere for every command.`,
-        },
+        timed(
+          "note",
+        )`Kafka Connect operations for you, updated ${time(content.now)}. Type /connect help anywhere for every command.`,
       ]),
     ),
     { type: "divider" },

@@ -11,7 +11,7 @@ import { chartInWords } from "../core/chart-words.js";
 import { cutText, splitText } from "../core/cut-text.js";
 import { utcClock } from "../core/duration.js";
 import { redactDeep } from "../core/redact.js";
-import type { Reply, ReplyAction, ReplyPart, ReplyTime } from "../core/reply.js";
+import { type Reply, type ReplyAction, type ReplyPart, type ReplyTime, utcMoment } from "../core/reply.js";
 import { alignColumns } from "../shell/render-text.js";
 import {
   chartBlock,
@@ -226,9 +226,13 @@ export function fallbackText(reply: Reply): string {
   return truncate(escapeMrkdwn([reply.summary, ...words].join("\n")), maxSection);
 }
 
-/** A moment in each reader's own time zone (Slack's date formatting), with UTC where the client cannot. */
-function slackTime({ at }: ReplyTime): string {
-  return `<!date^${Math.floor(at / 1000)}^{date_short_pretty} {time}|${utcClock(at)}>`;
+/**
+ * A moment in each reader's own time zone (Slack's date formatting: api.slack.com/reference/surfaces/formatting
+ * #date-formatting), with the shell's UTC words where the client cannot.
+ */
+export function slackTime(moment: ReplyTime): string {
+  const clock = moment.with === "seconds" ? "{time_secs}" : "{time}";
+  return `<!date^${Math.floor(moment.at / 1000)}^{date_short_pretty} ${clock}|${utcMoment(moment)}>`;
 }
 
 function renderPart(part: Exclude<ReplyPart, { kind: "chart" }>, caption: string): SlackBlock[] {
@@ -258,7 +262,10 @@ function renderPart(part: Exclude<ReplyPart, { kind: "chart" }>, caption: string
           type: "section",
           fields: part.fields.slice(i, i + maxFields).map(([label, value]) => ({
             type: "mrkdwn",
-            text: truncate(`*${escapeMrkdwn(label)}*\n${escapeMrkdwn(value)}`, maxField),
+            text: truncate(
+              `*${escapeMrkdwn(label)}*\n${typeof value === "string" ? escapeMrkdwn(value) : slackTime(value)}`,
+              maxField,
+            ),
           })),
         });
       }

@@ -23,6 +23,7 @@ import { CommandQueue } from "./command-queue.js";
 import { handleConfigSetModal } from "./modals/config-set-modal.js";
 import { handleCreateModal } from "./modals/create-modal.js";
 import { handleOffsetsResetModal, offsetsFormButtonOf } from "./modals/offsets-reset-modal.js";
+import { handleOffsetsSetModal, offsetsSetFormButtonOf } from "./modals/offsets-set-modal.js";
 import { handleAlertButtons, SlackAlertNotifier } from "./slack-alerts.js";
 import { handleApprovalButtons, SlackApprovalNotifier } from "./slack-approvals.js";
 import { bulkConfirmButton, handleBulkButtons } from "./slack-bulk.js";
@@ -368,6 +369,7 @@ async function startSlack(
   handleOffsetsResetModal(bolt, host, client);
   handleConfigSetModal(bolt, host, client);
   handleCreateModal(bolt, host, client);
+  handleOffsetsSetModal(bolt, host, client);
   await warnWithoutUserGroups(host, log);
 
   if (receiver instanceof SocketModeReceiver) {
@@ -439,7 +441,10 @@ export function commandAnswer(reply: Reply): RespondArguments {
   return {
     response_type: reply.visibility,
     text: fallbackText(reply),
-    blocks: renderBlocks(reply, (action) => offsetsFormButtonOf(action) ?? bulkConfirmButton(action)),
+    blocks: renderBlocks(
+      reply,
+      (action) => offsetsFormButtonOf(action) ?? offsetsSetFormButtonOf(action) ?? bulkConfirmButton(action),
+    ),
   };
 }
 

@@ -203,6 +203,14 @@ export class SlackApprovalNotifier implements AdapterApprovalNotifier {
     return link.permalink;
   }
 
+  /** The request's message as `<channel>:<ts>` (SlackStoryNotifier's thread address), once it is posted. */
+  async threadOf(id: string): Promise<string | undefined> {
+    const stored = await this.#options.redis.get(this.#key(id));
+    if (stored === null || stored === posting) return undefined;
+    const place = MessagePlace.parse(JSON.parse(stored));
+    return `${place.channel}:${place.ts}`;
+  }
+
   /**
    * "post" when this call is the one to post the message (a claim in Redis: the request's first updates may come
    * from two processes at once); else where it is, or "stale" when a later state is shown already.

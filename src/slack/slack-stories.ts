@@ -3,6 +3,7 @@ import type { StoryNotifier } from "../automation/story-notifier.js";
 import type { Reply } from "../core/reply.js";
 import { fallbackText, renderBlocks } from "./block-kit.js";
 import { whyNotPosted } from "./delivery-words.js";
+import type { SlackBlock } from "./native-blocks.js";
 import type { SlackOutbox } from "./slack-outbox.js";
 
 /**
@@ -19,29 +20,34 @@ export class SlackStoryNotifier implements StoryNotifier {
     this.#outbox = outbox;
   }
 
-  async start(channel: string, opening: Reply): Promise<string | undefined> {
+  async start(channel: string, opening: Reply, mention?: string): Promise<string | undefined> {
     const posted = await this.#client.chat
-      .postMessage({
-        channel,
-        text: fallbackText(opening),
-        blocks: renderBlocks(opening),
-        unfurl_links: false,
-      })
+      .postMessage({ channel, ...content(opening, mention), unfurl_links: false })
       .catch((error: unknown) => {
         throw new Error(whyNotPosted(error, channel), { cause: error });
       });
     return posted.ts === undefined ? undefined : `${channel}:${posted.ts}`;
   }
 
-  async tell(address: string, said: Reply): Promise<void> {
+  async tell(address: string, said: Reply, mention?: string): Promise<void> {
     const colon = address.indexOf(":");
     const reply = {
       channel: address.slice(0, colon),
       thread_ts: address.slice(colon + 1),
-      text: fallbackText(said),
-      blocks: renderBlocks(said),
+      ...content(said, mention),
     };
     if (this.#outbox === undefined) await this.#client.chat.postMessage(reply);
     else await this.#outbox.send("chat.postMessage", reply);
   }
+}
+
+/** A line's text and blocks, the person mentioned first (`<@U…>`, which Slack notifies) when there is one. */
+function content(said: Reply, mention: string | undefined): { text: string; blocks: SlackBlock[] } {
+  const blocks = renderBlocks(said);
+  if (mention === undefined) return { text: fallbackText(said), blocks };
+  const named = `<@${mention}>`;
+  return {
+    text: `${named} ${fallbackText(said)}`,
+    blocks: [{ type: "section", text: { type: "mrkdwn", text: named } }, ...blocks],
+  };
 }

@@ -194,7 +194,7 @@ describe("maintenance windows: refused before anything is scheduled", () => {
     assert.equal(scheduled?.needsApproval, false);
     assert.match(
       text,
-      /scheduled window w1-abcd on prod: pause orders from 2026-11-30 00:30 UTC until 2026-11-30 01:00 UTC \(times are UTC\)/,
+      /scheduled window w1-abcd on prod: pause orders from 2026-11-30 00:30 UTC until 2026-11-30 01:00 UTC \(typed times are read as UTC\)/,
     );
     assert.match(text, /cancel w1-abcd/);
   });

@@ -169,6 +169,7 @@ export function fakeBot(
           previewForMs: 15 * 60_000,
         },
         windows: withWindowLimits(recorded("windows", answers.windows ?? {}, calls)),
+        follow: async () => undefined,
       },
     },
     now: () => Date.parse("2026-11-29T12:00:00Z"),

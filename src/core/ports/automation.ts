@@ -144,6 +144,24 @@ export interface MaintenanceWindowActions {
   readonly maxAheadMs: number;
 }
 
+/**
+ * A change to follow through (src/automation/follow-through.ts): the bot watches the connector for a while and
+ * tells, in the change's thread, the replay's progress and how it ended, mentioning `requester` on the last line.
+ */
+export interface FollowStart {
+  readonly cluster: string;
+  readonly connector: string;
+  /** What was done, in words: `offsets reset`, `config change`, `restart`. */
+  readonly change: string;
+  readonly requester: { readonly id: string; readonly source?: string | undefined };
+  /** The approval request whose thread the lines go to. */
+  readonly approval?: string | undefined;
+  /** Without `approval`: the channel a thread opens in (where the command was typed); without either, logged only. */
+  readonly channel?: string | undefined;
+  /** The command's request id: names the watch without an approval. */
+  readonly requestId: string;
+}
+
 /** What commands may do with the bot's own scheduled work. */
 export interface AutomationServices {
   readonly logLevels: LogLevelChanges;
@@ -168,4 +186,6 @@ export interface AutomationServices {
     readonly previewForMs: number;
   };
   readonly windows: MaintenanceWindowActions;
+  /** Follows a change through; a Redis failure is thrown, nothing else (the watch itself runs later). */
+  follow(change: FollowStart): Promise<void>;
 }

@@ -9,21 +9,22 @@ import { describeFailure } from "../../core/error-words.js";
 import type { PluginConfigKey } from "../../core/ports/connect-vocabulary.js";
 import { escapeMrkdwn } from "../block-kit.js";
 import {
-  answerConnectorSuggestions,
   answerView,
-  Choice,
+  type CommandForm,
+  chosenConnector,
+  connectorInput,
   dispatchAs,
-  handleRequestStage,
+  handleConnectorSuggestions,
+  handleRequest,
   maxMetadata,
   OpeningMetadata,
   openOnBareCommand,
   outOfScope,
   type PlanMetadata,
-  type RequestStage,
-  reasonBlock,
+  reasonInput,
   safeJson,
   ViewSubmission,
-} from "./connector-form.js";
+} from "./command-form.js";
 import {
   answerWithPreview,
   newKeyBlock,
@@ -33,16 +34,17 @@ import {
   settingWords,
 } from "./settings-fields.js";
 
-/** The command the form fills in: every check, the audit and the request are that command's own. */
-const commandName = "config set";
 const pickId = "config-set-pick";
 const formId = "config-set-form";
 const connectorAction = "config-set-connector";
 const title = "Change a config";
 const what = "change the config of";
-/** The last two views: the diff and validation `config set … --preview` computes, then what "Request" filed. */
-const stage: RequestStage = {
-  command: commandName,
+/**
+ * The command the form fills in (every check, the audit and the request are that command's own), and its last two
+ * views: the diff and validation `config set … --preview` computes, then what "Request" filed.
+ */
+const form: CommandForm = {
+  command: "config set",
   title,
   planId: "config-set-plan",
   answerId: "config-set-answer",
@@ -65,37 +67,28 @@ type FormMetadata = z.output<typeof FormMetadata>;
  * a value cleared removes its key (`--unset`).
  */
 export function handleConfigSetModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  openOnBareCommand(bolt, host, commandName, (typed) =>
+  openOnBareCommand(bolt, host, form.command, (typed) =>
     client.views.open({ trigger_id: typed.triggerId, view: pickView(typed.channelId) }).then(() => {}),
   );
 
-  answerConnectorSuggestions(bolt, host, connectorAction, configSet.role);
+  handleConnectorSuggestions(bolt, host, connectorAction, configSet.role);
 
   bolt.view(pickId, async ({ ack, body }) => {
-    const submitted = ViewSubmission.safeParse(body);
-    const chosen = Choice.safeParse(
-      submitted.data?.view.state.values.connector?.[connectorAction]?.selected_option?.value,
-    );
-    if (!submitted.success || !chosen.success)
-      return ack({ response_action: "errors", errors: { connector: "Choose a connector from the list." } });
-    const [cluster, connector] = chosen.data;
-    const refused = await outOfScope(host, submitted.data.user.id, {
-      cluster,
-      connector,
-      role: configSet.role,
-      what,
-    });
+    const picked = chosenConnector(body, connectorAction);
+    if ("errors" in picked) return ack({ response_action: "errors", errors: picked.errors });
+    const { submitted, cluster, connector } = picked;
+    const refused = await outOfScope(host, submitted.user.id, { cluster, connector }, configSet.role, what);
     if (refused !== undefined) return ack({ response_action: "errors", errors: refused });
-    const channel = OpeningMetadata.safeParse(submitted.data.view.private_metadata ?? "").data?.channel;
+    const channel = OpeningMetadata.safeParse(submitted.view.private_metadata ?? "").data?.channel;
     const metadata: FormMetadata = { cluster, connector, ...(channel === undefined ? {} : { channel }) };
     // Open at once with what is at hand; the keys follow when Connect has answered.
-    await ack({ response_action: "update", view: answerView(stage, `Reading the config of ${connector}…`) });
+    await ack({ response_action: "update", view: answerView(form, `Reading the config of ${connector}…`) });
     const requestId = randomUUID();
     const view = await host.connectorSettings(cluster, connector, requestId).then(
       (settings) => settingsForm(metadata, settings.shown, settings.definition),
-      (error: unknown) => answerView(stage, describeFailure(error, requestId).summary),
+      (error: unknown) => answerView(form, describeFailure(error, requestId).summary),
     );
-    await client.views.update({ view_id: submitted.data.view.id, view });
+    await client.views.update({ view_id: submitted.view.id, view });
   });
 
   bolt.view(formId, async ({ ack, body }) => {
@@ -110,23 +103,23 @@ export function handleConfigSetModal(bolt: BoltApp, host: AdapterHost, client: W
     const { cluster, connector, channel } = opened.data;
     const filled = readSettings(submitted.data.view.state.values, shown.data.view.blocks);
     if ("errors" in filled) return ack({ response_action: "errors", errors: filled.errors });
-    const form = filled.read;
+    const changes = filled.read;
     const args: Record<string, string> = {
       connector,
       reason: submitted.data.view.state.values.reason?.reason?.value ?? "",
-      ...(form.set.length === 0 ? {} : { settings: settingWords(form.set) }),
-      ...(form.unset.length === 0 ? {} : { unset: form.unset.join(",") }),
+      ...(changes.set.length === 0 ? {} : { settings: settingWords(changes.set) }),
+      ...(changes.unset.length === 0 ? {} : { unset: changes.unset.join(",") }),
     };
     const wrong = schemaErrors(args);
     if (wrong !== undefined) return ack({ response_action: "errors", errors: wrong });
-    const refused = await outOfScope(host, submitted.data.user.id, {
-      cluster,
-      connector,
-      role: configSet.role,
+    const refused = await outOfScope(
+      host,
+      submitted.data.user.id,
+      { cluster, connector, field: "reason" },
+      configSet.role,
       what,
-    });
-    if (refused !== undefined)
-      return ack({ response_action: "errors", errors: { reason: refused.connector ?? "" } });
+    );
+    if (refused !== undefined) return ack({ response_action: "errors", errors: refused });
     const metadata: PlanMetadata = { cluster, args, ...(channel === undefined ? {} : { channel }) };
     if (JSON.stringify(metadata).length > maxMetadata)
       return ack({
@@ -136,17 +129,17 @@ export function handleConfigSetModal(bolt: BoltApp, host: AdapterHost, client: W
     await answerWithPreview(
       (response) => ack(response),
       client,
-      { viewId: submitted.data.view.id, stage, metadata, fields: form.fields },
+      { viewId: submitted.data.view.id, form, metadata, fields: changes.fields },
       dispatchAs(
         host,
         submitted.data.user,
-        { command: commandName, args: { ...args, preview: true }, cluster },
+        { command: "config set", args: { ...args, preview: true }, cluster },
         channel,
       ),
     );
   });
 
-  handleRequestStage(bolt, host, client, stage);
+  handleRequest(bolt, host, client, form);
 }
 
 /** The first view: the connector, by type-ahead. */
@@ -158,19 +151,7 @@ export function pickView(channel?: string): ModalView {
     submit: { type: "plain_text", text: "Next" },
     close: { type: "plain_text", text: "Cancel" },
     private_metadata: JSON.stringify(channel === undefined ? {} : { channel }),
-    blocks: [
-      {
-        type: "input",
-        block_id: "connector",
-        label: { type: "plain_text", text: "Connector" },
-        element: {
-          type: "external_select",
-          action_id: connectorAction,
-          placeholder: { type: "plain_text", text: "Type part of its name" },
-          min_query_length: 0,
-        },
-      },
-    ],
+    blocks: [connectorInput(connectorAction)],
   };
 }
 
@@ -198,7 +179,7 @@ function settingsForm(
       ...settingsBlocks(shown, definition, {
         note: "A value left as shown is not changed; a value cleared removes its key. Secrets show hidden: give a config-provider reference to change one.",
       }),
-      reasonBlock,
+      reasonInput,
     ],
   };
 }

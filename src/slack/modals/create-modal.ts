@@ -13,19 +13,19 @@ import { escapeMrkdwn } from "../block-kit.js";
 import {
   answerView,
   Choice,
+  type CommandForm,
   dispatchAs,
-  handleRequestStage,
+  handleRequest,
   maxMetadata,
   OpeningMetadata,
   openOnBareCommand,
   outOfScope,
   type PlanMetadata,
-  type RequestStage,
-  reasonBlock,
+  reasonInput,
   safeJson,
   scopeWaitMs,
   ViewSubmission,
-} from "./connector-form.js";
+} from "./command-form.js";
 import {
   answerWithPreview,
   newKeyBlock,
@@ -35,8 +35,6 @@ import {
   settingWords,
 } from "./settings-fields.js";
 
-/** The command the form fills in: every check, the audit and the request are that command's own. */
-const commandName = "create";
 const pickId = "create-pick";
 const formId = "create-form";
 const pluginAction = "create-plugin";
@@ -45,9 +43,12 @@ const title = "Create a connector";
 const states = { RUNNING: undefined, PAUSED: "paused", STOPPED: "stopped" } as const;
 type State = keyof typeof states;
 
-/** The last two views: the plan `create … --preview` computes, then what "Request" filed. */
-const stage: RequestStage = {
-  command: commandName,
+/**
+ * The command the form fills in (every check, the audit and the request are that command's own), and its last two
+ * views: the plan `create … --preview` computes, then what "Request" filed.
+ */
+const form: CommandForm = {
+  command: "create",
   title,
   planId: "create-plan",
   answerId: "create-answer",
@@ -71,17 +72,21 @@ type FormMetadata = z.output<typeof FormMetadata>;
  * key; "Request" dispatches the typed command's own arguments as the person.
  */
 export function handleCreateModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  openOnBareCommand(bolt, host, commandName, async (typed) => {
+  openOnBareCommand(bolt, host, form.command, async (typed) => {
     // Slack gives 3 s from the command to views.open: open first, then list the plugins.
     const opened = await client.views.open({
       trigger_id: typed.triggerId,
-      view: answerView(stage, "Reading the installed connector plugins…"),
+      view: answerView(form, "Reading the installed connector plugins…"),
     });
     const viewId = opened.view?.id;
     if (viewId === undefined) return;
     const options = await pluginOptions(host, typed.userId);
     await client.views.update({ view_id: viewId, view: pickView(options, typed.channelId) });
   });
+
+  /** Whether the person may create this connector: the refusal beside `field`, or undefined. */
+  const mayCreate = (userId: string, where: Parameters<typeof outOfScope>[2]) =>
+    outOfScope(host, userId, where, create.role, "create");
 
   bolt.view(pickId, async ({ ack, body }) => {
     const submitted = ViewSubmission.safeParse(body);
@@ -95,21 +100,15 @@ export function handleCreateModal(bolt: BoltApp, host: AdapterHost, client: WebC
     const wrongName = named.error?.issues.find((issue) => issue.path[0] === "name");
     if (wrongName !== undefined)
       return ack({ response_action: "errors", errors: { name: wrongName.message } });
-    const refused = await outOfScope(host, submitted.data.user.id, {
-      cluster,
-      connector: name,
-      role: create.role,
-      what: "create",
-    });
-    if (refused !== undefined)
-      return ack({ response_action: "errors", errors: { name: refused.connector ?? "" } });
+    const refused = await mayCreate(submitted.data.user.id, { cluster, connector: name, field: "name" });
+    if (refused !== undefined) return ack({ response_action: "errors", errors: refused });
     const channel = OpeningMetadata.safeParse(submitted.data.view.private_metadata ?? "").data?.channel;
     const metadata: FormMetadata = { cluster, name, plugin, ...(channel === undefined ? {} : { channel }) };
-    await ack({ response_action: "update", view: answerView(stage, `Reading the keys of ${plugin}…`) });
+    await ack({ response_action: "update", view: answerView(form, `Reading the keys of ${plugin}…`) });
     const requestId = randomUUID();
     const view = await host.pluginConfig(cluster, plugin, requestId).then(
       (definition) => settingsForm(metadata, definition),
-      (error: unknown) => answerView(stage, describeFailure(error, requestId).summary),
+      (error: unknown) => answerView(form, describeFailure(error, requestId).summary),
     );
     await client.views.update({ view_id: submitted.data.view.id, view });
   });
@@ -142,14 +141,8 @@ export function handleCreateModal(bolt: BoltApp, host: AdapterHost, client: WebC
         errors[issue.path[0] === "reason" ? "reason" : newKeyBlock] ??= issue.message;
       return ack({ response_action: "errors", errors });
     }
-    const refused = await outOfScope(host, submitted.data.user.id, {
-      cluster,
-      connector: name,
-      role: create.role,
-      what: "create",
-    });
-    if (refused !== undefined)
-      return ack({ response_action: "errors", errors: { reason: refused.connector ?? "" } });
+    const refused = await mayCreate(submitted.data.user.id, { cluster, connector: name, field: "reason" });
+    if (refused !== undefined) return ack({ response_action: "errors", errors: refused });
     const metadata: PlanMetadata = { cluster, args, ...(channel === undefined ? {} : { channel }) };
     if (JSON.stringify(metadata).length > maxMetadata)
       return ack({
@@ -159,17 +152,17 @@ export function handleCreateModal(bolt: BoltApp, host: AdapterHost, client: WebC
     await answerWithPreview(
       (response) => ack(response),
       client,
-      { viewId: submitted.data.view.id, stage, metadata, fields: filled.read.fields },
+      { viewId: submitted.data.view.id, form, metadata, fields: filled.read.fields },
       dispatchAs(
         host,
         submitted.data.user,
-        { command: commandName, args: { ...args, preview: true }, cluster },
+        { command: "create", args: { ...args, preview: true }, cluster },
         channel,
       ),
     );
   });
 
-  handleRequestStage(bolt, host, client, stage);
+  handleRequest(bolt, host, client, form);
 }
 
 /**
@@ -282,7 +275,7 @@ function settingsForm(metadata: FormMetadata, definition: readonly PluginConfigK
         leftOut: ["connector.class"],
       }),
       stateBlock,
-      reasonBlock,
+      reasonInput,
     ],
   };
 }

@@ -1,35 +1,40 @@
 import type { App as BoltApp } from "@slack/bolt";
 import type { KnownBlock, ModalView, PlainTextOption } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
-import { z } from "zod";
 import { offsetResetTargets, offsetsReset } from "../../../commands/offsets-reset.js";
 import type { AdapterHost } from "../../adapter-host.js";
 import type { CommandCall } from "../../core/dispatcher.js";
 import type { ButtonEncoding } from "../block-kit.js";
 import {
-  answerConnectorSuggestions,
   Choice,
-  connectorOption,
-  connectorValue,
-  dispatchAs,
+  type CommandForm,
+  connectorChoiceValue,
+  connectorInput,
   type FormValues,
-  handleRequestStage,
-  Interaction,
+  formButtonOf,
+  handleConnectorSuggestions,
+  handleFormOpening,
+  handleRequest,
   maxMetadata,
+  type Opening,
   OpeningMetadata,
-  openOnBareCommand,
   outOfScope,
   type PlanMetadata,
   planView,
-  type RequestStage,
-  reasonBlock,
+  reasonInput,
+  showPlan,
   ViewSubmission,
-} from "./connector-form.js";
+} from "./command-form.js";
 
 /** The command the form fills in: every check, the audit and the request are that command's own. */
-const commandName = "offsets reset";
+const form: CommandForm = {
+  command: "offsets reset",
+  title: "Reset offsets",
+  planId: "offsets-reset-plan",
+  answerId: "offsets-reset-answer",
+  working: "Computing the plan from the connector's offsets…",
+};
 const formId = "offsets-reset-form";
-const planId = "offsets-reset-plan";
 const connectorAction = "offsets-reset-connector";
 /** The "Offsets…" button's action id; its value is `[cluster, connector]` as JSON. */
 export const offsetsFormButton = "offsets-reset-open";
@@ -53,25 +58,10 @@ const textFields = [
   { name: "topic", label: "Only this topic (and partitions)", placeholder: "orders or orders:0,1" },
 ] as const;
 
-/** The last two views: the plan the typed command's `--preview` computes, then what "Request" filed. */
-const stage: RequestStage = {
-  command: commandName,
-  title: "Reset offsets",
-  planId,
-  answerId: "offsets-reset-answer",
-  working: "Computing the plan from the connector's offsets…",
-};
-
 /** The typed command's call a filled-in form makes: its arguments as words would give them, on a named cluster. */
 interface FormCall extends CommandCall {
   readonly cluster: string;
   readonly args: Readonly<Record<string, string | true>>;
-}
-
-/** A form opened from `channel`, with `connector` chosen already when a button named it. */
-interface Opening {
-  readonly channel?: string;
-  readonly connector?: readonly [cluster: string, name: string];
 }
 
 /**
@@ -83,25 +73,14 @@ interface Opening {
  * arrives.
  */
 export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client: WebClient): void {
-  openOnBareCommand(bolt, host, commandName, (typed) =>
-    openForm(client, typed.triggerId, { channel: typed.channelId }),
+  handleFormOpening(
+    bolt,
+    host,
+    { command: form.command, buttonId: offsetsFormButton },
+    (triggerId, opening) => openForm(client, triggerId, opening),
   );
 
-  bolt.action({ action_id: offsetsFormButton }, async ({ ack, body }) => {
-    await ack();
-    const click = Interaction.extend({
-      actions: z.array(z.object({ value: Choice })).length(1),
-      channel: z.object({ id: z.string() }).optional(),
-    }).safeParse(body);
-    const chosen = click.data?.actions[0]?.value;
-    if (!click.success || click.data.trigger_id === undefined || chosen === undefined) return;
-    await openForm(client, click.data.trigger_id, {
-      ...(click.data.channel === undefined ? {} : { channel: click.data.channel.id }),
-      connector: chosen,
-    });
-  });
-
-  answerConnectorSuggestions(bolt, host, connectorAction, offsetsReset.role);
+  handleConnectorSuggestions(bolt, host, connectorAction, offsetsReset.role);
 
   bolt.view(formId, async ({ ack, body }) => {
     const submitted = ViewSubmission.safeParse(body);
@@ -110,15 +89,16 @@ export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client
         response_action: "errors",
         errors: { connector: "Slack sent a form the bot could not read." },
       });
-    const form = readForm(submitted.data.view.state.values);
-    if (form.errors !== undefined) return ack({ response_action: "errors", errors: form.errors });
-    const { call } = form;
-    const refused = await outOfScope(host, submitted.data.user.id, {
-      cluster: call.cluster,
-      connector: String(call.args.connector),
-      role: offsetsReset.role,
-      what: "reset the offsets of",
-    });
+    const read = readForm(submitted.data.view.state.values);
+    if (read.errors !== undefined) return ack({ response_action: "errors", errors: read.errors });
+    const { call } = read;
+    const refused = await outOfScope(
+      host,
+      submitted.data.user.id,
+      { cluster: call.cluster, connector: String(call.args.connector) },
+      offsetsReset.role,
+      "reset",
+    );
     if (refused !== undefined) return ack({ response_action: "errors", errors: refused });
     const opened = OpeningMetadata.safeParse(submitted.data.view.private_metadata ?? "");
     const metadata: PlanMetadata = {
@@ -131,39 +111,28 @@ export function handleOffsetsResetModal(bolt: BoltApp, host: AdapterHost, client
         response_action: "errors",
         errors: { reason: "Too long for the form: shorten the reason." },
       });
-    await ack({ response_action: "update", view: planView(stage, metadata, "working") });
-    const preview = await dispatchAs(
+    await ack({ response_action: "update", view: planView(form, metadata, "working") });
+    await showPlan(
       host,
-      submitted.data.user,
-      {
-        ...call,
-        args: { ...call.args, preview: true },
-      },
-      metadata.channel,
+      client,
+      form,
+      { user: submitted.data.user, viewId: submitted.data.view.id },
+      metadata,
     );
-    await client.views.update({ view_id: submitted.data.view.id, view: planView(stage, metadata, preview) });
   });
 
-  handleRequestStage(bolt, host, client, stage);
+  handleRequest(bolt, host, client, form);
 }
 
 async function openForm(client: WebClient, triggerId: string, opening: Opening): Promise<void> {
   await client.views.open({ trigger_id: triggerId, view: offsetsResetForm(opening) });
 }
 
-/**
- * "Offsets…" (`offsetsFormAction`: an `offsets reset` naming only its connector) as a button that opens the form on
- * that connector; any other action is not this encoding's.
- */
-export const offsetsFormButtonOf: ButtonEncoding = ({ call }) => {
-  const { connector, ...rest } = call.args;
-  if (call.command !== commandName || connector === undefined || call.cluster === undefined) return undefined;
-  if (Object.keys(rest).length > 0) return undefined;
-  return { actionId: offsetsFormButton, value: offsetsFormValue({ cluster: call.cluster, connector }) };
-};
+/** "Offsets…" (`offsetsFormAction`: an `offsets reset` naming only its connector) as a button opening this form. */
+export const offsetsFormButtonOf: ButtonEncoding = formButtonOf(form.command, offsetsFormButton);
 
 /** The "Offsets…" button's value: the connector the form opens on, as a type-ahead option names it. */
-export const offsetsFormValue = connectorValue;
+export const offsetsFormValue = connectorChoiceValue;
 
 /**
  * The form (a `modal` view): every input's block_id is the command's argument it fills, so the command's own
@@ -175,20 +144,8 @@ export function offsetsResetForm(opening: Opening = {}): ModalView {
     value: target,
   }));
   const latest = targetOptions.find((option) => option.value === "to-latest");
-  const chosen = opening.connector === undefined ? undefined : connectorOption(...opening.connector, false);
   const blocks: KnownBlock[] = [
-    {
-      type: "input",
-      block_id: "connector",
-      label: { type: "plain_text", text: "Connector" },
-      element: {
-        type: "external_select",
-        action_id: connectorAction,
-        placeholder: { type: "plain_text", text: "Type part of its name" },
-        min_query_length: 0,
-        ...(chosen === undefined ? {} : { initial_option: chosen }),
-      },
-    },
+    connectorInput(connectorAction, opening),
     {
       type: "input",
       block_id: "target",
@@ -220,7 +177,7 @@ export function offsetsResetForm(opening: Opening = {}): ModalView {
         },
       }),
     ),
-    reasonBlock,
+    reasonInput,
   ];
   return {
     type: "modal",
@@ -266,7 +223,7 @@ function readForm(
   const topic = input("topic")?.value?.trim();
   if (topic !== undefined && topic !== "") args.topic = topic;
   const errors = schemaErrors(args);
-  return errors === undefined ? { call: { command: commandName, args, cluster } } : { errors };
+  return errors === undefined ? { call: { command: form.command, args, cluster } } : { errors };
 }
 
 /** The command's own refusal of the arguments, each issue beside the field it names (else beside the target). */

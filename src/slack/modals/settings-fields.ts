@@ -6,12 +6,12 @@ import type { PluginConfigKey } from "../../core/ports/connect-vocabulary.js";
 import type { Reply } from "../../core/reply.js";
 import { timedOut, timeLimit } from "../../core/time-limit.js";
 import {
+  type CommandForm,
   type FormValues,
   maxViewBlocks,
   type PlanMetadata,
   planView,
-  type RequestStage,
-} from "./connector-form.js";
+} from "./command-form.js";
 
 /**
  * The fields of a connector config in a form (`config set`, `create`): one input per key of the plugin's config
@@ -213,21 +213,21 @@ export async function answerWithPreview(
   client: WebClient,
   target: {
     readonly viewId: string;
-    readonly stage: RequestStage;
+    readonly form: CommandForm;
     readonly metadata: PlanMetadata;
     readonly fields: ReadonlyMap<string, string>;
   },
   previewing: Promise<Reply>,
 ): Promise<void> {
-  const { viewId, stage, metadata, fields } = target;
+  const { viewId, form, metadata, fields } = target;
   const early = await timeLimit(previewing, previewWaitMs);
   if (early !== timedOut) {
     const errors = besideFields(early, fields);
     if (errors !== undefined) return ack({ response_action: "errors", errors });
-    return ack({ response_action: "update", view: planView(stage, metadata, early) });
+    return ack({ response_action: "update", view: planView(form, metadata, early) });
   }
-  await ack({ response_action: "update", view: planView(stage, metadata, "working") });
-  await client.views.update({ view_id: viewId, view: planView(stage, metadata, await previewing) });
+  await ack({ response_action: "update", view: planView(form, metadata, "working") });
+  await client.views.update({ view_id: viewId, view: planView(form, metadata, await previewing) });
 }
 
 /**

@@ -1,0 +1,209 @@
+// needs: pure
+/**
+ * Moments in replies: Slack shows each with its date formatting (`<!date^…>`, so every reader sees their own time
+ * zone, with UTC as the fallback text), the shell writes them in UTC. Each place that names a moment is checked in
+ * both renderings, from the real reply builders and the real renderers.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { ApprovalRequest } from "../../approvals/approval-request.js";
+import { approvalMessage } from "../../approvals/approval-words.js";
+import { windowKind } from "../../approvals/kinds/window.js";
+import { alertReplies } from "../../src/alerts/alert-replies.js";
+import type { Alert } from "../../src/alerts/alert-store.js";
+import type { LevelChange, MaintenanceWindow } from "../../src/core/ports.js";
+import { type Reply, reply } from "../../src/core/reply.js";
+import { renderText } from "../../src/shell/render-text.js";
+import { homeView } from "../../src/slack/app-home.js";
+import { renderBlocks } from "../../src/slack/block-kit.js";
+import { actor, fakeBot } from "./fakes.js";
+
+/** What Slack is sent for `at`: its date formatting, the UTC words as the fallback. */
+function slackDate(at: number, utcWords: string, clock = "{time}"): string {
+  return `<!date^${at / 1000}^{date_short_pretty} ${clock}|${utcWords}>`;
+}
+
+/** Every text of the Block Kit Slack is sent for `said`. */
+function slackText(said: Reply): string {
+  return JSON.stringify(renderBlocks(said));
+}
+
+const now = Date.parse("2026-11-29T12:00:00Z");
+const otto = actor("otto");
+
+describe("moments: in each reader's own zone in Slack, in UTC in the shell", () => {
+  test("an approval request's Expires: the day and time", () => {
+    const expires = Date.parse("2026-11-29T12:20:00Z");
+    const request: ApprovalRequest = {
+      id: "prod-17-k3mx",
+      cluster: "prod",
+      connector: "orders-sink",
+      command: "stop",
+      reason: "database maintenance",
+      requester: { id: "U0OTTO", name: "otto", source: "slack" },
+      operation: { kind: "stop" },
+      planSummary: "orders-sink stops, keeping its offsets.",
+      state: "pending",
+      createdAt: new Date(expires - 30 * 60_000).toISOString(),
+      expiresAt: new Date(expires).toISOString(),
+      approversNeeded: 1,
+      approvedBy: [],
+      requestId: "moments-1",
+    };
+    const message = approvalMessage(request);
+    assert.match(renderText(message), /^Expires: 2026-11-29 12:20 UTC$/m);
+    assert.ok(slackText(message).includes(slackDate(expires, "2026-11-29 12:20 UTC")), slackText(message));
+  });
+
+  test("an approved window's from and until", () => {
+    const from = Date.parse("2026-11-30T00:30:00Z");
+    const until = Date.parse("2026-11-30T01:00:00Z");
+    const parts = windowKind.outcomeParts(undefined as never, {
+      kind: "window",
+      window: "w1-abcd",
+      action: "stop",
+      connectors: ["orders"],
+      from: new Date(from).toISOString(),
+      until: new Date(until).toISOString(),
+    });
+    const outcome = reply("window", parts);
+    assert.match(renderText(outcome), /^from: 2026-11-30 00:30 UTC\nuntil: 2026-11-30 01:00 UTC$/m);
+    const slack = slackText(outcome);
+    assert.ok(slack.includes(slackDate(from, "2026-11-30 00:30 UTC")), slack);
+    assert.ok(slack.includes(slackDate(until, "2026-11-30 01:00 UTC")), slack);
+  });
+
+  test("a scheduled window's answer: both ends, typed in UTC", async () => {
+    const bot = fakeBot({
+      connect: {
+        status: async (name) => ({
+          name,
+          connector: { state: "RUNNING", worker_id: "w:8083" },
+          tasks: [],
+          type: "sink",
+        }),
+      },
+      windows: {
+        newId: async () => "w1-abcd",
+        schedule: async (window: Omit<MaintenanceWindow, "state">) => ({ ...window, state: "scheduled" }),
+      },
+    });
+    const { reply: answer, text } = await bot.run(
+      otto,
+      'pause orders --from 00:30 --until 01:00 --reason "db migration"',
+    );
+    assert.equal(answer.outcome, "succeeded", text);
+    assert.match(
+      text,
+      /from 2026-11-30 00:30 UTC until 2026-11-30 01:00 UTC \(typed times are read as UTC\)/,
+    );
+    assert.match(answer.summary, /from 2026-11-30 00:30 UTC until 2026-11-30 01:00 UTC/);
+    const slack = slackText(answer);
+    assert.ok(
+      slack.includes(`from ${slackDate(Date.parse("2026-11-30T00:30:00Z"), "2026-11-30 00:30 UTC")}`),
+      slack,
+    );
+    assert.ok(
+      slack.includes(`until ${slackDate(Date.parse("2026-11-30T01:00:00Z"), "2026-11-30 01:00 UTC")}`),
+      slack,
+    );
+  });
+
+  test("loggers set: when the level goes back", async () => {
+    const until = now + 30 * 60_000;
+    const bot = fakeBot({
+      logLevels: {
+        set: async (input): Promise<LevelChange> => ({
+          id: "log-7",
+          cluster: input.cluster,
+          logger: input.logger,
+          level: input.level,
+          worker: "http://connect-1:8083",
+          before: { "http://connect-1:8083": "INFO" },
+          scope: input.scope,
+          until,
+          reason: input.reason,
+          by: { id: input.by.id, name: input.by.name },
+          state: "open",
+        }),
+      },
+    });
+    const { reply: answer, text } = await bot.run(
+      otto,
+      'loggers set org.apache.kafka.connect DEBUG --for 30m --reason "slow commits"',
+    );
+    assert.equal(answer.outcome, "succeeded", text);
+    assert.match(text, /it goes back to INFO at 12:30 UTC \(log-7\)\./);
+    assert.match(answer.summary, /it goes back to INFO at 12:30 UTC \(log-7\)\./);
+    const slack = slackText(answer);
+    assert.ok(slack.includes(`goes back to INFO at ${slackDate(until, "12:30 UTC")} (log-7).`), slack);
+  });
+
+  test("whoami: since when a user group could not be read", async () => {
+    const since = Date.parse("2026-11-29T11:42:00Z");
+    const bot = fakeBot(
+      {},
+      {
+        identity: {
+          roleOf: async () => "viewer",
+          unreadableGroups: () => [{ id: "S0ORDERS", reason: "fatal_error", gone: false, since }],
+        },
+      },
+    );
+    const { reply: answer, text } = await bot.run(otto, "whoami");
+    assert.match(text, /User group S0ORDERS could not be read \(fatal_error, since 11:42 UTC\)/);
+    const slack = slackText(answer);
+    assert.ok(slack.includes(`(fatal_error, since ${slackDate(since, "11:42 UTC")})`), slack);
+  });
+
+  test("a flapping alert: fired N times since its first start", () => {
+    const firedAt = Date.parse("2026-11-29T09:00:00Z");
+    const lastFiredAt = Date.parse("2026-11-29T11:10:00Z");
+    const alert: Alert = {
+      key: "prod/pg-sink/task-failed",
+      cluster: "prod",
+      connector: "pg-sink",
+      rule: "task-failed",
+      summary: "1 of 2 tasks FAILED (task 0)",
+      details: [],
+      value: 1,
+      firedAt,
+      lastFiredAt,
+      flaps: 2,
+      announcedValue: 1,
+    };
+    const [firing] = alertReplies([alert], now).alerts;
+    assert.ok(firing !== undefined);
+    assert.match(
+      renderText(firing.reply),
+      /Firing again since 11:10 UTC, flapping: fired 3 times since 09:00 UTC\./,
+    );
+    const slack = slackText(firing.reply);
+    assert.ok(slack.includes(`flapping: fired 3 times since ${slackDate(firedAt, "09:00 UTC")}.`), slack);
+
+    const [resolved] = alertReplies([{ ...alert, resolvedAt: now }], now).alerts;
+    assert.ok(resolved !== undefined);
+    assert.match(
+      renderText(resolved.reply),
+      /Flapping: fired 3 times since 09:00 UTC; resolved again at 12:00 UTC\./,
+    );
+    assert.ok(
+      slackText(resolved.reply).includes(
+        `Flapping: fired 3 times since ${slackDate(firedAt, "09:00 UTC")}; resolved`,
+      ),
+    );
+  });
+
+  test("App Home: when it was drawn", () => {
+    const view = homeView({
+      userId: "U0OTTO",
+      waitingForYou: [],
+      yourOpenRequests: [],
+      alerts: [],
+      roles: [],
+      now,
+    });
+    const text = JSON.stringify(view.blocks);
+    assert.ok(text.includes(`updated ${slackDate(now, "12:00 UTC")}.`), text);
+  });
+});
