@@ -2,7 +2,7 @@ import type { CommandContext } from "../src/core/command-spec.js";
 import { matchPlugin } from "../src/core/plugin-match.js";
 import { secretSettings, settingsToSeal } from "../src/core/redact.js";
 import { errorReply, type Reply, reply } from "../src/core/reply.js";
-import { askForApproval } from "./ask-for-approval.js";
+import { askForApproval, planPreview } from "./ask-for-approval.js";
 import { applySettings, type Config, configDiff, diffLines } from "./config-diff.js";
 
 /**
@@ -196,6 +196,8 @@ export async function askForConfigChange(
     readonly passwordKeys: ReadonlySet<string>;
     /** A line above the diff, e.g. which snapshot it restores. */
     readonly heading?: string;
+    /** Answer with the plan only, asking nothing: what a form shows before its "Request". */
+    readonly previewOnly?: true;
   },
   what: string,
 ): Promise<Reply> {
@@ -225,6 +227,7 @@ export async function askForConfigChange(
     validated.words,
     `Applied with ${patch ? "PATCH …/config (only these keys, KIP-477)" : "PUT …/config (the whole config: this worker predates PATCH, Connect 3.8)"} only if the config is still as shown here; then read back, and the bot waits for ${connector} and its tasks to run again.`,
   ].join("\n");
+  if (input.previewOnly) return planPreview(what, planSummary);
   return askForApproval(
     context,
     {

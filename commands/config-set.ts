@@ -14,6 +14,7 @@ const Args = z
     }),
     unset: flag(KeyList.optional(), "keys to remove, separated by commas", { valueName: "KEY[,KEY…]" }),
     reason: reasonArg,
+    preview: flag(z.literal(true).optional(), "show the plan only: nothing is asked or changed"),
   })
   .refine((args) => args.settings !== undefined || args.unset !== undefined, {
     message: "name what changes: key=value words, --unset KEY, or both",
@@ -30,6 +31,7 @@ export const configSet = defineCommand({
   examples: [
     'config set orders-sink tasks.max=4 errors.tolerance=all --reason "drain the backlog"',
     'config set orders-sink --unset transforms.mask.fields --reason "the field is gone"',
+    'config set orders-sink tasks.max=4 --preview --reason "what would change?"',
   ],
   args: Args,
   role: "operator",
@@ -67,6 +69,7 @@ export const configSet = defineCommand({
         set: read.settings,
         unset,
         passwordKeys,
+        ...(args.preview ? { previewOnly: true } : {}),
       },
       `change the config of ${connector}`,
     );

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { askForApproval } from "../approvals/ask-for-approval.js";
+import { askForApproval, planPreview } from "../approvals/ask-for-approval.js";
 import { configDiff, diffLines } from "../approvals/config-diff.js";
 import { findPlugin, readEnvironmentValues, secretRefusal, validate } from "../approvals/config-plan.js";
 import { type CommandContext, defineCommand, flag, positional } from "../src/core/command-spec.js";
@@ -20,6 +20,7 @@ const Args = z
     ),
     paused: flag(z.literal(true).optional(), "create it PAUSED (Connect 3.7+)"),
     reason: reasonArg,
+    preview: flag(z.literal(true).optional(), "show the plan only: nothing is asked or created"),
   })
   .refine((args) => (args.settings === undefined) !== (args.config === undefined), {
     message: "give the config either as key=value words or as --config '<json>', not both",
@@ -79,6 +80,7 @@ export const create = defineCommand({
       validated.words,
       ...(plugin.type === "sink" ? [await replayWords(context, name, config, state)] : []),
     ].join("\n");
+    if (args.preview) return planPreview(`create ${name}`, planSummary);
     return askForApproval(
       context,
       {

@@ -8,7 +8,12 @@ import type { StoryNotifier } from "./automation/story-notifier.js";
 import type { AuditLog } from "./core/audit-log.js";
 import type { AdapterStore, ChatAdapter, ChatHost } from "./core/chat-adapter.js";
 import type { Command } from "./core/command-spec.js";
-import type { ConnectorOffset, ConnectorType } from "./core/ports.js";
+import type {
+  ConnectorOffset,
+  ConnectorPlugin,
+  ConnectorType,
+  PluginConfigKey,
+} from "./core/ports/connect-vocabulary.js";
 import type { Reply } from "./core/reply.js";
 import type { RoleResolver } from "./core/roles.js";
 import type { Operations } from "./ops/operations-endpoints.js";
@@ -29,6 +34,23 @@ export interface AdapterHost extends ChatHost {
    * code; an unknown cluster answers none.
    */
   connectorNames(cluster: string, requestId: string): Promise<readonly string[]>;
+  /**
+   * What a settings form shows of connector `connector` on `cluster`: its config with secrets hidden as `config`
+   * hides them (`secretHiding`), and its plugin's config definition (`GET /connector-plugins/{class}/config`,
+   * KIP-769). The caller checks the person's roles first. Connect's failures, by code.
+   */
+  connectorSettings(
+    cluster: string,
+    connector: string,
+    requestId: string,
+  ): Promise<{
+    readonly shown: Readonly<Record<string, string>>;
+    readonly definition: readonly PluginConfigKey[];
+  }>;
+  /** The connector plugins installed on `cluster` (`GET /connector-plugins?connectorsOnly=true`). */
+  connectorPlugins(cluster: string, requestId: string): Promise<readonly ConnectorPlugin[]>;
+  /** Plugin `pluginClass`'s config definition on `cluster` (`GET /connector-plugins/{class}/config`, KIP-769). */
+  pluginConfig(cluster: string, pluginClass: string, requestId: string): Promise<readonly PluginConfigKey[]>;
   /**
    * A connector's type and committed offsets (`GET /connectors/{c}` and `GET /connectors/{c}/offsets`, KIP-875), as
    * `offsets get` reads them: a form lists them to edit. Connect's failures, by code (`CONNECT_NOT_FOUND`…); an

@@ -29,6 +29,7 @@ import { everyoneHolds, type Identities } from "./core/identity.js";
 import { redactText } from "./core/redact.js";
 import type { Reply } from "./core/reply.js";
 import { type AccountDirectory, RoleResolver, type UserGroupDirectory } from "./core/roles.js";
+import { secretHiding } from "./core/secret-hiding.js";
 import { SinkLagReader } from "./kafka/sink-lag-reader.js";
 import { observeApprovals } from "./ops/approval-metrics.js";
 import { ConnectorMetrics } from "./ops/connector-metrics.js";
@@ -203,6 +204,11 @@ export function createApp(options: AppOptions): App {
   // command's reply carries them (`Reply.undelivered`).
   const undelivered = new Map<string, Reply[]>();
   const hosts = new Map<string, AdapterHost>();
+  const connectOf = (cluster: string) => {
+    const connect = clusters.find((each) => each.name === cluster)?.connect;
+    if (connect === undefined) throw new Error(`cluster ${cluster} is not configured`);
+    return connect;
+  };
   const hostFor = (name: string): AdapterHost => {
     const known = hosts.get(name);
     if (known !== undefined) return known;
@@ -219,6 +225,18 @@ export function createApp(options: AppOptions): App {
         const listing = (await connect?.listConnectors({ requestId })) ?? [];
         return listing.map((connector) => connector.name);
       },
+      connectorSettings: async (cluster, connector, requestId) => {
+        const connect = connectOf(cluster);
+        const current = await connect.config(connector, { requestId });
+        const [hiding, definition] = await Promise.all([
+          secretHiding(connect, current, { requestId }),
+          connect.pluginConfig(current["connector.class"] ?? "", undefined, { requestId }),
+        ]);
+        return { shown: hiding.hide(current), definition };
+      },
+      connectorPlugins: (cluster, requestId) => connectOf(cluster).connectorPlugins({ requestId }),
+      pluginConfig: (cluster, pluginClass, requestId) =>
+        connectOf(cluster).pluginConfig(pluginClass, undefined, { requestId }),
       connectorOffsets: async (cluster, connector, requestId) => {
         const connect = clusters.find((each) => each.name === cluster)?.connect;
         if (connect === undefined) return { type: undefined, offsets: [] };

@@ -20,6 +20,8 @@ import { AppHome, handleAppHome } from "./app-home.js";
 import { escapeMrkdwn, fallbackText, redactingRespond, renderBlocks } from "./block-kit.js";
 import { firstDelivery } from "./button-clicks.js";
 import { CommandQueue } from "./command-queue.js";
+import { handleConfigSetModal } from "./modals/config-set-modal.js";
+import { handleCreateModal } from "./modals/create-modal.js";
 import { handleOffsetsResetModal, offsetsFormButtonOf } from "./modals/offsets-reset-modal.js";
 import { handleOffsetsSetModal, offsetsSetFormButtonOf } from "./modals/offsets-set-modal.js";
 import { handleAlertButtons, SlackAlertNotifier } from "./slack-alerts.js";
@@ -365,6 +367,8 @@ async function startSlack(
   handleAlertButtons(bolt, host);
   handleBulkButtons(bolt, host);
   handleOffsetsResetModal(bolt, host, client);
+  handleConfigSetModal(bolt, host, client);
+  handleCreateModal(bolt, host, client);
   handleOffsetsSetModal(bolt, host, client);
   await warnWithoutUserGroups(host, log);
 

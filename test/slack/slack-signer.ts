@@ -180,7 +180,13 @@ export class SlackSimulator {
    */
   viewSubmission(submission: {
     readonly userId: string;
-    readonly view: { readonly id: string; readonly callback_id: string; readonly private_metadata?: string };
+    readonly view: {
+      readonly id: string;
+      readonly callback_id: string;
+      readonly private_metadata?: string;
+      /** The view's blocks as shown (Slack sends them back with each input's `initial_value`). */
+      readonly blocks?: readonly unknown[];
+    };
     readonly values: Readonly<Record<string, Readonly<Record<string, Record<string, unknown>>>>>;
   }): Promise<SentRequest> {
     const payload = {
@@ -198,6 +204,7 @@ export class SlackSimulator {
         app_id: "A0APP",
         bot_id: "B0BOT",
         hash: "1.hash",
+        blocks: submission.view.blocks ?? [],
         state: { values: submission.values },
       },
       response_urls: [],

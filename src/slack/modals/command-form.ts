@@ -12,8 +12,10 @@ import { type ButtonEncoding, fallbackText, renderBlocks, renderTextBlocks } fro
 import { firstDelivery } from "../button-clicks.js";
 
 /*
- * What every command form (a modal that fills in a typed command, issue 25 §1) shares: the connector type-ahead, the
- * scope check before the form goes on, the plan view with "Request", and dispatching the typed command as the person.
+ * What every command form (a modal that fills in a typed command, issue 25 §1: offsets reset, offsets set, config
+ * set, create) shares: opening on the bare slash command or a button, the connector type-ahead among those the person
+ * may change, the fail-closed scope check before the form goes on, the typed command run as the person, and the last
+ * two views (the plan with its "Request", then the answer). Each form module keeps only its own fields.
  */
 
 /** The connector list is read once per cluster for this long: type-ahead asks on every key. */
@@ -68,6 +70,27 @@ export const ViewSubmission = Interaction.extend({
     state: z.object({ values: z.record(z.string(), z.record(z.string(), InputValue)) }),
   }),
 });
+export type ViewSubmission = z.infer<typeof ViewSubmission>;
+
+/**
+ * The connector a view's type-ahead `actionId` (block `connector`) chose, with the submission it came in; or the
+ * errors to show beside the connector field when none was chosen or Slack sent what the bot could not read.
+ */
+export function chosenConnector(
+  body: unknown,
+  actionId: string,
+):
+  | { readonly submitted: ViewSubmission; readonly cluster: string; readonly connector: string }
+  | { readonly errors: Record<string, string> } {
+  const submitted = ViewSubmission.safeParse(body);
+  const chosen = Choice.safeParse(
+    submitted.data?.view.state.values.connector?.[actionId]?.selected_option?.value,
+  );
+  if (!submitted.success || !chosen.success)
+    return { errors: { connector: "Choose a connector from the list." } };
+  const [cluster, connector] = chosen.data;
+  return { submitted: submitted.data, cluster, connector };
+}
 
 /** A form opened from `channel`, with `connector` chosen already when a button named it. */
 export interface Opening {
@@ -142,8 +165,45 @@ export const reasonInput: KnownBlock = {
   element: { type: "plain_text_input", action_id: "reason", multiline: true, max_length: 500 },
 };
 
+/** A bare slash command that opens a form: who typed it, where, and the trigger `views.open` needs within 3 s. */
+export interface BareCommand {
+  readonly triggerId: string;
+  readonly channelId: string;
+  readonly userId: string;
+}
+
 /**
- * Opens a form with `open`: on the typed `/connect <command>` with no arguments (with them it runs as typed), and on
+ * Opens a form when `/connect <command>` is typed with nothing after it (`command` matched whole, any case and
+ * spacing); with arguments the command runs as typed. Slack's retry of the same command opens nothing twice.
+ */
+export function openOnBareCommand(
+  bolt: BoltApp,
+  host: AdapterHost,
+  command: string,
+  open: (typed: BareCommand) => Promise<void>,
+): void {
+  const bare = new RegExp(`^\\s*${command.split(" ").join("\\s+")}\\s*$`, "i");
+  bolt.use(async (args) => {
+    const slash = z
+      .object({ text: z.string(), trigger_id: z.string(), channel_id: z.string(), user_id: z.string() })
+      .safeParse(args.body);
+    const ack = "ack" in args ? args.ack : undefined;
+    if (!slash.success || !bare.test(slash.data.text) || ack === undefined) {
+      await args.next();
+      return;
+    }
+    await ack();
+    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
+    await open({
+      triggerId: slash.data.trigger_id,
+      channelId: slash.data.channel_id,
+      userId: slash.data.user_id,
+    });
+  });
+}
+
+/**
+ * Opens a form with `open`: on the typed `/connect <command>` with no arguments ({@link openOnBareCommand}), and on
  * a click of the button `buttonId` whose value names a connector ({@link formButtonOf}), opened on that connector.
  * Slack gives 3 s from the command or click to `views.open`: the form opens with what is at hand.
  */
@@ -153,20 +213,7 @@ export function handleFormOpening(
   form: { readonly command: string; readonly buttonId: string },
   open: (triggerId: string, opening: Opening) => Promise<void>,
 ): void {
-  const bare = new RegExp(`^\\s*${form.command.split(" ").join("\\s+")}\\s*$`, "i");
-  bolt.use(async (args) => {
-    const slash = z
-      .object({ command: z.string(), text: z.string(), trigger_id: z.string(), channel_id: z.string() })
-      .safeParse(args.body);
-    const ack = "ack" in args ? args.ack : undefined;
-    if (!slash.success || !bare.test(slash.data.text) || ack === undefined) {
-      await args.next();
-      return;
-    }
-    await ack();
-    if ((await firstDelivery(host, "command", slash.data.trigger_id)) !== true) return;
-    await open(slash.data.trigger_id, { channel: slash.data.channel_id });
-  });
+  openOnBareCommand(bolt, host, form.command, (typed) => open(typed.triggerId, { channel: typed.channelId }));
 
   bolt.action({ action_id: form.buttonId }, async ({ ack, body }) => {
     await ack();
@@ -232,27 +279,28 @@ export function handleConnectorSuggestions(
 }
 
 /**
- * Whether the person may ask `verb` of this connector (`role` on it), checked before a form goes on, so a crafted
- * submission of a connector the type-ahead never offered them is refused beside the connector field. Fails closed:
+ * Whether the person may ask `verb` of this connector (`role` on it; `verb` a phrase such as "reset the offsets
+ * of"), checked before a form goes on, so a crafted submission of a connector the type-ahead never offered them is
+ * refused: the refusal is keyed by `where.field` (the block it shows beside; `connector` unless said). Fails closed:
  * roles that cannot be read refuse. The dispatcher checks again when the request is filed.
  */
 export async function outOfScope(
   host: AdapterHost,
   userId: string,
-  where: { readonly cluster: string; readonly connector: string },
+  where: { readonly cluster: string; readonly connector: string; readonly field?: string },
   role: Role | "anyone",
   verb: string,
 ): Promise<Record<string, string> | undefined> {
-  const { cluster, connector } = where;
-  if (!host.clusterNames.includes(cluster)) return { connector: `Cluster ${cluster} is not configured.` };
+  const { cluster, connector, field = "connector" } = where;
+  if (!host.clusterNames.includes(cluster)) return { [field]: `Cluster ${cluster} is not configured.` };
   const needed = role === "anyone" ? "viewer" : role;
-  const unread = { connector: "Your roles could not be read just now; try again in a minute." };
+  const unread = { [field]: "Your roles could not be read just now; try again in a minute." };
   try {
     // Slack waits 3 s for the answer to a submission: roles that take longer refuse (fail closed).
     const scope = await timeLimit(host.roles.scopeOf(userId, cluster, { needed, connector }), scopeWaitMs);
     if (scope === timedOut) return unread;
     const check = scope.check(connector, needed);
-    return check.inScope ? undefined : { connector: `Asking to ${verb} ${connector} ${check.reason}.` };
+    return check.inScope ? undefined : { [field]: `Asking to ${verb} ${connector} ${check.reason}.` };
   } catch {
     return unread;
   }
@@ -273,13 +321,19 @@ export function dispatchAs(
   });
 }
 
-/** A command form's names: the command it fills in, the modal's title, and its plan and answer views' callback ids. */
+/**
+ * A command form's names: the command it fills in, the modal's title, its plan and answer views' callback ids, and
+ * what the plan view says while the typed command's `--preview` computes the plan.
+ */
 export interface CommandForm {
   readonly command: string;
   /** At most 24 characters (Slack's limit on a modal's title). */
   readonly title: string;
+  /** The plan view's callback_id: its submission is "Request". */
   readonly planId: string;
   readonly answerId: string;
+  /** What the plan view says while the plan is computed. */
+  readonly working: string;
 }
 
 /**
@@ -348,12 +402,7 @@ export function planView(form: CommandForm, metadata: PlanMetadata, preview: Rep
     preview.parts.some((part) => part.kind === "code");
   const blocks: KnownBlock[] =
     preview === "working"
-      ? [
-          {
-            type: "section",
-            text: { type: "mrkdwn", text: "Computing the plan from the connector's offsets…" },
-          },
-        ]
+      ? [{ type: "section", text: { type: "mrkdwn", text: form.working } }]
       : viewBlocks(preview);
   return {
     type: "modal",

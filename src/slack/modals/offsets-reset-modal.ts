@@ -32,6 +32,7 @@ const form: CommandForm = {
   title: "Reset offsets",
   planId: "offsets-reset-plan",
   answerId: "offsets-reset-answer",
+  working: "Computing the plan from the connector's offsets…",
 };
 const formId = "offsets-reset-form";
 const connectorAction = "offsets-reset-connector";

@@ -12,8 +12,8 @@ import { ConnectorOffset } from "../../core/ports.js";
 import { timedOut, timeLimit } from "../../core/time-limit.js";
 import type { ButtonEncoding } from "../block-kit.js";
 import {
-  Choice,
   type CommandForm,
+  chosenConnector,
   connectorInput,
   type FormValues,
   formButtonOf,
@@ -40,6 +40,7 @@ const form: CommandForm = {
   title: "Set source offsets",
   planId: "offsets-set-plan",
   answerId: "offsets-set-answer",
+  working: "Computing the plan from the connector's offsets…",
 };
 /**
  * The person's scope checked and the connector's type and offsets read, side by side and both within the 3 s Slack
@@ -118,14 +119,10 @@ export function handleOffsetsSetModal(bolt: BoltApp, host: AdapterHost, client: 
   handleConnectorSuggestions(bolt, host, connectorAction, offsetsSet.role);
 
   bolt.view(formId, async ({ ack, body }) => {
-    const submitted = ViewSubmission.safeParse(body);
-    const chosen = Choice.safeParse(
-      submitted.data?.view.state.values.connector?.[connectorAction]?.selected_option?.value,
-    );
-    if (!submitted.success || !chosen.success)
-      return ack({ response_action: "errors", errors: { connector: "Choose a connector from the list." } });
-    const [cluster, connector] = chosen.data;
-    const read = await readInScope(host, submitted.data.user.id, { cluster, connector });
+    const picked = chosenConnector(body, connectorAction);
+    if ("errors" in picked) return ack({ response_action: "errors", errors: picked.errors });
+    const { submitted, cluster, connector } = picked;
+    const read = await readInScope(host, submitted.user.id, { cluster, connector });
     const beside = (words: string) => ack({ response_action: "errors", errors: { connector: words } });
     if ("problem" in read) return beside(read.problem);
     if (read.type === "sink")
@@ -136,7 +133,7 @@ export function handleOffsetsSetModal(bolt: BoltApp, host: AdapterHost, client: 
       return beside(
         `${connector} has no committed offsets yet, so there is nothing to edit: name its partitions with \`offsets set ${connector} --json\`.`,
       );
-    const opened = OpeningMetadata.safeParse(submitted.data.view.private_metadata ?? "");
+    const opened = OpeningMetadata.safeParse(submitted.view.private_metadata ?? "");
     await ack({
       response_action: "update",
       view: offsetsView({ cluster, connector, ...opened.data }, read.offsets),
