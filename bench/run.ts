@@ -150,6 +150,8 @@ try {
       pollIntervalMs,
       polls: 10,
       soakMs: Number(process.env.BENCH_SOAK_MINUTES ?? 30) * 60_000,
+      formClicks: 100,
+      formConcurrency: 10,
     });
     const { rounds, cold, memory, soak, options } = edge;
     const per = (pick: (round: EdgeRound) => number) => rounds.map(pick);
@@ -176,6 +178,13 @@ try {
         per((r) => r.ackP99.bot),
         "bare Bolt app that only acks",
         per((r) => r.ackP99.bare),
+        ms,
+      ),
+      ratioRow(
+        `the offsets reset form: click (\`/connect offsets reset\`) → \`views.open\` at Slack, p99 of ${options.formClicks} at concurrency ${options.formConcurrency}, ${n(options.connectors)} connectors on the worker`,
+        per((r) => r.formOpenP99.bot),
+        "bare Bolt app opening the same modal",
+        per((r) => r.formOpenP99.bare),
         ms,
       ),
       `| Connect accepts connections but never answers: time until the person hears | ${spread(
@@ -212,13 +221,13 @@ try {
           `| ${i + 1} | ${ms(r.startMs.bot)} / ${ms(r.startMs.bare)} | ${ms(r.earlyAckP99.bot)} / ${ms(r.earlyAckP99.bare)} |`,
       ),
       "",
-      `Warm rounds, one long-lived process of each: ${options.commands} \`help\` commands to each app (who goes first alternates), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${options.rssWindowMs / 1000} s while the alert poll runs.`,
+      `Warm rounds, one long-lived process of each: ${options.commands} \`help\` commands to each app (who goes first alternates) and ${options.formClicks} clicks that open the offsets reset form (the bare app opens the same view, built by the bot's own \`offsetsResetForm\`), one \`status\` while the proxy holds every request, one \`list\` and one raw GET, then RSS sampled every 250 ms for ${options.rssWindowMs / 1000} s while the alert poll runs.`,
       "",
-      "| round | ack p99 bot / bare | silence | list bot / raw GET | RSS bot / bare (peak) |",
-      "| --- | --- | --- | --- | --- |",
+      "| round | ack p99 bot / bare | form open p99 bot / bare | silence | list bot / raw GET | RSS bot / bare (peak) |",
+      "| --- | --- | --- | --- | --- | --- |",
       ...rounds.map(
         (r, i) =>
-          `| ${i + 1} | ${ms(r.ackP99.bot)} / ${ms(r.ackP99.bare)} | ${ms(r.silenceMs)} | ${ms(r.list.bot)} / ${ms(r.list.rawGet)} | ${mib(r.rss.bot)} / ${mib(r.rss.bare)} (${mib(r.rss.botPeak)} / ${mib(r.rss.barePeak)}) |`,
+          `| ${i + 1} | ${ms(r.ackP99.bot)} / ${ms(r.ackP99.bare)} | ${ms(r.formOpenP99.bot)} / ${ms(r.formOpenP99.bare)} | ${ms(r.silenceMs)} | ${ms(r.list.bot)} / ${ms(r.list.rawGet)} | ${mib(r.rss.bot)} / ${mib(r.rss.bare)} (${mib(r.rss.botPeak)} / ${mib(r.rss.barePeak)}) |`,
       ),
       "",
       `Memory: after the warm rounds, one more burst and a \`list\`, then RSS sampled every second over ${options.polls} alert polls (${seconds(options.polls * pollIntervalMs)}); then ${soak === undefined ? "no soak (BENCH_SOAK_MINUTES=0)" : `the soak, RSS every 10 s for ${soak.minutes} min with the polls running, its slope by least squares`}; then the same burst, \`list\` and polls for a fresh bot with the Dockerfile's flags. Peak: each process's VmHWM from spawn. High-water mark over the warm rounds: bot ${mib(edge.highWater.bot)}, bare ${mib(edge.highWater.bare)}.`,

@@ -7,7 +7,9 @@
  * also with the Dockerfile's V8 and malloc settings. Slack is replaced by the recording stand-in and Connect is
  * reached through a fault proxy.
  */
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -17,6 +19,7 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { ConnectClient } from "../src/connect/connect-client.js";
+import { offsetsResetForm } from "../src/slack/modals/offsets-reset-modal.js";
 import { SlackApiStandIn } from "../test/slack/slack-api-stand-in.js";
 import { SlackSimulator } from "../test/slack/slack-signer.js";
 import { FaultProxy } from "../test/support/fault-proxy.js";
@@ -47,6 +50,9 @@ export interface EdgeOptions {
   readonly polls: number;
   /** How long the plain bot's RSS is sampled for the soak (0: no soak). */
   readonly soakMs: number;
+  /** `/connect offsets reset` clicks per round that open the form, and how many are in flight at once. */
+  readonly formClicks: number;
+  readonly formConcurrency: number;
 }
 
 /** One round of fresh processes: spawn → first acknowledged command, then the p99 of the next `commands`. */
@@ -78,6 +84,8 @@ export interface Soak {
 
 export interface EdgeRound {
   readonly ackP99: { readonly bot: number; readonly bare: number };
+  /** p99 of click (the signed slash command sent) → `views.open` at Slack, ms (issue 25 §1: ≤ 300 ms). */
+  readonly formOpenP99: { readonly bot: number; readonly bare: number };
   readonly silenceMs: number;
   readonly list: { readonly bot: number; readonly rawGet: number };
   /** MiB: the median of the window's samples, and the window's highest. */
@@ -164,7 +172,11 @@ export async function measureSlackEdge(
       ALERT_POLL_INTERVAL: `${options.pollIntervalMs / 1000}s`,
       LOG_LEVEL: "info",
     };
-    const bareApp = { args: ["bench/bare-bolt.js"], env: {}, ready: /^listening \d+$/ };
+    const bareApp = {
+      args: ["bench/bare-bolt.js"],
+      env: { SLACK_API_URL: standIn.apiUrl, BARE_MODAL_VIEW: JSON.stringify(offsetsResetForm()) },
+      ready: /^listening \d+$/,
+    };
     const botReady = /Slack: listening for \/connect on /;
     const plainBot = { args: ["dist/src/main.js"], env: botEnv, ready: botReady };
     /** The bot as the Dockerfile runs it, and the probe and heap-snapshot signal the memory figures read. */
@@ -246,10 +258,11 @@ export async function measureSlackEdge(
       // Alternate who goes first, so neither always meets a machine the other has just warmed or loaded.
       const order = round % 2 === 0 ? (["bare", "bot"] as const) : (["bot", "bare"] as const);
       const ackP99 = { bot: 0, bare: 0 };
+      const formOpenP99 = { bot: 0, bare: 0 };
       for (const who of order) {
-        ackP99[who] = p99(
-          await acks(who === "bot" ? botSlack : bareSlack, standIn, options.commands, options.concurrency),
-        );
+        const slack = who === "bot" ? botSlack : bareSlack;
+        ackP99[who] = p99(await acks(slack, standIn, options.commands, options.concurrency));
+        formOpenP99[who] = p99(await formOpens(slack, standIn, options.formClicks, options.formConcurrency));
       }
 
       proxy.hangNext(100);
@@ -265,6 +278,7 @@ export async function measureSlackEdge(
       const rss = await sampleRss([bot.child.pid ?? 0, bare.child.pid ?? 0], options.rssWindowMs, 250);
       rounds.push({
         ackP99,
+        formOpenP99,
         silenceMs,
         list: { bot: listMs, rawGet },
         rss: {
@@ -470,6 +484,39 @@ interface AppCommand {
 }
 
 /** Spawns `app` on a port chosen here; every line of its stdout is read, so it never blocks on a full pipe. */
+/**
+ * `count` signed `/connect offsets reset` (no arguments: the form), `concurrency` at once: the time from sending
+ * each to Slack's receiving the `views.open` with its trigger_id, in ms. Slack gives 3 s from the click
+ * (api.slack.com/surfaces/modals, trigger_id).
+ */
+async function formOpens(
+  slack: SlackSimulator,
+  standIn: SlackApiStandIn,
+  count: number,
+  concurrency: number,
+): Promise<number[]> {
+  const times: number[] = [];
+  await inLanes(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async () => {
+      const triggerId = `bench-form-${randomUUID()}`;
+      const begun = performance.now();
+      const opened = standIn.waitForCall("views.open", (call) => call.args.trigger_id === triggerId, 30_000);
+      const sent = await slack.slashCommand({
+        text: "offsets reset",
+        userId: operator,
+        responseUrl: standIn.responseUrl(),
+        triggerId,
+      });
+      if (sent.status !== 200) throw new Error(`slash command answered ${sent.status}: ${sent.body}`);
+      await opened;
+      times.push(performance.now() - begun);
+    },
+  );
+  return times;
+}
+
 async function spawnApp(
   app: AppCommand,
 ): Promise<Served & { readonly lines: ReturnType<typeof createInterface> }> {
