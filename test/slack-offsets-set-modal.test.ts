@@ -328,7 +328,7 @@ clusters:
     );
     // Connect answers the PATCH once the offsets are written; its GET reads them back from the offsets topic.
     await eventually("all 121 partitions readable", async () =>
-      (await bot.connect().offsets(wide)).offsets.length === 121 ? true : undefined,
+      (await bot.connect().offsets(made.connector)).offsets.length === 121 ? true : undefined,
     );
     const view = answerOf(await chooseConnector(operator, wide)).view ?? assert.fail("no view");
     assert.ok(view.blocks.length <= 100, `${view.blocks.length} blocks`);
