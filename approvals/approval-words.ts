@@ -1,6 +1,14 @@
 import { isPattern } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
-import { errorReply, type Reply, type ReplyPart, type ReplyTime, reply, time } from "../src/core/reply.js";
+import {
+  errorReply,
+  inUtc,
+  type Reply,
+  type ReplyPart,
+  type ReplyTime,
+  reply,
+  time,
+} from "../src/core/reply.js";
 import { type ApprovalRequest, digestOf } from "./approval-request.js";
 import { operationKind } from "./kinds/registry.js";
 import type { Lost } from "./recheck-people.js";
@@ -116,7 +124,9 @@ function statusLine(request: ApprovalRequest): (string | ReplyTime)[] {
     case "succeeded": {
       const result = describeExecution(request);
       return [
-        `Succeeded${took}, ${approved}.${result === undefined ? "" : ` ${result}`}${request.outcome === undefined ? "" : ` ${request.outcome}`}`,
+        `Succeeded${took}, ${approved}.`,
+        ...(result === undefined ? [] : [" ", ...result]),
+        request.outcome === undefined ? "" : ` ${request.outcome}`,
       ];
     }
     case "failed":
@@ -147,7 +157,7 @@ export function capitalised(text: string): string {
  * How a run went against what the approver saw, in the words of its kind: replayed and skipped counts, how far
  * the offsets had moved since the preview. Undefined before it ran, and for kinds that have nothing to compare.
  */
-export function describeExecution(request: ApprovalRequest): string | undefined {
+export function describeExecution(request: ApprovalRequest): (string | ReplyTime)[] | undefined {
   return operationKind(request.operation).describeExecution?.(request, request.operation);
 }
 
@@ -162,9 +172,14 @@ export function outcomeReply(request: ApprovalRequest): Reply {
     const text = `${what} ${request.state}: ${request.outcome ?? "no reason recorded"}`;
     return errorReply("failed", text, [{ kind: "text", text }, ...wayBackParts(request)]);
   }
-  const text = [`${what} is done.`, describeExecution(request), request.outcome].filter(Boolean).join(" ");
+  const result = describeExecution(request);
+  const pieces = [
+    `${what} is done.`,
+    ...(result === undefined ? [] : [" ", ...result]),
+    request.outcome === undefined || request.outcome === "" ? "" : ` ${request.outcome}`,
+  ];
   const changed = operationKind(request.operation).outcomeParts(request, request.operation);
-  return reply(text, [{ kind: "text", text }, ...changed]);
+  return reply(inUtc(pieces), [{ kind: "timed", as: "text", pieces }, ...changed]);
 }
 
 /**

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ApprovalRequest } from "../../approvals/approval-request.js";
-import { approvalMessage, reminderWords } from "../../approvals/approval-words.js";
+import { approvalMessage, outcomeReply, reminderWords } from "../../approvals/approval-words.js";
 import { windowKind } from "../../approvals/kinds/window.js";
 import { alertReplies } from "../../src/alerts/alert-replies.js";
 import type { Alert } from "../../src/alerts/alert-store.js";
@@ -297,5 +297,30 @@ describe("moments: in each reader's own zone in Slack, in UTC in the shell", () 
     assert.match(text, /not on a connector that matches later; good until 12:15 UTC \(digest [0-9a-f]+\)\./);
     const slack = slackText(answer);
     assert.ok(slack.includes(`good until ${slackDate(now + 15 * 60_000, "12:15 UTC")} (digest `), slack);
+  });
+
+  test("a source's offsets set: since when they moved, in its state line and its done message", () => {
+    const partition = { filename: "/data/orders.txt" };
+    const done = stopRequest({
+      command: "offsets set",
+      operation: { kind: "alter-offsets", offsets: [{ partition, offset: { position: 19 } }] },
+      state: "succeeded",
+      decidedAt: "2026-11-29T11:52:00.000Z",
+      finishedAt: "2026-11-29T11:53:00.000Z",
+      approvedBy: [{ id: "U0VERA", name: "vera", source: "slack" }],
+      previewOffsets: [{ partition, offset: { position: 14 } }],
+      snapshot: [{ partition, offset: { position: 17 } }],
+      resolved: { offsets: [{ partition, offset: { position: 19 } }] },
+    });
+    const preview = Date.parse(done.createdAt);
+    const slackWords = `had moved since the preview at ${slackDate(preview, "11:50:00 UTC", "{time_secs}")}: `;
+    for (const said of [approvalMessage(done), outcomeReply(done)]) {
+      assert.match(
+        renderText(said),
+        /had moved since the preview at 11:50:00 UTC: \{"filename":"\/data\/orders\.txt"\}/,
+      );
+      assert.ok(slackText(said).includes(slackWords), slackText(said));
+    }
+    assert.match(outcomeReply(done).summary, /had moved since the preview at 11:50:00 UTC: /);
   });
 });
