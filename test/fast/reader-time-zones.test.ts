@@ -323,4 +323,26 @@ describe("moments: in each reader's own zone in Slack, in UTC in the shell", () 
     }
     assert.match(outcomeReply(done).summary, /had moved since the preview at 11:50:00 UTC: /);
   });
+
+  test("a sink's offsets reset: what the preview said, and when", () => {
+    const move = { partition: "orders:0", before: 40, after: 10, replay: 30, skip: 0 };
+    const done = stopRequest({
+      command: "offsets reset",
+      operation: { kind: "sink-offsets", target: { kind: "shift", by: -30 } },
+      state: "succeeded",
+      decidedAt: "2026-11-29T11:52:00.000Z",
+      finishedAt: "2026-11-29T11:53:00.000Z",
+      approvedBy: [{ id: "U0VERA", name: "vera", source: "slack" }],
+      preview: [move],
+      resolved: { offsets: null, moves: [move] },
+    });
+    const slackWords = `(the preview at ${slackDate(Date.parse(done.createdAt), "11:50:00 UTC", "{time_secs}")} said 30 and 0).`;
+    for (const said of [approvalMessage(done), outcomeReply(done)]) {
+      assert.match(
+        renderText(said),
+        /Replayed 30, skipped 0 over 1 partition\(s\) \(the preview at 11:50:00 UTC said 30 and 0\)\. The offsets had not moved/,
+      );
+      assert.ok(slackText(said).includes(slackWords), slackText(said));
+    }
+  });
 });
