@@ -1,6 +1,14 @@
 import { isPattern } from "../src/core/connector-args.js";
 import { formatDuration } from "../src/core/duration.js";
-import { errorReply, type Reply, type ReplyPart, type ReplyTime, reply, time } from "../src/core/reply.js";
+import {
+  errorReply,
+  inUtc,
+  type Reply,
+  type ReplyPart,
+  type ReplyTime,
+  reply,
+  time,
+} from "../src/core/reply.js";
 import { type ApprovalRequest, digestOf } from "./approval-request.js";
 import { operationKind } from "./kinds/registry.js";
 import type { Lost } from "./recheck-people.js";
@@ -36,7 +44,7 @@ export function approvalMessage(request: ApprovalRequest): Reply {
     { kind: "heading", text: `${headingOf(request)}: ${first}` },
     { kind: "fields", fields },
     { kind: "code", text: request.planSummary },
-    { kind: "note", text: statusLine(request) },
+    { kind: "timed", as: "note", pieces: statusLine(request) },
   ];
   if (request.state === "pending") parts.push(decisionActions(request));
   return reply(`${headingOf(request)}: ${first} (${request.id})`, parts);
@@ -87,34 +95,56 @@ function headingOf(request: ApprovalRequest): string {
   }
 }
 
-function statusLine(request: ApprovalRequest): string {
+/** The request's state in words; the moments it names are written by each adapter (Slack in the reader's zone). */
+function statusLine(request: ApprovalRequest): (string | ReplyTime)[] {
   const approved =
     request.approvedBy.length > 0
       ? `approved by ${request.approvedBy.map((person) => person.name).join(" and ")}`
       : `approved by ${request.decidedBy?.name ?? "policy"}`;
-  const at = (iso: string | undefined) => (iso === undefined ? "" : ` at ${iso.slice(11, 19)} UTC`);
+  const at = (iso: string | undefined) =>
+    iso === undefined ? [] : [" at ", time(Date.parse(iso), "seconds")];
   const took =
     request.finishedAt === undefined || request.decidedAt === undefined
       ? ""
       : ` in ${formatDuration(Date.parse(request.finishedAt) - Date.parse(request.decidedAt))}`;
   switch (request.state) {
     case "pending":
-      return `${setBackLine(request)}${ruleLine(request)}Waiting for an approver. The requester cannot approve their own request.`;
+      return [
+        ...setBackLine(request),
+        ...ruleLine(request),
+        "Waiting for an approver. The requester cannot approve their own request.",
+      ];
     case "approved":
     case "executing":
-      return `${capitalised(approved)}${at(request.decidedAt)}; running${request.step === undefined ? "" : ` (done: ${request.step})`}.`;
+      return [
+        capitalised(approved),
+        ...at(request.decidedAt),
+        `; running${request.step === undefined ? "" : ` (done: ${request.step})`}.`,
+      ];
     case "succeeded": {
       const result = describeExecution(request);
-      return `Succeeded${took}, ${approved}.${result === undefined ? "" : ` ${result}`}${request.outcome === undefined ? "" : ` ${request.outcome}`}`;
+      return [
+        `Succeeded${took}, ${approved}.`,
+        ...(result === undefined ? [] : [" ", ...result]),
+        request.outcome === undefined ? "" : ` ${request.outcome}`,
+      ];
     }
     case "failed":
-      return `${request.outcome ?? "Failed."} (${approved})`;
+      return [`${request.outcome ?? "Failed."} (${approved})`];
     case "denied":
-      return `Denied by ${request.decidedBy?.name ?? "an approver"}${at(request.decidedAt)}: ${request.decisionNote ?? "no reason given"}.`;
+      return [
+        `Denied by ${request.decidedBy?.name ?? "an approver"}`,
+        ...at(request.decidedAt),
+        `: ${request.decisionNote ?? "no reason given"}.`,
+      ];
     case "expired":
-      return `Expired at ${request.expiresAt.slice(11, 16)} UTC: nobody decided in time. Ask again if it is still needed.`;
+      return [
+        "Expired at ",
+        time(Date.parse(request.expiresAt)),
+        ": nobody decided in time. Ask again if it is still needed.",
+      ];
     case "cancelled":
-      return `Cancelled by ${request.requester.name}.`;
+      return [`Cancelled by ${request.requester.name}.`];
   }
 }
 
@@ -127,7 +157,7 @@ export function capitalised(text: string): string {
  * How a run went against what the approver saw, in the words of its kind: replayed and skipped counts, how far
  * the offsets had moved since the preview. Undefined before it ran, and for kinds that have nothing to compare.
  */
-export function describeExecution(request: ApprovalRequest): string | undefined {
+export function describeExecution(request: ApprovalRequest): (string | ReplyTime)[] | undefined {
   return operationKind(request.operation).describeExecution?.(request, request.operation);
 }
 
@@ -142,9 +172,14 @@ export function outcomeReply(request: ApprovalRequest): Reply {
     const text = `${what} ${request.state}: ${request.outcome ?? "no reason recorded"}`;
     return errorReply("failed", text, [{ kind: "text", text }, ...wayBackParts(request)]);
   }
-  const text = [`${what} is done.`, describeExecution(request), request.outcome].filter(Boolean).join(" ");
+  const result = describeExecution(request);
+  const pieces = [
+    `${what} is done.`,
+    ...(result === undefined ? [] : [" ", ...result]),
+    request.outcome === undefined || request.outcome === "" ? "" : ` ${request.outcome}`,
+  ];
   const changed = operationKind(request.operation).outcomeParts(request, request.operation);
-  return reply(text, [{ kind: "text", text }, ...changed]);
+  return reply(inUtc(pieces), [{ kind: "timed", as: "text", pieces }, ...changed]);
 }
 
 /**
@@ -242,19 +277,27 @@ export function lostWords(lost: Lost): string {
 }
 
 /** Why no rule approves a waiting request: one withdrew its approval when the change was about to run, or declined. */
-function ruleLine(request: ApprovalRequest): string {
+function ruleLine(request: ApprovalRequest): (string | ReplyTime)[] {
   const withdrawn = request.ruleWithdrawn;
   if (withdrawn !== undefined)
-    return `Approved by rule ${withdrawn.rule}, then back to waiting at ${withdrawn.at.slice(11, 19)} UTC: ${withdrawn.why} `;
-  return request.ruleDeclined === undefined ? "" : `Not approved by rule: ${request.ruleDeclined}. `;
+    return [
+      `Approved by rule ${withdrawn.rule}, then back to waiting at `,
+      time(Date.parse(withdrawn.at), "seconds"),
+      `: ${withdrawn.why} `,
+    ];
+  return request.ruleDeclined === undefined ? [] : [`Not approved by rule: ${request.ruleDeclined}. `];
 }
 
 /** The pending message's first words after approvals stopped counting: whose, why, when. */
-function setBackLine(request: ApprovalRequest): string {
+function setBackLine(request: ApprovalRequest): (string | ReplyTime)[] {
   const last = request.setBacks?.at(-1);
-  if (last === undefined) return "";
+  if (last === undefined) return [];
   const whose = last.dropped.map(({ person, why }) => `${person.name}'s approval no longer counts: ${why}`);
-  return `Back to waiting at ${last.at.slice(11, 19)} UTC, when the change was about to run: ${whose.join("; ")}. `;
+  return [
+    "Back to waiting at ",
+    time(Date.parse(last.at), "seconds"),
+    `, when the change was about to run: ${whose.join("; ")}. `,
+  ];
 }
 
 /** The audit detail of a request set back to waiting. */
@@ -279,19 +322,33 @@ export function unconfirmedOutcome(service: string, reason: string, startBy: Dat
 
 /**
  * What a reminder says, after the names of those it reminds (each adapter writes its own mentions before it): how
- * long the request has waited, what it does, and how to decide it.
+ * long the request has waited, what it does, and how to decide it. When it expires is a moment, which each adapter
+ * writes (Slack in the reader's time zone).
  */
-export function reminderWords(request: ApprovalRequest, reminder: Reminder): string {
+export function reminderWords(request: ApprovalRequest, reminder: Reminder): (string | ReplyTime)[] {
   const what = `\`${request.command}\` ${request.connector} on ${request.cluster}, asked by ${request.requester.name} ("${request.reason}")`;
   const waited = formatDuration(reminder.waitedMs);
-  const decide = `\`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`; it expires at ${request.expiresAt.slice(11, 16)} UTC.`;
+  const decide = `\`approve ${request.id}\` or \`deny ${request.id} --reason "…"\`; it expires at `;
   const nobody = reminder.approvers.length === 0 ? " No approver is configured for this connector." : "";
+  const expires = time(Date.parse(request.expiresAt));
   switch (reminder.kind) {
     case "reminder":
-      return `Still waiting for an approver after ${waited}: ${request.id}, ${what}. Decide with ${decide}${nobody}`;
+      return [
+        `Still waiting for an approver after ${waited}: ${request.id}, ${what}. Decide with ${decide}`,
+        expires,
+        `.${nobody}`,
+      ];
     case "escalation":
-      return `Escalated: ${request.id} has waited ${waited} with no decision: ${what}. Decide with ${decide}${nobody}`;
+      return [
+        `Escalated: ${request.id} has waited ${waited} with no decision: ${what}. Decide with ${decide}`,
+        expires,
+        `.${nobody}`,
+      ];
     case "nudge":
-      return `${request.requester.name} asks for a decision on ${request.id} (waiting ${waited}): ${what}. Decide with ${decide}${nobody}`;
+      return [
+        `${request.requester.name} asks for a decision on ${request.id} (waiting ${waited}): ${what}. Decide with ${decide}`,
+        expires,
+        `.${nobody}`,
+      ];
   }
 }

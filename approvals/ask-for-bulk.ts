@@ -1,5 +1,5 @@
 import type { CommandContext } from "../src/core/command-spec.js";
-import { errorReply, type Reply, reply } from "../src/core/reply.js";
+import { errorReply, type Reply, reply, time, timed } from "../src/core/reply.js";
 import { capitalised } from "./approval-words.js";
 import { askForApproval } from "./ask-for-approval.js";
 import type { BulkTarget } from "./bulk-plan.js";
@@ -92,7 +92,7 @@ export async function bulkCommand(context: CommandContext, invocation: BulkInvoc
   const digest = bulkDigest(context.cluster.name, ask, targets);
   if (invocation.yes) return act(context, ask, targets, digest);
   await bulk.previews.save({ digest, cluster: context.cluster.name, ...ask, targets });
-  const until = new Date(context.now() + bulk.previewForMs).toISOString().slice(11, 16);
+  const until = time(context.now() + bulk.previewForMs);
   const text = `Preview: ${what} on ${context.cluster.name}. Nothing is done until someone confirms.`;
   const typed = `${ask.action} "${ask.pattern}"${ask.failedOnly ? " --failed-only" : ""} --confirm ${digest}`;
   return reply(
@@ -100,10 +100,9 @@ export async function bulkCommand(context: CommandContext, invocation: BulkInvoc
     [
       { kind: "text", text },
       ...parts,
-      {
-        kind: "note",
-        text: `Confirming acts on exactly these ${targets.length}, not on a connector that matches later; good until ${until} UTC (digest ${digest}).`,
-      },
+      timed(
+        "note",
+      )`Confirming acts on exactly these ${String(targets.length)}, not on a connector that matches later; good until ${until} (digest ${digest}).`,
       {
         kind: "actions",
         actions: [

@@ -11,7 +11,7 @@ import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config/index.js";
 import { ConnectNotFound } from "../src/connect/connect-errors.js";
 import type { Actor } from "../src/core/command-spec.js";
-import type { Reply } from "../src/core/reply.js";
+import { inUtc, type Reply } from "../src/core/reply.js";
 import { isOlderThan } from "../src/core/worker-version.js";
 import { renderText } from "../src/shell/render-text.js";
 import { FaultProxy } from "./support/fault-proxy.js";
@@ -233,7 +233,7 @@ describe("approvals: stop, delete, offsets set and restore; per-cluster policy; 
     const set = await finished(app, idOf(asked));
     assert.equal(set.state, "succeeded", set.outcome);
     assert.match(
-      describeExecution(set) ?? "",
+      inUtc(describeExecution(set) ?? []),
       /had moved since the preview at .*: \{"filename":".*"\} \{"position":14\} → \{"position":19\} \(\+5\)\. The offsets set are the ones approved/,
     );
     // Resumed, the source reads "two", "three" and "four" again and moves back to the end of the file.

@@ -144,7 +144,7 @@ describe("approvals count only people who still may: Slack's identity churns und
       );
       await messageSays(
         id,
-        /Back to waiting at .* UTC, when the change was about to run: anna's approval no longer counts: holds no role on cluster default now, not approver/,
+        /Back to waiting at <!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|\d\d:\d\d:\d\d UTC>, when the change was about to run: anna's approval no longer counts: holds no role on cluster default now, not approver/,
       );
       assert.equal(await stateOf(connector), "RUNNING", "nothing ran");
 

@@ -12,7 +12,7 @@ import { executeApproval } from "../approvals/execute-approval.js";
 import { type App, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config/index.js";
 import type { Actor } from "../src/core/command-spec.js";
-import type { Reply } from "../src/core/reply.js";
+import { inUtc, type Reply } from "../src/core/reply.js";
 import { RedisApprovalStore } from "../src/redis/redis-approval-store.js";
 import { renderText } from "../src/shell/render-text.js";
 import { runCommandOnce } from "../src/shell/shell.js";
@@ -163,7 +163,7 @@ describe("approvals you can trust: the change that runs is the change that was a
       { partition: `${topic}:0`, before: 120, after: 70, replay: 50, skip: 0 },
     ]);
     assert.match(
-      describeExecution(done) ?? "",
+      inUtc(describeExecution(done) ?? []),
       new RegExp(
         `The sink had moved by \\+20 since the preview \\(${topic}:0 100 → 120\\), so the target was resolved`,
       ),
@@ -222,7 +222,7 @@ describe("approvals you can trust: the change that runs is the change that was a
       { partition: `${topic}:0`, before: 55, after: 10, replay: 45, skip: 0 },
     ]);
     assert.match(
-      describeExecution(done) ?? "",
+      inUtc(describeExecution(done) ?? []),
       new RegExp(
         `Replayed 45, skipped 0 over 1 partition\\(s\\) \\(the preview at .* said 30 and 0\\)\\. The offsets it replaced had moved by \\+15 since the preview \\(${topic}:0 40 → 55\\)`,
       ),

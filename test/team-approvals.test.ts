@@ -232,7 +232,7 @@ clusters:
     );
     assert.match(
       textOf(message),
-      /Approved by rule small-replays, then back to waiting at .* UTC: rule small-replays does not approve it: it replays 15 records, more than the 10 the rule allows .*returned to RUNNING/,
+      /Approved by rule small-replays, then back to waiting at <!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|\d\d:\d\d:\d\d UTC>: rule small-replays does not approve it: it replays 15 records, more than the 10 the rule allows .*returned to RUNNING/,
     );
     const audited = (await asking.app.audit.query({ limit: 100 })).find(
       (entry) => entry.command.includes(id) && entry.errorCode === "RULE_WITHDRAWN",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { canonicalJson } from "../../src/core/canonical-json.js";
 import { ConnectorOffset } from "../../src/core/ports.js";
+import { time } from "../../src/core/reply.js";
 import { leaveOffsetsSafely, offsetSteps, offsetsTable, signed, undoNote } from "./offset-steps.js";
 import type { OperationKind } from "./operation-kind.js";
 
@@ -36,10 +37,14 @@ export const alterOffsets: OperationKind<z.output<typeof AlterOffsetsOperation>>
         ? []
         : [`${JSON.stringify(was.partition)} ${offsetDelta(was.offset, now)}`];
     });
-    const at = `${request.createdAt.slice(11, 19)} UTC`;
-    if (moved.length === 0) return `The offsets it replaced had not moved since the preview at ${at}.`;
+    const at = time(Date.parse(request.createdAt), "seconds");
+    if (moved.length === 0) return ["The offsets it replaced had not moved since the preview at ", at, "."];
     const more = moved.length > 3 ? ` and ${moved.length - 3} more` : "";
-    return `The offsets it replaced had moved since the preview at ${at}: ${moved.slice(0, 3).join("; ")}${more}. The offsets set are the ones approved.`;
+    return [
+      "The offsets it replaced had moved since the preview at ",
+      at,
+      `: ${moved.slice(0, 3).join("; ")}${more}. The offsets set are the ones approved.`,
+    ];
   },
 
   outcomeParts(request, operation) {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Clock } from "../../src/core/clock.js";
 import type { LogLevelChanges } from "../../src/core/ports/automation.js";
-import type { ReplyPart } from "../../src/core/reply.js";
+import type { ReplyPart, ReplyTime } from "../../src/core/reply.js";
 import type { ExecutionConnect, SinkOffsetsReader } from "../ports.js";
 import type { ExecutionStep, RequestRecord } from "../request-record.js";
 
@@ -78,8 +78,11 @@ export interface OperationKind<O extends OperationShape> {
    * `changeUncertain`: the change was sent and Connect's answer is unknown (a timeout, a 5xx).
    */
   leaveSafely(context: StepContext<O>, changeUncertain: boolean): Promise<string>;
-  /** How the run went against what the approver saw (replayed, skipped, moved since the preview), if it says. */
-  describeExecution?(request: RequestRecord, operation: O): string | undefined;
+  /**
+   * How the run went against what the approver saw (replayed, skipped, moved since the preview), if it says: words
+   * and the moments they name, which each adapter writes (Slack in the reader's time zone).
+   */
+  describeExecution?(request: RequestRecord, operation: O): (string | ReplyTime)[] | undefined;
   /** What a succeeded run changed, shown under its outcome: before and after, and how to undo it. */
   outcomeParts(request: RequestRecord, operation: O): ReplyPart[];
   /**

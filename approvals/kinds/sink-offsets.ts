@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { time } from "../../src/core/reply.js";
 import {
   checkGroupSharers,
   isRelative,
@@ -102,7 +103,7 @@ export const sinkOffsets: OperationKind<SinkOffsetsOperation> = {
       list.reduce((total, m) => total + pick(m), 0);
     const preview = request.preview ?? [];
     const done = `Replayed ${sum(moves, (m) => m.replay)}, skipped ${sum(moves, (m) => m.skip)} over ${moves.length} partition(s)`;
-    if (preview.length === 0) return `${done}.`;
+    if (preview.length === 0) return [`${done}.`];
     const previewed = new Map(preview.map((m) => [m.partition, m]));
     const moved = moves.flatMap((m) => {
       const before = previewed.get(m.partition)?.before;
@@ -110,18 +111,25 @@ export const sinkOffsets: OperationKind<SinkOffsetsOperation> = {
         ? []
         : [{ partition: m.partition, from: before, to: m.before }];
     });
-    const at = `${request.createdAt.slice(11, 19)} UTC`;
-    const said = `(the preview at ${at} said ${sum(preview, (m) => m.replay)} and ${sum(preview, (m) => m.skip)})`;
-    if (moved.length === 0) return `${done} ${said}. The offsets had not moved since the preview.`;
+    const at = time(Date.parse(request.createdAt), "seconds");
+    const said = [
+      `${done} (the preview at `,
+      at,
+      ` said ${sum(preview, (m) => m.replay)} and ${sum(preview, (m) => m.skip)}).`,
+    ];
+    if (moved.length === 0) return [...said, " The offsets had not moved since the preview."];
     const by = moved.reduce((total, m) => total + m.to - m.from, 0);
     const where = moved
       .slice(0, 3)
       .map((m) => `${m.partition} ${m.from} → ${m.to}`)
       .join(", ");
     const more = moved.length > 3 ? ` and ${moved.length - 3} more` : "";
-    return isRelative(operation.target)
-      ? `${done} ${said}. The sink had moved by ${signed(by)} since the preview (${where}${more}), so the target was resolved from where it stood after the stop.`
-      : `${done} ${said}. The offsets it replaced had moved by ${signed(by)} since the preview (${where}${more}); the offsets set are the ones approved.`;
+    return [
+      ...said,
+      isRelative(operation.target)
+        ? ` The sink had moved by ${signed(by)} since the preview (${where}${more}), so the target was resolved from where it stood after the stop.`
+        : ` The offsets it replaced had moved by ${signed(by)} since the preview (${where}${more}); the offsets set are the ones approved.`,
+    ];
   },
 
   /** Each partition: committed before and after, replayed, skipped, and what the preview said. */

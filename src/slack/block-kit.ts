@@ -235,15 +235,18 @@ export function slackTime(moment: ReplyTime): string {
   return `<!date^${Math.floor(moment.at / 1000)}^{date_short_pretty} ${clock}|${utcMoment(moment)}>`;
 }
 
+/** Pieces of a timed line as mrkdwn: the words escaped, each moment in the reader's own time zone. */
+export function slackTimed(pieces: readonly (string | ReplyTime)[]): string {
+  return pieces.map((piece) => (typeof piece === "string" ? escapeMrkdwn(piece) : slackTime(piece))).join("");
+}
+
 function renderPart(part: Exclude<ReplyPart, { kind: "chart" }>, caption: string): SlackBlock[] {
   switch (part.kind) {
     case "actions":
       // Rendered apart by renderBlocks, so that a long message never loses its buttons.
       return [];
     case "timed": {
-      const text = part.pieces
-        .map((piece) => (typeof piece === "string" ? escapeMrkdwn(piece) : slackTime(piece)))
-        .join("");
+      const text = slackTimed(part.pieces);
       return part.as === "note" ? [context(text)] : [section(text)];
     }
     case "heading":

@@ -17,7 +17,7 @@ import type { AdapterApprovalNotifier, AdapterHost } from "../adapter-host.js";
 import type { Reply } from "../core/reply.js";
 import { poll } from "../core/retry.js";
 import { RedisKeys } from "../redis-keys.js";
-import { type ButtonEncoding, escapeMrkdwn, fallbackText, renderBlocks } from "./block-kit.js";
+import { type ButtonEncoding, fallbackText, renderBlocks, slackTimed } from "./block-kit.js";
 import { handleButtons } from "./button-clicks.js";
 import { whyNotPosted } from "./delivery-words.js";
 import type { SlackBlock } from "./native-blocks.js";
@@ -172,8 +172,9 @@ export class SlackApprovalNotifier implements AdapterApprovalNotifier {
     const mention = (id: string) => (id.startsWith("S") ? `<!subteam^${id}>` : `<@${id}>`);
     const named = reminder.approvers.map((principal) => mention(principal.id));
     const group = reminder.escalateTo?.startsWith("S") === true ? [mention(reminder.escalateTo)] : [];
-    // The words are literal text: escaped for mrkdwn, after the mentions this adapter writes.
-    const text = [...named, ...group, escapeMrkdwn(reminderWords(request, reminder))].join(" ");
+    // The words are literal text, escaped for mrkdwn, after the mentions this adapter writes; the expiry in the
+    // reader's own time zone.
+    const text = [...named, ...group, slackTimed(reminderWords(request, reminder))].join(" ");
     const stored = await redis.get(this.#key(request.id));
     const place = stored === null || stored === posting ? undefined : MessagePlace.parse(JSON.parse(stored));
     const channel = place?.channel ?? this.#options.channel ?? request.channelId;
