@@ -156,13 +156,18 @@ describe("log levels on a group of two workers: --worker, and each worker's own 
       { timeoutMs: 90_000, intervalMs: 1_000 },
     );
     await direct.close();
-    const secondId = group.workers[1]?.workerId ?? "";
-    await eventually(`a status names ${secondId}`, async () =>
-      (await connect.listConnectors()).some(
-        (each) => each.workerId === secondId || each.tasks.some((task) => task.worker_id === secondId),
-      )
-        ? true
-        : undefined,
+    // Each worker must run one of its tasks: a worker has the task class's logger only once it has loaded the
+    // class, and Connect answers 404 for a logger it does not have. A status naming the worker is not enough (it
+    // may run only the connector).
+    const ids = group.workers.map((worker) => worker.workerId);
+    await eventually(
+      `${sink}'s tasks running on ${ids.join(" and ")}`,
+      async () => {
+        const tasks = (await connect.listConnectors()).find((each) => each.name === sink)?.tasks ?? [];
+        const on = new Set(tasks.filter((task) => task.state === "RUNNING").map((task) => task.worker_id));
+        return ids.every((id) => on.has(id)) ? true : undefined;
+      },
+      { timeoutMs: 90_000 },
     );
   });
   after(async () => {
