@@ -124,7 +124,7 @@ export class FollowThrough {
       if (hasCode(error, "CONNECT_NOT_FOUND")) return undefined;
       throw error;
     });
-    if (status === undefined) return { at, state: undefined, failed: [], left: undefined };
+    if (status === undefined) return { at, state: undefined, failed: [], sink: false, left: undefined };
     const failed = [
       ...(status.connector.state === "FAILED"
         ? [{ part: "the connector", trace: status.connector.trace }]
@@ -133,19 +133,29 @@ export class FollowThrough {
         .filter((task) => task.state === "FAILED")
         .map((task) => ({ part: `task ${task.id}`, trace: task.trace })),
     ];
-    return { at, state: status.connector.state, failed, left: await this.#left(clients, watch, requestId) };
+    return { at, state: status.connector.state, failed, ...(await this.#left(clients, watch, requestId)) };
   }
 
-  /** A sink's records left to read; undefined for a source, or when its lag cannot be read now (logged). */
-  async #left(clients: FollowClients, watch: FollowWatch, requestId: string): Promise<number | undefined> {
+  /**
+   * Whether it is a sink, and a sink's records left to read: undefined for a source, or when its type or lag
+   * cannot be read now (logged; a connector whose type is unknown counts as a sink, so it is not called "held").
+   */
+  async #left(
+    clients: FollowClients,
+    watch: FollowWatch,
+    requestId: string,
+  ): Promise<Pick<FollowLook, "sink" | "left">> {
+    let sink = true;
     try {
       const info = await clients.connect.info(watch.connector, { requestId });
-      if (info.type !== "sink") return undefined;
+      sink = info.type === "sink";
+      if (!sink) return { sink, left: undefined };
       const lag = await clients.lag.lag(watch.connector, info.config);
-      return lag.topicsUnknown === undefined && lag.unread.length === 0 ? lag.total : undefined;
+      const known = lag.topicsUnknown === undefined && lag.unread.length === 0;
+      return { sink, left: known ? lag.total : undefined };
     } catch (error) {
       this.#options.logger?.warn({ err: error, watch: watch.id }, "a follow-through could not read the lag");
-      return undefined;
+      return { sink, left: undefined };
     }
   }
 }

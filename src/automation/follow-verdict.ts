@@ -38,6 +38,8 @@ export interface FollowLook {
   readonly state: ConnectorState | undefined;
   /** Its FAILED parts (`the connector`, `task 0`) with their traces, as Connect gives them. */
   readonly failed: readonly { readonly part: string; readonly trace?: string | undefined }[];
+  /** Whether the connector is a sink (what it has left to read is then its lag). */
+  readonly sink: boolean;
   /** A sink's records left to read (its lag, `SinkLag.total`); undefined for a source or when not read. */
   readonly left: number | undefined;
 }
@@ -106,7 +108,9 @@ export function followStep(watch: FollowWatch, look: FollowLook, times: FollowTi
   // A replay ends when the sink has read everything; a restart (or a change to a source) once it held for steadyFor.
   if (running && look.left === 0 && !watch.restart)
     return end(`${connector} caught up in ${since} ${after}: nothing left to read.`);
-  if (running && (look.left ?? 0) === 0 && elapsed >= times.steadyForMs)
+  // A sink whose lag could not be read has not shown that it caught up: it is not called "held".
+  const nothingLeft = look.left === 0 || (look.left === undefined && !look.sink);
+  if (running && nothingLeft && elapsed >= times.steadyForMs)
     return end(`${connector} is still RUNNING ${since} ${after}: it held.`);
   if (elapsed >= times.maxForMs) {
     const where =

@@ -26,6 +26,7 @@ const look = (afterMs: number, rest: Partial<FollowLook> = {}): FollowLook => ({
   at: doneAt + afterMs,
   state: "RUNNING",
   failed: [],
+  sink: false,
   left: undefined,
   ...rest,
 });
@@ -101,6 +102,12 @@ describe("following a change through: what each look says", () => {
   test("a restart of a source that holds ends after steadyFor; a deleted or halted connector ends the watch", () => {
     const { lines } = follow(restart, [look(15_000), look(60_000), look(5 * 60_000)]);
     assert.deepEqual(lines, ["orders-sink is still RUNNING 5 min after restart: it held."]);
+    // A sink whose lag cannot be read never shows it caught up: no "held" at steadyFor, only maxFor ends it.
+    assert.equal(followStep(reset, look(5 * 60_000, { sink: true }), times).next, "look");
+    assert.match(
+      said(followStep(reset, look(30 * 60_000, { sink: true }), times)) ?? "",
+      /^Stopped watching orders-sink after 30 min: it is RUNNING\.$/,
+    );
     // A restarted sink with nothing to read is not "caught up" at once: it has to hold.
     assert.equal(followStep(restart, look(15_000, { left: 0 }), times).next, "look");
     assert.equal(
